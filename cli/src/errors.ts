@@ -1,0 +1,14 @@
+/**
+ * Exit codes of the `driftless` command (DESIGN.md): 0 success, 1 runtime
+ * failure, 2 invalid input or usage.
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Invalid input or usage found after parsing (a bad flag value): exit code 2. */
+export class UsageError extends Error {
+  readonly code = 'Usage';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,55 @@
+import { Command, CommanderError } from 'commander';
+import { registerDevCommands } from './commands/dev.js';
+import { EXIT, UsageError } from './errors.js';
+
+/** What the commands need from the process; injected so tests can run the CLI in-process. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/**
+ * Runs the `driftless` command with `argv` (without node and script) and
+ * resolves with the exit code: 0 success, 1 runtime failure, 2 usage.
+ */
+export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with exit code 0; any other parse problem is a usage error.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof UsageError) {
+      io.stderr(`error: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`error: ${(err as Error).message}\n`);
+    return EXIT.failure;
+  }
+}
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command('driftless')
+    .description(
+      'Pull-based GitOps for large fleets: a hub compiles each Git commit into content-addressed bundles in object storage; agents poll a small pointer per cluster and reconcile.',
+    )
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 success, 1 runtime failure, 2 invalid input or usage.\n' +
+        'Logs go to stderr; --json output is one JSON document on stdout.',
+    );
+  registerDevCommands(program, io);
+  return program;
+}

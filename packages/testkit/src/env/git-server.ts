@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A running smart-HTTP git server. */
+export interface GitServer {
+  /** `http://127.0.0.1:PORT/`; a repository `<root>/NAME.git` is at `<baseUrl>NAME.git`. */
+  readonly baseUrl: string;
+  /** Directory whose bare repositories are served. */
+  readonly root: string;
+  /** Requests answered so far, by kind (`info/refs`, `git-upload-pack`, `git-receive-pack`, `other`). */
+  readonly requests: Readonly<Record<GitRequestKind, number>>;
+  close(): Promise<void>;
+}
+
+export type GitRequestKind = 'info/refs' | 'git-upload-pack' | 'git-receive-pack' | 'other';
+
+/**
+ * Serves every bare repository under `root` over git's smart HTTP protocol
+ * (v1 and v2; clone, fetch and, with `allowPush`, push). The pack work is done
+ * by the machine's `git http-backend` as a CGI program, one process per request,
+ * the way a production git host's front end does; this bridge only translates
+ * HTTP to CGI. Listens on 127.0.0.1 (`port` 0 picks a free one).
+ */
+export async function startGitServer(opts: { root: string; port?: number; allowPush?: boolean }): Promise<GitServer> {
+  const requests: Record<GitRequestKind, number> = { 'info/refs': 0, 'git-upload-pack': 0, 'git-receive-pack': 0, other: 0 };
+  const server = createServer((req, res) => {
+    const kind = requestKind(req.url ?? '/');
+    requests[kind] += 1;
+    serveCgi(req, res, opts.root, opts.allowPush ?? false);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/`,
+    root: opts.root,
+    requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function requestKind(url: string): GitRequestKind {
+  if (/\/info\/refs(\?|$)/.test(url)) return 'info/refs';
+  if (url.includes('/git-upload-pack')) return 'git-upload-pack';
+  if (url.includes('/git-receive-pack')) return 'git-receive-pack';
+  return 'other';
+}
+
+function serveCgi(req: IncomingMessage, res: ServerResponse, root: string, allowPush: boolean): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = decodeURIComponent(url.pathname);
+  if ((req.method !== 'GET' && req.method !== 'POST') || path.split('/').includes('..')) {
+    res.writeHead(req.method === 'GET' || req.method === 'POST' ? 404 : 405).end();
+    return;
+  }
+  const config: [string, string][] = [['safe.directory', '*']];
+  if (allowPush) config.push(['http.receivepack', 'true']);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'],
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_COUNT: String(config.length),
+    ...Object.fromEntries(config.flatMap(([k, v], i) => [[`GIT_CONFIG_KEY_${i}`, k], [`GIT_CONFIG_VALUE_${i}`, v]])),
+    GIT_PROJECT_ROOT: root,
+    GIT_HTTP_EXPORT_ALL: '1',
+    GATEWAY_INTERFACE: 'CGI/1.1',
+    SERVER_PROTOCOL: 'HTTP/1.1',
+    REQUEST_METHOD: req.method,
+    PATH_INFO: path,
+    QUERY_STRING: url.search.slice(1),
+    REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
+    REMOTE_USER: allowPush ? 'driftless' : undefined,
+    CONTENT_TYPE: req.headers['content-type'],
+    CONTENT_LENGTH: req.headers['content-length'],
+    HTTP_CONTENT_ENCODING: req.headers['content-encoding'],
+    GIT_PROTOCOL: header(req, 'git-protocol'),
+  };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    if (stderr.length < 4096) stderr += chunk;
+  });
+  child.once('error', (err) => fail(res, `git http-backend could not start: ${err.message}`));
+  child.stdin.on('error', () => undefined); // the backend may answer before reading the whole body
+  req.pipe(child.stdin);
+  let head = Buffer.alloc(0);
+  let headersDone = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (headersDone) {
+      res.write(chunk);
+      return;
+    }
+    head = Buffer.concat([head, chunk]);
+    const end = headerEnd(head);
+    if (!end) return;
+    headersDone = true;
+    writeCgiHeaders(res, head.subarray(0, end.index).toString('latin1'));
+    res.write(head.subarray(end.index + end.length));
+  });
+  child.once('close', (code) => {
+    if (!headersDone) fail(res, `git http-backend exited with code ${String(code)}: ${stderr.trim()}`);
+    else res.end();
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+function headerEnd(buf: Buffer): { index: number; length: number } | undefined {
+  const crlf = buf.indexOf('\r\n\r\n');
+  const lf = buf.indexOf('\n\n');
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { index: crlf, length: 4 };
+  if (lf >= 0) return { index: lf, length: 2 };
+  return undefined;
+}
+
+function writeCgiHeaders(res: ServerResponse, text: string): void {
+  let status = 200;
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10) || 500;
+    else res.appendHeader(name, value);
+  }
+  res.statusCode = status;
+}
+
+function fail(res: ServerResponse, message: string): void {
+  if (res.headersSent) {
+    res.destroy(new Error(message));
+    return;
+  }
+  res.writeHead(500, { 'content-type': 'text/plain' }).end(`${message}\n`);
+}

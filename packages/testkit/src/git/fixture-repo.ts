@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Committer identity and config for fixture commits: no user or system config leaks in. */
+const GIT_ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_AUTHOR_NAME: 'Driftless Test',
+  GIT_AUTHOR_EMAIL: 'test@driftless.invalid',
+  GIT_COMMITTER_NAME: 'Driftless Test',
+  GIT_COMMITTER_EMAIL: 'test@driftless.invalid',
+};
+
+async function git(args: readonly string[], cwd?: string): Promise<string> {
+  try {
+    const { stdout } = await run('git', [...args], { cwd, env: GIT_ENV, maxBuffer: 64 * 1024 * 1024 });
+    return stdout.trim();
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new Error(`git ${args[0] ?? ''} failed: ${(e.stderr ?? e.message).trim()}`, { cause: err });
+  }
+}
+
+/**
+ * Creates an empty bare repository `<root>/<name>.git` whose HEAD is `branch`
+ * (default `main`), as a git host would, with Debian's git. Returns its path.
+ */
+export async function createBareRepo(root: string, name: string, branch = 'main'): Promise<string> {
+  const path = join(root, `${name}.git`);
+  await git(['init', '--quiet', '--bare', `--initial-branch=${branch}`, path]);
+  return path;
+}
+
+/**
+ * Commits `files` to `branch` of the bare repository at `repoPath` with Debian's
+ * git (independent of the isomorphic-git code under test) and returns the new
+ * commit's SHA. A string value writes that file (directories are created); null
+ * deletes it. Other files are kept as they were.
+ */
+export async function commitFiles(
+  repoPath: string,
+  files: Readonly<Record<string, string | null>>,
+  message: string,
+  branch = 'main',
+): Promise<string> {
+  const work = await mkdtemp(join(tmpdir(), 'driftless-commit-'));
+  try {
+    await git(['init', '--quiet', `--initial-branch=${branch}`, work]);
+    await git(['fetch', '--quiet', '--depth=1', repoPath, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], work).then(
+      () => git(['checkout', '--quiet', '-B', branch, `origin/${branch}`], work),
+      () => undefined, // the branch does not exist yet: start from an empty tree
+    );
+    for (const [file, content] of Object.entries(files)) {
+      const path = join(work, file);
+      if (content === null) await rm(path, { force: true });
+      else {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, content);
+      }
+    }
+    await git(['add', '--all'], work);
+    await git(['commit', '--quiet', '--allow-empty', '-m', message], work);
+    await git(['push', '--quiet', repoPath, `HEAD:refs/heads/${branch}`], work);
+    return await git(['rev-parse', 'HEAD'], work);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

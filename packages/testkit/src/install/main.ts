@@ -1,0 +1,15 @@
+import { cacheDir } from './cache.js';
+import { ensureComponents } from './install.js';
+import { formatDuration } from '../util/text.js';
+
+// `npm run setup`: build whatever pinned component is missing from the cache.
+const started = Date.now();
+const root = cacheDir();
+process.stderr.write(`setup: cache ${root} (override with DRIFTLESS_CACHE)\n`);
+try {
+  await ensureComponents({ root });
+  process.stderr.write(`setup: all components ready in ${formatDuration(Date.now() - started)}\n`);
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exitCode = 1;
+}
