@@ -36,7 +36,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   }
 }
 
-function buildProgram(io: CliIo): Command {
+/** The command tree, for `main` and for tests that walk every subcommand. */
+export function buildProgram(io: CliIo): Command {
   const program = new Command('driftless')
     .description(
       'Pull-based GitOps for large fleets: a hub compiles each Git commit into content-addressed bundles in object storage; agents poll a small pointer per cluster and reconcile.',

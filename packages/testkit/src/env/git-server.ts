@@ -53,8 +53,18 @@ function requestKind(url: string): GitRequestKind {
 }
 
 function serveCgi(req: IncomingMessage, res: ServerResponse, root: string, allowPush: boolean): void {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const path = decodeURIComponent(url.pathname);
+  // Split by hand: `new URL` would read `//NAME.git/...` (a doubled slash after the base
+  // URL, a common slip that git hosts accept) as a host name.
+  const raw = req.url ?? '/';
+  const q = raw.indexOf('?');
+  const query = q >= 0 ? raw.slice(q + 1) : '';
+  let path: string;
+  try {
+    path = decodeURIComponent(q >= 0 ? raw.slice(0, q) : raw).replace(/\/{2,}/g, '/');
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
   if ((req.method !== 'GET' && req.method !== 'POST') || path.split('/').includes('..')) {
     res.writeHead(req.method === 'GET' || req.method === 'POST' ? 404 : 405).end();
     return;
@@ -73,7 +83,7 @@ function serveCgi(req: IncomingMessage, res: ServerResponse, root: string, allow
     SERVER_PROTOCOL: 'HTTP/1.1',
     REQUEST_METHOD: req.method,
     PATH_INFO: path,
-    QUERY_STRING: url.search.slice(1),
+    QUERY_STRING: query,
     REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
     REMOTE_USER: allowPush ? 'driftless' : undefined,
     CONTENT_TYPE: req.headers['content-type'],

@@ -1,0 +1,116 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkWorkspace, importsOf, type WorkspaceSource } from './dependency-rules.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+function sourceFiles(dir: string): string[] {
+  let out: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out = out.concat(sourceFiles(p));
+    else if (/\.(ts|mts|js|mjs)$/.test(e)) out.push(p);
+  }
+  return out;
+}
+
+function loadWorkspaces(): WorkspaceSource[] {
+  const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
+  return root.workspaces.map((dir) => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as WorkspaceSource['manifest'] & {
+      name: string;
+    };
+    const files = sourceFiles(join(ROOT, dir, 'src')).map((p) => ({ path: relative(ROOT, p), text: readFileSync(p, 'utf8') }));
+    return { name: manifest.name, dir, manifest, files };
+  });
+}
+
+const ws = (over: Partial<WorkspaceSource> & { name: string; dir: string }): WorkspaceSource => ({
+  manifest: {},
+  files: [],
+  ...over,
+});
+
+describe('dependency rules (DESIGN.md)', () => {
+  it('hold for every workspace of this repository', () => {
+    const workspaces = loadWorkspaces();
+    expect(workspaces.map((w) => w.name)).toContain('@driftless/core');
+    expect(workspaces.flatMap(checkWorkspace)).toEqual([]);
+  });
+
+  it('finds static, type-only, re-exported and dynamic imports', () => {
+    const text = `import a from 'a';\nimport type { B } from "b";\nexport * from './c.js';\nconst d = await import('d');\n// import x from 'commented';`;
+    expect(importsOf(text)).toEqual(['a', 'b', './c.js', 'd']);
+  });
+
+  it.each([
+    {
+      why: 'hub importing agent',
+      w: ws({ name: '@driftless/hub', dir: 'hub', manifest: { dependencies: { '@driftless/agent': '0.1.0' } } }),
+      expected: 'must not depend on @driftless/agent',
+    },
+    {
+      why: 'core depending on store',
+      w: ws({ name: '@driftless/core', dir: 'packages/core', manifest: { dependencies: { '@driftless/store': '0.1.0' } } }),
+      expected: 'must not depend on @driftless/store',
+    },
+    {
+      why: 'an undeclared package',
+      w: ws({ name: '@driftless/store', dir: 'packages/store', files: [{ path: 'packages/store/src/s3.ts', text: `import { S3Client } from '@aws-sdk/client-s3';` }] }),
+      expected: 'imports @aws-sdk/client-s3, which packages/store/package.json does not declare',
+    },
+    {
+      why: 'core doing file I/O',
+      w: ws({ name: '@driftless/core', dir: 'packages/core', files: [{ path: 'packages/core/src/x.ts', text: `import { readFile } from 'node:fs/promises';` }] }),
+      expected: 'core must not import node:fs/promises',
+    },
+    {
+      why: 'core reading the clock',
+      w: ws({ name: '@driftless/core', dir: 'packages/core', files: [{ path: 'packages/core/src/x.ts', text: 'export const t = Date.now();' }] }),
+      expected: 'core must not use Date.now()',
+    },
+    {
+      why: 'core reading the environment',
+      w: ws({ name: '@driftless/core', dir: 'packages/core', files: [{ path: 'packages/core/src/x.ts', text: `export const v = process.env['X'];` }] }),
+      expected: 'core must not use process.env',
+    },
+    {
+      why: 'a relative import into another workspace',
+      w: ws({ name: '@driftless/agent', dir: 'agent', files: [{ path: 'agent/src/loop.ts', text: `import { x } from '../../hub/src/x.js';` }] }),
+      expected: 'leaves agent/src',
+    },
+    {
+      why: 'production code using the testkit',
+      w: ws({
+        name: '@driftless/agent',
+        dir: 'agent',
+        manifest: { devDependencies: { '@driftless/testkit': '0.1.0' } },
+        files: [{ path: 'agent/src/loop.ts', text: `import { startEnvironment } from '@driftless/testkit';` }],
+      }),
+      expected: 'must not import @driftless/testkit',
+    },
+  ])('rejects $why', ({ w, expected }) => {
+    const problems = checkWorkspace(w);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  it('allows a test in core to use the file system, and core to hash', () => {
+    const w = ws({
+      name: '@driftless/core',
+      dir: 'packages/core',
+      files: [
+        { path: 'packages/core/src/x.test.ts', text: `import { readFileSync } from 'node:fs';` },
+        { path: 'packages/core/src/digest.ts', text: `import { createHash } from 'node:crypto';` },
+      ],
+    });
+    expect(checkWorkspace(w)).toEqual([]);
+  });
+});

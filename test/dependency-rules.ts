@@ -1,0 +1,116 @@
+import { builtinModules } from 'node:module';
+import ts from 'typescript';
+
+/** One workspace as the checker sees it: its manifest and the text of its source files. */
+export interface WorkspaceSource {
+  readonly name: string;
+  /** Directory relative to the repository root, e.g. `packages/core`. */
+  readonly dir: string;
+  readonly manifest: {
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+  };
+  /** Files under `<dir>/src`, paths relative to the repository root. */
+  readonly files: readonly { path: string; text: string }[];
+}
+
+/**
+ * The dependency direction of DESIGN.md: core <- store, kube, testkit <- hub,
+ * agent <- bench (<- cli, the entry point). A workspace may depend only on
+ * those listed for it; hub and agent never on each other.
+ */
+export const ALLOWED_WORKSPACE_DEPS: Readonly<Record<string, readonly string[]>> = {
+  '@driftless/core': [],
+  '@driftless/store': ['@driftless/core'],
+  '@driftless/kube': ['@driftless/core'],
+  '@driftless/testkit': ['@driftless/core', '@driftless/store', '@driftless/kube'],
+  '@driftless/hub': ['@driftless/core', '@driftless/store', '@driftless/kube', '@driftless/testkit'],
+  '@driftless/agent': ['@driftless/core', '@driftless/store', '@driftless/kube', '@driftless/testkit'],
+  '@driftless/bench': [
+    '@driftless/core', '@driftless/store', '@driftless/kube', '@driftless/testkit', '@driftless/hub', '@driftless/agent',
+  ],
+  driftless: [
+    '@driftless/core', '@driftless/store', '@driftless/kube', '@driftless/testkit', '@driftless/hub', '@driftless/agent',
+    '@driftless/bench',
+  ],
+};
+
+/** Workspaces whose production code may use the testkit (it starts real servers; the rest only test with it). */
+const TESTKIT_IN_PRODUCTION = new Set(['@driftless/bench', 'driftless']);
+
+/** Node built-ins core may use: computation only, no I/O, clocks or environment. */
+const CORE_BUILTINS = new Set(['node:crypto', 'node:zlib', 'node:buffer', 'node:util']);
+
+/** Things core must not call: it is pure and deterministic (STYLE.md). */
+const CORE_FORBIDDEN: readonly { pattern: RegExp; what: string }[] = [
+  { pattern: /\bDate\.now\s*\(/, what: 'Date.now() (inject a Clock)' },
+  { pattern: /\bnew Date\s*\(\s*\)/, what: 'new Date() (inject a Clock)' },
+  { pattern: /\bMath\.random\s*\(/, what: 'Math.random() (inject an Rng)' },
+  { pattern: /\bprocess\.env\b/, what: 'process.env (pass configuration in)' },
+  { pattern: /\b(setTimeout|setInterval|setImmediate)\s*\(/, what: 'timers (inject a Clock)' },
+];
+
+const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+/** The module specifiers a TypeScript file imports or re-exports, dynamic imports included. */
+export function importsOf(text: string): string[] {
+  return ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
+}
+
+function packageNameOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+}
+
+function isTestFile(path: string): boolean {
+  return /\.test\.ts$/.test(path);
+}
+
+/** Every violation of the dependency rules in `ws`, as `file: message` lines; empty when it complies. */
+export function checkWorkspace(ws: WorkspaceSource): string[] {
+  const problems: string[] = [];
+  const declared = new Set([
+    ...Object.keys(ws.manifest.dependencies ?? {}),
+    ...Object.keys(ws.manifest.devDependencies ?? {}),
+    ...Object.keys(ws.manifest.peerDependencies ?? {}),
+  ]);
+  const allowed = ALLOWED_WORKSPACE_DEPS[ws.name];
+  if (!allowed) return [`${ws.dir}/package.json: ${ws.name} is not a known workspace`];
+  for (const dep of declared) {
+    if (dep in ALLOWED_WORKSPACE_DEPS && !allowed.includes(dep)) {
+      problems.push(`${ws.dir}/package.json: ${ws.name} must not depend on ${dep} (dependency direction, DESIGN.md)`);
+    }
+  }
+  for (const file of ws.files) {
+    for (const spec of importsOf(file.text)) {
+      problems.push(...checkImport(ws, file.path, spec, declared));
+    }
+    if (ws.name === '@driftless/core' && !isTestFile(file.path)) {
+      for (const { pattern, what } of CORE_FORBIDDEN) {
+        if (pattern.test(file.text)) problems.push(`${file.path}: core must not use ${what}`);
+      }
+    }
+  }
+  return [...new Set(problems)];
+}
+
+function checkImport(ws: WorkspaceSource, path: string, spec: string, declared: ReadonlySet<string>): string[] {
+  if (spec.startsWith('.')) {
+    const depth = path.slice(ws.dir.length + 1).split('/').length - 1;
+    const ups = spec.split('/').filter((p) => p === '..').length;
+    return ups >= depth ? [`${path}: relative import ${spec} leaves ${ws.dir}/src; import the workspace by name`] : [];
+  }
+  if (BUILTINS.has(spec) || BUILTINS.has(spec.split('/')[0] ?? '')) {
+    if (ws.name === '@driftless/core' && !isTestFile(path) && !CORE_BUILTINS.has(spec)) {
+      return [`${path}: core must not import ${spec} (no I/O in core; allowed: ${[...CORE_BUILTINS].join(', ')})`];
+    }
+    return [];
+  }
+  const pkg = packageNameOf(spec);
+  if (!declared.has(pkg)) return [`${path}: imports ${pkg}, which ${ws.dir}/package.json does not declare`];
+  if (pkg === '@driftless/testkit' && !isTestFile(path) && !TESTKIT_IN_PRODUCTION.has(ws.name)) {
+    return [`${path}: production code of ${ws.name} must not import @driftless/testkit (tests only)`];
+  }
+  return [];
+}
