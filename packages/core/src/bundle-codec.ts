@@ -1,0 +1,122 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { canonicalBytes } from './canonical-json.js';
+import { digestOf, type Digest } from './digest.js';
+import { API_VERSION, parseDocument, parseJsonDocument } from './documents/common.js';
+import { bundleSchema, type Bundle } from './documents/bundle.js';
+import { compareRefs, describeRef, kubeObjectSchema, refKey, refOf, type KubeObject } from './documents/kube-object.js';
+import { DriftlessError } from './errors.js';
+
+/**
+ * Size limits that protect readers (and keep writers from publishing what
+ * readers would refuse). Bytes. A decompression bomb stops at
+ * `maxDecompressedBytes` inside zlib, before it can fill memory.
+ */
+export interface BundleLimits {
+  /** Largest gzip blob accepted. Default 16 MiB. */
+  readonly maxCompressedBytes: number;
+  /** Largest canonical JSON accepted after gunzip. Default 128 MiB. */
+  readonly maxDecompressedBytes: number;
+}
+
+export const DEFAULT_BUNDLE_LIMITS: BundleLimits = {
+  maxCompressedBytes: 16 * 1024 * 1024,
+  maxDecompressedBytes: 128 * 1024 * 1024,
+};
+
+/** A bundle ready to store: its digest, canonical bytes, and the gzip blob written under the digest. */
+export interface EncodedBundle {
+  readonly digest: Digest;
+  readonly bundle: Bundle;
+  /** RFC 8785 canonical JSON; the digest is over these bytes. */
+  readonly canonical: Uint8Array;
+  /** gzip of `canonical`: the blob's content. */
+  readonly compressed: Uint8Array;
+}
+
+/**
+ * The bundle of `objects`: each validated (apiVersion, kind, metadata.name),
+ * sorted by (group, kind, namespace, name). The same objects give the same
+ * bundle whatever their order or key order. Throws `InvalidDocument` naming the
+ * object when one is malformed or when two share group/kind/namespace/name.
+ */
+export function buildBundle(objects: readonly unknown[]): Bundle {
+  const parsed = objects.map((o, i) => parseDocument(kubeObjectSchema, o, `bundle object [${i}]`));
+  const sorted = [...parsed].sort((a, b) => compareRefs(refOf(a), refOf(b)));
+  for (let i = 1; i < sorted.length; i++) {
+    const [prev, cur] = [sorted[i - 1] as KubeObject, sorted[i] as KubeObject];
+    if (refKey(refOf(prev)) === refKey(refOf(cur))) {
+      const what = describeRef(refOf(cur));
+      throw new DriftlessError('InvalidDocument', `bundle build failed: ${what} appears twice`, {
+        subject: 'bundle',
+        issues: [{ path: 'objects', message: `${what} appears twice` }],
+      });
+    }
+  }
+  return { apiVersion: API_VERSION, kind: 'Bundle', objects: sorted };
+}
+
+/**
+ * Builds, canonicalizes, digests and gzips a bundle. Throws `TooLarge` when the
+ * result is over `limits`, so a hub never publishes what agents would refuse.
+ */
+export function encodeBundle(objects: readonly unknown[], limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): EncodedBundle {
+  const bundle = buildBundle(objects);
+  const canonical = canonicalBytes(bundle);
+  const digest = digestOf(canonical);
+  const subject = `bundle ${digest}`;
+  if (canonical.byteLength > limits.maxDecompressedBytes) {
+    throw tooLarge(subject, 'encode', limits.maxDecompressedBytes, 'decompressed');
+  }
+  const compressed = new Uint8Array(gzipSync(canonical));
+  if (compressed.byteLength > limits.maxCompressedBytes) {
+    throw tooLarge(subject, 'encode', limits.maxCompressedBytes, 'compressed');
+  }
+  return { digest, bundle, canonical, compressed };
+}
+
+/**
+ * Reads a blob fetched under `expected`: size check, gunzip with an output cap,
+ * digest verification, then schema validation. Nothing is returned unless every
+ * check passes. Throws (all stalled): `TooLarge`, `DigestMismatch` (including
+ * bytes that are not gzip), `InvalidDocument`.
+ */
+export function decodeBundle(compressed: Uint8Array, expected: Digest, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): Bundle {
+  const subject = `bundle ${expected}`;
+  if (compressed.byteLength > limits.maxCompressedBytes) {
+    throw tooLarge(subject, 'read', limits.maxCompressedBytes, 'compressed');
+  }
+  let canonical: Uint8Array;
+  try {
+    canonical = gunzipSync(compressed, { maxOutputLength: limits.maxDecompressedBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw tooLarge(subject, 'read', limits.maxDecompressedBytes, 'decompressed', err);
+    }
+    const reason = `not a gzip stream: ${(err as Error).message}`;
+    throw new DriftlessError('DigestMismatch', `${subject} read failed: ${reason}`, { subject, expected, reason }, { cause: err });
+  }
+  const actual = digestOf(canonical);
+  if (actual !== expected) {
+    throw new DriftlessError('DigestMismatch', `${subject} read failed: content hashes to ${actual}`, {
+      subject,
+      expected,
+      actual,
+    });
+  }
+  return parseJsonDocument(bundleSchema, canonical, subject);
+}
+
+function tooLarge(
+  subject: string,
+  operation: 'read' | 'encode',
+  limitBytes: number,
+  what: 'compressed' | 'decompressed',
+  cause?: unknown,
+): DriftlessError<'TooLarge'> {
+  return new DriftlessError(
+    'TooLarge',
+    `${subject} ${operation} failed: ${what} size is over the limit of ${limitBytes} bytes`,
+    { subject, limitBytes, what },
+    cause === undefined ? undefined : { cause },
+  );
+}

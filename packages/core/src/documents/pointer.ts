@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { apiVersionField, clusterNameField, digestField, kindField, revisionField, timestampField } from './common.js';
+
+/**
+ * The one mutable document per cluster, `clusters/<name>/desired.json`, written
+ * by the hub only: which bundle the cluster should run. `generation` only ever
+ * increases. `signature`, when present, is `ed25519:<base64>` over the canonical
+ * JSON of the pointer without its `signature` field; since the pointer names the
+ * bundle digest, a valid signature covers the bundle too.
+ */
+export const pointerSchema = z.object({
+  apiVersion: apiVersionField,
+  kind: kindField('Pointer'),
+  cluster: clusterNameField,
+  bundle: digestField,
+  revision: revisionField,
+  generation: z.int().positive(),
+  publishedAt: timestampField,
+  signature: z.string().regex(/^ed25519:[A-Za-z0-9+/]+={0,2}$/, 'must be ed25519: followed by base64').optional(),
+});
+
+export type Pointer = z.infer<typeof pointerSchema>;
+export type UnsignedPointer = Omit<Pointer, 'signature'>;

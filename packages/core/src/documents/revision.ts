@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { apiVersionField, clusterNameField, digestField, kindField, revisionField, timestampField } from './common.js';
+
+/**
+ * `revisions/<git-sha>.json`: what one compile of one commit produced, cluster
+ * name -> bundle digest. Written last, after every blob and pointer, so its
+ * presence means the whole commit was published. Garbage collection keeps every
+ * blob the most recent records name.
+ */
+export const revisionRecordSchema = z.object({
+  apiVersion: apiVersionField,
+  kind: kindField('Revision'),
+  revision: revisionField,
+  publishedAt: timestampField,
+  clusters: z.record(clusterNameField, digestField),
+});
+
+export type RevisionRecord = z.infer<typeof revisionRecordSchema>;

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { apiVersionField, clusterNameField, digestField, kindField, timestampField } from './common.js';
+
+/** Where a cluster stands with its desired bundle. */
+export const PHASES = ['Applied', 'Progressing', 'Degraded', 'Failed'] as const;
+export type Phase = (typeof PHASES)[number];
+
+const count = z.int().nonnegative();
+
+/**
+ * `clusters/<name>/status.json`, written by that cluster's agent only: the last
+ * generation it acted on, the bundle it applied, the outcome and a heartbeat.
+ */
+export const statusSchema = z.object({
+  apiVersion: apiVersionField,
+  kind: kindField('Status'),
+  cluster: clusterNameField,
+  observedGeneration: count,
+  /** Digest of the bundle last applied completely; absent before the first success. */
+  appliedBundle: digestField.optional(),
+  phase: z.enum(PHASES),
+  objects: z.object({ total: count, ready: count, drifted: count, pruned: count }),
+  lastError: z.string().optional(),
+  agentVersion: z.string().min(1),
+  heartbeatAt: timestampField,
+});
+
+export type Status = z.infer<typeof statusSchema>;

@@ -1,0 +1,83 @@
+/**
+ * How a caller must react to an error (STYLE.md):
+ * - `stalled`: needs a human (bad input, digest mismatch, bad signature); retrying
+ *   the same thing gives the same answer, so never retry it in a loop;
+ * - `transient`: retry with backoff and jitter (5xx, 429, network);
+ * - `internal`: a broken invariant, a bug.
+ */
+export type ErrorClass = 'stalled' | 'transient' | 'internal';
+
+/** The data each error code carries; JSON-serializable, never a credential. */
+export interface ErrorData {
+  /** Bytes do not hash to the digest that names them (a tampered or corrupted blob). */
+  DigestMismatch: { subject: string; expected: string; actual?: string; reason?: string };
+  /** A reader with a public key got a pointer without a signature. */
+  SignatureMissing: { cluster: string; generation: number };
+  /** The signature does not verify with the configured key (tampered pointer or wrong key). */
+  SignatureInvalid: { cluster: string; generation: number; reason: string };
+  /** An older pointer than one already accepted (a replay), or a different one at the same generation. */
+  GenerationReplayed: { cluster: string; generation: number; accepted: number };
+  /** A document that is not JSON or does not match its schema. */
+  InvalidDocument: { subject: string; issues: { path: string; message: string }[] };
+  /** Bytes over a configured limit, refused before they fill memory. */
+  TooLarge: { subject: string; limitBytes: number; what: 'compressed' | 'decompressed' };
+  /** A key that is not a valid Ed25519 key in PEM. */
+  InvalidKey: { reason: string };
+  /** A store request that kept failing transiently after its retries. */
+  StoreUnavailable: { operation: string; key: string; status?: number };
+  /** A store request refused for a reason retrying will not fix (access denied, no such bucket). */
+  StoreRefused: { operation: string; key: string; status?: number };
+  /** A store URL or key that cannot be used. */
+  InvalidStoreConfig: { input: string; reason: string };
+}
+
+export type ErrorCode = keyof ErrorData;
+
+const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
+  DigestMismatch: 'stalled',
+  SignatureMissing: 'stalled',
+  SignatureInvalid: 'stalled',
+  GenerationReplayed: 'stalled',
+  InvalidDocument: 'stalled',
+  TooLarge: 'stalled',
+  InvalidKey: 'stalled',
+  StoreUnavailable: 'transient',
+  StoreRefused: 'stalled',
+  InvalidStoreConfig: 'stalled',
+};
+
+/**
+ * Every expected failure of Driftless: a stable literal `code`, JSON-serializable
+ * `data`, the underlying `cause`, and a {@link ErrorClass} that tells the caller
+ * whether to retry. Messages read `<subject> <operation> failed: <cause>`.
+ */
+export class DriftlessError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
+  readonly data: ErrorData[C];
+
+  constructor(code: C, message: string, data: ErrorData[C], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DriftlessError';
+    this.code = code;
+    this.data = data;
+  }
+
+  /** Whether to retry (`transient`), stop and report (`stalled`), or treat as a bug (`internal`). */
+  get errorClass(): ErrorClass {
+    return CLASS_OF[this.code];
+  }
+
+  toJSON(): { code: C; message: string; data: ErrorData[C]; errorClass: ErrorClass } {
+    return { code: this.code, message: this.message, data: this.data, errorClass: this.errorClass };
+  }
+}
+
+/** Narrows `err` to a DriftlessError, optionally of one code. */
+export function isDriftlessError<C extends ErrorCode>(err: unknown, code?: C): err is DriftlessError<C> {
+  return err instanceof DriftlessError && (code === undefined || err.code === code);
+}
+
+/** The class of any thrown value: DriftlessErrors say theirs; anything else is `internal`. */
+export function classifyError(err: unknown): ErrorClass {
+  return err instanceof DriftlessError ? err.errorClass : 'internal';
+}

@@ -1,0 +1,52 @@
+export { canonicalBytes, canonicalJson } from './canonical-json.js';
+export { digestHex, digestOf, isDigest, type Digest } from './digest.js';
+export {
+  classifyError,
+  DriftlessError,
+  isDriftlessError,
+  type ErrorClass,
+  type ErrorCode,
+  type ErrorData,
+} from './errors.js';
+export {
+  API_VERSION,
+  parseDocument,
+  parseJson,
+  parseJsonDocument,
+} from './documents/common.js';
+export {
+  compareRefs,
+  describeRef,
+  groupOf,
+  kubeObjectSchema,
+  refKey,
+  refOf,
+  type KubeObject,
+  type ObjectRef,
+} from './documents/kube-object.js';
+export { bundleSchema, type Bundle } from './documents/bundle.js';
+export { pointerSchema, type Pointer, type UnsignedPointer } from './documents/pointer.js';
+export { PHASES, statusSchema, type Phase, type Status } from './documents/status.js';
+export { revisionRecordSchema, type RevisionRecord } from './documents/revision.js';
+export {
+  buildBundle,
+  decodeBundle,
+  DEFAULT_BUNDLE_LIMITS,
+  encodeBundle,
+  type BundleLimits,
+  type EncodedBundle,
+} from './bundle-codec.js';
+export { decodePointer, parseSigningKey, parseVerifyKey, PointerVerifier, pointerSigningBytes, signPointer } from './signature.js';
+export { storeLayout } from './store-layout.js';
+export {
+  listAll,
+  type GetOptions,
+  type GetResult,
+  type ListOptions,
+  type ListPage,
+  type ObjectStore,
+  type PutIfAbsentResult,
+  type PutOptions,
+  type PutResult,
+  type RequestOptions,
+} from './ports/object-store.js';

@@ -1,0 +1,125 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { canonicalBytes } from './canonical-json.js';
+import type { Pointer, UnsignedPointer } from './documents/pointer.js';
+import { isDriftlessError } from './errors.js';
+import { decodePointer, parseSigningKey, parseVerifyKey, PointerVerifier, signPointer } from './signature.js';
+
+function keyPair(): { privateKey: KeyObject; publicKey: KeyObject } {
+  return generateKeyPairSync('ed25519');
+}
+
+const ours = keyPair();
+const theirs = keyPair();
+
+function pointer(generation: number, bundleHex = 'a'): UnsignedPointer {
+  return {
+    apiVersion: 'driftless.dev/v1alpha1',
+    kind: 'Pointer',
+    cluster: 'eu-prod-001',
+    bundle: `sha256:${bundleHex.repeat(64).slice(0, 64)}`,
+    revision: '0123456789abcdef0123456789abcdef01234567',
+    generation,
+    publishedAt: '2026-11-22T10:00:00.000Z',
+  };
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return isDriftlessError(err) ? err.code : `not a DriftlessError: ${String(err)}`;
+  }
+}
+
+const verifier = (): PointerVerifier => new PointerVerifier(ours.publicKey);
+
+describe('pointer signatures', () => {
+  it('accept a pointer signed with the matching key', () => {
+    const signed = signPointer(pointer(1), ours.privateKey);
+    expect(signed.signature).toMatch(/^ed25519:/);
+    expect(verifier().verify(signed, 'pointer')).toEqual(signed);
+  });
+
+  it('survive a round trip through JSON with another key order', () => {
+    const signed = signPointer(pointer(1), ours.privateKey);
+    const reordered = Object.fromEntries(Object.entries(signed).reverse());
+    expect(decodePointer(new TextEncoder().encode(JSON.stringify(reordered)), 'pointer', verifier())).toEqual(signed);
+  });
+
+  it.each([
+    ['a tampered pointer (other bundle)', () => ({ ...signPointer(pointer(1), ours.privateKey), bundle: `sha256:${'b'.repeat(64)}` }), 'SignatureInvalid'],
+    ['a tampered pointer (extra field)', () => ({ ...signPointer(pointer(1), ours.privateKey), note: 'x' }), 'SignatureInvalid'],
+    ['a pointer signed with another key', () => signPointer(pointer(1), theirs.privateKey), 'SignatureInvalid'],
+    ['a pointer without a signature', () => pointer(1), 'SignatureMissing'],
+    ['a pointer whose signature is not 64 bytes', () => ({ ...pointer(1), signature: 'ed25519:AAAA' }), 'SignatureInvalid'],
+  ])('refuse %s', (_what, make, code) => {
+    expect(codeOf(() => verifier().verify(make(), 'pointer'))).toBe(code);
+  });
+
+  it('refuse a replayed older generation after a newer one was accepted', () => {
+    const v = verifier();
+    const old = signPointer(pointer(4, 'a'), ours.privateKey);
+    v.verify(signPointer(pointer(5, 'b'), ours.privateKey), 'pointer');
+    expect(codeOf(() => v.verify(old, 'pointer'))).toBe('GenerationReplayed');
+    expect(v.acceptedGeneration('eu-prod-001')).toBe(5);
+  });
+
+  it('accept the same pointer read twice, but not another pointer at the same generation', () => {
+    const v = verifier();
+    const p5 = signPointer(pointer(5, 'a'), ours.privateKey);
+    v.verify(p5, 'pointer');
+    expect(v.verify(p5, 'pointer')).toEqual(p5);
+    expect(codeOf(() => v.verify(signPointer(pointer(5, 'c'), ours.privateKey), 'pointer'))).toBe('GenerationReplayed');
+  });
+
+  it('start from persisted accepted generations', () => {
+    const v = new PointerVerifier(ours.publicKey, [['eu-prod-001', 7, `sha256:${'a'.repeat(64)}`]]);
+    expect(codeOf(() => v.verify(signPointer(pointer(6), ours.privateKey), 'pointer'))).toBe('GenerationReplayed');
+  });
+
+  it('give each refusal a distinct code, all stalled', () => {
+    const v = verifier();
+    v.verify(signPointer(pointer(3), ours.privateKey), 'pointer');
+    const errors = [
+      () => v.verify({ ...signPointer(pointer(4), ours.privateKey), generation: 9 }, 'pointer'),
+      () => v.verify(pointer(4), 'pointer'),
+      () => v.verify(signPointer(pointer(2), ours.privateKey), 'pointer'),
+    ].map((fn) => {
+      try {
+        fn();
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    });
+    expect(errors.map((e) => (isDriftlessError(e) ? [e.code, e.errorClass] : e))).toEqual([
+      ['SignatureInvalid', 'stalled'],
+      ['SignatureMissing', 'stalled'],
+      ['GenerationReplayed', 'stalled'],
+    ]);
+  });
+
+  it('sign the canonical pointer without its signature field', () => {
+    const signed: Pointer = signPointer(pointer(1), ours.privateKey);
+    const { signature: _s, ...rest } = signed;
+    expect(canonicalBytes(rest)).toEqual(canonicalBytes(pointer(1)));
+  });
+});
+
+describe('signing keys', () => {
+  it('load Ed25519 keys from PEM', () => {
+    const pem = ours.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const pub = ours.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(parseSigningKey(pem).asymmetricKeyType).toBe('ed25519');
+    expect(parseVerifyKey(pub).asymmetricKeyType).toBe('ed25519');
+  });
+
+  it.each([
+    ['garbage', 'not a key'],
+    ['an RSA key', generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()],
+  ])('refuse %s with InvalidKey', (_what, pem) => {
+    expect(codeOf(() => parseSigningKey(pem))).toBe('InvalidKey');
+  });
+});

@@ -1,0 +1,111 @@
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { canonicalBytes } from './canonical-json.js';
+import { parseDocument, parseJson } from './documents/common.js';
+import { pointerSchema, type Pointer, type UnsignedPointer } from './documents/pointer.js';
+import { DriftlessError } from './errors.js';
+
+const PREFIX = 'ed25519:';
+
+/** The bytes a pointer signature covers: canonical JSON of the pointer without `signature`. */
+export function pointerSigningBytes(pointer: Readonly<Record<string, unknown>>): Uint8Array {
+  const { signature: _omit, ...rest } = pointer;
+  return canonicalBytes(rest);
+}
+
+/** An Ed25519 private key from PEM (PKCS#8). Throws `InvalidKey` for anything else. */
+export function parseSigningKey(pem: string): KeyObject {
+  return ed25519(() => createPrivateKey(pem), 'private');
+}
+
+/** An Ed25519 public key from PEM (SPKI), or the public half of a private key. Throws `InvalidKey`. */
+export function parseVerifyKey(pem: string): KeyObject {
+  return ed25519(() => createPublicKey(pem), 'public');
+}
+
+function ed25519(load: () => KeyObject, what: 'private' | 'public'): KeyObject {
+  let key: KeyObject;
+  try {
+    key = load();
+  } catch (err) {
+    const reason = `not a PEM ${what} key: ${(err as Error).message}`;
+    throw new DriftlessError('InvalidKey', `signing key load failed: ${reason}`, { reason }, { cause: err });
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    const reason = `expected an Ed25519 ${what} key, got ${key.asymmetricKeyType ?? 'a symmetric key'}`;
+    throw new DriftlessError('InvalidKey', `signing key load failed: ${reason}`, { reason });
+  }
+  return key;
+}
+
+/** `pointer` with its `signature` set by `key` (an Ed25519 private key). */
+export function signPointer(pointer: UnsignedPointer, key: KeyObject): Pointer {
+  const { signature: _drop, ...unsigned } = pointer as Pointer;
+  const sig = sign(null, pointerSigningBytes(unsigned), key);
+  return { ...unsigned, signature: `${PREFIX}${sig.toString('base64')}` };
+}
+
+/**
+ * Reads pointers for a reader configured with a public key. A pointer passes
+ * only if it is valid, carries a signature that verifies over its canonical
+ * bytes, and is not older than one already accepted for its cluster (no replay
+ * of old pointers; a different pointer at an accepted generation is refused as
+ * well). Holds the highest accepted generation per cluster in memory; seed it
+ * from persisted state with `accepted`.
+ */
+export class PointerVerifier {
+  private readonly highest = new Map<string, { generation: number; bundle: string }>();
+
+  constructor(
+    private readonly key: KeyObject,
+    accepted: Iterable<readonly [cluster: string, generation: number, bundle: string]> = [],
+  ) {
+    for (const [cluster, generation, bundle] of accepted) this.highest.set(cluster, { generation, bundle });
+  }
+
+  /** The highest generation accepted for `cluster`, or undefined. */
+  acceptedGeneration(cluster: string): number | undefined {
+    return this.highest.get(cluster)?.generation;
+  }
+
+  /**
+   * Validates and verifies the raw JSON value of a pointer. Throws (all stalled)
+   * `InvalidDocument`, `SignatureMissing`, `SignatureInvalid` or
+   * `GenerationReplayed`; records the generation as accepted when it passes.
+   */
+  verify(raw: unknown, subject: string): Pointer {
+    const pointer = parseDocument(pointerSchema, raw, subject);
+    const { cluster, generation } = pointer;
+    if (pointer.signature === undefined) {
+      throw new DriftlessError('SignatureMissing', `${subject} verify failed: the pointer is not signed and a verify key is configured`, {
+        cluster,
+        generation,
+      });
+    }
+    const sig = Buffer.from(pointer.signature.slice(PREFIX.length), 'base64');
+    const ok = sig.byteLength === 64 && verify(null, pointerSigningBytes(raw as Record<string, unknown>), this.key, sig);
+    if (!ok) {
+      const reason = 'the signature does not match the pointer and the configured key (tampered, or signed with another key)';
+      throw new DriftlessError('SignatureInvalid', `${subject} verify failed: ${reason}`, { cluster, generation, reason });
+    }
+    const seen = this.highest.get(cluster);
+    if (seen && (generation < seen.generation || (generation === seen.generation && pointer.bundle !== seen.bundle))) {
+      const why = generation < seen.generation ? 'older than' : 'a different pointer at';
+      throw new DriftlessError(
+        'GenerationReplayed',
+        `${subject} verify failed: generation ${generation} is ${why} the accepted generation ${seen.generation} (replayed pointer)`,
+        { cluster, generation, accepted: seen.generation },
+      );
+    }
+    this.highest.set(cluster, { generation, bundle: pointer.bundle });
+    return pointer;
+  }
+}
+
+/**
+ * Reads a pointer document from its bytes; with a verifier, the signature and
+ * generation are checked too (see {@link PointerVerifier.verify}).
+ */
+export function decodePointer(bytes: Uint8Array, subject: string, verifier?: PointerVerifier): Pointer {
+  const raw = parseJson(bytes, subject);
+  return verifier ? verifier.verify(raw, subject) : parseDocument(pointerSchema, raw, subject);
+}
