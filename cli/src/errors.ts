@@ -12,3 +12,9 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/**
+ * DriftlessError codes that mean the user's input is wrong (exit 2) wherever
+ * they come from; every other failure is a runtime failure (exit 1).
+ */
+export const INPUT_ERROR_CODES: ReadonlySet<string> = new Set(['InvalidKey', 'InvalidStoreConfig']);

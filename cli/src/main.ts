@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { isDriftlessError } from '@driftless/core';
 import { registerDevCommands } from './commands/dev.js';
-import { EXIT, UsageError } from './errors.js';
+import { registerKeysCommands } from './commands/keys.js';
+import { EXIT, INPUT_ERROR_CODES, UsageError } from './errors.js';
 
 /** What the commands need from the process; injected so tests can run the CLI in-process. */
 export interface CliIo {
@@ -27,7 +29,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       // --help and --version end with exit code 0; any other parse problem is a usage error.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || (isDriftlessError(err) && INPUT_ERROR_CODES.has(err.code))) {
+      // Invalid input (a bad flag value, a store URL, a key file in the way): exit 2.
       io.stderr(`error: ${err.message}\n`);
       return EXIT.usage;
     }
@@ -52,5 +55,6 @@ export function buildProgram(io: CliIo): Command {
         'Logs go to stderr; --json output is one JSON document on stdout.',
     );
   registerDevCommands(program, io);
+  registerKeysCommands(program, io);
   return program;
 }

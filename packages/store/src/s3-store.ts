@@ -1,0 +1,205 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  type PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
+import {
+  DriftlessError,
+  type GetOptions,
+  type GetResult,
+  type ListOptions,
+  type ListPage,
+  type ObjectStore,
+  type PutIfAbsentResult,
+  type PutOptions,
+  type PutResult,
+  type RequestOptions,
+} from '@driftless/core';
+import { assertValidKey, assertValidPrefix } from './keys.js';
+
+/** How to reach a bucket; everything but `bucket` has a default. */
+export interface S3StoreOptions {
+  readonly bucket: string;
+  /** Key prefix inside the bucket, without a trailing `/`; default none. */
+  readonly prefix?: string;
+  /** S3-compatible endpoint (MinIO, R2, …); when set, path-style addressing is used. */
+  readonly endpoint?: string;
+  /** Default `us-east-1`. */
+  readonly region?: string;
+  /** Static credentials; default: the AWS SDK's standard credential chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  /** Attempts per request, first included; retries use exponential backoff with full jitter. Default 5. */
+  readonly maxAttempts?: number;
+  /** Keep-alive connections per host at most. Default 64. */
+  readonly maxSockets?: number;
+  /** Per-attempt timeout, ms. Default 30 000. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** An ObjectStore that owns an S3 client; `destroy` closes its connections. */
+export interface S3ObjectStore extends ObjectStore {
+  destroy(): void;
+}
+
+/** Conditional writes that S3 answers 409 (another conditional write in flight) are retried this often. */
+const CONFLICT_RETRIES = 5;
+
+/**
+ * The ObjectStore over S3 (or anything speaking its API) with @aws-sdk/client-s3.
+ * The SDK's standard retry strategy retries 5xx, 429/SlowDown, timeouts and
+ * network errors with exponential backoff and full jitter, and never other 4xx;
+ * connections are kept alive in a bounded pool; every call takes an AbortSignal.
+ * Not-found, not-modified, exists and conflict are values; failures are
+ * `StoreUnavailable` (transient, retries exhausted) or `StoreRefused` (stalled).
+ */
+export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
+  const client = new S3Client({
+    region: opts.region ?? 'us-east-1',
+    ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    maxAttempts: opts.maxAttempts ?? 5,
+    retryMode: 'standard',
+    requestHandler: {
+      httpAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 64 },
+      httpsAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 64 },
+      connectionTimeout: 5_000,
+      requestTimeout: opts.requestTimeoutMs ?? 30_000,
+    },
+  });
+  const Bucket = opts.bucket;
+  const base = opts.prefix ? `${opts.prefix.replace(/\/+$/, '')}/` : '';
+  const full = (key: string): string => `${base}${key}`;
+
+  const conditionalPut = async (
+    op: string,
+    key: string,
+    input: Omit<PutObjectCommandInput, 'Bucket' | 'Key' | 'Body'>,
+    body: Uint8Array,
+    o: PutOptions,
+  ): Promise<{ etag: string } | 'precondition-failed'> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await client.send(
+          new PutObjectCommand({ Bucket, Key: full(key), Body: body, ContentType: o.contentType ?? 'application/octet-stream', ...input }),
+          aborts(o.signal),
+        );
+        return { etag: res.ETag ?? '' };
+      } catch (err) {
+        const status = statusOf(err);
+        if (status === 412 || (status === 404 && input.IfMatch !== undefined)) return 'precondition-failed';
+        if (status === 409 && attempt < CONFLICT_RETRIES) {
+          await pause(2 ** attempt * 20, o.signal);
+          continue;
+        }
+        throw translate(err, op, key);
+      }
+    }
+  };
+
+  return {
+    async get(key: string, o: GetOptions = {}): Promise<GetResult> {
+      assertValidKey(key);
+      try {
+        const res = await client.send(
+          new GetObjectCommand({ Bucket, Key: full(key), ...(o.ifNoneMatch ? { IfNoneMatch: o.ifNoneMatch } : {}) }),
+          aborts(o.signal),
+        );
+        const body = res.Body ? await res.Body.transformToByteArray() : new Uint8Array(0);
+        return { kind: 'found', body, etag: res.ETag ?? '' };
+      } catch (err) {
+        const status = statusOf(err);
+        if (status === 304) return { kind: 'not-modified' };
+        if (status === 404) return { kind: 'not-found' };
+        throw translate(err, 'get', key);
+      }
+    },
+
+    async head(key: string, o: RequestOptions = {}) {
+      assertValidKey(key);
+      try {
+        const res = await client.send(new HeadObjectCommand({ Bucket, Key: full(key) }), aborts(o.signal));
+        return { etag: res.ETag ?? '', size: res.ContentLength ?? 0 };
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw translate(err, 'head', key);
+      }
+    },
+
+    async putIfAbsent(key: string, body: Uint8Array, o: PutOptions = {}): Promise<PutIfAbsentResult> {
+      assertValidKey(key);
+      const res = await conditionalPut('put-if-absent', key, { IfNoneMatch: '*' }, body, o);
+      return res === 'precondition-failed' ? { kind: 'exists' } : { kind: 'created', etag: res.etag };
+    },
+
+    async put(key: string, body: Uint8Array, o: PutOptions & { ifMatch?: string } = {}): Promise<PutResult> {
+      assertValidKey(key);
+      const res = await conditionalPut('put', key, o.ifMatch === undefined ? {} : { IfMatch: o.ifMatch }, body, o);
+      return res === 'precondition-failed' ? { kind: 'conflict' } : { kind: 'written', etag: res.etag };
+    },
+
+    async list(prefix: string, o: ListOptions = {}): Promise<ListPage> {
+      assertValidPrefix(prefix);
+      try {
+        const res = await client.send(
+          new ListObjectsV2Command({
+            Bucket,
+            Prefix: full(prefix),
+            MaxKeys: Math.min(o.pageSize ?? 1000, 1000),
+            ...(o.pageToken ? { ContinuationToken: o.pageToken } : {}),
+          }),
+          aborts(o.signal),
+        );
+        const keys = (res.Contents ?? []).flatMap((c) => (c.Key ? [c.Key.slice(base.length)] : []));
+        return res.IsTruncated && res.NextContinuationToken ? { keys, nextPageToken: res.NextContinuationToken } : { keys };
+      } catch (err) {
+        throw translate(err, 'list', prefix);
+      }
+    },
+
+    async delete(key: string, o: RequestOptions = {}): Promise<void> {
+      assertValidKey(key);
+      try {
+        await client.send(new DeleteObjectCommand({ Bucket, Key: full(key) }), aborts(o.signal));
+      } catch (err) {
+        if (statusOf(err) === 404) return;
+        throw translate(err, 'delete', key);
+      }
+    },
+
+    destroy() {
+      client.destroy();
+    },
+  };
+}
+
+function statusOf(err: unknown): number | undefined {
+  if (err instanceof S3ServiceException) return err.$metadata.httpStatusCode;
+  const meta = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata;
+  return meta?.httpStatusCode;
+}
+
+/** SDK error -> DriftlessError, at the edge. Aborts pass through untouched. */
+function translate(err: unknown, operation: string, key: string): unknown {
+  if ((err as Error | undefined)?.name === 'AbortError') return err;
+  const status = statusOf(err);
+  const name = (err as Error | undefined)?.name ?? 'Error';
+  const cause = `${name}${status ? ` (HTTP ${status})` : ''}: ${(err as Error | undefined)?.message ?? String(err)}`;
+  const transient = status === undefined || status >= 500 || status === 429 || status === 408;
+  const code = transient ? 'StoreUnavailable' : 'StoreRefused';
+  return new DriftlessError(code, `s3 ${operation} ${key} failed: ${cause}`, { operation, key, ...(status ? { status } : {}) }, { cause: err });
+}
+
+async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  // Full jitter, so writers that collided do not collide again in step.
+  await new Promise((resolve) => setTimeout(resolve, Math.random() * ms));
+}
+
+function aborts(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {};
+}

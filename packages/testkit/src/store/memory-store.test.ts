@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from './memory-store.js';
+import { describeObjectStoreContract } from './object-store-contract.js';
+
+describeObjectStoreContract('memory', () => Promise.resolve({ store: new MemoryObjectStore() }));
+
+describe('MemoryObjectStore', () => {
+  it('counts requests by outcome, as the bench reports them', async () => {
+    const store = new MemoryObjectStore();
+    const put = await store.put('p', new Uint8Array([1, 2, 3]));
+    const etag = put.kind === 'written' ? put.etag : '';
+    await store.get('p');
+    await store.get('p', { ifNoneMatch: etag });
+    await store.get('missing');
+    await store.putIfAbsent('p', new Uint8Array([9]));
+    expect(store.counters).toMatchObject({ get200: 1, get304: 1, get404: 1, put: 1, putRefused: 1, bytesDown: 3, bytesUp: 3 });
+  });
+
+  it('injects faults of the requested class', async () => {
+    const store = new MemoryObjectStore({ fault: (op) => (op === 'get' ? 'unavailable' : op === 'put' ? 'refused' : undefined) });
+    await expect(store.get('k')).rejects.toMatchObject({ code: 'StoreUnavailable', errorClass: 'transient' });
+    await expect(store.put('k', new Uint8Array())).rejects.toMatchObject({ code: 'StoreRefused', errorClass: 'stalled' });
+    expect((await store.putIfAbsent('k', new Uint8Array())).kind).toBe('created');
+  });
+
+  it('awaits the latency model before answering', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const store = new MemoryObjectStore({ latency: () => gate });
+    let answered = false;
+    const pending = store.get('k').then(() => (answered = true));
+    await Promise.resolve();
+    expect(answered).toBe(false);
+    release();
+    await pending;
+    expect(answered).toBe(true);
+  });
+});

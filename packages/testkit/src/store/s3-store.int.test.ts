@@ -1,0 +1,101 @@
+import { createS3Store, openStore, type S3ObjectStore } from '@driftless/store';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { s3ErrorBody, startFaultyProxy, type FaultyProxy } from '../env/faulty-proxy.js';
+import { uniqueName } from '../vitest/clients.js';
+import { describeObjectStoreContract } from './object-store-contract.js';
+
+const env = inject('driftlessEnv');
+const credentials = { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey };
+const stores: S3ObjectStore[] = [];
+const proxies: FaultyProxy[] = [];
+afterAll(() => stores.forEach((s) => s.destroy()));
+afterEach(async () => {
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
+});
+
+function s3(endpoint = env.s3.endpoint, prefix = uniqueName('contract'), maxAttempts?: number): S3ObjectStore {
+  const store = createS3Store({
+    bucket: env.s3.bucket,
+    prefix,
+    endpoint,
+    region: env.s3.region,
+    credentials,
+    ...(maxAttempts ? { maxAttempts } : {}),
+  });
+  stores.push(store);
+  return store;
+}
+
+describeObjectStoreContract('S3 on MinIO', () => Promise.resolve({ store: s3() }));
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe('S3 store against MinIO', () => {
+  it('keeps stores with different prefixes apart', async () => {
+    const a = s3();
+    const b = s3();
+    await a.put('clusters/x/desired.json', bytes('a'));
+    expect(await b.get('clusters/x/desired.json')).toEqual({ kind: 'not-found' });
+    expect((await b.list('clusters/')).keys).toEqual([]);
+    expect((await a.list('clusters/')).keys).toEqual(['clusters/x/desired.json']);
+  });
+
+  it.each([
+    ['503 SlowDown', { status: 503, body: s3ErrorBody('SlowDown', 'Please reduce your request rate.') }],
+    ['500 InternalError', { status: 500, body: s3ErrorBody('InternalError', 'We encountered an internal error.') }],
+    ['a reset connection', 'reset' as const],
+  ])('retries a GET that failed with %s, and succeeds', async (_what, fault) => {
+    const prefix = uniqueName('retry');
+    await s3(env.s3.endpoint, prefix).put('k', bytes('value'));
+    const proxy = await startFaultyProxy(env.s3.endpoint, ({ n }) => (n <= 2 ? fault : undefined));
+    proxies.push(proxy);
+    const got = await s3(proxy.url, prefix).get('k');
+    expect(got.kind === 'found' && new TextDecoder().decode(got.body)).toBe('value');
+    expect(proxy.received).toBe(3);
+  });
+
+  it('does not retry a 403 and reports it as refused (stalled)', async () => {
+    const proxy = await startFaultyProxy(env.s3.endpoint, () => ({ status: 403, body: s3ErrorBody('AccessDenied', 'Access Denied') }));
+    proxies.push(proxy);
+    const err = await s3(proxy.url).get('k').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'StoreRefused', errorClass: 'stalled', data: { operation: 'get', key: 'k', status: 403 } });
+    expect(proxy.received).toBe(1);
+  });
+
+  it('gives up after its attempts and reports the store as unavailable (transient)', async () => {
+    const proxy = await startFaultyProxy(env.s3.endpoint, () => ({ status: 503, body: s3ErrorBody('ServiceUnavailable', 'down') }));
+    proxies.push(proxy);
+    const err = await s3(proxy.url, uniqueName('p'), 3).get('k').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'StoreUnavailable', errorClass: 'transient' });
+    expect((err as Error).message).toMatch(/^s3 get k failed: .*HTTP 503/);
+    expect((err as Error).message).not.toContain(env.s3.secretAccessKey);
+    expect(proxy.received).toBe(3);
+  });
+
+  it('aborts a request through its AbortSignal', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(s3().get('k', { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('opens s3://BUCKET/PREFIX with the standard AWS variables and path-style addressing', async () => {
+    const prefix = uniqueName('url');
+    const opened = openStore(
+      `s3://${env.s3.bucket}/${prefix}`,
+      {
+        AWS_ENDPOINT_URL: env.s3.endpoint,
+        AWS_REGION: env.s3.region,
+        AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
+      },
+      '/',
+    );
+    try {
+      await opened.store.put('hello', bytes('world'));
+      const direct = await s3(env.s3.endpoint, prefix).get('hello');
+      expect(direct.kind === 'found' && new TextDecoder().decode(direct.body)).toBe('world');
+    } finally {
+      opened.close();
+    }
+  });
+});
