@@ -40,7 +40,7 @@ export const ALLOWED_WORKSPACE_DEPS: Readonly<Record<string, readonly string[]>>
 const TESTKIT_IN_PRODUCTION = new Set(['@driftless/bench', 'driftless']);
 
 /** Node built-ins core may use: computation only, no I/O, clocks or environment. */
-const CORE_BUILTINS = new Set(['node:crypto', 'node:zlib', 'node:buffer', 'node:util']);
+const CORE_BUILTINS = new Set(['node:crypto', 'node:zlib', 'node:buffer', 'node:util', 'node:path']);
 
 /** Things core must not call: it is pure and deterministic (STYLE.md). */
 const CORE_FORBIDDEN: readonly { pattern: RegExp; what: string }[] = [

@@ -50,3 +50,4 @@ export {
   type PutResult,
   type RequestOptions,
 } from './ports/object-store.js';
+export * from './fleet/index.js';

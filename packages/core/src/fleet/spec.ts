@@ -1,0 +1,110 @@
+import { posix } from 'node:path';
+import { z } from 'zod';
+import { apiVersionField, clusterNameField, kindField } from '../documents/common.js';
+import { labelSelectorSchema } from './selector.js';
+import { compileError, parseYamlDocuments, type YamlDocument, type YamlLimits } from './yaml-documents.js';
+
+/**
+ * A path inside the fleet repository: relative, `/`-separated, no `..` that
+ * leaves the repository. Normalized (`./apps/web/` -> `apps/web`).
+ */
+export const repoPathField = z.string().min(1).transform((p, ctx) => {
+  const norm = posix.normalize(p).replace(/\/+$/, '');
+  if (p.startsWith('/') || norm === '..' || norm.startsWith('../') || norm === '.' || norm === '') {
+    ctx.addIssue({ code: 'custom', message: `path ${JSON.stringify(p)} must stay inside the repository (relative, no leading / or ..)` });
+    return z.NEVER;
+  }
+  return norm;
+});
+
+/** Variables: string values; numbers and booleans are taken as their text, as YAML users expect. */
+const varsField = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'var names are letters, digits, _ . -'), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lowercase a-z, 0-9 and "-", at most 63');
+
+export const targetSchema = z.strictObject({
+  selector: labelSelectorSchema,
+  /** Replaces the app's `path` for the clusters this target selects. */
+  overlay: repoPathField.optional(),
+  /** Override cluster vars for these clusters. */
+  vars: varsField.optional(),
+});
+
+export const appSchema = z.strictObject({
+  name: dnsLabel,
+  path: repoPathField,
+  /** Namespace for namespaced objects that have none; default `default`. */
+  namespace: dnsLabel.optional(),
+  /** A cluster gets the app if any target selects it; the first that does decides overlay and vars. */
+  targets: z.array(targetSchema).min(1, 'an app needs at least one target'),
+});
+
+/** `fleet.yaml`. */
+export const fleetSchema = z.strictObject({
+  apiVersion: apiVersionField,
+  kind: kindField('Fleet'),
+  metadata: z.looseObject({ name: z.string().optional() }).optional(),
+  spec: z.strictObject({ apps: z.array(appSchema) }),
+}).superRefine((fleet, ctx) => {
+  const seen = new Map<string, number>();
+  fleet.spec.apps.forEach((app, i) => {
+    const first = seen.get(app.name);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['spec', 'apps', i, 'name'], message: `app ${app.name} is defined twice (also spec.apps[${first}])` });
+    else seen.set(app.name, i);
+  });
+});
+
+/** `clusters/<name>.yaml`. */
+export const clusterSchema = z.strictObject({
+  apiVersion: apiVersionField,
+  kind: kindField('Cluster'),
+  metadata: z.strictObject({
+    name: clusterNameField,
+    labels: z.record(z.string(), z.string()).default({}),
+    annotations: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: z.strictObject({ vars: varsField.default({}) }).default({ vars: {} }),
+});
+
+export type Fleet = z.infer<typeof fleetSchema>;
+export type FleetApp = z.infer<typeof appSchema>;
+export type FleetTarget = z.infer<typeof targetSchema>;
+export type Cluster = z.infer<typeof clusterSchema>;
+
+/** Validates one YAML document against `schema`, turning issues into `file:line: field: message` errors. */
+function validate<T>(schema: z.ZodType<T>, doc: YamlDocument, file: string): T {
+  const result = schema.safeParse(doc.value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  // Point at an unknown key itself rather than at the mapping that holds it.
+  const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const path = [...(issue?.path ?? []), ...(unknownKey === undefined ? [] : [unknownKey])];
+  const field = (issue?.path ?? []).map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problems)` : '';
+  throw compileError(file, doc.lineAt(path), `${field || '(document)'}: ${issue?.message ?? 'invalid'}${more}`);
+}
+
+function singleDocument(text: string, file: string, limits?: YamlLimits): YamlDocument {
+  const docs = parseYamlDocuments(text, file, limits);
+  if (docs.length !== 1 || !docs[0]) throw compileError(file, docs[1]?.line, `expected exactly one YAML document, found ${docs.length}`);
+  return docs[0];
+}
+
+/** Parses and validates `fleet.yaml`. Errors name the file, line and field. */
+export function parseFleet(text: string, file = 'fleet.yaml', limits?: YamlLimits): Fleet {
+  return validate(fleetSchema, singleDocument(text, file, limits), file);
+}
+
+/**
+ * Parses and validates `clusters/<name>.yaml`; the file name must be the
+ * cluster's name (`.yaml` or `.yml`), so that one file is one cluster.
+ */
+export function parseCluster(text: string, file: string, limits?: YamlLimits): Cluster {
+  const doc = singleDocument(text, file, limits);
+  const cluster = validate(clusterSchema, doc, file);
+  const expected = posix.basename(file).replace(/\.ya?ml$/, '');
+  if (cluster.metadata.name !== expected) {
+    throw compileError(file, doc.lineAt(['metadata', 'name']), `metadata.name ${cluster.metadata.name} does not match the file name (expected ${expected})`);
+  }
+  return cluster;
+}

@@ -1,0 +1,89 @@
+import { parseAllDocuments, type Document } from 'yaml';
+import { DriftlessError } from '../errors.js';
+
+/** One YAML document of a file and the line (1-based) it starts at. */
+export interface YamlDocument {
+  readonly value: unknown;
+  readonly line: number;
+  /** The line of the node at `path` inside this document, or its start line when there is none. */
+  lineAt(path: readonly PropertyKey[]): number;
+}
+
+/** Limits on YAML input; they protect the hub from hostile or mistaken repositories. */
+export interface YamlLimits {
+  /** Alias expansions allowed per document (a "billion laughs" needs many). Default 100. */
+  readonly maxAliasCount: number;
+}
+
+export const DEFAULT_YAML_LIMITS: YamlLimits = { maxAliasCount: 100 };
+
+/** A compile error in a fleet repository, with file and line: stalled, exit code 2. */
+export function compileError(file: string, line: number | undefined, message: string, cause?: unknown): DriftlessError<'InvalidDocument'> {
+  const where = line === undefined ? file : `${file}:${line}`;
+  return new DriftlessError(
+    'InvalidDocument',
+    `${where}: ${message}`,
+    { subject: where, issues: [{ path: where, message }] },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Parses every document of a (multi-document) YAML text. Comments and empty
+ * documents (a trailing `---`) are skipped. Malformed YAML, duplicate keys and
+ * alias bombs are `InvalidDocument` errors naming `file` and the line.
+ */
+export function parseYamlDocuments(text: string, file: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): YamlDocument[] {
+  const lineOf = lineIndex(text);
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
+  } catch (err) {
+    throw compileError(file, undefined, `malformed YAML: ${(err as Error).message}`, err);
+  }
+  if (!Array.isArray(docs)) docs = [docs];
+  const out: YamlDocument[] = [];
+  for (const doc of docs) {
+    const error = doc.errors[0];
+    if (error) throw compileError(file, lineOf(error.pos[0]), `malformed YAML: ${firstLine(error.message)}`);
+    if (doc.contents === null) continue;
+    const line = lineOf(doc.contents.range?.[0] ?? 0);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (err) {
+      throw compileError(file, line, `YAML document refused: ${(err as Error).message}`, err);
+    }
+    if (value === null || value === undefined) continue;
+    const lineAt = (path: readonly PropertyKey[]): number => {
+      for (let n = path.length; n > 0; n--) {
+        const node: unknown = doc.getIn(path.slice(0, n) as unknown[], true);
+        const start = (node as { range?: [number, number, number] } | undefined)?.range?.[0];
+        if (start !== undefined) return lineOf(start);
+      }
+      return line;
+    };
+    out.push({ value, line, lineAt });
+  }
+  return out;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}
+
+/** Maps a character offset to its 1-based line number. */
+function lineIndex(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+}
