@@ -19,6 +19,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          globalSetup: ['test/build-setup.ts'],
           include: ['**/src/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**', '**/dist/**'],
         },
@@ -32,7 +33,7 @@ export default defineConfig({
           name: 'integration',
           include: ['**/src/**/*.int.test.ts'],
           exclude: ['**/node_modules/**', '**/dist/**'],
-          globalSetup: ['packages/testkit/src/vitest/global-setup.ts'],
+          globalSetup: ['test/build-setup.ts', 'packages/testkit/src/vitest/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

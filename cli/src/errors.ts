@@ -1,8 +1,18 @@
 /**
  * Exit codes of the `driftless` command (DESIGN.md): 0 success, 1 runtime
- * failure, 2 invalid input or usage.
+ * failure, 2 invalid input or usage; 130 when interrupted before it finished
+ * starting (the shell convention for SIGINT).
  */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+/** The user interrupted the command (SIGINT/SIGTERM) before it got anywhere: exit code 130. */
+export class Interrupted extends Error {
+  readonly code = 'Interrupted';
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
+  }
+}
 
 /** Invalid input or usage found after parsing (a bad flag value): exit code 2. */
 export class UsageError extends Error {

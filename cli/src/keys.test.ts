@@ -37,7 +37,7 @@ describe('driftless keys generate', () => {
       },
       key,
     );
-    expect(verifier.verify(pointer, 'pointer').generation).toBe(1);
+    expect(verifier.verify(pointer, 'pointer', 'c1').generation).toBe(1);
   });
 
   it('refuses to overwrite existing keys (exit 2, files unchanged) unless --force', async () => {
@@ -47,10 +47,19 @@ describe('driftless keys generate', () => {
     const before = await readFile(join(dir, 'driftless-signing.key'), 'utf8');
     const io = capture();
     expect(await main(['keys', 'generate', '--out', dir], io)).toBe(2);
-    expect(io.err).toContain('driftless-signing.key already exists; pass --force');
+    expect(io.err).toContain('driftless-signing.key already exists; pass --force to replace the pair');
     expect(await readFile(join(dir, 'driftless-signing.key'), 'utf8')).toBe(before);
     expect(await main(['keys', 'generate', '--out', dir, '--force'], capture())).toBe(0);
     expect(await readFile(join(dir, 'driftless-signing.key'), 'utf8')).not.toBe(before);
+  });
+
+  it('writes nothing when only the public key is in the way', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'driftless-keys-'));
+    dirs.push(dir);
+    const { writeFile, readdir } = await import('node:fs/promises');
+    await writeFile(join(dir, 'driftless-signing.pub'), 'old public key');
+    expect(await main(['keys', 'generate', '--out', dir], capture())).toBe(2);
+    expect(await readdir(dir)).toEqual(['driftless-signing.pub']);
   });
 
   it('requires --out', async () => {

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isDriftlessError } from '@driftless/core';
 import { registerDevCommands } from './commands/dev.js';
 import { registerKeysCommands } from './commands/keys.js';
-import { EXIT, INPUT_ERROR_CODES, UsageError } from './errors.js';
+import { EXIT, INPUT_ERROR_CODES, Interrupted, UsageError } from './errors.js';
 
 /** What the commands need from the process; injected so tests can run the CLI in-process. */
 export interface CliIo {
@@ -28,6 +28,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     if (err instanceof CommanderError) {
       // --help and --version end with exit code 0; any other parse problem is a usage error.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof Interrupted) {
+      io.stderr('interrupted\n');
+      return EXIT.interrupted;
     }
     if (err instanceof UsageError || (isDriftlessError(err) && INPUT_ERROR_CODES.has(err.code))) {
       // Invalid input (a bad flag value, a store URL, a key file in the way): exit 2.

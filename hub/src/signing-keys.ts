@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdir, open } from 'node:fs/promises';
+import { access, mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DriftlessError } from '@driftless/core';
 
@@ -18,36 +18,48 @@ export function generateSigningKeyPair(): { privateKeyPem: string; publicKeyPem:
 
 /**
  * Writes a fresh key pair into `dir` (created if needed): the private key
- * readable by its owner only (0600), the public key 0644. Never overwrites an
- * existing key unless `force`: losing a signing key locks agents out. Throws
- * stalled `InvalidKey` naming the file that is in the way. Returns both paths.
+ * readable by its owner only (0600), the public key 0644. Never overwrites
+ * either file unless `force` (losing a signing key locks agents out), and
+ * writes nothing when either is in the way: stalled `InvalidKey` naming it.
+ * Returns both paths.
  */
 export async function writeSigningKeyPair(dir: string, opts: { force?: boolean } = {}): Promise<{ privateKey: string; publicKey: string }> {
   await mkdir(dir, { recursive: true });
   const pair = generateSigningKeyPair();
   const privateKey = join(dir, SIGNING_KEY_FILE);
   const publicKey = join(dir, VERIFY_KEY_FILE);
-  const flag = opts.force ? 'w' : 'wx';
-  for (const [path, pem, mode] of [
-    [privateKey, pair.privateKeyPem, 0o600],
-    [publicKey, pair.publicKeyPem, 0o644],
-  ] as const) {
-    let fh;
-    try {
-      fh = await open(path, flag, mode);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        const reason = `${path} already exists; pass --force to replace it (agents verifying with the old key will refuse new pointers)`;
-        throw new DriftlessError('InvalidKey', `signing key write failed: ${reason}`, { reason }, { cause: err });
+  // Check both before writing either: a new private key beside an old public key
+  // would sign pointers that no agent can verify.
+  if (!opts.force) {
+    for (const path of [privateKey, publicKey]) {
+      if (await exists(path)) {
+        const reason = `${path} already exists; pass --force to replace the pair (agents verifying with the old key will refuse new pointers)`;
+        throw new DriftlessError('InvalidKey', `signing key write failed: ${reason}`, { reason });
       }
-      throw err;
-    }
-    try {
-      await fh.chmod(mode);
-      await fh.writeFile(pem);
-    } finally {
-      await fh.close();
     }
   }
+  // Each file appears whole (temp file, then rename), private key first.
+  await writeAtomically(privateKey, pair.privateKeyPem, 0o600);
+  await writeAtomically(publicKey, pair.publicKeyPem, 0o644);
   return { privateKey, publicKey };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w', mode);
+  try {
+    await fh.chmod(mode);
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
 }

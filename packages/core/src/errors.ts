@@ -20,7 +20,7 @@ export interface ErrorData {
   /** A document that is not JSON or does not match its schema. */
   InvalidDocument: { subject: string; issues: { path: string; message: string }[] };
   /** Bytes over a configured limit, refused before they fill memory. */
-  TooLarge: { subject: string; limitBytes: number; what: 'compressed' | 'decompressed' };
+  TooLarge: { subject: string; limitBytes: number; what: 'compressed' | 'decompressed' | 'object' };
   /** A key that is not a valid Ed25519 key in PEM. */
   InvalidKey: { reason: string };
   /** A store request that kept failing transiently after its retries. */

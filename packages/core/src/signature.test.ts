@@ -39,13 +39,13 @@ describe('pointer signatures', () => {
   it('accept a pointer signed with the matching key', () => {
     const signed = signPointer(pointer(1), ours.privateKey);
     expect(signed.signature).toMatch(/^ed25519:/);
-    expect(verifier().verify(signed, 'pointer')).toEqual(signed);
+    expect(verifier().verify(signed, 'pointer', 'eu-prod-001')).toEqual(signed);
   });
 
   it('survive a round trip through JSON with another key order', () => {
     const signed = signPointer(pointer(1), ours.privateKey);
     const reordered = Object.fromEntries(Object.entries(signed).reverse());
-    expect(decodePointer(new TextEncoder().encode(JSON.stringify(reordered)), 'pointer', verifier())).toEqual(signed);
+    expect(decodePointer(new TextEncoder().encode(JSON.stringify(reordered)), 'pointer', 'eu-prod-001', verifier())).toEqual(signed);
   });
 
   it.each([
@@ -55,37 +55,47 @@ describe('pointer signatures', () => {
     ['a pointer without a signature', () => pointer(1), 'SignatureMissing'],
     ['a pointer whose signature is not 64 bytes', () => ({ ...pointer(1), signature: 'ed25519:AAAA' }), 'SignatureInvalid'],
   ])('refuse %s', (_what, make, code) => {
-    expect(codeOf(() => verifier().verify(make(), 'pointer'))).toBe(code);
+    expect(codeOf(() => verifier().verify(make(), 'pointer', 'eu-prod-001'))).toBe(code);
+  });
+
+  it('refuse a validly signed pointer of another cluster copied into this cluster\'s place', () => {
+    const v = verifier();
+    v.verify(signPointer(pointer(7), ours.privateKey), 'pointer', 'eu-prod-001');
+    const staging = signPointer({ ...pointer(1), cluster: 'staging' }, ours.privateKey);
+    expect(codeOf(() => v.verify(staging, 'pointer', 'eu-prod-001'))).toBe('SignatureInvalid');
+    expect(() => decodePointer(new TextEncoder().encode(JSON.stringify(staging)), 'pointer', 'eu-prod-001')).toThrow(
+      'the pointer is for cluster staging, not eu-prod-001',
+    );
   });
 
   it('refuse a replayed older generation after a newer one was accepted', () => {
     const v = verifier();
     const old = signPointer(pointer(4, 'a'), ours.privateKey);
-    v.verify(signPointer(pointer(5, 'b'), ours.privateKey), 'pointer');
-    expect(codeOf(() => v.verify(old, 'pointer'))).toBe('GenerationReplayed');
+    v.verify(signPointer(pointer(5, 'b'), ours.privateKey), 'pointer', 'eu-prod-001');
+    expect(codeOf(() => v.verify(old, 'pointer', 'eu-prod-001'))).toBe('GenerationReplayed');
     expect(v.acceptedGeneration('eu-prod-001')).toBe(5);
   });
 
   it('accept the same pointer read twice, but not another pointer at the same generation', () => {
     const v = verifier();
     const p5 = signPointer(pointer(5, 'a'), ours.privateKey);
-    v.verify(p5, 'pointer');
-    expect(v.verify(p5, 'pointer')).toEqual(p5);
-    expect(codeOf(() => v.verify(signPointer(pointer(5, 'c'), ours.privateKey), 'pointer'))).toBe('GenerationReplayed');
+    v.verify(p5, 'pointer', 'eu-prod-001');
+    expect(v.verify(p5, 'pointer', 'eu-prod-001')).toEqual(p5);
+    expect(codeOf(() => v.verify(signPointer(pointer(5, 'c'), ours.privateKey), 'pointer', 'eu-prod-001'))).toBe('GenerationReplayed');
   });
 
   it('start from persisted accepted generations', () => {
     const v = new PointerVerifier(ours.publicKey, [['eu-prod-001', 7, `sha256:${'a'.repeat(64)}`]]);
-    expect(codeOf(() => v.verify(signPointer(pointer(6), ours.privateKey), 'pointer'))).toBe('GenerationReplayed');
+    expect(codeOf(() => v.verify(signPointer(pointer(6), ours.privateKey), 'pointer', 'eu-prod-001'))).toBe('GenerationReplayed');
   });
 
   it('give each refusal a distinct code, all stalled', () => {
     const v = verifier();
-    v.verify(signPointer(pointer(3), ours.privateKey), 'pointer');
+    v.verify(signPointer(pointer(3), ours.privateKey), 'pointer', 'eu-prod-001');
     const errors = [
-      () => v.verify({ ...signPointer(pointer(4), ours.privateKey), generation: 9 }, 'pointer'),
-      () => v.verify(pointer(4), 'pointer'),
-      () => v.verify(signPointer(pointer(2), ours.privateKey), 'pointer'),
+      () => v.verify({ ...signPointer(pointer(4), ours.privateKey), generation: 9 }, 'pointer', 'eu-prod-001'),
+      () => v.verify(pointer(4), 'pointer', 'eu-prod-001'),
+      () => v.verify(signPointer(pointer(2), ours.privateKey), 'pointer', 'eu-prod-001'),
     ].map((fn) => {
       try {
         fn();

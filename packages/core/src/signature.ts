@@ -68,13 +68,19 @@ export class PointerVerifier {
   }
 
   /**
-   * Validates and verifies the raw JSON value of a pointer. Throws (all stalled)
-   * `InvalidDocument`, `SignatureMissing`, `SignatureInvalid` or
-   * `GenerationReplayed`; records the generation as accepted when it passes.
+   * Validates and verifies the raw JSON value of a pointer read for
+   * `expectedCluster`. Throws (all stalled) `InvalidDocument`,
+   * `SignatureMissing`, `SignatureInvalid` (also for a validly signed pointer of
+   * another cluster copied into this cluster's place) or `GenerationReplayed`;
+   * records the generation as accepted when it passes.
    */
-  verify(raw: unknown, subject: string): Pointer {
+  verify(raw: unknown, subject: string, expectedCluster: string): Pointer {
     const pointer = parseDocument(pointerSchema, raw, subject);
     const { cluster, generation } = pointer;
+    if (cluster !== expectedCluster) {
+      const reason = `the pointer is for cluster ${cluster}, not ${expectedCluster}`;
+      throw new DriftlessError('SignatureInvalid', `${subject} verify failed: ${reason}`, { cluster: expectedCluster, generation, reason });
+    }
     if (pointer.signature === undefined) {
       throw new DriftlessError('SignatureMissing', `${subject} verify failed: the pointer is not signed and a verify key is configured`, {
         cluster,
@@ -102,10 +108,19 @@ export class PointerVerifier {
 }
 
 /**
- * Reads a pointer document from its bytes; with a verifier, the signature and
- * generation are checked too (see {@link PointerVerifier.verify}).
+ * Reads the pointer of `cluster` from its bytes; it must name that cluster.
+ * With a verifier, the signature and generation are checked too (see
+ * {@link PointerVerifier.verify}).
  */
-export function decodePointer(bytes: Uint8Array, subject: string, verifier?: PointerVerifier): Pointer {
+export function decodePointer(bytes: Uint8Array, subject: string, cluster: string, verifier?: PointerVerifier): Pointer {
   const raw = parseJson(bytes, subject);
-  return verifier ? verifier.verify(raw, subject) : parseDocument(pointerSchema, raw, subject);
+  if (verifier) return verifier.verify(raw, subject, cluster);
+  const pointer = parseDocument(pointerSchema, raw, subject);
+  if (pointer.cluster !== cluster) {
+    throw new DriftlessError('InvalidDocument', `${subject} read failed: cluster: the pointer is for cluster ${pointer.cluster}, not ${cluster}`, {
+      subject,
+      issues: [{ path: 'cluster', message: `the pointer is for cluster ${pointer.cluster}, not ${cluster}` }],
+    });
+  }
+  return pointer;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   DriftlessError,
   type GetOptions,
@@ -14,85 +14,112 @@ import {
   type RequestOptions,
 } from '@driftless/core';
 import { assertValidKey, assertValidPrefix } from './keys.js';
+import { tooLargeObject } from './limits.js';
 
 /** Options of {@link createFileStore}. */
 export interface FileStoreOptions {
-  /** A per-key lock older than this is taken to be left by a crashed writer and broken, ms. Default 30 000. */
-  readonly staleLockMs?: number;
-  /** Give up waiting for a per-key lock after this long (then `StoreUnavailable`), ms. Default 10 000. */
-  readonly lockTimeoutMs?: number;
+  /**
+   * fsync each new version and its directory before answering, so a power loss
+   * cannot leave a truncated blob under its final name. Default true.
+   */
+  readonly durable?: boolean;
 }
 
+const VERSION = '.driftless-v';
 const TMP = '.driftless-tmp-';
-const LOCK = '.driftless-lock-';
+const GEN_DIGITS = 16;
+const DATA = 1;
+const TOMBSTONE = 0;
+
+interface Current {
+  /** Generation of the newest version; 0 when the key never existed. */
+  readonly gen: number;
+  /** Content, or undefined when the key is absent (never written, or deleted). */
+  readonly body?: Uint8Array;
+  readonly etag?: string;
+}
 
 /**
- * The ObjectStore in a local directory (`file:DIR`, the embedded default). Keys
- * map to files below `dir`. ETags are the quoted SHA-256 of the content, so
- * equal bytes have equal ETags, as with S3. Every write goes to a temporary file
- * first and appears atomically (rename, or link for put-if-absent), so readers
- * never see partial content. Put-if-absent relies on `link` failing when the
- * target exists; compare-and-swap, plain put and delete hold a per-key lock
- * directory, so they stay correct when several processes on this host race.
+ * The ObjectStore in a local directory (`file:DIR`, the embedded default).
+ *
+ * Each key is a directory holding immutable, numbered versions; the highest is
+ * current. A write creates version n+1 with `link` from a fully written (and,
+ * when durable, fsynced) temporary file: `link` fails if the name exists, so of
+ * several writers that read version n, exactly one creates n+1. That makes
+ * put-if-absent and compare-and-swap linearizable across processes on one host
+ * without locks, and readers never see partial content. Deletion writes a
+ * tombstone version. Versions older than the previous one are removed after
+ * each write. ETags are the quoted SHA-256 of the content, so equal bytes have
+ * equal ETags, as with S3.
  */
-export function createFileStore(dir: string, opts: FileStoreOptions = {}): ObjectStore {
-  const staleLockMs = opts.staleLockMs ?? 30_000;
-  const lockTimeoutMs = opts.lockTimeoutMs ?? 10_000;
-  const pathOf = (key: string): string => join(dir, ...key.split('/'));
+export function createFileStore(root: string, opts: FileStoreOptions = {}): ObjectStore {
+  const durable = opts.durable ?? true;
+  const dirOf = (key: string): string => join(root, ...key.split('/'));
+  const versionPath = (key: string, gen: number): string => join(dirOf(key), `${VERSION}${String(gen).padStart(GEN_DIGITS, '0')}`);
 
-  const writeTemp = async (target: string, body: Uint8Array): Promise<string> => {
-    await mkdir(dirname(target), { recursive: true });
-    const tmp = join(dirname(target), `${TMP}${randomBytes(8).toString('hex')}`);
-    await writeFile(tmp, body);
-    return tmp;
-  };
-
-  const withLock = async <T>(key: string, op: string, fn: () => Promise<T>): Promise<T> => {
-    const target = pathOf(key);
-    const lock = join(dirname(target), `${LOCK}${target.slice(dirname(target).length + 1)}`);
-    await mkdir(dirname(target), { recursive: true });
-    const deadline = Date.now() + lockTimeoutMs;
-    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+  const readCurrent = async (key: string, maxBytes?: number): Promise<Current> => {
+    // A version can be removed between listing and reading it, once a newer one
+    // exists: then the newer one is current, so list again.
+    for (;;) {
+      const gens = await generations(dirOf(key)).catch((err: unknown) => Promise.reject(translate(err, 'read', key)));
+      const gen = gens[0];
+      if (gen === undefined) return { gen: 0 };
       try {
-        await mkdir(lock);
-        break;
+        const path = versionPath(key, gen);
+        if (maxBytes !== undefined && (await stat(path)).size - 1 > maxBytes) throw tooLargeObject(key, maxBytes);
+        const raw = await readFile(path);
+        if (raw[0] !== DATA) return { gen };
+        const body = new Uint8Array(raw.buffer, raw.byteOffset + 1, raw.byteLength - 1);
+        return { gen, body, etag: etagOf(body) };
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw translate(err, op, key);
-        const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
-        if (age > staleLockMs) await rmdir(lock).catch(() => undefined);
-        else if (Date.now() > deadline) {
-          throw new DriftlessError('StoreUnavailable', `file ${op} ${key} failed: lock ${lock} held for over ${lockTimeoutMs} ms`, {
-            operation: op,
-            key,
-          });
-        }
-        // Full jitter, so waiting writers do not retry in step.
-        await new Promise((r) => setTimeout(r, Math.random() * wait));
+        if (isMissing(err)) continue;
+        if (err instanceof DriftlessError) throw err;
+        throw translate(err, 'read', key);
       }
     }
-    try {
-      return await fn();
-    } finally {
-      await rmdir(lock).catch(() => undefined);
-    }
   };
 
-  const readCurrent = async (key: string): Promise<{ body: Uint8Array; etag: string } | undefined> => {
+  /** Creates version `gen` of `key`; false when another writer created it first. */
+  const commit = async (key: string, gen: number, body: Uint8Array | undefined, op: string): Promise<boolean> => {
+    const dir = dirOf(key);
+    const tmp = join(dir, `${TMP}${randomBytes(8).toString('hex')}`);
     try {
-      const body = new Uint8Array(await readFile(pathOf(key)));
-      return { body, etag: etagOf(body) };
+      await mkdir(dir, { recursive: true });
+      const fh = await open(tmp, 'wx');
+      try {
+        await fh.writeFile(body === undefined ? Uint8Array.of(TOMBSTONE) : Buffer.concat([Uint8Array.of(DATA), body]));
+        if (durable) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      try {
+        await link(tmp, versionPath(key, gen));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw err;
+      }
+      if (durable) await syncDir(dir);
     } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw translate(err, 'read', key);
+      throw translate(err, op, key);
+    } finally {
+      await unlink(tmp).catch(() => undefined);
     }
+    await prune(key, gen);
+    return true;
+  };
+
+  /** Removes versions older than the previous one; best effort (a crash only leaves garbage). */
+  const prune = async (key: string, gen: number): Promise<void> => {
+    const old = (await generations(dirOf(key)).catch(() => [])).filter((g) => g < gen - 1);
+    await Promise.all(old.map((g) => unlink(versionPath(key, g)).catch(() => undefined)));
   };
 
   return {
     async get(key: string, o: GetOptions = {}): Promise<GetResult> {
       assertValidKey(key);
       o.signal?.throwIfAborted();
-      const cur = await readCurrent(key);
-      if (!cur) return { kind: 'not-found' };
+      const cur = await readCurrent(key, o.maxBytes);
+      if (cur.body === undefined || cur.etag === undefined) return { kind: 'not-found' };
       if (o.ifNoneMatch !== undefined && o.ifNoneMatch === cur.etag) return { kind: 'not-modified' };
       return { kind: 'found', body: cur.body, etag: cur.etag };
     },
@@ -101,43 +128,30 @@ export function createFileStore(dir: string, opts: FileStoreOptions = {}): Objec
       assertValidKey(key);
       o.signal?.throwIfAborted();
       const cur = await readCurrent(key);
-      return cur ? { etag: cur.etag, size: cur.body.byteLength } : undefined;
+      return cur.body && cur.etag ? { etag: cur.etag, size: cur.body.byteLength } : undefined;
     },
 
     async putIfAbsent(key: string, body: Uint8Array, o: PutOptions = {}): Promise<PutIfAbsentResult> {
       assertValidKey(key);
-      o.signal?.throwIfAborted();
-      const target = pathOf(key);
-      const tmp = await writeTemp(target, body).catch((err: unknown) => Promise.reject(translate(err, 'put-if-absent', key)));
-      try {
-        await link(tmp, target);
-        return { kind: 'created', etag: etagOf(body) };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { kind: 'exists' };
-        throw translate(err, 'put-if-absent', key);
-      } finally {
-        await unlink(tmp).catch(() => undefined);
+      for (;;) {
+        o.signal?.throwIfAborted();
+        const cur = await readCurrent(key);
+        if (cur.body !== undefined) return { kind: 'exists' };
+        if (await commit(key, cur.gen + 1, body, 'put-if-absent')) return { kind: 'created', etag: etagOf(body) };
       }
     },
 
     async put(key: string, body: Uint8Array, o: PutOptions & { ifMatch?: string } = {}): Promise<PutResult> {
       assertValidKey(key);
-      o.signal?.throwIfAborted();
-      return await withLock(key, 'put', async () => {
-        if (o.ifMatch !== undefined) {
-          const cur = await readCurrent(key);
-          if (!cur || cur.etag !== o.ifMatch) return { kind: 'conflict' };
-        }
-        const target = pathOf(key);
-        const tmp = await writeTemp(target, body);
-        try {
-          await rename(tmp, target);
-        } catch (err) {
-          await unlink(tmp).catch(() => undefined);
-          throw translate(err, 'put', key);
-        }
-        return { kind: 'written', etag: etagOf(body) };
-      });
+      for (;;) {
+        o.signal?.throwIfAborted();
+        const cur = await readCurrent(key);
+        if (o.ifMatch !== undefined && (cur.etag === undefined || cur.etag !== o.ifMatch)) return { kind: 'conflict' };
+        if (await commit(key, cur.gen + 1, body, 'put')) return { kind: 'written', etag: etagOf(body) };
+        // Another writer created the same version first: a compare-and-swap lost (its
+        // base is gone); an unconditional put tries again on top of the new version.
+        if (o.ifMatch !== undefined) return { kind: 'conflict' };
+      }
     },
 
     async list(prefix: string, o: ListOptions = {}): Promise<ListPage> {
@@ -145,47 +159,83 @@ export function createFileStore(dir: string, opts: FileStoreOptions = {}): Objec
       o.signal?.throwIfAborted();
       const pageSize = Math.min(o.pageSize ?? 1000, 1000);
       const start = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
-      const all = (await walk(start === '' ? dir : pathOf(start))).map((p) => relative(dir, p).split(sep).join('/'));
-      const keys = all.filter((k) => k.startsWith(prefix) && (o.pageToken === undefined || k > o.pageToken)).sort();
-      const page = keys.slice(0, pageSize);
-      const last = page[page.length - 1];
-      return keys.length > pageSize && last !== undefined ? { keys: page, nextPageToken: last } : { keys: page };
+      let candidates: string[];
+      try {
+        candidates = (await keyDirs(start === '' ? root : dirOf(start), start)).filter(
+          (k) => k.startsWith(prefix) && (o.pageToken === undefined || k > o.pageToken),
+        );
+      } catch (err) {
+        throw translate(err, 'list', prefix);
+      }
+      candidates.sort();
+      const keys: string[] = [];
+      let i = 0;
+      for (; i < candidates.length && keys.length < pageSize; i++) {
+        const k = candidates[i] as string;
+        if ((await readCurrent(k)).body !== undefined) keys.push(k);
+      }
+      const last = keys[keys.length - 1];
+      return i < candidates.length && last !== undefined ? { keys, nextPageToken: last } : { keys };
     },
 
     async delete(key: string, o: RequestOptions = {}): Promise<void> {
       assertValidKey(key);
-      o.signal?.throwIfAborted();
-      await withLock(key, 'delete', async () => {
-        await unlink(pathOf(key)).catch((err: unknown) => {
-          if (!isMissing(err)) throw translate(err, 'delete', key);
-        });
-      });
+      for (;;) {
+        o.signal?.throwIfAborted();
+        const cur = await readCurrent(key);
+        if (cur.body === undefined) return;
+        if (await commit(key, cur.gen + 1, undefined, 'delete')) return;
+      }
     },
   };
+}
+
+/** Version numbers present in a key's directory, newest first; none when it does not exist. */
+async function generations(dir: string): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+  return names
+    .filter((n) => n.startsWith(VERSION) && n.length === VERSION.length + GEN_DIGITS)
+    .map((n) => Number.parseInt(n.slice(VERSION.length), 10))
+    .sort((a, b) => b - a);
+}
+
+/** Keys (directories holding versions) at and below `dir`, whose key is `key` (`` for the root). */
+async function keyDirs(dir: string, key: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+  const out: string[] = [];
+  if (key !== '' && entries.some((e) => e.isFile() && e.name.startsWith(VERSION))) out.push(key);
+  for (const e of entries) {
+    if (e.isDirectory() && !e.name.startsWith('.driftless')) {
+      out.push(...(await keyDirs(join(dir, e.name), key === '' ? e.name : `${key}/${e.name}`)));
+    }
+  }
+  return out;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The quoted hex SHA-256 of `body`: the file store's ETag. */
 function etagOf(body: Uint8Array): string {
   return `"${createHash('sha256').update(body).digest('hex')}"`;
-}
-
-/** Every regular file below `root` (none when it does not exist), skipping the store's own temp and lock files. */
-async function walk(root: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(root, { withFileTypes: true });
-  } catch (err) {
-    if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
-    throw err;
-  }
-  const out: string[] = [];
-  for (const e of entries) {
-    if (e.name.startsWith('.driftless')) continue;
-    const p = join(root, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
 }
 
 function isMissing(err: unknown): boolean {
@@ -194,8 +244,9 @@ function isMissing(err: unknown): boolean {
 }
 
 function translate(err: unknown, operation: string, key: string): DriftlessError {
+  if (err instanceof DriftlessError) return err as DriftlessError;
   const code = (err as NodeJS.ErrnoException).code;
-  const transient = code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN' || code === 'EBUSY';
+  const transient = code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN' || code === 'EBUSY' || code === 'ENOSPC';
   return new DriftlessError(
     transient ? 'StoreUnavailable' : 'StoreRefused',
     `file ${operation} ${key} failed: ${(err as Error).message}`,

@@ -1,6 +1,7 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -20,7 +21,9 @@ import {
   type PutResult,
   type RequestOptions,
 } from '@driftless/core';
+import { createHash } from 'node:crypto';
 import { assertValidKey, assertValidPrefix } from './keys.js';
+import { tooLargeObject } from './limits.js';
 
 /** How to reach a bucket; everything but `bucket` has a default. */
 export interface S3StoreOptions {
@@ -72,6 +75,15 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
     },
   });
   const Bucket = opts.bucket;
+  let bucketChecked: Promise<boolean> | undefined;
+  const bucketExists = (): Promise<boolean> =>
+    (bucketChecked ??= client.send(new HeadBucketCommand({ Bucket })).then(
+      () => true,
+      (err: unknown) => {
+        bucketChecked = undefined;
+        return statusOf(err) === 404 ? false : Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    ));
   const base = opts.prefix ? `${opts.prefix.replace(/\/+$/, '')}/` : '';
   const full = (key: string): string => `${base}${key}`;
 
@@ -91,7 +103,19 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
         return { etag: res.ETag ?? '' };
       } catch (err) {
         const status = statusOf(err);
-        if (status === 412 || (status === 404 && input.IfMatch !== undefined)) return 'precondition-failed';
+        if (status === 412 || (isNoSuchKey(err) && input.IfMatch !== undefined)) {
+          // After a retry (or our own 409 retry), the 412 may answer our own earlier
+          // attempt, which landed although its response was lost: if the object now
+          // holds exactly our bytes, the write succeeded.
+          const retried = attempt > 0 || ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
+          if (retried) {
+            const now = await client
+              .send(new HeadObjectCommand({ Bucket, Key: full(key) }), aborts(o.signal))
+              .catch(() => undefined);
+            if (now?.ETag === `"${createHash('md5').update(body).digest('hex')}"`) return { etag: now.ETag };
+          }
+          return 'precondition-failed';
+        }
         if (status === 409 && attempt < CONFLICT_RETRIES) {
           await pause(2 ** attempt * 20, o.signal);
           continue;
@@ -109,12 +133,17 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
           new GetObjectCommand({ Bucket, Key: full(key), ...(o.ifNoneMatch ? { IfNoneMatch: o.ifNoneMatch } : {}) }),
           aborts(o.signal),
         );
+        if (o.maxBytes !== undefined && (res.ContentLength ?? 0) > o.maxBytes) {
+          await res.Body?.transformToByteArray().catch(() => undefined);
+          throw tooLargeObject(key, o.maxBytes);
+        }
         const body = res.Body ? await res.Body.transformToByteArray() : new Uint8Array(0);
         return { kind: 'found', body, etag: res.ETag ?? '' };
       } catch (err) {
+        if (err instanceof DriftlessError) throw err;
         const status = statusOf(err);
         if (status === 304) return { kind: 'not-modified' };
-        if (status === 404) return { kind: 'not-found' };
+        if (isNoSuchKey(err)) return { kind: 'not-found' };
         throw translate(err, 'get', key);
       }
     },
@@ -125,7 +154,9 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
         const res = await client.send(new HeadObjectCommand({ Bucket, Key: full(key) }), aborts(o.signal));
         return { etag: res.ETag ?? '', size: res.ContentLength ?? 0 };
       } catch (err) {
-        if (statusOf(err) === 404) return undefined;
+        // A HEAD error has no body, so a missing key and a missing bucket both say 404:
+        // ask the bucket once to tell them apart.
+        if (statusOf(err) === 404 && (await bucketExists())) return undefined;
         throw translate(err, 'head', key);
       }
     },
@@ -166,7 +197,7 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
       try {
         await client.send(new DeleteObjectCommand({ Bucket, Key: full(key) }), aborts(o.signal));
       } catch (err) {
-        if (statusOf(err) === 404) return;
+        if (isNoSuchKey(err)) return;
         throw translate(err, 'delete', key);
       }
     },
@@ -175,6 +206,24 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
       client.destroy();
     },
   };
+}
+
+/** A missing object (not a missing bucket, which is a configuration error). */
+function isNoSuchKey(err: unknown): boolean {
+  const name = (err as Error | undefined)?.name;
+  return statusOf(err) === 404 && name !== 'NoSuchBucket';
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED']);
+
+/**
+ * Errors without an HTTP status are transient only when the network failed;
+ * anything else (no credentials, no region, a malformed endpoint) needs a human.
+ */
+function isNetworkError(err: unknown): boolean {
+  const e = err as (Error & { code?: string; cause?: { code?: string } }) | undefined;
+  const code = e?.code ?? e?.cause?.code;
+  return (code !== undefined && NETWORK_CODES.has(code)) || e?.name === 'TimeoutError' || /socket hang up/i.test(e?.message ?? '');
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -189,7 +238,7 @@ function translate(err: unknown, operation: string, key: string): unknown {
   const status = statusOf(err);
   const name = (err as Error | undefined)?.name ?? 'Error';
   const cause = `${name}${status ? ` (HTTP ${status})` : ''}: ${(err as Error | undefined)?.message ?? String(err)}`;
-  const transient = status === undefined || status >= 500 || status === 429 || status === 408;
+  const transient = status === undefined ? isNetworkError(err) : status >= 500 || status === 429 || status === 408;
   const code = transient ? 'StoreUnavailable' : 'StoreRefused';
   return new DriftlessError(code, `s3 ${operation} ${key} failed: ${cause}`, { operation, key, ...(status ? { status } : {}) }, { cause: err });
 }

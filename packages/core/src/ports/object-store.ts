@@ -1,7 +1,9 @@
 /**
  * The object store, as the hub and agents need it: S3, a directory, or memory.
  * Keys are `/`-separated paths relative to the store's prefix (see storeLayout).
- * ETags are opaque strings: compare them, never parse them.
+ * No key is a prefix directory of another (`a` and `a/b`): some S3-compatible
+ * servers (MinIO) cannot list both. ETags are opaque strings: compare them,
+ * never parse them.
  *
  * Not-found is a value, never an error. Failures are DriftlessErrors:
  * `StoreUnavailable` (transient; the adapter already retried with backoff) or
@@ -42,6 +44,11 @@ export interface RequestOptions {
 
 export interface GetOptions extends RequestOptions {
   readonly ifNoneMatch?: string;
+  /**
+   * Refuse an object larger than this many bytes with a stalled `TooLarge`
+   * error, before its content is read into memory.
+   */
+  readonly maxBytes?: number;
 }
 
 export interface PutOptions extends RequestOptions {

@@ -38,6 +38,8 @@ export interface EnvironmentOptions {
   readonly log?: (line: string) => void;
   /** Allow `git push` to the git server (for demos); default false. */
   readonly allowPush?: boolean;
+  /** Gives up while components are still being built (see ensureComponents). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -52,7 +54,11 @@ export interface EnvironmentOptions {
 export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<Environment> {
   const log = opts.log ?? (() => undefined);
   const started = Date.now();
-  const bin = await ensureComponents({ log, ...(opts.cacheRoot ? { root: opts.cacheRoot } : {}) });
+  const bin = await ensureComponents({
+    log,
+    ...(opts.cacheRoot ? { root: opts.cacheRoot } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   const reaper = new Reaper();
   const dir = await mkdtemp(join(tmpdir(), 'driftless-env-'));
   reaper.adoptDir(dir);

@@ -1,8 +1,12 @@
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** What the proxy does with one request instead of forwarding it. */
-export type Fault = { readonly status: number; readonly body?: string } | 'reset';
+/**
+ * What the proxy does with one request instead of forwarding it: answer an
+ * error, reset the connection, or forward it and then lose the response
+ * (the request took effect, the client never hears so).
+ */
+export type Fault = { readonly status: number; readonly body?: string } | 'reset' | 'lose-response';
 
 /** A running fault-injecting proxy. */
 export interface FaultyProxy {
@@ -33,7 +37,7 @@ export async function startFaultyProxy(
       req.socket.destroy();
       return;
     }
-    if (fault) {
+    if (fault && fault !== 'lose-response') {
       req.resume();
       res.writeHead(fault.status, { 'content-type': 'application/xml' }).end(fault.body ?? '');
       return;
@@ -41,6 +45,11 @@ export async function startFaultyProxy(
     const upstream = request(
       { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
+        if (fault === 'lose-response') {
+          up.resume();
+          up.once('end', () => req.socket.destroy());
+          return;
+        }
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -24,10 +24,18 @@ export type GitRequestKind = 'info/refs' | 'git-upload-pack' | 'git-receive-pack
  */
 export async function startGitServer(opts: { root: string; port?: number; allowPush?: boolean }): Promise<GitServer> {
   const requests: Record<GitRequestKind, number> = { 'info/refs': 0, 'git-upload-pack': 0, 'git-receive-pack': 0, other: 0 };
+  const backends = new Set<ChildProcess>();
   const server = createServer((req, res) => {
     const kind = requestKind(req.url ?? '/');
     requests[kind] += 1;
-    serveCgi(req, res, opts.root, opts.allowPush ?? false);
+    const child = serveCgi(req, res, opts.root, opts.allowPush ?? false);
+    if (!child) return;
+    backends.add(child);
+    child.once('close', () => backends.delete(child));
+    // A client that went away leaves nobody to read the pack or finish the push.
+    res.once('close', () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -39,6 +47,7 @@ export async function startGitServer(opts: { root: string; port?: number; allowP
     root: opts.root,
     requests,
     async close() {
+      for (const child of backends) child.kill('SIGKILL');
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -52,7 +61,7 @@ function requestKind(url: string): GitRequestKind {
   return 'other';
 }
 
-function serveCgi(req: IncomingMessage, res: ServerResponse, root: string, allowPush: boolean): void {
+function serveCgi(req: IncomingMessage, res: ServerResponse, root: string, allowPush: boolean): ChildProcess | undefined {
   // Split by hand: `new URL` would read `//NAME.git/...` (a doubled slash after the base
   // URL, a common slip that git hosts accept) as a host name.
   const raw = req.url ?? '/';
@@ -63,11 +72,11 @@ function serveCgi(req: IncomingMessage, res: ServerResponse, root: string, allow
     path = decodeURIComponent(q >= 0 ? raw.slice(0, q) : raw).replace(/\/{2,}/g, '/');
   } catch {
     res.writeHead(400).end();
-    return;
+    return undefined;
   }
   if ((req.method !== 'GET' && req.method !== 'POST') || path.split('/').includes('..')) {
     res.writeHead(req.method === 'GET' || req.method === 'POST' ? 404 : 405).end();
-    return;
+    return undefined;
   }
   const config: [string, string][] = [['safe.directory', '*']];
   if (allowPush) config.push(['http.receivepack', 'true']);
@@ -118,6 +127,7 @@ function serveCgi(req: IncomingMessage, res: ServerResponse, root: string, allow
     if (!headersDone) fail(res, `git http-backend exited with code ${String(code)}: ${stderr.trim()}`);
     else res.end();
   });
+  return child;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -55,6 +55,15 @@ describe('Reaper', () => {
     expect(existsSync(r.dir)).toBe(false);
   });
 
+  it('reaps on SIGINT when two Reapers live in one process', async () => {
+    const r = await runOwner(
+      "const other = new Reaper(); other.adoptDir(mkdtempSync(join(tmpdir(), 'driftless-reaper-'))); process.kill(process.pid, 'SIGINT'); setTimeout(() => {}, 10000);",
+    );
+    expect(r.signal).toBe('SIGINT');
+    expect(isAlive(r.pid)).toBe(false);
+    expect(existsSync(r.dir)).toBe(false);
+  });
+
   it('leaves a signal to the owner when the owner listens for it, and still reaps at exit', async () => {
     const r = await runOwner(
       "process.on('SIGTERM', () => { process.stderr.write('graceful\\n'); setTimeout(() => process.exit(0), 50); }); process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 10000);",

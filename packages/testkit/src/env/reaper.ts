@@ -1,6 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
+/** Marks Reaper signal handlers, so several Reapers in one process do not defer to each other. */
+const REAPER_HANDLER = Symbol('driftless.reaper');
+
 /**
  * Owns the child processes and temporary directories of one environment and
  * guarantees they go away: on {@link Reaper.dispose}, and also when this process
@@ -15,14 +18,17 @@ export class Reaper {
   private readonly dirs = new Set<string>();
   private installed = false;
   private readonly onExit = (): void => this.reapNow();
-  private readonly onSignal = (signal: NodeJS.Signals): void => {
-    // Someone else handles this signal (a CLI stopping gracefully, a test runner):
-    // leave it to them; the exit handler still reaps whatever they leave behind.
-    if (process.listenerCount(signal) > 1) return;
-    this.reapNow();
-    this.uninstall();
-    process.kill(process.pid, signal);
-  };
+  private readonly onSignal = Object.assign(
+    (signal: NodeJS.Signals): void => {
+      // Someone other than a Reaper handles this signal (a CLI stopping gracefully, a
+      // test runner): leave it to them; the exit handler reaps what they leave behind.
+      if (process.listeners(signal).some((l) => !(REAPER_HANDLER in l))) return;
+      this.reapNow();
+      this.uninstall();
+      process.kill(process.pid, signal);
+    },
+    { [REAPER_HANDLER]: true },
+  );
 
   /** Kill `child` (SIGKILL) if this process goes away first. */
   adoptProcess(child: ChildProcess): void {
@@ -69,3 +75,4 @@ export class Reaper {
 }
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+

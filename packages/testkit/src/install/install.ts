@@ -17,6 +17,8 @@ export interface InstallOptions {
   readonly progressEveryMs?: number;
   /** Environment for `go`; defaults to `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Stops running builds (their `go` processes are killed) and rejects with an AbortError. */
+  readonly signal?: AbortSignal;
 }
 
 /** Thrown when a component cannot be built; `data.log` is the build log's path. */
@@ -57,7 +59,8 @@ export async function ensureComponents(opts: InstallOptions = {}): Promise<Recor
   const queue = [...missing];
   const worker = async (): Promise<void> => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
-      await buildOne(spec, root, log, opts.progressEveryMs ?? 30_000, opts.env ?? process.env, goVersion);
+      opts.signal?.throwIfAborted();
+      await buildOne(spec, root, log, opts.progressEveryMs ?? 30_000, opts.env ?? process.env, goVersion, opts.signal);
     }
   };
   await Promise.all([worker(), worker()]);
@@ -71,6 +74,7 @@ async function buildOne(
   progressEveryMs: number,
   baseEnv: NodeJS.ProcessEnv,
   goVersion: string,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const started = Date.now();
   const target = binaryPath(spec.name, root);
@@ -90,21 +94,26 @@ async function buildOne(
     const tmp = `${target}.tmp-${process.pid}`;
     let command: string;
     if (spec.build === 'install') {
-      const gobin = join(root, 'build', `${spec.name}-${spec.version}-gobin`);
+      // Per process: two setups racing on a cold cache must not clear each other's work.
+      const gobin = join(root, 'build', `${spec.name}-${spec.version}-gobin-${process.pid}`);
       await rm(gobin, { recursive: true, force: true });
       command = `go install -trimpath ${spec.pkg}@${spec.version}`;
-      await runLogged('go', ['install', '-trimpath', `${spec.pkg}@${spec.version}`], { ...env, GOBIN: gobin }, root, logFile, spec, command);
+      await runLogged('go', ['install', '-trimpath', `${spec.pkg}@${spec.version}`], { ...env, GOBIN: gobin }, root, logFile, spec, command, signal);
       await rename(join(gobin, lastPathElement(spec.pkg)), tmp);
       await rm(gobin, { recursive: true, force: true });
     } else {
-      const dir = join(root, 'build', `${spec.name}-${spec.version}`);
+      const dir = join(root, 'build', `${spec.name}-${spec.version}-${process.pid}`);
       await mkdir(dir, { recursive: true });
       const modEnv = { ...env, GOFLAGS: `${baseEnv['GOFLAGS'] ?? ''} -mod=mod`.trim() };
       const replaces =
-        spec.build === 'kubernetes' ? await stagingReplaces(spec, modEnv, dir, logFile, goVersion) : [];
+        spec.build === 'kubernetes' ? await stagingReplaces(spec, modEnv, dir, logFile, goVersion, signal) : [];
       await writeFile(join(dir, 'go.mod'), throwawayGoMod(spec, replaces, goVersion));
       command = `go build -trimpath -o ${tmp} ${spec.pkg} (in ${dir})`;
-      await runLogged('go', ['build', '-trimpath', '-o', tmp, spec.pkg], modEnv, dir, logFile, spec, command);
+      try {
+        await runLogged('go', ['build', '-trimpath', '-o', tmp, spec.pkg], modEnv, dir, logFile, spec, command, signal);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     }
     await chmod(tmp, 0o755);
     await rename(tmp, target);
@@ -126,11 +135,12 @@ async function stagingReplaces(
   dir: string,
   logFile: string,
   goVersion: string,
+  signal: AbortSignal | undefined,
 ): Promise<string[]> {
   const command = `go mod download -json ${spec.module}@${spec.version}`;
   // A go.mod is needed for `go mod download` to run in module mode.
   await writeFile(join(dir, 'go.mod'), throwawayGoMod(spec, [], goVersion));
-  const out = await runLogged('go', ['mod', 'download', '-json', `${spec.module}@${spec.version}`], env, dir, logFile, spec, command, true);
+  const out = await runLogged('go', ['mod', 'download', '-json', `${spec.module}@${spec.version}`], env, dir, logFile, spec, command, signal, true);
   const info = JSON.parse(out) as { GoMod?: string };
   if (!info.GoMod) throw buildError(spec, command, logFile, 'go mod download printed no GoMod path');
   return kubernetesStagingReplaces(await readFile(info.GoMod, 'utf8'), spec.version);
@@ -144,18 +154,22 @@ async function runLogged(
   logFile: string,
   spec: ComponentSpec,
   command: string,
+  signal: AbortSignal | undefined,
   captureStdout = false,
 ): Promise<string> {
   const fh = await open(logFile, 'a');
   try {
     await fh.write(`\n$ ${command}\n`);
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', captureStdout ? 'pipe' : fh.fd, fh.fd] });
+    signal?.throwIfAborted();
+    // `signal` kills the build (and Node rejects with an AbortError) when the user gives up.
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', captureStdout ? 'pipe' : fh.fd, fh.fd], ...(signal ? { signal } : {}) });
     let stdout = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', resolve);
     });
+    signal?.throwIfAborted();
     if (code !== 0) throw buildError(spec, command, logFile, `exit code ${code}`);
     return stdout;
   } finally {

@@ -57,7 +57,7 @@ describe('file store across processes', () => {
     expect(kinds.filter((k) => k === 'exists')).toHaveLength(5);
   });
 
-  it('lets exactly one of several processes win compare-and-swap, and leaves no temp or lock files', async () => {
+  it('lets exactly one of several processes win compare-and-swap, and leaves no temporary files', async () => {
     const dir = await tempDir();
     const store = createFileStore(dir);
     const base = await store.put('race/key', new TextEncoder().encode('base'));
@@ -66,15 +66,25 @@ describe('file store across processes', () => {
     const got = await store.get('race/key');
     const winner = kinds.indexOf('written');
     expect(got.kind === 'found' && new TextDecoder().decode(got.body)).toBe(`writer-${winner}`);
-    expect(await readdir(join(dir, 'race'))).toEqual(['key']);
+    expect((await readdir(join(dir, 'race', 'key'))).filter((n) => n.includes('tmp'))).toEqual([]);
   });
 
-  it('breaks a lock left behind by a crashed writer once it is stale', async () => {
+  it('ignores what a crashed writer left behind: a temporary file, and no new version', async () => {
     const dir = await tempDir();
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(join(dir, 'k'), { recursive: true });
-    await mkdir(join(dir, 'k', '.driftless-lock-pointer'));
-    const store = createFileStore(dir, { staleLockMs: 0 });
-    expect((await store.put('k/pointer', new Uint8Array([1]))).kind).toBe('written');
+    const store = createFileStore(dir);
+    await store.put('k/pointer', new TextEncoder().encode('v1'));
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(dir, 'k', 'pointer', '.driftless-tmp-crashed'), 'half-writ');
+    const got = await store.get('k/pointer');
+    expect(got.kind === 'found' && new TextDecoder().decode(got.body)).toBe('v1');
+    expect((await store.list('k/')).keys).toEqual(['k/pointer']);
+    expect((await store.put('k/pointer', new TextEncoder().encode('v2'), { ifMatch: got.kind === 'found' ? got.etag : '' })).kind).toBe('written');
+  });
+
+  it('keeps only the current and the previous version on disk', async () => {
+    const dir = await tempDir();
+    const store = createFileStore(dir);
+    for (let i = 0; i < 5; i++) await store.put('k', new TextEncoder().encode(`v${i}`));
+    expect((await readdir(join(dir, 'k'))).sort()).toEqual(['.driftless-v0000000000000004', '.driftless-v0000000000000005']);
   });
 });

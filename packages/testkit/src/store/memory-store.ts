@@ -77,6 +77,13 @@ export class MemoryObjectStore implements ObjectStore {
       this.counters.get304 += 1;
       return { kind: 'not-modified' };
     }
+    if (o.maxBytes !== undefined && cur.body.byteLength > o.maxBytes) {
+      throw new DriftlessError('TooLarge', `object ${key} read failed: it is larger than the limit of ${o.maxBytes} bytes`, {
+        subject: key,
+        limitBytes: o.maxBytes,
+        what: 'object',
+      });
+    }
     this.counters.get200 += 1;
     this.counters.bytesDown += cur.body.byteLength;
     return { kind: 'found', body: Uint8Array.from(cur.body), etag: cur.etag };

@@ -77,10 +77,18 @@ export function describeObjectStoreContract(name: string, make: () => Promise<Co
       expect(await store.get('cas/never-written')).toEqual({ kind: 'not-found' });
     });
 
-    it('deletes a key', async () => {
+    it('deletes a key, which can then be created again', async () => {
       await store.put('del/me', bytes('x'));
       await store.delete('del/me');
       expect(await store.get('del/me')).toEqual({ kind: 'not-found' });
+      expect((await store.list('del/')).keys).toEqual([]);
+      expect((await store.putIfAbsent('del/me', bytes('y'))).kind).toBe('created');
+    });
+
+    it('refuses to read an object over maxBytes, and reads it within', async () => {
+      await store.put('big/blob', new Uint8Array(2048));
+      await expect(store.get('big/blob', { maxBytes: 1024 })).rejects.toMatchObject({ code: 'TooLarge', errorClass: 'stalled' });
+      expect((await store.get('big/blob', { maxBytes: 2048 })).kind).toBe('found');
     });
 
     it('lists more than 1,000 keys by prefix in pages, each key once, in order', async () => {

@@ -72,6 +72,25 @@ describe('S3 store against MinIO', () => {
     expect(proxy.received).toBe(3);
   });
 
+  it('reports a write whose response was lost, then retried into a 412, as written when our bytes are stored', async () => {
+    const prefix = uniqueName('lost');
+    const proxy = await startFaultyProxy(env.s3.endpoint, ({ method, n }) => (method === 'PUT' && n === 1 ? 'lose-response' : undefined));
+    proxies.push(proxy);
+    const store = s3(proxy.url, prefix);
+    expect((await store.putIfAbsent('blob', bytes('ours'))).kind).toBe('created');
+    const direct = await s3(env.s3.endpoint, prefix).get('blob');
+    expect(direct.kind === 'found' && new TextDecoder().decode(direct.body)).toBe('ours');
+    expect(await store.putIfAbsent('blob', bytes('ours'))).toEqual({ kind: 'exists' });
+  });
+
+  it('reports a missing bucket as refused (stalled), never as a missing object', async () => {
+    const store = createS3Store({ bucket: 'no-such-bucket-here', endpoint: env.s3.endpoint, region: env.s3.region, credentials });
+    stores.push(store);
+    for (const op of [() => store.get('k'), () => store.head('k'), () => store.put('k', bytes('x'), { ifMatch: '"x"' }), () => store.delete('k')]) {
+      await expect(op()).rejects.toMatchObject({ code: 'StoreRefused', errorClass: 'stalled' });
+    }
+  });
+
   it('aborts a request through its AbortSignal', async () => {
     const controller = new AbortController();
     controller.abort();
