@@ -29,6 +29,12 @@ export interface ErrorData {
   StoreRefused: { operation: string; key: string; status?: number };
   /** A store URL or key that cannot be used. */
   InvalidStoreConfig: { input: string; reason: string };
+  /** A git remote that kept failing transiently (5xx, 429, network) after retries. */
+  GitUnavailable: { remote: string; ref?: string; status?: number };
+  /** A git remote or ref that cannot be read as asked (auth, not found, not a repository). */
+  GitRefused: { remote: string; ref?: string; status?: number };
+  /** Publishing refused for some clusters to protect them (mass prune); needs a human decision. */
+  PublishRefused: { clusters: { cluster: string; reason: string }[] };
 }
 
 export type ErrorCode = keyof ErrorData;
@@ -44,6 +50,9 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   StoreUnavailable: 'transient',
   StoreRefused: 'stalled',
   InvalidStoreConfig: 'stalled',
+  GitUnavailable: 'transient',
+  GitRefused: 'stalled',
+  PublishRefused: 'stalled',
 };
 
 /**

@@ -51,3 +51,4 @@ export {
   type RequestOptions,
 } from './ports/object-store.js';
 export * from './fleet/index.js';
+export type { RepoEntry, RepoReader } from './ports/repo-reader.js';

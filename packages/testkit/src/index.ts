@@ -2,10 +2,11 @@ export { COMPONENTS, component, kubernetesStagingReplaces, type ComponentName, t
 export { binaryPath, cacheDir } from './install/cache.js';
 export { ComponentBuildError, ensureComponents, type InstallOptions } from './install/install.js';
 export { ComponentStartError } from './env/managed-process.js';
-export { startGitServer, type GitServer, type GitRequestKind } from './env/git-server.js';
+export { gitServerStats, startGitServer, type GitServer, type GitRequestKind } from './env/git-server.js';
 export type { KubeInfo } from './env/kube-apiserver.js';
 export type { S3Info } from './env/minio.js';
 export { startEnvironment, type Environment, type EnvironmentInfo, type EnvironmentOptions } from './env/environment.js';
 export { formatDuration } from './util/text.js';
 export { commitFiles, createBareRepo } from './git/fixture-repo.js';
 export { kubeConfigFor, s3ClientFor, uniqueName } from './vitest/clients.js';
+export { fixtureFleet } from './fleet/fixture-fleet.js';

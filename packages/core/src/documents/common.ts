@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DriftlessError } from '../errors.js';
 
 /** The one apiVersion of every Driftless document this version writes and reads. */
-export const API_VERSION = 'driftless.dev/v1alpha1';
+export const API_VERSION = 'driftless.dev/v1alpha1' as const;
 
 /** `apiVersion` that must be {@link API_VERSION}; the message names what was found instead. */
 export const apiVersionField = z.literal(API_VERSION, {

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitFiles, createBareRepo } from '../git/fixture-repo.js';
-import { startGitServer, type GitServer } from './git-server.js';
+import { gitServerStats, startGitServer, type GitServer } from './git-server.js';
 
 // Runs Debian's git http-backend for real; needs no other component.
 let root: string;
@@ -60,9 +60,12 @@ describe('git smart-HTTP server', () => {
     expect((await get('fleet.git/info/refs', { method: 'PUT' })).status).toBe(405);
   });
 
-  it('counts requests by kind', async () => {
+  it('counts requests by kind and by repository, also over HTTP', async () => {
     const before = server.requests['info/refs'];
+    const beforeRepo = server.requestsFor('fleet.git')['info/refs'];
     await (await get('fleet.git/info/refs?service=git-upload-pack')).text();
     expect(server.requests['info/refs']).toBe(before + 1);
+    expect(server.requestsFor('fleet.git')['info/refs']).toBe(beforeRepo + 1);
+    expect((await gitServerStats(server.baseUrl, 'fleet.git'))['info/refs']).toBe(beforeRepo + 1);
   });
 });

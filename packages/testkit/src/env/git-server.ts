@@ -10,6 +10,8 @@ export interface GitServer {
   readonly root: string;
   /** Requests answered so far, by kind (`info/refs`, `git-upload-pack`, `git-receive-pack`, `other`). */
   readonly requests: Readonly<Record<GitRequestKind, number>>;
+  /** The same, for one repository (`NAME.git`). */
+  requestsFor(repo: string): Readonly<Record<GitRequestKind, number>>;
   close(): Promise<void>;
 }
 
@@ -22,12 +24,37 @@ export type GitRequestKind = 'info/refs' | 'git-upload-pack' | 'git-receive-pack
  * the way a production git host's front end does; this bridge only translates
  * HTTP to CGI. Listens on 127.0.0.1 (`port` 0 picks a free one).
  */
-export async function startGitServer(opts: { root: string; port?: number; allowPush?: boolean }): Promise<GitServer> {
+export async function startGitServer(opts: {
+  root: string;
+  port?: number;
+  allowPush?: boolean;
+  /** Require HTTP basic auth with these credentials (401 otherwise), as a git host does for a token. */
+  auth?: { username: string; password: string };
+}): Promise<GitServer> {
   const requests: Record<GitRequestKind, number> = { 'info/refs': 0, 'git-upload-pack': 0, 'git-receive-pack': 0, other: 0 };
+  const byRepo = new Map<string, Record<GitRequestKind, number>>();
+  const countsFor = (repo: string): Record<GitRequestKind, number> => {
+    let c = byRepo.get(repo);
+    if (!c) byRepo.set(repo, (c = { 'info/refs': 0, 'git-upload-pack': 0, 'git-receive-pack': 0, other: 0 }));
+    return c;
+  };
   const backends = new Set<ChildProcess>();
   const server = createServer((req, res) => {
+    if (req.url?.startsWith(STATS_PATH)) {
+      // Counters for tests and the bench, which run in other processes than this server.
+      const repo = new URLSearchParams(req.url.slice(STATS_PATH.length).replace(/^\?/, '')).get('repo');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(repo ? countsFor(repo) : requests));
+      return;
+    }
     const kind = requestKind(req.url ?? '/');
     requests[kind] += 1;
+    const repoName = /^\/*([^?]*?\.git)(\/|\?|$)/.exec(req.url ?? '')?.[1];
+    if (repoName) countsFor(repoName)[kind] += 1;
+    if (opts.auth && req.headers.authorization !== basic(opts.auth)) {
+      req.resume();
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="driftless-git"' }).end();
+      return;
+    }
     const child = serveCgi(req, res, opts.root, opts.allowPush ?? false);
     if (!child) return;
     backends.add(child);
@@ -46,12 +73,26 @@ export async function startGitServer(opts: { root: string; port?: number; allowP
     baseUrl: `http://127.0.0.1:${port}/`,
     root: opts.root,
     requests,
+    requestsFor: countsFor,
     async close() {
       for (const child of backends) child.kill('SIGKILL');
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** `GET <baseUrl>_driftless/stats[?repo=NAME.git]`: request counters as JSON. */
+export const STATS_PATH = '/_driftless/stats';
+
+/** Request counters of a git server reached over HTTP (from another process). */
+export async function gitServerStats(baseUrl: string, repo?: string): Promise<Record<GitRequestKind, number>> {
+  const res = await fetch(`${baseUrl.replace(/\/+$/, '')}${STATS_PATH}${repo ? `?repo=${encodeURIComponent(repo)}` : ''}`);
+  return (await res.json()) as Record<GitRequestKind, number>;
+}
+
+function basic(auth: { username: string; password: string }): string {
+  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
 }
 
 function requestKind(url: string): GitRequestKind {

@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import { posix } from 'node:path';
+import git from 'isomorphic-git';
+import { DriftlessError, type RepoEntry, type RepoReader } from '@driftless/core';
+
+const MAX_SYMLINK_HOPS = 40;
+
+interface TreeItem {
+  readonly name: string;
+  readonly type: RepoEntry['type'];
+  readonly oid: string;
+}
+
+/**
+ * A RepoReader over one commit of a repository on disk (`gitdir`), reading git
+ * objects directly with isomorphic-git: no working tree, nothing checked out.
+ * Trees are read lazily and cached, so reading `clusters/` and a few app
+ * directories of a large repository touches only those trees. `cache` is
+ * isomorphic-git's pack cache; share one per compile.
+ */
+export async function openTreeReader(gitdir: string, commit: string, cache: object = {}): Promise<RepoReader> {
+  const { commit: c } = await git.readCommit({ fs, gitdir, oid: commit, cache });
+  const trees = new Map<string, Promise<TreeItem[]>>();
+
+  const readTreeAt = (oid: string): Promise<TreeItem[]> => {
+    let hit = trees.get(oid);
+    if (!hit) {
+      hit = git.readTree({ fs, gitdir, oid, cache }).then(({ tree }) =>
+        tree.map((e) => ({ name: e.path, oid: e.oid, type: typeOf(e.mode, e.type) })),
+      );
+      trees.set(oid, hit);
+    }
+    return hit;
+  };
+
+  /** Resolves `path` to its entry, following symlinks (all of them, or all but the last). */
+  const resolve = async (path: string, followLast: boolean): Promise<RepoEntry | undefined> => {
+    let segments = split(path);
+    let hops = 0;
+    let dirOid = c.tree;
+    let walked: string[] = [];
+    for (let i = 0; i < segments.length; i++) {
+      const name = segments[i] as string;
+      const item = (await readTreeAt(dirOid)).find((e) => e.name === name);
+      if (!item) return undefined;
+      const here = [...walked, name];
+      const last = i === segments.length - 1;
+      if (item.type === 'symlink' && (!last || followLast)) {
+        if (++hops > MAX_SYMLINK_HOPS) throw escapeError(here.join('/'), 'too many levels of symbolic links');
+        const target = new TextDecoder().decode((await git.readBlob({ fs, gitdir, oid: item.oid, cache })).blob);
+        const joined = posix.normalize(posix.join(walked.join('/'), target));
+        if (posix.isAbsolute(target) || joined === '..' || joined.startsWith('../')) {
+          throw escapeError(here.join('/'), `symlink to ${target} points outside the repository`);
+        }
+        segments = [...split(joined), ...segments.slice(i + 1)];
+        i = -1;
+        walked = [];
+        dirOid = c.tree;
+        continue;
+      }
+      if (last) return { path: here.join('/'), type: item.type, oid: item.oid };
+      if (item.type !== 'dir') return undefined;
+      walked = here;
+      dirOid = item.oid;
+    }
+    return { path: '', type: 'dir', oid: c.tree };
+  };
+
+  return {
+    commit,
+    async stat(path) {
+      return await resolve(path, true);
+    },
+    async list(dir) {
+      const entry = await resolve(dir, true);
+      if (!entry || entry.type !== 'dir') return [];
+      const prefix = entry.path === '' ? '' : `${entry.path}/`;
+      return (await readTreeAt(entry.oid))
+        .map((e) => ({ path: `${prefix}${e.name}`, type: e.type, oid: e.oid }))
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    },
+    async readFile(path, maxBytes) {
+      const entry = await resolve(path, true);
+      if (!entry || entry.type !== 'file') {
+        throw new DriftlessError('InvalidDocument', `${path}: ${entry ? `is a ${entry.type}, not a file` : 'no such file in the repository'}`, {
+          subject: path,
+          issues: [{ path, message: entry ? `is a ${entry.type}` : 'no such file' }],
+        });
+      }
+      const { blob } = await git.readBlob({ fs, gitdir, oid: entry.oid, cache });
+      if (blob.byteLength > maxBytes) {
+        throw new DriftlessError('TooLarge', `${path}: the file is larger than the limit of ${maxBytes} bytes`, {
+          subject: path,
+          limitBytes: maxBytes,
+          what: 'object',
+        });
+      }
+      return blob;
+    },
+  };
+}
+
+function split(path: string): string[] {
+  return path.split('/').filter((s) => s !== '' && s !== '.');
+}
+
+function typeOf(mode: string, type: string): RepoEntry['type'] {
+  if (mode === '120000') return 'symlink';
+  if (type === 'tree') return 'dir';
+  if (type === 'commit') return 'submodule';
+  return 'file';
+}
+
+function escapeError(path: string, why: string): DriftlessError<'InvalidDocument'> {
+  return new DriftlessError('InvalidDocument', `${path}: ${why}`, { subject: path, issues: [{ path, message: why }] });
+}

@@ -1,0 +1,70 @@
+import type { KeyObject } from 'node:crypto';
+import type { ObjectStore } from '@driftless/core';
+import { compileFleet, DEFAULT_MAX_FILE_BYTES } from './compile.js';
+import { syncGitSource, type GitSourceOptions } from './git/git-source.js';
+import { publishFleet, type PublishResult } from './publish.js';
+import { kustomizeRunner } from './render/kustomize.js';
+
+/** Everything the hub needs from outside, passed in (STYLE.md: one deps object). */
+export interface HubDeps {
+  readonly store: ObjectStore;
+  /** The clock. */
+  readonly now: () => Date;
+  /** Where remote repositories are cloned. */
+  readonly cacheDir: string;
+  /** The kustomize binary. */
+  readonly kustomizeBinary: string;
+  /** HTTP basic credentials for the git remote (DRIFTLESS_GIT_TOKEN). */
+  readonly gitAuth?: GitSourceOptions['auth'];
+  readonly signingKey?: KeyObject;
+  /** Git fetch retries; see GitSourceOptions. */
+  readonly gitAttempts?: number;
+  readonly gitBackoffMs?: number;
+}
+
+export interface CompileRequest {
+  /** URL or local directory of the fleet repository. */
+  readonly repo: string;
+  readonly ref?: string;
+  readonly allowMassPrune?: boolean;
+  readonly allowPlainSecrets?: boolean;
+}
+
+/** The `driftless hub compile --json` document. */
+export interface CompileReport extends Omit<PublishResult, 'refused'> {
+  readonly refused: PublishResult['refused'];
+  readonly durationMs: number;
+}
+
+/** The hub: one fetch, one compile, one publish per call. */
+export interface Hub {
+  compile(req: CompileRequest): Promise<CompileReport>;
+}
+
+export function createHub(deps: HubDeps): Hub {
+  return {
+    async compile(req) {
+      const started = deps.now().getTime();
+      const snapshot = await syncGitSource({
+        repo: req.repo,
+        cacheDir: deps.cacheDir,
+        ...(req.ref ? { ref: req.ref } : {}),
+        ...(deps.gitAuth ? { auth: deps.gitAuth } : {}),
+        ...(deps.gitAttempts ? { attempts: deps.gitAttempts } : {}),
+        ...(deps.gitBackoffMs !== undefined ? { backoffMs: deps.gitBackoffMs } : {}),
+      });
+      const compiled = await compileFleet(snapshot.reader, {
+        kustomize: kustomizeRunner({ binary: deps.kustomizeBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES }),
+        allowPlainSecrets: req.allowPlainSecrets ?? false,
+      });
+      const result = await publishFleet({
+        store: deps.store,
+        compiled,
+        now: deps.now,
+        allowMassPrune: req.allowMassPrune ?? false,
+        ...(deps.signingKey ? { signingKey: deps.signingKey } : {}),
+      });
+      return { ...result, durationMs: deps.now().getTime() - started };
+    },
+  };
+}

@@ -1,0 +1,173 @@
+import type { KeyObject } from 'node:crypto';
+import pLimit from 'p-limit';
+import {
+  API_VERSION,
+  canonicalBytes,
+  decodeBundle,
+  decodePointer,
+  DEFAULT_BUNDLE_LIMITS,
+  describeRef,
+  DriftlessError,
+  listAll,
+  parseJsonDocument,
+  refKey,
+  refOf,
+  revisionRecordSchema,
+  signPointer,
+  storeLayout,
+  type BundleLimits,
+  type Digest,
+  type ObjectStore,
+  type Pointer,
+  type RevisionRecord,
+  type UnsignedPointer,
+} from '@driftless/core';
+import type { CompiledFleet } from './compile.js';
+
+export interface PublishOptions {
+  readonly store: ObjectStore;
+  readonly compiled: CompiledFleet;
+  /** The clock (injected): pointer and record timestamps. */
+  readonly now: () => Date;
+  /** Signs every pointer written (`--sign-key`). */
+  readonly signingKey?: KeyObject;
+  /** Publish even when a cluster would lose more than half of its objects (`--allow-mass-prune`). */
+  readonly allowMassPrune?: boolean;
+  /** Store requests in flight at most. Default 32. */
+  readonly concurrency?: number;
+  readonly bundleLimits?: BundleLimits;
+}
+
+/** What a publish did; `refused` clusters kept their old pointer. */
+export interface PublishResult {
+  readonly revision: string;
+  readonly clusters: number;
+  readonly uniqueBundles: number;
+  readonly blobsWritten: number;
+  readonly pointersUpdated: number;
+  /** Clusters with a pointer in the store but no file in this commit: their pointer is kept. */
+  readonly orphaned: readonly string[];
+  readonly refused: readonly { cluster: string; reason: string }[];
+}
+
+const MAX_POINTER_BYTES = 64 * 1024;
+
+/**
+ * Publishes a compiled commit so that every cluster always points at a
+ * complete bundle, whatever moment a crash hits: first every blob (put-if-absent:
+ * an existing blob is never rewritten), then the pointers whose digest changed
+ * (generation + 1, compare-and-swap on the pointer's ETag, signed when a key is
+ * given), then `revisions/<sha>.json`. Compiling the same commit again writes
+ * nothing. A cluster whose new bundle would remove more than half of its current
+ * objects is refused (its pointer stays) unless mass prune is allowed.
+ */
+export async function publishFleet(opts: PublishOptions): Promise<PublishResult> {
+  const { store, compiled } = opts;
+  const limit = pLimit(opts.concurrency ?? 32);
+  const limits = opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS;
+
+  const unique = new Map<Digest, Uint8Array>();
+  for (const b of compiled.bundles.values()) unique.set(b.digest, b.compressed);
+  const created = await Promise.all(
+    [...unique].map(([digest, bytes]) =>
+      limit(async () => (await store.putIfAbsent(storeLayout.blob(digest), bytes, { contentType: 'application/gzip' })).kind === 'created'),
+    ),
+  );
+
+  const oldBundles = new Map<string, Promise<Set<string>>>();
+  const objectsOf = (digest: Digest): Promise<Set<string>> => {
+    let hit = oldBundles.get(digest);
+    if (!hit) {
+      hit = (async () => {
+        const blob = await store.get(storeLayout.blob(digest), { maxBytes: limits.maxCompressedBytes });
+        if (blob.kind !== 'found') return new Set<string>();
+        return new Set(decodeBundle(blob.body, digest, limits).objects.map((o) => describeRef(refOf(o)) + '\u0000' + refKey(refOf(o))));
+      })();
+      oldBundles.set(digest, hit);
+    }
+    return hit;
+  };
+
+  const refused: { cluster: string; reason: string }[] = [];
+  const published = new Map<string, Digest>();
+  const outcomes = await Promise.all(
+    [...compiled.bundles].map(([cluster, bundle]) =>
+      limit(async (): Promise<boolean> => {
+        const key = storeLayout.pointer(cluster);
+        const current = await store.get(key, { maxBytes: MAX_POINTER_BYTES });
+        const old = current.kind === 'found' ? decodePointer(current.body, `pointer ${key}`, cluster) : undefined;
+        if (old?.bundle === bundle.digest) {
+          published.set(cluster, bundle.digest);
+          return false;
+        }
+        if (old && !opts.allowMassPrune) {
+          const before = await objectsOf(old.bundle as Digest);
+          const after = new Set(bundle.bundle.objects.map((o) => describeRef(refOf(o)) + '\u0000' + refKey(refOf(o))));
+          const removed = [...before].filter((r) => !after.has(r));
+          if (before.size > 0 && removed.length * 2 > before.size) {
+            const sample = removed.slice(0, 3).map((r) => r.split('\u0000')[0]).join(', ');
+            refused.push({
+              cluster,
+              reason: `would remove ${removed.length} of its ${before.size} objects (${sample}${removed.length > 3 ? ', …' : ''}); pass --allow-mass-prune if that is intended`,
+            });
+            published.set(cluster, old.bundle as Digest);
+            return false;
+          }
+        }
+        const unsigned: UnsignedPointer = {
+          apiVersion: API_VERSION,
+          kind: 'Pointer',
+          cluster,
+          bundle: bundle.digest,
+          revision: compiled.revision,
+          generation: (old?.generation ?? 0) + 1,
+          publishedAt: opts.now().toISOString(),
+        };
+        const pointer: Pointer = opts.signingKey ? signPointer(unsigned, opts.signingKey) : unsigned;
+        const body = canonicalBytes(pointer);
+        const wrote =
+          current.kind === 'found'
+            ? (await store.put(key, body, { ifMatch: current.etag, contentType: 'application/json' })).kind === 'written'
+            : (await store.putIfAbsent(key, body, { contentType: 'application/json' })).kind === 'created';
+        if (!wrote) {
+          throw new DriftlessError('StoreUnavailable', `pointer ${key} publish failed: it changed while this hub was publishing (another hub running?)`, {
+            operation: 'put',
+            key,
+          });
+        }
+        published.set(cluster, bundle.digest);
+        return true;
+      }),
+    ),
+  );
+
+  const orphaned: string[] = [];
+  for await (const key of listAll(store, storeLayout.clustersPrefix)) {
+    const m = /^clusters\/([^/]+)\/desired\.json$/.exec(key);
+    if (m?.[1] && !compiled.bundles.has(m[1])) orphaned.push(m[1]);
+  }
+
+  await writeRevisionRecord(store, compiled.revision, published, opts.now);
+  return {
+    revision: compiled.revision,
+    clusters: compiled.bundles.size,
+    uniqueBundles: unique.size,
+    blobsWritten: created.filter(Boolean).length,
+    pointersUpdated: outcomes.filter(Boolean).length,
+    orphaned: orphaned.sort(),
+    refused: refused.sort((a, b) => (a.cluster < b.cluster ? -1 : 1)),
+  };
+}
+
+/** Writes the revision record unless an identical one (apart from its timestamp) is there. */
+async function writeRevisionRecord(store: ObjectStore, revision: string, published: ReadonlyMap<string, Digest>, now: () => Date): Promise<void> {
+  const key = storeLayout.revision(revision);
+  const clusters = Object.fromEntries([...published].sort(([a], [b]) => (a < b ? -1 : 1)));
+  const existing = await store.get(key);
+  if (existing.kind === 'found') {
+    const old: RevisionRecord = parseJsonDocument(revisionRecordSchema, existing.body, `revision record ${key}`);
+    if (JSON.stringify(canonicalBytes(old.clusters)) === JSON.stringify(canonicalBytes(clusters))) return;
+  }
+  const record: RevisionRecord = { apiVersion: API_VERSION, kind: 'Revision', revision, publishedAt: now().toISOString(), clusters };
+  await store.put(key, canonicalBytes(record), { contentType: 'application/json' });
+}

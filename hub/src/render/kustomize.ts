@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { compileError, type RepoReader } from '@driftless/core';
+import { kustomizeInputs } from './kustomize-refs.js';
+
+/** Runs `kustomize build` on a directory of the repository and returns the YAML it prints. */
+export type KustomizeRunner = (reader: RepoReader, dir: string) => Promise<string>;
+
+export interface KustomizeOptions {
+  /** The kustomize binary. */
+  readonly binary: string;
+  /** Kill a build after this long, ms. Default 60 000. */
+  readonly timeoutMs?: number;
+  /** Largest repository file a build may read, bytes. */
+  readonly maxFileBytes: number;
+}
+
+/**
+ * A KustomizeRunner that materializes exactly the files a build needs (see
+ * kustomizeInputs, which refuses remote references and paths that leave the
+ * repository) into a private temporary directory and runs the kustomize binary
+ * there, with a timeout, its default root-only load restrictor, no plugins, no
+ * Helm, no exec, and proxies pointed at a closed loopback port so that nothing
+ * can reach the network. Errors name the directory and carry kustomize's own
+ * message with temporary paths mapped back to repository paths.
+ */
+export function kustomizeRunner(opts: KustomizeOptions): KustomizeRunner {
+  return async (reader, dir) => {
+    const inputs = await kustomizeInputs(reader, dir, opts.maxFileBytes);
+    const root = await mkdtemp(join(tmpdir(), 'driftless-kustomize-'));
+    try {
+      for (const file of inputs.files) {
+        const target = join(root, 'repo', file);
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, await reader.readFile(file, opts.maxFileBytes));
+      }
+      const closed = 'http://127.0.0.1:9';
+      const env = {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        HOME: root,
+        HTTP_PROXY: closed,
+        HTTPS_PROXY: closed,
+        ALL_PROXY: closed,
+        http_proxy: closed,
+        https_proxy: closed,
+        NO_PROXY: '',
+        GIT_ALLOW_PROTOCOL: 'none',
+        GIT_TERMINAL_PROMPT: '0',
+      };
+      return await new Promise<string>((resolve, reject) => {
+        execFile(
+          opts.binary,
+          ['build', join(root, 'repo', dir), '--load-restrictor', 'LoadRestrictionsRootOnly'],
+          { env, cwd: root, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024, killSignal: 'SIGKILL' },
+          (err, stdout, stderr) => {
+            if (!err) {
+              resolve(stdout);
+              return;
+            }
+            const e = err as Error & { code?: number | string; killed?: boolean };
+            const why =
+              e.code === 'ENOENT'
+                ? `the kustomize binary ${opts.binary} was not found (npm run setup builds one)`
+                : e.killed
+                  ? `kustomize build did not finish within ${(opts.timeoutMs ?? 60_000) / 1000}s`
+                  : `kustomize build failed: ${stderr.trim().split(`${join(root, 'repo')}/`).join('') || e.message}`;
+            reject(compileError(dir, undefined, why, err));
+          },
+        );
+      });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  };
+}

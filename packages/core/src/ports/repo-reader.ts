@@ -1,0 +1,24 @@
+/** What is at a path of a commit's tree. */
+export interface RepoEntry {
+  /** Repository path, `/`-separated, no leading `/`. */
+  readonly path: string;
+  readonly type: 'file' | 'dir' | 'symlink' | 'submodule';
+  /** Git object id (blob or tree); equal ids mean equal content. */
+  readonly oid: string;
+}
+
+/**
+ * Read access to one commit of the fleet repository (the GitSource port's
+ * result). Paths are repository-relative. Symlinks inside the repository are
+ * followed; one that points outside it is an `InvalidDocument` error naming it.
+ */
+export interface RepoReader {
+  /** The commit being read (full hex id). */
+  readonly commit: string;
+  /** The entry at `path` after following symlinks, or undefined when nothing is there. */
+  stat(path: string): Promise<RepoEntry | undefined>;
+  /** The entries directly inside directory `dir` (`` for the root), sorted by name; [] when it does not exist. */
+  list(dir: string): Promise<RepoEntry[]>;
+  /** The content of file `path`; `TooLarge` when over `maxBytes`, `InvalidDocument` when it is not a file. */
+  readFile(path: string, maxBytes: number): Promise<Uint8Array>;
+}
