@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { isDriftlessError } from '@driftless/core';
 import { registerDevCommands } from './commands/dev.js';
+import { registerHubCommands } from './commands/hub.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerStatusCommand } from './commands/status.js';
 import { EXIT, INPUT_ERROR_CODES, Interrupted, UsageError } from './errors.js';
 
 /** What the commands need from the process; injected so tests can run the CLI in-process. */
@@ -59,6 +61,8 @@ export function buildProgram(io: CliIo): Command {
         'Logs go to stderr; --json output is one JSON document on stdout.',
     );
   registerDevCommands(program, io);
+  registerHubCommands(program, io);
   registerKeysCommands(program, io);
+  registerStatusCommand(program, io);
   return program;
 }

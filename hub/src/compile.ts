@@ -63,8 +63,12 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
       sources.set(inst.source, limit(() => loadAppSource(reader, inst.source, `app ${inst.app.name}`, opts.kustomize, maxFileBytes)));
     }
   }
-  const loaded = new Map<string, SourceFile[]>();
-  for (const [source, files] of sources) loaded.set(source, await files);
+  // Wait for every load, then report the first failure in fleet order: the same
+  // broken repository always gives the same message.
+  const settled = await Promise.allSettled(sources.values());
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const loaded = new Map([...sources.keys()].map((source, i) => [source, (settled[i] as PromiseFulfilledResult<SourceFile[]>).value]));
   const variablesOf = new Map([...loaded].map(([source, files]) => [source, [...new Set(files.flatMap((f) => referencedVariables(f.text)))]]));
 
   const renders = new Map<string, RenderedObject[]>();

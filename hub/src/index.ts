@@ -5,3 +5,5 @@ export { createHub, type CompileReport, type CompileRequest, type Hub, type HubD
 export { publishFleet, type PublishOptions, type PublishResult } from './publish.js';
 export { kustomizeRunner, type KustomizeOptions, type KustomizeRunner } from './render/kustomize.js';
 export { generateSigningKeyPair, SIGNING_KEY_FILE, VERIFY_KEY_FILE, writeSigningKeyPair } from './signing-keys.js';
+export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
+export { fleetStatus, type ClusterStatusRow } from './status-report.js';

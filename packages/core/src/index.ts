@@ -42,6 +42,7 @@ export {
   listAll,
   type GetOptions,
   type GetResult,
+  type HeadResult,
   type ListOptions,
   type ListPage,
   type ObjectStore,
@@ -52,3 +53,4 @@ export {
 } from './ports/object-store.js';
 export * from './fleet/index.js';
 export type { RepoEntry, RepoReader } from './ports/repo-reader.js';
+export { formatDurationMs, parseDuration } from './duration.js';

@@ -34,6 +34,8 @@ const TOMBSTONE = 0;
 interface Current {
   /** Generation of the newest version; 0 when the key never existed. */
   readonly gen: number;
+  /** When that version was written, ms since the epoch. */
+  readonly modifiedMs?: number;
   /** Content, or undefined when the key is absent (never written, or deleted). */
   readonly body?: Uint8Array;
   readonly etag?: string;
@@ -66,11 +68,12 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
       if (gen === undefined) return { gen: 0 };
       try {
         const path = versionPath(key, gen);
-        if (maxBytes !== undefined && (await stat(path)).size - 1 > maxBytes) throw tooLargeObject(key, maxBytes);
+        const st = await stat(path);
+        if (maxBytes !== undefined && st.size - 1 > maxBytes) throw tooLargeObject(key, maxBytes);
         const raw = await readFile(path);
         if (raw[0] !== DATA) return { gen };
         const body = new Uint8Array(raw.buffer, raw.byteOffset + 1, raw.byteLength - 1);
-        return { gen, body, etag: etagOf(body) };
+        return { gen, body, etag: etagOf(body), modifiedMs: st.mtimeMs };
       } catch (err) {
         if (isMissing(err)) continue;
         if (err instanceof DriftlessError) throw err;
@@ -128,7 +131,7 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
       assertValidKey(key);
       o.signal?.throwIfAborted();
       const cur = await readCurrent(key);
-      return cur.body && cur.etag ? { etag: cur.etag, size: cur.body.byteLength } : undefined;
+      return cur.body && cur.etag ? { etag: cur.etag, size: cur.body.byteLength, modifiedMs: cur.modifiedMs ?? 0 } : undefined;
     },
 
     async putIfAbsent(key: string, body: Uint8Array, o: PutOptions = {}): Promise<PutIfAbsentResult> {

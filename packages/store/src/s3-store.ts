@@ -152,7 +152,7 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
       assertValidKey(key);
       try {
         const res = await client.send(new HeadObjectCommand({ Bucket, Key: full(key) }), aborts(o.signal));
-        return { etag: res.ETag ?? '', size: res.ContentLength ?? 0 };
+        return { etag: res.ETag ?? '', size: res.ContentLength ?? 0, modifiedMs: res.LastModified?.getTime() ?? 0 };
       } catch (err) {
         // A HEAD error has no body, so a missing key and a missing bucket both say 404:
         // ask the bucket once to tell them apart.

@@ -15,8 +15,8 @@ export interface ObjectStore {
    * unchanged object answers `not-modified` without its bytes.
    */
   get(key: string, opts?: GetOptions): Promise<GetResult>;
-  /** ETag and size of `key`, or undefined when it does not exist. */
-  head(key: string, opts?: RequestOptions): Promise<{ etag: string; size: number } | undefined>;
+  /** ETag, size (bytes) and last write time of `key`, or undefined when it does not exist. */
+  head(key: string, opts?: RequestOptions): Promise<HeadResult | undefined>;
   /**
    * Writes `key` only if it does not exist (S3 `If-None-Match: *`). When many
    * writers race, exactly one gets `created` and the stored bytes are its bytes.
@@ -60,6 +60,13 @@ export interface ListOptions extends RequestOptions {
   readonly pageToken?: string;
   /** At most this many keys per page; default and maximum 1,000. */
   readonly pageSize?: number;
+}
+
+export interface HeadResult {
+  readonly etag: string;
+  readonly size: number;
+  /** When the current content was written, ms since the epoch. */
+  readonly modifiedMs: number;
 }
 
 export type GetResult =

@@ -3,6 +3,7 @@ import {
   DriftlessError,
   type GetOptions,
   type GetResult,
+  type HeadResult,
   type ListOptions,
   type ListPage,
   type ObjectStore,
@@ -39,11 +40,14 @@ export interface MemoryStoreOptions {
   readonly fault?: (op: StoreOperation, key: string) => 'unavailable' | 'refused' | undefined;
   /** Awaited before every operation: a latency model (use a fake clock's sleep in simulations). */
   readonly latency?: (op: StoreOperation, key: string) => Promise<void>;
+  /** The clock for `head`'s modification times, ms; default the wall clock. */
+  readonly now?: () => number;
 }
 
 interface Entry {
   readonly body: Uint8Array;
   readonly etag: string;
+  readonly modifiedMs: number;
 }
 
 /**
@@ -89,11 +93,11 @@ export class MemoryObjectStore implements ObjectStore {
     return { kind: 'found', body: Uint8Array.from(cur.body), etag: cur.etag };
   }
 
-  async head(key: string, o: RequestOptions = {}): Promise<{ etag: string; size: number } | undefined> {
+  async head(key: string, o: RequestOptions = {}): Promise<HeadResult | undefined> {
     await this.enter('head', key, o);
     this.counters.head += 1;
     const cur = this.objects.get(key);
-    return cur ? { etag: cur.etag, size: cur.body.byteLength } : undefined;
+    return cur ? { etag: cur.etag, size: cur.body.byteLength, modifiedMs: cur.modifiedMs } : undefined;
   }
 
   async putIfAbsent(key: string, body: Uint8Array, o: PutOptions = {}): Promise<PutIfAbsentResult> {
@@ -135,7 +139,7 @@ export class MemoryObjectStore implements ObjectStore {
 
   private store(key: string, body: Uint8Array): string {
     const etag = `"${createHash('sha256').update(body).digest('hex')}"`;
-    this.objects.set(key, { body: Uint8Array.from(body), etag });
+    this.objects.set(key, { body: Uint8Array.from(body), etag, modifiedMs: (this.opts.now ?? Date.now)() });
     this.counters.put += 1;
     this.counters.bytesUp += body.byteLength;
     return etag;

@@ -1,0 +1,104 @@
+import type { Command } from 'commander';
+import { openStore } from '@driftless/store';
+import type { CliIo } from '../main.js';
+import { defaultCacheDir, durationFlag, integerFlag, kustomizeBinary, signingKeyFlag } from './options.js';
+import { join } from 'node:path';
+import { DriftlessError } from '@driftless/core';
+
+interface CompileFlags {
+  repo: string;
+  ref?: string;
+  store: string;
+  json?: boolean;
+  signKey?: string;
+  allowMassPrune?: boolean;
+  allowPlainSecrets?: boolean;
+  cacheDir?: string;
+  kustomize?: string;
+}
+
+/** `driftless hub compile` and `driftless hub gc`. */
+export function registerHubCommands(program: Command, io: CliIo): void {
+  const hub = program.command('hub').description('compile fleet commits into bundles and pointers, and collect old bundles').exitOverride();
+
+  hub
+    .command('compile')
+    .description('fetch the fleet repository once, render every cluster, and publish changed bundles and pointers')
+    .requiredOption('--repo <url|dir>', 'fleet repository: http(s) URL (smart HTTP), or a local working tree or bare repository')
+    .option('--ref <ref>', 'branch or tag (default: the remote default branch, or HEAD of a local repository)')
+    .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, credentials from the environment)')
+    .option('--json', 'print one JSON document: {revision, clusters, uniqueBundles, blobsWritten, pointersUpdated, orphaned, refused, durationMs}')
+    .option('--sign-key <file>', 'sign pointers with this Ed25519 private key (PEM; see `driftless keys generate`)')
+    .option('--allow-mass-prune', 'publish even when a cluster would lose more than half of its objects')
+    .option('--allow-plain-secrets', 'accept kind: Secret with data or stringData (secrets do not belong in Git)')
+    .option('--cache-dir <dir>', 'where remote repositories are cloned (default: $DRIFTLESS_CACHE/hub or ~/.cache/driftless/hub)')
+    .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, the one npm run setup built, or kustomize on PATH)')
+    .addHelpText(
+      'after',
+      '\nDRIFTLESS_GIT_TOKEN authenticates to the remote with HTTP basic auth (user DRIFTLESS_GIT_USERNAME,\n' +
+        'default x-access-token); it never appears in output. Exit codes: 0 published (or nothing to do),\n' +
+        '1 runtime failure or clusters refused by the mass-prune guard, 2 invalid repository content or flags.',
+    )
+    .action(async (flags: CompileFlags) => {
+      const { createHub } = await import('@driftless/hub');
+      const token = process.env['DRIFTLESS_GIT_TOKEN'];
+      const opened = openStore(flags.store, process.env, process.cwd());
+      try {
+        const hubApi = createHub({
+          store: opened.store,
+          now: () => new Date(),
+          cacheDir: flags.cacheDir ?? join(defaultCacheDir(), 'hub'),
+          kustomizeBinary: await kustomizeBinary(flags.kustomize),
+          ...(token ? { gitAuth: { username: process.env['DRIFTLESS_GIT_USERNAME'] ?? 'x-access-token', password: token } } : {}),
+          ...(flags.signKey ? { signingKey: await signingKeyFlag(flags.signKey) } : {}),
+        });
+        const report = await hubApi.compile({
+          repo: flags.repo,
+          ...(flags.ref ? { ref: flags.ref } : {}),
+          allowMassPrune: flags.allowMassPrune ?? false,
+          allowPlainSecrets: flags.allowPlainSecrets ?? false,
+        });
+        if (flags.json) io.stdout(`${JSON.stringify(report)}\n`);
+        else {
+          io.stdout(
+            `compiled ${report.revision.slice(0, 12)}: ${report.clusters} clusters, ${report.uniqueBundles} unique bundles; ` +
+              `wrote ${report.blobsWritten} blobs, updated ${report.pointersUpdated} pointers in ${report.durationMs} ms\n`,
+          );
+          if (report.orphaned.length) io.stdout(`orphaned (no cluster file; pointer kept): ${report.orphaned.join(', ')}\n`);
+        }
+        if (report.refused.length) {
+          for (const r of report.refused) io.stderr(`cluster ${r.cluster} publish refused: ${r.reason}\n`);
+          throw new DriftlessError('PublishRefused', `${report.refused.length} cluster(s) refused by the mass-prune guard (their pointers are unchanged)`, {
+            clusters: [...report.refused],
+          });
+        }
+      } finally {
+        opened.close();
+      }
+    });
+
+  hub
+    .command('gc')
+    .description('delete bundle blobs that no current pointer and none of the newest revision records reference')
+    .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX')
+    .option('--keep-revisions <n>', 'also keep every blob the newest N revision records name', '10')
+    .option('--min-age <duration>', 'keep unreferenced blobs younger than this (a hub may be publishing them)', '1h')
+    .option('--dry-run', 'report what would be deleted, delete nothing')
+    .option('--json', 'print one JSON document: {blobs, referenced, deleted, keptYoung, dryRun}')
+    .action(async (flags: { store: string; keepRevisions: string; minAge: string; dryRun?: boolean; json?: boolean }) => {
+      const keepRevisions = integerFlag('--keep-revisions', flags.keepRevisions, 0);
+      const minAgeMs = durationFlag('--min-age', flags.minAge);
+      const { collectGarbage } = await import('@driftless/hub');
+      const opened = openStore(flags.store, process.env, process.cwd());
+      try {
+        const report = await collectGarbage({ store: opened.store, now: () => Date.now(), keepRevisions, minAgeMs, dryRun: flags.dryRun ?? false });
+        if (flags.json) io.stdout(`${JSON.stringify(report)}\n`);
+        else {
+          const verb = report.dryRun ? 'would delete' : 'deleted';
+          io.stdout(`${report.blobs} blobs, ${report.referenced} referenced; ${verb} ${report.deleted.length}; kept ${report.keptYoung} younger than ${flags.minAge}\n`);
+        }
+      } finally {
+        opened.close();
+      }
+    });
+}

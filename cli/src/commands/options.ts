@@ -1,0 +1,52 @@
+import { access, constants, readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseDuration, parseSigningKey } from '@driftless/core';
+import type { KeyObject } from 'node:crypto';
+import { UsageError } from '../errors.js';
+
+/** `--min-age 1h` and friends: a duration flag in ms, or a UsageError naming the flag. */
+export function durationFlag(flag: string, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`${flag} ${JSON.stringify(value)} is not a duration (use e.g. 500ms, 30s, 5m, 1h)`);
+  return ms;
+}
+
+/** A whole number flag at least `min`, or a UsageError naming it. */
+export function integerFlag(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} ${JSON.stringify(value)} must be a whole number of at least ${min}`);
+  return n;
+}
+
+/** The Ed25519 private key in a PEM file (`--sign-key`). */
+export async function signingKeyFlag(path: string): Promise<KeyObject> {
+  const pem = await readFile(path, 'utf8').catch((err: unknown) => {
+    throw new UsageError(`--sign-key ${path} cannot be read: ${(err as Error).message}`);
+  });
+  return parseSigningKey(pem);
+}
+
+/** `$DRIFTLESS_CACHE` or `~/.cache/driftless`: where the hub keeps its git clones. */
+export function defaultCacheDir(): string {
+  const fromEnv = process.env['DRIFTLESS_CACHE'];
+  return fromEnv && fromEnv.length > 0 ? fromEnv : join(homedir(), '.cache', 'driftless');
+}
+
+/**
+ * The kustomize binary: `--kustomize`, else `$DRIFTLESS_KUSTOMIZE`, else the one
+ * `npm run setup` built into the cache when present, else `kustomize` on PATH.
+ */
+export async function kustomizeBinary(flag: string | undefined): Promise<string> {
+  if (flag) return flag;
+  const fromEnv = process.env['DRIFTLESS_KUSTOMIZE'];
+  if (fromEnv) return fromEnv;
+  const { binaryPath } = await import('@driftless/testkit');
+  const built = binaryPath('kustomize');
+  return (await access(built, constants.X_OK).then(
+    () => true,
+    () => false,
+  ))
+    ? built
+    : 'kustomize';
+}

@@ -1,0 +1,108 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listAll } from '@driftless/core';
+import { createFileStore } from '@driftless/store';
+import { commitFiles, createBareRepo, fixtureFleet, uniqueName } from '@driftless/testkit';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { main, type CliIo } from './main.js';
+
+const env = inject('driftlessEnv');
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+function capture(): CliIo & { out: string; err: string } {
+  const io = { out: '', err: '', stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
+  return io;
+}
+
+async function fleet() {
+  const name = uniqueName('cli-fleet');
+  const bare = await createBareRepo(env.git.root, name);
+  await commitFiles(bare, fixtureFleet(), 'first');
+  const dir = await mkdtemp(join(tmpdir(), 'driftless-cli-'));
+  dirs.push(dir);
+  const args = ['--repo', `${env.git.baseUrl}${name}.git`, '--store', `file:${join(dir, 'store')}`, '--cache-dir', join(dir, 'cache')];
+  return { bare, dir, args, storeDir: join(dir, 'store') };
+}
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = capture();
+  const code = await main(argv, io);
+  return { code, out: io.out, err: io.err };
+}
+
+describe('driftless hub compile, status and gc', () => {
+  it('compiles into a file: store and prints one JSON document', async () => {
+    const { args } = await fleet();
+    const r = await run(['hub', 'compile', ...args, '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as Record<string, unknown>;
+    expect(Object.keys(report).sort()).toEqual(
+      ['blobsWritten', 'clusters', 'durationMs', 'orphaned', 'pointersUpdated', 'refused', 'revision', 'uniqueBundles'].sort(),
+    );
+    expect(report).toMatchObject({ clusters: 3, blobsWritten: 3, pointersUpdated: 3 });
+  });
+
+  it('exits 2 and names file and line when the repository is wrong, publishing nothing', async () => {
+    const { args, bare, storeDir } = await fleet();
+    await commitFiles(bare, { 'apps/config/broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: [unclosed\n' }, 'broken');
+    const r = await run(['hub', 'compile', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: apps\/config\/broken\.yaml:\d+: malformed YAML/);
+    const keys: string[] = [];
+    for await (const k of listAll(createFileStore(storeDir), '')) keys.push(k);
+    expect(keys).toEqual([]);
+  });
+
+  it('exits 1 when the mass-prune guard refuses clusters, naming them', async () => {
+    const { args, bare } = await fleet();
+    expect((await run(['hub', 'compile', ...args])).code).toBe(0);
+    await commitFiles(bare, { 'apps/config/settings.yaml': null, 'fleet.yaml': fixtureFleet()['fleet.yaml']?.replace(/ {4}- name: config[\s\S]*$/, '') ?? '' }, 'drop config');
+    await commitFiles(bare, { 'apps/web/base/kustomization.yaml': 'resources: [service.yaml]\n' }, 'drop deployment');
+    const r = await run(['hub', 'compile', ...args]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('cluster eu-prod-001 publish refused: would remove 3 of its 4 objects');
+    expect((await run(['hub', 'compile', ...args, '--allow-mass-prune'])).code).toBe(0);
+  });
+
+  it('shows every cluster in status, lagging until an agent reports', async () => {
+    const { args, storeDir } = await fleet();
+    await run(['hub', 'compile', ...args]);
+    const r = await run(['status', '--store', `file:${storeDir}`, '--json']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out) as { cluster: string; phase: string; lagging: boolean; desiredGeneration: number }[];
+    expect(rows.map((x) => [x.cluster, x.phase, x.lagging, x.desiredGeneration])).toEqual([
+      ['eu-prod-001', 'Unknown', true, 1],
+      ['eu-stg-001', 'Unknown', true, 1],
+      ['us-prod-001', 'Unknown', true, 1],
+    ]);
+    const human = await run(['status', '--store', `file:${storeDir}`]);
+    expect(human.out.split('\n')[0]).toMatch(/^CLUSTER\s+DESIRED\s+GEN\s+APPLIED\s+PHASE\s+HEARTBEAT\s+NOTE$/);
+  });
+
+  it('collects only blobs that nothing references any more, and nothing on a dry run', async () => {
+    const { args, bare, storeDir } = await fleet();
+    await run(['hub', 'compile', ...args]);
+    await commitFiles(bare, { 'apps/config/settings.yaml': (fixtureFleet()['apps/config/settings.yaml'] ?? '').replace('region: "', 'where: "') }, 'rename key');
+    await run(['hub', 'compile', ...args]);
+    const store = ['--store', `file:${storeDir}`, '--min-age', '0s', '--keep-revisions', '0', '--json'];
+    const dry = JSON.parse((await run(['hub', 'gc', ...store, '--dry-run'])).out) as { blobs: number; deleted: string[] };
+    expect(dry).toMatchObject({ blobs: 6, dryRun: true });
+    expect(dry.deleted).toHaveLength(3);
+    const real = JSON.parse((await run(['hub', 'gc', ...store])).out) as { deleted: string[] };
+    expect(real.deleted.sort()).toEqual(dry.deleted.sort());
+    const status = JSON.parse((await run(['status', '--store', `file:${storeDir}`, '--json'])).out) as { lastError?: string }[];
+    expect(status.every((s) => s.lastError === undefined)).toBe(true);
+    const again = JSON.parse((await run(['hub', 'gc', ...store, '--keep-revisions', '5'])).out) as { deleted: string[]; blobs: number };
+    expect(again).toMatchObject({ blobs: 3, deleted: [] });
+  });
+
+  it('refuses a bad flag value with exit 2, saying which', async () => {
+    const r = await run(['hub', 'gc', '--store', 'file:/tmp/x', '--min-age', 'soon']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--min-age "soon" is not a duration');
+  });
+});

@@ -1,0 +1,143 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { isDriftlessError, listAll } from '@driftless/core';
+import { createFileStore } from '@driftless/store';
+import { binaryPath, commitFiles, createBareRepo, fixtureFleet, startFaultyProxy, startGitServer } from '@driftless/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createHub } from './hub.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'driftless-hub-errors-'));
+  dirs.push(d);
+  return d;
+}
+
+/** A local bare fleet repository with `changes` applied on top of the fixture, and a hub on a file store. */
+async function fleetWith(changes: Record<string, string | null>) {
+  const root = await tempDir();
+  const bare = await createBareRepo(root, 'fleet');
+  await commitFiles(bare, { ...fixtureFleet(), ...changes }, 'fleet');
+  const storeDir = join(root, 'store');
+  const hub = createHub({ store: createFileStore(storeDir), now: () => new Date(), cacheDir: join(root, 'cache'), kustomizeBinary: binaryPath('kustomize') });
+  return { bare, hub, storeDir, root };
+}
+
+async function compileError(changes: Record<string, string | null>, opts: { allowPlainSecrets?: boolean } = {}): Promise<string> {
+  const { bare, hub, storeDir } = await fleetWith(changes);
+  const err = await hub.compile({ repo: bare, ...opts }).catch((e: unknown) => e);
+  const keys: string[] = [];
+  for await (const k of listAll(createFileStore(storeDir), '')) keys.push(k);
+  expect(keys, 'nothing is published on a compile error').toEqual([]);
+  expect(isDriftlessError(err), String(err)).toBe(true);
+  return (err as Error).message;
+}
+
+describe('hub compile refuses a wrong repository, names the place, and publishes nothing', () => {
+  it.each([
+    ['malformed YAML', { 'apps/config/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n' }, /^apps\/config\/settings\.yaml:\d+: malformed YAML/],
+    ['a document without kind', { 'apps/config/settings.yaml': '# x\napiVersion: v1\nmetadata: {name: a}\n' }, /^apps\/config\/settings\.yaml:2: document has no kind/],
+    [
+      'the same object in two files',
+      { 'apps/config/dup.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n' },
+      /^apps\/config\/settings\.yaml:2: ConfigMap\/config\/settings is also defined at apps\/config\/dup\.yaml:1/,
+    ],
+    ['a missing app path', { 'apps/config/settings.yaml': null }, /^fleet\.yaml: app config: path apps\/config does not exist in the repository/],
+    ['a path that leaves the repository', { 'fleet.yaml': (fixtureFleet()['fleet.yaml'] ?? '').replace('path: apps/config', 'path: ../outside') }, /^fleet\.yaml:\d+: spec\.apps\[1\]\.path: path "\.\.\/outside" must stay inside the repository/],
+    ['an alias bomb', { 'apps/config/bomb.yaml': bomb() }, /^apps\/config\/bomb\.yaml:1: YAML document refused: .*alias/i],
+    ['a file over the size limit', { 'apps/config/huge.yaml': `# ${'x'.repeat(1024 * 1024)}\n` }, /^apps\/config\/huge\.yaml: the file is larger than the limit of 1048576 bytes/],
+    [
+      'a plain Secret',
+      { 'apps/config/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: hunter2}\n' },
+      /^apps\/config\/secret\.yaml:1: Secret\/db holds data in plain text.*Sealed Secrets or the External Secrets Operator/,
+    ],
+    ['a kustomize reference to a remote', { 'apps/web/overlays/prod/kustomization.yaml': 'resources: [../../base, https://example.invalid/x.yaml]\n' }, /^apps\/web\/overlays\/prod\/kustomization\.yaml:1: resources: https:\/\/example\.invalid\/x\.yaml is a remote reference/],
+    ['a kustomize path that leaves the repository', { 'apps/web/overlays/prod/kustomization.yaml': 'resources: [../../../../../etc]\n' }, /^apps\/web\/overlays\/prod\/kustomization\.yaml:1: resources: \.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc leaves the repository/],
+    ['a broken kustomization', { 'apps/web/base/kustomization.yaml': 'resources: [deployment.yaml, service.yaml]\nnamePrefix: [oops]\n' }, /^apps\/web\/overlays\/prod: kustomize build failed: [\s\S]*invalid Kustomization[\s\S]*namePrefix/],
+    ['a cluster file named unlike its cluster', { 'clusters/eu-prod-002.yaml': fixtureFleet()['clusters/eu-prod-001.yaml'] ?? '' }, /^clusters\/eu-prod-002\.yaml:3: metadata\.name eu-prod-001 does not match the file name/],
+    ['no fleet.yaml', { 'fleet.yaml': null }, /^fleet\.yaml: not found at the root of the repository/],
+  ])('refuses %s', async (_what, changes, message) => {
+    expect(await compileError(changes)).toMatch(message);
+  });
+
+  it('accepts a plain Secret with --allow-plain-secrets', async () => {
+    const { bare, hub } = await fleetWith({ 'apps/config/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: hunter2}\n' });
+    expect((await hub.compile({ repo: bare, allowPlainSecrets: true })).clusters).toBe(3);
+  });
+
+  it('refuses a symlink that points outside the repository', async () => {
+    const root = await tempDir();
+    const work = join(root, 'work');
+    const git = (args: string[]) => promisify(execFile)('git', args, { cwd: work, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    const bare = await createBareRepo(root, 'fleet');
+    await commitFiles(bare, fixtureFleet(), 'fleet');
+    await promisify(execFile)('git', ['clone', '-q', bare, work]);
+    await promisify(execFile)('ln', ['-s', '../../../../etc/passwd', join(work, 'apps', 'config', 'passwd.yaml')]);
+    await git(['add', '-A']);
+    await git(['commit', '-qm', 'symlink out']);
+    await git(['push', '-q', 'origin', 'HEAD:main']);
+    const hub = createHub({ store: createFileStore(join(root, 'store')), now: () => new Date(), cacheDir: join(root, 'cache'), kustomizeBinary: binaryPath('kustomize') });
+    await expect(hub.compile({ repo: bare })).rejects.toThrow(/^apps\/config\/passwd\.yaml: symlink to \.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd points outside the repository/);
+  });
+});
+
+describe('hub git access', () => {
+  it('authenticates with a token, and says how to fix a refusal without showing the token', async () => {
+    const root = await tempDir();
+    await commitFiles(await createBareRepo(root, 'fleet'), fixtureFleet(), 'fleet');
+    const server = await startGitServer({ root, auth: { username: 'x-access-token', password: 'tok-123-secret' } });
+    try {
+      const hubWith = (password?: string) =>
+        createHub({
+          store: createFileStore(join(root, `store-${password ?? 'none'}`)),
+          now: () => new Date(),
+          cacheDir: join(root, `cache-${password ?? 'none'}`),
+          kustomizeBinary: binaryPath('kustomize'),
+          ...(password ? { gitAuth: { username: 'x-access-token', password } } : {}),
+        });
+      const url = `${server.baseUrl}fleet.git`;
+      expect((await hubWith('tok-123-secret').compile({ repo: url })).clusters).toBe(3);
+      const err = await hubWith('wrong-tok-456').compile({ repo: url }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'GitRefused', errorClass: 'stalled' });
+      expect((err as Error).message).toContain(`git fetch ${url} failed: HTTP 401`);
+      expect((err as Error).message).toContain('check DRIFTLESS_GIT_TOKEN');
+      expect(JSON.stringify(err) + (err as Error).message).not.toMatch(/tok-123|wrong-tok/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('retries a remote that answers 503, then succeeds; gives up after its attempts', async () => {
+    const root = await tempDir();
+    await commitFiles(await createBareRepo(root, 'fleet'), fixtureFleet(), 'fleet');
+    const server = await startGitServer({ root });
+    const flaky = await startFaultyProxy(server.baseUrl, ({ n }) => (n <= 2 ? { status: 503, body: 'busy' } : undefined));
+    const down = await startFaultyProxy(server.baseUrl, () => ({ status: 503, body: 'busy' }));
+    try {
+      const hub = (name: string) =>
+        createHub({ store: createFileStore(join(root, name)), now: () => new Date(), cacheDir: join(root, `cache-${name}`), kustomizeBinary: binaryPath('kustomize'), gitBackoffMs: 1, gitAttempts: 4 });
+      expect((await hub('flaky').compile({ repo: `${flaky.url}/fleet.git` })).clusters).toBe(3);
+      const err = await hub('down').compile({ repo: `${down.url}/fleet.git` }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'GitUnavailable', errorClass: 'transient' });
+      expect((err as Error).message).toMatch(/failed after 4 attempts: HTTP 503/);
+      expect(down.received).toBe(4);
+    } finally {
+      await Promise.all([flaky.close(), down.close(), server.close()]);
+    }
+  });
+});
+
+function bomb(): string {
+  const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 0; i < 9; i++) {
+    lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`);
+  }
+  return lines.join('\n');
+}

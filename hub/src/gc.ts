@@ -1,0 +1,100 @@
+import pLimit from 'p-limit';
+import {
+  decodePointer,
+  listAll,
+  parseJsonDocument,
+  revisionRecordSchema,
+  storeLayout,
+  type ObjectStore,
+  type RevisionRecord,
+} from '@driftless/core';
+
+export interface GcOptions {
+  readonly store: ObjectStore;
+  /** The clock, ms. */
+  readonly now: () => number;
+  /** Blobs named by the newest N revision records are kept, besides those current pointers name. Default 10. */
+  readonly keepRevisions?: number;
+  /**
+   * Unreferenced blobs younger than this are kept: a hub publishing right now
+   * writes its blobs before the pointers that name them. ms; default 1 hour.
+   */
+  readonly minAgeMs?: number;
+  /** Report what would be deleted, delete nothing. */
+  readonly dryRun?: boolean;
+  readonly concurrency?: number;
+}
+
+/** The `driftless hub gc --json` document. */
+export interface GcReport {
+  readonly blobs: number;
+  readonly referenced: number;
+  /** Digests deleted (or, with dryRun, that would be). */
+  readonly deleted: readonly string[];
+  /** Unreferenced, but younger than the minimum age. */
+  readonly keptYoung: number;
+  readonly dryRun: boolean;
+}
+
+/**
+ * Deletes bundle blobs that no current pointer and none of the newest
+ * `keepRevisions` revision records reference, and that are older than
+ * `minAgeMs`. Blobs are listed before references are read, so a blob written
+ * during the run is never a candidate; a referenced blob is never deleted.
+ */
+export async function collectGarbage(opts: GcOptions): Promise<GcReport> {
+  const { store } = opts;
+  const limit = pLimit(opts.concurrency ?? 32);
+  const blobs: string[] = [];
+  for await (const key of listAll(store, storeLayout.blobsPrefix)) blobs.push(key);
+
+  const referenced = new Set<string>();
+  const pointerKeys: string[] = [];
+  const recordKeys: string[] = [];
+  for await (const key of listAll(store, storeLayout.clustersPrefix)) if (key.endsWith('/desired.json')) pointerKeys.push(key);
+  for await (const key of listAll(store, storeLayout.revisionsPrefix)) recordKeys.push(key);
+  await Promise.all(
+    pointerKeys.map((key) =>
+      limit(async () => {
+        const got = await store.get(key);
+        const cluster = key.slice(storeLayout.clustersPrefix.length, -'/desired.json'.length);
+        if (got.kind === 'found') referenced.add(storeLayout.blob(decodePointer(got.body, `pointer ${key}`, cluster).bundle as `sha256:${string}`));
+      }),
+    ),
+  );
+  const records = (
+    await Promise.all(
+      recordKeys.map((key) =>
+        limit(async (): Promise<RevisionRecord | undefined> => {
+          const got = await store.get(key);
+          return got.kind === 'found' ? parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`) : undefined;
+        }),
+      ),
+    )
+  ).filter((r): r is RevisionRecord => r !== undefined);
+  records.sort((a, b) => (a.publishedAt < b.publishedAt ? 1 : a.publishedAt > b.publishedAt ? -1 : 0));
+  for (const record of records.slice(0, opts.keepRevisions ?? 10)) {
+    for (const digest of Object.values(record.clusters)) referenced.add(storeLayout.blob(digest as `sha256:${string}`));
+  }
+
+  const cutoff = opts.now() - (opts.minAgeMs ?? 3_600_000);
+  const unreferenced = blobs.filter((k) => !referenced.has(k));
+  const verdicts = await Promise.all(
+    unreferenced.map((key) =>
+      limit(async (): Promise<'deleted' | 'young'> => {
+        const head = await store.head(key);
+        if (!head || head.modifiedMs > cutoff) return 'young';
+        if (!opts.dryRun) await store.delete(key);
+        return 'deleted';
+      }),
+    ),
+  );
+  const deleted = unreferenced.filter((_, i) => verdicts[i] === 'deleted').map((k) => `sha256:${k.slice(storeLayout.blobsPrefix.length)}`);
+  return {
+    blobs: blobs.length,
+    referenced: blobs.length - unreferenced.length,
+    deleted,
+    keptYoung: verdicts.filter((v) => v === 'young').length,
+    dryRun: opts.dryRun ?? false,
+  };
+}

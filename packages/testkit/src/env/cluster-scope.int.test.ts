@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { BUILTIN_CLUSTER_SCOPED } from '@driftless/core';
+import { describe, expect, inject, it } from 'vitest';
+
+const env = inject('driftlessEnv');
+
+async function getJson<T>(path: string): Promise<T> {
+  const ca = await readFile(env.kube.caFile, 'utf8');
+  return await new Promise<T>((resolve, reject) => {
+    request(`${env.kube.server}${path}`, { ca, headers: { authorization: `Bearer ${env.kube.token}` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.once('end', () => resolve(JSON.parse(body) as T));
+    })
+      .once('error', reject)
+      .end();
+  });
+}
+
+interface ResourceList {
+  resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[];
+}
+
+describe("core's list of built-in cluster-scoped kinds", () => {
+  it("covers every cluster-scoped kind the real kube-apiserver serves and can list", async () => {
+    const groups = await getJson<{ groups: { name: string; preferredVersion: { groupVersion: string } }[] }>('/apis');
+    const lists: [string, ResourceList][] = [['', await getJson<ResourceList>('/api/v1')]];
+    for (const g of groups.groups) lists.push([g.name, await getJson<ResourceList>(`/apis/${g.preferredVersion.groupVersion}`)]);
+    const served = lists.flatMap(([group, list]) =>
+      list.resources.filter((r) => !r.name.includes('/') && !r.namespaced && r.verbs.includes('list')).map((r) => `${group}/${r.kind}`),
+    );
+    expect(served.length).toBeGreaterThan(10);
+    expect(served.filter((k) => !BUILTIN_CLUSTER_SCOPED.has(k))).toEqual([]);
+  });
+});
