@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isDriftlessError } from '@driftless/core';
+import { registerBenchCommands } from './commands/bench.js';
 import { registerDevCommands } from './commands/dev.js';
 import { registerHubCommands } from './commands/hub.js';
 import { registerKeysCommands } from './commands/keys.js';
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo): Command {
       '\nExit codes: 0 success, 1 runtime failure, 2 invalid input or usage.\n' +
         'Logs go to stderr; --json output is one JSON document on stdout.',
     );
+  registerBenchCommands(program, io);
   registerDevCommands(program, io);
   registerHubCommands(program, io);
   registerKeysCommands(program, io);

@@ -1,24 +1,26 @@
+import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import {
   appsForCluster,
   assembleClusterObjects,
   compileError,
   DEFAULT_BUNDLE_LIMITS,
-  encodeBundle,
+  encodeValidatedBundle,
   parseCluster,
   parseFleet,
-  referencedVariables,
+  createRenderCache,
   renderAppInstance,
-  resolveVariable,
   type AppInstance,
   type BundleLimits,
+  type Digest,
   type Cluster,
   type EncodedBundle,
+  type PlacementCache,
   type RenderedObject,
   type RepoReader,
   type SourceFile,
 } from '@driftless/core';
-import { loadAppSource } from './render/app-source.js';
+import { loadAppSource, sourceFingerprint } from './render/app-source.js';
 import type { KustomizeRunner } from './render/kustomize.js';
 
 export interface CompileOptions {
@@ -28,22 +30,43 @@ export interface CompileOptions {
   /** Largest manifest or cluster file read from the repository, bytes. Default 1 MiB. */
   readonly maxFileBytes?: number;
   readonly bundleLimits?: BundleLimits;
+  /** The previous compile's memo (from validated hub state): unchanged clusters are skipped. */
+  readonly memo?: CompileMemo;
 }
 
 /** What one commit compiles to: every cluster's bundle, by cluster name (sorted). */
 export interface CompiledFleet {
   readonly revision: string;
+  /** Bundles of the clusters that were rendered (all of them, unless a memo let some be skipped). */
   readonly bundles: ReadonlyMap<string, EncodedBundle>;
+  /** Clusters whose inputs are unchanged since the memo: their digest, not re-rendered. */
+  readonly unchanged: ReadonlyMap<string, Digest>;
+  /** What lets the next compile skip clusters whose inputs did not change. */
+  readonly memo: CompileMemo;
 }
+
+/**
+ * Kept between compiles (the hub's local state): each cluster's input
+ * fingerprint and digest, and parsed cluster files by blob id. A cluster whose
+ * fingerprint (fleet.yaml, its cluster file, and every file of every app source
+ * it gets, by git object id, plus the compile options and this format) is
+ * unchanged has an unchanged bundle, so it is not rendered again.
+ */
+export interface CompileMemo {
+  readonly clusters: Readonly<Record<string, { readonly fingerprint: string; readonly digest: Digest }>>;
+  readonly clusterFiles: Readonly<Record<string, Cluster>>;
+}
+
+/** Bump when rendering changes, so that memos of older versions are not trusted. */
+const MEMO_FORMAT = 'driftless-compile-1';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
 /**
  * Compiles one commit of a fleet repository: reads and validates `fleet.yaml`
  * and `clusters/*.yaml`, loads each app source once (plain directory or
- * kustomize build), renders it per cluster with that cluster's variables (a
- * rendering is reused for every cluster whose referenced variables have the
- * same values), assembles each cluster's objects and encodes its bundle. Any
+ * kustomize build), renders it per cluster with that cluster's variables (each
+ * document is parsed once per distinct value of the variables it uses), assembles each cluster's objects and encodes its bundle. Any
  * error in any file stops the whole compile before anything is published.
  */
 export async function compileFleet(reader: RepoReader, opts: CompileOptions): Promise<CompiledFleet> {
@@ -52,13 +75,33 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   if (!(await reader.stat('fleet.yaml'))) {
     throw compileError('fleet.yaml', undefined, `not found at the root of the repository at ${reader.commit.slice(0, 12)}`);
   }
+  const fleetEntry = await reader.stat('fleet.yaml');
   const fleet = parseFleet(await readText('fleet.yaml'));
-  const clusters = await readClusters(reader, readText);
+  const memo = opts.memo;
+  const { clusters, fileOids, parsed } = await readClusters(reader, readText, memo?.clusterFiles ?? {});
 
   const instances = new Map(clusters.map((c) => [c.metadata.name, appsForCluster(fleet, c)]));
-  const sources = new Map<string, Promise<SourceFile[]>>();
+  const sourceNames = [...new Set([...instances.values()].flat().map((i) => i.source))];
+  const fingerprintsOfSources = new Map<string, string>();
   const limit = pLimit(4);
-  for (const inst of [...instances.values()].flat()) {
+  await Promise.all(
+    sourceNames.map((source) => limit(async () => fingerprintsOfSources.set(source, await sourceFingerprint(reader, source, maxFileBytes)))),
+  );
+  const optionsKey = JSON.stringify([MEMO_FORMAT, opts.allowPlainSecrets ?? false, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS, maxFileBytes]);
+  const fingerprints = new Map<string, string>();
+  const unchanged = new Map<string, Digest>();
+  for (const c of clusters) {
+    const name = c.metadata.name;
+    const inputs = (instances.get(name) ?? []).map((i) => [i.app.name, i.source, fingerprintsOfSources.get(i.source)]);
+    const fp = createHash('sha256').update(JSON.stringify([optionsKey, fleetEntry?.oid, fileOids.get(name), inputs])).digest('hex');
+    fingerprints.set(name, fp);
+    const before = memo?.clusters[name];
+    if (before?.fingerprint === fp) unchanged.set(name, before.digest);
+  }
+
+  const toRender = clusters.filter((c) => !unchanged.has(c.metadata.name));
+  const sources = new Map<string, Promise<SourceFile[]>>();
+  for (const inst of toRender.flatMap((c) => instances.get(c.metadata.name) ?? [])) {
     if (!sources.has(inst.source)) {
       sources.set(inst.source, limit(() => loadAppSource(reader, inst.source, `app ${inst.app.name}`, opts.kustomize, maxFileBytes)));
     }
@@ -69,39 +112,52 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
   const loaded = new Map([...sources.keys()].map((source, i) => [source, (settled[i] as PromiseFulfilledResult<SourceFile[]>).value]));
-  const variablesOf = new Map([...loaded].map(([source, files]) => [source, [...new Set(files.flatMap((f) => referencedVariables(f.text)))]]));
-
-  const renders = new Map<string, RenderedObject[]>();
-  const render = (inst: AppInstance, cluster: Cluster): RenderedObject[] => {
-    const ctx = { clusterName: cluster.metadata.name, labels: cluster.metadata.labels, vars: inst.vars };
-    const values = (variablesOf.get(inst.source) ?? []).map((v) => resolveVariable(v, ctx) ?? '\u0000missing');
-    const key = JSON.stringify([inst.app.name, inst.source, values]);
-    let hit = renders.get(key);
-    if (!hit) {
-      hit = renderAppInstance(loaded.get(inst.source) ?? [], inst, cluster, { allowPlainSecrets: opts.allowPlainSecrets ?? false });
-      renders.set(key, hit);
-    }
-    return hit;
-  };
+  const cache = createRenderCache();
+  const render = (inst: AppInstance, cluster: Cluster): RenderedObject[] =>
+    renderAppInstance(loaded.get(inst.source) ?? [], inst, cluster, { allowPlainSecrets: opts.allowPlainSecrets ?? false }, cache);
 
   const bundles = new Map<string, EncodedBundle>();
-  for (const cluster of clusters) {
+  const placements: PlacementCache = new WeakMap();
+  const canonical = new WeakMap<object, string>();
+  for (const cluster of toRender) {
     const rendered = (instances.get(cluster.metadata.name) ?? []).flatMap((inst) => render(inst, cluster));
-    bundles.set(cluster.metadata.name, encodeBundle(assembleClusterObjects(rendered), opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS));
+    const objects = assembleClusterObjects(rendered, placements);
+    bundles.set(cluster.metadata.name, encodeValidatedBundle(objects, canonical, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS));
   }
-  return { revision: reader.commit, bundles };
+  const memoOut: CompileMemo = {
+    clusters: Object.fromEntries(
+      clusters.map((c) => {
+        const name = c.metadata.name;
+        return [name, { fingerprint: fingerprints.get(name) ?? '', digest: unchanged.get(name) ?? (bundles.get(name)?.digest as Digest) }];
+      }),
+    ),
+    clusterFiles: parsed,
+  };
+  return { revision: reader.commit, bundles, unchanged, memo: memoOut };
 }
 
-async function readClusters(reader: RepoReader, readText: (path: string) => Promise<string>): Promise<Cluster[]> {
+async function readClusters(
+  reader: RepoReader,
+  readText: (path: string) => Promise<string>,
+  known: Readonly<Record<string, Cluster>>,
+): Promise<{ clusters: Cluster[]; fileOids: Map<string, string>; parsed: Record<string, Cluster> }> {
   const files = (await reader.list('clusters')).filter((e) => /\.ya?ml$/.test(e.path) && e.type !== 'dir');
+  const limit = pLimit(16);
+  // A cluster file already parsed (same blob id, same path) is not read again.
+  const texts = await Promise.all(files.map((f) => (known[`${f.oid}:${f.path}`] ? Promise.resolve(undefined) : limit(() => readText(f.path)))));
   const byName = new Map<string, string>();
+  const fileOids = new Map<string, string>();
+  const parsed: Record<string, Cluster> = {};
   const out: Cluster[] = [];
-  for (const f of files) {
-    const cluster = parseCluster(await readText(f.path), f.path);
+  for (const [i, f] of files.entries()) {
+    const memoKey = `${f.oid}:${f.path}`;
+    const cluster = known[memoKey] ?? parseCluster(texts[i] ?? '', f.path);
+    parsed[memoKey] = cluster;
     const other = byName.get(cluster.metadata.name);
     if (other) throw compileError(f.path, undefined, `cluster ${cluster.metadata.name} is also defined in ${other}`);
     byName.set(cluster.metadata.name, f.path);
+    fileOids.set(cluster.metadata.name, f.oid);
     out.push(cluster);
   }
-  return out.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  return { clusters: out.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1)), fileOids, parsed };
 }

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { ObjectStore } from '@driftless/core';
 import { compileFleet, DEFAULT_MAX_FILE_BYTES } from './compile.js';
 import { syncGitSource, type GitSourceOptions } from './git/git-source.js';
+import { loadHubState, saveHubState } from './hub-state.js';
 import { publishFleet, type PublishResult } from './publish.js';
 import { kustomizeRunner } from './render/kustomize.js';
 
@@ -17,6 +18,12 @@ export interface HubDeps {
   /** HTTP basic credentials for the git remote (DRIFTLESS_GIT_TOKEN). */
   readonly gitAuth?: GitSourceOptions['auth'];
   readonly signingKey?: KeyObject;
+  /**
+   * Identifies the store (its URL) for the hub's local state, which lets a
+   * compile skip unchanged clusters and pointer reads. Without it, every compile
+   * starts from scratch.
+   */
+  readonly stateKey?: string;
   /** Git fetch retries; see GitSourceOptions. */
   readonly gitAttempts?: number;
   readonly gitBackoffMs?: number;
@@ -31,8 +38,7 @@ export interface CompileRequest {
 }
 
 /** The `driftless hub compile --json` document. */
-export interface CompileReport extends Omit<PublishResult, 'refused'> {
-  readonly refused: PublishResult['refused'];
+export interface CompileReport extends Omit<PublishResult, 'memo'> {
   readonly durationMs: number;
 }
 
@@ -53,17 +59,28 @@ export function createHub(deps: HubDeps): Hub {
         ...(deps.gitAttempts ? { attempts: deps.gitAttempts } : {}),
         ...(deps.gitBackoffMs !== undefined ? { backoffMs: deps.gitBackoffMs } : {}),
       });
+      const state = deps.stateKey ? await loadHubState(deps.cacheDir, deps.stateKey, deps.store) : undefined;
       const compiled = await compileFleet(snapshot.reader, {
         kustomize: kustomizeRunner({ binary: deps.kustomizeBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES }),
         allowPlainSecrets: req.allowPlainSecrets ?? false,
+        ...(state ? { memo: state.compile } : {}),
       });
-      const result = await publishFleet({
+      const { memo, ...result } = await publishFleet({
         store: deps.store,
         compiled,
         now: deps.now,
         allowMassPrune: req.allowMassPrune ?? false,
         ...(deps.signingKey ? { signingKey: deps.signingKey } : {}),
+        ...(state ? { previous: state.publish } : {}),
       });
+      if (deps.stateKey) {
+        // A cluster refused by the mass-prune guard still points at its old bundle: forget
+        // its new fingerprint, so the next compile renders it again.
+        const clusters = Object.fromEntries(Object.entries(compiled.memo.clusters).filter(([c, m]) => memo.pointers[c]?.digest === m.digest));
+        const compileMemo = { clusterFiles: compiled.memo.clusterFiles, clusters };
+        const unchangedFrom = state && result.pointersUpdated === 0 ? state : undefined;
+        await saveHubState(deps.cacheDir, deps.stateKey, deps.store, { revision: compiled.revision, compile: compileMemo, publish: memo }, deps.now, unchangedFrom);
+      }
       return { ...result, durationMs: deps.now().getTime() - started };
     },
   };

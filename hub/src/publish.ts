@@ -17,6 +17,7 @@ import {
   storeLayout,
   type BundleLimits,
   type Digest,
+  type EncodedBundle,
   type ObjectStore,
   type Pointer,
   type RevisionRecord,
@@ -36,6 +37,23 @@ export interface PublishOptions {
   /** Store requests in flight at most. Default 32. */
   readonly concurrency?: number;
   readonly bundleLimits?: BundleLimits;
+  /**
+   * The pointers as the previous publish left them (from validated hub state):
+   * unchanged clusters cost no request, changed ones are compare-and-swapped on
+   * the remembered ETag without reading first, and orphans need no listing.
+   */
+  readonly previous?: PublishMemo;
+}
+
+/** Every pointer this hub knows it wrote: digest, ETag and generation. */
+export interface PublishMemo {
+  readonly pointers: Readonly<Record<string, PointerMemo>>;
+}
+
+export interface PointerMemo {
+  readonly digest: Digest;
+  readonly etag: string;
+  readonly generation: number;
 }
 
 /** What a publish did; `refused` clusters kept their old pointer. */
@@ -48,6 +66,8 @@ export interface PublishResult {
   /** Clusters with a pointer in the store but no file in this commit: their pointer is kept. */
   readonly orphaned: readonly string[];
   readonly refused: readonly { cluster: string; reason: string }[];
+  /** For the next publish. */
+  readonly memo: PublishMemo;
 }
 
 const MAX_POINTER_BYTES = 64 * 1024;
@@ -90,72 +110,113 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
 
   const refused: { cluster: string; reason: string }[] = [];
   const published = new Map<string, Digest>();
-  const outcomes = await Promise.all(
-    [...compiled.bundles].map(([cluster, bundle]) =>
-      limit(async (): Promise<boolean> => {
-        const key = storeLayout.pointer(cluster);
-        const current = await store.get(key, { maxBytes: MAX_POINTER_BYTES });
-        const old = current.kind === 'found' ? decodePointer(current.body, `pointer ${key}`, cluster) : undefined;
-        if (old?.bundle === bundle.digest) {
-          published.set(cluster, bundle.digest);
-          return false;
-        }
-        if (old && !opts.allowMassPrune) {
-          const before = await objectsOf(old.bundle as Digest);
-          const after = new Set(bundle.bundle.objects.map((o) => describeRef(refOf(o)) + '\u0000' + refKey(refOf(o))));
-          const removed = [...before].filter((r) => !after.has(r));
-          if (before.size > 0 && removed.length * 2 > before.size) {
-            const sample = removed.slice(0, 3).map((r) => r.split('\u0000')[0]).join(', ');
-            refused.push({
-              cluster,
-              reason: `would remove ${removed.length} of its ${before.size} objects (${sample}${removed.length > 3 ? ', …' : ''}); pass --allow-mass-prune if that is intended`,
-            });
-            published.set(cluster, old.bundle as Digest);
-            return false;
-          }
-        }
-        const unsigned: UnsignedPointer = {
-          apiVersion: API_VERSION,
-          kind: 'Pointer',
-          cluster,
-          bundle: bundle.digest,
-          revision: compiled.revision,
-          generation: (old?.generation ?? 0) + 1,
-          publishedAt: opts.now().toISOString(),
-        };
-        const pointer: Pointer = opts.signingKey ? signPointer(unsigned, opts.signingKey) : unsigned;
-        const body = canonicalBytes(pointer);
-        const wrote =
-          current.kind === 'found'
-            ? (await store.put(key, body, { ifMatch: current.etag, contentType: 'application/json' })).kind === 'written'
-            : (await store.putIfAbsent(key, body, { contentType: 'application/json' })).kind === 'created';
-        if (!wrote) {
-          throw new DriftlessError('StoreUnavailable', `pointer ${key} publish failed: it changed while this hub was publishing (another hub running?)`, {
-            operation: 'put',
-            key,
-          });
-        }
-        published.set(cluster, bundle.digest);
-        return true;
-      }),
-    ),
-  );
+  const memo: Record<string, PointerMemo> = {};
+  const previous = opts.previous?.pointers;
 
+  /** The pointer as it is now: remembered, or read (not found: undefined). */
+  const readPointer = async (cluster: string, trustMemo: boolean): Promise<PointerMemo | undefined> => {
+    const known = trustMemo ? previous?.[cluster] : undefined;
+    if (known) return known;
+    const key = storeLayout.pointer(cluster);
+    const current = await store.get(key, { maxBytes: MAX_POINTER_BYTES });
+    if (current.kind !== 'found') return undefined;
+    const p = decodePointer(current.body, `pointer ${key}`, cluster);
+    return { digest: p.bundle as Digest, etag: current.etag, generation: p.generation };
+  };
+
+  const publishOne = async (cluster: string, bundle: EncodedBundle, trustMemo: boolean): Promise<boolean> => {
+    const key = storeLayout.pointer(cluster);
+    const old = await readPointer(cluster, trustMemo);
+    if (old?.digest === bundle.digest) {
+      published.set(cluster, old.digest);
+      memo[cluster] = old;
+      return false;
+    }
+    if (old && !opts.allowMassPrune) {
+      const before = await objectsOf(old.digest);
+      const after = new Set(bundle.bundle.objects.map((o) => describeRef(refOf(o)) + '\u0000' + refKey(refOf(o))));
+      const removed = [...before].filter((r) => !after.has(r));
+      if (before.size > 0 && removed.length * 2 > before.size) {
+        const sample = removed.slice(0, 3).map((r) => r.split('\u0000')[0]).join(', ');
+        refused.push({
+          cluster,
+          reason: `would remove ${removed.length} of its ${before.size} objects (${sample}${removed.length > 3 ? ', …' : ''}); pass --allow-mass-prune if that is intended`,
+        });
+        published.set(cluster, old.digest);
+        memo[cluster] = old;
+        return false;
+      }
+    }
+    const unsigned: UnsignedPointer = {
+      apiVersion: API_VERSION,
+      kind: 'Pointer',
+      cluster,
+      bundle: bundle.digest,
+      revision: compiled.revision,
+      generation: (old?.generation ?? 0) + 1,
+      publishedAt: opts.now().toISOString(),
+    };
+    const pointer: Pointer = opts.signingKey ? signPointer(unsigned, opts.signingKey) : unsigned;
+    const body = canonicalBytes(pointer);
+    const res = old
+      ? await store.put(key, body, { ifMatch: old.etag, contentType: 'application/json' })
+      : await store.putIfAbsent(key, body, { contentType: 'application/json' });
+    if (res.kind === 'written' || res.kind === 'created') {
+      published.set(cluster, bundle.digest);
+      memo[cluster] = { digest: bundle.digest, etag: res.etag, generation: unsigned.generation };
+      return true;
+    }
+    // The remembered pointer was stale (someone else wrote it): read it and decide again.
+    if (trustMemo && previous?.[cluster]) return await publishOne(cluster, bundle, false);
+    throw new DriftlessError('StoreUnavailable', `pointer ${key} publish failed: it changed while this hub was publishing (another hub running?)`, {
+      operation: 'put',
+      key,
+    });
+  };
+
+  const outcomes = await Promise.all([...compiled.bundles].map(([cluster, bundle]) => limit(() => publishOne(cluster, bundle, true))));
+  for (const [cluster, digest] of compiled.unchanged) {
+    const known = previous?.[cluster];
+    if (!known || known.digest !== digest) {
+      throw new DriftlessError('InvalidDocument', `hub state inconsistent: cluster ${cluster} was skipped as unchanged but its pointer is not remembered`, {
+        subject: 'hub state',
+        issues: [{ path: cluster, message: 'unchanged cluster without a remembered pointer' }],
+      });
+    }
+    published.set(cluster, digest);
+    memo[cluster] = known;
+  }
+
+  const isCompiled = (c: string): boolean => compiled.bundles.has(c) || compiled.unchanged.has(c);
   const orphaned: string[] = [];
-  for await (const key of listAll(store, storeLayout.clustersPrefix)) {
-    const m = /^clusters\/([^/]+)\/desired\.json$/.exec(key);
-    if (m?.[1] && !compiled.bundles.has(m[1])) orphaned.push(m[1]);
+  if (previous) {
+    for (const [cluster, p] of Object.entries(previous)) {
+      if (!isCompiled(cluster)) {
+        orphaned.push(cluster);
+        memo[cluster] = p;
+      }
+    }
+  } else {
+    for await (const key of listAll(store, storeLayout.clustersPrefix)) {
+      const m = /^clusters\/([^/]+)\/desired\.json$/.exec(key);
+      if (m?.[1] && !isCompiled(m[1])) {
+        orphaned.push(m[1]);
+        const p = await readPointer(m[1], false);
+        if (p) memo[m[1]] = p;
+      }
+    }
   }
 
   await writeRevisionRecord(store, compiled.revision, published, opts.now);
   return {
     revision: compiled.revision,
-    clusters: compiled.bundles.size,
-    uniqueBundles: unique.size,
+    clusters: compiled.bundles.size + compiled.unchanged.size,
+    uniqueBundles: new Set([...[...compiled.bundles.values()].map((b) => b.digest), ...compiled.unchanged.values()]).size,
     blobsWritten: created.filter(Boolean).length,
     pointersUpdated: outcomes.filter(Boolean).length,
     orphaned: orphaned.sort(),
     refused: refused.sort((a, b) => (a.cluster < b.cluster ? -1 : 1)),
+    memo: { pointers: memo },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openStore } from '@driftless/store';
+import { openStore, type StoreLocation } from '@driftless/store';
 import type { CliIo } from '../main.js';
 import { defaultCacheDir, durationFlag, integerFlag, kustomizeBinary, signingKeyFlag } from './options.js';
 import { join } from 'node:path';
@@ -48,6 +48,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           store: opened.store,
           now: () => new Date(),
           cacheDir: flags.cacheDir ?? join(defaultCacheDir(), 'hub'),
+          stateKey: storeKey(opened.location),
           kustomizeBinary: await kustomizeBinary(flags.kustomize),
           ...(token ? { gitAuth: { username: process.env['DRIFTLESS_GIT_USERNAME'] ?? 'x-access-token', password: token } } : {}),
           ...(flags.signKey ? { signingKey: await signingKeyFlag(flags.signKey) } : {}),
@@ -101,4 +102,9 @@ export function registerHubCommands(program: Command, io: CliIo): void {
         opened.close();
       }
     });
+}
+
+/** The store's identity for the hub's local state. */
+function storeKey(location: StoreLocation): string {
+  return location.kind === 'file' ? `file:${location.dir}` : `s3://${location.bucket}/${location.prefix}@${process.env['AWS_ENDPOINT_URL'] ?? ''}`;
 }

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { compileError, type RepoReader, type SourceFile } from '@driftless/core';
 import type { KustomizeRunner } from './kustomize.js';
-import { kustomizationIn } from './kustomize-refs.js';
+import { kustomizationIn, kustomizeInputs } from './kustomize-refs.js';
 
 /**
  * The manifest texts of one app source directory: the kustomize build output
@@ -31,4 +32,29 @@ export async function loadAppSource(
   }
   if (out.length === 0) throw compileError('fleet.yaml', undefined, `${where}: path ${dir} holds no *.yaml files and no kustomization`);
   return out.sort((a, b) => (posix.basename(a.path) < posix.basename(b.path) ? -1 : 1));
+}
+
+/**
+ * Changes whenever anything an app source renders from changes: a plain
+ * directory's tree id, or, for a kustomization, the ids of every file its
+ * build reads. Missing or broken sources get a fingerprint too; loading them
+ * reports the error.
+ */
+export async function sourceFingerprint(reader: RepoReader, dir: string, maxFileBytes: number): Promise<string> {
+  const entry = await reader.stat(dir);
+  if (!entry) return 'missing';
+  if (entry.type !== 'dir') return `${entry.type}:${entry.oid}`;
+  if (!(await kustomizationIn(reader, entry.path))) {
+    // The tree id covers the files, but not what symlinks in it point at.
+    const links = (await reader.list(entry.path)).filter((e) => e.type === 'symlink');
+    const targets = await Promise.all(links.map(async (l) => `${l.path}:${(await reader.stat(l.path))?.oid ?? '-'}`));
+    return `dir:${entry.oid}:${targets.join(',')}`;
+  }
+  try {
+    const inputs = await kustomizeInputs(reader, entry.path, maxFileBytes);
+    const ids = await Promise.all([...inputs.files].sort().map(async (f) => `${f}:${(await reader.stat(f))?.oid ?? '-'}`));
+    return `kustomize:${createHash('sha256').update(ids.join('\n')).digest('hex')}`;
+  } catch {
+    return `invalid:${entry.oid}`;
+  }
 }

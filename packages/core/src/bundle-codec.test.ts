@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { buildBundle, decodeBundle, encodeBundle } from './bundle-codec.js';
+import { buildBundle, decodeBundle, encodeBundle, encodeValidatedBundle } from './bundle-codec.js';
 import { digestOf } from './digest.js';
 import { isDriftlessError, type DriftlessError } from './errors.js';
 
@@ -110,6 +110,23 @@ describe('bundle digest', () => {
   it('sorts objects by group, kind, namespace and name', () => {
     const kinds = buildBundle(parse(YAML_A)).objects.map((o) => `${o.apiVersion} ${o.kind}`);
     expect(kinds).toEqual(['v1 ConfigMap', 'v1 Namespace', 'apps/v1 Deployment']);
+  });
+});
+
+describe('encodeValidatedBundle', () => {
+  it('gives the same bytes and digest as encodeBundle, reusing cached object texts', () => {
+    const objects = buildBundle(parse(YAML_A)).objects.slice().reverse();
+    const cache = new WeakMap<object, string>();
+    const fast = encodeValidatedBundle(objects, cache);
+    expect(fast.digest).toBe(GOLDEN);
+    expect(fast.canonical).toEqual(encodeBundle(objects).canonical);
+    expect(encodeValidatedBundle(objects, cache).digest).toBe(GOLDEN);
+    expect(decodeBundle(fast.compressed, fast.digest)).toEqual(encodeBundle(objects).bundle);
+  });
+
+  it('refuses a duplicate object', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'web' } };
+    expect(() => encodeValidatedBundle([cm, { ...cm }], new WeakMap())).toThrow('ConfigMap/web/a appears twice');
   });
 });
 

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { canonicalBytes } from './canonical-json.js';
+import { canonicalBytes, canonicalJson } from './canonical-json.js';
 import { digestOf, type Digest } from './digest.js';
 import { API_VERSION, parseDocument, parseJsonDocument } from './documents/common.js';
 import { bundleSchema, type Bundle } from './documents/bundle.js';
@@ -72,6 +72,49 @@ export function encodeBundle(objects: readonly unknown[], limits: BundleLimits =
     throw tooLarge(subject, 'encode', limits.maxCompressedBytes, 'compressed');
   }
   return { digest, bundle, canonical, compressed };
+}
+
+/**
+ * {@link encodeBundle} for objects that are already valid Kubernetes objects
+ * (what the compiler's assembly returns), many of them shared between
+ * clusters: each object's canonical JSON is computed once and kept in `cache`
+ * by object identity, and a bundle's canonical bytes are the concatenation.
+ * Gives exactly the bytes and digest that encodeBundle gives; throws
+ * `InvalidDocument` on a duplicate object and `TooLarge` over `limits`.
+ */
+export function encodeValidatedBundle(
+  objects: readonly KubeObject[],
+  cache: WeakMap<object, string>,
+  limits: BundleLimits = DEFAULT_BUNDLE_LIMITS,
+): EncodedBundle {
+  const entries = objects.map((o) => ({ o, ref: refOf(o), key: '' }));
+  for (const e of entries) e.key = refKey(e.ref);
+  entries.sort((a, b) => compareRefs(a.ref, b.ref));
+  const parts: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as (typeof entries)[number];
+    if (i > 0 && entries[i - 1]?.key === e.key) {
+      const what = describeRef(e.ref);
+      throw new DriftlessError('InvalidDocument', `bundle build failed: ${what} appears twice`, {
+        subject: 'bundle',
+        issues: [{ path: 'objects', message: `${what} appears twice` }],
+      });
+    }
+    let text = cache.get(e.o);
+    if (text === undefined) {
+      text = canonicalJson(e.o);
+      cache.set(e.o, text);
+    }
+    parts.push(text);
+  }
+  // RFC 8785 orders the bundle's keys apiVersion < kind < objects.
+  const canonical = new TextEncoder().encode(`{"apiVersion":${JSON.stringify(API_VERSION)},"kind":"Bundle","objects":[${parts.join(',')}]}`);
+  const digest = digestOf(canonical);
+  const subject = `bundle ${digest}`;
+  if (canonical.byteLength > limits.maxDecompressedBytes) throw tooLarge(subject, 'encode', limits.maxDecompressedBytes, 'decompressed');
+  const compressed = new Uint8Array(gzipSync(canonical));
+  if (compressed.byteLength > limits.maxCompressedBytes) throw tooLarge(subject, 'encode', limits.maxCompressedBytes, 'compressed');
+  return { digest, bundle: { apiVersion: API_VERSION, kind: 'Bundle', objects: entries.map((e) => e.o) }, canonical, compressed };
 }
 
 /**

@@ -33,6 +33,7 @@ export {
   decodeBundle,
   DEFAULT_BUNDLE_LIMITS,
   encodeBundle,
+  encodeValidatedBundle,
   type BundleLimits,
   type EncodedBundle,
 } from './bundle-codec.js';

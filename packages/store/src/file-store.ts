@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DriftlessError,
@@ -27,6 +27,8 @@ export interface FileStoreOptions {
 
 const VERSION = '.driftless-v';
 const TMP = '.driftless-tmp-';
+/** Marks a key whose newest version is a tombstone, so listing needs no read per key. */
+const DELETED = '.driftless-deleted';
 const GEN_DIGITS = 16;
 const DATA = 1;
 const TOMBSTONE = 0;
@@ -50,8 +52,8 @@ interface Current {
  * several writers that read version n, exactly one creates n+1. That makes
  * put-if-absent and compare-and-swap linearizable across processes on one host
  * without locks, and readers never see partial content. Deletion writes a
- * tombstone version. Versions older than the previous one are removed after
- * each write. ETags are the quoted SHA-256 of the content, so equal bytes have
+ * tombstone version and a marker that listing reads instead of each key's
+ * content. Versions older than the previous one are removed after each write. ETags are the quoted SHA-256 of the content, so equal bytes have
  * equal ETags, as with S3.
  */
 export function createFileStore(root: string, opts: FileStoreOptions = {}): ObjectStore {
@@ -82,13 +84,19 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
     }
   };
 
-  /** Creates version `gen` of `key`; false when another writer created it first. */
-  const commit = async (key: string, gen: number, body: Uint8Array | undefined, op: string): Promise<boolean> => {
+  /**
+   * Creates version `gen` of `key`; false when another writer created it first.
+   * `wasDeleted` says the current version is a tombstone (the deleted marker goes).
+   */
+  const commit = async (key: string, gen: number, body: Uint8Array | undefined, op: string, wasDeleted = false): Promise<boolean> => {
     const dir = dirOf(key);
     const tmp = join(dir, `${TMP}${randomBytes(8).toString('hex')}`);
     try {
-      await mkdir(dir, { recursive: true });
-      const fh = await open(tmp, 'wx');
+      const fh = await open(tmp, 'wx').catch(async (err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await mkdir(dir, { recursive: true });
+        return await open(tmp, 'wx');
+      });
       try {
         await fh.writeFile(body === undefined ? Uint8Array.of(TOMBSTONE) : Buffer.concat([Uint8Array.of(DATA), body]));
         if (durable) await fh.sync();
@@ -101,20 +109,17 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
         throw err;
       }
+      if (body === undefined) await writeFile(join(dir, DELETED), '');
+      else if (wasDeleted) await unlink(join(dir, DELETED)).catch(() => undefined);
       if (durable) await syncDir(dir);
     } catch (err) {
       throw translate(err, op, key);
     } finally {
       await unlink(tmp).catch(() => undefined);
     }
-    await prune(key, gen);
+    // Keep the current and the previous version; older ones go (best effort: a crash only leaves garbage).
+    if (gen > 2) await unlink(versionPath(key, gen - 2)).catch(() => undefined);
     return true;
-  };
-
-  /** Removes versions older than the previous one; best effort (a crash only leaves garbage). */
-  const prune = async (key: string, gen: number): Promise<void> => {
-    const old = (await generations(dirOf(key)).catch(() => [])).filter((g) => g < gen - 1);
-    await Promise.all(old.map((g) => unlink(versionPath(key, g)).catch(() => undefined)));
   };
 
   return {
@@ -140,7 +145,7 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
         o.signal?.throwIfAborted();
         const cur = await readCurrent(key);
         if (cur.body !== undefined) return { kind: 'exists' };
-        if (await commit(key, cur.gen + 1, body, 'put-if-absent')) return { kind: 'created', etag: etagOf(body) };
+        if (await commit(key, cur.gen + 1, body, 'put-if-absent', cur.gen > 0)) return { kind: 'created', etag: etagOf(body) };
       }
     },
 
@@ -150,7 +155,7 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
         o.signal?.throwIfAborted();
         const cur = await readCurrent(key);
         if (o.ifMatch !== undefined && (cur.etag === undefined || cur.etag !== o.ifMatch)) return { kind: 'conflict' };
-        if (await commit(key, cur.gen + 1, body, 'put')) return { kind: 'written', etag: etagOf(body) };
+        if (await commit(key, cur.gen + 1, body, 'put', cur.gen > 0 && cur.body === undefined)) return { kind: 'written', etag: etagOf(body) };
         // Another writer created the same version first: a compare-and-swap lost (its
         // base is gone); an unconditional put tries again on top of the new version.
         if (o.ifMatch !== undefined) return { kind: 'conflict' };
@@ -171,14 +176,9 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
         throw translate(err, 'list', prefix);
       }
       candidates.sort();
-      const keys: string[] = [];
-      let i = 0;
-      for (; i < candidates.length && keys.length < pageSize; i++) {
-        const k = candidates[i] as string;
-        if ((await readCurrent(k)).body !== undefined) keys.push(k);
-      }
+      const keys = candidates.slice(0, pageSize);
       const last = keys[keys.length - 1];
-      return i < candidates.length && last !== undefined ? { keys, nextPageToken: last } : { keys };
+      return candidates.length > pageSize && last !== undefined ? { keys, nextPageToken: last } : { keys };
     },
 
     async delete(key: string, o: RequestOptions = {}): Promise<void> {
@@ -218,7 +218,7 @@ async function keyDirs(dir: string, key: string): Promise<string[]> {
     throw err;
   }
   const out: string[] = [];
-  if (key !== '' && entries.some((e) => e.isFile() && e.name.startsWith(VERSION))) out.push(key);
+  if (key !== '' && entries.some((e) => e.isFile() && e.name.startsWith(VERSION)) && !entries.some((e) => e.name === DELETED)) out.push(key);
   for (const e of entries) {
     if (e.isDirectory() && !e.name.startsWith('.driftless')) {
       out.push(...(await keyDirs(join(dir, e.name), key === '' ? e.name : `${key}/${e.name}`)));

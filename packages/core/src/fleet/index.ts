@@ -1,6 +1,6 @@
-export { appsForCluster, assembleClusterObjects, renderAppInstance, type AppInstance, type RenderedObject, type RenderOptions, type SourceFile } from './render.js';
+export { appsForCluster, assembleClusterObjects, createRenderCache, renderAppInstance, type AppInstance, type PlacementCache, type RenderCache, type RenderedObject, type RenderOptions, type SourceFile } from './render.js';
 export { BUILTIN_CLUSTER_SCOPED, clusterScopedFromCrds, isClusterScoped } from './scope.js';
 export { labelSelectorSchema, selectorMatches, type LabelSelector } from './selector.js';
 export { appSchema, clusterSchema, fleetSchema, parseCluster, parseFleet, repoPathField, targetSchema, type Cluster, type Fleet, type FleetApp, type FleetTarget } from './spec.js';
 export { referencedVariables, resolve as resolveVariable, substituteVariables, type SubstitutionContext } from './substitute.js';
-export { compileError, DEFAULT_YAML_LIMITS, parseYamlDocuments, type YamlDocument, type YamlLimits } from './yaml-documents.js';
+export { compileError, DEFAULT_YAML_LIMITS, parseYamlDocuments, splitYamlDocuments, type YamlChunk, type YamlDocument, type YamlLimits } from './yaml-documents.js';

@@ -2,8 +2,8 @@ import { describeRef, refKey, type KubeObject, type ObjectRef } from '../documen
 import { clusterScopedFromCrds, isClusterScoped } from './scope.js';
 import { selectorMatches } from './selector.js';
 import type { Cluster, Fleet, FleetApp } from './spec.js';
-import { substituteVariables } from './substitute.js';
-import { compileError, parseYamlDocuments, type YamlLimits } from './yaml-documents.js';
+import { referencedVariables, resolve, substituteVariables, type SubstitutionContext } from './substitute.js';
+import { compileError, parseYamlDocuments, splitYamlDocuments, type YamlChunk, type YamlLimits } from './yaml-documents.js';
 
 /** One app as one cluster gets it: where its manifests come from and the vars in force. */
 export interface AppInstance {
@@ -51,23 +51,63 @@ export interface RenderOptions {
 }
 
 /**
- * Substitutes variables in each file of an app source and parses its
- * documents. Every document must be a Kubernetes object with apiVersion, kind
- * and metadata.name; a plain Secret carrying data is refused unless allowed.
- * Errors are `InvalidDocument` with file and line.
+ * Renderings shared between clusters: a document is substituted and parsed
+ * once per distinct value of the variables it refers to, so clusters that only
+ * differ in a variable used by one document share the parse of all others.
+ * One per compile.
  */
-export function renderAppInstance(files: readonly SourceFile[], inst: AppInstance, cluster: Cluster, opts: RenderOptions = {}): RenderedObject[] {
+export interface RenderCache {
+  readonly chunks: WeakMap<SourceFile, readonly (YamlChunk & { readonly variables: readonly string[] })[]>;
+  readonly results: Map<string, readonly RenderedObject[]>;
+}
+
+export function createRenderCache(): RenderCache {
+  return { chunks: new WeakMap(), results: new Map() };
+}
+
+/**
+ * Substitutes variables in each document of an app source and parses it.
+ * Every document must be a Kubernetes object with apiVersion, kind and
+ * metadata.name; a plain Secret carrying data is refused unless allowed.
+ * Errors are `InvalidDocument` with file and line. With a cache, renderings
+ * are reused (see {@link RenderCache}).
+ */
+export function renderAppInstance(
+  files: readonly SourceFile[],
+  inst: AppInstance,
+  cluster: Cluster,
+  opts: RenderOptions = {},
+  cache: RenderCache = createRenderCache(),
+): RenderedObject[] {
   const ctx = { clusterName: cluster.metadata.name, labels: cluster.metadata.labels, vars: inst.vars };
   const out: RenderedObject[] = [];
   for (const file of files) {
-    const text = substituteVariables(file.text, file.path, ctx);
-    for (const doc of parseYamlDocuments(text, file.path, opts.yamlLimits)) {
-      const object = asKubeObject(doc.value, file.path, doc.line);
-      if (!opts.allowPlainSecrets) refusePlainSecret(object, file.path, doc.line);
-      out.push({ object, app: inst.app, file: file.path, line: doc.line });
+    let chunks = cache.chunks.get(file);
+    if (!chunks) {
+      chunks = splitYamlDocuments(file.text).map((c) => ({ ...c, variables: referencedVariables(c.text) }));
+      cache.chunks.set(file, chunks);
+    }
+    for (const chunk of chunks) {
+      const values = chunk.variables.map((v) => resolve(v, ctx) ?? '\u0000missing');
+      const key = JSON.stringify([inst.app.name, file.path, chunk.line, values]);
+      let rendered = cache.results.get(key);
+      if (!rendered) {
+        rendered = renderChunk(chunk, file.path, inst, ctx, opts);
+        cache.results.set(key, rendered);
+      }
+      out.push(...rendered);
     }
   }
   return out;
+}
+
+function renderChunk(chunk: YamlChunk, file: string, inst: AppInstance, ctx: SubstitutionContext, opts: RenderOptions): RenderedObject[] {
+  const text = substituteVariables(chunk.text, file, ctx, chunk.line - 1);
+  return parseYamlDocuments(text, file, opts.yamlLimits, chunk.line - 1).map((doc) => {
+    const object = asKubeObject(doc.value, file, doc.line);
+    if (!opts.allowPlainSecrets) refusePlainSecret(object, file, doc.line);
+    return { object, app: inst.app, file, line: doc.line };
+  });
 }
 
 function asKubeObject(value: unknown, file: string, line: number): KubeObject {
@@ -100,6 +140,26 @@ function refusePlainSecret(obj: KubeObject, file: string, line: number): void {
   );
 }
 
+/**
+ * Placed objects by rendered object and namespace, so that clusters sharing a
+ * rendering share the placed objects too (and their cached canonical JSON).
+ */
+export type PlacementCache = WeakMap<KubeObject, Map<string, KubeObject>>;
+
+function place(obj: KubeObject, namespace: string | undefined, cache: PlacementCache | undefined): KubeObject {
+  const slot = namespace ?? '';
+  const hit = cache?.get(obj)?.get(slot);
+  if (hit) return hit;
+  const { namespace: _drop, ...metaRest } = obj.metadata;
+  const placed: KubeObject = { ...obj, metadata: namespace === undefined ? metaRest : { ...metaRest, namespace } };
+  if (cache) {
+    let byNs = cache.get(obj);
+    if (!byNs) cache.set(obj, (byNs = new Map<string, KubeObject>()));
+    byNs.set(slot, placed);
+  }
+  return placed;
+}
+
 function isEmpty(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === 'object' && Object.keys(v).length === 0);
 }
@@ -111,16 +171,15 @@ function isEmpty(v: unknown): boolean {
  * this same bundle) lose any namespace. The same object twice is an error that
  * names both places. Returns new objects; the rendered ones are not changed.
  */
-export function assembleClusterObjects(rendered: readonly RenderedObject[]): KubeObject[] {
+export function assembleClusterObjects(rendered: readonly RenderedObject[], placements?: PlacementCache): KubeObject[] {
   const fromCrds = clusterScopedFromCrds(rendered.map((r) => r.object));
   const seen = new Map<string, RenderedObject>();
   const out: KubeObject[] = [];
   for (const r of rendered) {
     const obj = r.object;
     const clusterScoped = isClusterScoped(obj.apiVersion, obj.kind, fromCrds);
-    const { namespace: _drop, ...metaRest } = obj.metadata;
     const namespace = clusterScoped ? undefined : (obj.metadata.namespace ?? r.app.namespace ?? 'default');
-    const placed: KubeObject = { ...obj, metadata: namespace === undefined ? metaRest : { ...metaRest, namespace } };
+    const placed = place(obj, namespace, placements);
     const ref: ObjectRef = {
       group: obj.apiVersion.includes('/') ? (obj.apiVersion.split('/')[0] ?? '') : '',
       kind: obj.kind,

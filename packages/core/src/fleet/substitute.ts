@@ -17,13 +17,13 @@ const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
  * for a literal `${…}`. An unknown variable is an `InvalidDocument` error that
  * names it, the file and the line, never an empty string.
  */
-export function substituteVariables(text: string, file: string, ctx: SubstitutionContext): string {
+export function substituteVariables(text: string, file: string, ctx: SubstitutionContext, lineOffset = 0): string {
   if (!text.includes('${')) return text;
   return text.replace(REFERENCE, (match, escape: string, name: string, offset: number) => {
     if (escape === '$') return match.slice(1);
     const value = resolve(name.trim(), ctx);
     if (value === undefined) {
-      const line = text.slice(0, offset).split('\n').length;
+      const line = text.slice(0, offset).split('\n').length + lineOffset;
       throw compileError(file, line, `unknown variable \${${name}} for cluster ${ctx.clusterName}${hint(name.trim(), ctx)}`);
     }
     return value;

@@ -33,8 +33,9 @@ export function compileError(file: string, line: number | undefined, message: st
  * documents (a trailing `---`) are skipped. Malformed YAML, duplicate keys and
  * alias bombs are `InvalidDocument` errors naming `file` and the line.
  */
-export function parseYamlDocuments(text: string, file: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): YamlDocument[] {
-  const lineOf = lineIndex(text);
+export function parseYamlDocuments(text: string, file: string, limits: YamlLimits = DEFAULT_YAML_LIMITS, lineOffset = 0): YamlDocument[] {
+  const index = lineIndex(text);
+  const lineOf = (offset: number): number => index(offset) + lineOffset;
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
@@ -66,6 +67,33 @@ export function parseYamlDocuments(text: string, file: string, limits: YamlLimit
     out.push({ value, line, lineAt });
   }
   return out;
+}
+
+/** One document's text cut from a multi-document file, and the line (1-based) it starts at. */
+export interface YamlChunk {
+  readonly text: string;
+  readonly line: number;
+}
+
+/**
+ * Cuts a multi-document YAML text at its `---` lines (a `---` at the start of
+ * a line always starts a new document in YAML), so each document can be
+ * substituted, parsed and cached on its own. A `---` followed by content on
+ * the same line is not cut at: the whole text is then one chunk.
+ */
+export function splitYamlDocuments(text: string): YamlChunk[] {
+  const lines = text.split('\n');
+  if (lines.some((l) => /^---[ \t]*\S/.test(l) && !/^---[ \t]*#/.test(l))) return [{ text, line: 1 }];
+  const chunks: YamlChunk[] = [];
+  let start = 0;
+  for (let i = 0; i <= lines.length; i++) {
+    if (i === lines.length || /^---[ \t]*(#.*)?$/.test(lines[i] ?? '')) {
+      const body = lines.slice(start, i).join('\n');
+      if (body.trim() !== '') chunks.push({ text: body, line: start + 1 });
+      start = i + 1;
+    }
+  }
+  return chunks;
 }
 
 function firstLine(message: string): string {

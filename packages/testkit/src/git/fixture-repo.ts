@@ -6,11 +6,22 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Committer identity and config for fixture commits: no user or system config leaks in. */
+/**
+ * Committer identity and config for fixture commits: no user or system config
+ * leaks in, and no automatic gc runs in the background (with thousands of files
+ * it would, and race the removal of the temporary clone).
+ */
 const GIT_ENV: NodeJS.ProcessEnv = {
   ...process.env,
   GIT_CONFIG_NOSYSTEM: '1',
   GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_COUNT: '3',
+  GIT_CONFIG_KEY_0: 'gc.auto',
+  GIT_CONFIG_VALUE_0: '0',
+  GIT_CONFIG_KEY_1: 'maintenance.auto',
+  GIT_CONFIG_VALUE_1: 'false',
+  GIT_CONFIG_KEY_2: 'receive.autogc',
+  GIT_CONFIG_VALUE_2: 'false',
   GIT_AUTHOR_NAME: 'Driftless Test',
   GIT_AUTHOR_EMAIL: 'test@driftless.invalid',
   GIT_COMMITTER_NAME: 'Driftless Test',

@@ -1,0 +1,1 @@
+export { runHubBench, type HubBenchOptions, type HubBenchResult, type HubRunTimes } from './hub-bench.js';
