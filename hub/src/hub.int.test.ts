@@ -19,6 +19,7 @@ import {
 import { createS3Store } from '@driftless/store';
 import { binaryPath, commitFiles, createBareRepo, fixtureFleet, gitServerStats, uniqueName } from '@driftless/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { collectGarbage } from './gc.js';
 import { createHub, type HubDeps } from './hub.js';
 
 const env = inject('driftlessEnv');
@@ -160,6 +161,19 @@ describe('hub compile against the real git server, kustomize and MinIO', () => {
     const got = await store.get(storeLayout.pointer('eu-prod-001'));
     const verifier = new PointerVerifier(publicKey);
     expect(got.kind === 'found' && decodePointer(got.body, 'p', 'eu-prod-001', verifier).generation).toBe(1);
+  });
+
+  it('collects on MinIO only the blobs nothing references, never a referenced one', async () => {
+    const { hub, url, bare, store } = await setup();
+    await hub.compile({ repo: url });
+    const firstBlobs = await keys(store);
+    await commitFiles(bare, { 'apps/config/settings.yaml': (fixtureFleet()['apps/config/settings.yaml'] ?? '').replace('region: "', 'zone: "') }, 'change config');
+    await hub.compile({ repo: url });
+    const young = await collectGarbage({ store, now: () => Date.now(), keepRevisions: 0, minAgeMs: 3_600_000 });
+    expect(young).toMatchObject({ blobs: 6, referenced: 3, deleted: [], keptYoung: 3 });
+    const report = await collectGarbage({ store, now: () => Date.now() + 7_200_000, keepRevisions: 0 });
+    expect(report.deleted.map((d) => storeLayout.blob(d as Digest)).sort()).toEqual(firstBlobs.filter((k) => k.startsWith('blobs/')).sort());
+    for (const cluster of ['eu-prod-001', 'eu-stg-001', 'us-prod-001']) expect((await bundleOf(store, cluster)).objects.length).toBeGreaterThan(0);
   });
 
   it('reads a local bare repository as --repo, without fetching', async () => {
