@@ -5,18 +5,14 @@ import { listAll } from '@driftless/core';
 import { createFileStore } from '@driftless/store';
 import { commitFiles, createBareRepo, fixtureFleet, uniqueName } from '@driftless/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { main, type CliIo } from './main.js';
+import { captureIo } from './capture-io.js';
+import { main } from './main.js';
 
 const env = inject('driftlessEnv');
 const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
-
-function capture(): CliIo & { out: string; err: string } {
-  const io = { out: '', err: '', stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
-  return io;
-}
 
 async function fleet() {
   const name = uniqueName('cli-fleet');
@@ -29,7 +25,7 @@ async function fleet() {
 }
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = capture();
+  const io = captureIo();
   const code = await main(argv, io);
   return { code, out: io.out, err: io.err };
 }

@@ -1,16 +1,7 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { buildProgram, main, type CliIo } from './main.js';
-
-function capture(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (t: string) => void (io.out += t),
-    stderr: (t: string) => void (io.err += t),
-  };
-  return io;
-}
+import { captureIo } from './capture-io.js';
+import { buildProgram, main } from './main.js';
 
 function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
   return cmd.commands
@@ -20,19 +11,19 @@ function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
 
 describe('driftless command line', () => {
   it('prints help with exit code 0, naming the exit codes', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await main(['--help'], io)).toBe(0);
     expect(io.out).toContain('Usage: driftless');
     expect(io.out).toContain('2 invalid input or usage');
   });
 
-  const paths = commandPaths(buildProgram(capture()));
+  const paths = commandPaths(buildProgram(captureIo()));
   it('has subcommands', () => {
     expect(paths).toContainEqual(['dev', 'up']);
   });
 
   it.each(paths.map((p) => [p.join(' '), p] as const))('explains `%s --help` with exit code 0', async (_name, path) => {
-    const io = capture();
+    const io = captureIo();
     expect(await main([...path, '--help'], io)).toBe(0);
     expect(io.out).toContain(`Usage: driftless ${path.join(' ')}`);
   });
@@ -42,13 +33,13 @@ describe('driftless command line', () => {
     ['an unknown option', ['dev', 'up', '--colour'], "unknown option '--colour'"],
     ['a command group without its subcommand', ['dev'], 'Usage: driftless dev'],
   ])('exits 2 on %s and says what was wrong', async (_what, argv, message) => {
-    const io = capture();
+    const io = captureIo();
     expect(await main(argv, io)).toBe(2);
     expect(io.err).toContain(message);
   });
 
   it('does not offer commands that do not exist yet', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await main(['agent', '--cluster', 'a'], io)).toBe(2);
     expect(io.err).toContain("unknown command 'agent'");
   });

@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { buildBundle, decodeBundle, encodeBundle, encodeValidatedBundle } from './bundle-codec.js';
 import { digestOf } from './digest.js';
+import { errorCodeOf } from './error-code-of.js';
 import { isDriftlessError, type DriftlessError } from './errors.js';
 
 const YAML_A = `
@@ -83,15 +84,6 @@ const parse = (text: string): unknown[] => parseAllDocuments(text).map((d) => d.
  */
 const GOLDEN = 'sha256:ea60c832382480baee695b4db33565a8a7defd3c2cb5a78c20e806151fbd7354';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    return isDriftlessError(err) ? err.code : `not a DriftlessError: ${String(err)}`;
-  }
-}
-
 describe('bundle digest', () => {
   it('is the golden digest for a fixed set of objects', () => {
     expect(encodeBundle(parse(YAML_A)).digest).toBe(GOLDEN);
@@ -140,7 +132,7 @@ describe('bundle decode', () => {
   it.each([0, 10, 100, 200])('detects a blob changed by one byte at compressed offset %i, and returns nothing', (offset) => {
     const tampered = Uint8Array.from(encoded.compressed);
     tampered[offset % tampered.length] = (tampered[offset % tampered.length] ?? 0) ^ 0x01;
-    expect(codeOf(() => decodeBundle(tampered, encoded.digest))).toBe('DigestMismatch');
+    expect(errorCodeOf(() => decodeBundle(tampered, encoded.digest))).toBe('DigestMismatch');
   });
 
   it('detects valid content stored under another digest, naming both', () => {
@@ -160,12 +152,12 @@ describe('bundle decode', () => {
     const digest = digestOf(new Uint8Array(0));
     const limits = { maxCompressedBytes: 1024 * 1024, maxDecompressedBytes: 1024 * 1024 };
     expect(bomb.byteLength).toBeLessThan(limits.maxCompressedBytes);
-    expect(codeOf(() => decodeBundle(bomb, digest, limits))).toBe('TooLarge');
+    expect(errorCodeOf(() => decodeBundle(bomb, digest, limits))).toBe('TooLarge');
   });
 
   it('refuses a blob over the compressed limit without reading it', () => {
     const limits = { maxCompressedBytes: 64, maxDecompressedBytes: 1024 * 1024 };
-    expect(codeOf(() => decodeBundle(encoded.compressed, encoded.digest, limits))).toBe('TooLarge');
+    expect(errorCodeOf(() => decodeBundle(encoded.compressed, encoded.digest, limits))).toBe('TooLarge');
   });
 
   it('refuses a bundle of another apiVersion, naming the field', () => {
@@ -189,6 +181,6 @@ describe('bundle build', () => {
 
   it('refuses to encode a bundle readers would refuse as too large', () => {
     const big = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { x: 'x'.repeat(4096) } };
-    expect(codeOf(() => encodeBundle([big], { maxCompressedBytes: 1 << 20, maxDecompressedBytes: 1024 }))).toBe('TooLarge');
+    expect(errorCodeOf(() => encodeBundle([big], { maxCompressedBytes: 1 << 20, maxDecompressedBytes: 1024 }))).toBe('TooLarge');
   });
 });

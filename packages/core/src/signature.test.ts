@@ -2,6 +2,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalBytes } from './canonical-json.js';
 import type { Pointer, UnsignedPointer } from './documents/pointer.js';
+import { errorCodeOf } from './error-code-of.js';
 import { isDriftlessError } from './errors.js';
 import { decodePointer, parseSigningKey, parseVerifyKey, PointerVerifier, signPointer } from './signature.js';
 
@@ -22,15 +23,6 @@ function pointer(generation: number, bundleHex = 'a'): UnsignedPointer {
     generation,
     publishedAt: '2026-11-22T10:00:00.000Z',
   };
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    return isDriftlessError(err) ? err.code : `not a DriftlessError: ${String(err)}`;
-  }
 }
 
 const verifier = (): PointerVerifier => new PointerVerifier(ours.publicKey);
@@ -55,14 +47,14 @@ describe('pointer signatures', () => {
     ['a pointer without a signature', () => pointer(1), 'SignatureMissing'],
     ['a pointer whose signature is not 64 bytes', () => ({ ...pointer(1), signature: 'ed25519:AAAA' }), 'SignatureInvalid'],
   ])('refuse %s', (_what, make, code) => {
-    expect(codeOf(() => verifier().verify(make(), 'pointer', 'eu-prod-001'))).toBe(code);
+    expect(errorCodeOf(() => verifier().verify(make(), 'pointer', 'eu-prod-001'))).toBe(code);
   });
 
   it('refuse a validly signed pointer of another cluster copied into this cluster\'s place', () => {
     const v = verifier();
     v.verify(signPointer(pointer(7), ours.privateKey), 'pointer', 'eu-prod-001');
     const staging = signPointer({ ...pointer(1), cluster: 'staging' }, ours.privateKey);
-    expect(codeOf(() => v.verify(staging, 'pointer', 'eu-prod-001'))).toBe('SignatureInvalid');
+    expect(errorCodeOf(() => v.verify(staging, 'pointer', 'eu-prod-001'))).toBe('SignatureInvalid');
     expect(() => decodePointer(new TextEncoder().encode(JSON.stringify(staging)), 'pointer', 'eu-prod-001')).toThrow(
       'the pointer is for cluster staging, not eu-prod-001',
     );
@@ -72,7 +64,7 @@ describe('pointer signatures', () => {
     const v = verifier();
     const old = signPointer(pointer(4, 'a'), ours.privateKey);
     v.verify(signPointer(pointer(5, 'b'), ours.privateKey), 'pointer', 'eu-prod-001');
-    expect(codeOf(() => v.verify(old, 'pointer', 'eu-prod-001'))).toBe('GenerationReplayed');
+    expect(errorCodeOf(() => v.verify(old, 'pointer', 'eu-prod-001'))).toBe('GenerationReplayed');
     expect(v.acceptedGeneration('eu-prod-001')).toBe(5);
   });
 
@@ -81,12 +73,12 @@ describe('pointer signatures', () => {
     const p5 = signPointer(pointer(5, 'a'), ours.privateKey);
     v.verify(p5, 'pointer', 'eu-prod-001');
     expect(v.verify(p5, 'pointer', 'eu-prod-001')).toEqual(p5);
-    expect(codeOf(() => v.verify(signPointer(pointer(5, 'c'), ours.privateKey), 'pointer', 'eu-prod-001'))).toBe('GenerationReplayed');
+    expect(errorCodeOf(() => v.verify(signPointer(pointer(5, 'c'), ours.privateKey), 'pointer', 'eu-prod-001'))).toBe('GenerationReplayed');
   });
 
   it('start from persisted accepted generations', () => {
     const v = new PointerVerifier(ours.publicKey, [['eu-prod-001', 7, `sha256:${'a'.repeat(64)}`]]);
-    expect(codeOf(() => v.verify(signPointer(pointer(6), ours.privateKey), 'pointer', 'eu-prod-001'))).toBe('GenerationReplayed');
+    expect(errorCodeOf(() => v.verify(signPointer(pointer(6), ours.privateKey), 'pointer', 'eu-prod-001'))).toBe('GenerationReplayed');
   });
 
   it('give each refusal a distinct code, all stalled', () => {
@@ -130,6 +122,6 @@ describe('signing keys', () => {
     ['garbage', 'not a key'],
     ['an RSA key', generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()],
   ])('refuse %s with InvalidKey', (_what, pem) => {
-    expect(codeOf(() => parseSigningKey(pem))).toBe('InvalidKey');
+    expect(errorCodeOf(() => parseSigningKey(pem))).toBe('InvalidKey');
   });
 });
