@@ -37,7 +37,8 @@ export function registerHubCommands(program: Command, io: CliIo): void {
       'after',
       '\nDRIFTLESS_GIT_TOKEN authenticates to the remote with HTTP basic auth (user DRIFTLESS_GIT_USERNAME,\n' +
         'default x-access-token); it never appears in output. Exit codes: 0 published (or nothing to do),\n' +
-        '1 runtime failure or clusters refused by the mass-prune guard, 2 invalid repository content or flags.',
+        '1 runtime failure or clusters refused by the mass-prune guard, 2 invalid repository content, flags, or a\n' +
+        'remote or ref that cannot be read (not found, refused credentials).',
     )
     .action(async (flags: CompileFlags) => {
       const { createHub } = await import('@driftless/hub');

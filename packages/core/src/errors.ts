@@ -33,6 +33,10 @@ export interface ErrorData {
   GitUnavailable: { remote: string; ref?: string; status?: number };
   /** A git remote or ref that cannot be read as asked (auth, not found, not a repository). */
   GitRefused: { remote: string; ref?: string; status?: number };
+  /** The Kubernetes API kept failing transiently (429, 5xx, network). */
+  KubeUnavailable: { object: string; operation: string; status?: number };
+  /** The Kubernetes API refused a request about one object (invalid, forbidden, conflict, unknown kind). */
+  KubeRefused: { object: string; operation: string; status?: number; reason: string };
   /** Publishing refused for some clusters to protect them (mass prune); needs a human decision. */
   PublishRefused: { clusters: { cluster: string; reason: string }[] };
 }
@@ -53,6 +57,8 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   GitUnavailable: 'transient',
   GitRefused: 'stalled',
   PublishRefused: 'stalled',
+  KubeUnavailable: 'transient',
+  KubeRefused: 'stalled',
 };
 
 /**

@@ -55,3 +55,4 @@ export {
 export * from './fleet/index.js';
 export type { RepoEntry, RepoReader } from './ports/repo-reader.js';
 export { formatDurationMs, parseDuration } from './duration.js';
+export type { KubeObjectRef, KubeResourceInfo, KubeTarget } from './ports/kube-target.js';

@@ -1,0 +1,1 @@
+export { createKubeTarget, type KubeRequestCounters, type RealKubeTarget } from './kube-target.js';

@@ -1,0 +1,179 @@
+import {
+  ApiException,
+  type KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+  type V1APIResource,
+} from '@kubernetes/client-node';
+import {
+  describeRef,
+  DriftlessError,
+  groupOf,
+  type KubeObject,
+  type KubeObjectRef,
+  type KubeResourceInfo,
+  type KubeTarget,
+} from '@driftless/core';
+
+/** Requests sent, by whether they can change the cluster: what a no-op pass must keep at zero writes. */
+export interface KubeRequestCounters {
+  reads: number;
+  writes: number;
+}
+
+/** A KubeTarget over a real API server, with its request counters. */
+export interface RealKubeTarget extends KubeTarget {
+  readonly counters: KubeRequestCounters;
+}
+
+/** KubernetesObjectApi with its (cached, refreshed-on-miss) discovery made public. */
+class DiscoveringObjectApi extends KubernetesObjectApi {
+  discover(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
+    return this.resource(apiVersion, kind);
+  }
+}
+
+/**
+ * The KubeTarget over @kubernetes/client-node 1.x. Discovery is cached per
+ * apiVersion and looked up again when a kind is missing, so a CRD applied
+ * earlier in the same pass is usable. Apply is server-side apply with
+ * `force`. Errors are translated at this edge: 429, 5xx and network failures
+ * are `KubeUnavailable`; other 4xx are `KubeRefused` naming the object.
+ */
+export function createKubeTarget(kc: KubeConfig): RealKubeTarget {
+  const api = kc.makeApiClient(DiscoveringObjectApi);
+  const counters: KubeRequestCounters = { reads: 0, writes: 0 };
+  const call = async <T>(ref: KubeObjectRef, operation: string, write: boolean, fn: () => Promise<T>): Promise<T> => {
+    if (write) counters.writes += 1;
+    else counters.reads += 1;
+    try {
+      return await fn();
+    } catch (err) {
+      throw translate(err, ref, operation);
+    }
+  };
+  const spec = (ref: KubeObjectRef): KubernetesObject => ({
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+  });
+
+  return {
+    counters,
+    async resourceOf(apiVersion, kind): Promise<KubeResourceInfo | undefined> {
+      const ref = { apiVersion, kind, name: '*' };
+      const found = await call(ref, 'discover', false, async () => {
+        try {
+          return await api.discover(apiVersion, kind);
+        } catch (err) {
+          // A group/version the server does not serve at all answers 404.
+          if (err instanceof ApiException && err.code === 404) return undefined;
+          throw err;
+        }
+      });
+      return found ? { resource: found.name, namespaced: found.namespaced } : undefined;
+    },
+
+    async apply(obj, fieldManager) {
+      const ref = refOfObject(obj);
+      return (await call(ref, 'apply', true, () =>
+        api.patch(obj as KubernetesObject, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
+      )) as KubeObject;
+    },
+
+    async get(ref) {
+      return await call(ref, 'get', false, async () => {
+        try {
+          return (await api.read(spec(ref) as KubernetesObject & { metadata: { name: string } })) as KubeObject;
+        } catch (err) {
+          if (err instanceof ApiException && err.code === 404) return undefined;
+          throw err;
+        }
+      });
+    },
+
+    async list(apiVersion, kind, labelSelector) {
+      const ref = { apiVersion, kind, name: '*' };
+      const items: KubeObject[] = [];
+      let token: string | undefined;
+      do {
+        const page = await call(ref, 'list', false, () =>
+          api.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector, 500, token),
+        );
+        items.push(...(page.items as KubeObject[]));
+        token = page.metadata?._continue || undefined;
+      } while (token);
+      return items;
+    },
+
+    async delete(ref) {
+      return await call(ref, 'delete', true, async () => {
+        try {
+          await api.delete(spec(ref), undefined, undefined, undefined, undefined, 'Background');
+          return true;
+        } catch (err) {
+          if (err instanceof ApiException && err.code === 404) return false;
+          throw err;
+        }
+      });
+    },
+  };
+}
+
+function refOfObject(obj: KubeObject): KubeObjectRef {
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    name: obj.metadata.name,
+    ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+  };
+}
+
+function describe(ref: KubeObjectRef): string {
+  return ref.name === '*'
+    ? `${ref.kind} (${ref.apiVersion})`
+    : describeRef({ group: groupOf(ref.apiVersion), kind: ref.kind, namespace: ref.namespace ?? '', name: ref.name });
+}
+
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+/** client-node error -> DriftlessError naming the object; the API server's own message is kept. */
+function translate(err: unknown, ref: KubeObjectRef, operation: string): unknown {
+  if (err instanceof DriftlessError) return err;
+  const object = describe(ref);
+  if (err instanceof ApiException) {
+    const status = err.code;
+    const reason = reasonOf(err);
+    // Server-side apply answers 500 for an object that does not fit its schema
+    // ("failed to create typed patch object"): that is invalid input, not an outage.
+    const invalidPatch = status === 500 && /failed to create typed patch object/.test(reason);
+    if ((status === 429 || status >= 500) && !invalidPatch) {
+      return new DriftlessError('KubeUnavailable', `${object} ${operation} failed: HTTP ${status}: ${reason}`, { object, operation, status }, { cause: err });
+    }
+    return new DriftlessError('KubeRefused', `${object} ${operation} failed: ${reason}`, { object, operation, status, reason }, { cause: err });
+  }
+  const e = err as { code?: string; cause?: { code?: string }; message?: string };
+  const code = e.code ?? e.cause?.code;
+  if (code !== undefined && NETWORK.has(code)) {
+    return new DriftlessError('KubeUnavailable', `${object} ${operation} failed: ${code}`, { object, operation }, { cause: err });
+  }
+  if (/Unrecognized API version and kind|Failed to fetch resource metadata/.test(e.message ?? '')) {
+    const reason = `the API server does not serve ${ref.kind} in ${ref.apiVersion}`;
+    return new DriftlessError('KubeRefused', `${object} ${operation} failed: ${reason}`, { object, operation, reason }, { cause: err });
+  }
+  return err;
+}
+
+/** The `message` of a Kubernetes Status body, else the exception's own message. */
+function reasonOf(err: ApiException<unknown>): string {
+  const body = err.body;
+  const text = typeof body === 'string' ? body : JSON.stringify(body ?? '');
+  try {
+    const status = JSON.parse(text) as { message?: string };
+    if (status.message) return status.message;
+  } catch {
+    // not JSON
+  }
+  return err.message.split('\n')[0] ?? err.message;
+}
