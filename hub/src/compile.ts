@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import pLimit from 'p-limit';
 import {
   appsForCluster,
@@ -57,8 +58,9 @@ export interface CompileMemo {
   readonly clusterFiles: Readonly<Record<string, Cluster>>;
 }
 
-/** Bump when rendering changes, so that memos of older versions are not trusted. */
+/** Bump when rendering changes, so that memos of older versions are not trusted (the package version is in the key too). */
 const MEMO_FORMAT = 'driftless-compile-1';
+const DRIFTLESS_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
@@ -87,7 +89,14 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   await Promise.all(
     sourceNames.map((source) => limit(async () => fingerprintsOfSources.set(source, await sourceFingerprint(reader, source, maxFileBytes)))),
   );
-  const optionsKey = JSON.stringify([MEMO_FORMAT, opts.allowPlainSecrets ?? false, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS, maxFileBytes]);
+  const optionsKey = JSON.stringify([
+    MEMO_FORMAT,
+    DRIFTLESS_VERSION,
+    (await opts.kustomize.identity?.()) ?? 'kustomize',
+    opts.allowPlainSecrets ?? false,
+    opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS,
+    maxFileBytes,
+  ]);
   const fingerprints = new Map<string, string>();
   const unchanged = new Map<string, Digest>();
   for (const c of clusters) {
@@ -141,7 +150,11 @@ async function readClusters(
   readText: (path: string) => Promise<string>,
   known: Readonly<Record<string, Cluster>>,
 ): Promise<{ clusters: Cluster[]; fileOids: Map<string, string>; parsed: Record<string, Cluster> }> {
-  const files = (await reader.list('clusters')).filter((e) => /\.ya?ml$/.test(e.path) && e.type !== 'dir');
+  const listed = (await reader.list('clusters')).filter((e) => /\.ya?ml$/.test(e.path) && e.type !== 'dir');
+  // A symlinked cluster file is known by what it points at, so editing the target is a change.
+  const files = await Promise.all(
+    listed.map(async (e) => (e.type === 'symlink' ? { ...e, oid: (await reader.stat(e.path))?.oid ?? e.oid } : e)),
+  );
   const limit = pLimit(16);
   // A cluster file already parsed (same blob id, same path) is not read again.
   const texts = await Promise.all(files.map((f) => (known[`${f.oid}:${f.path}`] ? Promise.resolve(undefined) : limit(() => readText(f.path)))));

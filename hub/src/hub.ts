@@ -2,7 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import type { ObjectStore } from '@driftless/core';
 import { compileFleet, DEFAULT_MAX_FILE_BYTES } from './compile.js';
 import { syncGitSource, type GitSourceOptions } from './git/git-source.js';
-import { loadHubState, saveHubState } from './hub-state.js';
+import { randomUUID } from 'node:crypto';
+import { loadHubState, saveHubState, writePublishMarker } from './hub-state.js';
 import { publishFleet, type PublishResult } from './publish.js';
 import { kustomizeRunner } from './render/kustomize.js';
 
@@ -60,11 +61,16 @@ export function createHub(deps: HubDeps): Hub {
         ...(deps.gitBackoffMs !== undefined ? { backoffMs: deps.gitBackoffMs } : {}),
       });
       const state = deps.stateKey ? await loadHubState(deps.cacheDir, deps.stateKey, deps.store) : undefined;
+      const kustomize = kustomizeRunner({ binary: deps.kustomizeBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES });
       const compiled = await compileFleet(snapshot.reader, {
-        kustomize: kustomizeRunner({ binary: deps.kustomizeBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES }),
+        kustomize,
         allowPlainSecrets: req.allowPlainSecrets ?? false,
         ...(state ? { memo: state.compile } : {}),
       });
+      // A new marker id before the first pointer changes: from then on no state,
+      // ours included, is trusted until this publish has completed and saved its own.
+      const id = randomUUID();
+      let marked = false;
       const { memo, ...result } = await publishFleet({
         store: deps.store,
         compiled,
@@ -72,14 +78,21 @@ export function createHub(deps: HubDeps): Hub {
         allowMassPrune: req.allowMassPrune ?? false,
         ...(deps.signingKey ? { signingKey: deps.signingKey } : {}),
         ...(state ? { previous: state.publish } : {}),
+        beforePointerWrites: async () => {
+          if (!deps.stateKey) return;
+          await writePublishMarker(deps.store, id, compiled.revision, deps.now);
+          marked = true;
+        },
       });
       if (deps.stateKey) {
         // A cluster refused by the mass-prune guard still points at its old bundle: forget
         // its new fingerprint, so the next compile renders it again.
         const clusters = Object.fromEntries(Object.entries(compiled.memo.clusters).filter(([c, m]) => memo.pointers[c]?.digest === m.digest));
-        const compileMemo = { clusterFiles: compiled.memo.clusterFiles, clusters };
-        const unchangedFrom = state && result.pointersUpdated === 0 ? state : undefined;
-        await saveHubState(deps.cacheDir, deps.stateKey, deps.store, { revision: compiled.revision, compile: compileMemo, publish: memo }, deps.now, unchangedFrom);
+        const content = { revision: compiled.revision, compile: { clusterFiles: compiled.memo.clusterFiles, clusters }, publish: memo };
+        // Nothing changed and the state was trusted: keep its id, write nothing to the store.
+        const keepId = !marked && state ? state.id : undefined;
+        if (!keepId && !marked) await writePublishMarker(deps.store, id, compiled.revision, deps.now);
+        await saveHubState(deps.cacheDir, deps.stateKey, keepId ?? id, content);
       }
       return { ...result, durationMs: deps.now().getTime() - started };
     },

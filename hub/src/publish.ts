@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import pLimit from 'p-limit';
 import {
   API_VERSION,
@@ -10,6 +10,7 @@ import {
   DriftlessError,
   listAll,
   parseJsonDocument,
+  PointerVerifier,
   refKey,
   refOf,
   revisionRecordSchema,
@@ -43,6 +44,11 @@ export interface PublishOptions {
    * the remembered ETag without reading first, and orphans need no listing.
    */
   readonly previous?: PublishMemo;
+  /**
+   * Awaited once, before the first pointer is written: the hub invalidates its
+   * state marker there, so a publish that fails half-way is never trusted.
+   */
+  readonly beforePointerWrites?: () => Promise<void>;
 }
 
 /** Every pointer this hub knows it wrote: digest, ETag and generation. */
@@ -54,6 +60,8 @@ export interface PointerMemo {
   readonly digest: Digest;
   readonly etag: string;
   readonly generation: number;
+  /** Which key signed it: a key id, `none` (unsigned) or `other` (a key this hub does not hold). */
+  readonly keyId: string;
 }
 
 /** What a publish did; `refused` clusters kept their old pointer. */
@@ -88,11 +96,19 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
 
   const unique = new Map<Digest, Uint8Array>();
   for (const b of compiled.bundles.values()) unique.set(b.digest, b.compressed);
-  const created = await Promise.all(
+  const existed = new Set<Digest>();
+  const created = await settleAll(
     [...unique].map(([digest, bytes]) =>
-      limit(async () => (await store.putIfAbsent(storeLayout.blob(digest), bytes, { contentType: 'application/gzip' })).kind === 'created'),
+      limit(async () => {
+        const res = await store.putIfAbsent(storeLayout.blob(digest), bytes, { contentType: 'application/gzip' });
+        if (res.kind === 'exists') existed.add(digest);
+        return res.kind === 'created';
+      }),
     ),
   );
+  const keyId = opts.signingKey ? signingKeyId(opts.signingKey) : 'none';
+  let announced: Promise<void> | undefined;
+  const announce = (): Promise<void> => (announced ??= opts.beforePointerWrites?.() ?? Promise.resolve());
 
   const oldBundles = new Map<string, Promise<Set<string>>>();
   const objectsOf = (digest: Digest): Promise<Set<string>> => {
@@ -121,18 +137,23 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
     const current = await store.get(key, { maxBytes: MAX_POINTER_BYTES });
     if (current.kind !== 'found') return undefined;
     const p = decodePointer(current.body, `pointer ${key}`, cluster);
-    return { digest: p.bundle as Digest, etag: current.etag, generation: p.generation };
+    return { digest: p.bundle as Digest, etag: current.etag, generation: p.generation, keyId: signedBy(p, opts.signingKey, keyId) };
   };
 
-  const publishOne = async (cluster: string, bundle: EncodedBundle, trustMemo: boolean): Promise<boolean> => {
+  /**
+   * Points `cluster` at `digest` (generation + 1) unless it already does and
+   * is signed as configured. `bundle` is there when the cluster was rendered;
+   * a cluster skipped as unchanged only gets a pointer rewritten for its key.
+   */
+  const publishOne = async (cluster: string, digest: Digest, bundle: EncodedBundle | undefined, trustMemo: boolean): Promise<boolean> => {
     const key = storeLayout.pointer(cluster);
     const old = await readPointer(cluster, trustMemo);
-    if (old?.digest === bundle.digest) {
+    if (old?.digest === digest && old.keyId === keyId) {
       published.set(cluster, old.digest);
       memo[cluster] = old;
       return false;
     }
-    if (old && !opts.allowMassPrune) {
+    if (old && bundle && old.digest !== digest && !opts.allowMassPrune) {
       const before = await objectsOf(old.digest);
       const after = new Set(bundle.bundle.objects.map((o) => describeRef(refOf(o)) + '\u0000' + refKey(refOf(o))));
       const removed = [...before].filter((r) => !after.has(r));
@@ -151,41 +172,48 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
       apiVersion: API_VERSION,
       kind: 'Pointer',
       cluster,
-      bundle: bundle.digest,
+      bundle: digest,
       revision: compiled.revision,
       generation: (old?.generation ?? 0) + 1,
       publishedAt: opts.now().toISOString(),
     };
     const pointer: Pointer = opts.signingKey ? signPointer(unsigned, opts.signingKey) : unsigned;
     const body = canonicalBytes(pointer);
+    await announce();
     const res = old
       ? await store.put(key, body, { ifMatch: old.etag, contentType: 'application/json' })
       : await store.putIfAbsent(key, body, { contentType: 'application/json' });
     if (res.kind === 'written' || res.kind === 'created') {
-      published.set(cluster, bundle.digest);
-      memo[cluster] = { digest: bundle.digest, etag: res.etag, generation: unsigned.generation };
+      published.set(cluster, digest);
+      memo[cluster] = { digest, etag: res.etag, generation: unsigned.generation, keyId };
       return true;
     }
     // The remembered pointer was stale (someone else wrote it): read it and decide again.
-    if (trustMemo && previous?.[cluster]) return await publishOne(cluster, bundle, false);
+    if (trustMemo && previous?.[cluster]) return await publishOne(cluster, digest, bundle, false);
     throw new DriftlessError('StoreUnavailable', `pointer ${key} publish failed: it changed while this hub was publishing (another hub running?)`, {
       operation: 'put',
       key,
     });
   };
 
-  const outcomes = await Promise.all([...compiled.bundles].map(([cluster, bundle]) => limit(() => publishOne(cluster, bundle, true))));
-  for (const [cluster, digest] of compiled.unchanged) {
-    const known = previous?.[cluster];
-    if (!known || known.digest !== digest) {
-      throw new DriftlessError('InvalidDocument', `hub state inconsistent: cluster ${cluster} was skipped as unchanged but its pointer is not remembered`, {
-        subject: 'hub state',
-        issues: [{ path: cluster, message: 'unchanged cluster without a remembered pointer' }],
-      });
-    }
-    published.set(cluster, digest);
-    memo[cluster] = known;
-  }
+  // Every write settles before the outcome is known: nothing is still writing
+  // when this returns or throws.
+  const outcomes = await settleAll([
+    ...[...compiled.bundles].map(([cluster, bundle]) => limit(() => publishOne(cluster, bundle.digest, bundle, true))),
+    ...[...compiled.unchanged].map(([cluster, digest]) => limit(() => publishOne(cluster, digest, undefined, true))),
+  ]);
+  // A blob that already existed may be an old one a concurrent gc is deleting right
+  // now: make sure every blob a pointer now names is there, and put back any that is not.
+  const named = new Set([...compiled.bundles.values()].map((b) => b.digest).filter((d) => existed.has(d)));
+  await settleAll(
+    [...named].map((digest) =>
+      limit(async () => {
+        if (await store.head(storeLayout.blob(digest))) return;
+        const bytes = unique.get(digest);
+        if (bytes) await store.putIfAbsent(storeLayout.blob(digest), bytes, { contentType: 'application/gzip' });
+      }),
+    ),
+  );
 
   const isCompiled = (c: string): boolean => compiled.bundles.has(c) || compiled.unchanged.has(c);
   const orphaned: string[] = [];
@@ -218,6 +246,32 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
     refused: refused.sort((a, b) => (a.cluster < b.cluster ? -1 : 1)),
     memo: { pointers: memo },
   };
+}
+
+/** Like Promise.all, but waits for every promise before rejecting with the first failure. */
+async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** A stable id of a signing key: the SHA-256 of its public key (SPKI DER), shortened. */
+export function signingKeyId(key: KeyObject): string {
+  const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('hex').slice(0, 16);
+}
+
+/** The key id that signed `p`, as far as this hub can tell (`none`, our key's id, or `other`). */
+function signedBy(p: Pointer, key: KeyObject | undefined, ourId: string): string {
+  if (!p.signature) return 'none';
+  if (!key) return 'other';
+  try {
+    new PointerVerifier(createPublicKey(key)).verify(p, 'pointer', p.cluster);
+    return ourId;
+  } catch {
+    return 'other';
+  }
 }
 
 /** Writes the revision record unless an identical one (apart from its timestamp) is there. */

@@ -5,8 +5,12 @@ import { dirname, join } from 'node:path';
 import { compileError, type RepoReader } from '@driftless/core';
 import { kustomizeInputs } from './kustomize-refs.js';
 
-/** Runs `kustomize build` on a directory of the repository and returns the YAML it prints. */
-export type KustomizeRunner = (reader: RepoReader, dir: string) => Promise<string>;
+/**
+ * Runs `kustomize build` on a directory of the repository and returns the YAML
+ * it prints. `identity` names the binary and its version, so that renderings
+ * remembered from another kustomize are not reused.
+ */
+export type KustomizeRunner = ((reader: RepoReader, dir: string) => Promise<string>) & { identity?: () => Promise<string> };
 
 export interface KustomizeOptions {
   /** The kustomize binary. */
@@ -27,7 +31,8 @@ export interface KustomizeOptions {
  * message with temporary paths mapped back to repository paths.
  */
 export function kustomizeRunner(opts: KustomizeOptions): KustomizeRunner {
-  return async (reader, dir) => {
+  let identity: Promise<string> | undefined;
+  const run: KustomizeRunner = async (reader, dir) => {
     const inputs = await kustomizeInputs(reader, dir, opts.maxFileBytes);
     const root = await mkdtemp(join(tmpdir(), 'driftless-kustomize-'));
     try {
@@ -74,4 +79,9 @@ export function kustomizeRunner(opts: KustomizeOptions): KustomizeRunner {
       await rm(root, { recursive: true, force: true });
     }
   };
+  run.identity = () =>
+    (identity ??= new Promise<string>((resolve) => {
+      execFile(opts.binary, ['version'], { timeout: 10_000 }, (err, stdout) => resolve(`${opts.binary}@${err ? 'unknown' : stdout.trim()}`));
+    }));
+  return run;
 }
