@@ -56,3 +56,4 @@ export * from './fleet/index.js';
 export type { RepoEntry, RepoReader } from './ports/repo-reader.js';
 export { formatDurationMs, parseDuration } from './duration.js';
 export type { KubeObjectRef, KubeResourceInfo, KubeTarget } from './ports/kube-target.js';
+export type { Clock } from './ports/clock.js';

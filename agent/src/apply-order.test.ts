@@ -1,0 +1,50 @@
+import type { KubeObject } from '@driftless/core';
+import { describe, expect, it } from 'vitest';
+import { applyOrder } from './apply-order.js';
+import { applySetId, asMember, groupKindOf, memberKinds, parentObject } from './applyset.js';
+
+const o = (apiVersion: string, kind: string, name: string, namespace?: string): KubeObject =>
+  ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } }) as KubeObject;
+
+describe('applyOrder', () => {
+  it('puts CRDs, then Namespaces, then cluster-scoped, then namespaced objects', () => {
+    const objects = [
+      o('apps/v1', 'Deployment', 'api', 'web'),
+      o('example.com/v1', 'Widget', 'w', 'web'),
+      o('rbac.authorization.k8s.io/v1', 'ClusterRole', 'reader'),
+      o('v1', 'Namespace', 'web'),
+      o('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'widgets.example.com'),
+      o('v1', 'ConfigMap', 'c', 'web'),
+    ];
+    const order = applyOrder(objects, (x) => x.metadata.namespace !== undefined).map((x) => x.kind);
+    expect(order).toEqual(['CustomResourceDefinition', 'Namespace', 'ClusterRole', 'Deployment', 'Widget', 'ConfigMap']);
+  });
+});
+
+describe('ApplySet (KEP-3659)', () => {
+  it('derives the id kubectl would for a ConfigMap parent', () => {
+    // sha256("driftless-applyset.driftless-system.ConfigMap.") in base64url, as KEP-3659 specifies.
+    expect(applySetId({ name: 'driftless-applyset', namespace: 'driftless-system' })).toMatch(/^applyset-[A-Za-z0-9_-]{43}-v1$/);
+    expect(applySetId({ name: 'a', namespace: 'b' })).not.toBe(applySetId({ name: 'a', namespace: 'c' }));
+  });
+
+  it('labels members and lists their group-kinds and namespaces on the parent', () => {
+    const parent = { name: 'driftless-applyset', namespace: 'driftless-system' };
+    const id = applySetId(parent);
+    const members = [o('apps/v1', 'Deployment', 'api', 'web'), o('v1', 'Namespace', 'web'), o('v1', 'ConfigMap', 'c', 'other')].map((m) => asMember(m, id));
+    expect(members[0]?.metadata['labels']).toEqual({ 'applyset.kubernetes.io/part-of': id });
+    const p = parentObject(parent, members, 'driftless/v0.1.0');
+    expect(p.metadata['labels']).toEqual({ 'applyset.kubernetes.io/id': id });
+    expect(p.metadata['annotations']).toMatchObject({
+      'applyset.kubernetes.io/contains-group-kinds': 'ConfigMap,Deployment.apps,Namespace',
+      'applyset.kubernetes.io/additional-namespaces': 'other,web',
+      'applyset.kubernetes.io/tooling': 'driftless/v0.1.0',
+    });
+    expect(memberKinds(p)).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap' },
+      { apiVersion: 'apps/v1', kind: 'Deployment' },
+      { apiVersion: 'v1', kind: 'Namespace' },
+    ]);
+    expect(groupKindOf('v1', 'Service')).toBe('Service');
+  });
+});

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { groupOf, type KubeObject } from '@driftless/core';
+
+/** The ApplySet (KEP-3659) labels and annotations, as kubectl knows them. */
+export const APPLYSET = {
+  id: 'applyset.kubernetes.io/id',
+  partOf: 'applyset.kubernetes.io/part-of',
+  tooling: 'applyset.kubernetes.io/tooling',
+  groupKinds: 'applyset.kubernetes.io/contains-group-kinds',
+  namespaces: 'applyset.kubernetes.io/additional-namespaces',
+  /** Ours: the apiVersion of each kind, so a kind that left the bundle can still be listed for pruning. */
+  versions: 'driftless.dev/applyset-kinds',
+} as const;
+
+/** Where the inventory's parent object lives: a ConfigMap, one per cluster. */
+export interface ApplySetParentRef {
+  readonly name: string;
+  readonly namespace: string;
+}
+
+/**
+ * The ApplySet id of a parent, as KEP-3659 defines it:
+ * `applyset-<base64url(sha256(<name>.<namespace>.<kind>.<group>))>-v1`.
+ */
+export function applySetId(parent: ApplySetParentRef): string {
+  const hash = createHash('sha256').update(`${parent.name}.${parent.namespace}.ConfigMap.`).digest('base64url');
+  return `applyset-${hash}-v1`;
+}
+
+/** `Kind.group` (just `Kind` for the core group), as contains-group-kinds lists them. */
+export function groupKindOf(apiVersion: string, kind: string): string {
+  const group = groupOf(apiVersion);
+  return group ? `${kind}.${group}` : kind;
+}
+
+/** `obj` with the label that makes it a member of the ApplySet `id`. */
+export function asMember(obj: KubeObject, id: string): KubeObject {
+  const labels = { ...((obj.metadata['labels'] as Record<string, string> | undefined) ?? {}), [APPLYSET.partOf]: id };
+  return { ...obj, metadata: { ...obj.metadata, labels } };
+}
+
+/** The parent ConfigMap declaring which kinds and namespaces the members use. */
+export function parentObject(parent: ApplySetParentRef, members: readonly KubeObject[], tooling: string): KubeObject {
+  const kinds = new Map<string, string>();
+  for (const m of members) kinds.set(groupKindOf(m.apiVersion, m.kind), m.apiVersion);
+  const namespaces = [...new Set(members.map((m) => m.metadata.namespace).filter((n): n is string => !!n && n !== parent.namespace))].sort();
+  const sorted = [...kinds.keys()].sort();
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: parent.name,
+      namespace: parent.namespace,
+      labels: { [APPLYSET.id]: applySetId(parent) },
+      annotations: {
+        [APPLYSET.tooling]: tooling,
+        [APPLYSET.groupKinds]: sorted.join(','),
+        [APPLYSET.namespaces]: namespaces.join(','),
+        [APPLYSET.versions]: sorted.map((gk) => `${kinds.get(gk) ?? ''}/${gk.split('.')[0] ?? ''}`).join(','),
+      },
+    },
+  } as KubeObject;
+}
+
+/** The apiVersion/kind pairs a parent says its members use (ours), empty when it has none. */
+export function memberKinds(parent: KubeObject | undefined): { apiVersion: string; kind: string }[] {
+  const text = (parent?.metadata['annotations'] as Record<string, string> | undefined)?.[APPLYSET.versions] ?? '';
+  return text
+    .split(',')
+    .filter(Boolean)
+    .map((s) => {
+      const i = s.lastIndexOf('/');
+      return { apiVersion: s.slice(0, i), kind: s.slice(i + 1) };
+    });
+}

@@ -1,0 +1,48 @@
+import type { KubeObject } from '@driftless/core';
+import { describe, expect, it } from 'vitest';
+import { driftedFields } from './drift.js';
+
+const deployment = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'api', namespace: 'web', labels: { app: 'api' } },
+  spec: {
+    replicas: 3,
+    template: { spec: { containers: [{ name: 'api', image: 'api:1', ports: [{ containerPort: 8080 }] }] } },
+  },
+} as unknown as KubeObject;
+
+const live = (patch: (o: Record<string, any>) => void): KubeObject => {
+  const o = structuredClone(deployment) as unknown as Record<string, any>;
+  o['metadata']['uid'] = 'u-1';
+  o['metadata']['labels']['added-by-someone'] = 'x';
+  o['spec']['strategy'] = { type: 'RollingUpdate' };
+  o['spec']['template']['spec']['containers'][0]['terminationMessagePath'] = '/dev/termination-log';
+  o['spec']['template']['spec']['containers'].push({ name: 'sidecar', image: 'mesh:1' });
+  o['status'] = { readyReplicas: 3 };
+  patch(o);
+  return o as unknown as KubeObject;
+};
+
+describe('driftedFields', () => {
+  it('sees no drift when only others\u2019 fields, defaults and status differ', () => {
+    expect(driftedFields(deployment, live(() => undefined))).toEqual([]);
+  });
+
+  it.each([
+    ['a changed field we set', (o: Record<string, any>) => (o['spec']['replicas'] = 1), ['spec.replicas']],
+    ['a changed label we set', (o: Record<string, any>) => (o['metadata']['labels']['app'] = 'other'), ['metadata.labels.app']],
+    ['a changed image in a named container', (o: Record<string, any>) => (o['spec']['template']['spec']['containers'][0]['image'] = 'api:2'), ['spec.template.spec.containers[name=api].image']],
+    ['our container removed', (o: Record<string, any>) => o['spec']['template']['spec']['containers'].shift(), ['spec.template.spec.containers[name=api]']],
+    ['a field we set removed', (o: Record<string, any>) => delete o['spec']['replicas'], ['spec.replicas']],
+  ])('finds %s', (_what, patch, paths) => {
+    expect(driftedFields(deployment, live(patch))).toEqual(paths);
+  });
+
+  it('compares a Secret\u2019s stringData with the data the server stores', () => {
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'hunter2' } } as unknown as KubeObject;
+    const stored = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { password: 'aHVudGVyMg==' } } as unknown as KubeObject;
+    expect(driftedFields(secret, stored)).toEqual([]);
+    expect(driftedFields(secret, { ...stored, data: { password: 'b3RoZXI=' } } as unknown as KubeObject)).toEqual(['data.password']);
+  });
+});
