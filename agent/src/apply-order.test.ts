@@ -4,7 +4,7 @@ import { applyOrder } from './apply-order.js';
 import { applySetId, asMember, groupKindOf, memberKinds, parentObject } from './applyset.js';
 
 const o = (apiVersion: string, kind: string, name: string, namespace?: string): KubeObject =>
-  ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } }) as KubeObject;
+  ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
 
 describe('applyOrder', () => {
   it('puts CRDs, then Namespaces, then cluster-scoped, then namespaced objects', () => {

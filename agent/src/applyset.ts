@@ -59,7 +59,7 @@ export function parentObject(parent: ApplySetParentRef, members: readonly KubeOb
         [APPLYSET.versions]: sorted.map((gk) => `${kinds.get(gk) ?? ''}/${gk.split('.')[0] ?? ''}`).join(','),
       },
     },
-  } as KubeObject;
+  };
 }
 
 /** The apiVersion/kind pairs a parent says its members use (ours), empty when it has none. */

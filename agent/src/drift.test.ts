@@ -12,17 +12,27 @@ const deployment = {
   },
 } as unknown as KubeObject;
 
-const live = (patch: (o: Record<string, any>) => void): KubeObject => {
-  const o = structuredClone(deployment) as unknown as Record<string, any>;
-  o['metadata']['uid'] = 'u-1';
-  o['metadata']['labels']['added-by-someone'] = 'x';
-  o['spec']['strategy'] = { type: 'RollingUpdate' };
-  o['spec']['template']['spec']['containers'][0]['terminationMessagePath'] = '/dev/termination-log';
-  o['spec']['template']['spec']['containers'].push({ name: 'sidecar', image: 'mesh:1' });
-  o['status'] = { readyReplicas: 3 };
+/** The shape of the test Deployment, mutable, for patching a live copy. */
+interface Live {
+  metadata: { uid?: string; labels: Record<string, string> };
+  spec: { replicas?: number; strategy?: object; template: { spec: { containers: Record<string, unknown>[] } } };
+  status?: object;
+}
+
+const live = (patch: (o: Live) => void): KubeObject => {
+  const o = structuredClone(deployment) as unknown as Live;
+  o.metadata.uid = 'u-1';
+  o.metadata.labels['added-by-someone'] = 'x';
+  o.spec.strategy = { type: 'RollingUpdate' };
+  const api = o.spec.template.spec.containers[0] ?? {};
+  api['terminationMessagePath'] = '/dev/termination-log';
+  o.spec.template.spec.containers.push({ name: 'sidecar', image: 'mesh:1' });
+  o.status = { readyReplicas: 3 };
   patch(o);
   return o as unknown as KubeObject;
 };
+
+const container = (o: Live): Record<string, unknown> => o.spec.template.spec.containers[0] ?? {};
 
 describe('driftedFields', () => {
   it('sees no drift when only others\u2019 fields, defaults and status differ', () => {
@@ -30,12 +40,12 @@ describe('driftedFields', () => {
   });
 
   it.each([
-    ['a changed field we set', (o: Record<string, any>) => (o['spec']['replicas'] = 1), ['spec.replicas']],
-    ['a changed label we set', (o: Record<string, any>) => (o['metadata']['labels']['app'] = 'other'), ['metadata.labels.app']],
-    ['a changed image in a named container', (o: Record<string, any>) => (o['spec']['template']['spec']['containers'][0]['image'] = 'api:2'), ['spec.template.spec.containers[name=api].image']],
-    ['our container removed', (o: Record<string, any>) => o['spec']['template']['spec']['containers'].shift(), ['spec.template.spec.containers[name=api]']],
-    ['a field we set removed', (o: Record<string, any>) => delete o['spec']['replicas'], ['spec.replicas']],
-  ])('finds %s', (_what, patch, paths) => {
+    ['a changed field we set', (o: Live) => void (o.spec.replicas = 1), ['spec.replicas']],
+    ['a changed label we set', (o: Live) => void (o.metadata.labels['app'] = 'other'), ['metadata.labels.app']],
+    ['a changed image in a named container', (o: Live) => void (container(o)['image'] = 'api:2'), ['spec.template.spec.containers[name=api].image']],
+    ['our container removed', (o: Live) => void o.spec.template.spec.containers.shift(), ['spec.template.spec.containers[name=api]']],
+    ['a field we set removed', (o: Live) => void delete o.spec.replicas, ['spec.replicas']],
+  ])('finds %s', (_what, patch: (o: Live) => void, paths) => {
     expect(driftedFields(deployment, live(patch))).toEqual(paths);
   });
 
@@ -43,6 +53,6 @@ describe('driftedFields', () => {
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'hunter2' } } as unknown as KubeObject;
     const stored = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { password: 'aHVudGVyMg==' } } as unknown as KubeObject;
     expect(driftedFields(secret, stored)).toEqual([]);
-    expect(driftedFields(secret, { ...stored, data: { password: 'b3RoZXI=' } } as unknown as KubeObject)).toEqual(['data.password']);
+    expect(driftedFields(secret, { ...stored, data: { password: 'b3RoZXI=' } })).toEqual(['data.password']);
   });
 });

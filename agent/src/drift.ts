@@ -22,7 +22,7 @@ function normalizeSecret(obj: KubeObject): KubeObject {
   const { stringData, ...rest } = s;
   const data = { ...(s.data ?? {}) };
   for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(v, 'utf8').toString('base64');
-  return { ...rest, data } as KubeObject;
+  return { ...rest, data };
 }
 
 function compare(want: unknown, have: unknown, path: string, out: string[]): void {
