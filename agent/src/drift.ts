@@ -31,20 +31,21 @@ function compare(want: unknown, have: unknown, path: string, out: string[]): voi
       out.push(path);
       return;
     }
+    const haveList: readonly unknown[] = have;
     const keyed = want.length > 0 && want.every((w) => isRecord(w) && typeof w['name'] === 'string');
     if (keyed) {
       for (const w of want as Record<string, unknown>[]) {
-        const match = have.find((h) => isRecord(h) && h['name'] === w['name']);
+        const match = haveList.find((h) => isRecord(h) && h['name'] === w['name']);
         if (match === undefined) out.push(`${path}[name=${String(w['name'])}]`);
         else compare(w, match, `${path}[name=${String(w['name'])}]`, out);
       }
       return;
     }
-    if (want.length !== have.length && !want.every(isRecord)) {
+    if (want.length !== haveList.length && !want.every(isRecord)) {
       out.push(path);
       return;
     }
-    want.forEach((w, i) => compare(w, have[i], `${path}[${i}]`, out));
+    want.forEach((w, i) => compare(w, haveList[i], `${path}[${i}]`, out));
     return;
   }
   if (isRecord(want)) {
