@@ -1,7 +1,7 @@
 import type { KubeObject } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
 import { applyOrder } from './apply-order.js';
-import { applySetId, asMember, groupKindOf, memberKinds, parentObject } from './applyset.js';
+import { applySetId, asMember, groupKindOf, inventoryOf, memberKinds, parentObject } from './applyset.js';
 
 const o = (apiVersion: string, kind: string, name: string, namespace?: string): KubeObject =>
   ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
@@ -33,7 +33,7 @@ describe('ApplySet (KEP-3659)', () => {
     const id = applySetId(parent);
     const members = [o('apps/v1', 'Deployment', 'api', 'web'), o('v1', 'Namespace', 'web'), o('v1', 'ConfigMap', 'c', 'other')].map((m) => asMember(m, id));
     expect(members[0]?.metadata['labels']).toEqual({ 'applyset.kubernetes.io/part-of': id });
-    const p = parentObject(parent, members, 'driftless/v0.1.0');
+    const p = parentObject(parent, inventoryOf(members), 'driftless/v0.1.0');
     expect(p.metadata['labels']).toEqual({ 'applyset.kubernetes.io/id': id });
     expect(p.metadata['annotations']).toMatchObject({
       'applyset.kubernetes.io/contains-group-kinds': 'ConfigMap,Deployment.apps,Namespace',

@@ -39,11 +39,30 @@ export function asMember(obj: KubeObject, id: string): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, labels } };
 }
 
+/** Which kinds (with an apiVersion each) and which namespaces an inventory's members use. */
+export interface Inventory {
+  readonly kinds: readonly { readonly apiVersion: string; readonly kind: string }[];
+  readonly namespaces: readonly string[];
+}
+
+/** The inventory of `members`. */
+export function inventoryOf(members: readonly KubeObject[]): Inventory {
+  return {
+    kinds: members.map((m) => ({ apiVersion: m.apiVersion, kind: m.kind })),
+    namespaces: members.map((m) => m.metadata.namespace).filter((n): n is string => !!n),
+  };
+}
+
+/** Both inventories at once: what the parent must declare while moving from one to the other. */
+export function unionOf(a: Inventory, b: Inventory): Inventory {
+  return { kinds: [...a.kinds, ...b.kinds], namespaces: [...a.namespaces, ...b.namespaces] };
+}
+
 /** The parent ConfigMap declaring which kinds and namespaces the members use. */
-export function parentObject(parent: ApplySetParentRef, members: readonly KubeObject[], tooling: string): KubeObject {
+export function parentObject(parent: ApplySetParentRef, inventory: Inventory, tooling: string): KubeObject {
   const kinds = new Map<string, string>();
-  for (const m of members) kinds.set(groupKindOf(m.apiVersion, m.kind), m.apiVersion);
-  const namespaces = [...new Set(members.map((m) => m.metadata.namespace).filter((n): n is string => !!n && n !== parent.namespace))].sort();
+  for (const k of inventory.kinds) kinds.set(groupKindOf(k.apiVersion, k.kind), k.apiVersion);
+  const namespaces = [...new Set(inventory.namespaces.filter((n) => n !== parent.namespace))].sort();
   const sorted = [...kinds.keys()].sort();
   return {
     apiVersion: 'v1',
@@ -60,6 +79,12 @@ export function parentObject(parent: ApplySetParentRef, members: readonly KubeOb
       },
     },
   };
+}
+
+/** The inventory a live parent declares (ours); empty when there is none. */
+export function declaredInventory(parent: KubeObject | undefined): Inventory {
+  const annotations = (parent?.metadata['annotations'] as Record<string, string> | undefined) ?? {};
+  return { kinds: memberKinds(parent), namespaces: (annotations[APPLYSET.namespaces] ?? '').split(',').filter(Boolean) };
 }
 
 /** The apiVersion/kind pairs a parent says its members use (ours), empty when it has none. */

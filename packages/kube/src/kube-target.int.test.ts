@@ -20,7 +20,7 @@ describe('KubeTarget on the real kube-apiserver', () => {
     const again = await kube.apply(cm, 'driftless');
     expect(again.metadata['resourceVersion']).toBe(created.metadata['resourceVersion']);
     expect((await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'a' }))?.['data']).toEqual({ k: 'v' });
-    expect((await kube.list('v1', 'ConfigMap', `owner=${namespace}`)).map((o) => o.metadata.name)).toEqual(['a']);
+    expect((await kube.list('v1', 'ConfigMap', `owner=${namespace}`)).map((o) => `${o.apiVersion}/${o.kind}/${o.metadata.name}`)).toEqual(['v1/ConfigMap/a']);
     expect(await kube.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'a' })).toBe(true);
     expect(await kube.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'a' })).toBe(false);
     expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'a' })).toBeUndefined();

@@ -101,7 +101,8 @@ export function createKubeTarget(kc: KubeConfig): RealKubeTarget {
         const page = await call(ref, 'list', false, () =>
           api.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector, 500, token),
         );
-        items.push(...(page.items as KubeObject[]));
+        // List items come without apiVersion and kind; callers get whole objects.
+        items.push(...(page.items as KubeObject[]).map((o) => ({ ...o, apiVersion, kind })));
         token = page.metadata?._continue || undefined;
       } while (token);
       return items;

@@ -1,0 +1,104 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Clock, KubeObject } from '@driftless/core';
+import { createKubeTarget } from '@driftless/kube';
+import { describe, expect, inject, it } from 'vitest';
+import { APPLYSET, applySetId } from './applyset.js';
+import { reconcile, type ReconcileDeps } from './reconcile.js';
+
+const env = inject('driftlessEnv');
+const kc = new KubeConfig();
+kc.loadFromFile(env.kube.kubeconfig);
+const clock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+
+function bundle(ns: string, group: string, over: { configMap?: boolean; replicas?: unknown } = {}): KubeObject[] {
+  const objects = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `widgets.${group}` },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+      },
+    },
+    { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w', namespace: ns }, spec: { size: 2 } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api', namespace: ns },
+      spec: {
+        replicas: over.replicas ?? 2,
+        selector: { matchLabels: { app: 'api' } },
+        template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'registry.example.invalid/api:1' }] } },
+      },
+    },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: ns }, spec: { selector: { app: 'api' }, ports: [{ port: 80, targetPort: 8080 }] } },
+  ];
+  if (over.configMap ?? true) objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { color: 'blue' } } as never);
+  return objects;
+}
+
+function setup() {
+  const kube = createKubeTarget(kc);
+  const ns = unique('app');
+  const group = `${unique('g')}.driftless.dev`;
+  const deps: ReconcileDeps = { kube, clock, parent: { name: 'driftless-applyset', namespace: unique('driftless') } };
+  return { kube, ns, group, deps };
+}
+
+describe('reconcile against the real kube-apiserver', () => {
+  it('applies a bundle with a Namespace, a CRD and its custom resource, a Deployment, a Service and a ConfigMap', async () => {
+    const { kube, ns, group, deps } = setup();
+    const outcome = await reconcile(bundle(ns, group), deps);
+    expect(outcome).toEqual({ applied: 6, unchanged: 0, drifted: 0, pruned: 0, failed: [] });
+    const widget = await kube.get({ apiVersion: `${group}/v1`, kind: 'Widget', namespace: ns, name: 'w' });
+    expect(widget?.metadata['labels']).toEqual({ [APPLYSET.partOf]: applySetId(deps.parent) });
+    const parent = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: deps.parent.namespace, name: deps.parent.name });
+    expect((parent?.metadata['annotations'] as Record<string, string>)[APPLYSET.groupKinds]).toBe(
+      `ConfigMap,CustomResourceDefinition.apiextensions.k8s.io,Deployment.apps,Namespace,Service,Widget.${group}`,
+    );
+  });
+
+  it('sends no write request on a pass with no new bundle and no drift', async () => {
+    const { kube, ns, group, deps } = setup();
+    await reconcile(bundle(ns, group), deps);
+    const writes = kube.counters.writes;
+    expect(await reconcile(bundle(ns, group), deps)).toEqual({ applied: 0, unchanged: 6, drifted: 0, pruned: 0, failed: [] });
+    expect(kube.counters.writes).toBe(writes);
+  });
+
+  it('reverts a manual edit of a field it manages, and leaves fields it does not manage alone', async () => {
+    const { kube, ns, group, deps } = setup();
+    await reconcile(bundle(ns, group), deps);
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' };
+    await kube.apply({ ...ref, metadata: { name: 'settings', namespace: ns, annotations: { note: 'by hand' } }, data: { color: 'red' } }, 'kubectl-edit');
+    const outcome = await reconcile(bundle(ns, group), deps);
+    expect(outcome).toMatchObject({ applied: 1, drifted: 1, failed: [] });
+    const live = await kube.get(ref);
+    expect(live?.['data']).toEqual({ color: 'blue' });
+    expect((live?.metadata['annotations'] as Record<string, string>)['note']).toBe('by hand');
+  });
+
+  it('prunes an object that left the bundle, and never touches one outside the inventory', async () => {
+    const { kube, ns, group, deps } = setup();
+    await reconcile(bundle(ns, group), deps);
+    await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'not-ours', namespace: ns }, data: { a: 'b' } }, 'someone-else');
+    const outcome = await reconcile(bundle(ns, group, { configMap: false }), deps);
+    expect(outcome).toMatchObject({ pruned: 1, failed: [] });
+    expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' })).toBeUndefined();
+    expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'not-ours' })).toBeDefined();
+  });
+
+  it('fails a refused object by name and prunes nothing in that pass', async () => {
+    const { kube, ns, group, deps } = setup();
+    await reconcile(bundle(ns, group), deps);
+    const outcome = await reconcile(bundle(ns, group, { configMap: false, replicas: 'two' }), deps);
+    expect(outcome.pruned).toBe(0);
+    expect(outcome.failed).toEqual([{ object: `Deployment/${ns}/api`, message: expect.stringMatching(new RegExp(`^Deployment/${ns}/api apply failed: `)) as unknown }]);
+    expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' })).toBeDefined();
+  });
+});

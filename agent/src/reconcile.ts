@@ -1,0 +1,139 @@
+import {
+  describeRef,
+  DriftlessError,
+  groupOf,
+  isDriftlessError,
+  refKey,
+  refOf,
+  type Clock,
+  type KubeObject,
+  type KubeObjectRef,
+  type KubeTarget,
+} from '@driftless/core';
+import { applyOrder } from './apply-order.js';
+import { APPLYSET, applySetId, asMember, declaredInventory, inventoryOf, parentObject, unionOf, type ApplySetParentRef } from './applyset.js';
+import { driftedFields } from './drift.js';
+
+export interface ReconcileDeps {
+  readonly kube: KubeTarget;
+  readonly clock: Clock;
+  /** The inventory's parent ConfigMap (one per cluster). */
+  readonly parent: ApplySetParentRef;
+  /** Server-side apply field manager. Default `driftless`. */
+  readonly fieldManager?: string;
+  /** `applyset.kubernetes.io/tooling`. Default `driftless/v0.1.0`. */
+  readonly tooling?: string;
+  /** How long a CRD may take to become Established, ms. Default 60 000. */
+  readonly crdTimeoutMs?: number;
+}
+
+/** What one pass did. */
+export interface ReconcileOutcome {
+  /** Objects written: created, changed by a new bundle, or reverted after drift. */
+  readonly applied: number;
+  readonly unchanged: number;
+  /** Of the applied: live objects whose fields we manage had been changed by someone else. */
+  readonly drifted: number;
+  readonly pruned: number;
+  /** Objects the API server refused, each with a message naming it; when any, nothing was pruned. */
+  readonly failed: readonly { readonly object: string; readonly message: string }[];
+}
+
+/**
+ * One reconcile pass: applies every object of the bundle that is missing or
+ * has drifted (server-side apply, force), in dependency order, waiting for
+ * CRDs to be Established; then, only if every object applied, prunes the
+ * members of this inventory (ApplySet, KEP-3659) that left the bundle, in
+ * reverse order. Objects outside the inventory are never touched. A pass with
+ * no new bundle and no drift sends no write request. A transient API failure
+ * aborts the pass (the caller retries with backoff); an object the server
+ * refuses fails that object only.
+ */
+export async function reconcile(objects: readonly KubeObject[], deps: ReconcileDeps): Promise<ReconcileOutcome> {
+  const { kube, parent } = deps;
+  const fieldManager = deps.fieldManager ?? 'driftless';
+  const tooling = deps.tooling ?? 'driftless/v0.1.0';
+  const id = applySetId(parent);
+  const members = objects.map((o) => asMember(o, id));
+  const wanted = new Set(members.map((m) => refKey(refOf(m))));
+
+  if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: parent.namespace }))) {
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: parent.namespace } }, fieldManager);
+  }
+  const parentRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: parent.namespace, name: parent.name };
+  const before = declaredInventory(await kube.get(parentRef));
+  // Declare old and new kinds while moving between them, so an interrupted pass
+  // still knows what to prune next time.
+  const during = parentObject(parent, unionOf(before, inventoryOf(members)), tooling);
+  await applyIfChanged(kube, during, fieldManager);
+
+  let applied = 0;
+  let unchanged = 0;
+  let drifted = 0;
+  const failed: { object: string; message: string }[] = [];
+  for (const member of applyOrder(members, (o) => o.metadata.namespace !== undefined)) {
+    const ref = toRef(member);
+    try {
+      const live = await kube.get(ref);
+      if (live && driftedFields(member, live).length === 0) unchanged += 1;
+      else {
+        await kube.apply(member, fieldManager);
+        applied += 1;
+        if (live) drifted += 1;
+      }
+      if (member.kind === 'CustomResourceDefinition' && groupOf(member.apiVersion) === 'apiextensions.k8s.io') {
+        await waitEstablished(kube, deps.clock, ref, deps.crdTimeoutMs ?? 60_000);
+      }
+    } catch (err) {
+      if (!isDriftlessError(err, 'KubeRefused')) throw err;
+      failed.push({ object: describeRef(refOf(member)), message: err.message });
+    }
+  }
+
+  let pruned = 0;
+  if (failed.length === 0) {
+    const stale: KubeObject[] = [];
+    const seen = new Set<string>();
+    for (const { apiVersion, kind } of unionOf(before, inventoryOf(members)).kinds) {
+      const gk = `${groupOf(apiVersion)}/${kind}`;
+      if (seen.has(gk)) continue;
+      seen.add(gk);
+      const live = await kube.list(apiVersion, kind, `${APPLYSET.partOf}=${id}`).catch((err: unknown) => {
+        // A kind nobody serves any more (its CRD is gone) has no members left to prune.
+        if (isDriftlessError(err, 'KubeRefused')) return [];
+        throw err;
+      });
+      for (const o of live) if (!wanted.has(refKey(refOf(o)))) stale.push(o);
+    }
+    for (const o of applyOrder(stale, (x) => x.metadata.namespace !== undefined).reverse()) {
+      if (await kube.delete(toRef(o))) pruned += 1;
+    }
+    await applyIfChanged(kube, parentObject(parent, inventoryOf(members), tooling), fieldManager);
+  }
+  return { applied, unchanged, drifted, pruned, failed };
+}
+
+async function applyIfChanged(kube: KubeTarget, obj: KubeObject, fieldManager: string): Promise<void> {
+  const live = await kube.get(toRef(obj));
+  if (!live || driftedFields(obj, live).length > 0) await kube.apply(obj, fieldManager);
+}
+
+async function waitEstablished(kube: KubeTarget, clock: Clock, ref: KubeObjectRef, timeoutMs: number): Promise<void> {
+  const deadline = clock.now() + timeoutMs;
+  for (let pause = 50; ; pause = Math.min(pause * 2, 1_000)) {
+    const crd = (await kube.get(ref)) as (KubeObject & { status?: { conditions?: { type: string; status: string }[] } }) | undefined;
+    if (crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    if (clock.now() > deadline) {
+      throw new DriftlessError(
+        'KubeRefused',
+        `CustomResourceDefinition/${ref.name} apply failed: not Established after ${timeoutMs / 1000}s`,
+        { object: `CustomResourceDefinition/${ref.name}`, operation: 'apply', reason: 'not Established' },
+      );
+    }
+    await clock.sleep(pause);
+  }
+}
+
+function toRef(o: KubeObject): KubeObjectRef {
+  return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) };
+}
