@@ -40,7 +40,7 @@ describe('driftless command line', () => {
 
   it('does not offer commands that do not exist yet', async () => {
     const io = captureIo();
-    expect(await main(['agent', '--cluster', 'a'], io)).toBe(2);
-    expect(io.err).toContain("unknown command 'agent'");
+    expect(await main(['rollout', 'start'], io)).toBe(2);
+    expect(io.err).toContain("unknown command 'rollout'");
   });
 });

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isDriftlessError } from '@driftless/core';
+import { registerAgentCommand } from './commands/agent.js';
 import { registerBenchCommands } from './commands/bench.js';
 import { registerDevCommands } from './commands/dev.js';
 import { registerHubCommands } from './commands/hub.js';
@@ -61,6 +62,7 @@ export function buildProgram(io: CliIo): Command {
       '\nExit codes: 0 success, 1 runtime failure, 2 invalid input or usage.\n' +
         'Logs go to stderr; --json output is one JSON document on stdout.',
     );
+  registerAgentCommand(program, io);
   registerBenchCommands(program, io);
   registerDevCommands(program, io);
   registerHubCommands(program, io);

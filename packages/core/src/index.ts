@@ -57,3 +57,4 @@ export type { RepoEntry, RepoReader } from './ports/repo-reader.js';
 export { formatDurationMs, parseDuration } from './duration.js';
 export type { KubeObjectRef, KubeResourceInfo, KubeTarget } from './ports/kube-target.js';
 export type { Clock } from './ports/clock.js';
+export { backoffMs, jitteredIntervalMs, seededRng, type Rng } from './timing.js';

@@ -1,0 +1,127 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import {
+  API_VERSION,
+  canonicalBytes,
+  encodeBundle,
+  parseJsonDocument,
+  seededRng,
+  signPointer,
+  statusSchema,
+  storeLayout,
+  type Clock,
+  type KubeObject,
+  type ObjectStore,
+  type UnsignedPointer,
+} from '@driftless/core';
+import { createKubeTarget } from '@driftless/kube';
+import { createS3Store } from '@driftless/store';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createAgent, type AgentConfig } from './agent.js';
+
+const env = inject('driftlessEnv');
+const kc = new KubeConfig();
+kc.loadFromFile(env.kube.kubeconfig);
+const clock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+const stores: { destroy(): void }[] = [];
+afterAll(() => stores.forEach((s) => s.destroy()));
+
+function s3(): ObjectStore {
+  const store = createS3Store({
+    bucket: env.s3.bucket,
+    prefix: unique('agent'),
+    endpoint: env.s3.endpoint,
+    region: env.s3.region,
+    credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
+  });
+  stores.push(store);
+  return store;
+}
+
+const objectsFor = (ns: string, color: string): KubeObject[] =>
+  [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { color } },
+  ] as KubeObject[];
+
+/** Publishes a bundle and a pointer as the hub would; returns the pointer's bundle digest. */
+async function publish(store: ObjectStore, cluster: string, objects: KubeObject[], generation: number, sign?: Parameters<typeof signPointer>[1]) {
+  const encoded = encodeBundle(objects);
+  await store.putIfAbsent(storeLayout.blob(encoded.digest), encoded.compressed);
+  const unsigned: UnsignedPointer = {
+    apiVersion: API_VERSION,
+    kind: 'Pointer',
+    cluster,
+    bundle: encoded.digest,
+    revision: '0'.repeat(40),
+    generation,
+    publishedAt: new Date().toISOString(),
+  };
+  await store.put(storeLayout.pointer(cluster), canonicalBytes(sign ? signPointer(unsigned, sign) : unsigned));
+  return encoded;
+}
+
+function agentFor(store: ObjectStore, cluster: string, over: Partial<AgentConfig> = {}) {
+  const kube = createKubeTarget(kc);
+  const agent = createAgent({
+    clock,
+    rng: seededRng(1),
+    store,
+    kube,
+    config: { cluster, intervalMs: 1_000, jitter: 0.5, parent: { name: 'driftless-applyset', namespace: unique('driftless') }, heartbeatMs: 60_000, ...over },
+  });
+  return { agent, kube };
+}
+
+async function statusOf(store: ObjectStore, cluster: string) {
+  const got = await store.get(storeLayout.status(cluster));
+  return got.kind === 'found' ? parseJsonDocument(statusSchema, got.body, 'status') : undefined;
+}
+
+describe('agent against MinIO and the real kube-apiserver', () => {
+  it('applies a new pointer, reports Applied, and then polls with a 304 and writes nothing', async () => {
+    const store = s3();
+    const ns = unique('app');
+    await publish(store, 'c1', objectsFor(ns, 'blue'), 1);
+    const { agent, kube } = agentFor(store, 'c1');
+    expect(await agent.runOnce()).toMatchObject({ poll: 'changed', phase: 'Applied', generation: 1, statusWritten: true });
+    expect(await statusOf(store, 'c1')).toMatchObject({ phase: 'Applied', observedGeneration: 1, objects: { total: 2 } });
+    expect((await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' }))?.['data']).toEqual({ color: 'blue' });
+    const writes = kube.counters.writes;
+    expect(await agent.runOnce()).toMatchObject({ poll: 'not-modified', phase: 'Applied', statusWritten: false });
+    expect(kube.counters.writes).toBe(writes);
+  });
+
+  it.each([
+    ['a tampered blob', 'tampered'],
+    ['a pointer with a bad signature', 'bad-signature'],
+    ['an invalid pointer', 'invalid'],
+  ])('leaves the cluster exactly as it was on %s, and says Failed with the reason', async (_what, how) => {
+    const store = s3();
+    const ns = unique('app');
+    const keys = generateKeyPairSync('ed25519');
+    await publish(store, 'c1', objectsFor(ns, 'blue'), 1, keys.privateKey);
+    const { agent, kube } = agentFor(store, 'c1', { verifyKey: keys.publicKey });
+    expect((await agent.runOnce()).phase).toBe('Applied');
+
+    if (how === 'tampered') {
+      const encoded = await publish(store, 'c1', objectsFor(ns, 'red'), 2, keys.privateKey);
+      const bytes = Uint8Array.from(encoded.compressed);
+      bytes[20] = (bytes[20] ?? 0) ^ 0xff;
+      await store.put(storeLayout.blob(encoded.digest), bytes);
+    } else if (how === 'bad-signature') {
+      await publish(store, 'c1', objectsFor(ns, 'red'), 2, generateKeyPairSync('ed25519').privateKey);
+    } else {
+      await store.put(storeLayout.pointer('c1'), new TextEncoder().encode('{"apiVersion":"driftless.dev/v1alpha1","kind":"Pointer","generation":"two"}'));
+    }
+    const writes = kube.counters.writes;
+    const result = await agent.runOnce();
+    expect(result.phase).toBe('Failed');
+    expect(kube.counters.writes).toBe(writes);
+    expect((await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' }))?.['data']).toEqual({ color: 'blue' });
+    const status = await statusOf(store, 'c1');
+    expect(status?.phase).toBe('Failed');
+    expect(status?.lastError).toMatch(how === 'tampered' ? /read failed/ : how === 'bad-signature' ? /verify failed/ : /read failed: /);
+  });
+});

@@ -1,0 +1,203 @@
+import type { KeyObject } from 'node:crypto';
+import {
+  API_VERSION,
+  backoffMs,
+  canonicalBytes,
+  classifyError,
+  decodeBundle,
+  decodePointer,
+  DEFAULT_BUNDLE_LIMITS,
+  jitteredIntervalMs,
+  PointerVerifier,
+  storeLayout,
+  type BundleLimits,
+  type Clock,
+  type Digest,
+  type KubeObject,
+  type KubeTarget,
+  type ObjectStore,
+  type Phase,
+  type Pointer,
+  type Rng,
+  type Status,
+} from '@driftless/core';
+import type { ApplySetParentRef } from './applyset.js';
+import { reconcile, type ReconcileOutcome } from './reconcile.js';
+
+/** How an agent behaves; durations in ms. */
+export interface AgentConfig {
+  readonly cluster: string;
+  readonly intervalMs: number;
+  /** 0..1: each pause is the interval times a uniform factor in [1 - jitter, 1 + jitter]. */
+  readonly jitter: number;
+  /** Ed25519 public key: pointers must be signed with its private key. */
+  readonly verifyKey?: KeyObject;
+  /** The inventory's parent ConfigMap. Default `driftless-applyset` in `driftless-system`. */
+  readonly parent?: ApplySetParentRef;
+  /** A status is written at least this often even when nothing changed (heartbeat). Default 5 minutes. */
+  readonly heartbeatMs?: number;
+  /** Backoff after failures: first pause and cap. Defaults 1 s and 5 minutes. */
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+  readonly agentVersion?: string;
+  readonly bundleLimits?: BundleLimits;
+}
+
+/** Everything from outside, passed in (STYLE.md): the bench runs thousands of these in one process. */
+export interface AgentDeps {
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly store: ObjectStore;
+  readonly kube: KubeTarget;
+  readonly config: AgentConfig;
+  /** One structured event per line; default none. */
+  readonly log?: (event: Record<string, unknown>) => void;
+}
+
+/** What one pass did and where the cluster stands. */
+export interface PassResult {
+  /** `not-modified` (304), `changed` (a new pointer), `none` (no pointer yet) or `error` (polling failed). */
+  readonly poll: 'not-modified' | 'changed' | 'none' | 'error';
+  readonly phase: Phase | 'Unknown';
+  readonly generation?: number;
+  readonly outcome?: ReconcileOutcome;
+  readonly error?: string;
+  /** Whether a status document was written. */
+  readonly statusWritten: boolean;
+}
+
+export interface Agent {
+  /** One poll -> verify -> apply -> prune -> status pass. Never throws for expected failures. */
+  runOnce(): Promise<PassResult>;
+  /** Passes until `signal` aborts, pausing a jittered interval after success and backing off after failures. */
+  run(signal: AbortSignal): Promise<void>;
+}
+
+const MAX_POINTER_BYTES = 64 * 1024;
+
+/**
+ * The cluster-side loop. Polls `clusters/<name>/desired.json` with the last
+ * ETag (a 304 costs nothing); on a new pointer, fetches the blob by digest,
+ * verifies digest (and signature, with a verify key) and validates it; a
+ * pointer or blob that fails any check changes nothing in the cluster and is
+ * reported as Failed. Every pass, with or without a new pointer, reconciles the
+ * last good bundle (drift correction). Status is written after a change and
+ * at least every heartbeat period, never more, so an idle fleet stays quiet.
+ */
+export function createAgent(deps: AgentDeps): Agent {
+  const { clock, rng, store, kube, config } = deps;
+  const log = deps.log ?? (() => undefined);
+  const parent = config.parent ?? { name: 'driftless-applyset', namespace: 'driftless-system' };
+  const limits = config.bundleLimits ?? DEFAULT_BUNDLE_LIMITS;
+  const verifier = config.verifyKey ? new PointerVerifier(config.verifyKey) : undefined;
+  const pointerKey = storeLayout.pointer(config.cluster);
+
+  let etag: string | undefined;
+  let pointer: Pointer | undefined;
+  let bundle: { digest: Digest; objects: readonly KubeObject[] } | undefined;
+  let rejected: string | undefined;
+  let lastStatus: { body: string; at: number } | undefined;
+  let failures = 0;
+
+  const writeStatus = async (status: Omit<Status, 'heartbeatAt'>): Promise<boolean> => {
+    const body = JSON.stringify(status);
+    const now = clock.now();
+    if (lastStatus?.body === body && now - lastStatus.at < (config.heartbeatMs ?? 300_000)) return false;
+    const doc: Status = { ...status, heartbeatAt: new Date(now).toISOString() };
+    await store.put(storeLayout.status(config.cluster), canonicalBytes(doc), { contentType: 'application/json' });
+    lastStatus = { body, at: now };
+    return true;
+  };
+
+  const statusOf = (phase: Phase, outcome: ReconcileOutcome | undefined, lastError?: string): Omit<Status, 'heartbeatAt'> => ({
+    apiVersion: API_VERSION,
+    kind: 'Status',
+    cluster: config.cluster,
+    observedGeneration: pointer?.generation ?? 0,
+    ...(bundle ? { appliedBundle: bundle.digest } : {}),
+    phase,
+    objects: {
+      total: bundle?.objects.length ?? 0,
+      ready: outcome ? outcome.applied + outcome.unchanged : 0,
+      drifted: outcome?.drifted ?? 0,
+      pruned: outcome?.pruned ?? 0,
+    },
+    ...(lastError ? { lastError } : {}),
+    agentVersion: config.agentVersion ?? '0.1.0',
+  });
+
+  /** Reads the pointer; on a new one, the bundle it names. Checks failing leave the last good bundle in force. */
+  const poll = async (): Promise<PassResult['poll']> => {
+    const got = await store.get(pointerKey, { ...(etag ? { ifNoneMatch: etag } : {}), maxBytes: MAX_POINTER_BYTES });
+    if (got.kind === 'not-modified') return 'not-modified';
+    if (got.kind === 'not-found') return 'none';
+    etag = got.etag;
+    try {
+      const next = decodePointer(got.body, `pointer ${pointerKey}`, config.cluster, verifier);
+      if (next.bundle !== bundle?.digest) {
+        const key = storeLayout.blob(next.bundle as Digest);
+        const blob = await store.get(key, { maxBytes: limits.maxCompressedBytes });
+        if (blob.kind !== 'found') throw new Error(`bundle ${next.bundle} read failed: no blob at ${key}`);
+        const decoded = decodeBundle(blob.body, next.bundle as Digest, limits);
+        bundle = { digest: next.bundle as Digest, objects: decoded.objects };
+      }
+      pointer = next;
+      rejected = undefined;
+    } catch (err) {
+      if (classifyError(err) === 'transient') {
+        etag = undefined; // read it again next time
+        throw err;
+      }
+      rejected = (err as Error).message;
+    }
+    return 'changed';
+  };
+
+  const runOnce = async (): Promise<PassResult> => {
+    let polled: PassResult['poll'];
+    try {
+      polled = await poll();
+    } catch (err) {
+      const error = (err as Error).message;
+      log({ level: 'error', msg: 'poll failed', cluster: config.cluster, error });
+      return { poll: 'error', phase: 'Unknown', error, statusWritten: false };
+    }
+    if (rejected) {
+      log({ level: 'error', msg: 'pointer or bundle refused', cluster: config.cluster, error: rejected });
+      const written = await writeStatus(statusOf('Failed', undefined, rejected)).catch(() => false);
+      return { poll: polled, phase: 'Failed', error: rejected, statusWritten: written, ...(pointer ? { generation: pointer.generation } : {}) };
+    }
+    if (!bundle) return { poll: polled, phase: 'Unknown', statusWritten: false };
+    let outcome: ReconcileOutcome;
+    try {
+      outcome = await reconcile(bundle.objects, { kube, clock, parent });
+    } catch (err) {
+      const error = (err as Error).message;
+      log({ level: 'error', msg: 'reconcile failed', cluster: config.cluster, error });
+      const written = await writeStatus(statusOf('Failed', undefined, error)).catch(() => false);
+      return { poll: polled, phase: 'Failed', error, statusWritten: written, ...(pointer ? { generation: pointer.generation } : {}) };
+    }
+    const phase: Phase = outcome.failed.length > 0 ? 'Failed' : 'Applied';
+    const lastError = outcome.failed[0]?.message;
+    const statusWritten = await writeStatus(statusOf(phase, outcome, lastError));
+    if (outcome.applied || outcome.pruned || outcome.failed.length) {
+      log({ level: 'info', msg: 'reconciled', cluster: config.cluster, generation: pointer?.generation, ...outcome, failed: outcome.failed.length });
+    }
+    return { poll: polled, phase, outcome, statusWritten, ...(pointer ? { generation: pointer.generation } : {}), ...(lastError ? { error: lastError } : {}) };
+  };
+
+  return {
+    runOnce,
+    async run(signal) {
+      while (!signal.aborted) {
+        const result = await runOnce();
+        failures = result.poll === 'error' || result.phase === 'Failed' ? failures + 1 : 0;
+        const pause =
+          failures > 0
+            ? backoffMs(failures, config.backoffBaseMs ?? 1_000, config.backoffMaxMs ?? 300_000, rng)
+            : jitteredIntervalMs(config.intervalMs, config.jitter, rng);
+        await Promise.race([clock.sleep(pause), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+      }
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export { createAgent, type Agent, type AgentConfig, type AgentDeps, type PassResult } from './agent.js';
+export { APPLYSET, applySetId, type ApplySetParentRef } from './applyset.js';
+export { driftedFields } from './drift.js';
+export { reconcile, type ReconcileDeps, type ReconcileOutcome } from './reconcile.js';

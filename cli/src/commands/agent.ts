@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { parseVerifyKey } from '@driftless/core';
+import { openStore } from '@driftless/store';
+import type { CliIo } from '../main.js';
+import { UsageError } from '../errors.js';
+import { durationFlag } from './options.js';
+
+interface AgentFlags {
+  cluster: string;
+  store: string;
+  kubeconfig?: string;
+  interval: string;
+  jitter: string;
+  once?: boolean;
+  verifyKey?: string;
+  applysetNamespace: string;
+  heartbeat: string;
+}
+
+/** `driftless agent`: keep one cluster reconciled to its pointer. */
+export function registerAgentCommand(program: Command, io: CliIo): void {
+  program
+    .command('agent')
+    .description("poll this cluster's pointer, fetch and verify its bundle when it changes, and reconcile it with server-side apply, pruning and drift correction")
+    .requiredOption('--cluster <name>', 'the cluster name, as in clusters/<name>.yaml of the fleet repository')
+    .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, credentials from the environment)')
+    .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)')
+    .option('--interval <duration>', 'pause between polls', '30s')
+    .option('--jitter <fraction>', 'spread each pause uniformly over interval x [1 - j, 1 + j]', '0.5')
+    .option('--once', 'run one full pass and exit: 0 only if the cluster ended Applied')
+    .option('--verify-key <file>', 'refuse pointers not signed by this Ed25519 public key (PEM)')
+    .option('--applyset-namespace <ns>', 'namespace of the inventory (ApplySet parent ConfigMap)', 'driftless-system')
+    .option('--heartbeat <duration>', 'write status at least this often even when nothing changed', '5m')
+    .addHelpText('after', '\nLogs are JSON lines on stderr. Exit codes: 0 stopped by SIGINT/SIGTERM (or --once ended Applied), 1 failure, 2 usage.')
+    .action(async (flags: AgentFlags) => {
+      const intervalMs = durationFlag('--interval', flags.interval);
+      const heartbeatMs = durationFlag('--heartbeat', flags.heartbeat);
+      const jitter = Number(flags.jitter);
+      if (!Number.isFinite(jitter) || jitter < 0 || jitter > 1) throw new UsageError(`--jitter ${JSON.stringify(flags.jitter)} must be a number from 0 to 1`);
+      const verifyKey = flags.verifyKey
+        ? parseVerifyKey(
+            await readFile(flags.verifyKey, 'utf8').catch((err: unknown) => {
+              throw new UsageError(`--verify-key ${flags.verifyKey ?? ''} cannot be read: ${(err as Error).message}`);
+            }),
+          )
+        : undefined;
+      const [{ KubeConfig }, { createKubeTarget }, { createAgent }] = await Promise.all([
+        import('@kubernetes/client-node'),
+        import('@driftless/kube'),
+        import('@driftless/agent'),
+      ]);
+      const kc = new KubeConfig();
+      if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
+      else kc.loadFromDefault();
+      const opened = openStore(flags.store, process.env, process.cwd());
+      const agent = createAgent({
+        clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+        rng: { next: () => Math.random() },
+        store: opened.store,
+        kube: createKubeTarget(kc),
+        config: {
+          cluster: flags.cluster,
+          intervalMs,
+          jitter,
+          heartbeatMs,
+          parent: { name: 'driftless-applyset', namespace: flags.applysetNamespace },
+          ...(verifyKey ? { verifyKey } : {}),
+        },
+        log: (event) => io.stderr(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`),
+      });
+      try {
+        if (flags.once) {
+          const result = await agent.runOnce();
+          io.stdout(`${JSON.stringify(result)}\n`);
+          if (result.phase !== 'Applied') throw new Error(`cluster ${flags.cluster} ended ${result.phase}${result.error ? `: ${result.error}` : ''}`);
+          return;
+        }
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        process.once('SIGTERM', () => stop.abort());
+        await agent.run(stop.signal);
+      } finally {
+        opened.close();
+      }
+    });
+}
