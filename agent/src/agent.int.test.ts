@@ -93,6 +93,31 @@ describe('agent against MinIO and the real kube-apiserver', () => {
     expect(kube.counters.writes).toBe(writes);
   });
 
+  it('reports Progressing while a Deployment rolls out, and Degraded once past the progress deadline', async () => {
+    const store = s3();
+    const ns = unique('app');
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api', namespace: ns },
+      spec: { selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'registry.example.invalid/api:1' }] } } },
+    } as unknown as KubeObject;
+    await publish(store, 'c1', [...objectsFor(ns, 'blue'), deployment], 1);
+    let now = Date.now();
+    const kube = createKubeTarget(kc);
+    const agent = createAgent({
+      clock: { now: () => now, sleep: (ms) => clock.sleep(ms) },
+      rng: seededRng(1),
+      store,
+      kube,
+      config: { cluster: 'c1', intervalMs: 1_000, jitter: 0, parent: { name: 'driftless-applyset', namespace: unique('driftless') }, progressDeadlineMs: 60_000 },
+    });
+    expect((await agent.runOnce()).phase).toBe('Progressing');
+    now += 61_000;
+    expect((await agent.runOnce()).phase).toBe('Degraded');
+    expect((await statusOf(store, 'c1'))?.lastError).toBe(`Deployment/${ns}/api: the controller has not observed the latest generation`);
+  });
+
   it.each([
     ['a tampered blob', 'tampered'],
     ['a pointer with a bad signature', 'bad-signature'],

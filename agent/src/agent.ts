@@ -36,6 +36,8 @@ export interface AgentConfig {
   readonly parent?: ApplySetParentRef;
   /** A status is written at least this often even when nothing changed (heartbeat). Default 5 minutes. */
   readonly heartbeatMs?: number;
+  /** How long objects may stay unhealthy after a bundle is applied before the phase is Degraded. Default 10 minutes. */
+  readonly progressDeadlineMs?: number;
   /** Backoff after failures: first pause and cap. Defaults 1 s and 5 minutes. */
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
@@ -97,6 +99,8 @@ export function createAgent(deps: AgentDeps): Agent {
   let bundle: { digest: Digest; objects: readonly KubeObject[] } | undefined;
   let rejected: string | undefined;
   let lastStatus: { body: string; at: number } | undefined;
+  /** When the current bundle was first reconciled: the start of its progress deadline. */
+  let appliedAt: { digest: Digest; at: number } | undefined;
   let failures = 0;
 
   const writeStatus = async (status: Omit<Status, 'heartbeatAt'>): Promise<boolean> => {
@@ -118,7 +122,7 @@ export function createAgent(deps: AgentDeps): Agent {
     phase,
     objects: {
       total: bundle?.objects.length ?? 0,
-      ready: outcome ? outcome.applied + outcome.unchanged : 0,
+      ready: outcome ? outcome.applied + outcome.unchanged - outcome.notReady.length - outcome.degraded.length : 0,
       drifted: outcome?.drifted ?? 0,
       pruned: outcome?.pruned ?? 0,
     },
@@ -177,8 +181,18 @@ export function createAgent(deps: AgentDeps): Agent {
       const written = await writeStatus(statusOf('Failed', undefined, error)).catch(() => false);
       return { poll: polled, phase: 'Failed', error, statusWritten: written, ...(pointer ? { generation: pointer.generation } : {}) };
     }
-    const phase: Phase = outcome.failed.length > 0 ? 'Failed' : 'Applied';
-    const lastError = outcome.failed[0]?.message;
+    if (appliedAt?.digest !== bundle.digest) appliedAt = { digest: bundle.digest, at: clock.now() };
+    const overdue = clock.now() - appliedAt.at > (config.progressDeadlineMs ?? 600_000);
+    const phase: Phase =
+      outcome.failed.length > 0
+        ? 'Failed'
+        : outcome.degraded.length > 0 || (outcome.notReady.length > 0 && overdue)
+          ? 'Degraded'
+          : outcome.notReady.length > 0
+            ? 'Progressing'
+            : 'Applied';
+    const unhealthy = outcome.degraded[0] ?? outcome.notReady[0];
+    const lastError = outcome.failed[0]?.message ?? (phase === 'Degraded' && unhealthy ? `${unhealthy.object}: ${unhealthy.reason}` : undefined);
     const statusWritten = await writeStatus(statusOf(phase, outcome, lastError));
     if (outcome.applied || outcome.pruned || outcome.failed.length) {
       log({ level: 'info', msg: 'reconciled', cluster: config.cluster, generation: pointer?.generation, ...outcome, failed: outcome.failed.length });

@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Clock, KubeObject } from '@driftless/core';
 import { createKubeTarget } from '@driftless/kube';
 import { describe, expect, inject, it } from 'vitest';
@@ -54,7 +54,9 @@ describe('reconcile against the real kube-apiserver', () => {
   it('applies a bundle with a Namespace, a CRD and its custom resource, a Deployment, a Service and a ConfigMap', async () => {
     const { kube, ns, group, deps } = setup();
     const outcome = await reconcile(bundle(ns, group), deps);
-    expect(outcome).toEqual({ applied: 6, unchanged: 0, drifted: 0, pruned: 0, failed: [] });
+    expect(outcome).toMatchObject({ applied: 6, unchanged: 0, drifted: 0, pruned: 0, failed: [], degraded: [] });
+    // No controller-manager runs here: the Deployment's status never comes, so it is not ready.
+    expect(outcome.notReady).toEqual([{ object: `Deployment/${ns}/api`, reason: 'the controller has not observed the latest generation' }]);
     const widget = await kube.get({ apiVersion: `${group}/v1`, kind: 'Widget', namespace: ns, name: 'w' });
     expect(widget?.metadata['labels']).toEqual({ [APPLYSET.partOf]: applySetId(deps.parent) });
     const parent = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: deps.parent.namespace, name: deps.parent.name });
@@ -67,8 +69,19 @@ describe('reconcile against the real kube-apiserver', () => {
     const { kube, ns, group, deps } = setup();
     await reconcile(bundle(ns, group), deps);
     const writes = kube.counters.writes;
-    expect(await reconcile(bundle(ns, group), deps)).toEqual({ applied: 0, unchanged: 6, drifted: 0, pruned: 0, failed: [] });
+    expect(await reconcile(bundle(ns, group), deps)).toMatchObject({ applied: 0, unchanged: 6, drifted: 0, pruned: 0, failed: [] });
     expect(kube.counters.writes).toBe(writes);
+  });
+
+  it('reports a Deployment ready once its status says every replica is available', async () => {
+    const { ns, group, deps } = setup();
+    await reconcile(bundle(ns, group), deps);
+    // What a controller-manager would write: the status subresource.
+    await kc.makeApiClient(AppsV1Api).patchNamespacedDeploymentStatus(
+      { name: 'api', namespace: ns, body: { status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2, readyReplicas: 2 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    expect((await reconcile(bundle(ns, group), deps)).notReady).toEqual([]);
   });
 
   it('reverts a manual edit of a field it manages, and leaves fields it does not manage alone', async () => {

@@ -13,6 +13,7 @@ import {
 import { applyOrder } from './apply-order.js';
 import { APPLYSET, applySetId, asMember, declaredInventory, inventoryOf, parentObject, unionOf, type ApplySetParentRef } from './applyset.js';
 import { driftedFields } from './drift.js';
+import { healthOf } from './health.js';
 
 export interface ReconcileDeps {
   readonly kube: KubeTarget;
@@ -37,6 +38,10 @@ export interface ReconcileOutcome {
   readonly pruned: number;
   /** Objects the API server refused, each with a message naming it; when any, nothing was pruned. */
   readonly failed: readonly { readonly object: string; readonly message: string }[];
+  /** Applied objects that are not healthy yet (a Deployment rolling out), with why. */
+  readonly notReady: readonly { readonly object: string; readonly reason: string }[];
+  /** Applied objects that failed for good (a failed Job), with why. */
+  readonly degraded: readonly { readonly object: string; readonly reason: string }[];
 }
 
 /**
@@ -44,7 +49,8 @@ export interface ReconcileOutcome {
  * has drifted (server-side apply, force), in dependency order, waiting for
  * CRDs to be Established; then, only if every object applied, prunes the
  * members of this inventory (ApplySet, KEP-3659) that left the bundle, in
- * reverse order. Objects outside the inventory are never touched. A pass with
+ * reverse order, and reports the health of every applied object (healthOf).
+ * Objects outside the inventory are never touched. A pass with
  * no new bundle and no drift sends no write request. A transient API failure
  * aborts the pass (the caller retries with backoff); an object the server
  * refuses fails that object only.
@@ -71,18 +77,27 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
   let unchanged = 0;
   let drifted = 0;
   const failed: { object: string; message: string }[] = [];
+  const notReady: { object: string; reason: string }[] = [];
+  const degraded: { object: string; reason: string }[] = [];
   for (const member of applyOrder(members, (o) => o.metadata.namespace !== undefined)) {
     const ref = toRef(member);
     try {
       const live = await kube.get(ref);
+      let current = live;
       if (live && driftedFields(member, live).length === 0) unchanged += 1;
       else {
-        await kube.apply(member, fieldManager);
+        current = await kube.apply(member, fieldManager);
         applied += 1;
         if (live) drifted += 1;
       }
+      const health = current ? healthOf(current) : { state: 'ready' as const };
+      if (health.state === 'progressing') notReady.push({ object: describeRef(refOf(member)), reason: health.reason });
+      else if (health.state === 'failed') degraded.push({ object: describeRef(refOf(member)), reason: health.reason });
       if (member.kind === 'CustomResourceDefinition' && groupOf(member.apiVersion) === 'apiextensions.k8s.io') {
         await waitEstablished(kube, deps.clock, ref, deps.crdTimeoutMs ?? 60_000);
+        // It is Established now; the object read before the wait said otherwise.
+        const i = notReady.findIndex((n) => n.object === describeRef(refOf(member)));
+        if (i >= 0) notReady.splice(i, 1);
       }
     } catch (err) {
       if (!isDriftlessError(err, 'KubeRefused')) throw err;
@@ -110,7 +125,7 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
     }
     await applyIfChanged(kube, parentObject(parent, inventoryOf(members), tooling), fieldManager);
   }
-  return { applied, unchanged, drifted, pruned, failed };
+  return { applied, unchanged, drifted, pruned, failed, notReady, degraded };
 }
 
 async function applyIfChanged(kube: KubeTarget, obj: KubeObject, fieldManager: string): Promise<void> {
