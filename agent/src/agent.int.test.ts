@@ -14,10 +14,11 @@ import {
   type ObjectStore,
   type UnsignedPointer,
 } from '@driftless/core';
-import { createKubeTarget } from '@driftless/kube';
+import { createKubeTarget, leaseLock } from '@driftless/kube';
 import { createS3Store } from '@driftless/store';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createAgent, type AgentConfig } from './agent.js';
+import { createAgent, type AgentConfig, type PassResult } from './agent.js';
+import { createLeaderElector } from './leader.js';
 
 const env = inject('driftlessEnv');
 const kc = new KubeConfig();
@@ -116,6 +117,29 @@ describe('agent against MinIO and the real kube-apiserver', () => {
     now += 61_000;
     expect((await agent.runOnce()).phase).toBe('Degraded');
     expect((await statusOf(store, 'c1'))?.lastError).toBe(`Deployment/${ns}/api: the controller has not observed the latest generation`);
+  });
+
+  it('lets only the leader of two agents for one cluster write, and a new leader take over once the lease lapses', async () => {
+    const store = s3();
+    const ns = unique('app');
+    await publish(store, 'c1', objectsFor(ns, 'blue'), 1);
+    const parent = { name: 'driftless-applyset', namespace: unique('driftless') };
+    let now = Date.now();
+    const fakeClock: Clock = { now: () => now, sleep: (ms) => clock.sleep(ms) };
+    const pod = (name: string) => {
+      const kube = createKubeTarget(kc);
+      const leader = createLeaderElector({ lock: leaseLock(kc, 'default', `driftless-${parent.namespace}`), clock: fakeClock, identity: name, leaseMs: 15_000 });
+      const agent = createAgent({ clock: fakeClock, rng: seededRng(1), store, kube, leader, config: { cluster: 'c1', intervalMs: 1_000, jitter: 0, parent } });
+      return { kube, agent };
+    };
+    const a = pod('agent-a');
+    const b = pod('agent-b');
+    expect((await a.agent.step()) as PassResult).toMatchObject({ phase: 'Applied' });
+    expect(await b.agent.step()).toBe('standby');
+    expect(b.kube.counters.writes).toBe(0);
+    now += 16_000; // agent-a stopped renewing for longer than the lease
+    expect((await b.agent.step()) as PassResult).toMatchObject({ phase: 'Applied' });
+    expect(await a.agent.step()).toBe('standby');
   });
 
   it.each([

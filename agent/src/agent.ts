@@ -22,6 +22,7 @@ import {
   type Status,
 } from '@driftless/core';
 import type { ApplySetParentRef } from './applyset.js';
+import type { LeaderElector } from './leader.js';
 import { reconcile, type ReconcileOutcome } from './reconcile.js';
 
 /** How an agent behaves; durations in ms. */
@@ -54,6 +55,8 @@ export interface AgentDeps {
   readonly config: AgentConfig;
   /** One structured event per line; default none. */
   readonly log?: (event: Record<string, unknown>) => void;
+  /** With several agent pods per cluster (a daemonset): only the lease holder reconciles. */
+  readonly leader?: LeaderElector;
 }
 
 /** What one pass did and where the cluster stands. */
@@ -71,6 +74,8 @@ export interface PassResult {
 export interface Agent {
   /** One poll -> verify -> apply -> prune -> status pass. Never throws for expected failures. */
   runOnce(): Promise<PassResult>;
+  /** With a leader elector: take or renew the lease, then a pass only if we hold it. */
+  step(): Promise<PassResult | 'standby'>;
   /** Passes until `signal` aborts, pausing a jittered interval after success and backing off after failures. */
   run(signal: AbortSignal): Promise<void>;
 }
@@ -200,17 +205,44 @@ export function createAgent(deps: AgentDeps): Agent {
     return { poll: polled, phase, outcome, statusWritten, ...(pointer ? { generation: pointer.generation } : {}), ...(lastError ? { error: lastError } : {}) };
   };
 
+  const holdsLease = async (): Promise<boolean> => {
+    if (!deps.leader) return true;
+    const was = deps.leader.isLeader();
+    const now = await deps.leader.tryAcquireOrRenew().catch((err: unknown) => {
+      log({ level: 'error', msg: 'leader election failed', cluster: config.cluster, error: (err as Error).message });
+      return false;
+    });
+    if (now !== was) log({ level: 'info', msg: now ? 'became leader' : 'lost leadership', cluster: config.cluster });
+    return now;
+  };
+
+  const step = async (): Promise<PassResult | 'standby'> => ((await holdsLease()) ? await runOnce() : 'standby');
+
+  /** Sleeps `ms`, renewing the lease often enough that it never lapses while we hold it. */
+  const pause = async (ms: number, signal: AbortSignal): Promise<void> => {
+    const renewEvery = deps.leader ? 5_000 : ms;
+    for (let left = ms; left > 0 && !signal.aborted; left -= renewEvery) {
+      await Promise.race([clock.sleep(Math.min(left, renewEvery)), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+      if (left > renewEvery && deps.leader?.isLeader()) await holdsLease();
+    }
+  };
+
   return {
     runOnce,
+    step,
     async run(signal) {
       while (!signal.aborted) {
-        const result = await runOnce();
+        const result = await step();
+        if (result === 'standby') {
+          await pause(5_000, signal);
+          continue;
+        }
         failures = result.poll === 'error' || result.phase === 'Failed' ? failures + 1 : 0;
-        const pause =
+        const wait =
           failures > 0
             ? backoffMs(failures, config.backoffBaseMs ?? 1_000, config.backoffMaxMs ?? 300_000, rng)
             : jitteredIntervalMs(config.intervalMs, config.jitter, rng);
-        await Promise.race([clock.sleep(pause), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+        await pause(wait, signal);
       }
     },
   };

@@ -2,3 +2,4 @@ export { createAgent, type Agent, type AgentConfig, type AgentDeps, type PassRes
 export { APPLYSET, applySetId, type ApplySetParentRef } from './applyset.js';
 export { driftedFields } from './drift.js';
 export { reconcile, type ReconcileDeps, type ReconcileOutcome } from './reconcile.js';
+export { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader.js';

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { parseVerifyKey } from '@driftless/core';
 import { openStore } from '@driftless/store';
@@ -16,6 +17,7 @@ interface AgentFlags {
   verifyKey?: string;
   applysetNamespace: string;
   heartbeat: string;
+  leaderElect?: boolean;
 }
 
 /** `driftless agent`: keep one cluster reconciled to its pointer. */
@@ -32,6 +34,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
     .option('--verify-key <file>', 'refuse pointers not signed by this Ed25519 public key (PEM)')
     .option('--applyset-namespace <ns>', 'namespace of the inventory (ApplySet parent ConfigMap)', 'driftless-system')
     .option('--heartbeat <duration>', 'write status at least this often even when nothing changed', '5m')
+    .option('--leader-elect', 'with several agent pods per cluster: only the holder of a Lease in --applyset-namespace reconciles (identity: $POD_NAME, else the host name)')
     .addHelpText('after', '\nLogs are JSON lines on stderr. Exit codes: 0 stopped by SIGINT/SIGTERM (or --once ended Applied), 1 failure, 2 usage.')
     .action(async (flags: AgentFlags) => {
       const intervalMs = durationFlag('--interval', flags.interval);
@@ -45,7 +48,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
             }),
           )
         : undefined;
-      const [{ KubeConfig }, { createKubeTarget }, { createAgent }] = await Promise.all([
+      const [{ KubeConfig }, { createKubeTarget, leaseLock }, { createAgent, createLeaderElector }] = await Promise.all([
         import('@kubernetes/client-node'),
         import('@driftless/kube'),
         import('@driftless/agent'),
@@ -54,8 +57,17 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
       if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
       else kc.loadFromDefault();
       const opened = openStore(flags.store, process.env, process.cwd());
+      const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+      const leader = flags.leaderElect
+        ? createLeaderElector({
+            lock: leaseLock(kc, flags.applysetNamespace, `driftless-agent-${flags.cluster}`),
+            clock,
+            identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
+          })
+        : undefined;
       const agent = createAgent({
-        clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+        clock,
+        ...(leader ? { leader } : {}),
         rng: { next: () => Math.random() },
         store: opened.store,
         kube: createKubeTarget(kc),

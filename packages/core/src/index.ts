@@ -58,3 +58,4 @@ export { formatDurationMs, parseDuration } from './duration.js';
 export type { KubeObjectRef, KubeResourceInfo, KubeTarget } from './ports/kube-target.js';
 export type { Clock } from './ports/clock.js';
 export { backoffMs, jitteredIntervalMs, seededRng, type Rng } from './timing.js';
+export type { LeaseLock, LeaseRecord } from './ports/lease-lock.js';

@@ -1,0 +1,55 @@
+import type { Clock, LeaseLock } from '@driftless/core';
+
+export interface LeaderElectorOptions {
+  readonly lock: LeaseLock;
+  readonly clock: Clock;
+  /** Who we are (the pod name). */
+  readonly identity: string;
+  /** How long a lease lasts without renewal, ms. Default 15 000. */
+  readonly leaseMs?: number;
+}
+
+/**
+ * Leader election over a lease, as client-go does it: take the lease when it
+ * is free or its holder stopped renewing for a whole lease duration, renew it
+ * while holding it; every write is conditional on the version read, so two
+ * candidates never both win. Call tryAcquireOrRenew() more often than the
+ * lease lasts (a third of it is usual).
+ */
+export function createLeaderElector(opts: LeaderElectorOptions) {
+  const leaseMs = opts.leaseMs ?? 15_000;
+  let leader = false;
+  return {
+    /** Whether we held the lease at the last attempt. */
+    isLeader: (): boolean => leader,
+    /** One attempt to take or keep the lease; resolves whether we hold it now. */
+    async tryAcquireOrRenew(): Promise<boolean> {
+      const now = opts.clock.now();
+      const current = await opts.lock.get();
+      if (!current) {
+        leader = await opts.lock.create({ holder: opts.identity, acquireTimeMs: now, renewTimeMs: now, durationMs: leaseMs, transitions: 0 });
+        return leader;
+      }
+      const { record, version } = current;
+      const ours = record.holder === opts.identity;
+      const expired = !record.holder || (record.renewTimeMs ?? 0) + record.durationMs < now;
+      if (!ours && !expired) {
+        leader = false;
+        return false;
+      }
+      leader = await opts.lock.update(
+        {
+          holder: opts.identity,
+          acquireTimeMs: ours ? (record.acquireTimeMs ?? now) : now,
+          renewTimeMs: now,
+          durationMs: leaseMs,
+          transitions: ours ? record.transitions : record.transitions + 1,
+        },
+        version,
+      );
+      return leader;
+    },
+  };
+}
+
+export type LeaderElector = ReturnType<typeof createLeaderElector>;

@@ -1,0 +1,82 @@
+import { ApiException, CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { DriftlessError, type LeaseLock, type LeaseRecord } from '@driftless/core';
+
+/**
+ * A LeaseLock over a coordination.k8s.io/v1 Lease, as client-go's leader
+ * election uses it: create fails when the Lease exists, replace fails when its
+ * resourceVersion changed (409).
+ */
+export function leaseLock(kc: KubeConfig, namespace: string, name: string): LeaseLock {
+  const api = kc.makeApiClient(CoordinationV1Api);
+  const object = `Lease/${namespace}/${name}`;
+  const body = (record: LeaseRecord, resourceVersion?: string): V1Lease => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}) },
+    spec: {
+      ...(record.holder ? { holderIdentity: record.holder } : {}),
+      leaseDurationSeconds: Math.ceil(record.durationMs / 1000),
+      leaseTransitions: record.transitions,
+      ...(record.acquireTimeMs ? { acquireTime: microTime(record.acquireTimeMs) } : {}),
+      ...(record.renewTimeMs ? { renewTime: microTime(record.renewTimeMs) } : {}),
+    },
+  });
+  const fail = (err: unknown, operation: string): never => {
+    const status = err instanceof ApiException ? err.code : undefined;
+    const transient = status === undefined || status === 429 || status >= 500;
+    throw new DriftlessError(
+      transient ? 'KubeUnavailable' : 'KubeRefused',
+      `${object} ${operation} failed: ${(err as Error).message.split('\n')[0] ?? ''}`,
+      transient ? { object, operation, ...(status ? { status } : {}) } : { object, operation, ...(status ? { status } : {}), reason: 'refused' },
+      { cause: err },
+    );
+  };
+  return {
+    async get() {
+      try {
+        const lease = await api.readNamespacedLease({ name, namespace });
+        const spec = lease.spec ?? {};
+        return {
+          version: lease.metadata?.resourceVersion ?? '',
+          record: {
+            ...(spec.holderIdentity ? { holder: spec.holderIdentity } : {}),
+            ...(spec.acquireTime ? { acquireTimeMs: new Date(spec.acquireTime).getTime() } : {}),
+            ...(spec.renewTime ? { renewTimeMs: new Date(spec.renewTime).getTime() } : {}),
+            durationMs: (spec.leaseDurationSeconds ?? 15) * 1000,
+            transitions: spec.leaseTransitions ?? 0,
+          },
+        };
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 404) return undefined;
+        return fail(err, 'get');
+      }
+    },
+    async create(record) {
+      try {
+        await api.createNamespacedLease({ namespace, body: body(record) });
+        return true;
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 409) return false;
+        return fail(err, 'create');
+      }
+    },
+    async update(record, version) {
+      try {
+        await api.replaceNamespacedLease({ name, namespace, body: body(record, version) });
+        return true;
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 409) return false;
+        return fail(err, 'update');
+      }
+    },
+  };
+}
+
+/**
+ * A Lease's times are MicroTime, which the API server parses with exactly six
+ * fractional digits; client-node would send a Date with three. The string goes
+ * through its serializer unchanged.
+ */
+function microTime(ms: number): Date {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+}
