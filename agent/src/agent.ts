@@ -23,6 +23,7 @@ import {
 } from '@driftless/core';
 import type { ApplySetParentRef } from './applyset.js';
 import type { LeaderElector } from './leader.js';
+import type { AgentMetrics } from './metrics.js';
 import { reconcile, type ReconcileOutcome } from './reconcile.js';
 
 /** How an agent behaves; durations in ms. */
@@ -57,6 +58,7 @@ export interface AgentDeps {
   readonly log?: (event: Record<string, unknown>) => void;
   /** With several agent pods per cluster (a daemonset): only the lease holder reconciles. */
   readonly leader?: LeaderElector;
+  readonly metrics?: AgentMetrics;
 }
 
 /** What one pass did and where the cluster stands. */
@@ -216,7 +218,12 @@ export function createAgent(deps: AgentDeps): Agent {
     return now;
   };
 
-  const step = async (): Promise<PassResult | 'standby'> => ((await holdsLease()) ? await runOnce() : 'standby');
+  const step = async (): Promise<PassResult | 'standby'> => {
+    const started = clock.now();
+    const result = (await holdsLease()) ? await runOnce() : 'standby';
+    deps.metrics?.observePass(result, clock.now() - started);
+    return result;
+  };
 
   /** Sleeps `ms`, renewing the lease often enough that it never lapses while we hold it. */
   const pause = async (ms: number, signal: AbortSignal): Promise<void> => {

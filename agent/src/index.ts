@@ -3,3 +3,4 @@ export { APPLYSET, applySetId, type ApplySetParentRef } from './applyset.js';
 export { driftedFields } from './drift.js';
 export { reconcile, type ReconcileDeps, type ReconcileOutcome } from './reconcile.js';
 export { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader.js';
+export { prometheusMetrics, startMetricsServer, type AgentMetrics } from './metrics.js';

@@ -18,6 +18,7 @@ interface AgentFlags {
   applysetNamespace: string;
   heartbeat: string;
   leaderElect?: boolean;
+  metricsAddr?: string;
 }
 
 /** `driftless agent`: keep one cluster reconciled to its pointer. */
@@ -34,6 +35,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
     .option('--verify-key <file>', 'refuse pointers not signed by this Ed25519 public key (PEM)')
     .option('--applyset-namespace <ns>', 'namespace of the inventory (ApplySet parent ConfigMap)', 'driftless-system')
     .option('--heartbeat <duration>', 'write status at least this often even when nothing changed', '5m')
+    .option('--metrics-addr <host:port>', 'serve /metrics (Prometheus), /healthz and /readyz here, e.g. 0.0.0.0:8080')
     .option('--leader-elect', 'with several agent pods per cluster: only the holder of a Lease in --applyset-namespace reconciles (identity: $POD_NAME, else the host name)')
     .addHelpText('after', '\nLogs are JSON lines on stderr. Exit codes: 0 stopped by SIGINT/SIGTERM (or --once ended Applied), 1 failure, 2 usage.')
     .action(async (flags: AgentFlags) => {
@@ -48,7 +50,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
             }),
           )
         : undefined;
-      const [{ KubeConfig }, { createKubeTarget, leaseLock }, { createAgent, createLeaderElector }] = await Promise.all([
+      const [{ KubeConfig }, { createKubeTarget, leaseLock }, { createAgent, createLeaderElector, prometheusMetrics, startMetricsServer }] = await Promise.all([
         import('@kubernetes/client-node'),
         import('@driftless/kube'),
         import('@driftless/agent'),
@@ -65,8 +67,11 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
             identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
           })
         : undefined;
+      const metrics = prometheusMetrics(flags.cluster);
+      const server = flags.metricsAddr ? await startMetricsServer(flags.metricsAddr, metrics) : undefined;
       const agent = createAgent({
         clock,
+        metrics,
         ...(leader ? { leader } : {}),
         rng: { next: () => Math.random() },
         store: opened.store,
@@ -83,7 +88,8 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
       });
       try {
         if (flags.once) {
-          const result = await agent.runOnce();
+          const result = await agent.step();
+          if (result === 'standby') throw new Error(`cluster ${flags.cluster}: another agent holds the lease`);
           io.stdout(`${JSON.stringify(result)}\n`);
           if (result.phase !== 'Applied') throw new Error(`cluster ${flags.cluster} ended ${result.phase}${result.error ? `: ${result.error}` : ''}`);
           return;
@@ -93,6 +99,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
         process.once('SIGTERM', () => stop.abort());
         await agent.run(stop.signal);
       } finally {
+        server?.close();
         opened.close();
       }
     });
