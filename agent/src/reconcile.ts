@@ -79,10 +79,29 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
   const failed: { object: string; message: string }[] = [];
   const notReady: { object: string; reason: string }[] = [];
   const degraded: { object: string; reason: string }[] = [];
+  // One list per kind (members only, by the ApplySet label) instead of a read per object:
+  // a pass over a large bundle with nothing to do costs a few requests.
+  const listed = new Map<string, Map<string, KubeObject>>();
+  const membersOf = async (apiVersion: string, kind: string): Promise<Map<string, KubeObject>> => {
+    const gk = `${groupOf(apiVersion)}/${kind}`;
+    let hit = listed.get(gk);
+    if (!hit) {
+      const items = await kube.list(apiVersion, kind, `${APPLYSET.partOf}=${id}`).catch((err: unknown) => {
+        // A kind nobody serves (yet: its CRD comes in this pass; or any more) has no members.
+        if (isDriftlessError(err, 'KubeRefused')) return [];
+        throw err;
+      });
+      hit = new Map(items.map((o) => [refKey(refOf(o)), o]));
+      listed.set(gk, hit);
+    }
+    return hit;
+  };
+  for (const kind of uniqueKinds(members)) await membersOf(kind.apiVersion, kind.kind);
+
   for (const member of applyOrder(members, (o) => o.metadata.namespace !== undefined)) {
     const ref = toRef(member);
     try {
-      const live = await kube.get(ref);
+      const live = (await membersOf(member.apiVersion, member.kind)).get(refKey(refOf(member)));
       let current = live;
       if (live && driftedFields(member, live).length === 0) unchanged += 1;
       else {
@@ -108,17 +127,8 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
   let pruned = 0;
   if (failed.length === 0) {
     const stale: KubeObject[] = [];
-    const seen = new Set<string>();
-    for (const { apiVersion, kind } of unionOf(before, inventoryOf(members)).kinds) {
-      const gk = `${groupOf(apiVersion)}/${kind}`;
-      if (seen.has(gk)) continue;
-      seen.add(gk);
-      const live = await kube.list(apiVersion, kind, `${APPLYSET.partOf}=${id}`).catch((err: unknown) => {
-        // A kind nobody serves any more (its CRD is gone) has no members left to prune.
-        if (isDriftlessError(err, 'KubeRefused')) return [];
-        throw err;
-      });
-      for (const o of live) if (!wanted.has(refKey(refOf(o)))) stale.push(o);
+    for (const { apiVersion, kind } of uniqueKinds(unionOf(before, inventoryOf(members)).kinds)) {
+      for (const [key, o] of await membersOf(apiVersion, kind)) if (!wanted.has(key)) stale.push(o);
     }
     for (const o of applyOrder(stale, (x) => x.metadata.namespace !== undefined).reverse()) {
       if (await kube.delete(toRef(o))) pruned += 1;
@@ -147,6 +157,16 @@ async function waitEstablished(kube: KubeTarget, clock: Clock, ref: KubeObjectRe
     }
     await clock.sleep(pause);
   }
+}
+
+/** Each kind once (by group, not version), first apiVersion seen. */
+function uniqueKinds(kinds: readonly { apiVersion: string; kind: string }[]): { apiVersion: string; kind: string }[] {
+  const seen = new Map<string, { apiVersion: string; kind: string }>();
+  for (const k of kinds) {
+    const gk = `${groupOf(k.apiVersion)}/${k.kind}`;
+    if (!seen.has(gk)) seen.set(gk, { apiVersion: k.apiVersion, kind: k.kind });
+  }
+  return [...seen.values()];
 }
 
 function toRef(o: KubeObject): KubeObjectRef {

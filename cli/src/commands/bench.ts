@@ -19,4 +19,16 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
       const result = await runHubBench({ clusters, apps, kustomizeBinary: await kustomizeBinary(flags.kustomize), log: (l) => io.stderr(`${l}\n`) });
       io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
     });
+
+  bench
+    .command('agent')
+    .description('reconcile a bundle of N objects into a real kube-apiserver started for the run: first apply, then a pass with no drift')
+    .option('--objects <n>', 'objects in the bundle', '1000')
+    .option('--json', 'print one JSON document with the timings')
+    .action(async (flags: { objects: string; json?: boolean }) => {
+      const objects = integerFlag('--objects', flags.objects, 1);
+      const { runAgentBench } = await import('@driftless/bench');
+      const result = await runAgentBench({ objects, log: (l) => io.stderr(`${l}\n`) });
+      io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+    });
 }

@@ -62,7 +62,8 @@ export async function startKubeApiserver(opts: {
       `--service-account-issuer=${server}/`,
       `--service-account-key-file=${f('sa.pub')}`,
       `--service-account-signing-key-file=${f('sa.key')}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
+      // Only an allocation range (nothing routes there): large enough for the agent bench's Services.
+      '--service-cluster-ip-range=10.0.0.0/16',
       '--allow-privileged=true',
       '--disable-admission-plugins=ServiceAccount',
       '--profiling=false',
