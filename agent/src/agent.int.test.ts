@@ -15,7 +15,7 @@ import {
   type UnsignedPointer,
 } from '@driftless/core';
 import { createKubeTarget, leaseLock } from '@driftless/kube';
-import { createS3Store } from '@driftless/store';
+import { s3StoreFor } from '@driftless/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createAgent, type AgentConfig, type PassResult } from './agent.js';
 import { createLeaderElector } from './leader.js';
@@ -29,13 +29,7 @@ const stores: { destroy(): void }[] = [];
 afterAll(() => stores.forEach((s) => s.destroy()));
 
 function s3(): ObjectStore {
-  const store = createS3Store({
-    bucket: env.s3.bucket,
-    prefix: unique('agent'),
-    endpoint: env.s3.endpoint,
-    region: env.s3.region,
-    credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
-  });
+  const store = s3StoreFor(env, unique('agent'));
   stores.push(store);
   return store;
 }

@@ -16,8 +16,7 @@ import {
   type ObjectStore,
   type Pointer,
 } from '@driftless/core';
-import { createS3Store } from '@driftless/store';
-import { binaryPath, commitFiles, createBareRepo, fixtureFleet, gitServerStats, uniqueName } from '@driftless/testkit';
+import { binaryPath, commitFiles, createBareRepo, fixtureFleet, gitServerStats, s3StoreFor, uniqueName } from '@driftless/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { collectGarbage } from './gc.js';
 import { createHub, type HubDeps } from './hub.js';
@@ -29,13 +28,7 @@ afterAll(async () => {
 });
 
 function s3Store(): ObjectStore {
-  const store = createS3Store({
-    bucket: env.s3.bucket,
-    prefix: uniqueName('hub'),
-    endpoint: env.s3.endpoint,
-    region: env.s3.region,
-    credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
-  });
+  const store = s3StoreFor(env, uniqueName('hub'));
   cleanups.push(() => store.destroy());
   return store;
 }

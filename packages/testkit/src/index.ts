@@ -9,7 +9,7 @@ export { s3ErrorBody, startFaultyProxy, type Fault, type FaultyProxy } from './e
 export { startEnvironment, type Environment, type EnvironmentInfo, type EnvironmentOptions } from './env/environment.js';
 export { formatDuration } from './util/text.js';
 export { commitFiles, createBareRepo } from './git/fixture-repo.js';
-export { kubeConfigFor, s3ClientFor, uniqueName } from './vitest/clients.js';
+export { kubeConfigFor, s3ClientFor, s3StoreFor, uniqueName } from './vitest/clients.js';
 export { fixtureFleet } from './fleet/fixture-fleet.js';
 export { appName, clusterName, generateFleet, type FleetShape } from './fleet/generate-fleet.js';
 export { MemoryObjectStore, type MemoryStoreOptions, type StoreCounters, type StoreOperation } from './store/memory-store.js';
