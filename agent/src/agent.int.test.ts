@@ -136,6 +136,26 @@ describe('agent against MinIO and the real kube-apiserver', () => {
     expect(await a.agent.step()).toBe('standby');
   });
 
+  it('refuses a replayed older pointer after a restart, remembering the accepted generation in the cluster', async () => {
+    const store = s3();
+    const ns = unique('app');
+    const keys = generateKeyPairSync('ed25519');
+    const parent = { name: 'driftless-applyset', namespace: unique('driftless') };
+    await publish(store, 'c1', objectsFor(ns, 'blue'), 1, keys.privateKey);
+    const oldPointer = await store.get(storeLayout.pointer('c1'));
+    const first = agentFor(store, 'c1', { verifyKey: keys.publicKey, parent });
+    expect((await first.agent.runOnce()).phase).toBe('Applied');
+    await publish(store, 'c1', objectsFor(ns, 'green'), 2, keys.privateKey);
+    expect((await first.agent.runOnce()).phase).toBe('Applied');
+    // A new agent process (restart), and someone puts the old, validly signed pointer back.
+    const restarted = agentFor(store, 'c1', { verifyKey: keys.publicKey, parent });
+    await store.put(storeLayout.pointer('c1'), oldPointer.kind === 'found' ? oldPointer.body : new Uint8Array());
+    const result = await restarted.agent.runOnce();
+    expect(result.phase).toBe('Failed');
+    expect(result.error).toMatch(/generation 1 is older than the accepted generation 2/);
+    expect((await restarted.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' }))?.['data']).toEqual({ color: 'green' });
+  });
+
   it.each([
     ['a tampered blob', 'tampered'],
     ['a pointer with a bad signature', 'bad-signature'],

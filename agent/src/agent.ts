@@ -21,7 +21,7 @@ import {
   type Rng,
   type Status,
 } from '@driftless/core';
-import type { ApplySetParentRef } from './applyset.js';
+import { APPLYSET, type ApplySetParentRef } from './applyset.js';
 import type { LeaderElector } from './leader.js';
 import type { AgentMetrics } from './metrics.js';
 import { reconcile, type ReconcileOutcome } from './reconcile.js';
@@ -98,7 +98,21 @@ export function createAgent(deps: AgentDeps): Agent {
   const log = deps.log ?? (() => undefined);
   const parent = config.parent ?? { name: 'driftless-applyset', namespace: 'driftless-system' };
   const limits = config.bundleLimits ?? DEFAULT_BUNDLE_LIMITS;
-  const verifier = config.verifyKey ? new PointerVerifier(config.verifyKey) : undefined;
+  let verifier: PointerVerifier | undefined;
+  /**
+   * With a verify key, the verifier starts from the pointer last accepted, as
+   * recorded on the inventory's parent in the cluster (not in the store, which
+   * whoever replays pointers could also write): a restarted agent still refuses
+   * an older pointer.
+   */
+  const verifierFor = async (key: KeyObject): Promise<PointerVerifier> => {
+    if (verifier) return verifier;
+    const parentNow = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: parent.namespace, name: parent.name });
+    const recorded = (parentNow?.metadata['annotations'] as Record<string, string> | undefined)?.[APPLYSET.accepted];
+    const m = recorded ? /^(\d+)\/(sha256:[0-9a-f]{64})$/.exec(recorded) : null;
+    verifier = new PointerVerifier(key, m?.[1] && m[2] ? [[config.cluster, Number(m[1]), m[2]]] : []);
+    return verifier;
+  };
   const pointerKey = storeLayout.pointer(config.cluster);
 
   let etag: string | undefined;
@@ -144,7 +158,12 @@ export function createAgent(deps: AgentDeps): Agent {
     if (got.kind === 'not-found') return 'none';
     etag = got.etag;
     try {
-      const next = decodePointer(got.body, `pointer ${pointerKey}`, config.cluster, verifier);
+      const next = decodePointer(
+        got.body,
+        `pointer ${pointerKey}`,
+        config.cluster,
+        config.verifyKey ? await verifierFor(config.verifyKey) : undefined,
+      );
       if (next.bundle !== bundle?.digest) {
         const key = storeLayout.blob(next.bundle as Digest);
         const blob = await store.get(key, { maxBytes: limits.maxCompressedBytes });
@@ -181,7 +200,8 @@ export function createAgent(deps: AgentDeps): Agent {
     if (!bundle) return { poll: polled, phase: 'Unknown', statusWritten: false };
     let outcome: ReconcileOutcome;
     try {
-      outcome = await reconcile(bundle.objects, { kube, clock, parent });
+      const accepted = pointer ? { [APPLYSET.accepted]: `${pointer.generation}/${pointer.bundle}` } : {};
+      outcome = await reconcile(bundle.objects, { kube, clock, parent, parentAnnotations: accepted });
     } catch (err) {
       const error = (err as Error).message;
       log({ level: 'error', msg: 'reconcile failed', cluster: config.cluster, error });

@@ -10,6 +10,8 @@ export const APPLYSET = {
   namespaces: 'applyset.kubernetes.io/additional-namespaces',
   /** Ours: the apiVersion of each kind, so a kind that left the bundle can still be listed for pruning. */
   versions: 'driftless.dev/applyset-kinds',
+  /** Ours: the pointer generation and bundle last accepted, kept in the cluster so replay protection survives restarts. */
+  accepted: 'driftless.dev/accepted-pointer',
 } as const;
 
 /** Where the inventory's parent object lives: a ConfigMap, one per cluster. */
@@ -59,7 +61,12 @@ export function unionOf(a: Inventory, b: Inventory): Inventory {
 }
 
 /** The parent ConfigMap declaring which kinds and namespaces the members use. */
-export function parentObject(parent: ApplySetParentRef, inventory: Inventory, tooling: string): KubeObject {
+export function parentObject(
+  parent: ApplySetParentRef,
+  inventory: Inventory,
+  tooling: string,
+  extraAnnotations: Readonly<Record<string, string>> = {},
+): KubeObject {
   const kinds = new Map<string, string>();
   for (const k of inventory.kinds) kinds.set(groupKindOf(k.apiVersion, k.kind), k.apiVersion);
   const namespaces = [...new Set(inventory.namespaces.filter((n) => n !== parent.namespace))].sort();
@@ -76,6 +83,7 @@ export function parentObject(parent: ApplySetParentRef, inventory: Inventory, to
         [APPLYSET.groupKinds]: sorted.join(','),
         [APPLYSET.namespaces]: namespaces.join(','),
         [APPLYSET.versions]: sorted.map((gk) => `${kinds.get(gk) ?? ''}/${gk.split('.')[0] ?? ''}`).join(','),
+        ...extraAnnotations,
       },
     },
   };

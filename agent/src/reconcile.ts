@@ -26,6 +26,8 @@ export interface ReconcileDeps {
   readonly tooling?: string;
   /** How long a CRD may take to become Established, ms. Default 60 000. */
   readonly crdTimeoutMs?: number;
+  /** More annotations for the parent (the agent records the accepted pointer there). */
+  readonly parentAnnotations?: Readonly<Record<string, string>>;
 }
 
 /** What one pass did. */
@@ -70,7 +72,7 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
   const before = declaredInventory(await kube.get(parentRef));
   // Declare old and new kinds while moving between them, so an interrupted pass
   // still knows what to prune next time.
-  const during = parentObject(parent, unionOf(before, inventoryOf(members)), tooling);
+  const during = parentObject(parent, unionOf(before, inventoryOf(members)), tooling, deps.parentAnnotations);
   await applyIfChanged(kube, during, fieldManager);
 
   let applied = 0;
@@ -133,7 +135,7 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
     for (const o of applyOrder(stale, (x) => x.metadata.namespace !== undefined).reverse()) {
       if (await kube.delete(toRef(o))) pruned += 1;
     }
-    await applyIfChanged(kube, parentObject(parent, inventoryOf(members), tooling), fieldManager);
+    await applyIfChanged(kube, parentObject(parent, inventoryOf(members), tooling, deps.parentAnnotations), fieldManager);
   }
   return { applied, unchanged, drifted, pruned, failed, notReady, degraded };
 }
