@@ -13,3 +13,6 @@ export { kubeConfigFor, s3ClientFor, s3StoreFor, uniqueName } from './vitest/cli
 export { fixtureFleet } from './fleet/fixture-fleet.js';
 export { appName, clusterName, generateFleet, type FleetShape } from './fleet/generate-fleet.js';
 export { MemoryObjectStore, type MemoryStoreOptions, type StoreCounters, type StoreOperation } from './store/memory-store.js';
+export { startEtcd } from './env/etcd.js';
+export { startKubeApiserver } from './env/kube-apiserver.js';
+export { Reaper } from './env/reaper.js';

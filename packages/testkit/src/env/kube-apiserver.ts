@@ -29,7 +29,7 @@ export async function startKubeApiserver(opts: {
   dir: string;
   logDir: string;
   reaper: Reaper;
-}): Promise<{ info: KubeInfo; process: ManagedProcess }> {
+}): Promise<{ info: KubeInfo; readonly process: ManagedProcess; restart(): Promise<void> }> {
   const dir = join(opts.dir, 'kube');
   await mkdir(join(dir, 'certs'), { recursive: true });
   const port = await freePort();
@@ -46,7 +46,7 @@ export async function startKubeApiserver(opts: {
   ]);
   const kubeconfig = f('kubeconfig');
   await writeFile(kubeconfig, `${JSON.stringify(kubeconfigDocument(server, certs.caCert, token), null, 2)}\n`, { mode: 0o600 });
-  const proc = startProcess({
+  const start = (): ManagedProcess => startProcess({
     name: 'kube-apiserver',
     command: opts.binary,
     args: [
@@ -74,12 +74,22 @@ export async function startKubeApiserver(opts: {
     reaper: opts.reaper,
   });
   const headers = { authorization: `Bearer ${token}` };
-  await waitUntilReady(
-    proc,
-    async () => (await probe(`${server}/readyz`, { ca, headers })) === 200,
-    'ready (/readyz)',
-  );
-  return { info: { server, token, caFile: certs.caCert, kubeconfig }, process: proc };
+  const ready = (p: ManagedProcess): Promise<void> =>
+    waitUntilReady(p, async () => (await probe(`${server}/readyz`, { ca, headers })) === 200, 'ready (/readyz)');
+  let proc = start();
+  await ready(proc);
+  return {
+    info: { server, token, caFile: certs.caCert, kubeconfig },
+    get process() {
+      return proc;
+    },
+    /** Stops the API server and starts it again on the same port, certificates and etcd (an outage, for tests). */
+    async restart() {
+      await proc.stop();
+      proc = start();
+      await ready(proc);
+    },
+  };
 }
 
 function kubeconfigDocument(server: string, caFile: string, token: string): object {
