@@ -58,7 +58,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
       const kc = new KubeConfig();
       if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
       else kc.loadFromDefault();
-      const opened = openStore(flags.store, process.env, process.cwd());
+      const opened = await openStore(flags.store, process.env, process.cwd());
       const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
       const leader = flags.leaderElect
         ? createLeaderElector({

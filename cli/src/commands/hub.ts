@@ -43,7 +43,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .action(async (flags: CompileFlags) => {
       const { createHub } = await import('@driftless/hub');
       const token = process.env['DRIFTLESS_GIT_TOKEN'];
-      const opened = openStore(flags.store, process.env, process.cwd());
+      const opened = await openStore(flags.store, process.env, process.cwd());
       try {
         const hubApi = createHub({
           store: opened.store,
@@ -91,7 +91,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
       const keepRevisions = integerFlag('--keep-revisions', flags.keepRevisions, 0);
       const minAgeMs = durationFlag('--min-age', flags.minAge);
       const { collectGarbage } = await import('@driftless/hub');
-      const opened = openStore(flags.store, process.env, process.cwd());
+      const opened = await openStore(flags.store, process.env, process.cwd());
       try {
         const report = await collectGarbage({ store: opened.store, now: () => Date.now(), keepRevisions, minAgeMs, dryRun: flags.dryRun ?? false });
         if (flags.json) io.stdout(`${JSON.stringify(report)}\n`);

@@ -11,7 +11,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
     .option('--json', 'print one JSON document: an array of rows')
     .action(async (flags: { store: string; json?: boolean }) => {
       const { fleetStatus } = await import('@driftless/hub');
-      const opened = openStore(flags.store, process.env, process.cwd());
+      const opened = await openStore(flags.store, process.env, process.cwd());
       try {
         const rows = await fleetStatus(opened.store, () => Date.now());
         if (flags.json) {

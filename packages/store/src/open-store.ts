@@ -2,7 +2,6 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DriftlessError, type ObjectStore } from '@driftless/core';
 import { createFileStore } from './file-store.js';
-import { createS3Store } from './s3-store.js';
 
 /** A parsed store URL: `file:DIR` or `s3://BUCKET/PREFIX`. */
 export type StoreLocation = { kind: 'file'; dir: string } | { kind: 's3'; bucket: string; prefix: string };
@@ -68,17 +67,19 @@ export interface OpenedStore {
 }
 
 /**
- * Opens the store a URL names. For S3: `AWS_ENDPOINT_URL` (or
+ * Opens the store a URL names; the AWS SDK is loaded only for `s3://` (it
+ * costs a file-store agent about 20 MB). For S3: `AWS_ENDPOINT_URL` (or
  * `AWS_ENDPOINT_URL_S3`) selects an S3-compatible endpoint with path-style
  * addressing, `AWS_REGION` the region (default us-east-1), and credentials come
  * from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` when both are set, else from
  * the AWS SDK's standard credential chain.
  */
-export function openStore(url: string, env: StoreEnv, cwd: string): OpenedStore {
+export async function openStore(url: string, env: StoreEnv, cwd: string): Promise<OpenedStore> {
   const location = parseStoreUrl(url, cwd);
   if (location.kind === 'file') return { store: createFileStore(location.dir), location, close: () => undefined };
   const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const { createS3Store } = await import('./s3-store.js');
   const s3 = createS3Store({
     bucket: location.bucket,
     prefix: location.prefix,

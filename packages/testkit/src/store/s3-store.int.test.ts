@@ -1,4 +1,5 @@
-import { createS3Store, openStore, type S3ObjectStore } from '@driftless/store';
+import { openStore } from '@driftless/store';
+import { createS3Store, type S3ObjectStore } from '@driftless/store/s3';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { s3ErrorBody, startFaultyProxy, type FaultyProxy } from '../env/faulty-proxy.js';
 import { uniqueName } from '../vitest/clients.js';
@@ -99,7 +100,7 @@ describe('S3 store against MinIO', () => {
 
   it('opens s3://BUCKET/PREFIX with the standard AWS variables and path-style addressing', async () => {
     const prefix = uniqueName('url');
-    const opened = openStore(
+    const opened = await openStore(
       `s3://${env.s3.bucket}/${prefix}`,
       {
         AWS_ENDPOINT_URL: env.s3.endpoint,

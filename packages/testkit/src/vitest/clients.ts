@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createS3Store, type S3ObjectStore } from '@driftless/store';
+import { createS3Store, type S3ObjectStore } from '@driftless/store/s3';
 import type { EnvironmentInfo } from '../env/environment.js';
 
 /** An S3 client for the environment's MinIO (path-style, static credentials). Destroy it after use. */
