@@ -123,6 +123,7 @@ export function createAgent(deps: AgentDeps): Agent {
   /** When the current bundle was first reconciled: the start of its progress deadline. */
   let appliedAt: { digest: Digest; at: number } | undefined;
   let failures = 0;
+  const normalized = new Map<string, { desired: string; paths: ReadonlySet<string> }>();
 
   const writeStatus = async (status: Omit<Status, 'heartbeatAt'>): Promise<boolean> => {
     const body = JSON.stringify(status);
@@ -201,7 +202,7 @@ export function createAgent(deps: AgentDeps): Agent {
     let outcome: ReconcileOutcome;
     try {
       const accepted = pointer ? { [APPLYSET.accepted]: `${pointer.generation}/${pointer.bundle}` } : {};
-      outcome = await reconcile(bundle.objects, { kube, clock, parent, parentAnnotations: accepted });
+      outcome = await reconcile(bundle.objects, { kube, clock, parent, parentAnnotations: accepted, normalized });
     } catch (err) {
       const error = (err as Error).message;
       log({ level: 'error', msg: 'reconcile failed', cluster: config.cluster, error });

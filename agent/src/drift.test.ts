@@ -49,6 +49,12 @@ describe('driftedFields', () => {
     expect(driftedFields(deployment, live(patch))).toEqual(paths);
   });
 
+  it('takes an empty map or list we set as matching nothing stored, as the API server drops them', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', annotations: {} }, data: {}, binaryData: {} } as unknown as KubeObject;
+    const stored = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', uid: 'u' } } as unknown as KubeObject;
+    expect(driftedFields(cm, stored)).toEqual([]);
+  });
+
   it('compares a Secret\u2019s stringData with the data the server stores', () => {
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'hunter2' } } as unknown as KubeObject;
     const stored = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { password: 'aHVudGVyMg==' } } as unknown as KubeObject;

@@ -84,6 +84,29 @@ describe('reconcile against the real kube-apiserver', () => {
     expect((await reconcile(bundle(ns, group), deps)).notReady).toEqual([]);
   });
 
+  it('does not write every pass for a field the server stores in another form', async () => {
+    const { kube, ns, group, deps } = setup();
+    const normalized = new Map<string, { desired: string; paths: ReadonlySet<string> }>();
+    const withQuantities = bundle(ns, group).map((o) =>
+      o.kind === 'Deployment'
+        ? ({
+            ...o,
+            spec: {
+              ...(o as unknown as { spec: object }).spec,
+              template: {
+                metadata: { labels: { app: 'api' } },
+                spec: { containers: [{ name: 'api', image: 'registry.example.invalid/api:1', resources: { requests: { cpu: '1000m', memory: '1024Mi' } } }] },
+              },
+            },
+          } as unknown as KubeObject)
+        : o,
+    );
+    await reconcile(withQuantities, { ...deps, normalized });
+    const writes = kube.counters.writes;
+    expect(await reconcile(withQuantities, { ...deps, normalized })).toMatchObject({ applied: 0, unchanged: 6 });
+    expect(kube.counters.writes).toBe(writes);
+  });
+
   it('reverts a manual edit of a field it manages, and leaves fields it does not manage alone', async () => {
     const { kube, ns, group, deps } = setup();
     await reconcile(bundle(ns, group), deps);

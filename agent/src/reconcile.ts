@@ -26,6 +26,12 @@ export interface ReconcileDeps {
   readonly tooling?: string;
   /** How long a CRD may take to become Established, ms. Default 60 000. */
   readonly crdTimeoutMs?: number;
+  /**
+   * Fields the API server stores differently from how we wrote them (`cpu: 1000m`
+   * becomes `1`), learnt from apply responses and kept between passes by the
+   * caller: they are not drift, so they do not make every pass write.
+   */
+  readonly normalized?: Map<string, { readonly desired: string; readonly paths: ReadonlySet<string> }>;
   /** More annotations for the parent (the agent records the accepted pointer there). */
   readonly parentAnnotations?: Readonly<Record<string, string>>;
 }
@@ -103,13 +109,21 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
   for (const member of applyOrder(members, (o) => o.metadata.namespace !== undefined)) {
     const ref = toRef(member);
     try {
-      const live = (await membersOf(member.apiVersion, member.kind)).get(refKey(refOf(member)));
+      const key = refKey(refOf(member));
+      const live = (await membersOf(member.apiVersion, member.kind)).get(key);
+      const desiredText = JSON.stringify(member);
+      const known = deps.normalized?.get(key);
+      const ignore = known?.desired === desiredText ? known.paths : new Set<string>();
       let current = live;
-      if (live && driftedFields(member, live).length === 0) unchanged += 1;
+      if (live && driftedFields(member, live).every((p) => ignore.has(p))) unchanged += 1;
       else {
         current = await kube.apply(member, fieldManager);
         applied += 1;
         if (live) drifted += 1;
+        // Whatever still differs right after our own apply is how the server normalizes it.
+        const paths = driftedFields(member, current);
+        if (paths.length > 0) deps.normalized?.set(key, { desired: desiredText, paths: new Set(paths) });
+        else deps.normalized?.delete(key);
       }
       const health = current ? healthOf(current) : { state: 'ready' as const };
       if (health.state === 'progressing') notReady.push({ object: describeRef(refOf(member)), reason: health.reason });
