@@ -98,7 +98,7 @@ describe('reconcile against the real kube-apiserver', () => {
                 spec: { containers: [{ name: 'api', image: 'registry.example.invalid/api:1', resources: { requests: { cpu: '1000m', memory: '1024Mi' } } }] },
               },
             },
-          } as unknown as KubeObject)
+          })
         : o,
     );
     await reconcile(withQuantities, { ...deps, normalized });
