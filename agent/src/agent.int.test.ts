@@ -17,13 +17,14 @@ import {
 import { createKubeTarget, leaseLock } from '@driftless/kube';
 import { s3StoreFor } from '@driftless/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { systemClock } from './system-clock.js';
 import { createAgent, type AgentConfig, type PassResult } from './agent.js';
 import { createLeaderElector } from './leader.js';
 
 const env = inject('driftlessEnv');
 const kc = new KubeConfig();
 kc.loadFromFile(env.kube.kubeconfig);
-const clock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+const clock: Clock = systemClock;
 const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 const stores: { destroy(): void }[] = [];
 afterAll(() => stores.forEach((s) => s.destroy()));
@@ -101,7 +102,7 @@ describe('agent against MinIO and the real kube-apiserver', () => {
     let now = Date.now();
     const kube = createKubeTarget(kc);
     const agent = createAgent({
-      clock: { now: () => now, sleep: (ms) => clock.sleep(ms) },
+      clock: { now: () => now, sleep: (ms, signal) => clock.sleep(ms, signal) },
       rng: seededRng(1),
       store,
       kube,
@@ -119,7 +120,7 @@ describe('agent against MinIO and the real kube-apiserver', () => {
     await publish(store, 'c1', objectsFor(ns, 'blue'), 1);
     const parent = { name: 'driftless-applyset', namespace: unique('driftless') };
     let now = Date.now();
-    const fakeClock: Clock = { now: () => now, sleep: (ms) => clock.sleep(ms) };
+    const fakeClock: Clock = { now: () => now, sleep: (ms, signal) => clock.sleep(ms, signal) };
     const pod = (name: string) => {
       const kube = createKubeTarget(kc);
       const leader = createLeaderElector({ lock: leaseLock(kc, 'default', `driftless-${parent.namespace}`), clock: fakeClock, identity: name, leaseMs: 15_000 });

@@ -24,7 +24,7 @@ import {
 import { APPLYSET, type ApplySetParentRef } from './applyset.js';
 import type { LeaderElector } from './leader.js';
 import type { AgentMetrics } from './metrics.js';
-import { reconcile, type ReconcileOutcome } from './reconcile.js';
+import { reconcile, type Normalized, type ReconcileOutcome } from './reconcile.js';
 
 /** How an agent behaves; durations in ms. */
 export interface AgentConfig {
@@ -83,6 +83,8 @@ export interface Agent {
 }
 
 const MAX_POINTER_BYTES = 64 * 1024;
+/** How often a leader renews its lease: a third of the default 15 s lease, as client-go does. */
+const RENEW_EVERY_MS = 5_000;
 
 /**
  * The cluster-side loop. Polls `clusters/<name>/desired.json` with the last
@@ -123,14 +125,27 @@ export function createAgent(deps: AgentDeps): Agent {
   /** When the current bundle was first reconciled: the start of its progress deadline. */
   let appliedAt: { digest: Digest; at: number } | undefined;
   let failures = 0;
-  const normalized = new Map<string, { desired: string; paths: ReadonlySet<string> }>();
+  /** Set during a pass under leader election: throws when the lease was lost. */
+  let guard: (() => void) | undefined;
+  const normalized = new Map<string, Normalized>();
 
+  /** Writes status when it changed or a heartbeat is due; a store failure is logged, never thrown (the next pass retries). */
   const writeStatus = async (status: Omit<Status, 'heartbeatAt'>): Promise<boolean> => {
     const body = JSON.stringify(status);
     const now = clock.now();
+    try {
+      guard?.();
+    } catch {
+      return false; // not the leader any more: the new one reports
+    }
     if (lastStatus?.body === body && now - lastStatus.at < (config.heartbeatMs ?? 300_000)) return false;
     const doc: Status = { ...status, heartbeatAt: new Date(now).toISOString() };
-    await store.put(storeLayout.status(config.cluster), canonicalBytes(doc), { contentType: 'application/json' });
+    try {
+      await store.put(storeLayout.status(config.cluster), canonicalBytes(doc), { contentType: 'application/json' });
+    } catch (err) {
+      log({ level: 'error', msg: 'status write failed', cluster: config.cluster, error: (err as Error).message });
+      return false;
+    }
     lastStatus = { body, at: now };
     return true;
   };
@@ -154,7 +169,15 @@ export function createAgent(deps: AgentDeps): Agent {
 
   /** Reads the pointer; on a new one, the bundle it names. Checks failing leave the last good bundle in force. */
   const poll = async (): Promise<PassResult['poll']> => {
-    const got = await store.get(pointerKey, { ...(etag ? { ifNoneMatch: etag } : {}), maxBytes: MAX_POINTER_BYTES });
+    let got;
+    try {
+      got = await store.get(pointerKey, { ...(etag ? { ifNoneMatch: etag } : {}), maxBytes: MAX_POINTER_BYTES });
+    } catch (err) {
+      if (classifyError(err) === 'transient') throw err;
+      // Too large, or a read the store refuses: a pointer we cannot accept.
+      rejected = (err as Error).message;
+      return 'changed';
+    }
     if (got.kind === 'not-modified') return 'not-modified';
     if (got.kind === 'not-found') return 'none';
     etag = got.etag;
@@ -193,26 +216,27 @@ export function createAgent(deps: AgentDeps): Agent {
       log({ level: 'error', msg: 'poll failed', cluster: config.cluster, error });
       return { poll: 'error', phase: 'Unknown', error, statusWritten: false };
     }
-    if (rejected) {
-      log({ level: 'error', msg: 'pointer or bundle refused', cluster: config.cluster, error: rejected });
-      const written = await writeStatus(statusOf('Failed', undefined, rejected)).catch(() => false);
-      return { poll: polled, phase: 'Failed', error: rejected, statusWritten: written, ...(pointer ? { generation: pointer.generation } : {}) };
+    if (rejected) log({ level: 'error', msg: 'pointer or bundle refused', cluster: config.cluster, error: rejected });
+    if (!bundle) {
+      // Nothing accepted yet: nothing to keep in shape.
+      const written = rejected ? await writeStatus(statusOf('Failed', undefined, rejected)) : false;
+      return { poll: polled, phase: rejected ? 'Failed' : 'Unknown', statusWritten: written, ...(rejected ? { error: rejected } : {}) };
     }
-    if (!bundle) return { poll: polled, phase: 'Unknown', statusWritten: false };
     let outcome: ReconcileOutcome;
     try {
       const accepted = pointer ? { [APPLYSET.accepted]: `${pointer.generation}/${pointer.bundle}` } : {};
-      outcome = await reconcile(bundle.objects, { kube, clock, parent, parentAnnotations: accepted, normalized });
+      outcome = await reconcile(bundle.objects, { kube, clock, parent, parentAnnotations: accepted, normalized, beforeWrite: () => guard?.() });
     } catch (err) {
       const error = (err as Error).message;
       log({ level: 'error', msg: 'reconcile failed', cluster: config.cluster, error });
-      const written = await writeStatus(statusOf('Failed', undefined, error)).catch(() => false);
+      const written = await writeStatus(statusOf('Failed', undefined, error));
       return { poll: polled, phase: 'Failed', error, statusWritten: written, ...(pointer ? { generation: pointer.generation } : {}) };
     }
     if (appliedAt?.digest !== bundle.digest) appliedAt = { digest: bundle.digest, at: clock.now() };
     const overdue = clock.now() - appliedAt.at > (config.progressDeadlineMs ?? 600_000);
+    // A refused pointer or bundle is Failed, while the last good bundle is still kept in shape.
     const phase: Phase =
-      outcome.failed.length > 0
+      rejected !== undefined || outcome.failed.length > 0
         ? 'Failed'
         : outcome.degraded.length > 0 || (outcome.notReady.length > 0 && overdue)
           ? 'Degraded'
@@ -220,7 +244,7 @@ export function createAgent(deps: AgentDeps): Agent {
             ? 'Progressing'
             : 'Applied';
     const unhealthy = outcome.degraded[0] ?? outcome.notReady[0];
-    const lastError = outcome.failed[0]?.message ?? (phase === 'Degraded' && unhealthy ? `${unhealthy.object}: ${unhealthy.reason}` : undefined);
+    const lastError = rejected ?? outcome.failed[0]?.message ?? (phase === 'Degraded' && unhealthy ? `${unhealthy.object}: ${unhealthy.reason}` : undefined);
     const statusWritten = await writeStatus(statusOf(phase, outcome, lastError));
     if (outcome.applied || outcome.pruned || outcome.failed.length) {
       log({ level: 'info', msg: 'reconciled', cluster: config.cluster, generation: pointer?.generation, ...outcome, failed: outcome.failed.length });
@@ -239,19 +263,51 @@ export function createAgent(deps: AgentDeps): Agent {
     return now;
   };
 
+  /**
+   * With a leader elector: the lease is renewed while the pass runs, and every
+   * write first checks that it is still held; a pass that loses it stops there
+   * and counts as standby, so two pods never reconcile at once.
+   */
   const step = async (): Promise<PassResult | 'standby'> => {
     const started = clock.now();
-    const result = (await holdsLease()) ? await runOnce() : 'standby';
+    let result: PassResult | 'standby';
+    if (!(await holdsLease())) result = 'standby';
+    else if (!deps.leader) result = await runOnce();
+    else {
+      const passDone = new AbortController();
+      let lost = false;
+      const renewing = (async () => {
+        for (;;) {
+          await clock.sleep(RENEW_EVERY_MS, passDone.signal);
+          if (passDone.signal.aborted) return;
+          if (!(await holdsLease())) {
+            lost = true;
+            return;
+          }
+        }
+      })();
+      guard = () => {
+        if (lost) throw new Error('leadership lost during the pass');
+      };
+      try {
+        result = await runOnce();
+      } finally {
+        guard = undefined;
+        passDone.abort();
+        await renewing;
+      }
+      if (lost) result = 'standby';
+    }
     deps.metrics?.observePass(result, clock.now() - started);
     return result;
   };
 
-  /** Sleeps `ms`, renewing the lease often enough that it never lapses while we hold it. */
+  /** Sleeps `ms` (ending early on `signal`), renewing the lease often enough that it never lapses while we hold it. */
   const pause = async (ms: number, signal: AbortSignal): Promise<void> => {
-    const renewEvery = deps.leader ? 5_000 : ms;
+    const renewEvery = deps.leader ? RENEW_EVERY_MS : ms;
     for (let left = ms; left > 0 && !signal.aborted; left -= renewEvery) {
-      await Promise.race([clock.sleep(Math.min(left, renewEvery)), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
-      if (left > renewEvery && deps.leader?.isLeader()) await holdsLease();
+      await clock.sleep(Math.min(left, renewEvery), signal);
+      if (left > renewEvery && !signal.aborted && deps.leader?.isLeader()) await holdsLease();
     }
   };
 
@@ -272,6 +328,10 @@ export function createAgent(deps: AgentDeps): Agent {
             : jitteredIntervalMs(config.intervalMs, config.jitter, rng);
         await pause(wait, signal);
       }
+      // Hand the lease over at once instead of making the next leader wait it out.
+      await deps.leader?.release().catch((err: unknown) => {
+        log({ level: 'error', msg: 'lease release failed', cluster: config.cluster, error: (err as Error).message });
+      });
     },
   };
 }

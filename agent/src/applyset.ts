@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { groupOf, type KubeObject } from '@driftless/core';
+import { canonicalBytes, digestOf, groupOf, type KubeObject } from '@driftless/core';
 
 /** The ApplySet (KEP-3659) labels and annotations, as kubectl knows them. */
 export const APPLYSET = {
@@ -10,6 +10,8 @@ export const APPLYSET = {
   namespaces: 'applyset.kubernetes.io/additional-namespaces',
   /** Ours: the apiVersion of each kind, so a kind that left the bundle can still be listed for pruning. */
   versions: 'driftless.dev/applyset-kinds',
+  /** Ours, on members: a digest of the object as the bundle has it, so that removing a field is a change to apply. */
+  desired: 'driftless.dev/desired-digest',
   /** Ours: the pointer generation and bundle last accepted, kept in the cluster so replay protection survives restarts. */
   accepted: 'driftless.dev/accepted-pointer',
 } as const;
@@ -35,10 +37,17 @@ export function groupKindOf(apiVersion: string, kind: string): string {
   return group ? `${kind}.${group}` : kind;
 }
 
-/** `obj` with the label that makes it a member of the ApplySet `id`. */
+/**
+ * `obj` with the label that makes it a member of the ApplySet `id`, and an
+ * annotation with the digest of `obj` itself: a bundle that only removes a
+ * field (a label, an env var) changes that annotation, so the object is applied
+ * and server-side apply removes the field.
+ */
 export function asMember(obj: KubeObject, id: string): KubeObject {
   const labels = { ...((obj.metadata['labels'] as Record<string, string> | undefined) ?? {}), [APPLYSET.partOf]: id };
-  return { ...obj, metadata: { ...obj.metadata, labels } };
+  const digest = digestOf(canonicalBytes(obj)).slice('sha256:'.length, 'sha256:'.length + 20);
+  const annotations = { ...((obj.metadata['annotations'] as Record<string, string> | undefined) ?? {}), [APPLYSET.desired]: digest };
+  return { ...obj, metadata: { ...obj.metadata, labels, annotations } };
 }
 
 /** Which kinds (with an apiVersion each) and which namespaces an inventory's members use. */

@@ -49,6 +49,12 @@ describe('driftedFields', () => {
     expect(driftedFields(deployment, live(patch))).toEqual(paths);
   });
 
+  it('finds an unnamed list that grew, such as a rule added to a ClusterRole by hand', () => {
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] } as unknown as KubeObject;
+    const live = { ...role, rules: [...(role as unknown as { rules: object[] }).rules, { apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] } as unknown as KubeObject;
+    expect(driftedFields(role, live)).toEqual(['rules']);
+  });
+
   it('takes an empty map or list we set as matching nothing stored, as the API server drops them', () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', annotations: {} }, data: {}, binaryData: {} } as unknown as KubeObject;
     const stored = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', uid: 'u' } } as unknown as KubeObject;

@@ -11,7 +11,18 @@ import type { KubeObject } from '@driftless/core';
  * pass without drift send no write.
  */
 export function driftedFields(desired: KubeObject, live: KubeObject): string[] {
-  const out: string[] = [];
+  return drifts(desired, live).map((d) => d.path);
+}
+
+/** One difference: where, and what the live object has there (undefined when nothing). */
+export interface Drift {
+  readonly path: string;
+  readonly live: unknown;
+}
+
+/** {@link driftedFields} with the live value at each path, to recognise how the server normalizes a value. */
+export function drifts(desired: KubeObject, live: KubeObject): Drift[] {
+  const out: Drift[] = [];
   compare(normalizeSecret(desired), live, '', out);
   return out;
 }
@@ -25,12 +36,12 @@ function normalizeSecret(obj: KubeObject): KubeObject {
   return { ...rest, data };
 }
 
-function compare(want: unknown, have: unknown, path: string, out: string[]): void {
+function compare(want: unknown, have: unknown, path: string, out: Drift[]): void {
   // The API server drops empty maps and lists: `labels: {}` stored is no label at all.
   if (have === undefined && ((Array.isArray(want) && want.length === 0) || (isRecord(want) && Object.keys(want).length === 0))) return;
   if (Array.isArray(want)) {
     if (!Array.isArray(have)) {
-      out.push(path);
+      out.push({ path, live: have });
       return;
     }
     const haveList: readonly unknown[] = have;
@@ -38,13 +49,15 @@ function compare(want: unknown, have: unknown, path: string, out: string[]): voi
     if (keyed) {
       for (const w of want as Record<string, unknown>[]) {
         const match = haveList.find((h) => isRecord(h) && h['name'] === w['name']);
-        if (match === undefined) out.push(`${path}[name=${String(w['name'])}]`);
+        if (match === undefined) out.push({ path: `${path}[name=${String(w['name'])}]`, live: undefined });
         else compare(w, match, `${path}[name=${String(w['name'])}]`, out);
       }
       return;
     }
-    if (want.length !== haveList.length && !want.every(isRecord)) {
-      out.push(path);
+    // A list without names is replaced whole by an apply: any other length is drift
+    // (a rule added to a ClusterRole by hand, an extra argument).
+    if (want.length !== haveList.length) {
+      out.push({ path, live: have });
       return;
     }
     want.forEach((w, i) => compare(w, haveList[i], `${path}[${i}]`, out));
@@ -52,13 +65,13 @@ function compare(want: unknown, have: unknown, path: string, out: string[]): voi
   }
   if (isRecord(want)) {
     if (!isRecord(have)) {
-      out.push(path);
+      out.push({ path, live: have });
       return;
     }
     for (const [k, v] of Object.entries(want)) compare(v, have[k], path ? `${path}.${k}` : k, out);
     return;
   }
-  if (!sameScalar(want, have)) out.push(path);
+  if (!sameScalar(want, have)) out.push({ path, live: have });
 }
 
 /** Scalars equal as the API server stores them: `"1"` and `1` are not equal, but a quantity written as `1Gi` is. */

@@ -4,3 +4,4 @@ export { driftedFields } from './drift.js';
 export { reconcile, type ReconcileDeps, type ReconcileOutcome } from './reconcile.js';
 export { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader.js';
 export { prometheusMetrics, startMetricsServer, type AgentMetrics } from './metrics.js';
+export { systemClock } from './system-clock.js';

@@ -19,6 +19,9 @@ export interface LeaderElectorOptions {
 export function createLeaderElector(opts: LeaderElectorOptions) {
   const leaseMs = opts.leaseMs ?? 15_000;
   let leader = false;
+  // When the lease last changed, by our own clock: another pod's clock may be off,
+  // so its renewTime is never compared with our time (client-go does the same).
+  let observed: { key: string; atMs: number } | undefined;
   return {
     /** Whether we held the lease at the last attempt. */
     isLeader: (): boolean => leader,
@@ -31,8 +34,10 @@ export function createLeaderElector(opts: LeaderElectorOptions) {
         return leader;
       }
       const { record, version } = current;
+      const key = `${record.holder ?? ''}|${record.renewTimeMs ?? 0}|${version}`;
+      if (observed?.key !== key) observed = { key, atMs: now };
       const ours = record.holder === opts.identity;
-      const expired = !record.holder || (record.renewTimeMs ?? 0) + record.durationMs < now;
+      const expired = !record.holder || now - observed.atMs > record.durationMs;
       if (!ours && !expired) {
         leader = false;
         return false;
@@ -48,6 +53,14 @@ export function createLeaderElector(opts: LeaderElectorOptions) {
         version,
       );
       return leader;
+    },
+    /** Gives the lease up (stopping), so another pod takes over at once. */
+    async release(): Promise<void> {
+      if (!leader) return;
+      leader = false;
+      const current = await opts.lock.get();
+      if (current?.record.holder !== opts.identity) return;
+      await opts.lock.update({ durationMs: 1_000, transitions: current.record.transitions }, current.version);
     },
   };
 }

@@ -2,13 +2,14 @@ import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kuberne
 import type { Clock, KubeObject } from '@driftless/core';
 import { createKubeTarget } from '@driftless/kube';
 import { describe, expect, inject, it } from 'vitest';
+import { systemClock } from './system-clock.js';
 import { APPLYSET, applySetId } from './applyset.js';
-import { reconcile, type ReconcileDeps } from './reconcile.js';
+import { reconcile, type Normalized, type ReconcileDeps } from './reconcile.js';
 
 const env = inject('driftlessEnv');
 const kc = new KubeConfig();
 kc.loadFromFile(env.kube.kubeconfig);
-const clock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+const clock: Clock = systemClock;
 const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
 function bundle(ns: string, group: string, over: { configMap?: boolean; replicas?: unknown } = {}): KubeObject[] {
@@ -86,7 +87,7 @@ describe('reconcile against the real kube-apiserver', () => {
 
   it('does not write every pass for a field the server stores in another form', async () => {
     const { kube, ns, group, deps } = setup();
-    const normalized = new Map<string, { desired: string; paths: ReadonlySet<string> }>();
+    const normalized = new Map<string, Normalized>();
     const withQuantities = bundle(ns, group).map((o) =>
       o.kind === 'Deployment'
         ? ({
@@ -105,6 +106,23 @@ describe('reconcile against the real kube-apiserver', () => {
     const writes = kube.counters.writes;
     expect(await reconcile(withQuantities, { ...deps, normalized })).toMatchObject({ applied: 0, unchanged: 6 });
     expect(kube.counters.writes).toBe(writes);
+    // ... but a real change to that field is still drift.
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'api' };
+    const live = (await kube.get(ref)) as unknown as { spec: { template: { spec: { containers: { resources: { requests: Record<string, string> } }[] } } } };
+    const container = live.spec.template.spec.containers[0];
+    if (container) container.resources.requests['cpu'] = '8';
+    await kube.apply({ ...(live as unknown as KubeObject), metadata: { name: 'api', namespace: ns } }, 'kubectl-edit');
+    expect(await reconcile(withQuantities, { ...deps, normalized })).toMatchObject({ applied: 1, drifted: 1 });
+  });
+
+  it('applies a bundle that only removes a field, and the field goes', async () => {
+    const { kube, ns, group, deps } = setup();
+    const labelled = bundle(ns, group).map((o) => (o.kind === 'ConfigMap' ? ({ ...o, metadata: { ...o.metadata, labels: { team: 'a' } }, data: { color: 'blue', size: 'l' } }) : o));
+    await reconcile(labelled, deps);
+    expect(await reconcile(bundle(ns, group), deps)).toMatchObject({ applied: 1, failed: [] });
+    const live = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
+    expect(live?.['data']).toEqual({ color: 'blue' });
+    expect((live?.metadata['labels'] as Record<string, string>)['team']).toBeUndefined();
   });
 
   it('reverts a manual edit of a field it manages, and leaves fields it does not manage alone', async () => {
@@ -127,6 +145,18 @@ describe('reconcile against the real kube-apiserver', () => {
     expect(outcome).toMatchObject({ pruned: 1, failed: [] });
     expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' })).toBeUndefined();
     expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'not-ours' })).toBeDefined();
+  });
+
+  it('does not prune a copy of a member in a namespace the inventory does not use', async () => {
+    const { kube, ns, group, deps } = setup();
+    await reconcile(bundle(ns, group), deps);
+    const elsewhere = unique('copy');
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: elsewhere } }, 'someone-else');
+    const member = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
+    const labels = member?.metadata['labels'] as Record<string, string>;
+    await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: elsewhere, labels }, data: { color: 'blue' } }, 'someone-else');
+    expect(await reconcile(bundle(ns, group), deps)).toMatchObject({ pruned: 0, failed: [] });
+    expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: elsewhere, name: 'settings' })).toBeDefined();
   });
 
   it('fails a refused object by name and prunes nothing in that pass', async () => {

@@ -12,7 +12,7 @@ import {
 } from '@driftless/core';
 import { applyOrder } from './apply-order.js';
 import { APPLYSET, applySetId, asMember, declaredInventory, inventoryOf, parentObject, unionOf, type ApplySetParentRef } from './applyset.js';
-import { driftedFields } from './drift.js';
+import { driftedFields, drifts } from './drift.js';
 import { healthOf } from './health.js';
 
 export interface ReconcileDeps {
@@ -31,9 +31,17 @@ export interface ReconcileDeps {
    * becomes `1`), learnt from apply responses and kept between passes by the
    * caller: they are not drift, so they do not make every pass write.
    */
-  readonly normalized?: Map<string, { readonly desired: string; readonly paths: ReadonlySet<string> }>;
+  readonly normalized?: Map<string, Normalized>;
+  /** Called before every write; throws to stop the pass (the agent's leadership was lost). */
+  readonly beforeWrite?: () => void;
   /** More annotations for the parent (the agent records the accepted pointer there). */
   readonly parentAnnotations?: Readonly<Record<string, string>>;
+}
+
+/** How the server stored one object we applied, where it differs from what we sent: path -> stored value (JSON). */
+export interface Normalized {
+  readonly desired: string;
+  readonly values: ReadonlyMap<string, string>;
 }
 
 /** What one pass did. */
@@ -72,6 +80,7 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
   const wanted = new Set(members.map((m) => refKey(refOf(m))));
 
   if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: parent.namespace }))) {
+    deps.beforeWrite?.();
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: parent.namespace } }, fieldManager);
   }
   const parentRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: parent.namespace, name: parent.name };
@@ -79,7 +88,7 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
   // Declare old and new kinds while moving between them, so an interrupted pass
   // still knows what to prune next time.
   const during = parentObject(parent, unionOf(before, inventoryOf(members)), tooling, deps.parentAnnotations);
-  await applyIfChanged(kube, during, fieldManager);
+  await applyIfChanged(kube, during, fieldManager, deps.beforeWrite);
 
   let applied = 0;
   let unchanged = 0;
@@ -90,14 +99,18 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
   // One list per kind (members only, by the ApplySet label) instead of a read per object:
   // a pass over a large bundle with nothing to do costs a few requests.
   const listed = new Map<string, Map<string, KubeObject>>();
+  // Set when some kind could not be listed for a reason other than not being served
+  // (403 after RBAC was narrowed): members of it may exist, so nothing is pruned.
+  let incomplete = false;
   const membersOf = async (apiVersion: string, kind: string): Promise<Map<string, KubeObject>> => {
     const gk = `${groupOf(apiVersion)}/${kind}`;
     let hit = listed.get(gk);
     if (!hit) {
       const items = await kube.list(apiVersion, kind, `${APPLYSET.partOf}=${id}`).catch((err: unknown) => {
+        if (!isDriftlessError(err, 'KubeRefused')) throw err;
         // A kind nobody serves (yet: its CRD comes in this pass; or any more) has no members.
-        if (isDriftlessError(err, 'KubeRefused')) return [];
-        throw err;
+        if (err.data.status !== 404 && err.data.status !== undefined) incomplete = true;
+        return [];
       });
       hit = new Map(items.map((o) => [refKey(refOf(o)), o]));
       listed.set(gk, hit);
@@ -113,17 +126,20 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
       const live = (await membersOf(member.apiVersion, member.kind)).get(key);
       const desiredText = JSON.stringify(member);
       const known = deps.normalized?.get(key);
-      const ignore = known?.desired === desiredText ? known.paths : new Set<string>();
+      const stored = known?.desired === desiredText ? known.values : new Map<string, string>();
       let current = live;
-      if (live && driftedFields(member, live).every((p) => ignore.has(p))) unchanged += 1;
+      // A difference is not drift when the live value is exactly what the server made of ours.
+      if (live && drifts(member, live).every((d) => stored.get(d.path) === JSON.stringify(d.live ?? null))) unchanged += 1;
       else {
+        deps.beforeWrite?.();
         current = await kube.apply(member, fieldManager);
         applied += 1;
         if (live) drifted += 1;
         // Whatever still differs right after our own apply is how the server normalizes it.
-        const paths = driftedFields(member, current);
-        if (paths.length > 0) deps.normalized?.set(key, { desired: desiredText, paths: new Set(paths) });
-        else deps.normalized?.delete(key);
+        const after = drifts(member, current);
+        if (after.length > 0) {
+          deps.normalized?.set(key, { desired: desiredText, values: new Map(after.map((d) => [d.path, JSON.stringify(d.live ?? null)])) });
+        } else deps.normalized?.delete(key);
       }
       const health = current ? healthOf(current) : { state: 'ready' as const };
       if (health.state === 'progressing') notReady.push({ object: describeRef(refOf(member)), reason: health.reason });
@@ -142,21 +158,35 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
 
   let pruned = 0;
   if (failed.length === 0) {
+    // Only where the inventory says its members live (KEP-3659): the parent's namespace,
+    // its additional namespaces, and cluster scope. A copy of a member elsewhere is not ours.
+    const union = unionOf(before, inventoryOf(members));
+    const namespaces = new Set([parent.namespace, ...union.namespaces]);
     const stale: KubeObject[] = [];
-    for (const { apiVersion, kind } of uniqueKinds(unionOf(before, inventoryOf(members)).kinds)) {
-      for (const [key, o] of await membersOf(apiVersion, kind)) if (!wanted.has(key)) stale.push(o);
+    for (const { apiVersion, kind } of uniqueKinds(union.kinds)) {
+      for (const [key, o] of await membersOf(apiVersion, kind)) {
+        const ns = o.metadata.namespace;
+        if (!wanted.has(key) && (ns === undefined || namespaces.has(ns))) stale.push(o);
+      }
+    }
+    if (incomplete) {
+      return { applied, unchanged, drifted, pruned, failed, notReady, degraded };
     }
     for (const o of applyOrder(stale, (x) => x.metadata.namespace !== undefined).reverse()) {
+      deps.beforeWrite?.();
       if (await kube.delete(toRef(o))) pruned += 1;
     }
-    await applyIfChanged(kube, parentObject(parent, inventoryOf(members), tooling, deps.parentAnnotations), fieldManager);
+    await applyIfChanged(kube, parentObject(parent, inventoryOf(members), tooling, deps.parentAnnotations), fieldManager, deps.beforeWrite);
   }
   return { applied, unchanged, drifted, pruned, failed, notReady, degraded };
 }
 
-async function applyIfChanged(kube: KubeTarget, obj: KubeObject, fieldManager: string): Promise<void> {
+async function applyIfChanged(kube: KubeTarget, obj: KubeObject, fieldManager: string, beforeWrite?: () => void): Promise<void> {
   const live = await kube.get(toRef(obj));
-  if (!live || driftedFields(obj, live).length > 0) await kube.apply(obj, fieldManager);
+  if (!live || driftedFields(obj, live).length > 0) {
+    beforeWrite?.();
+    await kube.apply(obj, fieldManager);
+  }
 }
 
 async function waitEstablished(kube: KubeTarget, clock: Clock, ref: KubeObjectRef, timeoutMs: number): Promise<void> {

@@ -7,9 +7,10 @@ import { createKubeTarget } from '@driftless/kube';
 import { createFileStore } from '@driftless/store';
 import { binaryPath, Reaper, startEtcd, startKubeApiserver } from '@driftless/testkit';
 import { describe, expect, it } from 'vitest';
+import { systemClock } from './system-clock.js';
 import { createAgent } from './agent.js';
 
-const clock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+const clock: Clock = systemClock;
 
 async function publish(store: ObjectStore, color: string, generation: number): Promise<void> {
   const encoded = encodeBundle([

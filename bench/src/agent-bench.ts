@@ -1,6 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
-import { reconcile, type ReconcileOutcome } from '@driftless/agent';
+import { reconcile, systemClock, type ReconcileOutcome } from '@driftless/agent';
 import type { Clock, KubeObject } from '@driftless/core';
 import { createKubeTarget } from '@driftless/kube';
 import { startEnvironment } from '@driftless/testkit';
@@ -16,7 +16,7 @@ export interface AgentBenchResult {
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGB: number; readonly node: string };
 }
 
-const clock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+const clock: Clock = systemClock;
 
 /** A bundle of `n` objects: a Namespace, and ConfigMaps, Services and Deployments in it. */
 function bundleOf(n: number): KubeObject[] {

@@ -50,7 +50,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
             }),
           )
         : undefined;
-      const [{ KubeConfig }, { createKubeTarget, leaseLock }, { createAgent, createLeaderElector, prometheusMetrics, startMetricsServer }] = await Promise.all([
+      const [{ KubeConfig }, { createKubeTarget, leaseLock }, { createAgent, createLeaderElector, prometheusMetrics, startMetricsServer, systemClock }] = await Promise.all([
         import('@kubernetes/client-node'),
         import('@driftless/kube'),
         import('@driftless/agent'),
@@ -59,7 +59,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
       if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
       else kc.loadFromDefault();
       const opened = await openStore(flags.store, process.env, process.cwd());
-      const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+      const clock = systemClock;
       const leader = flags.leaderElect
         ? createLeaderElector({
             lock: leaseLock(kc, flags.applysetNamespace, `driftless-agent-${flags.cluster}`),
@@ -104,3 +104,4 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
       }
     });
 }
+

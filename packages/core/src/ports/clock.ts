@@ -5,7 +5,7 @@
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Resolves after `ms` milliseconds of this clock's time. */
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms` milliseconds of this clock's time, or as soon as `signal` aborts (no error). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
