@@ -19,6 +19,7 @@ import {
   type BundleLimits,
   type Digest,
   type EncodedBundle,
+  type KubeObject,
   type ObjectStore,
   type Pointer,
   type RevisionRecord,
@@ -110,14 +111,16 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
   let announced: Promise<void> | undefined;
   const announce = (): Promise<void> => (announced ??= opts.beforePointerWrites?.() ?? Promise.resolve());
 
-  const oldBundles = new Map<string, Promise<Set<string>>>();
-  const objectsOf = (digest: Digest): Promise<Set<string>> => {
+  const oldBundles = new Map<string, Promise<Map<string, string>>>();
+  /** Each object of a bundle: its key, and how messages name it. */
+  const refsOf = (objects: readonly KubeObject[]): Map<string, string> => new Map(objects.map((o) => [refKey(refOf(o)), describeRef(refOf(o))]));
+  const objectsOf = (digest: Digest): Promise<Map<string, string>> => {
     let hit = oldBundles.get(digest);
     if (!hit) {
       hit = (async () => {
         const blob = await store.get(storeLayout.blob(digest), { maxBytes: limits.maxCompressedBytes });
-        if (blob.kind !== 'found') return new Set<string>();
-        return new Set(decodeBundle(blob.body, digest, limits).objects.map((o) => describeRef(refOf(o)) + '\u0000' + refKey(refOf(o))));
+        if (blob.kind !== 'found') return new Map<string, string>();
+        return refsOf(decodeBundle(blob.body, digest, limits).objects);
       })();
       oldBundles.set(digest, hit);
     }
@@ -155,10 +158,10 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
     }
     if (old && bundle && old.digest !== digest && !opts.allowMassPrune) {
       const before = await objectsOf(old.digest);
-      const after = new Set(bundle.bundle.objects.map((o) => describeRef(refOf(o)) + '\u0000' + refKey(refOf(o))));
-      const removed = [...before].filter((r) => !after.has(r));
+      const after = refsOf(bundle.bundle.objects);
+      const removed = [...before].filter(([key]) => !after.has(key)).map(([, name]) => name);
       if (before.size > 0 && removed.length * 2 > before.size) {
-        const sample = removed.slice(0, 3).map((r) => r.split('\u0000')[0]).join(', ');
+        const sample = removed.slice(0, 3).join(', ');
         refused.push({
           cluster,
           reason: `would remove ${removed.length} of its ${before.size} objects (${sample}${removed.length > 3 ? ', …' : ''}); pass --allow-mass-prune if that is intended`,

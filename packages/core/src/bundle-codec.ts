@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { canonicalBytes, canonicalJson } from './canonical-json.js';
+import { canonicalJson } from './canonical-json.js';
 import { digestOf, type Digest } from './digest.js';
 import { API_VERSION, parseDocument, parseJsonDocument } from './documents/common.js';
 import { bundleSchema, type Bundle } from './documents/bundle.js';
@@ -60,18 +60,7 @@ export function buildBundle(objects: readonly unknown[]): Bundle {
  * result is over `limits`, so a hub never publishes what agents would refuse.
  */
 export function encodeBundle(objects: readonly unknown[], limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): EncodedBundle {
-  const bundle = buildBundle(objects);
-  const canonical = canonicalBytes(bundle);
-  const digest = digestOf(canonical);
-  const subject = `bundle ${digest}`;
-  if (canonical.byteLength > limits.maxDecompressedBytes) {
-    throw tooLarge(subject, 'encode', limits.maxDecompressedBytes, 'decompressed');
-  }
-  const compressed = new Uint8Array(gzipSync(canonical));
-  if (compressed.byteLength > limits.maxCompressedBytes) {
-    throw tooLarge(subject, 'encode', limits.maxCompressedBytes, 'compressed');
-  }
-  return { digest, bundle, canonical, compressed };
+  return encodeValidatedBundle(buildBundle(objects).objects, new WeakMap(), limits);
 }
 
 /**
