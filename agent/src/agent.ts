@@ -24,7 +24,7 @@ import {
 import { APPLYSET, type ApplySetParentRef } from './applyset.js';
 import type { LeaderElector } from './leader.js';
 import type { AgentMetrics } from './metrics.js';
-import { reconcile, type Normalized, type ReconcileOutcome } from './reconcile.js';
+import { reconcile, type MemberCache, type Normalized, type ReconcileOutcome } from './reconcile.js';
 
 /** How an agent behaves; durations in ms. */
 export interface AgentConfig {
@@ -128,6 +128,7 @@ export function createAgent(deps: AgentDeps): Agent {
   /** Set during a pass under leader election: throws when the lease was lost. */
   let guard: (() => void) | undefined;
   const normalized = new Map<string, Normalized>();
+  const members: MemberCache = new WeakMap();
 
   /** Writes status when it changed or a heartbeat is due; a store failure is logged, never thrown (the next pass retries). */
   const writeStatus = async (status: Omit<Status, 'heartbeatAt'>): Promise<boolean> => {
@@ -225,7 +226,7 @@ export function createAgent(deps: AgentDeps): Agent {
     let outcome: ReconcileOutcome;
     try {
       const accepted = pointer ? { [APPLYSET.accepted]: `${pointer.generation}/${pointer.bundle}` } : {};
-      outcome = await reconcile(bundle.objects, { kube, clock, parent, parentAnnotations: accepted, normalized, beforeWrite: () => guard?.() });
+      outcome = await reconcile(bundle.objects, { kube, clock, parent, parentAnnotations: accepted, normalized, members, beforeWrite: () => guard?.() });
     } catch (err) {
       const error = (err as Error).message;
       log({ level: 'error', msg: 'reconcile failed', cluster: config.cluster, error });

@@ -36,7 +36,16 @@ export interface ReconcileDeps {
   readonly beforeWrite?: () => void;
   /** More annotations for the parent (the agent records the accepted pointer there). */
   readonly parentAnnotations?: Readonly<Record<string, string>>;
+  /**
+   * Kept by the caller between passes over the same bundle: each bundle object's
+   * member form (labels, desired-digest annotation) and its JSON, so a pass with
+   * nothing to do does not hash every object again.
+   */
+  readonly members?: MemberCache;
 }
+
+/** See {@link ReconcileDeps.members}. */
+export type MemberCache = WeakMap<KubeObject, { readonly id: string; readonly member: KubeObject; readonly text: string }>;
 
 /** How the server stored one object we applied, where it differs from what we sent: path -> stored value (JSON). */
 export interface Normalized {
@@ -76,7 +85,20 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
   const fieldManager = deps.fieldManager ?? 'driftless';
   const tooling = deps.tooling ?? 'driftless/v0.1.0';
   const id = applySetId(parent);
-  const members = objects.map((o) => asMember(o, id));
+  const memberOf = (o: KubeObject): { member: KubeObject; text: string } => {
+    const hit = deps.members?.get(o);
+    if (hit?.id === id) return hit;
+    const member = asMember(o, id);
+    const entry = { id, member, text: JSON.stringify(member) };
+    deps.members?.set(o, entry);
+    return entry;
+  };
+  const texts = new Map<KubeObject, string>();
+  const members = objects.map((o) => {
+    const { member, text } = memberOf(o);
+    texts.set(member, text);
+    return member;
+  });
   const wanted = new Set(members.map((m) => refKey(refOf(m))));
 
   if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: parent.namespace }))) {
@@ -124,7 +146,7 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
     try {
       const key = refKey(refOf(member));
       const live = (await membersOf(member.apiVersion, member.kind)).get(key);
-      const desiredText = JSON.stringify(member);
+      const desiredText = texts.get(member) ?? JSON.stringify(member);
       const known = deps.normalized?.get(key);
       const stored = known?.desired === desiredText ? known.values : new Map<string, string>();
       let current = live;

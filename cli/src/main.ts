@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isDriftlessError } from '@driftless/core';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerBenchCommands } from './commands/bench.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDevCommands } from './commands/dev.js';
 import { registerHubCommands } from './commands/hub.js';
 import { registerKeysCommands } from './commands/keys.js';
@@ -64,6 +65,7 @@ export function buildProgram(io: CliIo): Command {
     );
   registerAgentCommand(program, io);
   registerBenchCommands(program, io);
+  registerDemoCommand(program, io);
   registerDevCommands(program, io);
   registerHubCommands(program, io);
   registerKeysCommands(program, io);

@@ -33,6 +33,12 @@ export interface CompileOptions {
   readonly bundleLimits?: BundleLimits;
   /** The previous compile's memo (from validated hub state): unchanged clusters are skipped. */
   readonly memo?: CompileMemo;
+  /**
+   * Compile one cluster only, from `clusters/<name>.yaml` (or `.yml`), without
+   * reading the other cluster files: what a cluster rendering its own desired
+   * state from Git does (the bench's git mode). Default: every cluster.
+   */
+  readonly onlyCluster?: string;
 }
 
 /** What one commit compiles to: every cluster's bundle, by cluster name (sorted). */
@@ -80,7 +86,7 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   const fleetEntry = await reader.stat('fleet.yaml');
   const fleet = parseFleet(await readText('fleet.yaml'));
   const memo = opts.memo;
-  const { clusters, fileOids, parsed } = await readClusters(reader, readText, memo?.clusterFiles ?? {});
+  const { clusters, fileOids, parsed } = await readClusters(reader, readText, memo?.clusterFiles ?? {}, opts.onlyCluster);
 
   const instances = new Map(clusters.map((c) => [c.metadata.name, appsForCluster(fleet, c)]));
   const sourceNames = [...new Set([...instances.values()].flat().map((i) => i.source))];
@@ -149,8 +155,10 @@ async function readClusters(
   reader: RepoReader,
   readText: (path: string) => Promise<string>,
   known: Readonly<Record<string, Cluster>>,
+  only?: string,
 ): Promise<{ clusters: Cluster[]; fileOids: Map<string, string>; parsed: Record<string, Cluster> }> {
-  const listed = (await reader.list('clusters')).filter((e) => /\.ya?ml$/.test(e.path) && e.type !== 'dir');
+  const wanted = (path: string): boolean => (only === undefined ? /\.ya?ml$/.test(path) : path === `clusters/${only}.yaml` || path === `clusters/${only}.yml`);
+  const listed = (await reader.list('clusters')).filter((e) => wanted(e.path) && e.type !== 'dir');
   // A symlinked cluster file is known by what it points at, so editing the target is a change.
   const files = await Promise.all(
     listed.map(async (e) => (e.type === 'symlink' ? { ...e, oid: (await reader.stat(e.path))?.oid ?? e.oid } : e)),

@@ -1,10 +1,79 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../main.js';
-import { integerFlag, kustomizeBinary } from './options.js';
+import { UsageError } from '../errors.js';
+import { durationFlag, integerFlag, kustomizeBinary } from './options.js';
 
-/** `driftless bench hub`: measure compile + publish on a synthetic fleet. */
+interface FleetFlags {
+  clusters: string;
+  interval: string;
+  jitter: string;
+  commits: string;
+  mode: string;
+  seed: string;
+  apps: string;
+  steady: string;
+  out?: string;
+  json?: boolean;
+  virtual?: boolean;
+  kustomize?: string;
+}
+
+/** `driftless bench`: the fleet benchmark; `bench hub` and `bench agent` measure one component each. */
 export function registerBenchCommands(program: Command, io: CliIo): void {
-  const bench = program.command('bench').description('benchmarks; results are recorded in bench/RESULTS.md').exitOverride();
+  const bench = program
+    .command('bench')
+    .description(
+      'the fleet benchmark: N simulated clusters running the real agent code against real MinIO and a real git server (or, with --mode git, each pulling Git itself); the hub compiles real commits. Measures per-cluster convergence after each commit, and requests at the git server and the store. Results are recorded in bench/RESULTS.md.',
+    )
+    .option('--clusters <n>', 'simulated clusters', '1000')
+    .option('--interval <duration>', 'poll interval of every cluster', '30s')
+    .option('--jitter <fraction>', 'each pause is the interval times a uniform factor in [1 - jitter, 1 + jitter]', '0.5')
+    .option('--commits <k>', 'measured commits after the fleet converged on the first one', '3')
+    .option('--mode <mode>', 'bundle (agents poll pointers in the store) or git (every cluster fetches the repository itself)', 'bundle')
+    .option('--seed <s>', 'seed of every random choice (jitter, start offsets, the latency model)', '1')
+    .option('--apps <n>', 'apps in the generated fleet (4 objects each)', '5')
+    .option('--steady <intervals>', 'intervals of steady state measured before the first commit', '2')
+    .option('--out <dir>', 'also write <dir>/<mode>.json and <dir>/chart.svg (convergence CDF, requests per second; both modes when both were run into the same dir)')
+    .option('--json', 'print one JSON document with the results')
+    .option('--virtual', 'virtual clock and in-memory store with a latency model instead of real servers (bundle mode): plan past one machine')
+    .option('--kustomize <path>', 'kustomize binary (default: as for hub compile)')
+    .addHelpText(
+      'after',
+      '\nProgress goes to stderr. Examples:\n' +
+        '  driftless bench --clusters 10000 --interval 30s --commits 3 --json\n' +
+        '  driftless bench --clusters 1000 --mode bundle --out bench-out && driftless bench --clusters 1000 --mode git --out bench-out\n' +
+        '  driftless bench --virtual --clusters 100000',
+    )
+    .exitOverride()
+    .action(async (flags: FleetFlags) => {
+      if (flags.mode !== 'bundle' && flags.mode !== 'git') throw new UsageError(`--mode ${JSON.stringify(flags.mode)} must be bundle or git`);
+      const mode: 'bundle' | 'git' = flags.mode;
+      const jitter = Number(flags.jitter);
+      if (!Number.isFinite(jitter) || jitter < 0 || jitter > 1) throw new UsageError(`--jitter ${JSON.stringify(flags.jitter)} must be a number from 0 to 1`);
+      if (flags.virtual && mode === 'git') throw new UsageError('--virtual simulates bundle mode only: git mode needs the real git server');
+      const intervalMs = durationFlag('--interval', flags.interval);
+      if (intervalMs < 100) throw new UsageError(`--interval ${flags.interval} must be at least 100ms`);
+      const opts = {
+        mode,
+        clusters: integerFlag('--clusters', flags.clusters, 1),
+        intervalMs,
+        jitter,
+        commits: integerFlag('--commits', flags.commits, 0),
+        seed: integerFlag('--seed', flags.seed, 0),
+        apps: integerFlag('--apps', flags.apps, 2),
+        steadyIntervals: integerFlag('--steady', flags.steady, 0),
+        virtual: flags.virtual ?? false,
+        log: (l: string) => io.stderr(`${l}\n`),
+        ...(flags.virtual ? {} : { kustomizeBinary: await kustomizeBinary(flags.kustomize) }),
+      };
+      const { runFleetBench, writeFleetReport } = await import('@driftless/bench');
+      const { result, report } = await runFleetBench(opts);
+      if (flags.out) {
+        const written = await writeFleetReport(flags.out, report);
+        io.stderr(`bench: wrote ${written.json} and ${written.chart}\n`);
+      }
+      io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+    });
   bench
     .command('hub')
     .description('compile + publish a synthetic fleet served by a real git server into a file: store, then recompile after a commit that changes one app used by 10% of clusters')

@@ -16,3 +16,6 @@ export { MemoryObjectStore, type MemoryStoreOptions, type StoreCounters, type St
 export { startEtcd } from './env/etcd.js';
 export { startKubeApiserver } from './env/kube-apiserver.js';
 export { Reaper } from './env/reaper.js';
+export { VirtualClock } from './clock/virtual-clock.js';
+export { MemoryKubeTarget, type KubeOperation, type MemoryKubeOptions } from './kube/memory-kube.js';
+export { describeKubeTargetContract, type KubeContractSubject } from './kube/kube-target-contract.js';

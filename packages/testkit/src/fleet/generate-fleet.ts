@@ -6,6 +6,8 @@ export interface FleetShape {
   readonly kustomizeApps?: number;
   /** Version stamped into every app's image; bump it in one app to make a change. */
   readonly versions?: Readonly<Record<string, string>>;
+  /** Each app also declares its Namespace, so its bundle applies to a real API server as is. Default false. */
+  readonly namespaces?: boolean;
 }
 
 const ENVS = ['prod', 'prod', 'prod', 'prod', 'prod', 'prod', 'staging', 'staging', 'staging', 'dev'] as const;
@@ -43,13 +45,13 @@ export function generateFleet(shape: FleetShape): Record<string, string> {
     const isKustomize = a >= 2 && a < 2 + kustomized;
     if (isKustomize) {
       files[`apps/${name}/base/kustomization.yaml`] = 'resources: [manifests.yaml]\n';
-      files[`apps/${name}/base/manifests.yaml`] = manifests(name, version, a === 1);
+      files[`apps/${name}/base/manifests.yaml`] = namespaceDoc(shape, name) + manifests(name, version, a === 1);
       files[`apps/${name}/overlays/prod/kustomization.yaml`] = `resources: [../../base]\ncommonLabels: { tier: prod }\n`;
       apps.push(
         `    - name: ${name}\n      path: apps/${name}/base\n      namespace: ${name}\n      targets:\n        - selector: { matchLabels: { env: prod } }\n          overlay: apps/${name}/overlays/prod\n        - selector: {}\n`,
       );
     } else {
-      files[`apps/${name}/manifests.yaml`] = manifests(name, version, a === 1);
+      files[`apps/${name}/manifests.yaml`] = namespaceDoc(shape, name) + manifests(name, version, a === 1);
       apps.push(`    - name: ${name}\n      path: apps/${name}\n      namespace: ${name}\n      targets:\n${targets}`);
     }
   }
@@ -63,6 +65,10 @@ export function generateFleet(shape: FleetShape): Record<string, string> {
       `spec:\n  vars: { replicas: "${env === 'prod' ? 2 : 1}", region: ${region}-${1 + (i % 2)} }\n`;
   }
   return files;
+}
+
+function namespaceDoc(shape: FleetShape, name: string): string {
+  return shape.namespaces ? `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${name} }\n---\n` : '';
 }
 
 function manifests(name: string, version: string, perCluster: boolean): string {

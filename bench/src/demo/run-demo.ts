@@ -1,0 +1,157 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createAgent, systemClock } from '@driftless/agent';
+import { seededRng, type ObjectStore } from '@driftless/core';
+import { createHub } from '@driftless/hub';
+import { createKubeTarget } from '@driftless/kube';
+import { createFileStore } from '@driftless/store';
+import { appName, clusterName, commitFiles, createBareRepo, generateFleet, s3StoreFor, startEnvironment, type Environment } from '@driftless/testkit';
+import { startBundleFleet, type SimulatedFleet } from '../fleet/bundle-fleet.js';
+import { observedStore, publishingStore } from '../fleet/observed-store.js';
+import { FleetRecorder } from '../fleet/recorder.js';
+
+export interface DemoOptions {
+  /** Clusters in the example fleet: one real, the rest simulated. Default 300. */
+  readonly clusters: number;
+  /** Use the local MinIO instead of a `file:` store. */
+  readonly s3: boolean;
+  readonly intervalMs: number;
+  readonly kustomizeBinary: string;
+  /** Stops the build or the run early (SIGINT). */
+  readonly signal: AbortSignal;
+  /** Progress and the final summary, line by line. */
+  readonly log: (line: string) => void;
+  /** The live progress line, redrawn in place (a terminal) or printed now and then. */
+  readonly status: (line: string) => void;
+}
+
+/** A running demo: where to look, and how to stop it. */
+export interface Demo {
+  readonly storeUrl: string;
+  readonly storeDir?: string;
+  /** With an S3 store: the AWS_* variables that reach it. */
+  readonly storeEnv?: Readonly<Record<string, string>>;
+  readonly kubeconfig: string;
+  readonly repoUrl: string;
+  /** The cluster the real agent reconciles into the local kube-apiserver. */
+  readonly realCluster: string;
+  stop(): Promise<void>;
+}
+
+const APPS = 5;
+
+/**
+ * The main job: the whole system on one machine. Starts the real components
+ * (building them first when missing), generates an example fleet repository
+ * and serves it from the git server, compiles it with the hub into a store,
+ * runs one real agent against the local kube-apiserver plus simulated clusters
+ * running the same agent code, waits until every cluster applied it, then
+ * commits a change and shows the fleet converging on it live. Resolves once
+ * that second commit has converged (or its deadline passed), with everything
+ * still running until `stop`.
+ */
+export async function runDemo(opts: DemoOptions): Promise<Demo> {
+  const { log } = opts;
+  const work = await mkdtemp(join(tmpdir(), 'driftless-demo-'));
+  let env: Environment | undefined;
+  let fleet: SimulatedFleet | undefined;
+  const agentStop = new AbortController();
+  let realAgent: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    agentStop.abort();
+    await Promise.all([fleet?.stop(), realAgent]);
+    await env?.stop();
+    await rm(work, { recursive: true, force: true });
+  };
+  try {
+    env = await startEnvironment({ allowPush: true, log, signal: opts.signal });
+    const storeDir = join(work, 'store');
+    const storeUrl = opts.s3 ? `s3://${env.info.s3.bucket}/demo` : `file:${storeDir}`;
+    const store: ObjectStore = opts.s3 ? s3StoreFor(env.info, 'demo') : createFileStore(storeDir);
+    if (!opts.s3) await mkdir(storeDir, { recursive: true });
+
+    log(`demo: generating an example fleet of ${opts.clusters} clusters x ${APPS} apps`);
+    const bare = await createBareRepo(env.info.git.root, 'fleet');
+    const repoUrl = `${env.info.git.baseUrl}fleet.git`;
+    const files = (versions: Record<string, string>): Record<string, string> =>
+      generateFleet({ clusters: opts.clusters, apps: APPS, kustomizeApps: 1, namespaces: true, versions });
+    await commitFiles(bare, files({}), 'example fleet');
+
+    const clock = systemClock;
+    const recorder = new FleetRecorder(clock.now(), 1_000);
+    const observed = observedStore(store, clock, recorder);
+    const hub = createHub({ store: publishingStore(store, clock, recorder), now: () => new Date(), cacheDir: join(work, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: storeUrl });
+    const realCluster = clusterName(0);
+    const names = Array.from({ length: opts.clusters - 1 }, (_, i) => clusterName(i + 1));
+
+    const first = await compile(hub, repoUrl, recorder, log);
+    log(`demo: hub compiled ${first.revision.slice(0, 12)} in ${first.durationMs} ms into ${storeUrl}`);
+    const kc = new KubeConfig();
+    kc.loadFromFile(env.info.kube.kubeconfig);
+    const agent = createAgent({
+      clock,
+      rng: seededRng(1),
+      store: observed.store,
+      kube: createKubeTarget(kc),
+      config: { cluster: realCluster, intervalMs: opts.intervalMs, jitter: 0.5 },
+      log: (e) => {
+        if (e['level'] === 'error') log(`demo: agent ${realCluster}: ${String(e['msg'])}: ${String(e['error'])}`);
+      },
+    });
+    realAgent = agent.run(agentStop.signal);
+    fleet = startBundleFleet({ names, clock, seed: 1, store: observed.store, intervalMs: opts.intervalMs, jitter: 0.5 });
+    log(`demo: 1 real agent (${realCluster}, into the local kube-apiserver) and ${names.length} simulated clusters polling every ${opts.intervalMs / 1000}s ±50%`);
+    await converge(recorder, opts, 'first revision');
+
+    await commitFiles(bare, files({ [appName(1)]: '1.1.0' }), `bump ${appName(1)} to 1.1.0`);
+    log(`demo: pushed a commit that bumps ${appName(1)} to 1.1.0 (every cluster runs it)`);
+    const second = await compile(hub, repoUrl, recorder, log);
+    log(`demo: hub compiled ${second.revision.slice(0, 12)} in ${second.durationMs} ms: ${second.pointersUpdated} pointers updated, git fetched once`);
+    await converge(recorder, opts, 'new revision');
+    const { s3 } = env.info;
+    const storeEnv = { AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
+    return { storeUrl, ...(opts.s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, repoUrl, realCluster, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function compile(
+  hub: ReturnType<typeof createHub>,
+  repo: string,
+  recorder: FleetRecorder,
+  log: (line: string) => void,
+): Promise<{ revision: string; durationMs: number; pointersUpdated: number }> {
+  recorder.beginCommit();
+  const report = await hub.compile({ repo });
+  if (report.refused.length > 0) log(`demo: the hub refused ${report.refused.length} clusters`);
+  return report;
+}
+
+/** Shows the live progress line until every cluster applied the current commit, or three long intervals passed. */
+async function converge(recorder: FleetRecorder, opts: DemoOptions, what: string): Promise<void> {
+  const deadline = Date.now() + 3 * opts.intervalMs * 1.5 + 30_000;
+  const line = (): string => {
+    const p = recorder.progress();
+    const secs = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+    return `${p.applied}/${p.total} clusters on the ${what}` + (p.applied > 0 ? `, p50 ${secs(p.percentiles.p50)}, p99 ${secs(p.percentiles.p99)} so far` : '');
+  };
+  await new Promise<void>((resolve) => {
+    const finish = (): void => {
+      clearInterval(ticker);
+      off();
+      opts.signal.removeEventListener('abort', finish);
+      opts.status(line());
+      resolve();
+    };
+    const ticker = setInterval(() => (Date.now() > deadline ? finish() : opts.status(line())), 250);
+    const off = recorder.onConverged(() => {
+      if (recorder.pending === 0) finish();
+    });
+    opts.signal.addEventListener('abort', finish);
+    if (recorder.pending === 0) finish();
+  });
+}

@@ -1,0 +1,63 @@
+import { setMaxListeners } from 'node:events';
+import { createAgent } from '@driftless/agent';
+import { seededRng, type Clock, type KubeObjectRef, type ObjectStore, type Rng } from '@driftless/core';
+import { MemoryKubeTarget } from '@driftless/testkit';
+
+/** A running set of simulated clusters. */
+export interface SimulatedFleet {
+  /** Stops every cluster's loop and waits for each to finish its pass. */
+  stop(): Promise<void>;
+}
+
+export interface BundleFleetOptions {
+  readonly names: readonly string[];
+  readonly clock: Clock;
+  readonly seed: number;
+  /** The store as the clusters see it (see observedStore). */
+  readonly store: ObjectStore;
+  readonly intervalMs: number;
+  readonly jitter: number;
+  readonly heartbeatMs?: number;
+  /** Latency of the in-memory Kubernetes API, per request (a fake clock's sleep in virtual runs). */
+  readonly kubeLatency?: (op: string, ref: KubeObjectRef) => Promise<void>;
+}
+
+/** The seed of cluster `i`'s Rng: spread out, so neighbouring clusters do not draw related sequences. */
+export const clusterSeed = (seed: number, i: number): number => (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(i + 1, 0xc2b2ae35)) >>> 0;
+
+/**
+ * Bundle mode: each simulated cluster is the real agent (`createAgent`) with
+ * its own seeded Rng and an in-memory Kubernetes API whose workloads become
+ * ready as soon as they are applied (as if a controller-manager ran). Clusters
+ * start spread uniformly over one interval, like a fleet that has been running
+ * for a while, then poll with the agent's own jitter.
+ */
+export function startBundleFleet(opts: BundleFleetOptions): SimulatedFleet {
+  const stop = new AbortController();
+  // Every cluster's sleep listens to this one signal.
+  setMaxListeners(0, stop.signal);
+  const runs = opts.names.map(async (cluster, i) => {
+    const rng: Rng = seededRng(clusterSeed(opts.seed, i));
+    const kube = new MemoryKubeTarget({ controllers: 'instant', ...(opts.kubeLatency ? { latency: opts.kubeLatency } : {}) });
+    const agent = createAgent({
+      clock: opts.clock,
+      rng,
+      store: opts.store,
+      kube,
+      config: {
+        cluster,
+        intervalMs: opts.intervalMs,
+        jitter: opts.jitter,
+        ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
+      },
+    });
+    await opts.clock.sleep(Math.floor(rng.next() * opts.intervalMs), stop.signal);
+    await agent.run(stop.signal);
+  });
+  return {
+    async stop() {
+      stop.abort();
+      await Promise.all(runs);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binaryPath, s3StoreFor, startGitServer, uniqueName } from '@driftless/testkit';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runFleetBench, type FleetBenchOptions } from './run-fleet-bench.js';
+
+const env = inject('driftlessEnv');
+let root: string;
+let git: Awaited<ReturnType<typeof startGitServer>>;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'driftless-fleet-bench-'));
+  git = await startGitServer({ root });
+});
+afterAll(async () => {
+  await git.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+const base = { clusters: 12, intervalMs: 1_000, jitter: 0.5, commits: 1, seed: 3, apps: 2, steadyIntervals: 1, kustomizeBinary: binaryPath('kustomize') } satisfies Partial<FleetBenchOptions>;
+
+describe('the fleet benchmark against real MinIO and a real git server', () => {
+  it('bundle mode: the hub fetches once per commit and every cluster converges; git mode: every cluster fetches', async () => {
+    const bundle = await runFleetBench({ ...base, mode: 'bundle', servers: { git, store: s3StoreFor(env, uniqueName('fleet-bench')) } });
+    expect(bundle.result.failedClusters).toBe(0);
+    expect(bundle.result.git.fetchesPerCommit).toBe(1);
+    expect(bundle.result.store.get304).toBeGreaterThan(0);
+    expect(bundle.report.convergenceSamplesMs.length).toBeGreaterThan(0);
+
+    const gitMode = await runFleetBench({ ...base, mode: 'git', servers: { git, store: s3StoreFor(env, uniqueName('fleet-bench')) } });
+    expect(gitMode.result.failedClusters).toBe(0);
+    expect(gitMode.result.store.get200 + gitMode.result.store.get304).toBe(0);
+    // Every cluster fetches at least once while a commit propagates; the hub fetched once.
+    expect(gitMode.result.git.fetchesPerCommit).toBeGreaterThanOrEqual(base.clusters);
+    expect(gitMode.result.git.requests).toBeGreaterThan(bundle.result.git.requests);
+  });
+});

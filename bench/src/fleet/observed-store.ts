@@ -1,0 +1,98 @@
+import type { Clock, GetOptions, GetResult, ObjectStore, PutOptions, PutResult } from '@driftless/core';
+import type { FleetRecorder } from './recorder.js';
+
+/** Requests the simulated clusters sent to the store. */
+export interface ClusterStoreCounts {
+  get200: number;
+  get304: number;
+  get404: number;
+  put: number;
+  list: number;
+  bytesDown: number;
+  /** Pointer reads: one per agent pass. */
+  polls: number;
+}
+
+const CLUSTER_KEY = /^clusters\/([^/]+)\/(desired|status)\.json$/;
+
+/**
+ * The store as the simulated clusters see it: every request is passed through
+ * and counted, and the reads and writes that mark progress are reported to the
+ * recorder: a pointer read that found a new pointer starts a fetch-and-apply,
+ * and a status write whose `appliedBundle` changed (phase not Failed) is that
+ * cluster reporting the bundle applied.
+ */
+export function observedStore(inner: ObjectStore, clock: Clock, recorder: FleetRecorder): { store: ObjectStore; counts: ClusterStoreCounts } {
+  const counts: ClusterStoreCounts = { get200: 0, get304: 0, get404: 0, put: 0, list: 0, bytesDown: 0, polls: 0 };
+  const seenAt = new Map<string, number>();
+  const reported = new Map<string, string>();
+  const store: ObjectStore = {
+    async get(key: string, o?: GetOptions): Promise<GetResult> {
+      const started = clock.now();
+      const m = CLUSTER_KEY.exec(key);
+      if (m?.[2] === 'desired') counts.polls += 1;
+      const got = await inner.get(key, o);
+      recorder.request('store', clock.now());
+      if (got.kind === 'found') {
+        counts.get200 += 1;
+        counts.bytesDown += got.body.byteLength;
+        if (m?.[1] && m[2] === 'desired') seenAt.set(m[1], started);
+      } else if (got.kind === 'not-modified') counts.get304 += 1;
+      else counts.get404 += 1;
+      return got;
+    },
+    async put(key: string, body: Uint8Array, o?: PutOptions & { ifMatch?: string }): Promise<PutResult> {
+      const written = await inner.put(key, body, o);
+      const now = clock.now();
+      counts.put += 1;
+      recorder.request('store', now);
+      const m = CLUSTER_KEY.exec(key);
+      if (m?.[1] && m[2] === 'status') {
+        const status = JSON.parse(new TextDecoder().decode(body)) as { appliedBundle?: string; phase?: string };
+        const cluster = m[1];
+        if (status.appliedBundle && status.phase !== 'Failed' && reported.get(cluster) !== status.appliedBundle) {
+          reported.set(cluster, status.appliedBundle);
+          recorder.applied(cluster, status.appliedBundle, now);
+          const since = seenAt.get(cluster);
+          if (since !== undefined) recorder.fetchedAndApplied(now - since);
+        }
+        seenAt.delete(cluster);
+      }
+      return written;
+    },
+    async list(prefix, o) {
+      counts.list += 1;
+      recorder.request('store', clock.now());
+      return await inner.list(prefix, o);
+    },
+    head: (key, o) => inner.head(key, o),
+    putIfAbsent: (key, body, o) => inner.putIfAbsent(key, body, o),
+    delete: (key, o) => inner.delete(key, o),
+  };
+  return { store, counts };
+}
+
+/** The counts a result reports; zeros without a store (git mode). */
+export function storeTotals(c: ClusterStoreCounts | undefined): { get200: number; get304: number; put: number; list: number; bytesDown: number } {
+  return c ? { get200: c.get200, get304: c.get304, put: c.put, list: c.list, bytesDown: c.bytesDown } : { get200: 0, get304: 0, put: 0, list: 0, bytesDown: 0 };
+}
+
+/** The store as the hub writes it: a pointer write that completed is that cluster's publish, reported to the recorder. */
+export function publishingStore(store: ObjectStore, clock: Clock, recorder: FleetRecorder): ObjectStore {
+  return {
+    get: (key, o) => store.get(key, o),
+    head: (key, o) => store.head(key, o),
+    putIfAbsent: (key, body, o) => store.putIfAbsent(key, body, o),
+    list: (prefix, o) => store.list(prefix, o),
+    delete: (key, o) => store.delete(key, o),
+    async put(key, body, o) {
+      const written = await store.put(key, body, o);
+      const m = CLUSTER_KEY.exec(key);
+      if (m?.[1] && m[2] === 'desired' && written.kind === 'written') {
+        const pointer = JSON.parse(new TextDecoder().decode(body)) as { bundle: string };
+        recorder.published(m[1], pointer.bundle, clock.now());
+      }
+      return written;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * What `driftless bench` (the fleet benchmark) measures. The fields of
+ * {@link FleetBenchResult} are the `--json` document; {@link FleetBenchReport}
+ * adds what `--out` needs to draw the chart.
+ */
+
+/** Percentiles of per-cluster convergence, ms: from the hub's pointer write (git mode: the push) to that cluster reporting the bundle applied. */
+export interface Percentiles {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export type BenchMode = 'bundle' | 'git';
+
+/** The `--json` document. */
+export interface FleetBenchResult {
+  readonly mode: BenchMode;
+  readonly clusters: number;
+  readonly intervalMs: number;
+  readonly jitter: number;
+  readonly commits: number;
+  /** Requests the git server answered over the whole run, and git fetches per commit during the commit phase (1 in bundle mode: the hub's). */
+  readonly git: { readonly requests: number; readonly fetchesPerCommit: number };
+  /** Requests the simulated clusters sent to the object store (the hub's are not counted), and bytes of bodies they received. */
+  readonly store: { readonly get200: number; readonly get304: number; readonly put: number; readonly list: number; readonly bytesDown: number };
+  readonly convergenceMs: Percentiles;
+  /** The best pure polling can do: the longest jittered interval plus the measured p99 fetch-and-apply time, ms. */
+  readonly boundMs: number;
+  /** Clusters that did not report some commit applied before the run's deadline for it. */
+  readonly failedClusters: number;
+  /** CPU time of this process (user + system) per simulated poll, ms. */
+  readonly cpuMsPerPoll: number;
+  /** Peak resident memory of this process, MB. */
+  readonly rssMB: number;
+  /** What an idle fleet costs (the steady-state window): requests per cluster per interval. */
+  readonly idle: { readonly storeRequestsPerClusterPerInterval: number; readonly gitRequestsPerClusterPerInterval: number };
+}
+
+/** Requests per time bucket since the run started, for the chart. */
+export interface RequestTimeline {
+  readonly bucketMs: number;
+  /** Requests answered by the git server per bucket. */
+  readonly git: readonly number[];
+  /** Requests sent to the object store per bucket. */
+  readonly store: readonly number[];
+}
+
+/** What `--out DIR` writes to `DIR/<mode>.json`: the result plus the raw series behind the chart. */
+export interface FleetBenchReport extends FleetBenchResult {
+  readonly seed: number;
+  readonly virtual: boolean;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGB: number; readonly node: string };
+  /** Every (commit, cluster) convergence time, ms, ascending: the CDF. */
+  readonly convergenceSamplesMs: readonly number[];
+  readonly timeline: RequestTimeline;
+}

@@ -1,0 +1,123 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { ObjectStore } from '@driftless/core';
+import { s3StoreFor, startEnvironment, type Environment, type GitServer } from '@driftless/testkit';
+import { realDriver } from './real-driver.js';
+import type { TraceEvent } from './recorder.js';
+import type { BenchMode, FleetBenchReport, FleetBenchResult } from './result.js';
+import { runScenario, type ScenarioDriver } from './scenario.js';
+import { virtualDriver } from './virtual-driver.js';
+
+export interface FleetBenchOptions {
+  readonly mode: BenchMode;
+  readonly clusters: number;
+  readonly intervalMs: number;
+  readonly jitter: number;
+  readonly commits: number;
+  readonly seed: number;
+  /** Virtual clock and in-memory store instead of real servers (bundle mode only). */
+  readonly virtual?: boolean;
+  /** Apps in the fleet. Default 5. */
+  readonly apps?: number;
+  /** Intervals of steady state before the first measured commit. Default 2. */
+  readonly steadyIntervals?: number;
+  /** Needed in real mode (the hub, and git mode's own rendering). */
+  readonly kustomizeBinary?: string;
+  /** Real mode on servers already running (tests): default, a fresh environment for the run. */
+  readonly servers?: { readonly git: GitServer; readonly store: ObjectStore };
+  /** Keep the event trace (the determinism check). */
+  readonly trace?: boolean;
+  /** Progress lines (stderr in the CLI). */
+  readonly log?: (line: string) => void;
+}
+
+export interface FleetBenchRun {
+  readonly result: FleetBenchResult;
+  readonly report: FleetBenchReport;
+  /** With `trace`: every publish and apply, in order; times relative to the start. */
+  readonly trace?: readonly TraceEvent[];
+}
+
+/**
+ * The fleet benchmark: N simulated clusters running the real agent code (or,
+ * in git mode, pulling Git themselves) through the scenario of runScenario,
+ * against real MinIO and the real git server, or on a virtual clock.
+ */
+export async function runFleetBench(opts: FleetBenchOptions): Promise<FleetBenchRun> {
+  const log = opts.log ?? (() => undefined);
+  const apps = opts.apps ?? 5;
+  const started = Date.now();
+  if (opts.virtual) {
+    if (opts.mode !== 'bundle') throw new Error('virtual mode simulates bundle mode only (git mode needs the real git server)');
+    const driver = virtualDriver({ clusters: opts.clusters, intervalMs: opts.intervalMs, jitter: opts.jitter, seed: opts.seed, apps, trace: opts.trace ?? false });
+    return await measure(driver, opts, started, log);
+  }
+  if (!opts.kustomizeBinary) throw new Error('real mode needs the kustomize binary');
+  const work = await mkdtemp(join(tmpdir(), 'driftless-bench-fleet-'));
+  let env: Environment | undefined;
+  try {
+    let servers = opts.servers;
+    if (!servers) {
+      env = await startEnvironment({ log: (l) => log(l) });
+      servers = { git: env.git, store: s3StoreFor(env.info, `bench-${opts.mode}-${started}`) };
+    }
+    const driver = await realDriver({
+      mode: opts.mode,
+      ...servers,
+      workDir: work,
+      clusters: opts.clusters,
+      apps,
+      intervalMs: opts.intervalMs,
+      jitter: opts.jitter,
+      seed: opts.seed,
+      kustomizeBinary: opts.kustomizeBinary,
+      trace: opts.trace ?? false,
+    });
+    return await measure(driver, opts, started, log);
+  } finally {
+    await env?.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function measure(driver: ScenarioDriver, opts: FleetBenchOptions, started: number, log: (line: string) => void): Promise<FleetBenchRun> {
+  const measures = await runScenario(driver, opts.clusters, {
+    intervalMs: opts.intervalMs,
+    jitter: opts.jitter,
+    commits: opts.commits,
+    ...(opts.steadyIntervals !== undefined ? { steadyIntervals: opts.steadyIntervals } : {}),
+    progress: (line) => log(`bench: ${line}`),
+  });
+  const { recorder } = driver;
+  const convergence = recorder.convergence();
+  const fetchApply = recorder.fetchApplyMs();
+  const counts = driver.counts();
+  const result: FleetBenchResult = {
+    mode: opts.mode,
+    clusters: opts.clusters,
+    intervalMs: opts.intervalMs,
+    jitter: opts.jitter,
+    commits: opts.commits,
+    git: { requests: counts.gitRequests, fetchesPerCommit: measures.fetchesPerCommit },
+    store: counts.store,
+    convergenceMs: convergence.percentiles,
+    boundMs: Math.round(opts.intervalMs * (1 + opts.jitter) + fetchApply.p99),
+    failedClusters: convergence.failedClusters,
+    cpuMsPerPoll: measures.cpuMsPerPoll,
+    rssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    idle: { storeRequestsPerClusterPerInterval: measures.idleStorePerClusterInterval, gitRequestsPerClusterPerInterval: measures.idleGitPerClusterInterval },
+  };
+  const cpu = cpus();
+  const report: FleetBenchReport = {
+    ...result,
+    seed: opts.seed,
+    virtual: opts.virtual ?? false,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    convergenceSamplesMs: convergence.samples,
+    timeline: recorder.timeline(),
+  };
+  return { result, report, ...(recorder.trace ? { trace: recorder.trace } : {}) };
+}

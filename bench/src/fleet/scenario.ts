@@ -1,0 +1,105 @@
+import type { Clock } from '@driftless/core';
+import type { FleetRecorder } from './recorder.js';
+
+/** Totals a driver keeps, read before and after the steady-state window. */
+export interface DriverCounts {
+  /** Requests the simulated clusters sent to the object store. */
+  readonly storeRequests: number;
+  /** Requests the git server answered (hub and clusters). */
+  readonly gitRequests: number;
+  /** Fetches the git server served: one `info/refs` per fetch or clone. */
+  readonly gitFetches: number;
+  /** Passes of the simulated clusters (pointer reads; git mode: fetch attempts). */
+  readonly polls: number;
+  /** The simulated clusters' store requests by kind (zeros in git mode). */
+  readonly store: { readonly get200: number; readonly get304: number; readonly put: number; readonly list: number; readonly bytesDown: number };
+}
+
+/** What runs a scenario: real servers and the real clock, or the virtual clock and in-memory store. */
+export interface ScenarioDriver {
+  readonly clock: Clock;
+  readonly recorder: FleetRecorder;
+  /**
+   * Makes commit `k` (0 brings the fleet up) and publishes it, telling the
+   * recorder which clusters must apply what, and when it was published.
+   */
+  publish(k: number): Promise<void>;
+  startFleet(): void;
+  stopFleet(): Promise<void>;
+  /** Lets the fleet run until `untilMs` (the driver's clock) or until `done()` holds, whichever is first. */
+  runUntil(untilMs: number, done?: () => boolean): Promise<void>;
+  counts(): DriverCounts;
+}
+
+export interface ScenarioOptions {
+  readonly intervalMs: number;
+  readonly jitter: number;
+  readonly commits: number;
+  /** Intervals of steady state, after the fleet converged on commit 0 and before commit 1. Default 2. */
+  readonly steadyIntervals?: number;
+  readonly progress?: (line: string) => void;
+}
+
+/** What the scenario measured beyond the recorder's convergence data. */
+export interface ScenarioMeasures {
+  /** Store requests per cluster per interval while nothing changed. */
+  readonly idleStorePerClusterInterval: number;
+  /** Git requests per cluster per interval while nothing changed. */
+  readonly idleGitPerClusterInterval: number;
+  /** CPU ms per poll during the steady window. */
+  readonly cpuMsPerPoll: number;
+  /** Git fetches per measured commit, from its publish until the fleet converged on it. */
+  readonly fetchesPerCommit: number;
+}
+
+/**
+ * The benchmark's scenario: commit 0 brings the fleet up and it converges;
+ * a steady state of a few intervals measures what an idle fleet costs; then
+ * each of `commits` further commits is published, and the run waits until
+ * every cluster that must apply it has reported it, or until its deadline
+ * (three of the longest jittered intervals plus 30 s), before the next one.
+ */
+export async function runScenario(driver: ScenarioDriver, clusters: number, opts: ScenarioOptions): Promise<ScenarioMeasures> {
+  const { clock, recorder } = driver;
+  const progress = opts.progress ?? (() => undefined);
+  const longest = opts.intervalMs * (1 + opts.jitter);
+  const deadline = (): number => clock.now() + 3 * longest + 30_000;
+  const converged = (): boolean => recorder.pending === 0;
+
+  recorder.beginCommit();
+  await driver.publish(0);
+  driver.startFleet();
+  progress(`commit 0 published; waiting for ${recorder.pending} clusters to converge`);
+  await driver.runUntil(deadline(), converged);
+  progress(`commit 0: ${clusters - recorder.pending}/${clusters} clusters applied`);
+
+  const steadyMs = (opts.steadyIntervals ?? 2) * opts.intervalMs;
+  const before = driver.counts();
+  const cpuBefore = process.cpuUsage();
+  await driver.runUntil(clock.now() + steadyMs);
+  const cpu = process.cpuUsage(cpuBefore);
+  const after = driver.counts();
+  const perClusterInterval = (n: number): number => round3(n / clusters / (steadyMs / opts.intervalMs));
+  const polls = after.polls - before.polls;
+  progress(`steady state: ${polls} polls, ${after.storeRequests - before.storeRequests} store requests, ${after.gitRequests - before.gitRequests} git requests`);
+
+  let fetches = 0;
+  for (let k = 1; k <= opts.commits; k++) {
+    recorder.beginCommit();
+    const atStart = driver.counts().gitFetches;
+    await driver.publish(k);
+    const waiting = recorder.pending;
+    await driver.runUntil(deadline(), converged);
+    fetches += driver.counts().gitFetches - atStart;
+    progress(`commit ${k}/${opts.commits}: ${waiting - recorder.pending}/${waiting} clusters applied`);
+  }
+  await driver.stopFleet();
+  return {
+    idleStorePerClusterInterval: perClusterInterval(after.storeRequests - before.storeRequests),
+    idleGitPerClusterInterval: perClusterInterval(after.gitRequests - before.gitRequests),
+    cpuMsPerPoll: polls === 0 ? 0 : round3((cpu.user + cpu.system) / 1000 / polls),
+    fetchesPerCommit: opts.commits === 0 ? 0 : round3(fetches / opts.commits),
+  };
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;

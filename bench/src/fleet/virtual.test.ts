@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { runFleetBench, type FleetBenchOptions } from './run-fleet-bench.js';
+
+const small: FleetBenchOptions = { mode: 'bundle', virtual: true, clusters: 40, intervalMs: 10_000, jitter: 0.5, commits: 2, seed: 7, apps: 3, trace: true };
+
+describe('the fleet benchmark on a virtual clock', () => {
+  it('replays the same events for the same seed, and different ones for another seed', async () => {
+    const a = await runFleetBench(small);
+    const b = await runFleetBench(small);
+    const c = await runFleetBench({ ...small, seed: 8 });
+    expect(a.trace?.length).toBeGreaterThan(0);
+    expect(b.trace).toEqual(a.trace);
+    expect(b.result).toEqual({ ...a.result, rssMB: b.result.rssMB, cpuMsPerPoll: b.result.cpuMsPerPoll });
+    expect(c.trace).not.toEqual(a.trace);
+  });
+
+  it('converges every cluster on every commit, reading Git once per commit and polling with conditional GETs', async () => {
+    const { result, report } = await runFleetBench(small);
+    expect(result.failedClusters).toBe(0);
+    // Commit 1 changes the app of ring 0 (4 of 40 clusters), commit 2 an app of every cluster.
+    expect(report.convergenceSamplesMs).toHaveLength(4 + 40);
+    expect(result.git.fetchesPerCommit).toBe(1);
+    // Idle: one pointer read per cluster per interval, answered 304; no status writes without a change.
+    expect(result.idle.storeRequestsPerClusterPerInterval).toBeGreaterThan(0.5);
+    expect(result.idle.storeRequestsPerClusterPerInterval).toBeLessThanOrEqual(1.5);
+    // Each cluster read each new pointer and its bundle once: 40 + 4 + 40 pointer changes.
+    expect(result.store.get200).toBe(2 * (40 + 4 + 40));
+    expect(result.store.get304).toBeGreaterThan(0);
+    // Pure polling cannot beat the longest jittered pause plus fetch-and-apply: nothing slower either.
+    expect(result.convergenceMs.max).toBeLessThanOrEqual(result.boundMs);
+    expect(result.convergenceMs.p50).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,35 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderChart } from './chart.js';
+import type { BenchMode, FleetBenchReport } from './result.js';
+
+/**
+ * Writes `<dir>/<mode>.json` (the report) and redraws `<dir>/chart.svg` from
+ * every mode's report present in `dir`, so running bundle mode and git mode
+ * with the same `--out` gives the side-by-side chart. Returns the paths written.
+ */
+export async function writeFleetReport(dir: string, report: FleetBenchReport): Promise<{ json: string; chart: string }> {
+  await mkdir(dir, { recursive: true });
+  const json = join(dir, `${report.mode}.json`);
+  await atomicWrite(json, `${JSON.stringify(report, null, 2)}\n`);
+  const other: BenchMode = report.mode === 'bundle' ? 'git' : 'bundle';
+  const otherReport = await readReport(join(dir, `${other}.json`));
+  const chart = join(dir, 'chart.svg');
+  await atomicWrite(chart, renderChart({ [report.mode]: report, ...(otherReport ? { [other]: otherReport } : {}) }));
+  return { json, chart };
+}
+
+async function readReport(path: string): Promise<FleetBenchReport | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as FleetBenchReport;
+  } catch (err) {
+    throw new Error(`${path} read failed: not a bench report (${(err as Error).message})`);
+  }
+}
+
+async function atomicWrite(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
+}
