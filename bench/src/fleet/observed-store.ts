@@ -77,21 +77,25 @@ export function storeTotals(c: ClusterStoreCounts | undefined): { get200: number
   return c ? { get200: c.get200, get304: c.get304, put: c.put, list: c.list, bytesDown: c.bytesDown } : { get200: 0, get304: 0, put: 0, list: 0, bytesDown: 0 };
 }
 
-/** The store as the hub writes it: a pointer write that completed is that cluster's publish, reported to the recorder. */
+/** The store as the hub writes it: a pointer write (or first create) that completed is that cluster's publish, reported to the recorder. */
 export function publishingStore(store: ObjectStore, clock: Clock, recorder: FleetRecorder): ObjectStore {
+  const report = (key: string, body: Uint8Array): void => {
+    const m = CLUSTER_KEY.exec(key);
+    if (m?.[1] && m[2] === 'desired') recorder.published(m[1], (JSON.parse(new TextDecoder().decode(body)) as { bundle: string }).bundle, clock.now());
+  };
   return {
     get: (key, o) => store.get(key, o),
     head: (key, o) => store.head(key, o),
-    putIfAbsent: (key, body, o) => store.putIfAbsent(key, body, o),
     list: (prefix, o) => store.list(prefix, o),
     delete: (key, o) => store.delete(key, o),
+    async putIfAbsent(key, body, o) {
+      const created = await store.putIfAbsent(key, body, o);
+      if (created.kind === 'created') report(key, body);
+      return created;
+    },
     async put(key, body, o) {
       const written = await store.put(key, body, o);
-      const m = CLUSTER_KEY.exec(key);
-      if (m?.[1] && m[2] === 'desired' && written.kind === 'written') {
-        const pointer = JSON.parse(new TextDecoder().decode(body)) as { bundle: string };
-        recorder.published(m[1], pointer.bundle, clock.now());
-      }
+      if (written.kind === 'written') report(key, body);
       return written;
     },
   };
