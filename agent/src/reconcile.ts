@@ -101,16 +101,19 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
   });
   const wanted = new Set(members.map((m) => refKey(refOf(m))));
 
-  if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: parent.namespace }))) {
+  const parentRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: parent.namespace, name: parent.name };
+  const parentLive = await kube.get(parentRef);
+  // The parent lives in its namespace: only without a parent can the namespace be missing.
+  if (!parentLive && !(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: parent.namespace }))) {
     deps.beforeWrite?.();
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: parent.namespace } }, fieldManager);
   }
-  const parentRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: parent.namespace, name: parent.name };
-  const before = declaredInventory(await kube.get(parentRef));
+  const before = declaredInventory(parentLive);
   // Declare old and new kinds while moving between them, so an interrupted pass
   // still knows what to prune next time.
   const during = parentObject(parent, unionOf(before, inventoryOf(members)), tooling, deps.parentAnnotations);
-  await applyIfChanged(kube, during, fieldManager, deps.beforeWrite);
+  // Only this agent writes the parent: what it holds after this is what the last step compares with.
+  const parentNow = await applyIfChanged(kube, during, parentLive, fieldManager, deps.beforeWrite);
 
   let applied = 0;
   let unchanged = 0;
@@ -198,17 +201,22 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
       deps.beforeWrite?.();
       if (await kube.delete(toRef(o))) pruned += 1;
     }
-    await applyIfChanged(kube, parentObject(parent, inventoryOf(members), tooling, deps.parentAnnotations), fieldManager, deps.beforeWrite);
+    await applyIfChanged(kube, parentObject(parent, inventoryOf(members), tooling, deps.parentAnnotations), parentNow, fieldManager, deps.beforeWrite);
   }
   return { applied, unchanged, drifted, pruned, failed, notReady, degraded };
 }
 
-async function applyIfChanged(kube: KubeTarget, obj: KubeObject, fieldManager: string, beforeWrite?: () => void): Promise<void> {
-  const live = await kube.get(toRef(obj));
-  if (!live || driftedFields(obj, live).length > 0) {
-    beforeWrite?.();
-    await kube.apply(obj, fieldManager);
-  }
+/** Applies `obj` unless `live` (read earlier in the pass) already has every field as we want it; returns what is live now. */
+async function applyIfChanged(
+  kube: KubeTarget,
+  obj: KubeObject,
+  live: KubeObject | undefined,
+  fieldManager: string,
+  beforeWrite?: () => void,
+): Promise<KubeObject | undefined> {
+  if (live && driftedFields(obj, live).length === 0) return live;
+  beforeWrite?.();
+  return await kube.apply(obj, fieldManager);
 }
 
 async function waitEstablished(kube: KubeTarget, clock: Clock, ref: KubeObjectRef, timeoutMs: number): Promise<void> {

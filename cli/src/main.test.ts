@@ -38,6 +38,18 @@ describe('driftless command line', () => {
     expect(io.err).toContain(message);
   });
 
+  it.each([
+    ['an unknown bench mode', ['bench', '--mode', 'flux'], '--mode "flux" must be bundle or git'],
+    ['a jitter outside 0..1', ['bench', '--jitter', '2'], '--jitter "2" must be a number from 0 to 1'],
+    ['git mode on the virtual clock', ['bench', '--virtual', '--mode', 'git'], '--virtual simulates bundle mode only'],
+    ['a bench interval that is not a duration', ['bench', '--interval', 'often'], '--interval "often" is not a duration'],
+    ['a demo with no clusters', ['demo', '--clusters', '0'], '--clusters "0" must be a whole number of at least 1'],
+  ])('refuses %s with exit code 2 before starting anything', async (_what, argv, message) => {
+    const io = captureIo();
+    expect(await main(argv, io)).toBe(2);
+    expect(io.err).toContain(message);
+  });
+
   it('does not offer commands that do not exist yet', async () => {
     const io = captureIo();
     expect(await main(['rollout', 'start'], io)).toBe(2);

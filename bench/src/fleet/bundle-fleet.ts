@@ -11,6 +11,8 @@ export interface SimulatedFleet {
 
 export interface BundleFleetOptions {
   readonly names: readonly string[];
+  /** The fleet-wide index of `names[0]` (a worker thread's share starts past 0): seeds follow the index. */
+  readonly firstIndex?: number;
   readonly clock: Clock;
   readonly seed: number;
   /** The store as the clusters see it (see observedStore). */
@@ -20,6 +22,8 @@ export interface BundleFleetOptions {
   readonly heartbeatMs?: number;
   /** Latency of the in-memory Kubernetes API, per request (a fake clock's sleep in virtual runs). */
   readonly kubeLatency?: (op: string, ref: KubeObjectRef) => Promise<void>;
+  /** Called with every error an agent logs (a failed poll, a refused bundle, a failed status write). */
+  readonly onError?: (cluster: string, message: string) => void;
 }
 
 /** The seed of cluster `i`'s Rng: spread out, so neighbouring clusters do not draw related sequences. */
@@ -37,13 +41,14 @@ export function startBundleFleet(opts: BundleFleetOptions): SimulatedFleet {
   // Every cluster's sleep listens to this one signal.
   setMaxListeners(0, stop.signal);
   const runs = opts.names.map(async (cluster, i) => {
-    const rng: Rng = seededRng(clusterSeed(opts.seed, i));
+    const rng: Rng = seededRng(clusterSeed(opts.seed, (opts.firstIndex ?? 0) + i));
     const kube = new MemoryKubeTarget({ controllers: 'instant', ...(opts.kubeLatency ? { latency: opts.kubeLatency } : {}) });
     const agent = createAgent({
       clock: opts.clock,
       rng,
       store: opts.store,
       kube,
+      ...(opts.onError ? { log: (e: Record<string, unknown>) => void (e['level'] === 'error' && opts.onError?.(cluster, `${String(e['msg'])}: ${String(e['error'])}`)) } : {}),
       config: {
         cluster,
         intervalMs: opts.intervalMs,

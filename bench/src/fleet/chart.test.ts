@@ -16,6 +16,7 @@ function report(mode: BenchMode, over: Partial<FleetBenchReport> = {}): FleetBen
     failedClusters: 0,
     cpuMsPerPoll: 0.1,
     rssMB: 100,
+    clusterErrors: { total: 0, top: [] },
     idle: { storeRequestsPerClusterPerInterval: 1, gitRequestsPerClusterPerInterval: 0 },
     seed: 1,
     virtual: true,

@@ -20,7 +20,7 @@ export interface GitFleetOptions {
   readonly jitter: number;
   readonly recorder: FleetRecorder;
   /** Called when a cluster's fetch or render fails (it tries again next interval). */
-  readonly onError?: (cluster: string, err: Error) => void;
+  readonly onError?: (cluster: string, message: string) => void;
 }
 
 /** What a git-mode cluster did in one interval. */
@@ -74,7 +74,7 @@ export function startGitFleet(opts: GitFleetOptions): SimulatedFleet & { readonl
         }
       } catch (err) {
         counts.failures += 1;
-        opts.onError?.(cluster, err as Error);
+        opts.onError?.(cluster, (err as Error).message);
       }
       await opts.clock.sleep(jitteredIntervalMs(opts.intervalMs, opts.jitter, rng), stop.signal);
     }

@@ -1,6 +1,13 @@
 import type { Clock, GetOptions, GetResult, ObjectStore, PutOptions, PutResult } from '@driftless/core';
 import type { FleetRecorder } from './recorder.js';
 
+/** What the simulated clusters report as they go: a FleetRecorder, or a worker thread's batch for one. */
+export interface ClusterEvents {
+  request(to: 'store', at: number): void;
+  applied(cluster: string, digest: string, at: number): void;
+  fetchedAndApplied(ms: number): void;
+}
+
 /** Requests the simulated clusters sent to the store. */
 export interface ClusterStoreCounts {
   get200: number;
@@ -22,7 +29,7 @@ const CLUSTER_KEY = /^clusters\/([^/]+)\/(desired|status)\.json$/;
  * and a status write whose `appliedBundle` changed (phase not Failed) is that
  * cluster reporting the bundle applied.
  */
-export function observedStore(inner: ObjectStore, clock: Clock, recorder: FleetRecorder): { store: ObjectStore; counts: ClusterStoreCounts } {
+export function observedStore(inner: ObjectStore, clock: Clock, recorder: ClusterEvents): { store: ObjectStore; counts: ClusterStoreCounts } {
   const counts: ClusterStoreCounts = { get200: 0, get304: 0, get404: 0, put: 0, list: 0, bytesDown: 0, polls: 0 };
   const seenAt = new Map<string, number>();
   const reported = new Map<string, string>();

@@ -1,4 +1,5 @@
 import type { ObjectStore } from '@driftless/core';
+import type { StoreEnv } from '@driftless/store';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '@driftless/agent';
@@ -6,6 +7,8 @@ import { compileFleet, createHub, kustomizeRunner, syncGitSource, DEFAULT_MAX_FI
 import { appName, clusterName, commitFiles, createBareRepo, generateFleet, type GitServer } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { startGitFleet, type GitPollCounts } from './git-fleet.js';
+import { startWorkerFleet } from './worker-fleet.js';
+import type { ClusterStoreCounts } from './observed-store.js';
 import { observedStore, publishingStore, storeTotals } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
 import type { BenchMode } from './result.js';
@@ -17,6 +20,8 @@ export interface RealDriverOptions {
   readonly git: GitServer;
   /** The store the hub publishes to and the agents poll (bundle mode). */
   readonly store: ObjectStore;
+  /** Bundle mode: run the simulated clusters in this many worker threads, which open the store themselves from its URL. */
+  readonly workers?: { readonly count: number; readonly storeUrl: string; readonly storeEnv: StoreEnv };
   /** A directory of this run's own (hub cache, git-mode clones); removed by the caller. */
   readonly workDir: string;
   readonly clusters: number;
@@ -26,7 +31,6 @@ export interface RealDriverOptions {
   readonly seed: number;
   readonly kustomizeBinary: string;
   readonly trace?: boolean;
-  readonly onError?: (cluster: string, err: Error) => void;
 }
 
 /** The versions of commit `k`: commit `k >= 1` bumps app `(k - 1) % apps`, so commit 1 touches the 10% of clusters in ring 0. */
@@ -71,7 +75,9 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
     opts.mode === 'bundle'
       ? createHub({ store: publishingStore(store, clock, recorder), now: () => new Date(), cacheDir: join(opts.workDir, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: repoName })
       : undefined;
-  let fleet: (SimulatedFleet & { counts?: GitPollCounts }) | undefined;
+  let fleet: SimulatedFleet | undefined;
+  let gitPolls: GitPollCounts | undefined;
+  let threaded: (SimulatedFleet & { counts(): ClusterStoreCounts }) | undefined;
   let previous = new Map<string, string>();
 
   return {
@@ -93,21 +99,30 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
       previous = next;
     },
     startFleet() {
-      fleet =
-        opts.mode === 'bundle' && observed
-          ? startBundleFleet({ names, clock, seed: opts.seed, store: observed.store, intervalMs: opts.intervalMs, jitter: opts.jitter })
-          : startGitFleet({
-              names,
-              clock,
-              seed: opts.seed,
-              repo: url,
-              workDir: join(opts.workDir, 'clusters'),
-              kustomize,
-              intervalMs: opts.intervalMs,
-              jitter: opts.jitter,
-              recorder,
-              ...(opts.onError ? { onError: opts.onError } : {}),
-            });
+      if (opts.mode === 'bundle' && opts.workers && opts.workers.count > 0) {
+        const { count, storeUrl, storeEnv } = opts.workers;
+        fleet = threaded = startWorkerFleet({ names, workers: count, seed: opts.seed, intervalMs: opts.intervalMs, jitter: opts.jitter, storeUrl, storeEnv, recorder });
+        return;
+      }
+      if (opts.mode === 'bundle' && observed) {
+        const onError = (cluster: string, message: string): void => recorder.error(cluster, message);
+        fleet = startBundleFleet({ names, clock, seed: opts.seed, store: observed.store, intervalMs: opts.intervalMs, jitter: opts.jitter, onError });
+        return;
+      }
+      const git = startGitFleet({
+        names,
+        clock,
+        seed: opts.seed,
+        repo: url,
+        workDir: join(opts.workDir, 'clusters'),
+        kustomize,
+        intervalMs: opts.intervalMs,
+        jitter: opts.jitter,
+        recorder,
+        onError: (cluster, message) => recorder.error(cluster, message),
+      });
+      gitPolls = git.counts;
+      fleet = git;
     },
     async stopFleet() {
       await fleet?.stop();
@@ -116,13 +131,13 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
     },
     runUntil: (untilMs, done) => waitUntil(recorder, untilMs, done),
     counts(): DriverCounts {
-      const c = observed?.counts;
+      const c = threaded?.counts() ?? observed?.counts;
       const git = server.requestsFor(repoFile);
       return {
         storeRequests: c ? c.get200 + c.get304 + c.get404 + c.put + c.list : 0,
         gitRequests: gitTotal(),
         gitFetches: git['info/refs'],
-        polls: c?.polls ?? fleet?.counts?.polls ?? 0,
+        polls: c?.polls ?? gitPolls?.polls ?? 0,
         store: storeTotals(c),
       };
     },

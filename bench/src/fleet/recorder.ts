@@ -28,6 +28,8 @@ export class FleetRecorder {
   private readonly storeBuckets: number[] = [];
   private readonly gitBuckets: number[] = [];
   private waiting = 0;
+  private readonly errors = new Map<string, number>();
+  private errorTotal = 0;
   private readonly listeners = new Set<() => void>();
   readonly trace: TraceEvent[] | undefined;
 
@@ -70,6 +72,19 @@ export class FleetRecorder {
   /** A cluster saw a new pointer and applied it: `ms` from the start of the read that found it to the status write. */
   fetchedAndApplied(ms: number): void {
     this.fetchApply.push(ms);
+  }
+
+  /** A simulated cluster logged an error; counted by message, with the cluster's name taken out. */
+  error(cluster: string, message: string): void {
+    this.errorTotal += 1;
+    const key = message.split(cluster).join('<cluster>').slice(0, 300);
+    this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
+  }
+
+  /** Errors the clusters logged: the total and the most frequent messages. */
+  errorSummary(): { total: number; top: { message: string; count: number }[] } {
+    const top = [...this.errors].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([message, count]) => ({ message, count }));
+    return { total: this.errorTotal, top };
   }
 
   /** Clusters of the current commit that have not applied it yet. */

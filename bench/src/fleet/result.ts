@@ -34,6 +34,8 @@ export interface FleetBenchResult {
   readonly cpuMsPerPoll: number;
   /** Peak resident memory of this process, MB. */
   readonly rssMB: number;
+  /** Errors the simulated clusters logged (failed polls, refused bundles, failed status writes); each retries with backoff. */
+  readonly clusterErrors: { readonly total: number; readonly top: readonly { readonly message: string; readonly count: number }[] };
   /** What an idle fleet costs (the steady-state window): requests per cluster per interval. */
   readonly idle: { readonly storeRequestsPerClusterPerInterval: number; readonly gitRequestsPerClusterPerInterval: number };
 }

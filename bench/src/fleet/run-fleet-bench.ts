@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore } from '@driftless/core';
+import type { StoreEnv } from '@driftless/store';
 import { s3StoreFor, startEnvironment, type Environment, type GitServer } from '@driftless/testkit';
 import { realDriver } from './real-driver.js';
 import type { TraceEvent } from './recorder.js';
@@ -26,6 +27,8 @@ export interface FleetBenchOptions {
   readonly kustomizeBinary?: string;
   /** Real mode on servers already running (tests): default, a fresh environment for the run. */
   readonly servers?: { readonly git: GitServer; readonly store: ObjectStore };
+  /** Real bundle mode: worker threads for the simulated clusters (0: on the main thread, with the hub). Default 1. */
+  readonly workers?: number;
   /** Keep the event trace (the determinism check). */
   readonly trace?: boolean;
   /** Progress lines (stderr in the CLI). */
@@ -58,13 +61,19 @@ export async function runFleetBench(opts: FleetBenchOptions): Promise<FleetBench
   let env: Environment | undefined;
   try {
     let servers = opts.servers;
+    let workers: { count: number; storeUrl: string; storeEnv: StoreEnv } | undefined;
     if (!servers) {
       env = await startEnvironment({ log: (l) => log(l) });
-      servers = { git: env.git, store: s3StoreFor(env.info, `bench-${opts.mode}-${started}`) };
+      const prefix = `bench-${opts.mode}-${started}`;
+      servers = { git: env.git, store: s3StoreFor(env.info, prefix) };
+      const { s3 } = env.info;
+      const storeEnv = { AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
+      workers = { count: opts.workers ?? 1, storeUrl: `s3://${s3.bucket}/${prefix}`, storeEnv };
     }
     const driver = await realDriver({
       mode: opts.mode,
       ...servers,
+      ...(workers ? { workers } : {}),
       workDir: work,
       clusters: opts.clusters,
       apps,
@@ -106,6 +115,7 @@ async function measure(driver: ScenarioDriver, opts: FleetBenchOptions, started:
     failedClusters: convergence.failedClusters,
     cpuMsPerPoll: measures.cpuMsPerPoll,
     rssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    clusterErrors: recorder.errorSummary(),
     idle: { storeRequestsPerClusterPerInterval: measures.idleStorePerClusterInterval, gitRequestsPerClusterPerInterval: measures.idleGitPerClusterInterval },
   };
   const cpu = cpus();

@@ -71,7 +71,7 @@ export async function runScenario(driver: ScenarioDriver, clusters: number, opts
   driver.startFleet();
   progress(`commit 0 published; waiting for ${recorder.pending} clusters to converge`);
   await driver.runUntil(deadline(), converged);
-  progress(`commit 0: ${clusters - recorder.pending}/${clusters} clusters applied`);
+  progress(`commit 0: ${clusters - recorder.pending}/${clusters} clusters applied; ${recorder.errorSummary().total} cluster errors so far`);
 
   const steadyMs = (opts.steadyIntervals ?? 2) * opts.intervalMs;
   const before = driver.counts();
@@ -88,10 +88,10 @@ export async function runScenario(driver: ScenarioDriver, clusters: number, opts
     recorder.beginCommit();
     const atStart = driver.counts().gitFetches;
     await driver.publish(k);
-    const waiting = recorder.pending;
     await driver.runUntil(deadline(), converged);
     fetches += driver.counts().gitFetches - atStart;
-    progress(`commit ${k}/${opts.commits}: ${waiting - recorder.pending}/${waiting} clusters applied`);
+    const p = recorder.progress();
+    progress(`commit ${k}/${opts.commits}: ${p.applied}/${p.total} clusters applied, p99 ${p.percentiles.p99} ms; ${recorder.errorSummary().total} cluster errors so far`);
   }
   await driver.stopFleet();
   return {

@@ -90,6 +90,7 @@ export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
         intervalMs: opts.intervalMs,
         jitter: opts.jitter,
         kubeLatency: latency(clock, rng, 2, 3),
+        onError: (cluster, message) => recorder.error(cluster, message),
       });
     },
     async stopFleet() {

@@ -16,6 +16,7 @@ interface FleetFlags {
   json?: boolean;
   virtual?: boolean;
   kustomize?: string;
+  workers: string;
 }
 
 /** `driftless bench`: the fleet benchmark; `bench hub` and `bench agent` measure one component each. */
@@ -36,6 +37,7 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     .option('--out <dir>', 'also write <dir>/<mode>.json and <dir>/chart.svg (convergence CDF, requests per second; both modes when both were run into the same dir)')
     .option('--json', 'print one JSON document with the results')
     .option('--virtual', 'virtual clock and in-memory store with a latency model instead of real servers (bundle mode): plan past one machine')
+    .option('--workers <n>', 'bundle mode: worker threads for the simulated clusters, so they do not share an event loop with the hub (0: one thread for all)', '1')
     .option('--kustomize <path>', 'kustomize binary (default: as for hub compile)')
     .addHelpText(
       'after',
@@ -62,6 +64,7 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
         seed: integerFlag('--seed', flags.seed, 0),
         apps: integerFlag('--apps', flags.apps, 2),
         steadyIntervals: integerFlag('--steady', flags.steady, 0),
+        workers: integerFlag('--workers', flags.workers, 0),
         virtual: flags.virtual ?? false,
         log: (l: string) => io.stderr(`${l}\n`),
         ...(flags.virtual ? {} : { kustomizeBinary: await kustomizeBinary(flags.kustomize) }),

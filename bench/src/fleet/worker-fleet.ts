@@ -1,0 +1,86 @@
+import { Worker } from 'node:worker_threads';
+import type { StoreEnv } from '@driftless/store';
+import type { SimulatedFleet } from './bundle-fleet.js';
+import type { ClusterStoreCounts } from './observed-store.js';
+import type { FleetRecorder } from './recorder.js';
+
+/** What a fleet worker thread gets. */
+export interface WorkerSetup {
+  readonly names: readonly string[];
+  readonly firstIndex: number;
+  readonly seed: number;
+  readonly intervalMs: number;
+  readonly jitter: number;
+  readonly storeUrl: string;
+  readonly storeEnv: StoreEnv;
+}
+
+/** What a fleet worker thread sends, every 200 ms and once more when stopped (`final`). */
+export interface WorkerBatch {
+  /** Times of store requests. */
+  readonly requests: number[];
+  readonly applied: [cluster: string, digest: string, at: number][];
+  readonly fetchApply: number[];
+  readonly errors: [cluster: string, message: string][];
+  /** The worker's running totals. */
+  readonly counts: ClusterStoreCounts;
+  readonly final: boolean;
+}
+
+export interface WorkerFleetOptions extends Omit<WorkerSetup, 'names' | 'firstIndex'> {
+  readonly names: readonly string[];
+  /** Threads to spread the clusters over. */
+  readonly workers: number;
+  readonly recorder: FleetRecorder;
+}
+
+/**
+ * Bundle mode with the simulated clusters in worker threads (split evenly, in
+ * order, each thread with its own store client), so that they do not share an
+ * event loop with the hub or with each other. Needs the built `dist/` (a
+ * worker loads JavaScript).
+ */
+export function startWorkerFleet(opts: WorkerFleetOptions): SimulatedFleet & { counts(): ClusterStoreCounts } {
+  const per = Math.ceil(opts.names.length / opts.workers);
+  const totals = new Map<number, ClusterStoreCounts>();
+  const done: Promise<void>[] = [];
+  const workers: Worker[] = [];
+  for (let w = 0; w * per < opts.names.length; w++) {
+    const setup: WorkerSetup = { ...pick(opts), names: opts.names.slice(w * per, (w + 1) * per), firstIndex: w * per };
+    const worker = new Worker(new URL('./fleet-worker.js', import.meta.url), { workerData: setup });
+    workers.push(worker);
+    done.push(
+      new Promise<void>((resolve, reject) => {
+        worker.on('message', (b: WorkerBatch) => {
+          for (const at of b.requests) opts.recorder.request('store', at);
+          for (const [cluster, digest, at] of b.applied) opts.recorder.applied(cluster, digest, at);
+          for (const ms of b.fetchApply) opts.recorder.fetchedAndApplied(ms);
+          for (const [cluster, message] of b.errors) opts.recorder.error(cluster, message);
+          totals.set(w, b.counts);
+          if (b.final) resolve();
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`fleet worker ${w} exited with code ${code}`))));
+      }),
+    );
+  }
+  return {
+    counts() {
+      const sum: ClusterStoreCounts = { get200: 0, get304: 0, get404: 0, put: 0, list: 0, bytesDown: 0, polls: 0 };
+      for (const c of totals.values()) for (const k of Object.keys(sum) as (keyof ClusterStoreCounts)[]) sum[k] += c[k];
+      return sum;
+    },
+    async stop() {
+      for (const worker of workers) worker.postMessage('stop');
+      try {
+        await Promise.all(done);
+      } finally {
+        await Promise.all(workers.map((worker) => worker.terminate()));
+      }
+    },
+  };
+}
+
+function pick(o: WorkerFleetOptions): Omit<WorkerSetup, 'names' | 'firstIndex'> {
+  return { seed: o.seed, intervalMs: o.intervalMs, jitter: o.jitter, storeUrl: o.storeUrl, storeEnv: o.storeEnv };
+}
