@@ -45,10 +45,11 @@ export interface ReconcileDeps {
 }
 
 /** See {@link ReconcileDeps.members}. */
-export type MemberCache = WeakMap<KubeObject, { readonly id: string; readonly member: KubeObject; readonly text: string }>;
+export type MemberCache = WeakMap<KubeObject, { readonly id: string; readonly member: KubeObject }>;
 
 /** How the server stored one object we applied, where it differs from what we sent: path -> stored value (JSON). */
 export interface Normalized {
+  /** The desired-digest annotation of the object this was learnt for: a new desired state starts afresh. */
   readonly desired: string;
   readonly values: ReadonlyMap<string, string>;
 }
@@ -85,18 +86,11 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
   const fieldManager = deps.fieldManager ?? 'driftless';
   const tooling = deps.tooling ?? 'driftless/v0.1.0';
   const id = applySetId(parent);
-  const memberOf = (o: KubeObject): { member: KubeObject; text: string } => {
-    const hit = deps.members?.get(o);
-    if (hit?.id === id) return hit;
-    const member = asMember(o, id);
-    const entry = { id, member, text: JSON.stringify(member) };
-    deps.members?.set(o, entry);
-    return entry;
-  };
-  const texts = new Map<KubeObject, string>();
   const members = objects.map((o) => {
-    const { member, text } = memberOf(o);
-    texts.set(member, text);
+    const hit = deps.members?.get(o);
+    if (hit?.id === id) return hit.member;
+    const member = asMember(o, id);
+    deps.members?.set(o, { id, member });
     return member;
   });
   const wanted = new Set(members.map((m) => refKey(refOf(m))));
@@ -149,9 +143,10 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
     try {
       const key = refKey(refOf(member));
       const live = (await membersOf(member.apiVersion, member.kind)).get(key);
-      const desiredText = texts.get(member) ?? JSON.stringify(member);
+      // The member's desired-digest annotation names its content (see asMember).
+      const desiredDigest = (member.metadata['annotations'] as Record<string, string>)[APPLYSET.desired] ?? '';
       const known = deps.normalized?.get(key);
-      const stored = known?.desired === desiredText ? known.values : new Map<string, string>();
+      const stored = known?.desired === desiredDigest ? known.values : new Map<string, string>();
       let current = live;
       // A difference is not drift when the live value is exactly what the server made of ours.
       if (live && drifts(member, live).every((d) => stored.get(d.path) === JSON.stringify(d.live ?? null))) unchanged += 1;
@@ -163,7 +158,7 @@ export async function reconcile(objects: readonly KubeObject[], deps: ReconcileD
         // Whatever still differs right after our own apply is how the server normalizes it.
         const after = drifts(member, current);
         if (after.length > 0) {
-          deps.normalized?.set(key, { desired: desiredText, values: new Map(after.map((d) => [d.path, JSON.stringify(d.live ?? null)])) });
+          deps.normalized?.set(key, { desired: desiredDigest, values: new Map(after.map((d) => [d.path, JSON.stringify(d.live ?? null)])) });
         } else deps.normalized?.delete(key);
       }
       const health = current ? healthOf(current) : { state: 'ready' as const };

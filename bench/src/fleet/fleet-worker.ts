@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '@driftless/agent';
-import { openStore } from '@driftless/store';
+import { createS3Store } from '@driftless/store/s3';
 import { startBundleFleet } from './bundle-fleet.js';
 import { observedStore, type ClusterEvents } from './observed-store.js';
 import type { WorkerBatch, WorkerSetup } from './worker-fleet.js';
@@ -20,8 +20,11 @@ const events: ClusterEvents = {
   applied: (cluster, digest, at) => batch.applied.push([cluster, digest, at]),
   fetchedAndApplied: (ms) => batch.fetchApply.push(ms),
 };
-const opened = await openStore(setup.storeUrl, setup.storeEnv, process.cwd());
-const observed = observedStore(opened.store, systemClock, events);
+// Real agents each have their own connection. Sharing one client, thousands of
+// simulated agents must not queue for a few sockets: a request that waits for a
+// socket longer than the connect timeout fails, which no real agent would see.
+const store = createS3Store({ ...setup.s3, maxSockets: 1024, requestTimeoutMs: 60_000 });
+const observed = observedStore(store, systemClock, events);
 const flush = (final: boolean): void => {
   port.postMessage({ ...batch, counts: { ...observed.counts }, final } satisfies WorkerBatch);
   batch = { requests: [], applied: [], fetchApply: [], errors: [] };
@@ -41,6 +44,6 @@ port.once('message', () => {
   void fleet.stop().then(() => {
     clearInterval(ticker);
     flush(true);
-    opened.close();
+    store.destroy();
   });
 });

@@ -1,5 +1,4 @@
 import type { ObjectStore } from '@driftless/core';
-import type { StoreEnv } from '@driftless/store';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '@driftless/agent';
@@ -7,7 +6,7 @@ import { compileFleet, createHub, kustomizeRunner, syncGitSource, DEFAULT_MAX_FI
 import { appName, clusterName, commitFiles, createBareRepo, generateFleet, type GitServer } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { startGitFleet, type GitPollCounts } from './git-fleet.js';
-import { startWorkerFleet } from './worker-fleet.js';
+import { startWorkerFleet, type WorkerS3 } from './worker-fleet.js';
 import type { ClusterStoreCounts } from './observed-store.js';
 import { observedStore, publishingStore, storeTotals } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
@@ -21,7 +20,7 @@ export interface RealDriverOptions {
   /** The store the hub publishes to and the agents poll (bundle mode). */
   readonly store: ObjectStore;
   /** Bundle mode: run the simulated clusters in this many worker threads, which open the store themselves from its URL. */
-  readonly workers?: { readonly count: number; readonly storeUrl: string; readonly storeEnv: StoreEnv };
+  readonly workers?: { readonly count: number; readonly s3: WorkerS3 };
   /** A directory of this run's own (hub cache, git-mode clones); removed by the caller. */
   readonly workDir: string;
   readonly clusters: number;
@@ -100,8 +99,8 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
     },
     startFleet() {
       if (opts.mode === 'bundle' && opts.workers && opts.workers.count > 0) {
-        const { count, storeUrl, storeEnv } = opts.workers;
-        fleet = threaded = startWorkerFleet({ names, workers: count, seed: opts.seed, intervalMs: opts.intervalMs, jitter: opts.jitter, storeUrl, storeEnv, recorder });
+        const { count, s3 } = opts.workers;
+        fleet = threaded = startWorkerFleet({ names, workers: count, seed: opts.seed, intervalMs: opts.intervalMs, jitter: opts.jitter, s3, recorder });
         return;
       }
       if (opts.mode === 'bundle' && observed) {

@@ -2,13 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore } from '@driftless/core';
-import type { StoreEnv } from '@driftless/store';
 import { s3StoreFor, startEnvironment, type Environment, type GitServer } from '@driftless/testkit';
 import { realDriver } from './real-driver.js';
 import type { TraceEvent } from './recorder.js';
 import type { BenchMode, FleetBenchReport, FleetBenchResult } from './result.js';
 import { runScenario, type ScenarioDriver } from './scenario.js';
 import { virtualDriver } from './virtual-driver.js';
+import type { WorkerS3 } from './worker-fleet.js';
 
 export interface FleetBenchOptions {
   readonly mode: BenchMode;
@@ -61,14 +61,14 @@ export async function runFleetBench(opts: FleetBenchOptions): Promise<FleetBench
   let env: Environment | undefined;
   try {
     let servers = opts.servers;
-    let workers: { count: number; storeUrl: string; storeEnv: StoreEnv } | undefined;
+    let workers: { count: number; s3: WorkerS3 } | undefined;
     if (!servers) {
       env = await startEnvironment({ log: (l) => log(l) });
       const prefix = `bench-${opts.mode}-${started}`;
       servers = { git: env.git, store: s3StoreFor(env.info, prefix) };
       const { s3 } = env.info;
-      const storeEnv = { AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
-      workers = { count: opts.workers ?? 1, storeUrl: `s3://${s3.bucket}/${prefix}`, storeEnv };
+      const credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
+      workers = { count: opts.workers ?? 1, s3: { bucket: s3.bucket, prefix, endpoint: s3.endpoint, region: s3.region, credentials } };
     }
     const driver = await realDriver({
       mode: opts.mode,

@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import type { StoreEnv } from '@driftless/store';
 import type { SimulatedFleet } from './bundle-fleet.js';
 import type { ClusterStoreCounts } from './observed-store.js';
 import type { FleetRecorder } from './recorder.js';
@@ -11,8 +10,17 @@ export interface WorkerSetup {
   readonly seed: number;
   readonly intervalMs: number;
   readonly jitter: number;
-  readonly storeUrl: string;
-  readonly storeEnv: StoreEnv;
+  /** The store, in S3 (each worker opens its own client). */
+  readonly s3: WorkerS3;
+}
+
+/** Where a worker's S3 store is. */
+export interface WorkerS3 {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /** What a fleet worker thread sends, every 200 ms and once more when stopped (`final`). */
@@ -82,5 +90,5 @@ export function startWorkerFleet(opts: WorkerFleetOptions): SimulatedFleet & { c
 }
 
 function pick(o: WorkerFleetOptions): Omit<WorkerSetup, 'names' | 'firstIndex'> {
-  return { seed: o.seed, intervalMs: o.intervalMs, jitter: o.jitter, storeUrl: o.storeUrl, storeEnv: o.storeEnv };
+  return { seed: o.seed, intervalMs: o.intervalMs, jitter: o.jitter, s3: o.s3 };
 }

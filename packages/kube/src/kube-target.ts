@@ -1,9 +1,11 @@
 import {
   ApiException,
+  HttpMethod,
   type KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
   type KubernetesObject,
+  type ResponseContext,
   type V1APIResource,
 } from '@kubernetes/client-node';
 import {
@@ -27,10 +29,34 @@ export interface RealKubeTarget extends KubeTarget {
   readonly counters: KubeRequestCounters;
 }
 
-/** KubernetesObjectApi with its (cached, refreshed-on-miss) discovery made public. */
-class DiscoveringObjectApi extends KubernetesObjectApi {
+/**
+ * KubernetesObjectApi speaking plain JSON. client-node passes known kinds
+ * through its typed models, which drop every field they do not know: a CRD's
+ * `x-kubernetes-preserve-unknown-fields` (spelt differently in the model), or
+ * any field newer than the client. Objects go out and come back exactly as the
+ * API server speaks them. Its (cached, refreshed-on-miss) discovery is public.
+ */
+class PlainJsonObjectApi extends KubernetesObjectApi {
   discover(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
     return this.resource(apiVersion, kind);
+  }
+
+  /** Server-side apply with force, the body being `obj`'s own JSON. */
+  async serverSideApply(obj: KubeObject, fieldManager: string): Promise<KubeObject> {
+    const path = await this.specUriPath(obj as KubernetesObject, 'patch');
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
+    request.setHeaderParam('Accept', 'application/json');
+    request.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
+    request.setQueryParam('fieldManager', fieldManager);
+    request.setQueryParam('force', 'true');
+    request.setBody(JSON.stringify(obj));
+    return (await this.requestPromise(request)) as KubeObject;
+  }
+
+  /** Successful responses as parsed JSON, not typed models (which turn timestamps into Dates and drop unknown fields). */
+  protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {
+    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return JSON.parse(await response.body.text()) as T;
+    return await super.processResponse(response, type);
   }
 }
 
@@ -42,7 +68,7 @@ class DiscoveringObjectApi extends KubernetesObjectApi {
  * are `KubeUnavailable`; other 4xx are `KubeRefused` naming the object.
  */
 export function createKubeTarget(kc: KubeConfig): RealKubeTarget {
-  const api = kc.makeApiClient(DiscoveringObjectApi);
+  const api = kc.makeApiClient(PlainJsonObjectApi);
   const counters: KubeRequestCounters = { reads: 0, writes: 0 };
   const call = async <T>(ref: KubeObjectRef, operation: string, write: boolean, fn: () => Promise<T>): Promise<T> => {
     if (write) counters.writes += 1;
@@ -77,9 +103,7 @@ export function createKubeTarget(kc: KubeConfig): RealKubeTarget {
 
     async apply(obj, fieldManager) {
       const ref = refOfObject(obj);
-      return (await call(ref, 'apply', true, () =>
-        api.patch(obj as KubernetesObject, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
-      )) as KubeObject;
+      return await call(ref, 'apply', true, () => api.serverSideApply(obj, fieldManager));
     },
 
     async get(ref) {
@@ -103,7 +127,8 @@ export function createKubeTarget(kc: KubeConfig): RealKubeTarget {
         );
         // List items come without apiVersion and kind; callers get whole objects.
         items.push(...(page.items as KubeObject[]).map((o) => ({ ...o, apiVersion, kind })));
-        token = page.metadata?._continue || undefined;
+        // Plain JSON: the list's `metadata.continue`, not the typed model's `_continue`.
+        token = (page.metadata as { continue?: string } | undefined)?.continue || undefined;
       } while (token);
       return items;
     },

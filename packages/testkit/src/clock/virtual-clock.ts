@@ -4,8 +4,8 @@ interface Timer {
   readonly at: number;
   readonly seq: number;
   resolve: (() => void) | undefined;
-  /** Removes the abort listener once the timer fired: thousands of sleepers share one signal. */
-  detach?: () => void;
+  /** The sleepers of the signal this timer listens to, which it leaves when it fires. */
+  group?: Set<Timer>;
 }
 
 /**
@@ -22,6 +22,8 @@ export class VirtualClock implements Clock {
   private t: number;
   private seq = 0;
   private readonly heap: Timer[] = [];
+  /** One abort listener per signal, not per sleep: thousands of sleepers share one signal. */
+  private readonly sleepers = new WeakMap<AbortSignal, Set<Timer>>();
 
   /** `startMs`: the epoch ms the simulation starts at. */
   constructor(startMs = 0) {
@@ -38,13 +40,27 @@ export class VirtualClock implements Clock {
       const timer: Timer = { at: this.t + Math.max(0, ms), seq: this.seq++, resolve };
       this.push(timer);
       if (!signal) return;
-      const onAbort = (): void => {
-        // Left in the heap and skipped when due: removal from a heap is not worth it.
-        timer.resolve = undefined;
-        resolve();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      timer.detach = () => signal.removeEventListener('abort', onAbort);
+      let group = this.sleepers.get(signal);
+      if (!group) {
+        const members = new Set<Timer>();
+        group = members;
+        this.sleepers.set(signal, members);
+        signal.addEventListener(
+          'abort',
+          () => {
+            // Left in the heap and skipped when due: removal from a heap is not worth it.
+            for (const t of members) {
+              const wake = t.resolve;
+              t.resolve = undefined;
+              wake?.();
+            }
+            members.clear();
+          },
+          { once: true },
+        );
+      }
+      group.add(timer);
+      timer.group = group;
     });
   }
 
@@ -72,7 +88,7 @@ export class VirtualClock implements Clock {
         const timer = this.pop();
         if (timer.resolve) {
           fired += 1;
-          timer.detach?.();
+          timer.group?.delete(timer);
           timer.resolve();
         }
       }

@@ -234,6 +234,37 @@ export function describeKubeTargetContract(name: string, make: () => KubeContrac
       expect(await kube.delete(crdRef)).toBe(true);
     });
 
+    it('keeps every field it is given, as JSON: a CRD that preserves unknown fields, and its objects\' free-form spec', async () => {
+      const group = `${uniqueName('p')}.driftless.dev`;
+      const apiVersion = `${group}/v1`;
+      const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+      const crdRef = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `widgets.${group}` };
+      const crd = {
+        apiVersion: crdRef.apiVersion,
+        kind: crdRef.kind,
+        metadata: { name: crdRef.name },
+        spec: {
+          group,
+          scope: 'Namespaced',
+          names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: open } } } }],
+        },
+      };
+      const applied = (await kube.apply(crd, 'driftless')) as Obj;
+      const schemaOf = (o: Obj | undefined): unknown => (o?.spec?.['versions'] as { schema: { openAPIV3Schema: { properties: { spec: unknown } } } }[] | undefined)?.[0]?.schema.openAPIV3Schema.properties.spec;
+      expect(schemaOf(applied)).toEqual(open);
+      expect(typeof applied.metadata['creationTimestamp']).toBe('string');
+      await eventually(() => kube.resourceOf(apiVersion, 'Widget'), (i) => i !== undefined);
+      const ns = await namespace();
+      const spec = { anything: { nested: ['a', 'b'], 'x-custom': 1 }, replicas: 3 };
+      await eventually(
+        () => kube.apply({ apiVersion, kind: 'Widget', metadata: { name: 'w', namespace: ns }, spec }, 'driftless').then(() => true, () => false),
+        (ok) => ok,
+      );
+      expect((await kube.get({ apiVersion, kind: 'Widget', namespace: ns, name: 'w' }))?.['spec']).toEqual(spec);
+      expect(await kube.delete(crdRef)).toBe(true);
+    });
+
     it('takes fields from another manager with force, keeps theirs, and removes only what it alone owned and dropped', async () => {
       const ns = await namespace();
       const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'c' };
