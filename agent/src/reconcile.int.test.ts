@@ -129,7 +129,7 @@ describe('reconcile against the real kube-apiserver', () => {
     const { kube, ns, group, deps } = setup();
     await reconcile(bundle(ns, group), deps);
     const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' };
-    await kube.apply({ ...ref, metadata: { name: 'settings', namespace: ns, annotations: { note: 'by hand' } }, data: { color: 'red' } }, 'kubectl-edit');
+    await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, annotations: { note: 'by hand' } }, data: { color: 'red' } }, 'kubectl-edit');
     const outcome = await reconcile(bundle(ns, group), deps);
     expect(outcome).toMatchObject({ applied: 1, drifted: 1, failed: [] });
     const live = await kube.get(ref);
