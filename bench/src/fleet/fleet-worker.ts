@@ -1,12 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '@driftless/agent';
 import { createS3Store } from '@driftless/store/s3';
-import { startBundleFleet } from './bundle-fleet.js';
-import { observedStore, type ClusterEvents } from './observed-store.js';
+import { DEFAULT_MAX_FILE_BYTES, kustomizeRunner } from '@driftless/hub';
+import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
+import { startGitFleet } from './git-fleet.js';
+import { observedStore, type ClusterEvents, type ClusterStoreCounts } from './observed-store.js';
 import type { WorkerBatch, WorkerSetup } from './worker-fleet.js';
 
 /**
- * A worker thread's share of a bundle-mode fleet: its clusters run here, on
+ * A worker thread's share of a simulated fleet (bundle or git mode): its clusters run here, on
  * their own event loop, and what they report is sent to the main thread in
  * batches every 200 ms (times are wall-clock ms, the same in every thread).
  */
@@ -20,30 +22,38 @@ const events: ClusterEvents = {
   applied: (cluster, digest, at) => batch.applied.push([cluster, digest, at]),
   fetchedAndApplied: (ms) => batch.fetchApply.push(ms),
 };
-// Real agents each have their own connection. Sharing one client, thousands of
-// simulated agents must not queue for a few sockets: a request that waits for a
-// socket longer than the connect timeout fails, which no real agent would see.
-const store = createS3Store({ ...setup.s3, maxSockets: 1024, requestTimeoutMs: 60_000 });
-const observed = observedStore(store, systemClock, events);
+const onError = (cluster: string, message: string): void => void batch.errors.push([cluster, message]);
+const common = { names: setup.names, firstIndex: setup.firstIndex, clock: systemClock, seed: setup.seed, intervalMs: setup.intervalMs, jitter: setup.jitter, onError };
+let counts: () => ClusterStoreCounts;
+let fleet: SimulatedFleet;
+let close = (): void => undefined;
+if (setup.mode === 'bundle' && setup.s3) {
+  // Real agents each have their own connection. Sharing one client, thousands of
+  // simulated agents must not queue for a few sockets: a request that waits for a
+  // socket longer than the connect timeout fails, which no real agent would see.
+  const store = createS3Store({ ...setup.s3, maxSockets: 1024, requestTimeoutMs: 60_000 });
+  const observed = observedStore(store, systemClock, events);
+  counts = () => ({ ...observed.counts });
+  fleet = startBundleFleet({ ...common, store: observed.store });
+  close = () => store.destroy();
+} else if (setup.mode === 'git' && setup.git) {
+  const { repo, workDir, kustomizeBinary } = setup.git;
+  const kustomize = kustomizeRunner({ binary: kustomizeBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES });
+  const git = startGitFleet({ ...common, repo, workDir, kustomize, recorder: events });
+  counts = () => ({ get200: 0, get304: 0, get404: 0, put: 0, list: 0, bytesDown: 0, polls: git.counts.polls });
+  fleet = git;
+} else {
+  throw new Error(`fleet-worker: nothing to run for mode ${setup.mode}`);
+}
 const flush = (final: boolean): void => {
-  port.postMessage({ ...batch, counts: { ...observed.counts }, final } satisfies WorkerBatch);
+  port.postMessage({ ...batch, counts: counts(), final } satisfies WorkerBatch);
   batch = { requests: [], applied: [], fetchApply: [], errors: [] };
 };
 const ticker = setInterval(() => flush(false), 200);
-const fleet = startBundleFleet({
-  names: setup.names,
-  firstIndex: setup.firstIndex,
-  clock: systemClock,
-  seed: setup.seed,
-  store: observed.store,
-  intervalMs: setup.intervalMs,
-  jitter: setup.jitter,
-  onError: (cluster, message) => batch.errors.push([cluster, message]),
-});
 port.once('message', () => {
   void fleet.stop().then(() => {
     clearInterval(ticker);
     flush(true);
-    store.destroy();
+    close();
   });
 });

@@ -5,10 +5,12 @@ import { jitteredIntervalMs, seededRng, type Clock, type KubeObject } from '@dri
 import { compileFleet, syncGitSource, type KustomizeRunner } from '@driftless/hub';
 import { MemoryKubeTarget } from '@driftless/testkit';
 import { clusterSeed, type SimulatedFleet } from './bundle-fleet.js';
-import type { FleetRecorder } from './recorder.js';
+import type { ClusterEvents } from './observed-store.js';
 
 export interface GitFleetOptions {
   readonly names: readonly string[];
+  /** The fleet-wide index of `names[0]`: seeds follow the index. */
+  readonly firstIndex?: number;
   readonly clock: Clock;
   readonly seed: number;
   /** The fleet repository's URL on the git server. */
@@ -18,7 +20,7 @@ export interface GitFleetOptions {
   readonly kustomize: KustomizeRunner;
   readonly intervalMs: number;
   readonly jitter: number;
-  readonly recorder: FleetRecorder;
+  readonly recorder: Pick<ClusterEvents, 'applied'>;
   /** Called when a cluster's fetch or render fails (it tries again next interval). */
   readonly onError?: (cluster: string, message: string) => void;
 }
@@ -46,7 +48,7 @@ export function startGitFleet(opts: GitFleetOptions): SimulatedFleet & { readonl
   const counts: GitPollCounts = { polls: 0, failures: 0 };
   const parent = { name: 'driftless-applyset', namespace: 'driftless-system' };
   const runs = opts.names.map(async (cluster, i) => {
-    const rng = seededRng(clusterSeed(opts.seed, i));
+    const rng = seededRng(clusterSeed(opts.seed, (opts.firstIndex ?? 0) + i));
     const kube = new MemoryKubeTarget({ controllers: 'instant' });
     const normalized = new Map<string, Normalized>();
     const members: MemberCache = new WeakMap();

@@ -19,8 +19,8 @@ export interface RealDriverOptions {
   readonly git: GitServer;
   /** The store the hub publishes to and the agents poll (bundle mode). */
   readonly store: ObjectStore;
-  /** Bundle mode: run the simulated clusters in this many worker threads, which open the store themselves from its URL. */
-  readonly workers?: { readonly count: number; readonly s3: WorkerS3 };
+  /** Run the simulated clusters in this many worker threads (bundle mode: they open the S3 store themselves). */
+  readonly workers?: { readonly count: number; readonly s3?: WorkerS3 };
   /** A directory of this run's own (hub cache, git-mode clones); removed by the caller. */
   readonly workDir: string;
   readonly clusters: number;
@@ -98,9 +98,11 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
       previous = next;
     },
     startFleet() {
-      if (opts.mode === 'bundle' && opts.workers && opts.workers.count > 0) {
+      if (opts.workers && opts.workers.count > 0 && (opts.mode === 'git' || opts.workers.s3)) {
         const { count, s3 } = opts.workers;
-        fleet = threaded = startWorkerFleet({ names, workers: count, seed: opts.seed, intervalMs: opts.intervalMs, jitter: opts.jitter, s3, recorder });
+        const git = { repo: url, workDir: join(opts.workDir, 'clusters'), kustomizeBinary: opts.kustomizeBinary };
+        const where = opts.mode === 'bundle' && s3 ? { s3 } : { git };
+        fleet = threaded = startWorkerFleet({ mode: opts.mode, names, workers: count, seed: opts.seed, intervalMs: opts.intervalMs, jitter: opts.jitter, recorder, ...where });
         return;
       }
       if (opts.mode === 'bundle' && observed) {

@@ -22,7 +22,12 @@ export interface FleetBenchResult {
   readonly jitter: number;
   readonly commits: number;
   /** Requests the git server answered over the whole run, and git fetches per commit during the commit phase (1 in bundle mode: the hub's). */
-  readonly git: { readonly requests: number; readonly fetchesPerCommit: number };
+  readonly git: {
+    readonly requests: number;
+    readonly fetchesPerCommit: number;
+    /** Real mode on Linux: CPU of the git processes the server spawned (one `git http-backend` per request), ms. */
+    readonly serverCpuMs?: number;
+  };
   /** Requests the simulated clusters sent to the object store (the hub's are not counted), and bytes of bodies they received. */
   readonly store: { readonly get200: number; readonly get304: number; readonly put: number; readonly list: number; readonly bytesDown: number };
   readonly convergenceMs: Percentiles;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore } from '@driftless/core';
@@ -91,6 +91,7 @@ export async function runFleetBench(opts: FleetBenchOptions): Promise<FleetBench
 }
 
 async function measure(driver: ScenarioDriver, opts: FleetBenchOptions, started: number, log: (line: string) => void): Promise<FleetBenchRun> {
+  const childCpuBefore = await childCpuMs();
   const measures = await runScenario(driver, opts.clusters, {
     intervalMs: opts.intervalMs,
     jitter: opts.jitter,
@@ -99,6 +100,7 @@ async function measure(driver: ScenarioDriver, opts: FleetBenchOptions, started:
     progress: (line) => log(`bench: ${line}`),
   });
   const { recorder } = driver;
+  const childCpu = (await childCpuMs()) - childCpuBefore;
   const convergence = recorder.convergence();
   const fetchApply = recorder.fetchApplyMs();
   const counts = driver.counts();
@@ -108,7 +110,7 @@ async function measure(driver: ScenarioDriver, opts: FleetBenchOptions, started:
     intervalMs: opts.intervalMs,
     jitter: opts.jitter,
     commits: opts.commits,
-    git: { requests: counts.gitRequests, fetchesPerCommit: measures.fetchesPerCommit },
+    git: { requests: counts.gitRequests, fetchesPerCommit: measures.fetchesPerCommit, ...(opts.virtual ? {} : { serverCpuMs: childCpu }) },
     store: counts.store,
     convergenceMs: convergence.percentiles,
     boundMs: Math.round(opts.intervalMs * (1 + opts.jitter) + fetchApply.p99),
@@ -130,4 +132,17 @@ async function measure(driver: ScenarioDriver, opts: FleetBenchOptions, started:
     timeline: recorder.timeline(),
   };
   return { result, report, ...(recorder.trace ? { trace: recorder.trace } : {}) };
+}
+
+/**
+ * CPU time, ms, of this process's child processes that have exited (Linux
+ * /proc): during a run, the git http-backend process of each git request (and
+ * the bench's own commits and kustomize builds). 0 where /proc is missing.
+ */
+async function childCpuMs(): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8').catch(() => undefined);
+  // Fields after the command name (which may hold spaces) : cutime and cstime are the 14th and 15th.
+  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields?.[13] ?? 0) + Number(fields?.[14] ?? 0);
+  return Number.isFinite(ticks) ? ticks * 10 : 0; // USER_HZ is 100 on Linux
 }

@@ -5,13 +5,17 @@ import type { FleetRecorder } from './recorder.js';
 
 /** What a fleet worker thread gets. */
 export interface WorkerSetup {
+  /** Bundle mode polls the store (`s3`); git mode fetches `git.repo` itself. */
+  readonly mode: 'bundle' | 'git';
   readonly names: readonly string[];
   readonly firstIndex: number;
   readonly seed: number;
   readonly intervalMs: number;
   readonly jitter: number;
-  /** The store, in S3 (each worker opens its own client). */
-  readonly s3: WorkerS3;
+  /** Bundle mode: the store, in S3 (each worker opens its own client). */
+  readonly s3?: WorkerS3;
+  /** Git mode: the repository, where clones go, and the kustomize binary. */
+  readonly git?: { readonly repo: string; readonly workDir: string; readonly kustomizeBinary: string };
 }
 
 /** Where a worker's S3 store is. */
@@ -43,7 +47,7 @@ export interface WorkerFleetOptions extends Omit<WorkerSetup, 'names' | 'firstIn
 }
 
 /**
- * Bundle mode with the simulated clusters in worker threads (split evenly, in
+ * The simulated clusters in worker threads (split evenly, in
  * order, each thread with its own store client), so that they do not share an
  * event loop with the hub or with each other. Needs the built `dist/` (a
  * worker loads JavaScript).
@@ -90,5 +94,5 @@ export function startWorkerFleet(opts: WorkerFleetOptions): SimulatedFleet & { c
 }
 
 function pick(o: WorkerFleetOptions): Omit<WorkerSetup, 'names' | 'firstIndex'> {
-  return { seed: o.seed, intervalMs: o.intervalMs, jitter: o.jitter, s3: o.s3 };
+  return { mode: o.mode, seed: o.seed, intervalMs: o.intervalMs, jitter: o.jitter, ...(o.s3 ? { s3: o.s3 } : {}), ...(o.git ? { git: o.git } : {}) };
 }

@@ -37,7 +37,7 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     .option('--out <dir>', 'also write <dir>/<mode>.json and <dir>/chart.svg (convergence CDF, requests per second; both modes when both were run into the same dir)')
     .option('--json', 'print one JSON document with the results')
     .option('--virtual', 'virtual clock and in-memory store with a latency model instead of real servers (bundle mode): plan past one machine')
-    .option('--workers <n>', 'bundle mode: worker threads for the simulated clusters, so they do not share an event loop with the hub (0: one thread for all)', '1')
+    .option('--workers <n>', 'worker threads for the simulated clusters, so they do not share an event loop with the hub and the git server (0: one thread for all)', '1')
     .option('--kustomize <path>', 'kustomize binary (default: as for hub compile)')
     .addHelpText(
       'after',
