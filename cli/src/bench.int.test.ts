@@ -30,4 +30,19 @@ describe('driftless bench', () => {
     expect(readFileSync(join(out, 'chart.svg'), 'utf8')).toContain('git mode: not run');
     expect(existsSync(join(out, 'git.json'))).toBe(false);
   });
+
+  it('git mode: every cluster fetches the repository itself; the chart then compares both modes', async () => {
+    const args = ['bench', '--mode', 'git', '--clusters', '20', '--interval', '1s', '--commits', '1', '--steady', '1', '--apps', '2', '--out', out, '--json'];
+    const { stdout } = await promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 16 * 1024 * 1024 });
+    const result = JSON.parse(stdout) as { failedClusters: number; git: { requests: number; fetchesPerCommit: number; serverCpuMs: number }; store: { get200: number } };
+    expect(result.failedClusters).toBe(0);
+    // Many clusters fetched while the commit propagated (bundle mode: the hub alone, once),
+    // and each of the 20 cloned, then fetched at least once more (2 requests each).
+    expect(result.git.fetchesPerCommit).toBeGreaterThan(1);
+    expect(result.git.requests).toBeGreaterThanOrEqual(2 * 20 * 2);
+    expect(result.git.serverCpuMs).toBeGreaterThan(0);
+    expect(result.store.get200).toBe(0);
+    const chart = readFileSync(join(out, 'chart.svg'), 'utf8');
+    expect(chart).not.toContain('not run');
+  });
 });
