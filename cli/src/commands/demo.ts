@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Demo } from '@driftless/bench';
 import type { CliIo } from '../main.js';
+import { listenForStop } from './stop-signals.js';
 import { Interrupted, UsageError } from '../errors.js';
 import { durationFlag, integerFlag, kustomizeBinary } from './options.js';
 
@@ -29,18 +30,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
       const clusters = integerFlag('--clusters', flags.clusters, 1);
       const intervalMs = durationFlag('--interval', flags.interval);
       if (intervalMs < 100) throw new UsageError(`--interval ${flags.interval} must be at least 100ms`);
-      const interrupted = new AbortController();
-      let stopping = false;
-      const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals): void => {
-          if (stopping) process.exit(130);
-          stopping = true;
-          interrupted.abort();
-          resolve(signal);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      const stop = listenForStop();
       const tty = process.stderr.isTTY;
       let shown = '';
       let lastPrinted = 0;
@@ -59,16 +49,16 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
         io.stderr(`${line}\n`);
       };
       const { runDemo } = await import('@driftless/bench');
-      const demo = await runDemo({ clusters, intervalMs, s3: flags.s3 ?? false, kustomizeBinary: await kustomizeBinary(flags.kustomize), signal: interrupted.signal, log, status }).catch(
+      const demo = await runDemo({ clusters, intervalMs, s3: flags.s3 ?? false, kustomizeBinary: await kustomizeBinary(flags.kustomize), signal: stop.signal, log, status }).catch(
         (err: unknown) => {
-          if (interrupted.signal.aborted) throw new Interrupted();
+          if (stop.signal.aborted) throw new Interrupted();
           throw err;
         },
       );
       if (tty) io.stderr('\n');
       io.stdout(summary(demo, flags.exit ?? false));
-      if (!flags.exit && !interrupted.signal.aborted) {
-        const signal = await stopRequested;
+      if (!flags.exit && !stop.signal.aborted) {
+        const signal = await stop.requested;
         io.stderr(`demo: ${signal} received, stopping\n`);
       }
       await demo.stop();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { EnvironmentInfo } from '@driftless/testkit';
 import type { CliIo } from '../main.js';
+import { listenForStop } from './stop-signals.js';
 import { Interrupted } from '../errors.js';
 
 /** `driftless dev up`: the real local environment, until SIGINT or SIGTERM. */
@@ -21,33 +22,20 @@ export function registerDevCommands(program: Command, io: CliIo): void {
         'repository created later at <git.root>/NAME.git is served at <git.baseUrl>NAME.git.',
     )
     .action(async (opts: { json?: boolean }) => {
-      // Listen before starting: a signal during a long first build stops the build
-      // (its go processes are killed); once up, the first signal stops gracefully and
-      // a second one gives up on that, leaving the exit handler to kill what is left.
-      const interrupted = new AbortController();
-      let stopping = false;
-      const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals): void => {
-          if (stopping) process.exit(130);
-          stopping = true;
-          interrupted.abort();
-          resolve(signal);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      // Listen before starting: a signal during a long first build stops the build.
+      const stop = listenForStop();
       // Loaded on use: the testkit pulls in the AWS SDK, which other commands do not need.
       const { startEnvironment } = await import('@driftless/testkit');
       const env = await startEnvironment({
         allowPush: true,
         log: (line) => io.stderr(`${line}\n`),
-        signal: interrupted.signal,
+        signal: stop.signal,
       }).catch((err: unknown) => {
-        if (interrupted.signal.aborted) throw new Interrupted();
+        if (stop.signal.aborted) throw new Interrupted();
         throw err;
       });
       io.stdout(opts.json ? `${JSON.stringify(env.info)}\n` : humanSummary(env.info));
-      const signal = await stopRequested;
+      const signal = await stop.requested;
       io.stderr(`dev: ${signal} received, stopping\n`);
       await env.stop();
     });
