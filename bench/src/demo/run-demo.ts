@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -7,7 +7,7 @@ import { seededRng, type ObjectStore } from '@driftless/core';
 import { createHub } from '@driftless/hub';
 import { createKubeTarget } from '@driftless/kube';
 import { createFileStore } from '@driftless/store';
-import { appName, clusterName, commitFiles, createBareRepo, generateFleet, s3StoreFor, startEnvironment, type Environment } from '@driftless/testkit';
+import { appName, clusterName, commitFiles, createBareRepo, generateFleet, Reaper, s3StoreFor, startEnvironment, type Environment } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from '../fleet/bundle-fleet.js';
 import { observedStore, publishingStore } from '../fleet/observed-store.js';
 import { FleetRecorder } from '../fleet/recorder.js';
@@ -55,6 +55,9 @@ const APPS = 5;
 export async function runDemo(opts: DemoOptions): Promise<Demo> {
   const { log } = opts;
   const work = await mkdtemp(join(tmpdir(), 'driftless-demo-'));
+  // The store and the hub's cache go with the demo, also when a second Ctrl-C cuts the stop short.
+  const reaper = new Reaper();
+  reaper.adoptDir(work);
   let env: Environment | undefined;
   let fleet: SimulatedFleet | undefined;
   const agentStop = new AbortController();
@@ -63,7 +66,7 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     agentStop.abort();
     await Promise.all([fleet?.stop(), realAgent]);
     await env?.stop();
-    await rm(work, { recursive: true, force: true });
+    reaper.dispose();
   };
   try {
     env = await startEnvironment({ allowPush: true, log, signal: opts.signal });

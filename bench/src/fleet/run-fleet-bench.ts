@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore } from '@driftless/core';
-import { s3StoreFor, startEnvironment, type Environment, type GitServer } from '@driftless/testkit';
+import { Reaper, s3StoreFor, startEnvironment, type Environment, type GitServer } from '@driftless/testkit';
 import { realDriver } from './real-driver.js';
 import type { TraceEvent } from './recorder.js';
 import type { BenchMode, FleetBenchReport, FleetBenchResult } from './result.js';
@@ -58,6 +58,9 @@ export async function runFleetBench(opts: FleetBenchOptions): Promise<FleetBench
   }
   if (!opts.kustomizeBinary) throw new Error('real mode needs the kustomize binary');
   const work = await mkdtemp(join(tmpdir(), 'driftless-bench-fleet-'));
+  // Clones and hub cache go with the run, also when it is interrupted (Ctrl-C).
+  const reaper = new Reaper();
+  reaper.adoptDir(work);
   let env: Environment | undefined;
   try {
     let servers = opts.servers;
@@ -86,7 +89,7 @@ export async function runFleetBench(opts: FleetBenchOptions): Promise<FleetBench
     return await measure(driver, opts, started, log);
   } finally {
     await env?.stop();
-    await rm(work, { recursive: true, force: true });
+    reaper.dispose();
   }
 }
 
