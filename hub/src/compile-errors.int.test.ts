@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { isDriftlessError, listAll } from '@driftless/core';
 import { createFileStore } from '@driftless/store';
@@ -130,6 +132,34 @@ describe('hub git access', () => {
       expect(down.received).toBe(4);
     } finally {
       await Promise.all([flaky.close(), down.close(), server.close()]);
+    }
+  });
+
+  it('gives up on a remote that accepts the request and never answers, instead of hanging', async () => {
+    const root = await tempDir();
+    let received = 0;
+    const silent = createServer(() => {
+      received += 1; // and never answer
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const hub = createHub({
+        store: createFileStore(join(root, 'store')),
+        now: () => new Date(),
+        cacheDir: join(root, 'cache'),
+        kustomizeBinary: binaryPath('kustomize'),
+        gitBackoffMs: 1,
+        gitAttempts: 2,
+        gitTimeoutMs: 200,
+      });
+      const err = await hub.compile({ repo: `http://127.0.0.1:${port}/fleet.git` }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'GitUnavailable', errorClass: 'transient' });
+      expect((err as Error).message).toMatch(/failed after 2 attempts: no response \(timed out\)/);
+      expect(received).toBe(2);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });

@@ -28,6 +28,8 @@ export interface HubDeps {
   /** Git fetch retries; see GitSourceOptions. */
   readonly gitAttempts?: number;
   readonly gitBackoffMs?: number;
+  /** A git request idle this long fails and is retried, ms; see GitSourceOptions.timeoutMs. */
+  readonly gitTimeoutMs?: number;
 }
 
 export interface CompileRequest {
@@ -59,6 +61,7 @@ export function createHub(deps: HubDeps): Hub {
         ...(deps.gitAuth ? { auth: deps.gitAuth } : {}),
         ...(deps.gitAttempts ? { attempts: deps.gitAttempts } : {}),
         ...(deps.gitBackoffMs !== undefined ? { backoffMs: deps.gitBackoffMs } : {}),
+        ...(deps.gitTimeoutMs !== undefined ? { timeoutMs: deps.gitTimeoutMs } : {}),
       });
       const state = deps.stateKey ? await loadHubState(deps.cacheDir, deps.stateKey, deps.store) : undefined;
       const kustomize = kustomizeRunner({ binary: deps.kustomizeBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES });

@@ -23,6 +23,12 @@ export interface GitSourceOptions {
   readonly backoffMs?: number;
   /** Injected for tests; default isomorphic-git's Node client. */
   readonly http?: HttpClient;
+  /**
+   * A request whose connection sends and receives nothing for this long fails
+   * (transient: retried like a 5xx), ms. Default 60 000. Without it a stalled
+   * server would hold a compile for ever.
+   */
+  readonly timeoutMs?: number;
 }
 
 /** One fetched commit, ready to read. */
@@ -46,7 +52,7 @@ export async function syncGitSource(opts: GitSourceOptions): Promise<GitSnapshot
   if (!/^https?:\/\//i.test(opts.repo)) return await openLocal(opts, cache);
   const remote = redact(opts.repo);
   const dir = join(opts.cacheDir, 'repos', createHash('sha256').update(remote).digest('hex').slice(0, 16));
-  const http = opts.http ?? nodeHttp;
+  const http = opts.http ?? withTimeout(nodeHttp, opts.timeoutMs ?? 60_000);
   const onAuth = opts.auth ? () => ({ username: opts.auth?.username, password: opts.auth?.password }) : undefined;
   const common = { fs, http, dir, url: opts.repo, singleBranch: true, depth: 1, cache, ...(onAuth ? { onAuth } : {}) };
   const cloned = await exists(join(dir, '.git', 'HEAD'));
@@ -132,6 +138,17 @@ async function withRetries(opts: GitSourceOptions, remote: string, ref: string |
   }
 }
 
+/**
+ * isomorphic-git's Node client with a socket inactivity timeout: its HTTP
+ * library (simple-get) passes `timeout` to Node's request and aborts the
+ * request, or the response body in flight, when the socket idles that long.
+ */
+function withTimeout(base: HttpClient, timeoutMs: number): HttpClient {
+  return {
+    request: (req) => base.request({ ...req, fetchOptions: { ...(req as { fetchOptions?: object }).fetchOptions, timeout: timeoutMs } } as typeof req),
+  };
+}
+
 function classify(err: unknown): { transient: boolean; status?: number; why: string } {
   const e = err as { code?: string; message?: string; data?: { statusCode?: number; statusMessage?: string } };
   if (e.code === 'HttpError') {
@@ -141,6 +158,7 @@ function classify(err: unknown): { transient: boolean; status?: number; why: str
   }
   const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED'];
   if (e.code && network.includes(e.code)) return { transient: true, why: e.code };
+  if (e.message === 'Request timed out') return { transient: true, why: 'no response (timed out)' };
   if (e.code === 'NotFoundError') return { transient: false, why: 'no such branch or tag on the remote' };
   return { transient: false, why: redactText(e.message ?? String(err)) };
 }
