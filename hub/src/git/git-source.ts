@@ -145,7 +145,7 @@ async function withRetries(opts: GitSourceOptions, remote: string, ref: string |
  */
 function withTimeout(base: HttpClient, timeoutMs: number): HttpClient {
   return {
-    request: (req) => base.request({ ...req, fetchOptions: { ...(req as { fetchOptions?: object }).fetchOptions, timeout: timeoutMs } } as typeof req),
+    request: (req) => base.request({ ...req, fetchOptions: { ...(req as { fetchOptions?: object }).fetchOptions, timeout: timeoutMs } }),
   };
 }
 
