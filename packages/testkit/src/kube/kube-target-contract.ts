@@ -17,6 +17,25 @@ const millis = (t: unknown): number => new Date(t as string | Date).getTime();
 const labelsOf = (o: KubeObject | undefined): unknown => o?.metadata['labels'];
 
 /** Polls `probe` until `done` (each try a real request; the real API server's own controllers need moments), 5 s at most. */
+/** The ref of the CRD serving `plural` in `group`. */
+const crdRefOf = (plural: string, group: string): KubeObjectRef => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${plural}.${group}` });
+
+/** A namespaced CRD for `kind` (plural: lower-case + s) at `group/v1`, with `properties` as its top-level schema. */
+function namespacedCrd(group: string, kind: string, properties: Record<string, unknown>, version: Record<string, unknown> = {}): KubeObject {
+  const singular = kind.toLowerCase();
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${singular}s.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { plural: `${singular}s`, singular, kind, listKind: `${kind}List` },
+      versions: [{ name: 'v1', served: true, storage: true, ...version, schema: { openAPIV3Schema: { type: 'object', properties } } }],
+    },
+  };
+}
+
 async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
   let value = await probe();
   for (let i = 0; i < 200 && !done(value); i++) {
@@ -203,21 +222,8 @@ export function describeKubeTargetContract(name: string, make: () => KubeContrac
       const apiVersion = `${group}/v1`;
       expect(await kube.resourceOf(apiVersion, 'Gizmo')).toBeUndefined();
       const fields = { type: 'object', properties: { size: { type: 'integer' }, phase: { type: 'string' } } };
-      const crdRef = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `gizmos.${group}` };
-      await kube.apply(
-        {
-          apiVersion: crdRef.apiVersion,
-          kind: crdRef.kind,
-          metadata: { name: crdRef.name },
-          spec: {
-            group,
-            scope: 'Namespaced',
-            names: { plural: 'gizmos', singular: 'gizmo', kind: 'Gizmo', listKind: 'GizmoList' },
-            versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', properties: { spec: fields, status: fields } } } }],
-          },
-        },
-        'driftless',
-      );
+      const crdRef = crdRefOf('gizmos', group);
+      await kube.apply(namespacedCrd(group, 'Gizmo', { spec: fields, status: fields }, { subresources: { status: {} } }), 'driftless');
       expect(await eventually(() => kube.resourceOf(apiVersion, 'Gizmo'), (i) => i !== undefined)).toEqual({ resource: 'gizmos', namespaced: true });
       const established = (c: KubeObject | undefined): boolean =>
         ((c as Obj | undefined)?.status?.['conditions'] as { type: string; status: string }[] | null | undefined)?.some((x) => x.type === 'Established' && x.status === 'True') ?? false;
@@ -238,18 +244,8 @@ export function describeKubeTargetContract(name: string, make: () => KubeContrac
       const group = `${uniqueName('p')}.driftless.dev`;
       const apiVersion = `${group}/v1`;
       const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-      const crdRef = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `widgets.${group}` };
-      const crd = {
-        apiVersion: crdRef.apiVersion,
-        kind: crdRef.kind,
-        metadata: { name: crdRef.name },
-        spec: {
-          group,
-          scope: 'Namespaced',
-          names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: open } } } }],
-        },
-      };
+      const crdRef = crdRefOf('widgets', group);
+      const crd = namespacedCrd(group, 'Widget', { spec: open });
       const applied = (await kube.apply(crd, 'driftless')) as Obj;
       const schemaOf = (o: Obj | undefined): unknown => (o?.spec?.['versions'] as { schema: { openAPIV3Schema: { properties: { spec: unknown } } } }[] | undefined)?.[0]?.schema.openAPIV3Schema.properties.spec;
       expect(schemaOf(applied)).toEqual(open);
