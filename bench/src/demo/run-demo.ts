@@ -37,6 +37,8 @@ export interface Demo {
   readonly repoUrl: string;
   /** The cluster the real agent reconciles into the local kube-apiserver. */
   readonly realCluster: string;
+  /** How far the fleet got on the second commit before the demo returned (all of it, unless the deadline passed). */
+  readonly converged: { readonly applied: number; readonly total: number };
   stop(): Promise<void>;
 }
 
@@ -107,15 +109,17 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     fleet = startBundleFleet({ names, clock, seed: 1, store: observed.store, intervalMs: opts.intervalMs, jitter: 0.5 });
     log(`demo: 1 real agent (${realCluster}, into the local kube-apiserver) and ${names.length} simulated clusters polling every ${opts.intervalMs / 1000}s ±50%`);
     await converge(recorder, opts, 'first revision');
+    opts.signal.throwIfAborted();
 
     await commitFiles(bare, files({ [appName(1)]: '1.1.0' }), `bump ${appName(1)} to 1.1.0`);
     log(`demo: pushed a commit that bumps ${appName(1)} to 1.1.0 (every cluster runs it)`);
     const second = await compile(hub, repoUrl, recorder, log);
     log(`demo: hub compiled ${second.revision.slice(0, 12)} in ${second.durationMs} ms: ${second.pointersUpdated} pointers updated, git fetched once`);
-    await converge(recorder, opts, 'new revision');
+    const converged = await converge(recorder, opts, 'new revision');
+    opts.signal.throwIfAborted();
     const { s3 } = env.info;
     const storeEnv = { AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
-    return { storeUrl, ...(opts.s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, repoUrl, realCluster, stop };
+    return { storeUrl, ...(opts.s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, repoUrl, realCluster, converged, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -134,8 +138,8 @@ async function compile(
   return report;
 }
 
-/** Shows the live progress line until every cluster applied the current commit, or three long intervals passed. */
-async function converge(recorder: FleetRecorder, opts: DemoOptions, what: string): Promise<void> {
+/** Shows the live progress line until every cluster applied the current commit, three long intervals passed, or the demo is interrupted; returns how far it got. */
+async function converge(recorder: FleetRecorder, opts: DemoOptions, what: string): Promise<{ applied: number; total: number }> {
   const deadline = Date.now() + 3 * opts.intervalMs * 1.5 + 30_000;
   const line = (): string => {
     const p = recorder.progress();
@@ -155,6 +159,8 @@ async function converge(recorder: FleetRecorder, opts: DemoOptions, what: string
       if (recorder.pending === 0) finish();
     });
     opts.signal.addEventListener('abort', finish);
-    if (recorder.pending === 0) finish();
+    if (recorder.pending === 0 || opts.signal.aborted) finish();
   });
+  const { applied, total } = recorder.progress();
+  return { applied, total };
 }

@@ -58,7 +58,10 @@ export function startBundleFleet(opts: BundleFleetOptions): SimulatedFleet {
     });
     await opts.clock.sleep(Math.floor(rng.next() * opts.intervalMs), stop.signal);
     await agent.run(stop.signal);
-  });
+  }).map((run, i) =>
+    // The agent loop only throws on a broken invariant: report it and let the other clusters run.
+    run.catch((err: unknown) => opts.onError?.(opts.names[i] ?? '?', `agent loop stopped: ${(err as Error).message}`)),
+  );
   return {
     async stop() {
       stop.abort();

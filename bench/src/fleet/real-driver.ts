@@ -78,6 +78,7 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
   let gitPolls: GitPollCounts | undefined;
   let threaded: (SimulatedFleet & { counts(): ClusterStoreCounts }) | undefined;
   let previous = new Map<string, string>();
+  let stopped: Promise<void> | undefined;
 
   return {
     clock,
@@ -125,10 +126,13 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
       gitPolls = git.counts;
       fleet = git;
     },
-    async stopFleet() {
-      await fleet?.stop();
-      clearInterval(sampler);
-      recorder.request('git', clock.now(), gitTotal() - gitSeen);
+    stopFleet() {
+      stopped ??= (async () => {
+        clearInterval(sampler);
+        await fleet?.stop();
+        recorder.request('git', clock.now(), gitTotal() - gitSeen);
+      })();
+      return stopped;
     },
     runUntil: (untilMs, done) => waitUntil(recorder, untilMs, done),
     counts(): DriverCounts {

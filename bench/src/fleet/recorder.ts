@@ -28,6 +28,8 @@ export class FleetRecorder {
   private readonly storeBuckets: number[] = [];
   private readonly gitBuckets: number[] = [];
   private waiting = 0;
+  /** What each cluster last reported applied, and when: a report can arrive before the publish it answers is registered. */
+  private readonly lastApplied = new Map<string, { readonly digest: string; readonly at: number }>();
   private readonly errors = new Map<string, number>();
   private errorTotal = 0;
   private readonly listeners = new Set<() => void>();
@@ -54,16 +56,25 @@ export class FleetRecorder {
     const before = current.get(cluster);
     // A cluster published twice in one commit is still one cluster to wait for.
     if (!before || before.convergedAt !== undefined) this.waiting += 1;
-    current.set(cluster, { digest, publishedAt: at });
+    const expectation: Expectation = { digest, publishedAt: at };
+    current.set(cluster, expectation);
     this.trace?.push({ at: at - this.startedAt, what: 'publish', cluster, digest });
+    // Already applied: its report raced the registration (git mode compiles after the push;
+    // a worker's batch can overtake the hub's write completing).
+    const last = this.lastApplied.get(cluster);
+    if (last?.digest === digest) this.converge(expectation, Math.max(last.at, at));
   }
 
   /** `cluster` reported `digest` applied at `at` (bundle mode: its status write completed). */
   applied(cluster: string, digest: string, at: number): void {
     this.trace?.push({ at: at - this.startedAt, what: 'applied', cluster, digest });
-    const current = this.commits[this.commits.length - 1];
-    const want = current?.get(cluster);
-    if (!want || want.digest !== digest || want.convergedAt !== undefined) return;
+    this.lastApplied.set(cluster, { digest, at });
+    const want = this.commits[this.commits.length - 1]?.get(cluster);
+    if (want?.digest === digest) this.converge(want, at);
+  }
+
+  private converge(want: Expectation, at: number): void {
+    if (want.convergedAt !== undefined) return;
     want.convergedAt = at;
     this.waiting -= 1;
     for (const listener of this.listeners) listener();

@@ -25,7 +25,7 @@ export interface FleetBenchResult {
   readonly git: {
     readonly requests: number;
     readonly fetchesPerCommit: number;
-    /** Real mode on Linux: CPU of the git processes the server spawned (one `git http-backend` per request), ms. */
+    /** Real mode on Linux: CPU of the child processes that exited during the run, ms: the git server's `git http-backend` (one per request), plus the bench's own commits and kustomize builds. */
     readonly serverCpuMs?: number;
   };
   /** Requests the simulated clusters sent to the object store (the hub's are not counted), and bytes of bodies they received. */

@@ -25,6 +25,7 @@ export interface ScenarioDriver {
    */
   publish(k: number): Promise<void>;
   startFleet(): void;
+  /** Stops the simulated clusters (and whatever samples them); safe to call more than once. */
   stopFleet(): Promise<void>;
   /** Lets the fleet run until `untilMs` (the driver's clock) or until `done()` holds, whichever is first. */
   runUntil(untilMs: number, done?: () => boolean): Promise<void>;
@@ -60,6 +61,15 @@ export interface ScenarioMeasures {
  * (three of the longest jittered intervals plus 30 s), before the next one.
  */
 export async function runScenario(driver: ScenarioDriver, clusters: number, opts: ScenarioOptions): Promise<ScenarioMeasures> {
+  try {
+    return await scenario(driver, clusters, opts);
+  } finally {
+    // Also after a failure (a compile that throws): nothing of the fleet may keep running.
+    await driver.stopFleet();
+  }
+}
+
+async function scenario(driver: ScenarioDriver, clusters: number, opts: ScenarioOptions): Promise<ScenarioMeasures> {
   const { clock, recorder } = driver;
   const progress = opts.progress ?? (() => undefined);
   const longest = opts.intervalMs * (1 + opts.jitter);
@@ -79,7 +89,7 @@ export async function runScenario(driver: ScenarioDriver, clusters: number, opts
   await driver.runUntil(clock.now() + steadyMs);
   const cpu = process.cpuUsage(cpuBefore);
   const after = driver.counts();
-  const perClusterInterval = (n: number): number => round3(n / clusters / (steadyMs / opts.intervalMs));
+  const perClusterInterval = (n: number): number => (steadyMs === 0 ? 0 : round3(n / clusters / (steadyMs / opts.intervalMs)));
   const polls = after.polls - before.polls;
   progress(`steady state: ${polls} polls, ${after.storeRequests - before.storeRequests} store requests, ${after.gitRequests - before.gitRequests} git requests`);
 
@@ -93,7 +103,6 @@ export async function runScenario(driver: ScenarioDriver, clusters: number, opts
     const p = recorder.progress();
     progress(`commit ${k}/${opts.commits}: ${p.applied}/${p.total} clusters applied, p99 ${p.percentiles.p99} ms; ${recorder.errorSummary().total} cluster errors so far`);
   }
-  await driver.stopFleet();
   return {
     idleStorePerClusterInterval: perClusterInterval(after.storeRequests - before.storeRequests),
     idleGitPerClusterInterval: perClusterInterval(after.gitRequests - before.gitRequests),

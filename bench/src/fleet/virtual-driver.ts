@@ -95,6 +95,7 @@ export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
     },
     async stopFleet() {
       const stopping = fleet?.stop();
+      fleet = undefined;
       // Aborted sleepers wake at once; a pass in flight still needs its latencies to elapse.
       let done = false;
       void stopping?.finally(() => (done = true));

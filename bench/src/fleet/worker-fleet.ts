@@ -75,6 +75,8 @@ export function startWorkerFleet(opts: WorkerFleetOptions): SimulatedFleet & { c
         worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`fleet worker ${w} exited with code ${code}`))));
       }),
     );
+    // Reported by stop(); until then a failed worker must not end the process unhandled.
+    done[done.length - 1]?.catch(() => undefined);
   }
   return {
     counts() {
@@ -83,7 +85,13 @@ export function startWorkerFleet(opts: WorkerFleetOptions): SimulatedFleet & { c
       return sum;
     },
     async stop() {
-      for (const worker of workers) worker.postMessage('stop');
+      for (const worker of workers) {
+        try {
+          worker.postMessage('stop');
+        } catch {
+          // already gone: its promise says why
+        }
+      }
       try {
         await Promise.all(done);
       } finally {

@@ -63,7 +63,7 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
         commits: integerFlag('--commits', flags.commits, 0),
         seed: integerFlag('--seed', flags.seed, 0),
         apps: integerFlag('--apps', flags.apps, 2),
-        steadyIntervals: integerFlag('--steady', flags.steady, 0),
+        steadyIntervals: integerFlag('--steady', flags.steady, 1),
         workers: integerFlag('--workers', flags.workers, 0),
         virtual: flags.virtual ?? false,
         log: (l: string) => io.stderr(`${l}\n`),

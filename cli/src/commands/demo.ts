@@ -69,7 +69,9 @@ function summary(demo: Omit<Demo, 'stop'>, exiting: boolean): string {
   const env = demo.storeEnv ? `${Object.entries(demo.storeEnv).map(([k, v]) => `${k}=${v}`).join(' ')} ` : '';
   return [
     '',
-    'The fleet converged. Where to look:',
+    demo.converged.applied === demo.converged.total
+      ? 'The fleet converged. Where to look:'
+      : `${demo.converged.applied} of ${demo.converged.total} clusters applied the new revision before the deadline (see the errors above). Where to look:`,
     `  kubeconfig     ${demo.kubeconfig}`,
     `                 kubectl --kubeconfig ${demo.kubeconfig} get deploy,svc,cm -A -l applyset.kubernetes.io/part-of`,
     `                 (cluster ${demo.realCluster}; no kubelet runs, so its Deployments stay Progressing)`,

@@ -43,7 +43,8 @@ class PlainJsonObjectApi extends KubernetesObjectApi {
 
   /** Server-side apply with force, the body being `obj`'s own JSON. */
   async serverSideApply(obj: KubeObject, fieldManager: string): Promise<KubeObject> {
-    const path = await this.specUriPath(obj as KubernetesObject, 'patch');
+    // specUriPath fills in a missing namespace on what it is given: not on the caller's object.
+    const path = await this.specUriPath({ ...obj, metadata: { ...obj.metadata } } as KubernetesObject, 'patch');
     const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
     request.setHeaderParam('Accept', 'application/json');
     request.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
