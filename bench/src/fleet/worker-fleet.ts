@@ -75,8 +75,8 @@ export function startWorkerFleet(opts: WorkerFleetOptions): SimulatedFleet & { c
         worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`fleet worker ${w} exited with code ${code}`))));
       }),
     );
-    // Reported by stop(); until then a failed worker must not end the process unhandled.
-    done[done.length - 1]?.catch(() => undefined);
+    // Its clusters stop with it: say so at once (progress shows it), and again from stop().
+    done[done.length - 1]?.catch((err: unknown) => opts.recorder.error(`worker-${w}`, `fleet worker ${w} failed: ${(err as Error).message}`));
   }
   return {
     counts() {
