@@ -79,6 +79,11 @@ export function observedStore(inner: ObjectStore, clock: Clock, recorder: Cluste
   return { store, counts };
 }
 
+/** Every request the simulated clusters sent to the store; 0 without a store (git mode). */
+export function storeRequests(c: ClusterStoreCounts | undefined): number {
+  return c ? c.get200 + c.get304 + c.get404 + c.put + c.list : 0;
+}
+
 /** The counts a result reports; zeros without a store (git mode). */
 export function storeTotals(c: ClusterStoreCounts | undefined): { get200: number; get304: number; put: number; list: number; bytesDown: number } {
   return c ? { get200: c.get200, get304: c.get304, put: c.put, list: c.list, bytesDown: c.bytesDown } : { get200: 0, get304: 0, put: 0, list: 0, bytesDown: 0 };

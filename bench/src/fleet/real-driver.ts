@@ -1,14 +1,13 @@
-import type { ObjectStore } from '@driftless/core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ObjectStore } from '@driftless/core';
 import { systemClock } from '@driftless/agent';
 import { compileFleet, createHub, kustomizeRunner, syncGitSource, DEFAULT_MAX_FILE_BYTES, type Hub } from '@driftless/hub';
 import { appName, clusterName, commitFiles, createBareRepo, generateFleet, type GitServer } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { startGitFleet, type GitPollCounts } from './git-fleet.js';
 import { startWorkerFleet, type WorkerS3 } from './worker-fleet.js';
-import type { ClusterStoreCounts } from './observed-store.js';
-import { observedStore, publishingStore, storeTotals } from './observed-store.js';
+import { observedStore, publishingStore, storeRequests, storeTotals, type ClusterStoreCounts } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
 import type { BenchMode } from './result.js';
 import type { DriverCounts, ScenarioDriver } from './scenario.js';
@@ -139,7 +138,7 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
       const c = threaded?.counts() ?? observed?.counts;
       const git = server.requestsFor(repoFile);
       return {
-        storeRequests: c ? c.get200 + c.get304 + c.get404 + c.put + c.list : 0,
+        storeRequests: storeRequests(c),
         gitRequests: gitTotal(),
         gitFetches: git['info/refs'],
         polls: c?.polls ?? gitPolls?.polls ?? 0,

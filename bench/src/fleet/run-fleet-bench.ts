@@ -144,7 +144,7 @@ async function measure(driver: ScenarioDriver, opts: FleetBenchOptions, started:
  */
 async function childCpuMs(): Promise<number> {
   const stat = await readFile('/proc/self/stat', 'utf8').catch(() => undefined);
-  // Fields after the command name (which may hold spaces) : cutime and cstime are the 14th and 15th.
+  // Fields after the command name (which may hold spaces): cutime and cstime are the 14th and 15th.
   const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields?.[13] ?? 0) + Number(fields?.[14] ?? 0);
   return Number.isFinite(ticks) ? ticks * 10 : 0; // USER_HZ is 100 on Linux

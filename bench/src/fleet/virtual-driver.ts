@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { API_VERSION, canonicalBytes, encodeBundle, seededRng, storeLayout, type Digest, type Rng } from '@driftless/core';
 import { MemoryObjectStore, VirtualClock, clusterName } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
-import { observedStore, storeTotals } from './observed-store.js';
+import { observedStore, storeRequests, storeTotals } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
 import type { DriverCounts, ScenarioDriver } from './scenario.js';
 import { syntheticObjects } from './synthetic-fleet.js';
@@ -105,7 +105,7 @@ export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
     runUntil: (untilMs, done) => clock.advance(untilMs, done).then(() => undefined),
     counts(): DriverCounts {
       const c = observed.counts;
-      return { storeRequests: c.get200 + c.get304 + c.get404 + c.put + c.list, gitRequests: 0, gitFetches: publishes, polls: c.polls, store: storeTotals(c) };
+      return { storeRequests: storeRequests(c), gitRequests: 0, gitFetches: publishes, polls: c.polls, store: storeTotals(c) };
     },
   };
 }
