@@ -15,29 +15,50 @@ export interface WorkspaceSource {
   readonly files: readonly { path: string; text: string }[];
 }
 
+const CORE = '@driftless/core';
+const CONTRACTS = '@driftless/contracts';
+const FAKES = '@driftless/fakes';
+const TESTKIT = '@driftless/testkit';
+/** What hub and agent may declare: every package below them, the test tooling for their tests only. */
+const BELOW_HUB_AND_AGENT = [CORE, '@driftless/store', '@driftless/kube', CONTRACTS, FAKES, TESTKIT];
+
 /**
- * The dependency direction of DESIGN.md: core <- store, kube, testkit <- hub,
- * agent <- bench (<- cli, the entry point). A workspace may depend only on
- * those listed for it; hub and agent never on each other.
+ * The dependency direction of DESIGN.md: core <- store, kube, contracts, fakes
+ * <- testkit <- hub, agent <- bench (<- cli, the entry point). A workspace may
+ * depend only on those listed for it; hub and agent never on each other.
+ * Contracts and fakes depend on core alone, so the adapters run the contract
+ * suites beside their own code without a cycle through the testkit.
  */
 export const ALLOWED_WORKSPACE_DEPS: Readonly<Record<string, readonly string[]>> = {
-  '@driftless/core': [],
-  '@driftless/store': ['@driftless/core'],
-  '@driftless/kube': ['@driftless/core'],
-  '@driftless/testkit': ['@driftless/core', '@driftless/store', '@driftless/kube'],
-  '@driftless/hub': ['@driftless/core', '@driftless/store', '@driftless/kube', '@driftless/testkit'],
-  '@driftless/agent': ['@driftless/core', '@driftless/store', '@driftless/kube', '@driftless/testkit'],
-  '@driftless/bench': [
-    '@driftless/core', '@driftless/store', '@driftless/kube', '@driftless/testkit', '@driftless/hub', '@driftless/agent',
-  ],
-  driftless: [
-    '@driftless/core', '@driftless/store', '@driftless/kube', '@driftless/testkit', '@driftless/hub', '@driftless/agent',
-    '@driftless/bench',
-  ],
+  [CORE]: [],
+  [CONTRACTS]: [CORE],
+  '@driftless/store': [CORE, CONTRACTS],
+  '@driftless/kube': [CORE, CONTRACTS],
+  [FAKES]: [CORE, CONTRACTS],
+  [TESTKIT]: [CORE, '@driftless/store', '@driftless/kube', CONTRACTS, FAKES],
+  '@driftless/hub': BELOW_HUB_AND_AGENT,
+  '@driftless/agent': BELOW_HUB_AND_AGENT,
+  '@driftless/bench': [...BELOW_HUB_AND_AGENT, '@driftless/hub', '@driftless/agent'],
+  driftless: [...BELOW_HUB_AND_AGENT, '@driftless/hub', '@driftless/agent', '@driftless/bench'],
 };
 
-/** Workspaces whose production code may use the testkit (it starts real servers; the rest only test with it). */
-const TESTKIT_IN_PRODUCTION = new Set(['@driftless/bench', 'driftless']);
+/**
+ * Test tooling, by the workspaces whose production code may use it; everywhere
+ * else it is for tests only (imported from `*.test.ts`, declared as a
+ * devDependency). The contract suites are vitest suites: tests only, always.
+ * Fakes and the testkit (it starts real servers) serve the bench's simulated
+ * clusters and `driftless dev up`.
+ */
+const TEST_TOOLING_IN_PRODUCTION: Readonly<Record<string, ReadonlySet<string>>> = {
+  [CONTRACTS]: new Set(),
+  [FAKES]: new Set(['@driftless/bench', 'driftless']),
+  [TESTKIT]: new Set(['@driftless/bench', 'driftless']),
+};
+
+/** Whether `ws` may use `pkg` in production code (anything is fine in tests, within ALLOWED_WORKSPACE_DEPS). */
+function usableInProduction(ws: string, pkg: string): boolean {
+  return TEST_TOOLING_IN_PRODUCTION[pkg]?.has(ws) ?? true;
+}
 
 /** Node built-ins core may use: computation only, no I/O, clocks or environment. */
 const CORE_BUILTINS = new Set(['node:crypto', 'node:zlib', 'node:buffer', 'node:util', 'node:path']);
@@ -82,6 +103,11 @@ export function checkWorkspace(ws: WorkspaceSource): string[] {
       problems.push(`${ws.dir}/package.json: ${ws.name} must not depend on ${dep} (dependency direction, DESIGN.md)`);
     }
   }
+  for (const dep of Object.keys(ws.manifest.dependencies ?? {})) {
+    if (allowed.includes(dep) && !usableInProduction(ws.name, dep)) {
+      problems.push(`${ws.dir}/package.json: ${dep} is for tests of ${ws.name} only; declare it in devDependencies`);
+    }
+  }
   for (const file of ws.files) {
     for (const spec of importsOf(file.text)) {
       problems.push(...checkImport(ws, file.path, spec, declared));
@@ -109,8 +135,8 @@ function checkImport(ws: WorkspaceSource, path: string, spec: string, declared: 
   }
   const pkg = packageNameOf(spec);
   if (!declared.has(pkg)) return [`${path}: imports ${pkg}, which ${ws.dir}/package.json does not declare`];
-  if (pkg === '@driftless/testkit' && !isTestFile(path) && !TESTKIT_IN_PRODUCTION.has(ws.name)) {
-    return [`${path}: production code of ${ws.name} must not import @driftless/testkit (tests only)`];
+  if (!isTestFile(path) && !usableInProduction(ws.name, pkg)) {
+    return [`${path}: production code of ${ws.name} must not import ${pkg} (tests only)`];
   }
   return [];
 }

@@ -1,5 +1,5 @@
 import { API_VERSION, canonicalBytes, encodeBundle, seededRng, storeLayout, type Clock, type KubeObject } from '@driftless/core';
-import { MemoryKubeTarget, MemoryObjectStore } from '@driftless/testkit';
+import { MemoryKubeTarget, MemoryObjectStore } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
 import { createAgent } from './agent.js';
 

@@ -1,5 +1,5 @@
 import { API_VERSION, canonicalBytes, encodeBundle, seededRng, storeLayout, type Clock, type KubeTarget, type LeaseLock, type LeaseRecord } from '@driftless/core';
-import { MemoryObjectStore } from '@driftless/testkit';
+import { MemoryObjectStore } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
 import { createAgent } from './agent.js';
 import { createLeaderElector } from './leader.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_VERSION, canonicalBytes, encodeBundle, storeLayout, type KubeObject } from '@driftless/core';
 import { createFileStore } from '@driftless/store';
-import { uniqueName } from '@driftless/testkit';
+import { uniqueName } from '@driftless/contracts';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { captureIo } from './capture-io.js';
 import { main } from './main.js';

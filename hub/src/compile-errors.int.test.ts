@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { isDriftlessError, listAll } from '@driftless/core';
 import { createFileStore } from '@driftless/store';
-import { binaryPath, commitFiles, createBareRepo, fixtureFleet, startFaultyProxy, startGitServer } from '@driftless/testkit';
+import { startFaultyProxy } from '@driftless/contracts';
+import { binaryPath, commitFiles, createBareRepo, fixtureFleet, startGitServer } from '@driftless/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHub } from './hub.js';
 

@@ -5,7 +5,8 @@ import { execFile } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { decodePointer, PointerVerifier, storeLayout, type Digest, type ObjectStore } from '@driftless/core';
-import { binaryPath, commitFiles, createBareRepo, fixtureFleet, MemoryObjectStore } from '@driftless/testkit';
+import { MemoryObjectStore } from '@driftless/fakes';
+import { binaryPath, commitFiles, createBareRepo, fixtureFleet } from '@driftless/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHub } from './hub.js';
 

@@ -16,7 +16,8 @@ import {
   type ObjectStore,
   type Pointer,
 } from '@driftless/core';
-import { binaryPath, commitFiles, createBareRepo, fixtureFleet, gitServerStats, s3StoreFor, uniqueName } from '@driftless/testkit';
+import { uniqueName } from '@driftless/contracts';
+import { binaryPath, commitFiles, createBareRepo, fixtureFleet, gitServerStats, s3StoreFor } from '@driftless/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { collectGarbage } from './gc.js';
 import { createHub, type HubDeps } from './hub.js';

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { createAgent } from '@driftless/agent';
 import { seededRng, type Clock, type KubeObjectRef, type ObjectStore, type Rng } from '@driftless/core';
-import { MemoryKubeTarget } from '@driftless/testkit';
+import { MemoryKubeTarget } from '@driftless/fakes';
 
 /** A running set of simulated clusters. */
 export interface SimulatedFleet {

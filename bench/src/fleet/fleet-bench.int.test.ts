@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryPath, s3StoreFor, startGitServer, uniqueName } from '@driftless/testkit';
+import { uniqueName } from '@driftless/contracts';
+import { binaryPath, s3StoreFor, startGitServer } from '@driftless/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runFleetBench, type FleetBenchOptions } from './run-fleet-bench.js';
 

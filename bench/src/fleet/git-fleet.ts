@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { reconcile, type MemberCache, type Normalized } from '@driftless/agent';
 import { jitteredIntervalMs, seededRng, type Clock, type KubeObject } from '@driftless/core';
 import { compileFleet, syncGitSource, type KustomizeRunner } from '@driftless/hub';
-import { MemoryKubeTarget } from '@driftless/testkit';
+import { MemoryKubeTarget } from '@driftless/fakes';
 import { clusterSeed, type SimulatedFleet } from './bundle-fleet.js';
 import type { ClusterEvents } from './observed-store.js';
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { API_VERSION, canonicalBytes, encodeBundle, seededRng, storeLayout, type Digest, type Rng } from '@driftless/core';
-import { MemoryObjectStore, VirtualClock, clusterName } from '@driftless/testkit';
+import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
+import { clusterName } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { observedStore, storeRequests, storeTotals } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';

@@ -52,10 +52,11 @@ export {
   type PutResult,
   type RequestOptions,
 } from './ports/object-store.js';
+export { assertValidKey, assertValidPrefix } from './ports/object-store-keys.js';
 export * from './fleet/index.js';
 export type { RepoEntry, RepoReader } from './ports/repo-reader.js';
 export { formatDurationMs, parseDuration } from './duration.js';
-export type { KubeObjectRef, KubeResourceInfo, KubeTarget } from './ports/kube-target.js';
+export type { KubeObjectRef, KubeRequestCounters, KubeResourceInfo, KubeTarget } from './ports/kube-target.js';
 export type { Clock } from './ports/clock.js';
 export { backoffMs, jitteredIntervalMs, seededRng, type Rng } from './timing.js';
 export type { LeaseLock, LeaseRecord } from './ports/lease-lock.js';

@@ -1,2 +1,2 @@
-export { createKubeTarget, type KubeRequestCounters, type RealKubeTarget } from './kube-target.js';
+export { createKubeTarget, type RealKubeTarget } from './kube-target.js';
 export { leaseLock } from './lease-lock.js';

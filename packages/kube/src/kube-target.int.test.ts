@@ -1,19 +1,21 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { describeKubeTargetContract, uniqueName } from '@driftless/contracts';
 import type { KubeObject } from '@driftless/core';
 import { describe, expect, inject, it } from 'vitest';
 import { createKubeTarget } from './kube-target.js';
 
-// The KubeTarget contract runs against this adapter in packages/testkit/src/kube/kube-target.int.test.ts.
 const env = inject('driftlessEnv');
 const kc = new KubeConfig();
 kc.loadFromFile(env.kube.kubeconfig);
-const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+
+// The same contract as MemoryKubeTarget (packages/fakes), so the fake cannot drift from this adapter.
+describeKubeTargetContract('kube-apiserver', () => ({ kube: createKubeTarget(kc) }));
 
 describe('KubeTarget on the real kube-apiserver only', () => {
   it('refuses an object that does not fit its schema as stalled, naming it and quoting the API server', async () => {
     // The in-memory API has no schemas: only the real one knows replicas must be an integer.
     const kube = createKubeTarget(kc);
-    const namespace = unique('kt');
+    const namespace = uniqueName('kt');
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, 'driftless');
     const bad = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace }, spec: { replicas: 'three' } } as unknown as KubeObject;
     const err = await kube.apply(bad, 'driftless').catch((e: unknown) => e);

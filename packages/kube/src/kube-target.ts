@@ -14,15 +14,10 @@ import {
   groupOf,
   type KubeObject,
   type KubeObjectRef,
+  type KubeRequestCounters,
   type KubeResourceInfo,
   type KubeTarget,
 } from '@driftless/core';
-
-/** Requests sent, by whether they can change the cluster: what a no-op pass must keep at zero writes. */
-export interface KubeRequestCounters {
-  reads: number;
-  writes: number;
-}
 
 /** A KubeTarget over a real API server, with its request counters. */
 export interface RealKubeTarget extends KubeTarget {

@@ -13,7 +13,7 @@ import {
   type PutResult,
   type RequestOptions,
 } from '@driftless/core';
-import { assertValidKey, assertValidPrefix } from './keys.js';
+import { assertValidKey, assertValidPrefix } from '@driftless/core';
 import { tooLargeObject } from './limits.js';
 
 /** Options of {@link createFileStore}. */

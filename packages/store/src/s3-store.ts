@@ -22,7 +22,7 @@ import {
   type RequestOptions,
 } from '@driftless/core';
 import { createHash } from 'node:crypto';
-import { assertValidKey, assertValidPrefix } from './keys.js';
+import { assertValidKey, assertValidPrefix } from '@driftless/core';
 import { tooLargeObject } from './limits.js';
 
 /** How to reach a bucket; everything but `bucket` has a default. */

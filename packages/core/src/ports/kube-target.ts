@@ -15,8 +15,18 @@ export interface KubeResourceInfo {
 }
 
 /**
+ * Requests an adapter sent, by whether they can change the cluster: what a
+ * no-op pass must keep at zero writes. The real adapter and the in-memory one
+ * both count, and the KubeTarget contract checks that they count alike.
+ */
+export interface KubeRequestCounters {
+  reads: number;
+  writes: number;
+}
+
+/**
  * A Kubernetes API as the agent needs it: a real cluster (packages/kube) or an
- * in-memory one (testkit), both passing the same contract suite. Not-found is a
+ * in-memory one (@driftless/fakes), both passing the same contract suite. Not-found is a
  * value; failures are DriftlessErrors: `KubeUnavailable` (transient: 429, 5xx,
  * network) or `KubeRefused` (stalled: the object is invalid, forbidden or its
  * kind unknown), whose message names the object (`Deployment/web/api apply

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
+import { uniqueName } from '@driftless/contracts';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { commitFiles, createBareRepo } from '../git/fixture-repo.js';
-import { uniqueName } from '../vitest/clients.js';
 
 const env = inject('driftlessEnv');
 const dirs: string[] = [];

@@ -1,6 +1,7 @@
 import { ApiextensionsV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { uniqueName } from '@driftless/contracts';
 import { describe, expect, inject, it } from 'vitest';
-import { kubeConfigFor, uniqueName } from '../vitest/clients.js';
+import { kubeConfigFor } from '../vitest/clients.js';
 
 const env = inject('driftlessEnv');
 const kc = kubeConfigFor(env);

@@ -1,6 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { uniqueName } from '@driftless/contracts';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { s3ClientFor, uniqueName } from '../vitest/clients.js';
+import { s3ClientFor } from '../vitest/clients.js';
 
 const env = inject('driftlessEnv');
 const s3 = s3ClientFor(env);

@@ -20,13 +20,11 @@ export function kubeConfigFor(env: EnvironmentInfo): KubeConfig {
   return kc;
 }
 
-/** A name unique to this test run, for buckets prefixes, namespaces and repositories (DNS-1123 safe). */
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** The S3 ObjectStore on the environment's MinIO under a fresh prefix (isolated from other tests). Destroy it after use. */
-export function s3StoreFor(env: EnvironmentInfo, prefix: string = uniqueName('test')): S3ObjectStore {
+/**
+ * The S3 ObjectStore on the environment's MinIO under `prefix` (in tests, a
+ * `uniqueName` from @driftless/contracts keeps it apart from other tests). Destroy it after use.
+ */
+export function s3StoreFor(env: EnvironmentInfo, prefix: string): S3ObjectStore {
   return createS3Store({
     bucket: env.s3.bucket,
     prefix,

@@ -1,6 +1,6 @@
 import type { KubeObject, KubeObjectRef } from '@driftless/core';
+import { describeKubeTargetContract } from '@driftless/contracts';
 import { describe, expect, it } from 'vitest';
-import { describeKubeTargetContract } from './kube-target-contract.js';
 import { MemoryKubeTarget } from './memory-kube.js';
 
 describeKubeTargetContract('memory', () => ({ kube: new MemoryKubeTarget() }));

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
+  assertValidKey,
+  assertValidPrefix,
   DriftlessError,
   type GetOptions,
   type GetResult,
@@ -12,7 +14,6 @@ import {
   type PutResult,
   type RequestOptions,
 } from '@driftless/core';
-import { assertValidKey, assertValidPrefix } from '@driftless/store';
 
 /** The operations the memory store counts and can fault. */
 export type StoreOperation = 'get' | 'head' | 'putIfAbsent' | 'put' | 'list' | 'delete';

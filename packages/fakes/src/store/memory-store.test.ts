@@ -1,6 +1,6 @@
+import { describeObjectStoreContract } from '@driftless/contracts';
 import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from './memory-store.js';
-import { describeObjectStoreContract } from './object-store-contract.js';
 
 describeObjectStoreContract('memory', () => Promise.resolve({ store: new MemoryObjectStore() }));
 

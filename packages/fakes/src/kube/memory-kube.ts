@@ -1,5 +1,4 @@
-import { groupOf, type KubeObject, type KubeObjectRef, type KubeResourceInfo, type KubeTarget } from '@driftless/core';
-import type { KubeRequestCounters } from '@driftless/kube';
+import { groupOf, type KubeObject, type KubeObjectRef, type KubeRequestCounters, type KubeResourceInfo, type KubeTarget } from '@driftless/core';
 import { crdInvalidity, crdKinds, establish } from './custom-resources.js';
 import { instantStatus } from './instant-controllers.js';
 import { BUILTIN_KINDS, SYSTEM_NAMESPACES, type KindInfo } from './kind-table.js';

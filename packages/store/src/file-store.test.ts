@@ -3,9 +3,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createFileStore } from '@driftless/store';
+import { describeObjectStoreContract } from '@driftless/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeObjectStoreContract } from './object-store-contract.js';
+import { createFileStore } from './file-store.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -20,7 +20,7 @@ async function tempDir(): Promise<string> {
 describeObjectStoreContract('filesystem', async () => ({ store: createFileStore(await tempDir()) }));
 
 // The store module as built (npm test builds first), for writers in other processes.
-const FILE_STORE = pathToFileURL(join(import.meta.dirname, '..', '..', '..', 'store', 'dist', 'file-store.js')).href;
+const FILE_STORE = pathToFileURL(join(import.meta.dirname, '..', 'dist', 'file-store.js')).href;
 
 /** Runs `count` writers in separate processes at once; resolves with each one's result kind. */
 async function raceInProcesses(dir: string, op: 'putIfAbsent' | 'cas', etag: string, count: number): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { DriftlessError } from '@driftless/core';
+import { DriftlessError } from '../errors.js';
 
 /**
  * Checks that `key` is a plain relative object key: `/`-separated, no empty,

@@ -1,9 +1,7 @@
-import { openStore } from '@driftless/store';
-import { createS3Store, type S3ObjectStore } from '@driftless/store/s3';
+import { describeObjectStoreContract, s3ErrorBody, startFaultyProxy, uniqueName, type FaultyProxy } from '@driftless/contracts';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
-import { s3ErrorBody, startFaultyProxy, type FaultyProxy } from '../env/faulty-proxy.js';
-import { uniqueName } from '../vitest/clients.js';
-import { describeObjectStoreContract } from './object-store-contract.js';
+import { openStore } from './open-store.js';
+import { createS3Store, type S3ObjectStore } from './s3-store.js';
 
 const env = inject('driftlessEnv');
 const credentials = { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey };

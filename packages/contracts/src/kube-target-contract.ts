@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeObject, KubeObjectRef, KubeTarget } from '@driftless/core';
-import type { KubeRequestCounters } from '@driftless/kube';
+import type { KubeObject, KubeObjectRef, KubeRequestCounters, KubeTarget } from '@driftless/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { uniqueName } from '../vitest/clients.js';
+import { uniqueName } from './unique-name.js';
 
 /** A KubeTarget under test with its request counters (fresh for each test), and how to dispose of it. */
 export interface KubeContractSubject {

@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** A store under test, fresh and empty, and how to dispose of it. */
-export interface ContractSubject {
+export interface ObjectStoreContractSubject {
   readonly store: ObjectStore;
   readonly cleanup?: () => Promise<void> | void;
 }
@@ -18,9 +18,9 @@ const text = (b: Uint8Array): string => new TextDecoder().decode(b);
  * thing. `make` returns a fresh, empty store (a new prefix, directory or
  * instance).
  */
-export function describeObjectStoreContract(name: string, make: () => Promise<ContractSubject>): void {
+export function describeObjectStoreContract(name: string, make: () => Promise<ObjectStoreContractSubject>): void {
   describe(`ObjectStore contract: ${name}`, () => {
-    let subject: ContractSubject;
+    let subject: ObjectStoreContractSubject;
     let store: ObjectStore;
     beforeAll(async () => {
       subject = await make();

@@ -1,0 +1,4 @@
+export { describeObjectStoreContract, type ObjectStoreContractSubject } from './object-store-contract.js';
+export { describeKubeTargetContract, type KubeContractSubject } from './kube-target-contract.js';
+export { s3ErrorBody, startFaultyProxy, type Fault, type FaultyProxy } from './faulty-proxy.js';
+export { uniqueName } from './unique-name.js';

@@ -1,0 +1,3 @@
+export { MemoryObjectStore, type MemoryStoreOptions, type StoreCounters, type StoreOperation } from './store/memory-store.js';
+export { MemoryKubeTarget, type KubeOperation, type MemoryKubeOptions } from './kube/memory-kube.js';
+export { VirtualClock } from './clock/virtual-clock.js';
