@@ -96,10 +96,76 @@ describe('dependency rules (DESIGN.md)', () => {
       }),
       expected: 'must not import @driftless/testkit',
     },
+    {
+      why: 'production code of hub using a fake',
+      w: ws({
+        name: '@driftless/hub',
+        dir: 'hub',
+        manifest: { devDependencies: { '@driftless/fakes': '0.1.0' } },
+        files: [{ path: 'hub/src/hub.ts', text: `import { MemoryObjectStore } from '@driftless/fakes';` }],
+      }),
+      expected: 'production code of @driftless/hub must not import @driftless/fakes',
+    },
+    {
+      why: 'production code of an adapter using the contract suites',
+      w: ws({
+        name: '@driftless/store',
+        dir: 'packages/store',
+        manifest: { devDependencies: { '@driftless/contracts': '0.1.0' } },
+        files: [{ path: 'packages/store/src/s3-store.ts', text: `import { uniqueName } from '@driftless/contracts';` }],
+      }),
+      expected: 'production code of @driftless/store must not import @driftless/contracts',
+    },
+    {
+      why: 'the bench using the contract suites outside its tests',
+      w: ws({
+        name: '@driftless/bench',
+        dir: 'bench',
+        manifest: { devDependencies: { '@driftless/contracts': '0.1.0' } },
+        files: [{ path: 'bench/src/run.ts', text: `import { uniqueName } from '@driftless/contracts';` }],
+      }),
+      expected: 'must not import @driftless/contracts',
+    },
+    {
+      why: 'test tooling declared as a production dependency of agent',
+      w: ws({ name: '@driftless/agent', dir: 'agent', manifest: { dependencies: { '@driftless/fakes': '0.1.0' } } }),
+      expected: '@driftless/fakes is for tests of @driftless/agent only; declare it in devDependencies',
+    },
+    {
+      why: 'fakes depending on an adapter',
+      w: ws({ name: '@driftless/fakes', dir: 'packages/fakes', manifest: { dependencies: { '@driftless/store': '0.1.0' } } }),
+      expected: 'must not depend on @driftless/store',
+    },
+    {
+      why: 'contracts depending on the testkit (a cycle through the adapters)',
+      w: ws({ name: '@driftless/contracts', dir: 'packages/contracts', manifest: { devDependencies: { '@driftless/testkit': '0.1.0' } } }),
+      expected: 'must not depend on @driftless/testkit',
+    },
+    {
+      why: 'an adapter depending on the testkit (a cycle)',
+      w: ws({ name: '@driftless/kube', dir: 'packages/kube', manifest: { devDependencies: { '@driftless/testkit': '0.1.0' } } }),
+      expected: 'must not depend on @driftless/testkit',
+    },
   ])('rejects $why', ({ w, expected }) => {
     const problems = checkWorkspace(w);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(expected);
+  });
+
+  it('allows adapters to run the contract suites in tests, and the bench to simulate clusters on fakes', () => {
+    const store = ws({
+      name: '@driftless/store',
+      dir: 'packages/store',
+      manifest: { devDependencies: { '@driftless/contracts': '0.1.0' } },
+      files: [{ path: 'packages/store/src/file-store.test.ts', text: `import { describeObjectStoreContract } from '@driftless/contracts';` }],
+    });
+    const bench = ws({
+      name: '@driftless/bench',
+      dir: 'bench',
+      manifest: { dependencies: { '@driftless/fakes': '0.1.0', '@driftless/testkit': '0.1.0' } },
+      files: [{ path: 'bench/src/fleet/virtual-driver.ts', text: `import { VirtualClock } from '@driftless/fakes';\nimport { clusterName } from '@driftless/testkit';` }],
+    });
+    expect([store, bench].flatMap(checkWorkspace)).toEqual([]);
   });
 
   it('allows a test in core to use the file system, and core to hash', () => {
