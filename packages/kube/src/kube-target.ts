@@ -76,8 +76,10 @@ class PlainJsonObjectApi extends KubernetesObjectApi {
  * The KubeTarget over @kubernetes/client-node 1.x. Discovery is cached per
  * apiVersion and looked up again when a kind is missing, so a CRD applied
  * earlier in the same pass is usable. Apply is server-side apply with
- * `force`. Errors are translated at this edge: 429, 5xx and network failures
- * are `KubeUnavailable`; other 4xx are `KubeRefused` naming the object.
+ * `force`. Errors are translated at this edge by `translateKubeError`: 429,
+ * 5xx and network failures are `KubeUnavailable`; other 4xx, a kind not
+ * served and server-side apply's reasonless 500 for an object that does not
+ * fit its schema are `KubeRefused` naming the object.
  */
 export function createKubeTarget(kc: KubeConfig): RealKubeTarget {
   const api = kc.makeApiClient(PlainJsonObjectApi);
