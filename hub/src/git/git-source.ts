@@ -4,8 +4,9 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import git, { type HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
-import { DriftlessError, type RepoReader } from '@driftless/core';
+import { DriftlessError, networkErrorCode, type RepoReader } from '@driftless/core';
 import { openTreeReader } from './git-tree-reader.js';
+import { withIdleTimeout } from './idle-timeout.js';
 
 /** Where the fleet repository is and how to reach it. */
 export interface GitSourceOptions {
@@ -52,7 +53,7 @@ export async function syncGitSource(opts: GitSourceOptions): Promise<GitSnapshot
   if (!/^https?:\/\//i.test(opts.repo)) return await openLocal(opts, cache);
   const remote = redact(opts.repo);
   const dir = join(opts.cacheDir, 'repos', createHash('sha256').update(remote).digest('hex').slice(0, 16));
-  const http = opts.http ?? withTimeout(nodeHttp, opts.timeoutMs ?? 60_000);
+  const http = opts.http ?? withIdleTimeout(nodeHttp, opts.timeoutMs ?? 60_000);
   const onAuth = opts.auth ? () => ({ username: opts.auth?.username, password: opts.auth?.password }) : undefined;
   const common = { fs, http, dir, url: opts.repo, singleBranch: true, depth: 1, cache, ...(onAuth ? { onAuth } : {}) };
   const cloned = await exists(join(dir, '.git', 'HEAD'));
@@ -138,17 +139,6 @@ async function withRetries(opts: GitSourceOptions, remote: string, ref: string |
   }
 }
 
-/**
- * isomorphic-git's Node client with a socket inactivity timeout: its HTTP
- * library (simple-get) passes `timeout` to Node's request and aborts the
- * request, or the response body in flight, when the socket idles that long.
- */
-function withTimeout(base: HttpClient, timeoutMs: number): HttpClient {
-  return {
-    request: (req) => base.request({ ...req, fetchOptions: { ...(req as { fetchOptions?: object }).fetchOptions, timeout: timeoutMs } }),
-  };
-}
-
 function classify(err: unknown): { transient: boolean; status?: number; why: string } {
   const e = err as { code?: string; message?: string; data?: { statusCode?: number; statusMessage?: string } };
   if (e.code === 'HttpError') {
@@ -156,9 +146,9 @@ function classify(err: unknown): { transient: boolean; status?: number; why: str
     const hint = status === 401 || status === 403 ? ' (check DRIFTLESS_GIT_TOKEN)' : status === 404 ? ' (no such repository)' : '';
     return { transient: status >= 500 || status === 429 || status === 408, status, why: `HTTP ${status} ${e.data?.statusMessage ?? ''}`.trim() + hint };
   }
-  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED'];
-  if (e.code && network.includes(e.code)) return { transient: true, why: e.code };
-  if (e.message === 'Request timed out') return { transient: true, why: 'no response (timed out)' };
+  // A stalled request fails with our own timeout error, whose code is ETIMEDOUT.
+  const network = networkErrorCode(err);
+  if (network) return { transient: true, why: network === 'ETIMEDOUT' ? 'no response (timed out)' : network };
   if (e.code === 'NotFoundError') return { transient: false, why: 'no such branch or tag on the remote' };
   return { transient: false, why: redactText(e.message ?? String(err)) };
 }

@@ -10,7 +10,6 @@ import {
 } from '@kubernetes/client-node';
 import {
   describeRef,
-  DriftlessError,
   groupOf,
   type KubeObject,
   type KubeObjectRef,
@@ -18,6 +17,7 @@ import {
   type KubeResourceInfo,
   type KubeTarget,
 } from '@driftless/core';
+import { KindNotServedError, translateKubeError } from './kube-errors.js';
 
 /** A KubeTarget over a real API server, with its request counters. */
 export interface RealKubeTarget extends KubeTarget {
@@ -34,6 +34,17 @@ export interface RealKubeTarget extends KubeTarget {
 class PlainJsonObjectApi extends KubernetesObjectApi {
   discover(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
     return this.resource(apiVersion, kind);
+  }
+
+  /**
+   * Every request's path starts here: a kind its (served) group/version does
+   * not have fails with our own error, before any request, rather than
+   * client-node's untyped one. A group/version nobody serves fails discovery with 404.
+   */
+  protected override async specUriPath(spec: KubernetesObject, action: Parameters<KubernetesObjectApi['specUriPath']>[1]): Promise<string> {
+    const apiVersion = spec.apiVersion ?? 'v1';
+    if (spec.kind && !(await this.resource(apiVersion, spec.kind))) throw new KindNotServedError(apiVersion, spec.kind);
+    return await super.specUriPath(spec, action);
   }
 
   /** Server-side apply with force, the body being `obj`'s own JSON. */
@@ -60,8 +71,10 @@ class PlainJsonObjectApi extends KubernetesObjectApi {
  * The KubeTarget over @kubernetes/client-node 1.x. Discovery is cached per
  * apiVersion and looked up again when a kind is missing, so a CRD applied
  * earlier in the same pass is usable. Apply is server-side apply with
- * `force`. Errors are translated at this edge: 429, 5xx and network failures
- * are `KubeUnavailable`; other 4xx are `KubeRefused` naming the object.
+ * `force`. Errors are translated at this edge by `translateKubeError`: 429,
+ * 5xx and network failures are `KubeUnavailable`; other 4xx, a kind not
+ * served and server-side apply's reasonless 500 for an object that does not
+ * fit its schema are `KubeRefused` naming the object.
  */
 export function createKubeTarget(kc: KubeConfig): RealKubeTarget {
   const api = kc.makeApiClient(PlainJsonObjectApi);
@@ -72,7 +85,7 @@ export function createKubeTarget(kc: KubeConfig): RealKubeTarget {
     try {
       return await fn();
     } catch (err) {
-      throw translate(err, ref, operation);
+      throw translateKubeError(err, describe(ref), operation);
     }
   };
   const spec = (ref: KubeObjectRef): KubernetesObject => ({
@@ -156,46 +169,4 @@ function describe(ref: KubeObjectRef): string {
   return ref.name === '*'
     ? `${ref.kind} (${ref.apiVersion})`
     : describeRef({ group: groupOf(ref.apiVersion), kind: ref.kind, namespace: ref.namespace ?? '', name: ref.name });
-}
-
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
-
-/** client-node error -> DriftlessError naming the object; the API server's own message is kept. */
-function translate(err: unknown, ref: KubeObjectRef, operation: string): unknown {
-  if (err instanceof DriftlessError) return err;
-  const object = describe(ref);
-  if (err instanceof ApiException) {
-    const status = err.code;
-    const reason = reasonOf(err);
-    // Server-side apply answers 500 for an object that does not fit its schema
-    // ("failed to create typed patch object"): that is invalid input, not an outage.
-    const invalidPatch = status === 500 && /failed to create typed patch object/.test(reason);
-    if ((status === 429 || status >= 500) && !invalidPatch) {
-      return new DriftlessError('KubeUnavailable', `${object} ${operation} failed: HTTP ${status}: ${reason}`, { object, operation, status }, { cause: err });
-    }
-    return new DriftlessError('KubeRefused', `${object} ${operation} failed: ${reason}`, { object, operation, status, reason }, { cause: err });
-  }
-  const e = err as { code?: string; cause?: { code?: string }; message?: string };
-  const code = e.code ?? e.cause?.code;
-  if (code !== undefined && NETWORK.has(code)) {
-    return new DriftlessError('KubeUnavailable', `${object} ${operation} failed: ${code}`, { object, operation }, { cause: err });
-  }
-  if (/Unrecognized API version and kind|Failed to fetch resource metadata/.test(e.message ?? '')) {
-    const reason = `the API server does not serve ${ref.kind} in ${ref.apiVersion}`;
-    return new DriftlessError('KubeRefused', `${object} ${operation} failed: ${reason}`, { object, operation, reason }, { cause: err });
-  }
-  return err;
-}
-
-/** The `message` of a Kubernetes Status body, else the exception's own message. */
-function reasonOf(err: ApiException<unknown>): string {
-  const body = err.body;
-  const text = typeof body === 'string' ? body : JSON.stringify(body ?? '');
-  try {
-    const status = JSON.parse(text) as { message?: string };
-    if (status.message) return status.message;
-  } catch {
-    // not JSON
-  }
-  return err.message.split('\n')[0] ?? err.message;
 }

@@ -1,10 +1,13 @@
 import { ApiException, CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { DriftlessError, type LeaseLock, type LeaseRecord } from '@driftless/core';
+import { translateKubeError } from './kube-errors.js';
 
 /**
  * A LeaseLock over a coordination.k8s.io/v1 Lease, as client-go's leader
  * election uses it: create fails when the Lease exists, replace fails when its
- * resourceVersion changed (409).
+ * resourceVersion changed (409). Other failures are classified like the
+ * KubeTarget's (by the Status's code and reason, or the network error code),
+ * naming `Lease/<namespace>/<name>`.
  */
 export function leaseLock(kc: KubeConfig, namespace: string, name: string): LeaseLock {
   const api = kc.makeApiClient(CoordinationV1Api);
@@ -22,14 +25,11 @@ export function leaseLock(kc: KubeConfig, namespace: string, name: string): Leas
     },
   });
   const fail = (err: unknown, operation: string): never => {
-    const status = err instanceof ApiException ? err.code : undefined;
-    const transient = status === undefined || status === 429 || status >= 500;
-    throw new DriftlessError(
-      transient ? 'KubeUnavailable' : 'KubeRefused',
-      `${object} ${operation} failed: ${(err as Error).message.split('\n')[0] ?? ''}`,
-      transient ? { object, operation, ...(status ? { status } : {}) } : { object, operation, ...(status ? { status } : {}), reason: 'refused' },
-      { cause: err },
-    );
+    const translated = translateKubeError(err, object, operation);
+    if (translated instanceof DriftlessError) throw translated;
+    // Neither a Status nor a network failure (TLS, credentials): the elector retries at its next renewal anyway.
+    const cause = (err as Error | undefined)?.message?.split('\n')[0] ?? String(err);
+    throw new DriftlessError('KubeUnavailable', `${object} ${operation} failed: ${cause}`, { object, operation }, { cause: err });
   };
   return {
     async get() {

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import {
   DriftlessError,
+  networkErrorCode,
   type GetOptions,
   type GetResult,
   type ListOptions,
@@ -214,16 +215,15 @@ function isNoSuchKey(err: unknown): boolean {
   return statusOf(err) === 404 && name !== 'NoSuchBucket';
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED']);
-
 /**
- * Errors without an HTTP status are transient only when the network failed;
- * anything else (no credentials, no region, a malformed endpoint) needs a human.
+ * Errors without an HTTP status are transient only when the network failed (a
+ * Node error code anywhere in the error's chain: a lost response is ECONNRESET)
+ * or the SDK's own connection or socket timeout fired (named `TimeoutError`,
+ * without a code); anything else (no credentials, no region, a malformed
+ * endpoint) needs a human.
  */
 function isNetworkError(err: unknown): boolean {
-  const e = err as (Error & { code?: string; cause?: { code?: string } }) | undefined;
-  const code = e?.code ?? e?.cause?.code;
-  return (code !== undefined && NETWORK_CODES.has(code)) || e?.name === 'TimeoutError' || /socket hang up/i.test(e?.message ?? '');
+  return networkErrorCode(err) !== undefined || (err as Error | undefined)?.name === 'TimeoutError';
 }
 
 function statusOf(err: unknown): number | undefined {

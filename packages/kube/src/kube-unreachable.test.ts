@@ -1,0 +1,57 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createKubeTarget } from './kube-target.js';
+import { leaseLock } from './lease-lock.js';
+
+// The adapters over an API server that cannot be reached: client-node's own
+// errors, classified by their network error code. Loopback sockets stand in for the network.
+const servers: Server[] = [];
+afterEach(() => servers.splice(0).forEach((s) => s.close()));
+
+async function listen(onConnection: (socket: Socket) => void): Promise<string> {
+  const server = createServer(onConnection);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function kubeConfig(server: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return kc;
+}
+
+const refused = async (): Promise<string> => {
+  const url = await listen(() => undefined);
+  servers.splice(0).forEach((s) => s.close()); // nobody listens there any more
+  return url;
+};
+const resets = (): Promise<string> => listen((socket) => socket.once('data', () => socket.destroy()));
+
+describe('an API server that cannot be reached', () => {
+  it.each([
+    ['refuses connections', refused, 'ECONNREFUSED'],
+    ['resets them ("socket hang up")', resets, 'ECONNRESET'],
+  ])('that %s: KubeTarget requests are unavailable (transient), naming the object and the code', async (_what, start, code) => {
+    const kube = createKubeTarget(kubeConfig(await start()));
+    const err = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'a' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'KubeUnavailable', errorClass: 'transient', data: { object: 'ConfigMap/ns/a', operation: 'get' } });
+    expect((err as Error).message).toBe(`ConfigMap/ns/a get failed: ${code}`);
+  });
+
+  it.each([
+    ['refuses connections', refused, 'ECONNREFUSED'],
+    ['resets them ("socket hang up")', resets, 'ECONNRESET'],
+  ])('that %s: lease requests are unavailable (transient), naming the Lease and the code', async (_what, start, code) => {
+    const lock = leaseLock(kubeConfig(await start()), 'ns', 'leader');
+    const err = await lock.get().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'KubeUnavailable', errorClass: 'transient', data: { object: 'Lease/ns/leader', operation: 'get' } });
+    expect((err as Error).message).toBe(`Lease/ns/leader get failed: ${code}`);
+  });
+});
