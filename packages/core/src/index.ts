@@ -54,6 +54,7 @@ export {
 } from './ports/object-store.js';
 export * from './fleet/index.js';
 export type { RepoEntry, RepoReader } from './ports/repo-reader.js';
+export type { RepositoryRequest, RepositorySnapshot, RepositorySource } from './ports/repository-source.js';
 export { formatDurationMs, parseDuration } from './duration.js';
 export type { KubeObjectRef, KubeResourceInfo, KubeTarget } from './ports/kube-target.js';
 export type { Clock } from './ports/clock.js';
