@@ -9,6 +9,7 @@ export { s3ErrorBody, startFaultyProxy, type Fault, type FaultyProxy } from './e
 export { startEnvironment, type Environment, type EnvironmentInfo, type EnvironmentOptions } from './env/environment.js';
 export { formatDuration } from './util/text.js';
 export { commitFiles, createBareRepo } from './git/fixture-repo.js';
+export { MemoryRepository, type MemoryCommit, type MemoryFileChanges, type MemoryRepositoryOptions } from './git/memory-repository.js';
 export { kubeConfigFor, s3ClientFor, s3StoreFor, uniqueName } from './vitest/clients.js';
 export { fixtureFleet } from './fleet/fixture-fleet.js';
 export { appName, clusterName, generateFleet, type FleetShape } from './fleet/generate-fleet.js';
