@@ -23,6 +23,7 @@ import {
 } from '@driftless/core';
 import { loadAppSource, sourceFingerprint } from './render/app-source.js';
 import type { KustomizeRunner } from './render/kustomize.js';
+import { settleAll } from './settle-all.js';
 
 export interface CompileOptions {
   readonly kustomize: KustomizeRunner;
@@ -123,10 +124,8 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   }
   // Wait for every load, then report the first failure in fleet order: the same
   // broken repository always gives the same message.
-  const settled = await Promise.allSettled(sources.values());
-  const failed = settled.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  const loaded = new Map([...sources.keys()].map((source, i) => [source, (settled[i] as PromiseFulfilledResult<SourceFile[]>).value]));
+  const settled = await settleAll(sources.values());
+  const loaded = new Map([...sources.keys()].map((source, i) => [source, settled[i] ?? []]));
   const cache = createRenderCache();
   const render = (inst: AppInstance, cluster: Cluster): RenderedObject[] =>
     renderAppInstance(loaded.get(inst.source) ?? [], inst, cluster, { allowPlainSecrets: opts.allowPlainSecrets ?? false }, cache);
