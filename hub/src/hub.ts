@@ -36,6 +36,7 @@ export interface HubDeps {
   readonly log?: HubLog;
 }
 
+/** One `driftless hub compile`: which repository and ref, and what the guards may let through. */
 export interface CompileRequest {
   /** The fleet repository, as the source understands it (for git: URL or local directory). */
   readonly repo: string;

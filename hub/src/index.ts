@@ -8,7 +8,6 @@ export { nodeHubDeps, type NodeHubOptions } from './node-hub-deps.js';
 export { publishFleet, type PublishMemo, type PublishOptions, type PublishResult } from './publish/publish-fleet.js';
 export type { PointerMemo } from './publish/pointer-moves.js';
 export { signingKeyId } from './publish/pointer-signing.js';
-export { massPruneRefusal } from './publish/mass-prune.js';
 export { HUB_STATE_FORMAT, LAST_PUBLISH_KEY, type HubState, type HubStateStore } from './state/hub-state.js';
 export { fileHubStateStore } from './state/file-hub-state.js';
 export { memoryHubStateStore } from './state/memory-hub-state.js';

@@ -11,6 +11,7 @@ import { movePointer, type PointerMemo, type PointerMoveContext, type PointerOut
 import { signingKeyId } from './pointer-signing.js';
 import { writeRevisionRecord } from './revision-record.js';
 
+/** What to publish, where, and how (see publishFleet). */
 export interface PublishOptions {
   readonly store: ObjectStore;
   readonly compiled: CompiledFleet;
