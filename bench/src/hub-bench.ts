@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore } from '@driftless/core';
+import { systemClock } from '@driftless/agent';
 import {
   compileFleet,
   DEFAULT_MAX_FILE_BYTES,
@@ -74,7 +75,7 @@ export async function runHubBench(opts: HubBenchOptions): Promise<HubBenchResult
         ...(memo ? { memo: memo.compile } : {}),
       });
       const t2 = performance.now();
-      const published = await publishFleet({ store, compiled, now: () => new Date(), ...(memo ? { previous: memo.publish } : {}) });
+      const published = await publishFleet({ store, compiled, clock: systemClock, ...(memo ? { previous: memo.publish } : {}) });
       memo = { compile: compiled.memo, publish: published.memo };
       const { orphaned: _o, refused: _r, memo: _m, ...result } = published;
       const t3 = performance.now();

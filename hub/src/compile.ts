@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import {
   appsForCluster,
   assembleClusterObjects,
@@ -23,6 +23,7 @@ import {
 } from '@driftless/core';
 import { loadAppSource, sourceFingerprint } from './render/app-source.js';
 import type { KustomizeRunner } from './render/kustomize.js';
+import { settleAll } from './settle-all.js';
 
 export interface CompileOptions {
   readonly kustomize: KustomizeRunner;
@@ -80,36 +81,16 @@ export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 export async function compileFleet(reader: RepoReader, opts: CompileOptions): Promise<CompiledFleet> {
   const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const readText = async (path: string): Promise<string> => new TextDecoder().decode(await reader.readFile(path, maxFileBytes));
-  if (!(await reader.stat('fleet.yaml'))) {
-    throw compileError('fleet.yaml', undefined, `not found at the root of the repository at ${reader.commit.slice(0, 12)}`);
-  }
   const fleetEntry = await reader.stat('fleet.yaml');
+  if (!fleetEntry) throw compileError('fleet.yaml', undefined, `not found at the root of the repository at ${reader.commit.slice(0, 12)}`);
   const fleet = parseFleet(await readText('fleet.yaml'));
   const memo = opts.memo;
   const { clusters, fileOids, parsed } = await readClusters(reader, readText, memo?.clusterFiles ?? {}, opts.onlyCluster);
-
   const instances = new Map(clusters.map((c) => [c.metadata.name, appsForCluster(fleet, c)]));
-  const sourceNames = [...new Set([...instances.values()].flat().map((i) => i.source))];
-  const fingerprintsOfSources = new Map<string, string>();
   const limit = pLimit(4);
-  await Promise.all(
-    sourceNames.map((source) => limit(async () => fingerprintsOfSources.set(source, await sourceFingerprint(reader, source, maxFileBytes)))),
-  );
-  const optionsKey = JSON.stringify([
-    MEMO_FORMAT,
-    DRIFTLESS_VERSION,
-    (await opts.kustomize.identity?.()) ?? 'kustomize',
-    opts.allowPlainSecrets ?? false,
-    opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS,
-    maxFileBytes,
-  ]);
-  const fingerprints = new Map<string, string>();
+  const fingerprints = await clusterFingerprints(reader, instances, { ...opts, maxFileBytes, limit, fleetOid: fleetEntry.oid, fileOids });
   const unchanged = new Map<string, Digest>();
-  for (const c of clusters) {
-    const name = c.metadata.name;
-    const inputs = (instances.get(name) ?? []).map((i) => [i.app.name, i.source, fingerprintsOfSources.get(i.source)]);
-    const fp = createHash('sha256').update(JSON.stringify([optionsKey, fleetEntry?.oid, fileOids.get(name), inputs])).digest('hex');
-    fingerprints.set(name, fp);
+  for (const [name, fp] of fingerprints) {
     const before = memo?.clusters[name];
     if (before?.fingerprint === fp) unchanged.set(name, before.digest);
   }
@@ -123,22 +104,9 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   }
   // Wait for every load, then report the first failure in fleet order: the same
   // broken repository always gives the same message.
-  const settled = await Promise.allSettled(sources.values());
-  const failed = settled.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  const loaded = new Map([...sources.keys()].map((source, i) => [source, (settled[i] as PromiseFulfilledResult<SourceFile[]>).value]));
-  const cache = createRenderCache();
-  const render = (inst: AppInstance, cluster: Cluster): RenderedObject[] =>
-    renderAppInstance(loaded.get(inst.source) ?? [], inst, cluster, { allowPlainSecrets: opts.allowPlainSecrets ?? false }, cache);
-
-  const bundles = new Map<string, EncodedBundle>();
-  const placements: PlacementCache = new WeakMap();
-  const canonical = new WeakMap<object, string>();
-  for (const cluster of toRender) {
-    const rendered = (instances.get(cluster.metadata.name) ?? []).flatMap((inst) => render(inst, cluster));
-    const objects = assembleClusterObjects(rendered, placements);
-    bundles.set(cluster.metadata.name, encodeValidatedBundle(objects, canonical, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS));
-  }
+  const settled = await settleAll(sources.values());
+  const loaded = new Map([...sources.keys()].map((source, i) => [source, settled[i] ?? []]));
+  const bundles = renderBundles(toRender, instances, loaded, opts);
   const memoOut: CompileMemo = {
     clusters: Object.fromEntries(
       clusters.map((c) => {
@@ -149,6 +117,56 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
     clusterFiles: parsed,
   };
   return { revision: reader.commit, bundles, unchanged, memo: memoOut };
+}
+
+/**
+ * Each cluster's input fingerprint: the compile options and this format,
+ * fleet.yaml's and its cluster file's object ids, and the fingerprint of
+ * every app source it gets (each source fingerprinted once).
+ */
+async function clusterFingerprints(
+  reader: RepoReader,
+  instances: ReadonlyMap<string, readonly AppInstance[]>,
+  opts: CompileOptions & { maxFileBytes: number; limit: LimitFunction; fleetOid: string; fileOids: ReadonlyMap<string, string> },
+): Promise<Map<string, string>> {
+  const sourceNames = [...new Set([...instances.values()].flat().map((i) => i.source))];
+  const ofSources = new Map<string, string>();
+  await Promise.all(sourceNames.map((source) => opts.limit(async () => ofSources.set(source, await sourceFingerprint(reader, source, opts.maxFileBytes)))));
+  const optionsKey = JSON.stringify([
+    MEMO_FORMAT,
+    DRIFTLESS_VERSION,
+    (await opts.kustomize.identity?.()) ?? 'kustomize',
+    opts.allowPlainSecrets ?? false,
+    opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS,
+    opts.maxFileBytes,
+  ]);
+  const out = new Map<string, string>();
+  for (const [name, insts] of instances) {
+    const inputs = insts.map((i) => [i.app.name, i.source, ofSources.get(i.source)]);
+    out.set(name, createHash('sha256').update(JSON.stringify([optionsKey, opts.fleetOid, opts.fileOids.get(name), inputs])).digest('hex'));
+  }
+  return out;
+}
+
+/** Renders and encodes the bundle of each cluster in `toRender` from the loaded app sources. */
+function renderBundles(
+  toRender: readonly Cluster[],
+  instances: ReadonlyMap<string, readonly AppInstance[]>,
+  loaded: ReadonlyMap<string, SourceFile[]>,
+  opts: CompileOptions,
+): Map<string, EncodedBundle> {
+  const cache = createRenderCache();
+  const render = (inst: AppInstance, cluster: Cluster): RenderedObject[] =>
+    renderAppInstance(loaded.get(inst.source) ?? [], inst, cluster, { allowPlainSecrets: opts.allowPlainSecrets ?? false }, cache);
+  const bundles = new Map<string, EncodedBundle>();
+  const placements: PlacementCache = new WeakMap();
+  const canonical = new WeakMap<object, string>();
+  for (const cluster of toRender) {
+    const rendered = (instances.get(cluster.metadata.name) ?? []).flatMap((inst) => render(inst, cluster));
+    const objects = assembleClusterObjects(rendered, placements);
+    bundles.set(cluster.metadata.name, encodeValidatedBundle(objects, canonical, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS));
+  }
+  return bundles;
 }
 
 async function readClusters(

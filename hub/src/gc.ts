@@ -1,18 +1,19 @@
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import {
   decodePointer,
   listAll,
   parseJsonDocument,
   revisionRecordSchema,
   storeLayout,
+  type Clock,
   type ObjectStore,
   type RevisionRecord,
 } from '@driftless/core';
 
 export interface GcOptions {
   readonly store: ObjectStore;
-  /** The clock, ms. */
-  readonly now: () => number;
+  /** What "older than `minAgeMs`" is measured against. */
+  readonly clock: Clock;
   /** Blobs named by the newest N revision records are kept, besides those current pointers name. Default 10. */
   readonly keepRevisions?: number;
   /**
@@ -48,6 +49,31 @@ export async function collectGarbage(opts: GcOptions): Promise<GcReport> {
   const blobs: string[] = [];
   for await (const key of listAll(store, storeLayout.blobsPrefix)) blobs.push(key);
 
+  const referenced = await referencedBlobs(store, opts.keepRevisions ?? 10, limit);
+  const cutoff = opts.clock.now() - (opts.minAgeMs ?? 3_600_000);
+  const unreferenced = blobs.filter((k) => !referenced.has(k));
+  const verdicts = await Promise.all(
+    unreferenced.map((key) =>
+      limit(async (): Promise<'deleted' | 'young'> => {
+        const head = await store.head(key);
+        if (!head || head.modifiedMs > cutoff) return 'young';
+        if (!opts.dryRun) await store.delete(key);
+        return 'deleted';
+      }),
+    ),
+  );
+  const deleted = unreferenced.filter((_, i) => verdicts[i] === 'deleted').map((k) => `sha256:${k.slice(storeLayout.blobsPrefix.length)}`);
+  return {
+    blobs: blobs.length,
+    referenced: blobs.length - unreferenced.length,
+    deleted,
+    keptYoung: verdicts.filter((v) => v === 'young').length,
+    dryRun: opts.dryRun ?? false,
+  };
+}
+
+/** The blob keys that current pointers and the newest `keepRevisions` revision records name. */
+async function referencedBlobs(store: ObjectStore, keepRevisions: number, limit: LimitFunction): Promise<Set<string>> {
   const referenced = new Set<string>();
   const pointerKeys: string[] = [];
   const recordKeys: string[] = [];
@@ -73,28 +99,8 @@ export async function collectGarbage(opts: GcOptions): Promise<GcReport> {
     )
   ).filter((r): r is RevisionRecord => r !== undefined);
   records.sort((a, b) => (a.publishedAt < b.publishedAt ? 1 : a.publishedAt > b.publishedAt ? -1 : 0));
-  for (const record of records.slice(0, opts.keepRevisions ?? 10)) {
+  for (const record of records.slice(0, keepRevisions)) {
     for (const digest of Object.values(record.clusters)) referenced.add(storeLayout.blob(digest as `sha256:${string}`));
   }
-
-  const cutoff = opts.now() - (opts.minAgeMs ?? 3_600_000);
-  const unreferenced = blobs.filter((k) => !referenced.has(k));
-  const verdicts = await Promise.all(
-    unreferenced.map((key) =>
-      limit(async (): Promise<'deleted' | 'young'> => {
-        const head = await store.head(key);
-        if (!head || head.modifiedMs > cutoff) return 'young';
-        if (!opts.dryRun) await store.delete(key);
-        return 'deleted';
-      }),
-    ),
-  );
-  const deleted = unreferenced.filter((_, i) => verdicts[i] === 'deleted').map((k) => `sha256:${k.slice(storeLayout.blobsPrefix.length)}`);
-  return {
-    blobs: blobs.length,
-    referenced: blobs.length - unreferenced.length,
-    deleted,
-    keptYoung: verdicts.filter((v) => v === 'young').length,
-    dryRun: opts.dryRun ?? false,
-  };
+  return referenced;
 }

@@ -1,39 +1,44 @@
 import type { KeyObject } from 'node:crypto';
-import type { ObjectStore } from '@driftless/core';
-import { compileFleet, DEFAULT_MAX_FILE_BYTES } from './compile.js';
-import { syncGitSource, type GitSourceOptions } from './git/git-source.js';
-import { randomUUID } from 'node:crypto';
-import { loadHubState, saveHubState, writePublishMarker } from './hub-state.js';
-import { publishFleet, type PublishResult } from './publish.js';
-import { kustomizeRunner } from './render/kustomize.js';
+import type { Clock, ObjectStore, RepositorySource } from '@driftless/core';
+import { compileFleet } from './compile.js';
+import { quietLog, type HubLog } from './hub-log.js';
+import { publishFleet, type PublishResult } from './publish/publish-fleet.js';
+import type { KustomizeRunner } from './render/kustomize.js';
+import { loadTrustedState, stateAfterPublish, writePublishMarker, type HubStateStore } from './state/hub-state.js';
 
-/** Everything the hub needs from outside, passed in (STYLE.md: one deps object). */
-export interface HubDeps {
-  readonly store: ObjectStore;
-  /** The clock. */
-  readonly now: () => Date;
-  /** Where remote repositories are cloned. */
-  readonly cacheDir: string;
-  /** The kustomize binary. */
-  readonly kustomizeBinary: string;
-  /** HTTP basic credentials for the git remote (DRIFTLESS_GIT_TOKEN). */
-  readonly gitAuth?: GitSourceOptions['auth'];
-  readonly signingKey?: KeyObject;
-  /**
-   * Identifies the store (its URL) for the hub's local state, which lets a
-   * compile skip unchanged clusters and pointer reads. Without it, every compile
-   * starts from scratch.
-   */
-  readonly stateKey?: string;
-  /** Git fetch retries; see GitSourceOptions. */
-  readonly gitAttempts?: number;
-  readonly gitBackoffMs?: number;
-  /** A git request idle this long fails and is retried, ms; see GitSourceOptions.timeoutMs. */
-  readonly gitTimeoutMs?: number;
+/** How the hub renders app sources that are not plain manifests. */
+export interface HubRenderers {
+  readonly kustomize: KustomizeRunner;
 }
 
+/**
+ * Everything the hub needs from outside, passed in (STYLE.md: one deps
+ * object); createHub constructs none of it. `nodeHubDeps` builds the set a
+ * process uses: git, state files in a cache directory, the kustomize binary.
+ */
+export interface HubDeps {
+  /** Where the fleet repository is read from. */
+  readonly source: RepositorySource;
+  readonly renderers: HubRenderers;
+  /** Where bundles, pointers and revision records are published. */
+  readonly store: ObjectStore;
+  /**
+   * What lets a compile skip unchanged clusters and pointer reads, for this
+   * store. Without it, every compile starts from scratch and writes no marker.
+   */
+  readonly state?: HubStateStore;
+  /** Timestamps and durations. */
+  readonly clock: Clock;
+  /** A fresh unique id per call (the publish marker's). */
+  readonly newId: () => string;
+  readonly signingKey?: KeyObject;
+  /** Default: drop every event. */
+  readonly log?: HubLog;
+}
+
+/** One `driftless hub compile`: which repository and ref, and what the guards may let through. */
 export interface CompileRequest {
-  /** URL or local directory of the fleet repository. */
+  /** The fleet repository, as the source understands it (for git: URL or local directory). */
   readonly repo: string;
   readonly ref?: string;
   readonly allowMassPrune?: boolean;
@@ -42,62 +47,59 @@ export interface CompileRequest {
 
 /** The `driftless hub compile --json` document. */
 export interface CompileReport extends Omit<PublishResult, 'memo'> {
+  /** From the start of the sync to the end of the publish, ms of the injected clock. */
   readonly durationMs: number;
 }
 
-/** The hub: one fetch, one compile, one publish per call. */
+/** The hub: one sync, one compile, one publish per call. */
 export interface Hub {
   compile(req: CompileRequest): Promise<CompileReport>;
 }
 
+/**
+ * The hub over injected dependencies. `compile` syncs the repository once,
+ * compiles the commit (skipping clusters the trusted state says are
+ * unchanged), publishes it, and saves the state for the next call. A compile
+ * error publishes nothing; see publishFleet for what a publish guarantees.
+ */
 export function createHub(deps: HubDeps): Hub {
+  const log = deps.log ?? quietLog;
   return {
     async compile(req) {
-      const started = deps.now().getTime();
-      const snapshot = await syncGitSource({
-        repo: req.repo,
-        cacheDir: deps.cacheDir,
-        ...(req.ref ? { ref: req.ref } : {}),
-        ...(deps.gitAuth ? { auth: deps.gitAuth } : {}),
-        ...(deps.gitAttempts ? { attempts: deps.gitAttempts } : {}),
-        ...(deps.gitBackoffMs !== undefined ? { backoffMs: deps.gitBackoffMs } : {}),
-        ...(deps.gitTimeoutMs !== undefined ? { timeoutMs: deps.gitTimeoutMs } : {}),
-      });
-      const state = deps.stateKey ? await loadHubState(deps.cacheDir, deps.stateKey, deps.store) : undefined;
-      const kustomize = kustomizeRunner({ binary: deps.kustomizeBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES });
+      const started = deps.clock.now();
+      const snapshot = await deps.source.sync({ repo: req.repo, ...(req.ref ? { ref: req.ref } : {}) });
+      const state = deps.state ? await loadTrustedState(deps.state, deps.store, log) : undefined;
       const compiled = await compileFleet(snapshot.reader, {
-        kustomize,
+        kustomize: deps.renderers.kustomize,
         allowPlainSecrets: req.allowPlainSecrets ?? false,
         ...(state ? { memo: state.compile } : {}),
       });
       // A new marker id before the first pointer changes: from then on no state,
       // ours included, is trusted until this publish has completed and saved its own.
-      const id = randomUUID();
+      const id = deps.newId();
       let marked = false;
       const { memo, ...result } = await publishFleet({
         store: deps.store,
         compiled,
-        now: deps.now,
+        clock: deps.clock,
+        log,
         allowMassPrune: req.allowMassPrune ?? false,
         ...(deps.signingKey ? { signingKey: deps.signingKey } : {}),
         ...(state ? { previous: state.publish } : {}),
         beforePointerWrites: async () => {
-          if (!deps.stateKey) return;
-          await writePublishMarker(deps.store, id, compiled.revision, deps.now);
+          if (!deps.state) return;
+          await writePublishMarker(deps.store, id, compiled.revision, deps.clock);
           marked = true;
         },
       });
-      if (deps.stateKey) {
-        // A cluster refused by the mass-prune guard still points at its old bundle: forget
-        // its new fingerprint, so the next compile renders it again.
-        const clusters = Object.fromEntries(Object.entries(compiled.memo.clusters).filter(([c, m]) => memo.pointers[c]?.digest === m.digest));
-        const content = { revision: compiled.revision, compile: { clusterFiles: compiled.memo.clusterFiles, clusters }, publish: memo };
+      if (deps.state) {
         // Nothing changed and the state was trusted: keep its id, write nothing to the store.
         const keepId = !marked && state ? state.id : undefined;
-        if (!keepId && !marked) await writePublishMarker(deps.store, id, compiled.revision, deps.now);
-        await saveHubState(deps.cacheDir, deps.stateKey, keepId ?? id, content);
+        if (!keepId && !marked) await writePublishMarker(deps.store, id, compiled.revision, deps.clock);
+        await deps.state.save(stateAfterPublish(keepId ?? id, compiled, memo));
       }
-      return { ...result, durationMs: deps.now().getTime() - started };
+      log({ level: 'info', msg: 'published', revision: result.revision, blobsWritten: result.blobsWritten, pointersUpdated: result.pointersUpdated });
+      return { ...result, durationMs: deps.clock.now() - started };
     },
   };
 }

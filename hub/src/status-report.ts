@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { decodePointer, listAll, parseJsonDocument, statusSchema, storeLayout, type ObjectStore, type Phase } from '@driftless/core';
+import { decodePointer, listAll, parseJsonDocument, statusSchema, storeLayout, type Clock, type ObjectStore, type Phase } from '@driftless/core';
 
 /** One cluster in `driftless status`. */
 export interface ClusterStatusRow {
@@ -22,8 +22,9 @@ const SEVERITY: Record<ClusterStatusRow['phase'], number> = { Failed: 0, Degrade
  * Every cluster with a pointer or a status in the store, with its desired and
  * applied generations, phase and heartbeat age; clusters that fail or lag
  * first (then by name). A document that cannot be read shows as its error.
+ * Heartbeat ages are measured against `clock`.
  */
-export async function fleetStatus(store: ObjectStore, now: () => number): Promise<ClusterStatusRow[]> {
+export async function fleetStatus(store: ObjectStore, clock: Clock): Promise<ClusterStatusRow[]> {
   const clusters = new Set<string>();
   for await (const key of listAll(store, storeLayout.clustersPrefix)) {
     const m = /^clusters\/([^/]+)\/(desired|status)\.json$/.exec(key);
@@ -44,7 +45,7 @@ export async function fleetStatus(store: ObjectStore, now: () => number): Promis
           ...(pointer ? { desiredRevision: pointer.revision, desiredGeneration: pointer.generation } : {}),
           ...(status ? { appliedGeneration: status.observedGeneration } : {}),
           phase: status?.phase ?? 'Unknown',
-          ...(status ? { heartbeatAgeSeconds: Math.max(0, Math.round((now() - Date.parse(status.heartbeatAt)) / 1000)) } : {}),
+          ...(status ? { heartbeatAgeSeconds: Math.max(0, Math.round((clock.now() - Date.parse(status.heartbeatAt)) / 1000)) } : {}),
           lagging,
           ...(status?.lastError !== undefined || lastError !== undefined ? { lastError: lastError ?? status?.lastError ?? '' } : {}),
         };

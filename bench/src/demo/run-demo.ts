@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createAgent, systemClock } from '@driftless/agent';
 import { seededRng, type ObjectStore } from '@driftless/core';
-import { createHub } from '@driftless/hub';
+import { createHub, nodeHubDeps } from '@driftless/hub';
 import { createKubeTarget } from '@driftless/kube';
 import { createFileStore } from '@driftless/store';
 import { appName, clusterName, commitFiles, createBareRepo, generateFleet, Reaper, s3StoreFor, startEnvironment, type Environment } from '@driftless/testkit';
@@ -87,7 +87,7 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     const clock = systemClock;
     const recorder = new FleetRecorder(clock.now(), 1_000);
     const observed = observedStore(store, clock, recorder);
-    const hub = createHub({ store: publishingStore(store, clock, recorder), now: () => new Date(), cacheDir: join(work, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: storeUrl });
+    const hub = createHub(nodeHubDeps({ store: publishingStore(store, clock, recorder), clock, cacheDir: join(work, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: storeUrl }));
     const realCluster = clusterName(0);
     const names = Array.from({ length: opts.clusters - 1 }, (_, i) => clusterName(i + 1));
 

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectStore } from '@driftless/core';
 import { systemClock } from '@driftless/agent';
-import { compileFleet, createHub, kustomizeRunner, syncGitSource, DEFAULT_MAX_FILE_BYTES, type Hub } from '@driftless/hub';
+import { compileFleet, createHub, kustomizeRunner, nodeHubDeps, syncGitSource, DEFAULT_MAX_FILE_BYTES, type Hub } from '@driftless/hub';
 import { appName, clusterName, commitFiles, createBareRepo, generateFleet, type GitServer } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { startGitFleet, type GitPollCounts } from './git-fleet.js';
@@ -71,7 +71,7 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
   const observed = opts.mode === 'bundle' ? observedStore(store, clock, recorder) : undefined;
   const hub: Hub | undefined =
     opts.mode === 'bundle'
-      ? createHub({ store: publishingStore(store, clock, recorder), now: () => new Date(), cacheDir: join(opts.workDir, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: repoName })
+      ? createHub(nodeHubDeps({ store: publishingStore(store, clock, recorder), clock, cacheDir: join(opts.workDir, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: repoName }))
       : undefined;
   let fleet: SimulatedFleet | undefined;
   let gitPolls: GitPollCounts | undefined;

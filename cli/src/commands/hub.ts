@@ -41,19 +41,19 @@ export function registerHubCommands(program: Command, io: CliIo): void {
         'remote or ref that cannot be read (not found, refused credentials).',
     )
     .action(async (flags: CompileFlags) => {
-      const { createHub } = await import('@driftless/hub');
+      const [{ createHub, nodeHubDeps }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/agent')]);
       const token = process.env['DRIFTLESS_GIT_TOKEN'];
       const opened = await openStore(flags.store, process.env, process.cwd());
       try {
-        const hubApi = createHub({
+        const hubApi = createHub(nodeHubDeps({
           store: opened.store,
-          now: () => new Date(),
+          clock: systemClock,
           cacheDir: flags.cacheDir ?? join(defaultCacheDir(), 'hub'),
           stateKey: storeKey(opened.location),
           kustomizeBinary: await kustomizeBinary(flags.kustomize),
           ...(token ? { gitAuth: { username: process.env['DRIFTLESS_GIT_USERNAME'] ?? 'x-access-token', password: token } } : {}),
           ...(flags.signKey ? { signingKey: await signingKeyFlag(flags.signKey) } : {}),
-        });
+        }));
         const report = await hubApi.compile({
           repo: flags.repo,
           ...(flags.ref ? { ref: flags.ref } : {}),
@@ -90,10 +90,10 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .action(async (flags: { store: string; keepRevisions: string; minAge: string; dryRun?: boolean; json?: boolean }) => {
       const keepRevisions = integerFlag('--keep-revisions', flags.keepRevisions, 0);
       const minAgeMs = durationFlag('--min-age', flags.minAge);
-      const { collectGarbage } = await import('@driftless/hub');
+      const [{ collectGarbage }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/agent')]);
       const opened = await openStore(flags.store, process.env, process.cwd());
       try {
-        const report = await collectGarbage({ store: opened.store, now: () => Date.now(), keepRevisions, minAgeMs, dryRun: flags.dryRun ?? false });
+        const report = await collectGarbage({ store: opened.store, clock: systemClock, keepRevisions, minAgeMs, dryRun: flags.dryRun ?? false });
         if (flags.json) io.stdout(`${JSON.stringify(report)}\n`);
         else {
           const verb = report.dryRun ? 'would delete' : 'deleted';

@@ -10,10 +10,10 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
     .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX')
     .option('--json', 'print one JSON document: an array of rows')
     .action(async (flags: { store: string; json?: boolean }) => {
-      const { fleetStatus } = await import('@driftless/hub');
+      const [{ fleetStatus }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/agent')]);
       const opened = await openStore(flags.store, process.env, process.cwd());
       try {
-        const rows = await fleetStatus(opened.store, () => Date.now());
+        const rows = await fleetStatus(opened.store, systemClock);
         if (flags.json) {
           io.stdout(`${JSON.stringify(rows)}\n`);
           return;

@@ -21,66 +21,34 @@ interface TreeItem {
 export async function openTreeReader(gitdir: string, commit: string, cache: object = {}): Promise<RepoReader> {
   const { commit: c } = await git.readCommit({ fs, gitdir, oid: commit, cache });
   const trees = new Map<string, Promise<TreeItem[]>>();
-
-  const readTreeAt = (oid: string): Promise<TreeItem[]> => {
-    let hit = trees.get(oid);
-    if (!hit) {
-      hit = git.readTree({ fs, gitdir, oid, cache }).then(({ tree }) =>
-        tree.map((e) => ({ name: e.path, oid: e.oid, type: typeOf(e.mode, e.type) })),
-      );
-      trees.set(oid, hit);
-    }
-    return hit;
-  };
-
-  /** Resolves `path` to its entry, following symlinks (all of them, or all but the last). */
-  const resolve = async (path: string, followLast: boolean): Promise<RepoEntry | undefined> => {
-    let segments = split(path);
-    let hops = 0;
-    let dirOid = c.tree;
-    let walked: string[] = [];
-    for (let i = 0; i < segments.length; i++) {
-      const name = segments[i] as string;
-      const item = (await readTreeAt(dirOid)).find((e) => e.name === name);
-      if (!item) return undefined;
-      const here = [...walked, name];
-      const last = i === segments.length - 1;
-      if (item.type === 'symlink' && (!last || followLast)) {
-        if (++hops > MAX_SYMLINK_HOPS) throw escapeError(here.join('/'), 'too many levels of symbolic links');
-        const target = new TextDecoder().decode((await git.readBlob({ fs, gitdir, oid: item.oid, cache })).blob);
-        const joined = posix.normalize(posix.join(walked.join('/'), target));
-        if (posix.isAbsolute(target) || joined === '..' || joined.startsWith('../')) {
-          throw escapeError(here.join('/'), `symlink to ${target} points outside the repository`);
-        }
-        segments = [...split(joined), ...segments.slice(i + 1)];
-        i = -1;
-        walked = [];
-        dirOid = c.tree;
-        continue;
+  const tree: Tree = {
+    root: c.tree,
+    read: (oid) => {
+      let hit = trees.get(oid);
+      if (!hit) {
+        hit = git.readTree({ fs, gitdir, oid, cache }).then(({ tree }) => tree.map((e) => ({ name: e.path, oid: e.oid, type: typeOf(e.mode, e.type) })));
+        trees.set(oid, hit);
       }
-      if (last) return { path: here.join('/'), type: item.type, oid: item.oid };
-      if (item.type !== 'dir') return undefined;
-      walked = here;
-      dirOid = item.oid;
-    }
-    return { path: '', type: 'dir', oid: c.tree };
+      return hit;
+    },
+    readLink: async (oid) => new TextDecoder().decode((await git.readBlob({ fs, gitdir, oid, cache })).blob),
   };
 
   return {
     commit,
     async stat(path) {
-      return await resolve(path, true);
+      return await resolve(tree, path);
     },
     async list(dir) {
-      const entry = await resolve(dir, true);
+      const entry = await resolve(tree, dir);
       if (!entry || entry.type !== 'dir') return [];
       const prefix = entry.path === '' ? '' : `${entry.path}/`;
-      return (await readTreeAt(entry.oid))
+      return (await tree.read(entry.oid))
         .map((e) => ({ path: `${prefix}${e.name}`, type: e.type, oid: e.oid }))
         .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
     async readFile(path, maxBytes) {
-      const entry = await resolve(path, true);
+      const entry = await resolve(tree, path);
       if (!entry || entry.type !== 'file') {
         throw new DriftlessError('InvalidDocument', `${path}: ${entry ? `is a ${entry.type}, not a file` : 'no such file in the repository'}`, {
           subject: path,
@@ -98,6 +66,47 @@ export async function openTreeReader(gitdir: string, commit: string, cache: obje
       return blob;
     },
   };
+}
+
+/** One commit's trees, read lazily (and cached) by the reader. */
+interface Tree {
+  readonly root: string;
+  read(oid: string): Promise<TreeItem[]>;
+  /** A symlink's target. */
+  readLink(oid: string): Promise<string>;
+}
+
+/** Resolves `path` to its entry, following every symlink on the way; undefined when nothing is there. */
+async function resolve(tree: Tree, path: string): Promise<RepoEntry | undefined> {
+  let segments = split(path);
+  let hops = 0;
+  let dirOid = tree.root;
+  let walked: string[] = [];
+  for (let i = 0; i < segments.length; i++) {
+    const name = segments[i] as string;
+    const item = (await tree.read(dirOid)).find((e) => e.name === name);
+    if (!item) return undefined;
+    const here = [...walked, name];
+    const last = i === segments.length - 1;
+    if (item.type === 'symlink') {
+      if (++hops > MAX_SYMLINK_HOPS) throw escapeError(here.join('/'), 'too many levels of symbolic links');
+      const target = await tree.readLink(item.oid);
+      const joined = posix.normalize(posix.join(walked.join('/'), target));
+      if (posix.isAbsolute(target) || joined === '..' || joined.startsWith('../')) {
+        throw escapeError(here.join('/'), `symlink to ${target} points outside the repository`);
+      }
+      segments = [...split(joined), ...segments.slice(i + 1)];
+      i = -1;
+      walked = [];
+      dirOid = tree.root;
+      continue;
+    }
+    if (last) return { path: here.join('/'), type: item.type, oid: item.oid };
+    if (item.type !== 'dir') return undefined;
+    walked = here;
+    dirOid = item.oid;
+  }
+  return { path: '', type: 'dir', oid: tree.root };
 }
 
 function split(path: string): string[] {

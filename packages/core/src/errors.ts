@@ -39,6 +39,12 @@ export interface ErrorData {
   KubeRefused: { object: string; operation: string; status?: number; reason: string };
   /** Publishing refused for some clusters to protect them (mass prune); needs a human decision. */
   PublishRefused: { clusters: { cluster: string; reason: string }[] };
+  /**
+   * A pointer changed between this hub's read and its compare-and-swap write:
+   * another hub publishes to the same store. Retrying races it again; a person
+   * must make sure only one hub publishes.
+   */
+  PublishConflict: { cluster: string; key: string };
 }
 
 export type ErrorCode = keyof ErrorData;
@@ -57,6 +63,7 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   GitUnavailable: 'transient',
   GitRefused: 'stalled',
   PublishRefused: 'stalled',
+  PublishConflict: 'stalled',
   KubeUnavailable: 'transient',
   KubeRefused: 'stalled',
 };

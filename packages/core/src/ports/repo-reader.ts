@@ -8,8 +8,8 @@ export interface RepoEntry {
 }
 
 /**
- * Read access to one commit of the fleet repository (the GitSource port's
- * result). Paths are repository-relative. Symlinks inside the repository are
+ * Read access to one commit of the fleet repository (what a
+ * RepositorySource opens). Paths are repository-relative. Symlinks inside the repository are
  * followed; one that points outside it is an `InvalidDocument` error naming it.
  */
 export interface RepoReader {

@@ -1,0 +1,64 @@
+import { storeLayout, type Digest } from '@driftless/core';
+import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
+import { fixtureFleet } from '@driftless/testkit';
+import { describe, expect, it } from 'vitest';
+import { collectGarbage } from './gc.js';
+import { createHub } from './hub.js';
+import { bundleOf, storeKeys } from './testing/store-reads.js';
+import { unitHubDeps, withoutKustomize } from './testing/unit-hub.js';
+
+const HOUR = 3_600_000;
+const CLUSTERS = ['eu-prod-001', 'eu-stg-001', 'us-prod-001'];
+
+/** v1 published at 00:00, v2 (every bundle changed) at 01:00; the clock then stands at 01:00. */
+async function twoRevisions() {
+  const clock = new VirtualClock(Date.parse('2030-01-01T00:00:00.000Z'));
+  const repo = new MemoryRepository();
+  const fleet = withoutKustomize(fixtureFleet());
+  repo.commit(fleet, 'v1');
+  const store = new MemoryObjectStore({ now: () => clock.now() });
+  const hub = createHub(unitHubDeps({ source: repo, store, clock }));
+  await hub.compile({ repo: repo.url });
+  const v1Blobs = (await storeKeys(store)).filter((k) => k.startsWith('blobs/')).sort();
+  await clock.advance(clock.now() + HOUR);
+  repo.commit({ 'apps/config/settings.yaml': (fleet['apps/config/settings.yaml'] ?? '').replace('region: "', 'zone: "') }, 'v2');
+  await hub.compile({ repo: repo.url });
+  return { clock, store, v1Blobs };
+}
+
+const deletedKeys = (deleted: readonly string[]): string[] => deleted.map((d) => storeLayout.blob(d as Digest)).sort();
+
+describe('collectGarbage', () => {
+  it('keeps unreferenced blobs younger than the minimum age', async () => {
+    const { clock, store } = await twoRevisions();
+    const report = await collectGarbage({ store, clock, keepRevisions: 0, minAgeMs: 2 * HOUR });
+    expect(report).toEqual({ blobs: 6, referenced: 3, deleted: [], keptYoung: 3, dryRun: false });
+    expect((await storeKeys(store)).filter((k) => k.startsWith('blobs/'))).toHaveLength(6);
+  });
+
+  it('deletes only the blobs nothing references once they are old enough, never a referenced one', async () => {
+    const { clock, store, v1Blobs } = await twoRevisions();
+    await clock.advance(clock.now() + HOUR);
+    const report = await collectGarbage({ store, clock, keepRevisions: 0, minAgeMs: HOUR });
+    expect(report).toMatchObject({ blobs: 6, referenced: 3, keptYoung: 0 });
+    expect(deletedKeys(report.deleted)).toEqual(v1Blobs);
+    for (const cluster of CLUSTERS) expect((await bundleOf(store, cluster)).objects.length, cluster).toBeGreaterThan(0);
+  });
+
+  it('keeps what the newest revision records name', async () => {
+    const { clock, store, v1Blobs } = await twoRevisions();
+    await clock.advance(clock.now() + 2 * HOUR);
+    expect((await collectGarbage({ store, clock, keepRevisions: 2, minAgeMs: HOUR, dryRun: true })).deleted).toEqual([]);
+    expect(deletedKeys((await collectGarbage({ store, clock, keepRevisions: 1, minAgeMs: HOUR, dryRun: true })).deleted)).toEqual(v1Blobs);
+  });
+
+  it('deletes nothing on a dry run, but says what it would delete', async () => {
+    const { clock, store, v1Blobs } = await twoRevisions();
+    await clock.advance(clock.now() + 2 * HOUR);
+    const before = await storeKeys(store);
+    const report = await collectGarbage({ store, clock, keepRevisions: 0, minAgeMs: HOUR, dryRun: true });
+    expect(report).toMatchObject({ dryRun: true, keptYoung: 0 });
+    expect(deletedKeys(report.deleted)).toEqual(v1Blobs);
+    expect(await storeKeys(store)).toEqual(before);
+  });
+});

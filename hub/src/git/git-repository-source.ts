@@ -1,0 +1,14 @@
+import type { RepositorySource } from '@driftless/core';
+import { syncGitSource, type GitSourceOptions } from './git-source.js';
+
+/** How a git repository source reaches its remotes: GitSourceOptions without the repository and ref, which each sync names. */
+export type GitRepositorySourceOptions = Omit<GitSourceOptions, 'repo' | 'ref'>;
+
+/**
+ * The RepositorySource of processes: git over isomorphic-git (see
+ * syncGitSource), one fetch per sync into `cacheDir`, local repositories read
+ * where they are.
+ */
+export function gitRepositorySource(opts: GitRepositorySourceOptions): RepositorySource {
+  return { sync: (request) => syncGitSource({ ...opts, ...request }) };
+}

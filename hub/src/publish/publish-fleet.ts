@@ -1,0 +1,117 @@
+import type { KeyObject } from 'node:crypto';
+import pLimit from 'p-limit';
+import { DEFAULT_BUNDLE_LIMITS, type BundleLimits, type Clock, type Digest, type ObjectStore } from '@driftless/core';
+import type { CompiledFleet } from '../compile.js';
+import { quietLog, type HubLog } from '../hub-log.js';
+import { settleAll } from '../settle-all.js';
+import { repairBlobs, writeBlobs } from './blobs.js';
+import { bundleRefsReader } from './bundle-refs.js';
+import { findOrphans } from './orphans.js';
+import { movePointer, type PointerMemo, type PointerMoveContext, type PointerOutcome } from './pointer-moves.js';
+import { signingKeyId } from './pointer-signing.js';
+import { writeRevisionRecord } from './revision-record.js';
+
+/** What to publish, where, and how (see publishFleet). */
+export interface PublishOptions {
+  readonly store: ObjectStore;
+  readonly compiled: CompiledFleet;
+  /** Pointer and record timestamps. */
+  readonly clock: Clock;
+  /** Signs every pointer written (`--sign-key`). */
+  readonly signingKey?: KeyObject;
+  /** Publish even when a cluster would lose more than half of its objects (`--allow-mass-prune`). */
+  readonly allowMassPrune?: boolean;
+  /** Store requests in flight at most. Default 32. */
+  readonly concurrency?: number;
+  readonly bundleLimits?: BundleLimits;
+  /**
+   * The pointers as the previous publish left them (from validated hub state):
+   * unchanged clusters cost no request, changed ones are compare-and-swapped on
+   * the remembered ETag without reading first, and orphans need no listing.
+   */
+  readonly previous?: PublishMemo;
+  /**
+   * Awaited once, before the first pointer is written: the hub invalidates its
+   * state marker there, so a publish that fails half-way is never trusted.
+   */
+  readonly beforePointerWrites?: () => Promise<void>;
+  readonly log?: HubLog;
+}
+
+/** Every pointer this hub knows it wrote: digest, ETag and generation. */
+export interface PublishMemo {
+  readonly pointers: Readonly<Record<string, PointerMemo>>;
+}
+
+/** What a publish did; `refused` clusters kept their old pointer. */
+export interface PublishResult {
+  readonly revision: string;
+  readonly clusters: number;
+  readonly uniqueBundles: number;
+  readonly blobsWritten: number;
+  readonly pointersUpdated: number;
+  /** Clusters with a pointer in the store but no file in this commit: their pointer is kept. */
+  readonly orphaned: readonly string[];
+  readonly refused: readonly { cluster: string; reason: string }[];
+  /** For the next publish. */
+  readonly memo: PublishMemo;
+}
+
+/**
+ * Publishes a compiled commit so that every cluster always points at a
+ * complete bundle, whatever moment a crash hits: first every blob (see
+ * writeBlobs), then the pointers whose digest changed (see movePointer: the
+ * mass-prune guard, compare-and-swap), then the gc-race repair of blobs, then
+ * `revisions/<sha>.json`. Every write of a step settles before the next step
+ * starts and before this returns or throws. Compiling the same commit again
+ * writes nothing.
+ */
+export async function publishFleet(opts: PublishOptions): Promise<PublishResult> {
+  const { store, compiled } = opts;
+  const limit = pLimit(opts.concurrency ?? 32);
+  const blobs = await writeBlobs(store, compiled.bundles.values(), limit);
+  const ctx = moveContext(opts);
+  const outcomes = await settleAll([
+    ...[...compiled.bundles].map(([cluster, bundle]) => limit(() => movePointer(ctx, { cluster, digest: bundle.digest, bundle }))),
+    ...[...compiled.unchanged].map(([cluster, digest]) => limit(() => movePointer(ctx, { cluster, digest }))),
+  ]);
+  const clusters = [...compiled.bundles.keys(), ...compiled.unchanged.keys()];
+  await repairBlobs(store, blobs, [...compiled.bundles.values()].map((b) => b.digest), limit);
+  const orphans = await findOrphans(ctx, (c) => compiled.bundles.has(c) || compiled.unchanged.has(c));
+  const published = new Map(clusters.map((c, i) => [c, (outcomes[i] as PointerOutcome).memo.digest]));
+  await writeRevisionRecord(store, compiled.revision, published, opts.clock);
+  return {
+    revision: compiled.revision,
+    clusters: clusters.length,
+    uniqueBundles: new Set<Digest>([...[...compiled.bundles.values()].map((b) => b.digest), ...compiled.unchanged.values()]).size,
+    blobsWritten: blobs.created,
+    pointersUpdated: outcomes.filter((o) => o.kind === 'moved').length,
+    orphaned: orphans.clusters,
+    refused: refusals(clusters, outcomes),
+    memo: { pointers: { ...Object.fromEntries(clusters.map((c, i) => [c, (outcomes[i] as PointerOutcome).memo])), ...orphans.pointers } },
+  };
+}
+
+function moveContext(opts: PublishOptions): PointerMoveContext {
+  let announced: Promise<void> | undefined;
+  return {
+    store: opts.store,
+    revision: opts.compiled.revision,
+    clock: opts.clock,
+    ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
+    keyId: opts.signingKey ? signingKeyId(opts.signingKey) : 'none',
+    allowMassPrune: opts.allowMassPrune ?? false,
+    ...(opts.previous ? { previous: opts.previous.pointers } : {}),
+    beforeWrite: () => (announced ??= opts.beforePointerWrites?.() ?? Promise.resolve()),
+    bundleRefs: bundleRefsReader(opts.store, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS),
+    log: opts.log ?? quietLog,
+  };
+}
+
+function refusals(clusters: readonly string[], outcomes: readonly PointerOutcome[]): { cluster: string; reason: string }[] {
+  const out = clusters.flatMap((cluster, i) => {
+    const o = outcomes[i];
+    return o?.kind === 'refused' ? [{ cluster, reason: o.reason }] : [];
+  });
+  return out.sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
+}

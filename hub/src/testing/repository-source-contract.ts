@@ -1,0 +1,124 @@
+import { isDriftlessError, type RepoReader, type RepositorySource } from '@driftless/core';
+import { describe, expect, it } from 'vitest';
+
+/** A repository source under test, over a fresh, empty repository. */
+export interface RepositorySourceSubject {
+  readonly source: RepositorySource;
+  /** What `sync` is asked for to read the repository. */
+  readonly repo: string;
+  /** A repository of the same kind that does not exist. */
+  readonly missingRepo: string;
+  /**
+   * Commits `files` (a string writes the file, null deletes it; others are
+   * kept) to `branch`, created from an empty tree when new (default: the
+   * default branch). Resolves with the commit id.
+   */
+  commit(files: Readonly<Record<string, string | null>>, message: string, branch?: string): Promise<string>;
+}
+
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/**
+ * The behaviour every RepositorySource must have, run unchanged against git
+ * (isomorphic-git and the real git server) and the in-memory repository, so
+ * the fake cannot drift from the real thing. `make` returns a fresh subject.
+ */
+export function describeRepositorySourceContract(name: string, make: () => Promise<RepositorySourceSubject>): void {
+  describe(`RepositorySource contract: ${name}`, () => {
+    const synced = async (files: Readonly<Record<string, string | null>>): Promise<{ subject: RepositorySourceSubject; reader: RepoReader; id: string }> => {
+      const subject = await make();
+      const id = await subject.commit(files, 'first');
+      const { reader } = await subject.source.sync({ repo: subject.repo });
+      return { subject, reader, id };
+    };
+
+    it('opens the newest commit of the default branch, and a newer one on the next sync', async () => {
+      const { subject, reader, id } = await synced({ 'a.yaml': 'a: 1\n' });
+      expect(reader.commit).toBe(id);
+      expect(reader.commit).toMatch(/^[0-9a-f]{40}$/);
+      const second = await subject.commit({ 'a.yaml': 'a: 2\n' }, 'second');
+      const next = await subject.source.sync({ repo: subject.repo });
+      expect(next.reader.commit).toBe(second);
+      expect(text(await next.reader.readFile('a.yaml', 100))).toBe('a: 2\n');
+      expect(text(await reader.readFile('a.yaml', 100)), 'an opened commit stays as it was').toBe('a: 1\n');
+    });
+
+    it('opens a named branch, and names the ref it opened', async () => {
+      const subject = await make();
+      await subject.commit({ 'a.yaml': 'main\n' }, 'main');
+      const feature = await subject.commit({ 'b.yaml': 'feature\n' }, 'feature', 'feature');
+      const snapshot = await subject.source.sync({ repo: subject.repo, ref: 'feature' });
+      expect(snapshot).toMatchObject({ ref: 'feature', remote: subject.repo });
+      expect(snapshot.reader.commit).toBe(feature);
+      expect(await snapshot.reader.stat('a.yaml'), 'a new branch starts from an empty tree').toBeUndefined();
+    });
+
+    it('refuses a ref that does not exist, naming the repository and the ref', async () => {
+      const subject = await make();
+      await subject.commit({ 'a.yaml': 'a\n' }, 'first');
+      const err = await subject.source.sync({ repo: subject.repo, ref: 'no-such-branch' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'GitRefused', errorClass: 'stalled', data: { remote: subject.repo, ref: 'no-such-branch' } });
+      expect((err as Error).message).toContain(`${subject.repo} (ref no-such-branch) failed`);
+    });
+
+    it('refuses a repository that does not exist', async () => {
+      const subject = await make();
+      const err = await subject.source.sync({ repo: subject.missingRepo }).catch((e: unknown) => e);
+      expect(isDriftlessError(err, 'GitRefused') && err.data.remote).toBe(subject.missingRepo);
+    });
+
+    it('stats files and directories, and answers undefined for what is not there', async () => {
+      const { reader } = await synced({ 'fleet.yaml': 'f\n', 'apps/web/a.yaml': 'a\n' });
+      expect(await reader.stat('fleet.yaml')).toMatchObject({ path: 'fleet.yaml', type: 'file' });
+      expect(await reader.stat('apps/web')).toMatchObject({ path: 'apps/web', type: 'dir' });
+      expect(await reader.stat('apps/web/')).toMatchObject({ path: 'apps/web', type: 'dir' });
+      expect(await reader.stat('')).toMatchObject({ path: '', type: 'dir' });
+      expect(await reader.stat('apps/nothing')).toBeUndefined();
+      expect(await reader.stat('fleet.yaml/inside')).toBeUndefined();
+    });
+
+    it('lists a directory by full path in name order, and nothing for a file or a missing directory', async () => {
+      const { reader } = await synced({ 'apps/b.yaml': 'b\n', 'apps/a.yaml': 'a\n', 'apps/sub/c.yaml': 'c\n', 'fleet.yaml': 'f\n' });
+      expect((await reader.list('apps')).map((e) => [e.path, e.type])).toEqual([
+        ['apps/a.yaml', 'file'],
+        ['apps/b.yaml', 'file'],
+        ['apps/sub', 'dir'],
+      ]);
+      expect((await reader.list('')).map((e) => e.path)).toEqual(['apps', 'fleet.yaml']);
+      expect(await reader.list('fleet.yaml')).toEqual([]);
+      expect(await reader.list('missing')).toEqual([]);
+    });
+
+    it('reads file bytes up to a limit, refusing larger files and what is not a file', async () => {
+      const { reader } = await synced({ 'apps/a.yaml': 'x'.repeat(100) });
+      expect(text(await reader.readFile('apps/a.yaml', 100))).toBe('x'.repeat(100));
+      await expect(reader.readFile('apps/a.yaml', 99)).rejects.toMatchObject({
+        code: 'TooLarge',
+        message: 'apps/a.yaml: the file is larger than the limit of 99 bytes',
+        data: { subject: 'apps/a.yaml', limitBytes: 99, what: 'object' },
+      });
+      await expect(reader.readFile('apps', 100)).rejects.toMatchObject({ code: 'InvalidDocument', message: 'apps: is a dir, not a file' });
+      await expect(reader.readFile('apps/b.yaml', 100)).rejects.toMatchObject({ code: 'InvalidDocument', message: 'apps/b.yaml: no such file in the repository' });
+    });
+
+    it('gives equal content equal ids, and a changed file a new id up to the root, not its siblings', async () => {
+      const { subject, reader } = await synced({ 'a/x.yaml': 'same\n', 'b/y.yaml': 'same\n', 'c/z.yaml': 'other\n' });
+      const oid = async (r: RepoReader, p: string): Promise<string | undefined> => (await r.stat(p))?.oid;
+      expect(await oid(reader, 'a/x.yaml')).toBe(await oid(reader, 'b/y.yaml'));
+      expect(await oid(reader, 'a/x.yaml')).not.toBe(await oid(reader, 'c/z.yaml'));
+      await subject.commit({ 'a/x.yaml': 'changed\n', 'c/gone.yaml': null }, 'change a');
+      const { reader: after } = await subject.source.sync({ repo: subject.repo });
+      for (const changed of ['a/x.yaml', 'a', '']) expect(await oid(after, changed), changed).not.toBe(await oid(reader, changed));
+      for (const same of ['b/y.yaml', 'b', 'c']) expect(await oid(after, same), same).toBe(await oid(reader, same));
+    });
+
+    it('drops a deleted file, and a directory left empty', async () => {
+      const { subject } = await synced({ 'keep.yaml': 'k\n', 'gone/only.yaml': 'g\n' });
+      await subject.commit({ 'gone/only.yaml': null }, 'delete');
+      const { reader } = await subject.source.sync({ repo: subject.repo });
+      expect(await reader.stat('gone/only.yaml')).toBeUndefined();
+      expect(await reader.stat('gone')).toBeUndefined();
+      expect((await reader.list('')).map((e) => e.path)).toEqual(['keep.yaml']);
+    });
+  });
+}

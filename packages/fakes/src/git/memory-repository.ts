@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import {
+  DriftlessError,
+  type RepoEntry,
+  type RepoReader,
+  type RepositoryRequest,
+  type RepositorySnapshot,
+  type RepositorySource,
+} from '@driftless/core';
+
+/** Changes of one commit: a string or bytes writes that file (its directories appear), null deletes it. */
+export type MemoryFileChanges = Readonly<Record<string, string | Uint8Array | null>>;
+
+/** One commit of a {@link MemoryRepository}: its files and its parents (the first is the branch's previous head). */
+export interface MemoryCommit {
+  /** 40 hex digits, like a git commit id; unique per commit. */
+  readonly id: string;
+  readonly parents: readonly string[];
+  readonly message: string;
+  /** Every file of the commit's tree, by repository path. */
+  readonly files: ReadonlyMap<string, Uint8Array>;
+}
+
+/** Options of {@link MemoryRepository}. */
+export interface MemoryRepositoryOptions {
+  /** What `sync` must be asked for (`repo`); another name is refused as no such repository. Default `memory://fleet`. */
+  readonly url?: string;
+  /** The branch `sync` opens when no ref is asked for. Default `main`. */
+  readonly defaultBranch?: string;
+}
+
+/**
+ * A fleet repository held in memory, for unit tests and the bench's virtual
+ * mode: commits are file maps with parent links, branches name commits, and
+ * `sync` opens a branch's newest commit the way the git source does, all in
+ * microtasks (no I/O, so it runs inside virtual time). Files and directories
+ * only: no symlinks, submodules or tags. Object ids are content hashes (a
+ * file's is git's blob id), so equal content has equal ids.
+ */
+export class MemoryRepository implements RepositorySource {
+  readonly url: string;
+  readonly defaultBranch: string;
+  /** How often `sync` was called: the fetches a git remote would have served. */
+  syncs = 0;
+  private readonly commits = new Map<string, MemoryCommit>();
+  private readonly branches = new Map<string, string>();
+  private readonly trees = new WeakMap<MemoryCommit, Tree>();
+
+  constructor(opts: MemoryRepositoryOptions = {}) {
+    this.url = opts.url ?? 'memory://fleet';
+    this.defaultBranch = opts.defaultBranch ?? 'main';
+  }
+
+  /**
+   * Commits `changes` on top of `branch` (created from an empty tree when it
+   * does not exist yet) and returns the new commit's id. Other files are kept.
+   */
+  commit(changes: MemoryFileChanges, message = 'commit', branch = this.defaultBranch): string {
+    const parent = this.branches.get(branch);
+    const files = new Map(parent ? this.commits.get(parent)?.files : undefined);
+    for (const [path, content] of Object.entries(changes)) {
+      const clean = segments(path).join('/');
+      if (content === null) files.delete(clean);
+      else files.set(clean, typeof content === 'string' ? new TextEncoder().encode(content) : Uint8Array.from(content));
+    }
+    // Unique per commit, and the same in every run that commits the same way.
+    const id = createHash('sha1').update(JSON.stringify([this.commits.size, parent ?? null, message])).digest('hex');
+    this.commits.set(id, { id, parents: parent ? [parent] : [], message, files });
+    this.branches.set(branch, id);
+    return id;
+  }
+
+  /** The newest commit of `branch`, or undefined when there is no such branch. */
+  head(branch = this.defaultBranch): string | undefined {
+    return this.branches.get(branch);
+  }
+
+  /** The commit with this id, or undefined: walk `parents` to ask about ancestry. */
+  commitOf(id: string): MemoryCommit | undefined {
+    return this.commits.get(id);
+  }
+
+  /** Opens the newest commit of `ref` (a branch, `refs/heads/<branch>` or `HEAD`); `GitRefused` for another repository or ref. */
+  sync(request: RepositoryRequest): Promise<RepositorySnapshot> {
+    this.syncs += 1;
+    const ref = request.ref === undefined || request.ref === 'HEAD' ? this.defaultBranch : request.ref.replace(/^refs\/heads\//, '');
+    const refText = request.ref === undefined ? '' : ` (ref ${request.ref})`;
+    const data = { remote: request.repo, ...(request.ref === undefined ? {} : { ref: request.ref }) };
+    if (request.repo !== this.url) {
+      return Promise.reject(new DriftlessError('GitRefused', `git fetch ${request.repo}${refText} failed: no such repository`, data));
+    }
+    const id = this.branches.get(ref);
+    const commit = id === undefined ? undefined : this.commits.get(id);
+    if (!commit) return Promise.reject(new DriftlessError('GitRefused', `git fetch ${this.url}${refText} failed: no such branch or tag`, data));
+    return Promise.resolve({ reader: this.readerOf(commit), remote: this.url, ref });
+  }
+
+  private readerOf(commit: MemoryCommit): RepoReader {
+    let tree = this.trees.get(commit);
+    if (!tree) {
+      tree = buildTree(commit.files);
+      this.trees.set(commit, tree);
+    }
+    const t = tree;
+    const stat = (path: string): RepoEntry | undefined => t.entries.get(segments(path).join('/'));
+    return {
+      commit: commit.id,
+      stat: (path) => Promise.resolve(stat(path)),
+      list: (dir) => {
+        const entry = stat(dir);
+        return Promise.resolve(entry?.type === 'dir' ? [...(t.children.get(entry.path) ?? [])] : []);
+      },
+      readFile: (path, maxBytes) => {
+        const entry = stat(path);
+        const bytes = entry?.type === 'file' ? commit.files.get(entry.path) : undefined;
+        if (!entry || !bytes) {
+          const why = entry ? `is a ${entry.type}` : 'no such file';
+          return Promise.reject(
+            new DriftlessError('InvalidDocument', `${path}: ${entry ? `is a ${entry.type}, not a file` : 'no such file in the repository'}`, {
+              subject: path,
+              issues: [{ path, message: why }],
+            }),
+          );
+        }
+        if (bytes.byteLength > maxBytes) {
+          return Promise.reject(
+            new DriftlessError('TooLarge', `${path}: the file is larger than the limit of ${maxBytes} bytes`, { subject: path, limitBytes: maxBytes, what: 'object' }),
+          );
+        }
+        return Promise.resolve(bytes.slice());
+      },
+    };
+  }
+}
+
+/** A commit's tree, indexed: every entry by path (`` is the root) and each directory's entries sorted by path. */
+interface Tree {
+  readonly entries: ReadonlyMap<string, RepoEntry>;
+  readonly children: ReadonlyMap<string, readonly RepoEntry[]>;
+}
+
+function buildTree(files: ReadonlyMap<string, Uint8Array>): Tree {
+  const entries = new Map<string, RepoEntry>();
+  const children = new Map<string, RepoEntry[]>([['', []]]);
+  const childDirs = new Map<string, Set<string>>([['', new Set()]]);
+  for (const [path, bytes] of files) {
+    const entry: RepoEntry = { path, type: 'file', oid: blobId(bytes) };
+    entries.set(path, entry);
+    let child = path;
+    for (let dir = parentOf(path); ; child = dir, dir = parentOf(dir)) {
+      if (child === path) pushTo(children, dir, entry);
+      else if (!add(childDirs, dir, child)) break;
+      if (dir === '') break;
+    }
+  }
+  // Deepest directories first, so that a directory's id is computed from its children's.
+  const dirs = [...childDirs.keys()].sort((a, b) => depth(b) - depth(a));
+  for (const dir of dirs) {
+    const inside = [...(children.get(dir) ?? []), ...[...(childDirs.get(dir) ?? [])].map((d) => entries.get(d) as RepoEntry)];
+    inside.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    children.set(dir, inside);
+    const oid = createHash('sha1')
+      .update(inside.map((e) => `${e.type} ${e.path} ${e.oid}`).join('\n'))
+      .digest('hex');
+    entries.set(dir, { path: dir, type: 'dir', oid });
+  }
+  return { entries, children };
+}
+
+function pushTo(map: Map<string, RepoEntry[]>, key: string, entry: RepoEntry): void {
+  const list = map.get(key);
+  if (list) list.push(entry);
+  else map.set(key, [entry]);
+}
+
+/** Adds `child` to `dir`'s subdirectories; false when it was there already (so were its ancestors). */
+function add(map: Map<string, Set<string>>, dir: string, child: string): boolean {
+  let set = map.get(dir);
+  if (!set) map.set(dir, (set = new Set()));
+  if (set.has(child)) return false;
+  set.add(child);
+  if (!map.has(child)) map.set(child, new Set());
+  return true;
+}
+
+/** git's blob id of `bytes`. */
+function blobId(bytes: Uint8Array): string {
+  return createHash('sha1').update(`blob ${bytes.byteLength}\0`).update(bytes).digest('hex');
+}
+
+function segments(path: string): string[] {
+  return path.split('/').filter((s) => s !== '' && s !== '.');
+}
+
+function depth(path: string): number {
+  return path === '' ? 0 : path.split('/').length;
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
