@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ObjectStore } from '@driftless/core';
 import { systemClock } from '@driftless/agent';
 import { compileFleet, createHub, kustomizeRunner, syncGitSource, DEFAULT_MAX_FILE_BYTES, type Hub } from '@driftless/hub';
-import { appName, clusterName, commitFiles, createBareRepo, generateFleet, type GitServer } from '@driftless/testkit';
+import { clusterName, commitFiles, createBareRepo, type FleetScenario, type GitServer } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { startGitFleet, type GitPollCounts } from './git-fleet.js';
 import { startWorkerFleet, type WorkerS3 } from './worker-fleet.js';
@@ -11,6 +11,7 @@ import { observedStore, publishingStore, storeRequests, storeTotals, type Cluste
 import { FleetRecorder } from './recorder.js';
 import type { BenchMode } from './result.js';
 import type { DriverCounts, ScenarioDriver } from './scenario.js';
+import { scenarioCommit } from './scenario-fleet.js';
 
 export interface RealDriverOptions {
   readonly mode: BenchMode;
@@ -24,21 +25,12 @@ export interface RealDriverOptions {
   readonly workDir: string;
   readonly clusters: number;
   readonly apps: number;
+  readonly scenario: FleetScenario;
   readonly intervalMs: number;
   readonly jitter: number;
   readonly seed: number;
   readonly kustomizeBinary: string;
   readonly trace?: boolean;
-}
-
-/** The versions of commit `k`: commit `k >= 1` bumps app `(k - 1) % apps`, so commit 1 touches the 10% of clusters in ring 0. */
-export function versionsAt(k: number, apps: number): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let j = 1; j <= k; j++) {
-    const app = appName((j - 1) % apps);
-    out[app] = `1.0.${j}`;
-  }
-  return out;
 }
 
 /**
@@ -83,8 +75,8 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
     clock,
     recorder,
     async publish(k) {
-      const files = generateFleet({ clusters: opts.clusters, apps: opts.apps, kustomizeApps: 0, namespaces: true, versions: versionsAt(k, opts.apps) });
-      await commitFiles(bare, files, k === 0 ? 'fleet' : `bump ${appName((k - 1) % opts.apps)}`);
+      const { files, message } = scenarioCommit(k, opts.clusters, opts.apps, opts.scenario);
+      await commitFiles(bare, files, message);
       if (hub) {
         await hub.compile({ repo: url });
         return;

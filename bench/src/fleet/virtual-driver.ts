@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { API_VERSION, canonicalBytes, encodeBundle, seededRng, storeLayout, type Digest, type Rng } from '@driftless/core';
-import { MemoryObjectStore, VirtualClock, clusterName } from '@driftless/testkit';
+import { API_VERSION, canonicalBytes, seededRng, storeLayout, type Digest, type Rng } from '@driftless/core';
+import { MemoryObjectStore, VirtualClock, clusterName, type FleetScenario } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { observedStore, storeRequests, storeTotals } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
 import type { DriverCounts, ScenarioDriver } from './scenario.js';
-import { syntheticObjects } from './synthetic-fleet.js';
+import { syntheticFleet } from './synthetic-fleet.js';
 
 export interface VirtualDriverOptions {
   readonly clusters: number;
@@ -13,6 +13,7 @@ export interface VirtualDriverOptions {
   readonly jitter: number;
   readonly seed: number;
   readonly apps: number;
+  readonly scenario: FleetScenario;
   /** Keep every publish and apply event (the determinism check). */
   readonly trace?: boolean;
 }
@@ -34,9 +35,9 @@ function latency(clock: VirtualClock, rng: Rng, floorMs: number, tailMs: number)
 /**
  * Virtual mode: the same agent code on a virtual clock, against the in-memory
  * store with a latency model, to plan past one machine. The hub is modelled as
- * one read of Git and one publish per commit (blobs, then every changed
- * pointer, 32 at a time through the same latency model); its compile cost is
- * `driftless bench hub`'s subject.
+ * one read of Git and one publish per commit (the scenario's synthetic
+ * bundles, then every changed pointer, 32 at a time through the same latency
+ * model); its compile cost is `driftless bench hub`'s subject.
  */
 export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
   const clock = new VirtualClock(EPOCH);
@@ -45,17 +46,18 @@ export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
   const recorder = new FleetRecorder(clock.now(), 1_000, { trace: opts.trace ?? false });
   const observed = observedStore(store, clock, recorder);
   const names = Array.from({ length: opts.clusters }, (_, i) => clusterName(i));
+  const synthetic = syntheticFleet(opts.clusters, opts.apps, opts.scenario);
   const current = new Map<string, Digest>();
   let fleet: SimulatedFleet | undefined;
   let publishes = 0;
 
   const publishAll = async (k: number): Promise<void> => {
     publishes += 1;
-    const bundles = [true, false].map((ring0) => encodeBundle(syntheticObjects(ring0, opts.apps, k)));
+    const bundles = synthetic.bundlesAt(k);
     for (const b of bundles) await store.putIfAbsent(storeLayout.blob(b.digest), b.compressed);
     const revision = createHash('sha1').update(`commit-${k}`).digest('hex');
     const publishedAt = new Date(clock.now()).toISOString();
-    const digestOf = (i: number): Digest => (bundles[i % 10 === 0 ? 0 : 1] as { digest: Digest }).digest;
+    const digestOf = (i: number): Digest => (bundles[synthetic.groupOf[i] ?? 0] as { digest: Digest }).digest;
     const changed = names.flatMap((name, i) => (current.get(name) === digestOf(i) ? [] : [i]));
     let next = 0;
     const worker = async (): Promise<void> => {
