@@ -6,7 +6,7 @@ import { compileFleet, createHub, kustomizeRunner, syncGitSource, DEFAULT_MAX_FI
 import { clusterName, commitFiles, createBareRepo, type FleetScenario, type GitServer } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { startGitFleet, type GitPollCounts } from './git-fleet.js';
-import { startWorkerFleet, type WorkerS3 } from './worker-fleet.js';
+import { startWorkerPool, type WorkerS3 } from './worker-pool.js';
 import { observedStore, publishingStore, storeRequests, storeTotals, type ClusterStoreCounts } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
 import type { BenchMode } from './result.js';
@@ -94,7 +94,7 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
         const { count, s3 } = opts.workers;
         const git = { repo: url, workDir: join(opts.workDir, 'clusters'), kustomizeBinary: opts.kustomizeBinary };
         const where = opts.mode === 'bundle' && s3 ? { s3 } : { git };
-        fleet = threaded = startWorkerFleet({ mode: opts.mode, names, workers: count, seed: opts.seed, intervalMs: opts.intervalMs, jitter: opts.jitter, recorder, ...where });
+        fleet = threaded = startWorkerPool({ mode: opts.mode, names, workers: count, seed: opts.seed, intervalMs: opts.intervalMs, jitter: opts.jitter, recorder, ...where });
         return;
       }
       if (opts.mode === 'bundle' && observed) {

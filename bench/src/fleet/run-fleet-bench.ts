@@ -8,7 +8,7 @@ import type { TraceEvent } from './recorder.js';
 import type { BenchMode, FleetBenchReport, FleetBenchResult } from './result.js';
 import { runScenario, type ScenarioDriver } from './scenario.js';
 import { virtualDriver } from './virtual-driver.js';
-import type { WorkerS3 } from './worker-fleet.js';
+import type { WorkerS3 } from './worker-pool.js';
 
 export interface FleetBenchOptions {
   readonly mode: BenchMode;
