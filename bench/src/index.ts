@@ -3,5 +3,7 @@ export { runAgentBench, type AgentBenchResult } from './agent-bench.js';
 export { runFleetBench, type FleetBenchOptions, type FleetBenchRun } from './fleet/run-fleet-bench.js';
 export { writeFleetReport } from './fleet/write-report.js';
 export type { BenchMode, FleetBenchReport, FleetBenchResult, Percentiles, RequestTimeline } from './fleet/result.js';
-export type { TraceEvent } from './fleet/recorder.js';
-export { runDemo, type Demo, type DemoOptions } from './demo/run-demo.js';
+// The simulation pieces the demo (cli/src/demo) runs a live fleet with.
+export { FleetRecorder, type TraceEvent } from './fleet/recorder.js';
+export { startBundleFleet, type BundleFleetOptions, type SimulatedFleet } from './fleet/bundle-fleet.js';
+export { observedStore, publishingStore, type ClusterEvents, type ClusterStoreCounts } from './fleet/observed-store.js';

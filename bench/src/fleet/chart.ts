@@ -3,6 +3,8 @@
  * against git mode, as one standalone SVG document. Pure: the same reports give
  * byte-identical text; the caller writes the file.
  */
+import { rateAxis, timeAxis, type Axis } from './chart-axes.js';
+import { dashAttr, fmt, LEGEND_ROW, LEGEND_TOP, legendSvg, seconds, stepPath, text, textWidth, type LegendEntry, type Stroke } from './chart-svg.js';
 import type { BenchMode, FleetBenchReport } from './result.js';
 
 /** The reports to draw, by mode; a mode left out is drawn as "not run". */
@@ -12,12 +14,7 @@ export interface ChartReports {
 }
 
 interface Frame { readonly left: number; readonly top: number; readonly width: number; readonly height: number }
-interface Tick { readonly value: number; readonly label: string }
-/** Tick values in data units; `pos` maps a value to 0..1 along the axis. */
-interface Axis { readonly ticks: readonly Tick[]; readonly pos: (v: number) => number }
 interface Mapper { readonly x: (v: number) => number; readonly y: (v: number) => number }
-interface Stroke { readonly colour: string; readonly dash: string }
-interface LegendEntry { readonly label: string; readonly stroke?: Stroke; readonly vertical?: boolean }
 interface PanelSpec {
   readonly name: string;
   readonly title: string;
@@ -33,8 +30,6 @@ const WIDTH = 1000;
 const HEIGHT = 420;
 const PANEL_WIDTH = WIDTH / 2;
 const PLOT_BOTTOM = 370;
-const LEGEND_TOP = 76;
-const LEGEND_ROW = 16;
 const MAX_CDF_POINTS = 500;
 const MAX_RATE_POINTS = 600;
 const MODES: readonly BenchMode[] = ['bundle', 'git'];
@@ -45,7 +40,6 @@ const MODE_STROKE: Readonly<Record<BenchMode, Stroke>> = {
 };
 const STORE_STROKE: Stroke = { colour: '#009E73', dash: '2 2' };
 const BOUND_STROKE: Stroke = { colour: '#555', dash: '2 3' };
-const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 /**
  * Renders the fleet benchmark's chart (about 1000x420, UTF-8 SVG text, no
@@ -169,22 +163,6 @@ function quantilePoints(sorted: readonly number[], max: number): { ms: number; f
   return points;
 }
 
-/** A step line: flat until each point's x, then up to its y. */
-function stepPath(points: readonly (readonly [number, number])[], baseY: number): string {
-  const first = points[0];
-  if (!first) return '';
-  let lastX = fmt(first[0]);
-  let lastY = fmt(baseY);
-  let d = `M${lastX},${lastY}`;
-  for (const [x, y] of points) {
-    const [sx, sy] = [fmt(x), fmt(y)];
-    if (sx !== lastX) d += `H${sx}`;
-    if (sy !== lastY) d += `V${sy}`;
-    [lastX, lastY] = [sx, sy];
-  }
-  return d;
-}
-
 // --- Request rate ----------------------------------------------------------
 
 interface RateSeries { readonly key: string; readonly label: string; readonly stroke: Stroke; readonly points: readonly (readonly [number, number])[] }
@@ -228,70 +206,6 @@ function rateSeries(key: string, label: string, stroke: Stroke, bucketMs: number
   return { key, label, stroke, points };
 }
 
-/**
- * Linear from 0, or log10 when the non-zero rates span more than 100x. On the
- * log axis zeros sit at the floor, a decade below the lowest non-zero rate and
- * labelled "0", so that no rate is drawn level with them.
- */
-function rateAxis(rates: readonly number[]): { axis: Axis; log: boolean } {
-  const nonZero = rates.filter((r) => r > 0);
-  const max = nonZero.reduce((a, b) => Math.max(a, b), 0);
-  const min = nonZero.reduce((a, b) => Math.min(a, b), Infinity);
-  if (nonZero.length === 0 || max / min <= 100) return { axis: linearAxis(max, compact, 5), log: false };
-  const lo = Math.floor(Math.log10(min));
-  const hi = Math.max(lo + 1, Math.ceil(Math.log10(max)));
-  const floor = nonZero.length < rates.length ? lo - 1 : lo;
-  const every = Math.ceil((hi - floor) / 8);
-  const ticks: Tick[] = floor < lo ? [{ value: 0, label: '0' }] : [];
-  for (let e = lo; e <= hi; e += every) ticks.push({ value: 10 ** e, label: compact(10 ** e) });
-  const pos = (v: number): number => (v > 0 ? (Math.log10(Math.max(v, 10 ** lo)) - floor) / (hi - floor) : 0);
-  return { axis: { ticks, pos }, log: true };
-}
-
-// --- Axes, legend, text ----------------------------------------------------
-
-/**
- * 0 to a round top at or above `max`, in steps of 1, 2, 2.5 or 5 times a power
- * of ten: of the steps giving at most `maxSteps` ticks, the one with the top
- * closest to `max`.
- */
-function linearAxis(max: number, label: (v: number) => string, maxSteps = 7): Axis {
-  const top = max > 0 ? max : 1;
-  const power = 10 ** Math.floor(Math.log10(top / maxSteps));
-  let [step, count] = [Infinity, 1];
-  for (const f of [1, 2, 2.5, 5, 10, 20]) {
-    const n = Math.ceil(top / (f * power) - 1e-9);
-    if (n <= maxSteps && n * f * power < count * step) [step, count] = [f * power, n];
-  }
-  const ticks: Tick[] = [];
-  for (let i = 0; i <= count; i++) ticks.push({ value: i * step, label: label(i * step) });
-  return { ticks, pos: (v) => v / (count * step) };
-}
-
-/** Seconds on a linear axis, ticked in minutes past 10 min. */
-function timeAxis(maxS: number): Axis {
-  if (maxS <= 600) return linearAxis(maxS, (s) => (s === 0 ? '0' : `${Number(s.toPrecision(6))} s`));
-  const minutes = linearAxis(maxS / 60, (v) => (v === 0 ? '0' : `${Number(v.toPrecision(6))} min`));
-  return { ticks: minutes.ticks.map((t) => ({ value: t.value * 60, label: t.label })), pos: (v) => minutes.pos(v / 60) };
-}
-
-function legendSvg(entries: readonly LegendEntry[], left: number, width: number): { svg: string; rows: number } {
-  const parts: string[] = [];
-  let [x, row] = [left, 0];
-  for (const e of entries) {
-    const w = 26 + textWidth(e.label) + 14;
-    if (x > left && x + w > left + width) [x, row] = [left, row + 1];
-    const y = LEGEND_TOP + row * LEGEND_ROW;
-    if (e.stroke) {
-      const line = e.vertical ? `x1="${fmt(x + 10)}" x2="${fmt(x + 10)}" y1="${fmt(y - 9)}" y2="${fmt(y + 3)}"` : `x1="${fmt(x)}" x2="${fmt(x + 20)}" y1="${fmt(y - 4)}" y2="${fmt(y - 4)}"`;
-      parts.push(`<line ${line} stroke="${e.stroke.colour}" stroke-width="2"${dashAttr(e.stroke)}/>`);
-    }
-    parts.push(text(x + 26, y, e.label, e.stroke ? '' : 'fill="#777" font-style="italic"'));
-    x += w;
-  }
-  return { svg: `<g data-legend="">${parts.join('')}</g>`, rows: row + 1 };
-}
-
 function notRun(reports: ChartReports): LegendEntry[] {
   return MODES.filter((mode) => !reports[mode]).map((mode) => ({ label: `${mode} mode: not run` }));
 }
@@ -322,40 +236,4 @@ function subtitles(reports: ChartReports): [string, string] {
   const perMode = (line: string, differs: boolean): string => (differs ? `bundle mode / git mode: ${line}` : line);
   // Parameters are numbers and fixed words, so " / " in them can only come from a difference.
   return [perMode(params, params.includes(' / ')), perMode(machines.join(' / '), machines.length > 1)];
-}
-
-function text(x: number, y: number, content: string, attrs: string): string {
-  const max = 150;
-  const shown = content.length > max ? `${content.slice(0, max - 1)}…` : content;
-  return `<text x="${fmt(x)}" y="${fmt(y)}"${attrs ? ` ${attrs}` : ''}>${escapeXml(shown)}</text>`;
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
-}
-
-function dashAttr(s: Stroke): string {
-  return s.dash ? ` stroke-dasharray="${s.dash}"` : '';
-}
-
-/** Rough width of 11px system-ui text, px: enough to lay out legends. */
-function textWidth(s: string): number {
-  return s.length * 6.2;
-}
-
-/** A coordinate rounded to 0.1, without a trailing ".0" or "-0". */
-function fmt(v: number): string {
-  return String(Math.round(v * 10) / 10 || 0);
-}
-
-/** `ms` as seconds with about three significant digits: "41.2 s". */
-function seconds(ms: number): string {
-  return `${Number((ms / 1000).toPrecision(3))} s`;
-}
-
-/** 1, 10, 100, 1k, 2.5k, 1M, 0.01. */
-function compact(v: number): string {
-  if (v >= 1e6) return `${Number((v / 1e6).toPrecision(3))}M`;
-  if (v >= 1e3) return `${Number((v / 1e3).toPrecision(3))}k`;
-  return String(Number(v.toPrecision(3)));
 }

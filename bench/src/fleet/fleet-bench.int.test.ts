@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uniqueName } from '@driftless/contracts';
-import { binaryPath, s3StoreFor, startGitServer } from '@driftless/testkit';
+import { binaryPath, clustersTouched, s3StoreFor, startGitServer } from '@driftless/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runFleetBench, type FleetBenchOptions } from './run-fleet-bench.js';
 
@@ -27,11 +27,15 @@ describe('the fleet benchmark against real MinIO and a real git server', () => {
     expect(bundle.result.failedClusters).toBe(0);
     expect(bundle.result.git.fetchesPerCommit).toBe(1);
     expect(bundle.result.store.get304).toBeGreaterThan(0);
-    expect(bundle.report.convergenceSamplesMs.length).toBeGreaterThan(0);
+    // Commit 1 bumps the canary app: the real hub publishes to ring 0 alone (c-00000 and c-00010), as the scenario says.
+    const touched = clustersTouched(1, base.clusters, { apps: base.apps, kustomizeApps: 0 });
+    expect(touched).toEqual([0, 10]);
+    expect(bundle.report.convergenceSamplesMs).toHaveLength(touched.length);
 
     const gitMode = await runFleetBench({ ...base, mode: 'git', servers: { git, store: s3StoreFor(env, uniqueName('fleet-bench')) } });
     expect(gitMode.result.failedClusters).toBe(0);
     expect(gitMode.result.store.get200 + gitMode.result.store.get304).toBe(0);
+    expect(gitMode.report.convergenceSamplesMs).toHaveLength(touched.length);
     // Every cluster fetches at least once while a commit propagates; the hub fetched once.
     expect(gitMode.result.git.fetchesPerCommit).toBeGreaterThanOrEqual(base.clusters);
     expect(gitMode.result.git.requests).toBeGreaterThan(bundle.result.git.requests);

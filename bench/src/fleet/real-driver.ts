@@ -1,16 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ObjectStore } from '@driftless/core';
+import type { Clock, ObjectStore } from '@driftless/core';
 import { systemClock } from '@driftless/agent';
-import { compileFleet, createHub, kustomizeRunner, nodeHubDeps, syncGitSource, DEFAULT_MAX_FILE_BYTES, type Hub } from '@driftless/hub';
-import { appName, clusterName, commitFiles, createBareRepo, generateFleet, type GitServer } from '@driftless/testkit';
+import { compileFleet, createHub, kustomizeRunner, nodeHubDeps, syncGitSource, DEFAULT_MAX_FILE_BYTES, type Hub, type KustomizeRunner } from '@driftless/hub';
+import { clusterName, commitFiles, createBareRepo, type FleetScenario, type GitServer } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
-import { startGitFleet, type GitPollCounts } from './git-fleet.js';
-import { startWorkerFleet, type WorkerS3 } from './worker-fleet.js';
+import { startGitFleet } from './git-fleet.js';
+import { startWorkerPool, type WorkerS3 } from './worker-pool.js';
 import { observedStore, publishingStore, storeRequests, storeTotals, type ClusterStoreCounts } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
 import type { BenchMode } from './result.js';
 import type { DriverCounts, ScenarioDriver } from './scenario.js';
+import { scenarioCommit } from './scenario-fleet.js';
 
 export interface RealDriverOptions {
   readonly mode: BenchMode;
@@ -24,21 +25,12 @@ export interface RealDriverOptions {
   readonly workDir: string;
   readonly clusters: number;
   readonly apps: number;
+  readonly scenario: FleetScenario;
   readonly intervalMs: number;
   readonly jitter: number;
   readonly seed: number;
   readonly kustomizeBinary: string;
   readonly trace?: boolean;
-}
-
-/** The versions of commit `k`: commit `k >= 1` bumps app `(k - 1) % apps`, so commit 1 touches the 10% of clusters in ring 0. */
-export function versionsAt(k: number, apps: number): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let j = 1; j <= k; j++) {
-    const app = appName((j - 1) % apps);
-    out[app] = `1.0.${j}`;
-  }
-  return out;
 }
 
 /**
@@ -55,97 +47,120 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
   const bare = await createBareRepo(server.root, repoName);
   const url = `${server.baseUrl}${repoName}.git`;
   const repoFile = `${repoName}.git`;
-  const names = Array.from({ length: opts.clusters }, (_, i) => clusterName(i));
   const kustomize = kustomizeRunner({ binary: opts.kustomizeBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES });
   await mkdir(opts.workDir, { recursive: true });
-
-  // Git requests land in the recorder's timeline once a second.
-  let gitSeen = 0;
-  const gitTotal = (): number => Object.values(server.requestsFor(repoFile)).reduce((a, b) => a + b, 0);
-  const sampler = setInterval(() => {
-    const now = gitTotal();
-    recorder.request('git', clock.now(), now - gitSeen);
-    gitSeen = now;
-  }, 1_000);
+  const git = gitTimeline(server, repoFile, recorder, clock);
 
   const observed = opts.mode === 'bundle' ? observedStore(store, clock, recorder) : undefined;
   const hub: Hub | undefined =
     opts.mode === 'bundle'
       ? createHub(nodeHubDeps({ store: publishingStore(store, clock, recorder), clock, cacheDir: join(opts.workDir, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: repoName }))
       : undefined;
-  let fleet: SimulatedFleet | undefined;
-  let gitPolls: GitPollCounts | undefined;
-  let threaded: (SimulatedFleet & { counts(): ClusterStoreCounts }) | undefined;
-  let previous = new Map<string, string>();
+  const expectPushed = gitModeExpectations(bare, opts.workDir, kustomize, recorder, clock);
+  let fleet: RealFleet | undefined;
   let stopped: Promise<void> | undefined;
 
   return {
     clock,
     recorder,
     async publish(k) {
-      const files = generateFleet({ clusters: opts.clusters, apps: opts.apps, kustomizeApps: 0, namespaces: true, versions: versionsAt(k, opts.apps) });
-      await commitFiles(bare, files, k === 0 ? 'fleet' : `bump ${appName((k - 1) % opts.apps)}`);
-      if (hub) {
-        await hub.compile({ repo: url });
-        return;
-      }
-      // Git mode: what each cluster must apply, from a compile of the repository on disk (no git request).
-      const pushedAt = clock.now();
-      const { reader } = await syncGitSource({ repo: bare, cacheDir: opts.workDir });
-      const compiled = await compileFleet(reader, { kustomize });
-      const next = new Map([...compiled.bundles].map(([name, b]) => [name, b.digest as string]));
-      for (const [name, digest] of next) if (previous.get(name) !== digest) recorder.published(name, digest, pushedAt);
-      previous = next;
+      const { files, message } = scenarioCommit(k, opts.clusters, opts.apps, opts.scenario);
+      await commitFiles(bare, files, message);
+      if (hub) await hub.compile({ repo: url });
+      else await expectPushed();
     },
     startFleet() {
-      if (opts.workers && opts.workers.count > 0 && (opts.mode === 'git' || opts.workers.s3)) {
-        const { count, s3 } = opts.workers;
-        const git = { repo: url, workDir: join(opts.workDir, 'clusters'), kustomizeBinary: opts.kustomizeBinary };
-        const where = opts.mode === 'bundle' && s3 ? { s3 } : { git };
-        fleet = threaded = startWorkerFleet({ mode: opts.mode, names, workers: count, seed: opts.seed, intervalMs: opts.intervalMs, jitter: opts.jitter, recorder, ...where });
-        return;
-      }
-      if (opts.mode === 'bundle' && observed) {
-        const onError = (cluster: string, message: string): void => recorder.error(cluster, message);
-        fleet = startBundleFleet({ names, clock, seed: opts.seed, store: observed.store, intervalMs: opts.intervalMs, jitter: opts.jitter, onError });
-        return;
-      }
-      const git = startGitFleet({
-        names,
-        clock,
-        seed: opts.seed,
-        repo: url,
-        workDir: join(opts.workDir, 'clusters'),
-        kustomize,
-        intervalMs: opts.intervalMs,
-        jitter: opts.jitter,
-        recorder,
-        onError: (cluster, message) => recorder.error(cluster, message),
-      });
-      gitPolls = git.counts;
-      fleet = git;
+      fleet = startRealFleet(opts, { url, kustomize, recorder, observed });
     },
     stopFleet() {
       stopped ??= (async () => {
-        clearInterval(sampler);
+        git.stopSampling();
         await fleet?.stop();
-        recorder.request('git', clock.now(), gitTotal() - gitSeen);
+        git.sample();
       })();
       return stopped;
     },
     runUntil: (untilMs, done) => waitUntil(recorder, untilMs, done),
     counts(): DriverCounts {
-      const c = threaded?.counts() ?? observed?.counts;
-      const git = server.requestsFor(repoFile);
+      const c = fleet?.storeCounts() ?? observed?.counts;
       return {
         storeRequests: storeRequests(c),
-        gitRequests: gitTotal(),
-        gitFetches: git['info/refs'],
-        polls: c?.polls ?? gitPolls?.polls ?? 0,
+        gitRequests: git.total(),
+        gitFetches: server.requestsFor(repoFile)['info/refs'],
+        polls: fleet?.polls() ?? c?.polls ?? 0,
         store: storeTotals(c),
       };
     },
   };
+}
+
+/**
+ * The git server's requests for the fleet repository, in the recorder's
+ * timeline: sampled once a second until `stopSampling`, and on `sample`.
+ */
+function gitTimeline(server: GitServer, repoFile: string, recorder: FleetRecorder, clock: Clock): { total(): number; sample(): void; stopSampling(): void } {
+  let seen = 0;
+  const total = (): number => Object.values(server.requestsFor(repoFile)).reduce((a, b) => a + b, 0);
+  const sample = (): void => {
+    const now = total();
+    recorder.request('git', clock.now(), now - seen);
+    seen = now;
+  };
+  const sampler = setInterval(sample, 1_000);
+  return { total, sample, stopSampling: () => clearInterval(sampler) };
+}
+
+/**
+ * Git mode: tells the recorder what each cluster must apply after a push,
+ * from a compile of the repository on disk (no git request): every cluster
+ * whose bundle changed since the previous push, published at the push.
+ */
+function gitModeExpectations(bare: string, workDir: string, kustomize: KustomizeRunner, recorder: FleetRecorder, clock: Clock): () => Promise<void> {
+  let previous = new Map<string, string>();
+  return async () => {
+    const pushedAt = clock.now();
+    const { reader } = await syncGitSource({ repo: bare, cacheDir: workDir });
+    const compiled = await compileFleet(reader, { kustomize });
+    const next = new Map([...compiled.bundles].map(([name, b]) => [name, b.digest as string]));
+    for (const [name, digest] of next) if (previous.get(name) !== digest) recorder.published(name, digest, pushedAt);
+    previous = next;
+  };
+}
+
+/** The simulated clusters of a real run, wherever they run, with what they count. */
+interface RealFleet extends SimulatedFleet {
+  /** Their store requests (undefined when the main thread's observed store counts them). */
+  storeCounts(): ClusterStoreCounts | undefined;
+  /** Their passes (undefined when the store's pointer reads count them). */
+  polls(): number | undefined;
+}
+
+/**
+ * Starts the simulated clusters: in worker threads (`workers`), or on this
+ * thread, polling the observed store (bundle mode) or fetching the repository
+ * themselves (git mode).
+ */
+function startRealFleet(
+  opts: RealDriverOptions,
+  ctx: { readonly url: string; readonly kustomize: KustomizeRunner; readonly recorder: FleetRecorder; readonly observed: { readonly store: ObjectStore } | undefined },
+): RealFleet {
+  const { recorder } = ctx;
+  const names = Array.from({ length: opts.clusters }, (_, i) => clusterName(i));
+  const workDir = join(opts.workDir, 'clusters');
+  const common = { names, seed: opts.seed, intervalMs: opts.intervalMs, jitter: opts.jitter };
+  if (opts.workers && opts.workers.count > 0 && (opts.mode === 'git' || opts.workers.s3)) {
+    const { count, s3 } = opts.workers;
+    const where = opts.mode === 'bundle' && s3 ? { s3 } : { git: { repo: ctx.url, workDir, kustomizeBinary: opts.kustomizeBinary } };
+    const pool = startWorkerPool({ mode: opts.mode, workers: count, recorder, ...common, ...where });
+    return { stop: () => pool.stop(), storeCounts: () => pool.counts(), polls: () => undefined };
+  }
+  const onError = (cluster: string, message: string): void => recorder.error(cluster, message);
+  if (opts.mode === 'bundle' && ctx.observed) {
+    const fleet = startBundleFleet({ ...common, clock: systemClock, store: ctx.observed.store, onError });
+    return { stop: () => fleet.stop(), storeCounts: () => undefined, polls: () => undefined };
+  }
+  const git = startGitFleet({ ...common, clock: systemClock, repo: ctx.url, workDir, kustomize: ctx.kustomize, recorder, onError });
+  return { stop: () => git.stop(), storeCounts: () => undefined, polls: () => git.counts.polls };
 }
 
 /** Resolves at `untilMs` (wall clock) or as soon as `done()` holds after a cluster converged. */

@@ -2,13 +2,13 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore } from '@driftless/core';
-import { Reaper, s3StoreFor, startEnvironment, type Environment, type GitServer } from '@driftless/testkit';
+import { FLEET_SCENARIO, Reaper, s3StoreFor, startEnvironment, type Environment, type FleetScenario, type GitServer } from '@driftless/testkit';
 import { realDriver } from './real-driver.js';
 import type { TraceEvent } from './recorder.js';
 import type { BenchMode, FleetBenchReport, FleetBenchResult } from './result.js';
 import { runScenario, type ScenarioDriver } from './scenario.js';
 import { virtualDriver } from './virtual-driver.js';
-import type { WorkerS3 } from './worker-fleet.js';
+import type { WorkerS3 } from './worker-pool.js';
 
 export interface FleetBenchOptions {
   readonly mode: BenchMode;
@@ -21,8 +21,10 @@ export interface FleetBenchOptions {
   readonly virtual?: boolean;
   /** Apps in the fleet. Default 5. */
   readonly apps?: number;
-  /** Intervals of steady state before the first measured commit. Default 2. */
+  /** Intervals of steady state before the first measured commit. Default: the scenario's (2). */
   readonly steadyIntervals?: number;
+  /** The fleet and its commits. Default FLEET_SCENARIO. */
+  readonly scenario?: FleetScenario;
   /** Needed in real mode (the hub, and git mode's own rendering). */
   readonly kustomizeBinary?: string;
   /** Real mode on servers already running (tests): default, a fresh environment for the run. */
@@ -50,11 +52,12 @@ export interface FleetBenchRun {
 export async function runFleetBench(opts: FleetBenchOptions): Promise<FleetBenchRun> {
   const log = opts.log ?? (() => undefined);
   const apps = opts.apps ?? 5;
+  const scenario = opts.scenario ?? FLEET_SCENARIO;
   const started = Date.now();
   if (opts.virtual) {
     if (opts.mode !== 'bundle') throw new Error('virtual mode simulates bundle mode only (git mode needs the real git server)');
-    const driver = virtualDriver({ clusters: opts.clusters, intervalMs: opts.intervalMs, jitter: opts.jitter, seed: opts.seed, apps, trace: opts.trace ?? false });
-    return await measure(driver, opts, started, log);
+    const driver = virtualDriver({ clusters: opts.clusters, intervalMs: opts.intervalMs, jitter: opts.jitter, seed: opts.seed, apps, scenario, trace: opts.trace ?? false });
+    return await measure(driver, { ...opts, scenario }, started, log);
   }
   if (!opts.kustomizeBinary) throw new Error('real mode needs the kustomize binary');
   const work = await mkdtemp(join(tmpdir(), 'driftless-bench-fleet-'));
@@ -80,22 +83,24 @@ export async function runFleetBench(opts: FleetBenchOptions): Promise<FleetBench
       workDir: work,
       clusters: opts.clusters,
       apps,
+      scenario,
       intervalMs: opts.intervalMs,
       jitter: opts.jitter,
       seed: opts.seed,
       kustomizeBinary: opts.kustomizeBinary,
       trace: opts.trace ?? false,
     });
-    return await measure(driver, opts, started, log);
+    return await measure(driver, { ...opts, scenario }, started, log);
   } finally {
     await env?.stop();
     reaper.dispose();
   }
 }
 
-async function measure(driver: ScenarioDriver, opts: FleetBenchOptions, started: number, log: (line: string) => void): Promise<FleetBenchRun> {
+async function measure(driver: ScenarioDriver, opts: FleetBenchOptions & { scenario: FleetScenario }, started: number, log: (line: string) => void): Promise<FleetBenchRun> {
   const childCpuBefore = await childCpuMs();
   const measures = await runScenario(driver, opts.clusters, {
+    scenario: opts.scenario,
     intervalMs: opts.intervalMs,
     jitter: opts.jitter,
     commits: opts.commits,

@@ -1,4 +1,5 @@
 import type { Clock } from '@driftless/core';
+import { commitDeadlineMs, type FleetScenario } from '@driftless/testkit';
 import type { FleetRecorder } from './recorder.js';
 
 /** Totals a driver keeps, read before and after the steady-state window. */
@@ -33,10 +34,12 @@ export interface ScenarioDriver {
 }
 
 export interface ScenarioOptions {
+  /** Its steady state and deadlines (the drivers read its fleet and commits). */
+  readonly scenario: FleetScenario;
   readonly intervalMs: number;
   readonly jitter: number;
   readonly commits: number;
-  /** Intervals of steady state, after the fleet converged on commit 0 and before commit 1. Default 2. */
+  /** Intervals of steady state, after the fleet converged on commit 0 and before commit 1. Default: the scenario's. */
   readonly steadyIntervals?: number;
   readonly progress?: (line: string) => void;
 }
@@ -58,7 +61,7 @@ export interface ScenarioMeasures {
  * a steady state of a few intervals measures what an idle fleet costs; then
  * each of `commits` further commits is published, and the run waits until
  * every cluster that must apply it has reported it, or until its deadline
- * (three of the longest jittered intervals plus 30 s), before the next one.
+ * (by default three of the longest jittered intervals plus 30 s), before the next one.
  */
 export async function runScenario(driver: ScenarioDriver, clusters: number, opts: ScenarioOptions): Promise<ScenarioMeasures> {
   try {
@@ -72,8 +75,7 @@ export async function runScenario(driver: ScenarioDriver, clusters: number, opts
 async function scenario(driver: ScenarioDriver, clusters: number, opts: ScenarioOptions): Promise<ScenarioMeasures> {
   const { clock, recorder } = driver;
   const progress = opts.progress ?? (() => undefined);
-  const longest = opts.intervalMs * (1 + opts.jitter);
-  const deadline = (): number => clock.now() + 3 * longest + 30_000;
+  const deadline = (): number => clock.now() + commitDeadlineMs(opts.intervalMs, opts.jitter, opts.scenario);
   const converged = (): boolean => recorder.pending === 0;
 
   recorder.beginCommit();
@@ -83,7 +85,7 @@ async function scenario(driver: ScenarioDriver, clusters: number, opts: Scenario
   await driver.runUntil(deadline(), converged);
   progress(`commit 0: ${clusters - recorder.pending}/${clusters} clusters applied; ${recorder.errorSummary().total} cluster errors so far`);
 
-  const steadyMs = (opts.steadyIntervals ?? 2) * opts.intervalMs;
+  const steadyMs = (opts.steadyIntervals ?? opts.scenario.steadyIntervals) * opts.intervalMs;
   const before = driver.counts();
   const cpuBefore = process.cpuUsage();
   await driver.runUntil(clock.now() + steadyMs);

@@ -1,21 +1,54 @@
-import type { KubeObject } from '@driftless/core';
+import { encodeBundle, type EncodedBundle, type KubeObject } from '@driftless/core';
+import { appsOfCluster, appVersion, scenarioApps, scenarioCluster, type FleetScenario, type ScenarioApp } from '@driftless/testkit';
+import { benchFleetShape } from './scenario-fleet.js';
+
+/** An app a cluster runs, at a version. */
+export interface AppAtVersion {
+  readonly name: string;
+  readonly version: string;
+}
+
+/** The virtual fleet's desired state, commit by commit, without a repository or a compile. */
+export interface SyntheticFleet {
+  /** The index, in every commit's bundles, of cluster `i`'s bundle. */
+  readonly groupOf: readonly number[];
+  /** Commit `k`'s bundles, one per group of clusters that run the same apps. */
+  bundlesAt(k: number): EncodedBundle[];
+}
 
 /**
- * The desired state of the virtual fleet's clusters at commit `k`, without a
- * repository: cluster `i` is in ring `i % 10`; app 0 goes to ring 0 only, the
- * other apps to every cluster; each app is a Namespace, a Deployment, a
- * Service and a ConfigMap, like the generated fleet repository. Commit `k >= 1`
- * bumps app `(k - 1) % apps`, so commit 1 touches 10% of the clusters and the
- * next ones all of them.
+ * The scenario's fleet as the virtual driver publishes it: each cluster gets
+ * the apps the scenario places on it (as the hub would from the generated
+ * repository), at the versions of commit `k`. Clusters that get the same apps
+ * share one bundle (the repository's variables and per-cluster ConfigMap are
+ * left out), so a commit encodes a handful of bundles, not one per cluster.
+ * Groups are numbered in the order of their first cluster.
  */
-export function syntheticObjects(ring0: boolean, apps: number, k: number): KubeObject[] {
-  const out: KubeObject[] = [];
-  for (let a = ring0 ? 0 : 1; a < apps; a++) {
-    const name = `app-${String(a).padStart(2, '0')}`;
-    const bumps = k === 0 ? 0 : Math.floor((k - 1 - a) / apps) + 1;
-    const version = `1.0.${Math.max(0, bumps)}`;
+export function syntheticFleet(clusters: number, apps: number, scenario: FleetScenario): SyntheticFleet {
+  const all = scenarioApps(benchFleetShape(clusters, apps), scenario);
+  const groups: ScenarioApp[][] = [];
+  const byKey = new Map<string, number>();
+  const groupOf = Array.from({ length: clusters }, (_, i) => {
+    const mine = appsOfCluster(all, scenarioCluster(i, scenario).labels);
+    const key = mine.map((app) => app.index).join(',');
+    let g = byKey.get(key);
+    if (g === undefined) {
+      g = groups.push(mine) - 1;
+      byKey.set(key, g);
+    }
+    return g;
+  });
+  return {
+    groupOf,
+    bundlesAt: (k) => groups.map((g) => encodeBundle(syntheticObjects(g.map((app) => ({ name: app.name, version: appVersion(app.index, k, apps) }))))),
+  };
+}
+
+/** The objects of `apps`: each a Namespace, a Deployment, a Service and a ConfigMap, like the generated fleet repository's. */
+export function syntheticObjects(apps: readonly AppAtVersion[]): KubeObject[] {
+  return apps.flatMap(({ name, version }): KubeObject[] => {
     const labels = { app: name };
-    out.push(
+    return [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
       {
         apiVersion: 'apps/v1',
@@ -32,7 +65,6 @@ export function syntheticObjects(ring0: boolean, apps: number, k: number): KubeO
       },
       { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: name }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } },
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-settings`, namespace: name }, data: { 'log-level': 'info' } },
-    );
-  }
-  return out;
+    ];
+  });
 }

@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import { API_VERSION, canonicalBytes, encodeBundle, seededRng, storeLayout, type Digest, type Rng } from '@driftless/core';
+import { seededRng, type Rng } from '@driftless/core';
 import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
-import { clusterName } from '@driftless/testkit';
+import { clusterName, type FleetScenario } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { observedStore, storeRequests, storeTotals } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
 import type { DriverCounts, ScenarioDriver } from './scenario.js';
-import { syntheticObjects } from './synthetic-fleet.js';
+import { syntheticHub } from './virtual-hub.js';
 
 export interface VirtualDriverOptions {
   readonly clusters: number;
@@ -14,14 +13,13 @@ export interface VirtualDriverOptions {
   readonly jitter: number;
   readonly seed: number;
   readonly apps: number;
+  readonly scenario: FleetScenario;
   /** Keep every publish and apply event (the determinism check). */
   readonly trace?: boolean;
 }
 
 /** Where virtual time starts: fixed, so that documents carrying times are the same in every run. */
 const EPOCH = Date.UTC(2026, 0, 1);
-/** Pointer writes the virtual hub keeps in flight, as the real hub's publish does. */
-const HUB_CONCURRENCY = 32;
 
 /**
  * Latency model: a fixed floor plus an exponential tail (mean `tailMs`),
@@ -34,10 +32,9 @@ function latency(clock: VirtualClock, rng: Rng, floorMs: number, tailMs: number)
 
 /**
  * Virtual mode: the same agent code on a virtual clock, against the in-memory
- * store with a latency model, to plan past one machine. The hub is modelled as
- * one read of Git and one publish per commit (blobs, then every changed
- * pointer, 32 at a time through the same latency model); its compile cost is
- * `driftless bench hub`'s subject.
+ * store with a latency model, to plan past one machine. The hub is
+ * syntheticHub: one read of Git and one publish per commit, through the same
+ * latency model.
  */
 export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
   const clock = new VirtualClock(EPOCH);
@@ -46,39 +43,15 @@ export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
   const recorder = new FleetRecorder(clock.now(), 1_000, { trace: opts.trace ?? false });
   const observed = observedStore(store, clock, recorder);
   const names = Array.from({ length: opts.clusters }, (_, i) => clusterName(i));
-  const current = new Map<string, Digest>();
+  const hub = syntheticHub({ store, clock, recorder, clusters: opts.clusters, apps: opts.apps, scenario: opts.scenario });
   let fleet: SimulatedFleet | undefined;
-  let publishes = 0;
-
-  const publishAll = async (k: number): Promise<void> => {
-    publishes += 1;
-    const bundles = [true, false].map((ring0) => encodeBundle(syntheticObjects(ring0, opts.apps, k)));
-    for (const b of bundles) await store.putIfAbsent(storeLayout.blob(b.digest), b.compressed);
-    const revision = createHash('sha1').update(`commit-${k}`).digest('hex');
-    const publishedAt = new Date(clock.now()).toISOString();
-    const digestOf = (i: number): Digest => (bundles[i % 10 === 0 ? 0 : 1] as { digest: Digest }).digest;
-    const changed = names.flatMap((name, i) => (current.get(name) === digestOf(i) ? [] : [i]));
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < changed.length) {
-        const i = changed[next++] as number;
-        const name = names[i] as string;
-        const digest = digestOf(i);
-        const pointer = { apiVersion: API_VERSION, kind: 'Pointer', cluster: name, bundle: digest, revision, generation: k + 1, publishedAt };
-        await store.put(storeLayout.pointer(name), canonicalBytes(pointer), { contentType: 'application/json' });
-        current.set(name, digest);
-        recorder.published(name, digest, clock.now());
-      }
-    };
-    await Promise.all(Array.from({ length: HUB_CONCURRENCY }, worker));
-  };
 
   return {
     clock,
     recorder,
     async publish(k) {
       let done = false;
-      const publishing = publishAll(k).finally(() => (done = true));
+      const publishing = hub.publish(k).finally(() => (done = true));
       await clock.advance(Number.MAX_SAFE_INTEGER, () => done);
       await publishing;
     },
@@ -106,7 +79,7 @@ export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
     runUntil: (untilMs, done) => clock.advance(untilMs, done).then(() => undefined),
     counts(): DriverCounts {
       const c = observed.counts;
-      return { storeRequests: storeRequests(c), gitRequests: 0, gitFetches: publishes, polls: c.polls, store: storeTotals(c) };
+      return { storeRequests: storeRequests(c), gitRequests: 0, gitFetches: hub.publishes, polls: c.polls, store: storeTotals(c) };
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Demo } from '@driftless/bench';
+import type { Demo } from '../demo/run-demo.js';
 import type { CliIo } from '../main.js';
 import { listenForStop } from './stop-signals.js';
 import { Interrupted, UsageError } from '../errors.js';
@@ -48,7 +48,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
         shown = '';
         io.stderr(`${line}\n`);
       };
-      const { runDemo } = await import('@driftless/bench');
+      const { runDemo } = await import('../demo/run-demo.js');
       const demo = await runDemo({ clusters, intervalMs, s3: flags.s3 ?? false, kustomizeBinary: await kustomizeBinary(flags.kustomize), signal: stop.signal, log, status }).catch(
         (err: unknown) => {
           if (stop.signal.aborted) throw new Interrupted();

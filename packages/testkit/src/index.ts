@@ -10,7 +10,26 @@ export { formatDuration } from './util/text.js';
 export { commitFiles, createBareRepo } from './git/fixture-repo.js';
 export { kubeConfigFor, s3ClientFor, s3StoreFor } from './vitest/clients.js';
 export { fixtureFleet } from './fleet/fixture-fleet.js';
-export { appName, clusterName, generateFleet, type FleetShape } from './fleet/generate-fleet.js';
+export { generateFleet, type FleetShape } from './fleet/generate-fleet.js';
+export {
+  appName,
+  appsOfCluster,
+  appVersion,
+  bumpedApp,
+  clusterName,
+  clustersTouched,
+  commitDeadlineMs,
+  commitMessage,
+  FLEET_SCENARIO,
+  scenarioApps,
+  scenarioCluster,
+  versionsAt,
+  type FleetScenario,
+  type ScenarioApp,
+  type ScenarioAppShape,
+  type ScenarioCluster,
+  type ScenarioTarget,
+} from './fleet/fleet-scenario.js';
 export { startEtcd } from './env/etcd.js';
 export { startKubeApiserver } from './env/kube-apiserver.js';
 export { Reaper } from './env/reaper.js';

@@ -1,3 +1,5 @@
+import { FLEET_SCENARIO, scenarioApps, scenarioCluster, type FleetScenario, type ScenarioApp, type ScenarioTarget } from './fleet-scenario.js';
+
 /** The shape of a synthetic fleet repository. */
 export interface FleetShape {
   readonly clusters: number;
@@ -10,61 +12,62 @@ export interface FleetShape {
   readonly namespaces?: boolean;
 }
 
-const ENVS = ['prod', 'prod', 'prod', 'prod', 'prod', 'prod', 'staging', 'staging', 'staging', 'dev'] as const;
-const REGIONS = ['eu', 'us', 'ap'] as const;
-
-/** `c-00042`: the name of cluster `i`. */
-export const clusterName = (i: number): string => `c-${String(i).padStart(5, '0')}`;
-/** `app-07`: the name of app `i`. */
-export const appName = (i: number): string => `app-${String(i).padStart(2, '0')}`;
-
 /**
  * A synthetic fleet repository as files (path -> content), deterministic for a
- * shape. Cluster i gets labels env (60% prod, 30% staging, 10% dev), region
- * (eu/us/ap), ring (i mod 10, so each ring is 10% of clusters) and vars. App 0
- * targets ring 0 only: changing it touches 10% of clusters. The other apps
- * target everything or one env, some with per-env vars; each app is a
- * Deployment, a Service and a ConfigMap, and app 1's ConfigMap names the
- * cluster, so every cluster's bundle is unique (the worst case for a publish).
+ * shape: the fleet of `scenario` (see {@link FLEET_SCENARIO}), its labels,
+ * variables and app targets written out as `fleet.yaml` and
+ * `clusters/<name>.yaml`. Each app is a Deployment, a Service and a
+ * ConfigMap; the per-cluster app's ConfigMap names the cluster, so every
+ * cluster's bundle is unique (the worst case for a publish).
  */
-export function generateFleet(shape: FleetShape): Record<string, string> {
+export function generateFleet(shape: FleetShape, scenario: FleetScenario = FLEET_SCENARIO): Record<string, string> {
   const files: Record<string, string> = {};
-  const kustomized = shape.kustomizeApps ?? 2;
   const apps: string[] = [];
-  for (let a = 0; a < shape.apps; a++) {
-    const name = appName(a);
-    const version = shape.versions?.[name] ?? '1.0.0';
-    const targets =
-      a === 0
-        ? '        - selector: { matchLabels: { ring: "0" } }\n'
-        : a % 3 === 0
-          ? `        - selector: { matchLabels: { env: prod } }\n          vars: { replicas: "3" }\n        - selector: { matchExpressions: [{ key: env, operator: In, values: [staging, dev] }] }\n`
-          : a % 3 === 1
-            ? '        - selector: {}\n'
-            : '        - selector: { matchExpressions: [{ key: env, operator: NotIn, values: [dev] }] }\n';
-    const isKustomize = a >= 2 && a < 2 + kustomized;
-    if (isKustomize) {
+  for (const app of scenarioApps(shape, scenario)) {
+    const { name } = app;
+    const docs = namespaceDoc(shape, name) + manifests(name, shape.versions?.[name] ?? '1.0.0', app.perCluster);
+    if (app.kustomize) {
       files[`apps/${name}/base/kustomization.yaml`] = 'resources: [manifests.yaml]\n';
-      files[`apps/${name}/base/manifests.yaml`] = namespaceDoc(shape, name) + manifests(name, version, a === 1);
-      files[`apps/${name}/overlays/prod/kustomization.yaml`] = `resources: [../../base]\ncommonLabels: { tier: prod }\n`;
-      apps.push(
-        `    - name: ${name}\n      path: apps/${name}/base\n      namespace: ${name}\n      targets:\n        - selector: { matchLabels: { env: prod } }\n          overlay: apps/${name}/overlays/prod\n        - selector: {}\n`,
-      );
+      files[`apps/${name}/base/manifests.yaml`] = docs;
+      for (const overlay of new Set(app.targets.flatMap((t) => (t.overlay ? [t.overlay] : [])))) {
+        files[`apps/${name}/overlays/${overlay}/kustomization.yaml`] = `resources: [../../base]\ncommonLabels: { tier: ${overlay} }\n`;
+      }
     } else {
-      files[`apps/${name}/manifests.yaml`] = namespaceDoc(shape, name) + manifests(name, version, a === 1);
-      apps.push(`    - name: ${name}\n      path: apps/${name}\n      namespace: ${name}\n      targets:\n${targets}`);
+      files[`apps/${name}/manifests.yaml`] = docs;
     }
+    apps.push(appEntry(app));
   }
   files['fleet.yaml'] = `apiVersion: driftless.dev/v1alpha1\nkind: Fleet\nspec:\n  apps:\n${apps.join('')}`;
   for (let i = 0; i < shape.clusters; i++) {
-    const name = clusterName(i);
-    const env = ENVS[i % ENVS.length] ?? 'prod';
-    const region = REGIONS[Math.floor(i / 10) % REGIONS.length] ?? 'eu';
-    files[`clusters/${name}.yaml`] =
-      `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${name}\n  labels: { env: ${env}, region: ${region}, ring: "${i % 10}" }\n` +
-      `spec:\n  vars: { replicas: "${env === 'prod' ? 2 : 1}", region: ${region}-${1 + (i % 2)} }\n`;
+    const c = scenarioCluster(i, scenario);
+    files[`clusters/${c.name}.yaml`] =
+      `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${c.name}\n  labels: ${flow(c.labels)}\n` + `spec:\n  vars: ${flow(c.vars)}\n`;
   }
   return files;
+}
+
+function appEntry(app: ScenarioApp): string {
+  const path = app.kustomize ? `apps/${app.name}/base` : `apps/${app.name}`;
+  return `    - name: ${app.name}\n      path: ${path}\n      namespace: ${app.name}\n      targets:\n${app.targets.map((t) => targetEntry(app.name, t)).join('')}`;
+}
+
+function targetEntry(app: string, t: ScenarioTarget): string {
+  return (
+    `        - selector: ${flow(t.selector)}\n` +
+    (t.overlay ? `          overlay: apps/${app}/overlays/${t.overlay}\n` : '') +
+    (t.vars ? `          vars: ${flow(t.vars)}\n` : '')
+  );
+}
+
+/** YAML flow style for the plain data of a scenario: strings that would read as numbers are quoted. */
+function flow(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(flow).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).map(([k, v]) => `${k}: ${flow(v)}`);
+    return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`;
+  }
+  const text = String(value);
+  return /^[\d.]+$/.test(text) ? `"${text}"` : text;
 }
 
 function namespaceDoc(shape: FleetShape, name: string): string {

@@ -5,16 +5,17 @@ import { DEFAULT_MAX_FILE_BYTES, kustomizeRunner } from '@driftless/hub';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { startGitFleet } from './git-fleet.js';
 import { observedStore, type ClusterEvents, type ClusterStoreCounts } from './observed-store.js';
-import type { WorkerBatch, WorkerSetup } from './worker-fleet.js';
+import type { WorkerBatch, WorkerSetup } from './worker-pool.js';
 
 /**
- * A worker thread's share of a simulated fleet (bundle or git mode): its clusters run here, on
- * their own event loop, and what they report is sent to the main thread in
- * batches every 200 ms (times are wall-clock ms, the same in every thread).
+ * The entry point of one worker thread of the pool (`worker-pool.ts`): its
+ * share of a simulated fleet (bundle or git mode) runs here, on its own event
+ * loop, and what the clusters report is sent to the main thread in batches
+ * every 200 ms (times are wall-clock ms, the same in every thread).
  */
 const setup = workerData as WorkerSetup;
 const port = parentPort;
-if (!port) throw new Error('fleet-worker runs as a worker thread');
+if (!port) throw new Error('worker-entry runs as a worker thread');
 
 let batch: Omit<WorkerBatch, 'counts' | 'final'> = { requests: [], applied: [], fetchApply: [], errors: [] };
 const events: ClusterEvents = {
@@ -43,7 +44,7 @@ if (setup.mode === 'bundle' && setup.s3) {
   counts = () => ({ get200: 0, get304: 0, get404: 0, put: 0, list: 0, bytesDown: 0, polls: git.counts.polls });
   fleet = git;
 } else {
-  throw new Error(`fleet-worker: nothing to run for mode ${setup.mode}`);
+  throw new Error(`worker-entry: nothing to run for mode ${setup.mode}`);
 }
 const flush = (final: boolean): void => {
   port.postMessage({ ...batch, counts: counts(), final } satisfies WorkerBatch);

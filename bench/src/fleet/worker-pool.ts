@@ -3,7 +3,7 @@ import type { SimulatedFleet } from './bundle-fleet.js';
 import type { ClusterStoreCounts } from './observed-store.js';
 import type { FleetRecorder } from './recorder.js';
 
-/** What a fleet worker thread gets. */
+/** What a worker thread gets (its `workerData`). */
 export interface WorkerSetup {
   /** Bundle mode polls the store (`s3`); git mode fetches `git.repo` itself. */
   readonly mode: 'bundle' | 'git';
@@ -27,7 +27,7 @@ export interface WorkerS3 {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
-/** What a fleet worker thread sends, every 200 ms and once more when stopped (`final`). */
+/** What a worker thread sends, every 200 ms and once more when stopped (`final`). */
 export interface WorkerBatch {
   /** Times of store requests. */
   readonly requests: number[];
@@ -39,7 +39,7 @@ export interface WorkerBatch {
   readonly final: boolean;
 }
 
-export interface WorkerFleetOptions extends Omit<WorkerSetup, 'names' | 'firstIndex'> {
+export interface WorkerPoolOptions extends Omit<WorkerSetup, 'names' | 'firstIndex'> {
   readonly names: readonly string[];
   /** Threads to spread the clusters over. */
   readonly workers: number;
@@ -47,19 +47,20 @@ export interface WorkerFleetOptions extends Omit<WorkerSetup, 'names' | 'firstIn
 }
 
 /**
- * The simulated clusters in worker threads (split evenly, in
- * order, each thread with its own store client), so that they do not share an
- * event loop with the hub or with each other. Needs the built `dist/` (a
- * worker loads JavaScript).
+ * The pool of worker threads that runs the simulated clusters (split evenly,
+ * in order, each thread running `worker-entry.ts` with its own store client),
+ * so that they do not share an event loop with the hub or with each other;
+ * it feeds what the threads report to the recorder. Needs the built `dist/`
+ * (a worker loads JavaScript).
  */
-export function startWorkerFleet(opts: WorkerFleetOptions): SimulatedFleet & { counts(): ClusterStoreCounts } {
+export function startWorkerPool(opts: WorkerPoolOptions): SimulatedFleet & { counts(): ClusterStoreCounts } {
   const per = Math.ceil(opts.names.length / opts.workers);
   const totals = new Map<number, ClusterStoreCounts>();
   const done: Promise<void>[] = [];
   const workers: Worker[] = [];
   for (let w = 0; w * per < opts.names.length; w++) {
     const setup: WorkerSetup = { ...pick(opts), names: opts.names.slice(w * per, (w + 1) * per), firstIndex: w * per };
-    const worker = new Worker(new URL('./fleet-worker.js', import.meta.url), { workerData: setup });
+    const worker = new Worker(new URL('./worker-entry.js', import.meta.url), { workerData: setup });
     workers.push(worker);
     done.push(
       new Promise<void>((resolve, reject) => {
@@ -101,6 +102,6 @@ export function startWorkerFleet(opts: WorkerFleetOptions): SimulatedFleet & { c
   };
 }
 
-function pick(o: WorkerFleetOptions): Omit<WorkerSetup, 'names' | 'firstIndex'> {
+function pick(o: WorkerPoolOptions): Omit<WorkerSetup, 'names' | 'firstIndex'> {
   return { mode: o.mode, seed: o.seed, intervalMs: o.intervalMs, jitter: o.jitter, ...(o.s3 ? { s3: o.s3 } : {}), ...(o.git ? { git: o.git } : {}) };
 }

@@ -7,10 +7,8 @@ import { seededRng, type ObjectStore } from '@driftless/core';
 import { createHub, nodeHubDeps } from '@driftless/hub';
 import { createKubeTarget } from '@driftless/kube';
 import { createFileStore } from '@driftless/store';
-import { appName, clusterName, commitFiles, createBareRepo, generateFleet, Reaper, s3StoreFor, startEnvironment, type Environment } from '@driftless/testkit';
-import { startBundleFleet, type SimulatedFleet } from '../fleet/bundle-fleet.js';
-import { observedStore, publishingStore } from '../fleet/observed-store.js';
-import { FleetRecorder } from '../fleet/recorder.js';
+import { appName, clusterName, commitDeadlineMs, commitFiles, createBareRepo, generateFleet, Reaper, s3StoreFor, startEnvironment, type Environment } from '@driftless/testkit';
+import { FleetRecorder, observedStore, publishingStore, startBundleFleet, type SimulatedFleet } from '@driftless/bench';
 
 export interface DemoOptions {
   /** Clusters in the example fleet: one real, the rest simulated. Default 300. */
@@ -43,6 +41,8 @@ export interface Demo {
 }
 
 const APPS = 5;
+/** Every agent's jitter: each pause is the interval times a factor in [0.5, 1.5]. */
+const JITTER = 0.5;
 
 /**
  * The main job: the whole system on one machine. Starts the real components
@@ -72,10 +72,7 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
   };
   try {
     env = await startEnvironment({ allowPush: true, log, signal: opts.signal });
-    const storeDir = join(work, 'store');
-    const storeUrl = opts.s3 ? `s3://${env.info.s3.bucket}/demo` : `file:${storeDir}`;
-    const store: ObjectStore = opts.s3 ? s3StoreFor(env.info, 'demo') : createFileStore(storeDir);
-    if (!opts.s3) await mkdir(storeDir, { recursive: true });
+    const { store, storeUrl, storeDir } = await demoStore(env, opts.s3, work);
 
     log(`demo: generating an example fleet of ${opts.clusters} clusters x ${APPS} apps`);
     const bare = await createBareRepo(env.info.git.root, 'fleet');
@@ -93,20 +90,8 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
 
     const first = await compile(hub, repoUrl, recorder, log);
     log(`demo: hub compiled ${first.revision.slice(0, 12)} in ${first.durationMs} ms into ${storeUrl}`);
-    const kc = new KubeConfig();
-    kc.loadFromFile(env.info.kube.kubeconfig);
-    const agent = createAgent({
-      clock,
-      rng: seededRng(1),
-      store: observed.store,
-      kube: createKubeTarget(kc),
-      config: { cluster: realCluster, intervalMs: opts.intervalMs, jitter: 0.5 },
-      log: (e) => {
-        if (e['level'] === 'error') log(`demo: agent ${realCluster}: ${String(e['msg'])}: ${String(e['error'])}`);
-      },
-    });
-    realAgent = agent.run(agentStop.signal);
-    fleet = startBundleFleet({ names, clock, seed: 1, store: observed.store, intervalMs: opts.intervalMs, jitter: 0.5 });
+    realAgent = runRealAgent(env.info.kube.kubeconfig, realCluster, observed.store, opts, agentStop.signal);
+    fleet = startBundleFleet({ names, clock, seed: 1, store: observed.store, intervalMs: opts.intervalMs, jitter: JITTER });
     log(`demo: 1 real agent (${realCluster}, into the local kube-apiserver) and ${names.length} simulated clusters polling every ${opts.intervalMs / 1000}s ±50%`);
     await converge(recorder, opts, 'first revision');
     opts.signal.throwIfAborted();
@@ -126,6 +111,31 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
   }
 }
 
+/** The store the hub publishes to: a `file:` store in the demo's directory, or (`s3`) the local MinIO. */
+async function demoStore(env: Environment, s3: boolean, work: string): Promise<{ store: ObjectStore; storeUrl: string; storeDir: string }> {
+  const storeDir = join(work, 'store');
+  if (s3) return { store: s3StoreFor(env.info, 'demo'), storeUrl: `s3://${env.info.s3.bucket}/demo`, storeDir };
+  await mkdir(storeDir, { recursive: true });
+  return { store: createFileStore(storeDir), storeUrl: `file:${storeDir}`, storeDir };
+}
+
+/** The one real agent, reconciling `cluster` into the local kube-apiserver until `signal`; its errors go to the log. */
+function runRealAgent(kubeconfig: string, cluster: string, store: ObjectStore, opts: DemoOptions, signal: AbortSignal): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const agent = createAgent({
+    clock: systemClock,
+    rng: seededRng(1),
+    store,
+    kube: createKubeTarget(kc),
+    config: { cluster, intervalMs: opts.intervalMs, jitter: JITTER },
+    log: (e) => {
+      if (e['level'] === 'error') opts.log(`demo: agent ${cluster}: ${String(e['msg'])}: ${String(e['error'])}`);
+    },
+  });
+  return agent.run(signal);
+}
+
 async function compile(
   hub: ReturnType<typeof createHub>,
   repo: string,
@@ -140,7 +150,7 @@ async function compile(
 
 /** Shows the live progress line until every cluster applied the current commit, three long intervals passed, or the demo is interrupted; returns how far it got. */
 async function converge(recorder: FleetRecorder, opts: DemoOptions, what: string): Promise<{ applied: number; total: number }> {
-  const deadline = Date.now() + 3 * opts.intervalMs * 1.5 + 30_000;
+  const deadline = Date.now() + commitDeadlineMs(opts.intervalMs, JITTER);
   const line = (): string => {
     const p = recorder.progress();
     const secs = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;

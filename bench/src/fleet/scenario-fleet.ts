@@ -1,0 +1,17 @@
+import { commitMessage, FLEET_SCENARIO, generateFleet, versionsAt, type FleetScenario, type FleetShape } from '@driftless/testkit';
+
+/**
+ * The bench's fleet: every app a plain directory (no kustomize build, so git
+ * mode's clusters render as cheaply as the hub) declaring its Namespace, so
+ * that its bundle applies as is. Both drivers read it: the real one commits
+ * it, the virtual one builds its synthetic bundles from the same apps.
+ */
+export function benchFleetShape(clusters: number, apps: number): FleetShape {
+  return { clusters, apps, kustomizeApps: 0, namespaces: true };
+}
+
+/** Commit `k` of the scenario as the real driver commits it: the repository's files and the commit message. */
+export function scenarioCommit(k: number, clusters: number, apps: number, scenario: FleetScenario = FLEET_SCENARIO): { files: Record<string, string>; message: string } {
+  const files = generateFleet({ ...benchFleetShape(clusters, apps), versions: versionsAt(k, apps) }, scenario);
+  return { files, message: commitMessage(k, apps) };
+}
