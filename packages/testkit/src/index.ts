@@ -19,3 +19,5 @@ export { Reaper } from './env/reaper.js';
 export { VirtualClock } from './clock/virtual-clock.js';
 export { MemoryKubeTarget, type KubeOperation, type MemoryKubeOptions } from './kube/memory-kube.js';
 export { describeKubeTargetContract, type KubeContractSubject } from './kube/kube-target-contract.js';
+export { MemoryLeaseLock } from './kube/memory-lease-lock.js';
+export { describeLeaseLockContract, type LeaseLockContractSubject } from './kube/lease-lock-contract.js';
