@@ -2,9 +2,10 @@ import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kuberne
 import type { Clock, KubeObject } from '@driftless/core';
 import { createKubeTarget } from '@driftless/kube';
 import { describe, expect, inject, it } from 'vitest';
-import { systemClock } from './system-clock.js';
+import { systemClock } from '../system-clock.js';
 import { APPLYSET, applySetId } from './applyset.js';
-import { reconcile, type Normalized, type ReconcileDeps } from './reconcile.js';
+import type { Normalized } from './drift.js';
+import { reconcile, type ReconcileDeps } from './reconcile.js';
 
 const env = inject('driftlessEnv');
 const kc = new KubeConfig();
