@@ -1,46 +1,209 @@
-import { API_VERSION, canonicalBytes, encodeBundle, seededRng, storeLayout, type Clock, type KubeObject } from '@driftless/core';
-import { MemoryKubeTarget, MemoryObjectStore } from '@driftless/fakes';
+import { DriftlessError, parseJsonDocument, seededRng, statusSchema, storeLayout, type KubeObject, type Rng } from '@driftless/core';
+import { MemoryKubeTarget, MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
-import { createAgent } from './agent.js';
+import { createAgent, type AgentConfig } from './agent.js';
+import { colorBundle, publishBundle } from './testing/publish.js';
 
-const clock: Clock = { now: () => 0, sleep: () => Promise.resolve() };
-const settings = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 's' };
+const START = Date.UTC(2026, 10, 22);
+const settings = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'settings' };
 
-async function publish(store: MemoryObjectStore, color: string, generation: number): Promise<void> {
-  const encoded = encodeBundle([
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 's', namespace: 'app' }, data: { color } },
-  ] as KubeObject[]);
-  await store.putIfAbsent(storeLayout.blob(encoded.digest), encoded.compressed);
-  const pointer = { apiVersion: API_VERSION, kind: 'Pointer', cluster: 'c1', bundle: encoded.digest, revision: '4'.repeat(40), generation, publishedAt: '2026-11-22T00:00:00.000Z' };
-  await store.put(storeLayout.pointer('c1'), canonicalBytes(pointer));
+function setup(opts: { clock?: VirtualClock; store?: MemoryObjectStore; kube?: MemoryKubeTarget; rng?: Rng; config?: Partial<AgentConfig> } = {}) {
+  const clock = opts.clock ?? new VirtualClock(START);
+  const store = opts.store ?? new MemoryObjectStore();
+  const kube = opts.kube ?? new MemoryKubeTarget({ now: () => clock.now() });
+  const logs: Record<string, unknown>[] = [];
+  const agent = createAgent({
+    clock,
+    rng: opts.rng ?? seededRng(1),
+    store,
+    kube,
+    log: (e) => logs.push(e),
+    config: { cluster: 'c1', intervalMs: 10_000, jitter: 0, ...opts.config },
+  });
+  return { clock, store, kube, agent, logs };
 }
 
-describe('agent loop', () => {
+async function statusIn(store: MemoryObjectStore) {
+  const got = await store.get(storeLayout.status('c1'));
+  return got.kind === 'found' ? parseJsonDocument(statusSchema, got.body, 'status') : undefined;
+}
+
+describe('agent pass', () => {
+  it('applies a new pointer and reports Applied; an idle pass then reads the pointer (304), one parent and one list per kind, and writes nothing', async () => {
+    const { store, kube, agent } = setup();
+    const { digest } = await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
+    expect(await agent.runOnce()).toMatchObject({ poll: 'changed', phase: 'Applied', generation: 1, statusWritten: true });
+    expect(await statusIn(store)).toMatchObject({ phase: 'Applied', observedGeneration: 1, appliedBundle: digest, objects: { total: 2, ready: 2, drifted: 0, pruned: 0 } });
+    expect((await kube.get(settings))?.['data']).toEqual({ color: 'blue' });
+    const kubeBefore = { ...kube.counters };
+    const storeBefore = { ...store.counters };
+    expect(await agent.runOnce()).toEqual({
+      poll: 'not-modified',
+      phase: 'Applied',
+      outcome: { applied: 0, unchanged: 2, drifted: 0, pruned: 0, failed: [], notReady: [], degraded: [] },
+      statusWritten: false,
+      generation: 1,
+    });
+    // The bench's idle figure: get the parent, list Namespaces and ConfigMaps, nothing else.
+    expect({ reads: kube.counters.reads - kubeBefore.reads, writes: kube.counters.writes - kubeBefore.writes }).toEqual({ reads: 3, writes: 0 });
+    expect({ ...store.counters, get304: store.counters.get304 - storeBefore.get304 }).toEqual({ ...storeBefore, get304: 1 });
+  });
+
+  it('reverts a manual edit on the next pass and counts it as drift', async () => {
+    const { store, kube, agent } = setup();
+    await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
+    await agent.runOnce();
+    await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'app' }, data: { color: 'red' } }, 'kubectl');
+    expect(await agent.runOnce()).toMatchObject({ poll: 'not-modified', phase: 'Applied', outcome: { applied: 1, drifted: 1, unchanged: 1 }, statusWritten: true });
+    expect((await kube.get(settings))?.['data']).toEqual({ color: 'blue' });
+    expect(await statusIn(store)).toMatchObject({ objects: { total: 2, ready: 2, drifted: 1 } });
+  });
+
+  it('prunes what left the bundle once the new one applied', async () => {
+    const { store, kube, agent } = setup();
+    const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra', namespace: 'app' }, data: { a: 'b' } } as KubeObject;
+    await publishBundle(store, 'c1', [...colorBundle('app', 'blue'), extra], 1);
+    await agent.runOnce();
+    await publishBundle(store, 'c1', colorBundle('app', 'blue'), 2);
+    expect(await agent.runOnce()).toMatchObject({ phase: 'Applied', generation: 2, outcome: { pruned: 1, applied: 0 } });
+    expect(await kube.get({ ...settings, name: 'extra' })).toBeUndefined();
+  });
+
   it('keeps running when the status cannot be written', async () => {
     const store = new MemoryObjectStore({ fault: (op, key) => (op === 'put' && key.endsWith('status.json') ? 'unavailable' : undefined) });
-    await publish(store, 'blue', 1);
-    const kube = new MemoryKubeTarget();
-    const agent = createAgent({ clock, rng: seededRng(1), store, kube, config: { cluster: 'c1', intervalMs: 1_000, jitter: 0 } });
+    const { kube, agent, logs } = setup({ store });
+    await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
     expect(await agent.runOnce()).toMatchObject({ phase: 'Applied', statusWritten: false });
     expect((await kube.get(settings))?.['data']).toEqual({ color: 'blue' });
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'error', msg: 'status write failed' }));
+  });
+
+  it('writes an unchanged status again only once a heartbeat is due', async () => {
+    const { clock, store, agent } = setup({ config: { heartbeatMs: 60_000 } });
+    await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
+    await agent.runOnce();
+    await clock.advance(START + 59_000);
+    expect((await agent.runOnce()).statusWritten).toBe(false);
+    await clock.advance(START + 60_000);
+    expect((await agent.runOnce()).statusWritten).toBe(true);
+    expect((await statusIn(store))?.heartbeatAt).toBe(new Date(START + 60_000).toISOString());
   });
 
   it('reports an oversized pointer as Failed, and keeps the last good bundle in shape', async () => {
-    const store = new MemoryObjectStore();
-    await publish(store, 'blue', 1);
-    const kube = new MemoryKubeTarget();
-    const agent = createAgent({ clock, rng: seededRng(1), store, kube, config: { cluster: 'c1', intervalMs: 1_000, jitter: 0 } });
+    const { store, kube, agent } = setup();
+    await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
     expect((await agent.runOnce()).phase).toBe('Applied');
     await store.put(storeLayout.pointer('c1'), new Uint8Array(128 * 1024));
     // Someone edits the object by hand meanwhile.
-    await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 's', namespace: 'app' }, data: { color: 'red' } }, 'kubectl');
+    await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'app' }, data: { color: 'red' } }, 'kubectl');
     const writes = kube.counters.writes;
     const result = await agent.runOnce();
     expect(result).toMatchObject({ phase: 'Failed', error: expect.stringContaining('larger than the limit') as unknown });
     expect((await kube.get(settings))?.['data']).toEqual({ color: 'blue' });
     expect(kube.counters.writes).toBeGreaterThan(writes);
-    const status = await store.get(storeLayout.status('c1'));
-    expect(status.kind === 'found' && JSON.parse(new TextDecoder().decode(status.body)).phase).toBe('Failed');
+    expect((await statusIn(store))?.phase).toBe('Failed');
+  });
+
+  it('reports an unreadable pointer as a poll error, writing no status', async () => {
+    const store = new MemoryObjectStore({ fault: (op, key) => (op === 'get' && key.endsWith('desired.json') ? 'unavailable' : undefined) });
+    const { agent, logs } = setup({ store });
+    await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
+    expect(await agent.runOnce()).toEqual({ poll: 'error', phase: 'Unknown', error: expect.any(String) as unknown, statusWritten: false });
+    expect(await statusIn(store)).toBeUndefined();
+    expect(logs).toEqual([expect.objectContaining({ level: 'error', msg: 'poll failed', cluster: 'c1' })]);
+  });
+
+  it('reports a Kubernetes API outage as Failed, keeps running, and converges once the API is back', async () => {
+    let down = false;
+    const clock = new VirtualClock(START);
+    const kube = new MemoryKubeTarget({
+      now: () => clock.now(),
+      latency: (op, ref) =>
+        down ? Promise.reject(new DriftlessError('KubeUnavailable', `${ref.kind} ${op} failed: connect ECONNREFUSED 127.0.0.1:6443`, { object: ref.kind, operation: op })) : Promise.resolve(),
+    });
+    const { store, agent, logs } = setup({ kube });
+    await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
+    expect((await agent.runOnce()).phase).toBe('Applied');
+    await publishBundle(store, 'c1', colorBundle('app', 'green'), 2);
+    down = true;
+    const during = await agent.runOnce();
+    expect(during).toMatchObject({ poll: 'changed', phase: 'Failed', generation: 2, statusWritten: true });
+    expect(during.error).toMatch(/failed: connect ECONNREFUSED/);
+    expect(await statusIn(store)).toMatchObject({ phase: 'Failed', lastError: during.error, objects: { ready: 0 } });
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'error', msg: 'reconcile failed', error: during.error }));
+    down = false;
+    expect(await agent.runOnce()).toMatchObject({ poll: 'not-modified', phase: 'Applied', generation: 2 });
+    expect((await kube.get(settings))?.['data']).toEqual({ color: 'green' });
+  });
+});
+
+describe('agent health', () => {
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'api', namespace: 'app' },
+    spec: { selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'api:1' }] } } },
+  } as unknown as KubeObject;
+
+  it('reports Progressing while a Deployment rolls out, and Degraded once past the progress deadline', async () => {
+    // No controllers: nothing ever reports the Deployment's status, as on the test kube-apiserver.
+    const { clock, store, agent } = setup({ config: { progressDeadlineMs: 60_000 } });
+    await publishBundle(store, 'c1', [...colorBundle('app', 'blue'), deployment], 1);
+    expect((await agent.runOnce()).phase).toBe('Progressing');
+    await clock.advance(START + 60_000);
+    expect((await agent.runOnce()).phase).toBe('Progressing');
+    await clock.advance(START + 60_001);
+    const late = await agent.runOnce();
+    expect(late).toMatchObject({ phase: 'Degraded', error: 'Deployment/app/api: the controller has not observed the latest generation' });
+    expect(await statusIn(store)).toMatchObject({ phase: 'Degraded', lastError: late.error, objects: { total: 3, ready: 2 } });
+  });
+
+  it('reports Applied once the Deployment is available', async () => {
+    const clock = new VirtualClock(START);
+    const { store, agent } = setup({ kube: new MemoryKubeTarget({ controllers: 'instant', now: () => clock.now() }) });
+    await publishBundle(store, 'c1', [...colorBundle('app', 'blue'), deployment], 1);
+    expect(await agent.runOnce()).toMatchObject({ phase: 'Applied', outcome: { notReady: [], degraded: [] } });
+  });
+});
+
+describe('agent loop', () => {
+  /** The times (virtual ms from the start) at which `run` read the pointer during `ms`. */
+  async function pollTimes(ms: number, opts: { pointerUnavailable?: boolean; rng?: Rng; config?: Partial<AgentConfig> }): Promise<number[]> {
+    const times: number[] = [];
+    const clock = new VirtualClock(START);
+    const isPointer = (op: string, key: string): boolean => op === 'get' && key.endsWith('desired.json');
+    const store = new MemoryObjectStore({
+      latency: (op, key) => {
+        if (isPointer(op, key)) times.push(clock.now() - START);
+        return Promise.resolve();
+      },
+      fault: (op, key) => (opts.pointerUnavailable && isPointer(op, key) ? 'unavailable' : undefined),
+    });
+    await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
+    const { agent } = setup({ clock, store, ...(opts.rng ? { rng: opts.rng } : {}), ...(opts.config ? { config: opts.config } : {}) });
+    const stop = new AbortController();
+    const running = agent.run(stop.signal);
+    await clock.advance(START + ms);
+    stop.abort();
+    await running;
+    return times;
+  }
+
+  it('polls once per interval while all is well', async () => {
+    expect(await pollTimes(30_000, {})).toEqual([0, 10_000, 20_000, 30_000]);
+  });
+
+  it('spreads polls over the jitter band', async () => {
+    const times = await pollTimes(60_000, { config: { jitter: 0.5 } });
+    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
+    expect(gaps.every((g) => g >= 5_000 && g <= 15_000)).toBe(true);
+    expect(new Set(gaps).size).toBeGreaterThan(1);
+  });
+
+  it('backs off exponentially, with full jitter and a cap, while polling fails', async () => {
+    const half: Rng = { next: () => 0.5 };
+    const times = await pollTimes(10_000, { pointerUnavailable: true, rng: half, config: { backoffBaseMs: 1_000, backoffMaxMs: 4_000 } });
+    // Pauses of half the cap: 500, 1 000, 2 000, then 2 000 (capped at 4 000).
+    expect(times).toEqual([0, 500, 1_500, 3_500, 5_500, 7_500, 9_500]);
   });
 });

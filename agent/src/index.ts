@@ -1,7 +1,11 @@
 export { createAgent, type Agent, type AgentConfig, type AgentDeps, type PassResult } from './agent.js';
-export { APPLYSET, applySetId, type ApplySetParentRef } from './applyset.js';
-export { driftedFields } from './drift.js';
-export { reconcile, type MemberCache, type Normalized, type ReconcileDeps, type ReconcileOutcome } from './reconcile.js';
+export { APPLYSET, applySetId, type ApplySetParentRef } from './reconcile/applyset.js';
+export { driftedFields, type Normalized } from './reconcile/drift.js';
+export { outcomeOf, type Change, type ChangeAction, type ReconcileOutcome } from './reconcile/change-set.js';
+export type { MemberCache } from './reconcile/inventory.js';
+export { reconcile, reconcileChanges, type ChangeSet, type ReconcileDeps } from './reconcile/reconcile.js';
 export { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader.js';
-export { prometheusMetrics, startMetricsServer, type AgentMetrics } from './metrics.js';
+export type { AgentMetrics } from './metrics.js';
+export { prometheusMetrics, type ServedMetrics } from './prometheus-metrics.js';
+export { startMetricsServer } from './metrics-server.js';
 export { systemClock } from './system-clock.js';

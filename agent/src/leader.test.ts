@@ -1,88 +1,140 @@
-import { API_VERSION, canonicalBytes, encodeBundle, seededRng, storeLayout, type Clock, type KubeTarget, type LeaseLock, type LeaseRecord } from '@driftless/core';
-import { MemoryObjectStore } from '@driftless/fakes';
+import { parseJsonDocument, seededRng, statusSchema, storeLayout, type KubeObject } from '@driftless/core';
+import { MemoryKubeTarget, MemoryLeaseLock, MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
-import { createAgent } from './agent.js';
+import { createAgent, type Agent, type PassResult } from './agent.js';
 import { createLeaderElector } from './leader.js';
+import { colorBundle, publishBundle } from './testing/publish.js';
 
-/** A lease in memory with optimistic concurrency, like the Lease object. */
-function memoryLock(): LeaseLock & { steal(holder: string): void } {
-  let state: { record: LeaseRecord; version: number } | undefined;
-  return {
-    get: () => Promise.resolve(state ? { record: state.record, version: String(state.version) } : undefined),
-    create: (record) => Promise.resolve(state ? false : ((state = { record, version: 1 }), true)),
-    update: (record, version) =>
-      Promise.resolve(state && String(state.version) === version ? ((state = { record, version: state.version + 1 }), true) : false),
-    steal(holder) {
-      if (state) state = { record: { ...state.record, holder, renewTimeMs: Date.now() }, version: state.version + 1 };
-    },
-  };
+const START = Date.UTC(2026, 10, 22);
+
+/** Runs the virtual clock until `work` settles (or an hour has passed), then gives its result. */
+async function drive<T>(clock: VirtualClock, work: Promise<T>): Promise<T> {
+  let settled = false;
+  const done = work.finally(() => void (settled = true));
+  await clock.advance(clock.now() + 3_600_000, () => settled);
+  return done;
 }
-
-const clockAt = (start: number): Clock & { advance(ms: number): void } => {
-  let now = start;
-  return {
-    now: () => now,
-    // Yields to the event loop without waiting: time moves only when the test says.
-    sleep: () => new Promise((r) => setImmediate(r)),
-    advance: (ms) => void (now += ms),
-  };
-};
 
 describe('leader election', () => {
   it('lets one of two candidates lead, and the other take over only after a whole lease without renewal on its own clock', async () => {
-    const lock = memoryLock();
-    const clockA = clockAt(1_000_000);
+    const lock = new MemoryLeaseLock();
+    const clockA = new VirtualClock(START);
     // B's clock is an hour ahead: comparing A's renewTime with it would expire the lease at once.
-    const clockB = clockAt(1_000_000 + 3_600_000);
+    const clockB = new VirtualClock(START + 3_600_000);
     const a = createLeaderElector({ lock, clock: clockA, identity: 'a', leaseMs: 15_000 });
-    const b = createLeaderElector({ lock, clock: clockB, identity: 'b', leaseMs: 15_000 });
+    const b = createLeaderElector({ lock: lock.handle(), clock: clockB, identity: 'b', leaseMs: 15_000 });
     expect(await a.tryAcquireOrRenew()).toBe(true);
     expect(await b.tryAcquireOrRenew()).toBe(false);
-    clockB.advance(10_000);
+    await clockB.advance(clockB.now() + 10_000);
     expect(await b.tryAcquireOrRenew()).toBe(false);
-    clockB.advance(6_000);
+    await clockB.advance(clockB.now() + 6_000);
     expect(await b.tryAcquireOrRenew()).toBe(true);
     expect(await a.tryAcquireOrRenew()).toBe(false);
+    expect((await lock.get())?.record).toMatchObject({ holder: 'b', transitions: 1 });
   });
 
   it('hands the lease over at once when the leader releases it', async () => {
-    const lock = memoryLock();
-    const a = createLeaderElector({ lock, clock: clockAt(0), identity: 'a' });
-    const b = createLeaderElector({ lock, clock: clockAt(0), identity: 'b' });
+    const lock = new MemoryLeaseLock();
+    const clock = new VirtualClock(START);
+    const a = createLeaderElector({ lock, clock, identity: 'a' });
+    const b = createLeaderElector({ lock: lock.handle(), clock, identity: 'b' });
     await a.tryAcquireOrRenew();
     expect(await b.tryAcquireOrRenew()).toBe(false);
     await a.release();
     expect(await b.tryAcquireOrRenew()).toBe(true);
   });
+});
 
-  it('stops a pass that loses the lease before its next write, and counts it as standby', async () => {
-    const lock = memoryLock();
-    const clock = clockAt(0);
+describe('agents under leader election', () => {
+  /** Two pods of one cluster's agent: one store, one Kubernetes API, one lease. */
+  async function twoPods(intervalMs = 10_000) {
+    const clock = new VirtualClock(START);
     const store = new MemoryObjectStore();
-    const objects = Array.from({ length: 20 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'app' } }));
-    const encoded = encodeBundle(objects);
-    await store.putIfAbsent(storeLayout.blob(encoded.digest), encoded.compressed);
-    const pointer = { apiVersion: API_VERSION, kind: 'Pointer', cluster: 'c1', bundle: encoded.digest, revision: '3'.repeat(40), generation: 1, publishedAt: '2026-11-22T00:00:00.000Z' };
-    await store.put(storeLayout.pointer('c1'), canonicalBytes(pointer));
-    let writes = 0;
-    const kube: KubeTarget = {
-      resourceOf: () => Promise.resolve({ resource: 'configmaps', namespaced: true }),
-      get: () => Promise.resolve(undefined),
-      list: () => Promise.resolve([]),
-      delete: () => Promise.resolve(false),
-      async apply(obj) {
-        writes += 1;
-        // Another pod takes the lease while this one is applying; let the renewal notice.
-        if (writes === 5) lock.steal('other');
-        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-        return obj;
-      },
-    };
+    const kube = new MemoryKubeTarget({ now: () => clock.now() });
+    const lock = new MemoryLeaseLock();
+    await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
+    const pod = (identity: string): Agent =>
+      createAgent({
+        clock,
+        rng: seededRng(1),
+        store,
+        kube,
+        leader: createLeaderElector({ lock: lock.handle(), clock, identity, leaseMs: 15_000 }),
+        config: { cluster: 'c1', intervalMs, jitter: 0 },
+      });
+    return { clock, store, kube, a: pod('agent-a'), b: pod('agent-b') };
+  }
+
+  it('lets only the leader write, and a standby take over once the lease has not changed for its duration', async () => {
+    const { clock, kube, a, b } = await twoPods();
+    expect((await a.step()) as PassResult).toMatchObject({ phase: 'Applied' });
+    const writes = kube.counters.writes;
+    expect(await b.step()).toBe('standby');
+    await clock.advance(START + 15_000);
+    expect(await b.step()).toBe('standby');
+    expect(kube.counters.writes).toBe(writes);
+    await clock.advance(START + 16_000); // agent-a stopped renewing for longer than the lease
+    expect((await b.step()) as PassResult).toMatchObject({ phase: 'Applied' });
+    expect(await a.step()).toBe('standby');
+  });
+
+  it('hands the lease over at once when the leader stops', async () => {
+    const { clock, a, b } = await twoPods();
+    const stop = new AbortController();
+    const running = a.run(stop.signal);
+    await clock.advance(START + 30_000);
+    expect(await b.step()).toBe('standby');
+    stop.abort();
+    await drive(clock, running);
+    expect((await b.step()) as PassResult).toMatchObject({ phase: 'Applied' });
+  });
+
+  it('keeps the lease through a long pause by renewing it', async () => {
+    // A pause far longer than the lease: the leader renews it every 5 s meanwhile.
+    const { clock, a, b } = await twoPods(120_000);
+    const stop = new AbortController();
+    const running = a.run(stop.signal);
+    await clock.advance(START + 50_000);
+    expect(await b.step()).toBe('standby');
+    await clock.advance(START + 70_000);
+    expect(await b.step()).toBe('standby');
+    stop.abort();
+    await drive(clock, running);
+  });
+
+  it('stops a pass that loses the lease before its next write, writes no status, and counts it as standby', async () => {
+    const clock = new VirtualClock(START);
+    const store = new MemoryObjectStore();
+    const lock = new MemoryLeaseLock();
+    const objects: KubeObject[] = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } },
+      ...Array.from({ length: 20 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'app' } })),
+    ];
+    await publishBundle(store, 'c1', objects, 1);
+    // Every write takes a virtual second, so the pass outlasts a renewal period (5 s).
+    const kube = new MemoryKubeTarget({ now: () => clock.now(), latency: (op) => (op === 'apply' ? clock.sleep(1_000) : Promise.resolve()) });
+    const logs: Record<string, unknown>[] = [];
+    const agent = createAgent({
+      clock,
+      rng: seededRng(1),
+      store,
+      kube,
+      log: (e) => logs.push(e),
+      leader: createLeaderElector({ lock, clock, identity: 'me' }),
+      config: { cluster: 'c1', intervalMs: 10_000, jitter: 0 },
+    });
     const putsBefore = store.counters.put;
-    const leader = createLeaderElector({ lock, clock, identity: 'me' });
-    const agent = createAgent({ clock, rng: seededRng(1), store, kube, leader, config: { cluster: 'c1', intervalMs: 1_000, jitter: 0 } });
-    expect(await agent.step()).toBe('standby');
-    expect(writes).toBeLessThan(objects.length);
+    const stepping = agent.step();
+    await clock.advance(START + 2_500);
+    // Another pod takes the lease meanwhile (a write at the version it read).
+    const read = await lock.get();
+    expect(await lock.handle().update({ ...(read?.record ?? { durationMs: 15_000, transitions: 0 }), holder: 'other', renewTimeMs: clock.now() }, read?.version ?? '')).toBe(true);
+    expect(await drive(clock, stepping)).toBe('standby');
+    expect(kube.objects().filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'app').length).toBeLessThan(20);
     expect(store.counters.put).toBe(putsBefore); // no status from a pod that lost the lease
+    // Losing the lease is not a failure: logged as such, never as a failed reconcile.
+    expect(logs.map((e) => e['msg'])).toEqual(['became leader', 'lost leadership']);
+    const status = await store.get(storeLayout.status('c1'));
+    expect(status.kind === 'found' ? parseJsonDocument(statusSchema, status.body, 'status') : undefined).toBeUndefined();
   });
 });

@@ -2,26 +2,19 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { API_VERSION, canonicalBytes, encodeBundle, seededRng, storeLayout, type Clock, type KubeObject, type ObjectStore } from '@driftless/core';
+import { seededRng, type Clock } from '@driftless/core';
 import { createKubeTarget } from '@driftless/kube';
 import { createFileStore } from '@driftless/store';
 import { binaryPath, Reaper, startEtcd, startKubeApiserver } from '@driftless/testkit';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from './system-clock.js';
 import { createAgent } from './agent.js';
+import { colorBundle, publishBundle } from './testing/publish.js';
 
 const clock: Clock = systemClock;
 
-async function publish(store: ObjectStore, color: string, generation: number): Promise<void> {
-  const encoded = encodeBundle([
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'app' }, data: { color } },
-  ] as KubeObject[]);
-  await store.putIfAbsent(storeLayout.blob(encoded.digest), encoded.compressed);
-  const pointer = { apiVersion: API_VERSION, kind: 'Pointer', cluster: 'c1', bundle: encoded.digest, revision: '2'.repeat(40), generation, publishedAt: new Date().toISOString() };
-  await store.put(storeLayout.pointer('c1'), canonicalBytes(pointer));
-}
-
+// The same scenario runs as a unit test in agent.test.ts; this one checks the real
+// adapter's error for a stopped API server, and recovery after its restart.
 describe('agent and an API server outage', () => {
   it('reports the outage, keeps running, and converges once the API server is back', async () => {
     // A kube-apiserver of its own: restarting the shared one would disturb other tests.
@@ -38,10 +31,10 @@ describe('agent and an API server outage', () => {
       const store = createFileStore(join(dir, 'store'));
       const agent = createAgent({ clock, rng: seededRng(3), store, kube, config: { cluster: 'c1', intervalMs: 1_000, jitter: 0 } });
 
-      await publish(store, 'blue', 1);
+      await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
       expect((await agent.runOnce()).phase).toBe('Applied');
 
-      await publish(store, 'green', 2);
+      await publishBundle(store, 'c1', colorBundle('app', 'green'), 2);
       await kas.process.stop();
       const during = await agent.runOnce();
       expect(during).toMatchObject({ poll: 'changed', phase: 'Failed' });

@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { uniqueName } from '@driftless/contracts';
+import { describeRepositorySourceContract, uniqueName } from '@driftless/contracts';
 import { commitFiles, createBareRepo } from '@driftless/testkit';
 import { afterAll, inject } from 'vitest';
-import { describeRepositorySourceContract } from '../testing/repository-source-contract.js';
 import { gitRepositorySource } from './git-repository-source.js';
 
 const env = inject('driftlessEnv');

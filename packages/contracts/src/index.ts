@@ -2,3 +2,5 @@ export { describeObjectStoreContract, type ObjectStoreContractSubject } from './
 export { describeKubeTargetContract, type KubeContractSubject } from './kube-target-contract.js';
 export { s3ErrorBody, startFaultyProxy, type Fault, type FaultyProxy } from './faulty-proxy.js';
 export { uniqueName } from './unique-name.js';
+export { describeLeaseLockContract, type LeaseLockContractSubject } from './lease-lock-contract.js';
+export { describeRepositorySourceContract, type RepositorySourceSubject } from './repository-source-contract.js';

@@ -2,3 +2,4 @@ export { MemoryObjectStore, type MemoryStoreOptions, type StoreCounters, type St
 export { MemoryKubeTarget, type KubeOperation, type MemoryKubeOptions } from './kube/memory-kube.js';
 export { VirtualClock } from './clock/virtual-clock.js';
 export { MemoryRepository, type MemoryCommit, type MemoryFileChanges, type MemoryRepositoryOptions } from './git/memory-repository.js';
+export { MemoryLeaseLock } from './kube/memory-lease-lock.js';

@@ -1,5 +1,5 @@
-import { MemoryRepository } from '@driftless/fakes';
-import { describeRepositorySourceContract } from '../testing/repository-source-contract.js';
+import { describeRepositorySourceContract } from '@driftless/contracts';
+import { MemoryRepository } from './memory-repository.js';
 
 describeRepositorySourceContract('MemoryRepository', () => {
   const repo = new MemoryRepository({ url: 'memory://fleet' });

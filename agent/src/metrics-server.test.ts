@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PassResult } from './agent.js';
-import { prometheusMetrics, startMetricsServer } from './metrics.js';
+import { startMetricsServer } from './metrics-server.js';
+import type { PassResult } from './pass-result.js';
+import { prometheusMetrics } from './prometheus-metrics.js';
 
 const servers: { close(): void }[] = [];
 afterEach(() => servers.splice(0).forEach((s) => s.close()));

@@ -1,4 +1,5 @@
 import type { KubeObject } from '@driftless/core';
+import { APPLYSET } from './applyset.js';
 
 /**
  * Where `live` differs from what we apply (`desired`), as JSON paths; empty
@@ -25,6 +26,52 @@ export function drifts(desired: KubeObject, live: KubeObject): Drift[] {
   const out: Drift[] = [];
   compare(normalizeSecret(desired), live, '', out);
   return out;
+}
+
+/** How the server stored one object we applied, where it differs from what we sent: path -> stored value (JSON). */
+export interface Normalized {
+  /** The desired-digest annotation of the object this was learnt for: a new desired state starts afresh. */
+  readonly desired: string;
+  readonly values: ReadonlyMap<string, string>;
+}
+
+/** Whether a member needs an apply: missing, in sync, or drifted (with where). */
+export type DriftVerdict =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'in-sync' }
+  | { readonly kind: 'drifted'; readonly paths: readonly string[] };
+
+/**
+ * Compares a member (with its desired-digest annotation, see asMember) with
+ * its live form. A difference is not drift when the live value is exactly
+ * what the server made of ours last time (`known`, learnt by
+ * {@link learnNormalization} for the same desired digest): `cpu: 1000m`
+ * stored as `1` must not make every pass write.
+ */
+export function driftOf(member: KubeObject, live: KubeObject | undefined, known: Normalized | undefined): DriftVerdict {
+  if (!live) return { kind: 'missing' };
+  const stored = known?.desired === desiredDigestOf(member) ? known.values : undefined;
+  const found = drifts(member, live).filter((d) => stored?.get(d.path) !== JSON.stringify(d.live ?? null));
+  return found.length === 0 ? { kind: 'in-sync' } : { kind: 'drifted', paths: found.map((d) => d.path) };
+}
+
+/**
+ * Whatever still differs right after our own apply is how the server
+ * normalizes it: remembered in `normalized` under `key` for this desired
+ * state (forgotten when nothing differs).
+ */
+export function learnNormalization(normalized: Map<string, Normalized> | undefined, key: string, member: KubeObject, applied: KubeObject): void {
+  if (!normalized) return;
+  const after = drifts(member, applied);
+  if (after.length === 0) normalized.delete(key);
+  else normalized.set(key, { desired: desiredDigestOf(member), values: new Map(after.map((d) => [d.path, JSON.stringify(d.live ?? null)])) });
+}
+
+/** The path drift reports for a member's desired-digest annotation: it differs exactly when the bundle changed the object. */
+export const DESIRED_PATH = `metadata.annotations.${APPLYSET.desired}`;
+
+function desiredDigestOf(member: KubeObject): string {
+  return (member.metadata['annotations'] as Record<string, string> | undefined)?.[APPLYSET.desired] ?? '';
 }
 
 function normalizeSecret(obj: KubeObject): KubeObject {

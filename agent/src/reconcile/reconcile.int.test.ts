@@ -1,16 +1,18 @@
 import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Clock, KubeObject } from '@driftless/core';
 import { createKubeTarget } from '@driftless/kube';
+import { uniqueName } from '@driftless/contracts';
 import { describe, expect, inject, it } from 'vitest';
-import { systemClock } from './system-clock.js';
+import { systemClock } from '../system-clock.js';
 import { APPLYSET, applySetId } from './applyset.js';
-import { reconcile, type Normalized, type ReconcileDeps } from './reconcile.js';
+import type { Normalized } from './drift.js';
+import { reconcile, type ReconcileDeps } from './reconcile.js';
 
 const env = inject('driftlessEnv');
 const kc = new KubeConfig();
 kc.loadFromFile(env.kube.kubeconfig);
+// The real clock: the API server's CRD controller takes real time to establish a CRD.
 const clock: Clock = systemClock;
-const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
 function bundle(ns: string, group: string, over: { configMap?: boolean; replicas?: unknown } = {}): KubeObject[] {
   const objects = [
@@ -45,9 +47,9 @@ function bundle(ns: string, group: string, over: { configMap?: boolean; replicas
 
 function setup() {
   const kube = createKubeTarget(kc);
-  const ns = unique('app');
-  const group = `${unique('g')}.driftless.dev`;
-  const deps: ReconcileDeps = { kube, clock, parent: { name: 'driftless-applyset', namespace: unique('driftless') } };
+  const ns = uniqueName('app');
+  const group = `${uniqueName('g')}.driftless.dev`;
+  const deps: ReconcileDeps = { kube, clock, parent: { name: 'driftless-applyset', namespace: uniqueName('driftless') } };
   return { kube, ns, group, deps };
 }
 
@@ -150,7 +152,7 @@ describe('reconcile against the real kube-apiserver', () => {
   it('does not prune a copy of a member in a namespace the inventory does not use', async () => {
     const { kube, ns, group, deps } = setup();
     await reconcile(bundle(ns, group), deps);
-    const elsewhere = unique('copy');
+    const elsewhere = uniqueName('copy');
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: elsewhere } }, 'someone-else');
     const member = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' });
     const labels = member?.metadata['labels'] as Record<string, string>;

@@ -1,0 +1,49 @@
+import type { Digest, KubeObject, Pointer } from '@driftless/core';
+import type { Normalized } from './reconcile/drift.js';
+import type { MemberCache } from './reconcile/inventory.js';
+
+/** A bundle that passed every check: its digest and objects. */
+export interface AcceptedBundle {
+  readonly digest: Digest;
+  readonly objects: readonly KubeObject[];
+}
+
+/**
+ * What an agent remembers between passes. Steps read it from the pass
+ * context; only the pass runner changes it, from the steps' results and the
+ * summary.
+ */
+export interface AgentState {
+  /** The ETag of the pointer last read, for the next conditional GET. */
+  etag: string | undefined;
+  /** The pointer last accepted, and its bundle: what every pass keeps the cluster in. */
+  pointer: Pointer | undefined;
+  bundle: AcceptedBundle | undefined;
+  /** Why the pointer last read was refused; kept until one is accepted, so the phase stays Failed meanwhile. */
+  rejection: string | undefined;
+  /** When the current bundle was first reconciled: the start of its progress deadline. */
+  appliedAt: { readonly digest: Digest; readonly at: number } | undefined;
+  /** The status last written (without its heartbeat time) and when: an equal one is written again only once a heartbeat is due. */
+  lastStatus: { readonly body: string; readonly at: number } | undefined;
+  /** Failed passes in a row: the backoff exponent. */
+  failures: number;
+  /** Learnt server normalizations (see driftOf); kept across bundles, each entry for its own desired state. */
+  readonly normalized: Map<string, Normalized>;
+  /** Members by bundle object (see MemberCache). */
+  readonly members: MemberCache;
+}
+
+/** The state of an agent that has not run yet. */
+export function initialState(): AgentState {
+  return {
+    etag: undefined,
+    pointer: undefined,
+    bundle: undefined,
+    rejection: undefined,
+    appliedAt: undefined,
+    lastStatus: undefined,
+    failures: 0,
+    normalized: new Map(),
+    members: new WeakMap(),
+  };
+}

@@ -1,0 +1,77 @@
+import type { Clock } from '@driftless/core';
+import type { LeaderElector } from './leader.js';
+import type { LogEvent } from './summarize.js';
+
+/** How often a leader renews its lease, ms: a third of the default 15 s lease, as client-go does. */
+const RENEW_EVERY_MS = 5_000;
+
+/**
+ * The agent's view of leader election. Without an elector it always holds
+ * the lease. Losing the lease is never an error: a pass sees it as its signal
+ * aborting, and ends as standby.
+ */
+export interface Lease {
+  /** Takes or renews the lease; resolves whether we hold it. A failed attempt is logged and counts as not holding it. */
+  hold(): Promise<boolean>;
+  /**
+   * Runs `pass` with a signal that aborts once the lease is lost, renewing the
+   * lease every 5 s meanwhile; resolves `lost` when it was lost by the time
+   * the pass (and any renewal in flight) ended. Without an elector the signal
+   * is undefined.
+   */
+  during<T>(pass: (signal: AbortSignal | undefined) => Promise<T>): Promise<T | 'lost'>;
+  /** Sleeps `ms` (ending early on `signal`), renewing a held lease often enough that it never lapses. */
+  pause(ms: number, signal: AbortSignal): Promise<void>;
+  /** Hands the lease over at once (stopping) instead of making the next leader wait it out; a failure is logged. */
+  release(): Promise<void>;
+}
+
+/** The Lease over `leader` (or none), logging transitions and failures as `cluster`. */
+export function createLease(leader: LeaderElector | undefined, deps: { readonly clock: Clock; readonly cluster: string; readonly log: (event: LogEvent) => void }): Lease {
+  const { clock, cluster, log } = deps;
+  const hold = async (): Promise<boolean> => {
+    if (!leader) return true;
+    const was = leader.isLeader();
+    const now = await leader.tryAcquireOrRenew().catch((err: unknown) => {
+      log({ level: 'error', msg: 'leader election failed', cluster, error: (err as Error).message });
+      return false;
+    });
+    if (now !== was) log({ level: 'info', msg: now ? 'became leader' : 'lost leadership', cluster });
+    return now;
+  };
+  return {
+    hold,
+    async during(pass) {
+      if (!leader) return pass(undefined);
+      const lost = new AbortController();
+      const passDone = new AbortController();
+      const renewing = (async () => {
+        for (;;) {
+          await clock.sleep(RENEW_EVERY_MS, passDone.signal);
+          if (passDone.signal.aborted) return;
+          if (!(await hold())) return lost.abort();
+        }
+      })();
+      let result;
+      try {
+        result = await pass(lost.signal);
+      } finally {
+        passDone.abort();
+        await renewing;
+      }
+      return lost.signal.aborted ? 'lost' : result;
+    },
+    async pause(ms, signal) {
+      const renewEvery = leader ? RENEW_EVERY_MS : ms;
+      for (let left = ms; left > 0 && !signal.aborted; left -= renewEvery) {
+        await clock.sleep(Math.min(left, renewEvery), signal);
+        if (left > renewEvery && !signal.aborted && leader?.isLeader()) await hold();
+      }
+    },
+    async release() {
+      await leader?.release().catch((err: unknown) => {
+        log({ level: 'error', msg: 'lease release failed', cluster, error: (err as Error).message });
+      });
+    },
+  };
+}

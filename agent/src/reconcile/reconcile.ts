@@ -1,0 +1,79 @@
+import type { Clock, KubeObject, KubeTarget } from '@driftless/core';
+import { applyStaged, type ApplyDeps } from './apply-staged.js';
+import type { ApplySetParentRef } from './applyset.js';
+import { outcomeOf, type Change, type ReconcileOutcome } from './change-set.js';
+import type { Normalized } from './drift.js';
+import { openInventory, type MemberCache, type OpenInventory } from './inventory.js';
+import { prune, type PruneResult } from './prune.js';
+
+export interface ReconcileDeps {
+  readonly kube: KubeTarget;
+  readonly clock: Clock;
+  /** The inventory's parent ConfigMap (one per cluster). */
+  readonly parent: ApplySetParentRef;
+  /** Server-side apply field manager. Default `driftless`. */
+  readonly fieldManager?: string;
+  /** `applyset.kubernetes.io/tooling`. Default `driftless/v0.1.0`. */
+  readonly tooling?: string;
+  /** How long a CRD may take to become Established, ms. Default 60 000. */
+  readonly crdTimeoutMs?: number;
+  /**
+   * Fields the API server stores differently from how we wrote them (`cpu: 1000m`
+   * becomes `1`), learnt from apply responses and kept between passes by the
+   * caller: they are not drift, so they do not make every pass write.
+   */
+  readonly normalized?: Map<string, Normalized>;
+  /** Once aborted (the agent lost its lease), the pass sends no further write and ends `aborted`. */
+  readonly signal?: AbortSignal;
+  /** More annotations for the parent (the agent records the accepted pointer there). */
+  readonly parentAnnotations?: Readonly<Record<string, string>>;
+  /** Kept by the caller between passes over the same bundle (see MemberCache). */
+  readonly members?: MemberCache;
+}
+
+/** What one pass did to each object (in apply order, then pruned ones), whether it was stopped, and why nothing was pruned when so. */
+export interface ChangeSet {
+  readonly changes: readonly Change[];
+  readonly aborted: boolean;
+  /** Set when pruning was skipped: some object failed, or some kind could not be listed. */
+  readonly pruneSkipped?: 'failed' | 'incomplete';
+}
+
+/** The first half of a pass: the inventory opened and its members applied. */
+export type StagedPass = { readonly kind: 'staged'; readonly inventory: OpenInventory; readonly changes: readonly Change[] } | { readonly kind: 'aborted'; readonly changes: readonly Change[] };
+
+/** {@link ReconcileDeps} with every default filled in. */
+export function applyDepsOf(deps: ReconcileDeps): ApplyDeps {
+  return { ...deps, fieldManager: deps.fieldManager ?? 'driftless', tooling: deps.tooling ?? 'driftless/v0.1.0', crdTimeoutMs: deps.crdTimeoutMs ?? 60_000 };
+}
+
+/** Opens the inventory for `objects` and applies them in stages (see openInventory, applyStaged). */
+export async function stage(objects: readonly KubeObject[], deps: ApplyDeps): Promise<StagedPass> {
+  const inventory = await openInventory(objects, deps);
+  if (inventory === 'aborted') return { kind: 'aborted', changes: [] };
+  const staged = await applyStaged(inventory, deps);
+  return staged.aborted ? { kind: 'aborted', changes: staged.changes } : { kind: 'staged', inventory, changes: staged.changes };
+}
+
+/**
+ * One reconcile pass, as a change set: applies every object of the bundle
+ * that is missing or has drifted, in dependency order, waiting for CRDs to be
+ * Established; then, only if every object applied, prunes the members of this
+ * inventory (ApplySet, KEP-3659) that left the bundle. Objects outside the
+ * inventory are never touched. A pass with no new bundle and no drift sends
+ * no write request. A transient API failure throws (the caller retries with
+ * backoff); an object the server refuses fails that object only.
+ */
+export async function reconcileChanges(objects: readonly KubeObject[], deps: ReconcileDeps): Promise<ChangeSet> {
+  const full = applyDepsOf(deps);
+  const staged = await stage(objects, full);
+  if (staged.kind === 'aborted') return { changes: staged.changes, aborted: true };
+  const pruned: PruneResult = await prune(staged.inventory, staged.changes, full);
+  if (pruned.kind === 'skipped') return { changes: staged.changes, aborted: false, pruneSkipped: pruned.reason };
+  return { changes: [...staged.changes, ...pruned.changes], aborted: pruned.kind === 'aborted' };
+}
+
+/** {@link reconcileChanges}, counted (see outcomeOf): what the bench and the agent's status report. */
+export async function reconcile(objects: readonly KubeObject[], deps: ReconcileDeps): Promise<ReconcileOutcome> {
+  return outcomeOf((await reconcileChanges(objects, deps)).changes);
+}

@@ -1,0 +1,53 @@
+import type { AcceptedBundle, AgentState } from './agent-state.js';
+import { afterIntake, takeIn } from './intake.js';
+import type { NextWait } from './next-wait.js';
+import type { PassResult } from './pass-result.js';
+import { assessHealth } from './reconcile/assess-health.js';
+import { countsOf } from './reconcile/change-set.js';
+import { applyStagedStep } from './steps/apply-staged.js';
+import type { PassContext } from './steps/pass-context.js';
+import { pruneStep } from './steps/prune.js';
+import { report } from './steps/report.js';
+import { summarize, type LogEvent, type Reconciled } from './summarize.js';
+
+/** A pass that ran to its end (its result and the wait before the next), or one stopped because the lease was lost. */
+export type PassOutcome = { readonly kind: 'done'; readonly result: PassResult; readonly next: NextWait } | { readonly kind: 'aborted' };
+
+/**
+ * One pass, as ordered steps: poll the pointer, verify it, fetch and verify
+ * its bundle (takeIn); apply the bundle in force in stages, prune, assess
+ * health; summarize; report. Steps return values and never touch the state;
+ * this runner alone folds their results into `state` and logs. A pass whose
+ * lease is lost (ctx.signal) ends `aborted`: no status, no log of its own.
+ */
+export async function runPass(ctx: PassContext, state: AgentState, log: (event: LogEvent) => void): Promise<PassOutcome> {
+  const intake = await takeIn(ctx);
+  Object.assign(state, afterIntake(state, intake));
+  let reconciled: Reconciled | undefined;
+  if (intake.poll !== 'error' && state.bundle) {
+    const done = await reconcileBundle(ctx, state.bundle);
+    if (done === 'aborted') return { kind: 'aborted' };
+    reconciled = done;
+  }
+  if (ctx.signal?.aborted) return { kind: 'aborted' };
+  const summary = summarize({ now: ctx.clock.now(), config: ctx.config, intake, state, reconciled });
+  for (const event of summary.log) log(event);
+  const reported = await report(ctx, summary.status);
+  if (reported.kind === 'aborted') return { kind: 'aborted' };
+  if (reported.kind === 'failed') log({ level: 'error', msg: 'status write failed', cluster: ctx.config.cluster, error: reported.error });
+  if (reported.kind === 'written') state.lastStatus = { body: reported.body, at: reported.at };
+  state.failures = summary.failures;
+  state.appliedAt = summary.appliedAt;
+  return { kind: 'done', result: { ...summary.result, statusWritten: reported.kind === 'written' }, next: summary.next };
+}
+
+/** Steps 5 to 7: apply in stages, prune, assess health. */
+async function reconcileBundle(ctx: PassContext, bundle: AcceptedBundle): Promise<Reconciled | 'aborted'> {
+  const staged = await applyStagedStep(ctx, bundle);
+  if (staged.kind !== 'staged') return staged.kind === 'aborted' ? 'aborted' : staged;
+  const pruned = await pruneStep(ctx, staged);
+  if (pruned.kind === 'aborted') return 'aborted';
+  if (pruned.kind === 'error') return pruned;
+  const changes = pruned.kind === 'pruned' ? [...staged.changes, ...pruned.changes] : staged.changes;
+  return { kind: 'done', outcome: { ...countsOf(changes), ...assessHealth(changes) } };
+}

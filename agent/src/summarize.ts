@@ -1,0 +1,139 @@
+import { API_VERSION, type Phase, type Status } from '@driftless/core';
+import type { ResolvedConfig } from './agent-config.js';
+import type { AgentState } from './agent-state.js';
+import type { Intake } from './intake.js';
+import type { NextWait } from './next-wait.js';
+import type { PassResult } from './pass-result.js';
+import type { ReconcileOutcome } from './reconcile/change-set.js';
+
+/** How reconciling the bundle in force went: its outcome, or why the pass could not finish it (a transient API failure). */
+export type Reconciled = { readonly kind: 'done'; readonly outcome: ReconcileOutcome } | { readonly kind: 'error'; readonly error: string };
+
+/** One structured log line. */
+export type LogEvent = { readonly level: 'info' | 'error'; readonly msg: string } & Readonly<Record<string, unknown>>;
+
+/** Everything a pass found, for {@link summarize}. */
+export interface PassFacts {
+  /** The time the pass ends at (ms since the epoch): the status's heartbeat time. */
+  readonly now: number;
+  readonly config: Pick<ResolvedConfig, 'cluster' | 'agentVersion' | 'heartbeatMs' | 'progressDeadlineMs'>;
+  readonly intake: Intake;
+  /** The state after the intake (see afterIntake). */
+  readonly state: Pick<AgentState, 'pointer' | 'bundle' | 'rejection' | 'appliedAt' | 'lastStatus' | 'failures'>;
+  /** Absent when there is no bundle in force, or polling failed. */
+  readonly reconciled: Reconciled | undefined;
+}
+
+/** A status document to write now, and the form it is compared in (without its heartbeat time). */
+export interface DueStatus {
+  readonly status: Status;
+  readonly body: string;
+  readonly at: number;
+}
+
+/** What a pass amounts to: its result, the status to write (when due), what to log, and when to run next. */
+export interface PassSummary {
+  /** `statusWritten` is false here: the report step says whether it was. */
+  readonly result: PassResult;
+  /** Undefined when nothing is to be written: no status yet to report, or the same as last written and no heartbeat due. */
+  readonly status: DueStatus | undefined;
+  readonly log: readonly LogEvent[];
+  readonly next: NextWait;
+  /** Failed passes in a row, this one included. */
+  readonly failures: number;
+  /** When the bundle in force was first reconciled (its progress deadline starts there). */
+  readonly appliedAt: AgentState['appliedAt'];
+}
+
+/**
+ * Turns a pass's facts into its phase, status document, log lines and next
+ * wait; the only place that decides them. Pure: no clock, no I/O.
+ * - Polling failed: phase Unknown, no status, back off.
+ * - No bundle in force yet: Failed when the pointer was refused, else Unknown (nothing to report).
+ * - Reconciling failed: Failed with its error.
+ * - Otherwise: Failed when the pointer was refused or an object failed;
+ *   Degraded when an object failed for good, or is still not ready past the
+ *   progress deadline; Progressing while objects are not ready; else Applied.
+ * A Failed pass (or a failed poll) backs off; any other waits the interval.
+ */
+export function summarize(facts: PassFacts): PassSummary {
+  const { intake, state } = facts;
+  if (intake.poll === 'error') {
+    const result: PassResult = { poll: 'error', phase: 'Unknown', error: intake.error, statusWritten: false };
+    return settle(facts, result, undefined, [event(facts, 'error', 'poll failed', { error: intake.error })], state.appliedAt);
+  }
+  const refused = state.rejection ? [event(facts, 'error', 'pointer or bundle refused', { error: state.rejection })] : [];
+  const generation = state.pointer ? { generation: state.pointer.generation } : {};
+  if (!state.bundle || !facts.reconciled) {
+    const rejection = state.rejection;
+    const result: PassResult = { poll: intake.poll, phase: rejection ? 'Failed' : 'Unknown', statusWritten: false, ...(rejection ? { error: rejection } : {}) };
+    return settle(facts, result, rejection ? statusOf(facts, 'Failed', undefined, rejection) : undefined, refused, state.appliedAt);
+  }
+  if (facts.reconciled.kind === 'error') {
+    const { error } = facts.reconciled;
+    const result: PassResult = { poll: intake.poll, phase: 'Failed', error, statusWritten: false, ...generation };
+    return settle(facts, result, statusOf(facts, 'Failed', undefined, error), [...refused, event(facts, 'error', 'reconcile failed', { error })], state.appliedAt);
+  }
+  const { outcome } = facts.reconciled;
+  const digest = state.bundle.digest;
+  const appliedAt = state.appliedAt?.digest === digest ? state.appliedAt : { digest, at: facts.now };
+  const phase = phaseOf(state.rejection, outcome, facts.now - appliedAt.at > facts.config.progressDeadlineMs);
+  const lastError = state.rejection ?? outcome.failed[0]?.message ?? (phase === 'Degraded' ? unhealthyError(outcome) : undefined);
+  const result: PassResult = { poll: intake.poll, phase, outcome, statusWritten: false, ...generation, ...(lastError ? { error: lastError } : {}) };
+  const changed = outcome.applied || outcome.pruned || outcome.failed.length;
+  const reconciled = changed ? [event(facts, 'info', 'reconciled', { generation: state.pointer?.generation, ...outcome, failed: outcome.failed.length })] : [];
+  return settle(facts, result, statusOf(facts, phase, outcome, lastError), [...refused, ...reconciled], appliedAt);
+}
+
+/** The phase of a reconciled pass (see summarize). */
+function phaseOf(rejection: string | undefined, outcome: ReconcileOutcome, overdue: boolean): Phase {
+  if (rejection !== undefined || outcome.failed.length > 0) return 'Failed';
+  if (outcome.degraded.length > 0) return 'Degraded';
+  if (outcome.notReady.length > 0) return overdue ? 'Degraded' : 'Progressing';
+  return 'Applied';
+}
+
+/** What a Degraded status names: the first object failed for good, else the first not ready. */
+function unhealthyError(outcome: ReconcileOutcome): string | undefined {
+  const unhealthy = outcome.degraded[0] ?? outcome.notReady[0];
+  return unhealthy ? `${unhealthy.object}: ${unhealthy.reason}` : undefined;
+}
+
+/** Completes a summary: whether its status is due, the failure count and the next wait. */
+function settle(facts: PassFacts, result: PassResult, status: Omit<Status, 'heartbeatAt'> | undefined, log: LogEvent[], appliedAt: AgentState['appliedAt']): PassSummary {
+  const failures = result.poll === 'error' || result.phase === 'Failed' ? facts.state.failures + 1 : 0;
+  const next: NextWait = failures > 0 ? { kind: 'backoff', failures } : { kind: 'interval' };
+  return { result, status: status && due(facts, status), log, next, failures, appliedAt };
+}
+
+/** `status` to write now unless it equals the last one written and the heartbeat is not due yet. */
+function due(facts: PassFacts, status: Omit<Status, 'heartbeatAt'>): DueStatus | undefined {
+  const body = JSON.stringify(status);
+  const last = facts.state.lastStatus;
+  if (last?.body === body && facts.now - last.at < facts.config.heartbeatMs) return undefined;
+  return { status: { ...status, heartbeatAt: new Date(facts.now).toISOString() }, body, at: facts.now };
+}
+
+function statusOf(facts: PassFacts, phase: Phase, outcome: ReconcileOutcome | undefined, lastError: string | undefined): Omit<Status, 'heartbeatAt'> {
+  const { pointer, bundle } = facts.state;
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Status',
+    cluster: facts.config.cluster,
+    observedGeneration: pointer?.generation ?? 0,
+    ...(bundle ? { appliedBundle: bundle.digest } : {}),
+    phase,
+    objects: {
+      total: bundle?.objects.length ?? 0,
+      ready: outcome ? outcome.applied + outcome.unchanged - outcome.notReady.length - outcome.degraded.length : 0,
+      drifted: outcome?.drifted ?? 0,
+      pruned: outcome?.pruned ?? 0,
+    },
+    ...(lastError ? { lastError } : {}),
+    agentVersion: facts.config.agentVersion,
+  };
+}
+
+function event(facts: PassFacts, level: LogEvent['level'], msg: string, fields: Record<string, unknown>): LogEvent {
+  return { level, msg, cluster: facts.config.cluster, ...fields };
+}
