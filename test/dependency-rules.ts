@@ -20,10 +20,10 @@ const CONTRACTS = '@driftless/contracts';
 const FAKES = '@driftless/fakes';
 const TESTKIT = '@driftless/testkit';
 /** What hub and agent may declare: every package below them, the test tooling for their tests only. */
-const BELOW_HUB_AND_AGENT = [CORE, '@driftless/store', '@driftless/kube', CONTRACTS, FAKES, TESTKIT];
+const BELOW_HUB_AND_AGENT = [CORE, '@driftless/clock', '@driftless/store', '@driftless/kube', CONTRACTS, FAKES, TESTKIT];
 
 /**
- * The dependency direction of DESIGN.md: core <- store, kube, contracts, fakes
+ * The dependency direction of DESIGN.md: core <- clock, store, kube, contracts, fakes
  * <- testkit <- hub, agent <- bench (<- cli, the entry point). A workspace may
  * depend only on those listed for it; hub and agent never on each other.
  * Contracts and fakes depend on core alone, so the adapters run the contract
@@ -32,6 +32,7 @@ const BELOW_HUB_AND_AGENT = [CORE, '@driftless/store', '@driftless/kube', CONTRA
 export const ALLOWED_WORKSPACE_DEPS: Readonly<Record<string, readonly string[]>> = {
   [CORE]: [],
   [CONTRACTS]: [CORE],
+  '@driftless/clock': [CORE],
   '@driftless/store': [CORE, CONTRACTS],
   '@driftless/kube': [CORE, CONTRACTS],
   [FAKES]: [CORE, CONTRACTS],

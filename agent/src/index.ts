@@ -8,4 +8,3 @@ export { createLeaderElector, type LeaderElector, type LeaderElectorOptions } fr
 export type { AgentMetrics } from './metrics.js';
 export { prometheusMetrics, type ServedMetrics } from './prometheus-metrics.js';
 export { startMetricsServer } from './metrics-server.js';
-export { systemClock } from './system-clock.js';

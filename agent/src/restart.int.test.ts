@@ -7,7 +7,7 @@ import { createKubeTarget } from '@driftless/kube';
 import { createFileStore } from '@driftless/store';
 import { binaryPath, Reaper, startEtcd, startKubeApiserver } from '@driftless/testkit';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from './system-clock.js';
+import { systemClock } from '@driftless/clock';
 import { createAgent } from './agent.js';
 import { colorBundle, publishBundle } from './testing/publish.js';
 

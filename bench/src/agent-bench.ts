@@ -1,6 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
-import { reconcile, systemClock, type ReconcileOutcome } from '@driftless/agent';
+import { reconcile, type ReconcileOutcome } from '@driftless/agent';
+import { systemClock } from '@driftless/clock';
 import type { Clock, KubeObject } from '@driftless/core';
 import { createKubeTarget } from '@driftless/kube';
 import { startEnvironment } from '@driftless/testkit';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore } from '@driftless/core';
-import { systemClock } from '@driftless/agent';
+import { systemClock } from '@driftless/clock';
 import {
   compileFleet,
   DEFAULT_MAX_FILE_BYTES,

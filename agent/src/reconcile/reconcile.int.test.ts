@@ -3,7 +3,7 @@ import type { Clock, KubeObject } from '@driftless/core';
 import { createKubeTarget } from '@driftless/kube';
 import { uniqueName } from '@driftless/contracts';
 import { describe, expect, inject, it } from 'vitest';
-import { systemClock } from '../system-clock.js';
+import { systemClock } from '@driftless/clock';
 import { APPLYSET, applySetId } from './applyset.js';
 import type { Normalized } from './drift.js';
 import { reconcile, type ReconcileDeps } from './reconcile.js';

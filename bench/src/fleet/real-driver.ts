@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, ObjectStore } from '@driftless/core';
-import { systemClock } from '@driftless/agent';
+import { systemClock } from '@driftless/clock';
 import { compileFleet, createHub, kustomizeRunner, nodeHubDeps, syncGitSource, DEFAULT_MAX_FILE_BYTES, type Hub, type KustomizeRunner } from '@driftless/hub';
 import { clusterName, commitFiles, createBareRepo, type FleetScenario, type GitServer } from '@driftless/testkit';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { systemClock } from '@driftless/agent';
+import { systemClock } from '@driftless/clock';
 import { createS3Store } from '@driftless/store/s3';
 import { DEFAULT_MAX_FILE_BYTES, kustomizeRunner } from '@driftless/hub';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';

@@ -50,10 +50,11 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
             }),
           )
         : undefined;
-      const [{ KubeConfig }, { createKubeTarget, leaseLock }, { createAgent, createLeaderElector, prometheusMetrics, startMetricsServer, systemClock }] = await Promise.all([
+      const [{ KubeConfig }, { createKubeTarget, leaseLock }, { createAgent, createLeaderElector, prometheusMetrics, startMetricsServer }, { systemClock }] = await Promise.all([
         import('@kubernetes/client-node'),
         import('@driftless/kube'),
         import('@driftless/agent'),
+        import('@driftless/clock'),
       ]);
       const kc = new KubeConfig();
       if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);

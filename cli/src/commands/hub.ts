@@ -41,7 +41,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
         'remote or ref that cannot be read (not found, refused credentials).',
     )
     .action(async (flags: CompileFlags) => {
-      const [{ createHub, nodeHubDeps }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/agent')]);
+      const [{ createHub, nodeHubDeps }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
       const token = process.env['DRIFTLESS_GIT_TOKEN'];
       const opened = await openStore(flags.store, process.env, process.cwd());
       try {
@@ -90,7 +90,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .action(async (flags: { store: string; keepRevisions: string; minAge: string; dryRun?: boolean; json?: boolean }) => {
       const keepRevisions = integerFlag('--keep-revisions', flags.keepRevisions, 0);
       const minAgeMs = durationFlag('--min-age', flags.minAge);
-      const [{ collectGarbage }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/agent')]);
+      const [{ collectGarbage }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
       const opened = await openStore(flags.store, process.env, process.cwd());
       try {
         const report = await collectGarbage({ store: opened.store, clock: systemClock, keepRevisions, minAgeMs, dryRun: flags.dryRun ?? false });

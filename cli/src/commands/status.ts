@@ -10,7 +10,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
     .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX')
     .option('--json', 'print one JSON document: an array of rows')
     .action(async (flags: { store: string; json?: boolean }) => {
-      const [{ fleetStatus }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/agent')]);
+      const [{ fleetStatus }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
       const opened = await openStore(flags.store, process.env, process.cwd());
       try {
         const rows = await fleetStatus(opened.store, systemClock);
