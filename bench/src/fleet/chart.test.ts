@@ -11,6 +11,7 @@ function report(mode: BenchMode, over: Partial<FleetBenchReport> = {}): FleetBen
     commits: 2,
     git: { requests: 10, fetchesPerCommit: 1 },
     store: { get200: 1, get304: 2, put: 0, list: 0, bytesDown: 1_000 },
+    hub: { storeRequests: 0, storeRequestsPerCommit: 0 },
     convergenceMs: { p50: 2_000, p90: 3_000, p99: 40_000, max: 40_000 },
     boundMs: 45_350,
     failedClusters: 0,

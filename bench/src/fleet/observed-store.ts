@@ -89,6 +89,28 @@ export function storeTotals(c: ClusterStoreCounts | undefined): { get200: number
   return c ? { get200: c.get200, get304: c.get304, put: c.put, list: c.list, bytesDown: c.bytesDown } : { get200: 0, get304: 0, put: 0, list: 0, bytesDown: 0 };
 }
 
+/**
+ * The store as the hub uses it, with every request it sends counted (the
+ * simulated clusters' are counted by observedStore, apart): what a publish
+ * costs the store.
+ */
+export function countedStore(inner: ObjectStore): { store: ObjectStore; requests(): number } {
+  let requests = 0;
+  const count = <T>(p: Promise<T>): Promise<T> => {
+    requests += 1;
+    return p;
+  };
+  const store: ObjectStore = {
+    get: (key, o) => count(inner.get(key, o)),
+    head: (key, o) => count(inner.head(key, o)),
+    list: (prefix, o) => count(inner.list(prefix, o)),
+    delete: (key, o) => count(inner.delete(key, o)),
+    putIfAbsent: (key, body, o) => count(inner.putIfAbsent(key, body, o)),
+    put: (key, body, o) => count(inner.put(key, body, o)),
+  };
+  return { store, requests: () => requests };
+}
+
 /** The store as the hub writes it: a pointer write (or first create) that completed is that cluster's publish, reported to the recorder. */
 export function publishingStore(store: ObjectStore, clock: Clock, recorder: FleetRecorder): ObjectStore {
   const report = (key: string, body: Uint8Array): void => {

@@ -7,7 +7,7 @@ import { clusterName, commitFiles, createBareRepo, type FleetScenario, type GitS
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { startGitFleet } from './git-fleet.js';
 import { startWorkerPool, type WorkerS3 } from './worker-pool.js';
-import { observedStore, publishingStore, storeRequests, storeTotals, type ClusterStoreCounts } from './observed-store.js';
+import { countedStore, observedStore, publishingStore, storeRequests, storeTotals, type ClusterStoreCounts } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
 import type { BenchMode } from './result.js';
 import type { DriverCounts, ScenarioDriver } from './scenario.js';
@@ -52,9 +52,10 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
   const git = gitTimeline(server, repoFile, recorder, clock);
 
   const observed = opts.mode === 'bundle' ? observedStore(store, clock, recorder) : undefined;
+  const hubStore = countedStore(store);
   const hub: Hub | undefined =
     opts.mode === 'bundle'
-      ? createHub(nodeHubDeps({ store: publishingStore(store, clock, recorder), clock, cacheDir: join(opts.workDir, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: repoName }))
+      ? createHub(nodeHubDeps({ store: publishingStore(hubStore.store, clock, recorder), clock, cacheDir: join(opts.workDir, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: repoName }))
       : undefined;
   const expectPushed = gitModeExpectations(bare, opts.workDir, kustomize, recorder, clock);
   let fleet: RealFleet | undefined;
@@ -85,6 +86,7 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
       const c = fleet?.storeCounts() ?? observed?.counts;
       return {
         storeRequests: storeRequests(c),
+        hubStoreRequests: hubStore.requests(),
         gitRequests: git.total(),
         gitFetches: server.requestsFor(repoFile)['info/refs'],
         polls: fleet?.polls() ?? c?.polls ?? 0,

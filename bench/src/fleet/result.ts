@@ -30,6 +30,8 @@ export interface FleetBenchResult {
   };
   /** Requests the simulated clusters sent to the object store (the hub's are not counted), and bytes of bodies they received. */
   readonly store: { readonly get200: number; readonly get304: number; readonly put: number; readonly list: number; readonly bytesDown: number };
+  /** Requests the hub sent to the object store (blobs, pointers, its marker and records): over the whole run, and per measured commit. 0 in git mode. */
+  readonly hub: { readonly storeRequests: number; readonly storeRequestsPerCommit: number };
   readonly convergenceMs: Percentiles;
   /** The best pure polling can do: the longest jittered interval plus the measured p99 fetch-and-apply time, ms. */
   readonly boundMs: number;

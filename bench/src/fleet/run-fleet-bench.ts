@@ -120,6 +120,7 @@ async function measure(driver: ScenarioDriver, opts: FleetBenchOptions & { scena
     commits: opts.commits,
     git: { requests: counts.gitRequests, fetchesPerCommit: measures.fetchesPerCommit, ...(opts.virtual ? {} : { serverCpuMs: childCpu }) },
     store: counts.store,
+    hub: { storeRequests: counts.hubStoreRequests, storeRequestsPerCommit: measures.hubStoreRequestsPerCommit },
     convergenceMs: convergence.percentiles,
     boundMs: Math.round(opts.intervalMs * (1 + opts.jitter) + fetchApply.p99),
     failedClusters: convergence.failedClusters,

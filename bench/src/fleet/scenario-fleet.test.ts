@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import type { KubeObject, RepoEntry, RepoReader } from '@driftless/core';
+import type { KubeObject } from '@driftless/core';
+import { MemoryRepository } from '@driftless/fakes';
 import { compileFleet } from '@driftless/hub';
-import { clusterName, clustersTouched, FLEET_SCENARIO } from '@driftless/testkit';
+import { appsOfCluster, appVersion, clusterName, clustersTouched, FLEET_SCENARIO, scenarioApps, scenarioCluster } from '@driftless/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { scenarioCommit } from './scenario-fleet.js';
-import { syntheticFleet } from './synthetic-fleet.js';
+import { benchFleetShape, scenarioCommit } from './scenario-fleet.js';
 import { virtualDriver } from './virtual-driver.js';
 
 // Three of each ring; five apps, so the commits bump every kind of app target and wrap around.
@@ -12,40 +11,22 @@ const CLUSTERS = 30;
 const APPS = 5;
 const COMMITS = [0, 1, 2, 3, 4, 5, 6];
 
-/** A repository commit held in memory: what the real driver commits, read as the hub reads Git. */
-function filesReader(files: Readonly<Record<string, string>>): RepoReader {
-  const oid = (text: string): string => createHash('sha1').update(text).digest('hex');
-  const children = (dir: string): RepoEntry[] => {
-    const prefix = dir === '' ? '' : `${dir}/`;
-    const names = new Set(Object.keys(files).flatMap((p) => (p.startsWith(prefix) ? [p.slice(prefix.length).split('/')[0] ?? ''] : [])));
-    return [...names].sort().map((name) => stat(prefix + name)).filter((e): e is RepoEntry => e !== undefined);
-  };
-  const stat = (path: string): RepoEntry | undefined => {
-    const text = files[path];
-    if (text !== undefined) return { path, type: 'file', oid: oid(text) };
-    const inside = children(path);
-    return inside.length === 0 ? undefined : { path, type: 'dir', oid: oid(inside.map((e) => `${e.path}:${e.oid}`).join('\n')) };
-  };
-  return {
-    commit: oid(JSON.stringify(files)),
-    stat: (path) => Promise.resolve(stat(path)),
-    list: (dir) => Promise.resolve(children(dir)),
-    readFile: (path) => Promise.resolve(new TextEncoder().encode(files[path] ?? '')),
-  };
-}
-
 /** `app-01@1.0.2`: the apps a bundle runs, from its Deployments' images. */
 function appsIn(objects: readonly KubeObject[]): string[] {
   const image = (o: KubeObject): string => String((o as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }).spec?.template?.spec?.containers?.[0]?.image);
   return objects.filter((o) => o.kind === 'Deployment').map((o) => `${o.metadata.name}@${image(o).split(':').pop() ?? ''}`);
 }
 
-/** Per cluster, commit by commit: the digest and apps the hub compiles from the real driver's commit. */
+/** Per cluster, commit by commit: the digest and apps the hub compiles from the scenario's commits (both drivers commit these files). */
 async function compiledCommits(): Promise<{ digest: string; apps: string[] }[][]> {
   const kustomize = (): Promise<string> => Promise.reject(new Error('the bench fleet has no kustomize apps'));
+  const repo = new MemoryRepository();
   const out: { digest: string; apps: string[] }[][] = [];
   for (const k of COMMITS) {
-    const { bundles } = await compileFleet(filesReader(scenarioCommit(k, CLUSTERS, APPS).files), { kustomize });
+    const { files, message } = scenarioCommit(k, CLUSTERS, APPS);
+    repo.commit(files, message);
+    const { reader } = await repo.sync({ repo: repo.url });
+    const { bundles } = await compileFleet(reader, { kustomize });
     out.push(Array.from({ length: CLUSTERS }, (_, i) => {
       const b = bundles.get(clusterName(i));
       return { digest: b?.digest ?? '', apps: appsIn(b?.bundle.objects ?? []) };
@@ -59,18 +40,14 @@ const changed = (before: readonly { digest: string }[], after: readonly { digest
 
 describe('the scenario as the generator writes it and as each driver publishes it', () => {
   let compiled: { digest: string; apps: string[] }[][];
-  let syntheticAt: { digest: string; apps: string[] }[][];
   beforeAll(async () => {
     compiled = await compiledCommits();
-    const synthetic = syntheticFleet(CLUSTERS, APPS, FLEET_SCENARIO);
-    syntheticAt = COMMITS.map((k) => {
-      const bundles = synthetic.bundlesAt(k);
-      return synthetic.groupOf.map((g) => ({ digest: bundles[g]?.digest ?? '', apps: appsIn(bundles[g]?.bundle.objects ?? []) }));
-    });
   });
 
-  it.each(COMMITS)('at commit %i every virtual cluster runs the apps, at the versions, that the hub compiles for it', (k) => {
-    expect(syntheticAt[k]?.map((c) => c.apps)).toEqual(compiled[k]?.map((c) => c.apps));
+  it.each(COMMITS)('at commit %i the hub compiles for every cluster the apps, at the versions, that the scenario places on it', (k) => {
+    const apps = scenarioApps(benchFleetShape(CLUSTERS, APPS), FLEET_SCENARIO);
+    const placed = Array.from({ length: CLUSTERS }, (_, i) => appsOfCluster(apps, scenarioCluster(i).labels).map((a) => `${a.name}@${appVersion(a.index, k, APPS)}`));
+    expect(compiled[k]?.map((c) => c.apps)).toEqual(placed);
   });
 
   it.each([
@@ -81,14 +58,13 @@ describe('the scenario as the generator writes it and as each driver publishes i
     [4, 30],
     [5, 30],
     [6, 3],
-  ])('commit %i changes the bundles of %i clusters, in the real fleet, the virtual one and the scenario alike', (k, share) => {
+  ])('commit %i changes the bundles of %i clusters, in the compiled fleet and the scenario alike', (k, share) => {
     const real = changed(compiled[k - 1] ?? [], compiled[k] ?? []);
     expect(real).toHaveLength(share);
-    expect(changed(syntheticAt[k - 1] ?? [], syntheticAt[k] ?? [])).toEqual(real);
     expect(clustersTouched(k, CLUSTERS, { apps: APPS, kustomizeApps: 0 })).toEqual(real);
   });
 
-  it('the virtual driver publishes a new pointer to exactly the clusters whose bundle changed', async () => {
+  it("the virtual driver's hub publishes a new pointer, to the compiled bundle, to exactly the clusters whose bundle changed", async () => {
     const driver = virtualDriver({ clusters: CLUSTERS, intervalMs: 10_000, jitter: 0.5, seed: 1, apps: APPS, scenario: FLEET_SCENARIO, trace: true });
     const published: number[][] = [];
     for (const k of [0, 1, 2, 3]) {
@@ -97,7 +73,7 @@ describe('the scenario as the generator writes it and as each driver publishes i
       await driver.publish(k);
       const events = driver.recorder.trace?.slice(seen) ?? [];
       published.push(events.map((e) => Number(e.cluster.slice(2))).sort((a, b) => a - b));
-      for (const e of events) expect(e.digest).toBe(syntheticAt[k]?.[Number(e.cluster.slice(2))]?.digest);
+      for (const e of events) expect(e.digest).toBe(compiled[k]?.[Number(e.cluster.slice(2))]?.digest);
     }
     await driver.stopFleet();
     expect(published).toEqual([Array.from({ length: CLUSTERS }, (_, i) => i), ...[1, 2, 3].map((k) => changed(compiled[k - 1] ?? [], compiled[k] ?? []))]);

@@ -6,6 +6,8 @@ import type { FleetRecorder } from './recorder.js';
 export interface DriverCounts {
   /** Requests the simulated clusters sent to the object store. */
   readonly storeRequests: number;
+  /** Requests the hub sent to the object store (0 in git mode). */
+  readonly hubStoreRequests: number;
   /** Requests the git server answered (hub and clusters). */
   readonly gitRequests: number;
   /** Fetches the git server served: one `info/refs` per fetch or clone. */
@@ -54,6 +56,8 @@ export interface ScenarioMeasures {
   readonly cpuMsPerPoll: number;
   /** Git fetches per measured commit, from its publish until the fleet converged on it. */
   readonly fetchesPerCommit: number;
+  /** The hub's store requests per measured commit (its publish). */
+  readonly hubStoreRequestsPerCommit: number;
 }
 
 /**
@@ -96,12 +100,14 @@ async function scenario(driver: ScenarioDriver, clusters: number, opts: Scenario
   progress(`steady state: ${polls} polls, ${after.storeRequests - before.storeRequests} store requests, ${after.gitRequests - before.gitRequests} git requests`);
 
   let fetches = 0;
+  let hubRequests = 0;
   for (let k = 1; k <= opts.commits; k++) {
     recorder.beginCommit();
-    const atStart = driver.counts().gitFetches;
+    const atStart = driver.counts();
     await driver.publish(k);
+    hubRequests += driver.counts().hubStoreRequests - atStart.hubStoreRequests;
     await driver.runUntil(deadline(), converged);
-    fetches += driver.counts().gitFetches - atStart;
+    fetches += driver.counts().gitFetches - atStart.gitFetches;
     const p = recorder.progress();
     progress(`commit ${k}/${opts.commits}: ${p.applied}/${p.total} clusters applied, p99 ${p.percentiles.p99} ms; ${recorder.errorSummary().total} cluster errors so far`);
   }
@@ -110,6 +116,7 @@ async function scenario(driver: ScenarioDriver, clusters: number, opts: Scenario
     idleGitPerClusterInterval: perClusterInterval(after.gitRequests - before.gitRequests),
     cpuMsPerPoll: polls === 0 ? 0 : round3((cpu.user + cpu.system) / 1000 / polls),
     fetchesPerCommit: opts.commits === 0 ? 0 : round3(fetches / opts.commits),
+    hubStoreRequestsPerCommit: opts.commits === 0 ? 0 : round3(hubRequests / opts.commits),
   };
 }
 

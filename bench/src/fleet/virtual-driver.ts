@@ -5,7 +5,7 @@ import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { observedStore, storeRequests, storeTotals } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
 import type { DriverCounts, ScenarioDriver } from './scenario.js';
-import { syntheticHub } from './virtual-hub.js';
+import { virtualHub } from './virtual-hub.js';
 
 export interface VirtualDriverOptions {
   readonly clusters: number;
@@ -31,10 +31,10 @@ function latency(clock: VirtualClock, rng: Rng, floorMs: number, tailMs: number)
 }
 
 /**
- * Virtual mode: the same agent code on a virtual clock, against the in-memory
- * store with a latency model, to plan past one machine. The hub is
- * syntheticHub: one read of Git and one publish per commit, through the same
- * latency model.
+ * Virtual mode: the same agent and hub code on a virtual clock, against the
+ * in-memory store with a latency model, to plan past one machine. The hub is
+ * the real one (see virtualHub), compiling each commit from an in-memory
+ * repository and publishing through the same latency model.
  */
 export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
   const clock = new VirtualClock(EPOCH);
@@ -43,7 +43,7 @@ export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
   const recorder = new FleetRecorder(clock.now(), 1_000, { trace: opts.trace ?? false });
   const observed = observedStore(store, clock, recorder);
   const names = Array.from({ length: opts.clusters }, (_, i) => clusterName(i));
-  const hub = syntheticHub({ store, clock, recorder, clusters: opts.clusters, apps: opts.apps, scenario: opts.scenario });
+  const hub = virtualHub({ store, clock, recorder, clusters: opts.clusters, apps: opts.apps, scenario: opts.scenario });
   let fleet: SimulatedFleet | undefined;
 
   return {
@@ -79,7 +79,7 @@ export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
     runUntil: (untilMs, done) => clock.advance(untilMs, done).then(() => undefined),
     counts(): DriverCounts {
       const c = observed.counts;
-      return { storeRequests: storeRequests(c), gitRequests: 0, gitFetches: hub.publishes, polls: c.polls, store: storeTotals(c) };
+      return { storeRequests: storeRequests(c), hubStoreRequests: hub.storeRequests, gitRequests: 0, gitFetches: hub.fetches, polls: c.polls, store: storeTotals(c) };
     },
   };
 }

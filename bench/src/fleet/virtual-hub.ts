@@ -1,23 +1,28 @@
-import { createHash } from 'node:crypto';
-import { API_VERSION, canonicalBytes, storeLayout, type Clock, type Digest, type ObjectStore } from '@driftless/core';
-import { clusterName, type FleetScenario } from '@driftless/testkit';
+import { compileError, type Clock, type ObjectStore } from '@driftless/core';
+import { MemoryRepository } from '@driftless/fakes';
+import { createHub, memoryHubStateStore, type KustomizeRunner } from '@driftless/hub';
+import type { FleetScenario } from '@driftless/testkit';
+import { countedStore, publishingStore } from './observed-store.js';
 import type { FleetRecorder } from './recorder.js';
-import { syntheticFleet } from './synthetic-fleet.js';
+import { scenarioCommit } from './scenario-fleet.js';
 
 /** The hub of a virtual run: what publishes each commit of the scenario into the in-memory store. */
 export interface VirtualHub {
   /**
-   * Publishes commit `k`: its bundles, then a pointer for every cluster whose
-   * bundle changed, each reported to the recorder as it is written. Resolves
-   * once every pointer is written; its store requests wait on the virtual
-   * clock, so the caller advances it meanwhile.
+   * Makes commit `k` and publishes it: its bundles, then a pointer for every
+   * cluster whose bundle changed, each reported to the recorder as it is
+   * written. Resolves once the publish is complete; its store requests wait on
+   * the virtual clock, so the caller advances it meanwhile.
    */
   publish(k: number): Promise<void>;
-  /** Commits published so far: each is one read of Git. */
-  readonly publishes: number;
+  /** Reads of the repository so far: one per compile. */
+  readonly fetches: number;
+  /** Requests the hub sent to the store so far (blobs, pointers, its marker and records). */
+  readonly storeRequests: number;
 }
 
-export interface SyntheticHubOptions {
+export interface VirtualHubOptions {
+  /** The store the simulated clusters poll; its latency model waits on `clock`. */
   readonly store: ObjectStore;
   readonly clock: Clock;
   readonly recorder: FleetRecorder;
@@ -26,46 +31,49 @@ export interface SyntheticHubOptions {
   readonly scenario: FleetScenario;
 }
 
-/** Pointer writes the virtual hub keeps in flight, as the real hub's publish does. */
-const HUB_CONCURRENCY = 32;
+/**
+ * Kustomize is a subprocess: it would run outside virtual time and make a
+ * run's events depend on wall-clock scheduling, so the virtual fleet is plain
+ * manifests only (the bench's fleet shape has no kustomize app).
+ */
+const noKustomizeInVirtualTime: KustomizeRunner = Object.assign(
+  (_reader: unknown, dir: string) => Promise.reject(compileError(dir, undefined, 'kustomize does not run in virtual mode (a subprocess runs outside virtual time)')),
+  { identity: () => Promise.resolve('none (virtual mode)') },
+);
 
 /**
- * The hub modelled as one read of Git and one publish per commit: the
- * scenario's synthetic bundles (see syntheticFleet), then every changed
- * pointer, 32 at a time, through the store's latency model. Its compile cost
- * is `driftless bench hub`'s subject.
+ * The real hub (`createHub`) on the virtual clock: the scenario's commits are
+ * made in an in-memory repository (the same files the real driver pushes, see
+ * scenarioCommit), and the hub compiles each one and publishes it into the
+ * store with its own state in memory, as `driftless hub compile` does with its
+ * state file. Everything it does runs in microtasks, so it moves with virtual
+ * time: a compile takes no virtual time, each store request the latency
+ * model's. Its requests are counted apart from the clusters'.
  */
-export function syntheticHub(opts: SyntheticHubOptions): VirtualHub {
-  const { store, clock, recorder } = opts;
-  const names = Array.from({ length: opts.clusters }, (_, i) => clusterName(i));
-  const synthetic = syntheticFleet(opts.clusters, opts.apps, opts.scenario);
-  const current = new Map<string, Digest>();
-  let publishes = 0;
+export function virtualHub(opts: VirtualHubOptions): VirtualHub {
+  const repo = new MemoryRepository();
+  const counted = countedStore(opts.store);
+  let ids = 0;
+  const hub = createHub({
+    source: repo,
+    renderers: { kustomize: noKustomizeInVirtualTime },
+    store: publishingStore(counted.store, opts.clock, opts.recorder),
+    state: memoryHubStateStore(),
+    clock: opts.clock,
+    // Deterministic, so that the same seed writes the same bytes.
+    newId: () => `virtual-publish-${++ids}`,
+  });
   return {
-    get publishes() {
-      return publishes;
+    get fetches() {
+      return repo.syncs;
+    },
+    get storeRequests() {
+      return counted.requests();
     },
     async publish(k) {
-      publishes += 1;
-      const bundles = synthetic.bundlesAt(k);
-      for (const b of bundles) await store.putIfAbsent(storeLayout.blob(b.digest), b.compressed);
-      const revision = createHash('sha1').update(`commit-${k}`).digest('hex');
-      const publishedAt = new Date(clock.now()).toISOString();
-      const digestOf = (i: number): Digest => (bundles[synthetic.groupOf[i] ?? 0] as { digest: Digest }).digest;
-      const changed = names.flatMap((name, i) => (current.get(name) === digestOf(i) ? [] : [i]));
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < changed.length) {
-          const i = changed[next++] as number;
-          const name = names[i] as string;
-          const digest = digestOf(i);
-          const pointer = { apiVersion: API_VERSION, kind: 'Pointer', cluster: name, bundle: digest, revision, generation: k + 1, publishedAt };
-          await store.put(storeLayout.pointer(name), canonicalBytes(pointer), { contentType: 'application/json' });
-          current.set(name, digest);
-          recorder.published(name, digest, clock.now());
-        }
-      };
-      await Promise.all(Array.from({ length: HUB_CONCURRENCY }, worker));
+      const { files, message } = scenarioCommit(k, opts.clusters, opts.apps, opts.scenario);
+      repo.commit(files, message);
+      await hub.compile({ repo: repo.url });
     },
   };
 }

@@ -36,7 +36,10 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     .option('--steady <intervals>', 'intervals of steady state measured before the first commit', '2')
     .option('--out <dir>', 'also write <dir>/<mode>.json and <dir>/chart.svg (convergence CDF, requests per second; both modes when both were run into the same dir)')
     .option('--json', 'print one JSON document with the results')
-    .option('--virtual', 'virtual clock and in-memory store with a latency model instead of real servers (bundle mode): plan past one machine')
+    .option(
+      '--virtual',
+      'virtual clock, in-memory store with a latency model and in-memory repository instead of real servers (bundle mode): the real agent and hub code on one thread, to plan past one machine. The fleet is plain manifests, as in every bench run: no kustomize process runs outside virtual time',
+    )
     .option('--workers <n>', 'worker threads for the simulated clusters, so they do not share an event loop with the hub and the git server (0: one thread for all)', '1')
     .option('--kustomize <path>', 'kustomize binary (default: as for hub compile)')
     .addHelpText(

@@ -11,9 +11,10 @@ export interface ScenarioTarget {
 
 /**
  * The synthetic fleet and the benchmark's scenario over it, as data: the one
- * definition that the fleet generator, the virtual fleet's synthetic objects
- * and both bench drivers read. Cluster `i` is in ring `i % ringEnvs.length`;
- * commit `k >= 1` bumps app `(k - 1) % apps` (see {@link bumpedApp}).
+ * definition that the fleet generator and both bench drivers read (each
+ * driver commits the generated repository and the real hub compiles it).
+ * Cluster `i` is in ring `i % ringEnvs.length`; commit `k >= 1` bumps app
+ * `(k - 1) % apps` (see {@link bumpedApp}).
  */
 export interface FleetScenario {
   /** The env of each ring, so each ring is the same share of the fleet. */
