@@ -1,12 +1,9 @@
-import type { AcceptedBundle, AgentState } from './agent-state.js';
+import type { AgentState } from './agent-state.js';
 import { afterIntake, takeIn } from './intake.js';
 import type { NextWait } from './next-wait.js';
 import type { PassResult } from './pass-result.js';
-import { assessHealth } from './reconcile/assess-health.js';
-import { countsOf } from './reconcile/change-set.js';
-import { applyStagedStep } from './steps/apply-staged.js';
 import type { PassContext } from './steps/pass-context.js';
-import { pruneStep } from './steps/prune.js';
+import { reconcileBundle } from './steps/reconcile-bundle.js';
 import { report } from './steps/report.js';
 import { summarize, type LogEvent, type Reconciled } from './summarize.js';
 
@@ -26,7 +23,7 @@ export async function runPass(ctx: PassContext, state: AgentState, log: (event: 
   let reconciled: Reconciled | undefined;
   if (intake.poll !== 'error' && state.bundle) {
     const done = await reconcileBundle(ctx, state.bundle);
-    if (done === 'aborted') return { kind: 'aborted' };
+    if (done.kind === 'aborted') return { kind: 'aborted' };
     reconciled = done;
   }
   if (ctx.signal?.aborted) return { kind: 'aborted' };
@@ -39,15 +36,4 @@ export async function runPass(ctx: PassContext, state: AgentState, log: (event: 
   state.failures = summary.failures;
   state.appliedAt = summary.appliedAt;
   return { kind: 'done', result: { ...summary.result, statusWritten: reported.kind === 'written' }, next: summary.next };
-}
-
-/** Steps 5 to 7: apply in stages, prune, assess health. */
-async function reconcileBundle(ctx: PassContext, bundle: AcceptedBundle): Promise<Reconciled | 'aborted'> {
-  const staged = await applyStagedStep(ctx, bundle);
-  if (staged.kind !== 'staged') return staged.kind === 'aborted' ? 'aborted' : staged;
-  const pruned = await pruneStep(ctx, staged);
-  if (pruned.kind === 'aborted') return 'aborted';
-  if (pruned.kind === 'error') return pruned;
-  const changes = pruned.kind === 'pruned' ? [...staged.changes, ...pruned.changes] : staged.changes;
-  return { kind: 'done', outcome: { ...countsOf(changes), ...assessHealth(changes) } };
 }
