@@ -6,8 +6,16 @@ import type { Normalized } from './drift.js';
 import { openInventory, type MemberCache, type OpenInventory } from './inventory.js';
 import { prune, type PruneResult } from './prune.js';
 
+/**
+ * What one reconcile pass needs ({@link reconcileChanges}, {@link reconcile}):
+ * the cluster, a clock (CRD waits), where the inventory's parent lives, and
+ * what the caller keeps between passes (normalizations, member forms) so an
+ * idle pass sends no write and hashes nothing again. Optional fields have
+ * the defaults given; without a signal nothing stops a pass.
+ */
 export interface ReconcileDeps {
   readonly kube: KubeTarget;
+  /** Paces the wait for a CRD to be Established (virtual in tests and the bench). */
   readonly clock: Clock;
   /** The inventory's parent ConfigMap (one per cluster). */
   readonly parent: ApplySetParentRef;
