@@ -13,9 +13,14 @@ export type PassOutcome = { readonly kind: 'done'; readonly result: PassResult; 
 /**
  * One pass, as ordered steps: poll the pointer, verify it, fetch and verify
  * its bundle (takeIn); apply the bundle in force in stages, prune, assess
- * health; summarize; report. Steps return values and never touch the state;
- * this runner alone folds their results into `state` and logs. A pass whose
- * lease is lost (ctx.signal) ends `aborted`: no status, no log of its own.
+ * health; summarize; report. Steps return values; this runner alone assigns
+ * the fields of `state` (from their results and the summary) and logs. Two
+ * memories are updated in place on purpose, where the work happens: the
+ * reconcile step fills `state.normalized` and `state.members` (memos that
+ * spare later passes writes and hashing), and verifying a pointer records its
+ * generation in the verifier (replay protection), even when its bundle then
+ * fails. A pass whose lease is lost (ctx.signal) ends `aborted`: no status,
+ * no log of its own.
  */
 export async function runPass(ctx: PassContext, state: AgentState, log: (event: LogEvent) => void): Promise<PassOutcome> {
   const intake = await takeIn(ctx);
