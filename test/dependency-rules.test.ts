@@ -28,7 +28,8 @@ function loadWorkspaces(): WorkspaceSource[] {
       name: string;
     };
     const files = sourceFiles(join(ROOT, dir, 'src')).map((p) => ({ path: relative(ROOT, p), text: readFileSync(p, 'utf8') }));
-    return { name: manifest.name, dir, manifest, files };
+    const tsconfig = JSON.parse(readFileSync(join(ROOT, dir, 'tsconfig.json'), 'utf8')) as { exclude?: string[] };
+    return { name: manifest.name, dir, manifest, files, buildExcludes: tsconfig.exclude ?? [] };
   });
 }
 
@@ -142,6 +143,21 @@ describe('dependency rules (DESIGN.md)', () => {
       expected: 'must not depend on @driftless/testkit',
     },
     {
+      why: 'production code importing a test helper of its own workspace',
+      w: ws({ name: '@driftless/agent', dir: 'agent', files: [{ path: 'agent/src/agent.ts', text: `import { publishBundle } from './testing/publish.js';` }] }),
+      expected: 'agent/src/agent.ts: production code must not import ./testing/publish.js (test helpers are for tests only)',
+    },
+    {
+      why: 'production code reaching a test helper from a subdirectory',
+      w: ws({ name: '@driftless/hub', dir: 'hub', files: [{ path: 'hub/src/publish/blobs.ts', text: `export { unitHub } from '../testing/unit-hub.js';` }] }),
+      expected: 'hub/src/publish/blobs.ts: production code must not import ../testing/unit-hub.js',
+    },
+    {
+      why: 'test helpers built into dist',
+      w: ws({ name: '@driftless/agent', dir: 'agent', manifest: { dependencies: { '@driftless/core': '0.1.0' } }, buildExcludes: ['src/**/*.test.ts'], files: [{ path: 'agent/src/testing/publish.ts', text: `import { storeLayout } from '@driftless/core';` }] }),
+      expected: 'agent/tsconfig.json: src/testing holds test helpers; exclude it from the build',
+    },
+    {
       why: 'an adapter depending on the testkit (a cycle)',
       w: ws({ name: '@driftless/kube', dir: 'packages/kube', manifest: { devDependencies: { '@driftless/testkit': '0.1.0' } } }),
       expected: 'must not depend on @driftless/testkit',
@@ -166,6 +182,28 @@ describe('dependency rules (DESIGN.md)', () => {
       files: [{ path: 'bench/src/fleet/virtual-driver.ts', text: `import { VirtualClock } from '@driftless/fakes';\nimport { clusterName } from '@driftless/testkit';` }],
     });
     expect([store, bench].flatMap(checkWorkspace)).toEqual([]);
+  });
+
+  it('counts src/testing/ as test code: it may use test tooling and other test helpers, as tests may use it', () => {
+    const hub = ws({
+      name: '@driftless/hub',
+      dir: 'hub',
+      buildExcludes: ['src/**/*.test.ts', 'src/testing'],
+      manifest: { devDependencies: { '@driftless/fakes': '0.1.0', '@driftless/contracts': '0.1.0' } },
+      files: [
+        { path: 'hub/src/testing/unit-hub.ts', text: `import { MemoryObjectStore } from '@driftless/fakes';\nimport { reads } from './store-reads.js';` },
+        { path: 'hub/src/testing/store-reads.ts', text: `import { uniqueName } from '@driftless/contracts';` },
+        { path: 'hub/src/hub.test.ts', text: `import { unitHub } from './testing/unit-hub.js';` },
+        { path: 'hub/src/publish/publish.test.ts', text: `import { unitHub } from '../testing/unit-hub.js';` },
+      ],
+    });
+    const core = ws({ name: '@driftless/core', dir: 'packages/core', buildExcludes: ['src/testing'], files: [{ path: 'packages/core/src/testing/fixtures.ts', text: `import { readFileSync } from 'node:fs';\nexport const t = Date.now();` }] });
+    expect([hub, core].flatMap(checkWorkspace)).toEqual([]);
+  });
+
+  it('allows production code a module whose name only contains "testing"', () => {
+    const w = ws({ name: '@driftless/agent', dir: 'agent', files: [{ path: 'agent/src/agent.ts', text: `import { x } from './load-testing.js';\nimport { y } from './testing-notes/y.js';` }] });
+    expect(checkWorkspace(w)).toEqual([]);
   });
 
   it('allows a test in core to use the file system, and core to hash', () => {

@@ -13,6 +13,8 @@ export interface WorkspaceSource {
   };
   /** Files under `<dir>/src`, paths relative to the repository root. */
   readonly files: readonly { path: string; text: string }[];
+  /** The `exclude` list of `<dir>/tsconfig.json`: what stays out of the build (dist). */
+  readonly buildExcludes?: readonly string[];
 }
 
 const CORE = '@driftless/core';
@@ -45,7 +47,7 @@ export const ALLOWED_WORKSPACE_DEPS: Readonly<Record<string, readonly string[]>>
 
 /**
  * Test tooling, by the workspaces whose production code may use it; everywhere
- * else it is for tests only (imported from `*.test.ts`, declared as a
+ * else it is for test code only (`*.test.ts` and `src/testing/`, declared as a
  * devDependency). The contract suites are vitest suites: tests only, always.
  * Fakes and the testkit (it starts real servers) serve the bench's simulated
  * clusters and `driftless dev up`.
@@ -85,8 +87,18 @@ function packageNameOf(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
 }
 
+/**
+ * Test code: `*.test.ts`, and the helpers tests share under `src/testing/`
+ * (which the workspaces' tsconfig keeps out of dist). Anything else is
+ * production code.
+ */
 function isTestFile(path: string): boolean {
-  return /\.test\.ts$/.test(path);
+  return /\.test\.ts$/.test(path) || /\/src\/testing\//.test(path);
+}
+
+/** Whether a relative import reaches into a `testing/` directory: a test helper. */
+function isTestHelperImport(spec: string): boolean {
+  return spec.split('/').slice(0, -1).includes('testing');
 }
 
 /** Every violation of the dependency rules in `ws`, as `file: message` lines; empty when it complies. */
@@ -109,6 +121,9 @@ export function checkWorkspace(ws: WorkspaceSource): string[] {
       problems.push(`${ws.dir}/package.json: ${dep} is for tests of ${ws.name} only; declare it in devDependencies`);
     }
   }
+  if (ws.files.some((f) => f.path.startsWith(`${ws.dir}/src/testing/`)) && !ws.buildExcludes?.includes('src/testing')) {
+    problems.push(`${ws.dir}/tsconfig.json: src/testing holds test helpers; exclude it from the build as the tests are`);
+  }
   for (const file of ws.files) {
     for (const spec of importsOf(file.text)) {
       problems.push(...checkImport(ws, file.path, spec, declared));
@@ -126,7 +141,9 @@ function checkImport(ws: WorkspaceSource, path: string, spec: string, declared: 
   if (spec.startsWith('.')) {
     const depth = path.slice(ws.dir.length + 1).split('/').length - 1;
     const ups = spec.split('/').filter((p) => p === '..').length;
-    return ups >= depth ? [`${path}: relative import ${spec} leaves ${ws.dir}/src; import the workspace by name`] : [];
+    if (ups >= depth) return [`${path}: relative import ${spec} leaves ${ws.dir}/src; import the workspace by name`];
+    if (!isTestFile(path) && isTestHelperImport(spec)) return [`${path}: production code must not import ${spec} (test helpers are for tests only)`];
+    return [];
   }
   if (BUILTINS.has(spec) || BUILTINS.has(spec.split('/')[0] ?? '')) {
     if (ws.name === '@driftless/core' && !isTestFile(path) && !CORE_BUILTINS.has(spec)) {

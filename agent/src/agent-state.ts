@@ -10,8 +10,9 @@ export interface AcceptedBundle {
 
 /**
  * What an agent remembers between passes. Steps read it from the pass
- * context; only the pass runner changes it, from the steps' results and the
- * summary.
+ * context; the pass runner alone assigns its fields, from the steps' results
+ * and the summary. `normalized` and `members` are memos the reconcile step
+ * fills in place as it applies (their references never change).
  */
 export interface AgentState {
   /** The ETag of the pointer last read, for the next conditional GET. */

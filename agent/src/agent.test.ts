@@ -1,5 +1,7 @@
+import { ApiException } from '@kubernetes/client-node';
 import { DriftlessError, parseJsonDocument, seededRng, statusSchema, storeLayout, type KubeObject, type Rng } from '@driftless/core';
 import { MemoryKubeTarget, MemoryObjectStore, VirtualClock } from '@driftless/fakes';
+import { translateKubeError } from '@driftless/kube';
 import { describe, expect, it } from 'vitest';
 import { createAgent, type AgentConfig } from './agent.js';
 import { colorBundle, publishBundle } from './testing/publish.js';
@@ -134,6 +136,28 @@ describe('agent pass', () => {
     down = false;
     expect(await agent.runOnce()).toMatchObject({ poll: 'not-modified', phase: 'Applied', generation: 2 });
     expect((await kube.get(settings))?.['data']).toEqual({ color: 'green' });
+  });
+
+  it('fails a pass whose list the API server answers with a 500 without a reason, writing nothing to the cluster', async () => {
+    // What the real adapter makes of kube-apiserver's reasonless 500 for a list (etcd losing its leader).
+    const outage = new ApiException(500, 'Unsuccessful HTTP Request', JSON.stringify({ kind: 'Status', status: 'Failure', message: 'etcdserver: leader changed', code: 500 }), {});
+    const listFailure = translateKubeError(outage, 'ConfigMap (v1)', 'list') as Error;
+    let down = false;
+    const clock = new VirtualClock(START);
+    const kube = new MemoryKubeTarget({
+      now: () => clock.now(),
+      latency: (op, ref) => (down && op === 'list' && ref.kind === 'ConfigMap' ? Promise.reject(listFailure) : Promise.resolve()),
+    });
+    const { store, agent } = setup({ kube });
+    await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
+    expect((await agent.runOnce()).phase).toBe('Applied');
+    down = true;
+    const writes = kube.counters.writes;
+    const during = await agent.runOnce();
+    expect(during).toMatchObject({ phase: 'Failed', error: 'ConfigMap (v1) list failed: HTTP 500: etcdserver: leader changed', statusWritten: true });
+    expect(during.outcome).toBeUndefined();
+    expect(kube.counters.writes).toBe(writes);
+    expect(await statusIn(store)).toMatchObject({ phase: 'Failed', lastError: during.error });
   });
 });
 

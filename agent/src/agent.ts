@@ -1,4 +1,4 @@
-import type { Clock, KubeTarget, ObjectStore, Rng } from '@driftless/core';
+import { DriftlessError, type Clock, type KubeTarget, type ObjectStore, type Rng } from '@driftless/core';
 import { verifierLoader } from './accepted-pointer.js';
 import { resolveConfig, type AgentConfig } from './agent-config.js';
 import { initialState } from './agent-state.js';
@@ -27,12 +27,23 @@ export interface AgentDeps {
   readonly metrics?: AgentMetrics;
 }
 
+/**
+ * One cluster's agent, made by {@link createAgent}. Its methods share one
+ * state (the pointer and bundle in force, the last status written, the
+ * failure count), so calls must not overlap: await one before the next.
+ * Expected failures (an unreadable store, an API outage, a refused pointer)
+ * are results (phase Failed or Unknown, with `error`), never rejections.
+ */
 export interface Agent {
-  /** One poll -> verify -> apply -> prune -> status pass. Never throws for expected failures. */
+  /** One poll -> verify -> apply -> prune -> status pass, ignoring any leader elector. */
   runOnce(): Promise<PassResult>;
-  /** With a leader elector: take or renew the lease, then a pass only if we hold it; a pass that loses it is standby. */
+  /** With a leader elector: take or renew the lease, then a pass only if we hold it; a pass that loses it is standby. Without one: a pass. */
   step(): Promise<PassResult | 'standby'>;
-  /** Passes until `signal` aborts, pausing a jittered interval after success and backing off after failures. */
+  /**
+   * Passes until `signal` aborts, pausing a jittered interval after success,
+   * backing off after failures (both on the injected clock), then releases
+   * the lease. Resolves once stopped.
+   */
   run(signal: AbortSignal): Promise<void>;
 }
 
@@ -72,7 +83,10 @@ export function createAgent(deps: AgentDeps): Agent {
     async runOnce() {
       const outcome = await pass(undefined);
       // Without a lease signal nothing can abort a pass.
-      if (outcome.kind === 'aborted') throw new Error('a pass without leader election was aborted');
+      if (outcome.kind === 'aborted') {
+        const invariant = 'a pass without a lease signal runs to its end';
+        throw new DriftlessError('Internal', `cluster ${config.cluster} pass failed: aborted without a lease signal`, { invariant });
+      }
       return outcome.result;
     },
     step: async () => (await step()).result,

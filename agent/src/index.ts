@@ -1,9 +1,9 @@
 export { createAgent, type Agent, type AgentConfig, type AgentDeps, type PassResult } from './agent.js';
-export { APPLYSET, applySetId, type ApplySetParentRef } from './reconcile/applyset.js';
-export { driftedFields, type Normalized } from './reconcile/drift.js';
-export { outcomeOf, type Change, type ChangeAction, type ReconcileOutcome } from './reconcile/change-set.js';
+export type { ApplySetParentRef } from './reconcile/applyset.js';
+export type { Normalized } from './reconcile/drift.js';
+export type { ReconcileOutcome } from './reconcile/change-set.js';
 export type { MemberCache } from './reconcile/inventory.js';
-export { reconcile, reconcileChanges, type ChangeSet, type ReconcileDeps } from './reconcile/reconcile.js';
+export { reconcile, type ReconcileDeps } from './reconcile/reconcile.js';
 export { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader.js';
 export type { AgentMetrics } from './metrics.js';
 export { prometheusMetrics, type ServedMetrics } from './prometheus-metrics.js';

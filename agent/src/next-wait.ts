@@ -5,7 +5,7 @@ import type { ResolvedConfig } from './agent-config.js';
 export type NextWait = { readonly kind: 'interval' } | { readonly kind: 'backoff'; readonly failures: number } | { readonly kind: 'standby' };
 
 /** How long a standby waits before trying the lease again, ms: a third of the default lease. */
-export const STANDBY_PAUSE_MS = 5_000;
+const STANDBY_PAUSE_MS = 5_000;
 
 /** The pause for `next`, ms: the interval spread by the jitter, or exponential backoff with full jitter (one draw of `rng` each). */
 export function waitMs(next: NextWait, config: ResolvedConfig, rng: Rng): number {

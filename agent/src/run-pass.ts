@@ -1,12 +1,9 @@
-import type { AcceptedBundle, AgentState } from './agent-state.js';
+import type { AgentState } from './agent-state.js';
 import { afterIntake, takeIn } from './intake.js';
 import type { NextWait } from './next-wait.js';
 import type { PassResult } from './pass-result.js';
-import { assessHealth } from './reconcile/assess-health.js';
-import { countsOf } from './reconcile/change-set.js';
-import { applyStagedStep } from './steps/apply-staged.js';
 import type { PassContext } from './steps/pass-context.js';
-import { pruneStep } from './steps/prune.js';
+import { reconcileBundle } from './steps/reconcile-bundle.js';
 import { report } from './steps/report.js';
 import { summarize, type LogEvent, type Reconciled } from './summarize.js';
 
@@ -16,9 +13,14 @@ export type PassOutcome = { readonly kind: 'done'; readonly result: PassResult; 
 /**
  * One pass, as ordered steps: poll the pointer, verify it, fetch and verify
  * its bundle (takeIn); apply the bundle in force in stages, prune, assess
- * health; summarize; report. Steps return values and never touch the state;
- * this runner alone folds their results into `state` and logs. A pass whose
- * lease is lost (ctx.signal) ends `aborted`: no status, no log of its own.
+ * health; summarize; report. Steps return values; this runner alone assigns
+ * the fields of `state` (from their results and the summary) and logs. Two
+ * memories are updated in place on purpose, where the work happens: the
+ * reconcile step fills `state.normalized` and `state.members` (memos that
+ * spare later passes writes and hashing), and verifying a pointer records its
+ * generation in the verifier (replay protection), even when its bundle then
+ * fails. A pass whose lease is lost (ctx.signal) ends `aborted`: no status,
+ * no log of its own.
  */
 export async function runPass(ctx: PassContext, state: AgentState, log: (event: LogEvent) => void): Promise<PassOutcome> {
   const intake = await takeIn(ctx);
@@ -26,7 +28,7 @@ export async function runPass(ctx: PassContext, state: AgentState, log: (event: 
   let reconciled: Reconciled | undefined;
   if (intake.poll !== 'error' && state.bundle) {
     const done = await reconcileBundle(ctx, state.bundle);
-    if (done === 'aborted') return { kind: 'aborted' };
+    if (done.kind === 'aborted') return { kind: 'aborted' };
     reconciled = done;
   }
   if (ctx.signal?.aborted) return { kind: 'aborted' };
@@ -39,15 +41,4 @@ export async function runPass(ctx: PassContext, state: AgentState, log: (event: 
   state.failures = summary.failures;
   state.appliedAt = summary.appliedAt;
   return { kind: 'done', result: { ...summary.result, statusWritten: reported.kind === 'written' }, next: summary.next };
-}
-
-/** Steps 5 to 7: apply in stages, prune, assess health. */
-async function reconcileBundle(ctx: PassContext, bundle: AcceptedBundle): Promise<Reconciled | 'aborted'> {
-  const staged = await applyStagedStep(ctx, bundle);
-  if (staged.kind !== 'staged') return staged.kind === 'aborted' ? 'aborted' : staged;
-  const pruned = await pruneStep(ctx, staged);
-  if (pruned.kind === 'aborted') return 'aborted';
-  if (pruned.kind === 'error') return pruned;
-  const changes = pruned.kind === 'pruned' ? [...staged.changes, ...pruned.changes] : staged.changes;
-  return { kind: 'done', outcome: { ...countsOf(changes), ...assessHealth(changes) } };
 }

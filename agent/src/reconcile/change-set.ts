@@ -55,7 +55,7 @@ export function outcomeOf(changes: readonly Change[]): ReconcileOutcome {
 }
 
 /** {@link outcomeOf} without health: the counts and the failed objects. */
-export function countsOf(changes: readonly Change[]): Omit<ReconcileOutcome, 'notReady' | 'degraded'> {
+function countsOf(changes: readonly Change[]): Omit<ReconcileOutcome, 'notReady' | 'degraded'> {
   let applied = 0;
   let unchanged = 0;
   let drifted = 0;

@@ -6,8 +6,16 @@ import type { Normalized } from './drift.js';
 import { openInventory, type MemberCache, type OpenInventory } from './inventory.js';
 import { prune, type PruneResult } from './prune.js';
 
+/**
+ * What one reconcile pass needs ({@link reconcileChanges}, {@link reconcile}):
+ * the cluster, a clock (CRD waits), where the inventory's parent lives, and
+ * what the caller keeps between passes (normalizations, member forms) so an
+ * idle pass sends no write and hashes nothing again. Optional fields have
+ * the defaults given; without a signal nothing stops a pass.
+ */
 export interface ReconcileDeps {
   readonly kube: KubeTarget;
+  /** Paces the wait for a CRD to be Established (virtual in tests and the bench). */
   readonly clock: Clock;
   /** The inventory's parent ConfigMap (one per cluster). */
   readonly parent: ApplySetParentRef;
@@ -40,15 +48,15 @@ export interface ChangeSet {
 }
 
 /** The first half of a pass: the inventory opened and its members applied. */
-export type StagedPass = { readonly kind: 'staged'; readonly inventory: OpenInventory; readonly changes: readonly Change[] } | { readonly kind: 'aborted'; readonly changes: readonly Change[] };
+type StagedPass = { readonly kind: 'staged'; readonly inventory: OpenInventory; readonly changes: readonly Change[] } | { readonly kind: 'aborted'; readonly changes: readonly Change[] };
 
 /** {@link ReconcileDeps} with every default filled in. */
-export function applyDepsOf(deps: ReconcileDeps): ApplyDeps {
+function applyDepsOf(deps: ReconcileDeps): ApplyDeps {
   return { ...deps, fieldManager: deps.fieldManager ?? 'driftless', tooling: deps.tooling ?? 'driftless/v0.1.0', crdTimeoutMs: deps.crdTimeoutMs ?? 60_000 };
 }
 
 /** Opens the inventory for `objects` and applies them in stages (see openInventory, applyStaged). */
-export async function stage(objects: readonly KubeObject[], deps: ApplyDeps): Promise<StagedPass> {
+async function stage(objects: readonly KubeObject[], deps: ApplyDeps): Promise<StagedPass> {
   const inventory = await openInventory(objects, deps);
   if (inventory === 'aborted') return { kind: 'aborted', changes: [] };
   const staged = await applyStaged(inventory, deps);
@@ -62,7 +70,9 @@ export async function stage(objects: readonly KubeObject[], deps: ApplyDeps): Pr
  * inventory (ApplySet, KEP-3659) that left the bundle. Objects outside the
  * inventory are never touched. A pass with no new bundle and no drift sends
  * no write request. A transient API failure throws (the caller retries with
- * backoff); an object the server refuses fails that object only.
+ * backoff); an object the server refuses fails that object only. The one
+ * place this sequence is written: the agent's reconcile step and
+ * {@link reconcile} both run it.
  */
 export async function reconcileChanges(objects: readonly KubeObject[], deps: ReconcileDeps): Promise<ChangeSet> {
   const full = applyDepsOf(deps);
@@ -73,7 +83,7 @@ export async function reconcileChanges(objects: readonly KubeObject[], deps: Rec
   return { changes: [...staged.changes, ...pruned.changes], aborted: pruned.kind === 'aborted' };
 }
 
-/** {@link reconcileChanges}, counted (see outcomeOf): what the bench and the agent's status report. */
+/** {@link reconcileChanges}, counted (see outcomeOf): what the bench reports. */
 export async function reconcile(objects: readonly KubeObject[], deps: ReconcileDeps): Promise<ReconcileOutcome> {
   return outcomeOf((await reconcileChanges(objects, deps)).changes);
 }

@@ -8,9 +8,17 @@ export interface PassContext {
   readonly store: ObjectStore;
   readonly kube: KubeTarget;
   readonly config: ResolvedConfig;
-  /** Read only: the pass runner alone changes it, from the steps' results. */
+  /**
+   * The agent's state, for reading: the pass runner alone assigns its fields.
+   * The memos `normalized` and `members` are filled in place by the reconcile
+   * step, on purpose (see AgentState).
+   */
   readonly state: Readonly<AgentState>;
-  /** With a verify key: the verifier, starting from the pointer recorded in the cluster (see verifierLoader). */
+  /**
+   * With a verify key: the verifier, starting from the pointer recorded in the
+   * cluster (see verifierLoader). Verifying a pointer records its generation
+   * there: the verifier is the agent's replay memory.
+   */
   readonly verifier: (() => Promise<PointerVerifier>) | undefined;
   /** Aborts when the agent loses its lease: steps send no write after that. Absent without leader election. */
   readonly signal: AbortSignal | undefined;

@@ -8,7 +8,9 @@ export type VerifyPointerResult = { readonly kind: 'accepted'; readonly pointer:
 /**
  * Step 2: validates the pointer's bytes: it must name this cluster, and with
  * a verify key carry a valid signature and a generation not older than the
- * one last accepted (replay). Accepting records its generation in the verifier.
+ * one last accepted (replay). Accepting records its generation in the
+ * verifier, in place: the verifier is the agent's replay memory, not a field
+ * of its state.
  */
 export async function verifyPointer(ctx: PassContext, body: Uint8Array): Promise<VerifyPointerResult> {
   const { cluster } = ctx.config;

@@ -45,6 +45,8 @@ export interface ErrorData {
    * must make sure only one hub publishes.
    */
   PublishConflict: { cluster: string; key: string };
+  /** A broken invariant: a bug in Driftless, not bad input or an outage. `invariant` says what should have held. */
+  Internal: { invariant: string };
 }
 
 export type ErrorCode = keyof ErrorData;
@@ -66,6 +68,7 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   PublishConflict: 'stalled',
   KubeUnavailable: 'transient',
   KubeRefused: 'stalled',
+  Internal: 'internal',
 };
 
 /**

@@ -1,2 +1,3 @@
 export { createKubeTarget, type RealKubeTarget } from './kube-target.js';
 export { leaseLock } from './lease-lock.js';
+export { translateKubeError, type KubeOperation } from './kube-errors.js';

@@ -1,4 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { uniqueName } from '@driftless/contracts';
 import type { KubeObject } from '@driftless/core';
 import { describe, expect, inject, it } from 'vitest';
 import { createKubeTarget } from './kube-target.js';
@@ -8,7 +9,6 @@ import { leaseLock } from './lease-lock.js';
 const env = inject('driftlessEnv');
 const kc = new KubeConfig();
 kc.loadFromFile(env.kube.kubeconfig);
-const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
 describe('Kubernetes failures on the real kube-apiserver', () => {
   it.each([
@@ -16,7 +16,7 @@ describe('Kubernetes failures on the real kube-apiserver', () => {
     ['a wrong type', { data: 'not a map' }, /\.data: expected map, got/],
   ])('refuses an object with %s (a 500 without a reason) as stalled, quoting the API server', async (_what, fields, detail) => {
     const kube = createKubeTarget(kc);
-    const namespace = unique('ke');
+    const namespace = uniqueName('ke');
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, 'driftless');
     const bad = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace }, ...fields } as unknown as KubeObject;
     const err = await kube.apply(bad, 'driftless').catch((e: unknown) => e);
@@ -25,7 +25,7 @@ describe('Kubernetes failures on the real kube-apiserver', () => {
   });
 
   it('refuses a Lease in a namespace that does not exist as stalled, quoting the API server', async () => {
-    const namespace = unique('missing');
+    const namespace = uniqueName('missing');
     const err = await leaseLock(kc, namespace, 'leader')
       .create({ holder: 'me', durationMs: 15_000, transitions: 0 })
       .catch((e: unknown) => e);

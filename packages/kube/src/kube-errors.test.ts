@@ -1,7 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { DriftlessError } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
-import { isTransientStatus, KindNotServedError, kubeStatusOf, translateKubeError } from './kube-errors.js';
+import { isTransientStatus, KindNotServedError, kubeStatusOf, translateKubeError, type KubeOperation } from './kube-errors.js';
 
 /** A failed response as client-node reports it: the body is the response text. */
 const answered = (code: number, body: string | undefined): ApiException<unknown> => new ApiException(code, 'Unsuccessful HTTP Request', body, {});
@@ -41,6 +41,28 @@ describe('translateKubeError: what the API server answered', () => {
   });
 });
 
+describe('translateKubeError: a 500 without a reason, by operation', () => {
+  // kube-apiserver passes errors it does not classify on as a reasonless 500: for
+  // server-side apply that is a typed-patch failure (the object does not fit its
+  // schema); for anything else it is the server failing (etcd losing its leader).
+  const outage = answered(500, status(500, undefined, 'etcdserver: leader changed'));
+
+  it.each<{ what: string; err: ApiException<unknown>; operation: KubeOperation; code: 'KubeRefused' | 'KubeUnavailable'; cause: string }>([
+    { what: 'apply (a typed-patch failure)', err: answered(500, typedPatch('.spek: field not declared in schema')), operation: 'apply', code: 'KubeRefused', cause: 'failed to create typed patch object (ns/api; apps/v1, Kind=Deployment): .spek: field not declared in schema' },
+    { what: 'get', err: outage, operation: 'get', code: 'KubeUnavailable', cause: 'HTTP 500: etcdserver: leader changed' },
+    { what: 'list', err: outage, operation: 'list', code: 'KubeUnavailable', cause: 'HTTP 500: etcdserver: leader changed' },
+    { what: 'delete', err: outage, operation: 'delete', code: 'KubeUnavailable', cause: 'HTTP 500: etcdserver: leader changed' },
+    { what: 'discover', err: outage, operation: 'discover', code: 'KubeUnavailable', cause: 'HTTP 500: etcdserver: leader changed' },
+    { what: 'a Lease get', err: outage, operation: 'get', code: 'KubeUnavailable', cause: 'HTTP 500: etcdserver: leader changed' },
+    { what: 'a Lease create', err: outage, operation: 'create', code: 'KubeUnavailable', cause: 'HTTP 500: etcdserver: leader changed' },
+    { what: 'a Lease update', err: outage, operation: 'update', code: 'KubeUnavailable', cause: 'HTTP 500: etcdserver: leader changed' },
+  ])('answering $what -> $code', ({ err, operation, code, cause }) => {
+    const translated = translateKubeError(err, 'Deployment/ns/api', operation);
+    expect(translated).toMatchObject({ code, message: `Deployment/ns/api ${operation} failed: ${cause}`, data: { object: 'Deployment/ns/api', operation, status: 500 } });
+    expect(translated).toMatchObject({ errorClass: code === 'KubeRefused' ? 'stalled' : 'transient' });
+  });
+});
+
 describe('translateKubeError: failures without an answer', () => {
   const connect = (code: string): Error => Object.assign(new Error(`connect ${code} 127.0.0.1:6443`), { code });
 
@@ -75,7 +97,7 @@ describe('translateKubeError: failures without an answer', () => {
 
 describe('kubeStatusOf and isTransientStatus', () => {
   it.each<[string, ApiException<unknown>, { code: number; reason?: string }, boolean]>([
-    ['a Status without a reason', answered(500, typedPatch('x')), { code: 500, reason: '' }, false],
+    ['a Status without a reason (answering an apply)', answered(500, typedPatch('x')), { code: 500, reason: '' }, false],
     ['a Status with InternalError', answered(500, status(500, 'InternalError', 'x')), { code: 500, reason: 'InternalError' }, true],
     ['no Status, 500', answered(500, 'oops'), { code: 500 }, true],
     ['a Status whose code differs from the response (it wins)', answered(200, status(503, 'ServiceUnavailable', 'x')), { code: 503, reason: 'ServiceUnavailable' }, true],
@@ -85,6 +107,18 @@ describe('kubeStatusOf and isTransientStatus', () => {
   ])('%s', (_what, err, want, transient) => {
     const s = kubeStatusOf(err);
     expect({ code: s.code, ...(s.reason !== undefined ? { reason: s.reason } : {}) }).toEqual(want);
-    expect(isTransientStatus(s)).toBe(transient);
+    expect(isTransientStatus(s, 'apply')).toBe(transient);
+  });
+
+  it.each<[KubeOperation, boolean]>([
+    ['apply', false],
+    ['get', true],
+    ['list', true],
+    ['delete', true],
+    ['discover', true],
+    ['create', true],
+    ['update', true],
+  ])('a Status without a reason answering %s: transient is %s', (operation, transient) => {
+    expect(isTransientStatus(kubeStatusOf(answered(500, status(500, undefined, 'etcdserver: leader changed'))), operation)).toBe(transient);
   });
 });

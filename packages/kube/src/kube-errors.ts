@@ -43,20 +43,24 @@ function parseBody(body: unknown): Record<string, unknown> | undefined {
 /** StatusReasons that say the server, not the request, failed: the same request can succeed later. */
 const TRANSIENT_REASONS: ReadonlySet<string> = new Set(['TooManyRequests', 'ServiceUnavailable', 'Timeout', 'ServerTimeout', 'InternalError']);
 
+/** The requests the adapters send, as their messages name them: the KubeTarget's (`discover`, `apply`, `get`, `list`, `delete`) and the lease lock's (`get`, `create`, `update`). */
+export type KubeOperation = 'discover' | 'apply' | 'get' | 'list' | 'delete' | 'create' | 'update';
+
 /**
- * Whether a failure the API server answered with `status` is worth retrying
- * (429 TooManyRequests and 5xx: ServiceUnavailable, Timeout, ServerTimeout,
- * InternalError, or a proxy's page in between) rather than refused until the
- * request changes (400 BadRequest, 403 Forbidden, 404 NotFound, 409 Conflict,
- * 422 Invalid, …). One 500 is not transient: a Status without a reason, an
- * error the server passed on unclassified, which is how server-side apply
- * refuses an object that does not fit its schema (`expected numeric`, `field
- * not declared in schema`, `duplicate entries for key`; kube-apiserver v1.37):
- * retrying cannot fix it.
+ * Whether a failure the API server answered with `status` to `operation` is
+ * worth retrying (429 TooManyRequests and 5xx: ServiceUnavailable, Timeout,
+ * ServerTimeout, InternalError, or a proxy's page in between) rather than
+ * refused until the request changes (400 BadRequest, 403 Forbidden, 404
+ * NotFound, 409 Conflict, 422 Invalid, …). A 500 whose Status has no reason
+ * is an error the server passed on unclassified: answering an `apply`, it is
+ * how server-side apply refuses an object that does not fit its schema
+ * (`expected numeric`, `field not declared in schema`, `duplicate entries for
+ * key`; kube-apiserver v1.37), which retrying cannot fix; answering anything
+ * else it is the server failing (`etcdserver: leader changed`), transient.
  */
-export function isTransientStatus(status: KubeStatus): boolean {
+export function isTransientStatus(status: KubeStatus, operation: KubeOperation): boolean {
   if (status.reason !== undefined && TRANSIENT_REASONS.has(status.reason)) return true;
-  if (status.code === 500) return status.reason !== '';
+  if (status.code === 500) return !(status.reason === '' && operation === 'apply');
   return status.code === 429 || status.code > 500;
 }
 
@@ -85,11 +89,11 @@ export class KindNotServedError extends Error {
  * API server. Messages read `<object> <operation> failed: <cause>`.
  * DriftlessErrors, and errors none of these describe, are returned unchanged.
  */
-export function translateKubeError(err: unknown, object: string, operation: string): unknown {
+export function translateKubeError(err: unknown, object: string, operation: KubeOperation): unknown {
   if (err instanceof DriftlessError) return err;
   if (err instanceof ApiException) {
     const status = kubeStatusOf(err);
-    if (isTransientStatus(status)) {
+    if (isTransientStatus(status, operation)) {
       const message = `${object} ${operation} failed: HTTP ${status.code}: ${status.message}`;
       return new DriftlessError('KubeUnavailable', message, { object, operation, status: status.code }, { cause: err });
     }

@@ -17,7 +17,7 @@ import {
   type KubeResourceInfo,
   type KubeTarget,
 } from '@driftless/core';
-import { KindNotServedError, translateKubeError } from './kube-errors.js';
+import { KindNotServedError, translateKubeError, type KubeOperation } from './kube-errors.js';
 
 /** A KubeTarget over a real API server, with its request counters. */
 export interface RealKubeTarget extends KubeTarget {
@@ -74,12 +74,13 @@ class PlainJsonObjectApi extends KubernetesObjectApi {
  * `force`. Errors are translated at this edge by `translateKubeError`: 429,
  * 5xx and network failures are `KubeUnavailable`; other 4xx, a kind not
  * served and server-side apply's reasonless 500 for an object that does not
- * fit its schema are `KubeRefused` naming the object.
+ * fit its schema (only for apply: any other request's reasonless 500 is an
+ * outage) are `KubeRefused` naming the object.
  */
 export function createKubeTarget(kc: KubeConfig): RealKubeTarget {
   const api = kc.makeApiClient(PlainJsonObjectApi);
   const counters: KubeRequestCounters = { reads: 0, writes: 0 };
-  const call = async <T>(ref: KubeObjectRef, operation: string, write: boolean, fn: () => Promise<T>): Promise<T> => {
+  const call = async <T>(ref: KubeObjectRef, operation: KubeOperation, write: boolean, fn: () => Promise<T>): Promise<T> => {
     if (write) counters.writes += 1;
     else counters.reads += 1;
     try {

@@ -1,6 +1,6 @@
 import { ApiException, CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { DriftlessError, type LeaseLock, type LeaseRecord } from '@driftless/core';
-import { translateKubeError } from './kube-errors.js';
+import { translateKubeError, type KubeOperation } from './kube-errors.js';
 
 /**
  * A LeaseLock over a coordination.k8s.io/v1 Lease, as client-go's leader
@@ -24,7 +24,7 @@ export function leaseLock(kc: KubeConfig, namespace: string, name: string): Leas
       ...(record.renewTimeMs ? { renewTime: microTime(record.renewTimeMs) } : {}),
     },
   });
-  const fail = (err: unknown, operation: string): never => {
+  const fail = (err: unknown, operation: KubeOperation): never => {
     const translated = translateKubeError(err, object, operation);
     if (translated instanceof DriftlessError) throw translated;
     // Neither a Status nor a network failure (TLS, credentials): the elector retries at its next renewal anyway.

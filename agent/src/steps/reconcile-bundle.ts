@@ -1,0 +1,37 @@
+import { acceptedAnnotation } from '../accepted-pointer.js';
+import type { AcceptedBundle } from '../agent-state.js';
+import { outcomeOf } from '../reconcile/change-set.js';
+import { reconcileChanges, type ReconcileDeps } from '../reconcile/reconcile.js';
+import type { Reconciled } from '../summarize.js';
+import type { PassContext } from './pass-context.js';
+
+/** How reconciling went (see Reconciled), or the pass stopped by a lost lease. */
+export type ReconcileStepResult = Reconciled | { readonly kind: 'aborted' };
+
+/**
+ * Steps 5 to 7: applies the bundle in stages, prunes, assesses health (see
+ * reconcileChanges, outcomeOf). Every pass runs it, so drift is corrected each
+ * interval. A transient API failure ends it as `error`, retried with backoff.
+ */
+export async function reconcileBundle(ctx: PassContext, bundle: AcceptedBundle): Promise<ReconcileStepResult> {
+  try {
+    const set = await reconcileChanges(bundle.objects, reconcileDepsFor(ctx));
+    return set.aborted ? { kind: 'aborted' } : { kind: 'done', outcome: outcomeOf(set.changes) };
+  } catch (err) {
+    return { kind: 'error', error: (err as Error).message };
+  }
+}
+
+/** How this pass reconciles: the agent's parent, caches and lease signal, and the accepted pointer recorded on the parent. */
+function reconcileDepsFor(ctx: PassContext): ReconcileDeps {
+  const { state, signal } = ctx;
+  return {
+    kube: ctx.kube,
+    clock: ctx.clock,
+    parent: ctx.config.parent,
+    parentAnnotations: acceptedAnnotation(state.pointer),
+    normalized: state.normalized,
+    members: state.members,
+    ...(signal ? { signal } : {}),
+  };
+}
