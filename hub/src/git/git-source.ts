@@ -6,7 +6,7 @@ import git, { type HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { DriftlessError, networkErrorCode, type RepoReader } from '@driftless/core';
 import { openTreeReader } from './git-tree-reader.js';
-import { withIdleTimeout } from './idle-timeout.js';
+import { GitIdleTimeoutError, withIdleTimeout } from './idle-timeout.js';
 
 /** Where the fleet repository is and how to reach it. */
 export interface GitSourceOptions {
@@ -146,9 +146,10 @@ function classify(err: unknown): { transient: boolean; status?: number; why: str
     const hint = status === 401 || status === 403 ? ' (check DRIFTLESS_GIT_TOKEN)' : status === 404 ? ' (no such repository)' : '';
     return { transient: status >= 500 || status === 429 || status === 408, status, why: `HTTP ${status} ${e.data?.statusMessage ?? ''}`.trim() + hint };
   }
-  // A stalled request fails with our own timeout error, whose code is ETIMEDOUT.
+  // Only our idle timeout means the server went silent; Node's own ETIMEDOUT (a connect timeout) is shown as its code.
+  if (err instanceof GitIdleTimeoutError) return { transient: true, why: 'no response (timed out)' };
   const network = networkErrorCode(err);
-  if (network) return { transient: true, why: network === 'ETIMEDOUT' ? 'no response (timed out)' : network };
+  if (network) return { transient: true, why: network };
   if (e.code === 'NotFoundError') return { transient: false, why: 'no such branch or tag on the remote' };
   return { transient: false, why: redactText(e.message ?? String(err)) };
 }

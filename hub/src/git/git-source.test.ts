@@ -1,0 +1,41 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HttpClient } from 'isomorphic-git';
+import { afterAll, describe, expect, it } from 'vitest';
+import { syncGitSource } from './git-source.js';
+import { GitIdleTimeoutError } from './idle-timeout.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function cacheDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'driftless-git-source-'));
+  dirs.push(d);
+  return d;
+}
+
+const REMOTE = 'https://git.example/fleet.git';
+const coded = (code: string, message = code): Error => Object.assign(new Error(message), { code });
+
+/** An HttpClient whose every request fails with `err`. */
+const failingWith = (err: Error): HttpClient => ({ request: () => Promise.reject(err) });
+
+describe('syncGitSource: how a failing fetch is classified and described', () => {
+  it.each([
+    ['our idle timeout (the server accepted and never answered)', new GitIdleTimeoutError(1_000), 'GitUnavailable', 'failed after 1 attempts: no response (timed out)'],
+    ["Node's own connect timeout", coded('ETIMEDOUT', 'connect ETIMEDOUT 192.0.2.1:443'), 'GitUnavailable', 'failed after 1 attempts: ETIMEDOUT'],
+    ['a reset connection', coded('ECONNRESET', 'socket hang up'), 'GitUnavailable', 'failed after 1 attempts: ECONNRESET'],
+    // A client that wraps the socket's error still failed on the network: retried, exit code 1, not "bad input".
+    ['a reset connection wrapped as the cause', new TypeError('fetch failed', { cause: coded('ECONNRESET') }), 'GitUnavailable', 'failed after 1 attempts: ECONNRESET'],
+    ["undici's closed socket", new TypeError('fetch failed', { cause: coded('UND_ERR_SOCKET', 'other side closed') }), 'GitUnavailable', 'failed after 1 attempts: UND_ERR_SOCKET'],
+    ['a host that does not exist (a mistyped URL needs a human)', coded('ENOTFOUND', 'getaddrinfo ENOTFOUND git.example'), 'GitRefused', 'failed: getaddrinfo ENOTFOUND git.example'],
+  ])('%s', async (_what, cause, code, message) => {
+    const err = await syncGitSource({ repo: REMOTE, cacheDir: await cacheDir(), attempts: 1, http: failingWith(cause) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code, data: { remote: REMOTE } });
+    expect((err as Error).message).toBe(`git fetch ${REMOTE} ${message}`);
+    expect((err as Error).cause).toBe(cause);
+  });
+});
