@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { isDriftlessError } from '@driftless/core';
 import { createFileStore } from '@driftless/store';
 import { startFaultyProxy } from '@driftless/contracts';
-import { VirtualClock } from '@driftless/fakes';
+import { systemClock } from '@driftless/clock';
 import { binaryPath, commitFiles, createBareRepo, fixtureFleet, startGitServer } from '@driftless/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHub } from './hub.js';
@@ -31,7 +31,8 @@ function fileHub(root: string, name: string, over: Partial<NodeHubOptions> = {})
   return createHub(
     nodeHubDeps({
       store: createFileStore(join(root, `store-${name}`)),
-      clock: new VirtualClock(Date.now()),
+      // Real servers, real time: the git retries wait on this clock.
+      clock: systemClock,
       cacheDir: join(root, `cache-${name}`),
       kustomizeBinary: binaryPath('kustomize'),
       ...over,

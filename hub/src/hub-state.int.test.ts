@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
+import { systemClock } from '@driftless/clock';
+import { MemoryObjectStore } from '@driftless/fakes';
 import { binaryPath, commitFiles, createBareRepo, fixtureFleet } from '@driftless/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHub } from './hub.js';
@@ -23,7 +24,7 @@ async function setup() {
   await commitFiles(bare, fixtureFleet(), 'first');
   const store = new MemoryObjectStore();
   const hub = (cache: string) =>
-    createHub(nodeHubDeps({ store, clock: new VirtualClock(Date.now()), cacheDir: join(root, cache), kustomizeBinary: binaryPath('kustomize'), stateKey: 'memory:test' }));
+    createHub(nodeHubDeps({ store, clock: systemClock, cacheDir: join(root, cache), kustomizeBinary: binaryPath('kustomize'), stateKey: 'memory:test' }));
   return { root, bare, store, hub };
 }
 

@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HttpClient } from 'isomorphic-git';
+import type { Clock } from '@driftless/core';
+import { VirtualClock } from '@driftless/fakes';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syncGitSource } from './git-source.js';
 import { GitIdleTimeoutError } from './idle-timeout.js';
@@ -37,5 +39,58 @@ describe('syncGitSource: how a failing fetch is classified and described', () =>
     expect(err).toMatchObject({ code, data: { remote: REMOTE } });
     expect((err as Error).message).toBe(`git fetch ${REMOTE} ${message}`);
     expect((err as Error).cause).toBe(cause);
+  });
+});
+
+/** Counts calls, and lets a test await the n-th. */
+function calls(): { readonly count: number; hit: () => void; reached: (n: number) => Promise<void> } {
+  let count = 0;
+  const waiters = new Map<number, () => void>();
+  return {
+    get count() {
+      return count;
+    },
+    hit() {
+      count += 1;
+      waiters.get(count)?.();
+    },
+    reached: (n) => (n <= count ? Promise.resolve() : new Promise((resolve) => waiters.set(n, resolve))),
+  };
+}
+
+describe('syncGitSource: retries', () => {
+  it('waits between attempts on the injected clock, backing off exponentially with the injected jitter', async () => {
+    const clock = new VirtualClock(0);
+    const requests = calls();
+    const http: HttpClient = {
+      request: (req) => {
+        requests.hit();
+        return Promise.resolve({ url: req.url, method: 'GET', statusCode: 503, statusMessage: 'Service Unavailable', headers: {} });
+      },
+    };
+    const sleeps: number[] = [];
+    const slept = calls();
+    const observed: Pick<Clock, 'sleep'> = {
+      sleep: (ms, signal) => {
+        sleeps.push(ms);
+        slept.hit();
+        return clock.sleep(ms, signal);
+      },
+    };
+    const rng = { next: () => 0.5 };
+    const pending = syncGitSource({ repo: REMOTE, cacheDir: await cacheDir(), attempts: 3, backoffMs: 1_000, clock: observed, rng, http }).catch((e: unknown) => e);
+
+    await slept.reached(1);
+    expect([requests.count, sleeps]).toEqual([1, [500]]);
+    expect(await clock.advance(499), 'no retry before the backoff has passed on the virtual clock').toBe(0);
+    expect(requests.count).toBe(1);
+    expect(await clock.advance(500)).toBe(1);
+    await slept.reached(2);
+    expect([requests.count, sleeps]).toEqual([2, [500, 1_000]]);
+    await clock.advance(1_500);
+    const err = await pending;
+    expect(err).toMatchObject({ code: 'GitUnavailable', data: { remote: REMOTE, status: 503 } });
+    expect((err as Error).message).toBe(`git fetch ${REMOTE} failed after 3 attempts: HTTP 503 Service Unavailable`);
+    expect(requests.count).toBe(3);
   });
 });
