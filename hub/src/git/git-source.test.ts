@@ -1,23 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { HttpClient } from 'isomorphic-git';
 import type { Clock } from '@driftless/core';
 import { VirtualClock } from '@driftless/fakes';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syncGitSource } from './git-source.js';
+import { tempDirs } from '../testing/temp-dirs.js';
 import { GitIdleTimeoutError } from './idle-timeout.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function cacheDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'driftless-git-source-'));
-  dirs.push(d);
-  return d;
-}
+const cacheDir = tempDirs('git-source');
 
 const REMOTE = 'https://git.example/fleet.git';
 const coded = (code: string, message = code): Error => Object.assign(new Error(message), { code });
