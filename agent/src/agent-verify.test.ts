@@ -23,7 +23,7 @@ describe('agent verification', () => {
   it('refuses a replayed older pointer after a restart, remembering the accepted generation in the cluster', async () => {
     const clock = new VirtualClock(START);
     const store = new MemoryObjectStore();
-    const kube = new MemoryKubeTarget({ now: () => clock.now() });
+    const kube = new MemoryKubeTarget({ clock });
     await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1, { signWith: keys.privateKey });
     const oldPointer = await store.get(storeLayout.pointer('c1'));
     const first = agentOn(store, kube, clock);
@@ -49,7 +49,7 @@ describe('agent verification', () => {
   ])('leaves the cluster exactly as it was on %s, and says Failed with the reason', async (_what, how, reason) => {
     const clock = new VirtualClock(START);
     const store = new MemoryObjectStore();
-    const kube = new MemoryKubeTarget({ now: () => clock.now() });
+    const kube = new MemoryKubeTarget({ clock });
     const good = await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1, { signWith: keys.privateKey });
     const agent = agentOn(store, kube, clock);
     expect((await agent.runOnce()).phase).toBe('Applied');

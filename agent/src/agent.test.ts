@@ -12,7 +12,7 @@ const settings = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 
 function setup(opts: { clock?: VirtualClock; store?: MemoryObjectStore; kube?: MemoryKubeTarget; rng?: Rng; config?: Partial<AgentConfig> } = {}) {
   const clock = opts.clock ?? new VirtualClock(START);
   const store = opts.store ?? new MemoryObjectStore();
-  const kube = opts.kube ?? new MemoryKubeTarget({ now: () => clock.now() });
+  const kube = opts.kube ?? new MemoryKubeTarget({ clock });
   const logs: Record<string, unknown>[] = [];
   const agent = createAgent({
     clock,
@@ -119,7 +119,7 @@ describe('agent pass', () => {
     let down = false;
     const clock = new VirtualClock(START);
     const kube = new MemoryKubeTarget({
-      now: () => clock.now(),
+      clock,
       latency: (op, ref) =>
         down ? Promise.reject(new DriftlessError('KubeUnavailable', `${ref.kind} ${op} failed: connect ECONNREFUSED 127.0.0.1:6443`, { object: ref.kind, operation: op })) : Promise.resolve(),
     });
@@ -184,7 +184,7 @@ describe('agent health', () => {
 
   it('reports Applied once the Deployment is available', async () => {
     const clock = new VirtualClock(START);
-    const { store, agent } = setup({ kube: new MemoryKubeTarget({ controllers: 'instant', now: () => clock.now() }) });
+    const { store, agent } = setup({ kube: new MemoryKubeTarget({ controllers: 'instant', clock }) });
     await publishBundle(store, 'c1', [...colorBundle('app', 'blue'), deployment], 1);
     expect(await agent.runOnce()).toMatchObject({ phase: 'Applied', outcome: { notReady: [], degraded: [] } });
   });

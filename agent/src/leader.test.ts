@@ -50,7 +50,7 @@ describe('agents under leader election', () => {
   async function twoPods(intervalMs = 10_000) {
     const clock = new VirtualClock(START);
     const store = new MemoryObjectStore();
-    const kube = new MemoryKubeTarget({ now: () => clock.now() });
+    const kube = new MemoryKubeTarget({ clock });
     const lock = new MemoryLeaseLock();
     await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
     const pod = (identity: string): Agent =>
@@ -112,7 +112,7 @@ describe('agents under leader election', () => {
     ];
     await publishBundle(store, 'c1', objects, 1);
     // Every write takes a virtual second, so the pass outlasts a renewal period (5 s).
-    const kube = new MemoryKubeTarget({ now: () => clock.now(), latency: (op) => (op === 'apply' ? clock.sleep(1_000) : Promise.resolve()) });
+    const kube = new MemoryKubeTarget({ clock, latency: (op) => (op === 'apply' ? clock.sleep(1_000) : Promise.resolve()) });
     const logs: Record<string, unknown>[] = [];
     const agent = createAgent({
       clock,

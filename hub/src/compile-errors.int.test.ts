@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -8,30 +6,23 @@ import { promisify } from 'node:util';
 import { isDriftlessError } from '@driftless/core';
 import { createFileStore } from '@driftless/store';
 import { startFaultyProxy } from '@driftless/contracts';
-import { VirtualClock } from '@driftless/fakes';
+import { systemClock } from '@driftless/clock';
 import { binaryPath, commitFiles, createBareRepo, fixtureFleet, startGitServer } from '@driftless/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHub } from './hub.js';
 import { nodeHubDeps, type NodeHubOptions } from './node-hub-deps.js';
 import { storeKeys } from './testing/store-reads.js';
+import { tempDirs } from './testing/temp-dirs.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'driftless-hub-errors-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('hub-errors');
 
 /** A process-wired hub (git, the kustomize binary, no state) publishing to a file store in `root`. */
 function fileHub(root: string, name: string, over: Partial<NodeHubOptions> = {}) {
   return createHub(
     nodeHubDeps({
       store: createFileStore(join(root, `store-${name}`)),
-      clock: new VirtualClock(Date.now()),
+      // Real servers, real time: the git retries wait on this clock.
+      clock: systemClock,
       cacheDir: join(root, `cache-${name}`),
       kustomizeBinary: binaryPath('kustomize'),
       ...over,

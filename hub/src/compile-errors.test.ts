@@ -11,7 +11,7 @@ function fleetWith(changes: Record<string, string | null>) {
   const repo = new MemoryRepository();
   repo.commit({ ...withoutKustomize(fixtureFleet()), ...changes }, 'fleet');
   const clock = new VirtualClock(0);
-  const store = new MemoryObjectStore({ now: () => clock.now() });
+  const store = new MemoryObjectStore({ clock });
   return { store, compile: (opts: { allowPlainSecrets?: boolean } = {}) => createHub(unitHubDeps({ source: repo, store, clock })).compile({ repo: repo.url, ...opts }) };
 }
 

@@ -16,7 +16,7 @@ async function twoRevisions() {
   const repo = new MemoryRepository();
   const fleet = withoutKustomize(fixtureFleet());
   repo.commit(fleet, 'v1');
-  const store = new MemoryObjectStore({ now: () => clock.now() });
+  const store = new MemoryObjectStore({ clock });
   const hub = createHub(unitHubDeps({ source: repo, store, clock }));
   await hub.compile({ repo: repo.url });
   const v1Blobs = (await storeKeys(store)).filter((k) => k.startsWith('blobs/')).sort();

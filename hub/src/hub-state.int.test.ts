@@ -1,29 +1,25 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
+import { systemClock } from '@driftless/clock';
+import { MemoryObjectStore } from '@driftless/fakes';
 import { binaryPath, commitFiles, createBareRepo, fixtureFleet } from '@driftless/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHub } from './hub.js';
 import { nodeHubDeps } from './node-hub-deps.js';
 import { pointerOf } from './testing/store-reads.js';
+import { tempDirs } from './testing/temp-dirs.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs('hub-state');
 
 /** A local bare fleet repository, a memory store, and process-wired hubs (git, kustomize, state files) by cache directory. */
 async function setup() {
-  const root = await mkdtemp(join(tmpdir(), 'driftless-hub-state-'));
-  dirs.push(root);
+  const root = await tempDir();
   const bare = await createBareRepo(root, 'fleet');
   await commitFiles(bare, fixtureFleet(), 'first');
   const store = new MemoryObjectStore();
   const hub = (cache: string) =>
-    createHub(nodeHubDeps({ store, clock: new VirtualClock(Date.now()), cacheDir: join(root, cache), kustomizeBinary: binaryPath('kustomize'), stateKey: 'memory:test' }));
+    createHub(nodeHubDeps({ store, clock: systemClock, cacheDir: join(root, cache), kustomizeBinary: binaryPath('kustomize'), stateKey: 'memory:test' }));
   return { root, bare, store, hub };
 }
 

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDriftlessError, parseJsonDocument, revisionRecordSchema, storeLayout, type Digest, type ObjectStore } from '@driftless/core';
+import { systemClock } from '@driftless/clock';
 import { uniqueName } from '@driftless/contracts';
 import { VirtualClock } from '@driftless/fakes';
 import { binaryPath, commitFiles, createBareRepo, fixtureFleet, gitServerStats, s3StoreFor } from '@driftless/testkit';
@@ -35,8 +36,8 @@ async function setup(over: Partial<NodeHubOptions> = {}) {
   const bare = await createBareRepo(env.git.root, name);
   const first = await commitFiles(bare, fixtureFleet(), 'first');
   const store = s3Store();
-  const clock = new VirtualClock(Date.now());
-  const hub = createHub(nodeHubDeps({ store, clock, cacheDir: await tempDir(), kustomizeBinary: binaryPath('kustomize'), gitBackoffMs: 1, ...over }));
+  // Real servers, real time: git retries wait on this clock.
+  const hub = createHub(nodeHubDeps({ store, clock: systemClock, cacheDir: await tempDir(), kustomizeBinary: binaryPath('kustomize'), gitBackoffMs: 1, ...over }));
   return { bare, first, store, hub, name, url: `${env.git.baseUrl}${name}.git` };
 }
 

@@ -15,7 +15,7 @@ function setup(over: Partial<HubDeps> = {}, opts: { stateless?: boolean } = {}) 
   const clock = new VirtualClock(START);
   const repo = new MemoryRepository();
   const first = repo.commit(fleet(), 'first');
-  const store = new MemoryObjectStore({ now: () => clock.now() });
+  const store = new MemoryObjectStore({ clock });
   const hub = createHub(unitHubDeps({ source: repo, store, clock, ...over }, opts));
   return { clock, repo, first, store, hub, compile: (req: { allowMassPrune?: boolean } = {}) => hub.compile({ repo: repo.url, ...req }) };
 }
@@ -121,7 +121,7 @@ describe.each([
     repo.commit(fleet(), 'v1');
     let gcRacing = false;
     // A gc deleting every blob right after the hub was told it exists.
-    const inner = new MemoryObjectStore({ now: () => clock.now() });
+    const inner = new MemoryObjectStore({ clock });
     const store: ObjectStore = Object.assign(Object.create(inner) as MemoryObjectStore, {
       putIfAbsent: async (key: string, body: Uint8Array) => {
         const res = await inner.putIfAbsent(key, body);

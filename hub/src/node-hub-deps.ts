@@ -1,5 +1,5 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
-import type { Clock, ObjectStore } from '@driftless/core';
+import type { Clock, ObjectStore, Rng } from '@driftless/core';
 import { DEFAULT_MAX_FILE_BYTES } from './compile.js';
 import { gitRepositorySource, type GitRepositorySourceOptions } from './git/git-repository-source.js';
 import type { HubLog } from './hub-log.js';
@@ -10,7 +10,10 @@ import { fileHubStateStore } from './state/file-hub-state.js';
 /** What a hub process is configured with: `driftless hub compile`'s flags and environment. */
 export interface NodeHubOptions {
   readonly store: ObjectStore;
+  /** The hub's clock; git retries wait on it too. */
   readonly clock: Clock;
+  /** The jitter of git retries. Default `Math.random`. */
+  readonly rng?: Rng;
   /** Where remote repositories are cloned (`<cacheDir>`) and the hub state is kept (`<cacheDir>/state`). */
   readonly cacheDir: string;
   /** The kustomize binary. */
@@ -43,6 +46,8 @@ export function nodeHubDeps(opts: NodeHubOptions): HubDeps {
     clock: opts.clock,
     source: gitRepositorySource({
       cacheDir: opts.cacheDir,
+      clock: opts.clock,
+      ...(opts.rng ? { rng: opts.rng } : {}),
       ...(opts.gitAuth ? { auth: opts.gitAuth } : {}),
       ...(opts.gitAttempts ? { attempts: opts.gitAttempts } : {}),
       ...(opts.gitBackoffMs !== undefined ? { backoffMs: opts.gitBackoffMs } : {}),

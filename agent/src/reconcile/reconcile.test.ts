@@ -21,7 +21,7 @@ const ref = (o: KubeObject): KubeObjectRef => ({ apiVersion: o.apiVersion, kind:
 
 function setup(over: Partial<ReconcileDeps> & { kube?: KubeTarget } = {}) {
   const clock = new VirtualClock(START);
-  const memory = new MemoryKubeTarget({ now: () => clock.now() });
+  const memory = new MemoryKubeTarget({ clock });
   const deps: ReconcileDeps = { kube: memory, clock, parent, normalized: new Map<string, Normalized>(), members: new WeakMap(), ...over };
   return { clock, memory, deps };
 }

@@ -39,7 +39,7 @@ function latency(clock: VirtualClock, rng: Rng, floorMs: number, tailMs: number)
 export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
   const clock = new VirtualClock(EPOCH);
   const rng = seededRng(opts.seed ^ 0x5bd1e995);
-  const store = new MemoryObjectStore({ latency: latency(clock, rng, 4, 6), now: () => clock.now() });
+  const store = new MemoryObjectStore({ latency: latency(clock, rng, 4, 6), clock });
   const recorder = new FleetRecorder(clock.now(), 1_000, { trace: opts.trace ?? false });
   const observed = observedStore(store, clock, recorder);
   const names = Array.from({ length: opts.clusters }, (_, i) => clusterName(i));

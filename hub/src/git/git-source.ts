@@ -4,9 +4,10 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import git, { type HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
-import { DriftlessError, networkErrorCode, type RepoReader } from '@driftless/core';
+import { systemClock } from '@driftless/clock';
+import { backoffMs, DriftlessError, networkErrorCode, type Clock, type RepoReader, type Rng } from '@driftless/core';
 import { openTreeReader } from './git-tree-reader.js';
-import { withIdleTimeout } from './idle-timeout.js';
+import { GitIdleTimeoutError, withIdleTimeout } from './idle-timeout.js';
 
 /** Where the fleet repository is and how to reach it. */
 export interface GitSourceOptions {
@@ -22,6 +23,10 @@ export interface GitSourceOptions {
   readonly attempts?: number;
   /** First backoff, ms. Default 500. */
   readonly backoffMs?: number;
+  /** Whose time the backoff waits on (the hub's clock, a VirtualClock in tests). Default the wall clock. */
+  readonly clock?: Pick<Clock, 'sleep'>;
+  /** The backoff's jitter. Default `Math.random`. */
+  readonly rng?: Rng;
   /** Injected for tests; default isomorphic-git's Node client. */
   readonly http?: HttpClient;
   /**
@@ -121,6 +126,8 @@ async function resolveCommit(gitdir: string, ref: string, preferred: string, rem
 async function withRetries(opts: GitSourceOptions, remote: string, ref: string | undefined, fetch: () => Promise<void>): Promise<void> {
   const attempts = opts.attempts ?? 4;
   const base = opts.backoffMs ?? 500;
+  const clock = opts.clock ?? systemClock;
+  const rng = opts.rng ?? { next: () => Math.random() };
   for (let attempt = 1; ; attempt++) {
     try {
       await fetch();
@@ -134,7 +141,7 @@ async function withRetries(opts: GitSourceOptions, remote: string, ref: string |
         throw new DriftlessError('GitUnavailable', `git fetch ${remote}${refText} failed after ${attempt} attempts: ${why}`, data, { cause: err });
       }
       // Exponential backoff with full jitter, so many hubs do not retry in step.
-      await new Promise((r) => setTimeout(r, Math.random() * base * 2 ** (attempt - 1)));
+      await clock.sleep(backoffMs(attempt, base, Number.POSITIVE_INFINITY, rng));
     }
   }
 }
@@ -146,9 +153,10 @@ function classify(err: unknown): { transient: boolean; status?: number; why: str
     const hint = status === 401 || status === 403 ? ' (check DRIFTLESS_GIT_TOKEN)' : status === 404 ? ' (no such repository)' : '';
     return { transient: status >= 500 || status === 429 || status === 408, status, why: `HTTP ${status} ${e.data?.statusMessage ?? ''}`.trim() + hint };
   }
-  // A stalled request fails with our own timeout error, whose code is ETIMEDOUT.
+  // Only our idle timeout means the server went silent; Node's own ETIMEDOUT (a connect timeout) is shown as its code.
+  if (err instanceof GitIdleTimeoutError) return { transient: true, why: 'no response (timed out)' };
   const network = networkErrorCode(err);
-  if (network) return { transient: true, why: network === 'ETIMEDOUT' ? 'no response (timed out)' : network };
+  if (network) return { transient: true, why: network };
   if (e.code === 'NotFoundError') return { transient: false, why: 'no such branch or tag on the remote' };
   return { transient: false, why: redactText(e.message ?? String(err)) };
 }

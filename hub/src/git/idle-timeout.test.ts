@@ -102,12 +102,19 @@ describe('withIdleTimeout', () => {
 });
 
 describe('withIdleTimeout over isomorphic-git\'s Node client and a real socket', () => {
-  /** A server that answers with headers and `sent` bytes of a longer body, then stalls; undefined: never answers. */
-  async function stalling(sent?: string): Promise<{ url: string; closed: Promise<void>; close: () => Promise<void> }> {
+  /**
+   * A server that answers with headers and `sent` bytes of a longer body, then
+   * stalls; undefined: never answers. `received` resolves once its handler runs
+   * (from then on `closed` sees the connection close).
+   */
+  async function stalling(sent?: string): Promise<{ url: string; received: Promise<void>; closed: Promise<void>; close: () => Promise<void> }> {
+    let receivedResolve: () => void = () => undefined;
+    const received = new Promise<void>((resolve) => (receivedResolve = resolve));
     let closedResolve: () => void = () => undefined;
     const closed = new Promise<void>((resolve) => (closedResolve = resolve));
     const server = createServer((req, res: ServerResponse) => {
       req.socket.once('close', closedResolve);
+      receivedResolve();
       if (sent !== undefined) res.writeHead(200, { 'content-length': '1000' }).write(sent);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -116,13 +123,16 @@ describe('withIdleTimeout over isomorphic-git\'s Node client and a real socket',
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     };
-    return { url, closed, close };
+    return { url, received, closed, close };
   }
 
   it('times out a server that never answers and closes the connection', async () => {
     const server = await stalling();
     try {
       const pending = withIdleTimeout(nodeHttp, 1_000).request({ url: server.url }).catch((e: unknown) => e);
+      // Time out only once the server holds the request: an abort before that
+      // would close a connection whose handler never ran, and `closed` would never resolve.
+      await server.received;
       await vi.advanceTimersByTimeAsync(1_000);
       expect(networkErrorCode(await pending)).toBe('ETIMEDOUT');
       await server.closed;

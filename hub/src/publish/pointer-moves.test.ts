@@ -28,7 +28,7 @@ function setup(opts: { stateless: boolean; beforeHubWrite?: (attempt: number) =>
     attempts += 1;
     await opts.beforeHubWrite?.(attempts);
   };
-  const store = new MemoryObjectStore({ now: () => clock.now(), latency });
+  const store = new MemoryObjectStore({ clock, latency });
   /** Writes the contested pointer as another hub would, at `generation`. */
   const writeForeign = async (generation: number): Promise<void> => {
     foreign = true;

@@ -1,21 +1,12 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeHubStateStoreContract, sampleHubState } from '../testing/hub-state-store-contract.js';
+import { tempDirs } from '../testing/temp-dirs.js';
 import { fileHubStateStore } from './file-hub-state.js';
 import { memoryHubStateStore } from './memory-hub-state.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function cacheDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'driftless-hub-state-'));
-  dirs.push(d);
-  return d;
-}
+const cacheDir = tempDirs('hub-state');
 
 describeHubStateStoreContract('file in the cache directory', async () => fileHubStateStore(await cacheDir(), 'file:/store'));
 describeHubStateStoreContract('memory', () => Promise.resolve(memoryHubStateStore()));

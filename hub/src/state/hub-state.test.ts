@@ -18,7 +18,7 @@ function setup(fault?: (op: string, key: string) => 'unavailable' | undefined) {
   const clock = new VirtualClock(Date.parse('2030-01-01T00:00:00.000Z'));
   const repo = new MemoryRepository();
   repo.commit(fleet(), 'v1');
-  const store = new MemoryObjectStore({ now: () => clock.now(), ...(fault ? { fault } : {}) });
+  const store = new MemoryObjectStore({ clock, ...(fault ? { fault } : {}) });
   const hub = (state: HubStateStore, signingKey?: KeyObject) =>
     createHub(unitHubDeps({ source: repo, store, clock, state, ...(signingKey ? { signingKey } : {}) }));
   const compile = (state: HubStateStore, signingKey?: KeyObject) => hub(state, signingKey).compile({ repo: repo.url });

@@ -8,7 +8,7 @@ export {
   type ErrorCode,
   type ErrorData,
 } from './errors.js';
-export { errorCodesOf, NETWORK_ERROR_CODES, networkErrorCode } from './network-error.js';
+export { networkErrorCode } from './network-error.js';
 export {
   API_VERSION,
   parseDocument,

@@ -5,7 +5,7 @@
  * that failed this way is worth retrying with backoff. Name resolution that
  * found no such host (`ENOTFOUND`) is not here: a mistyped endpoint needs a human.
  */
-export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ECONNABORTED',

@@ -1,4 +1,5 @@
 import { describeRepositorySourceContract } from '@driftless/contracts';
+import { describe, expect, it } from 'vitest';
 import { MemoryRepository } from './memory-repository.js';
 
 describeRepositorySourceContract('MemoryRepository', () => {
@@ -8,5 +9,23 @@ describeRepositorySourceContract('MemoryRepository', () => {
     repo: 'memory://fleet',
     missingRepo: 'memory://other',
     commit: (files, message, branch) => Promise.resolve(repo.commit(files, message, branch)),
+  });
+});
+
+describe('MemoryRepository commit ids', () => {
+  const build = (content: string): string[] => {
+    const repo = new MemoryRepository();
+    return [repo.commit({ 'clusters/a.yaml': content }, 'first'), repo.commit({ 'apps/x.yaml': 'x' }, 'second')];
+  };
+
+  it('differ between repositories built the same way with different files, so their revision records never collide', () => {
+    const [a1, a2] = build('a');
+    const [b1, b2] = build('b');
+    expect(b1).not.toBe(a1);
+    expect(b2).not.toBe(a2);
+  });
+
+  it('are the same for the same files, messages and history, so a simulation replays exactly', () => {
+    expect(build('a')).toEqual(build('a'));
   });
 });

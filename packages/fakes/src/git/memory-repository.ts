@@ -13,7 +13,7 @@ export type MemoryFileChanges = Readonly<Record<string, string | Uint8Array | nu
 
 /** One commit of a {@link MemoryRepository}: its files and its parents (the first is the branch's previous head). */
 export interface MemoryCommit {
-  /** 40 hex digits, like a git commit id; unique per commit. */
+  /** 40 hex digits, like a git commit id: a hash of the tree, the parent and the message; unique per commit. */
   readonly id: string;
   readonly parents: readonly string[];
   readonly message: string;
@@ -44,6 +44,7 @@ export class MemoryRepository implements RepositorySource {
   syncs = 0;
   private readonly commits = new Map<string, MemoryCommit>();
   private readonly branches = new Map<string, string>();
+  /** Every commit's tree, built when it is committed (its root id is part of the commit id). */
   private readonly trees = new WeakMap<MemoryCommit, Tree>();
 
   constructor(opts: MemoryRepositoryOptions = {}) {
@@ -63,9 +64,15 @@ export class MemoryRepository implements RepositorySource {
       if (content === null) files.delete(clean);
       else files.set(clean, typeof content === 'string' ? new TextEncoder().encode(content) : Uint8Array.from(content));
     }
-    // Unique per commit, and the same in every run that commits the same way.
-    const id = createHash('sha1').update(JSON.stringify([this.commits.size, parent ?? null, message])).digest('hex');
-    this.commits.set(id, { id, parents: parent ? [parent] : [], message, files });
+    // Like git's, the id covers the tree: repositories with different files never share
+    // a revision (their records would collide in a shared store). The count keeps it
+    // unique per commit; nothing else varies, so every run that commits the same way agrees.
+    const tree = buildTree(files);
+    const root = tree.entries.get('')?.oid ?? '';
+    const id = createHash('sha1').update(JSON.stringify([this.commits.size, parent ?? null, root, message])).digest('hex');
+    const commit: MemoryCommit = { id, parents: parent ? [parent] : [], message, files };
+    this.commits.set(id, commit);
+    this.trees.set(commit, tree);
     this.branches.set(branch, id);
     return id;
   }
@@ -96,12 +103,7 @@ export class MemoryRepository implements RepositorySource {
   }
 
   private readerOf(commit: MemoryCommit): RepoReader {
-    let tree = this.trees.get(commit);
-    if (!tree) {
-      tree = buildTree(commit.files);
-      this.trees.set(commit, tree);
-    }
-    const t = tree;
+    const t = this.trees.get(commit) as Tree;
     const stat = (path: string): RepoEntry | undefined => t.entries.get(segments(path).join('/'));
     return {
       commit: commit.id,

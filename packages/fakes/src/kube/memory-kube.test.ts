@@ -1,6 +1,7 @@
 import type { KubeObject, KubeObjectRef } from '@driftless/core';
 import { describeKubeTargetContract } from '@driftless/contracts';
 import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../clock/virtual-clock.js';
 import { MemoryKubeTarget } from './memory-kube.js';
 
 describeKubeTargetContract('memory', () => ({ kube: new MemoryKubeTarget() }));
@@ -39,7 +40,7 @@ describe('MemoryKubeTarget', () => {
   });
 
   it('follows a new generation with controllers: instant, and leaves a status set by hand until the spec changes', async () => {
-    const kube = await withApp({ controllers: 'instant', now: () => Date.UTC(2026, 0, 1) });
+    const kube = await withApp({ controllers: 'instant', clock: new VirtualClock(Date.UTC(2026, 0, 1)) });
     const v1 = workload('apps/v1', 'Deployment', podSpec);
     await kube.apply(v1, 'driftless');
     kube.setStatus(refOf(v1), { observedGeneration: 1, updatedReplicas: 0 });

@@ -1,4 +1,4 @@
-import { groupOf, type KubeObject, type KubeObjectRef, type KubeRequestCounters, type KubeResourceInfo, type KubeTarget } from '@driftless/core';
+import { groupOf, type Clock, type KubeObject, type KubeObjectRef, type KubeRequestCounters, type KubeResourceInfo, type KubeTarget } from '@driftless/core';
 import { crdInvalidity, crdKinds, establish } from './custom-resources.js';
 import { instantStatus } from './instant-controllers.js';
 import { BUILTIN_KINDS, SYSTEM_NAMESPACES, type KindInfo } from './kind-table.js';
@@ -23,8 +23,8 @@ export interface MemoryKubeOptions {
    * removes it with everything in it.
    */
   readonly controllers?: 'none' | 'instant';
-  /** The clock for creation and condition timestamps, ms; default the wall clock. */
-  readonly now?: () => number;
+  /** Whose time creation, deletion and condition timestamps are (e.g. a VirtualClock); default the wall clock. */
+  readonly clock?: Pick<Clock, 'now'>;
 }
 
 type Json = Record<string, unknown>;
@@ -176,7 +176,7 @@ export class MemoryKubeTarget implements KubeTarget {
   }
 
   private now(): string {
-    return timestamp((this.opts.now ?? Date.now)());
+    return timestamp(this.opts.clock ? this.opts.clock.now() : Date.now());
   }
 
   private kindInfo(apiVersion: string, kind: string): KindInfo | undefined {

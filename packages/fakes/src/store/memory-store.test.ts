@@ -1,5 +1,6 @@
 import { describeObjectStoreContract } from '@driftless/contracts';
 import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../clock/virtual-clock.js';
 import { MemoryObjectStore } from './memory-store.js';
 
 describeObjectStoreContract('memory', () => Promise.resolve({ store: new MemoryObjectStore() }));
@@ -14,6 +15,15 @@ describe('MemoryObjectStore', () => {
     await store.get('missing');
     await store.putIfAbsent('p', new Uint8Array([9]));
     expect(store.counters).toMatchObject({ get200: 1, get304: 1, get404: 1, put: 1, putRefused: 1, bytesDown: 3, bytesUp: 3 });
+  });
+
+  it("dates each write by the injected clock's time", async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+    const store = new MemoryObjectStore({ clock });
+    await store.put('a', new Uint8Array([1]));
+    await clock.advance(clock.now() + 5_000);
+    await store.put('b', new Uint8Array([2]));
+    expect([(await store.head('a'))?.modifiedMs, (await store.head('b'))?.modifiedMs]).toEqual([Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 1) + 5_000]);
   });
 
   it('injects faults of the requested class', async () => {

@@ -12,6 +12,7 @@ import {
   type PutIfAbsentResult,
   type PutOptions,
   type PutResult,
+  type Clock,
   type RequestOptions,
 } from '@driftless/core';
 
@@ -41,8 +42,8 @@ export interface MemoryStoreOptions {
   readonly fault?: (op: StoreOperation, key: string) => 'unavailable' | 'refused' | undefined;
   /** Awaited before every operation: a latency model (use a fake clock's sleep in simulations). */
   readonly latency?: (op: StoreOperation, key: string) => Promise<void>;
-  /** The clock for `head`'s modification times, ms; default the wall clock. */
-  readonly now?: () => number;
+  /** Whose time `head`'s modification times are (e.g. a VirtualClock); default the wall clock. */
+  readonly clock?: Pick<Clock, 'now'>;
 }
 
 interface Entry {
@@ -140,7 +141,7 @@ export class MemoryObjectStore implements ObjectStore {
 
   private store(key: string, body: Uint8Array): string {
     const etag = `"${createHash('sha256').update(body).digest('hex')}"`;
-    this.objects.set(key, { body: Uint8Array.from(body), etag, modifiedMs: (this.opts.now ?? Date.now)() });
+    this.objects.set(key, { body: Uint8Array.from(body), etag, modifiedMs: this.opts.clock ? this.opts.clock.now() : Date.now() });
     this.counters.put += 1;
     this.counters.bytesUp += body.byteLength;
     return etag;
