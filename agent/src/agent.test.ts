@@ -145,7 +145,7 @@ describe('agent pass', () => {
     let down = false;
     const clock = new VirtualClock(START);
     const kube = new MemoryKubeTarget({
-      now: () => clock.now(),
+      clock,
       latency: (op, ref) => (down && op === 'list' && ref.kind === 'ConfigMap' ? Promise.reject(listFailure) : Promise.resolve()),
     });
     const { store, agent } = setup({ kube });
