@@ -42,7 +42,7 @@ export function startBundleFleet(opts: BundleFleetOptions): SimulatedFleet {
   setMaxListeners(0, stop.signal);
   const runs = opts.names.map(async (cluster, i) => {
     const rng: Rng = seededRng(clusterSeed(opts.seed, (opts.firstIndex ?? 0) + i));
-    const kube = new MemoryKubeTarget({ controllers: 'instant', ...(opts.kubeLatency ? { latency: opts.kubeLatency } : {}) });
+    const kube = new MemoryKubeTarget({ clock: opts.clock, controllers: 'instant', ...(opts.kubeLatency ? { latency: opts.kubeLatency } : {}) });
     const agent = createAgent({
       clock: opts.clock,
       rng,

@@ -8,6 +8,7 @@ import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { startGitFleet } from './git-fleet.js';
 import { startWorkerPool, type WorkerS3 } from './worker-pool.js';
 import { countedStore, observedStore, publishingStore, storeRequests, storeTotals, type ClusterStoreCounts } from './observed-store.js';
+import { publishCommit } from './publish-commit.js';
 import { FleetRecorder } from './recorder.js';
 import type { BenchMode } from './result.js';
 import type { DriverCounts, ScenarioDriver } from './scenario.js';
@@ -67,7 +68,7 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
     async publish(k) {
       const { files, message } = scenarioCommit(k, opts.clusters, opts.apps, opts.scenario);
       await commitFiles(bare, files, message);
-      if (hub) await hub.compile({ repo: url });
+      if (hub) await publishCommit(hub, url);
       else await expectPushed();
     },
     startFleet() {

@@ -3,8 +3,8 @@ import { commitMessage, FLEET_SCENARIO, generateFleet, versionsAt, type FleetSce
 /**
  * The bench's fleet: every app a plain directory (no kustomize build, so git
  * mode's clusters render as cheaply as the hub) declaring its Namespace, so
- * that its bundle applies as is. Both drivers read it: the real one commits
- * it, the virtual one builds its synthetic bundles from the same apps.
+ * that its bundle applies as is. Both drivers commit it (to the git server,
+ * or to a MemoryRepository) and the real hub compiles it.
  */
 export function benchFleetShape(clusters: number, apps: number): FleetShape {
   return { clusters, apps, kustomizeApps: 0, namespaces: true };

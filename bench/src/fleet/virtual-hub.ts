@@ -3,6 +3,7 @@ import { MemoryRepository } from '@driftless/fakes';
 import { createHub, memoryHubStateStore, type KustomizeRunner } from '@driftless/hub';
 import type { FleetScenario } from '@driftless/testkit';
 import { countedStore, publishingStore } from './observed-store.js';
+import { publishCommit } from './publish-commit.js';
 import type { FleetRecorder } from './recorder.js';
 import { scenarioCommit } from './scenario-fleet.js';
 
@@ -73,7 +74,7 @@ export function virtualHub(opts: VirtualHubOptions): VirtualHub {
     async publish(k) {
       const { files, message } = scenarioCommit(k, opts.clusters, opts.apps, opts.scenario);
       repo.commit(files, message);
-      await hub.compile({ repo: repo.url });
+      await publishCommit(hub, repo.url);
     },
   };
 }
