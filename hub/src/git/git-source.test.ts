@@ -1,7 +1,7 @@
 import type { HttpClient } from 'isomorphic-git';
 import type { Clock } from '@driftless/core';
 import { VirtualClock } from '@driftless/fakes';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { syncGitSource } from './git-source.js';
 import { tempDirs } from '../testing/temp-dirs.js';
 import { GitIdleTimeoutError } from './idle-timeout.js';
@@ -81,5 +81,39 @@ describe('syncGitSource: retries', () => {
     expect(err).toMatchObject({ code: 'GitUnavailable', data: { remote: REMOTE, status: 503 } });
     expect((err as Error).message).toBe(`git fetch ${REMOTE} failed after 3 attempts: HTTP 503 Service Unavailable`);
     expect(requests.count).toBe(3);
+  });
+});
+
+describe('syncGitSource: a server that stalls half way through its answer', () => {
+  beforeEach(() => {
+    // Only the idle timeout's timers: the file system and promises run as usual.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is retried as a silent server, not refused as a bad answer', async () => {
+    const requested = calls();
+    const http: HttpClient = {
+      request: () => {
+        requested.hit();
+        // The first line of a ref advertisement, then nothing more.
+        const line = new TextEncoder().encode('001e# service=git-upload-pack\n');
+        let sent = false;
+        const body: AsyncIterableIterator<Uint8Array> = {
+          next: () => (sent ? new Promise(() => undefined) : ((sent = true), Promise.resolve({ done: false, value: line }))),
+          [Symbol.asyncIterator]: () => body,
+        };
+        const headers = { 'content-type': 'application/x-git-upload-pack-advertisement' };
+        return Promise.resolve({ url: `${REMOTE}/info/refs?service=git-upload-pack`, method: 'GET', statusCode: 200, statusMessage: 'OK', headers, body });
+      },
+    };
+    const pending = syncGitSource({ repo: REMOTE, cacheDir: await cacheDir(), attempts: 1, timeoutMs: 1_000, http }).catch((e: unknown) => e);
+    await requested.reached(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const err = await pending;
+    expect(err).toMatchObject({ code: 'GitUnavailable', data: { remote: REMOTE } });
+    expect((err as Error).message).toBe(`git fetch ${REMOTE} failed after 1 attempts: no response (timed out)`);
   });
 });

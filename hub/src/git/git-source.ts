@@ -27,7 +27,7 @@ export interface GitSourceOptions {
   readonly clock?: Pick<Clock, 'sleep'>;
   /** The backoff's jitter. Default `Math.random`. */
   readonly rng?: Rng;
-  /** Injected for tests; default isomorphic-git's Node client. */
+  /** The HTTP client under the idle timeout; injected for tests. Default isomorphic-git's Node client. */
   readonly http?: HttpClient;
   /**
    * A request whose connection sends and receives nothing for this long fails
@@ -58,12 +58,15 @@ export async function syncGitSource(opts: GitSourceOptions): Promise<GitSnapshot
   if (!/^https?:\/\//i.test(opts.repo)) return await openLocal(opts, cache);
   const remote = redact(opts.repo);
   const dir = join(opts.cacheDir, 'repos', createHash('sha256').update(remote).digest('hex').slice(0, 16));
-  const http = opts.http ?? withIdleTimeout(nodeHttp, opts.timeoutMs ?? 60_000);
+  // The idle timeout of the attempt under way, if it fired: set by the HTTP client's callback.
+  let stalled: GitIdleTimeoutError | undefined;
+  const http = withIdleTimeout(opts.http ?? nodeHttp, opts.timeoutMs ?? 60_000, (err) => (stalled ??= err));
+  const stall = (): GitIdleTimeoutError | undefined => stalled;
   const onAuth = opts.auth ? () => ({ username: opts.auth?.username, password: opts.auth?.password }) : undefined;
   const common = { fs, http, dir, url: opts.repo, singleBranch: true, depth: 1, cache, ...(onAuth ? { onAuth } : {}) };
   const cloned = await exists(join(dir, '.git', 'HEAD'));
   let ref: string | undefined = opts.ref ?? (cloned ? ((await git.currentBranch({ fs, dir })) ?? undefined) : undefined);
-  await withRetries(opts, remote, ref, async () => {
+  const fetchOnce = async (): Promise<void> => {
     if (cloned) {
       await git.fetch({ ...common, ...(ref ? { ref } : {}), tags: false });
     } else {
@@ -71,6 +74,18 @@ export async function syncGitSource(opts: GitSourceOptions): Promise<GitSnapshot
       await mkdir(dir, { recursive: true });
       await git.clone({ ...common, ...(ref ? { ref } : {}), noCheckout: true, noTags: true });
     }
+  };
+  await withRetries(opts, remote, ref, async () => {
+    stalled = undefined;
+    // A stall while isomorphic-git reads a body surfaces as an empty or short answer (or none):
+    // the timer, not what it throws, says the server went silent, so the attempt is retried.
+    try {
+      await fetchOnce();
+    } catch (err) {
+      throw stall() ?? err;
+    }
+    const silent = stall();
+    if (silent) throw silent;
   });
   ref ??= (await git.currentBranch({ fs, dir })) ?? 'HEAD';
   const commit = await resolveCommit(join(dir, '.git'), ref, `refs/remotes/origin/${ref}`, remote);

@@ -20,9 +20,11 @@ export class GitIdleTimeoutError extends Error {
  * its body, take longer than `timeoutMs` (ms) to arrive; the request is then
  * aborted through its AbortSignal, which closes the connection. Time the caller
  * spends between reading chunks does not count. Without it a stalled server
- * would hold a compile for ever.
+ * would hold a compile for ever. `onTimeout` hears every timeout as it fires:
+ * isomorphic-git swallows an error raised while it reads a body (it reports a
+ * short or empty answer instead), so the caller must learn of a stall here.
  */
-export function withIdleTimeout(base: HttpClient, timeoutMs: number): HttpClient {
+export function withIdleTimeout(base: HttpClient, timeoutMs: number, onTimeout?: (err: GitIdleTimeoutError) => void): HttpClient {
   return {
     async request(req) {
       const controller = new AbortController();
@@ -33,6 +35,7 @@ export function withIdleTimeout(base: HttpClient, timeoutMs: number): HttpClient
             const err = new GitIdleTimeoutError(timeoutMs);
             // What the aborted request rejects with later is ignored: this settles first.
             controller.abort(err);
+            onTimeout?.(err);
             reject(err);
           }, timeoutMs);
           void pending.then(resolve, reject).finally(() => clearTimeout(timer));
