@@ -16,6 +16,12 @@ export const pointerSchema = z.object({
   revision: revisionField,
   generation: z.int().positive(),
   publishedAt: timestampField,
+  /**
+   * When set, agents refuse the pointer from this instant on (freeze attack:
+   * a stale but validly signed pointer must not be accepted for ever). The
+   * hub re-signs pointers before it passes. Covered by the signature.
+   */
+  expiresAt: timestampField.optional(),
   signature: z.string().regex(/^ed25519:[A-Za-z0-9+/]+={0,2}$/, 'must be ed25519: followed by base64').optional(),
 });
 
