@@ -1,7 +1,7 @@
 import { describeRef, isDriftlessError, refKey, refOf, type Clock, type KubeObject, type KubeObjectRef } from '@driftless/core';
 import { applyOrder } from './apply-order.js';
 import type { Change } from './change-set.js';
-import { DESIRED_PATH, driftOf, learnNormalization, type Normalized } from './drift.js';
+import { DESIRED_PATH, driftOf, learnNormalization, type DriftVerdict, type Normalized } from './drift.js';
 import type { InventoryDeps, OpenInventory } from './inventory.js';
 import { uniqueKinds } from './live-members.js';
 import { kubeRefOf } from './object-ref.js';
@@ -46,7 +46,7 @@ async function applyMember(member: KubeObject, inv: OpenInventory, deps: ApplyDe
   try {
     const key = refKey(refOf(member));
     const live = (await inv.live.of(member.apiVersion, member.kind)).get(key);
-    const verdict = driftOf(member, live, deps.normalized?.get(key));
+    const verdict = await adopted(member, driftOf(member, live, deps.normalized?.get(key)), deps);
     let applied: Change;
     if (verdict.kind === 'in-sync') applied = { object, action: 'unchanged', reason: 'in sync', ...(live ? { live } : {}) };
     else {
@@ -56,13 +56,24 @@ async function applyMember(member: KubeObject, inv: OpenInventory, deps: ApplyDe
       applied =
         verdict.kind === 'missing'
           ? { object, action: 'created', reason: 'not in the cluster', live: current }
-          : { object, action: 'configured', reason: configuredReason(verdict.paths), live: current };
+          : { object, action: 'configured', reason: verdict.kind === 'adopted' ? 'adopted: it existed before' : configuredReason(verdict.paths), live: current };
     }
     return isCrd(member) ? await established(applied, kubeRefOf(member), deps) : applied;
   } catch (err) {
     if (!isDriftlessError(err, 'KubeRefused')) throw err;
     return { object, action: 'failed', reason: err.message };
   }
+}
+
+/**
+ * A Namespace or CRD not among the members may still exist, made by someone
+ * else: then applying adopts it, and it must never count as created (prune
+ * deletes only the Namespaces and CRDs this agent created). One read, for
+ * these two kinds only.
+ */
+async function adopted(member: KubeObject, verdict: DriftVerdict, deps: ApplyDeps): Promise<DriftVerdict | { readonly kind: 'adopted' }> {
+  if (verdict.kind !== 'missing' || !(isCrd(member) || (member.kind === 'Namespace' && member.apiVersion === 'v1'))) return verdict;
+  return (await deps.kube.get(kubeRefOf(member))) ? { kind: 'adopted' } : verdict;
 }
 
 /** A CRD's entry once it is Established (health then from the Established CRD), or failed after its apply when it is not in time. */

@@ -69,12 +69,13 @@ export function unionOf(a: Inventory, b: Inventory): Inventory {
   return { kinds: [...a.kinds, ...b.kinds], namespaces: [...a.namespaces, ...b.namespaces] };
 }
 
-/** The parent ConfigMap declaring which kinds and namespaces the members use. */
+/** The parent ConfigMap declaring which kinds and namespaces the members use, with `binaryData` (the member record) when given. */
 export function parentObject(
   parent: ApplySetParentRef,
   inventory: Inventory,
   tooling: string,
   extraAnnotations: Readonly<Record<string, string>> = {},
+  binaryData?: Readonly<Record<string, string>>,
 ): KubeObject {
   const kinds = new Map<string, string>();
   for (const k of inventory.kinds) kinds.set(groupKindOf(k.apiVersion, k.kind), k.apiVersion);
@@ -95,6 +96,7 @@ export function parentObject(
         ...extraAnnotations,
       },
     },
+    ...(binaryData ? { binaryData } : {}),
   };
 }
 

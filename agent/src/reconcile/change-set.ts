@@ -22,6 +22,13 @@ export interface Change {
    * object was written or already in shape.
    */
   readonly appliedAs?: 'created' | 'configured' | 'unchanged';
+  /**
+   * For `failed` only: `prune` when the object left the bundle and the API
+   * refused to delete it. It stays in the inventory and is tried again each
+   * pass; it counts as degraded (needs a person), not as a failed apply, so it
+   * neither stops other prunes nor makes every pass back off.
+   */
+  readonly stage?: 'prune';
   /** The object as the API server holds it after the pass, where there is one: what health is assessed on. */
   readonly live?: KubeObject;
 }
@@ -34,11 +41,11 @@ export interface ReconcileOutcome {
   /** Of the applied: objects that existed and were written again (configured). */
   readonly drifted: number;
   readonly pruned: number;
-  /** Objects the API server refused, each with a message naming it; when any, nothing was pruned. */
+  /** Objects the API server refused to apply, each with a message naming it; when any, nothing was pruned. */
   readonly failed: readonly { readonly object: string; readonly message: string }[];
   /** Applied objects that are not healthy yet (a Deployment rolling out), with why. */
   readonly notReady: readonly Unhealthy[];
-  /** Applied objects that failed for good (a failed Job), with why. */
+  /** Objects that failed for good, with why: applied ones (a failed Job), and ones that left the bundle but could not be pruned. */
   readonly degraded: readonly Unhealthy[];
 }
 
@@ -47,11 +54,14 @@ const countedAs = (c: Change): ChangeAction | undefined => (c.action === 'failed
 
 /**
  * The counts and lists of a change set, in its order: applied = created +
- * configured, drifted = configured, failed with their messages, and the
- * health of every object with a live form (see assessHealth).
+ * configured, drifted = configured, failed applies with their messages, and
+ * the health of every object with a live form (see assessHealth); a refused
+ * prune is degraded.
  */
 export function outcomeOf(changes: readonly Change[]): ReconcileOutcome {
-  return { ...countsOf(changes), ...assessHealth(changes) };
+  const health = assessHealth(changes);
+  const unpruned = changes.filter((c) => c.action === 'failed' && c.stage === 'prune').map((c) => ({ object: c.object, reason: c.reason }));
+  return { ...countsOf(changes), ...health, degraded: [...health.degraded, ...unpruned] };
 }
 
 /** {@link outcomeOf} without health: the counts and the failed objects. */
@@ -67,6 +77,6 @@ function countsOf(changes: readonly Change[]): Omit<ReconcileOutcome, 'notReady'
     if (as === 'unchanged') unchanged += 1;
     if (as === 'pruned') pruned += 1;
   }
-  const failed = changes.filter((c) => c.action === 'failed').map((c) => ({ object: c.object, message: c.reason }));
+  const failed = changes.filter((c) => c.action === 'failed' && c.stage !== 'prune').map((c) => ({ object: c.object, message: c.reason }));
   return { applied, unchanged, drifted, pruned, failed };
 }

@@ -1,48 +1,95 @@
-import { describeRef, refOf, type KubeObject } from '@driftless/core';
+import { describeRef, isDriftlessError, refKey, refOf, type KubeObject } from '@driftless/core';
 import { applyOrder } from './apply-order.js';
 import { inventoryOf, unionOf } from './applyset.js';
 import type { Change } from './change-set.js';
 import { closeInventory, type InventoryDeps, type OpenInventory } from './inventory.js';
 import { uniqueKinds } from './live-members.js';
 import { kubeRefOf } from './object-ref.js';
+import { isCrd } from './wait-established.js';
 
 /**
- * How pruning went: `pruned` (with an entry per object deleted, the
+ * How pruning went: `pruned` (an entry per object deleted, or refused, the
  * inventory closed), `skipped` (nothing deleted: some object `failed` this
- * pass, or some kind could not be listed, `incomplete`), or `aborted` by the
- * signal before a delete (the entries so far).
+ * pass, some kind could not be listed, `incomplete`, or the parent had no
+ * member record, `unrecorded`: then the inventory is closed adopting the
+ * live members that are ours), or `aborted` by the signal before a write
+ * (the entries so far).
  */
 export type PruneResult =
   | { readonly kind: 'pruned'; readonly changes: readonly Change[] }
-  | { readonly kind: 'skipped'; readonly reason: 'failed' | 'incomplete' }
+  | { readonly kind: 'skipped'; readonly reason: 'failed' | 'incomplete' | 'unrecorded' }
   | { readonly kind: 'aborted'; readonly changes: readonly Change[] };
 
 /**
- * Deletes the members that left the bundle, in reverse apply order, then
- * closes the inventory (see closeInventory) — but only when every object of
- * the pass applied (`applied` has no failed entry) and every kind the
- * inventory declares could be listed. Only members of this inventory are
- * candidates, and only where the inventory says its members live (KEP-3659):
- * the parent's namespace, its additional namespaces, and cluster scope; a
- * copy of a member elsewhere is not ours.
+ * Deletes what this agent applied before and the bundle no longer has, in
+ * reverse apply order, then closes the inventory (see closeInventory) — but
+ * only when every object of the pass applied (`applied` has no failed entry)
+ * and every kind the inventory declares could be listed. A live object is
+ * deleted only when all of these hold: it carries this ApplySet's label, in
+ * a namespace the inventory uses (KEP-3659: the parent's, its additional
+ * namespaces, or cluster scope); its refKey is in the parent's member
+ * record (what the last bundle held); our field manager is among its
+ * managers; and, for a Namespace or a CRD, this agent created it. A delete
+ * the API refuses fails that object only (a `failed` entry at stage
+ * `prune`, kept in the inventory to be tried again next pass); the others
+ * are still deleted.
  */
 export async function prune(inv: OpenInventory, applied: readonly Change[], deps: InventoryDeps): Promise<PruneResult> {
   if (applied.some((c) => c.action === 'failed')) return { kind: 'skipped', reason: 'failed' };
+  const candidates = await ownedLeftovers(inv, deps.fieldManager, deps.parent.namespace);
+  if (inv.live.incomplete) return { kind: 'skipped', reason: 'incomplete' };
+  if (inv.record.adopting) {
+    // Who applied what before is unknown: adopt what is ours, delete nothing this pass.
+    const closed = await closeInventory(inv, candidates, deps);
+    return closed === 'aborted' ? { kind: 'aborted', changes: [] } : { kind: 'skipped', reason: 'unrecorded' };
+  }
+  const recorded = new Set(inv.record.members);
+  const created = new Set(inv.record.created);
+  const stale = candidates.filter((o) => {
+    const key = refKey(refOf(o));
+    return recorded.has(key) && (!(isNamespace(o) || isCrd(o)) || created.has(key));
+  });
+  const changes: Change[] = [];
+  const retained: KubeObject[] = [];
+  for (const o of applyOrder(stale, (x) => x.metadata.namespace !== undefined).reverse()) {
+    if (deps.signal?.aborted) return { kind: 'aborted', changes };
+    const object = describeRef(refOf(o));
+    try {
+      if (await deps.kube.delete(kubeRefOf(o))) changes.push({ object, action: 'pruned', reason: 'left the bundle' });
+    } catch (err) {
+      if (!isDriftlessError(err, 'KubeRefused')) throw err;
+      changes.push({ object, action: 'failed', stage: 'prune', reason: err.message });
+      retained.push(o);
+    }
+  }
+  if ((await closeInventory(inv, retained, deps)) === 'aborted') return { kind: 'aborted', changes };
+  return { kind: 'pruned', changes };
+}
+
+/**
+ * Live objects of every kind the inventory declares (before or now) that
+ * carry its label, live where its members may live, are not in the bundle,
+ * and name `fieldManager` among their managers.
+ */
+async function ownedLeftovers(inv: OpenInventory, fieldManager: string, parentNamespace: string): Promise<KubeObject[]> {
   const union = unionOf(inv.before, inventoryOf(inv.members));
-  const namespaces = new Set([deps.parent.namespace, ...union.namespaces]);
-  const stale: KubeObject[] = [];
+  const namespaces = new Set([parentNamespace, ...union.namespaces]);
+  const out: KubeObject[] = [];
   for (const { apiVersion, kind } of uniqueKinds(union.kinds)) {
     for (const [key, o] of await inv.live.of(apiVersion, kind)) {
       const ns = o.metadata.namespace;
-      if (!inv.wanted.has(key) && (ns === undefined || namespaces.has(ns))) stale.push(o);
+      if (!inv.wanted.has(key) && (ns === undefined || namespaces.has(ns)) && managedBy(o, fieldManager)) out.push(o);
     }
   }
-  if (inv.live.incomplete) return { kind: 'skipped', reason: 'incomplete' };
-  const changes: Change[] = [];
-  for (const o of applyOrder(stale, (x) => x.metadata.namespace !== undefined).reverse()) {
-    if (deps.signal?.aborted) return { kind: 'aborted', changes };
-    if (await deps.kube.delete(kubeRefOf(o))) changes.push({ object: describeRef(refOf(o)), action: 'pruned', reason: 'left the bundle' });
-  }
-  if ((await closeInventory(inv, deps)) === 'aborted') return { kind: 'aborted', changes };
-  return { kind: 'pruned', changes };
+  return out;
+}
+
+/** Whether `manager` is among the field managers of `o` (its managedFields). */
+function managedBy(o: KubeObject, manager: string): boolean {
+  const entries = o.metadata['managedFields'];
+  return Array.isArray(entries) && entries.some((e) => (e as { manager?: unknown } | null)?.manager === manager);
+}
+
+function isNamespace(o: KubeObject): boolean {
+  return o.kind === 'Namespace' && o.apiVersion === 'v1';
 }

@@ -1,10 +1,11 @@
-import type { Clock, KubeObject, KubeTarget } from '@driftless/core';
+import { refKey, refOf, type Clock, type KubeObject, type KubeTarget } from '@driftless/core';
 import { applyStaged, type ApplyDeps } from './apply-staged.js';
 import type { ApplySetParentRef } from './applyset.js';
 import { outcomeOf, type Change, type ReconcileOutcome } from './change-set.js';
 import type { Normalized } from './drift.js';
-import { openInventory, type MemberCache, type OpenInventory } from './inventory.js';
+import { openInventory, recordCreated, type MemberCache, type OpenInventory } from './inventory.js';
 import { prune, type PruneResult } from './prune.js';
+import { isCrd } from './wait-established.js';
 
 /**
  * What one reconcile pass needs ({@link reconcileChanges}, {@link reconcile}):
@@ -43,8 +44,12 @@ export interface ReconcileDeps {
 export interface ChangeSet {
   readonly changes: readonly Change[];
   readonly aborted: boolean;
-  /** Set when pruning was skipped: some object failed, or some kind could not be listed. */
-  readonly pruneSkipped?: 'failed' | 'incomplete';
+  /**
+   * Set when pruning was skipped: some object failed, some kind could not be
+   * listed, or the parent had no member record yet (written by an earlier
+   * version, or deleted): that pass records the members instead.
+   */
+  readonly pruneSkipped?: 'failed' | 'incomplete' | 'unrecorded';
 }
 
 /** The first half of a pass: the inventory opened and its members applied. */
@@ -57,18 +62,28 @@ function applyDepsOf(deps: ReconcileDeps): ApplyDeps {
 
 /** Opens the inventory for `objects` and applies them in stages (see openInventory, applyStaged). */
 async function stage(objects: readonly KubeObject[], deps: ApplyDeps): Promise<StagedPass> {
-  const inventory = await openInventory(objects, deps);
-  if (inventory === 'aborted') return { kind: 'aborted', changes: [] };
-  const staged = await applyStaged(inventory, deps);
-  return staged.aborted ? { kind: 'aborted', changes: staged.changes } : { kind: 'staged', inventory, changes: staged.changes };
+  const opened = await openInventory(objects, deps);
+  if (opened === 'aborted') return { kind: 'aborted', changes: [] };
+  const staged = await applyStaged(opened, deps);
+  if (staged.aborted) return { kind: 'aborted', changes: staged.changes };
+  const inventory = await recordCreated(opened, createdKeys(staged.changes), deps);
+  return inventory === 'aborted' ? { kind: 'aborted', changes: staged.changes } : { kind: 'staged', inventory, changes: staged.changes };
+}
+
+/** The refKeys of the Namespaces and CRDs this pass created (written, even when a later check failed). */
+function createdKeys(changes: readonly Change[]): string[] {
+  return changes
+    .filter((c) => (c.action === 'created' || c.appliedAs === 'created') && c.live && ((c.live.kind === 'Namespace' && c.live.apiVersion === 'v1') || isCrd(c.live)))
+    .map((c) => refKey(refOf(c.live as KubeObject)));
 }
 
 /**
- * One reconcile pass, as a change set: applies every object of the bundle
- * that is missing or has drifted, in dependency order, waiting for CRDs to be
- * Established; then, only if every object applied, prunes the members of this
- * inventory (ApplySet, KEP-3659) that left the bundle. Objects outside the
- * inventory are never touched. A pass with no new bundle and no drift sends
+ * One reconcile pass, as a change set: places every object of the bundle by
+ * its scope from API discovery, applies those missing or drifted, in
+ * dependency order, waiting for CRDs to be Established; then, only if every
+ * object applied, prunes what this agent applied from the last bundle and
+ * the new one no longer has (see prune). Objects outside the inventory are
+ * never touched. A pass with no new bundle and no drift sends
  * no write request. A transient API failure throws (the caller retries with
  * backoff); an object the server refuses fails that object only. The one
  * place this sequence is written: the agent's reconcile step and

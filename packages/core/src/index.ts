@@ -25,7 +25,7 @@ export {
   type KubeObject,
   type ObjectRef,
 } from './documents/kube-object.js';
-export { bundleSchema, type Bundle } from './documents/bundle.js';
+export { bundleSchema, DEFAULT_NAMESPACE_ANNOTATION, type Bundle } from './documents/bundle.js';
 export { pointerSchema, type Pointer, type UnsignedPointer } from './documents/pointer.js';
 export { PHASES, statusSchema, type Phase, type Status } from './documents/status.js';
 export { revisionRecordSchema, type RevisionRecord } from './documents/revision.js';

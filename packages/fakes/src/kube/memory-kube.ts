@@ -52,7 +52,8 @@ const CORE_NAMESPACE = '\u0000Namespace';
  * generation follows the API server's rules per kind. Objects are stored as
  * JSON, so everything crossing the port is a deep copy and an object costs
  * about its JSON size plus its owners' field paths. The only awaits are the
- * latency hook's: no timers, no I/O. Not modelled: watches, conversion between
+ * latency hook's: no timers, no I/O. Reads name each field manager in
+ * `metadata.managedFields` (without their field sets). Not modelled: watches, conversion between
  * versions (every version of a kind serves the same object), admission.
  */
 export class MemoryKubeTarget implements KubeTarget {
@@ -227,11 +228,12 @@ export class MemoryKubeTarget implements KubeTarget {
 
     // `object` is this request's own (stored as JSON only): the answer, in the version asked for.
     const result = object as KubeObject;
-    if (existing && JSON.stringify(object) === existing.json && sameStrings(owners, existing.owners)) return Object.assign(result, { apiVersion: obj.apiVersion });
+    const answer = (): KubeObject => withManagers(Object.assign(result, { apiVersion: obj.apiVersion }), owners);
+    if (existing && JSON.stringify(object) === existing.json && sameStrings(owners, existing.owners)) return answer();
     if (metadata['deletionTimestamp'] !== undefined && !((metadata['finalizers'] as unknown[] | undefined)?.length ?? 0) && gk !== CORE_NAMESPACE) {
       // Its last finalizer is gone: the deletion it waited for completes.
       this.remove(obj.apiVersion, obj.kind, key, result);
-      return result;
+      return answer();
     }
     metadata['resourceVersion'] = String(++this.revision);
     if (!existing) {
@@ -243,7 +245,7 @@ export class MemoryKubeTarget implements KubeTarget {
     byName.set(key, new Stored(JSON.stringify(object), owners));
     this.objectsByKind.set(gk, byName);
     if (isCrd) this.register(object);
-    return Object.assign(result, { apiVersion: obj.apiVersion });
+    return answer();
   }
 
   private checkNamespace(ref: KubeObjectRef, info: KindInfo, namespace: string, exists: boolean): void {
@@ -300,6 +302,18 @@ function output(stored: Stored, apiVersion?: string): KubeObject {
   const obj = JSON.parse(stored.json) as KubeObject;
   // One stored version serves every version of its kind (no conversion).
   if (apiVersion !== undefined) obj.apiVersion = apiVersion;
+  return withManagers(obj, stored.owners);
+}
+
+/**
+ * `obj` with `metadata.managedFields` naming each manager that owns some
+ * field (operation Apply; the field sets themselves are not shown), as the
+ * API server returns it on every read.
+ */
+function withManagers(obj: KubeObject, owners: readonly string[]): KubeObject {
+  const managedFields = [];
+  for (let i = 0; i < owners.length; i += 2) managedFields.push({ manager: owners[i], operation: 'Apply', apiVersion: obj.apiVersion, fieldsType: 'FieldsV1' });
+  if (managedFields.length > 0) obj.metadata['managedFields'] = managedFields;
   return obj;
 }
 
