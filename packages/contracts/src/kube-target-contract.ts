@@ -273,6 +273,16 @@ export function describeKubeTargetContract(name: string, make: () => KubeContrac
       expect(labelsOf(live)).toEqual({ theirs: '1', shared: '1' });
     });
 
+    it('names every manager that applied fields in managedFields (operation Apply), on apply, get and list', async () => {
+      const ns = await namespace();
+      const managers = (o: KubeObject | undefined): unknown =>
+        ((o?.metadata['managedFields'] ?? []) as { manager: string; operation: string }[]).map((m) => `${m.manager}:${m.operation}`).sort();
+      expect(managers(await kube.apply(configMap(ns, 'm', { a: '1' }, { owner: ns }), 'kubectl-edit'))).toEqual(['kubectl-edit:Apply']);
+      expect(managers(await kube.apply(configMap(ns, 'm', { b: '2' }, { owner: ns }), 'driftless'))).toEqual(['driftless:Apply', 'kubectl-edit:Apply']);
+      expect(managers(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'm' }))).toEqual(['driftless:Apply', 'kubectl-edit:Apply']);
+      expect((await kube.list('v1', 'ConfigMap', `owner=${ns}`)).map(managers)).toEqual([['driftless:Apply', 'kubectl-edit:Apply']]);
+    });
+
     it('merges containers by name: another manager\'s container stays, our dropped fields go', async () => {
       const ns = await namespace();
       await kube.apply(deployment(ns, { containers: [{ name: 'web', image: 'web:1', args: ['--a'] }] }), 'driftless');
