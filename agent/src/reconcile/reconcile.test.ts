@@ -80,7 +80,7 @@ describe('reconcile change set', () => {
   it('places a custom resource by its scope from discovery: one given a namespace but served cluster-scoped is never pruned', async () => {
     const { memory, deps } = setup();
     // Installed beforehand, not in the bundle.
-    await memory.apply({ ...crd, metadata: { name: 'fences.ex.dev' }, spec: { ...(crd['spec'] as object), scope: 'Cluster', names: { plural: 'fences', kind: 'Fence' } } } as KubeObject, 'platform');
+    await memory.apply({ ...crd, metadata: { name: 'fences.ex.dev' }, spec: { ...(crd['spec'] as object), scope: 'Cluster', names: { plural: 'fences', kind: 'Fence' } } }, 'platform');
     const fence = { apiVersion: 'ex.dev/v1', kind: 'Fence', metadata: { name: 'f', namespace: 'app' } } as KubeObject;
     expect(await reconcile([ns('app'), fence], deps)).toMatchObject({ applied: 2, pruned: 0 });
     for (let pass = 0; pass < 2; pass++) expect(await reconcile([ns('app'), fence], deps)).toMatchObject({ applied: 0, unchanged: 2, pruned: 0 });
