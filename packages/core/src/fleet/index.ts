@@ -1,5 +1,5 @@
 export { appsForCluster, assembleClusterObjects, createRenderCache, renderAppInstance, type AppInstance, type PlacementCache, type RenderCache, type RenderedObject, type RenderOptions, type SourceFile } from './render.js';
-export { BUILTIN_CLUSTER_SCOPED, clusterScopedFromCrds, isClusterScoped } from './scope.js';
+export { BUILTIN_CLUSTER_SCOPED, BUILTIN_NAMESPACED, scopeOf, scopesFromCrds, type KindScope } from './scope.js';
 export { labelSelectorSchema, selectorMatches, type LabelSelector } from './selector.js';
 export { appSchema, clusterSchema, fleetSchema, parseCluster, parseFleet, repoPathField, targetSchema, type Cluster, type Fleet, type FleetApp, type FleetTarget } from './spec.js';
 export { referencedVariables, resolve as resolveVariable, substituteVariables, type SubstitutionContext } from './substitute.js';

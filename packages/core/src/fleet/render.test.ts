@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_NAMESPACE_ANNOTATION } from '../documents/bundle.js';
 import { appsForCluster, assembleClusterObjects, renderAppInstance, type AppInstance } from './render.js';
 import { parseCluster, parseFleet, type Cluster } from './spec.js';
 
@@ -99,8 +100,36 @@ describe('assembleClusterObjects', () => {
       'ClusterRole/-/reader',
       'CustomResourceDefinition/-/widgets.example.com',
       'Widget/-/w',
-      'Gadget/web/g',
+      'Gadget/-/g',
     ]);
+  });
+
+  it('leaves a kind whose scope it cannot know (no CRD in the bundle) as written, or unplaced with the app namespace as a hint', () => {
+    const objects = assembleClusterObjects(
+      render(
+        'apps/web/policy.yaml',
+        [
+          'apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p, annotations: {a: b}}',
+          'apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g, namespace: other}',
+          'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}',
+        ].join('\n---\n'),
+      ),
+    );
+    expect(objects.map((o) => [o.kind, o.metadata.namespace, o.metadata['annotations']])).toEqual([
+      ['ClusterPolicy', undefined, { a: 'b', [DEFAULT_NAMESPACE_ANNOTATION]: 'web' }],
+      ['Gadget', 'other', undefined],
+      ['Deployment', 'web', undefined],
+    ]);
+  });
+
+  it('refuses two objects of a kind of unknown scope with one name and no namespace, saying how to tell them apart', () => {
+    const a = render('apps/web/a.yaml', 'apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n');
+    const staging = cluster('s', 'env: staging');
+    const monitoring = appsForCluster(fleet, staging)[1] as AppInstance;
+    const b = renderAppInstance([{ path: 'apps/monitoring/b.yaml', text: 'apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n' }], monitoring, staging);
+    expect(() => assembleClusterObjects([...a, ...b])).toThrow(
+      'apps/monitoring/b.yaml:1: Gadget/g is also defined at apps/web/a.yaml:1 (app web); an object may appear once per cluster; the hub cannot know the scope of Gadget (no CRD for it in the bundle): give each a metadata.namespace',
+    );
   });
 
   it('uses the default namespace for an app without one', () => {

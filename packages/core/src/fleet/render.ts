@@ -1,5 +1,6 @@
-import { describeRef, refKey, type KubeObject, type ObjectRef } from '../documents/kube-object.js';
-import { clusterScopedFromCrds, isClusterScoped } from './scope.js';
+import { DEFAULT_NAMESPACE_ANNOTATION } from '../documents/bundle.js';
+import { describeRef, refKey, refOf, type KubeObject } from '../documents/kube-object.js';
+import { scopeOf, scopesFromCrds } from './scope.js';
 import { selectorMatches } from './selector.js';
 import type { Cluster, Fleet, FleetApp } from './spec.js';
 import { referencedVariables, resolve, substituteVariables, type SubstitutionContext } from './substitute.js';
@@ -141,23 +142,51 @@ function refusePlainSecret(obj: KubeObject, file: string, line: number): void {
 }
 
 /**
- * Placed objects by rendered object and namespace, so that clusters sharing a
+ * Placed objects by rendered object and placement, so that clusters sharing a
  * rendering share the placed objects too (and their cached canonical JSON).
  */
 export type PlacementCache = WeakMap<KubeObject, Map<string, KubeObject>>;
 
-function place(obj: KubeObject, namespace: string | undefined, cache: PlacementCache | undefined): KubeObject {
-  const slot = namespace ?? '';
+/** Where the hub puts an object: in `namespace`, or (kind of unknown scope, no namespace written) nowhere, with the default namespace as a hint. */
+type Placement = { readonly namespace?: string; readonly hint?: string };
+
+function place(obj: KubeObject, placement: Placement, cache: PlacementCache | undefined): KubeObject {
+  const slot = `${placement.namespace ?? ''}\u0000${placement.hint ?? ''}`;
   const hit = cache?.get(obj)?.get(slot);
   if (hit) return hit;
   const { namespace: _drop, ...metaRest } = obj.metadata;
-  const placed: KubeObject = { ...obj, metadata: namespace === undefined ? metaRest : { ...metaRest, namespace } };
+  const metadata: KubeObject['metadata'] = placement.namespace === undefined ? metaRest : { ...metaRest, namespace: placement.namespace };
+  if (placement.hint !== undefined) {
+    metadata['annotations'] = { ...(obj.metadata['annotations'] as Record<string, string> | undefined), [DEFAULT_NAMESPACE_ANNOTATION]: placement.hint };
+  }
+  const placed: KubeObject = { ...obj, metadata };
   if (cache) {
-    let byNs = cache.get(obj);
-    if (!byNs) cache.set(obj, (byNs = new Map<string, KubeObject>()));
-    byNs.set(slot, placed);
+    let bySlot = cache.get(obj);
+    if (!bySlot) cache.set(obj, (bySlot = new Map<string, KubeObject>()));
+    bySlot.set(slot, placed);
   }
   return placed;
+}
+
+/**
+ * Where an object goes by what the hub knows of its kind's scope (see
+ * scopeOf): a namespaced one in its namespace, else its app's (`default`
+ * when the app has none); a cluster-scoped one nowhere; one of a kind the
+ * hub cannot know in the namespace written, else nowhere, with the app's
+ * default namespace as {@link DEFAULT_NAMESPACE_ANNOTATION} for the agent,
+ * which settles the scope from discovery.
+ */
+function placementOf(r: RenderedObject, fromCrds: ReturnType<typeof scopesFromCrds>): Placement {
+  const obj = r.object;
+  const fallback = r.app.namespace ?? 'default';
+  switch (scopeOf(obj.apiVersion, obj.kind, fromCrds)) {
+    case 'cluster':
+      return {};
+    case 'namespaced':
+      return { namespace: obj.metadata.namespace ?? fallback };
+    case 'unknown':
+      return obj.metadata.namespace !== undefined ? { namespace: obj.metadata.namespace } : { hint: fallback };
+  }
 }
 
 function isEmpty(v: unknown): boolean {
@@ -165,31 +194,32 @@ function isEmpty(v: unknown): boolean {
 }
 
 /**
- * Everything one cluster gets, from all its apps: namespaced objects without a
- * namespace go into their app's namespace (`default` when the app has none);
- * cluster-scoped ones (built-in kinds, and kinds declared `Cluster` by CRDs in
- * this same bundle) lose any namespace. The same object twice is an error that
- * names both places. Returns new objects; the rendered ones are not changed.
+ * Everything one cluster gets, from all its apps, placed (see placementOf):
+ * namespaced objects without a namespace go into their app's namespace;
+ * cluster-scoped ones (built-in kinds, and kinds declared `Cluster` by CRDs
+ * in this same bundle) lose any namespace; objects of other kinds keep what
+ * was written, or carry the app's namespace as a hint. The same object twice
+ * is an error that names both places. Returns new objects; the rendered ones
+ * are not changed.
  */
 export function assembleClusterObjects(rendered: readonly RenderedObject[], placements?: PlacementCache): KubeObject[] {
-  const fromCrds = clusterScopedFromCrds(rendered.map((r) => r.object));
+  const fromCrds = scopesFromCrds(rendered.map((r) => r.object));
   const seen = new Map<string, RenderedObject>();
   const out: KubeObject[] = [];
   for (const r of rendered) {
     const obj = r.object;
-    const clusterScoped = isClusterScoped(obj.apiVersion, obj.kind, fromCrds);
-    const namespace = clusterScoped ? undefined : (obj.metadata.namespace ?? r.app.namespace ?? 'default');
-    const placed = place(obj, namespace, placements);
-    const ref: ObjectRef = {
-      group: obj.apiVersion.includes('/') ? (obj.apiVersion.split('/')[0] ?? '') : '',
-      kind: obj.kind,
-      namespace: namespace ?? '',
-      name: obj.metadata.name,
-    };
+    const placement = placementOf(r, fromCrds);
+    const placed = place(obj, placement, placements);
+    const ref = refOf(placed);
     const key = refKey(ref);
     const first = seen.get(key);
     if (first) {
-      throw compileError(r.file, r.line, `${describeRef(ref)} is also defined at ${first.file}:${first.line}${first.app.name === r.app.name ? '' : ` (app ${first.app.name})`}; an object may appear once per cluster`);
+      const unplaced = placement.hint !== undefined ? `; the hub cannot know the scope of ${obj.kind} (no CRD for it in the bundle): give each a metadata.namespace` : '';
+      throw compileError(
+        r.file,
+        r.line,
+        `${describeRef(ref)} is also defined at ${first.file}:${first.line}${first.app.name === r.app.name ? '' : ` (app ${first.app.name})`}; an object may appear once per cluster${unplaced}`,
+      );
     }
     seen.set(key, r);
     out.push(placed);

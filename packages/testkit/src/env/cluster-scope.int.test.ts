@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { BUILTIN_CLUSTER_SCOPED } from '@driftless/core';
+import { BUILTIN_CLUSTER_SCOPED, BUILTIN_NAMESPACED } from '@driftless/core';
 import { describe, expect, inject, it } from 'vitest';
 
 const env = inject('driftlessEnv');
@@ -22,8 +22,8 @@ interface ResourceList {
   resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[];
 }
 
-describe("core's list of built-in cluster-scoped kinds", () => {
-  it("covers every cluster-scoped kind the real kube-apiserver serves and can list", async () => {
+describe("core's lists of built-in kinds by scope", () => {
+  it('cover every kind the real kube-apiserver serves and can list, each in the list of its scope', async () => {
     // Kinds that CRDs add (other tests create some) are not built in.
     const crds = await getJson<{ items: { spec: { group: string } }[] }>('/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
     const crdGroups = new Set(crds.items.map((c) => c.spec.group));
@@ -31,9 +31,14 @@ describe("core's list of built-in cluster-scoped kinds", () => {
     const lists: [string, ResourceList][] = [['', await getJson<ResourceList>('/api/v1')]];
     for (const g of groups.groups.filter((x) => !crdGroups.has(x.name))) lists.push([g.name, await getJson<ResourceList>(`/apis/${g.preferredVersion.groupVersion}`)]);
     const served = lists.flatMap(([group, list]) =>
-      list.resources.filter((r) => !r.name.includes('/') && !r.namespaced && r.verbs.includes('list')).map((r) => `${group}/${r.kind}`),
+      list.resources.filter((r) => !r.name.includes('/') && r.verbs.includes('list')).map((r) => ({ key: `${group}/${r.kind}`, namespaced: r.namespaced })),
     );
-    expect(served.length).toBeGreaterThan(10);
-    expect(served.filter((k) => !BUILTIN_CLUSTER_SCOPED.has(k))).toEqual([]);
+    const clusterScoped = served.filter((k) => !k.namespaced).map((k) => k.key);
+    const namespaced = served.filter((k) => k.namespaced).map((k) => k.key);
+    expect(clusterScoped.length).toBeGreaterThan(10);
+    expect(namespaced.length).toBeGreaterThan(10);
+    expect(clusterScoped.filter((k) => !BUILTIN_CLUSTER_SCOPED.has(k))).toEqual([]);
+    expect(namespaced.filter((k) => !BUILTIN_NAMESPACED.has(k))).toEqual([]);
+    expect([...BUILTIN_NAMESPACED].filter((k) => BUILTIN_CLUSTER_SCOPED.has(k))).toEqual([]);
   });
 });
