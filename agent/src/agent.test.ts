@@ -71,6 +71,34 @@ describe('agent pass', () => {
     expect(await kube.get({ ...settings, name: 'extra' })).toBeUndefined();
   });
 
+  it('reports a prune the API refuses as Degraded, naming the object, prunes the rest, and keeps its interval (no backoff)', async () => {
+    const clock = new VirtualClock(START);
+    const kube = new MemoryKubeTarget({
+      clock,
+      latency: (op, ref) =>
+        op === 'delete' && ref.name === 'stuck'
+          ? Promise.reject(new DriftlessError('KubeRefused', 'ConfigMap/app/stuck delete failed: forbidden', { object: 'ConfigMap/app/stuck', operation: 'delete', status: 403, reason: 'forbidden' }))
+          : Promise.resolve(),
+    });
+    const polls: number[] = [];
+    const store = new MemoryObjectStore({ latency: (op, key) => (op === 'get' && key.endsWith('desired.json') && polls.push(clock.now() - START), Promise.resolve()) });
+    const { agent } = setup({ clock, kube, store });
+    const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'app' }, data: { a: 'b' } }) as KubeObject;
+    await publishBundle(store, 'c1', [...colorBundle('app', 'blue'), cm('stuck'), cm('gone')], 1);
+    await agent.runOnce();
+    await publishBundle(store, 'c1', colorBundle('app', 'blue'), 2);
+    expect(await agent.runOnce()).toMatchObject({ phase: 'Degraded', error: 'ConfigMap/app/stuck: ConfigMap/app/stuck delete failed: forbidden', outcome: { pruned: 1, failed: [] } });
+    expect(await statusIn(store)).toMatchObject({ phase: 'Degraded', lastError: 'ConfigMap/app/stuck: ConfigMap/app/stuck delete failed: forbidden', objects: { pruned: 1 } });
+    expect(await kube.get({ ...settings, name: 'gone' })).toBeUndefined();
+    polls.length = 0;
+    const stop = new AbortController();
+    const running = agent.run(stop.signal);
+    await clock.advance(START + 30_000);
+    stop.abort();
+    await running;
+    expect(polls).toEqual([0, 10_000, 20_000, 30_000]);
+  });
+
   it('keeps running when the status cannot be written', async () => {
     const store = new MemoryObjectStore({ fault: (op, key) => (op === 'put' && key.endsWith('status.json') ? 'unavailable' : undefined) });
     const { kube, agent, logs } = setup({ store });

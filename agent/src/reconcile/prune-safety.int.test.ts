@@ -63,7 +63,8 @@ describe('prune deletes only what this agent applied, against the real kube-apis
     const parentRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: deps.parent.namespace, name: deps.parent.name };
     const parent = await kube.get(parentRef);
     expect((parent as { binaryData?: Record<string, string> } | undefined)?.binaryData?.[INVENTORY_KEY]).toBeDefined();
-    const { labels, annotations } = parent?.metadata ?? {};
+    const labels = parent?.metadata['labels'];
+    const annotations = parent?.metadata['annotations'];
     await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: deps.parent.name, namespace: deps.parent.namespace, labels, annotations } }, 'driftless');
     const smaller = [namespace(ns), configMap(ns, 'settings')];
     expect(await reconcile(smaller, deps)).toMatchObject({ pruned: 0, failed: [] });
