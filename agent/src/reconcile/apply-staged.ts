@@ -4,7 +4,7 @@ import type { Change } from './change-set.js';
 import { DESIRED_PATH, driftOf, learnNormalization, type DriftVerdict, type Normalized } from './drift.js';
 import type { InventoryDeps, OpenInventory } from './inventory.js';
 import { uniqueKinds } from './live-members.js';
-import { kubeRefOf } from './object-ref.js';
+import { isNamespace, kubeRefOf } from './object-ref.js';
 import { isCrd, waitEstablished } from './wait-established.js';
 
 /** What staged apply needs beyond the inventory's dependencies. */
@@ -72,7 +72,7 @@ async function applyMember(member: KubeObject, inv: OpenInventory, deps: ApplyDe
  * these two kinds only.
  */
 async function adopted(member: KubeObject, verdict: DriftVerdict, deps: ApplyDeps): Promise<DriftVerdict | { readonly kind: 'adopted' }> {
-  if (verdict.kind !== 'missing' || !(isCrd(member) || (member.kind === 'Namespace' && member.apiVersion === 'v1'))) return verdict;
+  if (verdict.kind !== 'missing' || !(isCrd(member) || isNamespace(member))) return verdict;
   return (await deps.kube.get(kubeRefOf(member))) ? { kind: 'adopted' } : verdict;
 }
 

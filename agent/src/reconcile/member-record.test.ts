@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeRecord, INVENTORY_KEY, recordOf } from './member-record.js';
 
 const parentWith = (binaryData?: Record<string, string>): KubeObject =>
-  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p', namespace: 'n' }, ...(binaryData ? { binaryData } : {}) }) as KubeObject;
+  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p', namespace: 'n' }, ...(binaryData ? { binaryData } : {}) });
 
 describe('the member record on the parent', () => {
   it('round-trips sorted and without duplicates, and encodes the same record to the same bytes', () => {

@@ -4,7 +4,7 @@ import { inventoryOf, unionOf } from './applyset.js';
 import type { Change } from './change-set.js';
 import { closeInventory, type InventoryDeps, type OpenInventory } from './inventory.js';
 import { uniqueKinds } from './live-members.js';
-import { kubeRefOf } from './object-ref.js';
+import { isNamespace, kubeRefOf } from './object-ref.js';
 import { isCrd } from './wait-established.js';
 
 /**
@@ -88,8 +88,4 @@ async function ownedLeftovers(inv: OpenInventory, fieldManager: string, parentNa
 function managedBy(o: KubeObject, manager: string): boolean {
   const entries = o.metadata['managedFields'];
   return Array.isArray(entries) && entries.some((e) => (e as { manager?: unknown } | null)?.manager === manager);
-}
-
-function isNamespace(o: KubeObject): boolean {
-  return o.kind === 'Namespace' && o.apiVersion === 'v1';
 }

@@ -4,6 +4,7 @@ import type { ApplySetParentRef } from './applyset.js';
 import { outcomeOf, type Change, type ReconcileOutcome } from './change-set.js';
 import type { Normalized } from './drift.js';
 import { openInventory, recordCreated, type MemberCache, type OpenInventory } from './inventory.js';
+import { isNamespace } from './object-ref.js';
 import { prune, type PruneResult } from './prune.js';
 import { isCrd } from './wait-established.js';
 
@@ -73,7 +74,7 @@ async function stage(objects: readonly KubeObject[], deps: ApplyDeps): Promise<S
 /** The refKeys of the Namespaces and CRDs this pass created (written, even when a later check failed). */
 function createdKeys(changes: readonly Change[]): string[] {
   return changes
-    .filter((c) => (c.action === 'created' || c.appliedAs === 'created') && c.live && ((c.live.kind === 'Namespace' && c.live.apiVersion === 'v1') || isCrd(c.live)))
+    .filter((c) => (c.action === 'created' || c.appliedAs === 'created') && c.live && (isNamespace(c.live) || isCrd(c.live)))
     .map((c) => refKey(refOf(c.live as KubeObject)));
 }
 

@@ -1,5 +1,4 @@
-import { DEFAULT_NAMESPACE_ANNOTATION, groupOf, type KubeObject, type KubeTarget } from '@driftless/core';
-import { isCrd } from './wait-established.js';
+import { DEFAULT_NAMESPACE_ANNOTATION, groupOf, scopesFromCrds, type KubeObject, type KubeTarget } from '@driftless/core';
 
 /** Where an object goes: a namespace, cluster scope (`''`), or unknown while nobody serves its kind. */
 export type Placement = string | undefined;
@@ -13,7 +12,7 @@ export type Placement = string | undefined;
  * by name.
  */
 export async function discoverScopes(objects: readonly KubeObject[], bundle: readonly KubeObject[], kube: KubeTarget): Promise<Map<string, boolean>> {
-  const declared = declaredScopes(bundle);
+  const declared = scopesFromCrds(bundle);
   const scopes = new Map<string, boolean>();
   const asked = new Set<string>();
   for (const o of objects) {
@@ -21,21 +20,11 @@ export async function discoverScopes(objects: readonly KubeObject[], bundle: rea
     if (asked.has(gk)) continue;
     asked.add(gk);
     const info = await kube.resourceOf(o.apiVersion, o.kind);
-    const namespaced = info?.namespaced ?? declared.get(gk);
+    const fromCrd = declared.get(gk);
+    const namespaced = info?.namespaced ?? (fromCrd === undefined ? undefined : fromCrd === 'namespaced');
     if (namespaced !== undefined) scopes.set(gk, namespaced);
   }
   return scopes;
-}
-
-/** `group/Kind` -> namespaced, for the kinds the CRDs among `objects` define. */
-function declaredScopes(objects: readonly KubeObject[]): Map<string, boolean> {
-  const out = new Map<string, boolean>();
-  for (const o of objects) {
-    if (!isCrd(o)) continue;
-    const spec = (o as { spec?: { group?: unknown; scope?: unknown; names?: { kind?: unknown } } }).spec;
-    if (typeof spec?.group === 'string' && typeof spec.names?.kind === 'string') out.set(`${spec.group}/${spec.names.kind}`, spec.scope === 'Namespaced');
-  }
-  return out;
 }
 
 /**
