@@ -8,7 +8,7 @@ const NOW = Date.UTC(2026, 10, 22, 12);
 const digest: Digest = `sha256:${'a'.repeat(64)}`;
 const pointer: Pointer = { apiVersion: API_VERSION, kind: 'Pointer', cluster: 'c1', bundle: digest, revision: '0'.repeat(40), generation: 7, publishedAt: '2026-11-22T00:00:00.000Z' };
 const bundle = { digest, objects: [] };
-const config = { cluster: 'c1', agentVersion: '0.1.0', heartbeatMs: 300_000, progressDeadlineMs: 600_000 };
+const config = { cluster: 'c1', agentVersion: '0.1.0', heartbeatMs: 300_000, progressDeadlineMs: 600_000, insecure: false };
 const clean: ReconcileOutcome = { applied: 0, unchanged: 3, drifted: 0, pruned: 0, failed: [], notReady: [], degraded: [] };
 const done = (over: Partial<ReconcileOutcome> = {}): Reconciled => ({ kind: 'done', outcome: { ...clean, ...over } });
 const rollingOut = { notReady: [{ object: 'Deployment/app/api', reason: '1 of 2 replicas available' }] };

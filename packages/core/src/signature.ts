@@ -60,7 +60,7 @@ export class PointerVerifier {
   private readonly highest = new Map<string, { generation: number; bundle: string | undefined }>();
   private readonly keys: readonly KeyObject[];
 
-  constructor(key: KeyObject | readonly KeyObject[], accepted: Iterable<readonly [cluster: string, generation: number, bundle?: string]> = []) {
+  constructor(key: KeyObject | readonly KeyObject[], accepted: Iterable<readonly [cluster: string, generation: number, bundle?: string | undefined]> = []) {
     this.keys = Array.isArray(key) ? key : [key as KeyObject];
     for (const [cluster, generation, bundle] of accepted) this.highest.set(cluster, { generation, bundle });
   }
