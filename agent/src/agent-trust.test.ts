@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { isDriftlessError, parseJsonDocument, seededRng, statusSchema, storeLayout, type KubeObject } from '@driftless/core';
+import { isDriftlessError, parseJsonDocument, seededRng, statusSchema, storeLayout } from '@driftless/core';
 import { MemoryKubeTarget, MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
 import { createAgent, type AgentConfig } from './agent.js';
@@ -26,7 +26,7 @@ async function statusIn(store: MemoryObjectStore) {
 }
 
 const drift = (kube: MemoryKubeTarget) =>
-  kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'app' }, data: { color: 'red' } } as KubeObject, 'kubectl');
+  kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'app' }, data: { color: 'red' } }, 'kubectl');
 
 describe('agent trust: keys', () => {
   it('refuses to start without a verify key unless insecure mode is asked for, saying how to fix it', () => {

@@ -48,7 +48,7 @@ export function floorObject(parent: ApplySetParentRef, cluster: string, pointer:
     kind: 'ConfigMap',
     metadata: { name: FLOOR_CONFIGMAP, namespace: parent.namespace, labels: { 'app.kubernetes.io/managed-by': 'driftless' } },
     data: { cluster, accepted: acceptedValue(pointer) },
-  } as KubeObject;
+  };
 }
 
 /** What a loader reads: the cluster, the store and the configuration. */

@@ -97,7 +97,7 @@ describe('pointer signatures', () => {
     expect(v.verify(expiring, 'pointer', 'eu-prod-001', at - 1).generation).toBe(5);
     const bytes = new TextEncoder().encode(JSON.stringify(expiring));
     expect(() => decodePointer(bytes, 'pointer p', 'eu-prod-001', undefined, at)).toThrow(
-      'pointer p verify failed: it expired at 2026-11-23T10:00:00.000Z (generation 5, published 2026-11-22T10:00:00.000Z)',
+      'pointer p verify failed: it expired at 2026-11-23T10:00:00.000Z (generation 5, published 2026-11-22T10:00:00.000Z); the hub must re-sign it (driftless hub resign)',
     );
   });
 

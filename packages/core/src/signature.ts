@@ -118,7 +118,7 @@ export function refuseExpired(pointer: Pointer, subject: string, now: number): v
   const { cluster, generation, publishedAt, expiresAt } = pointer;
   throw new DriftlessError(
     'PointerExpired',
-    `${subject} verify failed: it expired at ${expiresAt} (generation ${generation}, published ${publishedAt})`,
+    `${subject} verify failed: it expired at ${expiresAt} (generation ${generation}, published ${publishedAt}); the hub must re-sign it (driftless hub resign)`,
     { cluster, generation, publishedAt, expiresAt },
   );
 }
