@@ -110,6 +110,31 @@ describe('replay floor against MinIO and the real kube-apiserver', () => {
   });
 });
 
+describe('an expired pointer against MinIO and the real kube-apiserver', () => {
+  it('leaves the cluster as it is (no drift correction) and reports Stale until the hub re-signs it', async () => {
+    const store = s3();
+    const [ns, system] = [uniqueName('app'), uniqueName('driftless')];
+    const expiresAt = '2026-11-23T00:00:00.000Z';
+    await publishBundle(store, 'c1', colorBundle(ns, 'blue'), 1, { signWith: keys.privateKey, expiresAt });
+    const kube = createKubeTarget(kc);
+    const clock = new VirtualClock(START);
+    const config: AgentConfig = { cluster: 'c1', intervalMs: 1_000, jitter: 0, parent: { name: 'driftless-applyset', namespace: system }, verifyKeys: [keys.publicKey] };
+    const agent = createAgent({ clock, rng: seededRng(1), store, kube, config });
+    expect((await agent.runOnce()).phase).toBe('Applied');
+    await clock.advance(Date.parse(expiresAt));
+    await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { color: 'red' } }, 'kubectl');
+    const writes = kube.counters.writes;
+    expect(await agent.runOnce()).toMatchObject({ phase: 'Stale', error: expect.stringMatching(/expired at 2026-11-23T00:00:00.000Z .*driftless hub resign/) as unknown });
+    expect(kube.counters.writes).toBe(writes);
+    expect((await kube.get(configMap(ns, 'settings')))?.['data']).toEqual({ color: 'red' });
+    const got = await store.get(storeLayout.status('c1'));
+    expect(got.kind === 'found' && parseJsonDocument(statusSchema, got.body, 'status')).toMatchObject({ phase: 'Stale', stale: { generation: 1, expiresAt } });
+    await publishBundle(store, 'c1', colorBundle(ns, 'blue'), 1, { signWith: keys.privateKey, expiresAt: '2026-11-24T00:00:00.000Z' });
+    expect(await agent.runOnce()).toMatchObject({ phase: 'Applied', generation: 1 });
+    expect((await kube.get(configMap(ns, 'settings')))?.['data']).toEqual({ color: 'blue' });
+  });
+});
+
 describe('a missing blob against MinIO', () => {
   it('fails the pass while the blob is missing, and applies it on the next pass once it appears, without a restart', async () => {
     const store = s3();
