@@ -54,9 +54,11 @@ export interface Agent {
  * expiry, and validates it; a pointer or blob that fails any check changes
  * nothing in the cluster and is reported as Failed (a missing blob is retried;
  * an expired pointer is reported Stale and the cluster left as it is).
- * Throws `VerifyKeyMissing` without verify keys unless `insecureSkipVerify`. Every pass, with or without a new pointer, reconciles the
- * last good bundle (drift correction). Status is written after a change and
- * at least every heartbeat period, never more, so an idle fleet stays quiet.
+ * Every pass, with or without a new pointer, reconciles the last good bundle
+ * (drift correction), except while the pointer is stale. Status is written
+ * after a change and at least every heartbeat period, never more, so an idle
+ * fleet stays quiet.
+ * Throws `VerifyKeyMissing` without verify keys unless `insecureSkipVerify`.
  * The pass is a list of steps (see runPass); summarize alone decides phase,
  * status, logs and the next wait.
  */
