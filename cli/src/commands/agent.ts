@@ -15,7 +15,7 @@ interface AgentFlags {
   interval: string;
   jitter: string;
   once?: boolean;
-  verifyKey: string[];
+  verifyKey?: string[];
   insecureSkipVerify?: boolean;
   replayFloor?: string;
   applysetNamespace: string;
@@ -35,7 +35,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
     .option('--interval <duration>', 'pause between polls', '30s')
     .option('--jitter <fraction>', 'spread each pause uniformly over interval x [1 - j, 1 + j]', '0.5')
     .option('--once', 'run one full pass and exit: 0 only if the cluster ended Applied')
-    .option('--verify-key <file>', 'accept only pointers signed by the private half of this Ed25519 public key (PEM, from driftless keys generate); repeat it while rotating keys: a pointer passes if any key verifies it', collect, [])
+    .option('--verify-key <file>', 'accept only pointers signed by the private half of this Ed25519 public key (PEM, from driftless keys generate); repeat it while rotating keys: a pointer passes if any key verifies it', collect)
     .option('--insecure-skip-verify', 'run without --verify-key, accepting unsigned pointers: whoever can write the store controls the cluster (announced in the log, the driftless_agent_insecure metric and every status)')
     .option('--replay-floor <generation>', 'refuse pointers older than this generation even where no record of the last accepted one survives (needed only when the agent says so; 0 accepts any)')
     .option('--applyset-namespace <ns>', 'namespace of the inventory (ApplySet parent ConfigMap)', 'driftless-system')
@@ -48,7 +48,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
       const heartbeatMs = durationFlag('--heartbeat', flags.heartbeat);
       const jitter = Number(flags.jitter);
       if (!Number.isFinite(jitter) || jitter < 0 || jitter > 1) throw new UsageError(`--jitter ${JSON.stringify(flags.jitter)} must be a number from 0 to 1`);
-      const verifyKeys = await verifyKeyFlags(flags.verifyKey, flags.insecureSkipVerify === true);
+      const verifyKeys = await verifyKeyFlags(flags.verifyKey ?? [], flags.insecureSkipVerify === true);
       const replayFloor = flags.replayFloor === undefined ? undefined : integerFlag('--replay-floor', flags.replayFloor, 0);
       const [{ KubeConfig }, { createKubeTarget, leaseLock }, { createAgent, createLeaderElector, prometheusMetrics, startMetricsServer }, { systemClock }] = await Promise.all([
         import('@kubernetes/client-node'),
@@ -109,8 +109,9 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
 }
 
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** Commander's accumulator for a repeatable flag. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** The keys of every `--verify-key` file; none only with `--insecure-skip-verify` (exit 2 otherwise, saying how to fix it). */
