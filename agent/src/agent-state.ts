@@ -1,6 +1,7 @@
 import type { Digest, KubeObject, Pointer } from '@driftless/core';
 import type { Normalized } from './reconcile/drift.js';
 import type { MemberCache } from './reconcile/inventory.js';
+import type { StalePointer } from './stale-pointer.js';
 
 /** A bundle that passed every check: its digest and objects. */
 export interface AcceptedBundle {
@@ -22,6 +23,10 @@ export interface AgentState {
   bundle: AcceptedBundle | undefined;
   /** Why the pointer last read was refused; kept until one is accepted, so the phase stays Failed meanwhile. */
   rejection: string | undefined;
+  /** A verified pointer whose blob was missing: its blob is read again on each pass (the pointer's ETag still honoured) until it appears. */
+  pending: Pointer | undefined;
+  /** The pointer last read had expired (phase Stale until another is read). */
+  expired: StalePointer | undefined;
   /** When the current bundle was first reconciled: the start of its progress deadline. */
   appliedAt: { readonly digest: Digest; readonly at: number } | undefined;
   /** The status last written (without its heartbeat time) and when: an equal one is written again only once a heartbeat is due. */
@@ -41,6 +46,8 @@ export function initialState(): AgentState {
     pointer: undefined,
     bundle: undefined,
     rejection: undefined,
+    pending: undefined,
+    expired: undefined,
     appliedAt: undefined,
     lastStatus: undefined,
     failures: 0,

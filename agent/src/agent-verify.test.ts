@@ -11,7 +11,7 @@ const keys = generateKeyPairSync('ed25519');
 
 /** An agent process for cluster c1 that requires pointers signed with `keys`. */
 function agentOn(store: ObjectStore, kube: MemoryKubeTarget, clock: VirtualClock) {
-  return createAgent({ clock, rng: seededRng(1), store, kube, config: { cluster: 'c1', intervalMs: 10_000, jitter: 0, verifyKey: keys.publicKey } });
+  return createAgent({ clock, rng: seededRng(1), store, kube, config: { cluster: 'c1', intervalMs: 10_000, jitter: 0, verifyKeys: [keys.publicKey] } });
 }
 
 async function statusIn(store: ObjectStore) {

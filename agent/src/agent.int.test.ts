@@ -33,7 +33,7 @@ function agentFor(store: ObjectStore, over: Partial<AgentConfig> = {}) {
     rng: seededRng(1),
     store,
     kube,
-    config: { cluster: 'c1', intervalMs: 1_000, jitter: 0.5, parent: { name: 'driftless-applyset', namespace: uniqueName('driftless') }, heartbeatMs: 60_000, ...over },
+    config: { cluster: 'c1', intervalMs: 1_000, jitter: 0.5, parent: { name: 'driftless-applyset', namespace: uniqueName('driftless') }, heartbeatMs: 60_000, verifyKeys: [], insecureSkipVerify: true, ...over },
   });
   return { agent, kube };
 }
@@ -65,7 +65,7 @@ describe('agent against MinIO and the real kube-apiserver', () => {
     const pod = (name: string) => {
       const kube = createKubeTarget(kc);
       const leader = createLeaderElector({ lock: leaseLock(kc, 'default', `driftless-${parent.namespace}`), clock, identity: name, leaseMs: 15_000 });
-      const agent = createAgent({ clock, rng: seededRng(1), store, kube, leader, config: { cluster: 'c1', intervalMs: 1_000, jitter: 0, parent } });
+      const agent = createAgent({ clock, rng: seededRng(1), store, kube, leader, config: { cluster: 'c1', intervalMs: 1_000, jitter: 0, parent, verifyKeys: [], insecureSkipVerify: true } });
       return { kube, agent };
     };
     const a = pod('agent-a');
@@ -85,12 +85,12 @@ describe('agent against MinIO and the real kube-apiserver', () => {
     const parent = { name: 'driftless-applyset', namespace: uniqueName('driftless') };
     await publishBundle(store, 'c1', colorBundle(ns, 'blue'), 1, { signWith: keys.privateKey });
     const oldPointer = await store.get(storeLayout.pointer('c1'));
-    const first = agentFor(store, { verifyKey: keys.publicKey, parent });
+    const first = agentFor(store, { verifyKeys: [keys.publicKey], parent });
     expect((await first.agent.runOnce()).phase).toBe('Applied');
     await publishBundle(store, 'c1', colorBundle(ns, 'green'), 2, { signWith: keys.privateKey });
     expect((await first.agent.runOnce()).phase).toBe('Applied');
     // A new agent process (restart), and someone puts the old, validly signed pointer back.
-    const restarted = agentFor(store, { verifyKey: keys.publicKey, parent });
+    const restarted = agentFor(store, { verifyKeys: [keys.publicKey], parent });
     await store.put(storeLayout.pointer('c1'), oldPointer.kind === 'found' ? oldPointer.body : new Uint8Array());
     const result = await restarted.agent.runOnce();
     expect(result.phase).toBe('Failed');
@@ -103,7 +103,7 @@ describe('agent against MinIO and the real kube-apiserver', () => {
     const ns = uniqueName('app');
     const keys = generateKeyPairSync('ed25519');
     await publishBundle(store, 'c1', colorBundle(ns, 'blue'), 1, { signWith: keys.privateKey });
-    const { agent, kube } = agentFor(store, { verifyKey: keys.publicKey });
+    const { agent, kube } = agentFor(store, { verifyKeys: [keys.publicKey] });
     expect((await agent.runOnce()).phase).toBe('Applied');
     const encoded = await publishBundle(store, 'c1', colorBundle(ns, 'red'), 2, { signWith: keys.privateKey });
     const bytes = Uint8Array.from(encoded.compressed);

@@ -20,8 +20,10 @@ function setup(opts: { clock?: VirtualClock; store?: MemoryObjectStore; kube?: M
     store,
     kube,
     log: (e) => logs.push(e),
-    config: { cluster: 'c1', intervalMs: 10_000, jitter: 0, ...opts.config },
+    config: { cluster: 'c1', intervalMs: 10_000, jitter: 0, verifyKeys: [], insecureSkipVerify: true, ...opts.config },
   });
+  // These scenarios publish unsigned pointers (agent-verify and agent-trust test signing): drop insecure mode's warning at start.
+  logs.length = 0;
   return { clock, store, kube, agent, logs };
 }
 

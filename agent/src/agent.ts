@@ -1,7 +1,7 @@
 import { DriftlessError, type Clock, type KubeTarget, type ObjectStore, type Rng } from '@driftless/core';
-import { verifierLoader } from './accepted-pointer.js';
 import { resolveConfig, type AgentConfig } from './agent-config.js';
 import { initialState } from './agent-state.js';
+import { replayLoader } from './replay-floor.js';
 import type { LeaderElector } from './leader.js';
 import { createLease } from './lease.js';
 import type { AgentMetrics } from './metrics.js';
@@ -50,11 +50,15 @@ export interface Agent {
 /**
  * The cluster-side loop. Polls `clusters/<name>/desired.json` with the last
  * ETag (a 304 costs nothing); on a new pointer, fetches the blob by digest,
- * verifies digest (and signature, with a verify key) and validates it; a
- * pointer or blob that fails any check changes nothing in the cluster and is
- * reported as Failed. Every pass, with or without a new pointer, reconciles the
- * last good bundle (drift correction). Status is written after a change and
- * at least every heartbeat period, never more, so an idle fleet stays quiet.
+ * verifies digest, signature (unless in insecure mode), replay floor and
+ * expiry, and validates it; a pointer or blob that fails any check changes
+ * nothing in the cluster and is reported as Failed (a missing blob is retried;
+ * an expired pointer is reported Stale and the cluster left as it is).
+ * Every pass, with or without a new pointer, reconciles the last good bundle
+ * (drift correction), except while the pointer is stale. Status is written
+ * after a change and at least every heartbeat period, never more, so an idle
+ * fleet stays quiet.
+ * Throws `VerifyKeyMissing` without verify keys unless `insecureSkipVerify`.
  * The pass is a list of steps (see runPass); summarize alone decides phase,
  * status, logs and the next wait.
  */
@@ -64,9 +68,13 @@ export function createAgent(deps: AgentDeps): Agent {
   const log = deps.log ?? (() => undefined);
   const state = initialState();
   const lease = createLease(deps.leader, { clock, cluster: config.cluster, log });
-  const verifier = config.verifyKey ? verifierLoader(kube, config.parent, config.cluster, config.verifyKey) : undefined;
+  if (config.insecure) {
+    const msg = 'insecure mode (--insecure-skip-verify): pointers are not verified, so whoever can write the store controls this cluster';
+    log({ level: 'warn', msg, cluster: config.cluster });
+  }
+  const replay = replayLoader({ kube, store, config });
   const pass = (signal: AbortSignal | undefined): Promise<PassOutcome> => {
-    const ctx: PassContext = { clock, store, kube, config, state, verifier, signal };
+    const ctx: PassContext = { clock, store, kube, config, state, replay, signal };
     return runPass(ctx, state, log);
   };
 

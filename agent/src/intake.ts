@@ -1,5 +1,7 @@
 import type { Pointer } from '@driftless/core';
 import type { AcceptedBundle, AgentState } from './agent-state.js';
+import type { StalePointer } from './stale-pointer.js';
+import { checkFreshCluster } from './steps/check-fresh-cluster.js';
 import { fetchBundle } from './steps/fetch-bundle.js';
 import type { PassContext } from './steps/pass-context.js';
 import { pollPointer } from './steps/poll-pointer.js';
@@ -7,53 +9,80 @@ import type { StepFailure } from './steps/step-failure.js';
 import { verifyBundle } from './steps/verify-bundle.js';
 import { verifyPointer } from './steps/verify-pointer.js';
 
+/** How the pointer read went when a pointer was at stake: a new one read (`changed`), or a 304 while a pending pointer's blob was read again. */
+type PointerPoll = 'changed' | 'not-modified';
+
 /**
  * What the source steps found: no news (304 or no pointer yet), a transient
- * failure (`error`: nothing changes, retried with backoff), a new pointer
- * refused (with the ETag that read it, when there was one), or a new pointer
- * accepted with its bundle (undefined when it names the bundle in force).
+ * failure (`error`: nothing changes, retried with backoff), a pointer refused
+ * (with the ETag that read it, when one was read), one expired, one whose blob
+ * is missing (kept pending), or one accepted with its bundle (undefined when it
+ * names the bundle in force). `etag` is undefined when no pointer was read.
  */
 export type Intake =
   | { readonly poll: 'not-modified' | 'none' }
   | { readonly poll: 'error'; readonly error: string; readonly forgetEtag: boolean }
-  | { readonly poll: 'changed'; readonly refused: string; readonly etag: string | undefined }
-  | { readonly poll: 'changed'; readonly pointer: Pointer; readonly bundle: AcceptedBundle | undefined; readonly etag: string };
+  | { readonly poll: PointerPoll; readonly refused: string; readonly etag: string | undefined }
+  | { readonly poll: PointerPoll; readonly expired: StalePointer; readonly etag: string }
+  | { readonly poll: PointerPoll; readonly missing: string; readonly pending: Pointer; readonly etag: string | undefined }
+  | { readonly poll: PointerPoll; readonly pointer: Pointer; readonly bundle: AcceptedBundle | undefined; readonly etag: string | undefined };
 
 /**
  * Steps 1 to 4 in order: poll the pointer, verify it, fetch its bundle,
- * verify the bundle. Each runs only when the one before succeeded, so a
- * pointer that fails its checks costs no blob read.
+ * verify the bundle (and, with no replay floor on record, that the cluster is
+ * new). Each runs only when the one before succeeded, so a pointer that fails
+ * its checks costs no blob read. On a 304 with a pending pointer, its blob is
+ * read again.
  */
 export async function takeIn(ctx: PassContext): Promise<Intake> {
   const polled = await pollPointer(ctx);
-  if (polled.kind === 'not-modified' || polled.kind === 'none') return { poll: polled.kind };
+  if (polled.kind === 'not-modified') return ctx.state.pending ? bundleOf(ctx, ctx.state.pending, 'not-modified', undefined) : { poll: 'not-modified' };
+  if (polled.kind === 'none') return { poll: 'none' };
   if (polled.kind === 'unavailable') return { poll: 'error', error: polled.error, forgetEtag: false };
   if (polled.kind === 'refused') return { poll: 'changed', refused: polled.error, etag: undefined };
   const { etag } = polled;
   const checked = await verifyPointer(ctx, polled.body);
-  if (checked.kind !== 'accepted') return failed(checked, etag);
-  const fetched = await fetchBundle(ctx, checked.pointer);
-  if (fetched.kind === 'same') return { poll: 'changed', pointer: checked.pointer, bundle: undefined, etag };
-  if (fetched.kind !== 'fetched') return failed(fetched, etag);
+  if (checked.kind === 'expired') return { poll: 'changed', expired: checked.stale, etag };
+  if (checked.kind !== 'accepted') return failed(checked, 'changed', etag);
+  return bundleOf(ctx, checked.pointer, 'changed', etag);
+}
+
+/** Steps 3 and 4 (and the fresh-cluster check) for a verified pointer. */
+async function bundleOf(ctx: PassContext, pointer: Pointer, poll: PointerPoll, etag: string | undefined): Promise<Intake> {
+  const fetched = await fetchBundle(ctx, pointer);
+  if (fetched.kind === 'same') return { poll, pointer, bundle: undefined, etag };
+  if (fetched.kind === 'missing') return { poll, missing: fetched.error, pending: pointer, etag };
+  if (fetched.kind !== 'fetched') return failed(fetched, poll, etag);
   const verified = verifyBundle(ctx, fetched);
-  if (verified.kind !== 'verified') return failed(verified, etag);
-  return { poll: 'changed', pointer: checked.pointer, bundle: verified.bundle, etag };
+  if (verified.kind !== 'verified') return failed(verified, poll, etag);
+  const fresh = await checkFreshCluster(ctx, pointer, verified.bundle);
+  if (fresh.kind !== 'fresh') return failed(fresh, poll, etag);
+  return { poll, pointer, bundle: verified.bundle, etag };
 }
 
 /** A failure after the pointer was read: transient ones read it again next time (the ETag is forgotten). */
-function failed(failure: StepFailure, etag: string): Intake {
-  return failure.kind === 'unavailable' ? { poll: 'error', error: failure.error, forgetEtag: true } : { poll: 'changed', refused: failure.error, etag };
+function failed(failure: StepFailure, poll: PointerPoll, etag: string | undefined): Intake {
+  return failure.kind === 'unavailable' ? { poll: 'error', error: failure.error, forgetEtag: true } : { poll, refused: failure.error, etag };
 }
+
+/** The fields of the agent's state the intake decides. */
+type SourceState = Pick<AgentState, 'etag' | 'pointer' | 'bundle' | 'rejection' | 'pending' | 'expired'>;
 
 /**
  * The source part of the state after `intake`: an accepted pointer (and its
  * bundle) replaces the one in force and clears the rejection; a refused one
- * leaves the last good bundle in force and is remembered as the rejection.
+ * leaves the last good bundle in force and is remembered as the rejection; a
+ * missing blob keeps its pointer pending (and is the rejection meanwhile); an
+ * expired pointer is remembered as such.
  */
-export function afterIntake(state: Readonly<AgentState>, intake: Intake): Pick<AgentState, 'etag' | 'pointer' | 'bundle' | 'rejection'> {
-  const { etag, pointer, bundle, rejection } = state;
-  if (intake.poll === 'error') return { etag: intake.forgetEtag ? undefined : etag, pointer, bundle, rejection };
-  if (intake.poll !== 'changed') return { etag, pointer, bundle, rejection };
-  if ('refused' in intake) return { etag: intake.etag ?? etag, pointer, bundle, rejection: intake.refused };
-  return { etag: intake.etag, pointer: intake.pointer, bundle: intake.bundle ?? bundle, rejection: undefined };
+export function afterIntake(state: Readonly<AgentState>, intake: Intake): SourceState {
+  const { etag, pointer, bundle, rejection, pending, expired } = state;
+  const kept: SourceState = { etag, pointer, bundle, rejection, pending, expired };
+  if (intake.poll === 'error') return { ...kept, etag: intake.forgetEtag ? undefined : etag };
+  if (!('etag' in intake)) return kept;
+  const read = intake.etag ?? etag;
+  if ('refused' in intake) return { ...kept, etag: read, rejection: intake.refused, pending: undefined, expired: undefined };
+  if ('expired' in intake) return { ...kept, etag: read, rejection: undefined, pending: undefined, expired: intake.expired };
+  if ('missing' in intake) return { ...kept, etag: read, rejection: intake.missing, pending: intake.pending, expired: undefined };
+  return { etag: read, pointer: intake.pointer, bundle: intake.bundle ?? bundle, rejection: undefined, pending: undefined, expired: undefined };
 }

@@ -8,8 +8,12 @@ export interface ServedMetrics {
   ready(): boolean;
 }
 
-/** The agent's Prometheus metrics, in their own registry (no global state), labelled with `cluster`. */
-export function prometheusMetrics(cluster: string): AgentMetrics & ServedMetrics {
+/**
+ * The agent's Prometheus metrics, in their own registry (no global state),
+ * labelled with `cluster`. `driftless_agent_insecure` is 1 when the agent runs
+ * with `insecureSkipVerify` (it accepts unsigned pointers), else 0.
+ */
+export function prometheusMetrics(cluster: string, opts: { readonly insecureSkipVerify?: boolean } = {}): AgentMetrics & ServedMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ cluster });
   const polls = new Counter({ name: 'driftless_agent_polls_total', help: 'Pointer polls by result.', labelNames: ['result'] as const, registers: [registry] });
@@ -23,6 +27,8 @@ export function prometheusMetrics(cluster: string): AgentMetrics & ServedMetrics
   const desired = new Gauge({ name: 'driftless_agent_desired_generation', help: 'Generation of the pointer last read.', registers: [registry] });
   const applied = new Gauge({ name: 'driftless_agent_applied_generation', help: 'Generation last applied completely.', registers: [registry] });
   const leader = new Gauge({ name: 'driftless_agent_leader', help: '1 while this pod holds the lease (or runs without election).', registers: [registry] });
+  const insecure = new Gauge({ name: 'driftless_agent_insecure', help: '1 when pointers are not verified (--insecure-skip-verify).', registers: [registry] });
+  insecure.set(opts.insecureSkipVerify === true ? 1 : 0);
   for (const r of ['not-modified', 'changed', 'none', 'error']) polls.inc({ result: r }, 0);
   for (const a of ['applied', 'pruned', 'drift_corrected']) objects.inc({ action: a }, 0);
   let passed = false;

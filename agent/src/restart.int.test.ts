@@ -29,7 +29,7 @@ describe('agent and an API server outage', () => {
       kc.loadFromFile(kas.info.kubeconfig);
       const kube = createKubeTarget(kc);
       const store = createFileStore(join(dir, 'store'));
-      const agent = createAgent({ clock, rng: seededRng(3), store, kube, config: { cluster: 'c1', intervalMs: 1_000, jitter: 0 } });
+      const agent = createAgent({ clock, rng: seededRng(3), store, kube, config: { cluster: 'c1', intervalMs: 1_000, jitter: 0, verifyKeys: [], insecureSkipVerify: true } });
 
       await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
       expect((await agent.runOnce()).phase).toBe('Applied');

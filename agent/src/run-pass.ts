@@ -2,6 +2,7 @@ import type { AgentState } from './agent-state.js';
 import { afterIntake, takeIn } from './intake.js';
 import type { NextWait } from './next-wait.js';
 import type { PassResult } from './pass-result.js';
+import { staleOf } from './stale-pointer.js';
 import type { PassContext } from './steps/pass-context.js';
 import { reconcileBundle } from './steps/reconcile-bundle.js';
 import { report } from './steps/report.js';
@@ -12,8 +13,10 @@ export type PassOutcome = { readonly kind: 'done'; readonly result: PassResult; 
 
 /**
  * One pass, as ordered steps: poll the pointer, verify it, fetch and verify
- * its bundle (takeIn); apply the bundle in force in stages, prune, assess
- * health; summarize; report. Steps return values; this runner alone assigns
+ * its bundle (takeIn); unless the pointer is stale (expired: the cluster is
+ * left as it is, no apply, no prune, no drift correction), record the replay
+ * floor, apply the bundle in force in stages, prune, assess health;
+ * summarize; report. Steps return values; this runner alone assigns
  * the fields of `state` (from their results and the summary) and logs. Two
  * memories are updated in place on purpose, where the work happens: the
  * reconcile step fills `state.normalized` and `state.members` (memos that
@@ -25,14 +28,15 @@ export type PassOutcome = { readonly kind: 'done'; readonly result: PassResult; 
 export async function runPass(ctx: PassContext, state: AgentState, log: (event: LogEvent) => void): Promise<PassOutcome> {
   const intake = await takeIn(ctx);
   Object.assign(state, afterIntake(state, intake));
+  const stale = intake.poll === 'error' ? undefined : staleOf(state, ctx.config.cluster, ctx.clock.now());
   let reconciled: Reconciled | undefined;
-  if (intake.poll !== 'error' && state.bundle) {
+  if (intake.poll !== 'error' && !stale && state.bundle) {
     const done = await reconcileBundle(ctx, state.bundle);
     if (done.kind === 'aborted') return { kind: 'aborted' };
     reconciled = done;
   }
   if (ctx.signal?.aborted) return { kind: 'aborted' };
-  const summary = summarize({ now: ctx.clock.now(), config: ctx.config, intake, state, reconciled });
+  const summary = summarize({ now: ctx.clock.now(), config: ctx.config, intake, state, reconciled, stale });
   for (const event of summary.log) log(event);
   const reported = await report(ctx, summary.status);
   if (reported.kind === 'aborted') return { kind: 'aborted' };

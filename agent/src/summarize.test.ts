@@ -8,7 +8,7 @@ const NOW = Date.UTC(2026, 10, 22, 12);
 const digest: Digest = `sha256:${'a'.repeat(64)}`;
 const pointer: Pointer = { apiVersion: API_VERSION, kind: 'Pointer', cluster: 'c1', bundle: digest, revision: '0'.repeat(40), generation: 7, publishedAt: '2026-11-22T00:00:00.000Z' };
 const bundle = { digest, objects: [] };
-const config = { cluster: 'c1', agentVersion: '0.1.0', heartbeatMs: 300_000, progressDeadlineMs: 600_000 };
+const config = { cluster: 'c1', agentVersion: '0.1.0', heartbeatMs: 300_000, progressDeadlineMs: 600_000, insecure: false };
 const clean: ReconcileOutcome = { applied: 0, unchanged: 3, drifted: 0, pruned: 0, failed: [], notReady: [], degraded: [] };
 const done = (over: Partial<ReconcileOutcome> = {}): Reconciled => ({ kind: 'done', outcome: { ...clean, ...over } });
 const rollingOut = { notReady: [{ object: 'Deployment/app/api', reason: '1 of 2 replicas available' }] };
@@ -40,6 +40,7 @@ describe('summarize', () => {
     ['objects still rolling out past the deadline: Degraded', facts({ state: { appliedAt: { digest, at: NOW - 600_001 } }, reconciled: done(rollingOut) }), { phase: 'Degraded', error: 'Deployment/app/api: 1 of 2 replicas available', status: 'Degraded', next: { kind: 'interval' }, logs: [] }],
     ['a new bundle restarts the deadline', facts({ state: { appliedAt: { digest: `sha256:${'b'.repeat(64)}`, at: NOW - 900_000 } }, reconciled: done(rollingOut) }), { phase: 'Progressing', error: undefined, status: 'Progressing', next: { kind: 'interval' }, logs: [] }],
     ['all in shape: Applied', facts({}), { phase: 'Applied', error: undefined, status: 'Applied', next: { kind: 'interval' }, logs: [] }],
+    ['an expired pointer: Stale, no backoff, logged', facts({ reconciled: undefined, stale: { generation: 7, publishedAt: '2026-11-20T00:00:00.000Z', expiresAt: '2026-11-21T00:00:00.000Z', error: 'expired' } }), { phase: 'Stale', error: 'expired', status: 'Stale', next: { kind: 'interval' }, logs: ['pointer expired'] }],
     ['objects written: Applied, and logged', facts({ reconciled: done({ applied: 2, drifted: 1 }) }), { phase: 'Applied', error: undefined, status: 'Applied', next: { kind: 'interval' }, logs: ['reconciled'] }],
   ])('%s', (_what, input, expected) => {
     expect(brief(summarize(input))).toEqual(expected);
@@ -64,6 +65,11 @@ describe('summarize', () => {
       heartbeatAt: new Date(NOW).toISOString(),
     });
     expect(s.result).toEqual({ poll: 'changed', phase: 'Progressing', outcome: expect.objectContaining({ applied: 1 }) as unknown, statusWritten: false, generation: 7 });
+  });
+
+  it('marks every status of an agent in insecure mode', () => {
+    expect(summarize({ ...facts({}), config: { ...config, insecure: true } }).status?.status).toMatchObject({ phase: 'Applied', insecureSkipVerify: true });
+    expect(summarize(facts({})).status?.status).not.toHaveProperty('insecureSkipVerify');
   });
 
   it('writes an unchanged status again only once the heartbeat is due', () => {

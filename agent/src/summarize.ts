@@ -5,23 +5,26 @@ import type { Intake } from './intake.js';
 import type { NextWait } from './next-wait.js';
 import type { PassResult } from './pass-result.js';
 import type { ReconcileOutcome } from './reconcile/change-set.js';
+import type { StalePointer } from './stale-pointer.js';
 
 /** How reconciling the bundle in force went: its outcome, or why the pass could not finish it (a transient API failure). */
 export type Reconciled = { readonly kind: 'done'; readonly outcome: ReconcileOutcome } | { readonly kind: 'error'; readonly error: string };
 
 /** One structured log line. */
-export type LogEvent = { readonly level: 'info' | 'error'; readonly msg: string } & Readonly<Record<string, unknown>>;
+export type LogEvent = { readonly level: 'info' | 'warn' | 'error'; readonly msg: string } & Readonly<Record<string, unknown>>;
 
 /** Everything a pass found, for {@link summarize}. */
 export interface PassFacts {
   /** The time the pass ends at (ms since the epoch): the status's heartbeat time. */
   readonly now: number;
-  readonly config: Pick<ResolvedConfig, 'cluster' | 'agentVersion' | 'heartbeatMs' | 'progressDeadlineMs'>;
+  readonly config: Pick<ResolvedConfig, 'cluster' | 'agentVersion' | 'heartbeatMs' | 'progressDeadlineMs' | 'insecure'>;
   readonly intake: Intake;
   /** The state after the intake (see afterIntake). */
   readonly state: Pick<AgentState, 'pointer' | 'bundle' | 'rejection' | 'appliedAt' | 'lastStatus' | 'failures'>;
-  /** Absent when there is no bundle in force, or polling failed. */
+  /** Absent when there is no bundle in force, polling failed, or the pointer is stale. */
   readonly reconciled: Reconciled | undefined;
+  /** The expired pointer, when the agent is stale (see staleOf). */
+  readonly stale?: StalePointer | undefined;
 }
 
 /** A status document to write now, and the form it is compared in (without its heartbeat time). */
@@ -49,6 +52,8 @@ export interface PassSummary {
  * Turns a pass's facts into its phase, status document, log lines and next
  * wait; the only place that decides them. Pure: no clock, no I/O.
  * - Polling failed: phase Unknown, no status, back off.
+ * - The pointer expired: Stale, with the pointer's age in the log line; the
+ *   next pass comes after the interval (a re-signed pointer ends it).
  * - No bundle in force yet: Failed when the pointer was refused, else Unknown (nothing to report).
  * - Reconciling failed: Failed with its error.
  * - Otherwise: Failed when the pointer was refused or an object failed;
@@ -62,6 +67,7 @@ export function summarize(facts: PassFacts): PassSummary {
     const result: PassResult = { poll: 'error', phase: 'Unknown', error: intake.error, statusWritten: false };
     return settle(facts, result, undefined, [event(facts, 'error', 'poll failed', { error: intake.error })], state.appliedAt);
   }
+  if (facts.stale) return staleSummary(facts, facts.stale);
   const refused = state.rejection ? [event(facts, 'error', 'pointer or bundle refused', { error: state.rejection })] : [];
   const generation = state.pointer ? { generation: state.pointer.generation } : {};
   if (!state.bundle || !facts.reconciled) {
@@ -83,6 +89,15 @@ export function summarize(facts: PassFacts): PassSummary {
   const changed = outcome.applied || outcome.pruned || outcome.failed.length;
   const reconciled = changed ? [event(facts, 'info', 'reconciled', { generation: state.pointer?.generation, ...outcome, failed: outcome.failed.length })] : [];
   return settle(facts, result, statusOf(facts, phase, outcome, lastError), [...refused, ...reconciled], appliedAt);
+}
+
+/** A stale pass: nothing was reconciled; the status and log name the expired pointer and its age. */
+function staleSummary(facts: PassFacts, stale: StalePointer): PassSummary {
+  const { generation, publishedAt, expiresAt, error } = stale;
+  const result: PassResult = { poll: facts.intake.poll, phase: 'Stale', generation, error, statusWritten: false };
+  const ageSeconds = Math.max(0, Math.round((facts.now - Date.parse(publishedAt)) / 1000));
+  const log = [event(facts, 'error', 'pointer expired', { generation, publishedAt, expiresAt, ageSeconds, error })];
+  return settle(facts, result, { ...statusOf(facts, 'Stale', undefined, error), stale: { generation, publishedAt, expiresAt } }, log, facts.state.appliedAt);
 }
 
 /** The phase of a reconciled pass (see summarize). */
@@ -130,6 +145,7 @@ function statusOf(facts: PassFacts, phase: Phase, outcome: ReconcileOutcome | un
       pruned: outcome?.pruned ?? 0,
     },
     ...(lastError ? { lastError } : {}),
+    ...(facts.config.insecure ? { insecureSkipVerify: true as const } : {}),
     agentVersion: facts.config.agentVersion,
   };
 }

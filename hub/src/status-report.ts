@@ -16,7 +16,7 @@ export interface ClusterStatusRow {
   readonly lastError?: string;
 }
 
-const SEVERITY: Record<ClusterStatusRow['phase'], number> = { Failed: 0, Degraded: 1, Unknown: 2, Progressing: 4, Applied: 5 };
+const SEVERITY: Record<ClusterStatusRow['phase'], number> = { Failed: 0, Stale: 1, Degraded: 1, Unknown: 2, Progressing: 4, Applied: 5 };
 
 /**
  * Every cluster with a pointer or a status in the store, with its desired and

@@ -1,6 +1,7 @@
-import type { Clock, KubeTarget, ObjectStore, PointerVerifier } from '@driftless/core';
+import type { Clock, KubeTarget, ObjectStore } from '@driftless/core';
 import type { ResolvedConfig } from '../agent-config.js';
 import type { AgentState } from '../agent-state.js';
+import type { ReplayMemory } from '../replay-floor.js';
 
 /** What every step of a pass reads: the adapters, the configuration, the agent's state, and the lease's signal. */
 export interface PassContext {
@@ -15,11 +16,11 @@ export interface PassContext {
    */
   readonly state: Readonly<AgentState>;
   /**
-   * With a verify key: the verifier, starting from the pointer recorded in the
-   * cluster (see verifierLoader). Verifying a pointer records its generation
-   * there: the verifier is the agent's replay memory.
+   * The replay memory, loaded on first use from every record of the floor
+   * (see replayLoader). Verifying a pointer records its generation in its
+   * verifier: the verifier is the agent's replay memory.
    */
-  readonly verifier: (() => Promise<PointerVerifier>) | undefined;
+  readonly replay: () => Promise<ReplayMemory>;
   /** Aborts when the agent loses its lease: steps send no write after that. Absent without leader election. */
   readonly signal: AbortSignal | undefined;
 }

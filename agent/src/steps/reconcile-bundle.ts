@@ -1,20 +1,24 @@
-import { acceptedAnnotation } from '../accepted-pointer.js';
 import type { AcceptedBundle } from '../agent-state.js';
 import { outcomeOf } from '../reconcile/change-set.js';
 import { reconcileChanges, type ReconcileDeps } from '../reconcile/reconcile.js';
+import { acceptedAnnotation } from '../replay-floor.js';
 import type { Reconciled } from '../summarize.js';
 import type { PassContext } from './pass-context.js';
+import { recordFloor } from './record-floor.js';
 
 /** How reconciling went (see Reconciled), or the pass stopped by a lost lease. */
 export type ReconcileStepResult = Reconciled | { readonly kind: 'aborted' };
 
 /**
- * Steps 5 to 7: applies the bundle in stages, prunes, assesses health (see
- * reconcileChanges, outcomeOf). Every pass runs it, so drift is corrected each
- * interval. A transient API failure ends it as `error`, retried with backoff.
+ * Steps 5 to 7: records the pointer in force as the replay floor (see
+ * recordFloor), applies the bundle in stages, prunes, assesses health (see
+ * reconcileChanges, outcomeOf). Every pass runs it unless the pointer is
+ * stale, so drift is corrected each interval. A transient API failure ends it
+ * as `error`, retried with backoff.
  */
 export async function reconcileBundle(ctx: PassContext, bundle: AcceptedBundle): Promise<ReconcileStepResult> {
   try {
+    await recordFloor(ctx);
     const set = await reconcileChanges(bundle.objects, reconcileDepsFor(ctx));
     return set.aborted ? { kind: 'aborted' } : { kind: 'done', outcome: outcomeOf(set.changes) };
   } catch (err) {

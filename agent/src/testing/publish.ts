@@ -17,6 +17,8 @@ export interface PublishOptions {
   readonly signWith?: KeyObject;
   /** The pointer's `publishedAt`; default a fixed instant, so tests replay. */
   readonly publishedAt?: string;
+  /** The pointer's `expiresAt`; default none. */
+  readonly expiresAt?: string;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function publishBundle(
     revision: '0'.repeat(40),
     generation,
     publishedAt: opts.publishedAt ?? '2026-11-22T00:00:00.000Z',
+    ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}),
   };
   await store.put(storeLayout.pointer(cluster), canonicalBytes(opts.signWith ? signPointer(unsigned, opts.signWith) : unsigned));
   return encoded;

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createAgent } from '@driftless/agent';
 import { seededRng, type Clock, type KubeObjectRef, type ObjectStore, type Rng } from '@driftless/core';
@@ -20,6 +21,10 @@ export interface BundleFleetOptions {
   readonly intervalMs: number;
   readonly jitter: number;
   readonly heartbeatMs?: number;
+  /** The keys every cluster verifies pointers with (see benchSigningKeys); empty only with `insecureSkipVerify`. */
+  readonly verifyKeys: readonly KeyObject[];
+  /** Run the agents without verifying pointers (the demo and bench sign, so only a caller that cannot uses it). */
+  readonly insecureSkipVerify?: boolean;
   /** Latency of the in-memory Kubernetes API, per request (a fake clock's sleep in virtual runs). */
   readonly kubeLatency?: (op: string, ref: KubeObjectRef) => Promise<void>;
   /** Called with every error an agent logs (a failed poll, a refused bundle, a failed status write). */
@@ -53,6 +58,8 @@ export function startBundleFleet(opts: BundleFleetOptions): SimulatedFleet {
         cluster,
         intervalMs: opts.intervalMs,
         jitter: opts.jitter,
+        verifyKeys: opts.verifyKeys,
+        ...(opts.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
         ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
       },
     });

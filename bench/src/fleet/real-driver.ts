@@ -4,6 +4,7 @@ import type { Clock, ObjectStore } from '@driftless/core';
 import { systemClock } from '@driftless/clock';
 import { compileFleet, createHub, kustomizeRunner, nodeHubDeps, syncGitSource, DEFAULT_MAX_FILE_BYTES, type Hub, type KustomizeRunner } from '@driftless/hub';
 import { clusterName, commitFiles, createBareRepo, type FleetScenario, type GitServer } from '@driftless/testkit';
+import { benchSigningKeys } from './bench-keys.js';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { startGitFleet } from './git-fleet.js';
 import { startWorkerPool, type WorkerS3 } from './worker-pool.js';
@@ -56,7 +57,16 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
   const hubStore = countedStore(store);
   const hub: Hub | undefined =
     opts.mode === 'bundle'
-      ? createHub(nodeHubDeps({ store: publishingStore(hubStore.store, clock, recorder), clock, cacheDir: join(opts.workDir, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: repoName }))
+      ? createHub(
+          nodeHubDeps({
+            store: publishingStore(hubStore.store, clock, recorder),
+            clock,
+            cacheDir: join(opts.workDir, 'hub'),
+            kustomizeBinary: opts.kustomizeBinary,
+            stateKey: repoName,
+            signingKey: benchSigningKeys(opts.seed).privateKey,
+          }),
+        )
       : undefined;
   const expectPushed = gitModeExpectations(bare, opts.workDir, kustomize, recorder, clock);
   let fleet: RealFleet | undefined;
@@ -159,7 +169,7 @@ function startRealFleet(
   }
   const onError = (cluster: string, message: string): void => recorder.error(cluster, message);
   if (opts.mode === 'bundle' && ctx.observed) {
-    const fleet = startBundleFleet({ ...common, clock: systemClock, store: ctx.observed.store, onError });
+    const fleet = startBundleFleet({ ...common, clock: systemClock, store: ctx.observed.store, verifyKeys: [benchSigningKeys(opts.seed).publicKey], onError });
     return { stop: () => fleet.stop(), storeCounts: () => undefined, polls: () => undefined };
   }
   const git = startGitFleet({ ...common, clock: systemClock, repo: ctx.url, workDir, kustomize: ctx.kustomize, recorder, onError });

@@ -1,6 +1,7 @@
 import { seededRng, type Rng } from '@driftless/core';
 import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { clusterName, type FleetScenario } from '@driftless/testkit';
+import { benchSigningKeys } from './bench-keys.js';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { observedStore, storeRequests, storeTotals } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
@@ -43,7 +44,8 @@ export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
   const recorder = new FleetRecorder(clock.now(), 1_000, { trace: opts.trace ?? false });
   const observed = observedStore(store, clock, recorder);
   const names = Array.from({ length: opts.clusters }, (_, i) => clusterName(i));
-  const hub = virtualHub({ store, clock, recorder, clusters: opts.clusters, apps: opts.apps, scenario: opts.scenario });
+  const keys = benchSigningKeys(opts.seed);
+  const hub = virtualHub({ store, clock, recorder, clusters: opts.clusters, apps: opts.apps, scenario: opts.scenario, signingKey: keys.privateKey });
   let fleet: SimulatedFleet | undefined;
 
   return {
@@ -63,6 +65,7 @@ export function virtualDriver(opts: VirtualDriverOptions): ScenarioDriver {
         store: observed.store,
         intervalMs: opts.intervalMs,
         jitter: opts.jitter,
+        verifyKeys: [keys.publicKey],
         kubeLatency: latency(clock, rng, 2, 3),
         onError: (cluster, message) => recorder.error(cluster, message),
       });

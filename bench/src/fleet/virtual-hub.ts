@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { compileError, type Clock, type ObjectStore } from '@driftless/core';
 import { MemoryRepository } from '@driftless/fakes';
 import { createHub, memoryHubStateStore, type KustomizeRunner } from '@driftless/hub';
@@ -30,6 +31,8 @@ export interface VirtualHubOptions {
   readonly clusters: number;
   readonly apps: number;
   readonly scenario: FleetScenario;
+  /** Signs every pointer, as a production hub does. */
+  readonly signingKey: KeyObject;
 }
 
 /**
@@ -61,6 +64,7 @@ export function virtualHub(opts: VirtualHubOptions): VirtualHub {
     store: publishingStore(counted.store, opts.clock, opts.recorder),
     state: memoryHubStateStore(),
     clock: opts.clock,
+    signingKey: opts.signingKey,
     // Deterministic, so that the same seed writes the same bytes.
     newId: () => `virtual-publish-${++ids}`,
   });

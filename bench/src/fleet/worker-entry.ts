@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '@driftless/clock';
 import { createS3Store } from '@driftless/store/s3';
 import { DEFAULT_MAX_FILE_BYTES, kustomizeRunner } from '@driftless/hub';
+import { benchSigningKeys } from './bench-keys.js';
 import { startBundleFleet, type SimulatedFleet } from './bundle-fleet.js';
 import { startGitFleet } from './git-fleet.js';
 import { observedStore, type ClusterEvents, type ClusterStoreCounts } from './observed-store.js';
@@ -35,7 +36,8 @@ if (setup.mode === 'bundle' && setup.s3) {
   const store = createS3Store({ ...setup.s3, maxSockets: 1024, requestTimeoutMs: 60_000 });
   const observed = observedStore(store, systemClock, events);
   counts = () => ({ ...observed.counts });
-  fleet = startBundleFleet({ ...common, store: observed.store });
+  // The same key pair the hub of this run signs with: derived from the seed.
+  fleet = startBundleFleet({ ...common, store: observed.store, verifyKeys: [benchSigningKeys(setup.seed).publicKey] });
   close = () => store.destroy();
 } else if (setup.mode === 'git' && setup.git) {
   const { repo, workDir, kustomizeBinary } = setup.git;

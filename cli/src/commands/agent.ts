@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -5,7 +6,7 @@ import { parseVerifyKey } from '@driftless/core';
 import { openStore } from '@driftless/store';
 import type { CliIo } from '../main.js';
 import { UsageError } from '../errors.js';
-import { durationFlag } from './options.js';
+import { durationFlag, integerFlag } from './options.js';
 
 interface AgentFlags {
   cluster: string;
@@ -14,7 +15,9 @@ interface AgentFlags {
   interval: string;
   jitter: string;
   once?: boolean;
-  verifyKey?: string;
+  verifyKey?: string[];
+  insecureSkipVerify?: boolean;
+  replayFloor?: string;
   applysetNamespace: string;
   heartbeat: string;
   leaderElect?: boolean;
@@ -32,7 +35,9 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
     .option('--interval <duration>', 'pause between polls', '30s')
     .option('--jitter <fraction>', 'spread each pause uniformly over interval x [1 - j, 1 + j]', '0.5')
     .option('--once', 'run one full pass and exit: 0 only if the cluster ended Applied')
-    .option('--verify-key <file>', 'refuse pointers not signed by this Ed25519 public key (PEM)')
+    .option('--verify-key <file>', 'accept only pointers signed by the private half of this Ed25519 public key (PEM, from driftless keys generate); repeat it while rotating keys: a pointer passes if any key verifies it', collect)
+    .option('--insecure-skip-verify', 'run without --verify-key, accepting unsigned pointers: whoever can write the store controls the cluster (announced in the log, the driftless_agent_insecure metric and every status)')
+    .option('--replay-floor <generation>', 'refuse pointers older than this generation even where no record of the last accepted one survives (needed only when the agent says so; 0 accepts any)')
     .option('--applyset-namespace <ns>', 'namespace of the inventory (ApplySet parent ConfigMap)', 'driftless-system')
     .option('--heartbeat <duration>', 'write status at least this often even when nothing changed', '5m')
     .option('--metrics-addr <host:port>', 'serve /metrics (Prometheus), /healthz and /readyz here, e.g. 0.0.0.0:8080')
@@ -43,13 +48,8 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
       const heartbeatMs = durationFlag('--heartbeat', flags.heartbeat);
       const jitter = Number(flags.jitter);
       if (!Number.isFinite(jitter) || jitter < 0 || jitter > 1) throw new UsageError(`--jitter ${JSON.stringify(flags.jitter)} must be a number from 0 to 1`);
-      const verifyKey = flags.verifyKey
-        ? parseVerifyKey(
-            await readFile(flags.verifyKey, 'utf8').catch((err: unknown) => {
-              throw new UsageError(`--verify-key ${flags.verifyKey ?? ''} cannot be read: ${(err as Error).message}`);
-            }),
-          )
-        : undefined;
+      const verifyKeys = await verifyKeyFlags(flags.verifyKey ?? [], flags.insecureSkipVerify === true);
+      const replayFloor = flags.replayFloor === undefined ? undefined : integerFlag('--replay-floor', flags.replayFloor, 0);
       const [{ KubeConfig }, { createKubeTarget, leaseLock }, { createAgent, createLeaderElector, prometheusMetrics, startMetricsServer }, { systemClock }] = await Promise.all([
         import('@kubernetes/client-node'),
         import('@driftless/kube'),
@@ -68,7 +68,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
             identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
           })
         : undefined;
-      const metrics = prometheusMetrics(flags.cluster);
+      const metrics = prometheusMetrics(flags.cluster, { insecureSkipVerify: verifyKeys.length === 0 });
       const server = flags.metricsAddr ? await startMetricsServer(flags.metricsAddr, metrics) : undefined;
       const agent = createAgent({
         clock,
@@ -83,7 +83,9 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
           jitter,
           heartbeatMs,
           parent: { name: 'driftless-applyset', namespace: flags.applysetNamespace },
-          ...(verifyKey ? { verifyKey } : {}),
+          verifyKeys,
+          ...(verifyKeys.length === 0 ? { insecureSkipVerify: true } : {}),
+          ...(replayFloor !== undefined ? { replayFloor } : {}),
         },
         log: (event) => io.stderr(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`),
       });
@@ -106,3 +108,30 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
     });
 }
 
+
+/** Commander's accumulator for a repeatable flag. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** The keys of every `--verify-key` file; none only with `--insecure-skip-verify` (exit 2 otherwise, saying how to fix it). */
+async function verifyKeyFlags(files: readonly string[], insecure: boolean): Promise<KeyObject[]> {
+  if (files.length > 0 && insecure) throw new UsageError('--insecure-skip-verify cannot be combined with --verify-key: drop one of them');
+  if (files.length === 0 && !insecure) {
+    throw new UsageError(
+      'agent refuses to start without --verify-key FILE: pass the hub\'s public key (driftless keys generate writes driftless-signing.pub), or --insecure-skip-verify to accept unsigned pointers from anyone who can write the store',
+    );
+  }
+  return Promise.all(
+    files.map(async (file) => {
+      const pem = await readFile(file, 'utf8').catch((err: unknown) => {
+        throw new UsageError(`--verify-key ${file} cannot be read: ${(err as Error).message}`);
+      });
+      try {
+        return parseVerifyKey(pem);
+      } catch (err) {
+        throw new UsageError(`--verify-key ${file}: ${(err as Error).message}`);
+      }
+    }),
+  );
+}

@@ -77,7 +77,8 @@ function summary(demo: Omit<Demo, 'stop'>, exiting: boolean): string {
     `                 (cluster ${demo.realCluster}; no kubelet runs, so its Deployments stay Progressing)`,
     `  status         ${env}npx driftless status --store ${demo.storeUrl}`,
     ...(demo.storeDir ? [`  store          ${demo.storeDir} (blobs/, clusters/<name>/desired.json and status.json, revisions/)`] : []),
-    `  fleet repo     git clone ${demo.repoUrl}   (push a change, then: npx driftless hub compile --repo ${demo.repoUrl} --store ${demo.storeUrl})`,
+    `  fleet repo     git clone ${demo.repoUrl}   (push a change, then: npx driftless hub compile --repo ${demo.repoUrl} --store ${demo.storeUrl} --sign-key ${demo.keys.signingKey})`,
+    `  keys           pointers are signed with ${demo.keys.signingKey}; agents verify them with --verify-key ${demo.keys.verifyKey}`,
     exiting ? '' : '\nEverything keeps running until Ctrl-C, which stops it all and removes the temporary data.',
     '',
   ].join('\n');

@@ -54,6 +54,9 @@ function humanSummary(info: EnvironmentInfo): string {
     '',
     'In another shell:',
     `  export AWS_ENDPOINT_URL=${s3.endpoint} AWS_REGION=${s3.region} AWS_ACCESS_KEY_ID=${s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey} KUBECONFIG=${kube.kubeconfig}`,
+    '  npx driftless keys generate --out keys   # the hub signs pointers, agents verify them',
+    `  npx driftless hub compile --repo ${git.baseUrl}NAME.git --store s3://${s3.bucket}/dev --sign-key keys/driftless-signing.key`,
+    `  npx driftless agent --cluster CLUSTER --store s3://${s3.bucket}/dev --verify-key keys/driftless-signing.pub`,
     '',
   ].join('\n');
 }

@@ -1,11 +1,12 @@
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import type { KeyObject } from 'node:crypto';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createAgent } from '@driftless/agent';
 import { systemClock } from '@driftless/clock';
-import { seededRng, type ObjectStore } from '@driftless/core';
-import { createHub, nodeHubDeps } from '@driftless/hub';
+import { parseSigningKey, parseVerifyKey, seededRng, type ObjectStore } from '@driftless/core';
+import { createHub, nodeHubDeps, writeSigningKeyPair } from '@driftless/hub';
 import { createKubeTarget } from '@driftless/kube';
 import { createFileStore } from '@driftless/store';
 import { appName, clusterName, commitDeadlineMs, commitFiles, createBareRepo, generateFleet, Reaper, s3StoreFor, startEnvironment, type Environment } from '@driftless/testkit';
@@ -36,6 +37,8 @@ export interface Demo {
   readonly repoUrl: string;
   /** The cluster the real agent reconciles into the local kube-apiserver. */
   readonly realCluster: string;
+  /** The pointer signing key pair the demo's hub signs with and its agents verify with (PEM files). */
+  readonly keys: { readonly signingKey: string; readonly verifyKey: string };
   /** How far the fleet got on the second commit before the demo returned (all of it, unless the deadline passed). */
   readonly converged: { readonly applied: number; readonly total: number };
   stop(): Promise<void>;
@@ -82,17 +85,22 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
       generateFleet({ clusters: opts.clusters, apps: APPS, kustomizeApps: 1, namespaces: true, versions });
     await commitFiles(bare, files({}), 'example fleet');
 
+    // Signed, as in production: what the demo does is what users copy.
+    const keyFiles = await writeSigningKeyPair(join(work, 'keys'));
+    const signingKey = parseSigningKey(await readFile(keyFiles.privateKey, 'utf8'));
+    const verifyKeys: readonly KeyObject[] = [parseVerifyKey(await readFile(keyFiles.publicKey, 'utf8'))];
     const clock = systemClock;
     const recorder = new FleetRecorder(clock.now(), 1_000);
     const observed = observedStore(store, clock, recorder);
-    const hub = createHub(nodeHubDeps({ store: publishingStore(store, clock, recorder), clock, cacheDir: join(work, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: storeUrl }));
+    const hubDeps = { store: publishingStore(store, clock, recorder), clock, cacheDir: join(work, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: storeUrl, signingKey };
+    const hub = createHub(nodeHubDeps(hubDeps));
     const realCluster = clusterName(0);
     const names = Array.from({ length: opts.clusters - 1 }, (_, i) => clusterName(i + 1));
 
     const first = await compile(hub, repoUrl, recorder, log);
     log(`demo: hub compiled ${first.revision.slice(0, 12)} in ${first.durationMs} ms into ${storeUrl}`);
-    realAgent = runRealAgent(env.info.kube.kubeconfig, realCluster, observed.store, opts, agentStop.signal);
-    fleet = startBundleFleet({ names, clock, seed: 1, store: observed.store, intervalMs: opts.intervalMs, jitter: JITTER });
+    realAgent = runRealAgent(env.info.kube.kubeconfig, realCluster, observed.store, verifyKeys, opts, agentStop.signal);
+    fleet = startBundleFleet({ names, clock, seed: 1, store: observed.store, intervalMs: opts.intervalMs, jitter: JITTER, verifyKeys });
     log(`demo: 1 real agent (${realCluster}, into the local kube-apiserver) and ${names.length} simulated clusters polling every ${opts.intervalMs / 1000}s ±50%`);
     await converge(recorder, opts, 'first revision');
     opts.signal.throwIfAborted();
@@ -105,7 +113,8 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     opts.signal.throwIfAborted();
     const { s3 } = env.info;
     const storeEnv = { AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
-    return { storeUrl, ...(opts.s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, repoUrl, realCluster, converged, stop };
+    const keys = { signingKey: keyFiles.privateKey, verifyKey: keyFiles.publicKey };
+    return { storeUrl, ...(opts.s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, repoUrl, realCluster, keys, converged, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -121,7 +130,7 @@ async function demoStore(env: Environment, s3: boolean, work: string): Promise<{
 }
 
 /** The one real agent, reconciling `cluster` into the local kube-apiserver until `signal`; its errors go to the log. */
-function runRealAgent(kubeconfig: string, cluster: string, store: ObjectStore, opts: DemoOptions, signal: AbortSignal): Promise<void> {
+function runRealAgent(kubeconfig: string, cluster: string, store: ObjectStore, verifyKeys: readonly KeyObject[], opts: DemoOptions, signal: AbortSignal): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const agent = createAgent({
@@ -129,7 +138,7 @@ function runRealAgent(kubeconfig: string, cluster: string, store: ObjectStore, o
     rng: seededRng(1),
     store,
     kube: createKubeTarget(kc),
-    config: { cluster, intervalMs: opts.intervalMs, jitter: JITTER },
+    config: { cluster, intervalMs: opts.intervalMs, jitter: JITTER, verifyKeys },
     log: (e) => {
       if (e['level'] === 'error') opts.log(`demo: agent ${cluster}: ${String(e['msg'])}: ${String(e['error'])}`);
     },

@@ -17,6 +17,16 @@ export interface ErrorData {
   SignatureInvalid: { cluster: string; generation: number; reason: string };
   /** An older pointer than one already accepted (a replay), or a different one at the same generation. */
   GenerationReplayed: { cluster: string; generation: number; accepted: number };
+  /** A validly signed pointer read at or after its `expiresAt` (a freeze attack, or a hub that stopped re-signing). */
+  PointerExpired: { cluster: string; generation: number; publishedAt: string; expiresAt: string };
+  /**
+   * No record of the last accepted pointer generation survives, yet the
+   * cluster shows it was managed before: an older pointer could roll it back.
+   * A person must tell the agent the floor (`--replay-floor`).
+   */
+  ReplayFloorUnknown: { cluster: string; generation: number; reason: string };
+  /** An agent configured without a verify key and without the explicit insecure mode. */
+  VerifyKeyMissing: { cluster: string };
   /** A document that is not JSON or does not match its schema. */
   InvalidDocument: { subject: string; issues: { path: string; message: string }[] };
   /** Bytes over a configured limit, refused before they fill memory. */
@@ -56,6 +66,9 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   SignatureMissing: 'stalled',
   SignatureInvalid: 'stalled',
   GenerationReplayed: 'stalled',
+  PointerExpired: 'stalled',
+  ReplayFloorUnknown: 'stalled',
+  VerifyKeyMissing: 'stalled',
   InvalidDocument: 'stalled',
   TooLarge: 'stalled',
   InvalidKey: 'stalled',

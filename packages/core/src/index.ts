@@ -38,7 +38,7 @@ export {
   type BundleLimits,
   type EncodedBundle,
 } from './bundle-codec.js';
-export { decodePointer, parseSigningKey, parseVerifyKey, PointerVerifier, pointerSigningBytes, signPointer } from './signature.js';
+export { decodePointer, parseSigningKey, parseVerifyKey, PointerVerifier, pointerSigningBytes, refuseExpired, signPointer } from './signature.js';
 export { storeLayout } from './store-layout.js';
 export {
   listAll,

@@ -81,6 +81,41 @@ describe('pointer signatures', () => {
     expect(errorCodeOf(() => v.verify(signPointer(pointer(6), ours.privateKey), 'pointer', 'eu-prod-001'))).toBe('GenerationReplayed');
   });
 
+  it('accept a pointer that any of several keys verifies (key rotation), and refuse one that none does', () => {
+    const rotating = new PointerVerifier([theirs.publicKey, ours.publicKey]);
+    expect(rotating.verify(signPointer(pointer(1), ours.privateKey), 'pointer', 'eu-prod-001').generation).toBe(1);
+    expect(rotating.verify(signPointer(pointer(2, 'b'), theirs.privateKey), 'pointer', 'eu-prod-001').generation).toBe(2);
+    expect(errorCodeOf(() => rotating.verify(signPointer(pointer(3), keyPair().privateKey), 'pointer', 'eu-prod-001'))).toBe('SignatureInvalid');
+  });
+
+  it('refuse a validly signed pointer from its expiresAt on, without recording it, and accept it before', () => {
+    const expiring = signPointer({ ...pointer(5), expiresAt: '2026-11-23T10:00:00.000Z' }, ours.privateKey);
+    const at = Date.parse('2026-11-23T10:00:00.000Z');
+    const v = verifier();
+    expect(errorCodeOf(() => v.verify(expiring, 'pointer', 'eu-prod-001', at))).toBe('PointerExpired');
+    expect(v.acceptedGeneration('eu-prod-001')).toBeUndefined();
+    expect(v.verify(expiring, 'pointer', 'eu-prod-001', at - 1).generation).toBe(5);
+    const bytes = new TextEncoder().encode(JSON.stringify(expiring));
+    expect(() => decodePointer(bytes, 'pointer p', 'eu-prod-001', undefined, at)).toThrow(
+      'pointer p verify failed: it expired at 2026-11-23T10:00:00.000Z (generation 5, published 2026-11-22T10:00:00.000Z); the hub must re-sign it (driftless hub resign)',
+    );
+  });
+
+  it('accept a re-signed pointer (same generation and bundle, later expiresAt), still refusing another bundle at that generation', () => {
+    const v = verifier();
+    v.verify(signPointer({ ...pointer(5), expiresAt: '2026-11-23T10:00:00.000Z' }, ours.privateKey), 'pointer', 'eu-prod-001');
+    const resigned = signPointer({ ...pointer(5), expiresAt: '2026-11-24T10:00:00.000Z' }, ours.privateKey);
+    expect(v.verify(resigned, 'pointer', 'eu-prod-001', Date.parse('2026-11-23T12:00:00.000Z')).expiresAt).toBe('2026-11-24T10:00:00.000Z');
+    const other = signPointer({ ...pointer(5, 'c'), expiresAt: '2026-11-24T10:00:00.000Z' }, ours.privateKey);
+    expect(errorCodeOf(() => v.verify(other, 'pointer', 'eu-prod-001'))).toBe('GenerationReplayed');
+  });
+
+  it('start from a floor without a bundle: that generation or newer, with any bundle', () => {
+    const v = new PointerVerifier(ours.publicKey, [['eu-prod-001', 7]]);
+    expect(errorCodeOf(() => v.verify(signPointer(pointer(6), ours.privateKey), 'pointer', 'eu-prod-001'))).toBe('GenerationReplayed');
+    expect(v.verify(signPointer(pointer(7, 'd'), ours.privateKey), 'pointer', 'eu-prod-001').generation).toBe(7);
+  });
+
   it('give each refusal a distinct code, all stalled', () => {
     const v = verifier();
     v.verify(signPointer(pointer(3), ours.privateKey), 'pointer', 'eu-prod-001');

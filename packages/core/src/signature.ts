@@ -45,20 +45,23 @@ export function signPointer(pointer: UnsignedPointer, key: KeyObject): Pointer {
 }
 
 /**
- * Reads pointers for a reader configured with a public key. A pointer passes
- * only if it is valid, carries a signature that verifies over its canonical
- * bytes, and is not older than one already accepted for its cluster (no replay
- * of old pointers; a different pointer at an accepted generation is refused as
- * well). Holds the highest accepted generation per cluster in memory; seed it
- * from persisted state with `accepted`.
+ * Reads pointers for a reader configured with one or more public keys (several
+ * while keys are rotated: a pointer passes if any of them verifies it). A
+ * pointer passes only if it is valid, carries a signature that verifies over
+ * its canonical bytes, is not older than one already accepted for its cluster
+ * (no replay of old pointers; a different bundle at an accepted generation is
+ * refused as well, while the same bundle re-signed with a later `expiresAt`
+ * passes) and, when the caller gives the time, has not expired. Holds the
+ * highest accepted generation per cluster in memory; seed it from persisted
+ * state with `accepted` (a floor without a bundle accepts that generation with
+ * any bundle).
  */
 export class PointerVerifier {
-  private readonly highest = new Map<string, { generation: number; bundle: string }>();
+  private readonly highest = new Map<string, { generation: number; bundle: string | undefined }>();
+  private readonly keys: readonly KeyObject[];
 
-  constructor(
-    private readonly key: KeyObject,
-    accepted: Iterable<readonly [cluster: string, generation: number, bundle: string]> = [],
-  ) {
+  constructor(key: KeyObject | readonly KeyObject[], accepted: Iterable<readonly [cluster: string, generation: number, bundle?: string | undefined]> = []) {
+    this.keys = Array.isArray(key) ? key : [key as KeyObject];
     for (const [cluster, generation, bundle] of accepted) this.highest.set(cluster, { generation, bundle });
   }
 
@@ -69,12 +72,13 @@ export class PointerVerifier {
 
   /**
    * Validates and verifies the raw JSON value of a pointer read for
-   * `expectedCluster`. Throws (all stalled) `InvalidDocument`,
+   * `expectedCluster`; `now` (ms since the epoch) also refuses it from its
+   * `expiresAt` on. Throws (all stalled) `InvalidDocument`,
    * `SignatureMissing`, `SignatureInvalid` (also for a validly signed pointer of
-   * another cluster copied into this cluster's place) or `GenerationReplayed`;
-   * records the generation as accepted when it passes.
+   * another cluster copied into this cluster's place), `GenerationReplayed` or
+   * `PointerExpired`; records the generation as accepted only when it passes.
    */
-  verify(raw: unknown, subject: string, expectedCluster: string): Pointer {
+  verify(raw: unknown, subject: string, expectedCluster: string, now?: number): Pointer {
     const pointer = parseDocument(pointerSchema, raw, subject);
     const { cluster, generation } = pointer;
     if (cluster !== expectedCluster) {
@@ -88,13 +92,13 @@ export class PointerVerifier {
       });
     }
     const sig = Buffer.from(pointer.signature.slice(PREFIX.length), 'base64');
-    const ok = sig.byteLength === 64 && verify(null, pointerSigningBytes(raw as Record<string, unknown>), this.key, sig);
-    if (!ok) {
-      const reason = 'the signature does not match the pointer and the configured key (tampered, or signed with another key)';
+    const bytes = pointerSigningBytes(raw as Record<string, unknown>);
+    if (sig.byteLength !== 64 || !this.keys.some((key) => verify(null, bytes, key, sig))) {
+      const reason = `the signature does not match the pointer and the configured ${this.keys.length > 1 ? 'keys' : 'key'} (tampered, or signed with another key)`;
       throw new DriftlessError('SignatureInvalid', `${subject} verify failed: ${reason}`, { cluster, generation, reason });
     }
     const seen = this.highest.get(cluster);
-    if (seen && (generation < seen.generation || (generation === seen.generation && pointer.bundle !== seen.bundle))) {
+    if (seen && (generation < seen.generation || (generation === seen.generation && seen.bundle !== undefined && pointer.bundle !== seen.bundle))) {
       const why = generation < seen.generation ? 'older than' : 'a different pointer at';
       throw new DriftlessError(
         'GenerationReplayed',
@@ -102,19 +106,32 @@ export class PointerVerifier {
         { cluster, generation, accepted: seen.generation },
       );
     }
+    if (now !== undefined) refuseExpired(pointer, subject, now);
     this.highest.set(cluster, { generation, bundle: pointer.bundle });
     return pointer;
   }
 }
 
+/** Throws `PointerExpired` when `pointer` has an `expiresAt` at or before `now` (ms since the epoch). */
+export function refuseExpired(pointer: Pointer, subject: string, now: number): void {
+  if (pointer.expiresAt === undefined || Date.parse(pointer.expiresAt) > now) return;
+  const { cluster, generation, publishedAt, expiresAt } = pointer;
+  throw new DriftlessError(
+    'PointerExpired',
+    `${subject} verify failed: it expired at ${expiresAt} (generation ${generation}, published ${publishedAt}); the hub must re-sign it (driftless hub resign)`,
+    { cluster, generation, publishedAt, expiresAt },
+  );
+}
+
 /**
  * Reads the pointer of `cluster` from its bytes; it must name that cluster.
  * With a verifier, the signature and generation are checked too (see
- * {@link PointerVerifier.verify}).
+ * {@link PointerVerifier.verify}); with `now` (ms since the epoch), an
+ * expired pointer is refused (`PointerExpired`), signed or not.
  */
-export function decodePointer(bytes: Uint8Array, subject: string, cluster: string, verifier?: PointerVerifier): Pointer {
+export function decodePointer(bytes: Uint8Array, subject: string, cluster: string, verifier?: PointerVerifier, now?: number): Pointer {
   const raw = parseJson(bytes, subject);
-  if (verifier) return verifier.verify(raw, subject, cluster);
+  if (verifier) return verifier.verify(raw, subject, cluster, now);
   const pointer = parseDocument(pointerSchema, raw, subject);
   if (pointer.cluster !== cluster) {
     throw new DriftlessError('InvalidDocument', `${subject} read failed: cluster: the pointer is for cluster ${pointer.cluster}, not ${cluster}`, {
@@ -122,5 +139,6 @@ export function decodePointer(bytes: Uint8Array, subject: string, cluster: strin
       issues: [{ path: 'cluster', message: `the pointer is for cluster ${pointer.cluster}, not ${cluster}` }],
     });
   }
+  if (now !== undefined) refuseExpired(pointer, subject, now);
   return pointer;
 }

@@ -51,6 +51,12 @@ describe('documents', () => {
     expect(parseDocument(revisionRecordSchema, revision, 'revision')).toEqual(revision);
   });
 
+  it('read a Stale status of an insecure agent, naming the expired pointer', () => {
+    const stale = { ...status, phase: 'Stale', stale: { generation: 3, publishedAt: '2026-11-20T00:00:00.000Z', expiresAt: '2026-11-21T00:00:00.000Z' }, insecureSkipVerify: true };
+    expect(parseDocument(statusSchema, stale, 'status')).toEqual(stale);
+    expect(messageOf(() => parseDocument(statusSchema, { ...stale, insecureSkipVerify: false }, 'status'))).toContain('insecureSkipVerify:');
+  });
+
   it.each([
     ['an unknown apiVersion', { ...pointer, apiVersion: 'driftless.dev/v2' }, 'apiVersion: unsupported apiVersion "driftless.dev/v2"'],
     ['another kind', { ...pointer, kind: 'Status' }, 'kind: expected kind Pointer, got "Status"'],

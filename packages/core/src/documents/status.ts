@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { apiVersionField, clusterNameField, digestField, kindField, timestampField } from './common.js';
 
-/** Where a cluster stands with its desired bundle. */
-export const PHASES = ['Applied', 'Progressing', 'Degraded', 'Failed'] as const;
+/**
+ * Where a cluster stands with its desired bundle. `Stale`: the pointer in
+ * force has expired (see `pointer.expiresAt`), so the agent leaves the
+ * cluster as it is until the hub re-signs it.
+ */
+export const PHASES = ['Applied', 'Progressing', 'Degraded', 'Failed', 'Stale'] as const;
 export type Phase = (typeof PHASES)[number];
 
 const count = z.int().nonnegative();
@@ -21,6 +25,10 @@ export const statusSchema = z.object({
   phase: z.enum(PHASES),
   objects: z.object({ total: count, ready: count, drifted: count, pruned: count }),
   lastError: z.string().optional(),
+  /** With phase Stale: the expired pointer (its age is `heartbeatAt` minus `publishedAt`). */
+  stale: z.object({ generation: count, publishedAt: timestampField, expiresAt: timestampField }).optional(),
+  /** True when the agent runs with `--insecure-skip-verify`: it accepts unsigned pointers. Absent otherwise. */
+  insecureSkipVerify: z.literal(true).optional(),
   agentVersion: z.string().min(1),
   heartbeatAt: timestampField,
 });

@@ -1,0 +1,123 @@
+import { classifyError, PointerVerifier, parseJsonDocument, statusSchema, storeLayout, type KubeObject, type KubeTarget, type ObjectStore, type Pointer } from '@driftless/core';
+import type { ResolvedConfig } from './agent-config.js';
+import { APPLYSET, type ApplySetParentRef } from './reconcile/applyset.js';
+
+/**
+ * The ConfigMap, beside the inventory's parent, in which the agent records the
+ * pointer it accepted last (`data.accepted`: `<generation>/<bundle digest>`).
+ * Nothing else writes it, and prune never touches it (it is no ApplySet
+ * member): deleting the parent does not take the replay floor with it.
+ */
+export const FLOOR_CONFIGMAP = 'driftless-replay-floor';
+
+/** A generation older pointers are refused below, with the bundle accepted at it (when known) and where it was found. */
+export interface ReplayFloor {
+  readonly generation: number;
+  readonly bundle: string | undefined;
+  readonly source: string;
+}
+
+/**
+ * The agent's replay memory: the verifier (absent in insecure mode), which
+ * remembers every pointer it accepted; whether no record of a floor survived
+ * (`unknown`: the first pointer must then show the cluster was never managed,
+ * see checkFreshCluster); and what the floor ConfigMap holds. `unknown` and
+ * `recorded` are updated in place by the steps that learn them.
+ */
+export interface ReplayMemory {
+  readonly verifier: PointerVerifier | undefined;
+  readonly floor: ReplayFloor | undefined;
+  unknown: boolean;
+  recorded: string | undefined;
+}
+
+/** `<generation>/<bundle>`: how the parent annotation and the floor ConfigMap record an accepted pointer. */
+export function acceptedValue(pointer: Pick<Pointer, 'generation' | 'bundle'>): string {
+  return `${pointer.generation}/${pointer.bundle}`;
+}
+
+/** The annotation the inventory's parent carries for the pointer last accepted. */
+export function acceptedAnnotation(pointer: Pointer | undefined): Readonly<Record<string, string>> {
+  return pointer ? { [APPLYSET.accepted]: acceptedValue(pointer) } : {};
+}
+
+/** The floor ConfigMap recording `pointer` as accepted. */
+export function floorObject(parent: ApplySetParentRef, cluster: string, pointer: Pointer): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: FLOOR_CONFIGMAP, namespace: parent.namespace, labels: { 'app.kubernetes.io/managed-by': 'driftless' } },
+    data: { cluster, accepted: acceptedValue(pointer) },
+  };
+}
+
+/** What a loader reads: the cluster, the store and the configuration. */
+export interface ReplayDeps {
+  readonly kube: KubeTarget;
+  readonly store: ObjectStore;
+  readonly config: Pick<ResolvedConfig, 'cluster' | 'parent' | 'verifyKeys' | 'insecure' | 'replayFloor'>;
+}
+
+/**
+ * A loader of the agent's replay memory: on first use it takes the floor as
+ * the highest of every record that survives (the parent's annotation, the
+ * floor ConfigMap, the agent's own last status.json in the store, and the
+ * operator's `replayFloor`), so deleting any one of them does not let an older
+ * pointer in. Later calls give the same memory. A failed read throws (tried
+ * again on the next call).
+ */
+export function replayLoader(deps: ReplayDeps): () => Promise<ReplayMemory> {
+  let memory: ReplayMemory | undefined;
+  return async () => {
+    if (memory) return memory;
+    const { config } = deps;
+    const [annotated, recorded, reported] = await Promise.all([fromParent(deps), fromFloorObject(deps), fromStatus(deps)]);
+    const operator = config.replayFloor !== undefined ? { generation: config.replayFloor, bundle: undefined, source: '--replay-floor' } : undefined;
+    const floor = highest([annotated, recorded.floor, reported, operator]);
+    const seed = floor ? [[config.cluster, floor.generation, floor.bundle] as const] : [];
+    const verifier = config.insecure ? undefined : new PointerVerifier(config.verifyKeys, seed);
+    memory = { verifier, floor, unknown: !config.insecure && floor === undefined, recorded: recorded.value };
+    return memory;
+  };
+}
+
+/** The highest floor; at equal generations the first that knows its bundle. */
+function highest(floors: readonly (ReplayFloor | undefined)[]): ReplayFloor | undefined {
+  let best: ReplayFloor | undefined;
+  for (const f of floors) {
+    if (f && (!best || f.generation > best.generation || (f.generation === best.generation && !best.bundle && f.bundle))) best = f;
+  }
+  return best;
+}
+
+function parseAccepted(value: string | undefined, source: string): ReplayFloor | undefined {
+  const m = value ? /^(\d+)\/(sha256:[0-9a-f]{64})$/.exec(value) : null;
+  return m?.[1] && m[2] ? { generation: Number(m[1]), bundle: m[2], source } : undefined;
+}
+
+async function fromParent({ kube, config }: ReplayDeps): Promise<ReplayFloor | undefined> {
+  const { parent } = config;
+  const live = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: parent.namespace, name: parent.name });
+  const annotations = live?.metadata['annotations'] as Record<string, string> | undefined;
+  return parseAccepted(annotations?.[APPLYSET.accepted], `ConfigMap ${parent.namespace}/${parent.name}`);
+}
+
+async function fromFloorObject({ kube, config }: ReplayDeps): Promise<{ floor: ReplayFloor | undefined; value: string | undefined }> {
+  const live = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: config.parent.namespace, name: FLOOR_CONFIGMAP });
+  const value = (live?.['data'] as Record<string, string> | undefined)?.['accepted'];
+  return { floor: parseAccepted(value, `ConfigMap ${config.parent.namespace}/${FLOOR_CONFIGMAP}`), value };
+}
+
+/** The agent's own last status: a status that cannot be read as one is no record (it cannot lower the floor either). */
+async function fromStatus({ store, config }: ReplayDeps): Promise<ReplayFloor | undefined> {
+  const key = storeLayout.status(config.cluster);
+  try {
+    const got = await store.get(key, { maxBytes: 64 * 1024 });
+    if (got.kind !== 'found') return undefined;
+    const status = parseJsonDocument(statusSchema, got.body, key);
+    return status.observedGeneration > 0 ? { generation: status.observedGeneration, bundle: status.appliedBundle, source: key } : undefined;
+  } catch (err) {
+    if (classifyError(err) === 'transient') throw err;
+    return undefined;
+  }
+}
