@@ -67,7 +67,7 @@ describe('a cluster-scoped custom resource whose CRD the bundle does not hold', 
     dirs.push(dir);
     const store = `file:${join(dir, 'store')}`;
     expect((await run(['hub', 'compile', '--repo', `${env.git.baseUrl}${name}.git`, '--store', store, '--cache-dir', join(dir, 'cache')])).code).toBe(0);
-    const agent = ['agent', '--cluster', 'c1', '--store', store, '--kubeconfig', env.kube.kubeconfig, '--applyset-namespace', uniqueName('driftless'), '--once'];
+    const agent = ['agent', '--cluster', 'c1', '--store', store, '--kubeconfig', env.kube.kubeconfig, '--applyset-namespace', uniqueName('driftless'), '--once', '--insecure-skip-verify'];
     const passes = [];
     for (let i = 0; i < 3; i++) {
       const r = await run(agent);
