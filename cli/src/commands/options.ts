@@ -1,7 +1,7 @@
 import { access, constants, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseDuration, parseSigningKey } from '@driftless/core';
+import { parseDuration, parseSigningKey, pointerSchema } from '@driftless/core';
 import type { KeyObject } from 'node:crypto';
 import { UsageError } from '../errors.js';
 
@@ -10,6 +10,18 @@ export function durationFlag(flag: string, value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw new UsageError(`${flag} ${JSON.stringify(value)} is not a duration (use e.g. 500ms, 30s, 5m, 1h)`);
   return ms;
+}
+
+/**
+ * A cluster name flag (`--cluster`), validated as the store's documents are: it
+ * becomes part of store keys and Lease names, so `../b` or `Prod_1` must never
+ * reach them. Otherwise a UsageError naming the flag.
+ */
+export function clusterFlag(flag: string, value: string): string {
+  if (pointerSchema.shape.cluster.safeParse(value).success) return value;
+  throw new UsageError(
+    `${flag} ${JSON.stringify(value)} is not a cluster name: must be a DNS subdomain (lowercase a-z, 0-9, "-" and ".", starting and ending alphanumeric, at most 253 characters)`,
+  );
 }
 
 /** A whole number flag at least `min`, or a UsageError naming it. */
