@@ -1,15 +1,35 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from '@driftless/core';
 import type { AgentMetrics } from './metrics.js';
 
-/** Metrics with a registry to serve and a readiness flag (see startMetricsServer). */
+/** Metrics with a registry to serve, a readiness flag and a liveness verdict (see startMetricsServer). */
 export interface ServedMetrics {
   readonly registry: Registry;
   /** Whether a first pass has run. */
   ready(): boolean;
+  /** Why the agent is not live (no pass completed for too long), or undefined while it is. */
+  stalled(): string | undefined;
 }
 
-/** The agent's Prometheus metrics, in their own registry (no global state), labelled with `cluster`. */
-export function prometheusMetrics(cluster: string): AgentMetrics & ServedMetrics {
+/** What liveness is measured with. */
+export interface LivenessOptions {
+  /** The clock passes are timed on (the agent's own). */
+  readonly clock: Clock;
+  /** The agent's poll interval, ms. */
+  readonly intervalMs: number;
+}
+
+/**
+ * The agent's Prometheus metrics, in their own registry (no global state),
+ * labelled with `cluster`. Liveness: stalled once no pass (standby included)
+ * has completed for three intervals on `clock`, counted from the start; after
+ * a longer pause (a backoff of up to 5 minutes) for that pause and two more
+ * intervals, so a backing-off agent is not restarted for waiting as it should.
+ */
+export function prometheusMetrics(cluster: string, liveness: LivenessOptions): AgentMetrics & ServedMetrics {
+  const { clock, intervalMs } = liveness;
+  let lastPassAt = clock.now();
+  let pauseMs = 0;
   const registry = new Registry();
   registry.setDefaultLabels({ cluster });
   const polls = new Counter({ name: 'driftless_agent_polls_total', help: 'Pointer polls by result.', labelNames: ['result'] as const, registers: [registry] });
@@ -29,8 +49,19 @@ export function prometheusMetrics(cluster: string): AgentMetrics & ServedMetrics
   return {
     registry,
     ready: () => passed,
+    stalled() {
+      const since = clock.now() - lastPassAt;
+      if (since <= Math.max(3 * intervalMs, pauseMs + 2 * intervalMs)) return undefined;
+      const s = (ms: number): string => `${Math.round(ms / 1000)}s`;
+      return `no pass completed for ${s(since)} (3 intervals of ${s(intervalMs)}${pauseMs > intervalMs ? `, after a pause of ${s(pauseMs)}` : ''})`;
+    },
+    observePause(ms) {
+      pauseMs = ms;
+    },
     observePass(result, durationMs) {
       passed = true;
+      lastPassAt = clock.now();
+      pauseMs = 0;
       if (result === 'standby') {
         leader.set(0);
         return;

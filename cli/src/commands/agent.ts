@@ -69,7 +69,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
             identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
           })
         : undefined;
-      const metrics = prometheusMetrics(flags.cluster);
+      const metrics = prometheusMetrics(flags.cluster, { clock, intervalMs });
       const server = flags.metricsAddr ? await startMetricsServer(flags.metricsAddr, metrics) : undefined;
       const agent = createAgent({
         clock,
