@@ -45,14 +45,18 @@ export function defaultCacheDir(): string {
   return fromEnv && fromEnv.length > 0 ? fromEnv : join(homedir(), '.cache', 'driftless');
 }
 
+/** The kustomize binary the user named: `--kustomize`, else `$DRIFTLESS_KUSTOMIZE`; undefined when neither is set. */
+export function explicitKustomizeBinary(flag: string | undefined): string | undefined {
+  return flag || process.env['DRIFTLESS_KUSTOMIZE'] || undefined;
+}
+
 /**
  * The kustomize binary: `--kustomize`, else `$DRIFTLESS_KUSTOMIZE`, else the one
  * `npm run setup` built into the cache when present, else `kustomize` on PATH.
  */
 export async function kustomizeBinary(flag: string | undefined): Promise<string> {
-  if (flag) return flag;
-  const fromEnv = process.env['DRIFTLESS_KUSTOMIZE'];
-  if (fromEnv) return fromEnv;
+  const explicit = explicitKustomizeBinary(flag);
+  if (explicit) return explicit;
   const { binaryPath } = await import('@driftless/testkit');
   const built = binaryPath('kustomize');
   return (await access(built, constants.X_OK).then(
