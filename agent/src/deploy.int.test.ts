@@ -4,10 +4,16 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { AuthorizationV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { seededRng, type KubeObject } from '@driftless/core';
+import { createKubeTarget, leaseLock } from '@driftless/kube';
 import { uniqueName } from '@driftless/contracts';
+import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { binaryPath } from '@driftless/testkit';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createAgent } from './agent.js';
+import { createLeaderElector } from './leader.js';
+import { colorBundle, publishBundle } from './testing/publish.js';
 
 // agent/deploy as a user applies it (`kubectl apply -k`), built with the real
 // kustomize and checked by the real kube-apiserver, whose RBAC authorizer
@@ -123,6 +129,34 @@ describe('agent/deploy manifests', () => {
     ];
     expect(await Promise.all(allowed.map(async (a) => [a, await can(ns, a)]))).toEqual(allowed.map((a) => [a, true]));
     expect(await Promise.all(denied.map(async (a) => [a, await can(ns, a)]))).toEqual(denied.map((a) => [a, false]));
+
+    // And the real agent, as that ServiceAccount (impersonated), with leader election: a pass applies
+    // an application's Namespace and ConfigMap; a bundle with a Secret is refused by RBAC.
+    const asAgent = new KubeConfig();
+    asAgent.loadFromOptions({
+      clusters: [{ name: 'c', server: env.kube.server, caFile: env.kube.caFile }],
+      users: [{ name: 'u', token: env.kube.token, impersonateUser: `system:serviceaccount:${ns}:driftless-agent-${ns}` }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const clock = new VirtualClock(Date.UTC(2026, 10, 22));
+    const store = new MemoryObjectStore();
+    const agent = createAgent({
+      clock,
+      rng: seededRng(1),
+      store,
+      kube: createKubeTarget(asAgent),
+      leader: createLeaderElector({ lock: leaseLock(asAgent, ns, 'driftless-agent-c1'), clock, identity: 'pod-0' }),
+      config: { cluster: 'c1', intervalMs: 1_000, jitter: 0, parent: { name: 'driftless-applyset', namespace: ns } },
+    });
+    const app = uniqueName('deploy-app');
+    await publishBundle(store, 'c1', colorBundle(app, 'blue'), 1);
+    expect(await agent.step()).toMatchObject({ phase: 'Applied', generation: 1 });
+    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: app }, stringData: { k: 'v' } };
+    await publishBundle(store, 'c1', [...colorBundle(app, 'blue'), secret], 2);
+    const refused = await agent.step();
+    expect(refused).toMatchObject({ phase: 'Failed' });
+    expect(JSON.stringify(refused)).toMatch(/forbidden/i);
   });
 
   it('widen to every kind with the wide-rbac component, for fleets whose bundles hold RBAC, CRDs or Secrets', async () => {
