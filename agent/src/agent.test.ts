@@ -4,6 +4,7 @@ import { MemoryKubeTarget, MemoryObjectStore, VirtualClock } from '@driftless/fa
 import { translateKubeError } from '@driftless/kube';
 import { describe, expect, it } from 'vitest';
 import { createAgent, type AgentConfig } from './agent.js';
+import { prometheusMetrics } from './prometheus-metrics.js';
 import { colorBundle, publishBundle } from './testing/publish.js';
 
 const START = Date.UTC(2026, 10, 22);
@@ -259,5 +260,47 @@ describe('agent loop', () => {
     const times = await pollTimes(10_000, { pointerUnavailable: true, rng: half, config: { backoffBaseMs: 1_000, backoffMaxMs: 4_000 } });
     // Pauses of half the cap: 500, 1 000, 2 000, then 2 000 (capped at 4 000).
     expect(times).toEqual([0, 500, 1_500, 3_500, 5_500, 7_500, 9_500]);
+  });
+});
+
+describe('agent liveness (what /healthz serves)', () => {
+  it('stays live while it backs off for longer than three intervals, and is stalled once a pass hangs for three intervals', async () => {
+    const clock = new VirtualClock(START);
+    const metrics = prometheusMetrics('c1', { clock, intervalMs: 10_000 });
+    let polls = 0;
+    let hang = false;
+    // Liveness as a probe would see it at the start of each pass, after the longest wait.
+    const seenAtPassStart: (string | undefined)[] = [];
+    const isPointer = (op: string, key: string): boolean => op === 'get' && key.endsWith('desired.json');
+    const store = new MemoryObjectStore({
+      latency: (op, key) => {
+        if (!isPointer(op, key)) return Promise.resolve();
+        seenAtPassStart.push(metrics.stalled());
+        return hang ? new Promise<void>(() => undefined) : Promise.resolve();
+      },
+      // Unavailable four times (backoff pauses of 20, 40, 80, 80 s), then fine.
+      fault: (op, key) => (isPointer(op, key) && ++polls <= 4 ? 'unavailable' : undefined),
+    });
+    const agent = createAgent({
+      clock,
+      rng: { next: () => 0.999 },
+      store,
+      kube: new MemoryKubeTarget({ clock }),
+      metrics,
+      config: { cluster: 'c1', intervalMs: 10_000, jitter: 0, backoffBaseMs: 20_000, backoffMaxMs: 80_000 },
+    });
+    const stop = new AbortController();
+    void agent.run(stop.signal);
+    await clock.advance(START + 240_000);
+    expect(seenAtPassStart.length).toBeGreaterThan(5);
+    expect(seenAtPassStart.filter((s) => s !== undefined)).toEqual([]);
+    hang = true;
+    const hungFrom = clock.now();
+    // The last pass ended at most one interval before: three intervals after it, not yet.
+    await clock.advance(hungFrom + 19_000);
+    expect(metrics.stalled()).toBeUndefined();
+    await clock.advance(hungFrom + 400_000, () => metrics.stalled() !== undefined);
+    expect(metrics.stalled()).toMatch(/^no pass completed for \d+s/);
+    stop.abort();
   });
 });

@@ -101,7 +101,9 @@ export function createAgent(deps: AgentDeps): Agent {
     async run(signal) {
       while (!signal.aborted) {
         const { next } = await step();
-        await lease.pause(waitMs(next, config, rng), signal);
+        const pauseMs = waitMs(next, config, rng);
+        deps.metrics?.observePause?.(pauseMs);
+        await lease.pause(pauseMs, signal);
       }
       await lease.release();
     },

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { ServedMetrics } from './prometheus-metrics.js';
 
 /**
- * Serves `/metrics` (Prometheus text), `/healthz` (the process answers) and
+ * Serves `/metrics` (Prometheus text), `/healthz` (200 while passes keep
+ * completing, 503 with the reason once they stopped: see prometheusMetrics) and
  * `/readyz` (200 once a first pass has run, 503 before) on `host:port`
  * (port 0: any free port); the server's `url` says where. Any other path is 404.
  */
@@ -12,7 +13,10 @@ export async function startMetricsServer(addr: string, metrics: ServedMetrics): 
   const host = addr.slice(0, i) || '0.0.0.0';
   const port = Number(addr.slice(i + 1));
   const server = createServer((req, res) => {
-    if (req.url === '/healthz') res.writeHead(200).end('ok\n');
+    if (req.url === '/healthz') {
+      const stalled = metrics.stalled();
+      res.writeHead(stalled ? 503 : 200).end(`${stalled ?? 'ok'}\n`);
+    }
     else if (req.url === '/readyz') res.writeHead(metrics.ready() ? 200 : 503).end(metrics.ready() ? 'ok\n' : 'no pass yet\n');
     else if (req.url === '/metrics') {
       metrics.registry.metrics().then(

@@ -7,4 +7,6 @@ import type { PassResult } from './pass-result.js';
  */
 export interface AgentMetrics {
   observePass(result: PassResult | 'standby', durationMs: number): void;
+  /** The pause the loop takes before its next pass, ms (the interval, or a backoff after failures). */
+  observePause?(ms: number): void;
 }

@@ -1,19 +1,37 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from '@driftless/core';
 import type { AgentMetrics } from './metrics.js';
 
-/** Metrics with a registry to serve and a readiness flag (see startMetricsServer). */
+/** Metrics with a registry to serve, a readiness flag and a liveness verdict (see startMetricsServer). */
 export interface ServedMetrics {
   readonly registry: Registry;
   /** Whether a first pass has run. */
   ready(): boolean;
+  /** Why the agent is not live (no pass completed for too long), or undefined while it is. */
+  stalled(): string | undefined;
+}
+
+/** What liveness is measured with. */
+export interface LivenessOptions {
+  /** The clock passes are timed on (the agent's own). */
+  readonly clock: Clock;
+  /** The agent's poll interval, ms. */
+  readonly intervalMs: number;
+  /** The agent accepts unsigned pointers: `driftless_agent_insecure` is 1, else 0. */
+  readonly insecureSkipVerify?: boolean;
 }
 
 /**
  * The agent's Prometheus metrics, in their own registry (no global state),
- * labelled with `cluster`. `driftless_agent_insecure` is 1 when the agent runs
- * with `insecureSkipVerify` (it accepts unsigned pointers), else 0.
+ * labelled with `cluster`. Liveness: stalled once no pass (standby included)
+ * has completed for three intervals on `clock`, counted from the start; after
+ * a longer pause (a backoff of up to 5 minutes) for that pause and two more
+ * intervals, so a backing-off agent is not restarted for waiting as it should.
  */
-export function prometheusMetrics(cluster: string, opts: { readonly insecureSkipVerify?: boolean } = {}): AgentMetrics & ServedMetrics {
+export function prometheusMetrics(cluster: string, liveness: LivenessOptions): AgentMetrics & ServedMetrics {
+  const { clock, intervalMs } = liveness;
+  let lastPassAt = clock.now();
+  let pauseMs = 0;
   const registry = new Registry();
   registry.setDefaultLabels({ cluster });
   const polls = new Counter({ name: 'driftless_agent_polls_total', help: 'Pointer polls by result.', labelNames: ['result'] as const, registers: [registry] });
@@ -28,15 +46,26 @@ export function prometheusMetrics(cluster: string, opts: { readonly insecureSkip
   const applied = new Gauge({ name: 'driftless_agent_applied_generation', help: 'Generation last applied completely.', registers: [registry] });
   const leader = new Gauge({ name: 'driftless_agent_leader', help: '1 while this pod holds the lease (or runs without election).', registers: [registry] });
   const insecure = new Gauge({ name: 'driftless_agent_insecure', help: '1 when pointers are not verified (--insecure-skip-verify).', registers: [registry] });
-  insecure.set(opts.insecureSkipVerify === true ? 1 : 0);
+  insecure.set(liveness.insecureSkipVerify === true ? 1 : 0);
   for (const r of ['not-modified', 'changed', 'none', 'error']) polls.inc({ result: r }, 0);
   for (const a of ['applied', 'pruned', 'drift_corrected']) objects.inc({ action: a }, 0);
   let passed = false;
   return {
     registry,
     ready: () => passed,
+    stalled() {
+      const since = clock.now() - lastPassAt;
+      if (since <= Math.max(3 * intervalMs, pauseMs + 2 * intervalMs)) return undefined;
+      const s = (ms: number): string => `${Math.round(ms / 1000)}s`;
+      return `no pass completed for ${s(since)} (3 intervals of ${s(intervalMs)}${pauseMs > intervalMs ? `, after a pause of ${s(pauseMs)}` : ''})`;
+    },
+    observePause(ms) {
+      pauseMs = ms;
+    },
     observePass(result, durationMs) {
       passed = true;
+      lastPassAt = clock.now();
+      pauseMs = 0;
       if (result === 'standby') {
         leader.set(0);
         return;

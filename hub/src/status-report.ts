@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { decodePointer, listAll, parseJsonDocument, statusSchema, storeLayout, type Clock, type ObjectStore, type Phase } from '@driftless/core';
+import { DriftlessError, decodePointer, type GetResult, listAll, parseJsonDocument, statusSchema, storeLayout, type Clock, type ObjectStore, type Phase } from '@driftless/core';
 
 /** One cluster in `driftless status`. */
 export interface ClusterStatusRow {
@@ -16,12 +16,22 @@ export interface ClusterStatusRow {
   readonly lastError?: string;
 }
 
+/**
+ * The largest status document `driftless status` reads, in bytes (1 MiB). An
+ * agent's status is a few KiB; a larger one is shown as an error for its
+ * cluster instead of being read into memory.
+ */
+export const STATUS_MAX_BYTES = 1024 * 1024;
+/** The largest pointer `driftless status` reads, in bytes: a pointer is well under 1 KiB. */
+const POINTER_MAX_BYTES = 64 * 1024;
+
 const SEVERITY: Record<ClusterStatusRow['phase'], number> = { Failed: 0, Stale: 1, Degraded: 1, Unknown: 2, Progressing: 4, Applied: 5 };
 
 /**
  * Every cluster with a pointer or a status in the store, with its desired and
  * applied generations, phase and heartbeat age; clusters that fail or lag
- * first (then by name). A document that cannot be read shows as its error.
+ * first (then by name). A document that cannot be read, or is larger than its
+ * cap ({@link STATUS_MAX_BYTES}), shows as its error, naming the key.
  * Heartbeat ages are measured against `clock`.
  */
 export async function fleetStatus(store: ObjectStore, clock: Clock): Promise<ClusterStatusRow[]> {
@@ -34,8 +44,15 @@ export async function fleetStatus(store: ObjectStore, clock: Clock): Promise<Clu
   const rows = await Promise.all(
     [...clusters].map((cluster) =>
       limit(async (): Promise<ClusterStatusRow> => {
-        const [p, s] = await Promise.all([store.get(storeLayout.pointer(cluster)), store.get(storeLayout.status(cluster))]);
         let lastError: string | undefined;
+        const capped = async (key: string, maxBytes: number): Promise<GetResult> =>
+          await store.get(key, { maxBytes }).catch((err: unknown) => {
+            // One oversized document is that cluster's problem, not the whole report's.
+            if (!(err instanceof DriftlessError && err.code === 'TooLarge')) throw err;
+            lastError = err.message;
+            return { kind: 'not-found' } as const;
+          });
+        const [p, s] = await Promise.all([capped(storeLayout.pointer(cluster), POINTER_MAX_BYTES), capped(storeLayout.status(cluster), STATUS_MAX_BYTES)]);
         const pointer = p.kind === 'found' ? read(() => decodePointer(p.body, storeLayout.pointer(cluster), cluster), (e) => (lastError = e)) : undefined;
         const status =
           s.kind === 'found' ? read(() => parseJsonDocument(statusSchema, s.body, storeLayout.status(cluster)), (e) => (lastError = e)) : undefined;

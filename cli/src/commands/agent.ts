@@ -6,7 +6,7 @@ import { parseVerifyKey } from '@driftless/core';
 import { openStore } from '@driftless/store';
 import type { CliIo } from '../main.js';
 import { UsageError } from '../errors.js';
-import { durationFlag, integerFlag } from './options.js';
+import { clusterFlag, durationFlag, integerFlag } from './options.js';
 
 interface AgentFlags {
   cluster: string;
@@ -44,6 +44,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
     .option('--leader-elect', 'with several agent pods per cluster: only the holder of a Lease in --applyset-namespace reconciles (identity: $POD_NAME, else the host name)')
     .addHelpText('after', '\nLogs are JSON lines on stderr. Exit codes: 0 stopped by SIGINT/SIGTERM (or --once ended Applied), 1 failure, 2 usage.')
     .action(async (flags: AgentFlags) => {
+      clusterFlag('--cluster', flags.cluster);
       const intervalMs = durationFlag('--interval', flags.interval);
       const heartbeatMs = durationFlag('--heartbeat', flags.heartbeat);
       const jitter = Number(flags.jitter);
@@ -68,7 +69,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
             identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
           })
         : undefined;
-      const metrics = prometheusMetrics(flags.cluster, { insecureSkipVerify: verifyKeys.length === 0 });
+      const metrics = prometheusMetrics(flags.cluster, { clock, intervalMs, insecureSkipVerify: verifyKeys.length === 0 });
       const server = flags.metricsAddr ? await startMetricsServer(flags.metricsAddr, metrics) : undefined;
       const agent = createAgent({
         clock,

@@ -3,7 +3,7 @@ import type { Demo } from '../demo/run-demo.js';
 import type { CliIo } from '../main.js';
 import { listenForStop } from './stop-signals.js';
 import { Interrupted, UsageError } from '../errors.js';
-import { durationFlag, integerFlag, kustomizeBinary } from './options.js';
+import { durationFlag, explicitKustomizeBinary, integerFlag } from './options.js';
 
 interface DemoFlags {
   clusters: string;
@@ -24,7 +24,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
     .option('--interval <duration>', 'poll interval of every agent (jitter ±50%)', '5s')
     .option('--s3', 'publish to the local MinIO (s3://driftless/demo) instead of a file: store')
     .option('--exit', 'stop and clean up once the commit has converged, instead of staying up')
-    .option('--kustomize <path>', 'kustomize binary (default: as for hub compile)')
+    .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, else the one setup builds into the cache)')
     .exitOverride()
     .action(async (flags: DemoFlags) => {
       const clusters = integerFlag('--clusters', flags.clusters, 1);
@@ -49,7 +49,9 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
         io.stderr(`${line}\n`);
       };
       const { runDemo } = await import('../demo/run-demo.js');
-      const demo = await runDemo({ clusters, intervalMs, s3: flags.s3 ?? false, kustomizeBinary: await kustomizeBinary(flags.kustomize), signal: stop.signal, log, status }).catch(
+      // Only an explicit binary is resolved here: the built one may not exist until the demo's setup has run.
+      const kustomize = explicitKustomizeBinary(flags.kustomize);
+      const demo = await runDemo({ clusters, intervalMs, s3: flags.s3 ?? false, ...(kustomize ? { kustomizeBinary: kustomize } : {}), signal: stop.signal, log, status }).catch(
         (err: unknown) => {
           if (stop.signal.aborted) throw new Interrupted();
           throw err;

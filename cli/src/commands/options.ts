@@ -1,7 +1,7 @@
 import { access, constants, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseDuration, parseSigningKey } from '@driftless/core';
+import { parseDuration, parseSigningKey, pointerSchema } from '@driftless/core';
 import type { KeyObject } from 'node:crypto';
 import { UsageError } from '../errors.js';
 
@@ -10,6 +10,18 @@ export function durationFlag(flag: string, value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw new UsageError(`${flag} ${JSON.stringify(value)} is not a duration (use e.g. 500ms, 30s, 5m, 1h)`);
   return ms;
+}
+
+/**
+ * A cluster name flag (`--cluster`), validated as the store's documents are: it
+ * becomes part of store keys and Lease names, so `../b` or `Prod_1` must never
+ * reach them. Otherwise a UsageError naming the flag.
+ */
+export function clusterFlag(flag: string, value: string): string {
+  if (pointerSchema.shape.cluster.safeParse(value).success) return value;
+  throw new UsageError(
+    `${flag} ${JSON.stringify(value)} is not a cluster name: must be a DNS subdomain (lowercase a-z, 0-9, "-" and ".", starting and ending alphanumeric, at most 253 characters)`,
+  );
 }
 
 /** A whole number flag at least `min`, or a UsageError naming it. */
@@ -33,14 +45,18 @@ export function defaultCacheDir(): string {
   return fromEnv && fromEnv.length > 0 ? fromEnv : join(homedir(), '.cache', 'driftless');
 }
 
+/** The kustomize binary the user named: `--kustomize`, else `$DRIFTLESS_KUSTOMIZE`; undefined when neither is set. */
+export function explicitKustomizeBinary(flag: string | undefined): string | undefined {
+  return flag || process.env['DRIFTLESS_KUSTOMIZE'] || undefined;
+}
+
 /**
  * The kustomize binary: `--kustomize`, else `$DRIFTLESS_KUSTOMIZE`, else the one
  * `npm run setup` built into the cache when present, else `kustomize` on PATH.
  */
 export async function kustomizeBinary(flag: string | undefined): Promise<string> {
-  if (flag) return flag;
-  const fromEnv = process.env['DRIFTLESS_KUSTOMIZE'];
-  if (fromEnv) return fromEnv;
+  const explicit = explicitKustomizeBinary(flag);
+  if (explicit) return explicit;
   const { binaryPath } = await import('@driftless/testkit');
   const built = binaryPath('kustomize');
   return (await access(built, constants.X_OK).then(

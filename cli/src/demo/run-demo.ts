@@ -18,7 +18,11 @@ export interface DemoOptions {
   /** Use the local MinIO instead of a `file:` store. */
   readonly s3: boolean;
   readonly intervalMs: number;
-  readonly kustomizeBinary: string;
+  /**
+   * The kustomize binary; default the one the demo's own setup builds (resolved
+   * after setup, so a first run on an empty cache finds it).
+   */
+  readonly kustomizeBinary?: string;
   /** Stops the build or the run early (SIGINT). */
   readonly signal: AbortSignal;
   /** Progress and the final summary, line by line. */
@@ -92,7 +96,8 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     const clock = systemClock;
     const recorder = new FleetRecorder(clock.now(), 1_000);
     const observed = observedStore(store, clock, recorder);
-    const hubDeps = { store: publishingStore(store, clock, recorder), clock, cacheDir: join(work, 'hub'), kustomizeBinary: opts.kustomizeBinary, stateKey: storeUrl, signingKey };
+    const kustomizeBinary = opts.kustomizeBinary ?? env.binaries.kustomize;
+    const hubDeps = { store: publishingStore(store, clock, recorder), clock, cacheDir: join(work, 'hub'), kustomizeBinary, stateKey: storeUrl, signingKey };
     const hub = createHub(nodeHubDeps(hubDeps));
     const realCluster = clusterName(0);
     const names = Array.from({ length: opts.clusters - 1 }, (_, i) => clusterName(i + 1));

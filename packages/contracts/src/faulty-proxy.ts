@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * What the proxy does with one request instead of forwarding it: answer an
- * error, reset the connection, or forward it and then lose the response
- * (the request took effect, the client never hears so).
+ * error, reset the connection, forward it and then lose the response (the
+ * request took effect, the client never hears so), or hang: read the request
+ * and never answer, keeping the connection open (until `close`).
  */
-export type Fault = { readonly status: number; readonly body?: string } | 'reset' | 'lose-response';
+export type Fault = { readonly status: number; readonly body?: string } | 'reset' | 'lose-response' | 'hang';
 
 /** A running fault-injecting proxy. */
 export interface FaultyProxy {
@@ -35,6 +36,10 @@ export async function startFaultyProxy(
     const fault = plan({ method: req.method ?? 'GET', path: req.url ?? '/', n: received });
     if (fault === 'reset') {
       req.socket.destroy();
+      return;
+    }
+    if (fault === 'hang') {
+      req.resume();
       return;
     }
     if (fault && fault !== 'lose-response') {

@@ -18,6 +18,7 @@ import {
   type KubeTarget,
 } from '@driftless/core';
 import { KindNotServedError, translateKubeError, type KubeOperation } from './kube-errors.js';
+import { DEFAULT_KUBE_REQUEST_TIMEOUT_MS, makeTimedApiClient, timeoutError, type KubeClientOptions } from './request-timeout.js';
 
 /** A KubeTarget over a real API server, with its request counters. */
 export interface RealKubeTarget extends KubeTarget {
@@ -75,10 +76,12 @@ class PlainJsonObjectApi extends KubernetesObjectApi {
  * 5xx and network failures are `KubeUnavailable`; other 4xx, a kind not
  * served and server-side apply's reasonless 500 for an object that does not
  * fit its schema (only for apply: any other request's reasonless 500 is an
- * outage) are `KubeRefused` naming the object.
+ * outage) are `KubeRefused` naming the object. Every request (discovery
+ * included) is aborted after `requestTimeoutMs` and is then `KubeUnavailable`.
  */
-export function createKubeTarget(kc: KubeConfig): RealKubeTarget {
-  const api = kc.makeApiClient(PlainJsonObjectApi);
+export function createKubeTarget(kc: KubeConfig, opts: KubeClientOptions = {}): RealKubeTarget {
+  const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_KUBE_REQUEST_TIMEOUT_MS;
+  const api = makeTimedApiClient(kc, PlainJsonObjectApi, timeoutMs);
   const counters: KubeRequestCounters = { reads: 0, writes: 0 };
   const call = async <T>(ref: KubeObjectRef, operation: KubeOperation, write: boolean, fn: () => Promise<T>): Promise<T> => {
     if (write) counters.writes += 1;
@@ -86,7 +89,7 @@ export function createKubeTarget(kc: KubeConfig): RealKubeTarget {
     try {
       return await fn();
     } catch (err) {
-      throw translateKubeError(err, describe(ref), operation);
+      throw timeoutError(err, describe(ref), operation, timeoutMs) ?? translateKubeError(err, describe(ref), operation);
     }
   };
   const spec = (ref: KubeObjectRef): KubernetesObject => ({

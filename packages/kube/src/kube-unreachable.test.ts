@@ -33,6 +33,8 @@ const refused = async (): Promise<string> => {
   return url;
 };
 const resets = (): Promise<string> => listen((socket) => socket.once('data', () => socket.destroy()));
+// Accepts the connection and reads the request, then never answers: a hung API server or a dead middlebox.
+const hangs = (): Promise<string> => listen((socket) => socket.resume());
 
 describe('an API server that cannot be reached', () => {
   it.each([
@@ -53,5 +55,23 @@ describe('an API server that cannot be reached', () => {
     const err = await lock.get().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'KubeUnavailable', errorClass: 'transient', data: { object: 'Lease/ns/leader', operation: 'get' } });
     expect((err as Error).message).toBe(`Lease/ns/leader get failed: ${code}`);
+  });
+
+  it('that accepts the connection and never answers: every KubeTarget and lease request ends unavailable (transient) after the request timeout', async () => {
+    const kc = kubeConfig(await hangs());
+    const kube = createKubeTarget(kc, { requestTimeoutMs: 100 });
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'a' };
+    const errors = await Promise.all([
+      kube.get(ref).catch((e: unknown) => e),
+      kube.resourceOf('v1', 'ConfigMap').catch((e: unknown) => e),
+      kube.apply({ ...ref, metadata: { name: 'a', namespace: 'ns' } }, 'driftless').catch((e: unknown) => e),
+      leaseLock(kc, 'ns', 'leader', { requestTimeoutMs: 100 }).get().catch((e: unknown) => e),
+    ]);
+    expect(errors.map((e) => [(e as { code?: string }).code, (e as Error).message])).toEqual([
+      ['KubeUnavailable', 'ConfigMap/ns/a get failed: no answer within 100 ms'],
+      ['KubeUnavailable', 'ConfigMap (v1) discover failed: no answer within 100 ms'],
+      ['KubeUnavailable', 'ConfigMap/ns/a apply failed: no answer within 100 ms'],
+      ['KubeUnavailable', 'Lease/ns/leader get failed: no answer within 100 ms'],
+    ]);
   });
 });

@@ -1,16 +1,19 @@
 import { ApiException, CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { DriftlessError, type LeaseLock, type LeaseRecord } from '@driftless/core';
 import { translateKubeError, type KubeOperation } from './kube-errors.js';
+import { DEFAULT_KUBE_REQUEST_TIMEOUT_MS, makeTimedApiClient, timeoutError, type KubeClientOptions } from './request-timeout.js';
 
 /**
  * A LeaseLock over a coordination.k8s.io/v1 Lease, as client-go's leader
  * election uses it: create fails when the Lease exists, replace fails when its
  * resourceVersion changed (409). Other failures are classified like the
  * KubeTarget's (by the Status's code and reason, or the network error code),
- * naming `Lease/<namespace>/<name>`.
+ * naming `Lease/<namespace>/<name>`. Each request is aborted after
+ * `requestTimeoutMs` and is then `KubeUnavailable`.
  */
-export function leaseLock(kc: KubeConfig, namespace: string, name: string): LeaseLock {
-  const api = kc.makeApiClient(CoordinationV1Api);
+export function leaseLock(kc: KubeConfig, namespace: string, name: string, opts: KubeClientOptions = {}): LeaseLock {
+  const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_KUBE_REQUEST_TIMEOUT_MS;
+  const api = makeTimedApiClient(kc, CoordinationV1Api, timeoutMs);
   const object = `Lease/${namespace}/${name}`;
   const body = (record: LeaseRecord, resourceVersion?: string): V1Lease => ({
     apiVersion: 'coordination.k8s.io/v1',
@@ -25,7 +28,7 @@ export function leaseLock(kc: KubeConfig, namespace: string, name: string): Leas
     },
   });
   const fail = (err: unknown, operation: KubeOperation): never => {
-    const translated = translateKubeError(err, object, operation);
+    const translated = timeoutError(err, object, operation, timeoutMs) ?? translateKubeError(err, object, operation);
     if (translated instanceof DriftlessError) throw translated;
     // Neither a Status nor a network failure (TLS, credentials): the elector retries at its next renewal anyway.
     const cause = (err as Error | undefined)?.message?.split('\n')[0] ?? String(err);

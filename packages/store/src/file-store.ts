@@ -14,6 +14,7 @@ import {
   type RequestOptions,
 } from '@driftless/core';
 import { assertValidKey, assertValidPrefix } from '@driftless/core';
+import { markWriter, othersWriting, type WriterMark } from './file-store-writers.js';
 import { tooLargeObject } from './limits.js';
 
 /** Options of {@link createFileStore}. */
@@ -53,8 +54,11 @@ interface Current {
  * put-if-absent and compare-and-swap linearizable across processes on one host
  * without locks, and readers never see partial content. Deletion writes a
  * tombstone version and a marker that listing reads instead of each key's
- * content. Versions older than the previous one are removed after each write. ETags are the quoted SHA-256 of the content, so equal bytes have
- * equal ETags, as with S3.
+ * content. Versions older than the previous one are removed after a write, but
+ * only while no other writer of that key is at work (`file-store-writers.ts`:
+ * a paused writer could otherwise re-create a removed version and report a
+ * write nobody reads). ETags are the quoted SHA-256 of the content, so equal
+ * bytes have equal ETags, as with S3.
  */
 export function createFileStore(root: string, opts: FileStoreOptions = {}): ObjectStore {
   const durable = opts.durable ?? true;
@@ -88,7 +92,7 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
    * Creates version `gen` of `key`; false when another writer created it first.
    * `wasDeleted` says the current version is a tombstone (the deleted marker goes).
    */
-  const commit = async (key: string, gen: number, body: Uint8Array | undefined, op: string, wasDeleted = false): Promise<boolean> => {
+  const commit = async (key: string, mark: WriterMark, gen: number, body: Uint8Array | undefined, op: string, wasDeleted = false): Promise<boolean> => {
     const dir = dirOf(key);
     const tmp = join(dir, `${TMP}${randomBytes(8).toString('hex')}`);
     try {
@@ -117,9 +121,25 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
     } finally {
       await unlink(tmp).catch(() => undefined);
     }
-    // Keep the current and the previous version; older ones go (best effort: a crash only leaves garbage).
-    if (gen > 2) await unlink(versionPath(key, gen - 2)).catch(() => undefined);
+    await prune(key, mark, gen);
     return true;
+  };
+
+  /** Keeps the current and the previous version; older ones go (best effort: a crash only leaves garbage). */
+  const prune = async (key: string, mark: WriterMark, gen: number): Promise<void> => {
+    if (gen <= 2 || (await othersWriting(dirOf(key), mark.name))) return;
+    const old = (await generations(dirOf(key)).catch(() => [])).filter((g) => g < gen - 1);
+    await Promise.all(old.map((g) => unlink(versionPath(key, g)).catch(() => undefined)));
+  };
+
+  /** Runs one write operation with its writer mark in place from its first read to its end. */
+  const asWriter = async <T>(key: string, op: string, fn: (mark: WriterMark) => Promise<T>): Promise<T> => {
+    const mark = await markWriter(dirOf(key)).catch((err: unknown) => Promise.reject(translate(err, op, key)));
+    try {
+      return await fn(mark);
+    } finally {
+      await mark.release();
+    }
   };
 
   return {
@@ -141,25 +161,31 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
 
     async putIfAbsent(key: string, body: Uint8Array, o: PutOptions = {}): Promise<PutIfAbsentResult> {
       assertValidKey(key);
-      for (;;) {
-        o.signal?.throwIfAborted();
-        const cur = await readCurrent(key);
-        if (cur.body !== undefined) return { kind: 'exists' };
-        if (await commit(key, cur.gen + 1, body, 'put-if-absent', cur.gen > 0)) return { kind: 'created', etag: etagOf(body) };
-      }
+      o.signal?.throwIfAborted();
+      return await asWriter(key, 'put-if-absent', async (mark) => {
+        for (;;) {
+          o.signal?.throwIfAborted();
+          const cur = await readCurrent(key);
+          if (cur.body !== undefined) return { kind: 'exists' };
+          if (await commit(key, mark, cur.gen + 1, body, 'put-if-absent', cur.gen > 0)) return { kind: 'created', etag: etagOf(body) };
+        }
+      });
     },
 
     async put(key: string, body: Uint8Array, o: PutOptions & { ifMatch?: string } = {}): Promise<PutResult> {
       assertValidKey(key);
-      for (;;) {
-        o.signal?.throwIfAborted();
-        const cur = await readCurrent(key);
-        if (o.ifMatch !== undefined && (cur.etag === undefined || cur.etag !== o.ifMatch)) return { kind: 'conflict' };
-        if (await commit(key, cur.gen + 1, body, 'put', cur.gen > 0 && cur.body === undefined)) return { kind: 'written', etag: etagOf(body) };
-        // Another writer created the same version first: a compare-and-swap lost (its
-        // base is gone); an unconditional put tries again on top of the new version.
-        if (o.ifMatch !== undefined) return { kind: 'conflict' };
-      }
+      o.signal?.throwIfAborted();
+      return await asWriter(key, 'put', async (mark) => {
+        for (;;) {
+          o.signal?.throwIfAborted();
+          const cur = await readCurrent(key);
+          if (o.ifMatch !== undefined && (cur.etag === undefined || cur.etag !== o.ifMatch)) return { kind: 'conflict' };
+          if (await commit(key, mark, cur.gen + 1, body, 'put', cur.gen > 0 && cur.body === undefined)) return { kind: 'written', etag: etagOf(body) };
+          // Another writer created the same version first: a compare-and-swap lost (its
+          // base is gone); an unconditional put tries again on top of the new version.
+          if (o.ifMatch !== undefined) return { kind: 'conflict' };
+        }
+      });
     },
 
     async list(prefix: string, o: ListOptions = {}): Promise<ListPage> {
@@ -183,12 +209,17 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
 
     async delete(key: string, o: RequestOptions = {}): Promise<void> {
       assertValidKey(key);
-      for (;;) {
-        o.signal?.throwIfAborted();
-        const cur = await readCurrent(key);
-        if (cur.body === undefined) return;
-        if (await commit(key, cur.gen + 1, undefined, 'delete')) return;
-      }
+      o.signal?.throwIfAborted();
+      // Absent already: done, without creating the key's directory for a mark.
+      if ((await readCurrent(key)).body === undefined) return;
+      await asWriter(key, 'delete', async (mark) => {
+        for (;;) {
+          o.signal?.throwIfAborted();
+          const cur = await readCurrent(key);
+          if (cur.body === undefined) return;
+          if (await commit(key, mark, cur.gen + 1, undefined, 'delete')) return;
+        }
+      });
     },
   };
 }

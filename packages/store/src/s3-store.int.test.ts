@@ -71,6 +71,16 @@ describe('S3 store against MinIO', () => {
     expect(proxy.received).toBe(3);
   });
 
+  it('gives up on a connection that never answers after the request timeout, each attempt, as unavailable (transient)', async () => {
+    const proxy = await startFaultyProxy(env.s3.endpoint, () => 'hang');
+    proxies.push(proxy);
+    const store = createS3Store({ bucket: env.s3.bucket, prefix: uniqueName('hang'), endpoint: proxy.url, region: env.s3.region, credentials, maxAttempts: 2, requestTimeoutMs: 150 });
+    stores.push(store);
+    const err = await store.get('k').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'StoreUnavailable', errorClass: 'transient', data: { operation: 'get', key: 'k' } });
+    expect(proxy.received).toBe(2);
+  });
+
   it('reports a write whose response was lost, then retried into a 412, as written when our bytes are stored', async () => {
     const prefix = uniqueName('lost');
     const proxy = await startFaultyProxy(env.s3.endpoint, ({ method, n }) => (method === 'PUT' && n === 1 ? 'lose-response' : undefined));

@@ -41,7 +41,7 @@ export interface S3StoreOptions {
   readonly maxAttempts?: number;
   /** Keep-alive connections per host at most. Default 64. */
   readonly maxSockets?: number;
-  /** Per-attempt timeout, ms. Default 30 000. */
+  /** Per-attempt timeout, ms: the whole request and response, and the longest a socket may stay idle. Default 30 000. */
   readonly requestTimeoutMs?: number;
 }
 
@@ -73,6 +73,11 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
       httpsAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 64 },
       connectionTimeout: 5_000,
       requestTimeout: opts.requestTimeoutMs ?? 30_000,
+      // Without this the SDK only logs a request past requestTimeout and goes on
+      // waiting: a connection that never answers would hold the caller for ever.
+      throwOnRequestTimeout: true,
+      // And a response whose body stops half way: idle that long, the socket goes.
+      socketTimeout: opts.requestTimeoutMs ?? 30_000,
     },
   });
   const Bucket = opts.bucket;

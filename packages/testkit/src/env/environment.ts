@@ -2,7 +2,8 @@ import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { ensureComponents } from '../install/install.js';
+import type { ComponentName } from '../install/components.js';
+import { ensureComponents, type InstallOptions } from '../install/install.js';
 import { formatDuration } from '../util/text.js';
 import { startEtcd } from './etcd.js';
 import { startGitServer, type GitServer } from './git-server.js';
@@ -25,6 +26,8 @@ export interface Environment {
   readonly git: GitServer;
   /** Temporary directory holding data, certificates, logs and the served repositories. */
   readonly dir: string;
+  /** The component binaries it was started with (kustomize included: built by the same setup). */
+  readonly binaries: Readonly<Record<ComponentName, string>>;
   /** Stops every process, closes the git server and removes {@link Environment.dir}. Idempotent. */
   stop(): Promise<void>;
 }
@@ -40,6 +43,8 @@ export interface EnvironmentOptions {
   readonly allowPush?: boolean;
   /** Gives up while components are still being built (see ensureComponents). */
   readonly signal?: AbortSignal;
+  /** How missing components are built (see {@link InstallOptions.build}); default with Go. */
+  readonly build?: InstallOptions['build'];
 }
 
 /**
@@ -58,6 +63,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     log,
     ...(opts.cacheRoot ? { root: opts.cacheRoot } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.build ? { build: opts.build } : {}),
   });
   const reaper = new Reaper();
   const dir = await mkdtemp(join(tmpdir(), 'driftless-env-'));
@@ -113,6 +119,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     info: { s3: s3Info, kube: kubeInfo, git: { baseUrl: gitInfo.baseUrl, root: gitInfo.root } },
     git: gitInfo,
     dir,
+    binaries: bin,
     stop,
   };
 }

@@ -19,6 +19,12 @@ export interface InstallOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Stops running builds (their `go` processes are killed) and rejects with an AbortError. */
   readonly signal?: AbortSignal;
+  /**
+   * How a missing component is built into `target` (an executable file when it
+   * resolves). Default: with Go, as described on {@link ensureComponents}. Tests
+   * of first-run paths inject a cheap stand-in (a link to an already built binary).
+   */
+  readonly build?: (spec: ComponentSpec, target: string) => Promise<void>;
 }
 
 /** Thrown when a component cannot be built; `data.log` is the build log's path. */
@@ -53,6 +59,15 @@ export async function ensureComponents(opts: InstallOptions = {}): Promise<Recor
     else missing.push(spec);
   }
   if (missing.length === 0) return paths;
+  const { build } = opts;
+  if (build) {
+    for (const spec of missing) {
+      log(`setup: ${spec.name} ${spec.version} building`);
+      await mkdir(join(root, 'bin'), { recursive: true });
+      await build(spec, paths[spec.name]);
+    }
+    return paths;
+  }
   const goVersion = await localGoVersion(opts.env ?? process.env);
   await mkdir(join(root, 'bin'), { recursive: true });
   await mkdir(join(root, 'logs'), { recursive: true });
