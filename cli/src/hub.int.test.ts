@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { listAll } from '@driftless/core';
 import { createFileStore } from '@driftless/store';
 import { uniqueName } from '@driftless/contracts';
-import { commitFiles, createBareRepo, fixtureFleet } from '@driftless/testkit';
+import { commitFiles, createBareRepo, fixtureFleet, pointBranch } from '@driftless/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { captureIo } from './capture-io.js';
 import { main } from './main.js';
@@ -63,6 +63,23 @@ describe('driftless hub compile, status and gc', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('cluster eu-prod-001 publish refused: would remove 3 of its 4 objects');
     expect((await run(['hub', 'compile', ...args, '--allow-mass-prune'])).code).toBe(0);
+  });
+
+  it('exits 2 naming both commits when an older commit is published after a newer one, unless --allow-rollback', async () => {
+    const { args, bare } = await fleet();
+    const older = (JSON.parse((await run(['hub', 'compile', ...args, '--json'])).out) as { revision: string }).revision;
+    const newer = await commitFiles(bare, { 'apps/config/settings.yaml': (fixtureFleet()['apps/config/settings.yaml'] ?? '').replace('region: "', 'zone: "') }, 'second');
+    expect((await run(['hub', 'compile', ...args])).code).toBe(0);
+    await pointBranch(bare, 'old', older);
+    const refused = await run(['hub', 'compile', ...args, '--ref', 'old']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toBe(
+      `error: revision ${older} publish failed: it does not descend from ${newer}, the last revision published to this store ` +
+        '(an older commit or an unrelated history would roll the fleet back); pass --allow-rollback if that is intended\n',
+    );
+    const allowed = await run(['hub', 'compile', ...args, '--ref', 'old', '--allow-rollback', '--json']);
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.out)).toMatchObject({ revision: older, rolledBackFrom: newer, pointersUpdated: 3 });
   });
 
   it('shows every cluster in status, lagging until an agent reports', async () => {

@@ -13,6 +13,7 @@ interface CompileFlags {
   signKey?: string;
   allowMassPrune?: boolean;
   allowPlainSecrets?: boolean;
+  allowRollback?: boolean;
   cacheDir?: string;
   kustomize?: string;
 }
@@ -27,18 +28,23 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .requiredOption('--repo <url|dir>', 'fleet repository: http(s) URL (smart HTTP), or a local working tree or bare repository')
     .option('--ref <ref>', 'branch or tag (default: the remote default branch, or HEAD of a local repository)')
     .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, credentials from the environment)')
-    .option('--json', 'print one JSON document: {revision, clusters, uniqueBundles, blobsWritten, pointersUpdated, orphaned, refused, durationMs}')
+    .option('--json', 'print one JSON document: {revision, clusters, uniqueBundles, blobsWritten, pointersUpdated, orphaned, refused, rolledBackFrom?, durationMs}')
     .option('--sign-key <file>', 'sign pointers with this Ed25519 private key (PEM; see `driftless keys generate`)')
     .option('--allow-mass-prune', 'publish even when a cluster would lose more than half of its objects')
     .option('--allow-plain-secrets', 'accept kind: Secret with data or stringData (secrets do not belong in Git)')
+    .option(
+      '--allow-rollback',
+      'publish a commit that does not descend from the last one published to this store (an older commit or an unrelated history); recorded in its revision record',
+    )
     .option('--cache-dir <dir>', 'where remote repositories are cloned (default: $DRIFTLESS_CACHE/hub or ~/.cache/driftless/hub)')
     .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, the one npm run setup built, or kustomize on PATH)')
     .addHelpText(
       'after',
       '\nDRIFTLESS_GIT_TOKEN authenticates to the remote with HTTP basic auth (user DRIFTLESS_GIT_USERNAME,\n' +
         'default x-access-token); it never appears in output. Exit codes: 0 published (or nothing to do),\n' +
-        '1 runtime failure or clusters refused by the mass-prune guard, 2 invalid repository content, flags, or a\n' +
-        'remote or ref that cannot be read (not found, refused credentials).',
+        '1 runtime failure or clusters refused by the mass-prune guard, 2 invalid repository content, flags, a\n' +
+        'remote or ref that cannot be read (not found, refused credentials), or a commit that does not descend\n' +
+        'from the last published one (git ancestry: publishing it would roll the fleet back; see --allow-rollback).',
     )
     .action(async (flags: CompileFlags) => {
       const [{ createHub, nodeHubDeps }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
@@ -59,6 +65,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           ...(flags.ref ? { ref: flags.ref } : {}),
           allowMassPrune: flags.allowMassPrune ?? false,
           allowPlainSecrets: flags.allowPlainSecrets ?? false,
+          allowRollback: flags.allowRollback ?? false,
         });
         if (flags.json) io.stdout(`${JSON.stringify(report)}\n`);
         else {
@@ -66,6 +73,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
             `compiled ${report.revision.slice(0, 12)}: ${report.clusters} clusters, ${report.uniqueBundles} unique bundles; ` +
               `wrote ${report.blobsWritten} blobs, updated ${report.pointersUpdated} pointers in ${report.durationMs} ms\n`,
           );
+          if (report.rolledBackFrom) io.stdout(`rolled back from ${report.rolledBackFrom} (--allow-rollback; recorded in the revision record)\n`);
           if (report.orphaned.length) io.stdout(`orphaned (no cluster file; pointer kept): ${report.orphaned.join(', ')}\n`);
         }
         if (report.refused.length) {

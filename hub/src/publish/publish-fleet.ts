@@ -36,6 +36,8 @@ export interface PublishOptions {
    */
   readonly beforePointerWrites?: () => Promise<void>;
   readonly log?: HubLog;
+  /** `--allow-rollback` let this revision through although it does not descend from this one: recorded in the revision record. */
+  readonly rolledBackFrom?: string;
 }
 
 /** Every pointer this hub knows it wrote: digest, ETag and generation. */
@@ -53,6 +55,8 @@ export interface PublishResult {
   /** Clusters with a pointer in the store but no file in this commit: their pointer is kept. */
   readonly orphaned: readonly string[];
   readonly refused: readonly { cluster: string; reason: string }[];
+  /** Set when this publish rolled the fleet back from that revision (`--allow-rollback`). */
+  readonly rolledBackFrom?: string;
   /** For the next publish. */
   readonly memo: PublishMemo;
 }
@@ -79,7 +83,7 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
   await repairBlobs(store, blobs, [...compiled.bundles.values()].map((b) => b.digest), limit);
   const orphans = await findOrphans(ctx, (c) => compiled.bundles.has(c) || compiled.unchanged.has(c));
   const published = new Map(clusters.map((c, i) => [c, (outcomes[i] as PointerOutcome).memo.digest]));
-  await writeRevisionRecord(store, compiled.revision, published, opts.clock);
+  await writeRevisionRecord(store, { revision: compiled.revision, published, ...(opts.rolledBackFrom ? { rolledBackFrom: opts.rolledBackFrom } : {}) }, opts.clock);
   return {
     revision: compiled.revision,
     clusters: clusters.length,
@@ -88,6 +92,7 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
     pointersUpdated: outcomes.filter((o) => o.kind === 'moved').length,
     orphaned: orphans.clusters,
     refused: refusals(clusters, outcomes),
+    ...(opts.rolledBackFrom ? { rolledBackFrom: opts.rolledBackFrom } : {}),
     memo: { pointers: { ...Object.fromEntries(clusters.map((c, i) => [c, (outcomes[i] as PointerOutcome).memo])), ...orphans.pointers } },
   };
 }

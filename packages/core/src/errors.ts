@@ -45,6 +45,12 @@ export interface ErrorData {
    * must make sure only one hub publishes.
    */
   PublishConflict: { cluster: string; key: string };
+  /**
+   * A revision that does not descend from the last one published to the store
+   * (an older commit, or an unrelated history): publishing it would roll the
+   * fleet back. Needs a human: `--allow-rollback`.
+   */
+  RollbackRefused: { revision: string; lastPublished: string };
   /** A broken invariant: a bug in Driftless, not bad input or an outage. `invariant` says what should have held. */
   Internal: { invariant: string };
 }
@@ -66,6 +72,7 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   GitRefused: 'stalled',
   PublishRefused: 'stalled',
   PublishConflict: 'stalled',
+  RollbackRefused: 'stalled',
   KubeUnavailable: 'transient',
   KubeRefused: 'stalled',
   Internal: 'internal',
