@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listAll } from '@driftless/core';
+import { decodePointer, listAll, storeLayout, type ObjectStore, type Pointer } from '@driftless/core';
+import { generateSigningKeyPair } from '@driftless/hub';
 import { createFileStore } from '@driftless/store';
 import { uniqueName } from '@driftless/contracts';
 import { commitFiles, createBareRepo, fixtureFleet, pointBranch } from '@driftless/testkit';
@@ -23,6 +24,12 @@ async function fleet() {
   dirs.push(dir);
   const args = ['--repo', `${env.git.baseUrl}${name}.git`, '--store', `file:${join(dir, 'store')}`, '--cache-dir', join(dir, 'cache')];
   return { bare, dir, args, storeDir: join(dir, 'store') };
+}
+
+async function pointerOf(store: ObjectStore, cluster: string): Promise<Pointer> {
+  const got = await store.get(storeLayout.pointer(cluster));
+  if (got.kind !== 'found') throw new Error(`no pointer for ${cluster}`);
+  return decodePointer(got.body, cluster, cluster);
 }
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -80,6 +87,34 @@ describe('driftless hub compile, status and gc', () => {
     const allowed = await run(['hub', 'compile', ...args, '--ref', 'old', '--allow-rollback', '--json']);
     expect(allowed.code).toBe(0);
     expect(JSON.parse(allowed.out)).toMatchObject({ revision: older, rolledBackFrom: newer, pointersUpdated: 3 });
+  });
+
+  it('signs pointers with an expiry, and hub resign renews those within the window, keeping their generation', async () => {
+    const { args, dir, storeDir } = await fleet();
+    const keyFile = join(dir, 'hub.key');
+    await writeFile(keyFile, generateSigningKeyPair().privateKeyPem);
+    expect((await run(['hub', 'compile', ...args, '--sign-key', keyFile, '--pointer-ttl', '2d'])).code).toBe(0);
+    const store = createFileStore(storeDir);
+    const before = await pointerOf(store, 'eu-stg-001');
+    expect(Date.parse(before.expiresAt ?? '') - Date.parse(before.publishedAt)).toBe(2 * 86_400_000);
+    const fresh = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--signing-key', keyFile, '--pointer-ttl', '2d']);
+    expect(fresh).toMatchObject({ code: 0, out: '0 resigned, 3 fresh, 0 changed meanwhile, 0 failed\n' });
+    const r = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--signing-key', keyFile, '--pointer-ttl', '3d', '--within', '2d', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { resigned: { cluster: string; generation: number }[] };
+    expect(report.resigned.map((x) => [x.cluster, x.generation])).toEqual([['eu-prod-001', 1], ['eu-stg-001', 1], ['us-prod-001', 1]]);
+    const after = await pointerOf(store, 'eu-stg-001');
+    expect(after).toMatchObject({ generation: 1, bundle: before.bundle, revision: before.revision, publishedAt: before.publishedAt });
+    expect(Date.parse(after.expiresAt ?? '')).toBeGreaterThan(Date.parse(before.expiresAt ?? ''));
+  });
+
+  it('exits 2 naming the flag for a bad --pointer-ttl or --within', async () => {
+    const { args, storeDir } = await fleet();
+    const bad = await run(['hub', 'compile', ...args, '--pointer-ttl', 'soon']);
+    expect(bad).toMatchObject({ code: 2, err: 'error: --pointer-ttl "soon" is not a duration (use e.g. 500ms, 30s, 5m, 1h)\n' });
+    const within = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--signing-key', '/nonexistent', '--pointer-ttl', '1d', '--within', '2d']);
+    expect(within.code).toBe(2);
+    expect(within.err).toContain('--within 2d must be shorter than --pointer-ttl 1d');
   });
 
   it('shows every cluster in status, lagging until an agent reports', async () => {

@@ -33,6 +33,8 @@ export interface HubDeps {
   /** A fresh unique id per call (the publish marker's). */
   readonly newId: () => string;
   readonly signingKey?: KeyObject;
+  /** A signed pointer's lifetime, ms; default DEFAULT_POINTER_TTL_MS (see `driftless hub resign`). */
+  readonly pointerTtlMs?: number;
   /** Default: drop every event. */
   readonly log?: HubLog;
 }
@@ -99,6 +101,7 @@ export function createHub(deps: HubDeps): Hub {
         allowMassPrune: req.allowMassPrune ?? false,
         ...(rolledBackFrom ? { rolledBackFrom } : {}),
         ...(deps.signingKey ? { signingKey: deps.signingKey } : {}),
+        ...(deps.pointerTtlMs !== undefined ? { pointerTtlMs: deps.pointerTtlMs } : {}),
         ...(state ? { previous: state.publish } : {}),
         beforePointerWrites: async () => {
           await writePublishMarker(deps.store, id, compiled.revision, deps.clock);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseJsonDocument, revisionRecordSchema, storeLayout, type ObjectStore } from '@driftless/core';
+import { parseJsonDocument, revisionRecordSchema, storeLayout } from '@driftless/core';
 import { systemClock } from '@driftless/clock';
 import { uniqueName } from '@driftless/contracts';
 import { binaryPath, commitFiles, createBareRepo, fixtureFleet, pointBranch, s3StoreFor } from '@driftless/testkit';
@@ -24,7 +24,7 @@ async function setup(opts: { stateful: boolean }) {
   const bare = await createBareRepo(env.git.root, name);
   const older = await commitFiles(bare, fixtureFleet(), 'first');
   const newer = await commitFiles(bare, { [SETTINGS]: (fixtureFleet()[SETTINGS] ?? '').replace('region: "', 'zone: "') }, 'second');
-  const store: ObjectStore & { destroy(): Promise<void> } = s3StoreFor(env, uniqueName('rollback'));
+  const store = s3StoreFor(env, uniqueName('rollback'));
   cleanups.push(() => store.destroy());
   const cacheDir = await mkdtemp(join(tmpdir(), 'driftless-rollback-'));
   cleanups.push(() => rm(cacheDir, { recursive: true, force: true }));

@@ -34,6 +34,8 @@ export interface PointerMoveContext {
   readonly revision: string;
   readonly clock: Clock;
   readonly signingKey?: KeyObject;
+  /** A signed pointer's `expiresAt` is its `publishedAt` plus this, ms. */
+  readonly pointerTtlMs: number;
   /** `signingKeyId(signingKey)`, or `none`. */
   readonly keyId: string;
   readonly allowMassPrune: boolean;
@@ -59,7 +61,8 @@ export type PointerOutcome =
   | { readonly kind: 'refused'; readonly memo: PointerMemo; readonly reason: string }
   | { readonly kind: 'moved'; readonly memo: PointerMemo };
 
-const MAX_POINTER_BYTES = 64 * 1024;
+/** The largest pointer a hub reads, bytes: a pointer is a few hundred. */
+export const MAX_POINTER_BYTES = 64 * 1024;
 
 /**
  * Points `target.cluster` at `target.digest` (generation + 1, compare-and-swap
@@ -114,6 +117,7 @@ async function decide(ctx: PointerMoveContext, target: PointerTarget, current: P
     const reason = massPruneRefusal(await ctx.bundleRefs(current.digest), target.bundle.bundle.objects.map(refOf));
     if (reason !== undefined) return { kind: 'refused', memo: current, reason };
   }
+  const now = ctx.clock.now();
   const unsigned: UnsignedPointer = {
     apiVersion: API_VERSION,
     kind: 'Pointer',
@@ -121,7 +125,9 @@ async function decide(ctx: PointerMoveContext, target: PointerTarget, current: P
     bundle: target.digest,
     revision: ctx.revision,
     generation: (current?.generation ?? 0) + 1,
-    publishedAt: new Date(ctx.clock.now()).toISOString(),
+    publishedAt: new Date(now).toISOString(),
   };
-  return { kind: 'write', pointer: ctx.signingKey ? signPointer(unsigned, ctx.signingKey) : unsigned };
+  // Only a signed expiry means anything: anyone who can write the store could edit an unsigned one.
+  if (!ctx.signingKey) return { kind: 'write', pointer: unsigned };
+  return { kind: 'write', pointer: signPointer({ ...unsigned, expiresAt: new Date(now + ctx.pointerTtlMs).toISOString() }, ctx.signingKey) };
 }

@@ -11,6 +11,14 @@ import { movePointer, type PointerMemo, type PointerMoveContext, type PointerOut
 import { signingKeyId } from './pointer-signing.js';
 import { writeRevisionRecord } from './revision-record.js';
 
+/**
+ * How long a signed pointer stays valid without being re-signed: 7 days, ms.
+ * Long enough that a resign job failing over a long weekend strands no
+ * cluster, short enough that a frozen (replayed, validly signed) pointer is
+ * refused within a week.
+ */
+export const DEFAULT_POINTER_TTL_MS = 7 * 24 * 3_600_000;
+
 /** What to publish, where, and how (see publishFleet). */
 export interface PublishOptions {
   readonly store: ObjectStore;
@@ -19,6 +27,8 @@ export interface PublishOptions {
   readonly clock: Clock;
   /** Signs every pointer written (`--sign-key`). */
   readonly signingKey?: KeyObject;
+  /** A signed pointer expires this long after it is published, ms (`--pointer-ttl`). Default DEFAULT_POINTER_TTL_MS. */
+  readonly pointerTtlMs?: number;
   /** Publish even when a cluster would lose more than half of its objects (`--allow-mass-prune`). */
   readonly allowMassPrune?: boolean;
   /** Store requests in flight at most. Default 32. */
@@ -105,6 +115,7 @@ function moveContext(opts: PublishOptions): PointerMoveContext {
     clock: opts.clock,
     ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
     keyId: opts.signingKey ? signingKeyId(opts.signingKey) : 'none',
+    pointerTtlMs: opts.pointerTtlMs ?? DEFAULT_POINTER_TTL_MS,
     allowMassPrune: opts.allowMassPrune ?? false,
     ...(opts.previous ? { previous: opts.previous.pointers } : {}),
     beforeWrite: () => (announced ??= opts.beforePointerWrites?.() ?? Promise.resolve()),
