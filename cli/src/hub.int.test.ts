@@ -45,7 +45,7 @@ describe('driftless hub compile, status and gc', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out) as Record<string, unknown>;
     expect(Object.keys(report).sort()).toEqual(
-      ['blobsWritten', 'clusters', 'durationMs', 'orphaned', 'pointersUpdated', 'refused', 'revision', 'uniqueBundles'].sort(),
+      ['blobsRepaired', 'blobsWritten', 'clusters', 'durationMs', 'orphaned', 'pointersUpdated', 'refused', 'revision', 'uniqueBundles'].sort(),
     );
     expect(report).toMatchObject({ clusters: 3, blobsWritten: 3, pointersUpdated: 3 });
   });

@@ -2,7 +2,7 @@ import { storeLayout, type Digest } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { fixtureFleet } from '@driftless/testkit';
 import { describe, expect, it } from 'vitest';
-import { collectGarbage } from './gc.js';
+import { collectGarbage, type GcReport } from './gc.js';
 import { createHub } from './hub.js';
 import { bundleOf, storeKeys } from './testing/store-reads.js';
 import { unitHubDeps, withoutKustomize } from './testing/unit-hub.js';
@@ -60,5 +60,38 @@ describe('collectGarbage', () => {
     expect(report).toMatchObject({ dryRun: true, keptYoung: 0 });
     expect(deletedKeys(report.deleted)).toEqual(v1Blobs);
     expect(await storeKeys(store)).toEqual(before);
+  });
+
+  it('never deletes an old blob that a publish in flight is about to point at again (gc runs between its blobs and its pointers)', async () => {
+    const clock = new VirtualClock(Date.parse('2030-01-01T00:00:00.000Z'));
+    const repo = new MemoryRepository();
+    const fleet = withoutKustomize(fixtureFleet());
+    repo.commit(fleet, 'v1');
+    let gcInFlight: Promise<GcReport> | undefined;
+    const store: MemoryObjectStore = new MemoryObjectStore({
+      clock,
+      // The v3 publish's pointer writes wait for a whole gc run: its blobs are in place, its pointers are not.
+      latency: async (op, key) => {
+        if (!armed || (op !== 'put' && op !== 'putIfAbsent') || !key.startsWith('clusters/')) return;
+        gcInFlight ??= collectGarbage({ store, clock, keepRevisions: 0, minAgeMs: HOUR });
+        await gcInFlight;
+      },
+    });
+    let armed = false;
+    const hub = createHub(unitHubDeps({ source: repo, store, clock }));
+    await hub.compile({ repo: repo.url });
+    const v1Blobs = (await storeKeys(store)).filter((k) => k.startsWith('blobs/')).sort();
+    await clock.advance(clock.now() + HOUR);
+    repo.commit({ 'apps/config/settings.yaml': (fleet['apps/config/settings.yaml'] ?? '').replace('region: "', 'zone: "') }, 'v2');
+    await hub.compile({ repo: repo.url });
+    // Hours later v1's blobs are old and unreferenced, and v3 brings v1's content back.
+    await clock.advance(clock.now() + 3 * HOUR);
+    repo.commit({ 'apps/config/settings.yaml': fleet['apps/config/settings.yaml'] ?? '' }, 'v3');
+    armed = true;
+    await hub.compile({ repo: repo.url });
+    const report = await (gcInFlight ?? Promise.reject(new Error('gc never ran')));
+    expect(deletedKeys(report.deleted).filter((k) => v1Blobs.includes(k)), 'blobs the publish in flight names').toEqual([]);
+    expect(report.keptYoung).toBe(3);
+    for (const cluster of CLUSTERS) expect((await bundleOf(store, cluster)).objects.length, cluster).toBeGreaterThan(0);
   });
 });

@@ -89,8 +89,8 @@ describe('signed pointers expire, and hub resign renews them (real git server, M
     const { store, key, clock } = await published();
     await clock.advance(START + 6 * DAY);
     const contested = storeLayout.pointer('eu-stg-001');
-    const newer = { ...(await pointerOf(store, 'eu-stg-001')), generation: 2, signature: undefined };
-    delete newer.signature;
+    const { signature: _unsigned, ...current } = await pointerOf(store, 'eu-stg-001');
+    const newer = { ...current, generation: 2 };
     // A publish lands between resign's read of the pointer and its write.
     const racing: ObjectStore = {
       get: (k, o) => store.get(k, o),

@@ -41,6 +41,8 @@ export interface PointerMoveContext {
   readonly allowMassPrune: boolean;
   /** The pointers the previous publish left (trusted hub state): used instead of reading them. */
   readonly previous?: Readonly<Record<string, PointerMemo>>;
+  /** Awaited before a pointer is written to name `digest`: the blob is verified (and repaired or renewed) if it was there already. */
+  readonly readyBlob: (digest: Digest) => Promise<void>;
   /** Awaited before each write (the first call does the work). */
   readonly beforeWrite: () => Promise<void>;
   readonly bundleRefs: BundleRefsReader;
@@ -79,6 +81,7 @@ export async function movePointer(ctx: PointerMoveContext, target: PointerTarget
   for (;;) {
     const decision = await decide(ctx, target, current);
     if (decision.kind !== 'write') return decision;
+    await ctx.readyBlob(target.digest);
     await ctx.beforeWrite();
     const body = canonicalBytes(decision.pointer);
     const res = current

@@ -4,7 +4,7 @@ import { DEFAULT_BUNDLE_LIMITS, type BundleLimits, type Clock, type Digest, type
 import type { CompiledFleet } from '../compile.js';
 import { quietLog, type HubLog } from '../hub-log.js';
 import { settleAll } from '../settle-all.js';
-import { repairBlobs, writeBlobs } from './blobs.js';
+import { blobReadiness, repairBlobs, writeBlobs } from './blobs.js';
 import { bundleRefsReader } from './bundle-refs.js';
 import { findOrphans } from './orphans.js';
 import { movePointer, type PointerMemo, type PointerMoveContext, type PointerOutcome } from './pointer-moves.js';
@@ -61,6 +61,8 @@ export interface PublishResult {
   readonly clusters: number;
   readonly uniqueBundles: number;
   readonly blobsWritten: number;
+  /** Blobs that were there with bytes not matching their digest (corrupted, truncated): rewritten before any pointer named them. */
+  readonly blobsRepaired: number;
   readonly pointersUpdated: number;
   /** Clusters with a pointer in the store but no file in this commit: their pointer is kept. */
   readonly orphaned: readonly string[];
@@ -75,7 +77,8 @@ export interface PublishResult {
  * Publishes a compiled commit so that every cluster always points at a
  * complete bundle, whatever moment a crash hits: first every blob (see
  * writeBlobs), then the pointers whose digest changed (see movePointer: the
- * mass-prune guard, compare-and-swap), then the gc-race repair of blobs, then
+ * mass-prune guard, compare-and-swap; an existing blob is verified, repaired
+ * or renewed before the first pointer names it, see blobReadiness), then the gc-race repair of blobs, then
  * `revisions/<sha>.json`. Every write of a step settles before the next step
  * starts and before this returns or throws. Compiling the same commit again
  * writes nothing.
@@ -84,7 +87,7 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
   const { store, compiled } = opts;
   const limit = pLimit(opts.concurrency ?? 32);
   const blobs = await writeBlobs(store, compiled.bundles.values(), limit);
-  const ctx = moveContext(opts);
+  const ctx = moveContext(opts, blobReadiness(store, blobs, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS));
   const outcomes = await settleAll([
     ...[...compiled.bundles].map(([cluster, bundle]) => limit(() => movePointer(ctx, { cluster, digest: bundle.digest, bundle }))),
     ...[...compiled.unchanged].map(([cluster, digest]) => limit(() => movePointer(ctx, { cluster, digest }))),
@@ -99,6 +102,7 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
     clusters: clusters.length,
     uniqueBundles: new Set<Digest>([...[...compiled.bundles.values()].map((b) => b.digest), ...compiled.unchanged.values()]).size,
     blobsWritten: blobs.created,
+    blobsRepaired: blobs.repaired.size,
     pointersUpdated: outcomes.filter((o) => o.kind === 'moved').length,
     orphaned: orphans.clusters,
     refused: refusals(clusters, outcomes),
@@ -107,7 +111,7 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
   };
 }
 
-function moveContext(opts: PublishOptions): PointerMoveContext {
+function moveContext(opts: PublishOptions, readyBlob: (digest: Digest) => Promise<void>): PointerMoveContext {
   let announced: Promise<void> | undefined;
   return {
     store: opts.store,
@@ -118,6 +122,7 @@ function moveContext(opts: PublishOptions): PointerMoveContext {
     pointerTtlMs: opts.pointerTtlMs ?? DEFAULT_POINTER_TTL_MS,
     allowMassPrune: opts.allowMassPrune ?? false,
     ...(opts.previous ? { previous: opts.previous.pointers } : {}),
+    readyBlob,
     beforeWrite: () => (announced ??= opts.beforePointerWrites?.() ?? Promise.resolve()),
     bundleRefs: bundleRefsReader(opts.store, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS),
     log: opts.log ?? quietLog,
