@@ -104,7 +104,7 @@ export function createHub(deps: HubDeps): Hub {
         ...(deps.pointerTtlMs !== undefined ? { pointerTtlMs: deps.pointerTtlMs } : {}),
         ...(state ? { previous: state.publish } : {}),
         beforePointerWrites: async () => {
-          await writePublishMarker(deps.store, id, compiled.revision, deps.clock);
+          await writePublishMarker(deps.store, marker, id, compiled.revision, deps.clock);
           marked = true;
         },
       });
@@ -112,7 +112,7 @@ export function createHub(deps: HubDeps): Hub {
       // revision published last (what the next compile's roll-forward guard compares).
       const keepId = !marked && state ? state.id : undefined;
       if (!marked && (marker.revision !== compiled.revision || (deps.state && !keepId))) {
-        await writePublishMarker(deps.store, keepId ?? id, compiled.revision, deps.clock);
+        await writePublishMarker(deps.store, marker, keepId ?? id, compiled.revision, deps.clock);
       }
       if (deps.state) await deps.state.save(stateAfterPublish(keepId ?? id, compiled, memo));
       log({ level: 'info', msg: 'published', revision: result.revision, blobsWritten: result.blobsWritten, pointersUpdated: result.pointersUpdated });

@@ -1,4 +1,4 @@
-import { API_VERSION, canonicalBytes, parseJson, type Clock, type ObjectStore } from '@driftless/core';
+import { API_VERSION, canonicalBytes, DriftlessError, parseJson, type Clock, type ObjectStore } from '@driftless/core';
 import type { CompiledFleet, CompileMemo } from '../compile.js';
 import type { HubLog } from '../hub-log.js';
 import type { PublishMemo } from '../publish/publish-fleet.js';
@@ -42,6 +42,8 @@ export interface PublishMarker {
   readonly id?: string;
   /** The revision the last publish moved (or was about to move) pointers to. */
   readonly revision?: string;
+  /** The marker's ETag when read (undefined: there was none), for the compare-and-swap of the next write. */
+  readonly etag?: string;
 }
 
 /** Reads the store's marker of the last publish; `{}` when there is none. */
@@ -49,7 +51,7 @@ export async function readPublishMarker(store: ObjectStore): Promise<PublishMark
   const got = await store.get(LAST_PUBLISH_KEY);
   if (got.kind !== 'found') return {};
   const { id, revision } = parseJson(got.body, LAST_PUBLISH_KEY) as { id?: unknown; revision?: unknown };
-  return { ...(typeof id === 'string' ? { id } : {}), ...(typeof revision === 'string' ? { revision } : {}) };
+  return { etag: got.etag, ...(typeof id === 'string' ? { id } : {}), ...(typeof revision === 'string' ? { revision } : {}) };
 }
 
 /** The saved state, if there is one and the store's marker (as read) says it is current. */
@@ -61,11 +63,26 @@ export async function loadTrustedState(states: HubStateStore, marker: PublishMar
   return undefined;
 }
 
-/** Writes the store's marker of the last publish with `id`. */
-export async function writePublishMarker(store: ObjectStore, id: string, revision: string, clock: Clock): Promise<void> {
+/**
+ * Writes the store's marker of the last publish with `id` and `revision`,
+ * compare-and-swap against the marker as `read`: when another hub wrote it
+ * since (it published meanwhile, maybe a newer revision), nothing is written
+ * and this is the stalled `PublishConflict`, so a compile whose roll-forward
+ * check was overtaken never moves a pointer.
+ */
+export async function writePublishMarker(store: ObjectStore, read: PublishMarker, id: string, revision: string, clock: Clock): Promise<PublishMarker> {
   const marker = { apiVersion: API_VERSION, kind: 'HubPublish', id, revision, publishedAt: new Date(clock.now()).toISOString() };
-  await store.put(LAST_PUBLISH_KEY, canonicalBytes(marker), { contentType: 'application/json' });
+  const body = canonicalBytes(marker);
+  const res = read.etag === undefined ? await store.putIfAbsent(LAST_PUBLISH_KEY, body, JSON_TYPE) : await store.put(LAST_PUBLISH_KEY, body, { ...JSON_TYPE, ifMatch: read.etag });
+  if (res.kind === 'written' || res.kind === 'created') return { id, revision, etag: res.etag };
+  throw new DriftlessError(
+    'PublishConflict',
+    `revision ${revision} publish failed: another hub published to this store since this compile read ${LAST_PUBLISH_KEY}; compile again (it is checked against what was published)`,
+    { key: LAST_PUBLISH_KEY },
+  );
 }
+
+const JSON_TYPE = { contentType: 'application/json' } as const;
 
 /**
  * The state after publishing `compiled`, under `id`. A cluster refused by the

@@ -40,11 +40,12 @@ export interface ErrorData {
   /** Publishing refused for some clusters to protect them (mass prune); needs a human decision. */
   PublishRefused: { clusters: { cluster: string; reason: string }[] };
   /**
-   * A pointer changed between this hub's read and its compare-and-swap write:
-   * another hub publishes to the same store. Retrying races it again; a person
-   * must make sure only one hub publishes.
+   * A pointer (`cluster` set) or the hub's last-publish marker changed between
+   * this hub's read and its compare-and-swap write: another hub publishes to
+   * the same store. Retrying races it again; a person must make sure only one
+   * hub publishes.
    */
-  PublishConflict: { cluster: string; key: string };
+  PublishConflict: { cluster?: string; key: string };
   /**
    * A revision that does not descend from the last one published to the store
    * (an older commit, or an unrelated history): publishing it would roll the
