@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listAll } from '@driftless/core';
+import { decodePointer, listAll, storeLayout, type ObjectStore, type Pointer } from '@driftless/core';
+import { generateSigningKeyPair } from '@driftless/hub';
 import { createFileStore } from '@driftless/store';
 import { uniqueName } from '@driftless/contracts';
-import { commitFiles, createBareRepo, fixtureFleet } from '@driftless/testkit';
+import { commitFiles, createBareRepo, fixtureFleet, pointBranch } from '@driftless/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { captureIo } from './capture-io.js';
 import { main } from './main.js';
@@ -25,6 +26,12 @@ async function fleet() {
   return { bare, dir, args, storeDir: join(dir, 'store') };
 }
 
+async function pointerOf(store: ObjectStore, cluster: string): Promise<Pointer> {
+  const got = await store.get(storeLayout.pointer(cluster));
+  if (got.kind !== 'found') throw new Error(`no pointer for ${cluster}`);
+  return decodePointer(got.body, cluster, cluster);
+}
+
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = captureIo();
   const code = await main(argv, io);
@@ -38,7 +45,7 @@ describe('driftless hub compile, status and gc', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out) as Record<string, unknown>;
     expect(Object.keys(report).sort()).toEqual(
-      ['blobsWritten', 'clusters', 'durationMs', 'orphaned', 'pointersUpdated', 'refused', 'revision', 'uniqueBundles'].sort(),
+      ['blobsRepaired', 'blobsWritten', 'clusters', 'durationMs', 'orphaned', 'pointersUpdated', 'refused', 'revision', 'uniqueBundles'].sort(),
     );
     expect(report).toMatchObject({ clusters: 3, blobsWritten: 3, pointersUpdated: 3 });
   });
@@ -63,6 +70,51 @@ describe('driftless hub compile, status and gc', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('cluster eu-prod-001 publish refused: would remove 3 of its 4 objects');
     expect((await run(['hub', 'compile', ...args, '--allow-mass-prune'])).code).toBe(0);
+  });
+
+  it('exits 2 naming both commits when an older commit is published after a newer one, unless --allow-rollback', async () => {
+    const { args, bare } = await fleet();
+    const older = (JSON.parse((await run(['hub', 'compile', ...args, '--json'])).out) as { revision: string }).revision;
+    const newer = await commitFiles(bare, { 'apps/config/settings.yaml': (fixtureFleet()['apps/config/settings.yaml'] ?? '').replace('region: "', 'zone: "') }, 'second');
+    expect((await run(['hub', 'compile', ...args])).code).toBe(0);
+    await pointBranch(bare, 'old', older);
+    const refused = await run(['hub', 'compile', ...args, '--ref', 'old']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toBe(
+      `error: revision ${older} publish failed: it does not descend from ${newer}, the last revision published to this store ` +
+        '(an older commit or an unrelated history would roll the fleet back); pass --allow-rollback if that is intended\n',
+    );
+    const allowed = await run(['hub', 'compile', ...args, '--ref', 'old', '--allow-rollback', '--json']);
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.out)).toMatchObject({ revision: older, rolledBackFrom: newer, pointersUpdated: 3 });
+  });
+
+  it('signs pointers with an expiry, and hub resign renews those within the window, keeping their generation', async () => {
+    const { args, dir, storeDir } = await fleet();
+    const keyFile = join(dir, 'hub.key');
+    await writeFile(keyFile, generateSigningKeyPair().privateKeyPem);
+    expect((await run(['hub', 'compile', ...args, '--sign-key', keyFile, '--pointer-ttl', '2d'])).code).toBe(0);
+    const store = createFileStore(storeDir);
+    const before = await pointerOf(store, 'eu-stg-001');
+    expect(Date.parse(before.expiresAt ?? '') - Date.parse(before.publishedAt)).toBe(2 * 86_400_000);
+    const fresh = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--signing-key', keyFile, '--pointer-ttl', '2d']);
+    expect(fresh).toMatchObject({ code: 0, out: '0 resigned, 3 fresh, 0 changed meanwhile, 0 failed\n' });
+    const r = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--signing-key', keyFile, '--pointer-ttl', '3d', '--within', '2d', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { resigned: { cluster: string; generation: number }[] };
+    expect(report.resigned.map((x) => [x.cluster, x.generation])).toEqual([['eu-prod-001', 1], ['eu-stg-001', 1], ['us-prod-001', 1]]);
+    const after = await pointerOf(store, 'eu-stg-001');
+    expect(after).toMatchObject({ generation: 1, bundle: before.bundle, revision: before.revision, publishedAt: before.publishedAt });
+    expect(Date.parse(after.expiresAt ?? '')).toBeGreaterThan(Date.parse(before.expiresAt ?? ''));
+  });
+
+  it('exits 2 naming the flag for a bad --pointer-ttl or --within', async () => {
+    const { args, storeDir } = await fleet();
+    const bad = await run(['hub', 'compile', ...args, '--pointer-ttl', 'soon']);
+    expect(bad).toMatchObject({ code: 2, err: 'error: --pointer-ttl "soon" is not a duration (use e.g. 500ms, 30s, 5m, 1h)\n' });
+    const within = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--signing-key', '/nonexistent', '--pointer-ttl', '1d', '--within', '2d']);
+    expect(within.code).toBe(2);
+    expect(within.err).toContain('--within 2d must be shorter than --pointer-ttl 1d');
   });
 
   it('shows every cluster in status, lagging until an agent reports', async () => {

@@ -1,8 +1,8 @@
 import { storeLayout, type Digest } from '@driftless/core';
-import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
+import { MemoryObjectStore, MemoryRepository, type StoreOperation, VirtualClock } from '@driftless/fakes';
 import { fixtureFleet } from '@driftless/testkit';
 import { describe, expect, it } from 'vitest';
-import { collectGarbage } from './gc.js';
+import { collectGarbage, type GcReport } from './gc.js';
 import { createHub } from './hub.js';
 import { bundleOf, storeKeys } from './testing/store-reads.js';
 import { unitHubDeps, withoutKustomize } from './testing/unit-hub.js';
@@ -10,20 +10,20 @@ import { unitHubDeps, withoutKustomize } from './testing/unit-hub.js';
 const HOUR = 3_600_000;
 const CLUSTERS = ['eu-prod-001', 'eu-stg-001', 'us-prod-001'];
 
-/** v1 published at 00:00, v2 (every bundle changed) at 01:00; the clock then stands at 01:00. */
-async function twoRevisions() {
+/** v1 published at 00:00, v2 (every bundle changed) at 01:00; the clock then stands at 01:00. `latency` runs before each store request. */
+async function twoRevisions(latency?: (store: MemoryObjectStore, clock: VirtualClock, op: StoreOperation, key: string) => Promise<void>) {
   const clock = new VirtualClock(Date.parse('2030-01-01T00:00:00.000Z'));
   const repo = new MemoryRepository();
   const fleet = withoutKustomize(fixtureFleet());
   repo.commit(fleet, 'v1');
-  const store = new MemoryObjectStore({ clock });
+  const store: MemoryObjectStore = new MemoryObjectStore({ clock, ...(latency ? { latency: (op: StoreOperation, key: string) => latency(store, clock, op, key) } : {}) });
   const hub = createHub(unitHubDeps({ source: repo, store, clock }));
   await hub.compile({ repo: repo.url });
   const v1Blobs = (await storeKeys(store)).filter((k) => k.startsWith('blobs/')).sort();
   await clock.advance(clock.now() + HOUR);
   repo.commit({ 'apps/config/settings.yaml': (fleet['apps/config/settings.yaml'] ?? '').replace('region: "', 'zone: "') }, 'v2');
   await hub.compile({ repo: repo.url });
-  return { clock, store, v1Blobs };
+  return { clock, store, v1Blobs, repo, fleet, hub };
 }
 
 const deletedKeys = (deleted: readonly string[]): string[] => deleted.map((d) => storeLayout.blob(d as Digest)).sort();
@@ -60,5 +60,25 @@ describe('collectGarbage', () => {
     expect(report).toMatchObject({ dryRun: true, keptYoung: 0 });
     expect(deletedKeys(report.deleted)).toEqual(v1Blobs);
     expect(await storeKeys(store)).toEqual(before);
+  });
+
+  it('never deletes an old blob that a publish in flight is about to point at again (gc runs between its blobs and its pointers)', async () => {
+    let armed = false;
+    let gcInFlight: Promise<GcReport> | undefined;
+    // The v3 publish's pointer writes wait for a whole gc run: its blobs are in place, its pointers are not.
+    const { clock, store, v1Blobs, repo, fleet, hub } = await twoRevisions(async (s, c, op, key) => {
+      if (!armed || (op !== 'put' && op !== 'putIfAbsent') || !key.startsWith('clusters/')) return;
+      gcInFlight ??= collectGarbage({ store: s, clock: c, keepRevisions: 0, minAgeMs: HOUR });
+      await gcInFlight;
+    });
+    // Hours later v1's blobs are old and unreferenced, and v3 brings v1's content back.
+    await clock.advance(clock.now() + 3 * HOUR);
+    repo.commit({ 'apps/config/settings.yaml': fleet['apps/config/settings.yaml'] ?? '' }, 'v3');
+    armed = true;
+    await hub.compile({ repo: repo.url });
+    const report = await (gcInFlight ?? Promise.reject(new Error('gc never ran')));
+    expect(deletedKeys(report.deleted).filter((k) => v1Blobs.includes(k)), 'blobs the publish in flight names').toEqual([]);
+    expect(report.keptYoung).toBe(3);
+    for (const cluster of CLUSTERS) expect((await bundleOf(store, cluster)).objects.length, cluster).toBeGreaterThan(0);
   });
 });

@@ -40,8 +40,18 @@ export interface GcReport {
 /**
  * Deletes bundle blobs that no current pointer and none of the newest
  * `keepRevisions` revision records reference, and that are older than
- * `minAgeMs`. Blobs are listed before references are read, so a blob written
- * during the run is never a candidate; a referenced blob is never deleted.
+ * `minAgeMs` by their last-modified time in the store, against `clock`.
+ * Blobs are listed before references are read, so a blob written during the
+ * run is never a candidate; a referenced blob is never deleted.
+ *
+ * A publish in flight is protected by the age rule: it writes its blobs before
+ * its pointers, and before a pointer names a blob that was there already it
+ * writes that blob again (blobReadiness), so every blob a publish in flight
+ * names is younger than `minAgeMs` as long as a publish takes less than that.
+ * What is left is the instant between this run's last-modified read of a blob
+ * and its delete; a publish that renews and names the blob in that instant
+ * finds it missing after its pointers moved and puts it back (repairBlobs),
+ * and agents retry a missing blob.
  */
 export async function collectGarbage(opts: GcOptions): Promise<GcReport> {
   const { store } = opts;

@@ -33,7 +33,7 @@ describe.each([
   it('publishes every cluster its bundle: plain manifests, variables, namespaces, a revision record', async () => {
     const { store, compile, first } = setup({}, { stateless });
     const report = await compile();
-    expect(report).toEqual({ revision: first, clusters: 3, uniqueBundles: 3, blobsWritten: 3, pointersUpdated: 3, orphaned: [], refused: [], durationMs: 0 });
+    expect(report).toEqual({ revision: first, clusters: 3, uniqueBundles: 3, blobsWritten: 3, blobsRepaired: 0, pointersUpdated: 3, orphaned: [], refused: [], durationMs: 0 });
     const prod = await bundleOf(store, 'eu-prod-001');
     expect(objectNames(prod)).toEqual(['ConfigMap/config/settings', 'Namespace/-/config', 'Service/web/web', 'Deployment/web/web']);
     const deploy = prod.objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { replicas: number; template: { spec: { containers: { env: { value: string }[] }[] } } } };

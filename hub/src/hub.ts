@@ -4,7 +4,8 @@ import { compileFleet } from './compile.js';
 import { quietLog, type HubLog } from './hub-log.js';
 import { publishFleet, type PublishResult } from './publish/publish-fleet.js';
 import type { KustomizeRunner } from './render/kustomize.js';
-import { loadTrustedState, stateAfterPublish, writePublishMarker, type HubStateStore } from './state/hub-state.js';
+import { checkRollForward } from './roll-forward.js';
+import { loadTrustedState, readPublishMarker, stateAfterPublish, writePublishMarker, type HubStateStore } from './state/hub-state.js';
 
 /** How the hub renders app sources that are not plain manifests. */
 export interface HubRenderers {
@@ -32,6 +33,8 @@ export interface HubDeps {
   /** A fresh unique id per call (the publish marker's). */
   readonly newId: () => string;
   readonly signingKey?: KeyObject;
+  /** A signed pointer's lifetime, ms; default DEFAULT_POINTER_TTL_MS (see `driftless hub resign`). */
+  readonly pointerTtlMs?: number;
   /** Default: drop every event. */
   readonly log?: HubLog;
 }
@@ -43,6 +46,8 @@ export interface CompileRequest {
   readonly ref?: string;
   readonly allowMassPrune?: boolean;
   readonly allowPlainSecrets?: boolean;
+  /** Publish a commit that does not descend from the last published one (`--allow-rollback`); recorded in its revision record. */
+  readonly allowRollback?: boolean;
 }
 
 /** The `driftless hub compile --json` document. */
@@ -59,8 +64,9 @@ export interface Hub {
 /**
  * The hub over injected dependencies. `compile` syncs the repository once,
  * compiles the commit (skipping clusters the trusted state says are
- * unchanged), publishes it, and saves the state for the next call. A compile
- * error publishes nothing; see publishFleet for what a publish guarantees.
+ * unchanged), publishes it, and saves the state for the next call. A commit
+ * that does not descend from the last published one is refused before
+ * anything is compiled (see checkRollForward). A compile error publishes nothing; see publishFleet for what a publish guarantees.
  */
 export function createHub(deps: HubDeps): Hub {
   const log = deps.log ?? quietLog;
@@ -68,7 +74,16 @@ export function createHub(deps: HubDeps): Hub {
     async compile(req) {
       const started = deps.clock.now();
       const snapshot = await deps.source.sync({ repo: req.repo, ...(req.ref ? { ref: req.ref } : {}) });
-      const state = deps.state ? await loadTrustedState(deps.state, deps.store, log) : undefined;
+      const marker = await readPublishMarker(deps.store);
+      const rolledBackFrom = await checkRollForward({
+        source: deps.source,
+        repo: req.repo,
+        ref: snapshot.ref,
+        revision: snapshot.reader.commit,
+        lastPublished: marker.revision,
+        allowRollback: req.allowRollback ?? false,
+      });
+      const state = deps.state ? await loadTrustedState(deps.state, marker, log) : undefined;
       const compiled = await compileFleet(snapshot.reader, {
         kustomize: deps.renderers.kustomize,
         allowPlainSecrets: req.allowPlainSecrets ?? false,
@@ -84,20 +99,22 @@ export function createHub(deps: HubDeps): Hub {
         clock: deps.clock,
         log,
         allowMassPrune: req.allowMassPrune ?? false,
+        ...(rolledBackFrom ? { rolledBackFrom } : {}),
         ...(deps.signingKey ? { signingKey: deps.signingKey } : {}),
+        ...(deps.pointerTtlMs !== undefined ? { pointerTtlMs: deps.pointerTtlMs } : {}),
         ...(state ? { previous: state.publish } : {}),
         beforePointerWrites: async () => {
-          if (!deps.state) return;
-          await writePublishMarker(deps.store, id, compiled.revision, deps.clock);
+          await writePublishMarker(deps.store, marker, id, compiled.revision, deps.clock);
           marked = true;
         },
       });
-      if (deps.state) {
-        // Nothing changed and the state was trusted: keep its id, write nothing to the store.
-        const keepId = !marked && state ? state.id : undefined;
-        if (!keepId && !marked) await writePublishMarker(deps.store, id, compiled.revision, deps.clock);
-        await deps.state.save(stateAfterPublish(keepId ?? id, compiled, memo));
+      // Nothing changed and the state was trusted: keep its id. The marker names the
+      // revision published last (what the next compile's roll-forward guard compares).
+      const keepId = !marked && state ? state.id : undefined;
+      if (!marked && (marker.revision !== compiled.revision || (deps.state && !keepId))) {
+        await writePublishMarker(deps.store, marker, keepId ?? id, compiled.revision, deps.clock);
       }
+      if (deps.state) await deps.state.save(stateAfterPublish(keepId ?? id, compiled, memo));
       log({ level: 'info', msg: 'published', revision: result.revision, blobsWritten: result.blobsWritten, pointersUpdated: result.pointersUpdated });
       return { ...result, durationMs: deps.clock.now() - started };
     },

@@ -5,7 +5,7 @@ export { gitRepositorySource, type GitRepositorySourceOptions } from './git/git-
 export { createHub, type CompileReport, type CompileRequest, type Hub, type HubDeps, type HubRenderers } from './hub.js';
 export type { HubLog } from './hub-log.js';
 export { nodeHubDeps, type NodeHubOptions } from './node-hub-deps.js';
-export { publishFleet, type PublishMemo, type PublishOptions, type PublishResult } from './publish/publish-fleet.js';
+export { DEFAULT_POINTER_TTL_MS, publishFleet, type PublishMemo, type PublishOptions, type PublishResult } from './publish/publish-fleet.js';
 export type { PointerMemo } from './publish/pointer-moves.js';
 export { signingKeyId } from './publish/pointer-signing.js';
 export { LAST_PUBLISH_KEY, type HubState, type HubStateStore } from './state/hub-state.js';
@@ -13,5 +13,6 @@ export { fileHubStateStore } from './state/file-hub-state.js';
 export { memoryHubStateStore } from './state/memory-hub-state.js';
 export { kustomizeRunner, type KustomizeOptions, type KustomizeRunner } from './render/kustomize.js';
 export { generateSigningKeyPair, SIGNING_KEY_FILE, VERIFY_KEY_FILE, writeSigningKeyPair } from './signing-keys.js';
+export { resignPointers, type ResignOptions, type ResignReport } from './resign.js';
 export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
 export { fleetStatus, type ClusterStatusRow } from './status-report.js';

@@ -32,6 +32,8 @@ export interface NodeHubOptions {
   /** A git request idle this long fails and is retried, ms; see GitSourceOptions.timeoutMs. */
   readonly gitTimeoutMs?: number;
   readonly signingKey?: KeyObject;
+  /** A signed pointer's lifetime, ms (`--pointer-ttl`); see HubDeps. */
+  readonly pointerTtlMs?: number;
   readonly log?: HubLog;
 }
 
@@ -57,6 +59,7 @@ export function nodeHubDeps(opts: NodeHubOptions): HubDeps {
     ...(opts.stateKey ? { state: fileHubStateStore(opts.cacheDir, opts.stateKey) } : {}),
     newId: randomUUID,
     ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
+    ...(opts.pointerTtlMs !== undefined ? { pointerTtlMs: opts.pointerTtlMs } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   };
 }

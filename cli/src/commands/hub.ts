@@ -4,6 +4,7 @@ import type { CliIo } from '../main.js';
 import { defaultCacheDir, durationFlag, integerFlag, kustomizeBinary, signingKeyFlag } from './options.js';
 import { join } from 'node:path';
 import { DriftlessError } from '@driftless/core';
+import { UsageError } from '../errors.js';
 
 interface CompileFlags {
   repo: string;
@@ -13,11 +14,13 @@ interface CompileFlags {
   signKey?: string;
   allowMassPrune?: boolean;
   allowPlainSecrets?: boolean;
+  allowRollback?: boolean;
+  pointerTtl: string;
   cacheDir?: string;
   kustomize?: string;
 }
 
-/** `driftless hub compile` and `driftless hub gc`. */
+/** `driftless hub compile`, `driftless hub resign` and `driftless hub gc`. */
 export function registerHubCommands(program: Command, io: CliIo): void {
   const hub = program.command('hub').description('compile fleet commits into bundles and pointers, and collect old bundles').exitOverride();
 
@@ -27,20 +30,27 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .requiredOption('--repo <url|dir>', 'fleet repository: http(s) URL (smart HTTP), or a local working tree or bare repository')
     .option('--ref <ref>', 'branch or tag (default: the remote default branch, or HEAD of a local repository)')
     .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, credentials from the environment)')
-    .option('--json', 'print one JSON document: {revision, clusters, uniqueBundles, blobsWritten, pointersUpdated, orphaned, refused, durationMs}')
+    .option('--json', 'print one JSON document: {revision, clusters, uniqueBundles, blobsWritten, blobsRepaired, pointersUpdated, orphaned, refused, rolledBackFrom?, durationMs}')
     .option('--sign-key <file>', 'sign pointers with this Ed25519 private key (PEM; see `driftless keys generate`)')
+    .option('--pointer-ttl <duration>', 'signed pointers expire this long after they are published; renew them with `driftless hub resign`', '7d')
     .option('--allow-mass-prune', 'publish even when a cluster would lose more than half of its objects')
     .option('--allow-plain-secrets', 'accept kind: Secret with data or stringData (secrets do not belong in Git)')
+    .option(
+      '--allow-rollback',
+      'publish a commit that does not descend from the last one published to this store (an older commit or an unrelated history); recorded in its revision record',
+    )
     .option('--cache-dir <dir>', 'where remote repositories are cloned (default: $DRIFTLESS_CACHE/hub or ~/.cache/driftless/hub)')
     .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, the one npm run setup built, or kustomize on PATH)')
     .addHelpText(
       'after',
       '\nDRIFTLESS_GIT_TOKEN authenticates to the remote with HTTP basic auth (user DRIFTLESS_GIT_USERNAME,\n' +
         'default x-access-token); it never appears in output. Exit codes: 0 published (or nothing to do),\n' +
-        '1 runtime failure or clusters refused by the mass-prune guard, 2 invalid repository content, flags, or a\n' +
-        'remote or ref that cannot be read (not found, refused credentials).',
+        '1 runtime failure or clusters refused by the mass-prune guard, 2 invalid repository content, flags, a\n' +
+        'remote or ref that cannot be read (not found, refused credentials), or a commit that does not descend\n' +
+        'from the last published one (git ancestry: publishing it would roll the fleet back; see --allow-rollback).',
     )
     .action(async (flags: CompileFlags) => {
+      const pointerTtlMs = positiveDuration('--pointer-ttl', flags.pointerTtl);
       const [{ createHub, nodeHubDeps }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
       const token = process.env['DRIFTLESS_GIT_TOKEN'];
       const opened = await openStore(flags.store, process.env, process.cwd());
@@ -53,12 +63,14 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           kustomizeBinary: await kustomizeBinary(flags.kustomize),
           ...(token ? { gitAuth: { username: process.env['DRIFTLESS_GIT_USERNAME'] ?? 'x-access-token', password: token } } : {}),
           ...(flags.signKey ? { signingKey: await signingKeyFlag(flags.signKey) } : {}),
+          pointerTtlMs,
         }));
         const report = await hubApi.compile({
           repo: flags.repo,
           ...(flags.ref ? { ref: flags.ref } : {}),
           allowMassPrune: flags.allowMassPrune ?? false,
           allowPlainSecrets: flags.allowPlainSecrets ?? false,
+          allowRollback: flags.allowRollback ?? false,
         });
         if (flags.json) io.stdout(`${JSON.stringify(report)}\n`);
         else {
@@ -66,6 +78,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
             `compiled ${report.revision.slice(0, 12)}: ${report.clusters} clusters, ${report.uniqueBundles} unique bundles; ` +
               `wrote ${report.blobsWritten} blobs, updated ${report.pointersUpdated} pointers in ${report.durationMs} ms\n`,
           );
+          if (report.rolledBackFrom) io.stdout(`rolled back from ${report.rolledBackFrom} (--allow-rollback; recorded in the revision record)\n`);
           if (report.orphaned.length) io.stdout(`orphaned (no cluster file; pointer kept): ${report.orphaned.join(', ')}\n`);
         }
         if (report.refused.length) {
@@ -73,6 +86,45 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           throw new DriftlessError('PublishRefused', `${report.refused.length} cluster(s) refused by the mass-prune guard (their pointers are unchanged)`, {
             clusters: [...report.refused],
           });
+        }
+      } finally {
+        opened.close();
+      }
+    });
+
+  hub
+    .command('resign')
+    .description('renew signed pointers before they expire: same cluster, bundle, revision and generation, a new expiresAt')
+    .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX')
+    .requiredOption('--signing-key <file>', 'the hub\'s Ed25519 private key (PEM; the one `hub compile --sign-key` uses)')
+    .option('--pointer-ttl <duration>', 'a renewed pointer expires this long from now', '7d')
+    .option('--within <duration>', 'renew pointers that expire within this long, are unsigned, or have no expiry (default: half of --pointer-ttl)')
+    .option('--json', 'print one JSON document: {resigned: [{cluster, generation, expiresAt}], fresh, conflicts, failed}')
+    .addHelpText(
+      'after',
+      '\nRun it more often than --within (e.g. daily with the defaults), or agents refuse expired pointers and\n' +
+        'report Stale. Each write is a compare-and-swap on the pointer\'s ETag: a publish that lands meanwhile\n' +
+        'wins and is listed under conflicts. Exit codes: 0 done (conflicts included), 1 runtime failure or a\n' +
+        'pointer that cannot be read (listed under failed), 2 invalid flags or key file.',
+    )
+    .action(async (flags: { store: string; signingKey: string; pointerTtl: string; within?: string; json?: boolean }) => {
+      const ttlMs = positiveDuration('--pointer-ttl', flags.pointerTtl);
+      const withinMs = flags.within === undefined ? ttlMs / 2 : positiveDuration('--within', flags.within);
+      if (withinMs >= ttlMs) throw new UsageError(`--within ${flags.within ?? ''} must be shorter than --pointer-ttl ${flags.pointerTtl} (every pointer would be renewed on every run)`);
+      const signingKey = await signingKeyFlag(flags.signingKey, '--signing-key');
+      const [{ resignPointers }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
+      const opened = await openStore(flags.store, process.env, process.cwd());
+      try {
+        const report = await resignPointers({ store: opened.store, signingKey, clock: systemClock, ttlMs, withinMs });
+        if (flags.json) io.stdout(`${JSON.stringify(report)}\n`);
+        else {
+          for (const r of report.resigned) io.stdout(`resigned ${r.cluster} (generation ${r.generation}) until ${r.expiresAt}\n`);
+          for (const c of report.conflicts) io.stdout(`skipped ${c}: published meanwhile\n`);
+          io.stdout(`${report.resigned.length} resigned, ${report.fresh} fresh, ${report.conflicts.length} changed meanwhile, ${report.failed.length} failed\n`);
+        }
+        if (report.failed.length) {
+          for (const f of report.failed) io.stderr(`cluster ${f.cluster} resign failed: ${f.reason}\n`);
+          throw new Error(`${report.failed.length} pointer(s) could not be resigned`);
         }
       } finally {
         opened.close();
@@ -103,6 +155,13 @@ export function registerHubCommands(program: Command, io: CliIo): void {
         opened.close();
       }
     });
+}
+
+/** A duration flag that must be more than zero. */
+function positiveDuration(flag: string, value: string): number {
+  const ms = durationFlag(flag, value);
+  if (ms <= 0) throw new UsageError(`${flag} ${value} must be longer than zero`);
+  return ms;
 }
 
 /** The store's identity for the hub's local state. */

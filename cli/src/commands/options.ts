@@ -32,9 +32,9 @@ export function integerFlag(flag: string, value: string, min: number): number {
 }
 
 /** The Ed25519 private key in a PEM file (`--sign-key`). */
-export async function signingKeyFlag(path: string): Promise<KeyObject> {
+export async function signingKeyFlag(path: string, flag = '--sign-key'): Promise<KeyObject> {
   const pem = await readFile(path, 'utf8').catch((err: unknown) => {
-    throw new UsageError(`--sign-key ${path} cannot be read: ${(err as Error).message}`);
+    throw new UsageError(`${flag} ${path} cannot be read: ${(err as Error).message}`);
   });
   return parseSigningKey(pem);
 }

@@ -1,4 +1,5 @@
 import type { RepositorySource } from '@driftless/core';
+import { gitIsDescendant } from './git-ancestry.js';
 import { syncGitSource, type GitSourceOptions } from './git-source.js';
 
 /** How a git repository source reaches its remotes: GitSourceOptions without the repository and ref, which each sync names. */
@@ -7,8 +8,8 @@ export type GitRepositorySourceOptions = Omit<GitSourceOptions, 'repo' | 'ref'>;
 /**
  * The RepositorySource of processes: git over isomorphic-git (see
  * syncGitSource), one fetch per sync into `cacheDir`, local repositories read
- * where they are.
+ * where they are; ancestry from the clone, deepened as needed (see gitIsDescendant).
  */
 export function gitRepositorySource(opts: GitRepositorySourceOptions): RepositorySource {
-  return { sync: (request) => syncGitSource({ ...opts, ...request }) };
+  return { sync: (request) => syncGitSource({ ...opts, ...request }), isDescendant: (query) => gitIsDescendant(opts, query) };
 }

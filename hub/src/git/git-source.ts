@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import git, { type HttpClient } from 'isomorphic-git';
+import git, { type AuthCallback, type HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { systemClock } from '@driftless/clock';
 import { backoffMs, DriftlessError, networkErrorCode, type Clock, type RepoReader, type Rng } from '@driftless/core';
@@ -56,17 +56,11 @@ export interface GitSnapshot {
 export async function syncGitSource(opts: GitSourceOptions): Promise<GitSnapshot> {
   const cache = {};
   if (!/^https?:\/\//i.test(opts.repo)) return await openLocal(opts, cache);
-  const remote = redact(opts.repo);
-  const dir = join(opts.cacheDir, 'repos', createHash('sha256').update(remote).digest('hex').slice(0, 16));
-  // The idle timeout of the attempt under way, if it fired: set by the HTTP client's callback.
-  let stalled: GitIdleTimeoutError | undefined;
-  const http = withIdleTimeout(opts.http ?? nodeHttp, opts.timeoutMs ?? 60_000, (err) => (stalled ??= err));
-  const stall = (): GitIdleTimeoutError | undefined => stalled;
-  const onAuth = opts.auth ? () => ({ username: opts.auth?.username, password: opts.auth?.password }) : undefined;
-  const common = { fs, http, dir, url: opts.repo, singleBranch: true, depth: 1, cache, ...(onAuth ? { onAuth } : {}) };
+  const remote = remoteContext(opts, cache);
+  const { dir, common } = remote;
   const cloned = await exists(join(dir, '.git', 'HEAD'));
   let ref: string | undefined = opts.ref ?? (cloned ? ((await git.currentBranch({ fs, dir })) ?? undefined) : undefined);
-  const fetchOnce = async (): Promise<void> => {
+  await remote.fetch(ref, async () => {
     if (cloned) {
       await git.fetch({ ...common, ...(ref ? { ref } : {}), tags: false });
     } else {
@@ -74,33 +68,65 @@ export async function syncGitSource(opts: GitSourceOptions): Promise<GitSnapshot
       await mkdir(dir, { recursive: true });
       await git.clone({ ...common, ...(ref ? { ref } : {}), noCheckout: true, noTags: true });
     }
-  };
-  await withRetries(opts, remote, ref, async () => {
-    stalled = undefined;
-    // A stall while isomorphic-git reads a body surfaces as an empty or short answer (or none):
-    // the timer, not what it throws, says the server went silent, so the attempt is retried.
-    try {
-      await fetchOnce();
-    } catch (err) {
-      throw stall() ?? err;
-    }
-    const silent = stall();
-    if (silent) throw silent;
   });
   ref ??= (await git.currentBranch({ fs, dir })) ?? 'HEAD';
-  const commit = await resolveCommit(join(dir, '.git'), ref, `refs/remotes/origin/${ref}`, remote);
-  return { reader: await openTreeReader(join(dir, '.git'), commit, cache), remote, ref };
+  const commit = await resolveCommit(join(dir, '.git'), ref, `refs/remotes/origin/${ref}`, remote.remote);
+  return { reader: await openTreeReader(join(dir, '.git'), commit, cache), remote: remote.remote, ref };
 }
 
-async function openLocal(opts: GitSourceOptions, cache: object): Promise<GitSnapshot> {
-  const path = resolve(opts.repo.replace(/^file:\/\//, ''));
+/** A remote repository's clone in the cache, and how to fetch into it. */
+export interface RemoteContext {
+  /** The remote without credentials. */
+  readonly remote: string;
+  /** The working directory of the clone (its gitdir is `<dir>/.git`). */
+  readonly dir: string;
+  /** isomorphic-git options every fetch of this remote shares (shallow, single branch, idle timeout, auth). */
+  readonly common: { fs: typeof fs; http: HttpClient; dir: string; url: string; singleBranch: true; depth: number; cache: object; onAuth?: AuthCallback };
+  /** Runs `attempt` (one fetch) with retries, backoff and the idle timeout; errors name the remote and `ref`. */
+  fetch(ref: string | undefined, attempt: () => Promise<void>): Promise<void>;
+}
+
+/** The clone of the remote `opts.repo` in the cache (one directory per remote) and its fetch options. */
+export function remoteContext(opts: GitSourceOptions, cache: object): RemoteContext {
+  const remote = redact(opts.repo);
+  const dir = join(opts.cacheDir, 'repos', createHash('sha256').update(remote).digest('hex').slice(0, 16));
+  // The idle timeout of the attempt under way, if it fired: set by the HTTP client's callback.
+  let stalled: GitIdleTimeoutError | undefined;
+  const http = withIdleTimeout(opts.http ?? nodeHttp, opts.timeoutMs ?? 60_000, (err) => (stalled ??= err));
+  const stall = (): GitIdleTimeoutError | undefined => stalled;
+  const onAuth: AuthCallback | undefined = opts.auth ? () => ({ ...opts.auth }) : undefined;
+  const common = { fs, http, dir, url: opts.repo, singleBranch: true as const, depth: 1, cache, ...(onAuth ? { onAuth } : {}) };
+  const fetch = (ref: string | undefined, attempt: () => Promise<void>): Promise<void> =>
+    withRetries(opts, remote, ref, async () => {
+      stalled = undefined;
+      // A stall while isomorphic-git reads a body surfaces as an empty or short answer (or none):
+      // the timer, not what it throws, says the server went silent, so the attempt is retried.
+      try {
+        await attempt();
+      } catch (err) {
+        throw stall() ?? err;
+      }
+      const silent = stall();
+      if (silent) throw silent;
+    });
+  return { remote, dir, common, fetch };
+}
+
+/** The gitdir of a local repository (`file://` or a path), or a stalled `GitRefused` when it is not one. */
+export async function localGitdir(repo: string, ref: string | undefined): Promise<{ path: string; gitdir: string }> {
+  const path = resolve(repo.replace(/^file:\/\//, ''));
   const gitdir = await findGitdir(path);
   if (!gitdir) {
     throw new DriftlessError('GitRefused', `git open ${path} failed: not a git repository (no .git, no HEAD and objects)`, {
       remote: path,
-      ...(opts.ref ? { ref: opts.ref } : {}),
+      ...(ref ? { ref } : {}),
     });
   }
+  return { path, gitdir };
+}
+
+async function openLocal(opts: GitSourceOptions, cache: object): Promise<GitSnapshot> {
+  const { path, gitdir } = await localGitdir(opts.repo, opts.ref);
   const ref = opts.ref ?? 'HEAD';
   const commit = await resolveCommit(gitdir, ref, ref, path);
   return { reader: await openTreeReader(gitdir, commit, cache), remote: path, ref };

@@ -34,11 +34,15 @@ export interface PointerMoveContext {
   readonly revision: string;
   readonly clock: Clock;
   readonly signingKey?: KeyObject;
+  /** A signed pointer's `expiresAt` is its `publishedAt` plus this, ms. */
+  readonly pointerTtlMs: number;
   /** `signingKeyId(signingKey)`, or `none`. */
   readonly keyId: string;
   readonly allowMassPrune: boolean;
   /** The pointers the previous publish left (trusted hub state): used instead of reading them. */
   readonly previous?: Readonly<Record<string, PointerMemo>>;
+  /** Awaited before a pointer is written to name `digest`: the blob is verified (and repaired or renewed) if it was there already. */
+  readonly readyBlob: (digest: Digest) => Promise<void>;
   /** Awaited before each write (the first call does the work). */
   readonly beforeWrite: () => Promise<void>;
   readonly bundleRefs: BundleRefsReader;
@@ -59,7 +63,8 @@ export type PointerOutcome =
   | { readonly kind: 'refused'; readonly memo: PointerMemo; readonly reason: string }
   | { readonly kind: 'moved'; readonly memo: PointerMemo };
 
-const MAX_POINTER_BYTES = 64 * 1024;
+/** The largest pointer a hub reads, bytes: a pointer is a few hundred. */
+export const MAX_POINTER_BYTES = 64 * 1024;
 
 /**
  * Points `target.cluster` at `target.digest` (generation + 1, compare-and-swap
@@ -76,6 +81,7 @@ export async function movePointer(ctx: PointerMoveContext, target: PointerTarget
   for (;;) {
     const decision = await decide(ctx, target, current);
     if (decision.kind !== 'write') return decision;
+    await ctx.readyBlob(target.digest);
     await ctx.beforeWrite();
     const body = canonicalBytes(decision.pointer);
     const res = current
@@ -114,6 +120,7 @@ async function decide(ctx: PointerMoveContext, target: PointerTarget, current: P
     const reason = massPruneRefusal(await ctx.bundleRefs(current.digest), target.bundle.bundle.objects.map(refOf));
     if (reason !== undefined) return { kind: 'refused', memo: current, reason };
   }
+  const now = ctx.clock.now();
   const unsigned: UnsignedPointer = {
     apiVersion: API_VERSION,
     kind: 'Pointer',
@@ -121,7 +128,9 @@ async function decide(ctx: PointerMoveContext, target: PointerTarget, current: P
     bundle: target.digest,
     revision: ctx.revision,
     generation: (current?.generation ?? 0) + 1,
-    publishedAt: new Date(ctx.clock.now()).toISOString(),
+    publishedAt: new Date(now).toISOString(),
   };
-  return { kind: 'write', pointer: ctx.signingKey ? signPointer(unsigned, ctx.signingKey) : unsigned };
+  // Only a signed expiry means anything: anyone who can write the store could edit an unsigned one.
+  if (!ctx.signingKey) return { kind: 'write', pointer: unsigned };
+  return { kind: 'write', pointer: signPointer({ ...unsigned, expiresAt: new Date(now + ctx.pointerTtlMs).toISOString() }, ctx.signingKey) };
 }

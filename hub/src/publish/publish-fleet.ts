@@ -4,12 +4,20 @@ import { DEFAULT_BUNDLE_LIMITS, type BundleLimits, type Clock, type Digest, type
 import type { CompiledFleet } from '../compile.js';
 import { quietLog, type HubLog } from '../hub-log.js';
 import { settleAll } from '../settle-all.js';
-import { repairBlobs, writeBlobs } from './blobs.js';
+import { blobReadiness, repairBlobs, writeBlobs } from './blobs.js';
 import { bundleRefsReader } from './bundle-refs.js';
 import { findOrphans } from './orphans.js';
 import { movePointer, type PointerMemo, type PointerMoveContext, type PointerOutcome } from './pointer-moves.js';
 import { signingKeyId } from './pointer-signing.js';
 import { writeRevisionRecord } from './revision-record.js';
+
+/**
+ * How long a signed pointer stays valid without being re-signed: 7 days, ms.
+ * Long enough that a resign job failing over a long weekend strands no
+ * cluster, short enough that a frozen (replayed, validly signed) pointer is
+ * refused within a week.
+ */
+export const DEFAULT_POINTER_TTL_MS = 7 * 24 * 3_600_000;
 
 /** What to publish, where, and how (see publishFleet). */
 export interface PublishOptions {
@@ -19,6 +27,8 @@ export interface PublishOptions {
   readonly clock: Clock;
   /** Signs every pointer written (`--sign-key`). */
   readonly signingKey?: KeyObject;
+  /** A signed pointer expires this long after it is published, ms (`--pointer-ttl`). Default DEFAULT_POINTER_TTL_MS. */
+  readonly pointerTtlMs?: number;
   /** Publish even when a cluster would lose more than half of its objects (`--allow-mass-prune`). */
   readonly allowMassPrune?: boolean;
   /** Store requests in flight at most. Default 32. */
@@ -36,6 +46,8 @@ export interface PublishOptions {
    */
   readonly beforePointerWrites?: () => Promise<void>;
   readonly log?: HubLog;
+  /** `--allow-rollback` let this revision through although it does not descend from this one: recorded in the revision record. */
+  readonly rolledBackFrom?: string;
 }
 
 /** Every pointer this hub knows it wrote: digest, ETag and generation. */
@@ -49,10 +61,14 @@ export interface PublishResult {
   readonly clusters: number;
   readonly uniqueBundles: number;
   readonly blobsWritten: number;
+  /** Blobs that were there with bytes not matching their digest (corrupted, truncated): rewritten before any pointer named them. */
+  readonly blobsRepaired: number;
   readonly pointersUpdated: number;
   /** Clusters with a pointer in the store but no file in this commit: their pointer is kept. */
   readonly orphaned: readonly string[];
   readonly refused: readonly { cluster: string; reason: string }[];
+  /** Set when this publish rolled the fleet back from that revision (`--allow-rollback`). */
+  readonly rolledBackFrom?: string;
   /** For the next publish. */
   readonly memo: PublishMemo;
 }
@@ -61,7 +77,8 @@ export interface PublishResult {
  * Publishes a compiled commit so that every cluster always points at a
  * complete bundle, whatever moment a crash hits: first every blob (see
  * writeBlobs), then the pointers whose digest changed (see movePointer: the
- * mass-prune guard, compare-and-swap), then the gc-race repair of blobs, then
+ * mass-prune guard, compare-and-swap; an existing blob is verified, repaired
+ * or renewed before the first pointer names it, see blobReadiness), then the gc-race repair of blobs, then
  * `revisions/<sha>.json`. Every write of a step settles before the next step
  * starts and before this returns or throws. Compiling the same commit again
  * writes nothing.
@@ -70,7 +87,7 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
   const { store, compiled } = opts;
   const limit = pLimit(opts.concurrency ?? 32);
   const blobs = await writeBlobs(store, compiled.bundles.values(), limit);
-  const ctx = moveContext(opts);
+  const ctx = moveContext(opts, blobReadiness(store, blobs, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS));
   const outcomes = await settleAll([
     ...[...compiled.bundles].map(([cluster, bundle]) => limit(() => movePointer(ctx, { cluster, digest: bundle.digest, bundle }))),
     ...[...compiled.unchanged].map(([cluster, digest]) => limit(() => movePointer(ctx, { cluster, digest }))),
@@ -79,20 +96,22 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
   await repairBlobs(store, blobs, [...compiled.bundles.values()].map((b) => b.digest), limit);
   const orphans = await findOrphans(ctx, (c) => compiled.bundles.has(c) || compiled.unchanged.has(c));
   const published = new Map(clusters.map((c, i) => [c, (outcomes[i] as PointerOutcome).memo.digest]));
-  await writeRevisionRecord(store, compiled.revision, published, opts.clock);
+  await writeRevisionRecord(store, { revision: compiled.revision, published, ...(opts.rolledBackFrom ? { rolledBackFrom: opts.rolledBackFrom } : {}) }, opts.clock);
   return {
     revision: compiled.revision,
     clusters: clusters.length,
     uniqueBundles: new Set<Digest>([...[...compiled.bundles.values()].map((b) => b.digest), ...compiled.unchanged.values()]).size,
     blobsWritten: blobs.created,
+    blobsRepaired: blobs.repaired.size,
     pointersUpdated: outcomes.filter((o) => o.kind === 'moved').length,
     orphaned: orphans.clusters,
     refused: refusals(clusters, outcomes),
+    ...(opts.rolledBackFrom ? { rolledBackFrom: opts.rolledBackFrom } : {}),
     memo: { pointers: { ...Object.fromEntries(clusters.map((c, i) => [c, (outcomes[i] as PointerOutcome).memo])), ...orphans.pointers } },
   };
 }
 
-function moveContext(opts: PublishOptions): PointerMoveContext {
+function moveContext(opts: PublishOptions, readyBlob: (digest: Digest) => Promise<void>): PointerMoveContext {
   let announced: Promise<void> | undefined;
   return {
     store: opts.store,
@@ -100,8 +119,10 @@ function moveContext(opts: PublishOptions): PointerMoveContext {
     clock: opts.clock,
     ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
     keyId: opts.signingKey ? signingKeyId(opts.signingKey) : 'none',
+    pointerTtlMs: opts.pointerTtlMs ?? DEFAULT_POINTER_TTL_MS,
     allowMassPrune: opts.allowMassPrune ?? false,
     ...(opts.previous ? { previous: opts.previous.pointers } : {}),
+    readyBlob,
     beforeWrite: () => (announced ??= opts.beforePointerWrites?.() ?? Promise.resolve()),
     bundleRefs: bundleRefsReader(opts.store, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS),
     log: opts.log ?? quietLog,

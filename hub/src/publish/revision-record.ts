@@ -10,19 +10,31 @@ import {
   type RevisionRecord,
 } from '@driftless/core';
 
+/** What one publish of a revision produced, for its record. */
+export interface PublishedRevision {
+  readonly revision: string;
+  /** Every cluster's digest as published. */
+  readonly published: ReadonlyMap<string, Digest>;
+  /** Set when `--allow-rollback` let this revision through: the revision published before it. */
+  readonly rolledBackFrom?: string;
+}
+
 /**
  * Writes `revisions/<revision>.json`: every cluster's digest as published.
  * Writes nothing when an identical record (apart from its timestamp) is there,
- * so compiling the same commit again changes nothing.
+ * so compiling the same commit again changes nothing; a rollback to a
+ * revision already recorded rewrites its record, so the rollback shows, and
+ * a rollback once recorded is kept.
  */
-export async function writeRevisionRecord(store: ObjectStore, revision: string, published: ReadonlyMap<string, Digest>, clock: Clock): Promise<void> {
-  const key = storeLayout.revision(revision);
-  const clusters = Object.fromEntries([...published].sort(([a], [b]) => (a < b ? -1 : 1)));
+export async function writeRevisionRecord(store: ObjectStore, what: PublishedRevision, clock: Clock): Promise<void> {
+  const key = storeLayout.revision(what.revision);
+  const clusters = Object.fromEntries([...what.published].sort(([a], [b]) => (a < b ? -1 : 1)));
   const existing = await store.get(key);
-  if (existing.kind === 'found') {
-    const old: RevisionRecord = parseJsonDocument(revisionRecordSchema, existing.body, `revision record ${key}`);
-    if (JSON.stringify(canonicalBytes(old.clusters)) === JSON.stringify(canonicalBytes(clusters))) return;
-  }
-  const record: RevisionRecord = { apiVersion: API_VERSION, kind: 'Revision', revision, publishedAt: new Date(clock.now()).toISOString(), clusters };
+  const old = existing.kind === 'found' ? parseJsonDocument(revisionRecordSchema, existing.body, `revision record ${key}`) : undefined;
+  // A rollback once recorded stays recorded when the same revision is compiled again.
+  const rolledBackFrom = what.rolledBackFrom ?? old?.rolledBackFrom;
+  const rollback = rolledBackFrom ? { rolledBackFrom } : {};
+  if (old && JSON.stringify(canonicalBytes(old.clusters)) === JSON.stringify(canonicalBytes(clusters)) && old.rolledBackFrom === rolledBackFrom) return;
+  const record: RevisionRecord = { apiVersion: API_VERSION, kind: 'Revision', revision: what.revision, publishedAt: new Date(clock.now()).toISOString(), clusters, ...rollback };
   await store.put(key, canonicalBytes(record), { contentType: 'application/json' });
 }

@@ -1,4 +1,4 @@
-import { API_VERSION, canonicalBytes, parseJson, type Clock, type ObjectStore } from '@driftless/core';
+import { API_VERSION, canonicalBytes, DriftlessError, parseJson, type Clock, type ObjectStore } from '@driftless/core';
 import type { CompiledFleet, CompileMemo } from '../compile.js';
 import type { HubLog } from '../hub-log.js';
 import type { PublishMemo } from '../publish/publish-fleet.js';
@@ -6,7 +6,8 @@ import type { PublishMemo } from '../publish/publish-fleet.js';
 /**
  * What a hub remembers between runs for one store: the compile memo and the
  * pointers it wrote. Trusted only while the store's `hub/last-publish.json`
- * carries the same id. Whoever is about to change a pointer first writes a new
+ * carries the same id. Its revision is what the roll-forward guard compares
+ * against (see roll-forward.ts). Whoever is about to change a pointer first writes a new
  * id there, so a publish by another hub, or one of ours that failed half-way,
  * leaves no state that is trusted.
  */
@@ -36,22 +37,52 @@ export interface HubStateStore {
 /** The store's marker of the last publish (an extension of the layout in DESIGN.md). */
 export const LAST_PUBLISH_KEY = 'hub/last-publish.json';
 
-/** The saved state, if there is one and the store's marker says it is current. */
-export async function loadTrustedState(states: HubStateStore, store: ObjectStore, log: HubLog): Promise<HubState | undefined> {
+/** The store's marker as read: the id and revision of the last publish, when there is one. */
+export interface PublishMarker {
+  readonly id?: string;
+  /** The revision the last publish moved (or was about to move) pointers to. */
+  readonly revision?: string;
+  /** The marker's ETag when read (undefined: there was none), for the compare-and-swap of the next write. */
+  readonly etag?: string;
+}
+
+/** Reads the store's marker of the last publish; `{}` when there is none. */
+export async function readPublishMarker(store: ObjectStore): Promise<PublishMarker> {
+  const got = await store.get(LAST_PUBLISH_KEY);
+  if (got.kind !== 'found') return {};
+  const { id, revision } = parseJson(got.body, LAST_PUBLISH_KEY) as { id?: unknown; revision?: unknown };
+  return { etag: got.etag, ...(typeof id === 'string' ? { id } : {}), ...(typeof revision === 'string' ? { revision } : {}) };
+}
+
+/** The saved state, if there is one and the store's marker (as read) says it is current. */
+export async function loadTrustedState(states: HubStateStore, marker: PublishMarker, log: HubLog): Promise<HubState | undefined> {
   const state = await states.load();
   if (!state) return undefined;
-  const marker = await store.get(LAST_PUBLISH_KEY);
-  const id = marker.kind === 'found' ? (parseJson(marker.body, LAST_PUBLISH_KEY) as { id?: unknown }).id : undefined;
-  if (id === state.id) return state;
+  if (marker.id === state.id) return state;
   log({ level: 'info', msg: 'hub state not trusted: the store was published to since', revision: state.revision });
   return undefined;
 }
 
-/** Writes the store's marker of the last publish with `id`. */
-export async function writePublishMarker(store: ObjectStore, id: string, revision: string, clock: Clock): Promise<void> {
+/**
+ * Writes the store's marker of the last publish with `id` and `revision`,
+ * compare-and-swap against the marker as `read`: when another hub wrote it
+ * since (it published meanwhile, maybe a newer revision), nothing is written
+ * and this is the stalled `PublishConflict`, so a compile whose roll-forward
+ * check was overtaken never moves a pointer.
+ */
+export async function writePublishMarker(store: ObjectStore, read: PublishMarker, id: string, revision: string, clock: Clock): Promise<PublishMarker> {
   const marker = { apiVersion: API_VERSION, kind: 'HubPublish', id, revision, publishedAt: new Date(clock.now()).toISOString() };
-  await store.put(LAST_PUBLISH_KEY, canonicalBytes(marker), { contentType: 'application/json' });
+  const body = canonicalBytes(marker);
+  const res = read.etag === undefined ? await store.putIfAbsent(LAST_PUBLISH_KEY, body, JSON_TYPE) : await store.put(LAST_PUBLISH_KEY, body, { ...JSON_TYPE, ifMatch: read.etag });
+  if (res.kind === 'written' || res.kind === 'created') return { id, revision, etag: res.etag };
+  throw new DriftlessError(
+    'PublishConflict',
+    `revision ${revision} publish failed: another hub published to this store since this compile read ${LAST_PUBLISH_KEY}; compile again (it is checked against what was published)`,
+    { key: LAST_PUBLISH_KEY },
+  );
 }
+
+const JSON_TYPE = { contentType: 'application/json' } as const;
 
 /**
  * The state after publishing `compiled`, under `id`. A cluster refused by the

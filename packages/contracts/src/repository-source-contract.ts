@@ -112,6 +112,35 @@ export function describeRepositorySourceContract(name: string, make: () => Promi
       for (const same of ['b/y.yaml', 'b', 'c']) expect(await oid(after, same), same).toBe(await oid(reader, same));
     });
 
+    it('answers git ancestry: a newer commit descends from older ones, not the reverse, not itself', async () => {
+      const subject = await make();
+      const first = await subject.commit({ 'a.yaml': '1\n' }, 'first');
+      const second = await subject.commit({ 'a.yaml': '2\n' }, 'second');
+      const third = await subject.commit({ 'a.yaml': '3\n' }, 'third');
+      // Only the newest commit was opened: a shallow clone must deepen to see `first`.
+      expect((await subject.source.sync({ repo: subject.repo })).reader.commit).toBe(third);
+      const ask = (commit: string, ancestor: string): Promise<boolean> => subject.source.isDescendant({ repo: subject.repo, commit, ancestor });
+      expect(await ask(third, first), 'third descends from first').toBe(true);
+      expect(await ask(third, second), 'third descends from second').toBe(true);
+      expect(await ask(second, third), 'an older commit does not descend from a newer one').toBe(false);
+      expect(await ask(third, third), 'the same commit').toBe(false);
+      expect(await ask(third, '0'.repeat(40)), 'a commit the repository does not know').toBe(false);
+    });
+
+    it('answers no for unrelated histories, either way round', async () => {
+      const subject = await make();
+      const main = await subject.commit({ 'a.yaml': 'main\n' }, 'main');
+      await subject.commit({ 'a.yaml': 'main 2\n' }, 'main 2');
+      const other = await subject.commit({ 'b.yaml': 'other\n' }, 'other root', 'other');
+      await subject.commit({ 'b.yaml': 'other 2\n' }, 'other 2', 'other');
+      const mainHead = (await subject.source.sync({ repo: subject.repo })).reader.commit;
+      expect(await subject.source.isDescendant({ repo: subject.repo, commit: mainHead, ancestor: main })).toBe(true);
+      expect(await subject.source.isDescendant({ repo: subject.repo, commit: mainHead, ancestor: other })).toBe(false);
+      const otherHead = (await subject.source.sync({ repo: subject.repo, ref: 'other' })).reader.commit;
+      expect(await subject.source.isDescendant({ repo: subject.repo, ref: 'other', commit: otherHead, ancestor: other })).toBe(true);
+      expect(await subject.source.isDescendant({ repo: subject.repo, ref: 'other', commit: otherHead, ancestor: main })).toBe(false);
+    });
+
     it('drops a deleted file, and a directory left empty', async () => {
       const { subject } = await synced({ 'keep.yaml': 'k\n', 'gone/only.yaml': 'g\n' });
       await subject.commit({ 'gone/only.yaml': null }, 'delete');

@@ -50,11 +50,18 @@ export interface ErrorData {
   /** Publishing refused for some clusters to protect them (mass prune); needs a human decision. */
   PublishRefused: { clusters: { cluster: string; reason: string }[] };
   /**
-   * A pointer changed between this hub's read and its compare-and-swap write:
-   * another hub publishes to the same store. Retrying races it again; a person
-   * must make sure only one hub publishes.
+   * A pointer (`cluster` set) or the hub's last-publish marker changed between
+   * this hub's read and its compare-and-swap write: another hub publishes to
+   * the same store. Retrying races it again; a person must make sure only one
+   * hub publishes.
    */
-  PublishConflict: { cluster: string; key: string };
+  PublishConflict: { cluster?: string; key: string };
+  /**
+   * A revision that does not descend from the last one published to the store
+   * (an older commit, or an unrelated history): publishing it would roll the
+   * fleet back. Needs a human: `--allow-rollback`.
+   */
+  RollbackRefused: { revision: string; lastPublished: string };
   /** A broken invariant: a bug in Driftless, not bad input or an outage. `invariant` says what should have held. */
   Internal: { invariant: string };
 }
@@ -79,6 +86,7 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   GitRefused: 'stalled',
   PublishRefused: 'stalled',
   PublishConflict: 'stalled',
+  RollbackRefused: 'stalled',
   KubeUnavailable: 'transient',
   KubeRefused: 'stalled',
   Internal: 'internal',

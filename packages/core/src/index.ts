@@ -56,7 +56,7 @@ export {
 export { assertValidKey, assertValidPrefix } from './ports/object-store-keys.js';
 export * from './fleet/index.js';
 export type { RepoEntry, RepoReader } from './ports/repo-reader.js';
-export type { RepositoryRequest, RepositorySnapshot, RepositorySource } from './ports/repository-source.js';
+export type { AncestryQuery, RepositoryRequest, RepositorySnapshot, RepositorySource } from './ports/repository-source.js';
 export { formatDurationMs, parseDuration } from './duration.js';
 export type { KubeObjectRef, KubeRequestCounters, KubeResourceInfo, KubeTarget } from './ports/kube-target.js';
 export type { Clock } from './ports/clock.js';

@@ -7,7 +7,7 @@ export type { KubeInfo } from './env/kube-apiserver.js';
 export type { S3Info } from './env/minio.js';
 export { startEnvironment, type Environment, type EnvironmentInfo, type EnvironmentOptions } from './env/environment.js';
 export { formatDuration } from './util/text.js';
-export { commitFiles, createBareRepo } from './git/fixture-repo.js';
+export { commitFiles, createBareRepo, pointBranch } from './git/fixture-repo.js';
 export { kubeConfigFor, s3ClientFor, s3StoreFor } from './vitest/clients.js';
 export { fixtureFleet } from './fleet/fixture-fleet.js';
 export { generateFleet, type FleetShape } from './fleet/generate-fleet.js';

@@ -13,6 +13,11 @@ export const revisionRecordSchema = z.object({
   revision: revisionField,
   publishedAt: timestampField,
   clusters: z.record(clusterNameField, digestField),
+  /**
+   * Set when this revision was published with `--allow-rollback` although it
+   * does not descend from the last published one: that revision.
+   */
+  rolledBackFrom: revisionField.optional(),
 });
 
 export type RevisionRecord = z.infer<typeof revisionRecordSchema>;

@@ -18,6 +18,14 @@ export interface RepositorySnapshot {
   readonly ref: string;
 }
 
+/** Is `commit` a descendant of `ancestor`, in the repository (and ref) `repo` names? */
+export interface AncestryQuery extends RepositoryRequest {
+  /** A commit a `sync` of this request opened. */
+  readonly commit: string;
+  /** Any commit id, such as the revision a previous publish recorded. */
+  readonly ancestor: string;
+}
+
 /**
  * Where the hub reads the fleet repository from: git over isomorphic-git in
  * processes, an in-memory repository in tests and the bench's virtual mode.
@@ -28,4 +36,12 @@ export interface RepositorySnapshot {
  */
 export interface RepositorySource {
   sync(request: RepositoryRequest): Promise<RepositorySnapshot>;
+  /**
+   * Whether `ancestor` is reachable from `commit` through parent links (git
+   * ancestry), `commit` itself excluded: false for the same commit, for an
+   * older or unrelated commit, and for an id the repository does not know.
+   * May fetch more history of `ref` (a shallow clone is deepened until the
+   * answer is certain). Failures are those of `sync`.
+   */
+  isDescendant(query: AncestryQuery): Promise<boolean>;
 }

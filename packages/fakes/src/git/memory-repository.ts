@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   DriftlessError,
+  type AncestryQuery,
   type RepoEntry,
   type RepoReader,
   type RepositoryRequest,
@@ -100,6 +101,20 @@ export class MemoryRepository implements RepositorySource {
     const commit = id === undefined ? undefined : this.commits.get(id);
     if (!commit) return Promise.reject(new DriftlessError('GitRefused', `git fetch ${this.url}${refText} failed: no such branch or tag`, data));
     return Promise.resolve({ reader: this.readerOf(commit), remote: this.url, ref });
+  }
+
+  /** Whether `ancestor` is reachable from `commit` by parent links (itself excluded); false for unknown ids. */
+  isDescendant(query: AncestryQuery): Promise<boolean> {
+    if (query.repo !== this.url) return Promise.reject(new DriftlessError('GitRefused', `git fetch ${query.repo} failed: no such repository`, { remote: query.repo }));
+    const queue = [...(this.commits.get(query.commit)?.parents ?? [])];
+    const seen = new Set<string>();
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      if (id === query.ancestor) return Promise.resolve(true);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      queue.push(...(this.commits.get(id)?.parents ?? []));
+    }
+    return Promise.resolve(false);
   }
 
   private readerOf(commit: MemoryCommit): RepoReader {

@@ -83,3 +83,12 @@ export async function commitFiles(
     await rm(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * Points `branch` of the bare repository at `repoPath` at `commit` (created or
+ * moved, like a force push), with Debian's git: how a test publishes an older
+ * commit through a ref the remote serves.
+ */
+export async function pointBranch(repoPath: string, branch: string, commit: string): Promise<void> {
+  await git(['--git-dir', repoPath, 'update-ref', `refs/heads/${branch}`, commit]);
+}

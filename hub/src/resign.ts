@@ -1,0 +1,95 @@
+import type { KeyObject } from 'node:crypto';
+import pLimit from 'p-limit';
+import { canonicalBytes, decodePointer, isDriftlessError, listAll, signPointer, storeLayout, type Clock, type ObjectStore } from '@driftless/core';
+import { quietLog, type HubLog } from './hub-log.js';
+import { DEFAULT_POINTER_TTL_MS } from './publish/publish-fleet.js';
+import { MAX_POINTER_BYTES } from './publish/pointer-moves.js';
+import { settleAll } from './settle-all.js';
+
+/** What `driftless hub resign` (and, later, `hub serve`) is given. */
+export interface ResignOptions {
+  readonly store: ObjectStore;
+  /** The hub's signing key: every renewed pointer is signed with it. */
+  readonly signingKey: KeyObject;
+  /** `now` for the expiry window and the new `expiresAt`. */
+  readonly clock: Clock;
+  /** A renewed pointer expires this long from now, ms. Default DEFAULT_POINTER_TTL_MS. */
+  readonly ttlMs?: number;
+  /** Renew pointers that expire within this long from now, ms. Default half of `ttlMs`. */
+  readonly withinMs?: number;
+  /** Store requests in flight at most. Default 32. */
+  readonly concurrency?: number;
+  readonly log?: HubLog;
+}
+
+/** The `driftless hub resign --json` document. */
+export interface ResignReport {
+  /** Pointers renewed, by cluster (sorted): the same generation, with the new expiry. */
+  readonly resigned: readonly { cluster: string; generation: number; expiresAt: string }[];
+  /** Signed pointers that expire later than the window: left as they are. */
+  readonly fresh: number;
+  /** Pointers that changed between the read and the write (a publish): left to the publish, which signed them. */
+  readonly conflicts: readonly string[];
+  /** Pointers that could not be read as pointers (sorted by cluster): left as they are, and a failure of the run. */
+  readonly failed: readonly { cluster: string; reason: string }[];
+}
+
+const POINTER_KEY = /^clusters\/([^/]+)\/desired\.json$/;
+
+type Verdict = { kind: 'resigned'; generation: number; expiresAt: string } | { kind: 'fresh' } | { kind: 'conflict' } | { kind: 'gone' } | { kind: 'failed'; reason: string };
+
+/**
+ * Renews the expiry of every pointer in the store that is unsigned, has no
+ * `expiresAt`, or expires within `withinMs`: the same document (cluster,
+ * bundle, revision, generation, publishedAt) with `expiresAt` = now + `ttlMs`,
+ * signed with `signingKey`. Agents accept a pointer at an equal generation
+ * naming the same bundle, so a renewal moves nothing. Each write is a
+ * compare-and-swap on the ETag read, so a publish that lands in between is
+ * never overwritten (it is reported in `conflicts`).
+ */
+export async function resignPointers(opts: ResignOptions): Promise<ResignReport> {
+  const ttlMs = opts.ttlMs ?? DEFAULT_POINTER_TTL_MS;
+  const withinMs = opts.withinMs ?? ttlMs / 2;
+  const limit = pLimit(opts.concurrency ?? 32);
+  const clusters: string[] = [];
+  for await (const key of listAll(opts.store, storeLayout.clustersPrefix)) {
+    const cluster = POINTER_KEY.exec(key)?.[1];
+    if (cluster) clusters.push(cluster);
+  }
+  clusters.sort();
+  const verdicts = await settleAll(clusters.map((cluster) => limit(() => resignOne(opts, cluster, ttlMs, withinMs))));
+  const report: { resigned: ResignReport['resigned'][number][]; fresh: number; conflicts: string[]; failed: ResignReport['failed'][number][] } = {
+    resigned: [],
+    fresh: 0,
+    conflicts: [],
+    failed: [],
+  };
+  for (const [i, v] of verdicts.entries()) {
+    const cluster = clusters[i] as string;
+    if (v.kind === 'resigned') report.resigned.push({ cluster, generation: v.generation, expiresAt: v.expiresAt });
+    else if (v.kind === 'fresh') report.fresh += 1;
+    else if (v.kind === 'conflict') report.conflicts.push(cluster);
+    else if (v.kind === 'failed') report.failed.push({ cluster, reason: v.reason });
+  }
+  (opts.log ?? quietLog)({ level: 'info', msg: 'resigned', resigned: report.resigned.length, conflicts: report.conflicts.length, failed: report.failed.length });
+  return report;
+}
+
+async function resignOne(opts: ResignOptions, cluster: string, ttlMs: number, withinMs: number): Promise<Verdict> {
+  const key = storeLayout.pointer(cluster);
+  const got = await opts.store.get(key, { maxBytes: MAX_POINTER_BYTES });
+  if (got.kind !== 'found') return { kind: 'gone' };
+  let pointer;
+  try {
+    pointer = decodePointer(got.body, `pointer ${key}`, cluster);
+  } catch (err) {
+    if (isDriftlessError(err, 'InvalidDocument')) return { kind: 'failed', reason: err.message };
+    throw err;
+  }
+  const now = opts.clock.now();
+  if (pointer.signature && pointer.expiresAt && Date.parse(pointer.expiresAt) > now + withinMs) return { kind: 'fresh' };
+  const expiresAt = new Date(now + ttlMs).toISOString();
+  const renewed = signPointer({ ...pointer, expiresAt }, opts.signingKey);
+  const res = await opts.store.put(key, canonicalBytes(renewed), { ifMatch: got.etag, contentType: 'application/json' });
+  return res.kind === 'written' ? { kind: 'resigned', generation: pointer.generation, expiresAt } : { kind: 'conflict' };
+}
