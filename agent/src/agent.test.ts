@@ -287,7 +287,7 @@ describe('agent liveness (what /healthz serves)', () => {
       store,
       kube: new MemoryKubeTarget({ clock }),
       metrics,
-      config: { cluster: 'c1', intervalMs: 10_000, jitter: 0, backoffBaseMs: 20_000, backoffMaxMs: 80_000 },
+      config: { cluster: 'c1', intervalMs: 10_000, jitter: 0, backoffBaseMs: 20_000, backoffMaxMs: 80_000, verifyKeys: [], insecureSkipVerify: true },
     });
     const stop = new AbortController();
     void agent.run(stop.signal);

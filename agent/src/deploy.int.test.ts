@@ -147,7 +147,7 @@ describe('agent/deploy manifests', () => {
       store,
       kube: createKubeTarget(asAgent),
       leader: createLeaderElector({ lock: leaseLock(asAgent, ns, 'driftless-agent-c1'), clock, identity: 'pod-0' }),
-      config: { cluster: 'c1', intervalMs: 1_000, jitter: 0, parent: { name: 'driftless-applyset', namespace: ns } },
+      config: { cluster: 'c1', intervalMs: 1_000, jitter: 0, parent: { name: 'driftless-applyset', namespace: ns }, verifyKeys: [], insecureSkipVerify: true },
     });
     const app = uniqueName('deploy-app');
     await publishBundle(store, 'c1', colorBundle(app, 'blue'), 1);

@@ -35,10 +35,10 @@ async function hungApiServer(): Promise<KubeConfig> {
   return hung;
 }
 
-const config = () => ({ cluster: 'c1', intervalMs: 1_000, jitter: 0, parent: { name: 'driftless-applyset', namespace: uniqueName('driftless') } });
+const config = () => ({ cluster: 'c1', intervalMs: 1_000, jitter: 0, parent: { name: 'driftless-applyset', namespace: uniqueName('driftless') }, verifyKeys: [], insecureSkipVerify: true });
 
 describe('agent over a hung connection', () => {
-  it('to the API server: the pass ends Failed with the timed-out request in its result and status (the transient path: reconcile failed)', async () => {
+  it('to the API server: the pass ends Failed with the timed-out request in its result and status', async () => {
     const store = s3StoreFor(env, uniqueName('hung-kube'));
     cleanups.push(() => store.destroy());
     await publishBundle(store, 'c1', colorBundle(uniqueName('app'), 'blue'), 1);
@@ -52,9 +52,10 @@ describe('agent over a hung connection', () => {
       log: (e) => events.push(e),
     });
     const result = await agent.runOnce();
-    expect(result).toMatchObject({ poll: 'changed', phase: 'Failed', statusWritten: true });
+    // The first request to the cluster (reading the replay records) is the one that hangs.
+    expect(result).toMatchObject({ phase: 'Failed', statusWritten: true });
     expect(result.error).toMatch(/ get failed: no answer within 200 ms$/);
-    expect(events).toContainEqual(expect.objectContaining({ level: 'error', msg: 'reconcile failed', error: result.error }));
+    expect(events).toContainEqual(expect.objectContaining({ level: 'error', error: result.error }));
     const status = await store.get(storeLayout.status('c1'));
     expect(status.kind === 'found' && parseJsonDocument(statusSchema, status.body, 'status')).toMatchObject({ phase: 'Failed', lastError: result.error });
   });

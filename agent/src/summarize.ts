@@ -51,7 +51,8 @@ export interface PassSummary {
 /**
  * Turns a pass's facts into its phase, status document, log lines and next
  * wait; the only place that decides them. Pure: no clock, no I/O.
- * - Polling failed: phase Unknown, no status, back off.
+ * - Polling failed: phase Unknown, no status, back off; once the pointer was
+ *   read (a later source step failed transiently), Failed with its error.
  * - The pointer expired: Stale, with the pointer's age in the log line; the
  *   next pass comes after the interval (a re-signed pointer ends it).
  * - No bundle in force yet: Failed when the pointer was refused, else Unknown (nothing to report).
@@ -64,8 +65,12 @@ export interface PassSummary {
 export function summarize(facts: PassFacts): PassSummary {
   const { intake, state } = facts;
   if (intake.poll === 'error') {
-    const result: PassResult = { poll: 'error', phase: 'Unknown', error: intake.error, statusWritten: false };
-    return settle(facts, result, undefined, [event(facts, 'error', 'poll failed', { error: intake.error })], state.appliedAt);
+    // Once the pointer was read (forgetEtag), the store answers: what failed after it (a blob read, the
+    // cluster's replay records) is worth a status, so a hung API server shows as Failed, not as silence.
+    const read = intake.forgetEtag;
+    const result: PassResult = { poll: 'error', phase: read ? 'Failed' : 'Unknown', error: intake.error, statusWritten: false };
+    const status = read ? statusOf(facts, 'Failed', undefined, intake.error) : undefined;
+    return settle(facts, result, status, [event(facts, 'error', 'poll failed', { error: intake.error })], state.appliedAt);
   }
   if (facts.stale) return staleSummary(facts, facts.stale);
   const refused = state.rejection ? [event(facts, 'error', 'pointer or bundle refused', { error: state.rejection })] : [];

@@ -13,7 +13,8 @@ export interface IamPolicy {
 
 /**
  * The least privilege one cluster's agent needs on `s3://bucket/prefix`: GET
- * its own pointer and any blob, PUT its own status, nothing else: no listing,
+ * its own pointer and any blob, GET and PUT its own status (its last status is
+ * one of the records its replay floor is taken from), nothing else: no listing,
  * no other cluster's documents, no pointer writes, no deletes. Attach it to
  * that cluster's IAM user or role (S3), or to its MinIO user or a session
  * (MinIO). `cluster` must be a valid cluster name (it is not escaped).
@@ -28,7 +29,7 @@ export function agentStorePolicy(location: { readonly bucket: string; readonly p
     Version: '2012-10-17',
     Statement: [
       { Sid: 'ReadOwnPointerAndBlobs', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [arn(storeLayout.pointer(cluster)), arn(`${storeLayout.blobsPrefix}*`)] },
-      { Sid: 'WriteOwnStatus', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [arn(storeLayout.status(cluster))] },
+      { Sid: 'ReadWriteOwnStatus', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [arn(storeLayout.status(cluster))] },
     ],
   };
 }
