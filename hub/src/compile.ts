@@ -66,7 +66,7 @@ export interface CompileMemo {
 }
 
 /** Bump when rendering changes, so that memos of older versions are not trusted (the package version is in the key too). */
-const MEMO_FORMAT = 'driftless-compile-1';
+const MEMO_FORMAT = 'driftless-compile-2';
 const DRIFTLESS_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
