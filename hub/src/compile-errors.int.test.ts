@@ -31,19 +31,24 @@ function fileHub(root: string, name: string, over: Partial<NodeHubOptions> = {})
 }
 
 /** A local bare fleet repository with `changes` applied on top of the fixture, and a hub on a file store. */
-async function fleetWith(changes: Record<string, string | null>) {
+async function fleetWith(changes: Record<string, string | Uint8Array | null>) {
   const root = await tempDir();
   const bare = await createBareRepo(root, 'fleet');
   await commitFiles(bare, { ...fixtureFleet(), ...changes }, 'fleet');
   return { bare, hub: fileHub(root, 'fleet'), storeDir: join(root, 'store-fleet') };
 }
 
-async function compileError(changes: Record<string, string | null>): Promise<string> {
+async function compileError(changes: Record<string, string | Uint8Array | null>): Promise<string> {
   const { bare, hub, storeDir } = await fleetWith(changes);
   const err = await hub.compile({ repo: bare }).catch((e: unknown) => e);
   expect(await storeKeys(createFileStore(storeDir)), 'nothing is published on a compile error').toEqual([]);
   expect(isDriftlessError(err), String(err)).toBe(true);
   return (err as Error).message;
+}
+
+/** `text` encoded as Latin-1 (one byte per character), which is not UTF-8 once it holds an accented letter. */
+function latin1(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
 }
 
 describe('hub compile refuses a wrong repository, names the place, and publishes nothing', () => {
@@ -52,6 +57,11 @@ describe('hub compile refuses a wrong repository, names the place, and publishes
     ['a kustomize path that leaves the repository', { 'apps/web/overlays/prod/kustomization.yaml': 'resources: [../../../../../etc]\n' }, /^apps\/web\/overlays\/prod\/kustomization\.yaml:1: resources: \.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc leaves the repository/],
     ['a broken kustomization', { 'apps/web/base/kustomization.yaml': 'resources: [deployment.yaml, service.yaml]\nnamePrefix: [oops]\n' }, /^apps\/web\/overlays\/prod: kustomize build failed: [\s\S]*invalid Kustomization[\s\S]*namePrefix/],
     ['malformed YAML beside a kustomize app', { 'apps/config/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n' }, /^apps\/config\/settings\.yaml:\d+: malformed YAML/],
+    ['a manifest that is not UTF-8', { 'apps/config/latin1.yaml': latin1('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\u00e9}\n') }, /^apps\/config\/latin1\.yaml:3: the file is not UTF-8 text/],
+    ['a cluster file that is not UTF-8', { 'clusters/eu-prod-001.yaml': latin1(`${fixtureFleet()['clusters/eu-prod-001.yaml'] ?? ''}# r\u00e9gion\n`) }, /^clusters\/eu-prod-001\.yaml:\d+: the file is not UTF-8 text/],
+    ['a fleet.yaml that is not UTF-8', { 'fleet.yaml': latin1(`# \u00e9\n${fixtureFleet()['fleet.yaml'] ?? ''}`) }, /^fleet\.yaml:1: the file is not UTF-8 text/],
+    ['a kustomize resource that is not UTF-8', { 'apps/web/base/service.yaml': latin1('# \u00e9\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n') }, /^apps\/web\/base\/service\.yaml:1: the file is not UTF-8 text/],
+    ['a kustomization that is not UTF-8', { 'apps/web/base/kustomization.yaml': latin1('# \u00e9\nresources: [deployment.yaml, service.yaml]\n') }, /^apps\/web\/base\/kustomization\.yaml:1: the file is not UTF-8 text/],
   ])('refuses %s', async (_what, changes, message) => {
     expect(await compileError(changes)).toMatch(message);
   });

@@ -5,6 +5,7 @@ import {
   appsForCluster,
   assembleClusterObjects,
   compileError,
+  decodeUtf8,
   DEFAULT_BUNDLE_LIMITS,
   encodeValidatedBundle,
   parseCluster,
@@ -80,7 +81,7 @@ export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
  */
 export async function compileFleet(reader: RepoReader, opts: CompileOptions): Promise<CompiledFleet> {
   const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const readText = async (path: string): Promise<string> => new TextDecoder().decode(await reader.readFile(path, maxFileBytes));
+  const readText = async (path: string): Promise<string> => decodeUtf8(await reader.readFile(path, maxFileBytes), path);
   const fleetEntry = await reader.stat('fleet.yaml');
   if (!fleetEntry) throw compileError('fleet.yaml', undefined, `not found at the root of the repository at ${reader.commit.slice(0, 12)}`);
   const fleet = parseFleet(await readText('fleet.yaml'));
