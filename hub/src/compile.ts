@@ -7,6 +7,8 @@ import {
   compileError,
   decodeUtf8,
   DEFAULT_BUNDLE_LIMITS,
+  DriftlessError,
+  isDriftlessError,
   encodeValidatedBundle,
   parseCluster,
   parseFleet,
@@ -165,9 +167,19 @@ function renderBundles(
   for (const cluster of toRender) {
     const rendered = (instances.get(cluster.metadata.name) ?? []).flatMap((inst) => render(inst, cluster));
     const objects = assembleClusterObjects(rendered, placements);
-    bundles.set(cluster.metadata.name, encodeValidatedBundle(objects, canonical, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS));
+    bundles.set(cluster.metadata.name, encodeFor(cluster.metadata.name, () => encodeValidatedBundle(objects, canonical, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS)));
   }
   return bundles;
+}
+
+/** Runs `encode` for one cluster; a bundle over the limits is refused naming the cluster (agents would refuse it too). */
+function encodeFor(cluster: string, encode: () => EncodedBundle): EncodedBundle {
+  try {
+    return encode();
+  } catch (err) {
+    if (!isDriftlessError(err, 'TooLarge')) throw err;
+    throw new DriftlessError('TooLarge', `cluster ${cluster}: ${err.message}; an agent refuses such a bundle, so split the cluster's apps or shrink them`, err.data, { cause: err });
+  }
 }
 
 async function readClusters(

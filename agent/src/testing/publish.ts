@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import {
   API_VERSION,
+  type BundleLimits,
   canonicalBytes,
   encodeBundle,
   signPointer,
@@ -17,6 +18,8 @@ export interface PublishOptions {
   readonly signWith?: KeyObject;
   /** The pointer's `publishedAt`; default a fixed instant, so tests replay. */
   readonly publishedAt?: string;
+  /** The limits the bundle is encoded under; default the readers' defaults. */
+  readonly limits?: BundleLimits;
 }
 
 /**
@@ -31,7 +34,7 @@ export async function publishBundle(
   generation: number,
   opts: PublishOptions = {},
 ): Promise<EncodedBundle> {
-  const encoded = encodeBundle([...objects]);
+  const encoded = encodeBundle([...objects], opts.limits);
   await store.putIfAbsent(storeLayout.blob(encoded.digest), encoded.compressed);
   const unsigned: UnsignedPointer = {
     apiVersion: API_VERSION,
