@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createAgent } from '@driftless/agent';
@@ -99,13 +101,22 @@ export async function measureAgentMemory(file: string, limits: BundleLimits): Pr
 
 /**
  * Measures one bundle shape: encodes it in one child process and runs the
- * agent on it in another (`node --expose-gc`), so that neither the encoding
- * nor an earlier point counts in the peak.
+ * agent on it in another (`node --expose-gc`, plus DRIFTLESS_BENCH_NODE_OPTIONS),
+ * so that neither the encoding nor an earlier point counts in the peak.
+ * Limits are lifted to fit the bundle: this measures what a limit should be.
  */
-export async function measureAgentMemoryPoint(file: string, objects: number, payloadBytes: number, limits: BundleLimits): Promise<AgentMemoryPoint> {
+export async function measureAgentMemoryPoint(objects: number, payloadBytes: number): Promise<AgentMemoryPoint> {
   const entry = fileURLToPath(new URL('./agent-memory-main.js', import.meta.url));
-  const run = async (args: string[]): Promise<string> => (await promisify(execFile)(process.execPath, ['--expose-gc', ...(process.env['DRIFTLESS_BENCH_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean), entry, ...args], { maxBuffer: 1 << 20 })).stdout;
-  const made = JSON.parse(await run(['write', file, String(objects), String(payloadBytes), JSON.stringify(limits)])) as { decompressedBytes: number };
-  const measured = JSON.parse(await run(['measure', file, JSON.stringify(limits)])) as Omit<AgentMemoryPoint, 'objects' | 'decompressedBytes'>;
-  return { objects, decompressedBytes: made.decompressedBytes, ...measured };
+  const dir = await mkdtemp(join(tmpdir(), 'driftless-agent-memory-'));
+  const file = join(dir, 'bundle');
+  const limits: BundleLimits = { maxCompressedBytes: 2 ** 31, maxDecompressedBytes: 2 ** 31, maxObjects: objects };
+  const options = (process.env['DRIFTLESS_BENCH_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean);
+  const run = async (args: string[]): Promise<string> => (await promisify(execFile)(process.execPath, ['--expose-gc', ...options, entry, ...args], { maxBuffer: 1 << 20 })).stdout;
+  try {
+    const made = JSON.parse(await run(['write', file, String(objects), String(payloadBytes), JSON.stringify(limits)])) as { decompressedBytes: number };
+    const measured = JSON.parse(await run(['measure', file, JSON.stringify(limits)])) as Omit<AgentMemoryPoint, 'objects' | 'decompressedBytes'>;
+    return { objects, decompressedBytes: made.decompressedBytes, ...measured };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

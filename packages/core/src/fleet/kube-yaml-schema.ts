@@ -1,4 +1,4 @@
-import type { DocumentOptions, ParseOptions, SchemaOptions, Tags } from 'yaml';
+import { Schema, type DocumentOptions, type ParseOptions, type SchemaOptions, type Tags } from 'yaml';
 
 /**
  * Tags of the YAML 1.1 schema that Kubernetes' reader (sigs.k8s.io/yaml, a
@@ -46,6 +46,6 @@ function tagName(tag: Tags[number]): string {
  */
 export const KUBERNETES_YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   version: '1.1',
-  merge: true,
-  customTags: kubernetesTags,
+  // Built once: the parser would otherwise build the schema again for every document.
+  schema: new Schema({ schema: 'yaml-1.1', resolveKnownTags: false, merge: true, customTags: kubernetesTags }),
 };
