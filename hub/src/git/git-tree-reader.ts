@@ -45,7 +45,7 @@ export async function openTreeReader(gitdir: string, commit: string, cache: obje
       }
       return hit;
     },
-    readLink: async (oid) => new TextDecoder().decode(await readBlob(oid, 'a symlink', MAX_LINK_BYTES)),
+    readLink: async (oid, path) => new TextDecoder().decode(await readBlob(oid, path, MAX_LINK_BYTES)),
   };
 
   return {
@@ -79,7 +79,7 @@ interface Tree {
   readonly root: string;
   read(oid: string): Promise<TreeItem[]>;
   /** A symlink's target. */
-  readLink(oid: string): Promise<string>;
+  readLink(oid: string, path: string): Promise<string>;
 }
 
 /** Resolves `path` to its entry, following every symlink on the way; undefined when nothing is there. */
@@ -96,7 +96,7 @@ async function resolve(tree: Tree, path: string): Promise<RepoEntry | undefined>
     const last = i === segments.length - 1;
     if (item.type === 'symlink') {
       if (++hops > MAX_SYMLINK_HOPS) throw escapeError(here.join('/'), 'too many levels of symbolic links');
-      const target = await tree.readLink(item.oid);
+      const target = await tree.readLink(item.oid, here.join('/'));
       const joined = posix.normalize(posix.join(walked.join('/'), target));
       if (posix.isAbsolute(target) || joined === '..' || joined.startsWith('../')) {
         throw escapeError(here.join('/'), `symlink to ${target} points outside the repository`);
