@@ -1,5 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
-import { DriftlessError, parseJsonDocument, seededRng, statusSchema, storeLayout, type KubeObject, type Rng } from '@driftless/core';
+import { DEFAULT_BUNDLE_LIMITS, DriftlessError, parseJsonDocument, seededRng, statusSchema, storeLayout, type KubeObject, type Rng } from '@driftless/core';
 import { MemoryKubeTarget, MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { translateKubeError } from '@driftless/kube';
 import { describe, expect, it } from 'vitest';
@@ -135,6 +135,20 @@ describe('agent pass', () => {
     expect((await kube.get(settings))?.['data']).toEqual({ color: 'blue' });
     expect(kube.counters.writes).toBeGreaterThan(writes);
     expect((await statusIn(store))?.phase).toBe('Failed');
+  });
+
+  it('refuses a bundle of more objects than an agent may hold: Failed, the status names the limit, nothing is applied', async () => {
+    const { store, kube, agent } = setup();
+    const many = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'many' } },
+      ...Array.from({ length: DEFAULT_BUNDLE_LIMITS.maxObjects }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `m${i}`, namespace: 'many' } })),
+    ] as KubeObject[];
+    // Published past the hub's limits, as an older or a hostile hub could.
+    const { digest } = await publishBundle(store, 'c1', many, 1, { limits: { ...DEFAULT_BUNDLE_LIMITS, maxObjects: many.length } });
+    const limitMessage = `bundle ${digest} read failed: it holds ${many.length} objects, over the limit of ${DEFAULT_BUNDLE_LIMITS.maxObjects} objects`;
+    expect(await agent.runOnce()).toMatchObject({ phase: 'Failed', error: limitMessage });
+    expect(await statusIn(store)).toMatchObject({ phase: 'Failed', lastError: limitMessage });
+    expect(kube.counters.writes).toBe(0);
   });
 
   it('reports an unreadable pointer as a poll error, writing no status', async () => {

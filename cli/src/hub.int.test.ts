@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodePointer, listAll, storeLayout, type ObjectStore, type Pointer } from '@driftless/core';
+import { DEFAULT_BUNDLE_LIMITS, decodePointer, listAll, storeLayout, type ObjectStore, type Pointer } from '@driftless/core';
 import { generateSigningKeyPair } from '@driftless/hub';
 import { createFileStore } from '@driftless/store';
 import { uniqueName } from '@driftless/contracts';
@@ -56,6 +56,18 @@ describe('driftless hub compile, status and gc', () => {
     const r = await run(['hub', 'compile', ...args]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^error: apps\/config\/broken\.yaml:\d+: malformed YAML/);
+    const keys: string[] = [];
+    for await (const k of listAll(createFileStore(storeDir), '')) keys.push(k);
+    expect(keys).toEqual([]);
+  });
+
+  it('exits 2 when a cluster\'s bundle is over the limits an agent holds, naming the cluster and the limit, publishing nothing', async () => {
+    const { args, bare, storeDir } = await fleet();
+    const many = Array.from({ length: DEFAULT_BUNDLE_LIMITS.maxObjects }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m${i}}\n`).join('---\n');
+    await commitFiles(bare, { 'apps/config/many.yaml': many }, 'many');
+    const r = await run(['hub', 'compile', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^error: cluster [a-z0-9-]+: bundle sha256:[0-9a-f]{64} encode failed: it holds \\d+ objects, over the limit of ${DEFAULT_BUNDLE_LIMITS.maxObjects} objects`));
     const keys: string[] = [];
     for await (const k of listAll(createFileStore(storeDir), '')) keys.push(k);
     expect(keys).toEqual([]);

@@ -1,4 +1,4 @@
-import { isDriftlessError } from '@driftless/core';
+import { DEFAULT_BUNDLE_LIMITS, isDriftlessError } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { fixtureFleet } from '@driftless/testkit';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +45,11 @@ describe('hub compile refuses a wrong repository, names the place, and publishes
     ],
     ['a cluster file named unlike its cluster', { 'clusters/eu-prod-002.yaml': fixtureFleet()['clusters/eu-prod-001.yaml'] ?? '' }, /^clusters\/eu-prod-002\.yaml:3: metadata\.name eu-prod-001 does not match the file name/],
     ['no fleet.yaml', { 'fleet.yaml': null }, /^fleet\.yaml: not found at the root of the repository/],
+    [
+      'a cluster whose bundle has more objects than an agent may hold',
+      { 'apps/config/many.yaml': manyConfigMaps(DEFAULT_BUNDLE_LIMITS.maxObjects) },
+      new RegExp(`^cluster \\S+: bundle sha256:[0-9a-f]{64} encode failed: it holds \\d+ objects, over the limit of ${DEFAULT_BUNDLE_LIMITS.maxObjects} objects`),
+    ],
   ])('refuses %s', async (_what, changes, message) => {
     expect(await compileError(changes)).toMatch(message);
   });
@@ -54,6 +59,11 @@ describe('hub compile refuses a wrong repository, names the place, and publishes
     expect((await compile({ allowPlainSecrets: true })).clusters).toBe(3);
   });
 });
+
+/** `n` small ConfigMaps in one file: with the fixture's other objects, more than `n` objects in a bundle. */
+function manyConfigMaps(n: number): string {
+  return Array.from({ length: n }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m${i}}\n`).join('---\n');
+}
 
 /** A YAML alias bomb: ten levels of ten aliases each. */
 function bomb(): string {

@@ -5,7 +5,10 @@ import {
   appsForCluster,
   assembleClusterObjects,
   compileError,
+  decodeUtf8,
   DEFAULT_BUNDLE_LIMITS,
+  DriftlessError,
+  isDriftlessError,
   encodeValidatedBundle,
   parseCluster,
   parseFleet,
@@ -66,7 +69,7 @@ export interface CompileMemo {
 }
 
 /** Bump when rendering changes, so that memos of older versions are not trusted (the package version is in the key too). */
-const MEMO_FORMAT = 'driftless-compile-1';
+const MEMO_FORMAT = 'driftless-compile-2';
 const DRIFTLESS_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -80,7 +83,7 @@ export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
  */
 export async function compileFleet(reader: RepoReader, opts: CompileOptions): Promise<CompiledFleet> {
   const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const readText = async (path: string): Promise<string> => new TextDecoder().decode(await reader.readFile(path, maxFileBytes));
+  const readText = async (path: string): Promise<string> => decodeUtf8(await reader.readFile(path, maxFileBytes), path);
   const fleetEntry = await reader.stat('fleet.yaml');
   if (!fleetEntry) throw compileError('fleet.yaml', undefined, `not found at the root of the repository at ${reader.commit.slice(0, 12)}`);
   const fleet = parseFleet(await readText('fleet.yaml'));
@@ -164,9 +167,19 @@ function renderBundles(
   for (const cluster of toRender) {
     const rendered = (instances.get(cluster.metadata.name) ?? []).flatMap((inst) => render(inst, cluster));
     const objects = assembleClusterObjects(rendered, placements);
-    bundles.set(cluster.metadata.name, encodeValidatedBundle(objects, canonical, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS));
+    bundles.set(cluster.metadata.name, encodeFor(cluster.metadata.name, () => encodeValidatedBundle(objects, canonical, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS)));
   }
   return bundles;
+}
+
+/** Runs `encode` for one cluster; a bundle over the limits is refused naming the cluster (agents would refuse it too). */
+function encodeFor(cluster: string, encode: () => EncodedBundle): EncodedBundle {
+  try {
+    return encode();
+  } catch (err) {
+    if (!isDriftlessError(err, 'TooLarge')) throw err;
+    throw new DriftlessError('TooLarge', `cluster ${cluster}: ${err.message}; an agent refuses such a bundle, so split the cluster's apps or shrink them`, err.data, { cause: err });
+  }
 }
 
 async function readClusters(

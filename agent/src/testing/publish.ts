@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import {
   API_VERSION,
+  type BundleLimits,
   canonicalBytes,
   encodeBundle,
   signPointer,
@@ -19,6 +20,8 @@ export interface PublishOptions {
   readonly publishedAt?: string;
   /** The pointer's `expiresAt`; default none. */
   readonly expiresAt?: string;
+  /** The limits the bundle is encoded under; default the readers' defaults. */
+  readonly limits?: BundleLimits;
 }
 
 /**
@@ -33,7 +36,7 @@ export async function publishBundle(
   generation: number,
   opts: PublishOptions = {},
 ): Promise<EncodedBundle> {
-  const encoded = encodeBundle([...objects]);
+  const encoded = encodeBundle([...objects], opts.limits);
   await store.putIfAbsent(storeLayout.blob(encoded.digest), encoded.compressed);
   const unsigned: UnsignedPointer = {
     apiVersion: API_VERSION,

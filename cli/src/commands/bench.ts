@@ -106,4 +106,18 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
       const result = await runAgentBench({ objects, log: (l) => io.stderr(`${l}\n`) });
       io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
     });
+
+  bench
+    .command('agent-memory')
+    .description("the agent's peak memory holding one bundle of N ConfigMaps (in-memory store and cluster; first apply, then a drift pass), each point in a fresh process")
+    .option('--objects <n>', 'objects in the bundle', '5000')
+    .option('--payload-bytes <n>', 'data in each ConfigMap, bytes (poorly compressible)', '1500')
+    .option('--json', 'print one JSON document with the figures')
+    .action(async (flags: { objects: string; payloadBytes: string; json?: boolean }) => {
+      const objects = integerFlag('--objects', flags.objects, 1);
+      const payloadBytes = integerFlag('--payload-bytes', flags.payloadBytes, 0);
+      const { measureAgentMemoryPoint } = await import('@driftless/bench');
+      const result = await measureAgentMemoryPoint(objects, payloadBytes);
+      io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+    });
 }

@@ -2,8 +2,11 @@ import * as fs from 'node:fs';
 import { posix } from 'node:path';
 import git from 'isomorphic-git';
 import { DriftlessError, type RepoEntry, type RepoReader } from '@driftless/core';
+import { gitObjectSizes } from './git-object-size.js';
 
 const MAX_SYMLINK_HOPS = 40;
+/** A symlink's target is a path: PATH_MAX on Linux. */
+const MAX_LINK_BYTES = 4096;
 
 interface TreeItem {
   readonly name: string;
@@ -21,6 +24,17 @@ interface TreeItem {
 export async function openTreeReader(gitdir: string, commit: string, cache: object = {}): Promise<RepoReader> {
   const { commit: c } = await git.readCommit({ fs, gitdir, oid: commit, cache });
   const trees = new Map<string, Promise<TreeItem[]>>();
+  const sizes = gitObjectSizes(gitdir);
+  // The size an object declares is checked before it is inflated, so a small
+  // compressed blob cannot make the hub allocate gigabytes (the check after
+  // reading stays for objects whose size cannot be told up front).
+  const readBlob = async (oid: string, path: string, maxBytes: number): Promise<Uint8Array> => {
+    const declared = await sizes.largestInflated(oid);
+    if (declared !== undefined && declared > maxBytes) throw tooLarge(path, maxBytes);
+    const { blob } = await git.readBlob({ fs, gitdir, oid, cache });
+    if (blob.byteLength > maxBytes) throw tooLarge(path, maxBytes);
+    return blob;
+  };
   const tree: Tree = {
     root: c.tree,
     read: (oid) => {
@@ -31,7 +45,7 @@ export async function openTreeReader(gitdir: string, commit: string, cache: obje
       }
       return hit;
     },
-    readLink: async (oid) => new TextDecoder().decode((await git.readBlob({ fs, gitdir, oid, cache })).blob),
+    readLink: async (oid, path) => new TextDecoder().decode(await readBlob(oid, path, MAX_LINK_BYTES)),
   };
 
   return {
@@ -55,15 +69,7 @@ export async function openTreeReader(gitdir: string, commit: string, cache: obje
           issues: [{ path, message: entry ? `is a ${entry.type}` : 'no such file' }],
         });
       }
-      const { blob } = await git.readBlob({ fs, gitdir, oid: entry.oid, cache });
-      if (blob.byteLength > maxBytes) {
-        throw new DriftlessError('TooLarge', `${path}: the file is larger than the limit of ${maxBytes} bytes`, {
-          subject: path,
-          limitBytes: maxBytes,
-          what: 'object',
-        });
-      }
-      return blob;
+      return await readBlob(entry.oid, path, maxBytes);
     },
   };
 }
@@ -73,7 +79,7 @@ interface Tree {
   readonly root: string;
   read(oid: string): Promise<TreeItem[]>;
   /** A symlink's target. */
-  readLink(oid: string): Promise<string>;
+  readLink(oid: string, path: string): Promise<string>;
 }
 
 /** Resolves `path` to its entry, following every symlink on the way; undefined when nothing is there. */
@@ -90,7 +96,7 @@ async function resolve(tree: Tree, path: string): Promise<RepoEntry | undefined>
     const last = i === segments.length - 1;
     if (item.type === 'symlink') {
       if (++hops > MAX_SYMLINK_HOPS) throw escapeError(here.join('/'), 'too many levels of symbolic links');
-      const target = await tree.readLink(item.oid);
+      const target = await tree.readLink(item.oid, here.join('/'));
       const joined = posix.normalize(posix.join(walked.join('/'), target));
       if (posix.isAbsolute(target) || joined === '..' || joined.startsWith('../')) {
         throw escapeError(here.join('/'), `symlink to ${target} points outside the repository`);
@@ -118,6 +124,14 @@ function typeOf(mode: string, type: string): RepoEntry['type'] {
   if (type === 'tree') return 'dir';
   if (type === 'commit') return 'submodule';
   return 'file';
+}
+
+function tooLarge(path: string, maxBytes: number): DriftlessError<'TooLarge'> {
+  return new DriftlessError('TooLarge', `${path}: the file is larger than the limit of ${maxBytes} bytes`, {
+    subject: path,
+    limitBytes: maxBytes,
+    what: 'object',
+  });
 }
 
 function escapeError(path: string, why: string): DriftlessError<'InvalidDocument'> {

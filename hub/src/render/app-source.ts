@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { compileError, type RepoReader, type SourceFile } from '@driftless/core';
+import { compileError, decodeUtf8, type RepoReader, type SourceFile } from '@driftless/core';
 import type { KustomizeRunner } from './kustomize.js';
 import { kustomizationIn, kustomizeInputs } from './kustomize-refs.js';
 
@@ -28,7 +28,7 @@ export async function loadAppSource(
     if (!/\.ya?ml$/i.test(e.path)) continue;
     const target = e.type === 'symlink' ? await reader.stat(e.path) : e;
     if (target?.type !== 'file') continue;
-    out.push({ path: e.path, text: new TextDecoder().decode(await reader.readFile(e.path, maxFileBytes)) });
+    out.push({ path: e.path, text: decodeUtf8(await reader.readFile(e.path, maxFileBytes), e.path) });
   }
   if (out.length === 0) throw compileError('fleet.yaml', undefined, `${where}: path ${dir} holds no *.yaml files and no kustomization`);
   return out.sort((a, b) => (posix.basename(a.path) < posix.basename(b.path) ? -1 : 1));

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { compileError, parseYamlDocuments, type RepoReader } from '@driftless/core';
+import { compileError, decodeUtf8, parseYamlDocuments, type RepoReader } from '@driftless/core';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
@@ -28,7 +28,7 @@ export async function kustomizeInputs(reader: RepoReader, dir: string, maxFileBy
     const file = await kustomizationIn(reader, d);
     if (!file) throw compileError(from, undefined, `${d || '.'} is referenced as a kustomization but holds no kustomization.yaml`);
     files.add(file);
-    const text = new TextDecoder().decode(await reader.readFile(file, maxFileBytes));
+    const text = decodeUtf8(await reader.readFile(file, maxFileBytes), file);
     const doc = parseYamlDocuments(text, file)[0];
     const k = (doc?.value ?? {}) as Record<string, unknown>;
     if (k['helmCharts'] !== undefined || k['helmChartInflationGenerator'] !== undefined || k['helmGlobals'] !== undefined) {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { compileError, type RepoReader } from '@driftless/core';
+import { compileError, decodeUtf8, type RepoReader } from '@driftless/core';
 import { kustomizeInputs } from './kustomize-refs.js';
 
 /**
@@ -39,7 +39,10 @@ export function kustomizeRunner(opts: KustomizeOptions): KustomizeRunner {
       for (const file of inputs.files) {
         const target = join(root, 'repo', file);
         await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, await reader.readFile(file, opts.maxFileBytes));
+        const bytes = await reader.readFile(file, opts.maxFileBytes);
+        // Manifests must be UTF-8 (kustomize would refuse them without naming the file); generator inputs may be binary.
+        if (/\.(ya?ml|json)$/i.test(file)) decodeUtf8(bytes, file);
+        await writeFile(target, bytes);
       }
       const closed = 'http://127.0.0.1:9';
       const env = {

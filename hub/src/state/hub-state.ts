@@ -19,8 +19,11 @@ export interface HubState {
   readonly publish: PublishMemo;
 }
 
-/** Bump when HubState changes shape, so that older saved states are not trusted. */
-export const HUB_STATE_FORMAT = 'driftless-hub-state-2';
+/**
+ * Bump when HubState changes shape or meaning, so that older saved states are
+ * not trusted (3: cluster files are parsed as YAML 1.1, as Kubernetes does).
+ */
+export const HUB_STATE_FORMAT = 'driftless-hub-state-3';
 
 /**
  * Where a hub keeps its state between runs (a port): a file in its cache

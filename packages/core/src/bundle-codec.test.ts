@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { buildBundle, decodeBundle, encodeBundle, encodeValidatedBundle } from './bundle-codec.js';
+import { buildBundle, decodeBundle, DEFAULT_BUNDLE_LIMITS, encodeBundle, encodeValidatedBundle } from './bundle-codec.js';
 import { canonicalBytes } from './canonical-json.js';
 import { digestOf } from './digest.js';
 import { errorCodeOf } from './error-code-of.js';
@@ -152,13 +152,13 @@ describe('bundle decode', () => {
   it('refuses a decompression bomb at the decompressed limit, before it fills memory', () => {
     const bomb = gzipSync(Buffer.alloc(32 * 1024 * 1024));
     const digest = digestOf(new Uint8Array(0));
-    const limits = { maxCompressedBytes: 1024 * 1024, maxDecompressedBytes: 1024 * 1024 };
+    const limits = { ...DEFAULT_BUNDLE_LIMITS, maxCompressedBytes: 1024 * 1024, maxDecompressedBytes: 1024 * 1024 };
     expect(bomb.byteLength).toBeLessThan(limits.maxCompressedBytes);
     expect(errorCodeOf(() => decodeBundle(bomb, digest, limits))).toBe('TooLarge');
   });
 
   it('refuses a blob over the compressed limit without reading it', () => {
-    const limits = { maxCompressedBytes: 64, maxDecompressedBytes: 1024 * 1024 };
+    const limits = { ...DEFAULT_BUNDLE_LIMITS, maxCompressedBytes: 64, maxDecompressedBytes: 1024 * 1024 };
     expect(errorCodeOf(() => decodeBundle(encoded.compressed, encoded.digest, limits))).toBe('TooLarge');
   });
 
@@ -181,8 +181,26 @@ describe('bundle build', () => {
     );
   });
 
+  it('refuses to encode a bundle of more objects than the limit, naming the limit', () => {
+    const cms = [1, 2, 3].map((i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` } }));
+    expect(() => encodeBundle(cms, { ...DEFAULT_BUNDLE_LIMITS, maxObjects: 2 })).toThrow(/^bundle sha256:[0-9a-f]{64} encode failed: it holds 3 objects, over the limit of 2 objects$/);
+    expect(encodeBundle(cms, { ...DEFAULT_BUNDLE_LIMITS, maxObjects: 3 }).bundle.objects).toHaveLength(3);
+  });
+
+  it('refuses to read a bundle of more objects than the limit, as stalled', () => {
+    const cms = [1, 2, 3].map((i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` } }));
+    const encoded = encodeBundle(cms);
+    let error: unknown;
+    try {
+      decodeBundle(encoded.compressed, encoded.digest, { ...DEFAULT_BUNDLE_LIMITS, maxObjects: 2 });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ code: 'TooLarge', errorClass: 'stalled', message: `bundle ${encoded.digest} read failed: it holds 3 objects, over the limit of 2 objects` });
+  });
+
   it('refuses to encode a bundle readers would refuse as too large', () => {
     const big = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { x: 'x'.repeat(4096) } };
-    expect(errorCodeOf(() => encodeBundle([big], { maxCompressedBytes: 1 << 20, maxDecompressedBytes: 1024 }))).toBe('TooLarge');
+    expect(errorCodeOf(() => encodeBundle([big], { ...DEFAULT_BUNDLE_LIMITS, maxCompressedBytes: 1 << 20, maxDecompressedBytes: 1024 }))).toBe('TooLarge');
   });
 });

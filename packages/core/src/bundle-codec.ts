@@ -7,20 +7,26 @@ import { compareRefs, describeRef, kubeObjectSchema, refKey, refOf, type KubeObj
 import { DriftlessError } from './errors.js';
 
 /**
- * Size limits that protect readers (and keep writers from publishing what
- * readers would refuse). Bytes. A decompression bomb stops at
- * `maxDecompressedBytes` inside zlib, before it can fill memory.
+ * Limits that protect readers (and keep writers from publishing what readers
+ * would refuse). A decompression bomb stops at `maxDecompressedBytes` inside
+ * zlib, before it can fill memory. The defaults are chosen so that an agent
+ * in its documented 256 MiB holds a maximal bundle with room to spare: the
+ * bench (`bench/src/agent-memory-bench.ts`) measured a peak of about 170 MiB
+ * resident for 5,000 objects in 8 MiB, first apply and a drift pass.
  */
 export interface BundleLimits {
-  /** Largest gzip blob accepted. Default 16 MiB. */
+  /** Largest gzip blob accepted, bytes. Default 8 MiB. */
   readonly maxCompressedBytes: number;
-  /** Largest canonical JSON accepted after gunzip. Default 128 MiB. */
+  /** Largest canonical JSON accepted after gunzip, bytes. Default 8 MiB. */
   readonly maxDecompressedBytes: number;
+  /** Most objects a bundle may hold. Default 5,000. */
+  readonly maxObjects: number;
 }
 
 export const DEFAULT_BUNDLE_LIMITS: BundleLimits = {
-  maxCompressedBytes: 16 * 1024 * 1024,
-  maxDecompressedBytes: 128 * 1024 * 1024,
+  maxCompressedBytes: 8 * 1024 * 1024,
+  maxDecompressedBytes: 8 * 1024 * 1024,
+  maxObjects: 5_000,
 };
 
 /** A bundle ready to store: its digest, canonical bytes, and the gzip blob written under the digest. */
@@ -77,6 +83,7 @@ export function encodeValidatedBundle(
   limits: BundleLimits = DEFAULT_BUNDLE_LIMITS,
 ): EncodedBundle {
   const entries = objects.map((o) => ({ o, ref: refOf(o), key: '' }));
+  const tooMany = objects.length > limits.maxObjects;
   for (const e of entries) e.key = refKey(e.ref);
   entries.sort((a, b) => compareRefs(a.ref, b.ref));
   const parts: string[] = [];
@@ -100,6 +107,7 @@ export function encodeValidatedBundle(
   const canonical = new TextEncoder().encode(`{"apiVersion":${JSON.stringify(API_VERSION)},"kind":"Bundle","objects":[${parts.join(',')}]}`);
   const digest = digestOf(canonical);
   const subject = `bundle ${digest}`;
+  if (tooMany) throw tooManyObjects(subject, 'encode', objects.length, limits.maxObjects);
   if (canonical.byteLength > limits.maxDecompressedBytes) throw tooLarge(subject, 'encode', limits.maxDecompressedBytes, 'decompressed');
   const compressed = new Uint8Array(gzipSync(canonical));
   if (compressed.byteLength > limits.maxCompressedBytes) throw tooLarge(subject, 'encode', limits.maxCompressedBytes, 'compressed');
@@ -135,7 +143,18 @@ export function decodeBundle(compressed: Uint8Array, expected: Digest, limits: B
       actual,
     });
   }
-  return parseJsonDocument(bundleSchema, canonical, subject);
+  const bundle = parseJsonDocument(bundleSchema, canonical, subject);
+  if (bundle.objects.length > limits.maxObjects) throw tooManyObjects(subject, 'read', bundle.objects.length, limits.maxObjects);
+  return bundle;
+}
+
+function tooManyObjects(subject: string, operation: 'read' | 'encode', objects: number, limit: number): DriftlessError<'TooLarge'> {
+  return new DriftlessError('TooLarge', `${subject} ${operation} failed: it holds ${objects} objects, over the limit of ${limit} objects`, {
+    subject,
+    what: 'objects',
+    objects,
+    limitObjects: limit,
+  });
 }
 
 function tooLarge(

@@ -29,8 +29,10 @@ export interface ErrorData {
   VerifyKeyMissing: { cluster: string };
   /** A document that is not JSON or does not match its schema. */
   InvalidDocument: { subject: string; issues: { path: string; message: string }[] };
-  /** Bytes over a configured limit, refused before they fill memory. */
-  TooLarge: { subject: string; limitBytes: number; what: 'compressed' | 'decompressed' | 'object' };
+  /** Bytes (or a bundle's objects) over a configured limit, refused before they fill memory. */
+  TooLarge:
+    | { subject: string; limitBytes: number; what: 'compressed' | 'decompressed' | 'object' }
+    | { subject: string; limitObjects: number; objects: number; what: 'objects' };
   /** A key that is not a valid Ed25519 key in PEM. */
   InvalidKey: { reason: string };
   /** A store request that kept failing transiently after its retries. */

@@ -4,3 +4,4 @@ export { labelSelectorSchema, selectorMatches, type LabelSelector } from './sele
 export { appSchema, clusterSchema, fleetSchema, parseCluster, parseFleet, repoPathField, targetSchema, type Cluster, type Fleet, type FleetApp, type FleetTarget } from './spec.js';
 export { referencedVariables, resolve as resolveVariable, substituteVariables, type SubstitutionContext } from './substitute.js';
 export { compileError, DEFAULT_YAML_LIMITS, parseYamlDocuments, splitYamlDocuments, type YamlChunk, type YamlDocument, type YamlLimits } from './yaml-documents.js';
+export { decodeUtf8 } from './utf8-text.js';

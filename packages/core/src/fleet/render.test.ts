@@ -64,6 +64,9 @@ describe('renderAppInstance', () => {
     ['a list instead of an object', '- a\n- b\n', 'apps/web/x.yaml:1: document is not a mapping'],
     ['a plain Secret with data', 'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ndata: {password: aHVudGVyMg==}\n', 'apps/web/x.yaml:1: Secret/db holds data in plain text, and secrets do not belong in Git: use Sealed Secrets or the External Secrets Operator (or pass --allow-plain-secrets)'],
     ['a plain Secret with stringData', 'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: hunter2}\n', 'Secret/db holds data in plain text'],
+    ['a plain Secret inside a v1 List', 'apiVersion: v1\nkind: List\nmetadata: {name: all}\nitems:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n  - {apiVersion: v1, kind: Secret, metadata: {name: db}, data: {password: aHVudGVyMg==}}\n', 'apps/web/x.yaml:1: Secret/db holds data in plain text'],
+    ['a plain Secret inside a SecretList, whose items need no kind', 'apiVersion: v1\nkind: SecretList\nmetadata: {name: all}\nitems:\n  - {metadata: {name: db}, stringData: {password: hunter2}}\n', 'Secret/db holds data in plain text'],
+    ['a plain Secret inside a List inside a List', 'apiVersion: v1\nkind: List\nmetadata: {name: outer}\nitems:\n  - apiVersion: v1\n    kind: List\n    items: [{apiVersion: v1, kind: Secret, metadata: {name: db}, data: {a: Yg==}}]\n', 'Secret/db holds data in plain text'],
   ])('refuses a document with %s, naming file and line', (_what, text, message) => {
     expect(() => renderAppInstance([{ path: 'apps/web/x.yaml', text }], web, prod)).toThrow(message);
   });

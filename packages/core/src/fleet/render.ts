@@ -129,9 +129,20 @@ function asKubeObject(value: unknown, file: string, line: number): KubeObject {
   return value as KubeObject;
 }
 
-function refusePlainSecret(obj: KubeObject, file: string, line: number): void {
-  const secret = obj as KubeObject & { data?: unknown; stringData?: unknown };
-  if (obj.kind !== 'Secret' || obj.apiVersion !== 'v1') return;
+/**
+ * Refuses a v1 Secret with data, also inside a `List` or a `*List` (`kind:
+ * SecretList` items are Secrets even without a kind), however deeply nested:
+ * a List is published as one object, so it would carry the Secret into the store.
+ */
+function refusePlainSecret(obj: KubeObject, file: string, line: number, itemKind?: string): void {
+  const secret = obj as KubeObject & { data?: unknown; stringData?: unknown; items?: unknown };
+  const kind = typeof obj.kind === 'string' ? obj.kind : itemKind;
+  if (kind?.endsWith('List') && Array.isArray(secret.items)) {
+    const inner = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+    for (const item of secret.items) if (item !== null && typeof item === 'object') refusePlainSecret(item as KubeObject, file, line, inner);
+    return;
+  }
+  if (kind !== 'Secret' || (obj.apiVersion ?? 'v1') !== 'v1') return;
   if (isEmpty(secret.data) && isEmpty(secret.stringData)) return;
   throw compileError(
     file,

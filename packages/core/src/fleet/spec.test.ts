@@ -51,6 +51,15 @@ describe('parseCluster', () => {
     });
   });
 
+  it('takes label keys with a prefix, empty label values, and vars read as YAML 1.1 (as Kubernetes reads manifests)', () => {
+    const c = parseCluster(
+      'apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: {name: a, labels: {example.com/tier: gold_1.x, empty: ""}}\nspec:\n  vars: {mode: 0400, debug: on}\n',
+      'clusters/a.yaml',
+    );
+    expect(c.metadata.labels).toEqual({ 'example.com/tier': 'gold_1.x', empty: '' });
+    expect(c.spec.vars).toEqual({ mode: '256', debug: 'true' });
+  });
+
   it('defaults labels and vars to empty', () => {
     const c = parseCluster('apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: {name: a}\n', 'clusters/a.yml');
     expect(c.metadata.labels).toEqual({});
@@ -61,6 +70,11 @@ describe('parseCluster', () => {
     ['a name that differs from the file name', CLUSTER, 'clusters/eu-prod-002.yaml', 'clusters/eu-prod-002.yaml:3: metadata.name eu-prod-001 does not match the file name (expected eu-prod-002)'],
     ['a label that is not a string', CLUSTER.replace('ring: "1"', 'ring: 1'), 'clusters/eu-prod-001.yaml', 'clusters/eu-prod-001.yaml:3: metadata.labels.ring:'],
     ['a name that is not a DNS subdomain', CLUSTER.replace('eu-prod-001', 'EU_prod'), 'clusters/EU_prod.yaml', 'metadata.name: must be a DNS subdomain'],
+    ['a label value that would inject YAML', CLUSTER.replace('region: eu', 'region: "eu\\n  injected: true"'), 'clusters/eu-prod-001.yaml', 'clusters/eu-prod-001.yaml:3: metadata.labels.region: must be a Kubernetes label value'],
+    ['a label value with a colon and a space', CLUSTER.replace('region: eu', 'region: "a: b"'), 'clusters/eu-prod-001.yaml', 'metadata.labels.region: must be a Kubernetes label value'],
+    ['a label value of 64 characters', CLUSTER.replace('region: eu', `region: ${'a'.repeat(64)}`), 'clusters/eu-prod-001.yaml', 'metadata.labels.region: must be a Kubernetes label value'],
+    ['a label key that is not a Kubernetes label key', CLUSTER.replace('region: eu', '"bad key": eu'), 'clusters/eu-prod-001.yaml', 'clusters/eu-prod-001.yaml:3: metadata.labels.bad key: must be a Kubernetes label key'],
+    ['an unquoted yes as a label (a boolean in YAML 1.1, as in Kubernetes)', CLUSTER.replace('region: eu', 'region: yes'), 'clusters/eu-prod-001.yaml', 'metadata.labels.region:'],
   ])('refuses %s', (_what, text, file, message) => {
     expect(() => parseCluster(text, file)).toThrow(message);
   });

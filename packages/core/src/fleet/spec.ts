@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { apiVersionField, clusterNameField, kindField } from '../documents/common.js';
+import { labelsField } from './labels.js';
 import { labelSelectorSchema } from './selector.js';
 import { compileError, parseYamlDocuments, type YamlDocument, type YamlLimits } from './yaml-documents.js';
 
@@ -60,7 +61,8 @@ export const clusterSchema = z.strictObject({
   kind: kindField('Cluster'),
   metadata: z.strictObject({
     name: clusterNameField,
-    labels: z.record(z.string(), z.string()).default({}),
+    /** Validated as Kubernetes labels, so `${cluster.labels.KEY}` can never inject YAML into a manifest. */
+    labels: labelsField.default({}),
     annotations: z.record(z.string(), z.string()).optional(),
   }),
   spec: z.strictObject({ vars: varsField.default({}) }).default({ vars: {} }),

@@ -27,4 +27,19 @@ describe('parseYamlDocuments', () => {
     const docs = parseYamlDocuments('base: &b {x: 1}\nuse: *b\n', 'a.yaml');
     expect(docs[0]?.value).toEqual({ base: { x: 1 }, use: { x: 1 } });
   });
+
+  it.each([
+    ['an octal integer is octal (YAML 1.1, as Kubernetes reads it)', 'm: 0400', { m: 256 }],
+    ['a quoted octal stays a string', 'm: "0400"', { m: '0400' }],
+    ['YAML 1.1 booleans', 'a: yes\nb: off\nc: y', { a: true, b: false, c: true }],
+    ['merge keys', 'b: &b {x: 1, z: 2}\nd: {<<: *b, z: 3}', { b: { x: 1, z: 2 }, d: { x: 1, z: 3 } }],
+    ['Go-style 0o octal', 'm: 0o755', { m: 493 }],
+    ['timestamps and sexagesimals stay strings', 't: 2001-12-14\ns: 1:30', { t: '2001-12-14', s: '1:30' }],
+  ])('reads %s', (_what, text, value) => {
+    expect(parseYamlDocuments(text, 'a.yaml')[0]?.value).toEqual(value);
+  });
+
+  it('refuses two keys that are the same boolean in YAML 1.1', () => {
+    expect(() => parseYamlDocuments('on: 1\nyes: 2\n', 'apps/x.yaml')).toThrow(/^apps\/x\.yaml:2: malformed YAML: Map keys must be unique/);
+  });
 });

@@ -1,5 +1,6 @@
 import { parseAllDocuments, type Document } from 'yaml';
 import { DriftlessError } from '../errors.js';
+import { KUBERNETES_YAML_OPTIONS } from './kube-yaml-schema.js';
 
 /** One YAML document of a file and the line (1-based) it starts at. */
 export interface YamlDocument {
@@ -29,7 +30,8 @@ export function compileError(file: string, line: number | undefined, message: st
 }
 
 /**
- * Parses every document of a (multi-document) YAML text. Comments and empty
+ * Parses every document of a (multi-document) YAML text the way Kubernetes
+ * reads it (YAML 1.1, see {@link KUBERNETES_YAML_OPTIONS}). Comments and empty
  * documents (a trailing `---`) are skipped. Malformed YAML, duplicate keys and
  * alias bombs are `InvalidDocument` errors naming `file` and the line.
  */
@@ -38,7 +40,7 @@ export function parseYamlDocuments(text: string, file: string, limits: YamlLimit
   const lineOf = (offset: number): number => index(offset) + lineOffset;
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
+    docs = parseAllDocuments(text, { ...KUBERNETES_YAML_OPTIONS, uniqueKeys: true, prettyErrors: false }) as Document.Parsed[];
   } catch (err) {
     throw compileError(file, undefined, `malformed YAML: ${(err as Error).message}`, err);
   }

@@ -56,7 +56,7 @@ export async function createBareRepo(root: string, name: string, branch = 'main'
  */
 export async function commitFiles(
   repoPath: string,
-  files: Readonly<Record<string, string | null>>,
+  files: Readonly<Record<string, string | Uint8Array | null>>,
   message: string,
   branch = 'main',
 ): Promise<string> {
