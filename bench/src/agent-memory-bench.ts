@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createAgent } from '@driftless/agent';
-import { API_VERSION, encodeBundle, seededRng, storeLayout, type BundleLimits, type Digest, type KubeObject } from '@driftless/core';
+import { API_VERSION, encodeBundle, seededRng, signPointer, storeLayout, type BundleLimits, type Digest, type KubeObject } from '@driftless/core';
 import { MemoryKubeTarget, MemoryObjectStore, VirtualClock } from '@driftless/fakes';
+import { benchSigningKeys } from './fleet/bench-keys.js';
 
 /** One measured bundle: its shape and what holding it cost the agent's process. */
 export interface AgentMemoryPoint {
@@ -72,7 +73,9 @@ export async function measureAgentMemory(file: string, limits: BundleLimits): Pr
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const store = new MemoryObjectStore();
   await store.putIfAbsent(storeLayout.blob(digest), compressed);
-  const pointer = { apiVersion: API_VERSION, kind: 'Pointer', cluster: 'mem', bundle: digest, revision: '0'.repeat(40), generation: 1, publishedAt: new Date(clock.now()).toISOString() };
+  // Signed and verified, as agents run in production.
+  const keys = benchSigningKeys(1);
+  const pointer = signPointer({ apiVersion: API_VERSION, kind: 'Pointer', cluster: 'mem', bundle: digest, revision: '0'.repeat(40), generation: 1, publishedAt: new Date(clock.now()).toISOString() }, keys.privateKey);
   await store.putIfAbsent(storeLayout.pointer('mem'), new TextEncoder().encode(JSON.stringify(pointer)));
   const kube = new MemoryKubeTarget({ clock });
   const agent = createAgent({
@@ -81,7 +84,7 @@ export async function measureAgentMemory(file: string, limits: BundleLimits): Pr
     store,
     kube,
     log: () => undefined,
-    config: { cluster: 'mem', intervalMs: 30_000, jitter: 0, bundleLimits: limits },
+    config: { cluster: 'mem', intervalMs: 30_000, jitter: 0, bundleLimits: limits, verifyKeys: [keys.publicKey] },
   });
   gc();
   const baseline = process.memoryUsage();
