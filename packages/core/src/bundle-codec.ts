@@ -1,8 +1,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { canonicalJson } from './canonical-json.js';
 import { digestOf, type Digest } from './digest.js';
-import { API_VERSION, parseDocument, parseJsonDocument } from './documents/common.js';
-import { bundleSchema, type Bundle } from './documents/bundle.js';
+import { parseDocument, parseJsonDocument } from './documents/common.js';
+import { bundleApiVersionOf, bundleSchema, type Bundle } from './documents/bundle.js';
 import { compareRefs, describeRef, kubeObjectSchema, refKey, refOf, type KubeObject } from './documents/kube-object.js';
 import { DriftlessError } from './errors.js';
 
@@ -41,8 +41,9 @@ export interface EncodedBundle {
 
 /**
  * The bundle of `objects`: each validated (apiVersion, kind, metadata.name),
- * sorted by (group, kind, namespace, name). The same objects give the same
- * bundle whatever their order or key order. Throws `InvalidDocument` naming the
+ * sorted by (group, kind, namespace, name), of the apiVersion they need (see
+ * bundleApiVersionOf). The same objects give the same bundle whatever their
+ * order or key order. Throws `InvalidDocument` naming the
  * object when one is malformed or when two share group/kind/namespace/name.
  */
 export function buildBundle(objects: readonly unknown[]): Bundle {
@@ -58,7 +59,7 @@ export function buildBundle(objects: readonly unknown[]): Bundle {
       });
     }
   }
-  return { apiVersion: API_VERSION, kind: 'Bundle', objects: sorted };
+  return { apiVersion: bundleApiVersionOf(sorted), kind: 'Bundle', objects: sorted };
 }
 
 /**
@@ -104,14 +105,15 @@ export function encodeValidatedBundle(
     parts.push(text);
   }
   // RFC 8785 orders the bundle's keys apiVersion < kind < objects.
-  const canonical = new TextEncoder().encode(`{"apiVersion":${JSON.stringify(API_VERSION)},"kind":"Bundle","objects":[${parts.join(',')}]}`);
+  const apiVersion = bundleApiVersionOf(objects);
+  const canonical = new TextEncoder().encode(`{"apiVersion":${JSON.stringify(apiVersion)},"kind":"Bundle","objects":[${parts.join(',')}]}`);
   const digest = digestOf(canonical);
   const subject = `bundle ${digest}`;
   if (tooMany) throw tooManyObjects(subject, 'encode', objects.length, limits.maxObjects);
   if (canonical.byteLength > limits.maxDecompressedBytes) throw tooLarge(subject, 'encode', limits.maxDecompressedBytes, 'decompressed');
   const compressed = new Uint8Array(gzipSync(canonical));
   if (compressed.byteLength > limits.maxCompressedBytes) throw tooLarge(subject, 'encode', limits.maxCompressedBytes, 'compressed');
-  return { digest, bundle: { apiVersion: API_VERSION, kind: 'Bundle', objects: entries.map((e) => e.o) }, canonical, compressed };
+  return { digest, bundle: { apiVersion, kind: 'Bundle', objects: entries.map((e) => e.o) }, canonical, compressed };
 }
 
 /**

@@ -25,7 +25,15 @@ export {
   type KubeObject,
   type ObjectRef,
 } from './documents/kube-object.js';
-export { bundleSchema, DEFAULT_NAMESPACE_ANNOTATION, type Bundle } from './documents/bundle.js';
+export {
+  BUNDLE_API_VERSION,
+  bundleApiVersionOf,
+  bundleSchema,
+  DEFAULT_NAMESPACE_ANNOTATION,
+  isUnplaced,
+  UNPLACED_BUNDLE_API_VERSION,
+  type Bundle,
+} from './documents/bundle.js';
 export { pointerSchema, type Pointer, type UnsignedPointer } from './documents/pointer.js';
 export { PHASES, statusSchema, type Phase, type Status } from './documents/status.js';
 export { revisionRecordSchema, type RevisionRecord } from './documents/revision.js';
