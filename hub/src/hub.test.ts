@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { decodePointer, isDriftlessError, parseJsonDocument, PointerVerifier, revisionRecordSchema, storeLayout, type ObjectStore } from '@driftless/core';
+import { BUNDLE_API_VERSION, decodePointer, isDriftlessError, parseJsonDocument, PointerVerifier, revisionRecordSchema, storeLayout, UNPLACED_BUNDLE_API_VERSION, type ObjectStore } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { fixtureFleet } from '@driftless/testkit';
 import { describe, expect, it } from 'vitest';
@@ -95,6 +95,24 @@ describe.each([
     const allowed = await compile({ allowMassPrune: true });
     expect(allowed).toMatchObject({ refused: [], pointersUpdated: 2 });
     expect((await pointerOf(store, 'eu-prod-001')).generation).toBe(2);
+  });
+
+  it('does not count a custom resource the hub now leaves unplaced (its namespace only a hint) as removed', async () => {
+    const { store, compile, repo } = setup({}, { stateless });
+    // Certificates whose CRD is not in the bundle: as the hub before the hint placed them, in the app's namespace.
+    const certs = (namespace: string): string =>
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: { name: ${n}${namespace} }\nspec: { secretName: ${n} }\n`).join('---\n');
+    repo.commit({ 'apps/config/certs.yaml': certs(', namespace: config') }, 'certificates, placed');
+    await compile();
+    expect((await bundleOf(store, 'eu-prod-001')).apiVersion).toBe(BUNDLE_API_VERSION);
+    repo.commit({ 'apps/config/certs.yaml': certs('') }, 'certificates, unplaced');
+    expect(await compile()).toMatchObject({ refused: [], pointersUpdated: 3 });
+    const unplaced = await bundleOf(store, 'eu-prod-001');
+    expect(unplaced.apiVersion).toBe(UNPLACED_BUNDLE_API_VERSION);
+    expect(objectNames(unplaced).filter((n) => n.startsWith('Certificate/'))).toEqual(['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `Certificate/-/${n}`));
+    // Moving them to another namespace is still a removal.
+    repo.commit({ 'apps/config/certs.yaml': certs(', namespace: elsewhere') }, 'certificates, elsewhere');
+    expect((await compile()).refused.map((r) => r.cluster)).toEqual(['eu-prod-001', 'eu-stg-001', 'us-prod-001']);
   });
 
   it('keeps the pointer of a cluster whose file was removed, and reports it orphaned on every compile', async () => {

@@ -1,6 +1,7 @@
-import { decodeBundle, refOf, storeLayout, type BundleLimits, type Digest, type ObjectRef, type ObjectStore } from '@driftless/core';
+import { decodeBundle, storeLayout, type BundleLimits, type Digest, type ObjectRef, type ObjectStore } from '@driftless/core';
+import { guardRefOf } from './mass-prune.js';
 
-/** The objects of a published bundle, by digest; [] when its blob is gone. */
+/** The objects of a published bundle, by digest, as the mass-prune guard compares them (guardRefOf); [] when its blob is gone. */
 export type BundleRefsReader = (digest: Digest) => Promise<readonly ObjectRef[]>;
 
 /**
@@ -15,7 +16,7 @@ export function bundleRefsReader(store: ObjectStore, limits: BundleLimits): Bund
       hit = (async () => {
         const blob = await store.get(storeLayout.blob(digest), { maxBytes: limits.maxCompressedBytes });
         if (blob.kind !== 'found') return [];
-        return decodeBundle(blob.body, digest, limits).objects.map(refOf);
+        return decodeBundle(blob.body, digest, limits).objects.map(guardRefOf);
       })();
       cache.set(digest, hit);
     }

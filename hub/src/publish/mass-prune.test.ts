@@ -1,6 +1,6 @@
-import type { ObjectRef } from '@driftless/core';
+import { DEFAULT_NAMESPACE_ANNOTATION, type KubeObject, type ObjectRef } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
-import { massPruneRefusal } from './mass-prune.js';
+import { guardRefOf, massPruneRefusal } from './mass-prune.js';
 
 const cm = (name: string, namespace = 'app'): ObjectRef => ({ group: '', kind: 'ConfigMap', namespace, name });
 const ns = (name: string): ObjectRef => ({ group: '', kind: 'Namespace', namespace: '', name });
@@ -24,5 +24,27 @@ describe('massPruneRefusal', () => {
     ['the same name in another group is another object', [deploy('web')], [{ ...deploy('web'), group: 'extensions' }], 'would remove 1 of its 1 objects (Deployment/app/web); pass --allow-mass-prune if that is intended'],
   ])('%s', (_what, before, after, expected) => {
     expect(massPruneRefusal(before, after)).toBe(expected);
+  });
+});
+
+describe('guardRefOf', () => {
+  const cert = (name: string, metadata: Partial<KubeObject['metadata']>): KubeObject => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name, ...metadata } });
+  const inWeb = ['a', 'b', 'c'].map((n) => cert(n, { namespace: 'web' }));
+  const hinted = (ns: string): KubeObject[] => ['a', 'b', 'c'].map((n) => cert(n, { annotations: { [DEFAULT_NAMESPACE_ANNOTATION]: ns, other: 'x' } }));
+
+  it('counts an unplaced object as in its default namespace, so a placement-only change removes nothing', () => {
+    expect(massPruneRefusal(inWeb.map(guardRefOf), hinted('web').map(guardRefOf))).toBeUndefined();
+    expect(massPruneRefusal(hinted('web').map(guardRefOf), inWeb.map(guardRefOf))).toBeUndefined();
+  });
+
+  it('still counts an unplaced object whose default namespace is another as removed', () => {
+    expect(massPruneRefusal(inWeb.map(guardRefOf), hinted('other').map(guardRefOf))).toBe(
+      'would remove 3 of its 3 objects (Certificate/web/a, Certificate/web/b, Certificate/web/c); pass --allow-mass-prune if that is intended',
+    );
+  });
+
+  it('keeps the ref of a placed object, and of a cluster-scoped one without a hint', () => {
+    expect(guardRefOf(cert('a', { namespace: 'web', annotations: { [DEFAULT_NAMESPACE_ANNOTATION]: 'other' } }))).toEqual({ group: 'cert-manager.io', kind: 'Certificate', namespace: 'web', name: 'a' });
+    expect(guardRefOf({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } })).toEqual({ group: '', kind: 'Namespace', namespace: '', name: 'web' });
   });
 });

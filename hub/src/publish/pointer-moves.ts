@@ -4,7 +4,6 @@ import {
   canonicalBytes,
   decodePointer,
   DriftlessError,
-  refOf,
   signPointer,
   storeLayout,
   type Clock,
@@ -16,7 +15,7 @@ import {
 } from '@driftless/core';
 import type { HubLog } from '../hub-log.js';
 import type { BundleRefsReader } from './bundle-refs.js';
-import { massPruneRefusal } from './mass-prune.js';
+import { guardRefOf, massPruneRefusal } from './mass-prune.js';
 import { signedBy } from './pointer-signing.js';
 
 /** A pointer as this hub knows it: digest, ETag and generation. */
@@ -117,7 +116,7 @@ type Decision = Exclude<PointerOutcome, { kind: 'moved' }> | { readonly kind: 'w
 async function decide(ctx: PointerMoveContext, target: PointerTarget, current: PointerMemo | undefined): Promise<Decision> {
   if (current?.digest === target.digest && current.keyId === ctx.keyId) return { kind: 'kept', memo: current };
   if (current && target.bundle && current.digest !== target.digest && !ctx.allowMassPrune) {
-    const reason = massPruneRefusal(await ctx.bundleRefs(current.digest), target.bundle.bundle.objects.map(refOf));
+    const reason = massPruneRefusal(await ctx.bundleRefs(current.digest), target.bundle.bundle.objects.map(guardRefOf));
     if (reason !== undefined) return { kind: 'refused', memo: current, reason };
   }
   const now = ctx.clock.now();
