@@ -87,4 +87,19 @@ describe('object scope from API discovery, against the real kube-apiserver', () 
     expect((gadget?.metadata['annotations'] as Record<string, string>)[DEFAULT_NAMESPACE_ANNOTATION]).toBeUndefined();
     expect(await reconcile(objects, deps)).toMatchObject({ applied: 0, unchanged: 3, pruned: 0, failed: [] });
   });
+
+  it('keeps a namespaced custom resource the previous hub placed when the upgraded hub sends it unplaced: nothing pruned, nothing in default', async () => {
+    const kube = createKubeTarget(kc);
+    const group = `${uniqueName('g')}.driftless.dev`;
+    await installBeforehand(kube, crd(group, 'Gadget', 'Namespaced'));
+    const ns = uniqueName('app');
+    const deps: ReconcileDeps = { kube, clock: systemClock, parent: { name: 'driftless-applyset', namespace: uniqueName('driftless') } };
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
+    const gadget = { apiVersion: `${group}/v1`, kind: 'Gadget', metadata: { name: 'x', namespace: ns }, spec: { size: 1 } } as KubeObject;
+    expect(await reconcile([namespace, gadget], deps)).toMatchObject({ applied: 2, pruned: 0, failed: [] });
+    const unplaced = { ...gadget, metadata: { name: 'x', annotations: { [DEFAULT_NAMESPACE_ANNOTATION]: ns } } } as KubeObject;
+    expect(await reconcile([namespace, unplaced], deps)).toMatchObject({ applied: 0, unchanged: 2, pruned: 0, failed: [] });
+    expect(await kube.get({ apiVersion: `${group}/v1`, kind: 'Gadget', namespace: ns, name: 'x' })).toMatchObject({ spec: { size: 1 } });
+    expect(await kube.get({ apiVersion: `${group}/v1`, kind: 'Gadget', namespace: 'default', name: 'x' })).toBeUndefined();
+  });
 });
