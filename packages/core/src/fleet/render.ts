@@ -185,7 +185,9 @@ function place(obj: KubeObject, placement: Placement, cache: PlacementCache | un
  * when the app has none); a cluster-scoped one nowhere; one of a kind the
  * hub cannot know in the namespace written, else nowhere, with the app's
  * default namespace as {@link DEFAULT_NAMESPACE_ANNOTATION} for the agent,
- * which settles the scope from discovery.
+ * which settles the scope from discovery. A bundle holding such an object is
+ * of the apiVersion older agents refuse (see bundleApiVersionOf): they would
+ * apply it in `default` and prune the live one.
  */
 function placementOf(r: RenderedObject, fromCrds: ReturnType<typeof scopesFromCrds>): Placement {
   const obj = r.object;
