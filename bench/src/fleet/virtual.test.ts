@@ -3,7 +3,9 @@ import { runFleetBench, type FleetBenchOptions } from './run-fleet-bench.js';
 
 const small: FleetBenchOptions = { mode: 'bundle', virtual: true, clusters: 40, intervalMs: 10_000, jitter: 0.5, commits: 2, seed: 7, apps: 3, trace: true };
 
-describe('the fleet benchmark on a virtual clock', () => {
+// Each run compiles and simulates a whole fleet: CPU-bound seconds, more than the unit default
+// allows on a busy 2-core machine. Nothing here measures time: the clock is virtual.
+describe('the fleet benchmark on a virtual clock', { timeout: 60_000 }, () => {
   it('replays the same events for the same seed, and different ones for another seed', async () => {
     const a = await runFleetBench(small);
     const b = await runFleetBench(small);
