@@ -1,6 +1,6 @@
 import { DriftlessError, type Clock, type KubeTarget, type ObjectStore, type Rng } from '@driftless/core';
 import { resolveConfig, type AgentConfig } from './agent-config.js';
-import { initialState } from './agent-state.js';
+import { forgetSource, initialState } from './agent-state.js';
 import { replayLoader } from './replay-floor.js';
 import type { LeaderElector } from './leader.js';
 import { createLease } from './lease.js';
@@ -67,15 +67,23 @@ export function createAgent(deps: AgentDeps): Agent {
   const config = resolveConfig(deps.config);
   const log = deps.log ?? (() => undefined);
   const state = initialState();
-  const lease = createLease(deps.leader, { clock, cluster: config.cluster, log });
+  const replay = replayLoader({ kube, store, config });
+  // Another pod may have accepted newer pointers meanwhile: what this one remembers
+  // (replay floor, pointer, ETag, bundle) could take the cluster back, so read it all again.
+  const forget = (): void => {
+    replay.forget();
+    forgetSource(state);
+  };
+  const lease = createLease(deps.leader, { clock, cluster: config.cluster, log, onNewTerm: forget });
   if (config.insecure) {
     const msg = 'insecure mode (--insecure-skip-verify): pointers are not verified, so whoever can write the store controls this cluster';
     log({ level: 'warn', msg, cluster: config.cluster });
   }
-  const replay = replayLoader({ kube, store, config });
-  const pass = (signal: AbortSignal | undefined): Promise<PassOutcome> => {
-    const ctx: PassContext = { clock, store, kube, config, state, replay, signal };
-    return runPass(ctx, state, log);
+  const pass = async (signal: AbortSignal | undefined): Promise<PassOutcome> => {
+    const ctx: PassContext = { clock, store, kube, config, state, replay: () => replay.load(), signal };
+    const outcome = await runPass(ctx, state, log);
+    if (replay.current()?.superseded) forget();
+    return outcome;
   };
 
   const step = async (): Promise<{ result: PassResult | 'standby'; next: NextWait }> => {

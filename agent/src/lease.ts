@@ -26,17 +26,28 @@ export interface Lease {
   release(): Promise<void>;
 }
 
+/** What a Lease needs besides its elector. */
+export interface LeaseDeps {
+  readonly clock: Clock;
+  readonly cluster: string;
+  readonly log: (event: LogEvent) => void;
+  /** Called when we take the lease that did not name us (a new term: another pod may have led meanwhile), before anything runs in it. */
+  readonly onNewTerm?: () => void;
+}
+
 /** The Lease over `leader` (or none), logging transitions and failures as `cluster`. */
-export function createLease(leader: LeaderElector | undefined, deps: { readonly clock: Clock; readonly cluster: string; readonly log: (event: LogEvent) => void }): Lease {
+export function createLease(leader: LeaderElector | undefined, deps: LeaseDeps): Lease {
   const { clock, cluster, log } = deps;
   const hold = async (): Promise<boolean> => {
     if (!leader) return true;
     const was = leader.isLeader();
+    const term = leader.terms();
     const now = await leader.tryAcquireOrRenew().catch((err: unknown) => {
       log({ level: 'error', msg: 'leader election failed', cluster, error: (err as Error).message });
       return false;
     });
     if (now !== was) log({ level: 'info', msg: now ? 'became leader' : 'lost leadership', cluster });
+    if (leader.terms() !== term) deps.onNewTerm?.();
     return now;
   };
   return {
