@@ -4,6 +4,7 @@ import { forgetSource, initialState } from './agent-state.js';
 import { replayLoader } from './replay-floor.js';
 import type { LeaderElector } from './leader.js';
 import { createLease } from './lease.js';
+import { reportingProgress } from './progress-kube.js';
 import type { AgentMetrics } from './metrics.js';
 import { waitMs, type NextWait } from './next-wait.js';
 import type { PassResult } from './pass-result.js';
@@ -63,7 +64,9 @@ export interface Agent {
  * status, logs and the next wait.
  */
 export function createAgent(deps: AgentDeps): Agent {
-  const { clock, rng, store, kube } = deps;
+  const { clock, rng, store } = deps;
+  const { metrics } = deps;
+  const kube = metrics?.observeProgress ? reportingProgress(deps.kube, () => metrics.observeProgress?.()) : deps.kube;
   const config = resolveConfig(deps.config);
   const log = deps.log ?? (() => undefined);
   const state = initialState();
