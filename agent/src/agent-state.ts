@@ -55,3 +55,13 @@ export function initialState(): AgentState {
     members: new WeakMap(),
   };
 }
+
+/**
+ * Forgets, in place, everything the agent learnt of the pointer and bundle in
+ * force (ETag, pointer, bundle, pending blob, refusal, last status, failures):
+ * another agent of the cluster may have moved on meanwhile, so the next pass
+ * reads it all again. Keeps the memos, which hold for any bundle.
+ */
+export function forgetSource(state: AgentState): void {
+  Object.assign(state, { ...initialState(), normalized: state.normalized, members: state.members });
+}

@@ -3,7 +3,7 @@ import { DEFAULT_BUNDLE_LIMITS, DriftlessError, parseJsonDocument, seededRng, st
 import { MemoryKubeTarget, MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { translateKubeError } from '@driftless/kube';
 import { describe, expect, it } from 'vitest';
-import { createAgent, type AgentConfig } from './agent.js';
+import { createAgent, type AgentConfig, type PassResult } from './agent.js';
 import { prometheusMetrics } from './prometheus-metrics.js';
 import { colorBundle, publishBundle } from './testing/publish.js';
 
@@ -316,5 +316,50 @@ describe('agent liveness (what /healthz serves)', () => {
     await clock.advance(hungFrom + 400_000, () => metrics.stalled() !== undefined);
     expect(metrics.stalled()).toMatch(/^no pass completed for \d+s/);
     stop.abort();
+  });
+
+  it('stays live through a first apply that takes many intervals while each request completes, and is stalled once one hangs for three', async () => {
+    const clock = new VirtualClock(START);
+    const metrics = prometheusMetrics('c1', { clock, intervalMs: 10_000 });
+    const store = new MemoryObjectStore();
+    const objects: KubeObject[] = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } },
+      ...Array.from({ length: 60 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'app' } })),
+    ];
+    await publishBundle(store, 'c1', objects, 1);
+    // A remote API server: every write takes 2 virtual seconds, so the first pass takes two minutes (12 intervals).
+    let hangAfter = Number.POSITIVE_INFINITY;
+    let applies = 0;
+    let hungAt: number | undefined;
+    const seen: (string | undefined)[] = [];
+    const kube = new MemoryKubeTarget({
+      clock,
+      latency: async (op) => {
+        if (op !== 'apply') return;
+        seen.push(metrics.stalled());
+        if (++applies <= hangAfter) return clock.sleep(2_000);
+        hungAt = clock.now();
+        return new Promise<void>(() => undefined);
+      },
+    });
+    const config = { cluster: 'c1', intervalMs: 10_000, jitter: 0, verifyKeys: [], insecureSkipVerify: true };
+    const agent = createAgent({ clock, rng: seededRng(1), store, kube, metrics, config });
+    let result: PassResult | undefined;
+    void agent.runOnce().then((r) => (result = r));
+    await clock.advance(START + 3_600_000, () => result !== undefined);
+    expect(result).toMatchObject({ phase: 'Applied' });
+    expect(clock.now() - START).toBeGreaterThan(100_000);
+    expect(seen.length).toBeGreaterThan(60);
+    expect(seen.filter((s) => s !== undefined)).toEqual([]);
+    // The same agent on a new bundle, whose 10th write never answers: stalled three intervals after the last answer.
+    await publishBundle(store, 'c1', objects.map((o) => ({ ...o, metadata: { ...o.metadata, labels: { v: '2' } } })), 2);
+    hangAfter = applies + 10;
+    void agent.runOnce();
+    await clock.advance(clock.now() + 60_000, () => hungAt !== undefined);
+    const from = hungAt ?? 0;
+    await clock.advance(from + 30_000);
+    expect(metrics.stalled()).toBeUndefined();
+    await clock.advance(from + 31_000);
+    expect(metrics.stalled()).toMatch(/no Kubernetes request completed for 31s \(3 intervals of 10s\)$/);
   });
 });

@@ -1,9 +1,10 @@
 import { DriftlessError, type Clock, type KubeTarget, type ObjectStore, type Rng } from '@driftless/core';
 import { resolveConfig, type AgentConfig } from './agent-config.js';
-import { initialState } from './agent-state.js';
+import { forgetSource, initialState } from './agent-state.js';
 import { replayLoader } from './replay-floor.js';
 import type { LeaderElector } from './leader.js';
 import { createLease } from './lease.js';
+import { reportingProgress } from './progress-kube.js';
 import type { AgentMetrics } from './metrics.js';
 import { waitMs, type NextWait } from './next-wait.js';
 import type { PassResult } from './pass-result.js';
@@ -63,19 +64,29 @@ export interface Agent {
  * status, logs and the next wait.
  */
 export function createAgent(deps: AgentDeps): Agent {
-  const { clock, rng, store, kube } = deps;
+  const { clock, rng, store } = deps;
+  const { metrics } = deps;
+  const kube = metrics?.observeProgress ? reportingProgress(deps.kube, () => metrics.observeProgress?.()) : deps.kube;
   const config = resolveConfig(deps.config);
   const log = deps.log ?? (() => undefined);
   const state = initialState();
-  const lease = createLease(deps.leader, { clock, cluster: config.cluster, log });
+  const replay = replayLoader({ kube, store, config });
+  // Another pod may have accepted newer pointers meanwhile: what this one remembers
+  // (replay floor, pointer, ETag, bundle) could take the cluster back, so read it all again.
+  const forget = (): void => {
+    replay.forget();
+    forgetSource(state);
+  };
+  const lease = createLease(deps.leader, { clock, cluster: config.cluster, log, onNewTerm: forget });
   if (config.insecure) {
     const msg = 'insecure mode (--insecure-skip-verify): pointers are not verified, so whoever can write the store controls this cluster';
     log({ level: 'warn', msg, cluster: config.cluster });
   }
-  const replay = replayLoader({ kube, store, config });
-  const pass = (signal: AbortSignal | undefined): Promise<PassOutcome> => {
-    const ctx: PassContext = { clock, store, kube, config, state, replay, signal };
-    return runPass(ctx, state, log);
+  const pass = async (signal: AbortSignal | undefined): Promise<PassOutcome> => {
+    const ctx: PassContext = { clock, store, kube, config, state, replay: () => replay.load(), signal };
+    const outcome = await runPass(ctx, state, log);
+    if (replay.current()?.superseded) forget();
+    return outcome;
   };
 
   const step = async (): Promise<{ result: PassResult | 'standby'; next: NextWait }> => {

@@ -1,4 +1,4 @@
-import { parseJsonDocument, seededRng, statusSchema, storeLayout, type KubeObject } from '@driftless/core';
+import { DriftlessError, parseJsonDocument, seededRng, statusSchema, storeLayout, type KubeObject, type LeaseLock } from '@driftless/core';
 import { MemoryKubeTarget, MemoryLeaseLock, MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
 import { createAgent, type Agent, type PassResult } from './agent.js';
@@ -137,5 +137,54 @@ describe('agents under leader election', () => {
     expect(logs.map((e) => e['msg'])).toEqual(['became leader', 'lost leadership']);
     const status = await store.get(storeLayout.status('c1'));
     expect(status.kind === 'found' ? parseJsonDocument(statusSchema, status.body, 'status') : undefined).toBeUndefined();
+  });
+
+  it('stops writing when no renewal succeeds within the renew deadline (a hung Lease request), before a standby may take over', async () => {
+    const clock = new VirtualClock(START);
+    const store = new MemoryObjectStore();
+    const lock = new MemoryLeaseLock();
+    const objects: KubeObject[] = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } },
+      ...Array.from({ length: 30 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'app' } })),
+    ];
+    await publishBundle(store, 'c1', objects, 1);
+    // Every write takes a virtual second and is stamped, so the pass outlasts the lease.
+    const writesAt: number[] = [];
+    const kube = new MemoryKubeTarget({ clock, latency: async (op) => void (op === 'apply' && (await clock.sleep(1_000), writesAt.push(clock.now()))) });
+    // agent-a's Lease requests hang once the pass has started (a hung connection to the API server) until a 30 s request timeout.
+    let hung = false;
+    const own = lock.handle();
+    const timesOut = async (): Promise<never> => {
+      await clock.sleep(30_000);
+      throw new DriftlessError('KubeUnavailable', 'Lease/default/c1 get failed: no answer within 30000 ms', { object: 'Lease/default/c1', operation: 'get' });
+    };
+    const hangs: LeaseLock = {
+      get: () => (hung ? timesOut() : own.get()),
+      create: (record) => (hung ? timesOut() : own.create(record)),
+      update: (record, version) => (hung ? timesOut() : own.update(record, version)),
+    };
+    const pod = (identity: string, lease: LeaseLock) =>
+      createAgent({
+        clock,
+        rng: seededRng(1),
+        store,
+        kube,
+        leader: createLeaderElector({ lock: lease, clock, identity, leaseMs: 15_000 }),
+        config: { cluster: 'c1', intervalMs: 10_000, jitter: 0, verifyKeys: [], insecureSkipVerify: true },
+      });
+    const a = pod('agent-a', hangs);
+    const b = pod('agent-b', lock.handle());
+    const stepping = a.step();
+    await clock.advance(START + 1);
+    hung = true;
+    expect(await b.step()).toBe('standby'); // agent-b sees the lease change at START
+    expect(await drive(clock, stepping)).toBe('standby');
+    // agent-a's last write came no later than the renew deadline after its last renewal (at START).
+    expect(writesAt.length).toBeGreaterThan(0);
+    expect(Math.max(...writesAt)).toBeLessThanOrEqual(START + 10_000);
+    const before = writesAt.length;
+    await clock.advance(START + 16_000); // agent-a's lease has not changed for its duration: agent-b takes over
+    expect((await drive(clock, b.step())) as PassResult).toMatchObject({ phase: 'Applied' });
+    expect(writesAt.filter((at) => at <= START + 16_000)).toHaveLength(before);
   });
 });

@@ -19,18 +19,26 @@ export interface LeaderElectorOptions {
 export function createLeaderElector(opts: LeaderElectorOptions) {
   const leaseMs = opts.leaseMs ?? 15_000;
   let leader = false;
+  let terms = 0;
   // When the lease last changed, by our own clock: another pod's clock may be off,
   // so its renewTime is never compared with our time (client-go does the same).
   let observed: { key: string; atMs: number } | undefined;
   return {
     /** Whether we held the lease at the last attempt. */
     isLeader: (): boolean => leader,
+    /**
+     * How many times we took the lease while the Lease did not name us (free,
+     * released, or another holder's): each starts a term before which another
+     * pod may have led, so whatever we learnt of the cluster may be out of date.
+     */
+    terms: (): number => terms,
     /** One attempt to take or keep the lease; resolves whether we hold it now. */
     async tryAcquireOrRenew(): Promise<boolean> {
       const now = opts.clock.now();
       const current = await opts.lock.get();
       if (!current) {
         leader = await opts.lock.create({ holder: opts.identity, acquireTimeMs: now, renewTimeMs: now, durationMs: leaseMs, transitions: 0 });
+        if (leader) terms += 1;
         return leader;
       }
       const { record, version } = current;
@@ -52,6 +60,7 @@ export function createLeaderElector(opts: LeaderElectorOptions) {
         },
         version,
       );
+      if (leader && !ours) terms += 1;
       return leader;
     },
     /** Gives the lease up (stopping), so another pod takes over at once. */

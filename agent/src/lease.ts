@@ -6,6 +6,15 @@ import type { LogEvent } from './summarize.js';
 const RENEW_EVERY_MS = 5_000;
 
 /**
+ * How long a pass may go on without a successful renewal, ms, counted on our
+ * own clock from the start of the last renewal that succeeded (client-go's
+ * renewDeadline). Well under the 15 s lease: a standby may take over 15 s
+ * after it last saw the lease change, so a leader whose renewals hang stops
+ * writing before then (a lease request itself times out after 5 s).
+ */
+export const RENEW_DEADLINE_MS = 10_000;
+
+/**
  * The agent's view of leader election. Without an elector it always holds
  * the lease. Losing the lease is never an error: a pass sees it as its signal
  * aborting, and ends as standby.
@@ -15,9 +24,10 @@ export interface Lease {
   hold(): Promise<boolean>;
   /**
    * Runs `pass` with a signal that aborts once the lease is lost, renewing the
-   * lease every 5 s meanwhile; resolves `lost` when it was lost by the time
-   * the pass (and any renewal in flight) ended. Without an elector the signal
-   * is undefined.
+   * lease every 5 s meanwhile; the lease counts as lost too once no renewal
+   * has succeeded for {@link RENEW_DEADLINE_MS} (a hung request is then not
+   * waited for). Resolves `lost` when it was lost by the time the pass (and
+   * any renewal in flight) ended. Without an elector the signal is undefined.
    */
   during<T>(pass: (signal: AbortSignal | undefined) => Promise<T>): Promise<T | 'lost'>;
   /** Sleeps `ms` (ending early on `signal`), renewing a held lease often enough that it never lapses. */
@@ -26,18 +36,44 @@ export interface Lease {
   release(): Promise<void>;
 }
 
+/** What a Lease needs besides its elector. */
+export interface LeaseDeps {
+  readonly clock: Clock;
+  readonly cluster: string;
+  readonly log: (event: LogEvent) => void;
+  /** Called when we take the lease that did not name us (a new term: another pod may have led meanwhile), before anything runs in it. */
+  readonly onNewTerm?: () => void;
+}
+
 /** The Lease over `leader` (or none), logging transitions and failures as `cluster`. */
-export function createLease(leader: LeaderElector | undefined, deps: { readonly clock: Clock; readonly cluster: string; readonly log: (event: LogEvent) => void }): Lease {
+export function createLease(leader: LeaderElector | undefined, deps: LeaseDeps): Lease {
   const { clock, cluster, log } = deps;
+  // When the last renewal that succeeded started, by our clock: the lease's renewTime is at or after it.
+  let renewedAt = Number.NEGATIVE_INFINITY;
   const hold = async (): Promise<boolean> => {
     if (!leader) return true;
     const was = leader.isLeader();
+    const term = leader.terms();
+    const started = clock.now();
     const now = await leader.tryAcquireOrRenew().catch((err: unknown) => {
       log({ level: 'error', msg: 'leader election failed', cluster, error: (err as Error).message });
       return false;
     });
+    if (now) renewedAt = started;
     if (now !== was) log({ level: 'info', msg: now ? 'became leader' : 'lost leadership', cluster });
+    if (leader.terms() !== term) deps.onNewTerm?.();
     return now;
+  };
+  /** Aborts `lost` once no renewal has succeeded for the renew deadline; ends early when `stop` aborts. */
+  const watchDeadline = async (lost: AbortController, stop: AbortSignal): Promise<void> => {
+    while (!stop.aborted && !lost.signal.aborted) {
+      const left = renewedAt + RENEW_DEADLINE_MS - clock.now();
+      if (left <= 0) {
+        log({ level: 'warn', msg: 'lease not renewed within the renew deadline: stopping the pass', cluster, renewDeadlineMs: RENEW_DEADLINE_MS });
+        return lost.abort();
+      }
+      await clock.sleep(left, stop);
+    }
   };
   return {
     hold,
@@ -45,19 +81,22 @@ export function createLease(leader: LeaderElector | undefined, deps: { readonly 
       if (!leader) return pass(undefined);
       const lost = new AbortController();
       const passDone = new AbortController();
+      const renewalsDone = new AbortController();
       const renewing = (async () => {
         for (;;) {
           await clock.sleep(RENEW_EVERY_MS, passDone.signal);
-          if (passDone.signal.aborted) return;
+          if (passDone.signal.aborted || lost.signal.aborted) return;
           if (!(await hold())) return lost.abort();
         }
-      })();
+      })().finally(() => renewalsDone.abort());
+      // Ends when the renewals do, or at the deadline: a renewal hung past it is left to its request timeout.
+      const watching = watchDeadline(lost, renewalsDone.signal);
       let result;
       try {
         result = await pass(lost.signal);
       } finally {
         passDone.abort();
-        await renewing;
+        await Promise.race([renewing, watching]);
       }
       return lost.signal.aborted ? 'lost' : result;
     },

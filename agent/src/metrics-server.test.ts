@@ -48,7 +48,7 @@ describe('agent metrics', () => {
     expect((await healthz())[0]).toBe(200);
     // A first pass that hangs: no pass has completed since the start, three intervals ago.
     await clock.advance(90_001);
-    expect(await healthz()).toEqual([503, 'no pass completed for 90s (3 intervals of 30s)\n']);
+    expect(await healthz()).toEqual([503, 'no pass completed for 90s, no Kubernetes request completed for 90s (3 intervals of 30s)\n']);
     metrics.observePass(pass, 1500);
     expect((await healthz())[0]).toBe(200);
     await clock.advance(180_002);

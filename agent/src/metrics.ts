@@ -9,4 +9,6 @@ export interface AgentMetrics {
   observePass(result: PassResult | 'standby', durationMs: number): void;
   /** The pause the loop takes before its next pass, ms (the interval, or a backoff after failures). */
   observePause?(ms: number): void;
+  /** A Kubernetes request settled (answered or failed) during a pass: the pass is making progress, though it has not completed. */
+  observeProgress?(): void;
 }

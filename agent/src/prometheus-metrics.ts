@@ -23,14 +23,17 @@ export interface LivenessOptions {
 
 /**
  * The agent's Prometheus metrics, in their own registry (no global state),
- * labelled with `cluster`. Liveness: stalled once no pass (standby included)
- * has completed for three intervals on `clock`, counted from the start; after
- * a longer pause (a backoff of up to 5 minutes) for that pause and two more
- * intervals, so a backing-off agent is not restarted for waiting as it should.
+ * labelled with `cluster`. Liveness: stalled once, for three intervals on
+ * `clock`, no pass (standby included) has completed and no Kubernetes request
+ * has settled (a long first apply keeps making progress), counted from the
+ * start; after a longer pause (a backoff of up to 5 minutes) for that pause
+ * and two more intervals, so a backing-off agent is not restarted for waiting
+ * as it should.
  */
 export function prometheusMetrics(cluster: string, liveness: LivenessOptions): AgentMetrics & ServedMetrics {
   const { clock, intervalMs } = liveness;
   let lastPassAt = clock.now();
+  let lastProgressAt = lastPassAt;
   let pauseMs = 0;
   const registry = new Registry();
   registry.setDefaultLabels({ cluster });
@@ -54,17 +57,25 @@ export function prometheusMetrics(cluster: string, liveness: LivenessOptions): A
     registry,
     ready: () => passed,
     stalled() {
-      const since = clock.now() - lastPassAt;
+      const now = clock.now();
+      const since = now - Math.max(lastPassAt, lastProgressAt);
       if (since <= Math.max(3 * intervalMs, pauseMs + 2 * intervalMs)) return undefined;
       const s = (ms: number): string => `${Math.round(ms / 1000)}s`;
-      return `no pass completed for ${s(since)} (3 intervals of ${s(intervalMs)}${pauseMs > intervalMs ? `, after a pause of ${s(pauseMs)}` : ''})`;
+      const limit = `3 intervals of ${s(intervalMs)}${pauseMs > intervalMs ? `, after a pause of ${s(pauseMs)}` : ''}`;
+      return `no pass completed for ${s(now - lastPassAt)}, no Kubernetes request completed for ${s(now - lastProgressAt)} (${limit})`;
     },
     observePause(ms) {
       pauseMs = ms;
     },
+    observeProgress() {
+      // A request after the pause: the pass is under way, so the pause no longer extends the allowance.
+      lastProgressAt = clock.now();
+      pauseMs = 0;
+    },
     observePass(result, durationMs) {
       passed = true;
       lastPassAt = clock.now();
+      lastProgressAt = lastPassAt;
       pauseMs = 0;
       if (result === 'standby') {
         leader.set(0);

@@ -1,4 +1,4 @@
-import { classifyError, PointerVerifier, parseJsonDocument, statusSchema, storeLayout, type KubeObject, type KubeTarget, type ObjectStore, type Pointer } from '@driftless/core';
+import { classifyError, DriftlessError, PointerVerifier, parseJsonDocument, statusSchema, storeLayout, type KubeObject, type KubeTarget, type ObjectStore, type Pointer } from '@driftless/core';
 import type { ResolvedConfig } from './agent-config.js';
 import { APPLYSET, type ApplySetParentRef } from './reconcile/applyset.js';
 
@@ -21,14 +21,32 @@ export interface ReplayFloor {
  * The agent's replay memory: the verifier (absent in insecure mode), which
  * remembers every pointer it accepted; whether no record of a floor survived
  * (`unknown`: the first pointer must then show the cluster was never managed,
- * see checkFreshCluster); and what the floor ConfigMap holds. `unknown` and
- * `recorded` are updated in place by the steps that learn them.
+ * see checkFreshCluster); what the floor ConfigMap holds; and whether another
+ * agent of the cluster was found to have recorded a higher floor since it was
+ * loaded (`superseded`: the memory, and the agent's state, are out of date and
+ * must be reloaded from the records). `unknown`, `recorded` and `superseded`
+ * are updated in place by the steps that learn them.
  */
 export interface ReplayMemory {
   readonly verifier: PointerVerifier | undefined;
   readonly floor: ReplayFloor | undefined;
   unknown: boolean;
   recorded: string | undefined;
+  superseded: boolean;
+}
+
+/** The agent's replay memory, loaded once and kept until forgotten (see replayLoader). */
+export interface ReplayLoader {
+  /** The memory, read from every record of the floor on first use after creation or {@link ReplayLoader.forget}; a failed read throws (tried again on the next call). */
+  load(): Promise<ReplayMemory>;
+  /** The memory loaded, without reading anything; undefined before the first load and after forget. */
+  current(): ReplayMemory | undefined;
+  /**
+   * Drops the memory, so the next load reads every record again: called when
+   * another agent of the cluster may have accepted pointers meanwhile (this
+   * pod regained the lease, or found a higher floor recorded).
+   */
+  forget(): void;
 }
 
 /** `<generation>/<bundle>`: how the parent annotation and the floor ConfigMap record an accepted pointer. */
@@ -63,22 +81,41 @@ export interface ReplayDeps {
  * the highest of every record that survives (the parent's annotation, the
  * floor ConfigMap, the agent's own last status.json in the store, and the
  * operator's `replayFloor`), so deleting any one of them does not let an older
- * pointer in. Later calls give the same memory. A failed read throws (tried
- * again on the next call).
+ * pointer in. Later loads give the same memory until it is forgotten.
  */
-export function replayLoader(deps: ReplayDeps): () => Promise<ReplayMemory> {
+export function replayLoader(deps: ReplayDeps): ReplayLoader {
   let memory: ReplayMemory | undefined;
-  return async () => {
-    if (memory) return memory;
-    const { config } = deps;
-    const [annotated, recorded, reported] = await Promise.all([fromParent(deps), fromFloorObject(deps), fromStatus(deps)]);
-    const operator = config.replayFloor !== undefined ? { generation: config.replayFloor, bundle: undefined, source: '--replay-floor' } : undefined;
-    const floor = highest([annotated, recorded.floor, reported, operator]);
-    const seed = floor ? [[config.cluster, floor.generation, floor.bundle] as const] : [];
-    const verifier = config.insecure ? undefined : new PointerVerifier(config.verifyKeys, seed);
-    memory = { verifier, floor, unknown: !config.insecure && floor === undefined, recorded: recorded.value };
-    return memory;
+  return {
+    async load() {
+      if (memory) return memory;
+      const { config } = deps;
+      const [annotated, recorded, reported] = await Promise.all([fromParent(deps), readFloorObject(deps), fromStatus(deps)]);
+      const operator = config.replayFloor !== undefined ? { generation: config.replayFloor, bundle: undefined, source: '--replay-floor' } : undefined;
+      const floor = highest([annotated, recorded.floor, reported, operator]);
+      const seed = floor ? [[config.cluster, floor.generation, floor.bundle] as const] : [];
+      const verifier = config.insecure ? undefined : new PointerVerifier(config.verifyKeys, seed);
+      memory = { verifier, floor, unknown: !config.insecure && floor === undefined, recorded: recorded.value, superseded: false };
+      return memory;
+    },
+    current: () => memory,
+    forget() {
+      memory = undefined;
+    },
   };
+}
+
+/**
+ * Throws `GenerationReplayed` when `pointer` is below `floor`: an older
+ * generation, or another bundle at the same one. `subject` and `operation`
+ * name what refuses it.
+ */
+export function refuseBelow(pointer: Pick<Pointer, 'cluster' | 'generation' | 'bundle'>, floor: ReplayFloor, subject: string, operation: string): void {
+  const { cluster, generation, bundle } = pointer;
+  const older = generation < floor.generation;
+  if (!older && (generation > floor.generation || floor.bundle === undefined || floor.bundle === bundle)) return;
+  const why = older ? 'older than' : 'a different pointer at';
+  const cause = `generation ${generation} is ${why} the generation ${floor.generation} recorded in ${floor.source} (a replayed pointer, or another agent of cluster ${cluster} leading meanwhile)`;
+  throw new DriftlessError('GenerationReplayed', `${subject} ${operation} failed: ${cause}`, { cluster, generation, accepted: floor.generation });
 }
 
 /** The highest floor; at equal generations the first that knows its bundle. */
@@ -102,7 +139,8 @@ async function fromParent({ kube, config }: ReplayDeps): Promise<ReplayFloor | u
   return parseAccepted(annotations?.[APPLYSET.accepted], `ConfigMap ${parent.namespace}/${parent.name}`);
 }
 
-async function fromFloorObject({ kube, config }: ReplayDeps): Promise<{ floor: ReplayFloor | undefined; value: string | undefined }> {
+/** What the floor ConfigMap holds now: its value, and the floor it records (undefined when absent or unreadable as one). A failed read throws. */
+export async function readFloorObject({ kube, config }: Pick<ReplayDeps, 'kube' | 'config'>): Promise<{ floor: ReplayFloor | undefined; value: string | undefined }> {
   const live = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: config.parent.namespace, name: FLOOR_CONFIGMAP });
   const value = (live?.['data'] as Record<string, string> | undefined)?.['accepted'];
   return { floor: parseAccepted(value, `ConfigMap ${config.parent.namespace}/${FLOOR_CONFIGMAP}`), value };

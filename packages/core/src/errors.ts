@@ -45,6 +45,8 @@ export interface ErrorData {
   GitUnavailable: { remote: string; ref?: string; status?: number };
   /** A git remote or ref that cannot be read as asked (auth, not found, not a repository). */
   GitRefused: { remote: string; ref?: string; status?: number };
+  /** A kubeconfig that names no cluster to talk to (no current context, or one whose cluster is missing). `context` is the current context's name, empty when none. */
+  InvalidKubeConfig: { context: string; reason: string };
   /** The Kubernetes API kept failing transiently (429, 5xx, network). */
   KubeUnavailable: { object: string; operation: string; status?: number };
   /** The Kubernetes API refused a request about one object (invalid, forbidden, conflict, unknown kind). */
@@ -89,6 +91,7 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   PublishRefused: 'stalled',
   PublishConflict: 'stalled',
   RollbackRefused: 'stalled',
+  InvalidKubeConfig: 'stalled',
   KubeUnavailable: 'transient',
   KubeRefused: 'stalled',
   Internal: 'internal',

@@ -1,4 +1,4 @@
 export { createKubeTarget, type RealKubeTarget } from './kube-target.js';
-export { leaseLock } from './lease-lock.js';
+export { LEASE_REQUEST_TIMEOUT_MS, leaseLock } from './lease-lock.js';
 export { translateKubeError, type KubeOperation } from './kube-errors.js';
 export { DEFAULT_KUBE_REQUEST_TIMEOUT_MS, type KubeClientOptions } from './request-timeout.js';

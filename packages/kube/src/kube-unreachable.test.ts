@@ -74,4 +74,33 @@ describe('an API server that cannot be reached', () => {
       ['KubeUnavailable', 'Lease/ns/leader get failed: no answer within 100 ms'],
     ]);
   });
+
+  it('that hangs: a Lease request gives up after 5 s by default, well inside the 15 s lease', { timeout: 20_000 }, async () => {
+    const lock = leaseLock(kubeConfig(await hangs()), 'ns', 'leader');
+    const err = await lock.update({ holder: 'a', durationMs: 15_000, transitions: 0 }, '1').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'KubeUnavailable', errorClass: 'transient', message: 'Lease/ns/leader update failed: no answer within 5000 ms' });
+  });
+});
+
+describe('a kubeconfig without a current cluster', () => {
+  it.each([
+    ['no current context', { currentContext: '' }, /has no current context/],
+    ['a current context whose cluster is not defined', { contexts: [{ name: 'x', cluster: 'gone', user: 'u' }] }, /current context "x" names no cluster/],
+  ])('with %s: the adapters refuse it as InvalidKubeConfig (stalled), saying where the kubeconfig comes from', (_what, over, reason) => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x', ...over });
+    for (const make of [() => createKubeTarget(kc), () => leaseLock(kc, 'ns', 'leader')]) {
+      const err = (() => {
+        try {
+          make();
+          return undefined;
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toMatchObject({ code: 'InvalidKubeConfig', errorClass: 'stalled' });
+      expect((err as Error).message).toMatch(/^the kubeconfig \(--kubeconfig FILE, else \$KUBECONFIG.*\) load failed: /);
+      expect((err as Error).message).toMatch(reason);
+    }
+  });
 });

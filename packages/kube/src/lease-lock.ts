@@ -1,7 +1,14 @@
 import { ApiException, CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { DriftlessError, type LeaseLock, type LeaseRecord } from '@driftless/core';
 import { translateKubeError, type KubeOperation } from './kube-errors.js';
-import { DEFAULT_KUBE_REQUEST_TIMEOUT_MS, makeTimedApiClient, timeoutError, type KubeClientOptions } from './request-timeout.js';
+import { makeTimedApiClient, timeoutError, type KubeClientOptions } from './request-timeout.js';
+
+/**
+ * How long one Lease request may take by default, ms: well under the 15 s
+ * lease, so that a hung renewal fails (and the agent stops at its renew
+ * deadline, 10 s) before a standby may take over.
+ */
+export const LEASE_REQUEST_TIMEOUT_MS = 5_000;
 
 /**
  * A LeaseLock over a coordination.k8s.io/v1 Lease, as client-go's leader
@@ -9,10 +16,11 @@ import { DEFAULT_KUBE_REQUEST_TIMEOUT_MS, makeTimedApiClient, timeoutError, type
  * resourceVersion changed (409). Other failures are classified like the
  * KubeTarget's (by the Status's code and reason, or the network error code),
  * naming `Lease/<namespace>/<name>`. Each request is aborted after
- * `requestTimeoutMs` and is then `KubeUnavailable`.
+ * `requestTimeoutMs` (default {@link LEASE_REQUEST_TIMEOUT_MS}) and is then
+ * `KubeUnavailable`. Throws `InvalidKubeConfig` when `kc` names no current cluster.
  */
 export function leaseLock(kc: KubeConfig, namespace: string, name: string, opts: KubeClientOptions = {}): LeaseLock {
-  const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_KUBE_REQUEST_TIMEOUT_MS;
+  const timeoutMs = opts.requestTimeoutMs ?? LEASE_REQUEST_TIMEOUT_MS;
   const api = makeTimedApiClient(kc, CoordinationV1Api, timeoutMs);
   const object = `Lease/${namespace}/${name}`;
   const body = (record: LeaseRecord, resourceVersion?: string): V1Lease => ({

@@ -19,10 +19,11 @@ export interface KubeClientOptions {
  * `kc.makeApiClient(type)`, with every request of the client aborted after
  * `timeoutMs`. client-node 1.x sets no timeout of its own, so without this a
  * connection that accepts and never answers holds the caller for ever.
+ * Throws stalled `InvalidKubeConfig` when the kubeconfig names no current cluster.
  */
 export function makeTimedApiClient<T>(kc: KubeConfig, type: new (config: Configuration) => T, timeoutMs: number): T {
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  if (!cluster) throw noCurrentCluster(kc);
   const config = createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
     authMethods: { default: kc },
@@ -35,6 +36,16 @@ export function makeTimedApiClient<T>(kc: KubeConfig, type: new (config: Configu
     ],
   });
   return new type(config);
+}
+
+/** Why `kc` names no cluster, saying which context and where the kubeconfig comes from. */
+function noCurrentCluster(kc: KubeConfig): DriftlessError<'InvalidKubeConfig'> {
+  const context = kc.getCurrentContext();
+  const reason = context
+    ? `its current context ${JSON.stringify(context)} names no cluster that the kubeconfig defines`
+    : 'it has no current context (set current-context, or pick one with kubectl config use-context)';
+  const where = 'the kubeconfig (--kubeconfig FILE, else $KUBECONFIG, else ~/.kube/config, else the in-cluster service account)';
+  return new DriftlessError('InvalidKubeConfig', `${where} load failed: ${reason}`, { context, reason });
 }
 
 /**
