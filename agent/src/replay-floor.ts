@@ -18,7 +18,7 @@ export interface ReplayFloor {
 }
 
 /**
- * The agent's replay memory: the verifier (absent in insecure mode), which
+ * The agent's replay memory: the verifier (without keys in insecure mode), which
  * remembers every pointer it accepted; whether no record of a floor survived
  * (`unknown`: the first pointer must then show the cluster was never managed,
  * see checkFreshCluster); and what the floor ConfigMap holds. `unknown` and
@@ -75,7 +75,7 @@ export function replayLoader(deps: ReplayDeps): () => Promise<ReplayMemory> {
     const operator = config.replayFloor !== undefined ? { generation: config.replayFloor, bundle: undefined, source: '--replay-floor' } : undefined;
     const floor = highest([annotated, recorded.floor, reported, operator]);
     const seed = floor ? [[config.cluster, floor.generation, floor.bundle] as const] : [];
-    const verifier = config.insecure ? undefined : new PointerVerifier(config.verifyKeys, seed);
+    const verifier = config.insecure ? PointerVerifier.unsigned(seed) : new PointerVerifier(config.verifyKeys, seed);
     memory = { verifier, floor, unknown: !config.insecure && floor === undefined, recorded: recorded.value };
     return memory;
   };
