@@ -72,7 +72,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const msg = 'insecure mode (--insecure-skip-verify): pointers are not verified, so whoever can write the store controls this cluster';
     log({ level: 'warn', msg, cluster: config.cluster });
   }
-  const replay = replayLoader({ kube, store, config });
+  const replay = replayLoader({ kube, store, config, log });
   const pass = (signal: AbortSignal | undefined): Promise<PassOutcome> => {
     const ctx: PassContext = { clock, store, kube, config, state, replay, signal };
     return runPass(ctx, state, log);

@@ -27,7 +27,7 @@ export {
 } from './documents/kube-object.js';
 export { bundleSchema, DEFAULT_NAMESPACE_ANNOTATION, type Bundle } from './documents/bundle.js';
 export { pointerSchema, type Pointer, type UnsignedPointer } from './documents/pointer.js';
-export { PHASES, statusSchema, type Phase, type Status } from './documents/status.js';
+export { PHASES, STATUS_MAX_BYTES, statusSchema, type Phase, type Status } from './documents/status.js';
 export { revisionRecordSchema, type RevisionRecord } from './documents/revision.js';
 export {
   buildBundle,
