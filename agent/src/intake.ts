@@ -25,7 +25,7 @@ type PointerPoll = 'changed' | 'not-modified';
 export type Intake =
   | { readonly poll: 'not-modified' | 'none' }
   | { readonly poll: 'error'; readonly error: string; readonly forgetEtag: boolean }
-  | { readonly poll: PointerPoll; readonly refused: string; readonly etag: string | undefined; readonly reread: boolean }
+  | { readonly poll: PointerPoll; readonly refused: string; readonly etag: string | undefined; readonly reread?: boolean }
   | { readonly poll: PointerPoll; readonly expired: StalePointer; readonly etag: string }
   | { readonly poll: PointerPoll; readonly missing: string; readonly pending: Pointer; readonly etag: string | undefined }
   | { readonly poll: PointerPoll; readonly pointer: Pointer; readonly bundle: AcceptedBundle | undefined; readonly etag: string | undefined };

@@ -5,7 +5,7 @@ import { replayLoader } from './replay-floor.js';
 import type { LogEvent } from './summarize.js';
 
 // The agent's own last status as a record of its replay floor (see fromStatus).
-const config = { cluster: 'c1', parent: { name: 'driftless-applyset', namespace: 'driftless-system' }, verifyKeys: [], insecure: true, replayFloor: undefined };
+const config = { cluster: 'c1', parent: { name: 'driftless-applyset', namespace: 'driftless-system' }, verifyKeys: [], insecure: true };
 
 function status(lastError: string): Status {
   return {
