@@ -70,7 +70,7 @@ export function createAgent(deps: AgentDeps): Agent {
   const config = resolveConfig(deps.config);
   const log = deps.log ?? (() => undefined);
   const state = initialState();
-  const replay = replayLoader({ kube, store, config });
+  const replay = replayLoader({ kube, store, config, log });
   // Another pod may have accepted newer pointers meanwhile: what this one remembers
   // (replay floor, pointer, ETag, bundle) could take the cluster back, so read it all again.
   const forget = (): void => {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -41,6 +42,17 @@ function isolated(objects: readonly Obj[], ns: string): Obj[] {
     .replaceAll('"driftless-system"', JSON.stringify(ns))
     .replaceAll(/"name":"(driftless-agent(?:-wide)?)"/g, `"name":"$1-${ns}"`);
   return JSON.parse(text) as Obj[];
+}
+
+/** The RBAC objects (and ServiceAccount) of an overlay of agent/deploy with the wide-rbac component, isolated in `ns`. */
+async function wideRbac(ns: string): Promise<Obj[]> {
+  const overlay = await mkdtemp(join(tmpdir(), 'driftless-overlay-'));
+  dirs.push(overlay);
+  await writeFile(
+    join(overlay, 'kustomization.yaml'),
+    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${relative(overlay, DEPLOY)}]\ncomponents: [${relative(overlay, join(DEPLOY, 'components', 'wide-rbac'))}]\n`,
+  );
+  return isolated(await kustomize(overlay), ns).filter((o) => o.apiVersion === 'rbac.authorization.k8s.io/v1' || o.kind === 'ServiceAccount');
 }
 
 async function can(ns: string, attrs: { verb: string; resource?: string; group?: string; namespace?: string; name?: string; path?: string }): Promise<boolean> {
@@ -130,8 +142,10 @@ describe('agent/deploy manifests', () => {
     expect(await Promise.all(allowed.map(async (a) => [a, await can(ns, a)]))).toEqual(allowed.map((a) => [a, true]));
     expect(await Promise.all(denied.map(async (a) => [a, await can(ns, a)]))).toEqual(denied.map((a) => [a, false]));
 
-    // And the real agent, as that ServiceAccount (impersonated), with leader election: a pass applies
-    // an application's Namespace and ConfigMap; a bundle with a Secret is refused by RBAC.
+    // And the real agent, as that ServiceAccount (impersonated), with leader election and a signed
+    // pointer, on a cluster it never managed: the fresh-cluster check cannot list Secrets, which is no
+    // reason to refuse the pointer; the Namespace and ConfigMap are applied, the Secret is refused by
+    // RBAC (named in status), and once the operator widens the RBAC it is applied without a restart.
     const asAgent = new KubeConfig();
     asAgent.loadFromOptions({
       clusters: [{ name: 'c', server: env.kube.server, caFile: env.kube.caFile }],
@@ -141,33 +155,31 @@ describe('agent/deploy manifests', () => {
     });
     const clock = new VirtualClock(Date.UTC(2026, 10, 22));
     const store = new MemoryObjectStore();
+    const keys = generateKeyPairSync('ed25519');
     const agent = createAgent({
       clock,
       rng: seededRng(1),
       store,
       kube: createKubeTarget(asAgent),
       leader: createLeaderElector({ lock: leaseLock(asAgent, ns, 'driftless-agent-c1'), clock, identity: 'pod-0' }),
-      config: { cluster: 'c1', intervalMs: 1_000, jitter: 0, parent: { name: 'driftless-applyset', namespace: ns }, verifyKeys: [], insecureSkipVerify: true },
+      config: { cluster: 'c1', intervalMs: 1_000, jitter: 0, parent: { name: 'driftless-applyset', namespace: ns }, verifyKeys: [keys.publicKey] },
     });
     const app = uniqueName('deploy-app');
-    await publishBundle(store, 'c1', colorBundle(app, 'blue'), 1);
-    expect(await agent.step()).toMatchObject({ phase: 'Applied', generation: 1 });
     const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: app }, stringData: { k: 'v' } };
-    await publishBundle(store, 'c1', [...colorBundle(app, 'blue'), secret], 2);
+    await publishBundle(store, 'c1', [...colorBundle(app, 'blue'), secret], 1, { signWith: keys.privateKey });
     const refused = await agent.step();
-    expect(refused).toMatchObject({ phase: 'Failed' });
-    expect(JSON.stringify(refused)).toMatch(/forbidden/i);
+    expect(refused).toMatchObject({ phase: 'Failed', generation: 1, error: expect.stringMatching(/^Secret\/.*\/s apply failed: .*forbidden/i) as unknown });
+    const admin = createKubeTarget(kc);
+    expect((await admin.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: app, name: 'settings' }))?.['data']).toEqual({ color: 'blue' });
+
+    for (const o of await wideRbac(ns)) await apply(o);
+    expect(await agent.step()).toMatchObject({ phase: 'Applied', generation: 1 });
+    expect(await admin.get({ apiVersion: 'v1', kind: 'Secret', namespace: app, name: 's' })).toBeDefined();
   });
 
   it('widen to every kind with the wide-rbac component, for fleets whose bundles hold RBAC, CRDs or Secrets', async () => {
     const ns = uniqueName('deploy-wide');
-    const overlay = await mkdtemp(join(tmpdir(), 'driftless-overlay-'));
-    dirs.push(overlay);
-    await writeFile(
-      join(overlay, 'kustomization.yaml'),
-      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${relative(overlay, DEPLOY)}]\ncomponents: [${relative(overlay, join(DEPLOY, 'components', 'wide-rbac'))}]\n`,
-    );
-    const rbac = isolated(await kustomize(overlay), ns).filter((o) => o.apiVersion === 'rbac.authorization.k8s.io/v1' || o.kind === 'ServiceAccount');
+    const rbac = await wideRbac(ns);
     expect(rbac.map((o) => o.metadata?.name)).toContain(`driftless-agent-wide-${ns}`);
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     for (const o of rbac) await apply(o);

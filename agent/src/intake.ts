@@ -15,14 +15,17 @@ type PointerPoll = 'changed' | 'not-modified';
 /**
  * What the source steps found: no news (304 or no pointer yet), a transient
  * failure (`error`: nothing changes, retried with backoff), a pointer refused
- * (with the ETag that read it, when one was read), one expired, one whose blob
- * is missing (kept pending), or one accepted with its bundle (undefined when it
- * names the bundle in force). `etag` is undefined when no pointer was read.
+ * (with the ETag that read it, when one was read; `reread` when the refusal
+ * came from the cluster or the store, not the pointer's bytes: its ETag is
+ * forgotten so the next pass reads it again), one expired, one whose blob is
+ * missing or damaged (kept pending), or one accepted with its bundle
+ * (undefined when it names the bundle in force). `etag` is undefined when no
+ * pointer was read.
  */
 export type Intake =
   | { readonly poll: 'not-modified' | 'none' }
   | { readonly poll: 'error'; readonly error: string; readonly forgetEtag: boolean }
-  | { readonly poll: PointerPoll; readonly refused: string; readonly etag: string | undefined }
+  | { readonly poll: PointerPoll; readonly refused: string; readonly etag: string | undefined; readonly reread?: boolean }
   | { readonly poll: PointerPoll; readonly expired: StalePointer; readonly etag: string }
   | { readonly poll: PointerPoll; readonly missing: string; readonly pending: Pointer; readonly etag: string | undefined }
   | { readonly poll: PointerPoll; readonly pointer: Pointer; readonly bundle: AcceptedBundle | undefined; readonly etag: string | undefined };
@@ -39,7 +42,7 @@ export async function takeIn(ctx: PassContext): Promise<Intake> {
   if (polled.kind === 'not-modified') return ctx.state.pending ? bundleOf(ctx, ctx.state.pending, 'not-modified', undefined) : { poll: 'not-modified' };
   if (polled.kind === 'none') return { poll: 'none' };
   if (polled.kind === 'unavailable') return { poll: 'error', error: polled.error, forgetEtag: false };
-  if (polled.kind === 'refused') return { poll: 'changed', refused: polled.error, etag: undefined };
+  if (polled.kind !== 'found') return { poll: 'changed', refused: polled.error, etag: undefined, reread: false };
   const { etag } = polled;
   const checked = await verifyPointer(ctx, polled.body);
   if (checked.kind === 'expired') return { poll: 'changed', expired: checked.stale, etag };
@@ -54,15 +57,18 @@ async function bundleOf(ctx: PassContext, pointer: Pointer, poll: PointerPoll, e
   if (fetched.kind === 'missing') return { poll, missing: fetched.error, pending: pointer, etag };
   if (fetched.kind !== 'fetched') return failed(fetched, poll, etag);
   const verified = verifyBundle(ctx, fetched);
+  // A damaged blob is repaired by the hub (it rewrites blobs that fail their digest): retried like a missing one.
+  if (verified.kind === 'corrupt') return { poll, missing: verified.error, pending: pointer, etag };
   if (verified.kind !== 'verified') return failed(verified, poll, etag);
   const fresh = await checkFreshCluster(ctx, pointer, verified.bundle);
   if (fresh.kind !== 'fresh') return failed(fresh, poll, etag);
   return { poll, pointer, bundle: verified.bundle, etag };
 }
 
-/** A failure after the pointer was read: transient ones read it again next time (the ETag is forgotten). */
+/** A failure after the pointer was read: transient ones, and refusals the cluster or store caused, read it again next time (the ETag is forgotten). */
 function failed(failure: StepFailure, poll: PointerPoll, etag: string | undefined): Intake {
-  return failure.kind === 'unavailable' ? { poll: 'error', error: failure.error, forgetEtag: true } : { poll, refused: failure.error, etag };
+  if (failure.kind === 'unavailable') return { poll: 'error', error: failure.error, forgetEtag: true };
+  return { poll, refused: failure.error, etag, reread: failure.kind === 'blocked' };
 }
 
 /** The fields of the agent's state the intake decides. */
@@ -71,8 +77,9 @@ type SourceState = Pick<AgentState, 'etag' | 'pointer' | 'bundle' | 'rejection' 
 /**
  * The source part of the state after `intake`: an accepted pointer (and its
  * bundle) replaces the one in force and clears the rejection; a refused one
- * leaves the last good bundle in force and is remembered as the rejection; a
- * missing blob keeps its pointer pending (and is the rejection meanwhile); an
+ * leaves the last good bundle in force and is remembered as the rejection
+ * (and, refused because of the cluster or store, its ETag forgotten); a
+ * missing or damaged blob keeps its pointer pending (and is the rejection meanwhile); an
  * expired pointer is remembered as such.
  */
 export function afterIntake(state: Readonly<AgentState>, intake: Intake): SourceState {
@@ -81,7 +88,7 @@ export function afterIntake(state: Readonly<AgentState>, intake: Intake): Source
   if (intake.poll === 'error') return { ...kept, etag: intake.forgetEtag ? undefined : etag };
   if (!('etag' in intake)) return kept;
   const read = intake.etag ?? etag;
-  if ('refused' in intake) return { ...kept, etag: read, rejection: intake.refused, pending: undefined, expired: undefined };
+  if ('refused' in intake) return { ...kept, etag: intake.reread ? undefined : read, rejection: intake.refused, pending: undefined, expired: undefined };
   if ('expired' in intake) return { ...kept, etag: read, rejection: undefined, pending: undefined, expired: intake.expired };
   if ('missing' in intake) return { ...kept, etag: read, rejection: intake.missing, pending: intake.pending, expired: undefined };
   return { etag: read, pointer: intake.pointer, bundle: intake.bundle ?? bundle, rejection: undefined, pending: undefined, expired: undefined };

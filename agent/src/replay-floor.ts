@@ -1,6 +1,7 @@
-import { classifyError, DriftlessError, PointerVerifier, parseJsonDocument, statusSchema, storeLayout, type KubeObject, type KubeTarget, type ObjectStore, type Pointer } from '@driftless/core';
+import { classifyError, DriftlessError, isDriftlessError, PointerVerifier, STATUS_MAX_BYTES, parseJsonDocument, statusSchema, storeLayout, type KubeObject, type KubeTarget, type ObjectStore, type Pointer } from '@driftless/core';
 import type { ResolvedConfig } from './agent-config.js';
 import { APPLYSET, type ApplySetParentRef } from './reconcile/applyset.js';
+import type { LogEvent } from './summarize.js';
 
 /**
  * The ConfigMap, beside the inventory's parent, in which the agent records the
@@ -18,7 +19,7 @@ export interface ReplayFloor {
 }
 
 /**
- * The agent's replay memory: the verifier (absent in insecure mode), which
+ * The agent's replay memory: the verifier (without keys in insecure mode), which
  * remembers every pointer it accepted; whether no record of a floor survived
  * (`unknown`: the first pointer must then show the cluster was never managed,
  * see checkFreshCluster); what the floor ConfigMap holds; and whether another
@@ -69,11 +70,12 @@ export function floorObject(parent: ApplySetParentRef, cluster: string, pointer:
   };
 }
 
-/** What a loader reads: the cluster, the store and the configuration. */
+/** What a loader reads: the cluster, the store and the configuration; `log` hears of a record it could not read (see fromStatus). */
 export interface ReplayDeps {
   readonly kube: KubeTarget;
   readonly store: ObjectStore;
   readonly config: Pick<ResolvedConfig, 'cluster' | 'parent' | 'verifyKeys' | 'insecure' | 'replayFloor'>;
+  readonly log?: ((event: LogEvent) => void) | undefined;
 }
 
 /**
@@ -93,7 +95,7 @@ export function replayLoader(deps: ReplayDeps): ReplayLoader {
       const operator = config.replayFloor !== undefined ? { generation: config.replayFloor, bundle: undefined, source: '--replay-floor' } : undefined;
       const floor = highest([annotated, recorded.floor, reported, operator]);
       const seed = floor ? [[config.cluster, floor.generation, floor.bundle] as const] : [];
-      const verifier = config.insecure ? undefined : new PointerVerifier(config.verifyKeys, seed);
+      const verifier = config.insecure ? PointerVerifier.unsigned(seed) : new PointerVerifier(config.verifyKeys, seed);
       memory = { verifier, floor, unknown: !config.insecure && floor === undefined, recorded: recorded.value, superseded: false };
       return memory;
     },
@@ -146,16 +148,26 @@ export async function readFloorObject({ kube, config }: Pick<ReplayDeps, 'kube' 
   return { floor: parseAccepted(value, `ConfigMap ${config.parent.namespace}/${FLOOR_CONFIGMAP}`), value };
 }
 
-/** The agent's own last status: a status that cannot be read as one is no record (it cannot lower the floor either). */
-async function fromStatus({ store, config }: ReplayDeps): Promise<ReplayFloor | undefined> {
+/**
+ * The agent's own last status (read up to the status cap, STATUS_MAX_BYTES): a
+ * status that cannot be read as one is no record (it cannot lower the floor
+ * either). A status the store refuses to give (a store policy without GET on
+ * it) or one over the cap is no record either, and says so in a warning (once
+ * per load): that floor source is gone, which nothing else would show.
+ */
+async function fromStatus({ store, config, log }: ReplayDeps): Promise<ReplayFloor | undefined> {
   const key = storeLayout.status(config.cluster);
   try {
-    const got = await store.get(key, { maxBytes: 64 * 1024 });
+    const got = await store.get(key, { maxBytes: STATUS_MAX_BYTES });
     if (got.kind !== 'found') return undefined;
     const status = parseJsonDocument(statusSchema, got.body, key);
     return status.observedGeneration > 0 ? { generation: status.observedGeneration, bundle: status.appliedBundle, source: key } : undefined;
   } catch (err) {
     if (classifyError(err) === 'transient') throw err;
+    if (isDriftlessError(err, 'StoreRefused') || isDriftlessError(err, 'TooLarge')) {
+      const why = isDriftlessError(err, 'TooLarge') ? 'it is over the status cap' : 'the store policy must allow GET on it (see agentStorePolicy)';
+      log?.({ level: 'warn', msg: 'own status is no replay-floor record', cluster: config.cluster, key, why, error: (err as Error).message });
+    }
     return undefined;
   }
 }

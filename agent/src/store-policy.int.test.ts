@@ -4,7 +4,7 @@ import { canonicalBytes, parseJsonDocument, seededRng, statusSchema, storeLayout
 import { createKubeTarget } from '@driftless/kube';
 import { uniqueName } from '@driftless/contracts';
 import { VirtualClock } from '@driftless/fakes';
-import { agentStorePolicy } from '@driftless/store';
+import { agentStorePolicy, type IamPolicy } from '@driftless/store';
 import { createS3Store, type S3ObjectStore } from '@driftless/store/s3';
 import { s3StoreFor } from '@driftless/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -20,11 +20,11 @@ kc.loadFromFile(env.kube.kubeconfig);
 const stores: S3ObjectStore[] = [];
 afterAll(() => stores.forEach((s) => s.destroy()));
 
-async function credentialsFor(prefix: string, cluster: string) {
+async function credentialsFor(prefix: string, cluster: string, policy: IamPolicy = agentStorePolicy({ bucket: env.s3.bucket, prefix }, cluster)) {
   const sts = new STSClient({ endpoint: env.s3.endpoint, region: env.s3.region, credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey } });
   try {
     const { Credentials: c } = await sts.send(
-      new AssumeRoleCommand({ RoleArn: 'arn:xxx:xxx:xxx:xxxx', RoleSessionName: cluster, Policy: JSON.stringify(agentStorePolicy({ bucket: env.s3.bucket, prefix }, cluster)) }),
+      new AssumeRoleCommand({ RoleArn: 'arn:xxx:xxx:xxx:xxxx', RoleSessionName: cluster, Policy: JSON.stringify(policy) }),
     );
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('AssumeRole returned no credentials');
     return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
@@ -89,5 +89,30 @@ describe('per-cluster store credentials on MinIO', () => {
     expect(await c.get(storeLayout.pointer('c'))).toEqual({ kind: 'not-found' });
     const bPointer = await admin.get(storeLayout.pointer('b'));
     expect(bPointer.kind === 'found' && JSON.parse(new TextDecoder().decode(bPointer.body))).toMatchObject({ cluster: 'b', generation: 1 });
+  });
+
+  it('that do not let the agent read its own status: it still works, and warns once that this replay-floor record is gone', async () => {
+    const prefix = uniqueName('policy');
+    const admin = s3StoreFor(env, prefix);
+    stores.push(admin);
+    await publishBundle(admin, 'a', colorBundle(uniqueName('app'), 'blue'), 1);
+    const full = agentStorePolicy({ bucket: env.s3.bucket, prefix }, 'a');
+    const writeOnly: IamPolicy = { ...full, Statement: full.Statement.map((st) => (st.Sid === 'ReadWriteOwnStatus' ? { ...st, Action: ['s3:PutObject'] } : st)) };
+    const a = storeAs(prefix, await credentialsFor(prefix, 'a', writeOnly));
+    await admin.put(storeLayout.status('a'), canonicalBytes({ note: 'an earlier status' }));
+    const logged: Record<string, unknown>[] = [];
+    const agent = createAgent({
+      clock: new VirtualClock(Date.UTC(2026, 10, 22)),
+      rng: seededRng(1),
+      store: a,
+      kube: createKubeTarget(kc),
+      log: (e) => logged.push(e),
+      config: { cluster: 'a', intervalMs: 1_000, jitter: 0, parent: { name: 'driftless-applyset', namespace: uniqueName('driftless') }, verifyKeys: [], insecureSkipVerify: true },
+    });
+    expect(await agent.runOnce()).toMatchObject({ phase: 'Applied', statusWritten: true });
+    expect(await agent.runOnce()).toMatchObject({ phase: 'Applied' });
+    expect(logged.filter((e) => e['level'] === 'warn' && e['key'] === storeLayout.status('a'))).toEqual([
+      expect.objectContaining({ msg: 'own status is no replay-floor record', why: expect.stringMatching(/allow GET/) as unknown, error: expect.stringMatching(/403|denied/i) as unknown }),
+    ]);
   });
 });

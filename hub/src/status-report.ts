@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { DriftlessError, decodePointer, type GetResult, listAll, parseJsonDocument, statusSchema, storeLayout, type Clock, type ObjectStore, type Phase } from '@driftless/core';
+import { DriftlessError, decodePointer, type GetResult, listAll, parseJsonDocument, STATUS_MAX_BYTES, statusSchema, storeLayout, type Clock, type ObjectStore, type Phase } from '@driftless/core';
 
 /** One cluster in `driftless status`. */
 export interface ClusterStatusRow {
@@ -16,12 +16,8 @@ export interface ClusterStatusRow {
   readonly lastError?: string;
 }
 
-/**
- * The largest status document `driftless status` reads, in bytes (1 MiB). An
- * agent's status is a few KiB; a larger one is shown as an error for its
- * cluster instead of being read into memory.
- */
-export const STATUS_MAX_BYTES = 1024 * 1024;
+/** The largest status document `driftless status` reads (core's cap, 1 MiB): a larger one is shown as an error for its cluster instead of being read into memory. */
+export { STATUS_MAX_BYTES };
 /** The largest pointer `driftless status` reads, in bytes: a pointer is well under 1 KiB. */
 const POINTER_MAX_BYTES = 64 * 1024;
 

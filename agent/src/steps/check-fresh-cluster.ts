@@ -1,4 +1,4 @@
-import { DriftlessError, storeLayout, type Pointer } from '@driftless/core';
+import { DriftlessError, isDriftlessError, storeLayout, type KubeObject, type Pointer } from '@driftless/core';
 import type { AcceptedBundle } from '../agent-state.js';
 import { APPLYSET, applySetId } from '../reconcile/applyset.js';
 import { FLOOR_CONFIGMAP } from '../replay-floor.js';
@@ -9,9 +9,18 @@ import { failureOf, type StepFailure } from './step-failure.js';
  * With signed pointers and no replay floor on record (see replayLoader): a
  * cluster where live objects of the bundle's kinds already carry this agent's
  * ApplySet label was managed before, so the pointer may be an older one
- * replayed after the records were deleted: it is refused until the operator
- * gives the floor (`--replay-floor`). A cluster with none is new: the floor
- * starts here (marked known in the replay memory, in place).
+ * replayed after the records were deleted: it is refused (`blocked`: read
+ * again on the next pass, so removing stray labels needs no restart) until the
+ * operator gives the floor (`--replay-floor`). A cluster with none is new: the
+ * floor starts here (marked known in the replay memory, in place).
+ *
+ * A heuristic looking for any labelled object: a kind the agent may not list
+ * (Forbidden under the narrow RBAC: Secrets, RBAC, CRDs) or cannot list is
+ * skipped, not a reason to refuse. The residual risk: when every record was
+ * deleted and the only labelled objects left are of kinds the agent cannot
+ * list (its RBAC narrowed after it applied them), an older pointer is taken
+ * as the first one. The floor ConfigMap and status.json make that a deletion
+ * of three records in two places, the cluster's and the store's.
  */
 export async function checkFreshCluster(ctx: PassContext, pointer: Pointer, bundle: AcceptedBundle): Promise<{ readonly kind: 'fresh' } | StepFailure> {
   try {
@@ -21,13 +30,23 @@ export async function checkFreshCluster(ctx: PassContext, pointer: Pointer, bund
     const kinds = new Map(bundle.objects.map((o) => [`${o.apiVersion}/${o.kind}`, o]));
     for (const { apiVersion, kind } of kinds.values()) {
       if (!(await ctx.kube.resourceOf(apiVersion, kind))) continue;
-      const [live] = await ctx.kube.list(apiVersion, kind, selector);
-      if (live) return failureOf(managedBefore(ctx, pointer, `${kind}/${live.metadata.namespace ? `${live.metadata.namespace}/` : ''}${live.metadata.name}`));
+      const [live] = await listable(ctx.kube.list(apiVersion, kind, selector));
+      if (live) return failureOf(managedBefore(ctx, pointer, `${kind}/${live.metadata.namespace ? `${live.metadata.namespace}/` : ''}${live.metadata.name}`), 'blocked');
     }
     memory.unknown = false;
     return { kind: 'fresh' };
   } catch (err) {
-    return failureOf(err);
+    return failureOf(err, 'blocked');
+  }
+}
+
+/** The listed objects; none when the API server refuses the list (Forbidden, not listable): that kind cannot tell. Transient failures throw. */
+async function listable(listed: Promise<KubeObject[]>): Promise<KubeObject[]> {
+  try {
+    return await listed;
+  } catch (err) {
+    if (isDriftlessError(err, 'KubeRefused')) return [];
+    throw err;
   }
 }
 

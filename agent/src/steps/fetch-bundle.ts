@@ -1,11 +1,11 @@
-import { storeLayout, type Digest, type Pointer } from '@driftless/core';
+import { isDriftlessError, storeLayout, type Digest, type Pointer } from '@driftless/core';
 import type { PassContext } from './pass-context.js';
 import { failureOf, type StepFailure } from './step-failure.js';
 
 /**
  * The blob a pointer names: the same as the bundle in force (nothing read), its
  * bytes, `missing` (no blob under its digest yet: retried on later passes, see
- * takeIn), or a failure.
+ * takeIn), or a failure (`blocked` when the store refuses access).
  */
 export type FetchBundleResult =
   | { readonly kind: 'same' }
@@ -24,6 +24,7 @@ export async function fetchBundle(ctx: PassContext, pointer: Pointer): Promise<F
     if (blob.kind !== 'found') return { kind: 'missing', error: `bundle ${digest} read failed: no blob at ${key} (retrying with backoff)` };
     return { kind: 'fetched', digest, bytes: blob.body };
   } catch (err) {
-    return failureOf(err);
+    // Access denied is the store's policy, not the blob: once repaired, the pointer must be read again.
+    return failureOf(err, isDriftlessError(err, 'StoreRefused') ? 'blocked' : 'refused');
   }
 }

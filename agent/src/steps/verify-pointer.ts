@@ -1,4 +1,5 @@
 import { decodePointer, storeLayout, type Pointer } from '@driftless/core';
+import type { ReplayMemory } from '../replay-floor.js';
 import { staleFromError, type StalePointer } from '../stale-pointer.js';
 import type { PassContext } from './pass-context.js';
 import { failureOf, type StepFailure } from './step-failure.js';
@@ -15,8 +16,15 @@ export type VerifyPointerResult = { readonly kind: 'accepted'; readonly pointer:
  */
 export async function verifyPointer(ctx: PassContext, body: Uint8Array): Promise<VerifyPointerResult> {
   const { cluster } = ctx.config;
+  let memory: ReplayMemory;
   try {
-    const { verifier } = await ctx.replay();
+    memory = await ctx.replay();
+  } catch (err) {
+    // The cluster's replay records could not be read: nothing about the pointer, so it is read again once they can be.
+    return failureOf(err, 'blocked');
+  }
+  try {
+    const { verifier } = memory;
     return { kind: 'accepted', pointer: decodePointer(body, `pointer ${storeLayout.pointer(cluster)}`, cluster, verifier, ctx.clock.now()) };
   } catch (err) {
     const stale = staleFromError(err);

@@ -36,7 +36,7 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
     .option('--jitter <fraction>', 'spread each pause uniformly over interval x [1 - j, 1 + j]', '0.5')
     .option('--once', 'run one full pass and exit: 0 only if the cluster ended Applied')
     .option('--verify-key <file>', 'accept only pointers signed by the private half of this Ed25519 public key (PEM, from driftless keys generate); repeat it while rotating keys: a pointer passes if any key verifies it', collect)
-    .option('--insecure-skip-verify', 'run without --verify-key, accepting unsigned pointers: whoever can write the store controls the cluster (announced in the log, the driftless_agent_insecure metric and every status)')
+    .option('--insecure-skip-verify', 'run without --verify-key, accepting unsigned pointers: whoever can write the store controls the cluster (announced in the log, the driftless_agent_insecure metric and every status); a pointer older than the one accepted is still refused')
     .option('--replay-floor <generation>', 'refuse pointers older than this generation even where no record of the last accepted one survives (needed only when the agent says so; 0 accepts any)')
     .option('--applyset-namespace <ns>', 'namespace of the inventory (ApplySet parent ConfigMap)', 'driftless-system')
     .option('--heartbeat <duration>', 'write status at least this often even when nothing changed', '5m')

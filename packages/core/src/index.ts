@@ -35,7 +35,7 @@ export {
   type Bundle,
 } from './documents/bundle.js';
 export { pointerSchema, type Pointer, type UnsignedPointer } from './documents/pointer.js';
-export { PHASES, statusSchema, type Phase, type Status } from './documents/status.js';
+export { PHASES, STATUS_MAX_BYTES, statusSchema, type Phase, type Status } from './documents/status.js';
 export { revisionRecordSchema, type RevisionRecord } from './documents/revision.js';
 export {
   buildBundle,

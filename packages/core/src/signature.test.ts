@@ -138,6 +138,19 @@ describe('pointer signatures', () => {
     ]);
   });
 
+  it('without keys (insecure mode) accept unsigned pointers, yet still refuse an older generation, another bundle at it, another cluster and an expired one', () => {
+    const unsigned = PointerVerifier.unsigned([['eu-prod-001', 2]]);
+    const codeOf = (p: UnsignedPointer, now?: number) => errorCodeOf(() => unsigned.verify(p, 'pointer', 'eu-prod-001', now));
+    expect(codeOf(pointer(1))).toBe('GenerationReplayed');
+    expect(codeOf(pointer(3))).toBeUndefined();
+    expect(unsigned.acceptedGeneration('eu-prod-001')).toBe(3);
+    expect(codeOf(pointer(3, 'b'))).toBe('GenerationReplayed');
+    expect(codeOf(signPointer(pointer(4), theirs.privateKey))).toBeUndefined();
+    expect(codeOf({ ...pointer(5), cluster: 'us-prod-002' })).toBe('InvalidDocument');
+    expect(codeOf({ ...pointer(5), expiresAt: '2026-11-22T00:00:00.000Z' }, Date.parse('2026-11-22T00:00:00.000Z'))).toBe('PointerExpired');
+    expect(unsigned.acceptedGeneration('eu-prod-001')).toBe(4);
+  });
+
   it('sign the canonical pointer without its signature field', () => {
     const signed: Pointer = signPointer(pointer(1), ours.privateKey);
     const { signature: _s, ...rest } = signed;

@@ -5,6 +5,8 @@ import { pointerSchema, type Pointer, type UnsignedPointer } from './documents/p
 import { DriftlessError } from './errors.js';
 
 const PREFIX = 'ed25519:';
+/** Only {@link PointerVerifier.unsigned} passes it: no caller can make a verifier without keys by mistake. */
+const UNSIGNED: unique symbol = Symbol('unsigned');
 
 /** The bytes a pointer signature covers: canonical JSON of the pointer without `signature`. */
 export function pointerSigningBytes(pointer: Readonly<Record<string, unknown>>): Uint8Array {
@@ -54,15 +56,26 @@ export function signPointer(pointer: UnsignedPointer, key: KeyObject): Pointer {
  * passes) and, when the caller gives the time, has not expired. Holds the
  * highest accepted generation per cluster in memory; seed it from persisted
  * state with `accepted` (a floor without a bundle accepts that generation with
- * any bundle).
+ * any bundle). {@link PointerVerifier.unsigned} makes one that checks all of
+ * this except signatures (insecure mode: pointers still never go backwards).
  */
 export class PointerVerifier {
   private readonly highest = new Map<string, { generation: number; bundle: string | undefined }>();
-  private readonly keys: readonly KeyObject[];
+  /** Undefined: signatures are not checked (see {@link PointerVerifier.unsigned}). */
+  private readonly keys: readonly KeyObject[] | undefined;
 
-  constructor(key: KeyObject | readonly KeyObject[], accepted: Iterable<readonly [cluster: string, generation: number, bundle?: string | undefined]> = []) {
-    this.keys = Array.isArray(key) ? key : [key as KeyObject];
+  constructor(key: KeyObject | readonly KeyObject[] | typeof UNSIGNED, accepted: Iterable<readonly [cluster: string, generation: number, bundle?: string | undefined]> = []) {
+    this.keys = key === UNSIGNED ? undefined : Array.isArray(key) ? key : [key as KeyObject];
     for (const [cluster, generation, bundle] of accepted) this.highest.set(cluster, { generation, bundle });
+  }
+
+  /**
+   * A verifier without keys, for a reader that accepts unsigned pointers
+   * (`--insecure-skip-verify`): no signature is checked, but the cluster, the
+   * replay floor (generation) and the expiry are, exactly as with keys.
+   */
+  static unsigned(accepted: Iterable<readonly [cluster: string, generation: number, bundle?: string | undefined]> = []): PointerVerifier {
+    return new PointerVerifier(UNSIGNED, accepted);
   }
 
   /** The highest generation accepted for `cluster`, or undefined. */
@@ -75,28 +88,15 @@ export class PointerVerifier {
    * `expectedCluster`; `now` (ms since the epoch) also refuses it from its
    * `expiresAt` on. Throws (all stalled) `InvalidDocument`,
    * `SignatureMissing`, `SignatureInvalid` (also for a validly signed pointer of
-   * another cluster copied into this cluster's place), `GenerationReplayed` or
-   * `PointerExpired`; records the generation as accepted only when it passes.
+   * another cluster copied into this cluster's place; `InvalidDocument` for
+   * that without keys), `GenerationReplayed` or `PointerExpired`; records the
+   * generation as accepted only when it passes.
    */
   verify(raw: unknown, subject: string, expectedCluster: string, now?: number): Pointer {
     const pointer = parseDocument(pointerSchema, raw, subject);
+    if (this.keys) this.checkSignature(pointer, raw, subject, expectedCluster, this.keys);
+    else refuseOtherCluster(pointer, subject, expectedCluster);
     const { cluster, generation } = pointer;
-    if (cluster !== expectedCluster) {
-      const reason = `the pointer is for cluster ${cluster}, not ${expectedCluster}`;
-      throw new DriftlessError('SignatureInvalid', `${subject} verify failed: ${reason}`, { cluster: expectedCluster, generation, reason });
-    }
-    if (pointer.signature === undefined) {
-      throw new DriftlessError('SignatureMissing', `${subject} verify failed: the pointer is not signed and a verify key is configured`, {
-        cluster,
-        generation,
-      });
-    }
-    const sig = Buffer.from(pointer.signature.slice(PREFIX.length), 'base64');
-    const bytes = pointerSigningBytes(raw as Record<string, unknown>);
-    if (sig.byteLength !== 64 || !this.keys.some((key) => verify(null, bytes, key, sig))) {
-      const reason = `the signature does not match the pointer and the configured ${this.keys.length > 1 ? 'keys' : 'key'} (tampered, or signed with another key)`;
-      throw new DriftlessError('SignatureInvalid', `${subject} verify failed: ${reason}`, { cluster, generation, reason });
-    }
     const seen = this.highest.get(cluster);
     if (seen && (generation < seen.generation || (generation === seen.generation && seen.bundle !== undefined && pointer.bundle !== seen.bundle))) {
       const why = generation < seen.generation ? 'older than' : 'a different pointer at';
@@ -110,6 +110,33 @@ export class PointerVerifier {
     this.highest.set(cluster, { generation, bundle: pointer.bundle });
     return pointer;
   }
+
+  private checkSignature(pointer: Pointer, raw: unknown, subject: string, expectedCluster: string, keys: readonly KeyObject[]): void {
+    const { cluster, generation } = pointer;
+    if (cluster !== expectedCluster) {
+      const reason = `the pointer is for cluster ${cluster}, not ${expectedCluster}`;
+      throw new DriftlessError('SignatureInvalid', `${subject} verify failed: ${reason}`, { cluster: expectedCluster, generation, reason });
+    }
+    if (pointer.signature === undefined) {
+      throw new DriftlessError('SignatureMissing', `${subject} verify failed: the pointer is not signed and a verify key is configured`, {
+        cluster,
+        generation,
+      });
+    }
+    const sig = Buffer.from(pointer.signature.slice(PREFIX.length), 'base64');
+    const bytes = pointerSigningBytes(raw as Record<string, unknown>);
+    if (sig.byteLength !== 64 || !keys.some((key) => verify(null, bytes, key, sig))) {
+      const reason = `the signature does not match the pointer and the configured ${keys.length > 1 ? 'keys' : 'key'} (tampered, or signed with another key)`;
+      throw new DriftlessError('SignatureInvalid', `${subject} verify failed: ${reason}`, { cluster, generation, reason });
+    }
+  }
+}
+
+/** Throws `InvalidDocument` when an unsigned reader's pointer names another cluster. */
+function refuseOtherCluster(pointer: Pointer, subject: string, cluster: string): void {
+  if (pointer.cluster === cluster) return;
+  const message = `the pointer is for cluster ${pointer.cluster}, not ${cluster}`;
+  throw new DriftlessError('InvalidDocument', `${subject} read failed: cluster: ${message}`, { subject, issues: [{ path: 'cluster', message }] });
 }
 
 /** Throws `PointerExpired` when `pointer` has an `expiresAt` at or before `now` (ms since the epoch). */
@@ -133,12 +160,7 @@ export function decodePointer(bytes: Uint8Array, subject: string, cluster: strin
   const raw = parseJson(bytes, subject);
   if (verifier) return verifier.verify(raw, subject, cluster, now);
   const pointer = parseDocument(pointerSchema, raw, subject);
-  if (pointer.cluster !== cluster) {
-    throw new DriftlessError('InvalidDocument', `${subject} read failed: cluster: the pointer is for cluster ${pointer.cluster}, not ${cluster}`, {
-      subject,
-      issues: [{ path: 'cluster', message: `the pointer is for cluster ${pointer.cluster}, not ${cluster}` }],
-    });
-  }
+  refuseOtherCluster(pointer, subject, cluster);
   if (now !== undefined) refuseExpired(pointer, subject, now);
   return pointer;
 }

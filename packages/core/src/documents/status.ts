@@ -12,6 +12,14 @@ export type Phase = (typeof PHASES)[number];
 const count = z.int().nonnegative();
 
 /**
+ * The largest status document a reader reads, in bytes (1 MiB): `driftless
+ * status`, and the agent reading its own last status as a replay-floor record.
+ * An agent's status is a few KiB (a long `lastError` included); a larger one
+ * is refused (`TooLarge`) before it is read into memory.
+ */
+export const STATUS_MAX_BYTES = 1024 * 1024;
+
+/**
  * `clusters/<name>/status.json`, written by that cluster's agent only: the last
  * generation it acted on, the bundle it applied, the outcome and a heartbeat.
  */
