@@ -109,8 +109,9 @@ describe('driftless hub compile, status and gc', () => {
     const store = createFileStore(storeDir);
     const before = await pointerOf(store, 'eu-stg-001');
     expect(Date.parse(before.expiresAt ?? '') - Date.parse(before.publishedAt)).toBe(2 * 86_400_000);
-    const fresh = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--signing-key', keyFile, '--pointer-ttl', '2d']);
+    const fresh = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--sign-key', keyFile, '--pointer-ttl', '2d']);
     expect(fresh).toMatchObject({ code: 0, out: '0 resigned, 3 fresh, 0 changed meanwhile, 0 failed\n' });
+    // --signing-key: the flag's first name, kept as a hidden alias of --sign-key.
     const r = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--signing-key', keyFile, '--pointer-ttl', '3d', '--within', '2d', '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out) as { resigned: { cluster: string; generation: number }[] };
@@ -118,6 +119,30 @@ describe('driftless hub compile, status and gc', () => {
     const after = await pointerOf(store, 'eu-stg-001');
     expect(after).toMatchObject({ generation: 1, bundle: before.bundle, revision: before.revision, publishedAt: before.publishedAt });
     expect(Date.parse(after.expiresAt ?? '')).toBeGreaterThan(Date.parse(before.expiresAt ?? ''));
+  });
+
+  it('hub resign signs no unsigned pointer: exit 1, naming each pointer and why', async () => {
+    const { args, dir, storeDir } = await fleet();
+    const keyFile = join(dir, 'hub.key');
+    await writeFile(keyFile, generateSigningKeyPair().privateKeyPem);
+    expect((await run(['hub', 'compile', ...args])).code).toBe(0);
+    const r = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--sign-key', keyFile]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('0 resigned, 0 fresh, 0 changed meanwhile, 3 failed\n');
+    expect(r.err).toContain(
+      'pointer clusters/eu-prod-001/desired.json resign refused: pointer clusters/eu-prod-001/desired.json verify failed: the pointer is not signed',
+    );
+    expect(r.err).toContain('run hub compile --sign-key');
+    expect((await pointerOf(createFileStore(storeDir), 'eu-prod-001')).signature).toBeUndefined();
+  });
+
+  it('exits 2 when --pointer-ttl is given without --sign-key (an unsigned pointer carries no expiry)', async () => {
+    const { args, storeDir } = await fleet();
+    const r = await run(['hub', 'compile', ...args, '--pointer-ttl', '2d']);
+    expect(r).toMatchObject({ code: 2, err: 'error: --pointer-ttl needs --sign-key: only signed pointers carry an expiry\n' });
+    const keys: string[] = [];
+    for await (const k of listAll(createFileStore(storeDir), '')) keys.push(k);
+    expect(keys, 'nothing published').toEqual([]);
   });
 
   it('exits 2 naming the flag for a bad --pointer-ttl or --within', async () => {
