@@ -11,6 +11,7 @@ import {
   signPointer,
   storeLayout,
   type Clock,
+  type GetResult,
   type ObjectStore,
   type Pointer,
   type RevisionRecord,
@@ -115,11 +116,12 @@ const REFUSED = ['InvalidDocument', 'SignatureMissing', 'SignatureInvalid', 'Too
 
 async function resignOne(opts: ResignOptions, checks: Checks, cluster: string, ttlMs: number, withinMs: number): Promise<Verdict> {
   const key = storeLayout.pointer(cluster);
-  const got = await opts.store.get(key, { maxBytes: MAX_POINTER_BYTES });
-  if (got.kind !== 'found') return { kind: 'gone' };
   const refused = (why: string): Verdict => ({ kind: 'failed', reason: `pointer ${key} resign refused: ${why}` });
+  let got: GetResult;
   let pointer: Pointer;
   try {
+    got = await opts.store.get(key, { maxBytes: MAX_POINTER_BYTES });
+    if (got.kind !== 'found') return { kind: 'gone' };
     pointer = decodePointer(got.body, `pointer ${key}`, cluster, checks.verifier);
   } catch (err) {
     if (!REFUSED.some((code) => isDriftlessError(err, code))) throw err;
