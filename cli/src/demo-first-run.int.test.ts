@@ -1,6 +1,6 @@
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type * as Testkit from '@driftless/testkit';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { captureIo } from './capture-io.js';
@@ -39,6 +39,12 @@ describe('driftless demo on a machine with an empty component cache', () => {
     dirs.push(cache);
     vi.stubEnv('DRIFTLESS_CACHE', cache);
     vi.stubEnv('DRIFTLESS_KUSTOMIZE', undefined);
+    // The kustomize found first on PATH fails: a demo that falls back to PATH (as it did when it
+    // resolved the binary before setup built it) fails here, whatever the machine has installed.
+    const bin = await mkdtemp(join(tmpdir(), 'driftless-path-'));
+    dirs.push(bin);
+    await writeFile(join(bin, 'kustomize'), '#!/bin/sh\necho "kustomize from PATH ran, not the one setup built" >&2\nexit 97\n', { mode: 0o755 });
+    vi.stubEnv('PATH', `${bin}${delimiter}${process.env['PATH'] ?? ''}`);
     const io = captureIo();
     const code = await main(['demo', '--clusters', '3', '--interval', '1s', '--exit'], io);
     expect({ code, err: code === 0 ? '' : io.err }).toEqual({ code: 0, err: '' });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_BUNDLE_LIMITS, decodePointer, listAll, storeLayout, type ObjectStore, type Pointer } from '@driftless/core';
+import { API_VERSION, canonicalBytes, DEFAULT_BUNDLE_LIMITS, decodePointer, listAll, storeLayout, type ObjectStore, type Pointer } from '@driftless/core';
 import { generateSigningKeyPair } from '@driftless/hub';
 import { createFileStore } from '@driftless/store';
 import { uniqueName } from '@driftless/contracts';
@@ -109,8 +109,9 @@ describe('driftless hub compile, status and gc', () => {
     const store = createFileStore(storeDir);
     const before = await pointerOf(store, 'eu-stg-001');
     expect(Date.parse(before.expiresAt ?? '') - Date.parse(before.publishedAt)).toBe(2 * 86_400_000);
-    const fresh = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--signing-key', keyFile, '--pointer-ttl', '2d']);
+    const fresh = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--sign-key', keyFile, '--pointer-ttl', '2d']);
     expect(fresh).toMatchObject({ code: 0, out: '0 resigned, 3 fresh, 0 changed meanwhile, 0 failed\n' });
+    // --signing-key: the flag's first name, kept as a hidden alias of --sign-key.
     const r = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--signing-key', keyFile, '--pointer-ttl', '3d', '--within', '2d', '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out) as { resigned: { cluster: string; generation: number }[] };
@@ -118,6 +119,30 @@ describe('driftless hub compile, status and gc', () => {
     const after = await pointerOf(store, 'eu-stg-001');
     expect(after).toMatchObject({ generation: 1, bundle: before.bundle, revision: before.revision, publishedAt: before.publishedAt });
     expect(Date.parse(after.expiresAt ?? '')).toBeGreaterThan(Date.parse(before.expiresAt ?? ''));
+  });
+
+  it('hub resign signs no unsigned pointer: exit 1, naming each pointer and why', async () => {
+    const { args, dir, storeDir } = await fleet();
+    const keyFile = join(dir, 'hub.key');
+    await writeFile(keyFile, generateSigningKeyPair().privateKeyPem);
+    expect((await run(['hub', 'compile', ...args])).code).toBe(0);
+    const r = await run(['hub', 'resign', '--store', `file:${storeDir}`, '--sign-key', keyFile]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('0 resigned, 0 fresh, 0 changed meanwhile, 3 failed\n');
+    expect(r.err).toContain(
+      'pointer clusters/eu-prod-001/desired.json resign refused: pointer clusters/eu-prod-001/desired.json verify failed: the pointer is not signed',
+    );
+    expect(r.err).toContain('run hub compile --sign-key');
+    expect((await pointerOf(createFileStore(storeDir), 'eu-prod-001')).signature).toBeUndefined();
+  });
+
+  it('exits 2 when --pointer-ttl is given without --sign-key (an unsigned pointer carries no expiry)', async () => {
+    const { args, storeDir } = await fleet();
+    const r = await run(['hub', 'compile', ...args, '--pointer-ttl', '2d']);
+    expect(r).toMatchObject({ code: 2, err: 'error: --pointer-ttl needs --sign-key: only signed pointers carry an expiry\n' });
+    const keys: string[] = [];
+    for await (const k of listAll(createFileStore(storeDir), '')) keys.push(k);
+    expect(keys, 'nothing published').toEqual([]);
   });
 
   it('exits 2 naming the flag for a bad --pointer-ttl or --within', async () => {
@@ -141,7 +166,46 @@ describe('driftless hub compile, status and gc', () => {
       ['us-prod-001', 'Unknown', true, 1],
     ]);
     const human = await run(['status', '--store', `file:${storeDir}`]);
-    expect(human.out.split('\n')[0]).toMatch(/^CLUSTER\s+DESIRED\s+GEN\s+APPLIED\s+PHASE\s+HEARTBEAT\s+NOTE$/);
+    expect(human.out.split('\n')[0]).toMatch(/^CLUSTER\s+DESIRED\s+GEN\s+APPLIED\s+PHASE\s+VERIFY\s+HEARTBEAT\s+NOTE$/);
+  });
+
+  it('shows in status an agent that skips verification, and how old the expired pointer of a Stale cluster is', async () => {
+    const { args, storeDir } = await fleet();
+    await run(['hub', 'compile', ...args]);
+    const store = createFileStore(storeDir);
+    const report = async (cluster: string, extra: Record<string, unknown>): Promise<void> => {
+      const doc = {
+        apiVersion: API_VERSION,
+        kind: 'Status',
+        cluster,
+        observedGeneration: 1,
+        phase: 'Applied',
+        objects: { total: 1, ready: 1, drifted: 0, pruned: 0 },
+        agentVersion: '0.1.0',
+        heartbeatAt: '2021-01-01T00:00:00.000Z',
+        ...extra,
+      };
+      await store.put(storeLayout.status(cluster), canonicalBytes(doc));
+    };
+    const stale = { generation: 1, publishedAt: '2020-01-01T00:00:00.000Z', expiresAt: '2020-01-08T00:00:00.000Z' };
+    await report('eu-prod-001', { phase: 'Stale', stale, lastError: 'pointer expired' });
+    await report('eu-stg-001', { insecureSkipVerify: true });
+    const json = await run(['status', '--store', `file:${storeDir}`, '--json']);
+    const rows = JSON.parse(json.out) as { cluster: string; phase: string; insecureSkipVerify: boolean; stale?: typeof stale & { ageSeconds: number } }[];
+    expect(rows.map((r) => [r.cluster, r.phase, r.insecureSkipVerify])).toEqual([
+      ['eu-prod-001', 'Stale', false],
+      ['us-prod-001', 'Unknown', false],
+      ['eu-stg-001', 'Applied', true],
+    ]);
+    expect(rows[0]?.stale).toMatchObject(stale);
+    // At least as old as it was when the agent last reported: a year.
+    expect(rows[0]?.stale?.ageSeconds).toBeGreaterThanOrEqual(366 * 86_400);
+    const lines = (await run(['status', '--store', `file:${storeDir}`])).out.split('\n');
+    expect(lines.find((l) => l.startsWith('eu-prod-001'))).toMatch(
+      /\sStale\s+signed\s.*pointer generation 1 is \d+d(\d+h)?(\d+m)?(\d+s)? old, expired 2020-01-08T00:00:00\.000Z; pointer expired$/,
+    );
+    expect(lines.find((l) => l.startsWith('eu-stg-001'))).toMatch(/\sApplied\s+INSECURE\s/);
+    expect(lines.find((l) => l.startsWith('us-prod-001'))).toMatch(/\sUnknown\s+-\s+never\s/);
   });
 
   it('collects only blobs that nothing references any more, and nothing on a dry run', async () => {

@@ -1,8 +1,8 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalBytes, parseSigningKey, PointerVerifier, storeLayout, type ObjectStore } from '@driftless/core';
+import { canonicalBytes, parseSigningKey, PointerVerifier, signPointer, storeLayout, type ObjectStore } from '@driftless/core';
 import { uniqueName } from '@driftless/contracts';
 import { VirtualClock } from '@driftless/fakes';
 import { binaryPath, commitFiles, createBareRepo, fixtureFleet, s3StoreFor } from '@driftless/testkit';
@@ -34,19 +34,25 @@ async function published(opts: { signed?: boolean; pointerTtlMs?: number } = {})
   cleanups.push(() => rm(cacheDir, { recursive: true, force: true }));
   const key = parseSigningKey(generateSigningKeyPair().privateKeyPem);
   const clock = new VirtualClock(START);
-  const signed = opts.signed ?? true;
-  const hub = createHub(
-    nodeHubDeps({
+  /** `hub compile` of the fleet's commit, signing with `signingKey` when given. */
+  const compile = async (signingKey?: KeyObject): Promise<void> => {
+    const deps = nodeHubDeps({
       store,
       clock,
       cacheDir,
       kustomizeBinary: binaryPath('kustomize'),
-      ...(signed ? { signingKey: key } : {}),
+      ...(signingKey ? { signingKey } : {}),
       ...(opts.pointerTtlMs ? { pointerTtlMs: opts.pointerTtlMs } : {}),
-    }),
-  );
-  await hub.compile({ repo: `${env.git.baseUrl}${name}.git` });
-  return { store, key, clock, verifier: () => new PointerVerifier(createPublicKey(key)) };
+    });
+    await createHub(deps).compile({ repo: `${env.git.baseUrl}${name}.git` });
+  };
+  await compile((opts.signed ?? true) ? key : undefined);
+  return { store, key, clock, compile, verifier: () => new PointerVerifier(createPublicKey(key)) };
+}
+
+/** Writes `pointer` as `cluster`'s pointer, as anyone with write access to the store could. */
+async function forge(store: ObjectStore, cluster: string, pointer: Record<string, unknown>): Promise<void> {
+  await store.put(storeLayout.pointer(cluster), canonicalBytes(pointer), { contentType: 'application/json' });
 }
 
 describe('signed pointers expire, and hub resign renews them (real git server, MinIO)', () => {
@@ -75,14 +81,75 @@ describe('signed pointers expire, and hub resign renews them (real git server, M
     expect(v.verify(JSON.parse(JSON.stringify(after)), 'p', 'eu-prod-001').expiresAt).toBe(expiresAt);
   });
 
-  it('signs pointers that carry no expiry at all', async () => {
-    const { store, key, clock, verifier } = await published({ signed: false });
+  it('renews a pointer the hub signed without an expiry', async () => {
+    const { store, key, clock, verifier } = await published();
+    const { signature: _s, expiresAt: _e, ...unexpiring } = await pointerOf(store, 'us-prod-001');
+    await forge(store, 'us-prod-001', signPointer(unexpiring, key));
     const report = await resignPointers({ store, signingKey: key, clock, ttlMs: DAY, withinMs: DAY / 2 });
-    expect(report.resigned.map((r) => r.cluster)).toEqual(CLUSTERS);
-    expect(verifier().verify(JSON.parse(JSON.stringify(await pointerOf(store, 'us-prod-001'))), 'p', 'us-prod-001')).toMatchObject({
-      generation: 1,
-      expiresAt: new Date(START + DAY).toISOString(),
-    });
+    expect(report).toMatchObject({ resigned: [{ cluster: 'us-prod-001', generation: 1, expiresAt: new Date(START + DAY).toISOString() }], failed: [] });
+    expect(verifier().verify(JSON.parse(JSON.stringify(await pointerOf(store, 'us-prod-001'))), 'p', 'us-prod-001')).toMatchObject({ generation: 1 });
+  });
+
+  it('never signs a forged pointer: unsigned, signed by another key, or naming a bundle its revision never published; a genuine one still is', async () => {
+    const { store, key, clock } = await published();
+    const genuine = await pointerOf(store, 'eu-prod-001');
+    const { signature: _s, ...unsigned } = genuine;
+    const theirBlob = `sha256:${'e'.repeat(64)}`;
+    // Anyone who can write the store: a high generation naming their own blob, to lift the replay floor for good.
+    const forged = {
+      'eu-stg-001': { ...unsigned, cluster: 'eu-stg-001', bundle: theirBlob, generation: 999 },
+      'us-prod-001': signPointer({ ...unsigned, cluster: 'us-prod-001', bundle: theirBlob, generation: 999 }, parseSigningKey(generateSigningKeyPair().privateKeyPem)),
+    };
+    for (const [cluster, p] of Object.entries(forged)) await forge(store, cluster, p);
+    // Signed by the hub's key but naming a bundle the revision record does not give that cluster.
+    await forge(store, 'eu-prod-001', signPointer({ ...unsigned, bundle: theirBlob }, key));
+    await forge(store, 'eu-prod-002', signPointer({ ...unsigned, cluster: 'eu-prod-002' }, key));
+    await clock.advance(START + 6 * DAY);
+    const report = await resignPointers({ store, signingKey: key, clock, ttlMs: 7 * DAY, withinMs: 3.5 * DAY });
+    expect(report.resigned).toEqual([]);
+    expect(report.failed.map((f) => f.cluster)).toEqual(['eu-prod-001', 'eu-prod-002', 'eu-stg-001', 'us-prod-001']);
+    const reasons = Object.fromEntries(report.failed.map((f) => [f.cluster, f.reason]));
+    expect(reasons['eu-stg-001']).toMatch(/^pointer clusters\/eu-stg-001\/desired\.json resign refused: .*not signed/);
+    expect(reasons['us-prod-001']).toMatch(/^pointer clusters\/us-prod-001\/desired\.json resign refused: .*signature does not match/);
+    expect(reasons['eu-prod-001']).toMatch(
+      new RegExp(`^pointer clusters/eu-prod-001/desired\\.json resign refused: revisions/${genuine.revision}\\.json publishes ${genuine.bundle} for cluster eu-prod-001, not ${theirBlob}`),
+    );
+    expect(reasons['eu-prod-002']).toMatch(/resign refused: revisions\/[0-9a-f]+\.json publishes no bundle for cluster eu-prod-002/);
+    // Left exactly as they were: no signature of the hub's on any of them.
+    expect(await pointerOf(store, 'eu-stg-001')).toEqual(forged['eu-stg-001']);
+    expect(await pointerOf(store, 'us-prod-001')).toEqual(forged['us-prod-001']);
+
+    // A genuine pointer beside the forged ones is still renewed.
+    await forge(store, 'eu-prod-001', genuine);
+    const again = await resignPointers({ store, signingKey: key, clock, ttlMs: 7 * DAY, withinMs: 3.5 * DAY });
+    expect(again.resigned).toEqual([{ cluster: 'eu-prod-001', generation: 1, expiresAt: new Date(START + 13 * DAY).toISOString() }]);
+  });
+
+  it('leaves unsigned pointers to hub compile --sign-key, which signs every one of them (from unsigned to signed)', async () => {
+    const { store, key, clock, compile, verifier } = await published({ signed: false });
+    const refused = await resignPointers({ store, signingKey: key, clock, ttlMs: DAY, withinMs: DAY / 2 });
+    expect(refused.failed.map((f) => f.cluster)).toEqual(CLUSTERS);
+    expect(refused.failed[0]?.reason).toContain('hub compile --sign-key');
+    await compile(key);
+    for (const c of CLUSTERS) expect(verifier().verify(JSON.parse(JSON.stringify(await pointerOf(store, c))), 'p', c)).toMatchObject({ generation: 2 });
+    await clock.advance(START + 5 * DAY);
+    const renewed = await resignPointers({ store, signingKey: key, clock, ttlMs: 7 * DAY, withinMs: 3.5 * DAY });
+    expect(renewed).toMatchObject({ failed: [], fresh: 0 });
+    expect(renewed.resigned.map((r) => r.cluster)).toEqual(CLUSTERS);
+  });
+
+  it('rotates keys through hub compile with the new key: it re-signs every pointer, which resign with the new key then renews', async () => {
+    const { store, key, clock, compile } = await published();
+    const next = parseSigningKey(generateSigningKeyPair().privateKeyPem);
+    const before = await resignPointers({ store, signingKey: next, clock, ttlMs: DAY, withinMs: DAY / 2 });
+    expect(before.failed.map((f) => f.cluster)).toEqual(CLUSTERS);
+    await compile(next);
+    await clock.advance(START + 5 * DAY);
+    const after = await resignPointers({ store, signingKey: next, clock, ttlMs: 7 * DAY, withinMs: 3.5 * DAY });
+    expect(after.resigned).toEqual(CLUSTERS.map((cluster) => ({ cluster, generation: 2, expiresAt: new Date(START + 12 * DAY).toISOString() })));
+    const renewed = JSON.parse(JSON.stringify(await pointerOf(store, 'eu-prod-001'))) as unknown;
+    expect(new PointerVerifier(createPublicKey(next)).verify(renewed, 'p', 'eu-prod-001')).toMatchObject({ generation: 2 });
+    expect(() => new PointerVerifier(createPublicKey(key)).verify(renewed, 'p', 'eu-prod-001')).toThrow(/signature does not match/);
   });
 
   it('never overwrites a pointer that a publish changed after resign read it (compare-and-swap on its ETag)', async () => {

@@ -1,6 +1,21 @@
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import pLimit from 'p-limit';
-import { canonicalBytes, decodePointer, isDriftlessError, listAll, signPointer, storeLayout, type Clock, type ObjectStore } from '@driftless/core';
+import {
+  canonicalBytes,
+  decodePointer,
+  isDriftlessError,
+  listAll,
+  parseJsonDocument,
+  PointerVerifier,
+  revisionRecordSchema,
+  signPointer,
+  storeLayout,
+  type Clock,
+  type GetResult,
+  type ObjectStore,
+  type Pointer,
+  type RevisionRecord,
+} from '@driftless/core';
 import { quietLog, type HubLog } from './hub-log.js';
 import { DEFAULT_POINTER_TTL_MS } from './publish/publish-fleet.js';
 import { MAX_POINTER_BYTES } from './publish/pointer-moves.js';
@@ -30,7 +45,12 @@ export interface ResignReport {
   readonly fresh: number;
   /** Pointers that changed between the read and the write (a publish): left to the publish, which signed them. */
   readonly conflicts: readonly string[];
-  /** Pointers that could not be read as pointers (sorted by cluster): left as they are, and a failure of the run. */
+  /**
+   * Pointers refused (sorted by cluster): left as they are, and a failure of
+   * the run. `reason` names the pointer's key and why: not a pointer, not
+   * signed, not signed by `signingKey`, or naming a bundle that the revision
+   * record of its revision does not give its cluster.
+   */
   readonly failed: readonly { cluster: string; reason: string }[];
 }
 
@@ -39,11 +59,17 @@ const POINTER_KEY = /^clusters\/([^/]+)\/desired\.json$/;
 type Verdict = { kind: 'resigned'; generation: number; expiresAt: string } | { kind: 'fresh' } | { kind: 'conflict' } | { kind: 'gone' } | { kind: 'failed'; reason: string };
 
 /**
- * Renews the expiry of every pointer in the store that is unsigned, has no
- * `expiresAt`, or expires within `withinMs`: the same document (cluster,
- * bundle, revision, generation, publishedAt) with `expiresAt` = now + `ttlMs`,
- * signed with `signingKey`. Agents accept a pointer at an equal generation
- * naming the same bundle, so a renewal moves nothing. Each write is a
+ * Renews the expiry of every pointer in the store that the hub published and
+ * that has no `expiresAt` or expires within `withinMs`: the same document
+ * (cluster, bundle, revision, generation, publishedAt) with `expiresAt` = now +
+ * `ttlMs`, signed with `signingKey`. Agents accept a pointer at an equal
+ * generation naming the same bundle, so a renewal moves nothing. A pointer is
+ * renewed only if it verifies with the public half of `signingKey` and names
+ * the bundle that `revisions/<revision>.json` gives its cluster; any other
+ * (unsigned, signed by another key, or not what the hub published) is
+ * reported in `failed` and never signed: resigning it would let whoever can
+ * write the store lift agents' replay floor with the hub's key. Unsigned
+ * pointers are signed by `hub compile --sign-key`, not here. Each write is a
  * compare-and-swap on the ETag read, so a publish that lands in between is
  * never overwritten (it is reported in `conflicts`).
  */
@@ -51,13 +77,14 @@ export async function resignPointers(opts: ResignOptions): Promise<ResignReport>
   const ttlMs = opts.ttlMs ?? DEFAULT_POINTER_TTL_MS;
   const withinMs = opts.withinMs ?? ttlMs / 2;
   const limit = pLimit(opts.concurrency ?? 32);
+  const checks: Checks = { verifier: new PointerVerifier(createPublicKey(opts.signingKey)), records: new Map() };
   const clusters: string[] = [];
   for await (const key of listAll(opts.store, storeLayout.clustersPrefix)) {
     const cluster = POINTER_KEY.exec(key)?.[1];
     if (cluster) clusters.push(cluster);
   }
   clusters.sort();
-  const verdicts = await settleAll(clusters.map((cluster) => limit(() => resignOne(opts, cluster, ttlMs, withinMs))));
+  const verdicts = await settleAll(clusters.map((cluster) => limit(() => resignOne(opts, checks, cluster, ttlMs, withinMs))));
   const report: { resigned: ResignReport['resigned'][number][]; fresh: number; conflicts: string[]; failed: ResignReport['failed'][number][] } = {
     resigned: [],
     fresh: 0,
@@ -75,21 +102,61 @@ export async function resignPointers(opts: ResignOptions): Promise<ResignReport>
   return report;
 }
 
-async function resignOne(opts: ResignOptions, cluster: string, ttlMs: number, withinMs: number): Promise<Verdict> {
+/** What every pointer of one run is checked against: the hub's public key, and each revision record (read once). */
+interface Checks {
+  readonly verifier: PointerVerifier;
+  readonly records: Map<string, Promise<RevisionRecord | undefined>>;
+}
+
+/** The largest revision record resign reads, bytes: a cluster costs about 100. */
+const MAX_REVISION_RECORD_BYTES = 16 * 1024 * 1024;
+
+/** Reasons a pointer is refused rather than signed: what a forged or foreign pointer throws. */
+const REFUSED = ['InvalidDocument', 'SignatureMissing', 'SignatureInvalid', 'TooLarge'] as const;
+
+async function resignOne(opts: ResignOptions, checks: Checks, cluster: string, ttlMs: number, withinMs: number): Promise<Verdict> {
   const key = storeLayout.pointer(cluster);
-  const got = await opts.store.get(key, { maxBytes: MAX_POINTER_BYTES });
-  if (got.kind !== 'found') return { kind: 'gone' };
-  let pointer;
+  const refused = (why: string): Verdict => ({ kind: 'failed', reason: `pointer ${key} resign refused: ${why}` });
+  let got: GetResult;
+  let pointer: Pointer;
   try {
-    pointer = decodePointer(got.body, `pointer ${key}`, cluster);
+    got = await opts.store.get(key, { maxBytes: MAX_POINTER_BYTES });
+    if (got.kind !== 'found') return { kind: 'gone' };
+    pointer = decodePointer(got.body, `pointer ${key}`, cluster, checks.verifier);
   } catch (err) {
-    if (isDriftlessError(err, 'InvalidDocument')) return { kind: 'failed', reason: err.message };
-    throw err;
+    if (!REFUSED.some((code) => isDriftlessError(err, code))) throw err;
+    const unsigned = isDriftlessError(err, 'SignatureMissing') ? ' (to sign unsigned pointers, run hub compile --sign-key)' : '';
+    return refused(`${(err as Error).message}${unsigned}`);
   }
   const now = opts.clock.now();
-  if (pointer.signature && pointer.expiresAt && Date.parse(pointer.expiresAt) > now + withinMs) return { kind: 'fresh' };
+  if (pointer.expiresAt && Date.parse(pointer.expiresAt) > now + withinMs) return { kind: 'fresh' };
+  const mismatch = await notPublished(opts.store, checks, pointer);
+  if (mismatch !== undefined) return refused(mismatch);
   const expiresAt = new Date(now + ttlMs).toISOString();
   const renewed = signPointer({ ...pointer, expiresAt }, opts.signingKey);
   const res = await opts.store.put(key, canonicalBytes(renewed), { ifMatch: got.etag, contentType: 'application/json' });
   return res.kind === 'written' ? { kind: 'resigned', generation: pointer.generation, expiresAt } : { kind: 'conflict' };
+}
+
+/** Why `pointer` is not what the hub published for its revision, or undefined when it is. */
+async function notPublished(store: ObjectStore, checks: Checks, pointer: Pointer): Promise<string | undefined> {
+  const key = storeLayout.revision(pointer.revision);
+  let record = checks.records.get(key);
+  if (!record) {
+    record = store.get(key, { maxBytes: MAX_REVISION_RECORD_BYTES }).then((got) =>
+      got.kind === 'found' ? parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`) : undefined,
+    );
+    checks.records.set(key, record);
+  }
+  let published: RevisionRecord | undefined;
+  try {
+    published = await record;
+  } catch (err) {
+    if (isDriftlessError(err, 'InvalidDocument') || isDriftlessError(err, 'TooLarge')) return err.message;
+    throw err;
+  }
+  if (!published) return `${key} does not exist (the hub never finished publishing revision ${pointer.revision})`;
+  const bundle = published.clusters[pointer.cluster];
+  if (bundle === undefined) return `${key} publishes no bundle for cluster ${pointer.cluster}`;
+  return bundle === pointer.bundle ? undefined : `${key} publishes ${bundle} for cluster ${pointer.cluster}, not ${pointer.bundle}`;
 }

@@ -1,5 +1,19 @@
 import pLimit from 'p-limit';
-import { DriftlessError, decodePointer, type GetResult, listAll, parseJsonDocument, STATUS_MAX_BYTES, statusSchema, storeLayout, type Clock, type ObjectStore, type Phase } from '@driftless/core';
+import {
+  DriftlessError,
+  decodePointer,
+  type GetResult,
+  listAll,
+  parseJsonDocument,
+  STATUS_MAX_BYTES,
+  statusSchema,
+  storeLayout,
+  type Clock,
+  type ObjectStore,
+  type Phase,
+  type Pointer,
+  type Status,
+} from '@driftless/core';
 
 /** One cluster in `driftless status`. */
 export interface ClusterStatusRow {
@@ -14,6 +28,18 @@ export interface ClusterStatusRow {
   /** Whether the applied generation is behind the desired one. */
   readonly lagging: boolean;
   readonly lastError?: string;
+  /**
+   * Whether the agent said it runs with `--insecure-skip-verify` (it accepts
+   * unsigned pointers: anyone who can write the store can steer it). False
+   * when it verifies, or never reported.
+   */
+  readonly insecureSkipVerify: boolean;
+  /**
+   * With phase Stale: the expired pointer the agent holds the cluster at.
+   * `ageSeconds` is its age now (now minus `publishedAt`), `expiresAt` when it
+   * stopped being accepted.
+   */
+  readonly stale?: { readonly generation: number; readonly publishedAt: string; readonly expiresAt: string; readonly ageSeconds: number };
 }
 
 /** The largest status document `driftless status` reads (core's cap, 1 MiB): a larger one is shown as an error for its cluster instead of being read into memory. */
@@ -25,10 +51,12 @@ const SEVERITY: Record<ClusterStatusRow['phase'], number> = { Failed: 0, Stale: 
 
 /**
  * Every cluster with a pointer or a status in the store, with its desired and
- * applied generations, phase and heartbeat age; clusters that fail or lag
- * first (then by name). A document that cannot be read, or is larger than its
- * cap ({@link STATUS_MAX_BYTES}), shows as its error, naming the key.
- * Heartbeat ages are measured against `clock`.
+ * applied generations, phase and heartbeat age, whether its agent skips
+ * pointer verification, and for a Stale one the expired pointer's age and
+ * expiry; clusters that fail or lag first (then by name). A document that
+ * cannot be read, or is larger than its cap ({@link STATUS_MAX_BYTES}), shows
+ * as its error, naming the key.
+ * Heartbeat and pointer ages are measured against `clock`.
  */
 export async function fleetStatus(store: ObjectStore, clock: Clock): Promise<ClusterStatusRow[]> {
   const clusters = new Set<string>();
@@ -52,21 +80,30 @@ export async function fleetStatus(store: ObjectStore, clock: Clock): Promise<Clu
         const pointer = p.kind === 'found' ? read(() => decodePointer(p.body, storeLayout.pointer(cluster), cluster), (e) => (lastError = e)) : undefined;
         const status =
           s.kind === 'found' ? read(() => parseJsonDocument(statusSchema, s.body, storeLayout.status(cluster)), (e) => (lastError = e)) : undefined;
-        const lagging = pointer !== undefined && (status?.observedGeneration ?? 0) < pointer.generation;
-        return {
-          cluster,
-          ...(pointer ? { desiredRevision: pointer.revision, desiredGeneration: pointer.generation } : {}),
-          ...(status ? { appliedGeneration: status.observedGeneration } : {}),
-          phase: status?.phase ?? 'Unknown',
-          ...(status ? { heartbeatAgeSeconds: Math.max(0, Math.round((clock.now() - Date.parse(status.heartbeatAt)) / 1000)) } : {}),
-          lagging,
-          ...(status?.lastError !== undefined || lastError !== undefined ? { lastError: lastError ?? status?.lastError ?? '' } : {}),
-        };
+        return rowOf(cluster, pointer, status, lastError, clock.now());
       }),
     ),
   );
   const rank = (r: ClusterStatusRow): number => (r.phase === 'Applied' || r.phase === 'Progressing') && r.lagging ? 3 : SEVERITY[r.phase];
   return rows.sort((a, b) => rank(a) - rank(b) || (a.cluster < b.cluster ? -1 : 1));
+}
+
+/** One row from what was read; ages in whole seconds before `now` (ms), never negative. */
+function rowOf(cluster: string, pointer: Pointer | undefined, status: Status | undefined, lastError: string | undefined, now: number): ClusterStatusRow {
+  const seconds = (since: string): number => Math.max(0, Math.round((now - Date.parse(since)) / 1000));
+  const lagging = pointer !== undefined && (status?.observedGeneration ?? 0) < pointer.generation;
+  const stale = status?.phase === 'Stale' ? status.stale : undefined;
+  return {
+    cluster,
+    ...(pointer ? { desiredRevision: pointer.revision, desiredGeneration: pointer.generation } : {}),
+    ...(status ? { appliedGeneration: status.observedGeneration } : {}),
+    phase: status?.phase ?? 'Unknown',
+    ...(status ? { heartbeatAgeSeconds: seconds(status.heartbeatAt) } : {}),
+    lagging,
+    ...(status?.lastError !== undefined || lastError !== undefined ? { lastError: lastError ?? status?.lastError ?? '' } : {}),
+    insecureSkipVerify: status?.insecureSkipVerify === true,
+    ...(stale ? { stale: { ...stale, ageSeconds: seconds(stale.publishedAt) } } : {}),
+  };
 }
 
 function read<T>(fn: () => T, onError: (message: string) => void): T | undefined {

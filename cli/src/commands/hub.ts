@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { openStore, type StoreLocation } from '@driftless/store';
 import type { CliIo } from '../main.js';
 import { defaultCacheDir, durationFlag, integerFlag, kustomizeBinary, signingKeyFlag } from './options.js';
@@ -15,7 +15,7 @@ interface CompileFlags {
   allowMassPrune?: boolean;
   allowPlainSecrets?: boolean;
   allowRollback?: boolean;
-  pointerTtl: string;
+  pointerTtl?: string;
   cacheDir?: string;
   kustomize?: string;
 }
@@ -32,7 +32,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, credentials from the environment)')
     .option('--json', 'print one JSON document: {revision, clusters, uniqueBundles, blobsWritten, blobsRepaired, pointersUpdated, orphaned, refused, rolledBackFrom?, durationMs}')
     .option('--sign-key <file>', 'sign pointers with this Ed25519 private key (PEM; see `driftless keys generate`)')
-    .option('--pointer-ttl <duration>', 'signed pointers expire this long after they are published; renew them with `driftless hub resign`', '7d')
+    .option('--pointer-ttl <duration>', 'with --sign-key: pointers expire this long after they are published (default 7d); renew them with `driftless hub resign`')
     .option('--allow-mass-prune', 'publish even when a cluster would lose more than half of its objects')
     .option('--allow-plain-secrets', 'accept kind: Secret with data or stringData (secrets do not belong in Git)')
     .option(
@@ -50,7 +50,9 @@ export function registerHubCommands(program: Command, io: CliIo): void {
         'from the last published one (git ancestry: publishing it would roll the fleet back; see --allow-rollback).',
     )
     .action(async (flags: CompileFlags) => {
-      const pointerTtlMs = positiveDuration('--pointer-ttl', flags.pointerTtl);
+      const pointerTtlMs = flags.pointerTtl === undefined ? undefined : positiveDuration('--pointer-ttl', flags.pointerTtl);
+      // Only a signed expiry means anything, so a TTL without a key is a mistake, not a no-op.
+      if (pointerTtlMs !== undefined && !flags.signKey) throw new UsageError('--pointer-ttl needs --sign-key: only signed pointers carry an expiry');
       const [{ createHub, nodeHubDeps }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
       const token = process.env['DRIFTLESS_GIT_TOKEN'];
       const opened = await openStore(flags.store, process.env, process.cwd());
@@ -63,7 +65,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           kustomizeBinary: await kustomizeBinary(flags.kustomize),
           ...(token ? { gitAuth: { username: process.env['DRIFTLESS_GIT_USERNAME'] ?? 'x-access-token', password: token } } : {}),
           ...(flags.signKey ? { signingKey: await signingKeyFlag(flags.signKey) } : {}),
-          pointerTtlMs,
+          ...(pointerTtlMs !== undefined ? { pointerTtlMs } : {}),
         }));
         const report = await hubApi.compile({
           repo: flags.repo,
@@ -94,24 +96,33 @@ export function registerHubCommands(program: Command, io: CliIo): void {
 
   hub
     .command('resign')
-    .description('renew signed pointers before they expire: same cluster, bundle, revision and generation, a new expiresAt')
+    .description('renew pointers the hub signed before they expire: same cluster, bundle, revision and generation, a new expiresAt')
     .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX')
-    .requiredOption('--signing-key <file>', 'the hub\'s Ed25519 private key (PEM; the one `hub compile --sign-key` uses)')
+    .option('--sign-key <file>', 'the hub\'s Ed25519 private key (PEM; the one `hub compile --sign-key` uses); required')
+    // The flag's first name, before it matched hub compile's.
+    .addOption(new Option('--signing-key <file>').hideHelp())
     .option('--pointer-ttl <duration>', 'a renewed pointer expires this long from now', '7d')
-    .option('--within <duration>', 'renew pointers that expire within this long, are unsigned, or have no expiry (default: half of --pointer-ttl)')
-    .option('--json', 'print one JSON document: {resigned: [{cluster, generation, expiresAt}], fresh, conflicts, failed}')
+    .option('--within <duration>', 'renew pointers that expire within this long or have no expiry (default: half of --pointer-ttl)')
+    .option('--json', 'print one JSON document: {resigned: [{cluster, generation, expiresAt}], fresh, conflicts, failed: [{cluster, reason}]}')
     .addHelpText(
       'after',
       '\nRun it more often than --within (e.g. daily with the defaults), or agents refuse expired pointers and\n' +
-        'report Stale. Each write is a compare-and-swap on the pointer\'s ETag: a publish that lands meanwhile\n' +
-        'wins and is listed under conflicts. Exit codes: 0 done (conflicts included), 1 runtime failure or a\n' +
-        'pointer that cannot be read (listed under failed), 2 invalid flags or key file.',
+        'report Stale. Only pointers that verify with the key\'s public half and name the bundle that\n' +
+        'revisions/<revision>.json gives their cluster are renewed; an unsigned pointer, one signed by another\n' +
+        'key, or one the hub did not publish is never signed and is listed under failed (a forged pointer).\n' +
+        'To sign unsigned pointers, or to rotate keys, run `hub compile --sign-key` with the new key: it\n' +
+        're-signs every pointer at the next generation. Each write is a compare-and-swap on the pointer\'s\n' +
+        'ETag: a publish that lands meanwhile wins and is listed under conflicts. Exit codes: 0 done (conflicts\n' +
+        'included), 1 runtime failure or a pointer refused (listed under failed, each on stderr), 2 invalid\n' +
+        'flags or key file.',
     )
-    .action(async (flags: { store: string; signingKey: string; pointerTtl: string; within?: string; json?: boolean }) => {
+    .action(async (flags: { store: string; signKey?: string; signingKey?: string; pointerTtl: string; within?: string; json?: boolean }) => {
+      const keyFile = flags.signKey ?? flags.signingKey;
+      if (keyFile === undefined) throw new UsageError('--sign-key is required: the hub\'s private key, to verify and re-sign its pointers');
       const ttlMs = positiveDuration('--pointer-ttl', flags.pointerTtl);
       const withinMs = flags.within === undefined ? ttlMs / 2 : positiveDuration('--within', flags.within);
       if (withinMs >= ttlMs) throw new UsageError(`--within ${flags.within ?? ''} must be shorter than --pointer-ttl ${flags.pointerTtl} (every pointer would be renewed on every run)`);
-      const signingKey = await signingKeyFlag(flags.signingKey, '--signing-key');
+      const signingKey = await signingKeyFlag(keyFile, flags.signKey === undefined ? '--signing-key' : '--sign-key');
       const [{ resignPointers }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
       const opened = await openStore(flags.store, process.env, process.cwd());
       try {
@@ -123,8 +134,9 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           io.stdout(`${report.resigned.length} resigned, ${report.fresh} fresh, ${report.conflicts.length} changed meanwhile, ${report.failed.length} failed\n`);
         }
         if (report.failed.length) {
-          for (const f of report.failed) io.stderr(`cluster ${f.cluster} resign failed: ${f.reason}\n`);
-          throw new Error(`${report.failed.length} pointer(s) could not be resigned`);
+          // Each reason names the pointer's key.
+          for (const f of report.failed) io.stderr(`${f.reason}\n`);
+          throw new Error(`${report.failed.length} pointer(s) refused, none of them signed`);
         }
       } finally {
         opened.close();

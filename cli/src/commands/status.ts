@@ -1,14 +1,27 @@
 import type { Command } from 'commander';
 import { openStore } from '@driftless/store';
+import { formatDurationMs } from '@driftless/core';
+import type { ClusterStatusRow } from '@driftless/hub';
 import type { CliIo } from '../main.js';
 
 /** `driftless status`: where every cluster stands. */
 export function registerStatusCommand(program: Command, io: CliIo): void {
   program
     .command('status')
-    .description('one row per cluster: desired revision and generation, applied generation, phase, heartbeat age; failing and lagging clusters first')
+    .description(
+      'one row per cluster: desired revision and generation, applied generation, phase, heartbeat age, whether its agent verifies pointers; failing and lagging clusters first',
+    )
     .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX')
-    .option('--json', 'print one JSON document: an array of rows')
+    .option(
+      '--json',
+      'print one JSON document: an array of rows {cluster, desiredRevision?, desiredGeneration?, appliedGeneration?, phase, heartbeatAgeSeconds?, lagging, lastError?, insecureSkipVerify, stale?: {generation, publishedAt, expiresAt, ageSeconds}}',
+    )
+    .addHelpText(
+      'after',
+      '\nVERIFY is INSECURE for an agent started with --insecure-skip-verify (it accepts unsigned pointers),\n' +
+        'signed for one that verifies them, - for one that never reported. A Stale cluster\'s NOTE gives the\n' +
+        'expired pointer\'s generation, age and expiry: re-sign it with `driftless hub resign`.',
+    )
     .action(async (flags: { store: string; json?: boolean }) => {
       const [{ fleetStatus }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
       const opened = await openStore(flags.store, process.env, process.cwd());
@@ -19,15 +32,16 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
           return;
         }
         const table = [
-          ['CLUSTER', 'DESIRED', 'GEN', 'APPLIED', 'PHASE', 'HEARTBEAT', 'NOTE'],
+          ['CLUSTER', 'DESIRED', 'GEN', 'APPLIED', 'PHASE', 'VERIFY', 'HEARTBEAT', 'NOTE'],
           ...rows.map((r) => [
             r.cluster,
             r.desiredRevision?.slice(0, 12) ?? '-',
             String(r.desiredGeneration ?? '-'),
             String(r.appliedGeneration ?? '-'),
             r.phase,
+            r.heartbeatAgeSeconds === undefined ? '-' : r.insecureSkipVerify ? 'INSECURE' : 'signed',
             r.heartbeatAgeSeconds === undefined ? 'never' : `${r.heartbeatAgeSeconds}s ago`,
-            [r.lagging ? 'lagging' : '', r.lastError ?? ''].filter(Boolean).join('; '),
+            [r.lagging ? 'lagging' : '', staleNote(r), r.lastError ?? ''].filter(Boolean).join('; '),
           ]),
         ];
         const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length))) ?? [];
@@ -37,4 +51,10 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
         opened.close();
       }
     });
+}
+
+/** A Stale cluster's expired pointer: how old it is and when it expired. */
+function staleNote(r: ClusterStatusRow): string {
+  if (!r.stale) return '';
+  return `pointer generation ${r.stale.generation} is ${formatDurationMs(r.stale.ageSeconds * 1000)} old, expired ${r.stale.expiresAt}`;
 }
