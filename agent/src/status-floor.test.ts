@@ -23,7 +23,7 @@ function status(lastError: string): Status {
 
 async function load(store: MemoryObjectStore) {
   const logged: LogEvent[] = [];
-  const memory = await replayLoader({ kube: new MemoryKubeTarget({ clock: new VirtualClock(0) }), store, config, log: (e) => logged.push(e) })();
+  const memory = await replayLoader({ kube: new MemoryKubeTarget({ clock: new VirtualClock(0) }), store, config, log: (e) => logged.push(e) }).load();
   return { floor: memory.floor, warnings: logged.filter((e) => e.level === 'warn') };
 }
 
