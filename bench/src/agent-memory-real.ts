@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -34,8 +35,16 @@ export interface RealAgentMemoryPoint extends RealAgentMeasure {
   readonly loadAverage: { readonly before: number; readonly after: number };
 }
 
-/** The Node flag agent/deploy sets (NODE_OPTIONS): the measured process runs as the deployed agent does. */
-const DEPLOY_NODE_OPTIONS = ['--max-semi-space-size=2'];
+/**
+ * The Node flags agent/deploy sets (NODE_OPTIONS in deployment.yaml), read
+ * from the manifest so that the measured process runs as the deployed agent does.
+ */
+export async function deployNodeOptions(): Promise<string[]> {
+  const manifest = await readFile(fileURLToPath(new URL('../../agent/deploy/deployment.yaml', import.meta.url)), 'utf8');
+  const found = /name: NODE_OPTIONS, value: ([^}]+?) \}/.exec(manifest);
+  if (!found?.[1]) throw new Error('agent memory bench: agent/deploy/deployment.yaml sets no NODE_OPTIONS');
+  return found[1].split(' ').filter(Boolean);
+}
 
 /**
  * Measures the real agent on a real cluster: starts MinIO and a
@@ -69,7 +78,7 @@ export async function measureRealAgentMemoryPoint(opts: { objects: number; targe
       store.destroy();
     }
     log(`bench: ${objects.length} objects, ${encoded.canonical.byteLength} bytes (${encoded.compressed.byteLength} compressed) published; running the agent`);
-    const nodeOptions = [...DEPLOY_NODE_OPTIONS, ...(process.env['DRIFTLESS_BENCH_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean)];
+    const nodeOptions = [...(await deployNodeOptions()), ...(process.env['DRIFTLESS_BENCH_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean)];
     const entry = fileURLToPath(new URL('./agent-memory-real-main.js', import.meta.url));
     const { s3, kube } = env.info;
     const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', ...nodeOptions, entry, `s3://${s3.bucket}/${prefix}`, kube.kubeconfig, JSON.stringify(limits)], {
