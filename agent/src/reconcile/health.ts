@@ -75,9 +75,9 @@ export function healthOf(live: KubeObject): Health {
 /**
  * The part of a live object that {@link healthOf} reads and a change entry
  * names it by: apiVersion, kind, name, namespace, generation, `spec.replicas`
- * and status. A pass holds one live form per object until it ends, and the
- * whole object (a Deployment's template, a ConfigMap's data) would double
- * what the agent holds for a large bundle.
+ * and status. A pass holds one live form per object until it ends; the
+ * whole object (a Deployment's template, a ConfigMap's data) would keep the
+ * bulk of every apply response of a large bundle until then.
  */
 export function healthForm(live: KubeObject): KubeObject {
   const o = live as Obj;
@@ -89,5 +89,5 @@ export function healthForm(live: KubeObject): KubeObject {
     metadata: { name, ...(namespace !== undefined ? { namespace } : {}), ...(generation !== undefined ? { generation } : {}) },
     ...(replicas !== undefined ? { spec: { replicas } } : {}),
     ...(o.status !== undefined ? { status: o.status } : {}),
-  } as KubeObject;
+  };
 }
