@@ -1,6 +1,7 @@
 export { runHubBench, type HubBenchOptions, type HubBenchResult, type HubRunTimes } from './hub-bench.js';
 export { runAgentBench, type AgentBenchResult } from './agent-bench.js';
 export { measureAgentMemoryPoint, type AgentMemoryPoint } from './agent-memory-bench.js';
+export { measureRealAgentMemoryPoint, type RealAgentMemoryPoint } from './agent-memory-real.js';
 export { runFleetBench, type FleetBenchOptions, type FleetBenchRun } from './fleet/run-fleet-bench.js';
 export { writeFleetReport } from './fleet/write-report.js';
 export type { BenchMode, FleetBenchReport, FleetBenchResult, Percentiles, RequestTimeline } from './fleet/result.js';

@@ -2,6 +2,7 @@ import { describeRef, isDriftlessError, refKey, refOf, type Clock, type KubeObje
 import { applyOrder } from './apply-order.js';
 import type { Change } from './change-set.js';
 import { DESIRED_PATH, driftOf, learnNormalization, type DriftVerdict, type Normalized } from './drift.js';
+import { healthForm } from './health.js';
 import type { InventoryDeps, OpenInventory } from './inventory.js';
 import { uniqueKinds } from './live-members.js';
 import { isNamespace, kubeRefOf } from './object-ref.js';
@@ -45,18 +46,18 @@ async function applyMember(member: KubeObject, inv: OpenInventory, deps: ApplyDe
   const object = describeRef(refOf(member));
   try {
     const key = refKey(refOf(member));
-    const live = (await inv.live.of(member.apiVersion, member.kind)).get(key);
+    const live = await inv.live.take(member.apiVersion, member.kind, key);
     const verdict = await adopted(member, driftOf(member, live, deps.normalized?.get(key)), deps);
     let applied: Change;
-    if (verdict.kind === 'in-sync') applied = { object, action: 'unchanged', reason: 'in sync', ...(live ? { live } : {}) };
+    if (verdict.kind === 'in-sync') applied = { object, action: 'unchanged', reason: 'in sync', ...(live ? { live: healthForm(live) } : {}) };
     else {
       if (deps.signal?.aborted) return 'aborted';
       const current = await deps.kube.apply(member, deps.fieldManager);
       learnNormalization(deps.normalized, key, member, current);
       applied =
         verdict.kind === 'missing'
-          ? { object, action: 'created', reason: 'not in the cluster', live: current }
-          : { object, action: 'configured', reason: verdict.kind === 'adopted' ? 'adopted: it existed before' : configuredReason(verdict.paths), live: current };
+          ? { object, action: 'created', reason: 'not in the cluster', live: healthForm(current) }
+          : { object, action: 'configured', reason: verdict.kind === 'adopted' ? 'adopted: it existed before' : configuredReason(verdict.paths), live: healthForm(current) };
     }
     return isCrd(member) ? await established(applied, kubeRefOf(member), deps) : applied;
   } catch (err) {
@@ -86,7 +87,7 @@ async function established(applied: Change, ref: KubeObjectRef, deps: ApplyDeps)
     waited = { kind: 'timeout', message: err.message } as const;
   }
   if (waited.kind === 'aborted') return 'aborted';
-  if (waited.kind === 'established') return { ...applied, live: waited.crd };
+  if (waited.kind === 'established') return { ...applied, live: healthForm(waited.crd) };
   return { ...applied, action: 'failed', reason: waited.message, appliedAs: applied.action as 'created' | 'configured' | 'unchanged' };
 }
 

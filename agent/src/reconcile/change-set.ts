@@ -29,7 +29,7 @@ export interface Change {
    * neither stops other prunes nor makes every pass back off.
    */
   readonly stage?: 'prune';
-  /** The object as the API server holds it after the pass, where there is one: what health is assessed on. */
+  /** The object as the API server holds it after the pass, where there is one, cut to what health is assessed on (healthForm). */
   readonly live?: KubeObject;
 }
 

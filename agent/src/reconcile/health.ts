@@ -71,3 +71,23 @@ export function healthOf(live: KubeObject): Health {
   if (readyCondition && readyCondition.status !== 'True') return progressing(readyCondition.message ?? 'not Ready');
   return ready;
 }
+
+/**
+ * The part of a live object that {@link healthOf} reads and a change entry
+ * names it by: apiVersion, kind, name, namespace, generation, `spec.replicas`
+ * and status. A pass holds one live form per object until it ends; the
+ * whole object (a Deployment's template, a ConfigMap's data) would keep the
+ * bulk of every apply response of a large bundle until then.
+ */
+export function healthForm(live: KubeObject): KubeObject {
+  const o = live as Obj;
+  const { name, namespace, generation } = o.metadata as { name: string; namespace?: string; generation?: unknown };
+  const replicas = o.spec?.['replicas'];
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: { name, ...(namespace !== undefined ? { namespace } : {}), ...(generation !== undefined ? { generation } : {}) },
+    ...(replicas !== undefined ? { spec: { replicas } } : {}),
+    ...(o.status !== undefined ? { status: o.status } : {}),
+  };
+}

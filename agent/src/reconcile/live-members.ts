@@ -33,6 +33,10 @@ export class LiveMembers {
 
   /** The live members of a kind, by refKey; none for a kind nobody serves (yet: its CRD comes in this pass; or any more). */
   async of(apiVersion: string, kind: string): Promise<ReadonlyMap<string, KubeObject>> {
+    return await this.listedOf(apiVersion, kind);
+  }
+
+  private async listedOf(apiVersion: string, kind: string): Promise<Map<string, KubeObject>> {
     const gk = `${groupOf(apiVersion)}/${kind}`;
     const hit = this.listed.get(gk);
     if (hit) return hit;
@@ -44,6 +48,18 @@ export class LiveMembers {
     const byKey = new Map(items.map((o) => [refKey(refOf(o)), o]));
     this.listed.set(gk, byKey);
     return byKey;
+  }
+
+  /**
+   * The live form of one member, handed over once: this pass then forgets it,
+   * so it does not hold every live object until prune, which needs only
+   * objects outside the bundle (see prune's ownedLeftovers).
+   */
+  async take(apiVersion: string, kind: string, key: string): Promise<KubeObject | undefined> {
+    const byKind = await this.listedOf(apiVersion, kind);
+    const live = byKind.get(key);
+    byKind.delete(key);
+    return live;
   }
 }
 

@@ -40,6 +40,24 @@ describe('reconcile change set', () => {
     expect(await reconcile([cm('settings', { color: 'blue' }), widget, ns('app'), crd], deps)).toMatchObject({ applied: 0, unchanged: 4, notReady: [] });
   });
 
+  it('keeps of each live object only what its health is assessed on, on the first apply and on a drift pass: a pass holds thousands', async () => {
+    const { deps } = setup();
+    const app = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api', namespace: 'app' },
+      spec: { replicas: 3, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'api:1' }] } } },
+    } as KubeObject;
+    const bundle = [ns('app'), cm('settings', { color: 'blue' }), app];
+    for (const pass of [await reconcileChanges(bundle, deps), await reconcileChanges(bundle, deps)]) {
+      const live = new Map(pass.changes.map((c) => [c.object, c.live as (KubeObject & Record<string, unknown>) | undefined]));
+      expect(live.get('ConfigMap/app/settings')).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'app' } });
+      expect(live.get('ConfigMap/app/settings')?.['data']).toBeUndefined();
+      expect(live.get('Deployment/app/api')?.['spec']).toEqual({ replicas: 3 });
+      expect(live.get('Deployment/app/api')?.['status']).toBeDefined();
+    }
+  });
+
   it('sends no write when nothing changed, and tells a manual edit from a new desired state', async () => {
     const { memory, deps } = setup();
     await reconcile([ns('app'), cm('settings', { color: 'blue' })], deps);

@@ -109,15 +109,20 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
 
   bench
     .command('agent-memory')
-    .description("the agent's peak memory holding one bundle of N ConfigMaps (in-memory store and cluster; first apply, then a drift pass), each point in a fresh process")
+    .description("the agent's peak memory holding one bundle, each point in a fresh process: N ConfigMaps (in-memory store and cluster; first apply, then a drift pass), or with --real the real agent against MinIO and a kube-apiserver started for the run with a realistic mix")
     .option('--objects <n>', 'objects in the bundle', '5000')
-    .option('--payload-bytes <n>', 'data in each ConfigMap, bytes (poorly compressible)', '1500')
+    .option('--payload-bytes <n>', 'data in each ConfigMap, bytes (poorly compressible; not with --real)', '1500')
+    .option('--real', 'run the agent as `driftless agent` does (s3:// store on MinIO, a real kube-apiserver) on Deployments, Services, ConfigMaps and a few large ConfigMaps')
+    .option('--bytes <n>', 'with --real: the bundle\'s decompressed size to aim for, bytes', String(8 * 1024 * 1024 - 64 * 1024))
     .option('--json', 'print one JSON document with the figures')
-    .action(async (flags: { objects: string; payloadBytes: string; json?: boolean }) => {
+    .action(async (flags: { objects: string; payloadBytes: string; real?: boolean; bytes: string; json?: boolean }) => {
       const objects = integerFlag('--objects', flags.objects, 1);
       const payloadBytes = integerFlag('--payload-bytes', flags.payloadBytes, 0);
-      const { measureAgentMemoryPoint } = await import('@driftless/bench');
-      const result = await measureAgentMemoryPoint(objects, payloadBytes);
+      const targetBytes = integerFlag('--bytes', flags.bytes, 0);
+      const bench = await import('@driftless/bench');
+      const result = flags.real
+        ? await bench.measureRealAgentMemoryPoint({ objects, targetBytes, log: (l) => io.stderr(`${l}\n`) })
+        : await bench.measureAgentMemoryPoint(objects, payloadBytes);
       io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
     });
 }

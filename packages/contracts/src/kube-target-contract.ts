@@ -283,6 +283,18 @@ export function describeKubeTargetContract(name: string, make: () => KubeContrac
       expect((await kube.list('v1', 'ConfigMap', `owner=${ns}`)).map(managers)).toEqual([['driftless:Apply', 'kubectl-edit:Apply']]);
     });
 
+    it('returns managedFields without their field sets (fieldsV1), on apply, get and list: an agent holds thousands of live objects', async () => {
+      const ns = await namespace();
+      const fieldSets = (o: KubeObject | undefined): unknown[] => ((o?.metadata['managedFields'] ?? []) as Record<string, unknown>[]).map((m) => m['fieldsV1']).filter((f) => f !== undefined);
+      const applied = await kube.apply(deployment(ns, { labels: { owner: ns }, containers: [{ name: 'web', image: 'web:1', env: [{ name: 'A', value: '1' }] }] }), 'driftless');
+      expect(((applied.metadata['managedFields'] ?? []) as unknown[]).length).toBeGreaterThan(0);
+      expect(fieldSets(applied)).toEqual([]);
+      expect(fieldSets(await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' }))).toEqual([]);
+      const listed = await kube.list('apps/v1', 'Deployment', `owner=${ns}`);
+      expect(listed.length).toBe(1);
+      expect(listed.flatMap(fieldSets)).toEqual([]);
+    });
+
     it('merges containers by name: another manager\'s container stays, our dropped fields go', async () => {
       const ns = await namespace();
       await kube.apply(deployment(ns, { containers: [{ name: 'web', image: 'web:1', args: ['--a'] }] }), 'driftless');

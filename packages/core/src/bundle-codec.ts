@@ -10,9 +10,10 @@ import { DriftlessError } from './errors.js';
  * Limits that protect readers (and keep writers from publishing what readers
  * would refuse). A decompression bomb stops at `maxDecompressedBytes` inside
  * zlib, before it can fill memory. The defaults are chosen so that an agent
- * in its documented 256 MiB holds a maximal bundle with room to spare: the
- * bench (`bench/src/agent-memory-bench.ts`) measured a peak of about 170 MiB
- * resident for 5,000 objects in 8 MiB, first apply and a drift pass.
+ * in its documented 256 MiB (heap capped at 112 MiB, agent/deploy) holds a
+ * maximal bundle: `driftless bench agent-memory --real` measured a peak of
+ * 186 MiB resident for 5,000 objects in 7.9 MiB against a real
+ * kube-apiserver, first apply and a drift pass (bench/RESULTS.md).
  */
 export interface BundleLimits {
   /** Largest gzip blob accepted, bytes. Default 8 MiB. */

@@ -18,6 +18,7 @@ import {
   type KubeTarget,
 } from '@driftless/core';
 import { KindNotServedError, translateKubeError, type KubeOperation } from './kube-errors.js';
+import { withoutFieldSets } from './managed-fields.js';
 import { DEFAULT_KUBE_REQUEST_TIMEOUT_MS, makeTimedApiClient, timeoutError, type KubeClientOptions } from './request-timeout.js';
 
 /** A KubeTarget over a real API server, with its request counters. */
@@ -78,6 +79,8 @@ class PlainJsonObjectApi extends KubernetesObjectApi {
  * fit its schema (only for apply: any other request's reasonless 500 is an
  * outage) are `KubeRefused` naming the object. Every request (discovery
  * included) is aborted after `requestTimeoutMs` and is then `KubeUnavailable`.
+ * Objects come back with managedFields naming managers but without their
+ * field sets (see withoutFieldSets).
  */
 export function createKubeTarget(kc: KubeConfig, opts: KubeClientOptions = {}): RealKubeTarget {
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_KUBE_REQUEST_TIMEOUT_MS;
@@ -116,13 +119,13 @@ export function createKubeTarget(kc: KubeConfig, opts: KubeClientOptions = {}): 
 
     async apply(obj, fieldManager) {
       const ref = refOfObject(obj);
-      return await call(ref, 'apply', true, () => api.serverSideApply(obj, fieldManager));
+      return withoutFieldSets(await call(ref, 'apply', true, () => api.serverSideApply(obj, fieldManager)));
     },
 
     async get(ref) {
       return await call(ref, 'get', false, async () => {
         try {
-          return (await api.read(spec(ref) as KubernetesObject & { metadata: { name: string } })) as KubeObject;
+          return withoutFieldSets((await api.read(spec(ref) as KubernetesObject & { metadata: { name: string } })) as KubeObject);
         } catch (err) {
           if (err instanceof ApiException && err.code === 404) return undefined;
           throw err;
@@ -139,7 +142,7 @@ export function createKubeTarget(kc: KubeConfig, opts: KubeClientOptions = {}): 
           api.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector, 500, token),
         );
         // List items come without apiVersion and kind; callers get whole objects.
-        items.push(...(page.items as KubeObject[]).map((o) => ({ ...o, apiVersion, kind })));
+        items.push(...(page.items as KubeObject[]).map((o) => withoutFieldSets({ ...o, apiVersion, kind })));
         // Plain JSON: the list's `metadata.continue`, not the typed model's `_continue`.
         token = (page.metadata as { continue?: string } | undefined)?.continue || undefined;
       } while (token);

@@ -1,0 +1,61 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { createAgent } from '@driftless/agent';
+import { systemClock } from '@driftless/clock';
+import type { BundleLimits } from '@driftless/core';
+import { createKubeTarget } from '@driftless/kube';
+import { openStore } from '@driftless/store';
+import type { RealAgentMeasure } from './agent-memory-real.js';
+import { benchSigningKeys } from './fleet/bench-keys.js';
+
+// The measured process of measureRealAgentMemoryPoint: `STORE_URL KUBECONFIG LIMITS`, the store's
+// credentials in the AWS variables; the agent built as `driftless agent` builds it; one JSON line on stdout.
+const [storeUrl = '', kubeconfig = '', limitsJson = '{}'] = process.argv.slice(2);
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+const mib = (n: number): number => Math.round((n / 2 ** 20) * 10) / 10;
+
+const kc = new KubeConfig();
+kc.loadFromFile(kubeconfig);
+const kube = createKubeTarget(kc);
+const opened = await openStore(storeUrl, process.env, process.cwd());
+const agent = createAgent({
+  clock: systemClock,
+  rng: { next: () => Math.random() },
+  store: opened.store,
+  kube,
+  log: () => undefined,
+  config: { cluster: 'mem', intervalMs: 30_000, jitter: 0, verifyKeys: [benchSigningKeys(1).publicKey], bundleLimits: JSON.parse(limitsJson) as BundleLimits },
+});
+
+// The heap's peak is sampled: a pass is mostly awaiting the API server, so the sampler runs between its steps.
+let peakHeap = 0;
+const sample = (): void => {
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+};
+const sampler = setInterval(sample, 5);
+sampler.unref();
+
+const pass = async (): Promise<{ phase: string; ms: number; writes: number; reads: number }> => {
+  const start = { ...kube.counters, at: performance.now() };
+  const result = await agent.runOnce();
+  sample();
+  if (result.phase === 'Failed' || result.phase === 'Unknown') throw new Error(`agent memory bench: a pass ended ${result.phase}: ${result.error ?? ''}`);
+  return { phase: result.phase, ms: Math.round(performance.now() - start.at), writes: kube.counters.writes - start.writes, reads: kube.counters.reads - start.reads };
+};
+
+gc();
+const baseline = process.memoryUsage();
+const first = await pass();
+const drift = await pass();
+clearInterval(sampler);
+gc();
+const after = process.memoryUsage();
+opened.close();
+const out: RealAgentMeasure = {
+  peakRssMiB: mib(process.resourceUsage().maxRSS * 1024),
+  baselineRssMiB: mib(baseline.rss),
+  peakHeapMiB: mib(peakHeap),
+  retainedHeapMiB: mib(after.heapUsed),
+  firstPass: { phase: first.phase, ms: first.ms, writes: first.writes },
+  driftPass: drift,
+};
+process.stdout.write(`${JSON.stringify(out)}\n`);
