@@ -64,11 +64,16 @@ export function createLease(leader: LeaderElector | undefined, deps: LeaseDeps):
     if (leader.terms() !== term) deps.onNewTerm?.();
     return now;
   };
-  /** Aborts `lost` once no renewal has succeeded for the renew deadline; ends early when `stop` aborts. */
-  const watchDeadline = async (lost: AbortController, stop: AbortSignal): Promise<void> => {
+  /**
+   * Aborts `lost` once no renewal has succeeded for the renew deadline; ends
+   * early when `stop` aborts. Past the deadline after the pass ended
+   * (`passDone`) it just ends: the pass completed, so it is not lost.
+   */
+  const watchDeadline = async (lost: AbortController, stop: AbortSignal, passDone: AbortSignal): Promise<void> => {
     while (!stop.aborted && !lost.signal.aborted) {
       const left = renewedAt + RENEW_DEADLINE_MS - clock.now();
       if (left <= 0) {
+        if (passDone.aborted) return;
         log({ level: 'warn', msg: 'lease not renewed within the renew deadline: stopping the pass', cluster, renewDeadlineMs: RENEW_DEADLINE_MS });
         return lost.abort();
       }
@@ -90,7 +95,7 @@ export function createLease(leader: LeaderElector | undefined, deps: LeaseDeps):
         }
       })().finally(() => renewalsDone.abort());
       // Ends when the renewals do, or at the deadline: a renewal hung past it is left to its request timeout.
-      const watching = watchDeadline(lost, renewalsDone.signal);
+      const watching = watchDeadline(lost, renewalsDone.signal, passDone.signal);
       let result;
       try {
         result = await pass(lost.signal);
