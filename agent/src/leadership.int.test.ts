@@ -39,7 +39,11 @@ function cluster() {
   const kube = createKubeTarget(kc);
   const color = async () => (await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' }))?.['data'];
   const floor = async () => (await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: parent.namespace, name: FLOOR_CONFIGMAP }))?.['data'];
-  return { store, config, lease, publish, color, floor };
+  const status = async (): Promise<unknown> => {
+    const got = await store.get(storeLayout.status('c1'));
+    return got.kind === 'found' ? JSON.parse(new TextDecoder().decode(got.body)) : undefined;
+  };
+  return { store, config, lease, publish, color, floor, status };
 }
 
 /** An agent pod: its own API client, and (with `clock`) its own elector on the real Lease. */
@@ -78,7 +82,7 @@ describe('two agent pods of one cluster against the real kube-apiserver', () => 
   });
 
   it('never lowers the floor ConfigMap that another pod raised meanwhile (two writers at once), and reloads from it', async () => {
-    const { store, config, publish, color, floor } = cluster();
+    const { store, config, publish, color, floor, status } = cluster();
     const a = pod(store, config, 'agent-a');
     const b = pod(store, config, 'agent-b');
     await publish('blue', 1);
@@ -89,9 +93,11 @@ describe('two agent pods of one cluster against the real kube-apiserver', () => 
     expect(await a.runOnce()).toMatchObject({ phase: 'Applied', generation: 3 });
     // agent-b still remembers generation 1 as the floor when generation 2 is put back.
     await store.put(storeLayout.pointer('c1'), second);
-    expect(await b.runOnce()).toMatchObject({ phase: 'Failed', error: expect.stringMatching(/generation 3/) as unknown });
+    expect(await b.runOnce()).toMatchObject({ phase: 'Failed', statusWritten: false, error: expect.stringMatching(/generation 3/) as unknown });
     expect(await floor()).toMatchObject({ accepted: expect.stringMatching(/^3\//) as unknown });
     expect(await color()).toEqual({ color: 'red' });
+    // Superseded, agent-b writes no status: the one agent-a wrote for generation 3 stands.
+    expect(await status()).toMatchObject({ phase: 'Applied', observedGeneration: 3 });
     expect(await b.runOnce()).toMatchObject({ phase: 'Failed', error: expect.stringMatching(/generation 2 is older than the accepted generation 3/) as unknown });
     expect(await color()).toEqual({ color: 'red' });
   });

@@ -1,5 +1,5 @@
 import type { AgentState } from './agent-state.js';
-import { afterIntake, takeIn } from './intake.js';
+import { afterIntake, takeIn, type Intake } from './intake.js';
 import type { NextWait } from './next-wait.js';
 import type { PassResult } from './pass-result.js';
 import { staleOf } from './stale-pointer.js';
@@ -23,7 +23,10 @@ export type PassOutcome = { readonly kind: 'done'; readonly result: PassResult; 
  * spare later passes writes and hashing), and verifying a pointer records its
  * generation in the verifier (replay protection), even when its bundle then
  * fails. A pass whose lease is lost (ctx.signal) ends `aborted`: no status,
- * no log of its own.
+ * no log of its own. A superseded pass (another agent of the cluster recorded
+ * a higher generation: it leads, or led meanwhile) writes no status either, so
+ * it never overwrites that agent's: it logs a warning and its result says
+ * Failed with `statusWritten: false`.
  */
 export async function runPass(ctx: PassContext, state: AgentState, log: (event: LogEvent) => void): Promise<PassOutcome> {
   const intake = await takeIn(ctx);
@@ -33,6 +36,7 @@ export async function runPass(ctx: PassContext, state: AgentState, log: (event: 
   if (intake.poll !== 'error' && !stale && state.bundle) {
     const done = await reconcileBundle(ctx, state.bundle);
     if (done.kind === 'aborted') return { kind: 'aborted' };
+    if (done.kind === 'superseded') return superseded(ctx, state, intake, done.error, log);
     reconciled = done;
   }
   if (ctx.signal?.aborted) return { kind: 'aborted' };
@@ -45,4 +49,13 @@ export async function runPass(ctx: PassContext, state: AgentState, log: (event: 
   state.failures = summary.failures;
   state.appliedAt = summary.appliedAt;
   return { kind: 'done', result: { ...summary.result, statusWritten: reported.kind === 'written' }, next: summary.next };
+}
+
+/** A superseded pass: logged, no status written, its failure counted for backoff (the next pass reloads from the records). */
+function superseded(ctx: PassContext, state: AgentState, intake: Intake, error: string, log: (event: LogEvent) => void): PassOutcome {
+  const { cluster } = ctx.config;
+  log({ level: 'warn', msg: 'superseded by another agent of the cluster: no status written', cluster, error });
+  const summary = summarize({ now: ctx.clock.now(), config: ctx.config, intake, state, reconciled: { kind: 'error', error } });
+  state.failures = summary.failures;
+  return { kind: 'done', result: { ...summary.result, statusWritten: false }, next: summary.next };
 }

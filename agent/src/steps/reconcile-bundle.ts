@@ -6,8 +6,12 @@ import type { Reconciled } from '../summarize.js';
 import type { PassContext } from './pass-context.js';
 import { recordFloor } from './record-floor.js';
 
-/** How reconciling went (see Reconciled), or the pass stopped by a lost lease. */
-export type ReconcileStepResult = Reconciled | { readonly kind: 'aborted' };
+/**
+ * How reconciling went (see Reconciled), the pass stopped by a lost lease, or
+ * `superseded`: another agent of the cluster recorded a higher generation
+ * (see recordFloor), nothing was applied.
+ */
+export type ReconcileStepResult = Reconciled | { readonly kind: 'aborted' } | { readonly kind: 'superseded'; readonly error: string };
 
 /**
  * Steps 5 to 7: records the pointer in force as the replay floor (see
@@ -22,7 +26,8 @@ export async function reconcileBundle(ctx: PassContext, bundle: AcceptedBundle):
     const set = await reconcileChanges(bundle.objects, reconcileDepsFor(ctx));
     return set.aborted ? { kind: 'aborted' } : { kind: 'done', outcome: outcomeOf(set.changes) };
   } catch (err) {
-    return { kind: 'error', error: (err as Error).message };
+    const error = (err as Error).message;
+    return (await ctx.replay()).superseded ? { kind: 'superseded', error } : { kind: 'error', error };
   }
 }
 
