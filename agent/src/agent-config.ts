@@ -58,7 +58,7 @@ export function resolveConfig(config: AgentConfig): ResolvedConfig {
     progressDeadlineMs: config.progressDeadlineMs ?? 600_000,
     backoffBaseMs: config.backoffBaseMs ?? 1_000,
     backoffMaxMs: config.backoffMaxMs ?? 300_000,
-    agentVersion: config.agentVersion ?? '0.1.0',
+    agentVersion: config.agentVersion ?? '0.2.0',
     bundleLimits: config.bundleLimits ?? DEFAULT_BUNDLE_LIMITS,
   };
 }

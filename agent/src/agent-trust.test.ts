@@ -48,11 +48,11 @@ describe('agent trust: keys', () => {
     expect(await statusIn(store)).toMatchObject({ phase: 'Applied', insecureSkipVerify: true });
   });
 
-  it('with a key, writes no insecure mark in its status', async () => {
+  it('with a key, says in its status that it verifies, and which agent version it is', async () => {
     const { store, agent } = setup();
     await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1, { signWith: keys.privateKey });
     expect(await agent.runOnce()).toMatchObject({ phase: 'Applied' });
-    expect(await statusIn(store)).not.toHaveProperty('insecureSkipVerify');
+    expect(await statusIn(store)).toMatchObject({ insecureSkipVerify: false, agentVersion: '0.2.0' });
   });
 
   it('accepts pointers signed with any of several keys, so the signing key can be rotated without an outage', async () => {

@@ -62,15 +62,16 @@ describe('summarize', () => {
       appliedBundle: digest,
       phase: 'Progressing',
       objects: { total: 3, ready: 2, drifted: 1, pruned: 4 },
+      insecureSkipVerify: false,
       agentVersion: '0.1.0',
       heartbeatAt: new Date(NOW).toISOString(),
     });
     expect(s.result).toEqual({ poll: 'changed', phase: 'Progressing', outcome: expect.objectContaining({ applied: 1 }) as unknown, statusWritten: false, generation: 7 });
   });
 
-  it('marks every status of an agent in insecure mode', () => {
+  it('says in every status whether the agent is in insecure mode', () => {
     expect(summarize({ ...facts({}), config: { ...config, insecure: true } }).status?.status).toMatchObject({ phase: 'Applied', insecureSkipVerify: true });
-    expect(summarize(facts({})).status?.status).not.toHaveProperty('insecureSkipVerify');
+    expect(summarize(facts({})).status?.status).toMatchObject({ insecureSkipVerify: false });
   });
 
   it('writes an unchanged status again only once the heartbeat is due', () => {

@@ -150,7 +150,7 @@ function statusOf(facts: PassFacts, phase: Phase, outcome: ReconcileOutcome | un
       pruned: outcome?.pruned ?? 0,
     },
     ...(lastError ? { lastError } : {}),
-    ...(facts.config.insecure ? { insecureSkipVerify: true as const } : {}),
+    insecureSkipVerify: facts.config.insecure,
     agentVersion: facts.config.agentVersion,
   };
 }

@@ -54,7 +54,7 @@ export function buildProgram(io: CliIo): Command {
     .description(
       'Pull-based GitOps for large fleets: a hub compiles each Git commit into content-addressed bundles in object storage; agents poll a small pointer per cluster and reconcile.',
     )
-    .version('0.1.0')
+    .version('0.2.0')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(add --help for usage)')

@@ -44,22 +44,23 @@ describe('fleetStatus', () => {
     expect(JSON.stringify(rows).length).toBeLessThan(2000);
   });
 
-  it('shows an agent that skips verification, and a Stale cluster with its pointer\'s age and expiry', async () => {
+  it('shows whether an agent skips verification (unknown for one too old to say), its version, and a Stale cluster with its pointer\'s age and expiry', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'driftless-status-'));
     dirs.push(dir);
     const store = createFileStore(dir, { durable: false });
     const at = (iso: string): string => new Date(iso).toISOString();
     const doc = (cluster: string, extra: Record<string, unknown>): Uint8Array =>
       canonicalBytes({ ...(JSON.parse(new TextDecoder().decode(status(cluster))) as object), heartbeatAt: at('2030-01-10T00:00:00Z'), ...extra });
-    await store.put(storeLayout.status('verifies'), doc('verifies', {}));
-    await store.put(storeLayout.status('insecure'), doc('insecure', { insecureSkipVerify: true }));
+    await store.put(storeLayout.status('verifies'), doc('verifies', { insecureSkipVerify: false, agentVersion: '0.2.0' }));
+    await store.put(storeLayout.status('insecure'), doc('insecure', { insecureSkipVerify: true, agentVersion: '0.2.0' }));
     const stale = { generation: 1, publishedAt: at('2030-01-01T00:00:00Z'), expiresAt: at('2030-01-08T00:00:00Z') };
+    // An agent before 0.2.0 wrote no insecureSkipVerify, and verified nothing by default.
     await store.put(storeLayout.status('frozen'), doc('frozen', { phase: 'Stale', stale }));
     const rows = await fleetStatus(store, new VirtualClock(Date.parse('2030-01-10T00:00:30Z')));
-    expect(rows.map((r) => [r.cluster, r.phase, r.insecureSkipVerify])).toEqual([
-      ['frozen', 'Stale', false],
-      ['insecure', 'Applied', true],
-      ['verifies', 'Applied', false],
+    expect(rows.map((r) => [r.cluster, r.phase, r.insecureSkipVerify, r.agentVersion])).toEqual([
+      ['frozen', 'Stale', null, '0.1.0'],
+      ['insecure', 'Applied', true, '0.2.0'],
+      ['verifies', 'Applied', false, '0.2.0'],
     ]);
     // The pointer's age is measured now, not when the agent last reported.
     expect(rows[0]?.stale).toEqual({ ...stale, ageSeconds: 9 * 86_400 + 30 });

@@ -30,10 +30,13 @@ export interface ClusterStatusRow {
   readonly lastError?: string;
   /**
    * Whether the agent said it runs with `--insecure-skip-verify` (it accepts
-   * unsigned pointers: anyone who can write the store can steer it). False
-   * when it verifies, or never reported.
+   * unsigned pointers: anyone who can write the store can steer it); false
+   * when it said it verifies. Null when unknown: it never reported, or it is
+   * older than 0.2.0 and did not say (those verified nothing by default).
    */
-  readonly insecureSkipVerify: boolean;
+  readonly insecureSkipVerify: boolean | null;
+  /** The agent's version, from its status; absent when it never reported. */
+  readonly agentVersion?: string;
   /**
    * With phase Stale: the expired pointer the agent holds the cluster at.
    * `ageSeconds` is its age now (now minus `publishedAt`), `expiresAt` when it
@@ -101,7 +104,8 @@ function rowOf(cluster: string, pointer: Pointer | undefined, status: Status | u
     ...(status ? { heartbeatAgeSeconds: seconds(status.heartbeatAt) } : {}),
     lagging,
     ...(status?.lastError !== undefined || lastError !== undefined ? { lastError: lastError ?? status?.lastError ?? '' } : {}),
-    insecureSkipVerify: status?.insecureSkipVerify === true,
+    insecureSkipVerify: status?.insecureSkipVerify ?? null,
+    ...(status ? { agentVersion: status.agentVersion } : {}),
     ...(stale ? { stale: { ...stale, ageSeconds: seconds(stale.publishedAt) } } : {}),
   };
 }

@@ -35,8 +35,12 @@ export const statusSchema = z.object({
   lastError: z.string().optional(),
   /** With phase Stale: the expired pointer (its age is `heartbeatAt` minus `publishedAt`). */
   stale: z.object({ generation: count, publishedAt: timestampField, expiresAt: timestampField }).optional(),
-  /** True when the agent runs with `--insecure-skip-verify`: it accepts unsigned pointers. Absent otherwise. */
-  insecureSkipVerify: z.literal(true).optional(),
+  /**
+   * Whether the agent runs with `--insecure-skip-verify` (it accepts unsigned
+   * pointers). Agents from 0.2.0 always say; absent from older ones, which
+   * verified nothing by default, so absent means unknown, never "verifies".
+   */
+  insecureSkipVerify: z.boolean().optional(),
   agentVersion: z.string().min(1),
   heartbeatAt: timestampField,
 });
