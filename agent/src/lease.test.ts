@@ -22,7 +22,7 @@ function hangingRenewals(clock: VirtualClock, hangMs: number): LeaderElector {
       leader = true;
       return true;
     },
-    release: async () => undefined,
+    release: () => Promise.resolve(),
   };
 }
 
