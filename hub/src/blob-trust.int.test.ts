@@ -45,4 +45,29 @@ describe('the hub never points at a blob whose bytes do not match its digest (re
     for (const cluster of ['eu-prod-001', 'us-prod-001', 'eu-stg-001']) expect((await bundleOf(store, cluster)).objects.length, cluster).toBeGreaterThan(0);
     expect(report).toMatchObject({ pointersUpdated: 3, blobsRepaired: 2 });
   });
+
+  it('repairs a truncated blob a kept pointer names when a compile of the same commit renders its cluster again', async () => {
+    const name = uniqueName('blobtrust');
+    const bare = await createBareRepo(env.git.root, name);
+    await commitFiles(bare, fixtureFleet(), 'v1');
+    const store = s3StoreFor(env, uniqueName('blobtrust'));
+    cleanups.push(() => store.destroy());
+    const hubWith = async () => {
+      const cacheDir = await mkdtemp(join(tmpdir(), 'driftless-blobtrust-'));
+      cleanups.push(() => rm(cacheDir, { recursive: true, force: true }));
+      return createHub(nodeHubDeps({ store, clock: systemClock, cacheDir, kustomizeBinary: binaryPath('kustomize'), gitBackoffMs: 1 }));
+    };
+    const url = `${env.git.baseUrl}${name}.git`;
+    await (await hubWith()).compile({ repo: url });
+    const named = (await pointerOf(store, 'eu-stg-001')).bundle as Digest;
+    const good = await store.get(storeLayout.blob(named));
+    if (good.kind !== 'found') throw new Error('blob missing');
+    await store.put(storeLayout.blob(named), good.body.slice(0, good.body.byteLength - 20));
+    // Another hub (no saved state, so every cluster is rendered) compiles the same commit: no pointer moves.
+    const report = await (await hubWith()).compile({ repo: url });
+    expect(report).toMatchObject({ pointersUpdated: 0, blobsRepaired: 1 });
+    const after = await store.get(storeLayout.blob(named));
+    expect(after.kind === 'found' && Buffer.from(after.body).equals(Buffer.from(good.body))).toBe(true);
+    expect((await bundleOf(store, 'eu-stg-001')).objects.length).toBeGreaterThan(0);
+  });
 });
