@@ -57,7 +57,7 @@ async function bundleOf(ctx: PassContext, pointer: Pointer, poll: PointerPoll, e
   if (fetched.kind === 'missing') return { poll, missing: fetched.error, pending: pointer, etag };
   if (fetched.kind !== 'fetched') return failed(fetched, poll, etag);
   const verified = verifyBundle(ctx, fetched);
-  // A damaged blob is repaired by the hub (it rewrites blobs that fail their digest): retried like a missing one.
+  // A damaged blob is rewritten by the hub's next publish that moves a pointer to it or renders a cluster naming it: retried like a missing one.
   if (verified.kind === 'corrupt') return { poll, missing: verified.error, pending: pointer, etag };
   if (verified.kind !== 'verified') return failed(verified, poll, etag);
   const fresh = await checkFreshCluster(ctx, pointer, verified.bundle);

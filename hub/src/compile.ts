@@ -68,8 +68,12 @@ export interface CompileMemo {
   readonly clusterFiles: Readonly<Record<string, Cluster>>;
 }
 
-/** Bump when rendering changes, so that memos of older versions are not trusted (the package version is in the key too). */
-const MEMO_FORMAT = 'driftless-compile-2';
+/**
+ * Bump when rendering changes, so that memos of older versions are not
+ * trusted (the package version is in the key too, but is not bumped per
+ * change). 3: a bundle holding unplaced objects is apiVersion v1alpha2.
+ */
+const MEMO_FORMAT = 'driftless-compile-3';
 const DRIFTLESS_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;

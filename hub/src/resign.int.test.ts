@@ -47,7 +47,9 @@ async function published(opts: { signed?: boolean; pointerTtlMs?: number } = {})
     await createHub(deps).compile({ repo: `${env.git.baseUrl}${name}.git` });
   };
   await compile((opts.signed ?? true) ? key : undefined);
-  return { store, key, clock, compile, verifier: () => new PointerVerifier(createPublicKey(key)) };
+  /** A commit that changes `files` (paths relative to the fleet repository's root). */
+  const commit = (files: Record<string, string>, message: string) => commitFiles(bare, files, message);
+  return { store, key, clock, compile, commit, verifier: () => new PointerVerifier(createPublicKey(key)) };
 }
 
 /** Writes `pointer` as `cluster`'s pointer, as anyone with write access to the store could. */
@@ -112,9 +114,9 @@ describe('signed pointers expire, and hub resign renews them (real git server, M
     expect(reasons['eu-stg-001']).toMatch(/^pointer clusters\/eu-stg-001\/desired\.json resign refused: .*not signed/);
     expect(reasons['us-prod-001']).toMatch(/^pointer clusters\/us-prod-001\/desired\.json resign refused: .*signature does not match/);
     expect(reasons['eu-prod-001']).toMatch(
-      new RegExp(`^pointer clusters/eu-prod-001/desired\\.json resign refused: revisions/${genuine.revision}\\.json publishes ${genuine.bundle} for cluster eu-prod-001, not ${theirBlob}`),
+      new RegExp(`^pointer clusters/eu-prod-001/desired\\.json resign refused: it names ${theirBlob}, but the last publish \\(revision ${genuine.revision}, .*\\) gave cluster eu-prod-001 ${genuine.bundle}`),
     );
-    expect(reasons['eu-prod-002']).toMatch(/resign refused: revisions\/[0-9a-f]+\.json publishes no bundle for cluster eu-prod-002/);
+    expect(reasons['eu-prod-002']).toMatch(/resign refused: the last publish \(revision [0-9a-f]+, per hub\/last-publish\.json\) gave cluster eu-prod-002 no bundle/);
     // Left exactly as they were: no signature of the hub's on any of them.
     expect(await pointerOf(store, 'eu-stg-001')).toEqual(forged['eu-stg-001']);
     expect(await pointerOf(store, 'us-prod-001')).toEqual(forged['us-prod-001']);
@@ -174,5 +176,51 @@ describe('signed pointers expire, and hub resign renews them (real git server, M
     expect(report.conflicts).toEqual(['eu-stg-001']);
     expect(report.resigned.map((r) => r.cluster)).toEqual(['eu-prod-001', 'us-prod-001']);
     expect(await pointerOf(store, 'eu-stg-001')).toEqual(newer);
+  });
+
+  it('never renews a replayed older pointer the hub signed itself, and renews pointers kept unchanged since an older revision', async () => {
+    const { store, key, clock, compile, commit } = await published();
+    const gen1 = await store.get(storeLayout.pointer('eu-prod-001'));
+    if (gen1.kind !== 'found') throw new Error('no generation-1 pointer');
+    const first = await pointerOf(store, 'eu-prod-001');
+    const kept = await pointerOf(store, 'us-prod-001');
+    // Generation 2 for eu-prod-001 only: the other clusters keep their generation-1 pointers, naming the first revision.
+    const file = 'clusters/eu-prod-001.yaml';
+    await commit({ [file]: (fixtureFleet()[file] ?? '').replace('eu-west-1', 'eu-central-1') }, 'second');
+    await compile(key);
+    const gen2 = await pointerOf(store, 'eu-prod-001');
+    expect(gen2).toMatchObject({ generation: 2 });
+    expect(gen2.revision).not.toBe(kept.revision);
+    // The first revision's publish crashed before its record (a later compile kept its pointers): no matter.
+    await store.delete(storeLayout.revision(kept.revision));
+    // Anyone who can write the store puts the hub's own generation-1 pointer back, to freeze eu-prod-001 there.
+    await store.put(storeLayout.pointer('eu-prod-001'), gen1.body, { contentType: 'application/json' });
+    await clock.advance(START + 5 * DAY);
+    const report = await resignPointers({ store, signingKey: key, clock, ttlMs: 7 * DAY, withinMs: 3.5 * DAY });
+    const expiresAt = new Date(START + 12 * DAY).toISOString();
+    expect(report.resigned).toEqual(['eu-stg-001', 'us-prod-001'].map((cluster) => ({ cluster, generation: 1, expiresAt })));
+    expect(report.failed).toEqual([
+      {
+        cluster: 'eu-prod-001',
+        reason:
+          `pointer clusters/eu-prod-001/desired.json resign refused: it names ${first.bundle}, but the last publish (revision ${gen2.revision}, ` +
+          `per hub/last-publish.json) gave cluster eu-prod-001 ${gen2.bundle} (an older pointer put back?); run hub compile of the current commit again`,
+      },
+    ]);
+    const after = await store.get(storeLayout.pointer('eu-prod-001'));
+    expect(after.kind === 'found' && Buffer.from(after.body).equals(Buffer.from(gen1.body))).toBe(true);
+  });
+
+  it('renews nothing while the last publish has no revision record (it crashed before writing it), and says so', async () => {
+    const { store, key, clock } = await published();
+    const { revision } = await pointerOf(store, 'eu-prod-001');
+    await store.delete(storeLayout.revision(revision));
+    await clock.advance(START + 5 * DAY);
+    const report = await resignPointers({ store, signingKey: key, clock, ttlMs: 7 * DAY, withinMs: 3.5 * DAY });
+    expect(report.resigned).toEqual([]);
+    expect(report.failed.map((f) => f.cluster)).toEqual(CLUSTERS);
+    expect(report.failed[0]?.reason).toMatch(
+      new RegExp(`resign refused: revisions/${revision}\\.json, the record of the last publish \\(hub/last-publish\\.json\\), does not exist .*run hub compile`),
+    );
   });
 });

@@ -20,6 +20,7 @@ import { quietLog, type HubLog } from './hub-log.js';
 import { DEFAULT_POINTER_TTL_MS } from './publish/publish-fleet.js';
 import { MAX_POINTER_BYTES } from './publish/pointer-moves.js';
 import { settleAll } from './settle-all.js';
+import { LAST_PUBLISH_KEY, readPublishMarker } from './state/hub-state.js';
 
 /** What `driftless hub resign` (and, later, `hub serve`) is given. */
 export interface ResignOptions {
@@ -48,8 +49,9 @@ export interface ResignReport {
   /**
    * Pointers refused (sorted by cluster): left as they are, and a failure of
    * the run. `reason` names the pointer's key and why: not a pointer, not
-   * signed, not signed by `signingKey`, or naming a bundle that the revision
-   * record of its revision does not give its cluster.
+   * signed, not signed by `signingKey`, or naming a bundle other than the one
+   * the hub's newest publish gave its cluster (a replayed older pointer, an
+   * orphan's, or any while that publish's record is missing).
    */
   readonly failed: readonly { cluster: string; reason: string }[];
 }
@@ -65,10 +67,12 @@ type Verdict = { kind: 'resigned'; generation: number; expiresAt: string } | { k
  * `ttlMs`, signed with `signingKey`. Agents accept a pointer at an equal
  * generation naming the same bundle, so a renewal moves nothing. A pointer is
  * renewed only if it verifies with the public half of `signingKey` and names
- * the bundle that `revisions/<revision>.json` gives its cluster; any other
- * (unsigned, signed by another key, or not what the hub published) is
- * reported in `failed` and never signed: resigning it would let whoever can
- * write the store lift agents' replay floor with the hub's key. Unsigned
+ * the bundle that the hub's newest publish gave its cluster (the record
+ * `revisions/<sha>.json` of the revision `hub/last-publish.json` names); any
+ * other (unsigned, signed by another key, an older pointer the hub signed
+ * once and someone put back, an orphan's) is reported in `failed` and never
+ * signed: renewing it would let whoever can write the store lift agents'
+ * replay floor, or freeze a cluster at an old bundle, with the hub's key. Unsigned
  * pointers are signed by `hub compile --sign-key`, not here. Each write is a
  * compare-and-swap on the ETag read, so a publish that lands in between is
  * never overwritten (it is reported in `conflicts`).
@@ -77,7 +81,13 @@ export async function resignPointers(opts: ResignOptions): Promise<ResignReport>
   const ttlMs = opts.ttlMs ?? DEFAULT_POINTER_TTL_MS;
   const withinMs = opts.withinMs ?? ttlMs / 2;
   const limit = pLimit(opts.concurrency ?? 32);
-  const checks: Checks = { verifier: new PointerVerifier(createPublicKey(opts.signingKey)), records: new Map() };
+  let newest: Checks['newest'] | undefined;
+  const checks: Checks = {
+    verifier: new PointerVerifier(createPublicKey(opts.signingKey)),
+    get newest() {
+      return (newest ??= readNewest(opts.store));
+    },
+  };
   const clusters: string[] = [];
   for await (const key of listAll(opts.store, storeLayout.clustersPrefix)) {
     const cluster = POINTER_KEY.exec(key)?.[1];
@@ -102,10 +112,10 @@ export async function resignPointers(opts: ResignOptions): Promise<ResignReport>
   return report;
 }
 
-/** What every pointer of one run is checked against: the hub's public key, and each revision record (read once). */
+/** What every pointer of one run is checked against: the hub's public key, and the newest publish (read once, when first needed). */
 interface Checks {
   readonly verifier: PointerVerifier;
-  readonly records: Map<string, Promise<RevisionRecord | undefined>>;
+  readonly newest: Promise<Awaited<ReturnType<typeof readNewest>>>;
 }
 
 /** The largest revision record resign reads, bytes: a cluster costs about 100. */
@@ -130,7 +140,7 @@ async function resignOne(opts: ResignOptions, checks: Checks, cluster: string, t
   }
   const now = opts.clock.now();
   if (pointer.expiresAt && Date.parse(pointer.expiresAt) > now + withinMs) return { kind: 'fresh' };
-  const mismatch = await notPublished(opts.store, checks, pointer);
+  const mismatch = await notPublished(checks, pointer);
   if (mismatch !== undefined) return refused(mismatch);
   const expiresAt = new Date(now + ttlMs).toISOString();
   const renewed = signPointer({ ...pointer, expiresAt }, opts.signingKey);
@@ -138,25 +148,35 @@ async function resignOne(opts: ResignOptions, checks: Checks, cluster: string, t
   return res.kind === 'written' ? { kind: 'resigned', generation: pointer.generation, expiresAt } : { kind: 'conflict' };
 }
 
-/** Why `pointer` is not what the hub published for its revision, or undefined when it is. */
-async function notPublished(store: ObjectStore, checks: Checks, pointer: Pointer): Promise<string | undefined> {
-  const key = storeLayout.revision(pointer.revision);
-  let record = checks.records.get(key);
-  if (!record) {
-    record = store.get(key, { maxBytes: MAX_REVISION_RECORD_BYTES }).then((got) =>
-      got.kind === 'found' ? parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`) : undefined,
-    );
-    checks.records.set(key, record);
-  }
-  let published: RevisionRecord | undefined;
+/**
+ * Why `pointer` is not what the hub's newest publish gave its cluster, or
+ * undefined when it is. Only the newest counts: an older pointer the hub
+ * once signed (a replay) passes its own revision's record, and a pointer
+ * kept since an older revision may name one whose record was never written.
+ */
+async function notPublished(checks: Checks, pointer: Pointer): Promise<string | undefined> {
+  const newest = await checks.newest;
+  if (typeof newest === 'string') return newest;
+  const last = `the last publish (revision ${newest.revision}, per ${LAST_PUBLISH_KEY})`;
+  const bundle = newest.clusters[pointer.cluster];
+  if (bundle === undefined) return `${last} gave cluster ${pointer.cluster} no bundle (no cluster file: an orphan's pointer is kept but never renewed)`;
+  if (bundle === pointer.bundle) return undefined;
+  return `it names ${pointer.bundle}, but ${last} gave cluster ${pointer.cluster} ${bundle} (an older pointer put back?); run hub compile of the current commit again`;
+}
+
+/** The newest publish's revision and record, or why there is none to check against (every pointer is then refused). */
+async function readNewest(store: ObjectStore): Promise<{ revision: string; clusters: RevisionRecord['clusters'] } | string> {
   try {
-    published = await record;
+    const { revision } = await readPublishMarker(store);
+    if (revision === undefined) return `${LAST_PUBLISH_KEY} does not exist or names no revision: run hub compile`;
+    const key = storeLayout.revision(revision);
+    const got = await store.get(key, { maxBytes: MAX_REVISION_RECORD_BYTES });
+    if (got.kind !== 'found') {
+      return `${key}, the record of the last publish (${LAST_PUBLISH_KEY}), does not exist (that publish is running or crashed before writing it); run hub compile of the current commit again`;
+    }
+    return { revision, clusters: parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`).clusters };
   } catch (err) {
     if (isDriftlessError(err, 'InvalidDocument') || isDriftlessError(err, 'TooLarge')) return err.message;
     throw err;
   }
-  if (!published) return `${key} does not exist (the hub never finished publishing revision ${pointer.revision})`;
-  const bundle = published.clusters[pointer.cluster];
-  if (bundle === undefined) return `${key} publishes no bundle for cluster ${pointer.cluster}`;
-  return bundle === pointer.bundle ? undefined : `${key} publishes ${bundle} for cluster ${pointer.cluster}, not ${pointer.bundle}`;
 }

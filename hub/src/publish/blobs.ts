@@ -64,6 +64,32 @@ export function blobReadiness(store: ObjectStore, blobs: BlobWrites, limits: Bun
   };
 }
 
+/**
+ * The blobs that pointers this publish kept name (clusters rendered again
+ * whose bundle did not change): each one that was there already and that no
+ * pointer move verified is checked with one HEAD, and read and verified only
+ * when its size is not that of this publish's bytes (another hub's gzip may
+ * differ and still be right). A damaged one is rewritten and counted in
+ * `repaired`. Clusters skipped as unchanged (hub state) cost nothing here:
+ * their bytes are not at hand.
+ */
+export async function checkKeptBlobs(store: ObjectStore, blobs: BlobWrites, kept: Iterable<Digest>, limits: BundleLimits, limit: LimitFunction): Promise<void> {
+  await settleAll(
+    [...new Set(kept)].map((digest) =>
+      limit(async () => {
+        const body = blobs.bytes.get(digest);
+        if (!body || !blobs.existed.has(digest)) return;
+        const key = storeLayout.blob(digest);
+        const head = await store.head(key);
+        // A missing one is put back by repairBlobs; one of our size is taken as ours.
+        if (!head || head.size === body.byteLength || (await matchesDigest(store, key, digest, body, limits))) return;
+        await store.put(key, body, GZIP);
+        blobs.repaired.add(digest);
+      }),
+    ),
+  );
+}
+
 /** Whether the blob at `key` holds a bundle with this digest: the same bytes as ours, or bytes that decode and hash to it. */
 async function matchesDigest(store: ObjectStore, key: string, digest: Digest, ours: Uint8Array, limits: BundleLimits): Promise<boolean> {
   const got = await store.get(key, { maxBytes: limits.maxCompressedBytes }).catch((err: unknown) => {
