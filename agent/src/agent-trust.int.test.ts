@@ -1,29 +1,21 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { parseJsonDocument, seededRng, statusSchema, storeLayout, type ObjectStore } from '@driftless/core';
 import { createKubeTarget } from '@driftless/kube';
 import { uniqueName } from '@driftless/contracts';
 import { VirtualClock } from '@driftless/fakes';
-import { s3StoreFor } from '@driftless/testkit';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAgent, type AgentConfig } from './agent.js';
 import { FLOOR_CONFIGMAP } from './replay-floor.js';
 import { colorBundle, publishBundle } from './testing/publish.js';
+import { realComponents } from './testing/real-components.js';
 
 // Items 5 and 9 of issue 11 against MinIO and the real kube-apiserver: the
 // replay floor survives the deletion of the ApplySet parent, and a missing
 // blob does not stick.
-const env = inject('driftlessEnv');
-const kc = new KubeConfig();
-kc.loadFromFile(env.kube.kubeconfig);
+const { kc, keys, s3Store } = realComponents();
 const START = Date.UTC(2026, 10, 22);
-const keys = generateKeyPairSync('ed25519');
-const stores: { destroy(): void }[] = [];
-afterAll(() => stores.forEach((s) => s.destroy()));
 
 function s3(): ObjectStore {
-  const store = s3StoreFor(env, uniqueName('trust'));
-  stores.push(store);
+  const store = s3Store('trust');
   return store;
 }
 

@@ -1,31 +1,23 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { parseJsonDocument, seededRng, statusSchema, storeLayout, type ObjectStore } from '@driftless/core';
 import { createKubeTarget } from '@driftless/kube';
 import { uniqueName } from '@driftless/contracts';
 import { VirtualClock } from '@driftless/fakes';
-import { s3StoreFor } from '@driftless/testkit';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAgent, type AgentConfig } from './agent.js';
 import { APPLYSET } from './reconcile/applyset.js';
 import { FLOOR_CONFIGMAP } from './replay-floor.js';
 import { colorBundle, publishBundle } from './testing/publish.js';
+import { realComponents } from './testing/real-components.js';
 
 // The agent's intake against MinIO and the real kube-apiserver: nothing it
 // refuses for a reason that can be repaired (a corrupted blob, the cluster's
 // state) sticks until a restart, and without signatures pointers still never
 // go backwards.
-const env = inject('driftlessEnv');
-const kc = new KubeConfig();
-kc.loadFromFile(env.kube.kubeconfig);
-const keys = generateKeyPairSync('ed25519');
-const stores: { destroy(): void }[] = [];
-afterAll(() => stores.forEach((s) => s.destroy()));
+const { kc, keys, s3Store } = realComponents();
 
 /** A store on MinIO, an app namespace and an inventory namespace of their own, and an agent process (a restart: call it again) for cluster c1. */
 function setup() {
-  const store = s3StoreFor(env, uniqueName('intake'));
-  stores.push(store);
+  const store = s3Store('intake');
   const [ns, system] = [uniqueName('app'), uniqueName('driftless')];
   const kube = createKubeTarget(kc);
   const start = (over: Partial<AgentConfig> = {}) => {

@@ -1,31 +1,23 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { storeLayout, seededRng, type ObjectStore } from '@driftless/core';
 import { createKubeTarget, leaseLock } from '@driftless/kube';
 import { uniqueName } from '@driftless/contracts';
 import { VirtualClock } from '@driftless/fakes';
-import { s3StoreFor } from '@driftless/testkit';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAgent, type AgentConfig, type PassResult } from './agent.js';
 import { createLeaderElector } from './leader.js';
 import { FLOOR_CONFIGMAP } from './replay-floor.js';
 import { colorBundle, publishBundle } from './testing/publish.js';
+import { realComponents } from './testing/real-components.js';
 
 // Two agent pods of one cluster (the default deployment: 2 replicas with
 // --leader-elect) against MinIO and the real kube-apiserver: a pod that regains
 // the lease, or one still writing while another leads, must not go backwards.
-const env = inject('driftlessEnv');
-const kc = new KubeConfig();
-kc.loadFromFile(env.kube.kubeconfig);
+const { kc, keys, s3Store } = realComponents();
 const START = Date.UTC(2026, 10, 22);
-const keys = generateKeyPairSync('ed25519');
-const stores: { destroy(): void }[] = [];
-afterAll(() => stores.forEach((s) => s.destroy()));
 
 /** One store, one inventory namespace, one app namespace, one Lease: the setting of two pods of cluster c1. */
 function cluster() {
-  const store = s3StoreFor(env, uniqueName('leader'));
-  stores.push(store);
+  const store = s3Store('leader');
   const ns = uniqueName('app');
   const parent = { name: 'driftless-applyset', namespace: uniqueName('driftless') };
   const lease = `driftless-${parent.namespace}`;
