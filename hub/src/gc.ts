@@ -50,7 +50,7 @@ export interface GcReport {
  * names is younger than `minAgeMs` as long as a publish takes less than that.
  * What is left is the instant between this run's last-modified read of a blob
  * and its delete; a publish that renews and names the blob in that instant
- * finds it missing after its pointers moved and puts it back (repairBlobs),
+ * finds it missing after its pointers moved and puts it back (checkNamedBlobs),
  * and agents retry a missing blob.
  */
 export async function collectGarbage(opts: GcOptions): Promise<GcReport> {

@@ -65,24 +65,35 @@ export function blobReadiness(store: ObjectStore, blobs: BlobWrites, limits: Bun
 }
 
 /**
- * The blobs that pointers this publish kept name (clusters rendered again
- * whose bundle did not change): each one that was there already and that no
- * pointer move verified is checked with one HEAD, and read and verified only
- * when its size is not that of this publish's bytes (another hub's gzip may
- * differ and still be right). A damaged one is rewritten and counted in
- * `repaired`. Clusters skipped as unchanged (hub state) cost nothing here:
+ * After the pointers moved, one HEAD per blob this publish's clusters name
+ * that was there before it (blobs it created are whole): a missing one (the
+ * gc race: a concurrent gc deleted an old blob since it was found present) is
+ * put back; one that a kept pointer names (a cluster rendered again whose
+ * bundle did not change) and that no pointer move verified is read and
+ * verified when its size is not that of this publish's bytes (another hub's
+ * gzip may differ and still be right), and rewritten when damaged (counted in
+ * `repaired`). Clusters skipped as unchanged (hub state) cost nothing here:
  * their bytes are not at hand.
  */
-export async function checkKeptBlobs(store: ObjectStore, blobs: BlobWrites, kept: Iterable<Digest>, limits: BundleLimits, limit: LimitFunction): Promise<void> {
+export async function checkNamedBlobs(
+  store: ObjectStore,
+  blobs: BlobWrites,
+  check: { readonly named: Iterable<Digest>; readonly kept: ReadonlySet<Digest> },
+  limits: BundleLimits,
+  limit: LimitFunction,
+): Promise<void> {
+  const suspects = new Set([...check.named].filter((d) => blobs.existed.has(d)));
   await settleAll(
-    [...new Set(kept)].map((digest) =>
+    [...suspects].map((digest) =>
       limit(async () => {
-        const body = blobs.bytes.get(digest);
-        if (!body || !blobs.existed.has(digest)) return;
         const key = storeLayout.blob(digest);
+        const body = blobs.bytes.get(digest);
         const head = await store.head(key);
-        // A missing one is put back by repairBlobs; one of our size is taken as ours.
-        if (!head || head.size === body.byteLength || (await matchesDigest(store, key, digest, body, limits))) return;
+        if (!head) {
+          if (body) await store.putIfAbsent(key, body, GZIP);
+          return;
+        }
+        if (!body || !check.kept.has(digest) || head.size === body.byteLength || (await matchesDigest(store, key, digest, body, limits))) return;
         await store.put(key, body, GZIP);
         blobs.repaired.add(digest);
       }),
@@ -108,20 +119,3 @@ async function matchesDigest(store: ObjectStore, key: string, digest: Digest, ou
   }
 }
 
-/**
- * The gc race: a blob found present before the pointers moved may be an old
- * one that a concurrent gc deleted since. Puts back every blob of `named`
- * (the digests pointers now name) that existed before and is gone now.
- */
-export async function repairBlobs(store: ObjectStore, blobs: BlobWrites, named: Iterable<Digest>, limit: LimitFunction): Promise<void> {
-  const suspects = new Set([...named].filter((d) => blobs.existed.has(d)));
-  await settleAll(
-    [...suspects].map((digest) =>
-      limit(async () => {
-        if (await store.head(storeLayout.blob(digest))) return;
-        const body = blobs.bytes.get(digest);
-        if (body) await store.putIfAbsent(storeLayout.blob(digest), body, GZIP);
-      }),
-    ),
-  );
-}

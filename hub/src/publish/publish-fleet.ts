@@ -4,7 +4,7 @@ import { DEFAULT_BUNDLE_LIMITS, type BundleLimits, type Clock, type Digest, type
 import type { CompiledFleet } from '../compile.js';
 import { quietLog, type HubLog } from '../hub-log.js';
 import { settleAll } from '../settle-all.js';
-import { blobReadiness, checkKeptBlobs, repairBlobs, writeBlobs } from './blobs.js';
+import { blobReadiness, checkNamedBlobs, writeBlobs } from './blobs.js';
 import { bundleRefsReader } from './bundle-refs.js';
 import { findOrphans } from './orphans.js';
 import { movePointer, type PointerMemo, type PointerMoveContext, type PointerOutcome } from './pointer-moves.js';
@@ -82,9 +82,9 @@ export interface PublishResult {
  * complete bundle, whatever moment a crash hits: first every blob (see
  * writeBlobs), then the pointers whose digest changed (see movePointer: the
  * mass-prune guard, compare-and-swap; an existing blob is verified, repaired
- * or renewed before the first pointer names it, see blobReadiness), then the
- * check of blobs that kept pointers of rendered clusters name (see
- * checkKeptBlobs), then the gc-race repair of blobs, then
+ * or renewed before the first pointer names it, see blobReadiness), then one
+ * check of the blobs named (the gc-race repair, and the verification of the
+ * blobs kept pointers name: see checkNamedBlobs), then
  * `revisions/<sha>.json`. Every write of a step settles before the next step
  * starts and before this returns or throws. Compiling the same commit again
  * writes nothing.
@@ -101,8 +101,8 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
   const clusters = [...compiled.bundles.keys(), ...compiled.unchanged.keys()];
   const moved = new Set(outcomes.flatMap((o) => (o.kind === 'moved' ? [o.memo.digest] : [])));
   const kept = outcomes.slice(0, compiled.bundles.size).flatMap((o) => (o.kind === 'moved' || moved.has(o.memo.digest) ? [] : [o.memo.digest]));
-  await checkKeptBlobs(store, blobs, kept, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS, limit);
-  await repairBlobs(store, blobs, [...compiled.bundles.values()].map((b) => b.digest), limit);
+  const named = [...compiled.bundles.values()].map((b) => b.digest);
+  await checkNamedBlobs(store, blobs, { named, kept: new Set(kept) }, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS, limit);
   const orphans = await findOrphans(ctx, (c) => compiled.bundles.has(c) || compiled.unchanged.has(c));
   const published = new Map(clusters.map((c, i) => [c, (outcomes[i] as PointerOutcome).memo.digest]));
   await writeRevisionRecord(store, { revision: compiled.revision, published, ...(opts.rolledBackFrom ? { rolledBackFrom: opts.rolledBackFrom } : {}) }, opts.clock);
