@@ -66,6 +66,19 @@ export interface ErrorData {
    * fleet back. Needs a human: `--allow-rollback`.
    */
   RollbackRefused: { revision: string; lastPublished: string };
+  /**
+   * A person's rollout command that does not apply to the rollout as it is
+   * (approving a ring that needs no approval or already opened, resuming a
+   * rollout that is not halted, any command on a finished one): invalid input.
+   */
+  RolloutCommandRefused: { rollout: string; command: string };
+  /**
+   * The rollout document kept changing under this writer (compare-and-swap
+   * lost every retry): another hub or `rollout step` is writing it; try again.
+   */
+  RolloutConflict: { rollout: string };
+  /** The audit log's chain is broken at `seq`: an entry altered, missing or out of order. */
+  AuditChainBroken: { seq: number; problem: string };
   /** A broken invariant: a bug in Driftless, not bad input or an outage. `invariant` says what should have held. */
   Internal: { invariant: string };
 }
@@ -94,6 +107,9 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   InvalidKubeConfig: 'stalled',
   KubeUnavailable: 'transient',
   KubeRefused: 'stalled',
+  RolloutCommandRefused: 'stalled',
+  RolloutConflict: 'transient',
+  AuditChainBroken: 'stalled',
   Internal: 'internal',
 };
 

@@ -70,3 +70,5 @@ export type { KubeObjectRef, KubeRequestCounters, KubeResourceInfo, KubeTarget }
 export type { Clock } from './ports/clock.js';
 export { backoffMs, jitteredIntervalMs, seededRng, type Rng } from './timing.js';
 export type { LeaseLock, LeaseRecord } from './ports/lease-lock.js';
+export * from './delivery/index.js';
+export * from './audit/index.js';

@@ -16,4 +16,18 @@ export const storeLayout = {
   status: (cluster: string): string => `clusters/${cluster}/status.json`,
   /** What one compile of `revision` produced. */
   revision: (revision: string): string => `revisions/${revision}.json`,
+  rolloutsPrefix: 'rollouts/',
+  /** One release moving through the rings; compare-and-swap only. */
+  rollout: (id: string): string => `rollouts/${id}.json`,
+  /** Which rollout is current (the newest release); compare-and-swap only. */
+  currentRollout: 'rollouts/current.json',
+  /** The fleet-wide freeze, present while frozen. */
+  freeze: 'control/freeze.json',
+  auditPrefix: 'audit/',
+  /** One audit entry, seq zero-padded to 16 digits; put-if-absent, never rewritten. */
+  auditEntry: (seq: number): string => `audit/${String(seq).padStart(16, '0')}.json`,
+  /** Where the audit log's newest entry is believed to be (a hint, never trusted over the entries themselves). */
+  auditHead: 'hub/audit-head.json',
+  /** The hub lease: which `hub serve` replica is active. */
+  hubLease: 'hub/lease.json',
 } as const;

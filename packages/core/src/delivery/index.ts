@@ -1,0 +1,3 @@
+export * from './plan.js';
+export * from './rollout-document.js';
+export type * from './machine-types.js';

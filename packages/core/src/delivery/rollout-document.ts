@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { apiVersionField, clusterNameField, digestField, kindField, revisionField, timestampField } from '../documents/common.js';
+import { DELIVERY_MODES, ON_FAILURE, type DeliveryPlan } from './plan.js';
+
+/** Where a rollout stands (`driftless rollout status`). */
+export const ROLLOUT_PHASES = ['Progressing', 'AwaitingApproval', 'Halted', 'Completed', 'Superseded'] as const;
+export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
+
+/** Where one ring of a rollout stands. */
+export const RING_PHASES = ['Pending', 'Progressing', 'Soaking', 'AwaitingApproval', 'Succeeded', 'Failed'] as const;
+export type RingPhase = (typeof RING_PHASES)[number];
+
+/**
+ * Where one cluster of a rollout stands:
+ * - `pending`: its ring (or wave) has not opened; its pointer is untouched;
+ * - `moved`: its pointer names the release's bundle; no verdict yet;
+ * - `applied`: its agent reported Applied for the release's bundle;
+ * - `failed`: it reported Degraded or Failed for it, or nothing within `progressDeadline`;
+ * - `excused`: it had failed when a person resumed the rollout: it no longer counts against the ring;
+ * - `reverted`: `onFailure: revert` moved its pointer back to `from`;
+ * - `unchanged`: its bundle is the one its pointer already names: nothing to move, no gate;
+ * - `refused`: the mass-prune guard refused its new bundle at compile: its pointer stays, no gate.
+ */
+export const CLUSTER_ROLLOUT_STATES = ['pending', 'moved', 'applied', 'failed', 'excused', 'reverted', 'unchanged', 'refused'] as const;
+export type ClusterRolloutState = (typeof CLUSTER_ROLLOUT_STATES)[number];
+
+const count = z.int().nonnegative();
+const amountSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('count'), value: count }),
+  z.strictObject({ kind: z.literal('percent'), value: z.number().min(0).max(100) }),
+]);
+
+/** A DeliveryPlan as stored inside a rollout document. */
+export const deliveryPlanSchema = z.strictObject({
+  mode: z.enum(DELIVERY_MODES),
+  onFailure: z.enum(ON_FAILURE),
+  rings: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        soakMs: count,
+        maxConcurrent: amountSchema,
+        maxFailures: amountSchema,
+        progressDeadlineMs: count,
+        approval: z.boolean(),
+        checks: z.array(z.string()),
+      }),
+    )
+    .min(1),
+}) satisfies z.ZodType<DeliveryPlan>;
+
+/** Who did something, when and why: approvals, halts, resumes, the freeze. */
+export const actionRecordSchema = z.strictObject({
+  actor: z.string().min(1),
+  at: timestampField,
+  reason: z.string(),
+});
+export type ActionRecord = z.infer<typeof actionRecordSchema>;
+
+/** One gate of a ring as last evaluated: `health`, `soak`, `approval`, later `check:<name>`. */
+export const gateStateSchema = z.strictObject({
+  gate: z.string().min(1),
+  state: z.enum(['pending', 'passed', 'failed']),
+  reason: z.string(),
+  /** When the gate took this state. */
+  since: timestampField,
+});
+export type GateState = z.infer<typeof gateStateSchema>;
+
+export const ringStateSchema = z.strictObject({
+  name: z.string().min(1),
+  phase: z.enum(RING_PHASES),
+  /** Waves whose clusters' pointers were moved, 0 until the ring opens. */
+  wavesOpened: count,
+  openedAt: timestampField.optional(),
+  /** When its last wave became healthy: the soak runs from here. */
+  soakingSince: timestampField.optional(),
+  /** When it succeeded or failed. */
+  finishedAt: timestampField.optional(),
+  /** `onFailure: revert` has moved its clusters back (so it is not done twice). */
+  reverted: z.boolean().optional(),
+  approval: actionRecordSchema.optional(),
+  gates: z.array(gateStateSchema),
+});
+export type RingState = z.infer<typeof ringStateSchema>;
+
+/** One cluster of a release and where it stands in the rollout. */
+export const clusterRolloutSchema = z.strictObject({
+  /** Index into `plan.rings`. */
+  ring: count,
+  /** The release's bundle for this cluster. */
+  to: digestField,
+  /** The bundle its pointer named when the rollout started (its last good bundle; what a revert goes back to); absent for a new cluster. */
+  from: digestField.optional(),
+  /**
+   * A stateful app (`stateful: true`) of this cluster changes between `from`
+   * and `to`, or may (unknown counts as changed): never reverted automatically.
+   */
+  statefulChanged: z.boolean(),
+  state: z.enum(CLUSTER_ROLLOUT_STATES),
+  /** 1-based wave inside its ring, set when the wave opens. */
+  wave: z.int().positive().optional(),
+  /** When its pointer was moved (or reverted). */
+  movedAt: timestampField.optional(),
+  /** The pointer generation the move wrote, once the hub has written it: a status with an older observedGeneration is about an older pointer. */
+  generation: z.int().positive().optional(),
+  /** When its verdict (applied / failed) was reached. */
+  settledAt: timestampField.optional(),
+  /** Why it failed, in words (`Degraded: …`, `no Applied report within 15m`). */
+  reason: z.string().optional(),
+});
+export type ClusterRollout = z.infer<typeof clusterRolloutSchema>;
+
+/** A pointer the hub is to move: to a release's bundle (`wave`) or back to the last good one (`revert`). */
+export const pointerMoveSchema = z.strictObject({
+  cluster: clusterNameField,
+  digest: digestField,
+  reason: z.enum(['wave', 'revert']),
+});
+export type PointerMove = z.infer<typeof pointerMoveSchema>;
+
+/**
+ * `rollouts/<id>.json`: one release moving through the rings, written
+ * compare-and-swap on its ETag only. `version` increases with every write.
+ * `pendingMoves` is the hub's intent log: the moves a state change decided,
+ * written with it before any pointer is touched and cleared once all are
+ * done, so a step that crashes between the two is finished by the next.
+ */
+export const rolloutSchema = z.strictObject({
+  apiVersion: apiVersionField,
+  kind: kindField('Rollout'),
+  id: z.string().regex(/^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{12}$/, 'must be <UTC yyyymmddThhmmssZ>-<12 hex of the revision>'),
+  revision: revisionField,
+  version: z.int().positive(),
+  createdAt: timestampField,
+  updatedAt: timestampField,
+  plan: deliveryPlanSchema,
+  phase: z.enum(ROLLOUT_PHASES),
+  rings: z.array(ringStateSchema),
+  clusters: z.record(clusterNameField, clusterRolloutSchema),
+  /** Set while Halted: by hand (`rollout halt`) or by a breached gate (actor `hub`). */
+  halt: actionRecordSchema.extend({ ring: z.string().optional(), automatic: z.boolean() }).optional(),
+  /** The rollout that replaced this one (phase Superseded). */
+  supersededBy: z.string().optional(),
+  /** The rollout this one replaced. */
+  supersedes: z.string().optional(),
+  pendingMoves: z.array(pointerMoveSchema).optional(),
+});
+export type Rollout = z.infer<typeof rolloutSchema>;
+
+/**
+ * `rollouts/current.json`: which rollout is the current one (the newest
+ * release), written compare-and-swap by the compile that starts a rollout.
+ */
+export const currentRolloutSchema = z.strictObject({
+  apiVersion: apiVersionField,
+  kind: kindField('CurrentRollout'),
+  id: z.string().min(1),
+  revision: revisionField,
+});
+export type CurrentRollout = z.infer<typeof currentRolloutSchema>;
+
+/** `control/freeze.json`: the fleet-wide freeze, present while frozen. */
+export const freezeSchema = z.strictObject({
+  apiVersion: apiVersionField,
+  kind: kindField('Freeze'),
+  actor: z.string().min(1),
+  at: timestampField,
+  reason: z.string().min(1),
+});
+export type Freeze = z.infer<typeof freezeSchema>;
+
+/** The rollout id for `revision` started at `nowMs`: sortable by start time. */
+export function rolloutId(revision: string, nowMs: number): string {
+  const t = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return `${t}-${revision.slice(0, 12)}`;
+}
