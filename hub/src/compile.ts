@@ -18,6 +18,7 @@ import {
   type BundleLimits,
   type Digest,
   type Cluster,
+  type DeliveryPlan,
   type EncodedBundle,
   type PlacementCache,
   type RenderedObject,
@@ -54,6 +55,22 @@ export interface CompiledFleet {
   readonly unchanged: ReadonlyMap<string, Digest>;
   /** What lets the next compile skip clusters whose inputs did not change. */
   readonly memo: CompileMemo;
+  /** `spec.delivery`, when fleet.yaml has it: the plan and every cluster's ring. */
+  readonly delivery?: CompiledDelivery;
+  /** Problems worth saying that do not stop the compile (a ring that matches no cluster). */
+  readonly warnings?: readonly string[];
+}
+
+/** What a compile resolved of `spec.delivery` (issue 12). */
+export interface CompiledDelivery {
+  readonly plan: DeliveryPlan;
+  /** Every cluster's ring: index into plan.rings. */
+  readonly ringOf: ReadonlyMap<string, number>;
+  /**
+   * Per cluster that gets an app with `stateful: true`: sha256 hex of the
+   * canonical JSON of its objects of stateful apps (what a revert must not undo).
+   */
+  readonly statefulKeys: ReadonlyMap<string, string>;
 }
 
 /**
