@@ -46,7 +46,7 @@ export {
   type BundleLimits,
   type EncodedBundle,
 } from './bundle-codec.js';
-export { decodePointer, parseSigningKey, parseVerifyKey, PointerVerifier, pointerSigningBytes, refuseExpired, signPointer } from './signature.js';
+export { decodePointer, documentSignature, documentSignatureValid, parseSigningKey, parseVerifyKey, PointerVerifier, pointerSigningBytes, refuseExpired, signPointer } from './signature.js';
 export { storeLayout } from './store-layout.js';
 export {
   listAll,

@@ -14,6 +14,27 @@ export function pointerSigningBytes(pointer: Readonly<Record<string, unknown>>):
   return canonicalBytes(rest);
 }
 
+/**
+ * `ed25519:<base64>`: the signature of a signed document (a pointer, an audit
+ * entry) by `key` (an Ed25519 private key), over the canonical JSON of `doc`
+ * without its `signature` field.
+ */
+export function documentSignature(doc: Readonly<Record<string, unknown>>, key: KeyObject): string {
+  return `${PREFIX}${sign(null, pointerSigningBytes(doc), key).toString('base64')}`;
+}
+
+/**
+ * Whether `doc.signature` (`ed25519:<base64>`) verifies over the canonical
+ * JSON of `doc` without it with any of `keys`; false when it is absent or malformed.
+ */
+export function documentSignatureValid(doc: Readonly<Record<string, unknown>>, keys: readonly KeyObject[]): boolean {
+  const signature = doc['signature'];
+  if (typeof signature !== 'string' || !signature.startsWith(PREFIX)) return false;
+  const sig = Buffer.from(signature.slice(PREFIX.length), 'base64');
+  const bytes = pointerSigningBytes(doc);
+  return sig.byteLength === 64 && keys.some((key) => verify(null, bytes, key, sig));
+}
+
 /** An Ed25519 private key from PEM (PKCS#8). Throws `InvalidKey` for anything else. */
 export function parseSigningKey(pem: string): KeyObject {
   return ed25519(() => createPrivateKey(pem), 'private');
@@ -42,8 +63,7 @@ function ed25519(load: () => KeyObject, what: 'private' | 'public'): KeyObject {
 /** `pointer` with its `signature` set by `key` (an Ed25519 private key). */
 export function signPointer(pointer: UnsignedPointer, key: KeyObject): Pointer {
   const { signature: _drop, ...unsigned } = pointer as Pointer;
-  const sig = sign(null, pointerSigningBytes(unsigned), key);
-  return { ...unsigned, signature: `${PREFIX}${sig.toString('base64')}` };
+  return { ...unsigned, signature: documentSignature(unsigned, key) };
 }
 
 /**
@@ -123,9 +143,7 @@ export class PointerVerifier {
         generation,
       });
     }
-    const sig = Buffer.from(pointer.signature.slice(PREFIX.length), 'base64');
-    const bytes = pointerSigningBytes(raw as Record<string, unknown>);
-    if (sig.byteLength !== 64 || !keys.some((key) => verify(null, bytes, key, sig))) {
+    if (!documentSignatureValid(raw as Record<string, unknown>, keys)) {
       const reason = `the signature does not match the pointer and the configured ${keys.length > 1 ? 'keys' : 'key'} (tampered, or signed with another key)`;
       throw new DriftlessError('SignatureInvalid', `${subject} verify failed: ${reason}`, { cluster, generation, reason });
     }
