@@ -79,6 +79,8 @@ export interface ErrorData {
   RolloutConflict: { rollout: string };
   /** The audit log's chain is broken at `seq`: an entry altered, missing or out of order. */
   AuditChainBroken: { seq: number; problem: string };
+  /** Other writers took every seq this appender tried (put-if-absent lost every retry); try again. */
+  AuditConflict: { seq: number };
   /** A broken invariant: a bug in Driftless, not bad input or an outage. `invariant` says what should have held. */
   Internal: { invariant: string };
 }
@@ -110,6 +112,7 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   RolloutCommandRefused: 'stalled',
   RolloutConflict: 'transient',
   AuditChainBroken: 'stalled',
+  AuditConflict: 'transient',
   Internal: 'internal',
 };
 
