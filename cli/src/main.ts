@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { isDriftlessError } from '@driftless/core';
 import { registerAgentCommand } from './commands/agent.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { registerBenchCommands } from './commands/bench.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDevCommands } from './commands/dev.js';
+import { registerFreezeCommands } from './commands/freeze.js';
 import { registerHubCommands } from './commands/hub.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -64,9 +66,11 @@ export function buildProgram(io: CliIo): Command {
         'Logs go to stderr; --json output is one JSON document on stdout.',
     );
   registerAgentCommand(program, io);
+  registerAuditCommands(program, io);
   registerBenchCommands(program, io);
   registerDemoCommand(program, io);
   registerDevCommands(program, io);
+  registerFreezeCommands(program, io);
   registerHubCommands(program, io);
   registerKeysCommands(program, io);
   registerStatusCommand(program, io);

@@ -1,12 +1,10 @@
 import type { KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { parseVerifyKey } from '@driftless/core';
 import { openStore } from '@driftless/store';
 import type { CliIo } from '../main.js';
 import { UsageError } from '../errors.js';
-import { clusterFlag, durationFlag, integerFlag } from './options.js';
+import { clusterFlag, collect, durationFlag, integerFlag, verifyKeyFlag } from './options.js';
 
 interface AgentFlags {
   cluster: string;
@@ -110,10 +108,6 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
 }
 
 
-/** Commander's accumulator for a repeatable flag. */
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
 
 /** The keys of every `--verify-key` file; none only with `--insecure-skip-verify` (exit 2 otherwise, saying how to fix it). */
 async function verifyKeyFlags(files: readonly string[], insecure: boolean): Promise<KeyObject[]> {
@@ -123,16 +117,5 @@ async function verifyKeyFlags(files: readonly string[], insecure: boolean): Prom
       'agent refuses to start without --verify-key FILE: pass the hub\'s public key (driftless keys generate writes driftless-signing.pub), or --insecure-skip-verify to accept unsigned pointers from anyone who can write the store',
     );
   }
-  return Promise.all(
-    files.map(async (file) => {
-      const pem = await readFile(file, 'utf8').catch((err: unknown) => {
-        throw new UsageError(`--verify-key ${file} cannot be read: ${(err as Error).message}`);
-      });
-      try {
-        return parseVerifyKey(pem);
-      } catch (err) {
-        throw new UsageError(`--verify-key ${file}: ${(err as Error).message}`);
-      }
-    }),
-  );
+  return Promise.all(files.map((file) => verifyKeyFlag(file)));
 }

@@ -1,7 +1,7 @@
 import { access, constants, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseDuration, parseSigningKey, pointerSchema } from '@driftless/core';
+import { parseDuration, parseSigningKey, parseVerifyKey, pointerSchema } from '@driftless/core';
 import type { KeyObject } from 'node:crypto';
 import { UsageError } from '../errors.js';
 
@@ -37,6 +37,23 @@ export async function signingKeyFlag(path: string, flag = '--sign-key'): Promise
     throw new UsageError(`${flag} ${path} cannot be read: ${(err as Error).message}`);
   });
   return parseSigningKey(pem);
+}
+
+/** The Ed25519 public key in a PEM file (`--verify-key`); an unreadable file or a wrong key is a UsageError naming the flag and file. */
+export async function verifyKeyFlag(path: string, flag = '--verify-key'): Promise<KeyObject> {
+  const pem = await readFile(path, 'utf8').catch((err: unknown) => {
+    throw new UsageError(`${flag} ${path} cannot be read: ${(err as Error).message}`);
+  });
+  try {
+    return parseVerifyKey(pem);
+  } catch (err) {
+    throw new UsageError(`${flag} ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Commander's accumulator for a repeatable flag (`--verify-key A --verify-key B`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** `$DRIFTLESS_CACHE` or `~/.cache/driftless`: where the hub keeps its git clones. */
