@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Digest } from '../digest.js';
 import { isDriftlessError } from '../errors.js';
 import { applyRolloutCommand, startRollout, stepRollout } from './index.js';
 import type { Observations, ObservedStatus, Release, ReleaseCluster, RolloutCommand, Transition } from './machine-types.js';
@@ -13,7 +14,7 @@ import { rolloutId, rolloutSchema, type Rollout } from './rollout-document.js';
  * recorded in the rollout. Properties are checked after every transition.
  */
 
-const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
+const digest = (n: number): Digest => `sha256:${n.toString(16).padStart(64, '0')}`;
 const REV = 'b'.repeat(40);
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const MIN = 60_000;
@@ -67,14 +68,14 @@ const scenarioArb = fc.record({
   startFrozen: fc.boolean(),
   events: fc.array(eventArb, { maxLength: 25 }),
 });
-type Scenario = fc.infer<typeof scenarioArb>;
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
 
 function releaseOf(s: Scenario): Release {
   const clusters = new Map<string, ReleaseCluster>();
-  s.clusters.forEach((c, i) => {
+  s.clusters.forEach((c: Scenario['clusters'][number], i: number) => {
     const from = c.from === undefined ? undefined : digest(c.from);
     const to = c.unchanged && from !== undefined ? from : digest(1);
-    const entry: ReleaseCluster = { ring: c.label % s.plan.rings.length, to, statefulChanged: c.statefulChanged, refused: c.refused };
+    const entry = { ring: c.label % s.plan.rings.length, to, statefulChanged: c.statefulChanged, refused: c.refused };
     clusters.set(`c${String(i).padStart(2, '0')}`, from === undefined ? entry : { ...entry, from });
   });
   return { id: rolloutId(REV, T0), revision: REV, plan: s.plan, clusters };
@@ -90,7 +91,7 @@ function statusOf(kind: StatusKind, pointer: Pointer | undefined, nowMs: number)
   const base = { observedGeneration: pointer.generation, heartbeatAt: new Date(nowMs).toISOString() };
   switch (kind) {
     case 'applied':
-      return { ...base, phase: 'Applied', appliedBundle: pointer.digest };
+      return { ...base, phase: 'Applied', appliedBundle: pointer.digest as Digest };
     case 'applied-old-bundle':
       return { ...base, phase: 'Applied', appliedBundle: digest(9) };
     case 'degraded':

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { Digest } from '../digest.js';
 import { isDriftlessError } from '../errors.js';
 import { applyRolloutCommand, startRollout, stepRollout, summarizeRollout, supersedeRollout, verdictOf } from './index.js';
 import type { Observations, ObservedStatus, Release, ReleaseCluster, RolloutCommand, Transition } from './machine-types.js';
 import { RING_DEFAULTS, type DeliveryPlan, type RingPlan } from './plan.js';
-import { rolloutId, rolloutSchema, type Rollout } from './rollout-document.js';
+import { rolloutId, rolloutSchema, type ClusterRollout, type Rollout } from './rollout-document.js';
 
-const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
+const digest = (n: number): Digest => `sha256:${n.toString(16).padStart(64, '0')}`;
 const NEW = digest(1);
 const OLD = digest(2);
 const REV = 'a'.repeat(40);
@@ -24,21 +25,21 @@ const ring = (name: string, over: Partial<RingPlan> = {}): RingPlan => ({
   ...over,
 });
 
-type ClusterSpec = Partial<ReleaseCluster> & { ring: number };
+type ClusterSpec = Omit<Partial<ReleaseCluster>, 'from'> & { ring: number; from?: Digest | undefined };
 
 function release(rings: RingPlan[], clusters: Record<string, ClusterSpec>, plan: Partial<DeliveryPlan> = {}): Release {
   const map = new Map<string, ReleaseCluster>();
-  for (const [name, c] of Object.entries(clusters)) map.set(name, { to: NEW, from: OLD, statefulChanged: false, ...c });
+  for (const [name, { from, ...c }] of Object.entries(clusters)) {
+    const base = { to: NEW, statefulChanged: false, ...c };
+    map.set(name, 'from' in clusters[name]! && from === undefined ? base : { ...base, from: from ?? OLD });
+  }
   return { id: rolloutId(REV, T0), revision: REV, plan: { mode: 'continuous-deployment', onFailure: 'halt', rings, ...plan }, clusters: map };
 }
 
-const status = (phase: ObservedStatus['phase'], generation = 1, over: Partial<ObservedStatus> = {}): ObservedStatus => ({
-  phase,
-  observedGeneration: generation,
-  heartbeatAt: iso(T0),
-  ...(phase === 'Applied' ? { appliedBundle: NEW } : {}),
-  ...over,
-});
+function status(phase: ObservedStatus['phase'], generation = 1, over: { appliedBundle?: Digest; lastError?: string } = {}): ObservedStatus {
+  const base: ObservedStatus = { phase, observedGeneration: generation, heartbeatAt: iso(T0), ...over };
+  return phase === 'Applied' && over.appliedBundle === undefined ? { ...base, appliedBundle: NEW } : base;
+}
 const obs = (statuses: Record<string, ObservedStatus> = {}, frozen?: string): Observations => ({
   statuses: new Map(Object.entries(statuses)),
   ...(frozen === undefined ? {} : { freeze: { actor: 'ops', at: iso(T0), reason: frozen } }),
@@ -142,7 +143,7 @@ describe('waves and verdicts', () => {
     { why: 'an applied cluster past the deadline', c: { ...moving, state: 'applied' }, s: status('Applied', 2), now: T0 + 60 * MIN, want: undefined },
     { why: 'a pending cluster', c: { ...moving, state: 'pending' }, s: status('Degraded', 2), want: undefined },
   ])('verdict: $why', ({ c, s, now, want }) => {
-    const cluster = c.generation === undefined ? (({ generation: _g, ...rest }) => rest)(c) : c;
+    const cluster = (c.generation === undefined ? (({ generation: _g, ...rest }) => rest)(c) : c) as ClusterRollout;
     expect(verdictOf(cluster, s, plan, now ?? T0 + MIN)).toEqual(want);
   });
 
