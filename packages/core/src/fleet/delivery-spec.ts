@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { DELIVERY_MODES, ON_FAILURE, RING_DEFAULTS, type Amount, type DeliveryPlan, type RingPlan } from '../delivery/plan.js';
 import { parseDuration } from '../duration.js';
+import { dnsLabel } from './labels.js';
 import { labelSelectorSchema } from './selector.js';
-
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lowercase a-z, 0-9 and "-", at most 63');
 
 /** A duration as parseDuration reads it (`30s`, `10m`, `1h30m`), in ms; a bare `0` is taken as no time. */
 function durationField(positive: boolean) {

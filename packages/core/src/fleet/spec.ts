@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { apiVersionField, clusterNameField, kindField } from '../documents/common.js';
 import { deliverySpecSchema } from './delivery-spec.js';
-import { labelsField } from './labels.js';
+import { dnsLabel, labelsField } from './labels.js';
 import { labelSelectorSchema } from './selector.js';
 import { compileError, parseYamlDocuments, type YamlDocument, type YamlLimits } from './yaml-documents.js';
 
@@ -21,8 +21,6 @@ export const repoPathField = z.string().min(1).transform((p, ctx) => {
 
 /** Variables: string values; numbers and booleans are taken as their text, as YAML users expect. */
 const varsField = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'var names are letters, digits, _ . -'), z.union([z.string(), z.number(), z.boolean()]).transform(String));
-
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lowercase a-z, 0-9 and "-", at most 63');
 
 export const targetSchema = z.strictObject({
   selector: labelSelectorSchema,
