@@ -45,9 +45,41 @@ describe('driftless hub compile, status and gc', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out) as Record<string, unknown>;
     expect(Object.keys(report).sort()).toEqual(
-      ['blobsRepaired', 'blobsWritten', 'clusters', 'durationMs', 'orphaned', 'pointersUpdated', 'refused', 'revision', 'uniqueBundles'].sort(),
+      ['blobsRepaired', 'blobsWritten', 'clusters', 'durationMs', 'orphaned', 'pointersUpdated', 'refused', 'revision', 'uniqueBundles', 'warnings'].sort(),
     );
-    expect(report).toMatchObject({ clusters: 3, blobsWritten: 3, pointersUpdated: 3 });
+    expect(report).toMatchObject({ clusters: 3, blobsWritten: 3, pointersUpdated: 3, warnings: [] });
+  });
+
+  // fixtureFleet's fleet.yaml has 18 lines: `delivery:` is line 19, ring-0 starts on 21, its soak is on 23.
+  const withDelivery = (rings: string): string => `${fixtureFleet()['fleet.yaml'] ?? ''}  delivery:\n    rings:\n${rings}`;
+
+  it('exits 2 naming fleet.yaml, line and field for a bad delivery block, publishing nothing', async () => {
+    const { args, bare, storeDir } = await fleet();
+    await commitFiles(bare, { 'fleet.yaml': withDelivery('      - name: ring-0\n        selector: {}\n        soak: 10 minutes\n') }, 'bad soak');
+    const r = await run(['hub', 'compile', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: fleet\.yaml:23: spec\.delivery\.rings\[0\]\.soak: "10 minutes" must be a duration like 30s, 10m or 1h/);
+    const keys: string[] = [];
+    for await (const k of listAll(createFileStore(storeDir), '')) keys.push(k);
+    expect(keys).toEqual([]);
+  });
+
+  it('exits 2 naming the cluster, its file and the delivery line when no ring takes a cluster', async () => {
+    const { args, bare } = await fleet();
+    await commitFiles(bare, { 'fleet.yaml': withDelivery('      - name: prod\n        selector: { matchLabels: { env: prod } }\n') }, 'no catch-all');
+    const r = await run(['hub', 'compile', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: fleet\.yaml:19: cluster eu-stg-001 \(clusters\/eu-stg-001\.yaml\) matches no ring of spec\.delivery: add a catch-all ring \(selector: \{\}\)/);
+  });
+
+  it('warns on stderr and in --json of a ring that gets no cluster, and compiles', async () => {
+    const { args, bare } = await fleet();
+    await commitFiles(bare, { 'fleet.yaml': withDelivery('      - name: mars\n        selector: { matchLabels: { planet: mars } }\n      - name: rest\n        selector: {}\n') }, 'empty ring');
+    const r = await run(['hub', 'compile', ...args, '--json']);
+    expect(r.code).toBe(0);
+    const warning = 'fleet.yaml:21: ring mars gets no cluster: its selector matches no cluster';
+    expect(r.err).toContain(`warning: ${warning}\n`);
+    expect((JSON.parse(r.out) as { warnings: string[] }).warnings).toEqual([warning]);
   });
 
   it('exits 2 and names file and line when the repository is wrong, publishing nothing', async () => {

@@ -4,6 +4,9 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import {
   appsForCluster,
   assembleClusterObjects,
+  assignRings,
+  canonicalBytes,
+  compareRefs,
   compileError,
   decodeUtf8,
   DEFAULT_BUNDLE_LIMITS,
@@ -13,13 +16,16 @@ import {
   parseCluster,
   parseFleet,
   createRenderCache,
+  refOf,
   renderAppInstance,
+  resolveDeliveryPlan,
   type AppInstance,
   type BundleLimits,
   type Digest,
   type Cluster,
   type DeliveryPlan,
   type EncodedBundle,
+  type KubeObject,
   type PlacementCache,
   type RenderedObject,
   type RepoReader,
@@ -81,16 +87,25 @@ export interface CompiledDelivery {
  * unchanged has an unchanged bundle, so it is not rendered again.
  */
 export interface CompileMemo {
-  readonly clusters: Readonly<Record<string, { readonly fingerprint: string; readonly digest: Digest }>>;
+  readonly clusters: Readonly<Record<string, MemoCluster>>;
   readonly clusterFiles: Readonly<Record<string, Cluster>>;
+}
+
+/** What a compile remembers of one cluster. */
+export interface MemoCluster {
+  readonly fingerprint: string;
+  readonly digest: Digest;
+  /** Its stateful key (see CompiledDelivery.statefulKeys), when the fleet has delivery and the cluster gets a stateful app. */
+  readonly statefulKey?: string;
 }
 
 /**
  * Bump when rendering changes, so that memos of older versions are not
  * trusted (the package version is in the key too, but is not bumped per
  * change). 3: a bundle holding unplaced objects is apiVersion v1alpha2.
+ * 4: a cluster's record carries its stateful key.
  */
-const MEMO_FORMAT = 'driftless-compile-3';
+const MEMO_FORMAT = 'driftless-compile-4';
 const DRIFTLESS_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -110,6 +125,7 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   const fleet = parseFleet(await readText('fleet.yaml'));
   const memo = opts.memo;
   const { clusters, fileOids, parsed } = await readClusters(reader, readText, memo?.clusterFiles ?? {}, opts.onlyCluster);
+  const rings = assignRings(fleet, clusters);
   const instances = new Map(clusters.map((c) => [c.metadata.name, appsForCluster(fleet, c)]));
   const limit = pLimit(4);
   const fingerprints = await clusterFingerprints(reader, instances, { ...opts, maxFileBytes, limit, fleetOid: fleetEntry.oid, fileOids });
@@ -130,17 +146,29 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   // broken repository always gives the same message.
   const settled = await settleAll(sources.values());
   const loaded = new Map([...sources.keys()].map((source, i) => [source, settled[i] ?? []]));
-  const bundles = renderBundles(toRender, instances, loaded, opts);
+  const { bundles, statefulKeys } = renderBundles(toRender, instances, loaded, { ...opts, statefulKeys: rings !== undefined });
+  // A cluster skipped as unchanged keeps the stateful key its last rendering had.
+  for (const name of unchanged.keys()) {
+    const key = memo?.clusters[name]?.statefulKey;
+    if (key !== undefined) statefulKeys.set(name, key);
+  }
   const memoOut: CompileMemo = {
     clusters: Object.fromEntries(
       clusters.map((c) => {
         const name = c.metadata.name;
-        return [name, { fingerprint: fingerprints.get(name) ?? '', digest: unchanged.get(name) ?? (bundles.get(name)?.digest as Digest) }];
+        const key = statefulKeys.get(name);
+        const record: MemoCluster = { fingerprint: fingerprints.get(name) ?? '', digest: unchanged.get(name) ?? (bundles.get(name)?.digest as Digest), ...(key === undefined ? {} : { statefulKey: key }) };
+        return [name, record];
       }),
     ),
     clusterFiles: parsed,
   };
-  return { revision: reader.commit, bundles, unchanged, memo: memoOut };
+  const compiled: CompiledFleet = { revision: reader.commit, bundles, unchanged, memo: memoOut };
+  if (!rings || !fleet.spec.delivery) return compiled;
+  const delivery: CompiledDelivery = { plan: resolveDeliveryPlan(fleet.spec.delivery), ringOf: rings.ringOf, statefulKeys };
+  // With one cluster read, every other ring looks empty: no warning means anything then.
+  const warnings = opts.onlyCluster === undefined ? rings.warnings : [];
+  return { ...compiled, delivery, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 /**
@@ -172,25 +200,40 @@ async function clusterFingerprints(
   return out;
 }
 
-/** Renders and encodes the bundle of each cluster in `toRender` from the loaded app sources. */
+/**
+ * Renders and encodes the bundle of each cluster in `toRender` from the
+ * loaded app sources; with `statefulKeys`, also the stateful key of each that
+ * gets a stateful app.
+ */
 function renderBundles(
   toRender: readonly Cluster[],
   instances: ReadonlyMap<string, readonly AppInstance[]>,
   loaded: ReadonlyMap<string, SourceFile[]>,
-  opts: CompileOptions,
-): Map<string, EncodedBundle> {
+  opts: CompileOptions & { readonly statefulKeys: boolean },
+): { bundles: Map<string, EncodedBundle>; statefulKeys: Map<string, string> } {
   const cache = createRenderCache();
   const render = (inst: AppInstance, cluster: Cluster): RenderedObject[] =>
     renderAppInstance(loaded.get(inst.source) ?? [], inst, cluster, { allowPlainSecrets: opts.allowPlainSecrets ?? false }, cache);
   const bundles = new Map<string, EncodedBundle>();
+  const statefulKeys = new Map<string, string>();
   const placements: PlacementCache = new WeakMap();
   const canonical = new WeakMap<object, string>();
   for (const cluster of toRender) {
     const rendered = (instances.get(cluster.metadata.name) ?? []).flatMap((inst) => render(inst, cluster));
     const objects = assembleClusterObjects(rendered, placements);
     bundles.set(cluster.metadata.name, encodeFor(cluster.metadata.name, () => encodeValidatedBundle(objects, canonical, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS)));
+    if (opts.statefulKeys && instances.get(cluster.metadata.name)?.some((i) => i.app.stateful)) {
+      // assembleClusterObjects keeps the order of `rendered`, one placed object each.
+      statefulKeys.set(cluster.metadata.name, statefulKeyOf(objects.filter((_o, i) => rendered[i]?.app.stateful === true)));
+    }
   }
-  return bundles;
+  return { bundles, statefulKeys };
+}
+
+/** sha256 hex of the canonical JSON of `objects` in bundle order: equal exactly when the stateful desired state is. */
+function statefulKeyOf(objects: readonly KubeObject[]): string {
+  const sorted = [...objects].sort((a, b) => compareRefs(refOf(a), refOf(b)));
+  return createHash('sha256').update(canonicalBytes(sorted)).digest('hex');
 }
 
 /** Runs `encode` for one cluster; a bundle over the limits is refused naming the cluster (agents would refuse it too). */

@@ -54,6 +54,8 @@ export interface CompileRequest {
 export interface CompileReport extends Omit<PublishResult, 'memo'> {
   /** From the start of the sync to the end of the publish, ms of the injected clock. */
   readonly durationMs: number;
+  /** The compile's warnings (a delivery ring that gets no cluster), when there are any. */
+  readonly warnings?: readonly string[];
 }
 
 /** The hub: one sync, one compile, one publish per call. */
@@ -116,7 +118,7 @@ export function createHub(deps: HubDeps): Hub {
       }
       if (deps.state) await deps.state.save(stateAfterPublish(keepId ?? id, compiled, memo));
       log({ level: 'info', msg: 'published', revision: result.revision, blobsWritten: result.blobsWritten, pointersUpdated: result.pointersUpdated });
-      return { ...result, durationMs: deps.clock.now() - started };
+      return { ...result, durationMs: deps.clock.now() - started, ...(compiled.warnings ? { warnings: compiled.warnings } : {}) };
     },
   };
 }

@@ -30,7 +30,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .requiredOption('--repo <url|dir>', 'fleet repository: http(s) URL (smart HTTP), or a local working tree or bare repository')
     .option('--ref <ref>', 'branch or tag (default: the remote default branch, or HEAD of a local repository)')
     .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, credentials from the environment)')
-    .option('--json', 'print one JSON document: {revision, clusters, uniqueBundles, blobsWritten, blobsRepaired, pointersUpdated, orphaned, refused, rolledBackFrom?, durationMs}')
+    .option('--json', 'print one JSON document: {revision, clusters, uniqueBundles, blobsWritten, blobsRepaired, pointersUpdated, orphaned, refused, rolledBackFrom?, durationMs, warnings}')
     .option('--sign-key <file>', 'sign pointers with this Ed25519 private key (PEM; see `driftless keys generate`)')
     .option('--pointer-ttl <duration>', 'with --sign-key: pointers expire this long after they are published (default 7d); renew them with `driftless hub resign`')
     .option('--allow-mass-prune', 'publish even when a cluster would lose more than half of its objects')
@@ -74,7 +74,8 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           allowPlainSecrets: flags.allowPlainSecrets ?? false,
           allowRollback: flags.allowRollback ?? false,
         });
-        if (flags.json) io.stdout(`${JSON.stringify(report)}\n`);
+        for (const w of report.warnings ?? []) io.stderr(`warning: ${w}\n`);
+        if (flags.json) io.stdout(`${JSON.stringify({ ...report, warnings: report.warnings ?? [] })}\n`);
         else {
           io.stdout(
             `compiled ${report.revision.slice(0, 12)}: ${report.clusters} clusters, ${report.uniqueBundles} unique bundles; ` +

@@ -21,9 +21,10 @@ export interface HubState {
 
 /**
  * Bump when HubState changes shape or meaning, so that older saved states are
- * not trusted (3: cluster files are parsed as YAML 1.1, as Kubernetes does).
+ * not trusted (3: cluster files are parsed as YAML 1.1, as Kubernetes does;
+ * 4: a cluster's compile record carries its stateful key).
  */
-export const HUB_STATE_FORMAT = 'driftless-hub-state-3';
+export const HUB_STATE_FORMAT = 'driftless-hub-state-4';
 
 /**
  * Where a hub keeps its state between runs (a port): a file in its cache

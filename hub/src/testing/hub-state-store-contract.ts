@@ -10,7 +10,8 @@ export function sampleHubState(id: string): HubState {
     id,
     revision: 'f'.repeat(40),
     compile: {
-      clusters: { c1: { fingerprint: 'fp', digest: DIGEST } },
+      // c2's stateful key (issue 12) must survive a save and load like the rest.
+      clusters: { c1: { fingerprint: 'fp', digest: DIGEST }, c2: { fingerprint: 'fp2', digest: DIGEST, statefulKey: 'b'.repeat(64) } },
       clusterFiles: {
         'oid:clusters/c1.yaml': { apiVersion: 'driftless.dev/v1alpha1', kind: 'Cluster', metadata: { name: 'c1', labels: { env: 'prod' } }, spec: { vars: {} } },
       },

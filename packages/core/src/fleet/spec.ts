@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { apiVersionField, clusterNameField, kindField } from '../documents/common.js';
-import { labelsField } from './labels.js';
+import { deliverySpecSchema } from './delivery-spec.js';
+import { dnsLabel, labelsField } from './labels.js';
 import { labelSelectorSchema } from './selector.js';
 import { compileError, parseYamlDocuments, type YamlDocument, type YamlLimits } from './yaml-documents.js';
 
@@ -21,8 +22,6 @@ export const repoPathField = z.string().min(1).transform((p, ctx) => {
 /** Variables: string values; numbers and booleans are taken as their text, as YAML users expect. */
 const varsField = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'var names are letters, digits, _ . -'), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lowercase a-z, 0-9 and "-", at most 63');
-
 export const targetSchema = z.strictObject({
   selector: labelSelectorSchema,
   /** Replaces the app's `path` for the clusters this target selects. */
@@ -38,6 +37,8 @@ export const appSchema = z.strictObject({
   namespace: dnsLabel.optional(),
   /** A cluster gets the app if any target selects it; the first that does decides overlay and vars. */
   targets: z.array(targetSchema).min(1, 'an app needs at least one target'),
+  /** Roll forward only: a failed ring's revert never moves a cluster whose stateful apps changed. Default false. */
+  stateful: z.boolean().default(false),
 });
 
 /** `fleet.yaml`. */
@@ -45,7 +46,11 @@ export const fleetSchema = z.strictObject({
   apiVersion: apiVersionField,
   kind: kindField('Fleet'),
   metadata: z.looseObject({ name: z.string().optional() }).optional(),
-  spec: z.strictObject({ apps: z.array(appSchema) }),
+  spec: z.strictObject({
+    apps: z.array(appSchema),
+    /** Rings, gates and approvals; absent, every pointer moves at once. */
+    delivery: deliverySpecSchema.optional(),
+  }),
 }).superRefine((fleet, ctx) => {
   const seen = new Map<string, number>();
   fleet.spec.apps.forEach((app, i) => {
@@ -68,7 +73,20 @@ export const clusterSchema = z.strictObject({
   spec: z.strictObject({ vars: varsField.default({}) }).default({ vars: {} }),
 });
 
-export type Fleet = z.infer<typeof fleetSchema>;
+/**
+ * A validated `fleet.yaml`. `lines`, set by parseFleet, says where parts of
+ * the delivery block are (1-based), for errors found later that must name
+ * a line (a cluster no ring takes).
+ */
+export type Fleet = z.infer<typeof fleetSchema> & { readonly lines?: FleetLines };
+
+/** Lines of fleet.yaml (1-based) that errors and warnings found after parsing point at. */
+export interface FleetLines {
+  /** The `delivery:` key. */
+  readonly delivery?: number;
+  /** Each ring's entry under `delivery.rings`, in order. */
+  readonly rings?: readonly number[];
+}
 export type FleetApp = z.infer<typeof appSchema>;
 export type FleetTarget = z.infer<typeof targetSchema>;
 export type Cluster = z.infer<typeof clusterSchema>;
@@ -94,7 +112,12 @@ function singleDocument(text: string, file: string, limits?: YamlLimits): YamlDo
 
 /** Parses and validates `fleet.yaml`. Errors name the file, line and field. */
 export function parseFleet(text: string, file = 'fleet.yaml', limits?: YamlLimits): Fleet {
-  return validate(fleetSchema, singleDocument(text, file, limits), file);
+  const doc = singleDocument(text, file, limits);
+  const fleet = validate(fleetSchema, doc, file);
+  const delivery = fleet.spec.delivery;
+  if (!delivery) return fleet;
+  const rings = delivery.rings.map((_r, i) => doc.lineAt(['spec', 'delivery', 'rings', i]));
+  return { ...fleet, lines: { delivery: doc.keyLineAt(['spec', 'delivery']), rings } };
 }
 
 /**

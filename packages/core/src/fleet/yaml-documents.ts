@@ -1,4 +1,4 @@
-import { parseAllDocuments, type Document } from 'yaml';
+import { isMap, isScalar, parseAllDocuments, type Document } from 'yaml';
 import { DriftlessError } from '../errors.js';
 import { KUBERNETES_YAML_OPTIONS } from './kube-yaml-schema.js';
 
@@ -8,6 +8,8 @@ export interface YamlDocument {
   readonly line: number;
   /** The line of the node at `path` inside this document, or its start line when there is none. */
   lineAt(path: readonly PropertyKey[]): number;
+  /** The line of the key that holds the node at `path` (`delivery:` rather than the first line of its mapping); else as lineAt. */
+  keyLineAt(path: readonly PropertyKey[]): number;
 }
 
 /** Limits on YAML input; they protect the hub from hostile or mistaken repositories. */
@@ -66,7 +68,13 @@ export function parseYamlDocuments(text: string, file: string, limits: YamlLimit
       }
       return line;
     };
-    out.push({ value, line, lineAt });
+    const keyLineAt = (path: readonly PropertyKey[]): number => {
+      const parent: unknown = path.length > 1 ? doc.getIn(path.slice(0, -1) as unknown[], true) : doc.contents;
+      const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]) : undefined;
+      const start = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+      return start === undefined ? lineAt(path) : lineOf(start);
+    };
+    out.push({ value, line, lineAt, keyLineAt });
   }
   return out;
 }
