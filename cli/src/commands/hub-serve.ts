@@ -104,7 +104,7 @@ export function registerHubServe(hub: Command, io: CliIo): void {
           log,
           compile: (target) => hubApi.compile({ repo: target.repo, ...(target.ref ? { ref: target.ref } : {}), allowMassPrune: false, allowPlainSecrets: false, allowRollback: false }),
           // TODO(lead): wire the rollout controller's step (the one `driftless rollout step` runs) here.
-          step: async () => undefined,
+          step: () => Promise.resolve(undefined),
           ...(signingKey
             ? {
                 resign: () => resignPointers({ store: opened.store, signingKey, clock: systemClock, ttlMs: pointerTtlMs, withinMs: pointerTtlMs / 3, log }),

@@ -93,22 +93,16 @@ export class MemoryRepository implements RepositorySource {
   /** Opens the newest commit of `ref` (a branch, `refs/heads/<branch>` or `HEAD`); `GitRefused` for another repository or ref. */
   sync(request: RepositoryRequest): Promise<RepositorySnapshot> {
     this.syncs += 1;
-    try {
+    return settle(() => {
       const { commit, ref } = this.lookup(request, 'fetch');
-      return Promise.resolve({ reader: this.readerOf(commit), remote: this.url, ref });
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+      return { reader: this.readerOf(commit), remote: this.url, ref };
+    });
   }
 
   /** The newest commit id of `ref`, counted in `resolves`, not in `syncs` (a ref listing fetches nothing); refused as `sync` refuses. */
   resolveRef(request: RepositoryRequest): Promise<string> {
     this.resolves += 1;
-    try {
-      return Promise.resolve(this.lookup(request, 'ls-remote').commit.id);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+    return settle(() => this.lookup(request, 'ls-remote').commit.id);
   }
 
   private lookup(request: RepositoryRequest, operation: string): { commit: MemoryCommit; ref: string } {
@@ -235,4 +229,9 @@ function depth(path: string): number {
 function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i < 0 ? '' : path.slice(0, i);
+}
+
+/** `f()` as a promise: resolved with its value, or rejected with what it threw. */
+function settle<T>(f: () => T): Promise<T> {
+  return new Promise<T>((resolve) => resolve(f()));
 }
