@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cutOff } from '../testing/hub-lease-cases.js';
 import { hubHttpListener } from './http-routes.js';
 import { createHubServer, type CompileTarget, type HubServer, type HubServerDeps } from './hub-server.js';
 
@@ -77,6 +78,25 @@ describe('hub serve loop', () => {
     await clock.advance(START + 20_000);
     expect(steps).toEqual([5_000, 10_000, 15_000, 20_000]);
     expect(standby.health()).toMatchObject({ active: false, holder: 'hub-a', lastStep: null });
+  });
+
+  it('stops acting once it cannot renew the lease before it expires, and the standby takes over after expiry', async () => {
+    const { clock, store, steps, deps, logs } = setup();
+    const net = cutOff(store);
+    const holder = createHubServer({ ...deps, store: net.store });
+    const standbySteps: number[] = [];
+    const standby = createHubServer({ ...deps, identity: 'hub-b', step: () => Promise.resolve(standbySteps.push(clock.now() - START)) });
+    servers.push(holder, standby);
+    holder.start();
+    standby.start();
+    await clock.advance(START + 12_000);
+    net.down = true; // the last renewal that landed was at 10 s: the lease runs until 40 s
+    await clock.advance(START + 60_000);
+    expect(steps).toEqual([5_000, 10_000, 15_000, 20_000, 25_000, 30_000, 35_000]);
+    expect(holder.health()).toMatchObject({ active: false });
+    expect(standbySteps[0], 'the standby steps only after the expiry').toBeGreaterThanOrEqual(40_000);
+    expect(standby.health()).toMatchObject({ active: true, holder: 'hub-b' });
+    expect(logs.some((l) => l['msg'] === 'hub serve lease lost: standing by')).toBe(true);
   });
 
   it('retries a failing action at the next interval, then backs off while it keeps failing, and never stops', async () => {

@@ -156,15 +156,20 @@ export function createHubServer(deps: HubServerDeps): HubServer {
   };
 
   const leaseLoop = async (): Promise<void> => {
+    // What we last reported: a hold can end between two attempts, by time alone.
+    let was = false;
     while (!stopping.signal.aborted) {
-      const was = lease.isActive();
       await lease.tryAcquireOrRenew().catch((err: unknown) => failed('lease renew', err));
       const now = lease.isActive();
       if (now !== was) {
+        was = now;
         log({ level: 'info', msg: now ? 'hub serve lease taken: active' : 'hub serve lease lost: standing by', holder: lease.holder() ?? null });
         events.emit('lease', { active: now });
-        // A new holder does not know what the last one compiled: look at once.
-        if (now) pollNow();
+        // A new holder does not know what was compiled while it stood by: look at once, and compile the head.
+        if (now) {
+          compiled = undefined;
+          pollNow();
+        }
       }
       await clock.sleep(lease.leaseMs / 3, stopping.signal);
     }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createHubLease, hubLeaseSchema, type HubLease } from '../serve/hub-lease.js';
 
 /** A store that fails every request while `down` is set: a replica cut off from the store. */
-function cutOff(store: ObjectStore): { store: ObjectStore; down: boolean } {
+export function cutOff(store: ObjectStore): { store: ObjectStore; down: boolean } {
   const handle = { store, down: false };
   const guard =
     <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
