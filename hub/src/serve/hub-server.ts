@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock, ObjectStore, RepositorySource } from '@driftless/core';
 import { quietLog, type HubLog } from '../hub-log.js';
 import { createHubLease, DEFAULT_HUB_LEASE_MS, type HubLease } from './hub-lease.js';
+import { createWaker, repeatWhileActive } from './repeat.js';
 
 /** What `compile` is asked to publish: the ref and the commit a ref listing found there. */
 export interface CompileTarget {
@@ -98,8 +99,7 @@ export function createHubServer(deps: HubServerDeps): HubServer {
   let lastCompile: HubHealth['lastCompile'] = null;
   let lastStep: ActionRun | null = null;
   let lastResign: ActionRun | null = null;
-  let wake = new AbortController();
-  let pollRequested = false;
+  const waker = createWaker();
 
   const failed = (action: string, err: unknown): ActionRun => {
     const error = err instanceof Error ? err.message : String(err);
@@ -142,18 +142,16 @@ export function createHubServer(deps: HubServerDeps): HubServer {
     return result.ok;
   };
 
-  const maxBackoff = deps.maxBackoffMs ?? 300_000;
-  /** Runs `act` every `everyMs` while active, backing off while it fails; `woken` lets pollNow cut a wait short. */
-  const loop = async (everyMs: number, act: () => Promise<boolean>, woken?: () => AbortSignal): Promise<void> => {
-    let failures = 0;
-    while (!stopping.signal.aborted) {
-      pollRequested = woken ? false : pollRequested;
-      if (lease.isActive()) failures = (await act()) ? 0 : failures + 1;
-      if (woken && pollRequested) continue;
-      const delay = failures === 0 ? everyMs : Math.min(everyMs * 2 ** (failures - 1), Math.max(maxBackoff, everyMs));
-      await clock.sleep(delay, woken ? AbortSignal.any([stopping.signal, woken()]) : stopping.signal);
-    }
-  };
+  const every = (everyMs: number, run: () => Promise<boolean>, withWaker = false): Promise<void> =>
+    repeatWhileActive({
+      clock,
+      everyMs,
+      maxBackoffMs: deps.maxBackoffMs ?? 300_000,
+      stop: stopping.signal,
+      active: () => lease.isActive(),
+      run,
+      ...(withWaker ? { waker } : {}),
+    });
 
   const leaseLoop = async (): Promise<void> => {
     // What we last reported: a hold can end between two attempts, by time alone.
@@ -168,34 +166,22 @@ export function createHubServer(deps: HubServerDeps): HubServer {
         // A new holder does not know what was compiled while it stood by: look at once, and compile the head.
         if (now) {
           compiled = undefined;
-          pollNow();
+          waker.wake();
         }
       }
       await clock.sleep(lease.leaseMs / 3, stopping.signal);
     }
   };
 
-  const pollNow = (): void => {
-    pollRequested = true;
-    wake.abort();
-  };
-
   return {
     events,
     lease,
     start(): void {
-      running.push(
-        leaseLoop(),
-        loop(deps.pollMs ?? 30_000, poll, () => {
-          wake = new AbortController();
-          return wake.signal;
-        }),
-        loop(deps.stepMs ?? 5_000, action('step', deps.step, (r) => (lastStep = r))),
-      );
+      running.push(leaseLoop(), every(deps.pollMs ?? 30_000, poll, true), every(deps.stepMs ?? 5_000, action('step', deps.step, (r) => (lastStep = r))));
       const resign = deps.resign;
-      if (resign) running.push(loop(deps.resignMs ?? 3_600_000, action('resign', resign, (r) => (lastResign = r))));
+      if (resign) running.push(every(deps.resignMs ?? 3_600_000, action('resign', resign, (r) => (lastResign = r))));
     },
-    pollNow,
+    pollNow: () => waker.wake(),
     health: () => ({ identity: deps.identity, active: lease.isActive(), holder: lease.holder() ?? null, lastCompile, lastStep, lastResign }),
     async stop(): Promise<void> {
       stopping.abort();
