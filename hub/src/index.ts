@@ -5,6 +5,7 @@ export { gitRepositorySource, type GitRepositorySourceOptions } from './git/git-
 export { createHub, type CompileReport, type CompileRequest, type Hub, type HubDeps, type HubRenderers } from './hub.js';
 export type { HubLog } from './hub-log.js';
 export { nodeHubDeps, type NodeHubOptions } from './node-hub-deps.js';
+export * from './serve/index.js';
 export { DEFAULT_POINTER_TTL_MS, publishFleet, type PublishMemo, type PublishOptions, type PublishResult } from './publish/publish-fleet.js';
 export type { PointerMemo } from './publish/pointer-moves.js';
 export { signingKeyId } from './publish/pointer-signing.js';

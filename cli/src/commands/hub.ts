@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
-import { openStore, type StoreLocation } from '@driftless/store';
+import { openStore } from '@driftless/store';
 import type { CliIo } from '../main.js';
-import { defaultCacheDir, durationFlag, integerFlag, kustomizeBinary, signingKeyFlag } from './options.js';
-import { join } from 'node:path';
+import { durationFlag, integerFlag, signingKeyFlag } from './options.js';
+import { nodeHub, positiveDuration } from './hub-api.js';
+import { registerHubServe } from './hub-serve.js';
 import { DriftlessError } from '@driftless/core';
 import { UsageError } from '../errors.js';
 
@@ -20,7 +21,7 @@ interface CompileFlags {
   kustomize?: string;
 }
 
-/** `driftless hub compile`, `driftless hub resign` and `driftless hub gc`. */
+/** `driftless hub compile`, `driftless hub serve`, `driftless hub resign` and `driftless hub gc`. */
 export function registerHubCommands(program: Command, io: CliIo): void {
   const hub = program.command('hub').description('compile fleet commits into bundles and pointers, and collect old bundles').exitOverride();
 
@@ -53,20 +54,14 @@ export function registerHubCommands(program: Command, io: CliIo): void {
       const pointerTtlMs = flags.pointerTtl === undefined ? undefined : positiveDuration('--pointer-ttl', flags.pointerTtl);
       // Only a signed expiry means anything, so a TTL without a key is a mistake, not a no-op.
       if (pointerTtlMs !== undefined && !flags.signKey) throw new UsageError('--pointer-ttl needs --sign-key: only signed pointers carry an expiry');
-      const [{ createHub, nodeHubDeps }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
-      const token = process.env['DRIFTLESS_GIT_TOKEN'];
       const opened = await openStore(flags.store, process.env, process.cwd());
       try {
-        const hubApi = createHub(nodeHubDeps({
-          store: opened.store,
-          clock: systemClock,
-          cacheDir: flags.cacheDir ?? join(defaultCacheDir(), 'hub'),
-          stateKey: storeKey(opened.location),
-          kustomizeBinary: await kustomizeBinary(flags.kustomize),
-          ...(token ? { gitAuth: { username: process.env['DRIFTLESS_GIT_USERNAME'] ?? 'x-access-token', password: token } } : {}),
+        const { hub: hubApi } = await nodeHub(opened, {
+          ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
+          ...(flags.kustomize ? { kustomize: flags.kustomize } : {}),
           ...(flags.signKey ? { signingKey: await signingKeyFlag(flags.signKey) } : {}),
           ...(pointerTtlMs !== undefined ? { pointerTtlMs } : {}),
-        }));
+        });
         const report = await hubApi.compile({
           repo: flags.repo,
           ...(flags.ref ? { ref: flags.ref } : {}),
@@ -94,6 +89,8 @@ export function registerHubCommands(program: Command, io: CliIo): void {
         opened.close();
       }
     });
+
+  registerHubServe(hub, io);
 
   hub
     .command('resign')
@@ -168,16 +165,4 @@ export function registerHubCommands(program: Command, io: CliIo): void {
         opened.close();
       }
     });
-}
-
-/** A duration flag that must be more than zero. */
-function positiveDuration(flag: string, value: string): number {
-  const ms = durationFlag(flag, value);
-  if (ms <= 0) throw new UsageError(`${flag} ${value} must be longer than zero`);
-  return ms;
-}
-
-/** The store's identity for the hub's local state. */
-function storeKey(location: StoreLocation): string {
-  return location.kind === 'file' ? `file:${location.dir}` : `s3://${location.bucket}/${location.prefix}@${process.env['AWS_ENDPOINT_URL'] ?? ''}`;
 }

@@ -145,8 +145,8 @@ async function findGitdir(path: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** The commit `ref` names (tags peeled), trying `preferred` first (a remote-tracking ref after a fetch). */
-async function resolveCommit(gitdir: string, ref: string, preferred: string, remote: string): Promise<string> {
+/** The commit `ref` names in `gitdir` (tags peeled), trying `preferred` first (a remote-tracking ref after a fetch); `GitRefused` naming `remote` when there is none. */
+export async function resolveCommit(gitdir: string, ref: string, preferred: string, remote: string): Promise<string> {
   let oid: string | undefined;
   for (const candidate of [preferred, ref, `refs/tags/${ref}`]) {
     oid = await git.resolveRef({ fs, gitdir, ref: candidate }).catch(() => undefined);

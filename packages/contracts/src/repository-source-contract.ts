@@ -141,6 +141,27 @@ export function describeRepositorySourceContract(name: string, make: () => Promi
       expect(await subject.source.isDescendant({ repo: subject.repo, ref: 'other', commit: otherHead, ancestor: main })).toBe(false);
     });
 
+    it('resolves a ref to the commit a sync would open, and to a newer one after a commit', async () => {
+      const subject = await make();
+      const first = await subject.commit({ 'a.yaml': '1\n' }, 'first');
+      const feature = await subject.commit({ 'b.yaml': 'f\n' }, 'feature', 'feature');
+      expect(await subject.source.resolveRef({ repo: subject.repo })).toBe(first);
+      expect(await subject.source.resolveRef({ repo: subject.repo, ref: 'feature' })).toBe(feature);
+      const second = await subject.commit({ 'a.yaml': '2\n' }, 'second');
+      expect(await subject.source.resolveRef({ repo: subject.repo }), 'a new commit, seen without a sync').toBe(second);
+      expect((await subject.source.sync({ repo: subject.repo })).reader.commit).toBe(second);
+    });
+
+    it('refuses to resolve a ref or a repository that does not exist, naming them', async () => {
+      const subject = await make();
+      await subject.commit({ 'a.yaml': 'a\n' }, 'first');
+      const err = await subject.source.resolveRef({ repo: subject.repo, ref: 'no-such-branch' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'GitRefused', errorClass: 'stalled', data: { remote: subject.repo, ref: 'no-such-branch' } });
+      expect((err as Error).message).toContain(`${subject.repo} (ref no-such-branch) failed`);
+      const missing = await subject.source.resolveRef({ repo: subject.missingRepo }).catch((e: unknown) => e);
+      expect(isDriftlessError(missing, 'GitRefused') && missing.data.remote).toBe(subject.missingRepo);
+    });
+
     it('drops a deleted file, and a directory left empty', async () => {
       const { subject } = await synced({ 'keep.yaml': 'k\n', 'gone/only.yaml': 'g\n' });
       await subject.commit({ 'gone/only.yaml': null }, 'delete');

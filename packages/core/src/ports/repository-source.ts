@@ -44,4 +44,13 @@ export interface RepositorySource {
    * answer is certain). Failures are those of `sync`.
    */
   isDescendant(query: AncestryQuery): Promise<boolean>;
+  /**
+   * The commit id (40 hex digits) the ref names now, tags peeled, without
+   * fetching: one listing of the remote's refs (git's ref advertisement), so
+   * a loop can ask every few seconds and `sync` only when the answer
+   * changed. Equals the `reader.commit` a `sync` of the same request would
+   * open. A missing repository or ref is a stalled `GitRefused` naming the
+   * remote and the ref; a remote that keeps failing transiently is `GitUnavailable`.
+   */
+  resolveRef(request: RepositoryRequest): Promise<string>;
 }

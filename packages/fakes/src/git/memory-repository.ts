@@ -43,6 +43,8 @@ export class MemoryRepository implements RepositorySource {
   readonly defaultBranch: string;
   /** How often `sync` was called: the fetches a git remote would have served. */
   syncs = 0;
+  /** How often `resolveRef` was called: the ref listings a git remote would have served. */
+  resolves = 0;
   private readonly commits = new Map<string, MemoryCommit>();
   private readonly branches = new Map<string, string>();
   /** Every commit's tree, built when it is committed (its root id is part of the commit id). */
@@ -91,16 +93,27 @@ export class MemoryRepository implements RepositorySource {
   /** Opens the newest commit of `ref` (a branch, `refs/heads/<branch>` or `HEAD`); `GitRefused` for another repository or ref. */
   sync(request: RepositoryRequest): Promise<RepositorySnapshot> {
     this.syncs += 1;
+    return settle(() => {
+      const { commit, ref } = this.lookup(request, 'fetch');
+      return { reader: this.readerOf(commit), remote: this.url, ref };
+    });
+  }
+
+  /** The newest commit id of `ref`, counted in `resolves`, not in `syncs` (a ref listing fetches nothing); refused as `sync` refuses. */
+  resolveRef(request: RepositoryRequest): Promise<string> {
+    this.resolves += 1;
+    return settle(() => this.lookup(request, 'ls-remote').commit.id);
+  }
+
+  private lookup(request: RepositoryRequest, operation: string): { commit: MemoryCommit; ref: string } {
     const ref = request.ref === undefined || request.ref === 'HEAD' ? this.defaultBranch : request.ref.replace(/^refs\/heads\//, '');
     const refText = request.ref === undefined ? '' : ` (ref ${request.ref})`;
     const data = { remote: request.repo, ...(request.ref === undefined ? {} : { ref: request.ref }) };
-    if (request.repo !== this.url) {
-      return Promise.reject(new DriftlessError('GitRefused', `git fetch ${request.repo}${refText} failed: no such repository`, data));
-    }
+    if (request.repo !== this.url) throw new DriftlessError('GitRefused', `git ${operation} ${request.repo}${refText} failed: no such repository`, data);
     const id = this.branches.get(ref);
     const commit = id === undefined ? undefined : this.commits.get(id);
-    if (!commit) return Promise.reject(new DriftlessError('GitRefused', `git fetch ${this.url}${refText} failed: no such branch or tag`, data));
-    return Promise.resolve({ reader: this.readerOf(commit), remote: this.url, ref });
+    if (!commit) throw new DriftlessError('GitRefused', `git ${operation} ${this.url}${refText} failed: no such branch or tag`, data);
+    return { commit, ref };
   }
 
   /** Whether `ancestor` is reachable from `commit` by parent links (itself excluded); false for unknown ids. */
@@ -216,4 +229,9 @@ function depth(path: string): number {
 function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i < 0 ? '' : path.slice(0, i);
+}
+
+/** `f()` as a promise: resolved with its value, or rejected with what it threw. */
+function settle<T>(f: () => T): Promise<T> {
+  return new Promise<T>((resolve) => resolve(f()));
 }

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { captureIo } from '../capture-io.js';
+import { main } from '../main.js';
+
+describe('driftless hub serve', () => {
+  it('explains every flag, the lease, the webhook and the health endpoint in --help', async () => {
+    const io = captureIo();
+    expect(await main(['hub', 'serve', '--help'], io)).toBe(0);
+    for (const flag of ['--repo', '--store', '--poll', '--step-interval', '--listen', '--sign-key', '--pointer-ttl', '--webhook-secret-file', '--lease']) {
+      expect(io.out, flag).toContain(flag);
+    }
+    for (const words of ['hub/lease.json', 'compare-and-swap', 'X-Hub-Signature-256', 'X-Gitlab-Token', 'answered 401 and triggers nothing', 'GET /healthz', 'POST /hooks/push', 'a third of --pointer-ttl', 'expiresAt = now']) {
+      expect(io.out, words).toContain(words);
+    }
+  });
+
+  it.each([
+    ['a poll that is not a duration', ['--poll', 'often'], '--poll "often" is not a duration'],
+    ['a listen address without a port', ['--listen', 'localhost'], '--listen "localhost" must be HOST:PORT'],
+    ['a pointer TTL without a key', ['--pointer-ttl', '1d'], '--pointer-ttl needs --sign-key'],
+    ['a missing webhook secret file', ['--webhook-secret-file', '/nonexistent/secret'], '--webhook-secret-file /nonexistent/secret'],
+  ])('refuses %s with exit code 2, naming the flag', async (_what, flags, message) => {
+    const io = captureIo();
+    expect(await main(['hub', 'serve', '--repo', 'file:/nowhere', '--store', 'file:/nowhere', ...flags], io)).toBe(2);
+    expect(io.err).toContain(message);
+  });
+});

@@ -1,0 +1,147 @@
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { openStore } from '@driftless/store';
+import { UsageError } from '../errors.js';
+import type { CliIo } from '../main.js';
+import { nodeHub, positiveDuration } from './hub-api.js';
+import { signingKeyFlag } from './options.js';
+import { listenForStop } from './stop-signals.js';
+
+interface ServeFlags {
+  repo: string;
+  ref?: string;
+  store: string;
+  poll: string;
+  stepInterval: string;
+  listen: string;
+  lease: string;
+  signKey?: string;
+  pointerTtl?: string;
+  webhookSecretFile?: string;
+  cacheDir?: string;
+  kustomize?: string;
+}
+
+const HELP = `
+Only one replica acts at a time: replicas share a lease in the store (hub/lease.json:
+{holder, renewedAt, expiresAt, term}, written compare-and-swap). The holder renews it every
+third of --lease; once it cannot renew before the lease expires it stops acting (no compile,
+step or re-sign is started); a standby takes over after expiry, or at once when the holder
+stops (SIGTERM/SIGINT release the lease by writing expiresAt = now).
+
+The active replica:
+  - lists the repository's refs every --poll (one ref listing, no fetch) and compiles and
+    publishes the ref's commit when it changed, as \`hub compile\` does (one fetch);
+  - polls at once on POST /hooks/push. With --webhook-secret-file, the request must carry
+    GitHub's X-Hub-Signature-256 (HMAC-SHA256 of the body) or GitLab's X-Gitlab-Token; a
+    bad or missing one is answered 401 and triggers nothing. Without it any POST triggers
+    a poll (it reads nothing from the request);
+  - steps rollouts every --step-interval;
+  - with --sign-key, re-signs pointers that expire within a third of --pointer-ttl
+    (checked every sixth of it, at most hourly), as \`hub resign\` does.
+A failing action is logged and retried at its next interval, then with doubling waits (up to
+5 min) while it keeps failing; nothing stops the loop. GET /healthz answers 200 with
+{identity, active, holder, lastCompile, lastStep, lastResign}. Logs are JSON lines on stderr.
+DRIFTLESS_GIT_TOKEN authenticates to the remote as for \`hub compile\`. Exit codes: 0 stopped by
+a signal, 1 runtime failure at start (the listen address in use), 2 invalid flags or files.`;
+
+/** `driftless hub serve`: the hub as a long-running, replicated service. */
+export function registerHubServe(hub: Command, io: CliIo): void {
+  hub
+    .command('serve')
+    .description('poll the fleet repository, compile new commits, step rollouts and re-sign pointers, one active replica at a time')
+    .requiredOption('--repo <url|dir>', 'fleet repository: http(s) URL (smart HTTP), or a local working tree or bare repository')
+    .option('--ref <ref>', 'branch or tag (default: the remote default branch, or HEAD of a local repository)')
+    .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX')
+    .option('--poll <duration>', 'how often to list the repository\'s refs', '30s')
+    .option('--step-interval <duration>', 'how often to step rollouts', '5s')
+    .option('--listen <host:port>', 'address of GET /healthz and POST /hooks/push (0.0.0.0:8080 in a container)', '127.0.0.1:8080')
+    .option('--lease <duration>', 'how long the lease lasts without renewal', '30s')
+    .option('--sign-key <file>', 'sign pointers with this Ed25519 private key (PEM), and re-sign them before they expire')
+    .option('--pointer-ttl <duration>', 'with --sign-key: pointers expire this long after they are (re-)signed (default 7d)')
+    .option('--webhook-secret-file <file>', 'the push webhook\'s secret (trailing newline ignored)')
+    .option('--cache-dir <dir>', 'where remote repositories are cloned (default: $DRIFTLESS_CACHE/hub or ~/.cache/driftless/hub)')
+    .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, the one npm run setup built, or kustomize on PATH)')
+    .addHelpText('after', HELP)
+    .action(async (flags: ServeFlags) => {
+      const pollMs = positiveDuration('--poll', flags.poll);
+      const stepMs = positiveDuration('--step-interval', flags.stepInterval);
+      const leaseMs = positiveDuration('--lease', flags.lease);
+      const listen = listenFlag(flags.listen);
+      const ttlMs = flags.pointerTtl === undefined ? undefined : positiveDuration('--pointer-ttl', flags.pointerTtl);
+      if (ttlMs !== undefined && !flags.signKey) throw new UsageError('--pointer-ttl needs --sign-key: only signed pointers carry an expiry');
+      const signingKey = flags.signKey === undefined ? undefined : await signingKeyFlag(flags.signKey);
+      const webhookSecret = flags.webhookSecretFile === undefined ? undefined : await secretFile(flags.webhookSecretFile);
+      const [{ createHubServer, hubHttpListener, resignPointers, DEFAULT_POINTER_TTL_MS }, { systemClock }] = await Promise.all([
+        import('@driftless/hub'),
+        import('@driftless/clock'),
+      ]);
+      const stop = listenForStop();
+      const opened = await openStore(flags.store, process.env, process.cwd());
+      try {
+        const { hub: hubApi, source } = await nodeHub(opened, {
+          ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
+          ...(flags.kustomize ? { kustomize: flags.kustomize } : {}),
+          ...(signingKey ? { signingKey } : {}),
+          ...(ttlMs !== undefined ? { pointerTtlMs: ttlMs } : {}),
+        });
+        const pointerTtlMs = ttlMs ?? DEFAULT_POINTER_TTL_MS;
+        const log = (event: Record<string, unknown>): void => io.stderr(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+        const server = createHubServer({
+          store: opened.store,
+          clock: systemClock,
+          source,
+          repo: flags.repo,
+          ...(flags.ref ? { ref: flags.ref } : {}),
+          identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
+          pollMs,
+          stepMs,
+          leaseMs,
+          log,
+          compile: (target) => hubApi.compile({ repo: target.repo, ...(target.ref ? { ref: target.ref } : {}), allowMassPrune: false, allowPlainSecrets: false, allowRollback: false }),
+          // TODO(lead): wire the rollout controller's step (the one `driftless rollout step` runs) here.
+          step: () => Promise.resolve(undefined),
+          ...(signingKey
+            ? {
+                resign: () => resignPointers({ store: opened.store, signingKey, clock: systemClock, ttlMs: pointerTtlMs, withinMs: pointerTtlMs / 3, log }),
+                resignMs: Math.min(pointerTtlMs / 6, 3_600_000),
+              }
+            : {}),
+        });
+        const http = createServer(hubHttpListener(server, webhookSecret));
+        http.listen(listen.port, listen.host);
+        await Promise.race([once(http, 'listening'), once(http, 'error').then(([err]) => Promise.reject(err as Error))]);
+        const address = http.address() as AddressInfo;
+        server.start();
+        io.stdout(`hub serve: listening on ${address.address}:${address.port}; polling ${flags.repo} every ${flags.poll}\n`);
+        await stop.requested;
+        http.close();
+        await server.stop();
+        io.stdout('hub serve: stopped, lease released\n');
+      } finally {
+        opened.close();
+      }
+    });
+}
+
+/** `HOST:PORT` (or `:PORT`, all interfaces); exit 2 naming the flag otherwise. */
+function listenFlag(value: string): { host: string; port: number } {
+  const i = value.lastIndexOf(':');
+  const port = Number(value.slice(i + 1));
+  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--listen "${value}" must be HOST:PORT, e.g. 127.0.0.1:8080`);
+  return { host: value.slice(0, i).replace(/^\[(.*)\]$/, '$1') || '0.0.0.0', port };
+}
+
+/** The webhook secret in `path`, without a trailing newline; exit 2 naming the flag when unreadable or empty. */
+async function secretFile(path: string): Promise<string> {
+  const text = await readFile(path, 'utf8').catch((err: unknown) => {
+    throw new UsageError(`--webhook-secret-file ${path}: ${(err as Error).message}`);
+  });
+  const secret = text.replace(/\r?\n$/, '');
+  if (secret === '') throw new UsageError(`--webhook-secret-file ${path}: the file is empty`);
+  return secret;
+}

@@ -1,0 +1,209 @@
+import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cutOff } from '../testing/hub-lease-cases.js';
+import { hubHttpListener } from './http-routes.js';
+import { createHubServer, type CompileTarget, type HubServer, type HubServerDeps } from './hub-server.js';
+
+const START = Date.parse('2026-01-01T00:00:00Z');
+const servers: HubServer[] = [];
+const listeners: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+  await Promise.all(listeners.splice(0).map((l) => new Promise((resolve) => l.close(resolve))));
+});
+
+function setup(over: Partial<HubServerDeps> = {}) {
+  const clock = new VirtualClock(START);
+  const store = new MemoryObjectStore({ clock });
+  const repo = new MemoryRepository();
+  repo.commit({ 'fleet.yaml': 'a\n' }, 'first');
+  const compiled: CompileTarget[] = [];
+  const steps: number[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const deps: HubServerDeps = {
+    store,
+    clock,
+    source: repo,
+    repo: repo.url,
+    identity: 'hub-a',
+    compile: async (target) => {
+      compiled.push(target);
+      await repo.sync(target);
+    },
+    step: () => {
+      steps.push(clock.now() - START);
+      return Promise.resolve();
+    },
+    log: (e) => logs.push(e),
+    ...over,
+  };
+  const server = createHubServer(deps);
+  servers.push(server);
+  return { clock, store, repo, compiled, steps, logs, server, deps };
+}
+
+describe('hub serve loop', () => {
+  it('compiles the head once when it takes the lease, and a new commit once at the next poll', async () => {
+    const { clock, repo, compiled, server } = setup();
+    server.start();
+    await clock.advance(START + 1, () => compiled.length > 0);
+    const first = repo.head();
+    expect(compiled.map((c) => c.commit)).toEqual([first]);
+    const second = repo.commit({ 'fleet.yaml': 'b\n' }, 'second');
+    await clock.advance(START + 29_999);
+    expect(compiled, 'not before the poll interval').toHaveLength(1);
+    await clock.advance(START + 30_000);
+    expect(compiled.map((c) => c.commit)).toEqual([first, second]);
+    expect(server.health()).toMatchObject({ active: true, holder: 'hub-a', lastCompile: { ok: true, commit: second } });
+  });
+
+  it('lists the ref every poll but fetches only when its commit changed', async () => {
+    const { clock, repo, server } = setup();
+    server.start();
+    await clock.advance(START + 5 * 30_000);
+    expect(repo.resolves).toBe(6);
+    expect(repo.syncs, 'one fetch, for the one commit').toBe(1);
+  });
+
+  it('steps rollouts every step interval, only while it holds the lease', async () => {
+    const { clock, steps, server, store, deps } = setup();
+    const standby = createHubServer({ ...deps, identity: 'hub-b', store, step: () => Promise.reject(new Error('a standby stepped')) });
+    servers.push(standby);
+    server.start();
+    standby.start();
+    await clock.advance(START + 20_000);
+    expect(steps).toEqual([5_000, 10_000, 15_000, 20_000]);
+    expect(standby.health()).toMatchObject({ active: false, holder: 'hub-a', lastStep: null });
+  });
+
+  it('stops acting once it cannot renew the lease before it expires, and the standby takes over after expiry', async () => {
+    const { clock, store, steps, deps, logs } = setup();
+    const net = cutOff(store);
+    const holder = createHubServer({ ...deps, store: net.store });
+    const standbySteps: number[] = [];
+    const standby = createHubServer({ ...deps, identity: 'hub-b', step: () => Promise.resolve(standbySteps.push(clock.now() - START)) });
+    servers.push(holder, standby);
+    holder.start();
+    standby.start();
+    await clock.advance(START + 12_000);
+    net.down = true; // the last renewal that landed was at 10 s: the lease runs until 40 s
+    await clock.advance(START + 60_000);
+    expect(steps).toEqual([5_000, 10_000, 15_000, 20_000, 25_000, 30_000, 35_000]);
+    expect(holder.health()).toMatchObject({ active: false });
+    expect(standbySteps[0], 'the standby steps only after the expiry').toBeGreaterThanOrEqual(40_000);
+    expect(standby.health()).toMatchObject({ active: true, holder: 'hub-b' });
+    expect(logs.some((l) => l['msg'] === 'hub serve lease lost: standing by')).toBe(true);
+  });
+
+  it('retries a failing action at the next interval, then backs off while it keeps failing, and never stops', async () => {
+    const failures = new Set([5_000, 10_000, 20_000]);
+    const { clock, server, logs, deps } = setup();
+    const calls: number[] = [];
+    const failing = createHubServer({
+      ...deps,
+      step: () => {
+        const t = clock.now() - START;
+        calls.push(t);
+        return failures.has(t) ? Promise.reject(new Error(`boom at ${t}`)) : Promise.resolve();
+      },
+    });
+    void server;
+    servers.push(failing);
+    failing.start();
+    await clock.advance(START + 60_000);
+    expect(calls).toEqual([5_000, 10_000, 20_000, 40_000, 45_000, 50_000, 55_000, 60_000]);
+    expect(logs.filter((l) => l['action'] === 'step').map((l) => l['msg'])).toEqual([
+      'hub serve step failed: boom at 5000',
+      'hub serve step failed: boom at 10000',
+      'hub serve step failed: boom at 20000',
+    ]);
+    expect(failing.health().lastStep).toMatchObject({ ok: true });
+  });
+
+  it('retries a failed compile of the same commit at the next poll', async () => {
+    let fail = true;
+    const { clock, repo, server } = setup({
+      compile: () => {
+        if (fail) return Promise.reject(new Error('render failed'));
+        return Promise.resolve();
+      },
+    });
+    server.start();
+    await clock.advance(START + 1);
+    expect(server.health().lastCompile).toMatchObject({ ok: false, error: 'render failed', commit: repo.head() });
+    fail = false;
+    await clock.advance(START + 30_000);
+    expect(server.health().lastCompile).toMatchObject({ ok: true, commit: repo.head() });
+  });
+
+  it('releases the lease on stop, so a standby takes over at once', async () => {
+    const { clock, server, store, deps, compiled } = setup();
+    const standby = createHubServer({ ...deps, identity: 'hub-b' });
+    servers.push(standby);
+    server.start();
+    standby.start();
+    await clock.advance(START + 1);
+    expect(compiled).toHaveLength(1);
+    await server.stop();
+    expect(server.health().active).toBe(false);
+    await clock.advance(START + 10_000);
+    expect(standby.health()).toMatchObject({ active: true, holder: 'hub-b' });
+    expect(compiled, 'the new holder looks at the head at once').toHaveLength(2);
+    void store;
+  });
+});
+
+describe('hub serve HTTP', () => {
+  const listen = async (server: HubServer, secret: string | undefined): Promise<string> => {
+    const http = createServer(hubHttpListener(server, secret));
+    listeners.push(http);
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  };
+  const sign = (secret: string, body: string): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+  it('polls at once on a push webhook with a valid GitHub signature, and answers 401 and does nothing to a bad one', async () => {
+    const { clock, repo, compiled, server } = setup();
+    server.start();
+    await clock.advance(START + 1, () => compiled.length > 0);
+    const url = await listen(server, 's3cret');
+    const t0 = clock.now();
+    const second = repo.commit({ 'fleet.yaml': 'b\n' }, 'second');
+    const body = JSON.stringify({ ref: 'refs/heads/main' });
+    const resolvesBefore = repo.resolves;
+
+    const bad = await fetch(`${url}/hooks/push`, { method: 'POST', body, headers: { 'x-hub-signature-256': sign('wrong', body) } });
+    expect(bad.status).toBe(401);
+    const unsigned = await fetch(`${url}/hooks/push`, { method: 'POST', body });
+    expect(unsigned.status).toBe(401);
+    const health = await fetch(`${url}/healthz`);
+    expect(repo.resolves, 'no poll').toBe(resolvesBefore);
+    expect(compiled).toHaveLength(1);
+    expect(await health.json()).toMatchObject({ active: true, holder: 'hub-a', lastCompile: { ok: true } });
+
+    const polled = once(server.events, 'poll');
+    const good = await fetch(`${url}/hooks/push`, { method: 'POST', body, headers: { 'x-hub-signature-256': sign('s3cret', body) } });
+    expect(good.status).toBe(202);
+    await polled;
+    expect(compiled.map((c) => c.commit).at(-1), 'compiled without the clock moving').toBe(second);
+    expect(clock.now()).toBe(t0);
+  });
+
+  it("accepts GitLab's token header", async () => {
+    const { clock, repo, compiled, server } = setup();
+    server.start();
+    await clock.advance(START + 1, () => compiled.length > 0);
+    const url = await listen(server, 's3cret');
+    repo.commit({ 'fleet.yaml': 'b\n' }, 'second');
+    expect((await fetch(`${url}/hooks/push`, { method: 'POST', body: '{}', headers: { 'x-gitlab-token': 'nope' } })).status).toBe(401);
+    const polled = once(server.events, 'poll');
+    expect((await fetch(`${url}/hooks/push`, { method: 'POST', body: '{}', headers: { 'x-gitlab-token': 's3cret' } })).status).toBe(202);
+    await polled;
+    expect(compiled).toHaveLength(2);
+  });
+});
