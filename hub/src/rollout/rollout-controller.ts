@@ -80,7 +80,7 @@ export interface RolloutController {
    * current, then steps (which moves them). Undefined, doing nothing, when
    * the current rollout is already one of `release.revision`.
    */
-  start(release: Omit<Release, 'supersedes'>): Promise<StepReport | undefined>;
+  start(release: Omit<Release, 'supersedes'>, statefulKeys?: ReadonlyMap<string, string>): Promise<StepReport | undefined>;
   /** The current rollout and its summary; undefined when no rollout was ever started. */
   status(): Promise<{ rollout: Rollout; summary: RolloutSummary } | undefined>;
   /**
@@ -170,8 +170,8 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
       await run((rollout) => deps.machine.command(rollout, cmd, deps.clock.now()));
       return run((rollout, obs) => deps.machine.step(rollout, obs, deps.clock.now()));
     },
-    async start(release) {
-      const started = await startRelease({ ...deps, observe, commit }, release);
+    async start(release, statefulKeys) {
+      const started = await startRelease({ ...deps, observe, commit }, release, statefulKeys);
       return started ? run((rollout, obs) => deps.machine.step(rollout, obs, deps.clock.now())) : undefined;
     },
     async status() {

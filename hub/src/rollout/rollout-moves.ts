@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import pLimit from 'p-limit';
-import { DEFAULT_BUNDLE_LIMITS, isDriftlessError, type Clock, type Digest, type ObjectStore, type PointerMove } from '@driftless/core';
+import { DEFAULT_BUNDLE_LIMITS, DriftlessError, isDriftlessError, type Clock, type Digest, type ObjectStore, type PointerMove } from '@driftless/core';
 import type { HubLog } from '../hub-log.js';
 import { bundleRefsReader } from '../publish/bundle-refs.js';
 import { movePointer, type PointerMemo, type PointerMoveContext } from '../publish/pointer-moves.js';
@@ -63,6 +63,7 @@ async function moveOnce(ctx: PointerMoveContext, move: PointerMove): Promise<Mov
   for (let attempt = 1; ; attempt++) {
     try {
       const out = await movePointer(ctx, { cluster: move.cluster, digest: move.digest as Digest });
+      if (out.kind === 'held' || !out.memo) throw new DriftlessError('Internal', `pointer of ${move.cluster} move failed: held without hold`, { invariant: 'no hold in rollout moves' });
       return { move, memo: out.memo, wrote: out.kind === 'moved' };
     } catch (err) {
       // Another step moved it between our read and our write: read it again (then it is kept).

@@ -1,4 +1,4 @@
-import { DriftlessError, type Observations, type Release, type Rollout, type Transition } from '@driftless/core';
+import { DriftlessError, type ClusterRollout, type Observations, type Release, type Rollout, type Transition } from '@driftless/core';
 import type { MoveOutcome } from './rollout-moves.js';
 import type { RolloutControllerDeps } from './rollout-controller.js';
 import {
@@ -27,14 +27,17 @@ export interface StartDeps extends Pick<RolloutControllerDeps, 'store' | 'clock'
  * the same commit again starts nothing). Another compile swapping
  * current.json first is the stalled PublishConflict.
  */
-export async function startRelease(deps: StartDeps, release: Omit<Release, 'supersedes'>): Promise<boolean> {
+export async function startRelease(deps: StartDeps, release: Omit<Release, 'supersedes'>, statefulKeys: ReadonlyMap<string, string> = new Map()): Promise<boolean> {
   const current = await readCurrentRollout(deps.store);
   if (current?.doc.revision === release.revision) return false;
   const previous = current ? await supersede(deps, current.doc.id, release.id) : undefined;
   const full: Release = { ...release, ...(previous ? { supersedes: previous } : {}) };
   const obs = await deps.observe(release.clusters.keys());
   const t = deps.machine.start(full, obs, deps.clock.now());
-  const doc: Rollout = t.moves.length > 0 ? { ...t.state, pendingMoves: [...t.moves] } : t.state;
+  // The machine knows nothing of stateful keys: the next release reads them here.
+  const clusters = Object.fromEntries(Object.entries(t.state.clusters).map(([c, r]) => [c, withKey(r, statefulKeys.get(c))]));
+  const state: Rollout = { ...t.state, clusters };
+  const doc: Rollout = t.moves.length > 0 ? { ...state, pendingMoves: [...t.moves] } : state;
   if ((await createRolloutDocument(deps.store, doc)) === undefined) {
     throw new DriftlessError('PublishConflict', `rollout ${release.id} start failed: a rollout with this id exists already (another hub started it)`, { key: `rollouts/${release.id}.json` });
   }
@@ -54,4 +57,8 @@ async function supersede(deps: StartDeps, id: string, byId: string): Promise<str
     if (!t.changed || (await deps.commit(read, t)) !== undefined) return id;
   }
   throw rolloutConflict(id);
+}
+
+function withKey(c: ClusterRollout, key: string | undefined): ClusterRollout {
+  return key === undefined ? c : { ...c, statefulKey: key };
 }
