@@ -3,8 +3,8 @@ import { storeLayout, type Digest } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { fixtureFleet } from '@driftless/testkit';
 import { describe, expect, it, vi } from 'vitest';
-import type * as CompileModule from './compile.js';
 import type { CompiledDelivery } from './compile.js';
+import { deliveryOverride as delivery } from './testing/compile-with-delivery.js';
 import { createHub } from './hub.js';
 import { createRolloutController } from './rollout/rollout-controller.js';
 import { readCurrentRollout, readRollout } from './rollout/rollout-store.js';
@@ -14,17 +14,7 @@ import { auditRecorder, testRolloutMachine } from './testing/test-rollout-machin
 import { unitHubDeps, withoutKustomize } from './testing/unit-hub.js';
 
 // spec.delivery is parsed from fleet.yaml by another part of issue 12: here it is set by hand.
-const delivery = vi.hoisted(() => ({ current: undefined as CompiledDelivery | undefined }));
-vi.mock('./compile.js', async (importOriginal) => {
-  const orig = await importOriginal<typeof CompileModule>();
-  return {
-    ...orig,
-    compileFleet: async (...args: Parameters<typeof orig.compileFleet>) => {
-      const compiled = await orig.compileFleet(...args);
-      return delivery.current ? { ...compiled, delivery: delivery.current } : compiled;
-    },
-  };
-});
+vi.mock('./compile.js', async (orig) => (await import('./testing/compile-with-delivery.js')).compileWithDelivery(orig));
 
 const CLUSTERS = ['eu-stg-001', 'eu-prod-001', 'us-prod-001'];
 const twoRings = (): CompiledDelivery => ({

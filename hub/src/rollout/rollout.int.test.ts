@@ -4,8 +4,7 @@ import { uniqueName } from '@driftless/contracts';
 import { MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { fixtureFleet, s3StoreFor } from '@driftless/testkit';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
-import type * as CompileModule from '../compile.js';
-import type { CompiledDelivery } from '../compile.js';
+import { deliveryOverride as delivery } from '../testing/compile-with-delivery.js';
 import { createHub } from '../hub.js';
 import { digestOf, failingPointerPut, planOf, putFreeze, putStatus, releaseOf, revisionOf } from '../testing/rollout-fixture.js';
 import { pointedDigests, pointerOf } from '../testing/store-reads.js';
@@ -15,17 +14,7 @@ import { createRolloutController } from './rollout-controller.js';
 import { readCurrentRolloutDocument, readRollout } from './rollout-store.js';
 
 // spec.delivery is parsed from fleet.yaml by another part of issue 12: here it is set by hand.
-const delivery = vi.hoisted(() => ({ current: undefined as CompiledDelivery | undefined }));
-vi.mock('../compile.js', async (importOriginal) => {
-  const orig = await importOriginal<typeof CompileModule>();
-  return {
-    ...orig,
-    compileFleet: async (...args: Parameters<typeof orig.compileFleet>) => {
-      const compiled = await orig.compileFleet(...args);
-      return delivery.current ? { ...compiled, delivery: delivery.current } : compiled;
-    },
-  };
-});
+vi.mock('../compile.js', async (orig) => (await import('../testing/compile-with-delivery.js')).compileWithDelivery(orig));
 
 const env = inject('driftlessEnv');
 const destroys: (() => void)[] = [];
