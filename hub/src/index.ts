@@ -16,3 +16,14 @@ export { generateSigningKeyPair, SIGNING_KEY_FILE, VERIFY_KEY_FILE, writeSigning
 export { resignPointers, type ResignOptions, type ResignReport } from './resign.js';
 export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
 export { fleetStatus, type ClusterStatusRow } from './status-report.js';
+export {
+  createRolloutController,
+  type AuditSink,
+  type RolloutController,
+  type RolloutControllerDeps,
+  type RolloutMachine,
+  type StepReport,
+} from './rollout/rollout-controller.js';
+export { createStatusObserver, type ObserverRequests, type StatusObserver } from './rollout/status-observer.js';
+export { readCurrentRollout, readCurrentRolloutDocument, readFreeze, readRollout, ROLLOUT_CAS_ATTEMPTS, type Versioned } from './rollout/rollout-store.js';
+export { summarizeRollout, type RingSummary, type RolloutSummary } from './rollout/rollout-summary.js';

@@ -38,6 +38,13 @@ describe('createRolloutController', () => {
     expect(audit.drafts.map((d) => d.action)).toEqual(['rollout.started', 'wave.opened', 'wave.opened']);
   });
 
+  it("keeps each cluster's stateful key in the rollout, for the next release to compare", async () => {
+    const { store, controller } = setup();
+    await controller().start(release1, new Map([['b0', 'key-b0']]));
+    const doc = await readCurrentRolloutDocument(store);
+    expect([doc?.doc.clusters['b0']?.statefulKey, doc?.doc.clusters['a0']?.statefulKey]).toEqual(['key-b0', undefined]);
+  });
+
   it('starts no second rollout when the same revision is compiled again', async () => {
     const { store, controller } = setup();
     await controller().start(release1);
