@@ -82,6 +82,17 @@ describe('driftless hub compile, status and gc', () => {
     expect((JSON.parse(r.out) as { warnings: string[] }).warnings).toEqual([warning]);
   });
 
+  it('moves no pointer while the fleet is frozen and says who froze it and how many pointers it held', async () => {
+    const { args, storeDir } = await fleet();
+    const store = createFileStore(storeDir);
+    const freeze = { apiVersion: API_VERSION, kind: 'Freeze', actor: 'ops', at: '2026-01-01T00:00:00.000Z', reason: 'incident 7' };
+    await store.put(storeLayout.freeze, canonicalBytes(freeze));
+    const r = await run(['hub', 'compile', ...args]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('frozen by ops (incident 7): 3 pointers not moved');
+    expect((await store.get(storeLayout.pointer('eu-prod-001'))).kind).toBe('not-found');
+  });
+
   it('exits 2 and names file and line when the repository is wrong, publishing nothing', async () => {
     const { args, bare, storeDir } = await fleet();
     await commitFiles(bare, { 'apps/config/broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: [unclosed\n' }, 'broken');

@@ -1,10 +1,16 @@
 import type { KeyObject } from 'node:crypto';
-import type { Clock, ObjectStore, RepositorySource } from '@driftless/core';
-import { compileFleet } from './compile.js';
+import { rolloutId, type AuditDraft, type Clock, type ObjectStore, type RepositorySource } from '@driftless/core';
+import { compileFleet, type CompiledDelivery, type CompiledFleet } from './compile.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { coreRolloutMachine } from './rollout/core-machine.js';
 import { quietLog, type HubLog } from './hub-log.js';
-import { publishFleet, type PublishResult } from './publish/publish-fleet.js';
+import { publishFleet, type PublishMemo, type PublishResult } from './publish/publish-fleet.js';
 import type { KustomizeRunner } from './render/kustomize.js';
 import { checkRollForward } from './roll-forward.js';
+import { buildRelease } from './rollout/release.js';
+import { createRolloutController, type AuditSink, type RolloutMachine, type StepReport } from './rollout/rollout-controller.js';
+import { readCurrentRolloutDocument } from './rollout/rollout-store.js';
+import { readFreeze } from './control/freeze.js';
 import { loadTrustedState, readPublishMarker, stateAfterPublish, writePublishMarker, type HubStateStore } from './state/hub-state.js';
 
 /** How the hub renders app sources that are not plain manifests. */
@@ -37,6 +43,10 @@ export interface HubDeps {
   readonly pointerTtlMs?: number;
   /** Default: drop every event. */
   readonly log?: HubLog;
+  /** The rollout state machine; default core's (coreRolloutMachine). */
+  readonly machine?: RolloutMachine;
+  /** Where publishes and rollout events are recorded; default the store's audit log (signed with signingKey when given). */
+  readonly audit?: AuditSink;
 }
 
 /** One `driftless hub compile`: which repository and ref, and what the guards may let through. */
@@ -56,6 +66,10 @@ export interface CompileReport extends Omit<PublishResult, 'memo'> {
   readonly durationMs: number;
   /** The compile's warnings (a delivery ring that gets no cluster), when there are any. */
   readonly warnings?: readonly string[];
+  /** With `spec.delivery`: the rollout this compile started and its first step (absent when the revision's rollout exists already). */
+  readonly rollout?: StepReport;
+  /** The fleet is frozen (`driftless freeze`): no pointer moved; `pointersHeld` says how many would have. */
+  readonly frozen?: { readonly actor: string; readonly reason: string };
 }
 
 /** The hub: one sync, one compile, one publish per call. */
@@ -94,6 +108,7 @@ export function createHub(deps: HubDeps): Hub {
       // A new marker id before the first pointer changes: from then on no state,
       // ours included, is trusted until this publish has completed and saved its own.
       const id = deps.newId();
+      const freeze = await readFreeze(deps.store);
       let marked = false;
       const { memo, ...result } = await publishFleet({
         store: deps.store,
@@ -105,6 +120,7 @@ export function createHub(deps: HubDeps): Hub {
         ...(deps.signingKey ? { signingKey: deps.signingKey } : {}),
         ...(deps.pointerTtlMs !== undefined ? { pointerTtlMs: deps.pointerTtlMs } : {}),
         ...(state ? { previous: state.publish } : {}),
+        ...(compiled.delivery || freeze ? { holdPointers: true } : {}),
         beforePointerWrites: async () => {
           await writePublishMarker(deps.store, marker, id, compiled.revision, deps.clock);
           marked = true;
@@ -118,7 +134,57 @@ export function createHub(deps: HubDeps): Hub {
       }
       if (deps.state) await deps.state.save(stateAfterPublish(keepId ?? id, compiled, memo));
       log({ level: 'info', msg: 'published', revision: result.revision, blobsWritten: result.blobsWritten, pointersUpdated: result.pointersUpdated });
-      return { ...result, durationMs: deps.clock.now() - started, ...(compiled.warnings ? { warnings: compiled.warnings } : {}) };
+      if (marker.revision !== compiled.revision) await auditOf(deps).append(publishedDrafts(req, result));
+      const rollout = compiled.delivery ? await startDelivery(deps, compiled, compiled.delivery, { memo, refused: result.refused }) : undefined;
+      return {
+        ...result,
+        ...(rollout ? { rollout } : {}),
+        ...(freeze ? { frozen: { actor: freeze.actor, reason: freeze.reason } } : {}),
+        durationMs: deps.clock.now() - started,
+        ...(compiled.warnings ? { warnings: compiled.warnings } : {}),
+      };
     },
   };
+}
+
+/**
+ * Starts the rollout of a commit published with its pointers held: the
+ * release (every cluster's ring, current and new bundle, stateful change),
+ * superseding the running rollout, then its first step (ring 0's first wave,
+ * unless frozen). Undefined when this revision's rollout exists already.
+ */
+async function startDelivery(
+  deps: HubDeps,
+  compiled: CompiledFleet,
+  delivery: CompiledDelivery,
+  published: { memo: PublishMemo; refused: PublishResult['refused'] },
+): Promise<StepReport | undefined> {
+  const controller = createRolloutController({
+    store: deps.store,
+    clock: deps.clock,
+    machine: deps.machine ?? coreRolloutMachine,
+    audit: auditOf(deps),
+    newId: deps.newId,
+    ...(deps.signingKey ? { signingKey: deps.signingKey } : {}),
+    ...(deps.pointerTtlMs !== undefined ? { pointerTtlMs: deps.pointerTtlMs } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+  });
+  const previous = await readCurrentRolloutDocument(deps.store);
+  const release = buildRelease({ id: rolloutId(compiled.revision, deps.clock.now()), compiled, delivery, published, ...(previous ? { previous: previous.doc } : {}) });
+  return controller.start(release, delivery.statefulKeys);
+}
+
+/** The hub's audit sink: the injected one, or the store's audit log. */
+export function auditOf(deps: Pick<HubDeps, 'audit' | 'store' | 'clock' | 'signingKey'>): AuditSink {
+  return deps.audit ?? createAuditLog({ store: deps.store, clock: deps.clock, ...(deps.signingKey ? { signingKey: deps.signingKey } : {}) });
+}
+
+/** The audit entries of a publish: `release.published`, and `rollback.allowed` when `--allow-rollback` let it through. */
+function publishedDrafts(req: CompileRequest, result: Omit<PublishResult, 'memo'>): AuditDraft[] {
+  const subject = `revision/${result.revision}`;
+  const rollback = result.rolledBackFrom ? { allowRollback: true, rolledBackFrom: result.rolledBackFrom } : {};
+  const data = { revision: result.revision, clusters: result.clusters, pointersUpdated: result.pointersUpdated, refused: result.refused.length, ...rollback };
+  const drafts: AuditDraft[] = [{ actor: 'hub', action: 'release.published', subject, data }];
+  if (result.rolledBackFrom) drafts.push({ actor: 'hub', action: 'rollback.allowed', subject, data: { revision: result.revision, rolledBackFrom: result.rolledBackFrom, repo: req.repo } });
+  return drafts;
 }

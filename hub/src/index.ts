@@ -19,3 +19,14 @@ export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
 export { fleetStatus, type ClusterStatusRow } from './status-report.js';
 export { auditSeqOfKey, createAuditLog, type AuditLog, type AuditLogDeps } from './audit/audit-log.js';
 export { freeze, readFreeze, unfreeze, type FreezeResult } from './control/freeze.js';
+export {
+  createRolloutController,
+  type AuditSink,
+  type RolloutController,
+  type RolloutControllerDeps,
+  type RolloutMachine,
+  type StepReport,
+} from './rollout/rollout-controller.js';
+export { createStatusObserver, type ObserverRequests, type StatusObserver } from './rollout/status-observer.js';
+export { readCurrentRollout, readCurrentRolloutDocument, readRollout, ROLLOUT_CAS_ATTEMPTS, type Versioned } from './rollout/rollout-store.js';
+export { summarizeRolloutWithFreeze, type RolloutSummary } from './rollout/rollout-summary.js';

@@ -31,7 +31,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .requiredOption('--repo <url|dir>', 'fleet repository: http(s) URL (smart HTTP), or a local working tree or bare repository')
     .option('--ref <ref>', 'branch or tag (default: the remote default branch, or HEAD of a local repository)')
     .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, credentials from the environment)')
-    .option('--json', 'print one JSON document: {revision, clusters, uniqueBundles, blobsWritten, blobsRepaired, pointersUpdated, orphaned, refused, rolledBackFrom?, durationMs, warnings}')
+    .option('--json', 'print one JSON document: {revision, clusters, uniqueBundles, blobsWritten, blobsRepaired, pointersUpdated, orphaned, refused, rolledBackFrom?, pointersHeld?, frozen?, rollout?, durationMs, warnings}')
     .option('--sign-key <file>', 'sign pointers with this Ed25519 private key (PEM; see `driftless keys generate`)')
     .option('--pointer-ttl <duration>', 'with --sign-key: pointers expire this long after they are published (default 7d); renew them with `driftless hub resign`')
     .option('--allow-mass-prune', 'publish even when a cluster would lose more than half of its objects')
@@ -76,6 +76,8 @@ export function registerHubCommands(program: Command, io: CliIo): void {
             `compiled ${report.revision.slice(0, 12)}: ${report.clusters} clusters, ${report.uniqueBundles} unique bundles; ` +
               `wrote ${report.blobsWritten} blobs, updated ${report.pointersUpdated} pointers in ${report.durationMs} ms\n`,
           );
+          if (report.frozen) io.stdout(`frozen by ${report.frozen.actor} (${report.frozen.reason}): ${report.pointersHeld ?? 0} pointers not moved\n`);
+          if (report.rollout?.rollout) io.stdout(`rollout ${report.rollout.rollout} started: ${report.rollout.moved} pointers moved by its first step\n`);
           if (report.rolledBackFrom) io.stdout(`rolled back from ${report.rolledBackFrom} (--allow-rollback; recorded in the revision record)\n`);
           if (report.orphaned.length) io.stdout(`orphaned (no cluster file; pointer kept): ${report.orphaned.join(', ')}\n`);
         }

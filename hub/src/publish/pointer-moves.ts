@@ -46,6 +46,8 @@ export interface PointerMoveContext {
   readonly beforeWrite: () => Promise<void>;
   readonly bundleRefs: BundleRefsReader;
   readonly log: HubLog;
+  /** Decide (read, mass-prune guard) but write nothing: a pointer that would be written is `held` (a rollout or the freeze moves it later). */
+  readonly hold?: boolean;
 }
 
 /** Where one cluster's pointer should go. */
@@ -60,7 +62,9 @@ export interface PointerTarget {
 export type PointerOutcome =
   | { readonly kind: 'kept'; readonly memo: PointerMemo }
   | { readonly kind: 'refused'; readonly memo: PointerMemo; readonly reason: string }
-  | { readonly kind: 'moved'; readonly memo: PointerMemo };
+  | { readonly kind: 'moved'; readonly memo: PointerMemo }
+  /** `hold` kept it from being written; `memo` is the pointer as it is, absent when there is none yet. */
+  | { readonly kind: 'held'; readonly memo?: PointerMemo };
 
 /** The largest pointer a hub reads, bytes: a pointer is a few hundred. */
 export const MAX_POINTER_BYTES = 64 * 1024;
@@ -80,6 +84,7 @@ export async function movePointer(ctx: PointerMoveContext, target: PointerTarget
   for (;;) {
     const decision = await decide(ctx, target, current);
     if (decision.kind !== 'write') return decision;
+    if (ctx.hold) return current ? { kind: 'held', memo: current } : { kind: 'held' };
     await ctx.readyBlob(target.digest);
     await ctx.beforeWrite();
     const body = canonicalBytes(decision.pointer);
@@ -111,7 +116,7 @@ export async function readPointer(ctx: Pick<PointerMoveContext, 'store' | 'signi
   return { digest: p.bundle as Digest, etag: got.etag, generation: p.generation, keyId: signedBy(p, ctx.signingKey, ctx.keyId) };
 }
 
-type Decision = Exclude<PointerOutcome, { kind: 'moved' }> | { readonly kind: 'write'; readonly pointer: Pointer };
+type Decision = Exclude<PointerOutcome, { kind: 'moved' } | { kind: 'held' }> | { readonly kind: 'write'; readonly pointer: Pointer };
 
 async function decide(ctx: PointerMoveContext, target: PointerTarget, current: PointerMemo | undefined): Promise<Decision> {
   if (current?.digest === target.digest && current.keyId === ctx.keyId) return { kind: 'kept', memo: current };

@@ -48,6 +48,12 @@ export interface PublishOptions {
   readonly log?: HubLog;
   /** `--allow-rollback` let this revision through although it does not descend from this one: recorded in the revision record. */
   readonly rolledBackFrom?: string;
+  /**
+   * Publish blobs and the revision record but write no pointer (a rollout
+   * moves them ring by ring, or the fleet is frozen). The mass-prune guard is
+   * still evaluated for every changed cluster and its refusals reported.
+   */
+  readonly holdPointers?: boolean;
 }
 
 /** Every pointer this hub knows it wrote: digest, ETag and generation. */
@@ -71,6 +77,8 @@ export interface PublishResult {
   /** Clusters with a pointer in the store but no file in this commit: their pointer is kept. */
   readonly orphaned: readonly string[];
   readonly refused: readonly { cluster: string; reason: string }[];
+  /** With `holdPointers`: pointers that would have been written (moved or re-signed) and were not. */
+  readonly pointersHeld?: number;
   /** Set when this publish rolled the fleet back from that revision (`--allow-rollback`). */
   readonly rolledBackFrom?: string;
   /** For the next publish. */
@@ -100,23 +108,30 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
   ]);
   const clusters = [...compiled.bundles.keys(), ...compiled.unchanged.keys()];
   const moved = new Set(outcomes.flatMap((o) => (o.kind === 'moved' ? [o.memo.digest] : [])));
-  const kept = outcomes.slice(0, compiled.bundles.size).flatMap((o) => (o.kind === 'moved' || moved.has(o.memo.digest) ? [] : [o.memo.digest]));
+  const kept = outcomes.slice(0, compiled.bundles.size).flatMap((o) => (o.kind === 'moved' || !o.memo || moved.has(o.memo.digest) ? [] : [o.memo.digest]));
   const named = [...compiled.bundles.values()].map((b) => b.digest);
   await checkNamedBlobs(store, blobs, { named, kept: new Set(kept) }, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS, limit);
   const orphans = await findOrphans(ctx, (c) => compiled.bundles.has(c) || compiled.unchanged.has(c));
-  const published = new Map(clusters.map((c, i) => [c, (outcomes[i] as PointerOutcome).memo.digest]));
+  const targets = [...[...compiled.bundles.values()].map((b) => b.digest), ...compiled.unchanged.values()];
+  // A held pointer's cluster is recorded with the release's bundle: what this revision gives it.
+  const published = new Map(clusters.map((c, i) => [c, outcomes[i]?.kind === 'held' ? (targets[i] as Digest) : ((outcomes[i] as PointerOutcome).memo as PointerMemo).digest]));
   await writeRevisionRecord(store, { revision: compiled.revision, published, ...(opts.rolledBackFrom ? { rolledBackFrom: opts.rolledBackFrom } : {}) }, opts.clock);
+  const pointers = clusters.flatMap((c, i) => {
+    const memo = outcomes[i]?.memo;
+    return memo ? [[c, memo] as const] : [];
+  });
   return {
     revision: compiled.revision,
     clusters: clusters.length,
-    uniqueBundles: new Set<Digest>([...[...compiled.bundles.values()].map((b) => b.digest), ...compiled.unchanged.values()]).size,
+    uniqueBundles: new Set<Digest>(targets).size,
     blobsWritten: blobs.created,
     blobsRepaired: blobs.repaired.size,
     pointersUpdated: outcomes.filter((o) => o.kind === 'moved').length,
     orphaned: orphans.clusters,
     refused: refusals(clusters, outcomes),
+    ...(opts.holdPointers ? { pointersHeld: outcomes.filter((o) => o.kind === 'held').length } : {}),
     ...(opts.rolledBackFrom ? { rolledBackFrom: opts.rolledBackFrom } : {}),
-    memo: { pointers: { ...Object.fromEntries(clusters.map((c, i) => [c, (outcomes[i] as PointerOutcome).memo])), ...orphans.pointers } },
+    memo: { pointers: { ...Object.fromEntries(pointers), ...orphans.pointers } },
   };
 }
 
@@ -135,6 +150,7 @@ function moveContext(opts: PublishOptions, readyBlob: (digest: Digest) => Promis
     beforeWrite: () => (announced ??= opts.beforePointerWrites?.() ?? Promise.resolve()),
     bundleRefs: bundleRefsReader(opts.store, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS),
     log: opts.log ?? quietLog,
+    ...(opts.holdPointers ? { hold: true } : {}),
   };
 }
 

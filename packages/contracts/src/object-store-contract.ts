@@ -110,6 +110,21 @@ export function describeObjectStoreContract(name: string, make: () => Promise<Ob
       expect(partial).toEqual(keys.slice(1_040, 1_050));
     });
 
+    it('lists ETags, when it gives them, equal to what get and head return', async () => {
+      await store.put('tags/a/status.json', bytes('a1'));
+      await store.put('tags/b/status.json', bytes('b1'));
+      await store.put('tags/a/status.json', bytes('a2'));
+      const page = await store.list('tags/');
+      expect(page.keys).toEqual(['tags/a/status.json', 'tags/b/status.json']);
+      if (page.etags === undefined) return;
+      expect(page.etags).toHaveLength(page.keys.length);
+      for (const [i, key] of page.keys.entries()) {
+        const got = await store.get(key);
+        expect(got.kind === 'found' ? got.etag : undefined).toBe(page.etags[i]);
+        expect((await store.head(key))?.etag).toBe(page.etags[i]);
+      }
+    });
+
     it('lets exactly one of 20 racing put-if-absent writers win, and keeps the winner bytes', async () => {
       const bodies = Array.from({ length: 20 }, () => randomBytes(64));
       const results = await Promise.all(bodies.map((b) => store.putIfAbsent('race/blob', b)));

@@ -58,7 +58,9 @@ interface Current {
  * only while no other writer of that key is at work (`file-store-writers.ts`:
  * a paused writer could otherwise re-create a removed version and report a
  * write nobody reads). ETags are the quoted SHA-256 of the content, so equal
- * bytes have equal ETags, as with S3.
+ * bytes have equal ETags, as with S3. Listing gives no ETags (`ListPage.etags`
+ * absent): they would cost a read and a hash of every listed object, so
+ * callers use conditional GETs instead.
  */
 export function createFileStore(root: string, opts: FileStoreOptions = {}): ObjectStore {
   const durable = opts.durable ?? true;

@@ -39,6 +39,12 @@ describe('S3 store against MinIO', () => {
     expect((await a.list('clusters/')).keys).toEqual(['clusters/x/desired.json']);
   });
 
+  it('lists each key with its ETag, so a reader GETs only what changed', async () => {
+    const store = s3();
+    const put = await store.put('clusters/x/status.json', bytes('s'));
+    expect((await store.list('clusters/')).etags).toEqual([put.kind === 'written' ? put.etag : 'none']);
+  });
+
   it.each([
     ['503 SlowDown', { status: 503, body: s3ErrorBody('SlowDown', 'Please reduce your request rate.') }],
     ['500 InternalError', { status: 500, body: s3ErrorBody('InternalError', 'We encountered an internal error.') }],

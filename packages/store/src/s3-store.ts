@@ -191,8 +191,11 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
           }),
           aborts(o.signal),
         );
-        const keys = (res.Contents ?? []).flatMap((c) => (c.Key ? [c.Key.slice(base.length)] : []));
-        return res.IsTruncated && res.NextContinuationToken ? { keys, nextPageToken: res.NextContinuationToken } : { keys };
+        const listed = (res.Contents ?? []).flatMap((c) => (c.Key ? [c] : []));
+        const keys = listed.map((c) => (c.Key ?? '').slice(base.length));
+        // ListObjectsV2 carries each ETag in the same quoted form GET and HEAD answer.
+        const etags = listed.map((c) => c.ETag ?? '');
+        return res.IsTruncated && res.NextContinuationToken ? { keys, etags, nextPageToken: res.NextContinuationToken } : { keys, etags };
       } catch (err) {
         throw translate(err, 'list', prefix);
       }

@@ -97,6 +97,11 @@ export const clusterRolloutSchema = z.strictObject({
    * and `to`, or may (unknown counts as changed): never reverted automatically.
    */
   statefulChanged: z.boolean(),
+  /**
+   * sha256 hex of the canonical JSON of `to`'s objects of stateful apps, when
+   * it has any: the next release compares it to decide `statefulChanged`.
+   */
+  statefulKey: z.string().optional(),
   state: z.enum(CLUSTER_ROLLOUT_STATES),
   /** 1-based wave inside its ring, set when the wave opens. */
   wave: z.int().positive().optional(),

@@ -80,6 +80,13 @@ export type PutResult = { readonly kind: 'written'; readonly etag: string } | { 
 
 export interface ListPage {
   readonly keys: readonly string[];
+  /**
+   * When the adapter learns them with the listing at no extra cost (S3
+   * ListObjectsV2, memory): each key's ETag, parallel to `keys`, equal to what
+   * get/head return for it then. Absent when it would cost a read per key (the
+   * file store): callers then fall back to conditional GETs.
+   */
+  readonly etags?: readonly string[];
   readonly nextPageToken?: string;
 }
 

@@ -17,6 +17,12 @@ describe('MemoryObjectStore', () => {
     expect(store.counters).toMatchObject({ get200: 1, get304: 1, get404: 1, put: 1, putRefused: 1, bytesDown: 3, bytesUp: 3 });
   });
 
+  it('lists each key with its ETag, as S3 does', async () => {
+    const store = new MemoryObjectStore();
+    const put = await store.put('clusters/x/status.json', new Uint8Array([1]));
+    expect((await store.list('clusters/')).etags).toEqual([put.kind === 'written' ? put.etag : 'none']);
+  });
+
   it("dates each write by the injected clock's time", async () => {
     const clock = new VirtualClock(Date.UTC(2026, 0, 1));
     const store = new MemoryObjectStore({ clock });

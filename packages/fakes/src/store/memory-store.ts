@@ -129,8 +129,9 @@ export class MemoryObjectStore implements ObjectStore {
       .filter((k) => k.startsWith(prefix) && (o.pageToken === undefined || k > o.pageToken))
       .sort();
     const page = keys.slice(0, pageSize);
+    const etags = page.map((k) => this.objects.get(k)?.etag ?? '');
     const last = page[page.length - 1];
-    return keys.length > pageSize && last !== undefined ? { keys: page, nextPageToken: last } : { keys: page };
+    return keys.length > pageSize && last !== undefined ? { keys: page, etags, nextPageToken: last } : { keys: page, etags };
   }
 
   async delete(key: string, o: RequestOptions = {}): Promise<void> {

@@ -1,0 +1,119 @@
+import { isDriftlessError, storeLayout, type ObjectStore } from '@driftless/core';
+import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { digestOf, failingPointerPut, planOf, putFreeze, putStatus, releaseOf, revisionOf } from '../testing/rollout-fixture.js';
+import { pointedDigests, pointerOf } from '../testing/store-reads.js';
+import { auditRecorder, testRolloutMachine } from '../testing/test-rollout-machine.js';
+import { createRolloutController } from './rollout-controller.js';
+import { readCurrentRolloutDocument } from './rollout-store.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const RING_OF = { a0: 0, a1: 0, b0: 1, b1: 1 };
+const plan = planOf('ring-0', 'ring-1');
+const v1 = digestOf('1');
+
+function setup(store: ObjectStore = new MemoryObjectStore()) {
+  const clock = new VirtualClock(T0);
+  const audit = auditRecorder();
+  const controller = (s: ObjectStore = store) => createRolloutController({ store: s, clock, machine: testRolloutMachine, audit, newId: randomUUID });
+  return { store, clock, audit, controller };
+}
+
+const release1 = releaseOf('20260101T000000Z-111111111111', revisionOf('1'), plan, RING_OF, v1);
+
+describe('createRolloutController', () => {
+  it('starts a release moving only ring 0, then moves ring 1 once ring 0 reports Applied', async () => {
+    const { store, audit, controller } = setup();
+    const report = await controller().start(release1);
+    expect(report).toMatchObject({ rollout: release1.id, moved: 2, changed: false });
+    expect(await pointedDigests(store, ['a0', 'a1', 'b0', 'b1'])).toEqual({ a0: v1, a1: v1, b0: 'none', b1: 'none' });
+    const doc = await readCurrentRolloutDocument(store);
+    expect(doc?.doc.pendingMoves).toBeUndefined();
+    expect(doc?.doc.clusters['a0']).toMatchObject({ state: 'moved', generation: 1 });
+    expect(await controller().step()).toMatchObject({ moved: 0, changed: false });
+    for (const c of ['a0', 'a1']) await putStatus(store, c, 'Applied', v1, 1);
+    expect(await controller().step()).toMatchObject({ moved: 2, changed: true, phase: 'Progressing' });
+    expect(await pointedDigests(store, ['b0', 'b1'])).toEqual({ b0: v1, b1: v1 });
+    expect(audit.drafts.map((d) => d.action)).toEqual(['rollout.started', 'wave.opened', 'wave.opened']);
+  });
+
+  it("keeps each cluster's stateful key in the rollout, for the next release to compare", async () => {
+    const { store, controller } = setup();
+    await controller().start(release1, new Map([['b0', 'key-b0']]));
+    const doc = await readCurrentRolloutDocument(store);
+    expect([doc?.doc.clusters['b0']?.statefulKey, doc?.doc.clusters['a0']?.statefulKey]).toEqual(['key-b0', undefined]);
+  });
+
+  it('starts no second rollout when the same revision is compiled again', async () => {
+    const { store, controller } = setup();
+    await controller().start(release1);
+    expect(await controller().start({ ...release1, id: '20260101T000100Z-111111111111' })).toBeUndefined();
+    expect((await readCurrentRolloutDocument(store))?.doc.id).toBe(release1.id);
+  });
+
+  it('invalidates the hub-state marker before it moves a pointer, keeping its revision', async () => {
+    const { store, controller } = setup();
+    await store.put('hub/last-publish.json', new TextEncoder().encode(JSON.stringify({ id: 'compile', revision: revisionOf('1') })));
+    await controller().start(release1);
+    const marker = await store.get('hub/last-publish.json');
+    const body = marker.kind === 'found' ? (JSON.parse(new TextDecoder().decode(marker.body)) as { id: string; revision: string }) : undefined;
+    expect(body?.revision).toBe(revisionOf('1'));
+    expect(body?.id).not.toBe('compile');
+  });
+
+  it('halts in the step that sees a Degraded status, moves nothing until resumed', async () => {
+    const { store, controller } = setup();
+    await controller().start(release1);
+    await putStatus(store, 'a0', 'Degraded', v1, 1, 'crash loop');
+    await putStatus(store, 'a1', 'Applied', v1, 1);
+    expect(await controller().step()).toMatchObject({ phase: 'Halted', moved: 0, halted: { actor: 'hub' } });
+    expect(await pointedDigests(store, ['b0'])).toEqual({ b0: 'none' });
+    await expect(controller().command({ kind: 'approve', ring: 'nope', actor: 'ann', reason: 'r' })).rejects.toMatchObject({ code: 'RolloutCommandRefused' });
+    const resumed = await controller().command({ kind: 'resume', actor: 'ann', reason: 'fixed' });
+    expect(resumed.phase).toBe('Progressing');
+    expect((await controller().status())?.summary.rings[0]).toMatchObject({ name: 'ring-0', clusters: { failed: 1, applied: 1 } });
+  });
+
+  it('moves no pointer while frozen and says so; moves them at the first step after unfreeze', async () => {
+    const { store, controller } = setup();
+    await putFreeze(store, 'ops', 'incident 42');
+    expect(await controller().start(release1)).toMatchObject({ moved: 0, frozen: { actor: 'ops', reason: 'incident 42' } });
+    expect(await pointedDigests(store, ['a0'])).toEqual({ a0: 'none' });
+    await store.delete(storeLayout.freeze);
+    expect(await controller().step()).toMatchObject({ moved: 2, changed: true });
+  });
+
+  it('lets exactly one of two racing steps win each version, and moves every pointer once', async () => {
+    const { store, audit, controller } = setup();
+    await controller().start(release1);
+    for (const c of ['a0', 'a1']) await putStatus(store, c, 'Applied', v1, 1);
+    const reports = await Promise.all([controller().step(), controller().step()]);
+    expect(reports.reduce((n, r) => n + r.moved, 0)).toBe(2);
+    expect(audit.drafts.filter((d) => d.action === 'wave.opened')).toHaveLength(2);
+    for (const c of ['b0', 'b1']) expect((await pointerOf(store, c)).generation).toBe(1);
+  });
+
+  it('finishes the pointer moves of a step that crashed after writing its intent', async () => {
+    const base = new MemoryObjectStore();
+    const { store, controller } = setup(base);
+    await controller().start(release1);
+    for (const c of ['a0', 'a1']) await putStatus(store, c, 'Applied', v1, 1);
+    await expect(controller(failingPointerPut(base, 2)).step()).rejects.toThrow('injected crash');
+    expect((await readCurrentRolloutDocument(store))?.doc.pendingMoves).toHaveLength(2);
+    const report = await controller().step();
+    expect(report.moved).toBe(1);
+    expect(await pointedDigests(store, ['b0', 'b1'])).toEqual({ b0: v1, b1: v1 });
+    const doc = await readCurrentRolloutDocument(store);
+    expect(doc?.doc.pendingMoves).toBeUndefined();
+    expect([doc?.doc.clusters['b0']?.generation, doc?.doc.clusters['b1']?.generation]).toEqual([1, 1]);
+  });
+
+  it('refuses a command when no rollout was ever started', async () => {
+    const { controller } = setup();
+    const err: unknown = await controller()
+      .command({ kind: 'halt', actor: 'ann', reason: 'r' })
+      .catch((e: unknown) => e);
+    expect(isDriftlessError(err, 'RolloutCommandRefused')).toBe(true);
+  });
+});

@@ -1,0 +1,85 @@
+import type { KeyObject } from 'node:crypto';
+import pLimit from 'p-limit';
+import { DEFAULT_BUNDLE_LIMITS, DriftlessError, isDriftlessError, type Clock, type Digest, type ObjectStore, type PointerMove } from '@driftless/core';
+import type { HubLog } from '../hub-log.js';
+import { bundleRefsReader } from '../publish/bundle-refs.js';
+import { movePointer, type PointerMemo, type PointerMoveContext } from '../publish/pointer-moves.js';
+import { signingKeyId } from '../publish/pointer-signing.js';
+import { DEFAULT_POINTER_TTL_MS } from '../publish/publish-fleet.js';
+import { readPublishMarker, writePublishMarker } from '../state/hub-state.js';
+import { settleAll } from '../settle-all.js';
+
+/** What moving a rollout's pointers needs. */
+export interface RolloutMoveDeps {
+  readonly store: ObjectStore;
+  readonly clock: Clock;
+  readonly newId: () => string;
+  readonly signingKey?: KeyObject;
+  readonly pointerTtlMs?: number;
+  readonly log: HubLog;
+}
+
+/** One move as done: the pointer as it is now, and whether this call wrote it. */
+export interface MoveOutcome {
+  readonly move: PointerMove;
+  readonly memo: PointerMemo;
+  readonly wrote: boolean;
+}
+
+/** Attempts per pointer and per marker write when another writer got there between read and write. */
+const ATTEMPTS = 4;
+
+/**
+ * Moves the pointers of `moves` (the rollout's intent log) for `revision`:
+ * each at most once (movePointer keeps a pointer that already names the
+ * digest, signed as configured), so a step that finishes the moves of a
+ * crashed or racing step moves nothing twice. Before the first write it
+ * invalidates the hub-state marker (a new id, same revision), so that no
+ * compile trusts pointers it remembers from before this step. The mass-prune
+ * guard is not evaluated here: compile did it for every changed cluster and
+ * released only what it let through; a revert restores what a cluster had.
+ */
+export async function moveRolloutPointers(deps: RolloutMoveDeps, revision: string, moves: readonly PointerMove[]): Promise<MoveOutcome[]> {
+  let invalidated: Promise<void> | undefined;
+  const ctx: PointerMoveContext = {
+    store: deps.store,
+    revision,
+    clock: deps.clock,
+    ...(deps.signingKey ? { signingKey: deps.signingKey } : {}),
+    keyId: deps.signingKey ? signingKeyId(deps.signingKey) : 'none',
+    pointerTtlMs: deps.pointerTtlMs ?? DEFAULT_POINTER_TTL_MS,
+    allowMassPrune: true,
+    // The blobs were written and verified by the compile that released them.
+    readyBlob: () => Promise.resolve(),
+    beforeWrite: () => (invalidated ??= invalidateMarker(deps, revision)),
+    bundleRefs: bundleRefsReader(deps.store, DEFAULT_BUNDLE_LIMITS),
+    log: deps.log,
+  };
+  const limit = pLimit(32);
+  return settleAll(moves.map((move) => limit(() => moveOnce(ctx, move))));
+}
+
+async function moveOnce(ctx: PointerMoveContext, move: PointerMove): Promise<MoveOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = await movePointer(ctx, { cluster: move.cluster, digest: move.digest as Digest });
+      if (out.kind === 'held' || !out.memo) throw new DriftlessError('Internal', `pointer of ${move.cluster} move failed: held without hold`, { invariant: 'no hold in rollout moves' });
+      return { move, memo: out.memo, wrote: out.kind === 'moved' };
+    } catch (err) {
+      // Another step moved it between our read and our write: read it again (then it is kept).
+      if (!isDriftlessError(err, 'PublishConflict') || attempt >= ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function invalidateMarker(deps: RolloutMoveDeps, revision: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const marker = await readPublishMarker(deps.store);
+    try {
+      await writePublishMarker(deps.store, marker, deps.newId(), marker.revision ?? revision, deps.clock);
+      return;
+    } catch (err) {
+      if (!isDriftlessError(err, 'PublishConflict') || attempt >= ATTEMPTS) throw err;
+    }
+  }
+}
