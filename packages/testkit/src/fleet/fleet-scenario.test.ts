@@ -83,3 +83,11 @@ describe('generateFleet writes the scenario', () => {
     }
   });
 });
+
+describe('generateFleet with delivery', () => {
+  it('writes spec.delivery so that fleet.yaml parses with its rings', () => {
+    const delivery = { rings: [{ name: 'canary', selector: { matchLabels: { ring: '0' } }, soak: '1m' }, { name: 'rest', selector: {}, maxConcurrent: '50%' }] };
+    const fleet = parseFleet(generateFleet({ clusters: 3, apps: 2, delivery })['fleet.yaml'] ?? '');
+    expect(fleet.spec.delivery?.rings.map((r) => r.name)).toEqual(['canary', 'rest']);
+  });
+});

@@ -10,6 +10,12 @@ export interface FleetShape {
   readonly versions?: Readonly<Record<string, string>>;
   /** Each app also declares its Namespace, so its bundle applies to a real API server as is. Default false. */
   readonly namespaces?: boolean;
+  /**
+   * `spec.delivery` of fleet.yaml, as a value written out as YAML (clusters
+   * carry a `ring` label, 0-9: see FleetScenario). Default: none, every
+   * pointer moves at once.
+   */
+  readonly delivery?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -37,7 +43,8 @@ export function generateFleet(shape: FleetShape, scenario: FleetScenario = FLEET
     }
     apps.push(appEntry(app));
   }
-  files['fleet.yaml'] = `apiVersion: driftless.dev/v1alpha1\nkind: Fleet\nspec:\n  apps:\n${apps.join('')}`;
+  const delivery = shape.delivery ? `  delivery: ${JSON.stringify(shape.delivery)}\n` : '';
+  files['fleet.yaml'] = `apiVersion: driftless.dev/v1alpha1\nkind: Fleet\nspec:\n  apps:\n${apps.join('')}${delivery}`;
   for (let i = 0; i < shape.clusters; i++) {
     const c = scenarioCluster(i, scenario);
     files[`clusters/${c.name}.yaml`] =
