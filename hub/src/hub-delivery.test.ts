@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { storeLayout, type Digest } from '@driftless/core';
+import { parseJsonDocument, revisionRecordSchema, storeLayout, type Digest } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { fixtureFleet } from '@driftless/testkit';
 import { describe, expect, it, vi } from 'vitest';
@@ -42,7 +42,8 @@ describe('hub compile with spec.delivery', () => {
     expect(report).toMatchObject({ revision: first, blobsWritten: 3, pointersUpdated: 0, pointersHeld: 3, rollout: { moved: 1, phase: 'Progressing' } });
     expect(await pointedDigests(store, CLUSTERS)).toMatchObject({ 'eu-prod-001': 'none', 'us-prod-001': 'none' });
     expect((await pointerOf(store, 'eu-stg-001')).generation).toBe(1);
-    expect((await store.get(storeLayout.revision(first))).kind).toBe('found');
+    const record = await store.get(storeLayout.revision(first));
+    expect(record.kind === 'found' && parseJsonDocument(revisionRecordSchema, record.body, 'record').rings).toEqual({ 'eu-prod-001': 'ring-1', 'eu-stg-001': 'ring-0', 'us-prod-001': 'ring-1' });
     expect(audit.drafts.map((d) => d.action)).toEqual(['release.published', 'rollout.started', 'wave.opened']);
     const again = await compile();
     expect(again.rollout).toBeUndefined();

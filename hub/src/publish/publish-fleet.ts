@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import pLimit from 'p-limit';
 import { DEFAULT_BUNDLE_LIMITS, type BundleLimits, type Clock, type Digest, type ObjectStore } from '@driftless/core';
-import type { CompiledFleet } from '../compile.js';
+import type { CompiledDelivery, CompiledFleet } from '../compile.js';
 import { quietLog, type HubLog } from '../hub-log.js';
 import { settleAll } from '../settle-all.js';
 import { blobReadiness, checkNamedBlobs, writeBlobs } from './blobs.js';
@@ -115,7 +115,8 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
   const targets = [...[...compiled.bundles.values()].map((b) => b.digest), ...compiled.unchanged.values()];
   // A held pointer's cluster is recorded with the release's bundle: what this revision gives it.
   const published = new Map(clusters.map((c, i) => [c, outcomes[i]?.kind === 'held' ? (targets[i] as Digest) : ((outcomes[i] as PointerOutcome).memo as PointerMemo).digest]));
-  await writeRevisionRecord(store, { revision: compiled.revision, published, ...(opts.rolledBackFrom ? { rolledBackFrom: opts.rolledBackFrom } : {}) }, opts.clock);
+  const rings = compiled.delivery ? ringNames(compiled.delivery) : undefined;
+  await writeRevisionRecord(store, { revision: compiled.revision, published, ...(opts.rolledBackFrom ? { rolledBackFrom: opts.rolledBackFrom } : {}), ...(rings ? { rings } : {}) }, opts.clock);
   const pointers = clusters.flatMap((c, i) => {
     const memo = outcomes[i]?.memo;
     return memo ? [[c, memo] as const] : [];
@@ -152,6 +153,11 @@ function moveContext(opts: PublishOptions, readyBlob: (digest: Digest) => Promis
     log: opts.log ?? quietLog,
     ...(opts.holdPointers ? { hold: true } : {}),
   };
+}
+
+/** Every cluster's ring name, for the revision record. */
+function ringNames(delivery: CompiledDelivery): Map<string, string> {
+  return new Map([...delivery.ringOf].map(([cluster, i]) => [cluster, delivery.plan.rings[i]?.name ?? String(i)]));
 }
 
 function refusals(clusters: readonly string[], outcomes: readonly PointerOutcome[]): { cluster: string; reason: string }[] {

@@ -17,6 +17,8 @@ export interface PublishedRevision {
   readonly published: ReadonlyMap<string, Digest>;
   /** Set when `--allow-rollback` let this revision through: the revision published before it. */
   readonly rolledBackFrom?: string;
+  /** With delivery: every cluster's ring name. */
+  readonly rings?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -34,7 +36,9 @@ export async function writeRevisionRecord(store: ObjectStore, what: PublishedRev
   // A rollback once recorded stays recorded when the same revision is compiled again.
   const rolledBackFrom = what.rolledBackFrom ?? old?.rolledBackFrom;
   const rollback = rolledBackFrom ? { rolledBackFrom } : {};
-  if (old && JSON.stringify(canonicalBytes(old.clusters)) === JSON.stringify(canonicalBytes(clusters)) && old.rolledBackFrom === rolledBackFrom) return;
-  const record: RevisionRecord = { apiVersion: API_VERSION, kind: 'Revision', revision: what.revision, publishedAt: new Date(clock.now()).toISOString(), clusters, ...rollback };
+  const rings = what.rings ? { rings: Object.fromEntries([...what.rings].sort(([a], [b]) => (a < b ? -1 : 1))) } : {};
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(canonicalBytes(a ?? null)) === JSON.stringify(canonicalBytes(b ?? null));
+  if (old && same(old.clusters, clusters) && same(old.rings, rings.rings) && old.rolledBackFrom === rolledBackFrom) return;
+  const record: RevisionRecord = { apiVersion: API_VERSION, kind: 'Revision', revision: what.revision, publishedAt: new Date(clock.now()).toISOString(), clusters, ...rollback, ...rings };
   await store.put(key, canonicalBytes(record), { contentType: 'application/json' });
 }

@@ -3,7 +3,8 @@ import { apiVersionField, clusterNameField, digestField, kindField, revisionFiel
 
 /**
  * `revisions/<git-sha>.json`: what one compile of one commit produced, cluster
- * name -> bundle digest. Written last, after every blob and pointer, so its
+ * name -> bundle digest (the release's, also for clusters whose ring has not
+ * opened yet) and, with delivery, its ring. Written last, after every blob and pointer, so its
  * presence means the whole commit was published. Garbage collection keeps every
  * blob the most recent records name.
  */
@@ -18,6 +19,8 @@ export const revisionRecordSchema = z.object({
    * does not descend from the last published one: that revision.
    */
   rolledBackFrom: revisionField.optional(),
+  /** With `spec.delivery`: every cluster's ring (cluster name -> ring name). Its pointer moves when the rollout opens that ring. */
+  rings: z.record(clusterNameField, z.string().min(1)).optional(),
 });
 
 export type RevisionRecord = z.infer<typeof revisionRecordSchema>;
