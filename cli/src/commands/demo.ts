@@ -64,7 +64,7 @@ function summary(demo: Omit<Demo, 'stop'>, exiting: boolean): string {
     `                 (cluster ${demo.realCluster}; no kubelet runs: the demo marks its Deployments rolled out, as a controller-manager would)`,
     `  status         ${env}npx driftless status ${store}`,
     ...(demo.storeDir ? [`  store          ${demo.storeDir} (blobs/, clusters/<name>/desired.json and status.json, revisions/)`] : []),
-    `  fleet repo     git clone ${demo.repoUrl}   (push a change, then: npx driftless hub compile --repo ${demo.repoUrl} ${store} --sign-key ${demo.keys.signingKey})`,
+    `  fleet repo     git clone ${demo.repoUrl}   (push a change, then: npx driftless hub compile --repo ${demo.repoUrl} ${store} --sign-key ${demo.keys.signingKey},\n                 then npx driftless rollout step ${store} --sign-key ${demo.keys.signingKey} to move it through the rings)`,
     `  keys           pointers are signed with ${demo.keys.signingKey}; agents verify them with --verify-key ${demo.keys.verifyKey}`,
     exiting ? '' : '\nEverything keeps running until Ctrl-C, which stops it all and removes the temporary data.',
     '',

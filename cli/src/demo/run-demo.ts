@@ -203,7 +203,7 @@ async function converge(recorder: FleetRecorder, opts: DemoOptions, what: string
   const deadline = Date.now() + commitDeadlineMs(opts.intervalMs, JITTER);
   const line = (): string => {
     const p = recorder.progress();
-    return progressLine(recorder, what) + (p.applied > 0 ? ' so far' : '');
+    return progressLine(recorder, what) + (p.applied > 0 && p.applied < p.total ? ' so far' : '');
   };
   const show = (): void => {
     const { applied, total } = recorder.progress();

@@ -12,8 +12,8 @@ export interface StatusPrinterOptions {
 
 /** The demo's two outputs: the live block of lines, and permanent lines above it. */
 export interface StatusPrinter {
-  status(lines: readonly StatusLine[]): void;
-  log(line: string): void;
+  readonly status: (lines: readonly StatusLine[]) => void;
+  readonly log: (line: string) => void;
 }
 
 /**
@@ -28,7 +28,7 @@ export function createStatusPrinter(opts: StatusPrinterOptions): StatusPrinter {
   let shown: readonly string[] = [];
   const printed: { text: string; key: string; at: number }[] = [];
   return {
-    status(lines) {
+    status: (lines) => {
       const texts = lines.map((l) => l.text);
       if (texts.join('\n') === shown.join('\n')) return;
       if (opts.tty) {
@@ -46,7 +46,7 @@ export function createStatusPrinter(opts: StatusPrinterOptions): StatusPrinter {
         opts.write(`${line.text}\n`);
       });
     },
-    log(line) {
+    log: (line) => {
       if (opts.tty && shown.length > 0) opts.write('\n');
       shown = [];
       opts.write(`${line}\n`);
