@@ -3,12 +3,14 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { readCurrentRolloutDocument } from '@driftless/hub';
+import { createFileStore } from '@driftless/store';
 import { describe, expect, it } from 'vitest';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'driftless.js');
 
 describe('driftless demo (npm start)', () => {
-  it('converges a fleet with one real agent, says where to look, and removes everything on SIGTERM', async () => {
+  it('rolls a release through three rings with one real agent, answers its approval prompt, says where to look, and removes everything on SIGTERM', async () => {
     const child = spawn(process.execPath, [BIN, 'demo', '--clusters', '20', '--interval', '1s'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -27,6 +29,32 @@ describe('driftless demo (npm start)', () => {
       expect(stderr).toMatch(/20\/20 clusters on the first revision/);
       expect(stderr).toMatch(/20\/20 clusters on the new revision, p50 [\d.]+s, p99 [\d.]+s/);
       expect(stderr).toContain('git fetched once');
+
+      // The release went through the rings, one live line per ring (not a terminal: printed as they change).
+      // 20 clusters: ring label i % 10, so ring-0 and ring-1 get 2 clusters each, the catch-all ring-2 the other 16.
+      expect(stderr).toMatch(/^ring-0 +Succeeded +2\/2 applied +soak done$/m);
+      expect(stderr).toMatch(/^ring-1 +Succeeded +2\/2 applied +soak done$/m);
+      expect(stderr).toMatch(/^ring-2 +AwaitingApproval +0\/16 applied/m);
+      expect(stderr).toMatch(/^approve ring-2\? \[y\/N\] … demo answers: y \(as demo\)$/m);
+      expect(stderr).toMatch(/^ring-2 +Succeeded +16\/16 applied +soak done$/m);
+      expect(stderr.indexOf('approve ring-2?')).toBeLessThan(stderr.search(/^ring-2 +Progressing/m));
+
+      // The rollout as the store records it: Completed, each ring opened only once the one before succeeded, ring-2 only after demo's approval.
+      const rollout = (await readCurrentRolloutDocument(createFileStore(storeUrl.slice('file:'.length))))?.doc;
+      expect(rollout?.phase).toBe('Completed');
+      const [r0, r1, r2] = rollout?.rings ?? [];
+      expect([r0, r1, r2].map((r) => r?.phase)).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
+      expect(Date.parse(r0?.finishedAt ?? '')).toBeLessThanOrEqual(Date.parse(r1?.openedAt ?? ''));
+      expect(Date.parse(r1?.finishedAt ?? '')).toBeLessThanOrEqual(Date.parse(r2?.approval?.at ?? ''));
+      expect(Date.parse(r2?.approval?.at ?? '')).toBeLessThanOrEqual(Date.parse(r2?.openedAt ?? ''));
+      expect(r2?.approval?.actor).toBe('demo');
+
+      // `driftless audit log` as the summary tells the user to run it: the approval, by demo, with a reason.
+      expect(stdout).toContain(`driftless rollout status --store ${storeUrl}`);
+      expect(stdout).toContain(`driftless audit log --store ${storeUrl}`);
+      const { stdout: log } = await promisify(execFile)(process.execPath, [BIN, 'audit', 'log', '--store', storeUrl, '--json']);
+      const approvals = (JSON.parse(log) as { actor: string; action: string; reason?: string }[]).filter((e) => e.action === 'rollout.approved');
+      expect(approvals).toEqual([expect.objectContaining({ actor: 'demo', reason: expect.stringMatching(/\S/) as unknown })]);
 
       // The real agent applied its bundle, the new revision included, to the local kube-apiserver.
       const kc = new KubeConfig();

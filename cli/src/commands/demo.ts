@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Demo } from '../demo/run-demo.js';
 import type { CliIo } from '../main.js';
+import { createStatusPrinter } from '../demo/status-printer.js';
 import { listenForStop } from './stop-signals.js';
 import { Interrupted, UsageError } from '../errors.js';
 import { durationFlag, explicitKustomizeBinary, integerFlag } from './options.js';
@@ -18,12 +19,12 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
   program
     .command('demo')
     .description(
-      'run a local fleet end to end: start the real components (building them first when missing), generate an example fleet repository served by the git server, compile it with the hub into a file: store, run one real agent against the local kube-apiserver plus simulated clusters running the same agent code, then push a commit and show the fleet converging on it. Stays up until SIGINT/SIGTERM, then cleans up.',
+      'run a local fleet end to end: start the real components (building them first when missing), generate an example fleet repository served by the git server, compile it with the hub into a file: store, run one real agent against the local kube-apiserver plus simulated clusters running the same agent code, then push a commit delivered through three rings (ring-0, ring-1, then ring-2 after an approval the demo answers itself) by the hub rollout controller, with one live line per ring. Stays up until SIGINT/SIGTERM, then cleans up.',
     )
     .option('--clusters <n>', 'clusters in the example fleet: one real, the rest simulated', '300')
     .option('--interval <duration>', 'poll interval of every agent (jitter ±50%)', '5s')
     .option('--s3', 'publish to the local MinIO (s3://driftless/demo) instead of a file: store')
-    .option('--exit', 'stop and clean up once the commit has converged, instead of staying up')
+    .option('--exit', 'stop and clean up once the rollout has completed, instead of staying up')
     .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, else the one setup builds into the cache)')
     .exitOverride()
     .action(async (flags: DemoFlags) => {
@@ -31,23 +32,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
       const intervalMs = durationFlag('--interval', flags.interval);
       if (intervalMs < 100) throw new UsageError(`--interval ${flags.interval} must be at least 100ms`);
       const stop = listenForStop();
-      const tty = process.stderr.isTTY;
-      let shown = '';
-      let lastPrinted = 0;
-      const status = (line: string): void => {
-        if (line === shown) return;
-        shown = line;
-        if (tty) io.stderr(`\r\x1b[K${line}`);
-        else if (Date.now() - lastPrinted >= 2_000 || /^(\d+)\/\1 /.test(line)) {
-          lastPrinted = Date.now();
-          io.stderr(`${line}\n`);
-        }
-      };
-      const log = (line: string): void => {
-        if (tty && shown) io.stderr('\n');
-        shown = '';
-        io.stderr(`${line}\n`);
-      };
+      const { status, log } = createStatusPrinter({ write: io.stderr, tty: process.stderr.isTTY, now: Date.now });
       const { runDemo } = await import('../demo/run-demo.js');
       // Only an explicit binary is resolved here: the built one may not exist until the demo's setup has run.
       const kustomize = explicitKustomizeBinary(flags.kustomize);
@@ -57,7 +42,6 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
           throw err;
         },
       );
-      if (tty) io.stderr('\n');
       io.stdout(summary(demo, flags.exit ?? false));
       if (!flags.exit && !stop.signal.aborted) {
         const signal = await stop.requested;
@@ -69,19 +53,29 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
 
 function summary(demo: Omit<Demo, 'stop'>, exiting: boolean): string {
   const env = demo.storeEnv ? `${Object.entries(demo.storeEnv).map(([k, v]) => `${k}=${v}`).join(' ')} ` : '';
+  const store = `--store ${demo.storeUrl}`;
   return [
     '',
-    demo.converged.applied === demo.converged.total
-      ? 'The fleet converged. Where to look:'
-      : `${demo.converged.applied} of ${demo.converged.total} clusters applied the new revision before the deadline (see the errors above). Where to look:`,
+    headline(demo),
+    `  rollout        ${env}npx driftless rollout status ${store}`,
+    `  audit log      ${env}npx driftless audit log ${store}   (the approval, by demo, with the rest of the release's history)`,
     `  kubeconfig     ${demo.kubeconfig}`,
     `                 kubectl --kubeconfig ${demo.kubeconfig} get deploy,svc,cm -A -l applyset.kubernetes.io/part-of`,
-    `                 (cluster ${demo.realCluster}; no kubelet runs, so its Deployments stay Progressing)`,
-    `  status         ${env}npx driftless status --store ${demo.storeUrl}`,
+    `                 (cluster ${demo.realCluster}; no kubelet runs: the demo marks its Deployments rolled out, as a controller-manager would)`,
+    `  status         ${env}npx driftless status ${store}`,
     ...(demo.storeDir ? [`  store          ${demo.storeDir} (blobs/, clusters/<name>/desired.json and status.json, revisions/)`] : []),
-    `  fleet repo     git clone ${demo.repoUrl}   (push a change, then: npx driftless hub compile --repo ${demo.repoUrl} --store ${demo.storeUrl} --sign-key ${demo.keys.signingKey})`,
+    `  fleet repo     git clone ${demo.repoUrl}   (push a change, then: npx driftless hub compile --repo ${demo.repoUrl} ${store} --sign-key ${demo.keys.signingKey},\n                 then npx driftless rollout step ${store} --sign-key ${demo.keys.signingKey} to move it through the rings)`,
     `  keys           pointers are signed with ${demo.keys.signingKey}; agents verify them with --verify-key ${demo.keys.verifyKey}`,
     exiting ? '' : '\nEverything keeps running until Ctrl-C, which stops it all and removes the temporary data.',
     '',
   ].join('\n');
+}
+
+/** The first line of the summary: how the rollout ended and how far the fleet got. */
+function headline(demo: Omit<Demo, 'stop'>): string {
+  const { rollout, converged } = demo;
+  const rings = rollout ? ` The release went through ${rollout.rings.join(', ')}.` : '';
+  if (rollout?.phase === 'Completed' && converged.applied === converged.total) return `The fleet converged.${rings} Where to look:`;
+  const halted = rollout?.halt ? `: halted by ${rollout.halt.actor}: ${rollout.halt.reason}` : '';
+  return `The rollout is ${rollout?.phase ?? 'missing'}${halted}; ${converged.applied} of ${converged.total} clusters applied the new revision (see the errors above). Where to look:`;
 }

@@ -1,16 +1,19 @@
-import type { KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createAgent } from '@driftless/agent';
 import { systemClock } from '@driftless/clock';
-import { parseSigningKey, parseVerifyKey, seededRng, type ObjectStore } from '@driftless/core';
-import { createHub, nodeHubDeps, writeSigningKeyPair } from '@driftless/hub';
+import { parseSigningKey, parseVerifyKey, seededRng, type ObjectStore, type Rollout } from '@driftless/core';
+import { coreRolloutMachine, createAuditLog, createHub, createRolloutController, nodeHubDeps, writeSigningKeyPair, type CompileReport } from '@driftless/hub';
 import { createKubeTarget } from '@driftless/kube';
 import { createFileStore } from '@driftless/store';
 import { appName, clusterName, commitDeadlineMs, commitFiles, createBareRepo, generateFleet, Reaper, s3StoreFor, startEnvironment, type Environment } from '@driftless/testkit';
 import { FleetRecorder, observedStore, publishingStore, startBundleFleet, type SimulatedFleet } from '@driftless/bench';
+import { deliverRelease } from './deliver-release.js';
+import { runStandInControllers } from './stand-in-controllers.js';
+import type { StatusLine } from './ring-lines.js';
 
 export interface DemoOptions {
   /** Clusters in the example fleet: one real, the rest simulated. Default 300. */
@@ -27,8 +30,8 @@ export interface DemoOptions {
   readonly signal: AbortSignal;
   /** Progress and the final summary, line by line. */
   readonly log: (line: string) => void;
-  /** The live progress line, redrawn in place (a terminal) or printed now and then. */
-  readonly status: (line: string) => void;
+  /** The live progress lines (one, or one per ring), redrawn in place (a terminal) or printed now and then. */
+  readonly status: (lines: readonly StatusLine[]) => void;
 }
 
 /** A running demo: where to look, and how to stop it. */
@@ -43,14 +46,37 @@ export interface Demo {
   readonly realCluster: string;
   /** The pointer signing key pair the demo's hub signs with and its agents verify with (PEM files). */
   readonly keys: { readonly signingKey: string; readonly verifyKey: string };
-  /** How far the fleet got on the second commit before the demo returned (all of it, unless the deadline passed). */
+  /** How far the fleet got on the second commit before the demo returned (all of it, unless its rollout halted). */
   readonly converged: { readonly applied: number; readonly total: number };
+  /** The second commit's rollout through the rings as the demo left it (Completed, unless a gate halted it); undefined when none started. */
+  readonly rollout?: Pick<Rollout, 'id' | 'phase' | 'halt'> & { readonly rings: readonly string[] };
   stop(): Promise<void>;
 }
 
 const APPS = 5;
 /** Every agent's jitter: each pause is the interval times a factor in [0.5, 1.5]. */
 const JITTER = 0.5;
+/** Between two steps of the demo's rollout controller, ms. */
+const STEP_MS = 1_000;
+
+/**
+ * The demo fleet's `spec.delivery`: ring-0 (ring label 0, the real agent's
+ * cluster among them), ring-1 (label 1), then everyone else after an
+ * approval, half at a time; each soaks two agent intervals. A cluster that
+ * has not applied by the demo's usual convergence deadline fails its ring.
+ */
+function demoDelivery(intervalMs: number): Record<string, unknown> {
+  const seconds = (ms: number): string => `${Math.max(1, Math.ceil(ms / 1000))}s`;
+  const ring = { soak: seconds(2 * intervalMs), progressDeadline: seconds(commitDeadlineMs(intervalMs, JITTER)) };
+  return {
+    mode: 'continuous-delivery',
+    rings: [
+      { name: 'ring-0', selector: { matchLabels: { ring: '0' } }, ...ring },
+      { name: 'ring-1', selector: { matchLabels: { ring: '1' } }, ...ring },
+      { name: 'ring-2', selector: {}, approval: 'required', maxConcurrent: '50%', ...ring },
+    ],
+  };
+}
 
 /**
  * The main job: the whole system on one machine. Starts the real components
@@ -58,9 +84,10 @@ const JITTER = 0.5;
  * and serves it from the git server, compiles it with the hub into a store,
  * runs one real agent against the local kube-apiserver plus simulated clusters
  * running the same agent code, waits until every cluster applied it, then
- * commits a change and shows the fleet converging on it live. Resolves once
- * that second commit has converged (or its deadline passed), with everything
- * still running until `stop`.
+ * commits a change delivered through three rings (see demoDelivery) and runs
+ * the hub's rollout controller, showing one live line per ring and answering
+ * the last ring's approval prompt itself. Resolves once that rollout is
+ * Completed (or halted), with everything still running until `stop`.
  */
 export async function runDemo(opts: DemoOptions): Promise<Demo> {
   const { log } = opts;
@@ -85,8 +112,8 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     log(`demo: generating an example fleet of ${opts.clusters} clusters x ${APPS} apps`);
     const bare = await createBareRepo(env.info.git.root, 'fleet');
     const repoUrl = `${env.info.git.baseUrl}fleet.git`;
-    const files = (versions: Record<string, string>): Record<string, string> =>
-      generateFleet({ clusters: opts.clusters, apps: APPS, kustomizeApps: 1, namespaces: true, versions });
+    const files = (versions: Record<string, string>, delivery?: Record<string, unknown>): Record<string, string> =>
+      generateFleet({ clusters: opts.clusters, apps: APPS, kustomizeApps: 1, namespaces: true, versions, ...(delivery ? { delivery } : {}) });
     await commitFiles(bare, files({}), 'example fleet');
 
     // Signed, as in production: what the demo does is what users copy.
@@ -110,16 +137,19 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     await converge(recorder, opts, 'first revision');
     opts.signal.throwIfAborted();
 
-    await commitFiles(bare, files({ [appName(1)]: '1.1.0' }), `bump ${appName(1)} to 1.1.0`);
-    log(`demo: pushed a commit that bumps ${appName(1)} to 1.1.0 (every cluster runs it)`);
+    await commitFiles(bare, files({ [appName(1)]: '1.1.0' }, demoDelivery(opts.intervalMs)), `bump ${appName(1)} to 1.1.0, delivered through rings ring-0, ring-1, ring-2`);
+    log(`demo: pushed a commit that bumps ${appName(1)} to 1.1.0 (every cluster runs it) and delivers it through rings: ring-0, ring-1, then ring-2 after an approval`);
     const second = await compile(hub, repoUrl, recorder, log);
-    log(`demo: hub compiled ${second.revision.slice(0, 12)} in ${second.durationMs} ms: ${second.pointersUpdated} pointers updated, git fetched once`);
-    const converged = await converge(recorder, opts, 'new revision');
+    log(`demo: hub compiled ${second.revision.slice(0, 12)} in ${second.durationMs} ms, git fetched once: ${startedLine(second)}`);
+    const controller = createRolloutController({ ...hubDeps, machine: coreRolloutMachine, audit: createAuditLog(hubDeps), newId: randomUUID });
+    const rollout = await deliverRelease({ controller, clock, stepMs: STEP_MS, signal: opts.signal, log, status: opts.status });
     opts.signal.throwIfAborted();
+    const converged = reportRollout(rollout, recorder, log);
     const { s3 } = env.info;
     const storeEnv = { AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
     const keys = { signingKey: keyFiles.privateKey, verifyKey: keyFiles.publicKey };
-    return { storeUrl, ...(opts.s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, repoUrl, realCluster, keys, converged, stop };
+    const outcome = rollout ? { rollout: { id: rollout.id, phase: rollout.phase, ...(rollout.halt ? { halt: rollout.halt } : {}), rings: rollout.plan.rings.map((r) => r.name) } } : {};
+    return { storeUrl, ...(opts.s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, repoUrl, realCluster, keys, converged, ...outcome, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -134,10 +164,15 @@ async function demoStore(env: Environment, s3: boolean, work: string): Promise<{
   return { store: createFileStore(storeDir), storeUrl: `file:${storeDir}`, storeDir };
 }
 
-/** The one real agent, reconciling `cluster` into the local kube-apiserver until `signal`; its errors go to the log. */
-function runRealAgent(kubeconfig: string, cluster: string, store: ObjectStore, verifyKeys: readonly KeyObject[], opts: DemoOptions, signal: AbortSignal): Promise<void> {
+/**
+ * The one real agent, reconciling `cluster` into the local kube-apiserver
+ * until `signal`, with the stand-in controllers that roll its Deployments
+ * out; their errors go to the log.
+ */
+async function runRealAgent(kubeconfig: string, cluster: string, store: ObjectStore, verifyKeys: readonly KeyObject[], opts: DemoOptions, signal: AbortSignal): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
+  const controllers = runStandInControllers({ kubeconfig: kc, clock: systemClock, everyMs: Math.min(500, opts.intervalMs / 2), log: opts.log }, signal);
   const agent = createAgent({
     clock: systemClock,
     rng: seededRng(1),
@@ -148,7 +183,7 @@ function runRealAgent(kubeconfig: string, cluster: string, store: ObjectStore, v
       if (e['level'] === 'error') opts.log(`demo: agent ${cluster}: ${String(e['msg'])}: ${String(e['error'])}`);
     },
   });
-  return agent.run(signal);
+  await Promise.all([agent.run(signal), controllers]);
 }
 
 async function compile(
@@ -156,7 +191,7 @@ async function compile(
   repo: string,
   recorder: FleetRecorder,
   log: (line: string) => void,
-): Promise<{ revision: string; durationMs: number; pointersUpdated: number }> {
+): Promise<CompileReport> {
   recorder.beginCommit();
   const report = await hub.compile({ repo });
   if (report.refused.length > 0) log(`demo: the hub refused ${report.refused.length} clusters`);
@@ -168,24 +203,49 @@ async function converge(recorder: FleetRecorder, opts: DemoOptions, what: string
   const deadline = Date.now() + commitDeadlineMs(opts.intervalMs, JITTER);
   const line = (): string => {
     const p = recorder.progress();
-    const secs = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
-    return `${p.applied}/${p.total} clusters on the ${what}` + (p.applied > 0 ? `, p50 ${secs(p.percentiles.p50)}, p99 ${secs(p.percentiles.p99)} so far` : '');
+    return progressLine(recorder, what) + (p.applied > 0 && p.applied < p.total ? ' so far' : '');
+  };
+  const show = (): void => {
+    const { applied, total } = recorder.progress();
+    opts.status([{ text: line(), key: applied === total ? 'done' : 'converging' }]);
   };
   await new Promise<void>((resolve) => {
     const finish = (): void => {
       clearInterval(ticker);
       off();
       opts.signal.removeEventListener('abort', finish);
-      opts.status(line());
+      show();
       resolve();
     };
-    const ticker = setInterval(() => (Date.now() > deadline ? finish() : opts.status(line())), 250);
+    const ticker = setInterval(() => (Date.now() > deadline ? finish() : show()), 250);
     const off = recorder.onConverged(() => {
       if (recorder.pending === 0) finish();
     });
     opts.signal.addEventListener('abort', finish);
     if (recorder.pending === 0 || opts.signal.aborted) finish();
   });
+  const { applied, total } = recorder.progress();
+  return { applied, total };
+}
+
+/** `N/M clusters on the <what>, p50 1.2s, p99 3.4s`: how many clusters applied the current commit, and how long after their pointer moved. */
+function progressLine(recorder: FleetRecorder, what: string): string {
+  const p = recorder.progress();
+  const secs = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+  return `${p.applied}/${p.total} clusters on the ${what}` + (p.applied > 0 ? `, p50 ${secs(p.percentiles.p50)}, p99 ${secs(p.percentiles.p99)}` : '');
+}
+
+/** What the second compile started: its rollout and ring 0's first wave. */
+function startedLine(report: CompileReport): string {
+  if (!report.rollout?.rollout) return `${report.pointersUpdated} pointers updated (no rollout started)`;
+  return `rollout ${report.rollout.rollout} started, ${report.rollout.moved} pointers of ring-0 moved, the other rings wait`;
+}
+
+/** Logs how the rollout ended and how far the fleet got on its commit; returns the latter. */
+function reportRollout(rollout: Rollout | undefined, recorder: FleetRecorder, log: (line: string) => void): { applied: number; total: number } {
+  if (rollout?.halt) log(`demo: rollout ${rollout.id} halted by ${rollout.halt.actor}: ${rollout.halt.reason}`);
+  else if (rollout) log(`demo: rollout ${rollout.id} ${rollout.phase}`);
+  log(`demo: ${progressLine(recorder, 'new revision')} after their pointer moved`);
   const { applied, total } = recorder.progress();
   return { applied, total };
 }
