@@ -81,7 +81,7 @@ describe('racing steps', () => {
 });
 
 describe('audit verify', () => {
-  it("exits 1 naming the entry whose reason was rewritten in a rollout's log", async () => {
+  it("exits 1 naming the entry whose actor was rewritten in a rollout's log", async () => {
     const w = await world({ clusters, delivery });
     await w.compile();
     await w.simulate('c-0');
