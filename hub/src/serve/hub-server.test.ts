@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { EventEmitter, once } from 'node:events';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -278,5 +278,70 @@ describe('hub serve HTTP', () => {
     expect((await fetch(`${url}/hooks/push`, { method: 'POST', body: '{}', headers: { 'x-gitlab-token': 's3cret' } })).status).toBe(202);
     await polled;
     expect(compiled).toHaveLength(2);
+  });
+
+  /** A POST over node:http that sends `chunks` and ends only when `end`: so a test can hold a body half-sent. */
+  const post = (url: string, headers: Record<string, string | number>, chunks: (string | Buffer)[], end: boolean) => {
+    const req = request(`${url}/hooks/push`, { method: 'POST', headers });
+    const response = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+    });
+    for (const c of chunks) req.write(c);
+    if (end) req.end();
+    return { req, response };
+  };
+  const MIB = 1024 * 1024;
+
+  it('answers 413 to a declared Content-Length over 1 MiB, and to a streamed body passing it, without polling', async () => {
+    const { clock, compiled, repo, server } = setup();
+    server.start();
+    await clock.advance(START + 1, () => compiled.length > 0);
+    const url = await listen(server, 's3cret');
+    const big = Buffer.alloc(MIB + 1, 0x20);
+    const resolves = repo.resolves;
+    const declared = post(url, { 'x-hub-signature-256': sign('s3cret', big.toString()), 'content-length': big.length }, [big], true);
+    expect(await declared.response).toBe(413);
+    const streamed = post(url, { 'x-hub-signature-256': sign('s3cret', big.toString()) }, [big.subarray(0, MIB), big.subarray(MIB)], true);
+    expect(await streamed.response.catch(() => 'connection destroyed')).toSatisfy((r) => r === 413 || r === 'connection destroyed');
+    expect(repo.resolves, 'no poll').toBe(resolves);
+  });
+
+  it("checks GitLab's token before reading the body", async () => {
+    const { clock, compiled, server } = setup();
+    server.start();
+    await clock.advance(START + 1, () => compiled.length > 0);
+    const url = await listen(server, 's3cret');
+    const held = post(url, { 'x-gitlab-token': 'nope', 'content-length': 100 }, ['{"ref":'], false);
+    expect(await held.response, 'answered while the body is still being sent').toBe(401);
+    held.req.destroy();
+  });
+
+  it('answers 503 beyond 8 webhook requests in flight', async () => {
+    const { clock, compiled, server } = setup();
+    server.start();
+    await clock.advance(START + 1, () => compiled.length > 0);
+    const listener = hubHttpListener(server, 's3cret');
+    const arrivals = new EventEmitter();
+    const http = createServer((req, res) => {
+      listener(req, res);
+      arrivals.emit('request');
+    });
+    listeners.push(http);
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const body = '{"ref":"refs/heads/main"}';
+    let arrived = 0;
+    const eight = new Promise<void>((resolve) => arrivals.on('request', () => ++arrived === 8 && resolve()));
+    const slow = Array.from({ length: 8 }, () => post(url, { 'x-hub-signature-256': sign('s3cret', body), 'content-length': body.length }, ['{'], false));
+    await eight;
+    const ninth = post(url, { 'x-hub-signature-256': sign('s3cret', body), 'content-length': body.length }, [body], true);
+    expect(await ninth.response).toBe(503);
+    for (const s of slow) s.req.end(body.slice(1));
+    expect(await Promise.all(slow.map((s) => s.response))).toEqual(Array.from({ length: 8 }, () => 202));
   });
 });
