@@ -15,7 +15,7 @@ describe('resolveAmount', () => {
     ['10% of 5 as a failure budget (rounded down)', percent(10), 5, false, 0],
     ['33.33% of 3 as a wave (rounded up)', percent(33.33), 3, true, 1],
     ['100% of 7', percent(100), 7, true, 7],
-    ['a count above the total', { kind: 'count', value: 9 } as Amount, 4, true, 4],
+    ['a count above the total', { kind: 'count' as const, value: 9 }, 4, true, 4],
     ['any wave of no cluster', percent(50), 0, true, 0],
   ])('%s', (_what, amount, total, atLeastOne, expected) => {
     expect(resolveAmount(amount, total, atLeastOne)).toBe(expected);
