@@ -102,12 +102,13 @@ export function registerHubServe(hub: Command, io: CliIo): void {
           stepMs,
           leaseMs,
           log,
-          compile: (target) => hubApi.compile({ repo: target.repo, ...(target.ref ? { ref: target.ref } : {}), allowMassPrune: false, allowPlainSecrets: false, allowRollback: false }),
+          // The signal ends with the lease term or on stop: an action not yet begun is not begun.
+          compile: (target, signal) => (signal.throwIfAborted(), hubApi.compile({ repo: target.repo, ...(target.ref ? { ref: target.ref } : {}), allowMassPrune: false, allowPlainSecrets: false, allowRollback: false })),
           // TODO(lead): wire the rollout controller's step (the one `driftless rollout step` runs) here.
           step: () => Promise.resolve(undefined),
           ...(signingKey
             ? {
-                resign: () => resignPointers({ store: opened.store, signingKey, clock: systemClock, ttlMs: pointerTtlMs, withinMs: pointerTtlMs / 3, log }),
+                resign: (signal: AbortSignal) => (signal.throwIfAborted(), resignPointers({ store: opened.store, signingKey, clock: systemClock, ttlMs: pointerTtlMs, withinMs: pointerTtlMs / 3, log })),
                 resignMs: Math.min(pointerTtlMs / 6, 3_600_000),
               }
             : {}),

@@ -27,4 +27,17 @@ describe('buildRelease', () => {
     const release = buildRelease({ id: 'x', compiled, delivery, published: { ...published, refused: [{ cluster: 'u', reason: 'r' }] } });
     expect(release.clusters.get('u')).toEqual({ ring: 0, to: from, statefulChanged: false, refused: true });
   });
+
+  it('keeps the last good bundle as from for clusters of a failed ring whose revert was still due (frozen), not the bad one their pointer names', () => {
+    const good = digestOf('0');
+    const failedRing = (reverted: boolean, onFailure: 'revert' | 'halt'): Rollout =>
+      ({
+        plan: { ...planOf('r0', 'r1'), onFailure },
+        rings: [{ name: 'r0', phase: 'Succeeded' }, { name: 'r1', phase: 'Failed', ...(reverted ? { reverted: true } : {}) }],
+        clusters: { s: { ring: 1, from: good, to: from, statefulChanged: false, state: 'failed' } },
+      }) as unknown as Rollout;
+    const due = buildRelease({ id: 'x', compiled, delivery, published, previous: failedRing(false, 'revert') });
+    expect(due.clusters.get('s')).toMatchObject({ from: good, to });
+    expect(buildRelease({ id: 'x', compiled, delivery, published, previous: failedRing(false, 'halt') }).clusters.get('s')?.from, 'halt only: no revert was due').toBe(from);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Digest, Release, ReleaseCluster, Rollout } from '@driftless/core';
+import { revertDue, type Digest, type Release, type ReleaseCluster, type Rollout } from '@driftless/core';
 import type { CompiledDelivery, CompiledFleet } from '../compile.js';
 import type { PublishResult } from '../publish/publish-fleet.js';
 
@@ -27,7 +27,7 @@ export function buildRelease(input: ReleaseInput): Omit<Release, 'supersedes'> {
   const targets = new Map<string, Digest>([...[...compiled.bundles].map(([c, b]) => [c, b.digest] as const), ...compiled.unchanged]);
   const clusters = new Map<string, ReleaseCluster>();
   for (const [cluster, to] of [...targets].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const from = input.published.memo.pointers[cluster]?.digest;
+    const from = lastGoodBundle(previous, cluster, to) ?? input.published.memo.pointers[cluster]?.digest;
     const key = delivery.statefulKeys.get(cluster);
     const before = previous?.clusters[cluster];
     const sameState = before !== undefined && before.to === from && before.statefulKey === key;
@@ -40,4 +40,18 @@ export function buildRelease(input: ReleaseInput): Omit<Release, 'supersedes'> {
     });
   }
   return { id: input.id, revision: compiled.revision, plan: delivery.plan, clusters };
+}
+
+/**
+ * The previous rollout's `from` for a cluster whose revert was due when it was
+ * superseded (its ring failed under `onFailure: revert` while frozen): its
+ * pointer still names the bad bundle, and a revert of the new release must go
+ * back to the last good one. Undefined otherwise, and when that bundle is the
+ * new `to` (the cluster must still move off the bad bundle, so it is no `unchanged`).
+ */
+function lastGoodBundle(previous: Rollout | undefined, cluster: string, to: Digest): Digest | undefined {
+  const before = previous?.clusters[cluster];
+  if (previous === undefined || before?.from === undefined || before.statefulChanged || !revertDue(previous, before.ring)) return undefined;
+  if (before.state !== 'moved' && before.state !== 'applied' && before.state !== 'failed') return undefined;
+  return before.from === to ? undefined : (before.from as Digest);
 }

@@ -1,13 +1,19 @@
 import { z } from 'zod';
 import { parseJsonDocument, storeLayout, type Clock, type ObjectStore } from '@driftless/core';
 
-/** `hub/lease.json`: which `hub serve` replica is active, until when. Times are ISO 8601 (UTC). */
+/**
+ * `hub/lease.json`: which `hub serve` replica is active. Times are ISO 8601
+ * (UTC) by the holder's clock, for people: no replica trusts another's clock
+ * (a standby goes by how long it saw the document unchanged, see {@link createHubLease}).
+ */
 export const hubLeaseSchema = z.object({
   holder: z.string().min(1),
   renewedAt: z.string(),
   expiresAt: z.string(),
   /** +1 each time the lease changes hands (or is taken again after a release), so a replica knows it starts a new term. */
   term: z.number().int().nonnegative(),
+  /** Written by the holder when it stops: any replica may take the lease at once. */
+  released: z.boolean().optional(),
 });
 
 /** The lease document as stored. */
@@ -19,8 +25,14 @@ export interface HubLeaseOptions {
   readonly clock: Clock;
   /** Who we are (host name and process id, say): written as `holder`. */
   readonly identity: string;
-  /** How long a lease lasts without renewal, ms. Default {@link DEFAULT_HUB_LEASE_MS}. */
+  /** How long a standby waits, seeing the lease unchanged, before it takes over, ms. Default {@link DEFAULT_HUB_LEASE_MS}. */
   readonly leaseMs?: number;
+  /**
+   * How long the holder keeps acting after its last successful renewal was
+   * sent, ms (by its own clock). Default two thirds of `leaseMs` (client-go's
+   * 10 s of 15 s), so it stops well before a standby may take over. At most `leaseMs`.
+   */
+  readonly renewDeadlineMs?: number;
 }
 
 /** The default lease duration, ms: renewed every third of it. */
@@ -31,37 +43,44 @@ export interface HubLease {
   /** The lease duration, ms (renew more often: a third of it is usual). */
   readonly leaseMs: number;
   /**
-   * One attempt to take the lease (missing, released, or expired by our
-   * clock) or to renew ours; every write is compare-and-swap on the ETag
-   * read, so two replicas never both win. Resolves whether we hold it now.
-   * A store failure rejects; the hold we had stays valid until its expiry.
+   * One attempt to take the lease or to renew ours; every write is
+   * compare-and-swap on the ETag read, so two replicas never both win. We
+   * take it only when it is missing, unreadable, `released`, or unchanged
+   * (same ETag) for a whole `leaseMs` as we observed it on our own clock
+   * (client-go style: `expiresAt` is never compared with our clock, so a
+   * standby whose clock runs ahead cannot take a live lease). Resolves
+   * whether we hold it now. A store failure rejects; the hold we had stays
+   * valid until its renew deadline.
    */
   tryAcquireOrRenew(): Promise<boolean>;
   /**
-   * Whether we may act now: we hold the lease and our last successful
-   * write's expiry (counted from when that write was sent, by our clock) has
-   * not passed. False from the instant a renewal is overdue, before another
-   * replica can take over.
+   * Whether we may act now: we hold the lease and the renew deadline of our
+   * last successful write (counted from when that write was sent, by our
+   * clock) has not passed. False from then on, a third of the lease before
+   * another replica can take over.
    */
   isActive(): boolean;
+  /** Until when (epoch ms, our clock) we may act without another renewal; -Infinity when not holding it. */
+  activeUntil(): number;
   /** The holder seen at the last attempt (undefined before any, or when there is no lease). */
   holder(): string | undefined;
   /** How many terms we started (took the lease while it did not name us, or after a release). */
   terms(): number;
-  /** Gives the lease up (expiresAt = now, compare-and-swap), so a standby takes over at once; a no-op when not holding it. */
+  /** Gives the lease up (`released: true`, compare-and-swap), so a standby takes over at once; a no-op when not holding it. */
   release(): Promise<void>;
 }
 
 /**
  * The lease `hub serve` replicas share in the store (storeLayout.hubLease),
  * the way client-go's leader election uses a Kubernetes Lease (see the
- * agent's leader.ts), over S3 conditional writes instead. A replica takes it
- * when it is missing or `expiresAt` has passed by its own clock, or when the
- * document has not changed for a whole lease duration as it observed it (so
- * a holder whose clock runs ahead cannot keep it for ever).
+ * agent's leader.ts), over S3 conditional writes instead: the holder renews
+ * it, a standby remembers the ETag it last saw and when (by its own clock)
+ * and takes over once that has not changed for `leaseMs`, or at once when it
+ * is missing or released.
  */
 export function createHubLease(opts: HubLeaseOptions): HubLease {
   const leaseMs = opts.leaseMs ?? DEFAULT_HUB_LEASE_MS;
+  const renewDeadlineMs = Math.min(opts.renewDeadlineMs ?? (leaseMs * 2) / 3, leaseMs);
   const key = storeLayout.hubLease;
   let activeUntil = Number.NEGATIVE_INFINITY;
   let held = false;
@@ -79,6 +98,7 @@ export function createHubLease(opts: HubLeaseOptions): HubLease {
   return {
     leaseMs,
     isActive: () => held && opts.clock.now() < activeUntil,
+    activeUntil: () => (held ? activeUntil : Number.NEGATIVE_INFINITY),
     holder: () => seenHolder,
     terms: () => terms,
     async tryAcquireOrRenew(): Promise<boolean> {
@@ -86,8 +106,8 @@ export function createHubLease(opts: HubLeaseOptions): HubLease {
       const current = await read(opts.store, key);
       if (current && observed?.etag !== current.etag) observed = { etag: current.etag, atMs: now };
       const doc = current?.doc;
-      const ours = doc?.holder === opts.identity && Date.parse(doc.expiresAt) > now;
-      const free = !doc || Date.parse(doc.expiresAt) <= now || (observed !== undefined && now - observed.atMs >= leaseMs);
+      const ours = doc?.holder === opts.identity && doc.released !== true;
+      const free = !doc || doc.released === true || (observed !== undefined && now - observed.atMs >= leaseMs);
       if (!ours && !free) {
         held = false;
         seenHolder = doc?.holder;
@@ -102,7 +122,7 @@ export function createHubLease(opts: HubLeaseOptions): HubLease {
       held = await write(next, current?.etag);
       if (held) {
         // Counted from before the request: the write may have landed late in it.
-        activeUntil = now + leaseMs;
+        activeUntil = now + renewDeadlineMs;
         if (!ours) terms += 1;
         seenHolder = opts.identity;
         observed = undefined;
@@ -116,7 +136,7 @@ export function createHubLease(opts: HubLeaseOptions): HubLease {
       const current = await read(opts.store, key);
       if (current?.doc?.holder !== opts.identity) return;
       const now = new Date(opts.clock.now()).toISOString();
-      await write({ ...current.doc, renewedAt: now, expiresAt: now }, current.etag);
+      await write({ ...current.doc, renewedAt: now, expiresAt: now, released: true }, current.etag);
     },
   };
 }

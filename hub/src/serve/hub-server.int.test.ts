@@ -43,7 +43,11 @@ describe('hub serve against the real git server', () => {
       identity: 'hub-a',
       pollMs: 30_000,
       // What the hub's compile does first: one fetch of the repository.
-      compile: async (target) => compiled.push((await source.sync(target)).reader.commit),
+      compile: async (target) => {
+        const revision = (await source.sync(target)).reader.commit;
+        compiled.push(revision);
+        return { revision };
+      },
       step: () => Promise.resolve(),
     });
     // Each poll lists refs over real HTTP, outside virtual time: move the clock one poll at a time and wait for it.

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { EventEmitter, once } from 'node:events';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -80,7 +80,7 @@ describe('hub serve loop', () => {
     expect(standby.health()).toMatchObject({ active: false, holder: 'hub-a', lastStep: null });
   });
 
-  it('stops acting once it cannot renew the lease before it expires, and the standby takes over after expiry', async () => {
+  it('stops acting at its renew deadline once it cannot renew, and the standby takes over only after the lease went unchanged for its whole duration', async () => {
     const { clock, store, steps, deps, logs } = setup();
     const net = cutOff(store);
     const holder = createHubServer({ ...deps, store: net.store });
@@ -90,9 +90,9 @@ describe('hub serve loop', () => {
     holder.start();
     standby.start();
     await clock.advance(START + 12_000);
-    net.down = true; // the last renewal that landed was at 10 s: the lease runs until 40 s
+    net.down = true; // the last renewal that landed was at 10 s: the holder acts until 30 s (2/3 of the lease), a standby may take over at 40 s
     await clock.advance(START + 60_000);
-    expect(steps).toEqual([5_000, 10_000, 15_000, 20_000, 25_000, 30_000, 35_000]);
+    expect(steps).toEqual([5_000, 10_000, 15_000, 20_000, 25_000]);
     expect(holder.health()).toMatchObject({ active: false });
     expect(standbySteps[0], 'the standby steps only after the expiry').toBeGreaterThanOrEqual(40_000);
     expect(standby.health()).toMatchObject({ active: true, holder: 'hub-b' });
@@ -138,6 +138,79 @@ describe('hub serve loop', () => {
     fail = false;
     await clock.advance(START + 30_000);
     expect(server.health().lastCompile).toMatchObject({ ok: true, commit: repo.head() });
+  });
+
+  it('compiles the commit it listed, or says so and counts the one compiled when the ref moved meanwhile', async () => {
+    const { clock, repo, compiled, server, logs } = setup({
+      compile: async (target) => {
+        compiled.push(target);
+        if (compiled.length === 1) repo.commit({ 'fleet.yaml': 'moved\n' }, 'pushed between the listing and the fetch');
+        return { revision: (await repo.sync(target)).reader.commit };
+      },
+    });
+    const listed = repo.head();
+    server.start();
+    await clock.advance(START + 1, () => compiled.length > 0);
+    const moved = repo.head();
+    expect(moved).not.toBe(listed);
+    expect(server.health().lastCompile).toMatchObject({ ok: true, commit: moved });
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', listed, commit: moved }));
+    await clock.advance(START + 30_000);
+    expect(compiled, 'the moved commit is compiled already: no second compile').toHaveLength(1);
+  });
+
+  it('aborts an action in flight when the lease is lost (its renew deadline passes)', async () => {
+    const { clock, store, deps } = setup();
+    const net = cutOff(store);
+    const aborted: number[] = [];
+    const holder = createHubServer({
+      ...deps,
+      store: net.store,
+      stepMs: 12_000,
+      step: (signal) =>
+        new Promise((_, reject) => {
+          signal.addEventListener('abort', () => {
+            aborted.push(clock.now() - START);
+            reject(signal.reason as Error);
+          });
+        }),
+    });
+    servers.push(holder);
+    holder.start();
+    await clock.advance(START + 12_000);
+    net.down = true; // the last renewal landed at 10 s: the term ends at 30 s
+    await clock.advance(START + 40_000);
+    expect(aborted).toEqual([30_000]);
+    expect(holder.health()).toMatchObject({ active: false, lastStep: { ok: false, error: 'hub serve lost the lease' } });
+  });
+
+  it('on stop, aborts the action in flight and releases the lease; one that ignores the abort is waited for only the grace period', async () => {
+    const { clock, store, deps } = setup();
+    const ignoring = createHubServer({ ...deps, stopGraceMs: 5_000, step: () => new Promise<never>(() => undefined) });
+    ignoring.start();
+    await clock.advance(START + 5_000);
+    let stopped = false;
+    const stopping = ignoring.stop().then(() => (stopped = true));
+    await clock.advance(START + 9_999, () => stopped);
+    expect(stopped, 'still within the grace period').toBe(false);
+    await clock.advance(START + 10_000, () => stopped);
+    await stopping;
+    const lease = await store.get('hub/lease.json');
+    expect(lease.kind === 'found' && JSON.parse(new TextDecoder().decode(lease.body))).toMatchObject({ holder: 'hub-a', released: true });
+
+    let abortedAt: number | undefined;
+    const honouring = createHubServer({
+      ...deps,
+      identity: 'hub-c',
+      step: (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject((abortedAt = clock.now(), signal.reason as Error)))),
+    });
+    honouring.start();
+    await clock.advance(START + 40_000, () => honouring.health().active);
+    await clock.advance(clock.now() + 5_000);
+    const t = clock.now();
+    await honouring.stop();
+    expect(abortedAt, 'aborted at once, no wait').toBe(t);
+    expect(clock.now()).toBe(t);
   });
 
   it('releases the lease on stop, so a standby takes over at once', async () => {
@@ -205,5 +278,70 @@ describe('hub serve HTTP', () => {
     expect((await fetch(`${url}/hooks/push`, { method: 'POST', body: '{}', headers: { 'x-gitlab-token': 's3cret' } })).status).toBe(202);
     await polled;
     expect(compiled).toHaveLength(2);
+  });
+
+  /** A POST over node:http that sends `chunks` and ends only when `end`: so a test can hold a body half-sent. */
+  const post = (url: string, headers: Record<string, string | number>, chunks: (string | Buffer)[], end: boolean) => {
+    const req = request(`${url}/hooks/push`, { method: 'POST', headers });
+    const response = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+    });
+    for (const c of chunks) req.write(c);
+    if (end) req.end();
+    return { req, response };
+  };
+  const MIB = 1024 * 1024;
+
+  it('answers 413 to a declared Content-Length over 1 MiB, and to a streamed body passing it, without polling', async () => {
+    const { clock, compiled, repo, server } = setup();
+    server.start();
+    await clock.advance(START + 1, () => compiled.length > 0);
+    const url = await listen(server, 's3cret');
+    const big = Buffer.alloc(MIB + 1, 0x20);
+    const resolves = repo.resolves;
+    const declared = post(url, { 'x-hub-signature-256': sign('s3cret', big.toString()), 'content-length': big.length }, [big], true);
+    expect(await declared.response).toBe(413);
+    const streamed = post(url, { 'x-hub-signature-256': sign('s3cret', big.toString()) }, [big.subarray(0, MIB), big.subarray(MIB)], true);
+    expect(await streamed.response.catch(() => 'connection destroyed')).toSatisfy((r) => r === 413 || r === 'connection destroyed');
+    expect(repo.resolves, 'no poll').toBe(resolves);
+  });
+
+  it("checks GitLab's token before reading the body", async () => {
+    const { clock, compiled, server } = setup();
+    server.start();
+    await clock.advance(START + 1, () => compiled.length > 0);
+    const url = await listen(server, 's3cret');
+    const held = post(url, { 'x-gitlab-token': 'nope', 'content-length': 100 }, ['{"ref":'], false);
+    expect(await held.response, 'answered while the body is still being sent').toBe(401);
+    held.req.destroy();
+  });
+
+  it('answers 503 beyond 8 webhook requests in flight', async () => {
+    const { clock, compiled, server } = setup();
+    server.start();
+    await clock.advance(START + 1, () => compiled.length > 0);
+    const listener = hubHttpListener(server, 's3cret');
+    const arrivals = new EventEmitter();
+    const http = createServer((req, res) => {
+      listener(req, res);
+      arrivals.emit('request');
+    });
+    listeners.push(http);
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const body = '{"ref":"refs/heads/main"}';
+    let arrived = 0;
+    const eight = new Promise<void>((resolve) => arrivals.on('request', () => ++arrived === 8 && resolve()));
+    const slow = Array.from({ length: 8 }, () => post(url, { 'x-hub-signature-256': sign('s3cret', body), 'content-length': body.length }, ['{'], false));
+    await eight;
+    const ninth = post(url, { 'x-hub-signature-256': sign('s3cret', body), 'content-length': body.length }, [body], true);
+    expect(await ninth.response).toBe(503);
+    for (const s of slow) s.req.end(body.slice(1));
+    expect(await Promise.all(slow.map((s) => s.response))).toEqual(Array.from({ length: 8 }, () => 202));
   });
 });

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { Clock, ObjectStore, RepositorySource } from '@driftless/core';
 import { quietLog, type HubLog } from '../hub-log.js';
 import { createHubLease, DEFAULT_HUB_LEASE_MS, type HubLease } from './hub-lease.js';
-import { createWaker, repeatWhileActive } from './repeat.js';
+import { watchLease } from './lease-term.js';
+import { createWaker, repeatWhileActive, type Waker } from './repeat.js';
 
 /** What `compile` is asked to publish: the ref and the commit a ref listing found there. */
 export interface CompileTarget {
@@ -11,7 +12,17 @@ export interface CompileTarget {
   readonly commit: string;
 }
 
-/** What {@link createHubServer} is given; every action is injected, so the loop is a function of the clock. */
+/** What a compile reports back that the loop reads: the commit it actually published (it fetches the ref again). */
+export interface CompileOutcome {
+  readonly revision?: string;
+}
+
+/**
+ * What {@link createHubServer} is given; every action is injected, so the loop
+ * is a function of the clock. Each action gets an AbortSignal, aborted when
+ * the lease is lost or the server stops: it should stop at its next safe
+ * point (between steps) and reject.
+ */
 export interface HubServerDeps {
   readonly store: ObjectStore;
   readonly clock: Clock;
@@ -21,12 +32,17 @@ export interface HubServerDeps {
   readonly ref?: string;
   /** This replica's name in the lease. */
   readonly identity: string;
-  /** Compiles and publishes the commit (the hub's compile, which fetches once). */
-  readonly compile: (target: CompileTarget) => Promise<unknown>;
+  /**
+   * Compiles and publishes the target (the hub's compile, which fetches
+   * once). When it resolves with the `revision` it published and that is not
+   * `target.commit` (the ref moved between the listing and the fetch), the
+   * loop logs it and counts that revision as compiled.
+   */
+  readonly compile: (target: CompileTarget, signal: AbortSignal) => Promise<CompileOutcome | void>;
   /** One step of the rollouts. */
-  readonly step: () => Promise<unknown>;
+  readonly step: (signal: AbortSignal) => Promise<unknown>;
   /** Renews pointers that expire soon; absent without a signing key. */
-  readonly resign?: () => Promise<unknown>;
+  readonly resign?: (signal: AbortSignal) => Promise<unknown>;
   readonly log?: HubLog;
   /** Between ref listings, ms. Default 30 000. */
   readonly pollMs?: number;
@@ -38,6 +54,8 @@ export interface HubServerDeps {
   readonly leaseMs?: number;
   /** Longest wait after repeated failures of one action, ms. Default 300 000 (never shorter than its interval). */
   readonly maxBackoffMs?: number;
+  /** How long stop() waits for aborted actions to settle before it releases the lease anyway, ms. Default a third of the lease. */
+  readonly stopGraceMs?: number;
 }
 
 /** The last run of an action: when, and the error when it failed. */
@@ -75,8 +93,130 @@ export interface HubServer {
   /** Polls at once (a push webhook), or right after the poll under way. */
   pollNow(): void;
   health(): HubHealth;
-  /** Stops every loop, waits for the actions under way, and releases the lease so a standby takes over at once. */
+  /**
+   * Stops every loop, aborts the actions under way (their signal), waits for
+   * them at most `stopGraceMs`, and releases the lease so a standby takes over at once.
+   */
   stop(): Promise<void>;
+}
+
+/** What the loops of one server share. */
+interface Loop {
+  readonly deps: HubServerDeps;
+  readonly clock: Clock;
+  readonly log: HubLog;
+  readonly lease: HubLease;
+  readonly events: EventEmitter<HubServerEvents>;
+  readonly stopping: AbortController;
+  readonly waker: Waker;
+  /** The signal of the current term (aborted when it ends), undefined while standing by. */
+  term: AbortSignal | undefined;
+  compiled: string | undefined;
+  lastCompile: HubHealth['lastCompile'];
+  lastStep: ActionRun | null;
+  lastResign: ActionRun | null;
+}
+
+const isoNow = (loop: Loop): string => new Date(loop.clock.now()).toISOString();
+
+/** The signal an action started now gets: aborted on stop and when the current term ends. */
+function actionSignal(loop: Loop): AbortSignal {
+  return loop.term === undefined ? AbortSignal.abort(new Error('hub serve is not active')) : AbortSignal.any([loop.stopping.signal, loop.term]);
+}
+
+function failed(loop: Loop, action: string, err: unknown): ActionRun {
+  const error = err instanceof Error ? err.message : String(err);
+  loop.log({ level: 'error', msg: `hub serve ${action} failed: ${error}`, action, ...(isCoded(err) ? { code: err.code } : {}) });
+  return { at: isoNow(loop), ok: false, error };
+}
+
+/** One poll: list the ref; compile when its commit is not the one compiled last. Resolves whether it succeeded. */
+async function poll(loop: Loop): Promise<boolean> {
+  const { deps } = loop;
+  const ref = deps.ref === undefined ? {} : { ref: deps.ref };
+  let commit: string | undefined;
+  try {
+    commit = await deps.source.resolveRef({ repo: deps.repo, ...ref });
+    if (commit === loop.compiled) {
+      loop.events.emit('poll', { commit, compiled: false, run: { at: isoNow(loop), ok: true } });
+      return true;
+    }
+    const outcome = await deps.compile({ repo: deps.repo, ...ref, commit }, actionSignal(loop));
+    const revision = outcome?.revision ?? commit;
+    if (revision !== commit) loop.log({ level: 'warn', msg: 'hub serve compiled another commit than listed: the ref moved meanwhile', listed: commit, commit: revision });
+    loop.compiled = revision;
+    loop.lastCompile = { at: isoNow(loop), ok: true, commit: revision };
+    loop.log({ level: 'info', msg: 'hub serve compiled', commit: revision });
+    loop.events.emit('poll', { commit: revision, compiled: true, run: loop.lastCompile });
+    return true;
+  } catch (err) {
+    const run = failed(loop, commit === undefined ? 'poll' : 'compile', err);
+    if (commit !== undefined) loop.lastCompile = { ...run, commit };
+    loop.events.emit('poll', { ...(commit === undefined ? {} : { commit }), compiled: false, run });
+    return false;
+  }
+}
+
+/** A step or re-sign run: records and emits its ActionRun; resolves whether it succeeded. */
+function action(loop: Loop, name: 'step' | 'resign', run: (signal: AbortSignal) => Promise<unknown>): () => Promise<boolean> {
+  return async () => {
+    let result: ActionRun;
+    try {
+      await run(actionSignal(loop));
+      result = { at: isoNow(loop), ok: true };
+    } catch (err) {
+      result = failed(loop, name, err);
+    }
+    if (name === 'step') loop.lastStep = result;
+    else loop.lastResign = result;
+    loop.events.emit(name, result);
+    return result.ok;
+  };
+}
+
+function every(loop: Loop, everyMs: number, run: () => Promise<boolean>, withWaker = false): Promise<void> {
+  return repeatWhileActive({
+    clock: loop.clock,
+    everyMs,
+    maxBackoffMs: loop.deps.maxBackoffMs ?? 300_000,
+    stop: loop.stopping.signal,
+    active: () => loop.lease.isActive(),
+    run,
+    ...(withWaker ? { waker: loop.waker } : {}),
+  });
+}
+
+/** Starts the lease loop and the action loops; returns their promises. */
+function startLoops(loop: Loop): Promise<void>[] {
+  const { deps } = loop;
+  const onChange = (term: AbortSignal | undefined): void => {
+    loop.term = term;
+    loop.events.emit('lease', { active: term !== undefined });
+    // A new holder does not know what was compiled while it stood by: look at once, and compile the head.
+    if (term !== undefined) {
+      loop.compiled = undefined;
+      loop.waker.wake();
+    }
+  };
+  const running = [
+    watchLease({ lease: loop.lease, clock: loop.clock, log: loop.log, stop: loop.stopping.signal, onChange, failed: (a, err) => failed(loop, a, err) }),
+    every(loop, deps.pollMs ?? 30_000, () => poll(loop), true),
+    every(loop, deps.stepMs ?? 5_000, action(loop, 'step', deps.step)),
+  ];
+  if (deps.resign) running.push(every(loop, deps.resignMs ?? 3_600_000, action(loop, 'resign', deps.resign)));
+  return running;
+}
+
+/** Aborts everything, waits for the loops at most the grace period (virtual time in tests), then releases the lease. */
+async function stopLoops(loop: Loop, running: readonly Promise<void>[]): Promise<void> {
+  loop.stopping.abort(new Error('hub serve stopping'));
+  const grace = new AbortController();
+  const graceMs = loop.deps.stopGraceMs ?? loop.lease.leaseMs / 3;
+  const settled = Promise.all(running).finally(() => grace.abort());
+  await Promise.race([settled, loop.clock.sleep(graceMs, grace.signal)]);
+  grace.abort();
+  if (!(await isSettled(settled))) loop.log({ level: 'warn', msg: `hub serve stop: an action did not end within ${graceMs} ms of being aborted; releasing the lease anyway` });
+  await loop.lease.release().catch((err: unknown) => failed(loop, 'lease release', err));
 }
 
 /**
@@ -88,107 +228,41 @@ export interface HubServer {
  * `maxBackoffMs` while it keeps failing; no error stops a loop.
  */
 export function createHubServer(deps: HubServerDeps): HubServer {
-  const clock = deps.clock;
-  const log = deps.log ?? quietLog;
-  const lease = createHubLease({ store: deps.store, clock, identity: deps.identity, leaseMs: deps.leaseMs ?? DEFAULT_HUB_LEASE_MS });
-  const events = new EventEmitter<HubServerEvents>();
-  const stopping = new AbortController();
+  const loop: Loop = {
+    deps,
+    clock: deps.clock,
+    log: deps.log ?? quietLog,
+    lease: createHubLease({ store: deps.store, clock: deps.clock, identity: deps.identity, leaseMs: deps.leaseMs ?? DEFAULT_HUB_LEASE_MS }),
+    events: new EventEmitter<HubServerEvents>(),
+    stopping: new AbortController(),
+    waker: createWaker(),
+    term: undefined,
+    compiled: undefined,
+    lastCompile: null,
+    lastStep: null,
+    lastResign: null,
+  };
   const running: Promise<void>[] = [];
-  const at = (): string => new Date(clock.now()).toISOString();
-  let compiled: string | undefined;
-  let lastCompile: HubHealth['lastCompile'] = null;
-  let lastStep: ActionRun | null = null;
-  let lastResign: ActionRun | null = null;
-  const waker = createWaker();
-
-  const failed = (action: string, err: unknown): ActionRun => {
-    const error = err instanceof Error ? err.message : String(err);
-    log({ level: 'error', msg: `hub serve ${action} failed: ${error}`, action, ...(isCoded(err) ? { code: err.code } : {}) });
-    return { at: at(), ok: false, error };
-  };
-
-  const poll = async (): Promise<boolean> => {
-    let commit: string | undefined;
-    try {
-      commit = await deps.source.resolveRef({ repo: deps.repo, ...(deps.ref === undefined ? {} : { ref: deps.ref }) });
-      if (commit === compiled) {
-        events.emit('poll', { commit, compiled: false, run: { at: at(), ok: true } });
-        return true;
-      }
-      await deps.compile({ repo: deps.repo, ...(deps.ref === undefined ? {} : { ref: deps.ref }), commit });
-      compiled = commit;
-      lastCompile = { at: at(), ok: true, commit };
-      log({ level: 'info', msg: 'hub serve compiled', commit });
-      events.emit('poll', { commit, compiled: true, run: lastCompile });
-      return true;
-    } catch (err) {
-      const run = failed(commit === undefined ? 'poll' : 'compile', err);
-      if (commit !== undefined) lastCompile = { ...run, commit };
-      events.emit('poll', { ...(commit === undefined ? {} : { commit }), compiled: false, run });
-      return false;
-    }
-  };
-
-  const action = (name: 'step' | 'resign', run: () => Promise<unknown>, record: (r: ActionRun) => void) => async (): Promise<boolean> => {
-    let result: ActionRun;
-    try {
-      await run();
-      result = { at: at(), ok: true };
-    } catch (err) {
-      result = failed(name, err);
-    }
-    record(result);
-    events.emit(name, result);
-    return result.ok;
-  };
-
-  const every = (everyMs: number, run: () => Promise<boolean>, withWaker = false): Promise<void> =>
-    repeatWhileActive({
-      clock,
-      everyMs,
-      maxBackoffMs: deps.maxBackoffMs ?? 300_000,
-      stop: stopping.signal,
-      active: () => lease.isActive(),
-      run,
-      ...(withWaker ? { waker } : {}),
-    });
-
-  const leaseLoop = async (): Promise<void> => {
-    // What we last reported: a hold can end between two attempts, by time alone.
-    let was = false;
-    while (!stopping.signal.aborted) {
-      await lease.tryAcquireOrRenew().catch((err: unknown) => failed('lease renew', err));
-      const now = lease.isActive();
-      if (now !== was) {
-        was = now;
-        log({ level: 'info', msg: now ? 'hub serve lease taken: active' : 'hub serve lease lost: standing by', holder: lease.holder() ?? null });
-        events.emit('lease', { active: now });
-        // A new holder does not know what was compiled while it stood by: look at once, and compile the head.
-        if (now) {
-          compiled = undefined;
-          waker.wake();
-        }
-      }
-      await clock.sleep(lease.leaseMs / 3, stopping.signal);
-    }
-  };
-
   return {
-    events,
-    lease,
-    start(): void {
-      running.push(leaseLoop(), every(deps.pollMs ?? 30_000, poll, true), every(deps.stepMs ?? 5_000, action('step', deps.step, (r) => (lastStep = r))));
-      const resign = deps.resign;
-      if (resign) running.push(every(deps.resignMs ?? 3_600_000, action('resign', resign, (r) => (lastResign = r))));
-    },
-    pollNow: () => waker.wake(),
-    health: () => ({ identity: deps.identity, active: lease.isActive(), holder: lease.holder() ?? null, lastCompile, lastStep, lastResign }),
-    async stop(): Promise<void> {
-      stopping.abort();
-      await Promise.all(running);
-      await lease.release().catch((err: unknown) => failed('lease release', err));
-    },
+    events: loop.events,
+    lease: loop.lease,
+    start: () => void running.push(...startLoops(loop)),
+    pollNow: () => loop.waker.wake(),
+    health: () => ({
+      identity: deps.identity,
+      active: loop.lease.isActive(),
+      holder: loop.lease.holder() ?? null,
+      lastCompile: loop.lastCompile,
+      lastStep: loop.lastStep,
+      lastResign: loop.lastResign,
+    }),
+    stop: () => stopLoops(loop, running),
   };
+}
+
+async function isSettled(p: Promise<unknown>): Promise<boolean> {
+  const pending = Symbol('pending');
+  return (await Promise.race([p.then(() => true, () => true), Promise.resolve(pending)])) !== pending;
 }
 
 function isCoded(err: unknown): err is { code: string } {

@@ -1,7 +1,12 @@
-import { parseJsonDocument, storeLayout, type ObjectStore } from '@driftless/core';
+import { parseJsonDocument, storeLayout, type Clock, type ObjectStore } from '@driftless/core';
 import { VirtualClock } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
 import { createHubLease, hubLeaseSchema, type HubLease } from '../serve/hub-lease.js';
+
+/** `clock` seen from a machine whose clock is `offsetMs` ahead (negative: behind); sleeps are the same. */
+export function skewed(clock: Clock, offsetMs: number): Clock {
+  return { now: () => clock.now() + offsetMs, sleep: (ms, signal) => clock.sleep(ms, signal) };
+}
 
 /** A store that fails every request while `down` is set: a replica cut off from the store. */
 export function cutOff(store: ObjectStore): { store: ObjectStore; down: boolean } {
@@ -59,19 +64,23 @@ export function describeHubLease(name: string, make: () => ObjectStore): void {
       expect(await stored(store)).toMatchObject({ holder: 'hub-a', term: 1, expiresAt: new Date(clock.now() + 30_000).toISOString() });
     });
 
-    it('stops acting once it cannot renew before expiry, and a standby takes over only after it', async () => {
+    it('stops acting at its renew deadline, and a standby takes over only once it saw the lease unchanged for a whole lease duration', async () => {
       const { clock, store, a, b, netA } = pair();
       expect(await a.tryAcquireOrRenew()).toBe(true);
+      expect(await b.tryAcquireOrRenew(), 'the standby first sees the lease').toBe(false);
       netA.down = true;
       await clock.advance(clock.now() + 10_000);
       await expect(a.tryAcquireOrRenew()).rejects.toThrow('store unreachable');
-      expect(a.isActive(), 'still within the lease it wrote').toBe(true);
+      expect(a.isActive(), 'still within its renew deadline').toBe(true);
       expect(await b.tryAcquireOrRenew()).toBe(false);
-      await clock.advance(clock.now() + 19_999);
-      expect(await b.tryAcquireOrRenew(), '1 ms before expiry').toBe(false);
+      await clock.advance(clock.now() + 9_999);
+      expect(a.isActive(), '1 ms before the renew deadline (2/3 of the lease)').toBe(true);
       await clock.advance(clock.now() + 1);
-      expect(a.isActive(), 'no renewal before expiry: stops acting').toBe(false);
-      expect(await b.tryAcquireOrRenew(), 'at expiry').toBe(true);
+      expect(a.isActive(), 'no renewal by its renew deadline: stops acting').toBe(false);
+      await clock.advance(clock.now() + 9_999);
+      expect(await b.tryAcquireOrRenew(), 'unchanged for 1 ms less than the lease').toBe(false);
+      await clock.advance(clock.now() + 1);
+      expect(await b.tryAcquireOrRenew(), 'unchanged for the whole lease').toBe(true);
       expect(b.isActive()).toBe(true);
       expect(await stored(store)).toMatchObject({ holder: 'hub-b', term: 2 });
     });
@@ -79,6 +88,7 @@ export function describeHubLease(name: string, make: () => ObjectStore): void {
     it('never writes over the new holder once it lost the lease', async () => {
       const { clock, store, a, b, netA } = pair();
       await a.tryAcquireOrRenew();
+      expect(await b.tryAcquireOrRenew()).toBe(false);
       netA.down = true;
       await clock.advance(clock.now() + 30_000);
       expect(await b.tryAcquireOrRenew()).toBe(true);
@@ -92,14 +102,43 @@ export function describeHubLease(name: string, make: () => ObjectStore): void {
       expect(after.kind === 'found' && before.kind === 'found' && after.etag === before.etag, 'the lease is unchanged').toBe(true);
     });
 
-    it('hands over at once on release, writing expiresAt = now', async () => {
-      const { clock, store, a, b } = pair();
+    it('hands over at once on release (released: true), whatever the standby\'s clock says', async () => {
+      const { clock, store, a } = pair();
+      const behind = createHubLease({ store, clock: skewed(clock, -3_600_000), identity: 'hub-b', leaseMs: 30_000 });
       await a.tryAcquireOrRenew();
+      expect(await behind.tryAcquireOrRenew()).toBe(false);
       await clock.advance(clock.now() + 5_000);
       await a.release();
       expect(a.isActive()).toBe(false);
-      expect(await stored(store)).toMatchObject({ holder: 'hub-a', expiresAt: new Date(clock.now()).toISOString() });
-      expect(await b.tryAcquireOrRenew(), 'no wait for the lease duration').toBe(true);
+      expect(await stored(store)).toMatchObject({ holder: 'hub-a', released: true });
+      expect(await behind.tryAcquireOrRenew(), 'no wait for the lease duration').toBe(true);
+      expect(await stored(store)).toMatchObject({ holder: 'hub-b', term: 2 });
+      expect(await stored(store)).not.toHaveProperty('released');
+    });
+
+    it('a standby whose clock runs 21 s ahead never takes a lease that is renewed', async () => {
+      const { clock, store, a } = pair();
+      const ahead = createHubLease({ store, clock: skewed(clock, 21_000), identity: 'hub-b', leaseMs: 30_000 });
+      expect(await a.tryAcquireOrRenew()).toBe(true);
+      for (let i = 0; i < 9; i++) {
+        await clock.advance(clock.now() + 9_500);
+        expect(await ahead.tryAcquireOrRenew(), `standby at ${clock.now()}`).toBe(false);
+        await clock.advance(clock.now() + 500);
+        expect(await a.tryAcquireOrRenew()).toBe(true);
+        expect(a.isActive()).toBe(true);
+      }
+    });
+
+    it('a standby takes a lease unchanged for a whole lease duration by its clock, though expiresAt (by the holder\'s clock) is far ahead', async () => {
+      const { clock, store, b } = pair();
+      const fast = createHubLease({ store, clock: skewed(clock, 3_600_000), identity: 'hub-a', leaseMs: 30_000 });
+      expect(await fast.tryAcquireOrRenew()).toBe(true);
+      await clock.advance(clock.now() + 1_000);
+      expect(await b.tryAcquireOrRenew()).toBe(false);
+      await clock.advance(clock.now() + 29_999);
+      expect(await b.tryAcquireOrRenew()).toBe(false);
+      await clock.advance(clock.now() + 1);
+      expect(await b.tryAcquireOrRenew()).toBe(true);
       expect(await stored(store)).toMatchObject({ holder: 'hub-b', term: 2 });
     });
 

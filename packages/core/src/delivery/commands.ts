@@ -3,6 +3,7 @@ import { finishTransition } from './machine.js';
 import type { ApplyRolloutCommand, RolloutCommand } from './machine-types.js';
 import type { Rollout } from './rollout-document.js';
 import { audit, newContext, setGate, setRingPhase, subjectOf, type StepContext } from './step-context.js';
+import { revertDue } from './rings.js';
 import { clustersOfRing } from './waves.js';
 
 function refused(state: Rollout, command: RolloutCommand, why: string): DriftlessError<'RolloutCommandRefused'> {
@@ -13,7 +14,12 @@ function refused(state: Rollout, command: RolloutCommand, why: string): Driftles
 function refusal(state: Rollout, command: RolloutCommand): string | undefined {
   if (state.phase === 'Completed' || state.phase === 'Superseded') return `the rollout is ${state.phase}`;
   if (command.kind === 'halt') return state.phase === 'Halted' ? `it is already halted (by ${state.halt?.actor ?? 'unknown'}: ${state.halt?.reason ?? ''})` : undefined;
-  if (command.kind === 'resume') return state.phase === 'Halted' ? undefined : `it is not halted (phase ${state.phase})`;
+  if (command.kind === 'resume') {
+    if (state.phase !== 'Halted') return `it is not halted (phase ${state.phase})`;
+    const due = state.rings.find((_, i) => revertDue(state, i));
+    // Resuming would excuse the failed clusters and drop the revert; it runs at the first step after unfreeze.
+    return due === undefined ? undefined : `ring ${due.name} failed and its revert has not run yet (it runs at the first step after the fleet is unfrozen): resume after it`;
+  }
   const index = state.rings.findIndex((r) => r.name === command.ring);
   const ring = state.rings[index];
   if (ring === undefined) return `no ring named ${command.ring} (rings: ${state.rings.map((r) => r.name).join(', ')})`;
@@ -42,7 +48,9 @@ function halt(ctx: StepContext, command: Extract<RolloutCommand, { kind: 'halt' 
 }
 
 /**
- * Resume: a Failed ring goes back to Progressing; its failed clusters are
+ * Resume (refused while a Failed ring's revert is still due, i.e. the fleet
+ * was frozen when it failed: resuming would excuse its clusters and lose the
+ * revert): a Failed ring goes back to Progressing; its failed clusters are
  * excused (a person accepted them) and its reverted ones pending again (the
  * next waves move them forward once more).
  */

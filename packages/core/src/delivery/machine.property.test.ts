@@ -134,6 +134,26 @@ function checkTransition(prev: Rollout | undefined, t: Transition, frozen: boole
   }
 }
 
+/**
+ * (2) Across the trace, the generation recorded for a cluster never goes
+ * down while it stays recorded, and every verdict the step reached (a cluster
+ * newly applied or failed on a status) rests on a status about the recorded
+ * generation or a later one, never on an older pointer's report.
+ */
+function checkGenerations(prev: Rollout, next: Rollout, statuses: ReadonlyMap<string, ObservedStatus>, nowMs: number): void {
+  const at = new Date(nowMs).toISOString();
+  for (const [name, before] of Object.entries(prev.clusters)) {
+    const after = next.clusters[name];
+    if (after === undefined) throw new Error(`cluster ${name} disappeared`);
+    if (before.generation !== undefined && after.generation !== undefined) expect(after.generation, `${name} generation`).toBeGreaterThanOrEqual(before.generation);
+    const verdict = (after.state === 'applied' || after.state === 'failed') && after.settledAt === at && after.state !== before.state;
+    if (!verdict || after.reason?.startsWith('no Applied report within') === true) continue;
+    const status = statuses.get(name);
+    expect(status, `${name}: a verdict without a status`).toBeDefined();
+    if (before.generation !== undefined) expect(status?.observedGeneration ?? -1, `${name}: verdict on an older generation`).toBeGreaterThanOrEqual(before.generation);
+  }
+}
+
 /** Runs a scenario as the controller would; returns the trace of transitions for the determinism check. */
 function run(s: Scenario): Transition[] {
   const pointers = new Map<string, Pointer>();
@@ -149,9 +169,7 @@ function run(s: Scenario): Transition[] {
     if (t.moves.length === 0) return t.state;
     const next = structuredClone(t.state);
     for (const move of t.moves) {
-      const old = pointers.get(move.cluster);
-      const generation = (old?.generation ?? 0) + 1;
-      expect(generation).toBeGreaterThan(old?.generation ?? 0); // (2) pointer generations only increase
+      const generation = (pointers.get(move.cluster)?.generation ?? 0) + 1;
       pointers.set(move.cluster, { digest: move.digest, generation });
       const c = next.clusters[move.cluster];
       if (c !== undefined) c.generation = generation;
@@ -167,7 +185,9 @@ function run(s: Scenario): Transition[] {
         const st = statusOf(event.statuses[i] ?? 'none', pointers.get(name), now);
         if (st !== undefined) statuses.set(name, st);
       });
-      state = apply(state, stepRollout(state, observations(event.frozen, statuses), now), event.frozen);
+      const t = stepRollout(state, observations(event.frozen, statuses), now);
+      checkGenerations(state, t.state, statuses, now);
+      state = apply(state, t, event.frozen);
       continue;
     }
     const ring = event.kind === 'approve' ? s.plan.rings[event.ring % s.plan.rings.length]?.name : undefined;

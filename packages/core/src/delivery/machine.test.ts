@@ -277,7 +277,7 @@ describe('freeze', () => {
     const r = release([ring('r0')], { a: { ring: 0 } });
     const frozen = start(r, obs({}, 'incident 42'));
     expect(frozen.moves).toEqual([]);
-    expect(frozen.state.rings[0]?.gates.find((g) => g.gate === 'health')?.reason).toBe('frozen: incident 42');
+    expect(frozen.state.rings[0]?.gates.find((g) => g.gate === 'health')?.reason).toBe('frozen by ops: incident 42');
     expect(step(frozen.state, obs({}, 'incident 42'), T0 + MIN).changed).toBe(false);
     const thawed = step(frozen.state, obs(), T0 + 2 * MIN);
     expect(moved(thawed)).toEqual(['a']);
@@ -304,6 +304,43 @@ describe('freeze', () => {
     expect(failed.moves).toEqual([]);
     const reverted = step(failed.state, obs({ a: status('Failed', 1) }), T0 + 2 * MIN);
     expect(reverted.moves).toEqual([{ cluster: 'a', digest: OLD, reason: 'revert' }]);
+  });
+
+  it('shows an approved ring held by the freeze as Pending (not AwaitingApproval), the rollout Progressing', () => {
+    const rings = [ring('r0'), ring('r1', { approval: true })];
+    const s1 = recordGenerations(start(release(rings, { a: { ring: 0 }, b: { ring: 1 } })).state);
+    const waiting = step(s1, obs({ a: status('Applied') }), T0 + MIN);
+    expect([waiting.state.phase, waiting.state.rings[1]?.phase]).toEqual(['AwaitingApproval', 'AwaitingApproval']);
+    const approved = command(waiting.state, { kind: 'approve', ring: 'r1', actor: 'alice', reason: 'ok' }, T0 + 2 * MIN);
+    const held = step(approved.state, obs({ a: status('Applied') }, 'incident 42'), T0 + 3 * MIN);
+    expect(held.moves).toEqual([]);
+    expect([held.state.phase, held.state.rings[1]?.phase]).toEqual(['Progressing', 'Pending']);
+    expect(held.state.rings[1]?.gates.find((g) => g.gate === 'health')?.reason).toBe('frozen by ops: incident 42');
+    const thawed = step(held.state, obs({ a: status('Applied') }), T0 + 4 * MIN);
+    expect(moved(thawed)).toEqual(['b']);
+  });
+
+  it('an unapproved ring stays AwaitingApproval while frozen: the approval is really missing', () => {
+    const rings = [ring('r0'), ring('r1', { approval: true })];
+    const s1 = recordGenerations(start(release(rings, { a: { ring: 0 }, b: { ring: 1 } })).state);
+    const waiting = step(s1, obs({ a: status('Applied') }, 'incident 42'), T0 + MIN);
+    expect([waiting.state.phase, waiting.state.rings[1]?.phase]).toEqual(['AwaitingApproval', 'AwaitingApproval']);
+  });
+
+  it('refuses resume while a revert is due (failed while frozen), so the revert is not lost; it runs after unfreeze', () => {
+    const r = release([ring('r0')], { a: { ring: 0 } }, { onFailure: 'revert' });
+    const s1 = recordGenerations(start(r).state);
+    const failed = step(s1, obs({ a: status('Failed', 1) }, 'incident'), T0 + MIN);
+    let refusal: unknown;
+    try {
+      command(failed.state, { kind: 'resume', actor: 'bob', reason: 'looks fine' }, T0 + 2 * MIN);
+    } catch (err) {
+      refusal = err;
+    }
+    expect(isDriftlessError(refusal, 'RolloutCommandRefused') && refusal.message).toMatch(/ring r0 failed and its revert has not run yet/);
+    const reverted = step(failed.state, obs({ a: status('Failed', 1) }), T0 + 3 * MIN);
+    expect(reverted.moves).toEqual([{ cluster: 'a', digest: OLD, reason: 'revert' }]);
+    expect(command(recordGenerations(reverted.state, 2), { kind: 'resume', actor: 'bob', reason: 'fixed' }, T0 + 4 * MIN).state.phase).toBe('Progressing');
   });
 });
 

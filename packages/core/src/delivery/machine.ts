@@ -104,7 +104,7 @@ export const startRollout: StartRollout = (release, observations, now) => {
     clusters: initialClusters(release),
   };
   if (release.supersedes !== undefined) initial.supersedes = release.supersedes;
-  const ctx = newContext(initial, now, observations.freeze?.reason);
+  const ctx = newContext(initial, now, observations.freeze);
   const counts = { revision: release.revision, rings: release.plan.rings.length, clusters: release.clusters.size };
   audit(ctx, { action: 'rollout.started', subject: subjectOf(initial), data: counts, reason: `release of ${release.revision}` });
   runStep(ctx, observations);
@@ -119,7 +119,7 @@ export const startRollout: StartRollout = (release, observations, now) => {
  */
 export const stepRollout: StepRollout = (state, observations, now) => {
   if (state.phase === 'Completed' || state.phase === 'Superseded') return { state, moves: [], audit: [], changed: false };
-  const ctx = newContext(state, now, observations.freeze?.reason);
+  const ctx = newContext(state, now, observations.freeze);
   runStep(ctx, observations);
   return finishTransition(state, ctx);
 };

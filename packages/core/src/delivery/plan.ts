@@ -5,7 +5,7 @@
  * started with even when a later commit changes them.
  */
 
-/** `maxConcurrent` / `maxFailures`: a number of clusters, or a percentage of the ring's clusters. */
+/** `maxConcurrent` / `maxFailures`: a number of clusters, or a percentage of the ring's clusters (`value` in percent, at most two decimals). */
 export type Amount = { readonly kind: 'count'; readonly value: number } | { readonly kind: 'percent'; readonly value: number };
 
 /** `continuous-delivery`: the last ring waits for a recorded approval; `continuous-deployment`: it opens by itself. */
@@ -48,13 +48,23 @@ export const RING_DEFAULTS = {
   progressDeadlineMs: 10 * 60_000,
 } as const;
 
+/** Basis points in 100%: percentages are resolved in hundredths of a percent, in integers. */
+const FULL_BASIS_POINTS = 10_000;
+
 /**
  * `amount` of `total` clusters as a whole number: a count as given (at most
  * `total`), a percentage rounded up for wave sizes (`atLeastOne`, so 10% of 5
  * clusters is a wave of 1) and rounded down for failure budgets (10% of 5 is 0).
+ * Percentages are taken to two decimals (fleet.yaml allows no more) and
+ * resolved in integer basis points, so 2.3% of 3000 is 69, not 68.99… → 68.
  */
 export function resolveAmount(amount: Amount, total: number, atLeastOne: boolean): number {
-  const raw = amount.kind === 'count' ? amount.value : atLeastOne ? Math.ceil((amount.value * total) / 100) : Math.floor((amount.value * total) / 100);
+  let raw = amount.value;
+  if (amount.kind === 'percent') {
+    const share = Math.round(amount.value * 100) * total;
+    const whole = (share - (share % FULL_BASIS_POINTS)) / FULL_BASIS_POINTS;
+    raw = atLeastOne && share % FULL_BASIS_POINTS !== 0 ? whole + 1 : whole;
+  }
   const capped = Math.min(raw, total);
   return atLeastOne && total > 0 ? Math.max(1, capped) : capped;
 }

@@ -1,5 +1,6 @@
 import { formatDurationMs } from '../duration.js';
 import { audit, HUB_ACTOR, setGate, setRingPhase, subjectOf, type StepContext } from './step-context.js';
+import type { Rollout } from './rollout-document.js';
 import { clustersOfRing, failureBudget, gatedClusters, openWave, revertRing } from './waves.js';
 
 /**
@@ -15,9 +16,13 @@ export function evaluateRing(ctx: StepContext, index: number, earlierSucceeded: 
   } else if (ring.phase === 'Progressing' || ring.phase === 'Soaking') {
     if (withinBudget(ctx, index)) advance(ctx, index);
   }
-  if (ring.phase === 'Failed' && ctx.draft.plan.onFailure === 'revert' && ring.reverted !== true && ctx.frozen === undefined) {
-    revertRing(ctx, index);
-  }
+  if (revertDue(ctx.draft, index) && ctx.frozen === undefined) revertRing(ctx, index);
+}
+
+/** Whether ring `index` failed under `onFailure: revert` and its revert has not run yet (it waits for unfreeze). */
+export function revertDue(rollout: Rollout, index: number): boolean {
+  const ring = rollout.rings[index];
+  return ring?.phase === 'Failed' && rollout.plan.onFailure === 'revert' && ring.reverted !== true;
 }
 
 /** Opens the ring when its approval (if it needs one) is recorded, the rollout is not halted and the fleet not frozen. */
@@ -39,7 +44,9 @@ function tryOpen(ctx: StepContext, index: number): void {
     return;
   }
   if (ctx.frozen !== undefined) {
-    setGate(ring, 'health', 'pending', `frozen: ${ctx.frozen}`, ctx.at);
+    // Approved (or needing no approval) and held only by the freeze: Pending, so nobody approves again.
+    setGate(ring, 'health', 'pending', ctx.frozen, ctx.at);
+    setRingPhase(ctx, ring, 'Pending', ctx.frozen);
     return;
   }
   ring.openedAt = ctx.at;
@@ -96,7 +103,7 @@ function advance(ctx: StepContext, index: number): void {
     }
     if (clusters.some(({ cluster }) => cluster.state === 'pending')) {
       if (draft.phase === 'Halted') return;
-      if (ctx.frozen !== undefined) setGate(ring, 'health', 'pending', `frozen: ${ctx.frozen}`, ctx.at);
+      if (ctx.frozen !== undefined) setGate(ring, 'health', 'pending', ctx.frozen, ctx.at);
       else {
         openWave(ctx, index);
         setGate(ring, 'health', 'pending', healthSummary(ctx, index), ctx.at);

@@ -67,6 +67,12 @@ export const gateStateSchema = z.strictObject({
 });
 export type GateState = z.infer<typeof gateStateSchema>;
 
+/**
+ * One ring of a rollout as the machine last left it: its phase (Pending until
+ * it opens: also while an approved ring is held by a freeze; AwaitingApproval
+ * only while its approval is missing), waves opened, the times it opened,
+ * began soaking and finished, whether its revert ran, its approval and its gates.
+ */
 export const ringStateSchema = z.strictObject({
   name: z.string().min(1),
   phase: z.enum(RING_PHASES),

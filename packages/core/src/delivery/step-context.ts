@@ -1,6 +1,6 @@
 import type { AuditAction } from '../audit/audit-entry.js';
 import type { AuditDraft } from './machine-types.js';
-import type { GateState, PointerMove, RingState, Rollout } from './rollout-document.js';
+import type { ActionRecord, GateState, PointerMove, RingState, Rollout } from './rollout-document.js';
 
 /**
  * What one transition is building: a private copy of the rollout it may
@@ -14,18 +14,18 @@ export interface StepContext {
   /** The step's `now` as the ISO timestamp written into the document. */
   readonly at: string;
   readonly nowMs: number;
-  /** The freeze's reason while the fleet is frozen: no pointer moves at all. */
+  /** While the fleet is frozen (no pointer moves at all): `frozen by <actor>: <reason>`, what held gates say. */
   readonly frozen?: string;
 }
 
 /** The actor of the machine's own decisions (gates, waves, automatic halts). */
 export const HUB_ACTOR = 'hub';
 
-/** A fresh context over a deep copy of `state`, so the caller's object is never touched. */
-export function newContext(state: Rollout, nowMs: number, frozen: string | undefined): StepContext {
+/** A fresh context over a deep copy of `state`, so the caller's object is never touched; `freeze` the fleet's freeze, if any. */
+export function newContext(state: Rollout, nowMs: number, freeze: ActionRecord | undefined): StepContext {
   const at = new Date(nowMs).toISOString();
   const base = { draft: structuredClone(state), moves: [], audit: [], at, nowMs };
-  return frozen === undefined ? base : { ...base, frozen };
+  return freeze === undefined ? base : { ...base, frozen: `frozen by ${freeze.actor}: ${freeze.reason}` };
 }
 
 /** `rollout/<id>`, or `rollout/<id>/ring/<name>` for one ring. */

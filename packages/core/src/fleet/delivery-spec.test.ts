@@ -74,6 +74,7 @@ describe('spec.delivery', () => {
     ['a progress deadline of 0', FLEET.replace('progressDeadline: 15m', 'progressDeadline: 0s'), 'fleet.yaml:17: spec.delivery.rings[0].progressDeadline: "0s" must be a duration like 30s, 10m or 1h, more than 0'],
     ['a percentage over 100', FLEET.replace('maxConcurrent: 100%', 'maxConcurrent: 150%'), 'fleet.yaml:15: spec.delivery.rings[0].maxConcurrent: "150%" must be a number of clusters (at least 1) or a percentage from 1% to 100%'],
     ['a word as an amount', FLEET.replace('maxFailures: 10%', 'maxFailures: ten'), 'fleet.yaml:21: spec.delivery.rings[1].maxFailures: "ten" must be a number of clusters (at least 0) or a percentage from 0% to 100%'],
+    ['a percentage with three decimals', FLEET.replace('maxFailures: 10%', 'maxFailures: 2.345%'), 'fleet.yaml:21: spec.delivery.rings[1].maxFailures: "2.345%" must be a number of clusters (at least 0) or a percentage from 0% to 100% with at most two decimals'],
     ['a wave of 0 clusters', FLEET.replace('maxConcurrent: 25', 'maxConcurrent: 0'), 'fleet.yaml:24: spec.delivery.rings[2].maxConcurrent: 0 must be a number of clusters (at least 1)'],
     ['a fractional count', FLEET.replace('maxConcurrent: 25', 'maxConcurrent: 2.5'), 'fleet.yaml:24: spec.delivery.rings[2].maxConcurrent: 2.5 must be'],
     ['duplicate ring names', FLEET.replace('name: ring-1', 'name: ring-0'), 'fleet.yaml:19: spec.delivery.rings[1].name: ring ring-0 is defined twice (also rings[0])'],

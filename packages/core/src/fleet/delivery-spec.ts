@@ -17,14 +17,19 @@ function durationField(positive: boolean) {
   });
 }
 
-/** A number of clusters (whole, at least `min`) or a percentage `N%` of the ring's clusters (`min`% to 100%). */
+/**
+ * A number of clusters (whole, at least `min`) or a percentage `N%` of the
+ * ring's clusters (`min`% to 100%, at most two decimals: `2.35%`). The
+ * percentage is read as text into basis points, so the bounds are checked in
+ * integers and no float ever rounds a share the wrong way.
+ */
 function amountField(min: number) {
-  const hint = `must be a number of clusters (at least ${min}) or a percentage from ${min}% to 100%`;
+  const hint = `must be a number of clusters (at least ${min}) or a percentage from ${min}% to 100% with at most two decimals`;
   return z.union([z.string(), z.number()]).transform((v, ctx): Amount => {
-    const percent = typeof v === 'string' ? /^(\d+(?:\.\d+)?)%$/.exec(v.trim()) : null;
+    const percent = typeof v === 'string' ? /^(\d+)(?:\.(\d{1,2}))?%$/.exec(v.trim()) : null;
     if (percent) {
-      const value = Number(percent[1]);
-      if (value >= min && value <= 100) return { kind: 'percent', value };
+      const basisPoints = Number(percent[1]) * 100 + Number((percent[2] ?? '').padEnd(2, '0'));
+      if (basisPoints >= min * 100 && basisPoints <= 10_000) return { kind: 'percent', value: basisPoints / 100 };
     } else if (typeof v === 'number' && Number.isInteger(v) && v >= min) {
       return { kind: 'count', value: v };
     }
@@ -69,7 +74,13 @@ export const deliverySpecSchema = z
     });
   });
 
+/**
+ * `spec.delivery` as parsed (defaults of `mode` and `onFailure` applied,
+ * durations in ms, amounts parsed; ring defaults not applied): what
+ * {@link resolveDeliveryPlan} turns into the plan a rollout follows.
+ */
 export type DeliverySpec = z.infer<typeof deliverySpecSchema>;
+/** One ring of {@link DeliverySpec}: optional fields stay absent (see RING_DEFAULTS), durations in ms. */
 export type RingSpec = z.infer<typeof ringSpecSchema>;
 
 /**
