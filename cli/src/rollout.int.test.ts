@@ -200,6 +200,24 @@ describe('driftless rollout on MinIO and the git server', () => {
     expect(actions).toEqual(expect.arrayContaining(['carol rollout.approved', 'dave rollout.halted', 'dave rollout.resumed', 'erin fleet.frozen']));
   });
 
+  it('hub serve steps the rollout: ring-1 opens once ring-0 reports Applied', async () => {
+    const { store, compileArgs } = await setup();
+    expect((await run(['hub', 'compile', ...compileArgs])).code).toBe(0);
+    await reportApplied(store, RING_0);
+    let stepped: () => void = () => undefined;
+    const seen = new Promise<void>((resolve) => (stepped = resolve));
+    const io = { stdout: () => undefined, stderr: (t: string) => (t.includes('"msg":"rollout stepped"') ? stepped() : undefined) };
+    const before = new Set([...process.listeners('SIGTERM'), ...process.listeners('SIGINT')]);
+    const serving = main(['hub', 'serve', ...compileArgs, '--poll', '1h', '--step-interval', '50ms', '--listen', '127.0.0.1:0'], io);
+    await seen;
+    expect(await pointed(store, RING_1)).toEqual(RING_1);
+    // Stop it as SIGTERM would, calling only the listener hub serve added.
+    const stop = process.listeners('SIGTERM').find((l) => !before.has(l));
+    stop?.('SIGTERM');
+    expect(await serving).toBe(0);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) for (const l of process.listeners(signal).filter((l) => !before.has(l))) process.removeListener(signal, l);
+  });
+
   it('refuses a command without a reason, or when no rollout exists, with exit 2', async () => {
     const { url } = await setup();
     const bare = await run(['rollout', 'halt', '--store', url, '--reason', '']);

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../main.js';
 import { nodeHub, positiveDuration } from './hub-api.js';
 import { signingKeyFlag } from './options.js';
+import { cliRolloutController } from './rollout.js';
 import { listenForStop } from './stop-signals.js';
 
 interface ServeFlags {
@@ -40,7 +41,9 @@ The active replica:
     GitHub's X-Hub-Signature-256 (HMAC-SHA256 of the body) or GitLab's X-Gitlab-Token; a
     bad or missing one is answered 401 and triggers nothing. Without it any POST triggers
     a poll (it reads nothing from the request);
-  - steps rollouts every --step-interval;
+  - steps the current rollout every --step-interval, as \`driftless rollout step\` does (with
+    --sign-key, signing the pointers it moves and its audit entries; actor hub); a step that
+    fails shows in /healthz as lastStep {ok: false, error};
   - with --sign-key, re-signs pointers that expire within a third of --pointer-ttl
     (checked every sixth of it, at most hourly), as \`hub resign\` does.
 A failing action is logged and retried at its next interval, then with doubling waits (up to
@@ -91,6 +94,19 @@ export function registerHubServe(hub: Command, io: CliIo): void {
         });
         const pointerTtlMs = ttlMs ?? DEFAULT_POINTER_TTL_MS;
         const log = (event: Record<string, unknown>): void => io.stderr(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+        // One controller for the process: its status observer keeps each status's ETag between steps.
+        const rollouts = await cliRolloutController({
+          store: opened.store,
+          clock: systemClock,
+          log,
+          ...(signingKey ? { signingKey } : {}),
+          ...(ttlMs !== undefined ? { pointerTtlMs: ttlMs } : {}),
+        });
+        const step = async (): Promise<void> => {
+          const report = await rollouts.controller.step();
+          const wavesOpened = rollouts.takeOpenedWaves();
+          if (report.changed || report.moved > 0 || report.reverted > 0) log({ level: 'info', msg: 'rollout stepped', ...report, wavesOpened });
+        };
         const server = createHubServer({
           store: opened.store,
           clock: systemClock,
@@ -103,8 +119,7 @@ export function registerHubServe(hub: Command, io: CliIo): void {
           leaseMs,
           log,
           compile: (target) => hubApi.compile({ repo: target.repo, ...(target.ref ? { ref: target.ref } : {}), allowMassPrune: false, allowPlainSecrets: false, allowRollback: false }),
-          // TODO(lead): wire the rollout controller's step (the one `driftless rollout step` runs) here.
-          step: () => Promise.resolve(undefined),
+          step,
           ...(signingKey
             ? {
                 resign: () => resignPointers({ store: opened.store, signingKey, clock: systemClock, ttlMs: pointerTtlMs, withinMs: pointerTtlMs / 3, log }),
