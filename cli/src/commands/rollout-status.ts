@@ -1,4 +1,4 @@
-import { PHASES, type ActionRecord, type GateState, type ObservedStatus, type Rollout } from '@driftless/core';
+import type { ActionRecord, GateState, ObservedStatus, PHASES, Rollout } from '@driftless/core';
 import type { RolloutSummary } from '@driftless/hub';
 
 /** What an agent last said about a cluster the rollout moved: its status phase, or `no report`. */
