@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_VERSION, canonicalBytes, DEFAULT_BUNDLE_LIMITS, decodePointer, listAll, storeLayout, type ObjectStore, type Pointer } from '@driftless/core';
-import { generateSigningKeyPair } from '@driftless/hub';
+import { createAuditLog, generateSigningKeyPair } from '@driftless/hub';
+import { systemClock } from '@driftless/clock';
 import { createFileStore } from '@driftless/store';
 import { uniqueName } from '@driftless/contracts';
 import { commitFiles, createBareRepo, fixtureFleet, pointBranch } from '@driftless/testkit';
@@ -128,7 +129,7 @@ describe('driftless hub compile, status and gc', () => {
   });
 
   it('exits 2 naming both commits when an older commit is published after a newer one, unless --allow-rollback', async () => {
-    const { args, bare } = await fleet();
+    const { args, bare, storeDir } = await fleet();
     const older = (JSON.parse((await run(['hub', 'compile', ...args, '--json'])).out) as { revision: string }).revision;
     const newer = await commitFiles(bare, { 'apps/config/settings.yaml': (fixtureFleet()['apps/config/settings.yaml'] ?? '').replace('region: "', 'zone: "') }, 'second');
     expect((await run(['hub', 'compile', ...args])).code).toBe(0);
@@ -139,9 +140,14 @@ describe('driftless hub compile, status and gc', () => {
       `error: revision ${older} publish failed: it does not descend from ${newer}, the last revision published to this store ` +
         '(an older commit or an unrelated history would roll the fleet back); pass --allow-rollback if that is intended\n',
     );
-    const allowed = await run(['hub', 'compile', ...args, '--ref', 'old', '--allow-rollback', '--json']);
+    const allowed = await run(['hub', 'compile', ...args, '--ref', 'old', '--allow-rollback', '--as', 'alice', '--json']);
     expect(allowed.code).toBe(0);
     expect(JSON.parse(allowed.out)).toMatchObject({ revision: older, rolledBackFrom: newer, pointersUpdated: 3 });
+    const entries = await createAuditLog({ store: createFileStore(storeDir), clock: systemClock }).read();
+    expect(entries.slice(-2).map((e) => [e.actor, e.action, e.subject])).toEqual([
+      ['alice', 'release.published', `revision/${older}`],
+      ['alice', 'rollback.allowed', `revision/${older}`],
+    ]);
   });
 
   it('signs pointers with an expiry, and hub resign renews those within the window, keeping their generation', async () => {

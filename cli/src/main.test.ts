@@ -53,6 +53,6 @@ describe('driftless command line', () => {
   it('does not offer commands that do not exist yet', async () => {
     const io = captureIo();
     expect(await main(['rollout', 'start'], io)).toBe(2);
-    expect(io.err).toContain("unknown command 'rollout'");
+    expect(io.err).toContain("unknown command 'start'");
   });
 });

@@ -8,6 +8,7 @@ import { registerDevCommands } from './commands/dev.js';
 import { registerFreezeCommands } from './commands/freeze.js';
 import { registerHubCommands } from './commands/hub.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerRolloutCommands } from './commands/rollout.js';
 import { registerStatusCommand } from './commands/status.js';
 import { EXIT, INPUT_ERROR_CODES, Interrupted, UsageError } from './errors.js';
 
@@ -73,6 +74,7 @@ export function buildProgram(io: CliIo): Command {
   registerFreezeCommands(program, io);
   registerHubCommands(program, io);
   registerKeysCommands(program, io);
+  registerRolloutCommands(program, io);
   registerStatusCommand(program, io);
   return program;
 }

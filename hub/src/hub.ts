@@ -58,6 +58,8 @@ export interface CompileRequest {
   readonly allowPlainSecrets?: boolean;
   /** Publish a commit that does not descend from the last published one (`--allow-rollback`); recorded in its revision record. */
   readonly allowRollback?: boolean;
+  /** Who runs the compile, named by its `release.published` and `rollback.allowed` audit entries; default `hub`. */
+  readonly actor?: string;
 }
 
 /** The `driftless hub compile --json` document. */
@@ -184,7 +186,8 @@ function publishedDrafts(req: CompileRequest, result: Omit<PublishResult, 'memo'
   const subject = `revision/${result.revision}`;
   const rollback = result.rolledBackFrom ? { allowRollback: true, rolledBackFrom: result.rolledBackFrom } : {};
   const data = { revision: result.revision, clusters: result.clusters, pointersUpdated: result.pointersUpdated, refused: result.refused.length, ...rollback };
-  const drafts: AuditDraft[] = [{ actor: 'hub', action: 'release.published', subject, data }];
-  if (result.rolledBackFrom) drafts.push({ actor: 'hub', action: 'rollback.allowed', subject, data: { revision: result.revision, rolledBackFrom: result.rolledBackFrom, repo: req.repo } });
+  const actor = req.actor ?? 'hub';
+  const drafts: AuditDraft[] = [{ actor, action: 'release.published', subject, data }];
+  if (result.rolledBackFrom) drafts.push({ actor, action: 'rollback.allowed', subject, data: { revision: result.revision, rolledBackFrom: result.rolledBackFrom, repo: req.repo } });
   return drafts;
 }

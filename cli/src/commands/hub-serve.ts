@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../main.js';
 import { nodeHub, positiveDuration } from './hub-api.js';
 import { signingKeyFlag } from './options.js';
+import { cliRolloutController } from './rollout.js';
 import { listenForStop } from './stop-signals.js';
 
 interface ServeFlags {
@@ -28,10 +29,12 @@ interface ServeFlags {
 
 const HELP = `
 Only one replica acts at a time: replicas share a lease in the store (hub/lease.json:
-{holder, renewedAt, expiresAt, term}, written compare-and-swap). The holder renews it every
-third of --lease; once it cannot renew before the lease expires it stops acting (no compile,
-step or re-sign is started); a standby takes over after expiry, or at once when the holder
-stops (SIGTERM/SIGINT release the lease by writing expiresAt = now).
+{holder, renewedAt, expiresAt, term, released?}, written compare-and-swap). The holder renews
+it every third of --lease and stops acting (aborting the compile or step under way) once it
+has not renewed for two thirds of --lease. A standby takes over when the lease has not changed
+for a whole --lease as timed on its own clock (no replica trusts another's clock), or at once
+when the holder released it: SIGTERM/SIGINT abort the actions, wait for them a third of
+--lease at most, and write released: true.
 
 The active replica:
   - lists the repository's refs every --poll (one ref listing, no fetch) and compiles and
@@ -40,7 +43,9 @@ The active replica:
     GitHub's X-Hub-Signature-256 (HMAC-SHA256 of the body) or GitLab's X-Gitlab-Token; a
     bad or missing one is answered 401 and triggers nothing. Without it any POST triggers
     a poll (it reads nothing from the request);
-  - steps rollouts every --step-interval;
+  - steps the current rollout every --step-interval, as \`driftless rollout step\` does (with
+    --sign-key, signing the pointers it moves and its audit entries; actor hub); a step that
+    fails shows in /healthz as lastStep {ok: false, error};
   - with --sign-key, re-signs pointers that expire within a third of --pointer-ttl
     (checked every sixth of it, at most hourly), as \`hub resign\` does.
 A failing action is logged and retried at its next interval, then with doubling waits (up to
@@ -91,6 +96,19 @@ export function registerHubServe(hub: Command, io: CliIo): void {
         });
         const pointerTtlMs = ttlMs ?? DEFAULT_POINTER_TTL_MS;
         const log = (event: Record<string, unknown>): void => io.stderr(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+        // One controller for the process: its status observer keeps each status's ETag between steps.
+        const rollouts = await cliRolloutController({
+          store: opened.store,
+          clock: systemClock,
+          log,
+          ...(signingKey ? { signingKey } : {}),
+          ...(ttlMs !== undefined ? { pointerTtlMs: ttlMs } : {}),
+        });
+        const step = async (): Promise<void> => {
+          const report = await rollouts.controller.step();
+          const wavesOpened = rollouts.takeOpenedWaves();
+          if (report.changed || report.moved > 0 || report.reverted > 0) log({ level: 'info', msg: 'rollout stepped', ...report, wavesOpened });
+        };
         const server = createHubServer({
           store: opened.store,
           clock: systemClock,
@@ -104,8 +122,7 @@ export function registerHubServe(hub: Command, io: CliIo): void {
           log,
           // The signal ends with the lease term or on stop: an action not yet begun is not begun.
           compile: (target, signal) => (signal.throwIfAborted(), hubApi.compile({ repo: target.repo, ...(target.ref ? { ref: target.ref } : {}), allowMassPrune: false, allowPlainSecrets: false, allowRollback: false })),
-          // TODO(lead): wire the rollout controller's step (the one `driftless rollout step` runs) here.
-          step: () => Promise.resolve(undefined),
+          step: (signal) => (signal.throwIfAborted(), step()),
           ...(signingKey
             ? {
                 resign: (signal: AbortSignal) => (signal.throwIfAborted(), resignPointers({ store: opened.store, signingKey, clock: systemClock, ttlMs: pointerTtlMs, withinMs: pointerTtlMs / 3, log })),

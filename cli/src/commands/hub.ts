@@ -4,6 +4,7 @@ import type { CliIo } from '../main.js';
 import { durationFlag, integerFlag, signingKeyFlag } from './options.js';
 import { nodeHub, positiveDuration } from './hub-api.js';
 import { registerHubServe } from './hub-serve.js';
+import { resolveActor } from './actor.js';
 import { DriftlessError } from '@driftless/core';
 import { UsageError } from '../errors.js';
 
@@ -19,6 +20,7 @@ interface CompileFlags {
   pointerTtl?: string;
   cacheDir?: string;
   kustomize?: string;
+  as?: string;
 }
 
 /** `driftless hub compile`, `driftless hub serve`, `driftless hub resign` and `driftless hub gc`. */
@@ -40,6 +42,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
       '--allow-rollback',
       'publish a commit that does not descend from the last one published to this store (an older commit or an unrelated history); recorded in its revision record',
     )
+    .option('--as <user>', 'who publishes, named by the audit entries release.published and rollback.allowed (default: $DRIFTLESS_ACTOR, else <os user>@<hostname>)')
     .option('--cache-dir <dir>', 'where remote repositories are cloned (default: $DRIFTLESS_CACHE/hub or ~/.cache/driftless/hub)')
     .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, the one npm run setup built, or kustomize on PATH)')
     .addHelpText(
@@ -52,6 +55,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     )
     .action(async (flags: CompileFlags) => {
       const pointerTtlMs = flags.pointerTtl === undefined ? undefined : positiveDuration('--pointer-ttl', flags.pointerTtl);
+      const actor = resolveActor(flags.as);
       // Only a signed expiry means anything, so a TTL without a key is a mistake, not a no-op.
       if (pointerTtlMs !== undefined && !flags.signKey) throw new UsageError('--pointer-ttl needs --sign-key: only signed pointers carry an expiry');
       const opened = await openStore(flags.store, process.env, process.cwd());
@@ -68,6 +72,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           allowMassPrune: flags.allowMassPrune ?? false,
           allowPlainSecrets: flags.allowPlainSecrets ?? false,
           allowRollback: flags.allowRollback ?? false,
+          actor,
         });
         for (const w of report.warnings ?? []) io.stderr(`warning: ${w}\n`);
         if (flags.json) io.stdout(`${JSON.stringify({ ...report, warnings: report.warnings ?? [] })}\n`);

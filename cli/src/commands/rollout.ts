@@ -1,0 +1,206 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import type { Command } from 'commander';
+import type { AuditDraft, Clock, ObjectStore, RolloutCommand } from '@driftless/core';
+import type { HubLog, RolloutController, StatusObserver, StepReport } from '@driftless/hub';
+import { openStore } from '@driftless/store';
+import type { CliIo } from '../main.js';
+import { UsageError } from '../errors.js';
+import { resolveActor } from './actor.js';
+import { positiveDuration } from './hub-api.js';
+import { signingKeyFlag } from './options.js';
+import { movedClusters, renderRolloutStatus, rolloutStatusDocument } from './rollout-status.js';
+
+const STORE_HELP = 'object store: file:DIR or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, credentials from the environment)';
+const AS_HELP = 'who acts, recorded in the rollout and the audit log (default: $DRIFTLESS_ACTOR, else <os user>@<hostname>)';
+const SIGN_HELP =
+  'the hub\'s Ed25519 private key (PEM): signs the pointers the step after the command moves AND its audit entries; required when the fleet\'s pointers are signed';
+const TTL_HELP = 'with --sign-key: pointers expire this long after they are signed (default 7d)';
+const EXIT_HELP = 'Exit codes: 0 done (a Halted or frozen rollout included), 1 runtime failure or the rollout kept changing under this\n' + 'command (try again), 2 invalid flags, or a command the rollout refuses (the message says why).';
+
+/** One wave a step opened, from its `wave.opened` audit entry. */
+export interface OpenedWave {
+  readonly ring: string;
+  readonly wave: number;
+  readonly clusters: number;
+}
+
+/** A rollout controller of a CLI process, and the waves its steps opened (from the audit drafts it appends). */
+export interface CliController {
+  readonly controller: RolloutController;
+  /** Waves opened since the last call, cleared by it. */
+  takeOpenedWaves(): OpenedWave[];
+}
+
+/**
+ * The rollout controller `rollout step|approve|halt|resume` and `hub serve`
+ * run: core's state machine, the store's audit log (signed with
+ * `signingKey`), the same key for the pointers its steps move. One per
+ * process, so its status observer keeps ETags between steps.
+ */
+export async function cliRolloutController(opts: {
+  store: ObjectStore;
+  clock: Clock;
+  signingKey?: KeyObject;
+  pointerTtlMs?: number;
+  observer?: StatusObserver;
+  log?: HubLog;
+}): Promise<CliController> {
+  const { createAuditLog, createRolloutController, coreRolloutMachine } = await import('@driftless/hub');
+  const log = createAuditLog({ store: opts.store, clock: opts.clock, ...(opts.signingKey ? { signingKey: opts.signingKey } : {}) });
+  let opened: OpenedWave[] = [];
+  const audit = {
+    async append(drafts: readonly AuditDraft[]) {
+      await log.append(drafts);
+      for (const d of drafts) if (d.action === 'wave.opened') opened.push({ ring: String(d.data['ring']), wave: Number(d.data['wave']), clusters: Number(d.data['clusters']) });
+    },
+  };
+  const controller = createRolloutController({
+    store: opts.store,
+    clock: opts.clock,
+    machine: coreRolloutMachine,
+    audit,
+    newId: randomUUID,
+    ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
+    ...(opts.pointerTtlMs !== undefined ? { pointerTtlMs: opts.pointerTtlMs } : {}),
+    ...(opts.observer ? { observer: opts.observer } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  return {
+    controller,
+    takeOpenedWaves() {
+      const out = opened;
+      opened = [];
+      return out;
+    },
+  };
+}
+
+interface StepFlags {
+  store: string;
+  signKey?: string;
+  pointerTtl?: string;
+  json?: boolean;
+}
+
+/** What a step did, in lines: the rollout's phase, waves opened, pointers moved, the halt, the freeze. */
+export function renderStep(report: StepReport, waves: readonly OpenedWave[]): string {
+  if (report.rollout === undefined) return 'no rollout in this store\n';
+  const lines = [`rollout ${report.rollout}: ${report.phase ?? 'unknown'}`];
+  for (const w of waves) lines.push(`opened wave ${w.wave} of ring ${w.ring}: ${w.clusters} clusters`);
+  if (report.moved > 0) lines.push(`moved ${report.moved} pointers`);
+  if (report.reverted > 0) lines.push(`reverted ${report.reverted} pointers to their last good bundle`);
+  if (report.halted) {
+    const ring = report.halted.ring ? ` (ring ${report.halted.ring})` : '';
+    lines.push(`halted by ${report.halted.actor}${ring}: ${report.halted.reason}; no pointer moves until driftless rollout resume --reason …`);
+  }
+  if (report.frozen) lines.push(`frozen by ${report.frozen.actor} (${report.frozen.reason}): no pointer moved; driftless unfreeze --reason … to continue`);
+  if (!report.changed && report.moved === 0 && report.reverted === 0 && !report.halted && !report.frozen) lines.push('nothing to do: waiting for agents, soak or approval');
+  return `${lines.join('\n')}\n`;
+}
+
+/** `--reason` as given, or a UsageError naming the flag when it says nothing. */
+function reasonFlag(reason: string): string {
+  if (reason.trim() === '') throw new UsageError('--reason must say why (it is recorded in the rollout and the audit log)');
+  return reason;
+}
+
+/** Opens the store and a controller for the flags, runs `act`, prints its step report, closes the store. */
+async function withController(io: CliIo, flags: StepFlags, act: (c: RolloutController) => Promise<StepReport>, before = ''): Promise<void> {
+  const ttlMs = flags.pointerTtl === undefined ? undefined : positiveDuration('--pointer-ttl', flags.pointerTtl);
+  if (ttlMs !== undefined && !flags.signKey) throw new UsageError('--pointer-ttl needs --sign-key: only signed pointers carry an expiry');
+  const signingKey = flags.signKey === undefined ? undefined : await signingKeyFlag(flags.signKey);
+  const { systemClock } = await import('@driftless/clock');
+  const opened = await openStore(flags.store, process.env, process.cwd());
+  try {
+    const c = await cliRolloutController({ store: opened.store, clock: systemClock, ...(signingKey ? { signingKey } : {}), ...(ttlMs !== undefined ? { pointerTtlMs: ttlMs } : {}) });
+    const report = await act(c.controller);
+    const waves = c.takeOpenedWaves();
+    if (flags.json) io.stdout(`${JSON.stringify({ ...report, wavesOpened: waves })}\n`);
+    else io.stdout(report.rollout === undefined ? renderStep(report, waves) : before + renderStep(report, waves));
+  } finally {
+    opened.close();
+  }
+}
+
+/** `driftless rollout step|status|approve|halt|resume`. */
+export function registerRolloutCommands(program: Command, io: CliIo): void {
+  const rollout = program
+    .command('rollout')
+    .description('progressive delivery: step the current rollout through its rings, show it, approve a ring, halt and resume')
+    .exitOverride();
+
+  rollout
+    .command('step')
+    .description('one idempotent step of the current rollout: evaluate every gate, open the waves and rings they allow, move those pointers')
+    .requiredOption('--store <url>', STORE_HELP)
+    .option('--sign-key <file>', 'the hub\'s Ed25519 private key (PEM): signs the pointers this step moves and its audit entries')
+    .option('--pointer-ttl <duration>', TTL_HELP)
+    .option('--json', 'print one JSON document: {rollout?, phase?, moved, reverted, changed, halted?, frozen?, wavesOpened: [{ring, wave, clusters}]}')
+    .addHelpText(
+      'after',
+      '\nSafe from a CI cron and when several run at once: every write of the rollout is a compare-and-swap on its\n' +
+        'ETag (one run wins each version, the others re-read and decide again) and a pointer moves once. With no\n' +
+        'rollout in the store it prints `no rollout in this store` (exit 0). While frozen or halted it moves nothing\n' +
+        `and says so. ${EXIT_HELP}`,
+    )
+    .action((flags: StepFlags) => withController(io, flags, (c) => c.step()));
+
+  rollout
+    .command('status')
+    .description('the current rollout: its phase, each ring\'s phase, clusters by rollout state and by agent phase, gates, approvals, the halt and the freeze')
+    .requiredOption('--store <url>', STORE_HELP)
+    .option('--json', 'print one JSON document: {id, revision, phase, createdAt, updatedAt, rings: [{name, phase, wavesOpened, clusters, agents, gates, approval?}], halt?, frozen?}')
+    .addHelpText(
+      'after',
+      '\nROLLOUT counts a ring\'s clusters by rollout state (pending, moved, applied, failed, excused, reverted,\n' +
+        'unchanged, refused); AGENTS counts the clusters whose pointer the rollout moved by the phase their agent last\n' +
+        'reported (Applied, Progressing, Degraded, Failed, Stale, or `no report`). Reads the statuses with one listing\n' +
+        'and a GET each. Exit codes: 0 shown (a Halted rollout included; `no rollout in this store` too), 1 runtime\n' +
+        'failure, 2 invalid flags.',
+    )
+    .action(async (flags: { store: string; json?: boolean }) => {
+      const [{ createStatusObserver }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
+      const opened = await openStore(flags.store, process.env, process.cwd());
+      try {
+        const observer = createStatusObserver(opened.store);
+        const { controller } = await cliRolloutController({ store: opened.store, clock: systemClock, observer });
+        const current = await controller.status();
+        if (!current) {
+          io.stdout(flags.json ? 'null\n' : 'no rollout in this store\n');
+          return;
+        }
+        const doc = rolloutStatusDocument(current.rollout, current.summary, await observer.observe(movedClusters(current.rollout)));
+        io.stdout(flags.json ? `${JSON.stringify(doc)}\n` : renderRolloutStatus(doc));
+      } finally {
+        opened.close();
+      }
+    });
+
+  const command = (name: 'approve' | 'halt' | 'resume', description: string, moves: string) => {
+    const cmd = rollout
+      .command(name)
+      .description(description)
+      .requiredOption('--store <url>', STORE_HELP)
+      .requiredOption('--reason <text>', 'why (required, not empty; recorded in the rollout and the audit log)')
+      .option('--as <user>', AS_HELP)
+      .option('--sign-key <file>', SIGN_HELP)
+      .option('--pointer-ttl <duration>', TTL_HELP)
+      .option('--json', 'print the step that follows the command as one JSON document (as rollout step --json)');
+    if (name === 'approve') cmd.requiredOption('--ring <name>', 'the ring to approve (one whose gates include approval)');
+    return cmd.addHelpText('after', `\nRecords the command, then runs one step (as rollout step): ${moves} ${EXIT_HELP}`);
+  };
+
+  const act = (kind: RolloutCommand['kind']) => async (flags: StepFlags & { reason: string; as?: string; ring?: string }) => {
+    const reason = reasonFlag(flags.reason);
+    const actor = resolveActor(flags.as);
+    const cmd: RolloutCommand = kind === 'approve' ? { kind, ring: flags.ring ?? '', actor, reason } : { kind, actor, reason };
+    const said = kind === 'approve' ? `approved ring ${flags.ring ?? ''}` : kind === 'halt' ? 'halted the rollout' : 'resumed the rollout';
+    await withController(io, flags, (c) => c.command(cmd), `${said} as ${actor}: ${reason}\n`);
+  };
+
+  command('approve', 'record an approval of a ring (who, when, why); the step that follows opens it once earlier rings succeeded', 'it moves the ring\'s first wave when the ring may open (frozen: it says so and moves none).')
+    .action(act('approve'));
+  command('halt', 'halt the current rollout by hand: no pointer moves until rollout resume', 'it moves nothing but a pending revert.').action(act('halt'));
+  command('resume', 'resume a halted rollout: a failed ring\'s failed clusters are excused and its waves go on', 'it moves the next waves the gates allow (frozen: it says so and moves none).')
+    .action(act('resume'));
+}

@@ -1,0 +1,230 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { API_VERSION, canonicalBytes, decodePointer, storeLayout, type ObjectStore, type Pointer } from '@driftless/core';
+import { createAuditLog, generateSigningKeyPair } from '@driftless/hub';
+import { systemClock } from '@driftless/clock';
+import { uniqueName } from '@driftless/contracts';
+import { commitFiles, createBareRepo, generateFleet, s3StoreFor } from '@driftless/testkit';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { captureIo } from './capture-io.js';
+import { main } from './main.js';
+
+const env = inject('driftlessEnv');
+const cleanups: (() => Promise<void> | void)[] = [];
+beforeAll(() => {
+  // `--store s3://…` reads the standard AWS variables; this file's worker has its own process.env.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: env.s3.endpoint,
+    AWS_REGION: env.s3.region,
+    AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
+  });
+});
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIo();
+  const code = await main(argv, io);
+  return { code, out: io.out, err: io.err };
+}
+
+// Cluster i carries the label ring: i % 10 (testkit's scenario): of 12 clusters, ring-0 gets c-00000 and
+// c-00010, ring-1 c-00001 and c-00011, the catch-all the other 8, in waves of 3 (3, 3, 2).
+const RING_0 = ['c-00000', 'c-00010'];
+const RING_1 = ['c-00001', 'c-00011'];
+const EVERYONE = ['c-00002', 'c-00003', 'c-00004', 'c-00005', 'c-00006', 'c-00007', 'c-00008', 'c-00009'];
+const DELIVERY = {
+  mode: 'continuous-delivery',
+  rings: [
+    { name: 'ring-0', selector: { matchLabels: { ring: '0' } } },
+    { name: 'ring-1', selector: { matchLabels: { ring: '1' } } },
+    { name: 'everyone', selector: {}, maxConcurrent: 3 },
+  ],
+};
+
+/** A three-ring fleet in the git server, an empty MinIO prefix, and the hub's key. */
+async function setup() {
+  const name = uniqueName('cli-rollout');
+  const bare = await createBareRepo(env.git.root, name);
+  await commitFiles(bare, generateFleet({ clusters: 12, apps: 2, kustomizeApps: 0, delivery: DELIVERY }), 'first');
+  const dir = await mkdtemp(join(tmpdir(), 'driftless-rollout-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const keys = generateSigningKeyPair();
+  const key = join(dir, 'hub.key');
+  const pub = join(dir, 'hub.pub');
+  await writeFile(key, keys.privateKeyPem);
+  await writeFile(pub, keys.publicKeyPem);
+  const prefix = uniqueName('cli-rollout');
+  const store = s3StoreFor(env, prefix);
+  cleanups.push(() => store.destroy());
+  const url = `s3://${env.s3.bucket}/${prefix}`;
+  const compileArgs = ['--repo', `${env.git.baseUrl}${name}.git`, '--store', url, '--cache-dir', join(dir, 'cache'), '--sign-key', key];
+  return { store, url, key, pub, compileArgs };
+}
+
+async function pointerOf(store: ObjectStore, cluster: string): Promise<Pointer | undefined> {
+  const got = await store.get(storeLayout.pointer(cluster));
+  return got.kind === 'found' ? decodePointer(got.body, cluster, cluster) : undefined;
+}
+
+async function pointed(store: ObjectStore, clusters: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const c of clusters) if (await pointerOf(store, c)) out.push(c);
+  return out;
+}
+
+/** Writes the status an agent writes once it applied its pointer's bundle. */
+async function reportApplied(store: ObjectStore, clusters: readonly string[]): Promise<void> {
+  for (const cluster of clusters) {
+    const p = await pointerOf(store, cluster);
+    if (!p) throw new Error(`no pointer for ${cluster}`);
+    const status = {
+      apiVersion: API_VERSION,
+      kind: 'Status',
+      cluster,
+      observedGeneration: p.generation,
+      appliedBundle: p.bundle,
+      phase: 'Applied',
+      objects: { total: 3, ready: 3, drifted: 0, pruned: 0 },
+      insecureSkipVerify: false,
+      agentVersion: 'test',
+      heartbeatAt: new Date(systemClock.now()).toISOString(),
+    };
+    await store.put(storeLayout.status(cluster), canonicalBytes(status), { contentType: 'application/json' });
+  }
+}
+
+interface StatusJson {
+  phase: string;
+  rings: { name: string; phase: string; clusters: Record<string, number>; agents: Record<string, number>; gates: { gate: string; state: string; reason: string }[]; approval?: { actor: string; reason: string } }[];
+  halt?: { actor: string; reason: string; automatic: boolean };
+  frozen?: { actor: string; reason: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+async function statusOf(url: string): Promise<StatusJson> {
+  const r = await run(['rollout', 'status', '--store', url, '--json']);
+  expect(r.code, r.err).toBe(0);
+  return JSON.parse(r.out) as StatusJson;
+}
+
+describe('driftless rollout on MinIO and the git server', () => {
+  it('says there is no rollout in a store without one (exit 0)', async () => {
+    const { url } = await setup();
+    expect(await run(['rollout', 'step', '--store', url])).toMatchObject({ code: 0, out: 'no rollout in this store\n' });
+    expect(await run(['rollout', 'status', '--store', url])).toMatchObject({ code: 0, out: 'no rollout in this store\n' });
+  });
+
+  it('steps a three-ring rollout through soak-free gates, an approval, a halt, a resume and a freeze', async () => {
+    const { store, url, key, pub, compileArgs } = await setup();
+    expect((await run(['hub', 'compile', ...compileArgs])).code).toBe(0);
+    expect(await pointed(store, [...RING_0, ...RING_1, ...EVERYONE])).toEqual(RING_0);
+
+    const idle = await run(['rollout', 'step', '--store', url, '--sign-key', key, '--json']);
+    expect(idle.code, idle.err).toBe(0);
+    expect(JSON.parse(idle.out)).toMatchObject({ phase: 'Progressing', moved: 0, changed: false, wavesOpened: [] });
+
+    await reportApplied(store, RING_0);
+    const opened = await run(['rollout', 'step', '--store', url, '--sign-key', key]);
+    expect(opened.code, opened.err).toBe(0);
+    expect(opened.out).toMatch(/^rollout \d{8}T\d{6}Z-[0-9a-f]{12}: Progressing\n/m);
+    expect(opened.out).toContain('opened wave 1 of ring ring-1: 2 clusters\n');
+    expect(opened.out).toContain('moved 2 pointers\n');
+    expect(await pointed(store, [...RING_1, ...EVERYONE])).toEqual(RING_1);
+
+    const progressing = await statusOf(url);
+    expect(progressing.phase).toBe('Progressing');
+    expect(progressing.rings.map((r) => [r.name, r.phase, r.clusters, r.agents])).toEqual([
+      ['ring-0', 'Succeeded', { applied: 2 }, { Applied: 2 }],
+      ['ring-1', 'Progressing', { moved: 2 }, { 'no report': 2 }],
+      ['everyone', 'Pending', { pending: 8 }, {}],
+    ]);
+    expect(progressing.rings[0]?.gates).toContainEqual(expect.objectContaining({ gate: 'health', state: 'passed' }));
+    expect(progressing.rings[1]?.gates).toContainEqual(expect.objectContaining({ gate: 'health', state: 'pending' }));
+
+    await reportApplied(store, RING_1);
+    expect((await run(['rollout', 'step', '--store', url, '--sign-key', key])).code).toBe(0);
+    const waiting = await statusOf(url);
+    expect(waiting.phase).toBe('AwaitingApproval');
+    expect(waiting.rings[2]?.gates).toContainEqual(expect.objectContaining({ gate: 'approval', state: 'pending' }));
+    const human = await run(['rollout', 'status', '--store', url]);
+    expect(human.out).toMatch(/^RING\s+PHASE\s+WAVES\s+ROLLOUT\s+AGENTS$/m);
+    expect(human.out).toMatch(/^everyone\s+AwaitingApproval\s+0\s+pending 8\s+-$/m);
+
+    const needless = await run(['rollout', 'approve', '--store', url, '--ring', 'ring-1', '--reason', 'looks good', '--as', 'carol']);
+    expect(needless.code).toBe(2);
+    expect(needless.err).toMatch(/^error: .*ring-1/);
+    expect((await run(['rollout', 'approve', '--store', url, '--ring', 'everyone', '--reason', '  '])).code).toBe(2);
+
+    const approved = await run(['rollout', 'approve', '--store', url, '--ring', 'everyone', '--reason', 'partner happy', '--as', 'carol', '--sign-key', key]);
+    expect(approved.code, approved.err).toBe(0);
+    expect(approved.out).toContain('approved ring everyone as carol: partner happy\n');
+    expect(approved.out).toContain('opened wave 1 of ring everyone: 3 clusters\n');
+    const wave1 = await pointed(store, EVERYONE);
+    expect(wave1).toHaveLength(3);
+    expect((await statusOf(url)).rings[2]?.approval).toMatchObject({ actor: 'carol', reason: 'partner happy' });
+
+    await reportApplied(store, wave1);
+    expect((await run(['rollout', 'halt', '--store', url, '--reason', 'incident 9', '--as', 'dave', '--sign-key', key])).code).toBe(0);
+    const halted = await run(['rollout', 'step', '--store', url, '--sign-key', key]);
+    expect(halted.code).toBe(0);
+    expect(halted.out).toContain('halted by dave: incident 9;');
+    expect(await pointed(store, EVERYONE)).toEqual(wave1);
+    expect(await statusOf(url)).toMatchObject({ phase: 'Halted', halt: { actor: 'dave', reason: 'incident 9', automatic: false } });
+
+    const resumed = await run(['rollout', 'resume', '--store', url, '--reason', 'fixed', '--as', 'dave', '--sign-key', key]);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.out).toContain('opened wave 2 of ring everyone: 3 clusters\n');
+    const wave2 = await pointed(store, EVERYONE);
+    expect(wave2).toHaveLength(6);
+
+    await reportApplied(store, wave2);
+    expect((await run(['freeze', '--store', url, '--reason', 'change freeze', '--as', 'erin', '--sign-key', key])).code).toBe(0);
+    const frozen = await run(['rollout', 'step', '--store', url, '--sign-key', key]);
+    expect(frozen.code).toBe(0);
+    expect(frozen.out).toContain('frozen by erin (change freeze): no pointer moved; driftless unfreeze --reason … to continue\n');
+    expect(await pointed(store, EVERYONE)).toEqual(wave2);
+    expect((await statusOf(url)).frozen).toMatchObject({ actor: 'erin', reason: 'change freeze' });
+
+    expect((await run(['unfreeze', '--store', url, '--reason', 'over', '--as', 'erin', '--sign-key', key])).code).toBe(0);
+    expect((await run(['rollout', 'step', '--store', url, '--sign-key', key])).out).toContain('moved 2 pointers\n');
+    expect(await pointed(store, EVERYONE)).toEqual(EVERYONE);
+    for (const c of EVERYONE) expect((await pointerOf(store, c))?.signature).toMatch(/^ed25519:/);
+
+    expect(await run(['audit', 'verify', '--store', url, '--verify-key', pub])).toMatchObject({ code: 0 });
+    const actions = (await createAuditLog({ store, clock: systemClock }).read()).map((e) => `${e.actor} ${e.action}`);
+    expect(actions).toEqual(expect.arrayContaining(['carol rollout.approved', 'dave rollout.halted', 'dave rollout.resumed', 'erin fleet.frozen']));
+  });
+
+  it('hub serve steps the rollout: ring-1 opens once ring-0 reports Applied', async () => {
+    const { store, compileArgs } = await setup();
+    expect((await run(['hub', 'compile', ...compileArgs])).code).toBe(0);
+    await reportApplied(store, RING_0);
+    let stepped: () => void = () => undefined;
+    const seen = new Promise<void>((resolve) => (stepped = resolve));
+    const io = { stdout: () => undefined, stderr: (t: string) => (t.includes('"msg":"rollout stepped"') ? stepped() : undefined) };
+    const before = new Set([...process.listeners('SIGTERM'), ...process.listeners('SIGINT')]);
+    const serving = main(['hub', 'serve', ...compileArgs, '--poll', '1h', '--step-interval', '50ms', '--listen', '127.0.0.1:0'], io);
+    await seen;
+    expect(await pointed(store, RING_1)).toEqual(RING_1);
+    // Stop it as SIGTERM would, calling only the listener hub serve added.
+    const stop = process.listeners('SIGTERM').find((l) => !before.has(l));
+    stop?.('SIGTERM');
+    expect(await serving).toBe(0);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) for (const l of process.listeners(signal).filter((l) => !before.has(l))) process.removeListener(signal, l);
+  });
+
+  it('refuses a command without a reason, or when no rollout exists, with exit 2', async () => {
+    const { url } = await setup();
+    const bare = await run(['rollout', 'halt', '--store', url, '--reason', '']);
+    expect(bare.code).toBe(2);
+    expect(bare.err).toContain('--reason');
+    const none = await run(['rollout', 'halt', '--store', url, '--reason', 'why not']);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('no rollout was ever started');
+  });
+});
