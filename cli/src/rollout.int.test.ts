@@ -119,6 +119,18 @@ describe('driftless rollout on MinIO and the git server', () => {
     expect(await run(['rollout', 'status', '--store', url])).toMatchObject({ code: 0, out: 'no rollout in this store\n' });
   });
 
+  it('refuses to replace signed pointers without --sign-key, and the next step with the key makes the move', async () => {
+    const { store, url, key, compileArgs } = await setup();
+    expect((await run(['hub', 'compile', ...compileArgs])).code).toBe(0);
+    await reportApplied(store, RING_0);
+    const keyless = await run(['rollout', 'step', '--store', url]);
+    expect(keyless.code).toBe(1);
+    expect(keyless.err).toContain('pass --sign-key');
+    expect(await pointed(store, [...RING_1, ...EVERYONE])).toEqual([]);
+    expect((await run(['rollout', 'step', '--store', url, '--sign-key', key])).code).toBe(0);
+    expect(await pointed(store, [...RING_1, ...EVERYONE])).toEqual(RING_1);
+  });
+
   it('steps a three-ring rollout through soak-free gates, an approval, a halt, a resume and a freeze', async () => {
     const { store, url, key, pub, compileArgs } = await setup();
     expect((await run(['hub', 'compile', ...compileArgs])).code).toBe(0);

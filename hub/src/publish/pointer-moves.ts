@@ -48,6 +48,12 @@ export interface PointerMoveContext {
   readonly log: HubLog;
   /** Decide (read, mass-prune guard) but write nothing: a pointer that would be written is `held` (a rollout or the freeze moves it later). */
   readonly hold?: boolean;
+  /**
+   * Refuse to replace a signed pointer with an unsigned one (no signingKey):
+   * agents that verify would refuse it, so the cluster would be stuck. Rollout
+   * steps set it, since they run apart from the compile that had the key.
+   */
+  readonly refuseUnsigned?: boolean;
 }
 
 /** Where one cluster's pointer should go. */
@@ -85,6 +91,13 @@ export async function movePointer(ctx: PointerMoveContext, target: PointerTarget
     const decision = await decide(ctx, target, current);
     if (decision.kind !== 'write') return decision;
     if (ctx.hold) return current ? { kind: 'held', memo: current } : { kind: 'held' };
+    if (ctx.refuseUnsigned && !ctx.signingKey && current && current.keyId !== 'none') {
+      throw new DriftlessError(
+        'PublishRefused',
+        `pointer ${key} move failed: it is signed and this run has no signing key; agents that verify signatures would refuse an unsigned pointer, so pass --sign-key (the move stays pending and the next step with the key makes it)`,
+        { clusters: [{ cluster: target.cluster, reason: 'signed pointer, no signing key' }] },
+      );
+    }
     await ctx.readyBlob(target.digest);
     await ctx.beforeWrite();
     const body = canonicalBytes(decision.pointer);

@@ -111,6 +111,7 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
   /** Moves the intent log's pointers, then clears it recording generations; `cleared` false when another writer changed the rollout first. */
   const finish = async (read: Versioned<Rollout>): Promise<{ outcomes: MoveOutcome[]; cleared: boolean }> => {
     const pending = read.doc.pendingMoves ?? [];
+    refuseUnsigned(read.doc, pending.length, deps.signingKey);
     const outcomes = await moveRolloutPointers(moveDeps, read.doc.revision, pending);
     const clusters = { ...read.doc.clusters };
     for (const o of outcomes) {
@@ -153,6 +154,7 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
       const obs = await observe(Object.keys(read.doc.clusters));
       const t = decide(read.doc, obs);
       if (!t.changed) return report(read.doc, obs, done, false);
+      refuseUnsigned(read.doc, t.moves.length, deps.signingKey);
       const outcomes = await commit(read, t);
       if (outcomes === undefined) continue;
       done.push(...outcomes);
@@ -182,6 +184,21 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
       return { rollout: read.doc, summary: summarizeRolloutWithFreeze(read.doc, freeze) };
     },
   };
+}
+
+/**
+ * A release published with a signing key must keep its pointers signed: a
+ * step without the key would write pointers that verifying agents refuse,
+ * stranding their clusters. Refused before anything is written (stalled
+ * PublishRefused), so the step can simply be run again with --sign-key.
+ */
+function refuseUnsigned(rollout: Rollout, moves: number, signingKey: KeyObject | undefined): void {
+  if (moves === 0 || !rollout.signed || signingKey) return;
+  throw new DriftlessError(
+    'PublishRefused',
+    `rollout ${rollout.id} step failed: its pointers are signed and this run has no signing key; agents that verify signatures would refuse an unsigned pointer, so pass --sign-key (nothing was moved)`,
+    { clusters: [] },
+  );
 }
 
 function report(state: Rollout, obs: Observations, done: readonly MoveOutcome[], changed: boolean): StepReport {

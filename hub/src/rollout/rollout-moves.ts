@@ -49,6 +49,7 @@ export async function moveRolloutPointers(deps: RolloutMoveDeps, revision: strin
     keyId: deps.signingKey ? signingKeyId(deps.signingKey) : 'none',
     pointerTtlMs: deps.pointerTtlMs ?? DEFAULT_POINTER_TTL_MS,
     allowMassPrune: true,
+    refuseUnsigned: true,
     // The blobs were written and verified by the compile that released them.
     readyBlob: () => Promise.resolve(),
     beforeWrite: () => (invalidated ??= invalidateMarker(deps, revision)),

@@ -12,7 +12,7 @@ import {
 } from './rollout-store.js';
 
 /** What starting a release needs beside the controller's deps: its observation and commit. */
-export interface StartDeps extends Pick<RolloutControllerDeps, 'store' | 'clock' | 'machine' | 'audit'> {
+export interface StartDeps extends Pick<RolloutControllerDeps, 'store' | 'clock' | 'machine' | 'audit' | 'signingKey'> {
   readonly observe: (clusters: Iterable<string>) => Promise<Observations>;
   readonly commit: (read: Versioned<Rollout>, t: Transition) => Promise<MoveOutcome[] | undefined>;
 }
@@ -36,7 +36,8 @@ export async function startRelease(deps: StartDeps, release: Omit<Release, 'supe
   const t = deps.machine.start(full, obs, deps.clock.now());
   // The machine knows nothing of stateful keys: the next release reads them here.
   const clusters = Object.fromEntries(Object.entries(t.state.clusters).map(([c, r]) => [c, withKey(r, statefulKeys.get(c))]));
-  const state: Rollout = { ...t.state, clusters };
+  // A release compiled with a key keeps its pointers signed: no keyless step may move them.
+  const state: Rollout = { ...t.state, clusters, ...(deps.signingKey ? { signed: true } : {}) };
   const doc: Rollout = t.moves.length > 0 ? { ...state, pendingMoves: [...t.moves] } : state;
   if ((await createRolloutDocument(deps.store, doc)) === undefined) {
     throw new DriftlessError('PublishConflict', `rollout ${release.id} start failed: a rollout with this id exists already (another hub started it)`, { key: `rollouts/${release.id}.json` });

@@ -156,6 +156,8 @@ export const rolloutSchema = z.strictObject({
   /** The rollout this one replaced. */
   supersedes: z.string().optional(),
   pendingMoves: z.array(pointerMoveSchema).optional(),
+  /** The release was published with a signing key: a step without one moves no pointer (agents would refuse an unsigned pointer). */
+  signed: z.boolean().optional(),
 });
 export type Rollout = z.infer<typeof rolloutSchema>;
 
