@@ -49,7 +49,14 @@ function failingAuditPuts(store: ObjectStore, failures: number): ObjectStore {
 function recordingClock(): Clock & { sleeps: number[] } {
   const vc = new VirtualClock(Date.UTC(2026, 10, 22, 10));
   const sleeps: number[] = [];
-  return { sleeps, now: () => vc.now(), sleep: async (ms) => void sleeps.push(ms) };
+  return {
+    sleeps,
+    now: () => vc.now(),
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+  };
 }
 
 const record = (actor: string, reason: string): Freeze => freezeSchema.parse({ apiVersion: 'driftless.dev/v1alpha1', kind: 'Freeze', actor, at: '2026-11-22T10:00:00.000Z', reason });
