@@ -73,13 +73,14 @@ describe('driftless audit verify on MinIO', () => {
     expect(r).toMatchObject({ code: 0, out: 'audit log verified: 4 entries, newest seq 4\n' });
   });
 
-  it('exits 1 naming the entry whose JSON was rewritten with another reason', async () => {
+  it('exits 1 where the chain breaks after an entry whose JSON was rewritten with another reason', async () => {
     const { store, url } = await logOf(4);
     const e = await entryAt(store, 2);
     await store.put(storeLayout.auditEntry(2), canonicalBytes({ ...e, reason: 'nothing happened' }));
     const r = await run(['audit', 'verify', '--store', url]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error: audit verify failed: entry 2: altered: its hash sha256:[0-9a-f]{64} does not match entry 3's prev/);
+    // Unsigned, the chain breaks between 2 and 3: entry 3 is named (an edited prev of 3 would look the same).
+    expect(r.err).toMatch(/^error: audit verify failed: entry 3: altered: the chain breaks between entry 2 and 3/);
   });
 
   it('exits 1 naming the entry that was deleted', async () => {
@@ -109,6 +110,30 @@ describe('driftless audit verify on MinIO', () => {
     const r = await run(['audit', 'verify', '--store', url, '--verify-key', keys.pub]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^error: audit verify failed: entry 3: altered: its signature does not verify with the given key/);
+  });
+
+  it('verifies hub-signed and operator-signed entries with both keys; with the hub key alone names the operator\'s entry', async () => {
+    const hub = await keyFiles();
+    const operator = await keyFiles();
+    const { url } = await logOf(2, hub.ours.privateKey);
+    expect(await run(['freeze', '--store', url, '--reason', 'incident 42', '--as', 'alice', '--sign-key', operator.priv])).toMatchObject({ code: 0 });
+    expect(await run(['audit', 'verify', '--store', url, '--verify-key', hub.pub, '--verify-key', operator.pub])).toMatchObject({ code: 0, out: 'audit log verified: 3 entries, newest seq 3\n' });
+    const r = await run(['audit', 'verify', '--store', url, '--verify-key', hub.pub]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error: audit verify failed: entry 3: altered: its signature does not verify with the given key/);
+  });
+
+  it('--allow-unsigned accepts an unsigned operator entry among signed ones but still checks the chain', async () => {
+    const hub = await keyFiles();
+    const { store, url } = await logOf(2, hub.ours.privateKey);
+    expect(await run(['freeze', '--store', url, '--reason', 'incident 42', '--as', 'alice'])).toMatchObject({ code: 0 });
+    expect((await run(['audit', 'verify', '--store', url, '--verify-key', hub.pub])).err).toMatch(/entry 3: unsigned/);
+    expect(await run(['audit', 'verify', '--store', url, '--verify-key', hub.pub, '--allow-unsigned'])).toMatchObject({ code: 0, out: 'audit log verified: 3 entries, newest seq 3\n' });
+    const e = await entryAt(store, 3);
+    await store.put(storeLayout.auditEntry(3), canonicalBytes({ ...e, prev: `sha256:${'1'.repeat(64)}` }));
+    const r = await run(['audit', 'verify', '--store', url, '--verify-key', hub.pub, '--allow-unsigned']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error: audit verify failed: entry 3: altered: the chain breaks between entry 2 and 3/);
   });
 
   it('exits 2 naming --verify-key when the key file cannot be read', async () => {

@@ -36,39 +36,45 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
     .option('--since <T>', SINCE_HELP)
     .option('--json', 'print one JSON document: the array of entries {seq, prev, at, actor, action, subject, reason?, data, signature?}')
     .action(async (flags: { store: string; since?: string; json?: boolean }) => {
-      const entries = await readEntries(flags.store, flags.since);
-      if (flags.json) {
-        io.stdout(`${JSON.stringify(entries)}\n`);
-        return;
-      }
-      if (entries.length === 0) {
-        io.stdout('no audit entries\n');
-        return;
-      }
-      const rows = [['SEQ', 'TIME', 'ACTOR', 'ACTION', 'SUBJECT', 'REASON'], ...entries.map((e) => [String(e.seq), e.at, e.actor, e.action, e.subject, e.reason ?? '-'])];
-      const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
-      io.stdout(`${rows.map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`);
+      // Page by page: a log of any size is printed with one page in memory.
+      let printed = 0;
+      await forEachPage(flags.store, flags.since, (entries) => {
+        if (flags.json) io.stdout(`${printed === 0 ? '[' : ','}${entries.map((e) => JSON.stringify(e)).join(',')}`);
+        else io.stdout(tableOf(entries, printed === 0));
+        printed += entries.length;
+      });
+      if (flags.json) io.stdout(printed === 0 ? '[]\n' : ']\n');
+      else if (printed === 0) io.stdout('no audit entries\n');
     });
 
   audit
     .command('verify')
     .description('walk the whole chain and name the first entry that is altered, missing, out of order, not a valid entry, or unsigned while --verify-key is given')
     .requiredOption('--store <url>', STORE_HELP)
-    .option('--verify-key <file>', 'every entry must be signed by the private half of this Ed25519 public key (PEM, the hub\'s driftless-signing.pub); repeat it while rotating keys', collect)
+    .option(
+      '--verify-key <file>',
+      'an Ed25519 public key (PEM): every entry must be signed by one of the keys given; repeat it for the hub\'s key and each operator\'s own key (and while rotating keys)',
+      collect,
+    )
+    .option('--allow-unsigned', 'with --verify-key: accept entries that carry no signature (their place in the chain is still checked; signed ones must still verify)')
     .addHelpText(
       'after',
       '\nEach entry names the hash of the one before it, so an edit, a deletion or a reordering breaks the chain\n' +
-        'at that entry. The newest entry has no successor: an edit to it is caught by its signature (--verify-key)\n' +
-        'and by hub/audit-head.json when that still names it. Exit codes: 0 verified (prints the count and newest\n' +
-        'seq), 1 the chain is broken (`audit verify failed: entry S: <problem>`) or the store cannot be read, 2\n' +
-        'invalid flags or key file.',
+        'at that entry (unsigned, an edited entry and an edited prev of the next look alike: the later one is\n' +
+        'named). The newest entry has no successor: an edit to it is caught by its signature (--verify-key)\n' +
+        'and by hub/audit-head.json when that still names it. The log is read page by page. Exit codes: 0\n' +
+        'verified (prints the count and newest seq), 1 the chain is broken (`audit verify failed: entry S:\n' +
+        '<problem>`) or the store cannot be read, 2 invalid flags or key file.',
     )
-    .action(async (flags: { store: string; verifyKey?: string[] }) => {
+    .action(async (flags: { store: string; verifyKey?: string[]; allowUnsigned?: boolean }) => {
       const keys = await Promise.all((flags.verifyKey ?? []).map((file) => verifyKeyFlag(file)));
       const [{ createAuditLog }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
       const opened = await openStore(flags.store, process.env, process.cwd());
       try {
-        const result = await createAuditLog({ store: opened.store, clock: systemClock }).verify(keys.length > 0 ? { verifier: keys } : {});
+        const result = await createAuditLog({ store: opened.store, clock: systemClock }).verify({
+          ...(keys.length > 0 ? { verifier: keys } : {}),
+          ...(flags.allowUnsigned ? { allowUnsigned: true } : {}),
+        });
         if (!result.ok) {
           const { seq, problem } = result;
           throw new DriftlessError('AuditChainBroken', `audit verify failed: entry ${seq}: ${problem}`, { seq, problem });
@@ -94,18 +100,34 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
         'rollout.completed, frozen, unfrozen); reason (empty when none). Export does not verify: run audit verify.',
     )
     .action(async (flags: { store: string; format: 'jsonl' | 'csv'; since?: string }) => {
-      const rows = (await readEntries(flags.store, flags.since)).map(auditExportRow);
-      if (flags.format === 'jsonl') io.stdout(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-      else io.stdout(stringify(rows, { header: true, columns: [...AUDIT_EXPORT_COLUMNS], record_delimiter: 'windows' }));
+      let header = true;
+      await forEachPage(flags.store, flags.since, (entries) => {
+        const rows = entries.map(auditExportRow);
+        if (flags.format === 'jsonl') io.stdout(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+        else io.stdout(stringify(rows, { header, columns: [...AUDIT_EXPORT_COLUMNS], record_delimiter: 'windows' }));
+        header = false;
+      });
+      if (header && flags.format === 'csv') io.stdout(stringify([], { header: true, columns: [...AUDIT_EXPORT_COLUMNS], record_delimiter: 'windows' }));
     });
 }
 
-async function readEntries(storeUrl: string, since: string | undefined): Promise<AuditEntry[]> {
+/** One page of `audit log`'s table; the header only with the first page (columns sized per page). */
+function tableOf(entries: readonly AuditEntry[], header: boolean): string {
+  const body = entries.map((e) => [String(e.seq), e.at, e.actor, e.action, e.subject, e.reason ?? '-']);
+  const rows = header ? [['SEQ', 'TIME', 'ACTOR', 'ACTION', 'SUBJECT', 'REASON'], ...body] : body;
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
+  return `${rows.map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`;
+}
+
+/** Calls `each` with every page of entries (at or after `--since` when given), oldest first. */
+async function forEachPage(storeUrl: string, since: string | undefined, each: (entries: AuditEntry[]) => void): Promise<void> {
   const [{ createAuditLog }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
   const sinceMs = since === undefined ? undefined : sinceFlag(since, systemClock.now());
   const opened = await openStore(storeUrl, process.env, process.cwd());
   try {
-    return await createAuditLog({ store: opened.store, clock: systemClock }).read(sinceMs === undefined ? {} : { since: sinceMs });
+    for await (const page of createAuditLog({ store: opened.store, clock: systemClock }).pages(sinceMs === undefined ? {} : { since: sinceMs })) {
+      if (page.length > 0) each(page);
+    }
   } finally {
     opened.close();
   }

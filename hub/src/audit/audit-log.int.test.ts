@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { auditEntryHash, freezeSchema, listAll, storeLayout, type AuditDraft } from '@driftless/core';
+import { auditEntryHash, freezeSchema, listAll, storeLayout, type AuditDraft, type ObjectStore } from '@driftless/core';
 import { uniqueName } from '@driftless/contracts';
 import { VirtualClock } from '@driftless/fakes';
 import { s3StoreFor } from '@driftless/testkit';
@@ -17,6 +17,23 @@ function s3Store() {
   const store = s3StoreFor(env, uniqueName('audit'));
   cleanups.push(() => store.destroy());
   return store;
+}
+
+/** `store` with every GET counted (`gets.n`). */
+function countingGets(store: ObjectStore): { store: ObjectStore; gets: { n: number } } {
+  const gets = { n: 0 };
+  const counted: ObjectStore = {
+    get: (key, opts) => {
+      gets.n += 1;
+      return store.get(key, opts);
+    },
+    head: (key, opts) => store.head(key, opts),
+    putIfAbsent: (key, body, opts) => store.putIfAbsent(key, body, opts),
+    put: (key, body, opts) => store.put(key, body, opts),
+    list: (prefix, opts) => store.list(prefix, opts),
+    delete: (key, opts) => store.delete(key, opts),
+  };
+  return { store: counted, gets };
 }
 
 const draft = (writer: number, i: number): AuditDraft => ({
@@ -78,6 +95,41 @@ describe('audit log on MinIO', () => {
     await clock.advance(Date.UTC(2026, 10, 22) + 60_000);
     await log.append([draft(0, 1), draft(0, 2)]);
     expect((await log.read({ since: Date.UTC(2026, 10, 22) + 60_000 })).map((e) => e.seq)).toEqual([2, 3]);
+  });
+});
+
+describe('audit log reads on MinIO, page by page', () => {
+  it('read({since}) of the newest 6 of 50 entries finds them by binary search, not one GET per entry', async () => {
+    const store = s3Store();
+    const clock = new VirtualClock(Date.UTC(2026, 10, 22));
+    const log = createAuditLog({ store, clock });
+    for (let i = 0; i < 50; i++) {
+      await log.append([draft(0, i)]);
+      await clock.advance(clock.now() + 60_000);
+    }
+    const all = await log.read();
+    const since = Date.parse(all[44]!.at);
+    const { store: counted, gets } = countingGets(store);
+    const recent = await createAuditLog({ store: counted, clock }).read({ since });
+    expect(recent.map((e) => e.seq)).toEqual([45, 46, 47, 48, 49, 50]);
+    // Head hint, tip probe, ~6 search probes, the 6 entries: far fewer than 50.
+    expect(gets.n).toBeLessThan(20);
+    expect(await createAuditLog({ store: counted, clock }).read({ since: Date.parse(all[49]!.at) + 1 })).toEqual([]);
+    expect((await createAuditLog({ store: counted, clock }).read({ since: 0 })).map((e) => e.seq)).toEqual(all.map((e) => e.seq));
+  });
+
+  it('verify walks a log of several listing pages and names a gap on a page boundary', async () => {
+    const store = s3Store();
+    const clock = new VirtualClock(Date.UTC(2026, 10, 22));
+    const log = createAuditLog({ store, clock, pageSize: 10 });
+    await log.append(Array.from({ length: 25 }, (_, i) => draft(0, i)));
+    const paged = createAuditLog({ store, clock, pageSize: 10 });
+    expect(await paged.verify()).toMatchObject({ ok: true, count: 25, last: { seq: 25 } });
+    const pages: number[] = [];
+    for await (const page of paged.pages()) pages.push(page.length);
+    expect(pages).toEqual([10, 10, 5]);
+    await store.delete(storeLayout.auditEntry(11));
+    expect(await paged.verify()).toMatchObject({ ok: false, seq: 11, problem: 'missing (the log jumps from entry 10 to 12)' });
   });
 });
 

@@ -2,46 +2,43 @@ import type { KeyObject } from 'node:crypto';
 import {
   AUDIT_GENESIS,
   auditEntryHash,
-  auditEntrySchema,
-  auditHeadSchema,
   canonicalBytes,
+  createAuditChainWalker,
   DriftlessError,
-  listAll,
-  parseJsonDocument,
   signAuditEntry,
   storeLayout,
-  verifyAuditChain,
   type AuditChainProblem,
   type AuditChainVerified,
   type AuditDraft,
   type AuditEntry,
   type AuditHead,
   type Clock,
-  type Digest,
   type ObjectStore,
   type RequestOptions,
-  type StoredAuditEntry,
 } from '@driftless/core';
+import { entryPagesFrom, findTip, firstSeqSince, newestFirst, parseStoredEntry, readHeadHint, storedPages, type AuditTip } from './audit-reads.js';
+
+export { auditSeqOfKey } from './audit-reads.js';
 
 /** How many times one entry is retried at the next seq after other writers took the one it tried. */
 const MAX_APPEND_ATTEMPTS = 64;
-/** Parallel GETs while reading the log. */
-const READ_CONCURRENCY = 16;
+/** Entries per page when reading (S3's listing page). */
+const DEFAULT_PAGE_SIZE = 1000;
 
+/** What {@link createAuditLog} works with. */
 export interface AuditLogDeps {
   readonly store: ObjectStore;
   readonly clock: Clock;
   /** Signs every entry this log appends (Ed25519 private key; the hub's --sign-key). */
   readonly signingKey?: KeyObject;
+  /** Entries per page when reading (default 1,000, the store's listing page): bounds memory for logs of any size. */
+  readonly pageSize?: number;
 }
 
-/** The newest entry as an appender knows it: where the next one goes and what it chains to. */
-interface Tip {
-  readonly seq: number;
-  readonly hash: Digest;
-  readonly atMs: number;
-}
+/** Options of {@link AuditLog.pages} and {@link AuditLog.read}. */
+export type AuditReadOptions = { readonly since?: number } & RequestOptions;
 
+/** The audit log in the store: append, read and verify (see {@link createAuditLog}). */
 export interface AuditLog {
   /**
    * Appends one entry per draft, in order, each put-if-absent at the next
@@ -55,19 +52,29 @@ export interface AuditLog {
    */
   append(drafts: readonly AuditDraft[], opts?: RequestOptions): Promise<AuditEntry[]>;
   /**
-   * Every entry in seq order; with `since` (ms since the epoch) only those at
-   * or after it. A stored entry that is not a valid entry is a stalled
-   * `InvalidDocument` naming it (`audit verify` tells what is wrong).
+   * Every entry in seq order, in pages of at most `pageSize`; with `since`
+   * (ms since the epoch) only those at or after it, found by a binary search
+   * on seq (entries' `at` never decreases), so a recent window costs a few
+   * dozen GETs, not one per entry. A stored entry that is not a valid entry
+   * is a stalled `InvalidDocument` naming it (`audit verify` tells what is wrong).
    */
-  read(opts?: { readonly since?: number } & RequestOptions): Promise<AuditEntry[]>;
-  /** Walks the whole log with {@link verifyAuditChain}, `hub/audit-head.json` included when present. */
-  verify(opts?: { readonly verifier?: KeyObject | readonly KeyObject[] } & RequestOptions): Promise<AuditChainVerified | AuditChainProblem>;
+  pages(opts?: AuditReadOptions): AsyncIterable<AuditEntry[]>;
+  /** {@link AuditLog.pages} gathered into one array: for small windows and tests. */
+  read(opts?: AuditReadOptions): Promise<AuditEntry[]>;
+  /**
+   * Walks the whole log page by page with a chain walker ({@link verifyAuditChain}'s checks),
+   * `hub/audit-head.json` included when present.
+   */
+  verify(opts?: { readonly verifier?: KeyObject | readonly KeyObject[]; readonly allowUnsigned?: boolean } & RequestOptions): Promise<AuditChainVerified | AuditChainProblem>;
+  /** The entries newest first, one GET each, for as long as the caller iterates (an append's repair looks back a little). */
+  newestFirst(opts?: RequestOptions): AsyncIterable<AuditEntry>;
 }
 
 /** The audit log in `store` (`audit/<seq>.json`, `hub/audit-head.json`). */
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
   const { store, clock, signingKey } = deps;
-  let known: Tip | undefined;
+  let known: AuditTip | undefined;
+  const pageSize = deps.pageSize ?? DEFAULT_PAGE_SIZE;
 
   async function appendOne(draft: AuditDraft, opts: RequestOptions): Promise<AuditEntry> {
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
@@ -103,102 +110,46 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       return written;
     },
 
+    async *pages(opts = {}) {
+      const { since, ...req } = opts;
+      if (since === undefined) {
+        for await (const stored of storedPages(store, { ...req, pageSize })) yield stored.map(parseStoredEntry);
+        return;
+      }
+      const tip = await findTip(store, undefined, req);
+      if (tip === undefined || tip.atMs < since) return;
+      const first = await firstSeqSince(store, since, tip.seq, req);
+      yield* entryPagesFrom(store, first, tip.seq, { ...req, pageSize });
+    },
+
     async read(opts = {}) {
       const entries: AuditEntry[] = [];
-      for (const stored of await readStored(store, opts)) {
-        const entry = parseJsonDocument(auditEntrySchema, stored.bytes, `audit entry ${storeLayout.auditEntry(stored.seq)}`);
-        if (opts.since === undefined || Date.parse(entry.at) >= opts.since) entries.push(entry);
-      }
+      for await (const page of this.pages(opts)) entries.push(...page);
       return entries;
     },
 
     async verify(opts = {}) {
+      const { verifier, allowUnsigned, ...req } = opts;
       // The head first: it is written after its entry, so it never names one the listing below cannot see.
-      const head = await readHeadHint(store, opts);
-      const stored = await readStored(store, opts);
-      return verifyAuditChain(stored, { ...(opts.verifier ? { verifier: opts.verifier } : {}), ...(head ? { head } : {}) });
+      const head = await readHeadHint(store, req);
+      const walker = createAuditChainWalker({ ...(verifier ? { verifier } : {}), ...(allowUnsigned ? { allowUnsigned } : {}), ...(head ? { head } : {}) });
+      for await (const page of storedPages(store, { ...req, pageSize })) {
+        for (const stored of page) {
+          const found = walker.add(stored);
+          if (found) return found;
+        }
+      }
+      return walker.finish();
+    },
+
+    newestFirst(opts = {}) {
+      return newestFirst(store, opts);
     },
   };
 }
 
-/**
- * The newest entry: from `from` (or the head hint) probe forward with GETs
- * until not-found; without either, or when the hint names no entry, list `audit/`.
- */
-async function findTip(store: ObjectStore, from: Tip | undefined, opts: RequestOptions): Promise<Tip | undefined> {
-  let tip = from;
-  if (tip === undefined) {
-    const hint = await readHeadHint(store, opts);
-    tip = hint && (await readTip(store, hint.seq, opts));
-  }
-  if (tip === undefined) {
-    const last = await lastListedSeq(store, opts);
-    if (last === undefined) return undefined;
-    tip = await readTip(store, last, opts);
-    if (tip === undefined) throw new DriftlessError('Internal', `audit entry ${last} read failed: listed but not found`, { invariant: 'audit entries are never deleted' });
-  }
-  for (;;) {
-    const next = await readTip(store, tip.seq + 1, opts);
-    if (next === undefined) return tip;
-    tip = next;
-  }
-}
-
-/** The entry at `seq` as a tip, or undefined when there is none. */
-async function readTip(store: ObjectStore, seq: number, opts: RequestOptions): Promise<Tip | undefined> {
-  const key = storeLayout.auditEntry(seq);
-  const got = await store.get(key, opts);
-  if (got.kind !== 'found') return undefined;
-  const entry = parseJsonDocument(auditEntrySchema, got.body, `audit entry ${key}`);
-  return { seq, hash: auditEntryHash(entry), atMs: Date.parse(entry.at) };
-}
-
-/** The seq of an `audit/<16 digits>.json` key, or undefined for any other key. */
-export function auditSeqOfKey(key: string): number | undefined {
-  const m = /^audit\/(\d{16})\.json$/.exec(key);
-  return m?.[1] === undefined ? undefined : Number(m[1]);
-}
-
-async function lastListedSeq(store: ObjectStore, opts: RequestOptions): Promise<number | undefined> {
-  let last: number | undefined;
-  for await (const key of listAll(store, storeLayout.auditPrefix, opts)) last = auditSeqOfKey(key) ?? last;
-  return last;
-}
-
-/** Every stored entry's bytes, in key order (seq order: keys are zero-padded). */
-async function readStored(store: ObjectStore, opts: RequestOptions): Promise<StoredAuditEntry[]> {
-  const seqs: number[] = [];
-  for await (const key of listAll(store, storeLayout.auditPrefix, opts)) {
-    const seq = auditSeqOfKey(key);
-    if (seq !== undefined) seqs.push(seq);
-  }
-  const out: StoredAuditEntry[] = [];
-  for (let i = 0; i < seqs.length; i += READ_CONCURRENCY) {
-    const batch = await Promise.all(
-      seqs.slice(i, i + READ_CONCURRENCY).map(async (seq) => {
-        const got = await store.get(storeLayout.auditEntry(seq), opts);
-        return got.kind === 'found' ? { seq, bytes: got.body } : undefined;
-      }),
-    );
-    // An entry listed but gone by the time of its GET reads as missing: verify reports the gap.
-    for (const s of batch) if (s) out.push(s);
-  }
-  return out;
-}
-
-async function readHeadHint(store: ObjectStore, opts: RequestOptions): Promise<AuditHead | undefined> {
-  const got = await store.get(storeLayout.auditHead, opts);
-  if (got.kind !== 'found') return undefined;
-  try {
-    return parseJsonDocument(auditHeadSchema, got.body, storeLayout.auditHead);
-  } catch {
-    // A hint only: a broken one is ignored, and the entries themselves decide.
-    return undefined;
-  }
-}
-
 /** Best effort: the entries are written; a lost hint only costs the next appender a listing. */
-async function writeHeadHint(store: ObjectStore, tip: Tip, opts: RequestOptions): Promise<void> {
+async function writeHeadHint(store: ObjectStore, tip: AuditTip, opts: RequestOptions): Promise<void> {
   const head: AuditHead = { seq: tip.seq, hash: tip.hash };
   await store.put(storeLayout.auditHead, canonicalBytes(head), { ...opts, contentType: 'application/json' }).catch(() => undefined);
 }

@@ -81,6 +81,10 @@ export interface ErrorData {
   AuditChainBroken: { seq: number; problem: string };
   /** Other writers took every seq this appender tried (put-if-absent lost every retry); try again. */
   AuditConflict: { seq: number };
+  /** An audit entry that could not be written after bounded retries (`action`): the change it records happened; rerunning the command writes it. */
+  AuditAppendFailed: { action: string };
+  /** `control/freeze.json` kept changing under a freeze or unfreeze (lifted and re-created, or replaced): nothing was done; try again. */
+  FreezeConflict: { key: string };
   /** A broken invariant: a bug in Driftless, not bad input or an outage. `invariant` says what should have held. */
   Internal: { invariant: string };
 }
@@ -113,6 +117,8 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   RolloutConflict: 'transient',
   AuditChainBroken: 'stalled',
   AuditConflict: 'transient',
+  AuditAppendFailed: 'transient',
+  FreezeConflict: 'transient',
   Internal: 'internal',
 };
 

@@ -57,6 +57,29 @@ describe('verifyAuditChain', () => {
     expect(verifyAuditChain(stored(entries), { head: { seq: 2, hash: auditEntryHash(entries[1]!) } })).toMatchObject({ ok: true, count: 4 });
   });
 
+  it('accepts entries signed by different keys when every key is given (hub and operators)', () => {
+    const e = chain(3);
+    const { signature: _s, ...unsigned } = e[1]!;
+    e[1] = signAuditEntry(unsigned, theirs.privateKey);
+    // Entry 3 chains to the operator-signed entry 2.
+    const { signature: _t, ...third } = e[2]!;
+    e[2] = signAuditEntry({ ...third, prev: auditEntryHash(e[1]) }, ours.privateKey);
+    expect(verifyAuditChain(stored(e), { verifier: [ours.publicKey, theirs.publicKey] })).toMatchObject({ ok: true, count: 3 });
+    expect(verifyAuditChain(stored(e), { verifier: [ours.publicKey] })).toMatchObject({ ok: false, seq: 2, problem: expect.stringMatching(/^altered: its signature/) });
+  });
+
+  it('with allowUnsigned accepts unsigned entries among signed ones', () => {
+    const e = chain(3);
+    const { signature: _s, ...unsigned } = e[0]!;
+    e[0] = unsigned;
+    const { signature: _t, ...second } = e[1]!;
+    e[1] = signAuditEntry({ ...second, prev: auditEntryHash(e[0]) }, ours.privateKey);
+    const { signature: _u, ...third } = e[2]!;
+    e[2] = signAuditEntry({ ...third, prev: auditEntryHash(e[1]) }, ours.privateKey);
+    expect(verifyAuditChain(stored(e), { verifier: ours.publicKey, allowUnsigned: true })).toMatchObject({ ok: true, count: 3 });
+    expect(verifyAuditChain(stored(e), { verifier: ours.publicKey })).toMatchObject({ ok: false, seq: 1, problem: expect.stringMatching(/^unsigned/) });
+  });
+
   type Case = { name: string; make: () => { entries: StoredAuditEntry[]; opts?: Parameters<typeof verifyAuditChain>[1] }; seq: number; problem: RegExp };
   const cases: Case[] = [
     {
@@ -66,8 +89,40 @@ describe('verifyAuditChain', () => {
         e[1] = { ...e[1]!, reason: 'nothing to see' };
         return { entries: stored(e) };
       },
+      // Unsigned, an edited entry 2 and an edited prev of entry 3 look the same: the chain breaks between them.
+      seq: 3,
+      problem: /^altered: the chain breaks between entry 2 and 3: its prev sha256:[0-9a-f]{64} is not entry 2's hash sha256:[0-9a-f]{64}/,
+    },
+    {
+      name: 'an entry\'s prev edited (unsigned log): names that entry, not the one before',
+      make: () => {
+        const e = chain(4, undefined);
+        e[2] = { ...e[2]!, prev: `sha256:${'2'.repeat(64)}` };
+        return { entries: stored(e) };
+      },
+      seq: 3,
+      problem: /^altered: the chain breaks between entry 2 and 3: its prev sha256:2{64} is not entry 2's hash/,
+    },
+    {
+      name: 'an unsigned entry with --allow-unsigned still breaks the chain when edited',
+      make: () => {
+        const e = chain(4);
+        const { signature: _s, ...unsigned } = e[1]!;
+        e[1] = { ...unsigned, reason: 'nothing to see' };
+        return { entries: stored(e), opts: { verifier: ours.publicKey, allowUnsigned: true } };
+      },
+      seq: 3,
+      problem: /^altered: the chain breaks between entry 2 and 3/,
+    },
+    {
+      name: 'a signed entry with --allow-unsigned must still verify',
+      make: () => {
+        const e = chain(3, undefined);
+        e[1] = signAuditEntry(e[1]!, theirs.privateKey);
+        return { entries: stored(e), opts: { verifier: ours.publicKey, allowUnsigned: true } };
+      },
       seq: 2,
-      problem: /^altered: its hash sha256:[0-9a-f]{64} does not match entry 3's prev/,
+      problem: /^altered: its signature does not verify/,
     },
     {
       name: 'a signed entry altered: its signature no longer verifies',

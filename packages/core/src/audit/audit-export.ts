@@ -19,15 +19,16 @@ const OUTCOME_OF: Readonly<Record<AuditAction, string>> = {
 
 /**
  * The outcome an auditor reads for `entry`: `data.outcome` when the writer
- * gave one; for `ring.phase`, the new phase in lower case (`succeeded`,
- * `failed`, `soaking`, ...); otherwise the action's own outcome
+ * gave one; for `ring.phase`, the new phase (`data.to`, as the rollout
+ * machine records `{ring, from, to}`) in lower case (`succeeded`, `failed`,
+ * `soaking`, ...); otherwise the action's own outcome
  * (`published`, `opened`, `approved`, `halted`, `resumed`, `reverted`,
  * `succeeded` for a completed rollout, `frozen`, `unfrozen`, ...).
  */
 export function auditOutcome(entry: AuditEntry): string {
-  const { outcome, phase } = entry.data;
+  const { outcome, to } = entry.data;
   if (typeof outcome === 'string' && outcome.length > 0) return outcome;
-  if (entry.action === 'ring.phase' && typeof phase === 'string' && phase.length > 0) return phase.toLowerCase();
+  if (entry.action === 'ring.phase' && typeof to === 'string' && to.length > 0) return to.toLowerCase();
   return OUTCOME_OF[entry.action];
 }
 
