@@ -27,6 +27,7 @@ export {
   type RolloutMachine,
   type StepReport,
 } from './rollout/rollout-controller.js';
+export { coreRolloutMachine } from './rollout/core-machine.js';
 export { createStatusObserver, type ObserverRequests, type StatusObserver } from './rollout/status-observer.js';
 export { readCurrentRollout, readCurrentRolloutDocument, readRollout, ROLLOUT_CAS_ATTEMPTS, type Versioned } from './rollout/rollout-store.js';
 export { summarizeRolloutWithFreeze, type RolloutSummary } from './rollout/rollout-summary.js';
