@@ -30,6 +30,8 @@ export const ROLLOUT_RINGS = ['ring-0', 'ring-1', 'ring-2'] as const;
 
 /** The scenario commits the bench publishes: 0 brings the fleet up, 2 changes every cluster (measured), 3 all but dev (the halt). */
 const COMMITS = { up: 0, measured: 2, failing: 3 } as const;
+/** Poll intervals the run idles after the measured release (the agents' last status writes settle in the first). */
+const IDLE_INTERVALS = 2;
 /** The cluster whose Kubernetes API refuses writes in the second release (ring 0). */
 const FAILING = clusterName(0);
 
@@ -124,7 +126,7 @@ async function run(rig: RolloutRig, opts: RolloutBenchOptions, started: number, 
 
     const idleFrom = stepper.samples.length;
     const writesBefore = observed.counts.put;
-    await rig.runUntil(clock.now() + opts.intervalMs, () => false, (fn) => stepper.onStep(fn));
+    await rig.runUntil(clock.now() + IDLE_INTERVALS * opts.intervalMs, () => false, (fn) => stepper.onStep(fn));
     const idleSteps = stepper.samples.slice(idleFrom);
     const idle = {
       steps: idleSteps.length,

@@ -53,7 +53,7 @@ export interface RolloutBenchResult {
     readonly storeRequests: MedianMax;
     readonly errors: number;
   };
-  /** The steps of one poll interval after the measured release completed, and the status writes meanwhile (heartbeats). */
+  /** The steps of two poll intervals after the measured release completed, and the status writes meanwhile (the last applies' and heartbeats). */
   readonly idle: { readonly steps: number; readonly statusGets: number; readonly statusWrites: number; readonly lastStepStatusGets: number };
   /** Errors the simulated clusters logged (the failing cluster's refused writes among them). */
   readonly clusterErrors: { readonly total: number; readonly top: readonly { readonly message: string; readonly count: number }[] };
