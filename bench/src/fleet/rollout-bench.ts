@@ -82,7 +82,7 @@ async function run(rig: RolloutRig, opts: RolloutBenchOptions, started: number, 
   const recorder = new FleetRecorder(t0, 1_000);
   const keys = benchSigningKeys(opts.seed);
   const hub = virtualHub({ store: rig.store, clock, recorder, clusters: opts.clusters, apps: opts.apps ?? 5, scenario: FLEET_SCENARIO, signingKey: keys.privateKey, delivery: benchDelivery(soakMs) });
-  const watch = failureWatch(rig.store, clock, FAILING);
+  const watch = failureWatch(rig.clusterStore, clock, FAILING);
   const observed = observedStore(watch.store, clock, recorder);
   let failing = false;
   const names = Array.from({ length: opts.clusters }, (_, i) => clusterName(i));

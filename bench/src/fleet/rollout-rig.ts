@@ -2,12 +2,16 @@ import type { Clock, GetOptions, ObjectStore, Rng } from '@driftless/core';
 import { seededRng } from '@driftless/core';
 import { systemClock } from '@driftless/clock';
 import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
+import { createS3Store } from '@driftless/store/s3';
 import { s3StoreFor, startEnvironment } from '@driftless/testkit';
 
 /** Where a rollout bench runs: the clock, the store, and how the run waits on them. */
 export interface RolloutRig {
   readonly clock: Clock;
+  /** The store as the hub and the rollout controller use it. */
   readonly store: ObjectStore;
+  /** The same store as the simulated clusters use it (real mode: their own client and socket pool, as in the fleet bench's workers). */
+  readonly clusterStore: ObjectStore;
   /** Latency of each simulated cluster's Kubernetes API (virtual mode's model; none in real mode). */
   readonly kubeLatency?: () => Promise<void>;
   /** Lets the run go on until `promise` settles (virtual mode advances the clock meanwhile). */
@@ -40,6 +44,7 @@ export function virtualRig(seed: number): RolloutRig {
   return {
     clock,
     store,
+    clusterStore: store,
     kubeLatency: latency(clock, rng, 2, 3),
     async settle(promise) {
       let done = false;
@@ -55,10 +60,22 @@ export function virtualRig(seed: number): RolloutRig {
 /** Real time: real MinIO (with the rest of testkit's environment, as the fleet bench's real mode) and the wall clock. */
 export async function realRig(log: (line: string) => void): Promise<RolloutRig> {
   const env = await startEnvironment({ log });
-  const store = s3StoreFor(env.info, `bench-rollout-${Date.now()}`);
+  const prefix = `bench-rollout-${Date.now()}`;
+  const { s3 } = env.info;
+  // Thousands of simulated agents must not queue for the hub's few sockets, as no real agent would.
+  const clusterStore = createS3Store({
+    bucket: s3.bucket,
+    prefix,
+    endpoint: s3.endpoint,
+    region: s3.region,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    maxSockets: 1024,
+    requestTimeoutMs: 60_000,
+  });
   return {
     clock: systemClock,
-    store,
+    store: s3StoreFor(env.info, prefix),
+    clusterStore,
     settle: (promise) => promise,
     runUntil(untilMs, done, changed) {
       if (done()) return Promise.resolve();
