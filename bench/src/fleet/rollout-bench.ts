@@ -1,11 +1,11 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { FLEET_SCENARIO, clusterName, scenarioCluster } from '@driftless/testkit';
 import { benchSigningKeys } from './bench-keys.js';
-import { startBundleFleet } from './bundle-fleet.js';
-import { observedStore, publishingStore } from './observed-store.js';
+import { publishingStore } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
 import { medianMax, type RingTiming, type RolloutBenchReport, type RolloutBenchResult } from './rollout-result.js';
-import { failureWatch, realRig, virtualRig, type RolloutRig } from './rollout-rig.js';
+import { startRolloutFleet } from './rollout-fleet.js';
+import { realRig, virtualRig, type RolloutRig } from './rollout-rig.js';
 import { startRolloutStepper, type StepSample } from './rollout-stepper.js';
 import { virtualHub } from './virtual-hub.js';
 
@@ -20,7 +20,9 @@ export interface RolloutBenchOptions {
   readonly stepMs?: number;
   /** Apps in the fleet. Default 5. */
   readonly apps?: number;
-  /** The agents' heartbeat, ms (default the agent's). */
+  /** Real mode: worker threads for the simulated clusters (0: the main thread, with the controller). Default 1. */
+  readonly workers?: number;
+  /** The agents' heartbeat, ms (default the agent's; virtual mode and the main thread only). */
   readonly heartbeatMs?: number;
   readonly log?: (line: string) => void;
 }
@@ -66,7 +68,7 @@ const ringOf = (i: number): string => {
 export async function runRolloutBench(opts: RolloutBenchOptions): Promise<RolloutBenchReport> {
   const log = opts.log ?? (() => undefined);
   const started = Date.now();
-  const rig = opts.virtual ? virtualRig(opts.seed) : await realRig(log);
+  const rig = opts.virtual ? virtualRig(opts.seed) : await realRig(opts.workers ?? 1, log);
   try {
     return await run(rig, opts, started, log);
   } finally {
@@ -82,23 +84,7 @@ async function run(rig: RolloutRig, opts: RolloutBenchOptions, started: number, 
   const recorder = new FleetRecorder(t0, 1_000);
   const keys = benchSigningKeys(opts.seed);
   const hub = virtualHub({ store: rig.store, clock, recorder, clusters: opts.clusters, apps: opts.apps ?? 5, scenario: FLEET_SCENARIO, signingKey: keys.privateKey, delivery: benchDelivery(soakMs) });
-  const watch = failureWatch(rig.clusterStore, clock, FAILING);
-  const observed = observedStore(watch.store, clock, recorder);
-  let failing = false;
-  const names = Array.from({ length: opts.clusters }, (_, i) => clusterName(i));
-  const fleet = startBundleFleet({
-    names,
-    clock,
-    seed: opts.seed,
-    store: observed.store,
-    intervalMs: opts.intervalMs,
-    jitter: opts.jitter,
-    verifyKeys: [keys.publicKey],
-    ...(rig.kubeLatency ? { kubeLatency: rig.kubeLatency } : {}),
-    ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
-    kubeFault: (cluster) => (failing && cluster === FAILING ? new Error('bench: injected failure: the API server refuses writes') : undefined),
-    onError: (cluster, message) => recorder.error(cluster, message),
-  });
+  const fleet = startRolloutFleet(rig, { ...opts, verifyKey: keys.publicKey, recorder, failing: FAILING });
   const stepper = startRolloutStepper({ store: publishingStore(rig.store, clock, recorder), clock, signingKey: keys.privateKey, stepMs, startedAt: t0 });
   const deadline = (): number => clock.now() + 40 * opts.intervalMs * (1 + opts.jitter) + 120_000;
   let previous: string | undefined;
@@ -125,21 +111,20 @@ async function run(rig: RolloutRig, opts: RolloutBenchOptions, started: number, 
     const completedMs = measured.last?.phase === 'Completed' ? measured.last.at + measured.last.clockMs - (measured.commitAt - t0) : null;
 
     const idleFrom = stepper.samples.length;
-    const writesBefore = observed.counts.put;
+    const writesBefore = fleet.statusWrites();
     await rig.runUntil(clock.now() + IDLE_INTERVALS * opts.intervalMs, () => false, (fn) => stepper.onStep(fn));
     const idleSteps = stepper.samples.slice(idleFrom);
     const idle = {
       steps: idleSteps.length,
       statusGets: idleSteps.reduce((n, s) => n + s.statusGets, 0),
-      statusWrites: observed.counts.put - writesBefore,
+      statusWrites: fleet.statusWrites() - writesBefore,
       lastStepStatusGets: idleSteps[idleSteps.length - 1]?.statusGets ?? 0,
     };
     log(`bench: idle interval: ${idle.steps} steps, ${idle.statusGets} status GETs, ${idle.statusWrites} status writes`);
 
-    failing = true;
-    watch.arm();
+    fleet.fail();
     const halting = await release(COMMITS.failing);
-    const halt = haltFigures(stepper.samples, watch.failingAt, halting, t0);
+    const halt = haltFigures(stepper.samples, fleet.failingAt, halting, t0);
     await stepper.stop();
     await rig.settle(fleet.stop());
     const samples = stepper.samples;

@@ -4,6 +4,7 @@ import { systemClock } from '@driftless/clock';
 import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { createS3Store } from '@driftless/store/s3';
 import { s3StoreFor, startEnvironment } from '@driftless/testkit';
+import type { WorkerS3 } from './worker-pool.js';
 
 /** Where a rollout bench runs: the clock, the store, and how the run waits on them. */
 export interface RolloutRig {
@@ -12,6 +13,8 @@ export interface RolloutRig {
   readonly store: ObjectStore;
   /** The same store as the simulated clusters use it (real mode: their own client and socket pool, as in the fleet bench's workers). */
   readonly clusterStore: ObjectStore;
+  /** Real mode: the worker threads the simulated clusters run in, and the S3 store each opens. */
+  readonly workers?: { readonly count: number; readonly s3: WorkerS3 };
   /** Latency of each simulated cluster's Kubernetes API (virtual mode's model; none in real mode). */
   readonly kubeLatency?: () => Promise<void>;
   /** Lets the run go on until `promise` settles (virtual mode advances the clock meanwhile). */
@@ -57,25 +60,23 @@ export function virtualRig(seed: number): RolloutRig {
   };
 }
 
-/** Real time: real MinIO (with the rest of testkit's environment, as the fleet bench's real mode) and the wall clock. */
-export async function realRig(log: (line: string) => void): Promise<RolloutRig> {
+/**
+ * Real time: real MinIO (with the rest of testkit's environment, as the fleet
+ * bench's real mode) and the wall clock; the simulated clusters in `workers`
+ * threads (0: on the main thread).
+ */
+export async function realRig(workers: number, log: (line: string) => void): Promise<RolloutRig> {
   const env = await startEnvironment({ log });
   const prefix = `bench-rollout-${Date.now()}`;
   const { s3 } = env.info;
   // Thousands of simulated agents must not queue for the hub's few sockets, as no real agent would.
-  const clusterStore = createS3Store({
-    bucket: s3.bucket,
-    prefix,
-    endpoint: s3.endpoint,
-    region: s3.region,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    maxSockets: 1024,
-    requestTimeoutMs: 60_000,
-  });
+  const where: WorkerS3 = { bucket: s3.bucket, prefix, endpoint: s3.endpoint, region: s3.region, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } };
+  const clusterStore = createS3Store({ ...where, maxSockets: 1024, requestTimeoutMs: 60_000 });
   return {
     clock: systemClock,
     store: s3StoreFor(env.info, prefix),
     clusterStore,
+    ...(workers > 0 ? { workers: { count: workers, s3: where } } : {}),
     settle: (promise) => promise,
     runUntil(untilMs, done, changed) {
       if (done()) return Promise.resolve();
