@@ -4,6 +4,7 @@ import { systemClock } from '@driftless/clock';
 import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { createS3Store } from '@driftless/store/s3';
 import { s3StoreFor, startEnvironment } from '@driftless/testkit';
+import { waitUntil } from './real-driver.js';
 import type { WorkerS3 } from './worker-pool.js';
 
 /** Where a rollout bench runs: the clock, the store, and how the run waits on them. */
@@ -78,20 +79,7 @@ export async function realRig(workers: number, log: (line: string) => void): Pro
     clusterStore,
     ...(workers > 0 ? { workers: { count: workers, s3: where } } : {}),
     settle: (promise) => promise,
-    runUntil(untilMs, done, changed) {
-      if (done()) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const finish = (): void => {
-          clearTimeout(timer);
-          off();
-          resolve();
-        };
-        const timer = setTimeout(finish, Math.max(0, untilMs - Date.now()));
-        const off = changed(() => {
-          if (done()) finish();
-        });
-      });
-    },
+    runUntil: waitUntil,
     stop: () => env.stop(),
   };
 }
