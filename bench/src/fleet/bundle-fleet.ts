@@ -27,6 +27,12 @@ export interface BundleFleetOptions {
   readonly insecureSkipVerify?: boolean;
   /** Latency of the in-memory Kubernetes API, per request (a fake clock's sleep in virtual runs). */
   readonly kubeLatency?: (op: string, ref: KubeObjectRef) => Promise<void>;
+  /**
+   * A fault to inject: called before each Kubernetes write (apply, delete) of
+   * `cluster`; an Error returned fails that request, as a refusing API server
+   * would (the rollout bench's failing cluster).
+   */
+  readonly kubeFault?: (cluster: string) => Error | undefined;
   /** Called with every error an agent logs (a failed poll, a refused bundle, a failed status write). */
   readonly onError?: (cluster: string, message: string) => void;
 }
@@ -47,7 +53,7 @@ export function startBundleFleet(opts: BundleFleetOptions): SimulatedFleet {
   setMaxListeners(0, stop.signal);
   const runs = opts.names.map(async (cluster, i) => {
     const rng: Rng = seededRng(clusterSeed(opts.seed, (opts.firstIndex ?? 0) + i));
-    const kube = new MemoryKubeTarget({ clock: opts.clock, controllers: 'instant', ...(opts.kubeLatency ? { latency: opts.kubeLatency } : {}) });
+    const kube = new MemoryKubeTarget({ clock: opts.clock, controllers: 'instant', ...kubeLatencyOf(opts, cluster) });
     const agent = createAgent({
       clock: opts.clock,
       rng,
@@ -73,6 +79,19 @@ export function startBundleFleet(opts: BundleFleetOptions): SimulatedFleet {
     async stop() {
       stop.abort();
       await Promise.all(runs);
+    },
+  };
+}
+
+/** The in-memory Kubernetes API's latency option for `cluster`: the model's latency, then the injected fault on writes. */
+function kubeLatencyOf(opts: BundleFleetOptions, cluster: string): { latency?: (op: string, ref: KubeObjectRef) => Promise<void> } {
+  const { kubeLatency, kubeFault } = opts;
+  if (!kubeFault) return kubeLatency ? { latency: kubeLatency } : {};
+  return {
+    latency: async (op, ref) => {
+      await kubeLatency?.(op, ref);
+      const fault = op === 'apply' || op === 'delete' ? kubeFault(cluster) : undefined;
+      if (fault) throw fault;
     },
   };
 }

@@ -92,7 +92,7 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
       })();
       return stopped;
     },
-    runUntil: (untilMs, done) => waitUntil(recorder, untilMs, done),
+    runUntil: (untilMs, done) => waitUntil(untilMs, done, (fn) => recorder.onConverged(fn)),
     counts(): DriverCounts {
       const c = fleet?.storeCounts() ?? observed?.counts;
       return {
@@ -176,8 +176,11 @@ function startRealFleet(
   return { stop: () => git.stop(), storeCounts: () => undefined, polls: () => git.counts.polls };
 }
 
-/** Resolves at `untilMs` (wall clock) or as soon as `done()` holds after a cluster converged. */
-function waitUntil(recorder: FleetRecorder, untilMs: number, done?: () => boolean): Promise<void> {
+/**
+ * Resolves at `untilMs` (wall clock) or as soon as `done()` holds, checked
+ * whenever `subscribe`'s callback runs (a cluster converged; a rollout step).
+ */
+export function waitUntil(untilMs: number, done: (() => boolean) | undefined, subscribe: (fn: () => void) => () => void): Promise<void> {
   if (done?.()) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const finish = (): void => {
@@ -186,7 +189,7 @@ function waitUntil(recorder: FleetRecorder, untilMs: number, done?: () => boolea
       resolve();
     };
     const timer = setTimeout(finish, Math.max(0, untilMs - Date.now()));
-    const off = recorder.onConverged(() => {
+    const off = subscribe(() => {
       if (done?.()) finish();
     });
   });

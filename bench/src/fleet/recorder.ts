@@ -111,6 +111,15 @@ export class FleetRecorder {
     return { total: current.size, applied: done.length, percentiles: percentiles(done.sort((a, b) => a - b)) };
   }
 
+  /**
+   * The current commit's clusters: when each one's pointer was written and,
+   * once it reported the bundle applied, when (the rollout bench groups them by ring).
+   */
+  commitTimes(): Map<string, { readonly publishedAt: number; readonly convergedAt?: number }> {
+    const current = this.commits[this.commits.length - 1] ?? new Map<string, Expectation>();
+    return new Map([...current].map(([cluster, e]) => [cluster, { publishedAt: e.publishedAt, ...(e.convergedAt !== undefined ? { convergedAt: e.convergedAt } : {}) }]));
+  }
+
   /** Calls `fn` after every convergence; returns the unsubscribe function. */
   onConverged(fn: () => void): () => void {
     this.listeners.add(fn);

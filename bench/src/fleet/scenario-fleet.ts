@@ -10,8 +10,18 @@ export function benchFleetShape(clusters: number, apps: number): FleetShape {
   return { clusters, apps, kustomizeApps: 0, namespaces: true };
 }
 
-/** Commit `k` of the scenario as the real driver commits it: the repository's files and the commit message. */
-export function scenarioCommit(k: number, clusters: number, apps: number, scenario: FleetScenario = FLEET_SCENARIO): { files: Record<string, string>; message: string } {
-  const files = generateFleet({ ...benchFleetShape(clusters, apps), versions: versionsAt(k, apps) }, scenario);
+/**
+ * Commit `k` of the scenario as the real driver commits it: the repository's
+ * files and the commit message; with `delivery`, fleet.yaml's `spec.delivery`
+ * (the rollout bench).
+ */
+export function scenarioCommit(
+  k: number,
+  clusters: number,
+  apps: number,
+  scenario: FleetScenario = FLEET_SCENARIO,
+  delivery?: Readonly<Record<string, unknown>>,
+): { files: Record<string, string>; message: string } {
+  const files = generateFleet({ ...benchFleetShape(clusters, apps), versions: versionsAt(k, apps), ...(delivery ? { delivery } : {}) }, scenario);
   return { files, message: commitMessage(k, apps) };
 }

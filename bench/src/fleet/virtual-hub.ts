@@ -33,6 +33,8 @@ export interface VirtualHubOptions {
   readonly scenario: FleetScenario;
   /** Signs every pointer, as a production hub does. */
   readonly signingKey: KeyObject;
+  /** fleet.yaml's `spec.delivery`: every commit then starts a rollout (the rollout bench). */
+  readonly delivery?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -76,7 +78,7 @@ export function virtualHub(opts: VirtualHubOptions): VirtualHub {
       return counted.requests();
     },
     async publish(k) {
-      const { files, message } = scenarioCommit(k, opts.clusters, opts.apps, opts.scenario);
+      const { files, message } = scenarioCommit(k, opts.clusters, opts.apps, opts.scenario, opts.delivery);
       repo.commit(files, message);
       await publishCommit(hub, repo.url);
     },

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderChart } from './chart.js';
 import type { BenchMode, FleetBenchReport } from './result.js';
+import { rolloutMarkdown, type RolloutBenchReport } from './rollout-result.js';
 
 /**
  * Writes `<dir>/<mode>.json` (the report) and redraws `<dir>/chart.svg` from
@@ -17,6 +18,16 @@ export async function writeFleetReport(dir: string, report: FleetBenchReport): P
   const chart = join(dir, 'chart.svg');
   await atomicWrite(chart, renderChart({ [report.mode]: report, ...(otherReport ? { [other]: otherReport } : {}) }));
   return { json, chart };
+}
+
+/** Writes the rollout bench's `<dir>/rollout.json` (the report, every step included) and `<dir>/rollout.md` (its summary). */
+export async function writeRolloutReport(dir: string, report: RolloutBenchReport): Promise<{ json: string; markdown: string }> {
+  await mkdir(dir, { recursive: true });
+  const json = join(dir, 'rollout.json');
+  const markdown = join(dir, 'rollout.md');
+  await atomicWrite(json, `${JSON.stringify(report, null, 2)}\n`);
+  await atomicWrite(markdown, rolloutMarkdown(report));
+  return { json, markdown };
 }
 
 async function readReport(path: string): Promise<FleetBenchReport | undefined> {

@@ -17,6 +17,8 @@ interface FleetFlags {
   virtual?: boolean;
   kustomize?: string;
   workers: string;
+  rollout?: boolean;
+  step: string;
 }
 
 /** `driftless bench`: the fleet benchmark; `bench hub` and `bench agent` measure one component each. */
@@ -42,12 +44,18 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     )
     .option('--workers <n>', 'worker threads for the simulated clusters, so they do not share an event loop with the hub and the git server (0: one thread for all)', '1')
     .option('--kustomize <path>', 'kustomize binary (default: as for hub compile)')
+    .option(
+      '--rollout',
+      'the rollout bench instead: the real hub compiles with spec.delivery (3 rings: ring label 0, ring label 1, the rest 25% at a time; soak one interval; continuous deployment) and the real rollout controller steps every --step over the simulated clusters; reports the time from commit to each ring fully applied, the steps from a failing status to the halt, and each step\'s wall time and store requests. Real time on MinIO (the clusters in --workers threads, the failing one beside the controller), or with --virtual on the virtual clock; --out writes <dir>/rollout.json and <dir>/rollout.md',
+    )
+    .option('--step <duration>', 'with --rollout: between rollout steps, as hub serve steps', '5s')
     .addHelpText(
       'after',
       '\nProgress goes to stderr. Examples:\n' +
         '  driftless bench --clusters 10000 --interval 30s --commits 3 --json\n' +
         '  driftless bench --clusters 1000 --mode bundle --out bench-out && driftless bench --clusters 1000 --mode git --out bench-out\n' +
-        '  driftless bench --virtual --clusters 100000',
+        '  driftless bench --virtual --clusters 100000\n' +
+        '  driftless bench --rollout --virtual --clusters 10000 --out bench-out',
     )
     .exitOverride()
     .action(async (flags: FleetFlags) => {
@@ -58,6 +66,11 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
       if (flags.virtual && mode === 'git') throw new UsageError('--virtual simulates bundle mode only: git mode needs the real git server');
       const intervalMs = durationFlag('--interval', flags.interval);
       if (intervalMs < 100) throw new UsageError(`--interval ${flags.interval} must be at least 100ms`);
+      if (flags.rollout) {
+        if (mode !== 'bundle') throw new UsageError('--rollout runs bundle mode only: rollouts move pointers in the store');
+        await runRollout(io, flags, intervalMs, jitter);
+        return;
+      }
       const opts = {
         mode,
         clusters: integerFlag('--clusters', flags.clusters, 1),
@@ -125,4 +138,29 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
         : await bench.measureAgentMemoryPoint(objects, payloadBytes);
       io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
     });
+}
+
+/** `driftless bench --rollout` (see runRolloutBench). */
+async function runRollout(io: CliIo, flags: FleetFlags, intervalMs: number, jitter: number): Promise<void> {
+  const stepMs = durationFlag('--step', flags.step);
+  if (stepMs < 100) throw new UsageError(`--step ${flags.step} must be at least 100ms`);
+  const opts = {
+    clusters: integerFlag('--clusters', flags.clusters, 10),
+    intervalMs,
+    jitter,
+    stepMs,
+    seed: integerFlag('--seed', flags.seed, 0),
+    apps: integerFlag('--apps', flags.apps, 3),
+    workers: integerFlag('--workers', flags.workers, 0),
+    virtual: flags.virtual ?? false,
+    log: (l: string) => io.stderr(`${l}\n`),
+  };
+  const { runRolloutBench, writeRolloutReport } = await import('@driftless/bench');
+  const report = await runRolloutBench(opts);
+  if (flags.out) {
+    const written = await writeRolloutReport(flags.out, report);
+    io.stderr(`bench: wrote ${written.json} and ${written.markdown}\n`);
+  }
+  const { stepSamples: _samples, startedAt: _s, durationMs: _d, machine: _m, ...result } = report;
+  io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
 }
