@@ -38,6 +38,23 @@ describe('createRolloutController', () => {
     expect(audit.drafts.map((d) => d.action)).toEqual(['rollout.started', 'wave.opened', 'wave.opened']);
   });
 
+  it('reads an unchanged rollout document with a conditional GET (304) on later steps, and a changed one again', async () => {
+    const store = new MemoryObjectStore();
+    const { controller } = setup(store);
+    const ctl = controller();
+    await ctl.start(release1);
+    await ctl.step();
+    const full = store.counters.get200;
+    const notModified = store.counters.get304;
+    await ctl.step();
+    // current.json is small and read whole; the rollout document itself answers 304.
+    expect(store.counters.get304 - notModified).toBeGreaterThanOrEqual(1);
+    expect(store.counters.get200 - full).toBe(1);
+    // Another writer changes it: the next step reads it whole and sees the change.
+    await controller().command({ kind: 'halt', actor: 'ops', reason: 'incident' });
+    expect(await ctl.step()).toMatchObject({ phase: 'Halted' });
+  });
+
   it("keeps each cluster's stateful key in the rollout, for the next release to compare", async () => {
     const { store, controller } = setup();
     await controller().start(release1, new Map([['b0', 'key-b0']]));

@@ -18,7 +18,7 @@ import {
 import { quietLog, type HubLog } from '../hub-log.js';
 import { moveRolloutPointers, type MoveOutcome } from './rollout-moves.js';
 import { readFreeze } from '../control/freeze.js';
-import { casRollout, readCurrentRolloutDocument, rolloutConflict, ROLLOUT_CAS_ATTEMPTS, type Versioned } from './rollout-store.js';
+import { casRollout, readCurrentRolloutDocument, rolloutConflict, ROLLOUT_CAS_ATTEMPTS, type RolloutCache, type Versioned } from './rollout-store.js';
 import { createStatusObserver, type StatusObserver } from './status-observer.js';
 import { startRelease } from './rollout-start.js';
 import { summarizeRolloutWithFreeze, type RolloutSummary } from './rollout-summary.js';
@@ -107,6 +107,8 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
   const log = deps.log ?? quietLog;
   const observer = deps.observer ?? createStatusObserver(deps.store, { log });
   const moveDeps = { ...deps, log };
+  // The document as this controller last read or wrote it: an unchanged one costs a 304.
+  const cache: RolloutCache = {};
 
   /** Moves the intent log's pointers, then clears it recording generations; `cleared` false when another writer changed the rollout first. */
   const finish = async (read: Versioned<Rollout>): Promise<{ outcomes: MoveOutcome[]; cleared: boolean }> => {
@@ -119,7 +121,7 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
       if (c) clusters[o.move.cluster] = { ...c, generation: o.memo.generation };
     }
     const { pendingMoves: _done, ...rest } = read.doc;
-    const cleared = await casRollout(deps.store, { ...rest, clusters }, read.etag);
+    const cleared = await casRollout(deps.store, { ...rest, clusters }, read.etag, cache);
     return { outcomes, cleared: cleared !== undefined };
   };
 
@@ -128,7 +130,7 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     const pending = [...(read.doc.pendingMoves ?? []), ...t.moves];
     const { pendingMoves: _old, ...state } = t.state;
     const next: Rollout = pending.length > 0 ? { ...state, pendingMoves: pending } : state;
-    const etag = await casRollout(deps.store, next, read.etag);
+    const etag = await casRollout(deps.store, next, read.etag, cache);
     if (etag === undefined) return undefined;
     await deps.audit.append(t.audit);
     if (pending.length === 0) return [];
@@ -145,7 +147,7 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
   const run = async (decide: (rollout: Rollout, obs: Observations) => Transition): Promise<StepReport> => {
     const done: MoveOutcome[] = [];
     for (let attempt = 0; attempt < ROLLOUT_CAS_ATTEMPTS; attempt++) {
-      const read = await readCurrentRolloutDocument(deps.store);
+      const read = await readCurrentRolloutDocument(deps.store, cache);
       if (!read) return { moved: 0, reverted: 0, changed: false };
       if (read.doc.pendingMoves?.length) {
         done.push(...(await finish(read)).outcomes);
