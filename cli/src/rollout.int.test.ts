@@ -62,7 +62,7 @@ async function setup() {
   cleanups.push(() => store.destroy());
   const url = `s3://${env.s3.bucket}/${prefix}`;
   const compileArgs = ['--repo', `${env.git.baseUrl}${name}.git`, '--store', url, '--cache-dir', join(dir, 'cache'), '--sign-key', key];
-  return { store, url, key, pub, compileArgs };
+  return { store, url, key, pub, compileArgs, bare };
 }
 
 async function pointerOf(store: ObjectStore, cluster: string): Promise<Pointer | undefined> {
@@ -210,6 +210,21 @@ describe('driftless rollout on MinIO and the git server', () => {
     expect(await run(['audit', 'verify', '--store', url, '--verify-key', pub])).toMatchObject({ code: 0 });
     const actions = (await createAuditLog({ store, clock: systemClock }).read()).map((e) => `${e.actor} ${e.action}`);
     expect(actions).toEqual(expect.arrayContaining(['carol rollout.approved', 'dave rollout.halted', 'dave rollout.resumed', 'erin fleet.frozen']));
+  });
+
+  it('counts an agent report only when it is about the current move: a report of the previous release is an old report', async () => {
+    const { store, url, compileArgs, bare } = await setup();
+    expect((await run(['hub', 'compile', ...compileArgs])).code).toBe(0);
+    await reportApplied(store, RING_0);
+    await commitFiles(bare, generateFleet({ clusters: 12, apps: 2, kustomizeApps: 0, delivery: DELIVERY, versions: { 'app-00': '2.0.0', 'app-01': '2.0.0' } }), 'second');
+    const second = await run(['hub', 'compile', ...compileArgs]);
+    expect(second.code, second.err).toBe(0);
+    const status = await statusOf(url);
+    expect(status.rings[0]).toMatchObject({ name: 'ring-0', phase: 'Progressing', clusters: { moved: 2 }, agents: { 'old report': 2 } });
+    expect((await run(['rollout', 'status', '--store', url])).out).toMatch(/^ring-0\s+Progressing\s+1\s+moved 2\s+old report 2$/m);
+
+    await reportApplied(store, RING_0);
+    expect((await statusOf(url)).rings[0]?.agents).toEqual({ Applied: 2 });
   });
 
   it('hub serve steps the rollout: ring-1 opens once ring-0 reports Applied', async () => {
