@@ -17,10 +17,19 @@ interface CompileFlags {
   allowMassPrune?: boolean;
   allowPlainSecrets?: boolean;
   allowRollback?: boolean;
+  reason?: string;
   pointerTtl?: string;
   cacheDir?: string;
   kustomize?: string;
   as?: string;
+}
+
+/** `--reason`, trimmed; rolling a fleet back is a decision someone must explain, so `--allow-rollback` requires one (a UsageError naming both flags). */
+function reasonFlag(flags: Pick<CompileFlags, 'reason' | 'allowRollback'>): string | undefined {
+  const reason = flags.reason?.trim();
+  if (flags.allowRollback && !reason) throw new UsageError('--allow-rollback needs --reason: say why the fleet goes back (it is recorded in the audit log)');
+  if (flags.reason !== undefined && !reason) throw new UsageError('--reason must say why (it is recorded in the audit log)');
+  return reason;
 }
 
 /** `driftless hub compile`, `driftless hub serve`, `driftless hub resign` and `driftless hub gc`. */
@@ -40,8 +49,9 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .option('--allow-plain-secrets', 'accept kind: Secret with data or stringData (secrets do not belong in Git)')
     .option(
       '--allow-rollback',
-      'publish a commit that does not descend from the last one published to this store (an older commit or an unrelated history); recorded in its revision record',
+      'publish a commit that does not descend from the last one published to this store (an older commit or an unrelated history); needs --reason; recorded in its revision record and the audit log',
     )
+    .option('--reason <text>', 'why: recorded in the audit entries release.published and rollback.allowed (required with --allow-rollback)')
     .option('--as <user>', 'who publishes, named by the audit entries release.published and rollback.allowed (default: $DRIFTLESS_ACTOR, else <os user>@<hostname>)')
     .option('--cache-dir <dir>', 'where remote repositories are cloned (default: $DRIFTLESS_CACHE/hub or ~/.cache/driftless/hub)')
     .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, the one npm run setup built, or kustomize on PATH)')
@@ -56,6 +66,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .action(async (flags: CompileFlags) => {
       const pointerTtlMs = flags.pointerTtl === undefined ? undefined : positiveDuration('--pointer-ttl', flags.pointerTtl);
       const actor = resolveActor(flags.as);
+      const reason = reasonFlag(flags);
       // Only a signed expiry means anything, so a TTL without a key is a mistake, not a no-op.
       if (pointerTtlMs !== undefined && !flags.signKey) throw new UsageError('--pointer-ttl needs --sign-key: only signed pointers carry an expiry');
       const opened = await openStore(flags.store, process.env, process.cwd());
@@ -73,6 +84,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           allowPlainSecrets: flags.allowPlainSecrets ?? false,
           allowRollback: flags.allowRollback ?? false,
           actor,
+          ...(reason ? { reason } : {}),
         });
         for (const w of report.warnings ?? []) io.stderr(`warning: ${w}\n`);
         if (flags.json) io.stdout(`${JSON.stringify({ ...report, warnings: report.warnings ?? [] })}\n`);
