@@ -6,6 +6,7 @@ import { nodeHub, positiveDuration } from './hub-api.js';
 import { registerHubServe } from './hub-serve.js';
 import { resolveActor } from './actor.js';
 import { DriftlessError } from '@driftless/core';
+import type { CompileReport } from '@driftless/hub';
 import { UsageError } from '../errors.js';
 
 interface CompileFlags {
@@ -30,6 +31,31 @@ function reasonFlag(flags: Pick<CompileFlags, 'reason' | 'allowRollback'>): stri
   if (flags.allowRollback && !reason) throw new UsageError('--allow-rollback needs --reason: say why the fleet goes back (it is recorded in the audit log)');
   if (flags.reason !== undefined && !reason) throw new UsageError('--reason must say why (it is recorded in the audit log)');
   return reason;
+}
+
+/**
+ * The human form of a compile report. Pointers are counted once: with a
+ * rollout started, how many the publish held for it and how many of those
+ * ring 0's first wave moved; otherwise how many the publish updated (and,
+ * frozen, how many it held).
+ */
+export function describeCompile(report: CompileReport): string {
+  const started = report.rollout?.rollout;
+  const pointers = started === undefined ? `, updated ${report.pointersUpdated} pointers` : '';
+  const lines = [
+    `compiled ${report.revision.slice(0, 12)}: ${report.clusters} clusters, ${report.uniqueBundles} unique bundles; wrote ${report.blobsWritten} blobs${pointers} in ${report.durationMs} ms`,
+  ];
+  const held = report.pointersHeld ?? 0;
+  if (started !== undefined) lines.push(`rollout ${started} started: ${held} pointers held for the rollout (ring 0's first wave moved ${report.rollout?.moved ?? 0})`);
+  // Held without a freeze: the fleet has delivery and its running rollout moves them.
+  else if (report.pointersHeld !== undefined && !report.frozen) lines.push(`${held} pointers held for the running rollout (driftless rollout step moves them)`);
+  if (report.frozen) {
+    const what = started === undefined ? `${held} pointers not moved` : 'ring 0\'s first wave waits for driftless unfreeze';
+    lines.push(`frozen by ${report.frozen.actor} (${report.frozen.reason}): ${what}`);
+  }
+  if (report.rolledBackFrom) lines.push(`rolled back from ${report.rolledBackFrom} (--allow-rollback; recorded in the revision record)`);
+  if (report.orphaned.length) lines.push(`orphaned (no cluster file; pointer kept): ${report.orphaned.join(', ')}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** `driftless hub compile`, `driftless hub serve`, `driftless hub resign` and `driftless hub gc`. */
@@ -88,16 +114,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
         });
         for (const w of report.warnings ?? []) io.stderr(`warning: ${w}\n`);
         if (flags.json) io.stdout(`${JSON.stringify({ ...report, warnings: report.warnings ?? [] })}\n`);
-        else {
-          io.stdout(
-            `compiled ${report.revision.slice(0, 12)}: ${report.clusters} clusters, ${report.uniqueBundles} unique bundles; ` +
-              `wrote ${report.blobsWritten} blobs, updated ${report.pointersUpdated} pointers in ${report.durationMs} ms\n`,
-          );
-          if (report.frozen) io.stdout(`frozen by ${report.frozen.actor} (${report.frozen.reason}): ${report.pointersHeld ?? 0} pointers not moved\n`);
-          if (report.rollout?.rollout) io.stdout(`rollout ${report.rollout.rollout} started: ${report.rollout.moved} pointers moved by its first step\n`);
-          if (report.rolledBackFrom) io.stdout(`rolled back from ${report.rolledBackFrom} (--allow-rollback; recorded in the revision record)\n`);
-          if (report.orphaned.length) io.stdout(`orphaned (no cluster file; pointer kept): ${report.orphaned.join(', ')}\n`);
-        }
+        else io.stdout(describeCompile(report));
         if (report.refused.length) {
           for (const r of report.refused) io.stderr(`cluster ${r.cluster} publish refused: ${r.reason}\n`);
           throw new DriftlessError('PublishRefused', `${report.refused.length} cluster(s) refused by the mass-prune guard (their pointers are unchanged)`, {
