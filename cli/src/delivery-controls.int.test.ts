@@ -59,10 +59,10 @@ describe('roll forward', () => {
     expect((await w.audit.read()).length).toBe(entries);
     expect(await w.generations(all)).toEqual(before);
 
-    expect(await cli(['hub', 'compile', ...w.cliFlags.compile, '--allow-rollback'])).toMatchObject({ code: 0 });
+    expect(await cli(['hub', 'compile', ...w.cliFlags.compile, '--allow-rollback', '--reason', 'web 2 leaks memory'])).toMatchObject({ code: 0 });
     expect(await w.store.get(storeLayout.revision(w.first))).toMatchObject({ kind: 'found' });
     const rollback = (await w.audit.read()).find((e) => e.action === 'rollback.allowed');
-    expect(rollback?.data).toMatchObject({ revision: w.first, rolledBackFrom: second });
+    expect(rollback).toMatchObject({ reason: 'web 2 leaks memory', data: { revision: w.first, rolledBackFrom: second } });
   });
 });
 

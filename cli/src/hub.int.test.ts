@@ -140,13 +140,18 @@ describe('driftless hub compile, status and gc', () => {
       `error: revision ${older} publish failed: it does not descend from ${newer}, the last revision published to this store ` +
         '(an older commit or an unrelated history would roll the fleet back); pass --allow-rollback if that is intended\n',
     );
-    const allowed = await run(['hub', 'compile', ...args, '--ref', 'old', '--allow-rollback', '--as', 'alice', '--json']);
+    for (const reason of [[], ['--reason', ' ']]) {
+      const unexplained = await run(['hub', 'compile', ...args, '--ref', 'old', '--allow-rollback', ...reason]);
+      expect(unexplained.code).toBe(2);
+      expect(unexplained.err).toMatch(/^error: --allow-rollback needs --reason/);
+    }
+    const allowed = await run(['hub', 'compile', ...args, '--ref', 'old', '--allow-rollback', '--reason', 'zone label broke routing', '--as', 'alice', '--json']);
     expect(allowed.code).toBe(0);
     expect(JSON.parse(allowed.out)).toMatchObject({ revision: older, rolledBackFrom: newer, pointersUpdated: 3 });
     const entries = await createAuditLog({ store: createFileStore(storeDir), clock: systemClock }).read();
-    expect(entries.slice(-2).map((e) => [e.actor, e.action, e.subject])).toEqual([
-      ['alice', 'release.published', `revision/${older}`],
-      ['alice', 'rollback.allowed', `revision/${older}`],
+    expect(entries.slice(-2).map((e) => [e.actor, e.action, e.subject, e.reason])).toEqual([
+      ['alice', 'release.published', `revision/${older}`, 'zone label broke routing'],
+      ['alice', 'rollback.allowed', `revision/${older}`, 'zone label broke routing'],
     ]);
   });
 

@@ -62,7 +62,7 @@ async function setup() {
   cleanups.push(() => store.destroy());
   const url = `s3://${env.s3.bucket}/${prefix}`;
   const compileArgs = ['--repo', `${env.git.baseUrl}${name}.git`, '--store', url, '--cache-dir', join(dir, 'cache'), '--sign-key', key];
-  return { store, url, key, pub, compileArgs };
+  return { store, url, key, pub, compileArgs, bare };
 }
 
 async function pointerOf(store: ObjectStore, cluster: string): Promise<Pointer | undefined> {
@@ -133,7 +133,10 @@ describe('driftless rollout on MinIO and the git server', () => {
 
   it('steps a three-ring rollout through soak-free gates, an approval, a halt, a resume and a freeze', async () => {
     const { store, url, key, pub, compileArgs } = await setup();
-    expect((await run(['hub', 'compile', ...compileArgs])).code).toBe(0);
+    const compiled = await run(['hub', 'compile', ...compileArgs]);
+    expect(compiled.code, compiled.err).toBe(0);
+    expect(compiled.out).toMatch(/^rollout \S+ started: 12 pointers held for the rollout \(ring 0's first wave moved 2\)$/m);
+    expect(compiled.out, 'one count of the pointers, not two').not.toMatch(/updated \d+ pointers|pointers moved by/);
     expect(await pointed(store, [...RING_0, ...RING_1, ...EVERYONE])).toEqual(RING_0);
 
     const idle = await run(['rollout', 'step', '--store', url, '--sign-key', key, '--json']);
@@ -144,7 +147,7 @@ describe('driftless rollout on MinIO and the git server', () => {
     const opened = await run(['rollout', 'step', '--store', url, '--sign-key', key]);
     expect(opened.code, opened.err).toBe(0);
     expect(opened.out).toMatch(/^rollout \d{8}T\d{6}Z-[0-9a-f]{12}: Progressing\n/m);
-    expect(opened.out).toContain('opened wave 1 of ring ring-1: 2 clusters\n');
+    expect(opened.out).toContain('ring ring-0: Progressing -> Soaking -> Succeeded\nring ring-1: Pending -> Progressing\nopened wave 1 of ring ring-1: 2 clusters\n');
     expect(opened.out).toContain('moved 2 pointers\n');
     expect(await pointed(store, [...RING_1, ...EVERYONE])).toEqual(RING_1);
 
@@ -159,7 +162,9 @@ describe('driftless rollout on MinIO and the git server', () => {
     expect(progressing.rings[1]?.gates).toContainEqual(expect.objectContaining({ gate: 'health', state: 'pending' }));
 
     await reportApplied(store, RING_1);
-    expect((await run(['rollout', 'step', '--store', url, '--sign-key', key])).code).toBe(0);
+    const verdicts = await run(['rollout', 'step', '--store', url, '--sign-key', key]);
+    expect(verdicts.code, verdicts.err).toBe(0);
+    expect(verdicts.out).toMatch(/^rollout \S+: AwaitingApproval\nring ring-1: Progressing -> Soaking -> Succeeded\nring everyone: Pending -> AwaitingApproval\n$/);
     const waiting = await statusOf(url);
     expect(waiting.phase).toBe('AwaitingApproval');
     expect(waiting.rings[2]?.gates).toContainEqual(expect.objectContaining({ gate: 'approval', state: 'pending' }));
@@ -210,6 +215,21 @@ describe('driftless rollout on MinIO and the git server', () => {
     expect(await run(['audit', 'verify', '--store', url, '--verify-key', pub])).toMatchObject({ code: 0 });
     const actions = (await createAuditLog({ store, clock: systemClock }).read()).map((e) => `${e.actor} ${e.action}`);
     expect(actions).toEqual(expect.arrayContaining(['carol rollout.approved', 'dave rollout.halted', 'dave rollout.resumed', 'erin fleet.frozen']));
+  });
+
+  it('counts an agent report only when it is about the current move: a report of the previous release is an old report', async () => {
+    const { store, url, compileArgs, bare } = await setup();
+    expect((await run(['hub', 'compile', ...compileArgs])).code).toBe(0);
+    await reportApplied(store, RING_0);
+    await commitFiles(bare, generateFleet({ clusters: 12, apps: 2, kustomizeApps: 0, delivery: DELIVERY, versions: { 'app-00': '2.0.0', 'app-01': '2.0.0' } }), 'second');
+    const second = await run(['hub', 'compile', ...compileArgs]);
+    expect(second.code, second.err).toBe(0);
+    const status = await statusOf(url);
+    expect(status.rings[0]).toMatchObject({ name: 'ring-0', phase: 'Progressing', clusters: { moved: 2 }, agents: { 'old report': 2 } });
+    expect((await run(['rollout', 'status', '--store', url])).out).toMatch(/^ring-0\s+Progressing\s+1\s+moved 2\s+old report 2$/m);
+
+    await reportApplied(store, RING_0);
+    expect((await statusOf(url)).rings[0]?.agents).toEqual({ Applied: 2 });
   });
 
   it('hub serve steps the rollout: ring-1 opens once ring-0 reports Applied', async () => {

@@ -60,6 +60,8 @@ export interface CompileRequest {
   readonly allowRollback?: boolean;
   /** Who runs the compile, named by its `release.published` and `rollback.allowed` audit entries; default `hub`. */
   readonly actor?: string;
+  /** Why (`--reason`; the CLI requires it with `--allow-rollback`): the `reason` of its `release.published` and `rollback.allowed` audit entries. */
+  readonly reason?: string;
 }
 
 /** The `driftless hub compile --json` document. */
@@ -187,7 +189,10 @@ function publishedDrafts(req: CompileRequest, result: Omit<PublishResult, 'memo'
   const rollback = result.rolledBackFrom ? { allowRollback: true, rolledBackFrom: result.rolledBackFrom } : {};
   const data = { revision: result.revision, clusters: result.clusters, pointersUpdated: result.pointersUpdated, refused: result.refused.length, ...rollback };
   const actor = req.actor ?? 'hub';
-  const drafts: AuditDraft[] = [{ actor, action: 'release.published', subject, data }];
-  if (result.rolledBackFrom) drafts.push({ actor, action: 'rollback.allowed', subject, data: { revision: result.revision, rolledBackFrom: result.rolledBackFrom, repo: req.repo } });
+  const reason = req.reason ? { reason: req.reason } : {};
+  const drafts: AuditDraft[] = [{ actor, action: 'release.published', subject, ...reason, data }];
+  if (result.rolledBackFrom) {
+    drafts.push({ actor, action: 'rollback.allowed', subject, ...reason, data: { revision: result.revision, rolledBackFrom: result.rolledBackFrom, repo: req.repo } });
+  }
   return drafts;
 }

@@ -106,8 +106,8 @@ export function registerHubServe(hub: Command, io: CliIo): void {
         });
         const step = async (): Promise<void> => {
           const report = await rollouts.controller.step();
-          const wavesOpened = rollouts.takeOpenedWaves();
-          if (report.changed || report.moved > 0 || report.reverted > 0) log({ level: 'info', msg: 'rollout stepped', ...report, wavesOpened });
+          const { wavesOpened, ringPhases } = rollouts.takeStepEvents();
+          if (report.changed || report.moved > 0 || report.reverted > 0) log({ level: 'info', msg: 'rollout stepped', ...report, wavesOpened, ringPhases });
         };
         const server = createHubServer({
           store: opened.store,

@@ -6,6 +6,7 @@ import { nodeHub, positiveDuration } from './hub-api.js';
 import { registerHubServe } from './hub-serve.js';
 import { resolveActor } from './actor.js';
 import { DriftlessError } from '@driftless/core';
+import type { CompileReport } from '@driftless/hub';
 import { UsageError } from '../errors.js';
 
 interface CompileFlags {
@@ -17,10 +18,44 @@ interface CompileFlags {
   allowMassPrune?: boolean;
   allowPlainSecrets?: boolean;
   allowRollback?: boolean;
+  reason?: string;
   pointerTtl?: string;
   cacheDir?: string;
   kustomize?: string;
   as?: string;
+}
+
+/** `--reason`, trimmed; rolling a fleet back is a decision someone must explain, so `--allow-rollback` requires one (a UsageError naming both flags). */
+function reasonFlag(flags: Pick<CompileFlags, 'reason' | 'allowRollback'>): string | undefined {
+  const reason = flags.reason?.trim();
+  if (flags.allowRollback && !reason) throw new UsageError('--allow-rollback needs --reason: say why the fleet goes back (it is recorded in the audit log)');
+  if (flags.reason !== undefined && !reason) throw new UsageError('--reason must say why (it is recorded in the audit log)');
+  return reason;
+}
+
+/**
+ * The human form of a compile report. Pointers are counted once: with a
+ * rollout started, how many the publish held for it and how many of those
+ * ring 0's first wave moved; otherwise how many the publish updated (and,
+ * frozen, how many it held).
+ */
+export function describeCompile(report: CompileReport): string {
+  const started = report.rollout?.rollout;
+  const pointers = started === undefined ? `, updated ${report.pointersUpdated} pointers` : '';
+  const lines = [
+    `compiled ${report.revision.slice(0, 12)}: ${report.clusters} clusters, ${report.uniqueBundles} unique bundles; wrote ${report.blobsWritten} blobs${pointers} in ${report.durationMs} ms`,
+  ];
+  const held = report.pointersHeld ?? 0;
+  if (started !== undefined) lines.push(`rollout ${started} started: ${held} pointers held for the rollout (ring 0's first wave moved ${report.rollout?.moved ?? 0})`);
+  // Held without a freeze: the fleet has delivery and its running rollout moves them.
+  else if (report.pointersHeld !== undefined && !report.frozen) lines.push(`${held} pointers held for the running rollout (driftless rollout step moves them)`);
+  if (report.frozen) {
+    const what = started === undefined ? `${held} pointers not moved` : 'ring 0\'s first wave waits for driftless unfreeze';
+    lines.push(`frozen by ${report.frozen.actor} (${report.frozen.reason}): ${what}`);
+  }
+  if (report.rolledBackFrom) lines.push(`rolled back from ${report.rolledBackFrom} (--allow-rollback; recorded in the revision record)`);
+  if (report.orphaned.length) lines.push(`orphaned (no cluster file; pointer kept): ${report.orphaned.join(', ')}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** `driftless hub compile`, `driftless hub serve`, `driftless hub resign` and `driftless hub gc`. */
@@ -40,8 +75,9 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .option('--allow-plain-secrets', 'accept kind: Secret with data or stringData (secrets do not belong in Git)')
     .option(
       '--allow-rollback',
-      'publish a commit that does not descend from the last one published to this store (an older commit or an unrelated history); recorded in its revision record',
+      'publish a commit that does not descend from the last one published to this store (an older commit or an unrelated history); needs --reason; recorded in its revision record and the audit log',
     )
+    .option('--reason <text>', 'why: recorded in the audit entries release.published and rollback.allowed (required with --allow-rollback)')
     .option('--as <user>', 'who publishes, named by the audit entries release.published and rollback.allowed (default: $DRIFTLESS_ACTOR, else <os user>@<hostname>)')
     .option('--cache-dir <dir>', 'where remote repositories are cloned (default: $DRIFTLESS_CACHE/hub or ~/.cache/driftless/hub)')
     .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, the one npm run setup built, or kustomize on PATH)')
@@ -56,6 +92,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .action(async (flags: CompileFlags) => {
       const pointerTtlMs = flags.pointerTtl === undefined ? undefined : positiveDuration('--pointer-ttl', flags.pointerTtl);
       const actor = resolveActor(flags.as);
+      const reason = reasonFlag(flags);
       // Only a signed expiry means anything, so a TTL without a key is a mistake, not a no-op.
       if (pointerTtlMs !== undefined && !flags.signKey) throw new UsageError('--pointer-ttl needs --sign-key: only signed pointers carry an expiry');
       const opened = await openStore(flags.store, process.env, process.cwd());
@@ -73,19 +110,11 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           allowPlainSecrets: flags.allowPlainSecrets ?? false,
           allowRollback: flags.allowRollback ?? false,
           actor,
+          ...(reason ? { reason } : {}),
         });
         for (const w of report.warnings ?? []) io.stderr(`warning: ${w}\n`);
         if (flags.json) io.stdout(`${JSON.stringify({ ...report, warnings: report.warnings ?? [] })}\n`);
-        else {
-          io.stdout(
-            `compiled ${report.revision.slice(0, 12)}: ${report.clusters} clusters, ${report.uniqueBundles} unique bundles; ` +
-              `wrote ${report.blobsWritten} blobs, updated ${report.pointersUpdated} pointers in ${report.durationMs} ms\n`,
-          );
-          if (report.frozen) io.stdout(`frozen by ${report.frozen.actor} (${report.frozen.reason}): ${report.pointersHeld ?? 0} pointers not moved\n`);
-          if (report.rollout?.rollout) io.stdout(`rollout ${report.rollout.rollout} started: ${report.rollout.moved} pointers moved by its first step\n`);
-          if (report.rolledBackFrom) io.stdout(`rolled back from ${report.rolledBackFrom} (--allow-rollback; recorded in the revision record)\n`);
-          if (report.orphaned.length) io.stdout(`orphaned (no cluster file; pointer kept): ${report.orphaned.join(', ')}\n`);
-        }
+        else io.stdout(describeCompile(report));
         if (report.refused.length) {
           for (const r of report.refused) io.stderr(`cluster ${r.cluster} publish refused: ${r.reason}\n`);
           throw new DriftlessError('PublishRefused', `${report.refused.length} cluster(s) refused by the mass-prune guard (their pointers are unchanged)`, {

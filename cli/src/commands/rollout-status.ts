@@ -1,8 +1,12 @@
 import type { ActionRecord, GateState, ObservedStatus, PHASES, Rollout } from '@driftless/core';
 import type { RolloutSummary } from '@driftless/hub';
 
-/** What an agent last said about a cluster the rollout moved: its status phase, or `no report`. */
-export type AgentPhaseCount = Partial<Record<(typeof PHASES)[number] | 'no report', number>>;
+/**
+ * What an agent last said about a cluster the rollout moved: its status phase
+ * when the report is about the current move, `old report` when it is about an
+ * earlier pointer, or `no report`.
+ */
+export type AgentPhaseCount = Partial<Record<(typeof PHASES)[number] | 'old report' | 'no report', number>>;
 
 /** One ring in `driftless rollout status --json`. */
 export interface RingStatus {
@@ -40,12 +44,25 @@ export function movedClusters(rollout: Rollout): string[] {
     .map(([name]) => name);
 }
 
+/**
+ * The phase a moved cluster's agent reported about the cluster's current move:
+ * a report counts only at or after the pointer generation the move wrote; until
+ * the hub recorded that generation, or while the agent still reports an earlier
+ * pointer (right after a wave opens: Applied of the previous bundle), it is an
+ * `old report`.
+ */
+function reportedPhase(cluster: Rollout['clusters'][string], status: ObservedStatus | undefined): keyof AgentPhaseCount {
+  if (status === undefined) return 'no report';
+  return cluster.generation !== undefined && status.observedGeneration >= cluster.generation ? status.phase : 'old report';
+}
+
 /** The status document of `rollout` (pure): core's per-ring counts next to the agents' phases of the clusters it moved. */
 export function rolloutStatusDocument(rollout: Rollout, summary: RolloutSummary, statuses: ReadonlyMap<string, ObservedStatus>): RolloutStatusDocument {
   const agents: AgentPhaseCount[] = rollout.rings.map(() => ({}));
   for (const name of movedClusters(rollout)) {
-    const ring = agents[rollout.clusters[name]?.ring ?? -1];
-    const phase = statuses.get(name)?.phase ?? 'no report';
+    const cluster = rollout.clusters[name];
+    const ring = agents[cluster?.ring ?? -1];
+    const phase = cluster ? reportedPhase(cluster, statuses.get(name)) : 'no report';
     if (ring) ring[phase] = (ring[phase] ?? 0) + 1;
   }
   return {

@@ -9,6 +9,7 @@ import { resolveActor } from './actor.js';
 import { positiveDuration } from './hub-api.js';
 import { signingKeyFlag } from './options.js';
 import { movedClusters, renderRolloutStatus, rolloutStatusDocument } from './rollout-status.js';
+import { collectStepEvents, describeStep, noStepEvents, type StepEvents } from './rollout-render.js';
 
 const STORE_HELP = 'object store: file:DIR or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, credentials from the environment)';
 const AS_HELP = 'who acts, recorded in the rollout and the audit log (default: $DRIFTLESS_ACTOR, else <os user>@<hostname>)';
@@ -17,18 +18,11 @@ const SIGN_HELP =
 const TTL_HELP = 'with --sign-key: pointers expire this long after they are signed (default 7d)';
 const EXIT_HELP = 'Exit codes: 0 done (a Halted or frozen rollout included), 1 runtime failure or the rollout kept changing under this\n' + 'command (try again), 2 invalid flags, or a command the rollout refuses (the message says why).';
 
-/** One wave a step opened, from its `wave.opened` audit entry. */
-export interface OpenedWave {
-  readonly ring: string;
-  readonly wave: number;
-  readonly clusters: number;
-}
-
-/** A rollout controller of a CLI process, and the waves its steps opened (from the audit drafts it appends). */
+/** A rollout controller of a CLI process, and what its steps did (from the audit drafts it appends). */
 export interface CliController {
   readonly controller: RolloutController;
-  /** Waves opened since the last call, cleared by it. */
-  takeOpenedWaves(): OpenedWave[];
+  /** Waves opened and ring phase changes since the last call, cleared by it. */
+  takeStepEvents(): StepEvents;
 }
 
 /**
@@ -47,11 +41,11 @@ export async function cliRolloutController(opts: {
 }): Promise<CliController> {
   const { createAuditLog, createRolloutController, coreRolloutMachine } = await import('@driftless/hub');
   const log = createAuditLog({ store: opts.store, clock: opts.clock, ...(opts.signingKey ? { signingKey: opts.signingKey } : {}) });
-  let opened: OpenedWave[] = [];
+  let events = noStepEvents();
   const audit = {
     async append(drafts: readonly AuditDraft[]) {
       await log.append(drafts);
-      for (const d of drafts) if (d.action === 'wave.opened') opened.push({ ring: String(d.data['ring']), wave: Number(d.data['wave']), clusters: Number(d.data['clusters']) });
+      collectStepEvents(events, drafts);
     },
   };
   const controller = createRolloutController({
@@ -67,9 +61,9 @@ export async function cliRolloutController(opts: {
   });
   return {
     controller,
-    takeOpenedWaves() {
-      const out = opened;
-      opened = [];
+    takeStepEvents() {
+      const out = events;
+      events = noStepEvents();
       return out;
     },
   };
@@ -80,22 +74,6 @@ interface StepFlags {
   signKey?: string;
   pointerTtl?: string;
   json?: boolean;
-}
-
-/** What a step did, in lines: the rollout's phase, waves opened, pointers moved, the halt, the freeze. */
-export function renderStep(report: StepReport, waves: readonly OpenedWave[]): string {
-  if (report.rollout === undefined) return 'no rollout in this store\n';
-  const lines = [`rollout ${report.rollout}: ${report.phase ?? 'unknown'}`];
-  for (const w of waves) lines.push(`opened wave ${w.wave} of ring ${w.ring}: ${w.clusters} clusters`);
-  if (report.moved > 0) lines.push(`moved ${report.moved} pointers`);
-  if (report.reverted > 0) lines.push(`reverted ${report.reverted} pointers to their last good bundle`);
-  if (report.halted) {
-    const ring = report.halted.ring ? ` (ring ${report.halted.ring})` : '';
-    lines.push(`halted by ${report.halted.actor}${ring}: ${report.halted.reason}; no pointer moves until driftless rollout resume --reason …`);
-  }
-  if (report.frozen) lines.push(`frozen by ${report.frozen.actor} (${report.frozen.reason}): no pointer moved; driftless unfreeze --reason … to continue`);
-  if (!report.changed && report.moved === 0 && report.reverted === 0 && !report.halted && !report.frozen) lines.push('nothing to do: waiting for agents, soak or approval');
-  return `${lines.join('\n')}\n`;
 }
 
 /** `--reason` as given, or a UsageError naming the flag when it says nothing. */
@@ -114,9 +92,9 @@ async function withController(io: CliIo, flags: StepFlags, act: (c: RolloutContr
   try {
     const c = await cliRolloutController({ store: opened.store, clock: systemClock, ...(signingKey ? { signingKey } : {}), ...(ttlMs !== undefined ? { pointerTtlMs: ttlMs } : {}) });
     const report = await act(c.controller);
-    const waves = c.takeOpenedWaves();
-    if (flags.json) io.stdout(`${JSON.stringify({ ...report, wavesOpened: waves })}\n`);
-    else io.stdout(report.rollout === undefined ? renderStep(report, waves) : before + renderStep(report, waves));
+    const events = c.takeStepEvents();
+    if (flags.json) io.stdout(`${JSON.stringify({ ...report, wavesOpened: events.wavesOpened })}\n`);
+    else io.stdout(report.rollout === undefined ? describeStep(report, events) : before + describeStep(report, events));
   } finally {
     opened.close();
   }

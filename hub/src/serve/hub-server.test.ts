@@ -213,6 +213,25 @@ describe('hub serve loop', () => {
     expect(clock.now()).toBe(t);
   });
 
+  it('warns about an action that outlived the grace period only when one did: a clean stop logs no warning', async () => {
+    const notEnded = (logs: readonly Record<string, unknown>[]) => logs.filter((l) => String(l['msg']).includes('did not end within'));
+    const clean = setup();
+    clean.server.start();
+    await clean.clock.advance(START + 5_000, () => clean.steps.length > 0);
+    await clean.server.stop();
+    expect(notEnded(clean.logs)).toEqual([]);
+
+    const stuck = setup();
+    const ignoring = createHubServer({ ...stuck.deps, stopGraceMs: 5_000, step: () => new Promise<never>(() => undefined) });
+    ignoring.start();
+    await stuck.clock.advance(START + 5_000);
+    let stopped = false;
+    const stopping = ignoring.stop().then(() => (stopped = true));
+    await stuck.clock.advance(START + 10_000, () => stopped);
+    await stopping;
+    expect(notEnded(stuck.logs).map((l) => l['msg'])).toEqual(['hub serve stop: an action did not end within 5000 ms of being aborted; releasing the lease anyway']);
+  });
+
   it('releases the lease on stop, so a standby takes over at once', async () => {
     const { clock, server, store, deps, compiled } = setup();
     const standby = createHubServer({ ...deps, identity: 'hub-b' });

@@ -212,10 +212,16 @@ async function stopLoops(loop: Loop, running: readonly Promise<void>[]): Promise
   loop.stopping.abort(new Error('hub serve stopping'));
   const grace = new AbortController();
   const graceMs = loop.deps.stopGraceMs ?? loop.lease.leaseMs / 3;
-  const settled = Promise.all(running).finally(() => grace.abort());
+  // A flag, not a race against the promise: by the time the sleep wins or
+  // loses, asking "is it settled?" with another race always answers no.
+  let ended = false;
+  const settled = Promise.all(running).finally(() => {
+    ended = true;
+    grace.abort();
+  });
   await Promise.race([settled, loop.clock.sleep(graceMs, grace.signal)]);
   grace.abort();
-  if (!(await isSettled(settled))) loop.log({ level: 'warn', msg: `hub serve stop: an action did not end within ${graceMs} ms of being aborted; releasing the lease anyway` });
+  if (!ended) loop.log({ level: 'warn', msg: `hub serve stop: an action did not end within ${graceMs} ms of being aborted; releasing the lease anyway` });
   await loop.lease.release().catch((err: unknown) => failed(loop, 'lease release', err));
 }
 
@@ -258,11 +264,6 @@ export function createHubServer(deps: HubServerDeps): HubServer {
     }),
     stop: () => stopLoops(loop, running),
   };
-}
-
-async function isSettled(p: Promise<unknown>): Promise<boolean> {
-  const pending = Symbol('pending');
-  return (await Promise.race([p.then(() => true, () => true), Promise.resolve(pending)])) !== pending;
 }
 
 function isCoded(err: unknown): err is { code: string } {
