@@ -107,7 +107,10 @@ export interface RolloutController {
  * any pointer, moves them, appends the drafts and clears the intent recording
  * each cluster's pointer generation. Of several controllers stepping at once
  * exactly one wins each version; the others re-read and decide again (then
- * RolloutConflict after ROLLOUT_CAS_ATTEMPTS). A rollout whose pointers are
+ * RolloutConflict after ROLLOUT_CAS_ATTEMPTS), and a step that lost to a
+ * writer leaves that writer's intent to it (so its audit entries are not
+ * appended twice; a step that dies after appending and before clearing may
+ * still leave one twice, never none). A rollout whose pointers are
  * signed (`signingKeyId`) is stepped, approved and resumed only with that key
  * (SigningKeyRequired, before anything is written); a halt needs none.
  */
@@ -170,21 +173,29 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     return { statuses: await observer.observe(clusters), ...freeze };
   };
 
-  const run = async (operation: string, decide: (rollout: Rollout, obs: Observations) => Transition): Promise<StepReport> => {
+  /** Runs `decide` on the current rollout until its transition is written; `command`: a person's, which must never be dropped. */
+  const run = async (operation: string, decide: (rollout: Rollout, obs: Observations) => Transition, command = false): Promise<StepReport> => {
     const done: MoveOutcome[] = [];
+    // Set once another writer changed the rollout under this call: that writer is alive and finishes its own intent.
+    let raced = false;
     for (let attempt = 0; attempt < ROLLOUT_CAS_ATTEMPTS; attempt++) {
       const read = await readCurrentRolloutDocument(deps.store, cache);
       if (!read) return { moved: 0, reverted: 0, changed: false };
       // Even a step that only records verdicts: its audit entries must be signed like the rest.
       requireRolloutKey(read.doc, keyId, operation);
       if (hasIntent(read.doc)) {
-        done.push(...(await finish(read, operation)).outcomes);
+        // Finishing a live writer's intent too would append its audit entries twice; a crashed one's is finished by the next step.
+        if (raced && !command) return report(read.doc, { statuses: new Map(), ...(await freezeOf()) }, done, false);
+        const finished = await finish(read, operation);
+        done.push(...finished.outcomes);
+        raced = !finished.cleared;
         continue;
       }
       const obs = await observe(Object.keys(read.doc.clusters));
       const t = decide(read.doc, obs);
       if (!t.changed) return report(read.doc, obs, done, false);
       const outcomes = await commit(read, t, operation);
+      raced = outcomes === undefined;
       if (outcomes === undefined) continue;
       done.push(...outcomes);
       return report(t.state, obs, done, true);
@@ -227,7 +238,7 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
       const read = await readCurrentRolloutDocument(deps.store, cache);
       if (!read) throw noRollout(cmd);
       if (cmd.kind === 'halt') return halt(cmd);
-      await run(cmd.kind, (rollout) => deps.machine.command(rollout, cmd, deps.clock.now()));
+      await run(cmd.kind, (rollout) => deps.machine.command(rollout, cmd, deps.clock.now()), true);
       return step();
     },
     async start(release, statefulKeys) {
