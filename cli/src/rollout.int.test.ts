@@ -57,12 +57,30 @@ async function setup() {
   const pub = join(dir, 'hub.pub');
   await writeFile(key, keys.privateKeyPem);
   await writeFile(pub, keys.publicKeyPem);
+  // An operator's own key: signs audit entries, never the fleet's pointers.
+  const opKey = join(dir, 'op.key');
+  await writeFile(opKey, generateSigningKeyPair().privateKeyPem);
   const prefix = uniqueName('cli-rollout');
   const store = s3StoreFor(env, prefix);
   cleanups.push(() => store.destroy());
   const url = `s3://${env.s3.bucket}/${prefix}`;
   const compileArgs = ['--repo', `${env.git.baseUrl}${name}.git`, '--store', url, '--cache-dir', join(dir, 'cache'), '--sign-key', key];
-  return { store, url, key, pub, compileArgs, bare };
+  return { store, url, key, pub, opKey, compileArgs, bare };
+}
+
+/** The current rollout as stored (raw JSON) with its ETag. */
+async function rolloutDoc(store: ObjectStore): Promise<{ doc: Record<string, unknown> & { id: string; version: number; pendingMoves?: unknown[] }; etag: string }> {
+  const cur = await store.get(storeLayout.currentRollout);
+  if (cur.kind !== 'found') throw new Error('no current rollout');
+  const { id } = JSON.parse(new TextDecoder().decode(cur.body)) as { id: string };
+  const got = await store.get(storeLayout.rollout(id));
+  if (got.kind !== 'found') throw new Error(`no rollout ${id}`);
+  return { doc: JSON.parse(new TextDecoder().decode(got.body)) as { id: string; version: number }, etag: got.etag };
+}
+
+/** What a refused command must leave as it was: the rollout's version and the audit log's length. */
+async function recorded(store: ObjectStore): Promise<{ version: number; audit: number }> {
+  return { version: (await rolloutDoc(store)).doc.version, audit: (await createAuditLog({ store, clock: systemClock }).read()).length };
 }
 
 async function pointerOf(store: ObjectStore, cluster: string): Promise<Pointer | undefined> {
@@ -119,16 +137,43 @@ describe('driftless rollout on MinIO and the git server', () => {
     expect(await run(['rollout', 'status', '--store', url])).toMatchObject({ code: 0, out: 'no rollout in this store\n' });
   });
 
-  it('refuses to replace signed pointers without --sign-key, and the next step with the key makes the move', async () => {
-    const { store, url, key, compileArgs } = await setup();
+  it('refuses a step without the rollout\'s key or with another key (exit 2 naming --sign-key) before writing anything; the step with the key moves', async () => {
+    const { store, url, key, opKey, compileArgs } = await setup();
     expect((await run(['hub', 'compile', ...compileArgs])).code).toBe(0);
-    await reportApplied(store, RING_0);
+    // One Applied report: the step would only record that verdict, still refused (its audit entries would be unsigned).
+    await reportApplied(store, RING_0.slice(0, 1));
+    const before = await recorded(store);
     const keyless = await run(['rollout', 'step', '--store', url]);
-    expect(keyless.code).toBe(1);
-    expect(keyless.err).toContain('pass --sign-key');
+    expect(keyless.code).toBe(2);
+    expect(keyless.err).toMatch(/signed by key [0-9a-f]{16}; pass --sign-key with that key/);
+    expect(await recorded(store)).toEqual(before);
+    await reportApplied(store, RING_0);
+    const wrong = await run(['rollout', 'step', '--store', url, '--sign-key', opKey]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toContain('pass --sign-key');
+    expect(await recorded(store)).toEqual(before);
     expect(await pointed(store, [...RING_1, ...EVERYONE])).toEqual([]);
     expect((await run(['rollout', 'step', '--store', url, '--sign-key', key])).code).toBe(0);
     expect(await pointed(store, [...RING_1, ...EVERYONE])).toEqual(RING_1);
+  });
+
+  it('halts without --sign-key while pointer moves are pending (exit 0), leaving them for the next step with the key', async () => {
+    const { store, url, key, pub, compileArgs } = await setup();
+    expect((await run(['hub', 'compile', ...compileArgs])).code).toBe(0);
+    // A step that died after writing its intent: a pending (here no-op) move of a signed pointer.
+    const { doc, etag } = await rolloutDoc(store);
+    const pendingMoves = [{ cluster: RING_0[0], digest: (await pointerOf(store, RING_0[0] ?? ''))?.bundle, reason: 'wave' }];
+    expect((await store.put(storeLayout.rollout(doc.id), canonicalBytes({ ...doc, pendingMoves }), { ifMatch: etag, contentType: 'application/json' })).kind).toBe('written');
+    const halted = await run(['rollout', 'halt', '--store', url, '--reason', 'incident 7', '--as', 'ops']);
+    expect(halted.code, halted.err).toBe(0);
+    expect(halted.out).toContain('halted by ops: incident 7;');
+    expect(await statusOf(url)).toMatchObject({ phase: 'Halted', halt: { actor: 'ops', reason: 'incident 7' } });
+    expect((await rolloutDoc(store)).doc.pendingMoves).toHaveLength(1);
+    // The halt's entry is unsigned: verifying with the hub's key alone needs --allow-unsigned.
+    expect((await run(['audit', 'verify', '--store', url, '--verify-key', pub])).code).not.toBe(0);
+    expect((await run(['audit', 'verify', '--store', url, '--verify-key', pub, '--allow-unsigned'])).code).toBe(0);
+    expect((await run(['rollout', 'step', '--store', url, '--sign-key', key])).code).toBe(0);
+    expect((await rolloutDoc(store)).doc.pendingMoves).toBeUndefined();
   });
 
   it('steps a three-ring rollout through soak-free gates, an approval, a halt, a resume and a freeze', async () => {
@@ -172,10 +217,15 @@ describe('driftless rollout on MinIO and the git server', () => {
     expect(human.out).toMatch(/^RING\s+PHASE\s+WAVES\s+ROLLOUT\s+AGENTS$/m);
     expect(human.out).toMatch(/^everyone\s+AwaitingApproval\s+0\s+pending 8\s+-$/m);
 
-    const needless = await run(['rollout', 'approve', '--store', url, '--ring', 'ring-1', '--reason', 'looks good', '--as', 'carol']);
+    const needless = await run(['rollout', 'approve', '--store', url, '--ring', 'ring-1', '--reason', 'looks good', '--as', 'carol', '--sign-key', key]);
     expect(needless.code).toBe(2);
     expect(needless.err).toMatch(/^error: .*ring-1/);
     expect((await run(['rollout', 'approve', '--store', url, '--ring', 'everyone', '--reason', '  '])).code).toBe(2);
+    const before = await recorded(store);
+    const keyless = await run(['rollout', 'approve', '--store', url, '--ring', 'everyone', '--reason', 'partner happy', '--as', 'carol']);
+    expect(keyless.code).toBe(2);
+    expect(keyless.err).toContain('pass --sign-key');
+    expect(await recorded(store)).toEqual(before);
 
     const approved = await run(['rollout', 'approve', '--store', url, '--ring', 'everyone', '--reason', 'partner happy', '--as', 'carol', '--sign-key', key]);
     expect(approved.code, approved.err).toBe(0);

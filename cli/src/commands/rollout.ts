@@ -14,7 +14,12 @@ import { collectStepEvents, describeStep, noStepEvents, type StepEvents } from '
 const STORE_HELP = 'object store: file:DIR or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, credentials from the environment)';
 const AS_HELP = 'who acts, recorded in the rollout and the audit log (default: $DRIFTLESS_ACTOR, else <os user>@<hostname>)';
 const SIGN_HELP =
-  'the hub\'s Ed25519 private key (PEM): signs the pointers the step after the command moves AND its audit entries; required when the fleet\'s pointers are signed';
+  'the hub\'s Ed25519 private key (PEM): signs the pointers the step after the command moves AND its audit entries; required (that same key) when the rollout was compiled with one';
+const HALT_SIGN_HELP =
+  'optional, any Ed25519 private key (PEM: an operator\'s own or the hub\'s): signs the rollout.halted audit entry; without it the entry is unsigned and audit verify needs that operator\'s public key or --allow-unsigned';
+const KEY_HELP =
+  'A rollout compiled with --sign-key records that key\'s id: step, approve and resume need --sign-key with that same key\n' +
+  '(else exit 2, naming the expected key id, before anything is written); halt never does.';
 const TTL_HELP = 'with --sign-key: pointers expire this long after they are signed (default 7d)';
 const EXIT_HELP = 'Exit codes: 0 done (a Halted or frozen rollout included), 1 runtime failure or the rollout kept changing under this\n' + 'command (try again), 2 invalid flags, or a command the rollout refuses (the message says why).';
 
@@ -111,7 +116,7 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
     .command('step')
     .description('one idempotent step of the current rollout: evaluate every gate, open the waves and rings they allow, move those pointers')
     .requiredOption('--store <url>', STORE_HELP)
-    .option('--sign-key <file>', 'the hub\'s Ed25519 private key (PEM): signs the pointers this step moves and its audit entries')
+    .option('--sign-key <file>', 'the hub\'s Ed25519 private key (PEM): signs the pointers this step moves and its audit entries; required (that same key) when the rollout was compiled with one')
     .option('--pointer-ttl <duration>', TTL_HELP)
     .option('--json', 'print one JSON document: {rollout?, phase?, moved, reverted, changed, halted?, frozen?, wavesOpened: [{ring, wave, clusters}]}')
     .addHelpText(
@@ -119,7 +124,7 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
       '\nSafe from a CI cron and when several run at once: every write of the rollout is a compare-and-swap on its\n' +
         'ETag (one run wins each version, the others re-read and decide again) and a pointer moves once. With no\n' +
         'rollout in the store it prints `no rollout in this store` (exit 0). While frozen or halted it moves nothing\n' +
-        `and says so. ${EXIT_HELP}`,
+        `and says so. ${KEY_HELP} ${EXIT_HELP}`,
     )
     .action((flags: StepFlags) => withController(io, flags, (c) => c.step()));
 
@@ -132,7 +137,8 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
       'after',
       '\nROLLOUT counts a ring\'s clusters by rollout state (pending, moved, applied, failed, excused, reverted,\n' +
         'unchanged, refused); AGENTS counts the clusters whose pointer the rollout moved by the phase their agent last\n' +
-        'reported (Applied, Progressing, Degraded, Failed, Stale, or `no report`). Reads the statuses with one listing\n' +
+        'reported for its current move (Applied, Progressing, Degraded, Failed, Stale, `no report`, or `old report` when the\n' +
+        'last report predates the move). Reads the statuses with one listing\n' +
         'and a GET each. Exit codes: 0 shown (a Halted rollout included; `no rollout in this store` too), 1 runtime\n' +
         'failure, 2 invalid flags.',
     )
@@ -161,11 +167,11 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
       .requiredOption('--store <url>', STORE_HELP)
       .requiredOption('--reason <text>', 'why (required, not empty; recorded in the rollout and the audit log)')
       .option('--as <user>', AS_HELP)
-      .option('--sign-key <file>', SIGN_HELP)
-      .option('--pointer-ttl <duration>', TTL_HELP)
-      .option('--json', 'print the step that follows the command as one JSON document (as rollout step --json)');
+      .option('--sign-key <file>', name === 'halt' ? HALT_SIGN_HELP : SIGN_HELP);
+    if (name === 'halt') return cmd.option('--json', 'print the rollout as halted as one JSON document (as rollout step --json)').addHelpText('after', `\n${moves} ${EXIT_HELP}`);
+    cmd.option('--pointer-ttl <duration>', TTL_HELP).option('--json', 'print the step that follows the command as one JSON document (as rollout step --json)');
     if (name === 'approve') cmd.requiredOption('--ring <name>', 'the ring to approve (one whose gates include approval)');
-    return cmd.addHelpText('after', `\nRecords the command, then runs one step (as rollout step): ${moves} ${EXIT_HELP}`);
+    return cmd.addHelpText('after', `\nRecords the command, then runs one step (as rollout step): ${moves} ${KEY_HELP} ${EXIT_HELP}`);
   };
 
   const act = (kind: RolloutCommand['kind']) => async (flags: StepFlags & { reason: string; as?: string; ring?: string }) => {
@@ -178,7 +184,12 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
 
   command('approve', 'record an approval of a ring (who, when, why); the step that follows opens it once earlier rings succeeded', 'it moves the ring\'s first wave when the ring may open (frozen: it says so and moves none).')
     .action(act('approve'));
-  command('halt', 'halt the current rollout by hand: no pointer moves until rollout resume', 'it moves nothing but a pending revert.').action(act('halt'));
+  command(
+    'halt',
+    'halt the current rollout by hand: no pointer moves until rollout resume',
+    'Records the halt and nothing else: it needs no key, moves no pointer, and leaves moves an earlier step did not\n' +
+      'finish (and a revert that falls due) to the next rollout step with the rollout\'s key.',
+  ).action(act('halt'));
   command('resume', 'resume a halted rollout: a failed ring\'s failed clusters are excused and its waves go on', 'it moves the next waves the gates allow (frozen: it says so and moves none).')
     .action(act('resume'));
 }

@@ -1,11 +1,14 @@
 import { isDriftlessError, storeLayout, type ObjectStore } from '@driftless/core';
 import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { digestOf, failingPointerPut, planOf, putFreeze, putStatus, releaseOf, revisionOf } from '../testing/rollout-fixture.js';
 import { pointedDigests, pointerOf } from '../testing/store-reads.js';
 import { auditRecorder, testRolloutMachine } from '../testing/test-rollout-machine.js';
-import { createRolloutController } from './rollout-controller.js';
+import { createAuditLog } from '../audit/audit-log.js';
+import { signingKeyId } from '../publish/pointer-signing.js';
+import { generateSigningKeyPair } from '../signing-keys.js';
+import { createRolloutController, type AuditSink } from './rollout-controller.js';
 import { readCurrentRolloutDocument } from './rollout-store.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -16,11 +19,46 @@ const v1 = digestOf('1');
 function setup(store: ObjectStore = new MemoryObjectStore()) {
   const clock = new VirtualClock(T0);
   const audit = auditRecorder();
-  const controller = (s: ObjectStore = store) => createRolloutController({ store: s, clock, machine: testRolloutMachine, audit, newId: randomUUID });
+  const controller = (s: ObjectStore = store, signingKey?: KeyObject, sink: AuditSink = audit) =>
+    createRolloutController({ store: s, clock, machine: testRolloutMachine, audit: sink, newId: randomUUID, ...(signingKey ? { signingKey } : {}) });
   return { store, clock, audit, controller };
 }
 
+const v2 = digestOf('2');
+const hubKey = createPrivateKey(generateSigningKeyPair().privateKeyPem);
+const otherKey = createPrivateKey(generateSigningKeyPair().privateKeyPem);
+
+/** The current rollout's version and intent log, as stored. */
+async function recorded(store: ObjectStore) {
+  const doc = (await readCurrentRolloutDocument(store))?.doc;
+  return { version: doc?.version, pendingMoves: doc?.pendingMoves?.length ?? 0 };
+}
+
+/** `store`, except that `interleave` runs once right after the first read of rollout `id` returned (a slow reader holding it). */
+function slowReaderOf(store: ObjectStore, id: string, interleave: () => Promise<unknown>): ObjectStore {
+  let done = false;
+  return Object.assign(Object.create(store) as ObjectStore, {
+    get: async (key: string, opts?: Parameters<ObjectStore['get']>[1]) => {
+      const got = await store.get(key, opts);
+      if (key === storeLayout.rollout(id) && !done) {
+        done = true;
+        await interleave();
+      }
+      return got;
+    },
+  });
+}
+
+/** `store`, except that every audit entry write throws (as a process dying right after the rollout write would). */
+function failingAuditPut(store: ObjectStore): ObjectStore {
+  return Object.assign(Object.create(store) as ObjectStore, {
+    putIfAbsent: (key: string, body: Uint8Array, opts?: Parameters<ObjectStore['putIfAbsent']>[2]) =>
+      key.startsWith(storeLayout.auditPrefix) ? Promise.reject(new Error('injected audit crash')) : store.putIfAbsent(key, body, opts),
+  });
+}
+
 const release1 = releaseOf('20260101T000000Z-111111111111', revisionOf('1'), plan, RING_OF, v1);
+const release2 = releaseOf('20260101T000100Z-222222222222', revisionOf('2'), plan, RING_OF, v2, { a0: v1, a1: v1, b0: v1, b1: v1 });
 
 describe('createRolloutController', () => {
   it('starts a release moving only ring 0, then moves ring 1 once ring 0 reports Applied', async () => {
@@ -132,5 +170,74 @@ describe('createRolloutController', () => {
       .command({ kind: 'halt', actor: 'ann', reason: 'r' })
       .catch((e: unknown) => e);
     expect(isDriftlessError(err, 'RolloutCommandRefused')).toBe(true);
+  });
+
+  it('halts a signed rollout without a signing key while moves are pending, leaving them for the next step with the key', async () => {
+    const base = new MemoryObjectStore();
+    const { store, audit, controller } = setup(base);
+    await expect(controller(failingPointerPut(base, 1), hubKey).start(release1)).rejects.toThrow('injected crash');
+    expect(await recorded(store)).toMatchObject({ pendingMoves: 2 });
+    const halted = await controller().command({ kind: 'halt', actor: 'ops', reason: 'incident' });
+    expect(halted).toMatchObject({ phase: 'Halted', moved: 0, halted: { actor: 'ops', reason: 'incident' } });
+    expect(await recorded(store)).toMatchObject({ pendingMoves: 2 });
+    expect(audit.drafts.map((d) => d.action)).toContain('rollout.halted');
+    expect(await controller(store, hubKey).step()).toMatchObject({ phase: 'Halted' });
+    expect(await pointedDigests(store, ['a0', 'a1'])).toEqual({ a0: v1, a1: v1 });
+    expect((await pointerOf(store, 'a0')).signature).toMatch(/^ed25519:/);
+    expect(await recorded(store)).toMatchObject({ pendingMoves: 0 });
+  });
+
+  it('refuses resume without the rollout\'s key before recording it (stalled SigningKeyRequired naming --sign-key and the key id)', async () => {
+    const { store, audit, controller } = setup();
+    await controller(store, hubKey).start(release1);
+    await putStatus(store, 'a0', 'Degraded', v1, 1, 'crash loop');
+    expect(await controller(store, hubKey).step()).toMatchObject({ phase: 'Halted' });
+    const before = { ...(await recorded(store)), audit: audit.drafts.length };
+    const err: unknown = await controller()
+      .command({ kind: 'resume', actor: 'ann', reason: 'fixed' })
+      .catch((e: unknown) => e);
+    expect(isDriftlessError(err, 'SigningKeyRequired')).toBe(true);
+    expect((err as Error).message).toContain(`signed by key ${signingKeyId(hubKey)}; pass --sign-key`);
+    expect({ ...(await recorded(store)), audit: audit.drafts.length }).toEqual(before);
+    expect(await controller(store, hubKey).command({ kind: 'resume', actor: 'ann', reason: 'fixed' })).toMatchObject({ phase: 'Progressing' });
+  });
+
+  it('refuses a step with no key or another key on a signed rollout, even one that would only record a verdict, writing nothing', async () => {
+    const { store, audit, controller } = setup();
+    await controller(store, hubKey).start(release1);
+    await putStatus(store, 'a0', 'Applied', v1, 1);
+    const before = { ...(await recorded(store)), audit: audit.drafts.length };
+    for (const key of [undefined, otherKey]) {
+      await expect(controller(store, key).step()).rejects.toMatchObject({ code: 'SigningKeyRequired' });
+      expect({ ...(await recorded(store)), audit: audit.drafts.length }).toEqual(before);
+    }
+    expect(await controller(store, hubKey).step()).toMatchObject({ changed: true });
+  });
+
+  it('appends the audit entries of a step that died between its rollout write and its audit append, at the next step', async () => {
+    const { store, clock, controller } = setup();
+    const log = createAuditLog({ store, clock });
+    await controller(store, undefined, log).start(release1);
+    for (const c of ['a0', 'a1']) await putStatus(store, c, 'Applied', v1, 1);
+    await expect(controller(store, undefined, createAuditLog({ store: failingAuditPut(store), clock })).step()).rejects.toThrow('injected audit crash');
+    await controller(store, undefined, log).step();
+    expect((await log.read()).map((e) => `${e.action} ${e.subject}`)).toEqual([
+      `rollout.started rollout/${release1.id}`,
+      `wave.opened rollout/${release1.id}/ring/ring-0`,
+      `wave.opened rollout/${release1.id}/ring/ring-1`,
+    ]);
+    expect(await recorded(store)).toMatchObject({ pendingMoves: 0 });
+  });
+
+  it('moves nothing from an intent log it read before another step finished it and a newer release moved those pointers', async () => {
+    const base = new MemoryObjectStore();
+    const { store, controller } = setup(base);
+    await expect(controller(failingPointerPut(base, 1)).start(release1)).rejects.toThrow('injected crash');
+    const slow = slowReaderOf(base, release1.id, async () => {
+      await controller().step();
+      await controller().start(release2);
+    });
+    await controller(slow).step();
+    expect(await pointedDigests(store, ['a0', 'a1'])).toEqual({ a0: v2, a1: v2 });
   });
 });

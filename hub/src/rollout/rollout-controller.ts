@@ -7,6 +7,7 @@ import {
   type Clock,
   type ObjectStore,
   type Observations,
+  type PointerMove,
   type Release,
   type Rollout,
   type RolloutCommand,
@@ -18,9 +19,10 @@ import {
 import { quietLog, type HubLog } from '../hub-log.js';
 import { moveRolloutPointers, type MoveOutcome } from './rollout-moves.js';
 import { readFreeze } from '../control/freeze.js';
-import { casRollout, readCurrentRolloutDocument, rolloutConflict, ROLLOUT_CAS_ATTEMPTS, type RolloutCache, type Versioned } from './rollout-store.js';
+import { casRollout, readCurrentRolloutDocument, readRollout, rolloutConflict, ROLLOUT_CAS_ATTEMPTS, type RolloutCache, type Versioned } from './rollout-store.js';
 import { createStatusObserver, type StatusObserver } from './status-observer.js';
 import { startRelease } from './rollout-start.js';
+import { signingKeyId } from '../publish/pointer-signing.js';
 import { summarizeRolloutWithFreeze, type RolloutSummary } from './rollout-summary.js';
 
 /** The rollout state machine (core), injected so the controller is tested with a small hand-written one. */
@@ -73,7 +75,10 @@ export interface StepReport {
 export interface RolloutController {
   /** One idempotent step of the current rollout. */
   step(): Promise<StepReport>;
-  /** Applies a person's command (a refused one throws the stalled RolloutCommandRefused), then steps. */
+  /**
+   * Applies a person's command (a refused one throws the stalled
+   * RolloutCommandRefused), then steps; a halt is only recorded (no key needed, no step).
+   */
   command(cmd: RolloutCommand): Promise<StepReport>;
   /**
    * Starts a rollout of `release` (see startRelease): supersedes the running
@@ -85,79 +90,112 @@ export interface RolloutController {
   /** The current rollout and its summary; undefined when no rollout was ever started. */
   status(): Promise<{ rollout: Rollout; summary: RolloutSummary } | undefined>;
   /**
-   * Writes `next` (a transition of the rollout read at `etag`) with its moves as
-   * intent, moves the pointers, records generations and appends `audit`: what
-   * step, command and a compile's start share. Undefined when `etag` is stale.
+   * Writes `t` (a transition of the rollout as `read`) with its moves and audit
+   * drafts as intent, moves the pointers, appends the drafts and clears the
+   * intent recording generations: what step, command and a compile's start
+   * share. Undefined when `read` is stale.
    */
-  commit(read: Versioned<Rollout>, t: Transition): Promise<MoveOutcome[] | undefined>;
+  commit(read: Versioned<Rollout>, t: Transition, operation?: string): Promise<MoveOutcome[] | undefined>;
 }
 
 /**
  * The hub's rollout controller over the store (DESIGN.md, Delivery). A step
- * first finishes pointer moves a crashed step left in the rollout's intent log
- * (`pendingMoves`), then reads the freeze and the agents' statuses, runs the
- * state machine and, when the state changed, writes it compare-and-swap with
- * its moves as intent before moving any pointer, moves them, and clears the
- * intent recording each cluster's pointer generation. Of several controllers
- * stepping at once exactly one wins each version; the others re-read and
- * decide again (then RolloutConflict after ROLLOUT_CAS_ATTEMPTS). Audit
- * drafts are appended by the winner only, after its write.
+ * first finishes the intent log a crashed step left in the rollout
+ * (`pendingMoves`, `pendingAudit`), then reads the freeze and the agents'
+ * statuses, runs the state machine and, when the state changed, writes it
+ * compare-and-swap with its moves and audit drafts as intent before moving
+ * any pointer, moves them, appends the drafts and clears the intent recording
+ * each cluster's pointer generation. Of several controllers stepping at once
+ * exactly one wins each version; the others re-read and decide again (then
+ * RolloutConflict after ROLLOUT_CAS_ATTEMPTS), and a step that lost to a
+ * writer leaves that writer's intent to it (so its audit entries are not
+ * appended twice; a step that dies after appending and before clearing may
+ * still leave one twice, never none). A rollout whose pointers are
+ * signed (`signingKeyId`) is stepped, approved and resumed only with that key
+ * (SigningKeyRequired, before anything is written); a halt needs none.
  */
 export function createRolloutController(deps: RolloutControllerDeps): RolloutController {
   const log = deps.log ?? quietLog;
   const observer = deps.observer ?? createStatusObserver(deps.store, { log });
   const moveDeps = { ...deps, log };
+  const keyId = deps.signingKey ? signingKeyId(deps.signingKey) : undefined;
   // The document as this controller last read or wrote it: an unchanged one costs a 304.
   const cache: RolloutCache = {};
 
-  /** Moves the intent log's pointers, then clears it recording generations; `cleared` false when another writer changed the rollout first. */
-  const finish = async (read: Versioned<Rollout>): Promise<{ outcomes: MoveOutcome[]; cleared: boolean }> => {
+  /**
+   * Moves the intent log's pointers, appends its audit drafts, then clears both
+   * recording generations. Nothing is done when the rollout changed since
+   * `read` (another step finished or replaced this intent: a slow holder must
+   * not move pointers back); `cleared` false then, or when a writer came between.
+   */
+  const finish = async (read: Versioned<Rollout>, operation: string): Promise<{ outcomes: MoveOutcome[]; cleared: boolean }> => {
     const pending = read.doc.pendingMoves ?? [];
-    refuseUnsigned(read.doc, pending.length, deps.signingKey);
-    const outcomes = await moveRolloutPointers(moveDeps, read.doc.revision, pending);
+    // Cheap with the cache (a 304): a changed rollout means another step finished this intent or replaced it.
+    const unchanged = async () => (await readRollout(deps.store, read.doc.id, cache))?.etag === read.etag;
+    let outcomes: MoveOutcome[] = [];
+    if (pending.length > 0) {
+      requireRolloutKey(read.doc, keyId, operation);
+      if (!(await unchanged())) return { outcomes, cleared: false };
+      outcomes = await moveRolloutPointers(moveDeps, read.doc.revision, pending);
+    }
+    // A racing step that finished first appended these entries: not twice (a crash before the clear still may).
+    if (!(await unchanged())) return { outcomes, cleared: false };
+    // After the moves, so an entry never names a move that did not happen.
+    await deps.audit.append(read.doc.pendingAudit ?? []);
     const clusters = { ...read.doc.clusters };
     for (const o of outcomes) {
       const c = clusters[o.move.cluster];
       if (c) clusters[o.move.cluster] = { ...c, generation: o.memo.generation };
     }
-    const { pendingMoves: _done, ...rest } = read.doc;
-    const cleared = await casRollout(deps.store, { ...rest, clusters }, read.etag, cache);
+    const cleared = await casRollout(deps.store, withIntent({ ...read.doc, clusters }, [], []), read.etag, cache);
     return { outcomes, cleared: cleared !== undefined };
   };
 
-  const commit = async (read: Versioned<Rollout>, t: Transition): Promise<MoveOutcome[] | undefined> => {
-    // Moves a crashed step left stay in the intent log with the new ones.
-    const pending = [...(read.doc.pendingMoves ?? []), ...t.moves];
-    const { pendingMoves: _old, ...state } = t.state;
-    const next: Rollout = pending.length > 0 ? { ...state, pendingMoves: pending } : state;
+  const commit = async (read: Versioned<Rollout>, t: Transition, operation = 'step'): Promise<MoveOutcome[] | undefined> => {
+    // A crashed step's intent stays in the log with the new one.
+    const moves = [...(read.doc.pendingMoves ?? []), ...t.moves];
+    if (moves.length > 0) requireRolloutKey(read.doc, keyId, operation);
+    const next = withIntent(t.state, moves, [...(read.doc.pendingAudit ?? []), ...t.audit]);
     const etag = await casRollout(deps.store, next, read.etag, cache);
     if (etag === undefined) return undefined;
-    await deps.audit.append(t.audit);
-    if (pending.length === 0) return [];
-    // A lost clear means another step finished these moves too: they are done either way.
-    return (await finish({ doc: next, etag })).outcomes;
+    if (!hasIntent(next)) return [];
+    // A lost clear means another step finished this intent too: it is done either way.
+    return (await finish({ doc: next, etag }, operation)).outcomes;
+  };
+
+  const freezeOf = async (): Promise<Pick<Observations, 'freeze'>> => {
+    const freeze = await readFreeze(deps.store);
+    return freeze ? { freeze: { actor: freeze.actor, at: freeze.at, reason: freeze.reason } satisfies ActionRecord } : {};
   };
 
   const observe = async (clusters: Iterable<string>): Promise<Observations> => {
-    const freeze = await readFreeze(deps.store);
-    const statuses = await observer.observe(clusters);
-    return { statuses, ...(freeze ? { freeze: { actor: freeze.actor, at: freeze.at, reason: freeze.reason } satisfies ActionRecord } : {}) };
+    const freeze = await freezeOf();
+    return { statuses: await observer.observe(clusters), ...freeze };
   };
 
-  const run = async (decide: (rollout: Rollout, obs: Observations) => Transition): Promise<StepReport> => {
+  /** Runs `decide` on the current rollout until its transition is written; `command`: a person's, which must never be dropped. */
+  const run = async (operation: string, decide: (rollout: Rollout, obs: Observations) => Transition, command = false): Promise<StepReport> => {
     const done: MoveOutcome[] = [];
+    // Set once another writer changed the rollout under this call: that writer is alive and finishes its own intent.
+    let raced = false;
     for (let attempt = 0; attempt < ROLLOUT_CAS_ATTEMPTS; attempt++) {
       const read = await readCurrentRolloutDocument(deps.store, cache);
       if (!read) return { moved: 0, reverted: 0, changed: false };
-      if (read.doc.pendingMoves?.length) {
-        done.push(...(await finish(read)).outcomes);
+      // Even a step that only records verdicts: its audit entries must be signed like the rest.
+      requireRolloutKey(read.doc, keyId, operation);
+      if (hasIntent(read.doc)) {
+        // Finishing a live writer's intent too would append its audit entries twice; a crashed one's is finished by the next step.
+        if (raced && !command) return report(read.doc, { statuses: new Map(), ...(await freezeOf()) }, done, false);
+        const finished = await finish(read, operation);
+        done.push(...finished.outcomes);
+        raced = !finished.cleared;
         continue;
       }
       const obs = await observe(Object.keys(read.doc.clusters));
       const t = decide(read.doc, obs);
       if (!t.changed) return report(read.doc, obs, done, false);
-      refuseUnsigned(read.doc, t.moves.length, deps.signingKey);
-      const outcomes = await commit(read, t);
+      const outcomes = await commit(read, t, operation);
+      raced = outcomes === undefined;
       if (outcomes === undefined) continue;
       done.push(...outcomes);
       return report(t.state, obs, done, true);
@@ -166,18 +204,46 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     throw rolloutConflict(current?.doc.id ?? 'current');
   };
 
+  /**
+   * Records a halt without a key and without the step that follows other
+   * commands: nothing moves while halted. The intent log stays for a step
+   * with the key (its moves name bundles the rollout released already); only
+   * the halt's own audit entries are appended (signed with this run's key, if any).
+   */
+  const halt = async (cmd: RolloutCommand): Promise<StepReport> => {
+    for (let attempt = 0; attempt < ROLLOUT_CAS_ATTEMPTS; attempt++) {
+      const read = await readCurrentRolloutDocument(deps.store, cache);
+      if (!read) throw noRollout(cmd);
+      const t = deps.machine.command(read.doc, cmd, deps.clock.now());
+      const obs = { statuses: new Map(), ...(await freezeOf()) };
+      if (!t.changed) return report(read.doc, obs, [], false);
+      const moves = [...(read.doc.pendingMoves ?? []), ...t.moves];
+      const earlier = read.doc.pendingAudit ?? [];
+      const etag = await casRollout(deps.store, withIntent(t.state, moves, [...earlier, ...t.audit]), read.etag, cache);
+      if (etag === undefined) continue;
+      await deps.audit.append(t.audit);
+      // Lost: another writer carried these drafts on or appended them; a duplicate at worst.
+      await casRollout(deps.store, withIntent(t.state, moves, earlier), etag, cache);
+      return report(t.state, obs, [], true);
+    }
+    throw rolloutConflict(cmd.kind);
+  };
+
+  const step = () => run('step', (rollout, obs) => deps.machine.step(rollout, obs, deps.clock.now()));
+
   return {
     commit,
-    step: () => run((rollout, obs) => deps.machine.step(rollout, obs, deps.clock.now())),
+    step,
     async command(cmd) {
-      const read = await readCurrentRolloutDocument(deps.store);
-      if (!read) throw new DriftlessError('RolloutCommandRefused', `rollout ${cmd.kind} failed: no rollout was ever started in this store`, { rollout: '', command: cmd.kind });
-      await run((rollout) => deps.machine.command(rollout, cmd, deps.clock.now()));
-      return run((rollout, obs) => deps.machine.step(rollout, obs, deps.clock.now()));
+      const read = await readCurrentRolloutDocument(deps.store, cache);
+      if (!read) throw noRollout(cmd);
+      if (cmd.kind === 'halt') return halt(cmd);
+      await run(cmd.kind, (rollout) => deps.machine.command(rollout, cmd, deps.clock.now()), true);
+      return step();
     },
     async start(release, statefulKeys) {
       const started = await startRelease({ ...deps, observe, commit }, release, statefulKeys);
-      return started ? run((rollout, obs) => deps.machine.step(rollout, obs, deps.clock.now())) : undefined;
+      return started ? step() : undefined;
     },
     async status() {
       const read = await readCurrentRolloutDocument(deps.store);
@@ -188,18 +254,35 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
   };
 }
 
+/** `state` with `moves` and `audit` as its intent log (each absent when empty). */
+function withIntent(state: Rollout, moves: readonly PointerMove[], audit: readonly AuditDraft[]): Rollout {
+  const { pendingMoves: _m, pendingAudit: _a, ...rest } = state;
+  return { ...rest, ...(moves.length > 0 ? { pendingMoves: [...moves] } : {}), ...(audit.length > 0 ? { pendingAudit: [...audit] } : {}) };
+}
+
+function hasIntent(rollout: Rollout): boolean {
+  return (rollout.pendingMoves?.length ?? 0) > 0 || (rollout.pendingAudit?.length ?? 0) > 0;
+}
+
+function noRollout(cmd: RolloutCommand): DriftlessError<'RolloutCommandRefused'> {
+  return new DriftlessError('RolloutCommandRefused', `rollout ${cmd.kind} failed: no rollout was ever started in this store`, { rollout: '', command: cmd.kind });
+}
+
 /**
- * A release published with a signing key must keep its pointers signed: a
- * step without the key would write pointers that verifying agents refuse,
- * stranding their clusters. Refused before anything is written (stalled
- * PublishRefused), so the step can simply be run again with --sign-key.
+ * A release published with a signing key keeps its pointers signed by that
+ * key: a pointer signed otherwise (or not) is refused by the agents that
+ * verify, stranding their clusters, and the rollout's audit entries are
+ * signed with the same key. So a step, approve or resume (`operation`) without
+ * it is refused before anything is written (stalled SigningKeyRequired, exit 2).
  */
-function refuseUnsigned(rollout: Rollout, moves: number, signingKey: KeyObject | undefined): void {
-  if (moves === 0 || !rollout.signed || signingKey) return;
+function requireRolloutKey(rollout: Rollout, keyId: string | undefined, operation: string): void {
+  const expected = rollout.signingKeyId;
+  if (expected === undefined || keyId === expected) return;
+  const given = keyId === undefined ? 'this run has no signing key' : `this run's key is ${keyId}`;
   throw new DriftlessError(
-    'PublishRefused',
-    `rollout ${rollout.id} step failed: its pointers are signed and this run has no signing key; agents that verify signatures would refuse an unsigned pointer, so pass --sign-key (nothing was moved)`,
-    { clusters: [] },
+    'SigningKeyRequired',
+    `rollout ${rollout.id} ${operation} failed: this rollout's pointers are signed by key ${expected}; pass --sign-key with that key (${given}; nothing was written)`,
+    { rollout: rollout.id, keyId: expected, given: keyId ?? 'none' },
   );
 }
 

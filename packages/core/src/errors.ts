@@ -73,6 +73,12 @@ export interface ErrorData {
    */
   RolloutCommandRefused: { rollout: string; command: string };
   /**
+   * A step, approve or resume on a rollout whose pointers are signed by key
+   * `keyId`, run without that key (`given`: the run's key id, or `none`):
+   * refused before anything is written; pass `--sign-key` with that key.
+   */
+  SigningKeyRequired: { rollout: string; keyId: string; given: string };
+  /**
    * The rollout document kept changing under this writer (compare-and-swap
    * lost every retry): another hub or `rollout step` is writing it; try again.
    */
@@ -114,6 +120,7 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   KubeUnavailable: 'transient',
   KubeRefused: 'stalled',
   RolloutCommandRefused: 'stalled',
+  SigningKeyRequired: 'stalled',
   RolloutConflict: 'transient',
   AuditChainBroken: 'stalled',
   AuditConflict: 'transient',

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { AUDIT_ACTIONS } from '../audit/audit-entry.js';
 import { apiVersionField, clusterNameField, digestField, kindField, revisionField, timestampField } from '../documents/common.js';
+import type { AuditDraft } from './machine-types.js';
 import { DELIVERY_MODES, ON_FAILURE, type DeliveryPlan } from './plan.js';
 
 /** Where a rollout stands (`driftless rollout status`). */
@@ -130,12 +132,23 @@ export const pointerMoveSchema = z.strictObject({
 });
 export type PointerMove = z.infer<typeof pointerMoveSchema>;
 
+/** An AuditDraft as kept in a rollout's intent log (`pendingAudit`) until the audit log has it. */
+export const auditDraftSchema = z.strictObject({
+  actor: z.string().min(1),
+  action: z.enum(AUDIT_ACTIONS),
+  subject: z.string().min(1),
+  reason: z.string().exactOptional(),
+  data: z.record(z.string(), z.unknown()),
+}) satisfies z.ZodType<AuditDraft>;
+
 /**
  * `rollouts/<id>.json`: one release moving through the rings, written
  * compare-and-swap on its ETag only. `version` increases with every write.
- * `pendingMoves` is the hub's intent log: the moves a state change decided,
- * written with it before any pointer is touched and cleared once all are
- * done, so a step that crashes between the two is finished by the next.
+ * `pendingMoves` and `pendingAudit` are the hub's intent log: the moves and
+ * audit entries a state change decided, written with it before any pointer
+ * is touched or entry appended and cleared together once all are done, so a
+ * step that crashes between the two is finished by the next (which may
+ * append an entry twice, never lose one).
  */
 export const rolloutSchema = z.strictObject({
   apiVersion: apiVersionField,
@@ -156,8 +169,14 @@ export const rolloutSchema = z.strictObject({
   /** The rollout this one replaced. */
   supersedes: z.string().optional(),
   pendingMoves: z.array(pointerMoveSchema).optional(),
-  /** The release was published with a signing key: a step without one moves no pointer (agents would refuse an unsigned pointer). */
-  signed: z.boolean().optional(),
+  pendingAudit: z.array(auditDraftSchema).optional(),
+  /**
+   * The id of the key that signed the release's pointers (the hub's
+   * signingKeyId), when it was compiled with one: every step and every
+   * approve or resume needs that key (agents would refuse a pointer signed
+   * otherwise, and a signed fleet's audit log stays signed).
+   */
+  signingKeyId: z.string().min(1).optional(),
 });
 export type Rollout = z.infer<typeof rolloutSchema>;
 
