@@ -6,30 +6,13 @@ import { createAuditLog, generateSigningKeyPair } from '@driftless/hub';
 import { systemClock } from '@driftless/clock';
 import { uniqueName } from '@driftless/contracts';
 import { commitFiles, createBareRepo, generateFleet, s3StoreFor } from '@driftless/testkit';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { captureIo } from './capture-io.js';
+import { describe, expect, inject, it } from 'vitest';
 import { main } from './main.js';
+import { runCli, useCliS3 } from './testing/cli-run.js';
 
 const env = inject('driftlessEnv');
-const cleanups: (() => Promise<void> | void)[] = [];
-beforeAll(() => {
-  // `--store s3://…` reads the standard AWS variables; this file's worker has its own process.env.
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: env.s3.endpoint,
-    AWS_REGION: env.s3.region,
-    AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
-  });
-});
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo();
-  const code = await main(argv, io);
-  return { code, out: io.out, err: io.err };
-}
+const cleanups = useCliS3(env.s3);
+const run = runCli;
 
 // Cluster i carries the label ring: i % 10 (testkit's scenario): of 12 clusters, ring-0 gets c-00000 and
 // c-00010, ring-1 c-00001 and c-00011, the catch-all the other 8, in waves of 3 (3, 3, 2).
