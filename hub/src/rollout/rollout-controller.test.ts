@@ -9,7 +9,7 @@ import { createAuditLog } from '../audit/audit-log.js';
 import { signingKeyId } from '../publish/pointer-signing.js';
 import { generateSigningKeyPair } from '../signing-keys.js';
 import { createRolloutController, type AuditSink } from './rollout-controller.js';
-import { readCurrentRolloutDocument } from './rollout-store.js';
+import { readCurrentRolloutDocument, readRollout } from './rollout-store.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const RING_OF = { a0: 0, a1: 0, b0: 1, b1: 1 };
@@ -227,6 +227,30 @@ describe('createRolloutController', () => {
       `wave.opened rollout/${release1.id}/ring/ring-1`,
     ]);
     expect(await recorded(store)).toMatchObject({ pendingMoves: 0 });
+  });
+
+  it("appends a superseded rollout's entries when the compile that superseded it died before its audit append and runs again", async () => {
+    const { store, clock, controller } = setup();
+    const log = createAuditLog({ store, clock });
+    await controller(store, undefined, log).start(release1);
+    await expect(controller(store, undefined, createAuditLog({ store: failingAuditPut(store), clock })).start(release2)).rejects.toThrow('injected audit crash');
+    // The compile runs again: the newer release's rollout starts, and the old one's entry is not lost.
+    await controller(store, undefined, log).start(release2);
+    const actions = (await log.read()).map((e) => `${e.action} ${e.subject}`);
+    expect(actions).toContain(`rollout.superseded rollout/${release1.id}`);
+    expect((await readRollout(store, release1.id))?.doc).toMatchObject({ phase: 'Superseded' });
+    expect((await readRollout(store, release1.id))?.doc.pendingAudit).toBeUndefined();
+  });
+
+  it("supersedes a signed rollout with moves pending without its key, dropping those moves for the newer release's rings", async () => {
+    const base = new MemoryObjectStore();
+    const { store, controller } = setup(base);
+    await expect(controller(failingPointerPut(base, 1), hubKey).start(release1)).rejects.toThrow('injected crash');
+    expect(await recorded(store)).toMatchObject({ pendingMoves: 2 });
+    // Key rotation: the next compile signs with another key.
+    expect(await controller(store, otherKey).start(release2)).toMatchObject({ rollout: release2.id });
+    expect((await readRollout(store, release1.id))?.doc).toMatchObject({ phase: 'Superseded' });
+    expect((await readRollout(store, release1.id))?.doc.pendingMoves).toBeUndefined();
   });
 
   it('moves nothing from an intent log it read before another step finished it and a newer release moved those pointers', async () => {

@@ -229,6 +229,31 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     throw rolloutConflict(cmd.kind);
   };
 
+  /**
+   * Marks rollout `id` Superseded by `byId`. Its intent log's pointer moves are
+   * dropped, not made: the newer release moves those clusters when their ring
+   * opens for it (so a compile never needs the old rollout's key), while its
+   * audit drafts and the supersede's own are appended, then cleared. A
+   * superseded rollout whose drafts a crash left behind is finished here when
+   * the compile runs again, since no step reads it any more.
+   */
+  const retire = async (id: string, byId: string): Promise<void> => {
+    for (let attempt = 0; attempt < ROLLOUT_CAS_ATTEMPTS; attempt++) {
+      const read = await readRollout(deps.store, id);
+      if (!read) return;
+      const t = deps.machine.supersede(read.doc, byId, deps.clock.now());
+      const drafts = [...(read.doc.pendingAudit ?? []), ...(t.changed ? t.audit : [])];
+      if (!t.changed && !hasIntent(read.doc)) return;
+      const etag = await casRollout(deps.store, withIntent(t.state, [], drafts), read.etag);
+      if (etag === undefined) continue;
+      await deps.audit.append(drafts);
+      // Lost: another writer finished these drafts too (a duplicate at worst, never a loss).
+      await casRollout(deps.store, withIntent(t.state, [], []), etag);
+      return;
+    }
+    throw rolloutConflict(id);
+  };
+
   const step = () => run('step', (rollout, obs) => deps.machine.step(rollout, obs, deps.clock.now()));
 
   return {
@@ -242,7 +267,7 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
       return step();
     },
     async start(release, statefulKeys) {
-      const started = await startRelease({ ...deps, observe, commit }, release, statefulKeys);
+      const started = await startRelease({ ...deps, observe, retire }, release, statefulKeys);
       return started ? step() : undefined;
     },
     async status() {

@@ -1,21 +1,13 @@
-import { DriftlessError, type ClusterRollout, type Observations, type Release, type Rollout, type Transition } from '@driftless/core';
+import { DriftlessError, type ClusterRollout, type Observations, type Release, type Rollout } from '@driftless/core';
 import { signingKeyId } from '../publish/pointer-signing.js';
-import type { MoveOutcome } from './rollout-moves.js';
 import type { RolloutControllerDeps } from './rollout-controller.js';
-import {
-  casCurrentRollout,
-  createRolloutDocument,
-  readCurrentRollout,
-  readRollout,
-  rolloutConflict,
-  ROLLOUT_CAS_ATTEMPTS,
-  type Versioned,
-} from './rollout-store.js';
+import { casCurrentRollout, createRolloutDocument, readCurrentRollout } from './rollout-store.js';
 
-/** What starting a release needs beside the controller's deps: its observation and commit. */
+/** What starting a release needs beside the controller's deps: its observation and how to retire the running rollout. */
 export interface StartDeps extends Pick<RolloutControllerDeps, 'store' | 'clock' | 'machine' | 'signingKey'> {
   readonly observe: (clusters: Iterable<string>) => Promise<Observations>;
-  readonly commit: (read: Versioned<Rollout>, t: Transition, operation?: string) => Promise<MoveOutcome[] | undefined>;
+  /** Marks the running rollout superseded (see the controller's retire). */
+  readonly retire: (id: string, byId: string) => Promise<void>;
 }
 
 /**
@@ -33,7 +25,8 @@ export interface StartDeps extends Pick<RolloutControllerDeps, 'store' | 'clock'
 export async function startRelease(deps: StartDeps, release: Omit<Release, 'supersedes'>, statefulKeys: ReadonlyMap<string, string> = new Map()): Promise<boolean> {
   const current = await readCurrentRollout(deps.store);
   if (current?.doc.revision === release.revision) return false;
-  const previous = current ? await supersede(deps, current.doc.id, release.id) : undefined;
+  if (current) await deps.retire(current.doc.id, release.id);
+  const previous = current?.doc.id;
   const full: Release = { ...release, ...(previous ? { supersedes: previous } : {}) };
   const obs = await deps.observe(release.clusters.keys());
   const t = deps.machine.start(full, obs, deps.clock.now());
@@ -52,16 +45,6 @@ export async function startRelease(deps: StartDeps, release: Omit<Release, 'supe
   return true;
 }
 
-/** Marks rollout `id` superseded by `byId` (compare-and-swap, re-deciding on conflict); returns `id`. */
-async function supersede(deps: StartDeps, id: string, byId: string): Promise<string> {
-  for (let attempt = 0; attempt < ROLLOUT_CAS_ATTEMPTS; attempt++) {
-    const read = await readRollout(deps.store, id);
-    if (!read) return id;
-    const t = deps.machine.supersede(read.doc, byId, deps.clock.now());
-    if (!t.changed || (await deps.commit(read, t, 'supersede')) !== undefined) return id;
-  }
-  throw rolloutConflict(id);
-}
 
 function withKey(c: ClusterRollout, key: string | undefined): ClusterRollout {
   return key === undefined ? c : { ...c, statefulKey: key };
