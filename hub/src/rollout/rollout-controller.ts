@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import {
   DriftlessError,
+  isDriftlessError,
   type ActionRecord,
   type ApplyRolloutCommand,
   type AuditDraft,
@@ -136,7 +137,13 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     if (pending.length > 0) {
       requireRolloutKey(read.doc, keyId, operation);
       if (!(await unchanged())) return { outcomes, cleared: false };
-      outcomes = await moveRolloutPointers(moveDeps, read.doc.revision, pending);
+      try {
+        outcomes = await moveRolloutPointers({ ...moveDeps, stillCurrent: unchanged }, read.doc.revision, pending);
+      } catch (err) {
+        // Another writer changed the rollout while these pointers moved: it finishes or replaces this intent.
+        if (isDriftlessError(err, 'RolloutConflict')) return { outcomes, cleared: false };
+        throw err;
+      }
     }
     // A racing step that finished first appended these entries: not twice (a crash before the clear still may).
     if (!(await unchanged())) return { outcomes, cleared: false };

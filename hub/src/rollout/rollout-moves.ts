@@ -17,6 +17,16 @@ export interface RolloutMoveDeps {
   readonly signingKey?: KeyObject;
   readonly pointerTtlMs?: number;
   readonly log: HubLog;
+  /**
+   * Whether the rollout these moves came from is still as read (a conditional
+   * GET: 304). Asked before the first pointer write and again every
+   * `recheckEvery` writes (default 32, one round of concurrent writes): once
+   * another writer changed the rollout, this batch stops (RolloutConflict),
+   * so a slow holder of an old intent log cannot move pointers back for
+   * longer than one round.
+   */
+  readonly stillCurrent?: () => Promise<boolean>;
+  readonly recheckEvery?: number;
 }
 
 /** One move as done: the pointer as it is now, and whether this call wrote it. */
@@ -41,6 +51,16 @@ const ATTEMPTS = 4;
  */
 export async function moveRolloutPointers(deps: RolloutMoveDeps, revision: string, moves: readonly PointerMove[]): Promise<MoveOutcome[]> {
   let invalidated: Promise<void> | undefined;
+  let writes = 0;
+  let current: Promise<boolean> = Promise.resolve(true);
+  const beforeWrite = async (): Promise<void> => {
+    await (invalidated ??= invalidateMarker(deps, revision));
+    if (!deps.stillCurrent) return;
+    if (writes++ % (deps.recheckEvery ?? 32) === 0) current = deps.stillCurrent();
+    if (!(await current)) {
+      throw new DriftlessError('RolloutConflict', `rollout of ${revision} pointer moves stopped: another writer changed the rollout meanwhile, and it decides what moves now`, { rollout: revision });
+    }
+  };
   const ctx: PointerMoveContext = {
     store: deps.store,
     revision,
@@ -52,7 +72,7 @@ export async function moveRolloutPointers(deps: RolloutMoveDeps, revision: strin
     refuseUnsigned: true,
     // The blobs were written and verified by the compile that released them.
     readyBlob: () => Promise.resolve(),
-    beforeWrite: () => (invalidated ??= invalidateMarker(deps, revision)),
+    beforeWrite,
     bundleRefs: bundleRefsReader(deps.store, DEFAULT_BUNDLE_LIMITS),
     log: deps.log,
   };
