@@ -45,6 +45,9 @@ describe('driftless dev up --json', () => {
       expect(info.kube.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       expect(info.git.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       expect(existsSync(info.kube.caFile) && existsSync(info.kube.kubeconfig)).toBe(true);
+      expect(info.prometheus.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(JSON.parse(readFileSync(info.prometheus.targetsFile, 'utf8'))).toEqual([]);
+      expect((await fetch(`${info.prometheus.url}/-/ready`)).status).toBe(200);
 
       const s3 = s3ClientFor(info);
       await s3.send(new HeadBucketCommand({ Bucket: info.s3.bucket }));

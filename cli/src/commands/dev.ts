@@ -13,7 +13,7 @@ export function registerDevCommands(program: Command, io: CliIo): void {
   dev
     .command('up')
     .description(
-      'start MinIO (S3), etcd + kube-apiserver and a git smart-HTTP server on loopback ports, print their endpoints, and stay up until SIGINT or SIGTERM; then stop every process and remove all temporary data. Builds missing components first (cold: many minutes on 2 cores).',
+      'start MinIO (S3), etcd + kube-apiserver, Prometheus (file_sd targets, scraped every second) and a git smart-HTTP server on loopback ports, print their endpoints, and stay up until SIGINT or SIGTERM; then stop every process and remove all temporary data. Builds missing components first (cold: many minutes on 2 cores).',
     )
     .option('--json', 'print one line of JSON with the endpoints once everything is ready')
     .addHelpText(
@@ -42,7 +42,7 @@ export function registerDevCommands(program: Command, io: CliIo): void {
 }
 
 function humanSummary(info: EnvironmentInfo): string {
-  const { s3, kube, git } = info;
+  const { s3, kube, git, prometheus } = info;
   return [
     'Driftless dev environment is up (Ctrl-C to stop and clean up).',
     '',
@@ -51,6 +51,7 @@ function humanSummary(info: EnvironmentInfo): string {
     `                  kubeconfig ${kube.kubeconfig}`,
     `                  CA ${kube.caFile}`,
     `  git (HTTP)      ${git.baseUrl}NAME.git serves ${git.root}/NAME.git`,
+    `  Prometheus      ${prometheus.url}  scrapes the file_sd targets in ${prometheus.targetsFile}`,
     '',
     'In another shell:',
     `  export AWS_ENDPOINT_URL=${s3.endpoint} AWS_REGION=${s3.region} AWS_ACCESS_KEY_ID=${s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey} KUBECONFIG=${kube.kubeconfig}`,

@@ -5,6 +5,7 @@ export { ComponentStartError } from './env/managed-process.js';
 export { gitServerStats, startGitServer, type GitServer, type GitRequestKind } from './env/git-server.js';
 export type { KubeInfo } from './env/kube-apiserver.js';
 export type { S3Info } from './env/minio.js';
+export { writeScrapeTargets, type PrometheusInfo, type ScrapeTargetGroup } from './env/prometheus.js';
 export { startEnvironment, type Environment, type EnvironmentInfo, type EnvironmentOptions } from './env/environment.js';
 export { formatDuration } from './util/text.js';
 export { commitFiles, createBareRepo, pointBranch } from './git/fixture-repo.js';

@@ -10,6 +10,7 @@ import { startGitServer, type GitServer } from './git-server.js';
 import { startKubeApiserver, type KubeInfo } from './kube-apiserver.js';
 import type { ManagedProcess } from './managed-process.js';
 import { startMinio, type S3Info } from './minio.js';
+import { startPrometheus, type PrometheusInfo } from './prometheus.js';
 import { Reaper } from './reaper.js';
 
 /** Endpoints and credentials of a running environment (the `driftless dev up --json` document). */
@@ -17,6 +18,8 @@ export interface EnvironmentInfo {
   readonly s3: S3Info;
   readonly kube: KubeInfo;
   readonly git: { readonly baseUrl: string; readonly root: string };
+  /** Prometheus, scraping every second whatever is written to `targetsFile`. */
+  readonly prometheus: PrometheusInfo;
 }
 
 /** A running set of real components; {@link Environment.stop} removes every trace of it. */
@@ -48,8 +51,8 @@ export interface EnvironmentOptions {
 }
 
 /**
- * Starts MinIO (with the bucket created), etcd + kube-apiserver and the git
- * smart-HTTP server on free loopback ports, each with its own data under one
+ * Starts MinIO (with the bucket created), etcd + kube-apiserver, Prometheus and
+ * the git smart-HTTP server on free loopback ports, each with its own data under one
  * temporary directory, and resolves once every one is really ready. Missing
  * binaries are built first (see ensureComponents). If any component fails, the
  * others are stopped and the error names the component and shows its log tail.
@@ -105,7 +108,12 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     log(`env: git server ready at ${git.baseUrl}`);
     return git;
   })();
-  const results = await Promise.allSettled([s3, kube, gitServer]);
+  const prometheus = (async () => {
+    const { info } = track(await startPrometheus({ binary: bin.prometheus, dir, logDir, reaper }));
+    log(`env: prometheus ready at ${info.url}`);
+    return info;
+  })();
+  const results = await Promise.allSettled([s3, kube, gitServer, prometheus]);
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
   if (failures.length > 0) {
     await stop();
@@ -113,10 +121,15 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     if (rest.length === 0 && first) throw first;
     throw new AggregateError(failures, `environment start failed:\n${failures.map((f) => f.message).join('\n')}`);
   }
-  const [s3Info, kubeInfo, gitInfo] = [await s3, await kube, await gitServer];
+  const [s3Info, kubeInfo, gitInfo, prometheusInfo] = [await s3, await kube, await gitServer, await prometheus];
   log(`env: all components ready in ${formatDuration(Date.now() - started)}`);
   return {
-    info: { s3: s3Info, kube: kubeInfo, git: { baseUrl: gitInfo.baseUrl, root: gitInfo.root } },
+    info: {
+      s3: s3Info,
+      kube: kubeInfo,
+      git: { baseUrl: gitInfo.baseUrl, root: gitInfo.root },
+      prometheus: prometheusInfo,
+    },
     git: gitInfo,
     dir,
     binaries: bin,

@@ -25,7 +25,7 @@ export interface ComponentSpec {
   readonly coldMinutes: number;
 }
 
-export type ComponentName = 'minio' | 'etcd' | 'kube-apiserver' | 'kustomize';
+export type ComponentName = 'minio' | 'etcd' | 'kube-apiserver' | 'kustomize' | 'prometheus';
 
 export const COMPONENTS: readonly ComponentSpec[] = [
   {
@@ -60,6 +60,15 @@ export const COMPONENTS: readonly ComponentSpec[] = [
     module: 'sigs.k8s.io/kustomize/kustomize/v5',
     pkg: 'sigs.k8s.io/kustomize/kustomize/v5',
     coldMinutes: 3,
+  },
+  {
+    // Built in a throwaway module: its go.mod carries replace directives `go install` refuses.
+    name: 'prometheus',
+    version: 'v0.316.0',
+    build: 'module',
+    module: 'github.com/prometheus/prometheus',
+    pkg: 'github.com/prometheus/prometheus/cmd/prometheus',
+    coldMinutes: 5,
   },
 ];
 
