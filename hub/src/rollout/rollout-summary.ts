@@ -1,4 +1,4 @@
-import type { ClusterRolloutState, Freeze, Rollout, RolloutPhase, RingPhase } from '@driftless/core';
+import { summarizeRollout, type ClusterRolloutState, type Freeze, type Rollout, type RolloutPhase, type RingPhase } from '@driftless/core';
 
 /** One ring as `driftless rollout status` shows it. */
 interface RingSummary {
@@ -17,18 +17,17 @@ export interface RolloutSummary {
   readonly frozen?: { readonly actor: string; readonly reason: string; readonly at: string };
 }
 
-/** Counts a rollout's clusters per ring and state (pure). */
+/** Counts a rollout's clusters per ring and state (core's summarizeRollout, keeping only the states that occur), with the freeze (pure). */
 export function summarizeRolloutWithFreeze(rollout: Rollout, freeze: Freeze | undefined): RolloutSummary {
-  const counts: Partial<Record<ClusterRolloutState, number>>[] = rollout.rings.map(() => ({}));
-  for (const c of Object.values(rollout.clusters)) {
-    const ring = counts[c.ring];
-    if (ring) ring[c.state] = (ring[c.state] ?? 0) + 1;
-  }
   return {
     id: rollout.id,
     revision: rollout.revision,
     phase: rollout.phase,
-    rings: rollout.rings.map((r, i) => ({ name: r.name, phase: r.phase, clusters: counts[i] ?? {} })),
+    rings: summarizeRollout(rollout).map((r) => ({
+      name: r.ring,
+      phase: r.phase,
+      clusters: Object.fromEntries(Object.entries(r.counts).filter(([, n]) => n > 0)),
+    })),
     ...(freeze ? { frozen: { actor: freeze.actor, reason: freeze.reason, at: freeze.at } } : {}),
   };
 }
