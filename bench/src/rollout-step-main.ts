@@ -18,7 +18,7 @@ const digest = (k: number): Digest => `sha256:${k.toString(16).padStart(64, '0')
 const ring = (name: string, wavePercent: number): RingPlan => ({
   name, soakMs: 0, maxConcurrent: { kind: 'percent', value: wavePercent }, maxFailures: { kind: 'count', value: 0 }, progressDeadlineMs: 3_600_000, approval: false, checks: [],
 });
-const plan: DeliveryPlan = { mode: 'continuous-deployment', onFailure: 'halt', rings: [ring('ring-0', 100), ring('ring-1', 100), ring('ring-2', 25)] };
+const plan: DeliveryPlan = { mode: 'continuous-deployment', onFailure: 'halt', rings: [ring('ring-0', 100), ring('ring-1', 100), ring('ring-2', 25)], checks: [] };
 const clusters = new Map<string, ReleaseCluster>();
 for (let i = 0; i < n; i++) clusters.set(`c-${String(i).padStart(5, '0')}`, { ring: i % 10 === 0 ? 0 : i % 10 === 1 ? 1 : 2, to: digest(2), from: digest(1), statefulChanged: false });
 let ids = 0;

@@ -13,7 +13,7 @@ const RING_OF: Record<string, number> = { c0: 0, c1: 0, c2: 1, c3: 2, c4: 2, c5:
 
 function started(): Rollout {
   const clusters = new Map(Object.entries(RING_OF).map(([name, r]) => [name, { ring: r, to: NEW, from: OLD, statefulChanged: false }]));
-  const release = { id: rolloutId('a'.repeat(40), T0), revision: 'a'.repeat(40), plan: { mode: 'continuous-delivery' as const, onFailure: 'halt' as const, rings: RINGS }, clusters };
+  const release = { id: rolloutId('a'.repeat(40), T0), revision: 'a'.repeat(40), plan: { mode: 'continuous-delivery' as const, onFailure: 'halt' as const, rings: RINGS, checks: [] }, clusters };
   return startRollout(release, { statuses: new Map() }, T0).state;
 }
 const obs = (statuses: Record<string, ObservedStatus['phase']>): Observations => ({

@@ -9,7 +9,7 @@ export const revisionOf = (c: string): string => c.repeat(40);
 /** A plan with the named rings, all defaults (open at once, no soak, no approval). */
 export function planOf(...rings: string[]): DeliveryPlan {
   const ring = (name: string) => ({ name, ...RING_DEFAULTS, approval: false, checks: [] });
-  return { mode: 'continuous-deployment', onFailure: 'halt', rings: rings.map(ring) };
+  return { mode: 'continuous-deployment', onFailure: 'halt', rings: rings.map(ring), checks: [] };
 }
 
 /** A release of `clusters` (cluster -> ring index) to `to`, from nothing. */

@@ -91,6 +91,19 @@ export interface ErrorData {
   AuditAppendFailed: { action: string };
   /** `control/freeze.json` kept changing under a freeze or unfreeze (lifted and re-created, or replaced): nothing was done; try again. */
   FreezeConflict: { key: string };
+  /**
+   * A metric source (Prometheus) that kept failing transiently after its
+   * retries: unreachable, timed out, 5xx or 429 (`status` when it answered).
+   * A check reading it waits (never passes), then fails after progressDeadline.
+   */
+  MetricSourceUnavailable: { source: string; query: string; status?: number; reason: string };
+  /** A query the metric source refuses (bad PromQL: 400 / 422, or a result that is not a vector or scalar): retrying gives the same answer. */
+  MetricQueryRejected: { source: string; query: string; status?: number; reason: string };
+  /**
+   * A rollout whose rings list metric checks, started or stepped without a
+   * metric source (`--prometheus URL`): refused before anything is written.
+   */
+  MetricSourceRequired: { rollout: string; checks: string[] };
   /** A broken invariant: a bug in Driftless, not bad input or an outage. `invariant` says what should have held. */
   Internal: { invariant: string };
 }
@@ -126,6 +139,9 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   AuditConflict: 'transient',
   AuditAppendFailed: 'transient',
   FreezeConflict: 'transient',
+  MetricSourceUnavailable: 'transient',
+  MetricQueryRejected: 'stalled',
+  MetricSourceRequired: 'stalled',
   Internal: 'internal',
 };
 

@@ -68,6 +68,7 @@ export type { AncestryQuery, RepositoryRequest, RepositorySnapshot, RepositorySo
 export { formatDurationMs, parseDuration } from './duration.js';
 export type { KubeObjectRef, KubeRequestCounters, KubeResourceInfo, KubeTarget } from './ports/kube-target.js';
 export type { Clock } from './ports/clock.js';
+export type { MetricQueryOptions, MetricQueryResult, MetricSeries, MetricSource } from './ports/metric-source.js';
 export { backoffMs, jitteredIntervalMs, seededRng, type Rng } from './timing.js';
 export type { LeaseLock, LeaseRecord } from './ports/lease-lock.js';
 export * from './delivery/index.js';

@@ -24,6 +24,8 @@ export interface ReleaseCluster {
   readonly statefulChanged: boolean;
   /** The mass-prune guard refused `to`: the pointer stays. */
   readonly refused?: boolean;
+  /** The cluster's labels that the plan's check queries name (`checkLabelKeys(plan.checks)`), copied into the rollout. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** One compile's output as a rollout starts it. */
@@ -45,11 +47,14 @@ export interface ObservedStatus {
   readonly lastError?: string;
 }
 
-/** A metric check's verdict for a ring (issue 13). */
-export interface CheckObservation {
-  readonly check: string;
-  readonly state: 'pending' | 'passed' | 'failed';
-  readonly reason: string;
+/**
+ * One check's reading for one subject at this step (see `metricQueries`):
+ * a value, no data (neither set: an empty result or NaN), or the error that
+ * kept the query from answering (it waits, never passes).
+ */
+export interface MetricReading {
+  readonly value?: number;
+  readonly error?: string;
 }
 
 /** Everything outside the rollout document that a step looks at. */
@@ -58,8 +63,12 @@ export interface Observations {
   readonly statuses: ReadonlyMap<string, ObservedStatus>;
   /** The fleet-wide freeze, when present: no pointer moves. */
   readonly freeze?: ActionRecord;
-  /** Metric check verdicts by ring name (issue 13). */
-  readonly checks?: ReadonlyMap<string, readonly CheckObservation[]>;
+  /**
+   * Metric readings by check name, then by subject: each `MetricQuery` that
+   * `metricQueries(state)` lists, read just before the step. A subject the
+   * step evaluates without a reading counts as a failed query (no metric source).
+   */
+  readonly metrics?: ReadonlyMap<string, ReadonlyMap<string, MetricReading>>;
 }
 
 /** An audit entry before the log gives it a seq, prev and time (`at` is the step's `now`). */

@@ -41,6 +41,7 @@ const planArb: fc.Arbitrary<DeliveryPlan> = fc.integer({ min: 1, max: 4 }).chain
     mode: fc.constantFrom('continuous-delivery' as const, 'continuous-deployment' as const),
     onFailure: fc.constantFrom('halt' as const, 'revert' as const),
     rings: fc.tuple(...Array.from({ length: n }, (_, i) => ringPlan(i))),
+    checks: fc.constant([]),
   }),
 );
 

@@ -33,7 +33,7 @@ function release(rings: RingPlan[], clusters: Record<string, ClusterSpec>, plan:
     const base = { to: NEW, statefulChanged: false, ...c };
     map.set(name, 'from' in clusters[name]! && from === undefined ? base : { ...base, from: from ?? OLD });
   }
-  return { id: rolloutId(REV, T0), revision: REV, plan: { mode: 'continuous-deployment', onFailure: 'halt', rings, ...plan }, clusters: map };
+  return { id: rolloutId(REV, T0), revision: REV, plan: { mode: 'continuous-deployment', onFailure: 'halt', rings, checks: [], ...plan }, clusters: map };
 }
 
 function status(phase: ObservedStatus['phase'], generation = 1, over: { appliedBundle?: Digest; lastError?: string } = {}): ObservedStatus {

@@ -52,7 +52,7 @@ export function finishTransition(state: Rollout, ctx: StepContext): Transition {
 
 function copyPlan(plan: DeliveryPlan): Rollout['plan'] {
   const ring = (r: RingPlan): Rollout['plan']['rings'][number] => ({ ...r, maxConcurrent: { ...r.maxConcurrent }, maxFailures: { ...r.maxFailures }, checks: [...r.checks] });
-  return { mode: plan.mode, onFailure: plan.onFailure, rings: plan.rings.map(ring) };
+  return { mode: plan.mode, onFailure: plan.onFailure, rings: plan.rings.map(ring), checks: plan.checks.map((c) => ({ ...c })) };
 }
 
 function initialRing(plan: RingPlan, index: number, at: string): RingState {
@@ -77,6 +77,7 @@ function initialClusters(release: Release): Rollout['clusters'] {
     const state: ClusterRollout['state'] = c.to === c.from ? 'unchanged' : c.refused === true ? 'refused' : 'pending';
     const entry: ClusterRollout = { ring: c.ring, to: c.to, statefulChanged: c.statefulChanged, state };
     if (c.from !== undefined) entry.from = c.from;
+    if (c.labels !== undefined) entry.labels = { ...c.labels };
     clusters[name] = entry;
   }
   return clusters;

@@ -29,8 +29,47 @@ export interface RingPlan {
   readonly progressDeadlineMs: number;
   /** A recorded approval is needed before the ring opens (`approval: required`, or the last ring in continuous-delivery mode). */
   readonly approval: boolean;
-  /** Names of the metric checks that gate this ring (issue 13; empty until then). */
+  /** Names of the metric checks (`DeliveryPlan.checks`) that gate this ring, in fleet order. */
   readonly checks: readonly string[];
+}
+
+/** `aggregate: cluster` judges each moved cluster of the ring alone; `ring` runs one query over the ring's moved clusters. */
+export const CHECK_AGGREGATES = ['cluster', 'ring'] as const;
+export type CheckAggregate = (typeof CHECK_AGGREGATES)[number];
+
+/**
+ * What a check does while its query has no value (an empty result or NaN):
+ * `wait` (the default) keeps the gate pending, then fails it once the subject
+ * has waited `progressDeadline`; `fail` fails it at once; `pass` counts as
+ * within the threshold. A query that errs (unreachable, timed out, rejected)
+ * always waits, whatever `noData` says: an error is never a pass.
+ */
+export const NO_DATA_POLICIES = ['wait', 'fail', 'pass'] as const;
+export type NoDataPolicy = (typeof NO_DATA_POLICIES)[number];
+
+/**
+ * One metric check (`spec.delivery.checks`), resolved: a PromQL instant query
+ * whose single value must stay within `max` / `min` (at least one is set). A
+ * value beyond them is a breach; a breach seen at every evaluation for
+ * `forMs` fails the ring's `check:<name>` gate and halts the rollout.
+ */
+export interface CheckPlan {
+  readonly name: string;
+  /**
+   * The PromQL as written, variables not yet substituted: `${cluster.name}`,
+   * `${cluster.labels.KEY}` and `${ring}` (aggregate `cluster`); `${ring}` and
+   * `${ring.clusters}` (aggregate `ring`: a regex alternation of the names of
+   * the ring's moved clusters, for `cluster=~"${ring.clusters}"`).
+   */
+  readonly query: string;
+  /** A value above it is a breach. */
+  readonly max?: number;
+  /** A value below it is a breach. */
+  readonly min?: number;
+  /** How long a breach must hold before the gate fails, ms (default 0: at the first breaching evaluation). */
+  readonly forMs: number;
+  readonly aggregate: CheckAggregate;
+  readonly noData: NoDataPolicy;
 }
 
 /** `spec.delivery`, resolved. Rings are in fleet order; a cluster belongs to the first ring whose selector matches. */
@@ -38,6 +77,8 @@ export interface DeliveryPlan {
   readonly mode: DeliveryMode;
   readonly rings: readonly RingPlan[];
   readonly onFailure: OnFailure;
+  /** Every check the rings name (`RingPlan.checks`), in fleet order; empty when none. */
+  readonly checks: readonly CheckPlan[];
 }
 
 /** Defaults for fields a ring leaves out. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AUDIT_ACTIONS } from '../audit/audit-entry.js';
 import { apiVersionField, clusterNameField, digestField, kindField, revisionField, timestampField } from '../documents/common.js';
 import type { AuditDraft } from './machine-types.js';
-import { DELIVERY_MODES, ON_FAILURE, type DeliveryPlan } from './plan.js';
+import { CHECK_AGGREGATES, DELIVERY_MODES, NO_DATA_POLICIES, ON_FAILURE, type DeliveryPlan } from './plan.js';
 
 /** Where a rollout stands (`driftless rollout status`). */
 export const ROLLOUT_PHASES = ['Progressing', 'AwaitingApproval', 'Halted', 'Completed', 'Superseded'] as const;
@@ -32,7 +32,18 @@ const amountSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('percent'), value: z.number().min(0).max(100) }),
 ]);
 
-/** A DeliveryPlan as stored inside a rollout document. */
+/** A CheckPlan as stored inside a rollout document. */
+const checkPlanSchema = z.strictObject({
+  name: z.string().min(1),
+  query: z.string().min(1),
+  max: z.number().exactOptional(),
+  min: z.number().exactOptional(),
+  forMs: count,
+  aggregate: z.enum(CHECK_AGGREGATES),
+  noData: z.enum(NO_DATA_POLICIES),
+});
+
+/** A DeliveryPlan as stored inside a rollout document (`checks` absent in documents written before metric checks). */
 export const deliveryPlanSchema = z.strictObject({
   mode: z.enum(DELIVERY_MODES),
   onFailure: z.enum(ON_FAILURE),
@@ -49,6 +60,7 @@ export const deliveryPlanSchema = z.strictObject({
       }),
     )
     .min(1),
+  checks: z.array(checkPlanSchema).default([]),
 }) satisfies z.ZodType<DeliveryPlan>;
 
 /** Who did something, when and why: approvals, halts, resumes, the freeze. */
@@ -59,7 +71,7 @@ export const actionRecordSchema = z.strictObject({
 });
 export type ActionRecord = z.infer<typeof actionRecordSchema>;
 
-/** One gate of a ring as last evaluated: `health`, `soak`, `approval`, later `check:<name>`. */
+/** One gate of a ring as last evaluated: `health`, `soak`, `approval`, `check:<name>`. */
 export const gateStateSchema = z.strictObject({
   gate: z.string().min(1),
   state: z.enum(['pending', 'passed', 'failed']),
@@ -68,6 +80,50 @@ export const gateStateSchema = z.strictObject({
   since: timestampField,
 });
 export type GateState = z.infer<typeof gateStateSchema>;
+
+/**
+ * A check's value at one evaluation: a number, `+Inf` / `-Inf` (JSON has no
+ * infinities), or null when there was none (no data, or the query failed:
+ * then the subject's `error` says why).
+ */
+export const checkValueSchema = z.union([z.number(), z.literal('+Inf'), z.literal('-Inf')]).nullable();
+export type CheckValue = z.infer<typeof checkValueSchema>;
+
+/** `[at, value]`: one evaluation of a check for one subject (a tuple: a 10,000-cluster ring keeps several per cluster). */
+export const checkSampleSchema = z.tuple([timestampField, checkValueSchema]);
+export type CheckSample = z.infer<typeof checkSampleSchema>;
+
+/** How many evaluations a subject keeps (`CheckSubject.samples`), and the ring's chart (`CheckState.history`). */
+export const CHECK_SAMPLES_KEPT = 5;
+export const CHECK_HISTORY_KEPT = 30;
+
+/** One subject of a check (a cluster, or the ring for `aggregate: ring`) as last evaluated. */
+export const checkSubjectSchema = z.strictObject({
+  /** The last CHECK_SAMPLES_KEPT evaluations, oldest first. */
+  samples: z.array(checkSampleSchema),
+  /** The first evaluation of the current unbroken run of breaching values; absent while within the threshold. */
+  breachingSince: timestampField.optional(),
+  /** The first evaluation of the current unbroken run without a value (no data, or an error); absent while it has one. */
+  waitingSince: timestampField.optional(),
+  /** The last evaluation's query error (`prometheus at … query failed: …`), when it failed. */
+  error: z.string().optional(),
+});
+export type CheckSubject = z.infer<typeof checkSubjectSchema>;
+
+/**
+ * One check of one ring as last evaluated: its subjects (cluster names for
+ * `aggregate: cluster`, the ring's name for `ring`) and one line per
+ * evaluation for the ring as a whole: the worst subject's value and which
+ * subject it was (the dashboard's chart, against the threshold). The
+ * verdict is the ring's `check:<name>` gate.
+ */
+export const checkStateSchema = z.strictObject({
+  check: z.string().min(1),
+  subjects: z.record(z.string(), checkSubjectSchema),
+  /** The last CHECK_HISTORY_KEPT evaluations, oldest first: `[at, worst value, its subject]`. */
+  history: z.array(z.tuple([timestampField, checkValueSchema, z.string()])),
+});
+export type CheckState = z.infer<typeof checkStateSchema>;
 
 /**
  * One ring of a rollout as the machine last left it: its phase (Pending until
@@ -89,6 +145,8 @@ export const ringStateSchema = z.strictObject({
   reverted: z.boolean().optional(),
   approval: actionRecordSchema.optional(),
   gates: z.array(gateStateSchema),
+  /** Its metric checks' evaluations, in plan order, while it is open (and as they were when it finished). */
+  checks: z.array(checkStateSchema).optional(),
 });
 export type RingState = z.infer<typeof ringStateSchema>;
 
@@ -121,6 +179,8 @@ export const clusterRolloutSchema = z.strictObject({
   settledAt: timestampField.optional(),
   /** Why it failed, in words (`Degraded: …`, `no Applied report within 15m`). */
   reason: z.string().optional(),
+  /** The cluster's labels that the plan's check queries name (`${cluster.labels.KEY}`), and only those. */
+  labels: z.record(z.string(), z.string()).optional(),
 });
 export type ClusterRollout = z.infer<typeof clusterRolloutSchema>;
 

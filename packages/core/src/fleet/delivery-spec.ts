@@ -101,5 +101,5 @@ export function resolveDeliveryPlan(spec: DeliverySpec): DeliveryPlan {
       checks: [],
     }),
   );
-  return { mode: spec.mode, rings, onFailure: spec.onFailure };
+  return { mode: spec.mode, rings, onFailure: spec.onFailure, checks: [] };
 }

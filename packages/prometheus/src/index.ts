@@ -1,0 +1,1 @@
+export { createPrometheusSource, type PrometheusSourceOptions } from './prometheus-source.js';
