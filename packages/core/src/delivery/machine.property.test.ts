@@ -158,7 +158,7 @@ function checkGenerations(prev: Rollout, next: Rollout, statuses: ReadonlyMap<st
 /** The check readings a step sees: one per query `metricQueries` lists (as the controller reads them), by check and subject. */
 type Readings = (subject: string, nowMs: number, draw: number) => MetricReading;
 
-function metricsOf(state: Rollout, readings: Readings, nowMs: number, draws: readonly number[]): Observations['metrics'] {
+function metricsOf(state: Rollout, readings: Readings, nowMs: number, draws: readonly number[]): Map<string, Map<string, MetricReading>> {
   const out = new Map<string, Map<string, MetricReading>>();
   metricQueries(state).forEach((q, i) => {
     const byCheck = out.get(q.check) ?? new Map<string, MetricReading>();
