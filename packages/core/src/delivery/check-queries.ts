@@ -2,7 +2,7 @@ import type { MetricQueryResult } from '../ports/metric-source.js';
 import type { MetricReading } from './machine-types.js';
 import type { CheckAggregate, CheckPlan } from './plan.js';
 import type { Rollout } from './rollout-document.js';
-import { clustersOfRing } from './waves.js';
+import { clustersOfRing, type NamedCluster } from './waves.js';
 
 /** One query a step needs answered before it runs: check `check` of ring `ring` for `subject` (a cluster, or the ring). */
 export interface MetricQuery {
@@ -92,9 +92,9 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\\\$&');
 }
 
-/** Clusters a check judges: moved there and not yet given up on (failed ones fail the health gate; excused ones a person accepted). */
-function judged(state: string): boolean {
-  return state === 'moved' || state === 'applied';
+/** Clusters of ring `index` a check judges, by name: moved there and not yet given up on (failed ones fail the health gate; excused ones a person accepted). */
+export function judgedClusters(rollout: Rollout, index: number): NamedCluster[] {
+  return clustersOfRing(rollout, index).filter(({ cluster }) => cluster.state === 'moved' || cluster.state === 'applied');
 }
 
 /**
@@ -109,7 +109,7 @@ export function metricQueries(rollout: Rollout): MetricQuery[] {
   const plans = new Map(rollout.plan.checks.map((c) => [c.name, c]));
   rollout.rings.forEach((ring, index) => {
     if (ring.phase !== 'Progressing' && ring.phase !== 'Soaking') return;
-    const clusters = clustersOfRing(rollout, index).filter(({ cluster }) => judged(cluster.state));
+    const clusters = judgedClusters(rollout, index);
     if (clusters.length === 0) return;
     for (const name of rollout.plan.rings[index]?.checks ?? []) {
       const check = plans.get(name);

@@ -4,6 +4,7 @@ import type { ApplyRolloutCommand, RolloutCommand } from './machine-types.js';
 import type { Rollout } from './rollout-document.js';
 import { audit, newContext, setGate, setRingPhase, subjectOf, type StepContext } from './step-context.js';
 import { revertDue } from './rings.js';
+import { resetChecks } from './checks.js';
 import { clustersOfRing } from './waves.js';
 
 function refused(state: Rollout, command: RolloutCommand, why: string): DriftlessError<'RolloutCommandRefused'> {
@@ -76,6 +77,7 @@ function resume(ctx: StepContext, command: Extract<RolloutCommand, { kind: 'resu
     delete ring.soakingSince;
     delete ring.reverted;
     setGate(ring, 'health', 'pending', `resumed by ${command.actor}: ${command.reason}`, ctx.at);
+    resetChecks(ring, `resumed by ${command.actor}: ${command.reason}`, ctx.at);
     setRingPhase(ctx, ring, 'Progressing', `resumed by ${command.actor}: ${command.reason}`, command.actor);
   });
   const data = { excused, pending, haltedBy: halt?.actor ?? 'unknown', ...(halt?.ring === undefined ? {} : { ring: halt.ring }) };

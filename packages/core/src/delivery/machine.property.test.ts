@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Digest } from '../digest.js';
 import { isDriftlessError } from '../errors.js';
-import { applyRolloutCommand, startRollout, stepRollout } from './index.js';
-import type { Observations, ObservedStatus, Release, ReleaseCluster, RolloutCommand, Transition } from './machine-types.js';
+import { applyRolloutCommand, metricQueries, startRollout, stepRollout } from './index.js';
+import type { MetricReading, Observations, ObservedStatus, Release, ReleaseCluster, RolloutCommand, Transition } from './machine-types.js';
 import type { Amount, DeliveryPlan, RingPlan } from './plan.js';
 import { rolloutId, rolloutSchema, type Rollout } from './rollout-document.js';
 
@@ -155,13 +155,29 @@ function checkGenerations(prev: Rollout, next: Rollout, statuses: ReadonlyMap<st
   }
 }
 
-/** Runs a scenario as the controller would; returns the trace of transitions for the determinism check. */
-function run(s: Scenario): Transition[] {
+/** The check readings a step sees: one per query `metricQueries` lists (as the controller reads them), by check and subject. */
+type Readings = (subject: string, nowMs: number, draw: number) => MetricReading;
+
+function metricsOf(state: Rollout, readings: Readings, nowMs: number, draws: readonly number[]): Map<string, Map<string, MetricReading>> {
+  const out = new Map<string, Map<string, MetricReading>>();
+  metricQueries(state).forEach((q, i) => {
+    const byCheck = out.get(q.check) ?? new Map<string, MetricReading>();
+    byCheck.set(q.subject, readings(q.subject, nowMs, draws[i % draws.length] ?? 0));
+    out.set(q.check, byCheck);
+  });
+  return out;
+}
+
+/** Runs a scenario as the controller would (with check readings when `readings` is given); returns the trace of transitions for the determinism check. */
+function run(s: Scenario, readings?: Readings): Transition[] {
   const pointers = new Map<string, Pointer>();
   const release = releaseOf(s);
   for (const [name, c] of release.clusters) if (c.from !== undefined) pointers.set(name, { digest: c.from, generation: 1 });
   const freeze = { actor: 'ops', at: new Date(T0).toISOString(), reason: 'incident' };
-  const observations = (frozen: boolean, statuses: Map<string, ObservedStatus>): Observations => (frozen ? { statuses, freeze } : { statuses });
+  const observations = (frozen: boolean, statuses: Map<string, ObservedStatus>, state?: Rollout, draws: readonly number[] = [0]): Observations => {
+    const base = frozen ? { statuses, freeze } : { statuses };
+    return readings === undefined || state === undefined ? base : { ...base, metrics: metricsOf(state, readings, now, draws) };
+  };
   const trace: Transition[] = [];
   let now = T0;
   const apply = (prev: Rollout | undefined, t: Transition, frozen: boolean): Rollout => {
@@ -186,7 +202,7 @@ function run(s: Scenario): Transition[] {
         const st = statusOf(event.statuses[i] ?? 'none', pointers.get(name), now);
         if (st !== undefined) statuses.set(name, st);
       });
-      const t = stepRollout(state, observations(event.frozen, statuses), now);
+      const t = stepRollout(state, observations(event.frozen, statuses, state, event.statuses.map((k) => STATUS_KINDS.indexOf(k))), now);
       checkGenerations(state, t.state, statuses, now);
       state = apply(state, t, event.frozen);
       continue;
@@ -205,7 +221,67 @@ function run(s: Scenario): Transition[] {
   return trace;
 }
 
+/** The scenario with one check (`max` 0.5, `for` forMs) on every ring. */
+function withCheck(s: Scenario, forMs: number): Scenario {
+  const check = { name: 'err', query: 'errors{cluster="${cluster.name}"}', max: 0.5, forMs, aggregate: 'cluster' as const, noData: 'wait' as const };
+  return { ...s, plan: { ...s.plan, rings: s.plan.rings.map((r) => ({ ...r, checks: ['err'] })), checks: [check] } };
+}
+
+/** Readings always within max 0.5 (0 to 0.5 inclusive). */
+const within: Readings = (_subject, _now, draw) => ({ value: (draw % 6) / 10 });
+
+/** Readings that breach (0.9) on odd draws, but never for `forMs` in a row: a breach run is cut short by a value within. */
+function blips(forMs: number): Readings {
+  const since = new Map<string, number>();
+  return (subject, nowMs, draw) => {
+    const start = since.get(subject) ?? nowMs;
+    if (draw % 2 === 1 && nowMs - start < forMs) {
+      since.set(subject, start);
+      return { value: 0.9 };
+    }
+    since.delete(subject);
+    return { value: 0.1 };
+  };
+}
+
+/** No transition of the trace failed a check gate or halted on a check. */
+function noCheckFailed(trace: readonly Transition[]): void {
+  for (const t of trace) {
+    expect(t.audit.filter((a) => a.action === 'rollout.halted' && 'check' in a.data)).toEqual([]);
+    for (const ring of t.state.rings) expect(ring.gates.filter((g) => g.gate.startsWith('check:') && g.state === 'failed')).toEqual([]);
+  }
+}
+
+const forArb = fc.constantFrom(0, 30_000, MIN, 5 * MIN);
+
 describe('rollout state machine properties', () => {
+  it('readings always within the threshold never fail a check or halt a rollout by one', () => {
+    fc.assert(
+      fc.property(scenarioArb, forArb, (s, forMs) => {
+        noCheckFailed(run(withCheck(s, forMs), within));
+      }),
+      { numRuns: 150, seed: 78 },
+    );
+  }, 60_000);
+
+  it('a breach shorter than for never fails a check', () => {
+    fc.assert(
+      fc.property(scenarioArb, forArb, (s, forMs) => {
+        noCheckFailed(run(withCheck(s, forMs), blips(forMs)));
+      }),
+      { numRuns: 150, seed: 90 },
+    );
+  }, 60_000);
+
+  it('gives deep-equal outputs for the same inputs with metric readings', () => {
+    fc.assert(
+      fc.property(scenarioArb, forArb, (s, forMs) => {
+        expect(run(withCheck(s, forMs), blips(forMs))).toEqual(run(withCheck(s, forMs), blips(forMs)));
+      }),
+      { numRuns: 80, seed: 91 },
+    );
+  }, 60_000);
+
   it('never opens a ring early, moves nothing while frozen or halted (but reverts), never reverts stateful changes, versions and generations only increase', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
@@ -233,8 +309,8 @@ describe('rollout state machine properties', () => {
           s.events.push({ kind: 'approve', ring: i % plan.rings.length });
           s.events.push({ kind: 'observe', statuses: Array.from({ length: 40 }, () => 'applied' as const), frozen: false, advanceMs: MIN });
         }
-        const trace = run(s);
-        expect(trace.at(-1)?.state.phase ?? 'none').toBe('Completed');
+        expect(run(s).at(-1)?.state.phase ?? 'none').toBe('Completed');
+        expect(run(withCheck(s, MIN), within).at(-1)?.state.phase ?? 'none').toBe('Completed');
       }),
       { numRuns: 50, seed: 56 },
     );

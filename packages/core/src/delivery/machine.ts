@@ -22,7 +22,7 @@ function runStep(ctx: StepContext, observations: Observations): void {
   recordVerdicts(ctx, observations.statuses);
   let earlierSucceeded = true;
   for (let i = 0; i < ctx.draft.rings.length; i += 1) {
-    evaluateRing(ctx, i, earlierSucceeded);
+    evaluateRing(ctx, i, earlierSucceeded, observations.metrics);
     earlierSucceeded = earlierSucceeded && ctx.draft.rings[i]?.phase === 'Succeeded';
   }
   settlePhase(ctx);
@@ -61,6 +61,7 @@ function initialRing(plan: RingPlan, index: number, at: string): RingState {
     { gate: 'soak', state: 'pending', reason: `${formatDurationMs(plan.soakMs)} after the last wave is applied`, since: at },
   ];
   if (plan.approval) gates.push({ gate: 'approval', state: 'pending', reason: 'needs a recorded approval', since: at });
+  for (const check of plan.checks) gates.push({ gate: `check:${check}`, state: 'pending', reason: 'not evaluated yet', since: at });
   return { name: plan.name, phase: 'Pending', wavesOpened: 0, gates };
 }
 

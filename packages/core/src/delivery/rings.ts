@@ -1,4 +1,6 @@
 import { formatDurationMs } from '../duration.js';
+import { evaluateChecks, type ChecksVerdict } from './checks.js';
+import type { Observations } from './machine-types.js';
 import { audit, HUB_ACTOR, setGate, setRingPhase, subjectOf, type StepContext } from './step-context.js';
 import type { Rollout } from './rollout-document.js';
 import { clustersOfRing, failureBudget, gatedClusters, openWave, revertRing } from './waves.js';
@@ -8,13 +10,16 @@ import { clustersOfRing, failureBudget, gatedClusters, openWave, revertRing } fr
  * succeeds lets the next one open in the same step). `earlierSucceeded`:
  * every ring before this one has Succeeded.
  */
-export function evaluateRing(ctx: StepContext, index: number, earlierSucceeded: boolean): void {
+export function evaluateRing(ctx: StepContext, index: number, earlierSucceeded: boolean, metrics: Observations['metrics']): void {
   const ring = ctx.draft.rings[index];
   if (ring === undefined) return;
   if (ring.phase === 'Pending' || ring.phase === 'AwaitingApproval') {
     if (earlierSucceeded) tryOpen(ctx, index);
   } else if (ring.phase === 'Progressing' || ring.phase === 'Soaking') {
-    if (withinBudget(ctx, index)) advance(ctx, index);
+    if (withinBudget(ctx, index)) {
+      const checks = evaluateChecks(ctx, index, metrics);
+      if (checks !== 'failed') advance(ctx, index, checks);
+    }
   }
   if (revertDue(ctx.draft, index) && ctx.frozen === undefined) revertRing(ctx, index);
 }
@@ -89,8 +94,12 @@ function withinBudget(ctx: StepContext, index: number): boolean {
   return false;
 }
 
-/** Next wave, or the soak once every wave is applied, or success once the soak has lasted `soakMs`. */
-function advance(ctx: StepContext, index: number): void {
+/**
+ * Next wave, or the soak once every wave is applied, or success once the
+ * soak has lasted `soakMs`. A breaching check holds the next wave and the
+ * end of the soak; only passed checks let the ring succeed.
+ */
+function advance(ctx: StepContext, index: number, checks: ChecksVerdict): void {
   const { draft } = ctx;
   const ring = draft.rings[index];
   const plan = draft.plan.rings[index];
@@ -102,7 +111,7 @@ function advance(ctx: StepContext, index: number): void {
       return;
     }
     if (clusters.some(({ cluster }) => cluster.state === 'pending')) {
-      if (draft.phase === 'Halted') return;
+      if (draft.phase === 'Halted' || checks === 'breaching') return;
       if (ctx.frozen !== undefined) setGate(ring, 'health', 'pending', ctx.frozen, ctx.at);
       else {
         openWave(ctx, index);
@@ -117,6 +126,10 @@ function advance(ctx: StepContext, index: number): void {
   }
   const since = ring.soakingSince === undefined ? ctx.nowMs : Date.parse(ring.soakingSince);
   if (ctx.nowMs - since < plan.soakMs) return;
+  if (checks !== 'passed') {
+    setGate(ring, 'soak', 'pending', `soaked ${formatDurationMs(plan.soakMs)}; waiting for every check to pass`, ctx.at);
+    return;
+  }
   setGate(ring, 'soak', 'passed', `healthy for ${formatDurationMs(plan.soakMs)}`, ctx.at);
   ring.finishedAt = ctx.at;
   setRingPhase(ctx, ring, 'Succeeded', `healthy for ${formatDurationMs(plan.soakMs)} after the last wave`);

@@ -1,4 +1,5 @@
-import { CLUSTER_ROLLOUT_STATES, type CheckValue, type ClusterRolloutState, type GateState, type RingPhase, type Rollout } from './rollout-document.js';
+import { breaches, thresholdOf } from './check-values.js';
+import { CLUSTER_ROLLOUT_STATES, type CheckValue, type ClusterRolloutState, type GateState, type RingPhase, type RingState, type Rollout } from './rollout-document.js';
 
 /** One metric check of a ring as `rollout status` prints it: its latest worst value against its threshold. */
 export interface CheckSummary {
@@ -29,9 +30,31 @@ export interface RingSummary {
   readonly checks: readonly CheckSummary[];
 }
 
-/** Per ring, in plan order: its phase, its clusters counted by state, and its gates. */
+/** The checks ring `index` lists, each with its gate, its latest worst value and how many subjects breach at that evaluation. */
+function summarizeChecks(state: Rollout, ring: RingState, index: number): CheckSummary[] {
+  const names = state.plan.rings[index]?.checks ?? [];
+  return state.plan.checks
+    .filter((c) => names.includes(c.name))
+    .map((check) => {
+      const gate = ring.gates.find((g) => g.gate === `check:${check.name}`);
+      const tracked = ring.checks?.find((c) => c.check === check.name);
+      const last = tracked?.history.at(-1);
+      let breaching = 0;
+      let subjects = 0;
+      for (const subject of Object.values(tracked?.subjects ?? {})) {
+        const sample = subject.samples.at(-1);
+        if (last === undefined || sample?.[0] !== last[0]) continue;
+        subjects += 1;
+        if (breaches(check, sample[1])) breaching += 1;
+      }
+      const base = { check: check.name, state: gate?.state ?? 'pending', reason: gate?.reason ?? 'not evaluated yet', ...thresholdOf(check), forMs: check.forMs, aggregate: check.aggregate };
+      return { ...base, ...(last === undefined ? {} : { latest: { at: last[0], value: last[1], subject: last[2] } }), breaching, subjects };
+    });
+}
+
+/** Per ring, in plan order: its phase, its clusters counted by state, its gates and its checks. */
 export function summarizeRollout(state: Rollout): RingSummary[] {
-  return state.rings.map((ring, index) => {
+  return state.rings.map((ring, index): RingSummary => {
     const counts = Object.fromEntries(CLUSTER_ROLLOUT_STATES.map((s) => [s, 0])) as Record<ClusterRolloutState, number>;
     let total = 0;
     for (const cluster of Object.values(state.clusters)) {
@@ -39,6 +62,6 @@ export function summarizeRollout(state: Rollout): RingSummary[] {
       counts[cluster.state] += 1;
       total += 1;
     }
-    return { ring: ring.name, phase: ring.phase, counts, total, gates: ring.gates, checks: [] };
+    return { ring: ring.name, phase: ring.phase, counts, total, gates: ring.gates, checks: summarizeChecks(state, ring, index) };
   });
 }

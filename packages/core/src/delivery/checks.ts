@@ -1,0 +1,205 @@
+import { formatDurationMs } from '../duration.js';
+import { checkLabelKeys, judgedClusters, metricQueries } from './check-queries.js';
+import { againstThreshold, badness, breaches, thresholdOf, toCheckValue } from './check-values.js';
+import type { MetricReading, Observations } from './machine-types.js';
+import type { CheckPlan } from './plan.js';
+import { CHECK_HISTORY_KEPT, CHECK_SAMPLES_KEPT, type CheckState, type CheckSubject, type CheckValue, type RingState } from './rollout-document.js';
+import { audit, HUB_ACTOR, setGate, setRingPhase, subjectOf, type StepContext } from './step-context.js';
+
+/*
+ * Metric checks (DESIGN.md, Delivery; issue 13): each step judges every
+ * subject of every check of a Progressing or Soaking ring on the readings
+ * the controller took just before it, keeps the values in `ring.checks`, and
+ * sets the ring's `check:<name>` gates. A failed gate fails the ring and
+ * halts the rollout in the same step, like a blown failure budget.
+ */
+
+/**
+ * What the ring's checks allow this step: `failed` (the ring failed, the
+ * rollout halted), `breaching` (a subject breaches within `for`: no next
+ * wave, no end of soak), `waiting` (waiting for data or a first evaluation:
+ * waves may open, the ring may not succeed), `passed`.
+ */
+export type ChecksVerdict = 'failed' | 'breaching' | 'waiting' | 'passed';
+
+type Metrics = Observations['metrics'];
+
+/** One subject's verdict at this step. */
+interface SubjectOutcome {
+  readonly subject: string;
+  readonly state: 'failed' | 'breaching' | 'waiting' | 'passed';
+  readonly value: CheckValue;
+  readonly reason: string;
+}
+
+/** A subject's reading; a missing one is an error that says why (a label the cluster lacks, or no source answered). */
+function readingFor(metrics: Metrics, check: CheckPlan, subject: string, labels: Readonly<Record<string, string>> | undefined): MetricReading {
+  const reading = metrics?.get(check.name)?.get(subject);
+  if (reading !== undefined) return reading;
+  if (check.aggregate === 'cluster') {
+    const key = checkLabelKeys([check]).find((k) => labels === undefined || !Object.hasOwn(labels, k));
+    if (key !== undefined) return { error: `cluster ${subject} has no label ${key}` };
+  }
+  return { error: 'no metric source answered' };
+}
+
+function keep<T>(list: T[], item: T, max: number): void {
+  list.push(item);
+  if (list.length > max) list.splice(0, list.length - max);
+}
+
+/** Judges one subject (Semantics 2): records its sample and updates breachingSince / waitingSince / error. */
+function judgeSubject(ctx: StepContext, check: CheckPlan, deadlineMs: number, entry: CheckSubject, subject: string, reading: MetricReading): SubjectOutcome {
+  const value = reading.error === undefined ? toCheckValue(reading.value) : null;
+  keep(entry.samples, [ctx.at, value], CHECK_SAMPLES_KEPT);
+  const since = (at: string): string => formatDurationMs(ctx.nowMs - Date.parse(at));
+  if (value !== null) {
+    delete entry.waitingSince;
+    delete entry.error;
+    if (!breaches(check, value)) {
+      delete entry.breachingSince;
+      return { subject, state: 'passed', value, reason: `${subject} ${againstThreshold(check, value)}` };
+    }
+    entry.breachingSince ??= ctx.at;
+    const text = `${subject} ${againstThreshold(check, value)} for ${since(entry.breachingSince)}`;
+    if (ctx.nowMs - Date.parse(entry.breachingSince) >= check.forMs) return { subject, state: 'failed', value, reason: text };
+    return { subject, state: 'breaching', value, reason: `${text} (halts at ${formatDurationMs(check.forMs)})` };
+  }
+  if (reading.error === undefined) {
+    delete entry.error;
+    // noData pass counts as within the threshold; an error never does (it waits, below).
+    if (check.noData === 'pass') {
+      delete entry.waitingSince;
+      delete entry.breachingSince;
+      return { subject, state: 'passed', value, reason: `${subject} no data (noData: pass)` };
+    }
+    if (check.noData === 'fail') return { subject, state: 'failed', value, reason: `${subject} no data (noData: fail)` };
+  } else entry.error = reading.error;
+  entry.waitingSince ??= ctx.at;
+  const text = reading.error === undefined ? `${subject} no data for ${since(entry.waitingSince)}` : `${subject} query failing for ${since(entry.waitingSince)}: ${reading.error}`;
+  if (ctx.nowMs - Date.parse(entry.waitingSince) >= deadlineMs) return { subject, state: 'failed', value, reason: text };
+  const policy = reading.error === undefined ? 'noData: wait, ' : '';
+  return { subject, state: 'waiting', value, reason: `${text} (${policy}fails after ${formatDurationMs(deadlineMs)})` };
+}
+
+/** The subjects a check judges in ring `index` now: its judged clusters, or the ring itself over them. */
+function subjectsOf(ctx: StepContext, index: number, check: CheckPlan): { subject: string; labels?: Readonly<Record<string, string>> }[] {
+  const clusters = judgedClusters(ctx.draft, index);
+  if (check.aggregate === 'ring') return clusters.length === 0 ? [] : [{ subject: ctx.draft.rings[index]?.name ?? '' }];
+  return clusters.map(({ name, cluster }) => (cluster.labels === undefined ? { subject: name } : { subject: name, labels: cluster.labels }));
+}
+
+function stateOf(ring: RingState, name: string): CheckState {
+  ring.checks ??= [];
+  let state = ring.checks.find((c) => c.check === name);
+  if (state === undefined) {
+    state = { check: name, subjects: {}, history: [] };
+    ring.checks.push(state);
+  }
+  return state;
+}
+
+/** The subject farthest beyond (or closest to) the threshold; the first subject with null when none has a value. */
+function worstOf(check: CheckPlan, outcomes: readonly SubjectOutcome[]): SubjectOutcome | undefined {
+  let worst = outcomes[0];
+  for (const o of outcomes) if (worst !== undefined && o.value !== null && (worst.value === null || badness(check, o.value) > badness(check, worst.value))) worst = o;
+  return worst;
+}
+
+/** Judges every subject of one check in ring `index`, records the history line, and returns the outcomes (empty: nothing to judge). */
+function judgeCheck(ctx: StepContext, index: number, check: CheckPlan, metrics: Metrics): SubjectOutcome[] {
+  const ring = ctx.draft.rings[index];
+  const deadlineMs = ctx.draft.plan.rings[index]?.progressDeadlineMs ?? 0;
+  if (ring === undefined) return [];
+  const state = stateOf(ring, check.name);
+  const outcomes: SubjectOutcome[] = [];
+  for (const { subject, labels } of subjectsOf(ctx, index, check)) {
+    const entry = (state.subjects[subject] ??= { samples: [] });
+    outcomes.push(judgeSubject(ctx, check, deadlineMs, entry, subject, readingFor(metrics, check, subject, labels)));
+  }
+  const worst = worstOf(check, outcomes);
+  if (worst !== undefined) keep(state.history, [ctx.at, worst.value, worst.subject], CHECK_HISTORY_KEPT);
+  return outcomes;
+}
+
+/** The `check:<name>` gate from the outcomes (Semantics 3), and what it allows. */
+function gateOf(check: CheckPlan, outcomes: readonly SubjectOutcome[]): { verdict: ChecksVerdict; reason: string } {
+  const worst = (state: SubjectOutcome['state']): SubjectOutcome | undefined => worstOf(check, outcomes.filter((o) => o.state === state));
+  const failed = outcomes.filter((o) => o.state === 'failed');
+  if (failed.length > 0) return { verdict: 'failed', reason: (worst('failed')?.reason ?? '') + (failed.length > 1 ? ` and ${failed.length - 1} more` : '') };
+  const breaching = worst('breaching');
+  if (breaching !== undefined) return { verdict: 'breaching', reason: breaching.reason };
+  const waiting = worst('waiting');
+  if (waiting !== undefined) return { verdict: 'waiting', reason: waiting.reason };
+  const best = worstOf(check, outcomes);
+  // No judged cluster (all failed within budget, or excused): nothing to hold the ring on.
+  return best === undefined ? { verdict: 'passed', reason: 'no cluster to judge' } : { verdict: 'passed', reason: best.reason };
+}
+
+/** Fails ring `index` on check `check` and halts the rollout (unless already halted), with the audit entry of Semantics 4. */
+function failOnCheck(ctx: StepContext, index: number, check: CheckPlan, outcomes: readonly SubjectOutcome[]): void {
+  const { draft } = ctx;
+  const ring = draft.rings[index];
+  if (ring === undefined) return;
+  const failed = outcomes.filter((o) => o.state === 'failed');
+  const query = metricQueries(draft).find((q) => q.ring === ring.name && q.check === check.name && q.subject === failed[0]?.subject);
+  const listed = failed.slice(0, 5).map((o) => o.reason);
+  const more = failed.length > 5 ? `; and ${failed.length - 5} more` : '';
+  const reason = `check ${check.name} failed in ring ${ring.name} (for ${formatDurationMs(check.forMs)}): ${listed.join('; ')}${more}`;
+  if (ring.phase === 'Soaking') setGate(ring, 'soak', 'failed', `check ${check.name} failed during the soak`, ctx.at);
+  ring.finishedAt = ctx.at;
+  setRingPhase(ctx, ring, 'Failed', reason);
+  if (draft.phase === 'Halted') return;
+  draft.phase = 'Halted';
+  draft.halt = { actor: HUB_ACTOR, at: ctx.at, reason, ring: ring.name, automatic: true };
+  const clusters = failed.slice(0, 20).map((o) => ({ cluster: o.subject, value: o.value }));
+  const data = {
+    ring: ring.name,
+    check: check.name,
+    clusters,
+    ...(failed.length > 20 ? { more: failed.length - 20 } : {}),
+    threshold: thresholdOf(check),
+    for: formatDurationMs(check.forMs),
+    query: check.query,
+    ...(query === undefined ? {} : { queries: query.query }),
+  };
+  audit(ctx, { action: 'rollout.halted', subject: subjectOf(draft), data, reason });
+}
+
+/**
+ * Evaluates the checks ring `index` lists (it is Progressing or Soaking),
+ * sets their gates, and on the first failed one (plan order) fails the ring
+ * and halts the rollout. Returns what the checks allow the ring this step.
+ */
+export function evaluateChecks(ctx: StepContext, index: number, metrics: Metrics): ChecksVerdict {
+  const ring = ctx.draft.rings[index];
+  const names = ctx.draft.plan.rings[index]?.checks ?? [];
+  if (ring === undefined || names.length === 0) return 'passed';
+  const verdicts: ChecksVerdict[] = [];
+  let failure: { check: CheckPlan; outcomes: SubjectOutcome[] } | undefined;
+  for (const check of ctx.draft.plan.checks.filter((c) => names.includes(c.name))) {
+    const outcomes = judgeCheck(ctx, index, check, metrics);
+    const gate = gateOf(check, outcomes);
+    setGate(ring, `check:${check.name}`, gate.verdict === 'failed' ? 'failed' : gate.verdict === 'passed' ? 'passed' : 'pending', gate.reason, ctx.at);
+    verdicts.push(gate.verdict);
+    if (gate.verdict === 'failed') failure ??= { check, outcomes };
+  }
+  if (failure !== undefined) {
+    failOnCheck(ctx, index, failure.check, failure.outcomes);
+    return 'failed';
+  }
+  for (const v of ['breaching', 'waiting'] as const) if (verdicts.includes(v)) return v;
+  return 'passed';
+}
+
+/** Resume of a Failed ring (Semantics 6): its checks start tracking afresh (samples and history kept), their gates pending. */
+export function resetChecks(ring: RingState, why: string, at: string): void {
+  for (const state of ring.checks ?? []) {
+    for (const entry of Object.values(state.subjects)) {
+      delete entry.breachingSince;
+      delete entry.waitingSince;
+      delete entry.error;
+    }
+  }
+  for (const gate of ring.gates) if (gate.gate.startsWith('check:')) setGate(ring, gate.gate, 'pending', why, at);
+}
