@@ -129,7 +129,7 @@ describe('compile with spec.delivery', () => {
     it('records no labels when no check names one', async () => {
       const repo = new MemoryRepository();
       repo.commit(FILES, 'first');
-      expect((await compile(repo)).delivery?.labels.size).toBe(0);
+      expect((await compile(repo)).delivery?.labels).toEqual(new Map());
     });
   });
 });
