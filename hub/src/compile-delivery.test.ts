@@ -91,4 +91,45 @@ describe('compile with spec.delivery', () => {
     expect(compiled.warnings).toBeUndefined();
     expect(Object.values(compiled.memo.clusters).some((c) => c.statefulKey !== undefined)).toBe(false);
   });
+
+  describe('with checks', () => {
+    // ring-0 (cluster a) is gated by `errors`, whose query names the label tier (line 24); `idle` gates nothing (line 27).
+    const checked = FLEET.replace('        selector: { matchLabels: { ring: "0" } }\n', '        selector: { matchLabels: { ring: "0" } }\n        checks: [errors]\n') +
+      `    checks:
+      - name: errors
+        prometheus: 'max(errors{cluster="\${cluster.name}",tier="\${cluster.labels.tier}"})'
+        max: 0.1
+      - name: idle
+        prometheus: 'min(up)'
+        min: 1
+`;
+
+    it('resolves the checks the rings list, warns of one none lists, and keeps each cluster\'s labels the checks name', async () => {
+      const repo = new MemoryRepository();
+      repo.commit({ ...FILES, 'fleet.yaml': checked, 'clusters/c.yaml': clusterFile('c', 'tier: web, team: x', '10') }, 'first');
+      const compiled = await compile(repo);
+      expect(compiled.delivery?.plan.checks.map((c) => c.name)).toEqual(['errors']);
+      expect(compiled.delivery?.plan.rings[0]?.checks).toEqual(['errors']);
+      expect(compiled.warnings).toEqual([
+        'fleet.yaml:19: ring mars gets no cluster: its selector matches no cluster',
+        "fleet.yaml:27: check idle is listed by no ring: it gates nothing (add it to a ring's checks, or remove it)",
+      ]);
+      expect(Object.fromEntries(compiled.delivery?.labels ?? [])).toEqual({ a: { tier: 'data' }, b: { tier: 'data' }, c: { tier: 'web' }, d: { tier: 'data' } });
+    });
+
+    it('refuses a cluster of a gated ring that lacks a label the check names, naming cluster, file, label and check', async () => {
+      const repo = new MemoryRepository();
+      repo.commit({ ...FILES, 'fleet.yaml': checked, 'clusters/a.yaml': clusterFile('a', 'ring: "0"', '10') }, 'first');
+      await expect(compile(repo)).rejects.toMatchObject({
+        code: 'InvalidDocument',
+        message: expect.stringContaining('fleet.yaml:24: cluster a (clusters/a.yaml) has no label tier, which check errors of its ring ring-0 names (${cluster.labels.tier})'),
+      });
+    });
+
+    it('records no labels when no check names one', async () => {
+      const repo = new MemoryRepository();
+      repo.commit(FILES, 'first');
+      expect((await compile(repo)).delivery?.labels).toEqual(new Map());
+    });
+  });
 });

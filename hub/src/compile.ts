@@ -6,6 +6,7 @@ import {
   assembleClusterObjects,
   assignRings,
   canonicalBytes,
+  checkLabelKeys,
   compareRefs,
   compileError,
   decodeUtf8,
@@ -77,6 +78,12 @@ export interface CompiledDelivery {
    * canonical JSON of its objects of stateful apps (what a revert must not undo).
    */
   readonly statefulKeys: ReadonlyMap<string, string>;
+  /**
+   * Per cluster that has any: its labels that the plan's check queries name
+   * (`${cluster.labels.KEY}`), what the release records for the rollout to
+   * substitute. Empty when no check names a label (compile always sets it).
+   */
+  readonly labels?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 /**
@@ -165,10 +172,21 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   };
   const compiled: CompiledFleet = { revision: reader.commit, bundles, unchanged, memo: memoOut };
   if (!rings || !fleet.spec.delivery) return compiled;
-  const delivery: CompiledDelivery = { plan: resolveDeliveryPlan(fleet.spec.delivery), ringOf: rings.ringOf, statefulKeys };
+  const plan = resolveDeliveryPlan(fleet.spec.delivery);
+  const delivery: CompiledDelivery = { plan, ringOf: rings.ringOf, statefulKeys, labels: checkLabelsOf(clusters, checkLabelKeys(plan.checks)) };
   // With one cluster read, every other ring looks empty: no warning means anything then.
   const warnings = opts.onlyCluster === undefined ? rings.warnings : [];
   return { ...compiled, delivery, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/** Each cluster's labels among `keys`, for the clusters that have any of them. */
+function checkLabelsOf(clusters: readonly Cluster[], keys: readonly string[]): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const c of clusters) {
+    const labels = Object.fromEntries(keys.filter((k) => Object.hasOwn(c.metadata.labels, k)).map((k) => [k, c.metadata.labels[k] ?? '']));
+    if (Object.keys(labels).length > 0) out.set(c.metadata.name, labels);
+  }
+  return out;
 }
 
 /**

@@ -51,6 +51,16 @@ describe('hub compile with spec.delivery', () => {
     expect((await readCurrentRollout(store))?.doc.id).toBe(report.rollout?.rollout);
   });
 
+  it("records in the rollout each cluster's labels that the checks name, as the compile found them (core's machine)", async () => {
+    const { repo, store } = setup(true);
+    delivery.current = { ...twoRings(), labels: new Map([['eu-stg-001', { region: 'eu' }]]) };
+    const hub = createHub(unitHubDeps({ source: repo, store, clock: new VirtualClock(0), audit: auditRecorder() }));
+    const report = await hub.compile({ repo: repo.url });
+    const doc = (await readRollout(store, report.rollout?.rollout ?? expect.fail('no rollout')))?.doc;
+    expect(doc?.clusters['eu-stg-001']?.labels).toEqual({ region: 'eu' });
+    expect(doc?.clusters['us-prod-001']).not.toHaveProperty('labels');
+  });
+
   it('lets a step move ring 1 once ring 0 reports Applied; a newer release supersedes and keeps untouched clusters', async () => {
     const { store, repo, compile } = setup(true);
     const first = await compile();

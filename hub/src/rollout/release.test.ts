@@ -40,4 +40,11 @@ describe('buildRelease', () => {
     expect(due.clusters.get('s')).toMatchObject({ from: good, to });
     expect(buildRelease({ id: 'x', compiled, delivery, published, previous: failedRing(false, 'halt') }).clusters.get('s')?.from, 'halt only: no revert was due').toBe(from);
   });
+
+  it('records the labels the checks name for each cluster that has them, and none for one that has none', () => {
+    const labels = new Map([['s', { region: 'eu' }]]);
+    const release = buildRelease({ id: 'x', compiled, delivery: { ...delivery, labels }, published });
+    expect(release.clusters.get('s')?.labels).toEqual({ region: 'eu' });
+    expect(release.clusters.get('u')).not.toHaveProperty('labels');
+  });
 });

@@ -19,7 +19,7 @@ export interface ReleaseInput {
  * guard refused it, and `statefulChanged`: the cluster gets a stateful app
  * and the previous rollout does not show the same stateful key for the bundle
  * it has now (unknown counts as changed, so a stateful cluster is never
- * reverted on a guess).
+ * reverted on a guess), and the cluster's labels the plan's checks name.
  */
 export function buildRelease(input: ReleaseInput): Omit<Release, 'supersedes'> {
   const { compiled, delivery, previous } = input;
@@ -30,6 +30,7 @@ export function buildRelease(input: ReleaseInput): Omit<Release, 'supersedes'> {
     const from = lastGoodBundle(previous, cluster, to) ?? input.published.memo.pointers[cluster]?.digest;
     const key = delivery.statefulKeys.get(cluster);
     const before = previous?.clusters[cluster];
+    const labels = delivery.labels?.get(cluster);
     const sameState = before !== undefined && before.to === from && before.statefulKey === key;
     clusters.set(cluster, {
       ring: delivery.ringOf.get(cluster) ?? 0,
@@ -37,6 +38,7 @@ export function buildRelease(input: ReleaseInput): Omit<Release, 'supersedes'> {
       ...(from ? { from } : {}),
       statefulChanged: key !== undefined && !sameState,
       ...(refused.has(cluster) ? { refused: true } : {}),
+      ...(labels ? { labels } : {}),
     });
   }
   return { id: input.id, revision: compiled.revision, plan: delivery.plan, clusters };

@@ -65,3 +65,47 @@ describe('assignRings', () => {
     expect(assignRings(parseFleet('apiVersion: driftless.dev/v1alpha1\nkind: Fleet\nspec: { apps: [] }\n'), CLUSTERS)).toBeUndefined();
   });
 });
+
+/** ring-0 is gated by `latency`, whose query names the labels region and zone; `unused` gates no ring (line 16). */
+const CHECKED = `apiVersion: driftless.dev/v1alpha1
+kind: Fleet
+spec:
+  apps: []
+  delivery:
+    rings:
+      - name: ring-0
+        selector: { matchLabels: { ring: "0" } }
+        checks: [latency]
+      - name: rest
+        selector: {}
+    checks:
+      - name: latency
+        prometheus: 'max(latency{cluster="\${cluster.name}",region="\${cluster.labels.region}",zone="\${cluster.labels.zone}"})'
+        max: 1
+      - name: unused
+        prometheus: 'min(up)'
+        min: 1
+`;
+
+describe('assignRings with checks', () => {
+  it('warns of a check no ring lists, with its line, and takes clusters that have every label their ring\'s checks name', () => {
+    const got = assignRings(parseFleet(CHECKED), [cluster('ops-1', { ring: '0', region: 'eu', zone: 'a' }), cluster('eu-1', {})]);
+    expect(Object.fromEntries(got?.ringOf ?? [])).toEqual({ 'ops-1': 0, 'eu-1': 1 });
+    expect(got?.warnings).toEqual(['fleet.yaml:16: check unused is listed by no ring: it gates nothing (add it to a ring\'s checks, or remove it)']);
+  });
+
+  it.each([
+    {
+      what: 'a cluster that lacks a label a check of its ring names',
+      clusters: [cluster('ops-1', { ring: '0', zone: 'a' }), cluster('eu-1', {})],
+      message: 'fleet.yaml:13: cluster ops-1 (clusters/ops-1.yaml) has no label region, which check latency of its ring ring-0 names (${cluster.labels.region}): add the label to the cluster, or take the check off the ring',
+    },
+    {
+      what: 'several: the first by name, and how many more',
+      clusters: [cluster('ops-2', { ring: '0', region: 'eu' }), cluster('ops-1', { ring: '0' }), cluster('ops-3', { ring: '0', region: 'us', zone: 'b' })],
+      message: 'fleet.yaml:13: cluster ops-1 (clusters/ops-1.yaml) has no label region, which check latency of its ring ring-0 names (${cluster.labels.region}) (and 1 more: ops-2 has no label zone):',
+    },
+  ])('refuses $what, naming the cluster, its file, the label and the check', ({ clusters, message }) => {
+    expect(() => assignRings(parseFleet(CHECKED), clusters)).toThrow(message);
+  });
+});

@@ -86,6 +86,8 @@ export interface FleetLines {
   readonly delivery?: number;
   /** Each ring's entry under `delivery.rings`, in order. */
   readonly rings?: readonly number[];
+  /** Each check's entry under `delivery.checks`, in order (absent when there are none). */
+  readonly checks?: readonly number[];
 }
 export type FleetApp = z.infer<typeof appSchema>;
 export type FleetTarget = z.infer<typeof targetSchema>;
@@ -117,7 +119,8 @@ export function parseFleet(text: string, file = 'fleet.yaml', limits?: YamlLimit
   const delivery = fleet.spec.delivery;
   if (!delivery) return fleet;
   const rings = delivery.rings.map((_r, i) => doc.lineAt(['spec', 'delivery', 'rings', i]));
-  return { ...fleet, lines: { delivery: doc.keyLineAt(['spec', 'delivery']), rings } };
+  const checks = delivery.checks.map((_c, i) => doc.lineAt(['spec', 'delivery', 'checks', i]));
+  return { ...fleet, lines: { delivery: doc.keyLineAt(['spec', 'delivery']), rings, ...(checks.length > 0 ? { checks } : {}) } };
 }
 
 /**
