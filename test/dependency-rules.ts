@@ -22,10 +22,10 @@ const CONTRACTS = '@driftless/contracts';
 const FAKES = '@driftless/fakes';
 const TESTKIT = '@driftless/testkit';
 /** What hub and agent may declare: every package below them, the test tooling for their tests only. */
-const BELOW_HUB_AND_AGENT = [CORE, '@driftless/clock', '@driftless/store', '@driftless/kube', CONTRACTS, FAKES, TESTKIT];
+const BELOW_HUB_AND_AGENT = [CORE, '@driftless/clock', '@driftless/store', '@driftless/kube', '@driftless/prometheus', CONTRACTS, FAKES, TESTKIT];
 
 /**
- * The dependency direction of DESIGN.md: core <- clock, store, kube, contracts, fakes
+ * The dependency direction of DESIGN.md: core <- clock, store, kube, prometheus, contracts, fakes
  * <- testkit <- hub, agent <- bench (<- cli, the entry point). A workspace may
  * depend only on those listed for it; hub and agent never on each other.
  * Contracts and fakes depend on core alone, so the adapters run the contract
@@ -37,6 +37,8 @@ export const ALLOWED_WORKSPACE_DEPS: Readonly<Record<string, readonly string[]>>
   '@driftless/clock': [CORE],
   '@driftless/store': [CORE, CONTRACTS],
   '@driftless/kube': [CORE, CONTRACTS],
+  // The wall clock waits out its retries; the testkit (tests only) runs its contract on the real Prometheus with the test exporter.
+  '@driftless/prometheus': [CORE, '@driftless/clock', CONTRACTS, TESTKIT],
   [FAKES]: [CORE, CONTRACTS],
   [TESTKIT]: [CORE, '@driftless/store', '@driftless/kube', CONTRACTS, FAKES],
   '@driftless/hub': BELOW_HUB_AND_AGENT,
