@@ -37,7 +37,8 @@ export const ALLOWED_WORKSPACE_DEPS: Readonly<Record<string, readonly string[]>>
   '@driftless/clock': [CORE],
   '@driftless/store': [CORE, CONTRACTS],
   '@driftless/kube': [CORE, CONTRACTS],
-  '@driftless/prometheus': [CORE, CONTRACTS],
+  // The wall clock waits out its retries; the testkit (tests only) runs its contract on the real Prometheus with the test exporter.
+  '@driftless/prometheus': [CORE, '@driftless/clock', CONTRACTS, TESTKIT],
   [FAKES]: [CORE, CONTRACTS],
   [TESTKIT]: [CORE, '@driftless/store', '@driftless/kube', CONTRACTS, FAKES],
   '@driftless/hub': BELOW_HUB_AND_AGENT,

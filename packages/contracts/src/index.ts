@@ -4,3 +4,4 @@ export { s3ErrorBody, startFaultyProxy, type Fault, type FaultyProxy } from './f
 export { uniqueName } from './unique-name.js';
 export { describeLeaseLockContract, type LeaseLockContractSubject } from './lease-lock-contract.js';
 export { describeRepositorySourceContract, type RepositorySourceSubject } from './repository-source-contract.js';
+export { describeMetricSourceContract, type ExpectedSeries, type MetricSourceContractSubject } from './metric-source-contract.js';

@@ -3,3 +3,4 @@ export { MemoryKubeTarget, type KubeOperation, type MemoryKubeOptions } from './
 export { VirtualClock } from './clock/virtual-clock.js';
 export { MemoryRepository, type MemoryCommit, type MemoryFileChanges, type MemoryRepositoryOptions } from './git/memory-repository.js';
 export { MemoryLeaseLock } from './kube/memory-lease-lock.js';
+export { FakeMetricSource, type FakeAnswer, type FakeMetricSourceOptions } from './metrics/fake-metric-source.js';

@@ -1,62 +1,101 @@
-import { DriftlessError, type MetricQueryResult, type MetricSource } from '@driftless/core';
+import { systemClock } from '@driftless/clock';
+import { backoffMs, DriftlessError, networkErrorCode, type Clock, type MetricQueryResult, type MetricSource, type Rng } from '@driftless/core';
+import { parseApiAnswer } from './api-response.js';
 
-/** How to reach a Prometheus query API. */
+/** How to reach a Prometheus query API, and how hard to try. */
 export interface PrometheusSourceOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:9090` (a path prefix is kept). */
   readonly url: string;
-  /** Sent as `Authorization: Bearer …` (from DRIFTLESS_PROMETHEUS_TOKEN); never in messages. */
+  /** Sent as `Authorization: Bearer …` (from DRIFTLESS_PROMETHEUS_TOKEN); never in messages or error data. */
   readonly token?: string;
-  /** Per request, ms (default 10 s). */
+  /** Per request, ms (default 10 s): a request with no complete answer by then is a transient failure. */
   readonly timeoutMs?: number;
-  /** Tries per query for transient failures (default 3). */
+  /** Requests per query, the first included, while failures are transient (default 3). */
   readonly attempts?: number;
+  /** Backoff before the 2nd request, ms; doubles per retry, full jitter (default 250). */
+  readonly backoffBaseMs?: number;
+  /** Longest backoff, ms (default 5 s). */
+  readonly backoffMaxMs?: number;
+  /** Waits between retries (default the wall clock); tests pass one that does not wait. */
+  readonly clock?: Clock;
+  /** Jitter of the backoff (default Math.random). */
+  readonly rng?: Rng;
 }
+
+/** One request's outcome, classified: a result, or a failure and whether another request may fix it. */
+type Attempt =
+  | { readonly ok: MetricQueryResult }
+  | { readonly code: 'MetricSourceUnavailable' | 'MetricQueryRejected'; readonly retry: boolean; readonly reason: string; readonly status?: number };
 
 /**
  * A MetricSource over Prometheus's `/api/v1/query` (POST, form-encoded, so a
- * long `${ring.clusters}` query fits). First version: one try per query;
- * retries and backoff come next.
+ * long `${ring.clusters}` query fits). Every request has a timeout; network
+ * errors, timeouts, 5xx, 429 and bodies that are not the API's JSON are retried
+ * with exponential backoff and full jitter, then throw the transient
+ * `MetricSourceUnavailable`. 400/422 (bad PromQL) and results that are neither
+ * an instant vector nor a scalar throw the stalled `MetricQueryRejected` at
+ * once; other 4xx (auth, not found) throw `MetricSourceUnavailable` without
+ * retrying, since another try gets the same answer. The caller's abort signal
+ * stops the request and the retries; the call then rejects with its reason.
  */
 export function createPrometheusSource(options: PrometheusSourceOptions): MetricSource {
   const base = options.url.replace(/\/+$/, '');
   const description = `prometheus at ${base}`;
+  const attempts = Math.max(1, options.attempts ?? 3);
+  const clock = options.clock ?? systemClock;
+  const rng = options.rng ?? { next: () => Math.random() };
+  const request = (promql: string, signal: AbortSignal | undefined) => attempt(base, promql, options.token, options.timeoutMs ?? 10_000, signal);
   return {
     description,
     async query(promql, queryOptions) {
-      const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-      if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
-      const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
-      const signal = queryOptions?.signal ? AbortSignal.any([timeout, queryOptions.signal]) : timeout;
-      let res: Response;
-      try {
-        res = await fetch(`${base}/api/v1/query`, { method: 'POST', headers, body: new URLSearchParams({ query: promql }), signal });
-      } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new DriftlessError('MetricSourceUnavailable', `${description} query failed: ${reason}`, { source: base, query: promql, reason }, { cause: err });
+      const signal = queryOptions?.signal;
+      for (let n = 1; ; n++) {
+        signal?.throwIfAborted();
+        const outcome = await request(promql, signal);
+        if ('ok' in outcome) return outcome.ok;
+        if (!outcome.retry || n >= attempts) {
+          const after = outcome.retry ? ` (after ${n} attempts)` : '';
+          const data = { source: base, query: promql, reason: outcome.reason, ...(outcome.status === undefined ? {} : { status: outcome.status }) };
+          throw new DriftlessError(outcome.code, `${description} query failed: ${outcome.reason}${after}`, data);
+        }
+        await clock.sleep(backoffMs(n, options.backoffBaseMs ?? 250, options.backoffMaxMs ?? 5_000, rng), signal);
       }
-      const body = (await res.json().catch(() => undefined)) as { status?: string; error?: string; data?: { resultType?: string; result?: unknown } } | undefined;
-      if (!res.ok || body?.status !== 'success') {
-        const reason = body?.error ?? `HTTP ${res.status}`;
-        const code = res.status === 400 || res.status === 422 ? 'MetricQueryRejected' : 'MetricSourceUnavailable';
-        throw new DriftlessError(code, `${description} query failed: ${reason}`, { source: base, query: promql, status: res.status, reason });
-      }
-      return parseResult(body.data, description, base, promql);
     },
   };
 }
 
-function sampleValue(text: unknown): number {
-  if (text === '+Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  return Number(text);
+/** One POST, classified; rethrows only the caller's abort. */
+async function attempt(base: string, promql: string, token: string | undefined, timeoutMs: number, caller: AbortSignal | undefined): Promise<Attempt> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = caller ? AbortSignal.any([timeout, caller]) : timeout;
+  let status: number;
+  let text: string;
+  try {
+    // The body is read under the same timeout: a server that sends headers and then stalls is no answer either.
+    const res = await fetch(`${base}/api/v1/query`, { method: 'POST', headers, body: new URLSearchParams({ query: promql }), signal });
+    status = res.status;
+    text = await res.text();
+  } catch (err) {
+    caller?.throwIfAborted();
+    if (timeout.aborted) return { code: 'MetricSourceUnavailable', retry: true, reason: `no answer within ${timeoutMs} ms` };
+    const network = networkErrorCode(err);
+    return { code: 'MetricSourceUnavailable', retry: true, reason: network ?? (err instanceof Error ? err.message : String(err)) };
+  }
+  return classify(status, text);
 }
 
-function parseResult(data: { resultType?: string; result?: unknown } | undefined, description: string, source: string, query: string): MetricQueryResult {
-  if (data?.resultType === 'scalar' && Array.isArray(data.result)) return { resultType: 'scalar', value: sampleValue(data.result[1]) };
-  if (data?.resultType === 'vector' && Array.isArray(data.result)) {
-    const series = (data.result as { metric?: Record<string, string>; value?: [number, string] }[]).map((s) => ({ labels: s.metric ?? {}, value: sampleValue(s.value?.[1]) }));
-    return { resultType: 'vector', series };
+function classify(status: number, text: string): Attempt {
+  const answer = parseApiAnswer(text);
+  if (status === 200 && answer?.kind === 'result') return { ok: answer.result };
+  if (status === 200 && answer?.kind === 'unusable') {
+    return { code: 'MetricQueryRejected', retry: false, status, reason: `the result is a ${answer.resultType}, not an instant vector or a scalar` };
   }
-  const reason = `the result is a ${data?.resultType ?? 'missing'}, not an instant vector or a scalar`;
-  throw new DriftlessError('MetricQueryRejected', `${description} query failed: ${reason}`, { source, query, reason });
+  const said = answer?.kind === 'error' ? answer.error : undefined;
+  if (status === 400 || status === 422) return { code: 'MetricQueryRejected', retry: false, status, reason: said ?? `HTTP ${status}` };
+  const transient = status >= 500 || status === 429 || status === 408 || status === 200;
+  const reason = status === 200 ? 'the answer is not the query API JSON' : said ? `HTTP ${status}: ${said}` : `HTTP ${status}`;
+  const hint = status === 401 || status === 403 ? ' (check DRIFTLESS_PROMETHEUS_TOKEN)' : '';
+  return { code: 'MetricSourceUnavailable', retry: transient, status, reason: reason + hint };
 }

@@ -1,5 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { freePort } from './ports.js';
 import { startProcess, type ManagedProcess } from './managed-process.js';
 import { probe, waitUntilReady } from './readiness.js';
@@ -9,7 +9,11 @@ import type { Reaper } from './reaper.js';
 export interface PrometheusInfo {
   /** Base URL of the HTTP API (`${url}/api/v1/query`). */
   readonly url: string;
-  /** A `file_sd` JSON file; Prometheus scrapes the targets written to it (see {@link writeScrapeTargets}). */
+  /**
+   * A `file_sd` JSON file; Prometheus scrapes the targets written to it (see
+   * {@link writeScrapeTargets}), and those of every `*.json` file in the
+   * `targets.d` directory beside it (see {@link registerScrapeTarget}).
+   */
   readonly targetsFile: string;
 }
 
@@ -19,10 +23,16 @@ export interface ScrapeTargetGroup {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
+/** The directory beside `targetsFile` whose `*.json` files Prometheus also reads: one file per registered target. */
+function targetsDir(targetsFile: string): string {
+  return join(dirname(targetsFile), 'targets.d');
+}
+
 /**
- * The configuration: every target of `targetsFile` scraped every second, and the
- * file re-read every second as well as on change, so a new target shows up in
- * queries within a few seconds (tests and `dev up` gate on seconds, not minutes).
+ * The configuration: every target of `targetsFile` and of `targets.d/*.json`
+ * scraped every second, and the files re-read every second as well as on
+ * change, so a new target shows up in queries within a few seconds (tests and
+ * `dev up` gate on seconds, not minutes).
  */
 function prometheusConfig(targetsFile: string): string {
   return [
@@ -33,7 +43,7 @@ function prometheusConfig(targetsFile: string): string {
     'scrape_configs:',
     '  - job_name: driftless',
     '    file_sd_configs:',
-    `      - files: [${JSON.stringify(targetsFile)}]`,
+    `      - files: [${JSON.stringify(targetsFile)}, ${JSON.stringify(join(targetsDir(targetsFile), '*.json'))}]`,
     '        refresh_interval: 1s',
     '',
   ].join('\n');
@@ -47,6 +57,26 @@ export async function writeScrapeTargets(targetsFile: string, groups: readonly S
   const tmp = `${targetsFile}.tmp-${process.pid}`;
   await writeFile(tmp, `${JSON.stringify(groups)}\n`);
   await rename(tmp, targetsFile);
+}
+
+/**
+ * Adds one scrape target (`host:port`, its series labelled with `labels`) in a
+ * file of its own under `targets.d`, so tests running in parallel never
+ * overwrite each other's targets. `name` names the file (a unique name per
+ * test). Resolves with a function that removes the target again.
+ */
+export async function registerScrapeTarget(
+  prometheus: PrometheusInfo,
+  name: string,
+  target: string,
+  labels: Readonly<Record<string, string>> = {},
+): Promise<() => Promise<void>> {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`scrape target ${name} register failed: the name must be a file name (letters, digits, . _ -)`);
+  const dir = targetsDir(prometheus.targetsFile);
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  await writeScrapeTargets(file, [{ targets: [target], labels }]);
+  return () => rm(file, { force: true });
 }
 
 /**
@@ -66,6 +96,7 @@ export async function startPrometheus(opts: {
   const targetsFile = join(home, 'targets.json');
   const configFile = join(home, 'prometheus.yml');
   await writeScrapeTargets(targetsFile, []);
+  await mkdir(targetsDir(targetsFile), { recursive: true });
   await writeFile(configFile, prometheusConfig(targetsFile));
   const proc = startProcess({
     name: 'prometheus',

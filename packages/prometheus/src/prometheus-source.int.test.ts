@@ -1,0 +1,53 @@
+import { describeMetricSourceContract, startFaultyProxy, uniqueName } from '@driftless/contracts';
+import { registerScrapeTarget, startMetricsExporter, waitForQuery } from '@driftless/testkit';
+import { createServer } from 'node:net';
+import { inject } from 'vitest';
+import { createPrometheusSource } from './prometheus-source.js';
+
+const env = inject('driftlessEnv');
+
+/** A loopback port nothing listens on: bound, read and released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+describeMetricSourceContract('Prometheus', async () => {
+  const fixture = uniqueName('contract');
+  const exporter = await startMetricsExporter();
+  exporter.setOverrides('a', 3);
+  exporter.setOverrides('b', 5);
+  const unregister = await registerScrapeTarget(env.prometheus, fixture, exporter.target, { fixture });
+  await waitForQuery(env.prometheus.url, `human_overrides{fixture="${fixture}"}`, (s) => s.length === 2);
+  // The proxy forwards everything and counts requests, to see that a rejected query is asked once.
+  const proxy = await startFaultyProxy(env.prometheus.url, () => undefined);
+  const quick = { attempts: 2, backoffBaseMs: 1, timeoutMs: 2_000 };
+  return {
+    source: createPrometheusSource({ url: proxy.url, ...quick }),
+    queries: {
+      oneSeries: { query: `human_overrides{fixture="${fixture}",cluster="a"}`, series: { labels: { cluster: 'a', fixture }, value: 3 } },
+      severalSeries: {
+        query: `human_overrides{fixture="${fixture}"}`,
+        series: [
+          { labels: { cluster: 'a' }, value: 3 },
+          { labels: { cluster: 'b' }, value: 5 },
+        ],
+      },
+      empty: `human_overrides{fixture="${fixture}",cluster="none"}`,
+      scalar: { query: 'scalar(vector(2.5))', value: 2.5 },
+      nan: '0/0',
+      infinity: '1/0',
+      invalid: 'sum(human_overrides',
+    },
+    requests: () => proxy.received,
+    unreachable: createPrometheusSource({ url: `http://127.0.0.1:${await closedPort()}`, ...quick }),
+    cleanup: async () => {
+      await unregister();
+      await proxy.close();
+      await exporter.close();
+    },
+  };
+});
