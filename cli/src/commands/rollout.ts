@@ -145,13 +145,15 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
     .command('status')
     .description('the current rollout: its phase, each ring\'s phase, clusters by rollout state and by agent phase, gates, approvals, the halt and the freeze')
     .requiredOption('--store <url>', STORE_HELP)
-    .option('--json', 'print one JSON document: {id, revision, phase, createdAt, updatedAt, rings: [{name, phase, wavesOpened, clusters, agents, gates, approval?}], halt?, frozen?}')
+    .option('--json', 'print one JSON document: {id, revision, phase, createdAt, updatedAt, rings: [{name, phase, wavesOpened, clusters, agents, gates, checks: [{check, state, reason, max?, min?, forMs, aggregate, latest?: {at, value, subject}, breaching, subjects, noData, breachingForMs?, noValueForMs?, failsAfterMs, error?}], approval?}], halt?, frozen?}')
     .addHelpText(
       'after',
       '\nROLLOUT counts a ring\'s clusters by rollout state (pending, moved, applied, failed, excused, reverted,\n' +
         'unchanged, refused); AGENTS counts the clusters whose pointer the rollout moved by the phase their agent last\n' +
         'reported for its current move (Applied, Progressing, Degraded, Failed, Stale, `no report`, or `old report` when the\n' +
-        'last report predates the move). Reads the statuses with one listing\n' +
+        'last report predates the move). Under each ring, one line per metric check: its latest worst value and\n' +
+        'subject against the threshold, how long it has breached of its `for`, or how long it has had no data (and\n' +
+        'when that fails the ring). Reads the statuses with one listing\n' +
         'and a GET each. Exit codes: 0 shown (a Halted rollout included; `no rollout in this store` too), 1 runtime\n' +
         'failure, 2 invalid flags.',
     )
