@@ -1,4 +1,4 @@
-import type { CheckPlan, CheckState, CheckSummary, Rollout } from '@driftless/core';
+import { API_VERSION, deliveryPlanSchema, RING_DEFAULTS, type CheckPlan, type CheckState, type CheckSummary, type Rollout } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
 import { checkStatuses, renderCheckLine } from './rollout-checks.js';
 import { renderRolloutStatus, rolloutStatusDocument } from './rollout-status.js';
@@ -8,20 +8,20 @@ const errorRate: CheckPlan = { name: 'error-rate', query: 'q', max: 0.02, forMs:
 
 /** A rollout whose ring-0 (progressDeadline 10m) lists error-rate, with `state` as its last evaluation. */
 function rolloutWith(state: CheckState, noData: CheckPlan['noData'] = 'wait'): Rollout {
-  const ring = { name: 'ring-0', waves: [100], soakMs: 0, progressDeadlineMs: 600_000, failureBudget: 0, approval: false, checks: ['error-rate'] };
+  const ring = { name: 'ring-0', ...RING_DEFAULTS, progressDeadlineMs: 600_000, approval: false, checks: ['error-rate'] };
   return {
-    apiVersion: 'driftless.dev/v1',
+    apiVersion: API_VERSION,
     kind: 'Rollout',
     id: 'r1',
     revision: 'a'.repeat(40),
     version: 3,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: AT,
-    plan: { mode: 'continuous-deployment', onFailure: 'halt', rings: [ring], checks: [{ ...errorRate, noData }] },
+    plan: deliveryPlanSchema.parse({ mode: 'continuous-deployment', onFailure: 'halt', rings: [ring], checks: [{ ...errorRate, noData }] }),
     phase: 'Progressing',
     rings: [{ name: 'ring-0', phase: 'Progressing', wavesOpened: 1, gates: [], checks: [state] }],
     clusters: {},
-  } as unknown as Rollout;
+  };
 }
 
 const summary = (over: Partial<CheckSummary>): CheckSummary => ({

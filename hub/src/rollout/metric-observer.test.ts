@@ -1,4 +1,4 @@
-import { DriftlessError, type CheckPlan, type MetricQueryResult, type MetricSource, type Rollout } from '@driftless/core';
+import { API_VERSION, deliveryPlanSchema, DriftlessError, type CheckPlan, type MetricQueryResult, type MetricSource, type Rollout } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
 import { createMetricObserver, requireMetricSource } from './metric-observer.js';
 import { digestOf, planOf } from '../testing/rollout-fixture.js';
@@ -12,21 +12,21 @@ function rolloutWithChecks(): Rollout {
   const plan = { ...base, checks: [errorRate, ringLatency], rings: base.rings.map((r, i) => (i === 0 ? { ...r, checks: ['error-rate', 'latency'] } : r)) };
   const cluster = (state: 'applied' | 'moved' | 'pending') => ({ ring: 0, to: digestOf('1'), statefulChanged: false, state });
   return {
-    apiVersion: 'driftless.dev/v1',
+    apiVersion: API_VERSION,
     kind: 'Rollout',
     id: 'r1',
     revision: 'a'.repeat(40),
     version: 1,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
-    plan,
+    plan: deliveryPlanSchema.parse(plan),
     phase: 'Progressing',
     rings: [
       { name: 'ring-0', phase: 'Progressing', wavesOpened: 1, gates: [] },
       { name: 'ring-1', phase: 'Pending', wavesOpened: 0, gates: [] },
     ],
     clusters: { a0: cluster('applied'), a1: cluster('moved'), a2: cluster('pending') },
-  } as Rollout;
+  };
 }
 
 /** A source answering from `answers` by query text (a function may throw), counting the queries in flight. */
