@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { rolloutId, type AuditDraft, type Clock, type ObjectStore, type RepositorySource } from '@driftless/core';
+import { rolloutId, type AuditDraft, type Clock, type MetricSource, type ObjectStore, type RepositorySource } from '@driftless/core';
 import { compileFleet, type CompiledDelivery, type CompiledFleet } from './compile.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { coreRolloutMachine } from './rollout/core-machine.js';
@@ -10,6 +10,7 @@ import { checkRollForward } from './roll-forward.js';
 import { buildRelease } from './rollout/release.js';
 import { createRolloutController, type AuditSink, type RolloutMachine, type StepReport } from './rollout/rollout-controller.js';
 import { readCurrentRolloutDocument } from './rollout/rollout-store.js';
+import { requireMetricSource } from './rollout/metric-observer.js';
 import { readFreeze } from './control/freeze.js';
 import { loadTrustedState, readPublishMarker, stateAfterPublish, writePublishMarker, type HubStateStore } from './state/hub-state.js';
 
@@ -47,6 +48,8 @@ export interface HubDeps {
   readonly machine?: RolloutMachine;
   /** Where publishes and rollout events are recorded; default the store's audit log (signed with signingKey when given). */
   readonly audit?: AuditSink;
+  /** Where the rollouts' metric checks read their values (`--prometheus URL`); a fleet whose delivery has checks is refused without it. */
+  readonly metrics?: MetricSource;
 }
 
 /** One `driftless hub compile`: which repository and ref, and what the guards may let through. */
@@ -109,6 +112,11 @@ export function createHub(deps: HubDeps): Hub {
         allowPlainSecrets: req.allowPlainSecrets ?? false,
         ...(state ? { memo: state.compile } : {}),
       });
+      // A rollout it could not gate: refused before anything is published (MetricSourceRequired, exit 2).
+      if (compiled.delivery) {
+        const rollout = rolloutId(compiled.revision, deps.clock.now());
+        requireMetricSource(compiled.delivery.plan, deps.metrics, { subject: `fleet revision ${compiled.revision.slice(0, 12)}`, operation: 'compile', rollout });
+      }
       // A new marker id before the first pointer changes: from then on no state,
       // ours included, is trusted until this publish has completed and saved its own.
       const id = deps.newId();
@@ -172,6 +180,7 @@ async function startDelivery(
     ...(deps.signingKey ? { signingKey: deps.signingKey } : {}),
     ...(deps.pointerTtlMs !== undefined ? { pointerTtlMs: deps.pointerTtlMs } : {}),
     ...(deps.log ? { log: deps.log } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
   const previous = await readCurrentRolloutDocument(deps.store);
   const release = buildRelease({ id: rolloutId(compiled.revision, deps.clock.now()), compiled, delivery, published, ...(previous ? { previous: previous.doc } : {}) });

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import type { RepositorySource } from '@driftless/core';
+import type { MetricSource, RepositorySource } from '@driftless/core';
 import type { Hub } from '@driftless/hub';
 import type { OpenedStore } from '@driftless/store';
 import { UsageError } from '../errors.js';
@@ -12,6 +12,8 @@ export interface HubApiFlags {
   readonly kustomize?: string;
   readonly signingKey?: KeyObject;
   readonly pointerTtlMs?: number;
+  /** Where the rollouts' metric checks read their values (`--prometheus`). */
+  readonly metrics?: MetricSource;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function nodeHub(opened: OpenedStore, flags: HubApiFlags): Promise<
     ...(flags.signingKey ? { signingKey: flags.signingKey } : {}),
     ...(flags.pointerTtlMs !== undefined ? { pointerTtlMs: flags.pointerTtlMs } : {}),
   });
-  return { hub: createHub(deps), source: deps.source };
+  return { hub: createHub({ ...deps, ...(flags.metrics ? { metrics: flags.metrics } : {}) }), source: deps.source };
 }
 
 /** The store's identity for the hub's local state. */

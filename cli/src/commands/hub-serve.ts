@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../main.js';
 import { nodeHub, positiveDuration } from './hub-api.js';
 import { signingKeyFlag } from './options.js';
+import { PROMETHEUS_ENV_HELP, PROMETHEUS_HELP, prometheusSource } from './prometheus-flag.js';
 import { cliRolloutController } from './rollout.js';
 import { listenForStop } from './stop-signals.js';
 
@@ -25,6 +26,7 @@ interface ServeFlags {
   webhookSecretFile?: string;
   cacheDir?: string;
   kustomize?: string;
+  prometheus?: string;
 }
 
 const HELP = `
@@ -52,7 +54,10 @@ A failing action is logged and retried at its next interval, then with doubling 
 5 min) while it keeps failing; nothing stops the loop. GET /healthz answers 200 with
 {identity, active, holder, lastCompile, lastStep, lastResign}. Logs are JSON lines on stderr.
 DRIFTLESS_GIT_TOKEN authenticates to the remote as for \`hub compile\`. Exit codes: 0 stopped by
-a signal, 1 runtime failure at start (the listen address in use), 2 invalid flags or files.`;
+a signal, 1 runtime failure at start (the listen address in use), 2 invalid flags or files.
+
+${PROMETHEUS_ENV_HELP} hub serve: a compile of such a fleet
+fails (logged, retried) and so does each step of such a rollout, shown in /healthz.`;
 
 /** `driftless hub serve`: the hub as a long-running, replicated service. */
 export function registerHubServe(hub: Command, io: CliIo): void {
@@ -71,6 +76,7 @@ export function registerHubServe(hub: Command, io: CliIo): void {
     .option('--webhook-secret-file <file>', 'the push webhook\'s secret (trailing newline ignored)')
     .option('--cache-dir <dir>', 'where remote repositories are cloned (default: $DRIFTLESS_CACHE/hub or ~/.cache/driftless/hub)')
     .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, the one npm run setup built, or kustomize on PATH)')
+    .option('--prometheus <url>', PROMETHEUS_HELP)
     .addHelpText('after', HELP)
     .action(async (flags: ServeFlags) => {
       const pollMs = positiveDuration('--poll', flags.poll);
@@ -80,6 +86,7 @@ export function registerHubServe(hub: Command, io: CliIo): void {
       const ttlMs = flags.pointerTtl === undefined ? undefined : positiveDuration('--pointer-ttl', flags.pointerTtl);
       if (ttlMs !== undefined && !flags.signKey) throw new UsageError('--pointer-ttl needs --sign-key: only signed pointers carry an expiry');
       const signingKey = flags.signKey === undefined ? undefined : await signingKeyFlag(flags.signKey);
+      const metrics = await prometheusSource(flags.prometheus);
       const webhookSecret = flags.webhookSecretFile === undefined ? undefined : await secretFile(flags.webhookSecretFile);
       const [{ createHubServer, hubHttpListener, resignPointers, DEFAULT_POINTER_TTL_MS }, { systemClock }] = await Promise.all([
         import('@driftless/hub'),
@@ -93,6 +100,7 @@ export function registerHubServe(hub: Command, io: CliIo): void {
           ...(flags.kustomize ? { kustomize: flags.kustomize } : {}),
           ...(signingKey ? { signingKey } : {}),
           ...(ttlMs !== undefined ? { pointerTtlMs: ttlMs } : {}),
+          ...(metrics ? { metrics } : {}),
         });
         const pointerTtlMs = ttlMs ?? DEFAULT_POINTER_TTL_MS;
         const log = (event: Record<string, unknown>): void => io.stderr(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
@@ -103,6 +111,7 @@ export function registerHubServe(hub: Command, io: CliIo): void {
           log,
           ...(signingKey ? { signingKey } : {}),
           ...(ttlMs !== undefined ? { pointerTtlMs: ttlMs } : {}),
+          ...(metrics ? { metrics } : {}),
         });
         const step = async (): Promise<void> => {
           const report = await rollouts.controller.step();

@@ -4,6 +4,7 @@ import type { CliIo } from '../main.js';
 import { durationFlag, integerFlag, signingKeyFlag } from './options.js';
 import { nodeHub, positiveDuration } from './hub-api.js';
 import { registerHubServe } from './hub-serve.js';
+import { PROMETHEUS_ENV_HELP, PROMETHEUS_HELP, prometheusSource } from './prometheus-flag.js';
 import { resolveActor } from './actor.js';
 import { DriftlessError } from '@driftless/core';
 import type { CompileReport } from '@driftless/hub';
@@ -23,6 +24,7 @@ interface CompileFlags {
   cacheDir?: string;
   kustomize?: string;
   as?: string;
+  prometheus?: string;
 }
 
 /** `--reason`, trimmed; rolling a fleet back is a decision someone must explain, so `--allow-rollback` requires one (a UsageError naming both flags). */
@@ -81,8 +83,10 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .option('--as <user>', 'who publishes, named by the audit entries release.published and rollback.allowed (default: $DRIFTLESS_ACTOR, else <os user>@<hostname>)')
     .option('--cache-dir <dir>', 'where remote repositories are cloned (default: $DRIFTLESS_CACHE/hub or ~/.cache/driftless/hub)')
     .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, the one npm run setup built, or kustomize on PATH)')
+    .option('--prometheus <url>', PROMETHEUS_HELP)
     .addHelpText(
       'after',
+      `\n${PROMETHEUS_ENV_HELP}\n` +
       '\nDRIFTLESS_GIT_TOKEN authenticates to the remote with HTTP basic auth (user DRIFTLESS_GIT_USERNAME,\n' +
         'default x-access-token); it never appears in output. Exit codes: 0 published (or nothing to do),\n' +
         '1 runtime failure or clusters refused by the mass-prune guard, 2 invalid repository content, flags, a\n' +
@@ -95,9 +99,11 @@ export function registerHubCommands(program: Command, io: CliIo): void {
       const reason = reasonFlag(flags);
       // Only a signed expiry means anything, so a TTL without a key is a mistake, not a no-op.
       if (pointerTtlMs !== undefined && !flags.signKey) throw new UsageError('--pointer-ttl needs --sign-key: only signed pointers carry an expiry');
+      const metrics = await prometheusSource(flags.prometheus);
       const opened = await openStore(flags.store, process.env, process.cwd());
       try {
         const { hub: hubApi } = await nodeHub(opened, {
+          ...(metrics ? { metrics } : {}),
           ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
           ...(flags.kustomize ? { kustomize: flags.kustomize } : {}),
           ...(flags.signKey ? { signingKey: await signingKeyFlag(flags.signKey) } : {}),

@@ -1,5 +1,6 @@
 import type { ActionRecord, GateState, ObservedStatus, PHASES, Rollout } from '@driftless/core';
 import type { RolloutSummary } from '@driftless/hub';
+import { checkStatuses, renderCheckLine, type CheckStatus } from './rollout-checks.js';
 
 /**
  * What an agent last said about a cluster the rollout moved: its status phase
@@ -21,6 +22,8 @@ export interface RingStatus {
   /** The clusters whose pointer the rollout moved, by the phase their agent last reported. */
   readonly agents: AgentPhaseCount;
   readonly gates: readonly GateState[];
+  /** Its metric checks, in plan order: the latest worst value against the threshold (empty when it lists none). */
+  readonly checks: readonly CheckStatus[];
   readonly approval?: ActionRecord;
 }
 
@@ -81,6 +84,7 @@ export function rolloutStatusDocument(rollout: Rollout, summary: RolloutSummary,
       clusters: summary.rings[i]?.clusters ?? {},
       agents: agents[i] ?? {},
       gates: r.gates,
+      checks: checkStatuses(rollout, i, summary.rings[i]?.checks ?? []),
       ...(r.approval ? { approval: r.approval } : {}),
     })),
     ...(rollout.halt ? { halt: rollout.halt } : {}),
@@ -111,6 +115,7 @@ export function renderRolloutStatus(doc: RolloutStatusDocument): string {
   doc.rings.forEach((r, i) => {
     lines.push(row(rows[i + 1] ?? []));
     for (const g of r.gates) lines.push(`  gate ${g.gate}: ${g.state} since ${g.since}: ${g.reason}`);
+    for (const c of r.checks) lines.push(renderCheckLine(c));
     if (r.approval) lines.push(`  approved by ${r.approval.actor} at ${r.approval.at}: ${r.approval.reason}`);
   });
   return `${lines.join('\n')}\n`;

@@ -1,6 +1,6 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
-import type { AuditDraft, Clock, ObjectStore, RolloutCommand } from '@driftless/core';
+import type { AuditDraft, Clock, MetricSource, ObjectStore, RolloutCommand } from '@driftless/core';
 import type { HubLog, RolloutController, StatusObserver, StepReport } from '@driftless/hub';
 import { openStore } from '@driftless/store';
 import type { CliIo } from '../main.js';
@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import { resolveActor } from './actor.js';
 import { positiveDuration } from './hub-api.js';
 import { signingKeyFlag } from './options.js';
+import { PROMETHEUS_ENV_HELP, PROMETHEUS_HELP, prometheusSource } from './prometheus-flag.js';
 import { movedClusters, renderRolloutStatus, rolloutStatusDocument } from './rollout-status.js';
 import { collectStepEvents, describeStep, noStepEvents, type StepEvents } from './rollout-render.js';
 
@@ -43,6 +44,7 @@ export async function cliRolloutController(opts: {
   pointerTtlMs?: number;
   observer?: StatusObserver;
   log?: HubLog;
+  metrics?: MetricSource;
 }): Promise<CliController> {
   const { createAuditLog, createRolloutController, coreRolloutMachine } = await import('@driftless/hub');
   const log = createAuditLog({ store: opts.store, clock: opts.clock, ...(opts.signingKey ? { signingKey: opts.signingKey } : {}) });
@@ -63,6 +65,7 @@ export async function cliRolloutController(opts: {
     ...(opts.pointerTtlMs !== undefined ? { pointerTtlMs: opts.pointerTtlMs } : {}),
     ...(opts.observer ? { observer: opts.observer } : {}),
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   return {
     controller,
@@ -79,6 +82,8 @@ interface StepFlags {
   signKey?: string;
   pointerTtl?: string;
   json?: boolean;
+  /** Absent on halt, which reads no metric. */
+  prometheus?: string;
 }
 
 /** `--reason` as given, or a UsageError naming the flag when it says nothing. */
@@ -88,14 +93,21 @@ function reasonFlag(reason: string): string {
 }
 
 /** Opens the store and a controller for the flags, runs `act`, prints its step report, closes the store. */
-async function withController(io: CliIo, flags: StepFlags, act: (c: RolloutController) => Promise<StepReport>, before = ''): Promise<void> {
+async function withController(io: CliIo, flags: StepFlags, act: (c: RolloutController) => Promise<StepReport>, before = '', readsMetrics = true): Promise<void> {
   const ttlMs = flags.pointerTtl === undefined ? undefined : positiveDuration('--pointer-ttl', flags.pointerTtl);
   if (ttlMs !== undefined && !flags.signKey) throw new UsageError('--pointer-ttl needs --sign-key: only signed pointers carry an expiry');
   const signingKey = flags.signKey === undefined ? undefined : await signingKeyFlag(flags.signKey);
+  const metrics = readsMetrics ? await prometheusSource(flags.prometheus) : undefined;
   const { systemClock } = await import('@driftless/clock');
   const opened = await openStore(flags.store, process.env, process.cwd());
   try {
-    const c = await cliRolloutController({ store: opened.store, clock: systemClock, ...(signingKey ? { signingKey } : {}), ...(ttlMs !== undefined ? { pointerTtlMs: ttlMs } : {}) });
+    const c = await cliRolloutController({
+      store: opened.store,
+      clock: systemClock,
+      ...(signingKey ? { signingKey } : {}),
+      ...(ttlMs !== undefined ? { pointerTtlMs: ttlMs } : {}),
+      ...(metrics ? { metrics } : {}),
+    });
     const report = await act(c.controller);
     const events = c.takeStepEvents();
     if (flags.json) io.stdout(`${JSON.stringify({ ...report, wavesOpened: events.wavesOpened })}\n`);
@@ -118,13 +130,14 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
     .requiredOption('--store <url>', STORE_HELP)
     .option('--sign-key <file>', 'the hub\'s Ed25519 private key (PEM): signs the pointers this step moves and its audit entries; required (that same key) when the rollout was compiled with one')
     .option('--pointer-ttl <duration>', TTL_HELP)
+    .option('--prometheus <url>', PROMETHEUS_HELP)
     .option('--json', 'print one JSON document: {rollout?, phase?, moved, reverted, changed, halted?, frozen?, wavesOpened: [{ring, wave, clusters}]}')
     .addHelpText(
       'after',
       '\nSafe from a CI cron and when several run at once: every write of the rollout is a compare-and-swap on its\n' +
         'ETag (one run wins each version, the others re-read and decide again) and a pointer moves once. With no\n' +
         'rollout in the store it prints `no rollout in this store` (exit 0). While frozen or halted it moves nothing\n' +
-        `and says so. ${KEY_HELP} ${EXIT_HELP}`,
+        `and says so. ${KEY_HELP} ${EXIT_HELP}\n\n${PROMETHEUS_ENV_HELP}`,
     )
     .action((flags: StepFlags) => withController(io, flags, (c) => c.step()));
 
@@ -132,13 +145,15 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
     .command('status')
     .description('the current rollout: its phase, each ring\'s phase, clusters by rollout state and by agent phase, gates, approvals, the halt and the freeze')
     .requiredOption('--store <url>', STORE_HELP)
-    .option('--json', 'print one JSON document: {id, revision, phase, createdAt, updatedAt, rings: [{name, phase, wavesOpened, clusters, agents, gates, approval?}], halt?, frozen?}')
+    .option('--json', 'print one JSON document: {id, revision, phase, createdAt, updatedAt, rings: [{name, phase, wavesOpened, clusters, agents, gates, checks: [{check, state, reason, max?, min?, forMs, aggregate, latest?: {at, value, subject}, breaching, subjects, noData, breachingForMs?, noValueForMs?, failsAfterMs, error?}], approval?}], halt?, frozen?}')
     .addHelpText(
       'after',
       '\nROLLOUT counts a ring\'s clusters by rollout state (pending, moved, applied, failed, excused, reverted,\n' +
         'unchanged, refused); AGENTS counts the clusters whose pointer the rollout moved by the phase their agent last\n' +
         'reported for its current move (Applied, Progressing, Degraded, Failed, Stale, `no report`, or `old report` when the\n' +
-        'last report predates the move). Reads the statuses with one listing\n' +
+        'last report predates the move). Under each ring, one line per metric check: its latest worst value and\n' +
+        'subject against the threshold, how long it has breached of its `for`, or how long it has had no data (and\n' +
+        'when that fails the ring). Reads the statuses with one listing\n' +
         'and a GET each. Exit codes: 0 shown (a Halted rollout included; `no rollout in this store` too), 1 runtime\n' +
         'failure, 2 invalid flags.',
     )
@@ -169,9 +184,9 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
       .option('--as <user>', AS_HELP)
       .option('--sign-key <file>', name === 'halt' ? HALT_SIGN_HELP : SIGN_HELP);
     if (name === 'halt') return cmd.option('--json', 'print the rollout as halted as one JSON document (as rollout step --json)').addHelpText('after', `\n${moves} ${EXIT_HELP}`);
-    cmd.option('--pointer-ttl <duration>', TTL_HELP).option('--json', 'print the step that follows the command as one JSON document (as rollout step --json)');
+    cmd.option('--pointer-ttl <duration>', TTL_HELP).option('--prometheus <url>', PROMETHEUS_HELP).option('--json', 'print the step that follows the command as one JSON document (as rollout step --json)');
     if (name === 'approve') cmd.requiredOption('--ring <name>', 'the ring to approve (one whose gates include approval)');
-    return cmd.addHelpText('after', `\nRecords the command, then runs one step (as rollout step): ${moves} ${KEY_HELP} ${EXIT_HELP}`);
+    return cmd.addHelpText('after', `\nRecords the command, then runs one step (as rollout step): ${moves} ${KEY_HELP} ${EXIT_HELP}\n\n${PROMETHEUS_ENV_HELP}`);
   };
 
   const act = (kind: RolloutCommand['kind']) => async (flags: StepFlags & { reason: string; as?: string; ring?: string }) => {
@@ -179,7 +194,7 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
     const actor = resolveActor(flags.as);
     const cmd: RolloutCommand = kind === 'approve' ? { kind, ring: flags.ring ?? '', actor, reason } : { kind, actor, reason };
     const said = kind === 'approve' ? `approved ring ${flags.ring ?? ''}` : kind === 'halt' ? 'halted the rollout' : 'resumed the rollout';
-    await withController(io, flags, (c) => c.command(cmd), `${said} as ${actor}: ${reason}\n`);
+    await withController(io, flags, (c) => c.command(cmd), `${said} as ${actor}: ${reason}\n`, kind !== 'halt');
   };
 
   command('approve', 'record an approval of a ring (who, when, why); the step that follows opens it once earlier rings succeeded', 'it moves the ring\'s first wave when the ring may open (frozen: it says so and moves none).')

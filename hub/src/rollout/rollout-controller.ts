@@ -15,6 +15,7 @@ import {
   type StartRollout,
   type StepRollout,
   type SupersedeRollout,
+  type MetricSource,
   type Transition,
 } from '@driftless/core';
 import { quietLog, type HubLog } from '../hub-log.js';
@@ -25,6 +26,7 @@ import { createStatusObserver, type StatusObserver } from './status-observer.js'
 import { startRelease } from './rollout-start.js';
 import { signingKeyId } from '../publish/pointer-signing.js';
 import { summarizeRolloutWithFreeze, type RolloutSummary } from './rollout-summary.js';
+import { createMetricObserver, requireMetricSource } from './metric-observer.js';
 
 /** The rollout state machine (core), injected so the controller is tested with a small hand-written one. */
 export interface RolloutMachine {
@@ -53,6 +55,14 @@ export interface RolloutControllerDeps {
   /** Default: one observer per controller (it keeps status ETags between steps). */
   readonly observer?: StatusObserver;
   readonly log?: HubLog;
+  /**
+   * Where metric checks read their values (`--prometheus URL`). Without it a
+   * rollout whose plan has checks is refused (MetricSourceRequired) by a
+   * step, start, approve or resume before anything is written; a halt needs none.
+   */
+  readonly metrics?: MetricSource;
+  /** Metric queries in flight at once per step; default DEFAULT_METRIC_CONCURRENCY (16). */
+  readonly metricConcurrency?: number;
 }
 
 /** What one step did (`driftless rollout step --json`). */
@@ -120,6 +130,12 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
   const observer = deps.observer ?? createStatusObserver(deps.store, { log });
   const moveDeps = { ...deps, log };
   const keyId = deps.signingKey ? signingKeyId(deps.signingKey) : undefined;
+  const readMetrics = deps.metrics ? createMetricObserver(deps.metrics, deps.metricConcurrency) : undefined;
+  // A finished rollout has no gate left to read: stepping it needs no source.
+  const requireMetrics = (rollout: Rollout, operation: string): void => {
+    if (rollout.phase === 'Completed' || rollout.phase === 'Superseded') return;
+    requireMetricSource(rollout.plan, deps.metrics, { subject: `rollout ${rollout.id}`, operation, rollout: rollout.id });
+  };
   // The document as this controller last read or wrote it: an unchanged one costs a 304.
   const cache: RolloutCache = {};
 
@@ -180,6 +196,12 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     return { statuses: await observer.observe(clusters), ...freeze };
   };
 
+  /** A step's observations: the freeze, the statuses of the rollout's clusters and, with checks, the metrics its gates read. */
+  const observeRollout = async (rollout: Rollout): Promise<Observations> => {
+    const [obs, metrics] = await Promise.all([observe(Object.keys(rollout.clusters)), readMetrics && rollout.plan.checks.length > 0 ? readMetrics(rollout) : undefined]);
+    return metrics ? { ...obs, metrics } : obs;
+  };
+
   /** Runs `decide` on the current rollout until its transition is written; `command`: a person's, which must never be dropped. */
   const run = async (operation: string, decide: (rollout: Rollout, obs: Observations) => Transition, command = false): Promise<StepReport> => {
     const done: MoveOutcome[] = [];
@@ -190,6 +212,7 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
       if (!read) return { moved: 0, reverted: 0, changed: false };
       // Even a step that only records verdicts: its audit entries must be signed like the rest.
       requireRolloutKey(read.doc, keyId, operation);
+      requireMetrics(read.doc, operation);
       if (hasIntent(read.doc)) {
         // Finishing a live writer's intent too would append its audit entries twice; a crashed one's is finished by the next step.
         if (raced && !command) return report(read.doc, { statuses: new Map(), ...(await freezeOf()) }, done, false);
@@ -198,7 +221,8 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
         raced = !finished.cleared;
         continue;
       }
-      const obs = await observe(Object.keys(read.doc.clusters));
+      // A person's command changes no gate: only a step reads the metrics.
+      const obs = command ? await observe(Object.keys(read.doc.clusters)) : await observeRollout(read.doc);
       const t = decide(read.doc, obs);
       if (!t.changed) return report(read.doc, obs, done, false);
       const outcomes = await commit(read, t, operation);
@@ -274,6 +298,8 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
       return step();
     },
     async start(release, statefulKeys) {
+      // Before the running rollout is superseded: a refused start changes nothing.
+      requireMetricSource(release.plan, deps.metrics, { subject: `rollout ${release.id}`, operation: 'start', rollout: release.id });
       const started = await startRelease({ ...deps, observe, retire }, release, statefulKeys);
       return started ? step() : undefined;
     },

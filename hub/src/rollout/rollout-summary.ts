@@ -1,4 +1,4 @@
-import { summarizeRollout, type ClusterRolloutState, type Freeze, type Rollout, type RolloutPhase, type RingPhase } from '@driftless/core';
+import { summarizeRollout, type CheckSummary, type ClusterRolloutState, type Freeze, type Rollout, type RolloutPhase, type RingPhase } from '@driftless/core';
 
 /** One ring as `driftless rollout status` shows it. */
 interface RingSummary {
@@ -6,6 +6,8 @@ interface RingSummary {
   readonly phase: RingPhase;
   /** Clusters of the ring by rollout state (only states that occur). */
   readonly clusters: Partial<Record<ClusterRolloutState, number>>;
+  /** Its metric checks' latest values against their thresholds (core's), in plan order. */
+  readonly checks: readonly CheckSummary[];
 }
 
 /** A rollout in a few numbers: its phase, each ring's, and the freeze. */
@@ -27,6 +29,7 @@ export function summarizeRolloutWithFreeze(rollout: Rollout, freeze: Freeze | un
       name: r.ring,
       phase: r.phase,
       clusters: Object.fromEntries(Object.entries(r.counts).filter(([, n]) => n > 0)),
+      checks: r.checks,
     })),
     ...(freeze ? { frozen: { actor: freeze.actor, reason: freeze.reason, at: freeze.at } } : {}),
   };

@@ -111,4 +111,17 @@ describe('rollout controller against MinIO', () => {
     const next = await readCurrentRolloutDocument(store);
     expect(next?.doc.clusters['eu-stg-001']?.from).toBe(stg.bundle);
   });
+
+  it('refuses to compile a fleet whose delivery has metric checks without a metric source, publishing nothing', async () => {
+    const { store, compile } = setup();
+    const base = planOf('ring-0', 'ring-1');
+    const errorRate = { name: 'error-rate', query: 'errors{cluster="${cluster.name}"}', max: 0.02, forMs: 5000, aggregate: 'cluster' as const, noData: 'wait' as const };
+    const plan = { ...base, checks: [errorRate], rings: base.rings.map((r, i) => (i === 0 ? { ...r, checks: ['error-rate'] } : r)) };
+    delivery.current = { ...(delivery.current ?? { ringOf: new Map(), statefulKeys: new Map() }), plan };
+    await expect(compile()).rejects.toMatchObject({
+      code: 'MetricSourceRequired',
+      message: expect.stringContaining('compile failed: ring ring-0 lists checks error-rate; pass --prometheus URL (or set DRIFTLESS_PROMETHEUS_URL)'),
+    });
+    expect((await store.list('')).keys).toEqual([]);
+  });
 });

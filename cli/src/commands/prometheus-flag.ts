@@ -1,0 +1,37 @@
+import type { MetricSource } from '@driftless/core';
+import { UsageError } from '../errors.js';
+
+/** `--prometheus`'s option help. */
+export const PROMETHEUS_HELP =
+  'base URL of the Prometheus query API the rollout\'s metric checks read (default: $DRIFTLESS_PROMETHEUS_URL); required when the delivery\'s rings list checks';
+
+/** The paragraph `--help` adds where `--prometheus` is taken. */
+export const PROMETHEUS_ENV_HELP =
+  'Metric checks: a rollout whose rings list checks (delivery.checks) reads them from --prometheus URL, else\n' +
+  '$DRIFTLESS_PROMETHEUS_URL; DRIFTLESS_PROMETHEUS_TOKEN, when set, is sent as a bearer token (never a flag, never\n' +
+  'printed). Without a URL such a rollout is refused (exit 2) before anything is written.';
+
+/**
+ * The metric source of a CLI process: `--prometheus URL`, else
+ * `$DRIFTLESS_PROMETHEUS_URL`, with `$DRIFTLESS_PROMETHEUS_TOKEN` as its
+ * bearer token; undefined when neither names a URL (the controller then
+ * refuses rollouts with checks). A URL that is not http(s) is a UsageError
+ * naming the flag or the variable it came from.
+ */
+export async function prometheusSource(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<MetricSource | undefined> {
+  const fromEnv = env['DRIFTLESS_PROMETHEUS_URL'];
+  const url = flag ?? (fromEnv === '' ? undefined : fromEnv);
+  if (url === undefined) return undefined;
+  const named = flag !== undefined ? '--prometheus' : '$DRIFTLESS_PROMETHEUS_URL';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`${named} ${JSON.stringify(url)} is not a URL (use e.g. http://127.0.0.1:9090)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`${named} ${JSON.stringify(url)} must be an http:// or https:// URL`);
+  if (parsed.username !== '' || parsed.password !== '') throw new UsageError(`${named} must not carry credentials: set DRIFTLESS_PROMETHEUS_TOKEN instead`);
+  const token = env['DRIFTLESS_PROMETHEUS_TOKEN'];
+  const { createPrometheusSource } = await import('@driftless/prometheus');
+  return createPrometheusSource({ url, ...(token ? { token } : {}) });
+}

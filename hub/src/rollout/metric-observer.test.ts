@@ -1,0 +1,95 @@
+import { API_VERSION, deliveryPlanSchema, DriftlessError, type CheckPlan, type MetricQueryResult, type MetricSource, type Rollout } from '@driftless/core';
+import { describe, expect, it } from 'vitest';
+import { createMetricObserver, requireMetricSource } from './metric-observer.js';
+import { digestOf, planOf } from '../testing/rollout-fixture.js';
+
+const errorRate: CheckPlan = { name: 'error-rate', query: 'errors{cluster="${cluster.name}"}', max: 0.02, forMs: 0, aggregate: 'cluster', noData: 'wait' };
+const ringLatency: CheckPlan = { name: 'latency', query: 'p99{cluster=~"${ring.clusters}"}', max: 0.5, forMs: 0, aggregate: 'ring', noData: 'wait' };
+
+/** A rollout whose ring-0 is Progressing with a0 applied, a1 moved and a2 pending, gated by both checks. */
+function rolloutWithChecks(): Rollout {
+  const base = planOf('ring-0', 'ring-1');
+  const plan = { ...base, checks: [errorRate, ringLatency], rings: base.rings.map((r, i) => (i === 0 ? { ...r, checks: ['error-rate', 'latency'] } : r)) };
+  const cluster = (state: 'applied' | 'moved' | 'pending') => ({ ring: 0, to: digestOf('1'), statefulChanged: false, state });
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Rollout',
+    id: 'r1',
+    revision: 'a'.repeat(40),
+    version: 1,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    plan: deliveryPlanSchema.parse(plan),
+    phase: 'Progressing',
+    rings: [
+      { name: 'ring-0', phase: 'Progressing', wavesOpened: 1, gates: [] },
+      { name: 'ring-1', phase: 'Pending', wavesOpened: 0, gates: [] },
+    ],
+    clusters: { a0: cluster('applied'), a1: cluster('moved'), a2: cluster('pending') },
+  };
+}
+
+/** A source answering from `answers` by query text (a function may throw), counting the queries in flight. */
+function sourceOf(answers: Record<string, MetricQueryResult | (() => never)>) {
+  const asked: string[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const source: MetricSource = {
+    description: 'test prometheus',
+    async query(promql) {
+      asked.push(promql);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await Promise.resolve();
+      inFlight--;
+      const a = answers[promql];
+      if (a === undefined) return { resultType: 'vector', series: [] };
+      return typeof a === 'function' ? a() : a;
+    },
+  };
+  return { source, asked, maxInFlight: () => maxInFlight };
+}
+
+const vector = (...values: number[]): MetricQueryResult => ({ resultType: 'vector', series: values.map((value, i) => ({ labels: { i: String(i) }, value })) });
+
+describe('createMetricObserver', () => {
+  it('reads every judged cluster per cluster check and the ring once per ring check, as readings by check and subject', async () => {
+    const { source, asked } = sourceOf({
+      'errors{cluster="a0"}': vector(0.031),
+      'errors{cluster="a1"}': () => {
+        throw new DriftlessError('MetricSourceUnavailable', 'test prometheus query failed: connection refused', { source: 'x', query: 'q', reason: 'refused' });
+      },
+      'p99{cluster=~"a0|a1"}': vector(0.1, 0.2),
+    });
+    const readings = await createMetricObserver(source)(rolloutWithChecks());
+    expect(asked.sort()).toEqual(['errors{cluster="a0"}', 'errors{cluster="a1"}', 'p99{cluster=~"a0|a1"}']);
+    expect(readings.get('error-rate')).toEqual(
+      new Map([
+        ['a0', { value: 0.031 }],
+        ['a1', { error: 'test prometheus query failed: connection refused' }],
+      ]),
+    );
+    expect(readings.get('latency')?.get('ring-0')?.error).toMatch(/returned 2 series/);
+  });
+
+  it('keeps at most `concurrency` queries in flight', async () => {
+    const rollout = rolloutWithChecks();
+    const clusters = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`c${i}`, { ring: 0, to: digestOf('1'), statefulChanged: false, state: 'moved' as const }]));
+    const { source, asked, maxInFlight } = sourceOf({});
+    await createMetricObserver(source, 2)({ ...rollout, clusters });
+    expect(asked).toHaveLength(11);
+    expect(maxInFlight()).toBe(2);
+  });
+});
+
+describe('requireMetricSource', () => {
+  it('names the rings, their checks and the flag; passes with a source or without checks', () => {
+    const rollout = rolloutWithChecks();
+    const where = { subject: 'rollout r1', operation: 'step', rollout: 'r1' };
+    expect(() => requireMetricSource(rollout.plan, undefined, where)).toThrow(
+      'rollout r1 step failed: ring ring-0 lists checks error-rate, latency; pass --prometheus URL (or set DRIFTLESS_PROMETHEUS_URL)',
+    );
+    expect(() => requireMetricSource(rollout.plan, sourceOf({}).source, where)).not.toThrow();
+    expect(() => requireMetricSource(planOf('ring-0'), undefined, where)).not.toThrow();
+  });
+});

@@ -1,0 +1,75 @@
+import type { CheckPlan, MetricSource, Observations, ObjectStore } from '@driftless/core';
+import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { digestOf, planOf, putStatus, releaseOf, revisionOf } from '../testing/rollout-fixture.js';
+import { pointedDigests } from '../testing/store-reads.js';
+import { auditRecorder, testRolloutMachine } from '../testing/test-rollout-machine.js';
+import { createRolloutController, type RolloutMachine } from './rollout-controller.js';
+import { readCurrentRolloutDocument } from './rollout-store.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const v1 = digestOf('1');
+const errorRate: CheckPlan = { name: 'error-rate', query: 'errors{cluster="${cluster.name}"}', max: 0.02, forMs: 5000, aggregate: 'cluster', noData: 'wait' };
+const base = planOf('ring-0', 'ring-1');
+const plan = { ...base, checks: [errorRate], rings: base.rings.map((r, i) => (i === 0 ? { ...r, checks: ['error-rate'] } : r)) };
+const release = releaseOf('20260101T000000Z-111111111111', revisionOf('1'), plan, { a0: 0, a1: 0, b0: 1 }, v1);
+const REQUIRED = 'ring ring-0 lists checks error-rate; pass --prometheus URL (or set DRIFTLESS_PROMETHEUS_URL)';
+
+/** A source whose a1 query fails; every other cluster reads 0.031. */
+const source: MetricSource = {
+  description: 'test prometheus',
+  query: (promql) =>
+    promql.includes('"a1"') ? Promise.reject(new Error('test prometheus query failed: connection refused')) : Promise.resolve({ resultType: 'vector', series: [{ labels: {}, value: 0.031 }] }),
+};
+
+function setup() {
+  const store: ObjectStore = new MemoryObjectStore();
+  const clock = new VirtualClock(T0);
+  const audit = auditRecorder();
+  const seen: Observations[] = [];
+  // The test machine, recording what each step observed.
+  const machine: RolloutMachine = { ...testRolloutMachine, step: (s, obs, now) => (seen.push(obs), testRolloutMachine.step(s, obs, now)) };
+  const controller = (metrics?: MetricSource) => createRolloutController({ store, clock, machine, audit, newId: randomUUID, ...(metrics ? { metrics } : {}) });
+  return { store, audit, seen, controller };
+}
+
+describe('createRolloutController with metric checks', () => {
+  it('reads every judged cluster of a Progressing ring through the source before a step, an error as that subject\'s error', async () => {
+    const { seen, controller } = setup();
+    await controller(source).start(release);
+    expect(seen.at(-1)?.metrics).toEqual(
+      new Map([
+        [
+          'error-rate',
+          new Map([
+            ['a0', { value: 0.031 }],
+            ['a1', { error: 'test prometheus query failed: connection refused' }],
+          ]),
+        ],
+      ]),
+    );
+  });
+
+  it('refuses start, step, approve and resume without a source before anything is written (MetricSourceRequired)', async () => {
+    const { store, audit, controller } = setup();
+    await expect(controller().start(release)).rejects.toMatchObject({ code: 'MetricSourceRequired', message: `rollout ${release.id} start failed: ${REQUIRED}; nothing was written` });
+    expect(await readCurrentRolloutDocument(store)).toBeUndefined();
+    await controller(source).start(release);
+    for (const c of ['a0', 'a1']) await putStatus(store, c, 'Applied', v1, 1);
+    const before = { doc: await readCurrentRolloutDocument(store), audit: audit.drafts.length };
+    await expect(controller().step()).rejects.toMatchObject({ code: 'MetricSourceRequired', message: `rollout ${release.id} step failed: ${REQUIRED}; nothing was written` });
+    await expect(controller().command({ kind: 'approve', ring: 'ring-1', actor: 'ann', reason: 'r' })).rejects.toMatchObject({ code: 'MetricSourceRequired' });
+    expect({ doc: await readCurrentRolloutDocument(store), audit: audit.drafts.length }).toEqual(before);
+    expect(await pointedDigests(store, ['b0'])).toEqual({ b0: 'none' });
+  });
+
+  it('halts without a source, and refuses to resume without one', async () => {
+    const { store, controller } = setup();
+    await controller(source).start(release);
+    expect(await controller().command({ kind: 'halt', actor: 'ops', reason: 'incident' })).toMatchObject({ phase: 'Halted' });
+    await expect(controller().command({ kind: 'resume', actor: 'ops', reason: 'fixed' })).rejects.toMatchObject({ code: 'MetricSourceRequired' });
+    expect((await readCurrentRolloutDocument(store))?.doc.phase).toBe('Halted');
+    expect(await controller(source).command({ kind: 'resume', actor: 'ops', reason: 'fixed' })).toMatchObject({ phase: 'Progressing' });
+  });
+});
