@@ -32,7 +32,8 @@ describe('driftless demo (npm start)', () => {
 
       // The release went through the rings, one live line per ring (not a terminal: printed as they change).
       // 20 clusters: ring label i % 10, so ring-0 and ring-1 get 2 clusters each, the catch-all ring-2 the other 16.
-      expect(stderr).toMatch(/^ring-0 +Succeeded +2\/2 applied +soak done$/m);
+      // ring-0 is gated by an error-rate check read from the demo's Prometheus (the exporter's traffic: 1 % errors).
+      expect(stderr).toMatch(/^ring-0 +Succeeded +2\/2 applied +soak done +check error-rate 0\.01\d* \(c-000[01]0\) within max 0\.02$/m);
       expect(stderr).toMatch(/^ring-1 +Succeeded +2\/2 applied +soak done$/m);
       expect(stderr).toMatch(/^ring-2 +AwaitingApproval +0\/16 applied/m);
       expect(stderr).toMatch(/^approve ring-2\? \[y\/N\] … demo answers: y \(as demo\)$/m);
@@ -48,9 +49,17 @@ describe('driftless demo (npm start)', () => {
       expect(Date.parse(r1?.finishedAt ?? '')).toBeLessThanOrEqual(Date.parse(r2?.approval?.at ?? ''));
       expect(Date.parse(r2?.approval?.at ?? '')).toBeLessThanOrEqual(Date.parse(r2?.openedAt ?? ''));
       expect(r2?.approval?.actor).toBe('demo');
+      // The check was evaluated on the real Prometheus: values recorded in the rollout document for ring-0 only.
+      expect(rollout?.plan.checks.map((c) => c.name)).toEqual(['error-rate']);
+      const history = r0?.checks?.find((c) => c.check === 'error-rate')?.history ?? [];
+      expect(history.length).toBeGreaterThan(0);
+      expect(history.every(([, value]) => typeof value === 'number' && value > 0 && value <= 0.02)).toBe(true);
+      expect(Object.keys(r0?.checks?.[0]?.subjects ?? {}).sort()).toEqual(['c-00000', 'c-00010']);
+      expect(r1?.checks ?? []).toEqual([]);
 
       // `driftless audit log` as the summary tells the user to run it: the approval, by demo, with a reason.
       expect(stdout).toContain(`driftless rollout status --store ${storeUrl}`);
+      expect(stdout).toMatch(/rollout step --store \S+ --sign-key \S+ --prometheus http:\/\/127\.0\.0\.1:\d+/);
       expect(stdout).toContain(`driftless audit log --store ${storeUrl}`);
       const { stdout: log } = await promisify(execFile)(process.execPath, [BIN, 'audit', 'log', '--store', storeUrl, '--json']);
       const approvals = (JSON.parse(log) as { actor: string; action: string; reason?: string }[]).filter((e) => e.action === 'rollout.approved');

@@ -19,7 +19,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
   program
     .command('demo')
     .description(
-      'run a local fleet end to end: start the real components (building them first when missing), generate an example fleet repository served by the git server, compile it with the hub into a file: store, run one real agent against the local kube-apiserver plus simulated clusters running the same agent code, then push a commit delivered through three rings (ring-0, ring-1, then ring-2 after an approval the demo answers itself) by the hub rollout controller, with one live line per ring. Stays up until SIGINT/SIGTERM, then cleans up.',
+      'run a local fleet end to end: start the real components (building them first when missing), generate an example fleet repository served by the git server, compile it with the hub into a file: store, run one real agent against the local kube-apiserver plus simulated clusters running the same agent code, then push a commit delivered through three rings (ring-0, ring-1, then ring-2 after an approval the demo answers itself) by the hub rollout controller, with one live line per ring; ring-0 is gated by an error-rate check the controller reads from the local Prometheus, which scrapes a test exporter. Stays up until SIGINT/SIGTERM, then cleans up.',
     )
     .option('--clusters <n>', 'clusters in the example fleet: one real, the rest simulated', '300')
     .option('--interval <duration>', 'poll interval of every agent (jitter ±50%)', '5s')
@@ -57,14 +57,15 @@ function summary(demo: Omit<Demo, 'stop'>, exiting: boolean): string {
   return [
     '',
     headline(demo),
-    `  rollout        ${env}npx driftless rollout status ${store}`,
+    `  rollout        ${env}npx driftless rollout status ${store}   (each ring's gates and checks)`,
     `  audit log      ${env}npx driftless audit log ${store}   (the approval, by demo, with the rest of the release's history)`,
     `  kubeconfig     ${demo.kubeconfig}`,
     `                 kubectl --kubeconfig ${demo.kubeconfig} get deploy,svc,cm -A -l applyset.kubernetes.io/part-of`,
     `                 (cluster ${demo.realCluster}; no kubelet runs: the demo marks its Deployments rolled out, as a controller-manager would)`,
     `  status         ${env}npx driftless status ${store}`,
     ...(demo.storeDir ? [`  store          ${demo.storeDir} (blobs/, clusters/<name>/desired.json and status.json, revisions/)`] : []),
-    `  fleet repo     git clone ${demo.repoUrl}   (push a change, then: npx driftless hub compile --repo ${demo.repoUrl} ${store} --sign-key ${demo.keys.signingKey},\n                 then npx driftless rollout step ${store} --sign-key ${demo.keys.signingKey} to move it through the rings)`,
+    `  fleet repo     git clone ${demo.repoUrl}   (push a change, then: npx driftless hub compile --repo ${demo.repoUrl} ${store} --sign-key ${demo.keys.signingKey} --prometheus ${demo.prometheusUrl},\n                 then npx driftless rollout step ${store} --sign-key ${demo.keys.signingKey} --prometheus ${demo.prometheusUrl} to move it through the rings)`,
+    `  prometheus     ${demo.prometheusUrl}   (ring-0's check error-rate reads it; rollout status shows its latest value)`,
     `  keys           pointers are signed with ${demo.keys.signingKey}; agents verify them with --verify-key ${demo.keys.verifyKey}`,
     exiting ? '' : '\nEverything keeps running until Ctrl-C, which stops it all and removes the temporary data.',
     '',

@@ -46,6 +46,21 @@ describe('ringLines', () => {
     expect(line?.key).toBe('Failed');
     expect(line?.text.replace(/ +/g, ' ')).toMatch(/^ring-0 Failed 1\/2 applied, 1 failed .*c1/);
   });
+
+  it("shows a ring's metric checks with their latest worst value against the threshold", () => {
+    const check = { name: 'error-rate', query: 'errors{cluster="${cluster.name}"}', max: 0.02, forMs: 5 * S, aggregate: 'cluster' as const, noData: 'wait' as const };
+    const plain = started();
+    const rings = plain.plan.rings.map((r, i) => (i === 0 ? { ...r, checks: ['error-rate'] } : r));
+    const gated: Rollout = { ...plain, plan: { ...plain.plan, checks: [check], rings } };
+    const metrics = (c0: number, c1: number): Observations['metrics'] => new Map([['error-rate', new Map([['c0', { value: c0 }], ['c1', { value: c1 }]])]]);
+    expect(texts(gated, T0)[0]).toBe('ring-0 Progressing 0/2 applied wave 1/1 check error-rate not evaluated yet (max 0.02)');
+    let r = stepRollout(gated, { ...obs({ c0: 'Applied', c1: 'Applied' }), metrics: metrics(0.01, 0.004) }, T0 + S).state;
+    expect(texts(r, T0 + S)[0]).toBe('ring-0 Soaking 2/2 applied soaking 0s/10s check error-rate 0.01 (c0) within max 0.02');
+    r = stepRollout(r, { ...obs({ c0: 'Applied', c1: 'Applied' }), metrics: metrics(0.01, 0.031) }, T0 + 2 * S).state;
+    r = stepRollout(r, { ...obs({ c0: 'Applied', c1: 'Applied' }), metrics: metrics(0.01, 0.04) }, T0 + 5 * S).state;
+    expect(texts(r, T0 + 5 * S)[0]).toBe('ring-0 Soaking 2/2 applied soaking 4s/10s check error-rate 0.04 (c1) > max 0.02 breaching 3s of 5s');
+    expect(texts(r, T0 + 5 * S)[1]).toBe('ring-1 Pending 0/1 applied waits for ring-0');
+  });
 });
 
 describe('createStatusPrinter', () => {

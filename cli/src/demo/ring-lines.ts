@@ -1,4 +1,5 @@
 import { resolveAmount, summarizeRollout, type RingSummary, type Rollout } from '@driftless/core';
+import { checkStatuses, renderCheckLine } from '../commands/rollout-checks.js';
 
 /** One live line of the demo: `text` as shown; `key` is what, when it changes, is worth printing at once where lines cannot be redrawn (a log). */
 export interface StatusLine {
@@ -11,9 +12,10 @@ const PHASE_WIDTH = 16;
 
 /**
  * One line per ring of `rollout` as `now` (ms) sees it: its phase, how many
- * of its clusters applied the release, and what it waits for
- * (`ring-0  Soaking           2/2 applied  soaking 3s/10s`). Its key is the
- * ring's phase. Pure.
+ * of its clusters applied the release, what it waits for and its metric
+ * checks as `rollout status` shows them
+ * (`ring-0  Soaking           2/2 applied  soaking 3s/10s  check error-rate 0.01 (c-00000) within max 0.02`).
+ * Its key is the ring's phase. Pure.
  */
 export function ringLines(rollout: Rollout, now: number): StatusLine[] {
   const summaries = summarizeRollout(rollout);
@@ -22,7 +24,9 @@ export function ringLines(rollout: Rollout, now: number): StatusLine[] {
     const moving = s.total - s.counts.unchanged - s.counts.refused;
     const failed = s.counts.failed > 0 ? `, ${s.counts.failed} failed` : '';
     const detail = ringDetail(rollout, i, s, moving, now);
-    const text = `${s.ring.padEnd(nameWidth)}  ${s.phase.padEnd(PHASE_WIDTH)}  ${s.counts.applied}/${moving} applied${failed}${detail ? `  ${detail}` : ''}`;
+    // The same words as `driftless rollout status`, on one line.
+    const checks = checkStatuses(rollout, i, s.checks).map((c) => `  ${renderCheckLine(c).trim().replace(/ {2,}/g, ' ')}`);
+    const text = `${s.ring.padEnd(nameWidth)}  ${s.phase.padEnd(PHASE_WIDTH)}  ${s.counts.applied}/${moving} applied${failed}${detail ? `  ${detail}` : ''}${checks.join('')}`;
     return { text, key: s.phase };
   });
 }

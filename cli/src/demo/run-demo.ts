@@ -12,6 +12,7 @@ import { createFileStore } from '@driftless/store';
 import { appName, clusterName, commitDeadlineMs, commitFiles, createBareRepo, generateFleet, Reaper, s3StoreFor, startEnvironment, type Environment } from '@driftless/testkit';
 import { FleetRecorder, observedStore, publishingStore, startBundleFleet, type SimulatedFleet } from '@driftless/bench';
 import { deliverRelease } from './deliver-release.js';
+import { DEMO_CHECK, startDemoMetrics, type DemoMetrics } from './demo-metrics.js';
 import { runStandInControllers } from './stand-in-controllers.js';
 import type { StatusLine } from './ring-lines.js';
 
@@ -46,6 +47,8 @@ export interface Demo {
   readonly realCluster: string;
   /** The pointer signing key pair the demo's hub signs with and its agents verify with (PEM files). */
   readonly keys: { readonly signingKey: string; readonly verifyKey: string };
+  /** The local Prometheus the rollout's error-rate check reads (`--prometheus`). */
+  readonly prometheusUrl: string;
   /** How far the fleet got on the second commit before the demo returned (all of it, unless its rollout halted). */
   readonly converged: { readonly applied: number; readonly total: number };
   /** The second commit's rollout through the rings as the demo left it (Completed, unless a gate halted it); undefined when none started. */
@@ -61,9 +64,10 @@ const STEP_MS = 1_000;
 
 /**
  * The demo fleet's `spec.delivery`: ring-0 (ring label 0, the real agent's
- * cluster among them), ring-1 (label 1), then everyone else after an
- * approval, half at a time; each soaks two agent intervals. A cluster that
- * has not applied by the demo's usual convergence deadline fails its ring.
+ * cluster among them, gated by the error-rate check), ring-1 (label 1), then
+ * everyone else after an approval, half at a time; each soaks two agent
+ * intervals. A cluster that has not applied by the demo's usual convergence
+ * deadline fails its ring.
  */
 function demoDelivery(intervalMs: number): Record<string, unknown> {
   const seconds = (ms: number): string => `${Math.max(1, Math.ceil(ms / 1000))}s`;
@@ -71,10 +75,11 @@ function demoDelivery(intervalMs: number): Record<string, unknown> {
   return {
     mode: 'continuous-delivery',
     rings: [
-      { name: 'ring-0', selector: { matchLabels: { ring: '0' } }, ...ring },
+      { name: 'ring-0', selector: { matchLabels: { ring: '0' } }, checks: [DEMO_CHECK.name], ...ring },
       { name: 'ring-1', selector: { matchLabels: { ring: '1' } }, ...ring },
       { name: 'ring-2', selector: {}, approval: 'required', maxConcurrent: '50%', ...ring },
     ],
+    checks: [DEMO_CHECK],
   };
 }
 
@@ -97,17 +102,19 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
   reaper.adoptDir(work);
   let env: Environment | undefined;
   let fleet: SimulatedFleet | undefined;
+  let metrics: DemoMetrics | undefined;
   const agentStop = new AbortController();
   let realAgent: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     agentStop.abort();
-    await Promise.all([fleet?.stop(), realAgent]);
+    await Promise.all([fleet?.stop(), realAgent, metrics?.stop()]);
     await env?.stop();
     reaper.dispose();
   };
   try {
     env = await startEnvironment({ allowPush: true, log, signal: opts.signal });
     const { store, storeUrl, storeDir } = await demoStore(env, opts.s3, work);
+    metrics = await startDemoMetrics(env.info.prometheus, opts.clusters);
 
     log(`demo: generating an example fleet of ${opts.clusters} clusters x ${APPS} apps`);
     const bare = await createBareRepo(env.info.git.root, 'fleet');
@@ -125,7 +132,8 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     const observed = observedStore(store, clock, recorder);
     const kustomizeBinary = opts.kustomizeBinary ?? env.binaries.kustomize;
     const hubDeps = { store: publishingStore(store, clock, recorder), clock, cacheDir: join(work, 'hub'), kustomizeBinary, stateKey: storeUrl, signingKey };
-    const hub = createHub(nodeHubDeps(hubDeps));
+    // The rollout's error-rate check reads the demo's Prometheus: compiling a fleet with checks needs it, as every step does.
+    const hub = createHub({ ...nodeHubDeps(hubDeps), metrics: metrics.source });
     const realCluster = clusterName(0);
     const names = Array.from({ length: opts.clusters - 1 }, (_, i) => clusterName(i + 1));
 
@@ -136,12 +144,14 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     log(`demo: 1 real agent (${realCluster}, into the local kube-apiserver) and ${names.length} simulated clusters polling every ${opts.intervalMs / 1000}s ±50%`);
     await converge(recorder, opts, 'first revision');
     opts.signal.throwIfAborted();
+    await metrics.ready(opts.signal);
+    log(`demo: Prometheus (${metrics.url}) scrapes a test exporter: ring-0's clusters answer 1% of requests with 500; ring-0's check ${DEMO_CHECK.name} halts the rollout above ${DEMO_CHECK.max * 100}% for ${DEMO_CHECK.for}`);
 
     await commitFiles(bare, files({ [appName(1)]: '1.1.0' }, demoDelivery(opts.intervalMs)), `bump ${appName(1)} to 1.1.0, delivered through rings ring-0, ring-1, ring-2`);
     log(`demo: pushed a commit that bumps ${appName(1)} to 1.1.0 (every cluster runs it) and delivers it through rings: ring-0, ring-1, then ring-2 after an approval`);
     const second = await compile(hub, repoUrl, recorder, log);
     log(`demo: hub compiled ${second.revision.slice(0, 12)} in ${second.durationMs} ms, git fetched once: ${startedLine(second)}`);
-    const controller = createRolloutController({ ...hubDeps, machine: coreRolloutMachine, audit: createAuditLog(hubDeps), newId: randomUUID });
+    const controller = createRolloutController({ ...hubDeps, metrics: metrics.source, machine: coreRolloutMachine, audit: createAuditLog(hubDeps), newId: randomUUID });
     const rollout = await deliverRelease({ controller, clock, stepMs: STEP_MS, signal: opts.signal, log, status: opts.status });
     opts.signal.throwIfAborted();
     const converged = reportRollout(rollout, recorder, log);
@@ -149,7 +159,7 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     const storeEnv = { AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
     const keys = { signingKey: keyFiles.privateKey, verifyKey: keyFiles.publicKey };
     const outcome = rollout ? { rollout: { id: rollout.id, phase: rollout.phase, ...(rollout.halt ? { halt: rollout.halt } : {}), rings: rollout.plan.rings.map((r) => r.name) } } : {};
-    return { storeUrl, ...(opts.s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, repoUrl, realCluster, keys, converged, ...outcome, stop };
+    return { storeUrl, ...(opts.s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, repoUrl, realCluster, keys, prometheusUrl: metrics.url, converged, ...outcome, stop };
   } catch (err) {
     await stop();
     throw err;
