@@ -52,7 +52,7 @@ describe('ringLines', () => {
     const plain = started();
     const rings = plain.plan.rings.map((r, i) => (i === 0 ? { ...r, checks: ['error-rate'] } : r));
     const gated: Rollout = { ...plain, plan: { ...plain.plan, checks: [check], rings } };
-    const metrics = (c0: number, c1: number): Observations['metrics'] => new Map([['error-rate', new Map([['c0', { value: c0 }], ['c1', { value: c1 }]])]]);
+    const metrics = (c0: number, c1: number): NonNullable<Observations['metrics']> => new Map([['error-rate', new Map([['c0', { value: c0 }], ['c1', { value: c1 }]])]]);
     expect(texts(gated, T0)[0]).toBe('ring-0 Progressing 0/2 applied wave 1/1 check error-rate not evaluated yet (max 0.02)');
     let r = stepRollout(gated, { ...obs({ c0: 'Applied', c1: 'Applied' }), metrics: metrics(0.01, 0.004) }, T0 + S).state;
     expect(texts(r, T0 + S)[0]).toBe('ring-0 Soaking 2/2 applied soaking 0s/10s check error-rate 0.01 (c0) within max 0.02');
