@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createAgent, type Agent } from '@driftless/agent';
-import { API_VERSION, canonicalBytes, decodePointer, seededRng, storeLayout, type AuditAction, type Digest, type KubeTarget, type ObjectStore, type Pointer } from '@driftless/core';
+import { API_VERSION, canonicalBytes, decodePointer, seededRng, storeLayout, type AuditAction, type Digest, type KubeTarget, type MetricSource, type ObjectStore, type Pointer } from '@driftless/core';
 import { uniqueName } from '@driftless/contracts';
 import { MemoryKubeTarget, VirtualClock } from '@driftless/fakes';
 import { coreRolloutMachine, createAuditLog, createHub, createRolloutController, nodeHubDeps, type CompileRequest, type RolloutController } from '@driftless/hub';
@@ -35,9 +35,11 @@ export function deliveryWorlds() {
    * A fleet repository on the real git server (first commit: `shape`), a store
    * on MinIO, a signing hub (real git, kustomize) and rollout controllers on one
    * virtual clock, simulated agents (the real agent over an in-memory API) and
-   * real ones (the real agent applying into the kube-apiserver).
+   * real ones (the real agent applying into the kube-apiserver). With
+   * `metrics`, the hub's compile and every controller read the checks of
+   * `delivery.checks` from it (what `--prometheus URL` gives them).
    */
-  return async function world(shape: DeliveryFleetShape) {
+  return async function world(shape: DeliveryFleetShape, opts: { readonly metrics?: MetricSource } = {}) {
     const ns = uniqueName('e2e');
     const prefix = uniqueName('delivery');
     const store = s3StoreFor(env, prefix);
@@ -50,7 +52,8 @@ export function deliveryWorlds() {
     const repo = `${env.git.baseUrl}${ns}.git`;
     const clock = new VirtualClock(START);
     const first = await commitFiles(bare, deliveryFleet(ns, shape), 'first');
-    const hub = createHub(nodeHubDeps({ store, clock, cacheDir: join(dir, 'cache'), kustomizeBinary: binaryPath('kustomize'), gitBackoffMs: 1, signingKey: keys.privateKey }));
+    const metrics = opts.metrics ? { metrics: opts.metrics } : {};
+    const hub = createHub({ ...nodeHubDeps({ store, clock, cacheDir: join(dir, 'cache'), kustomizeBinary: binaryPath('kustomize'), gitBackoffMs: 1, signingKey: keys.privateKey }), ...metrics });
     const audit = createAuditLog({ store, clock, signingKey: keys.privateKey });
     const agentOf = (cluster: string, kube: KubeTarget, parent?: { name: string; namespace: string }): Agent =>
       createAgent({ clock, rng: seededRng(1), store, kube, config: { cluster, intervalMs: 1_000, jitter: 0, verifyKeys: [keys.publicKey], ...(parent ? { parent } : {}) } });
@@ -68,7 +71,7 @@ export function deliveryWorlds() {
       commit: (next: DeliveryFleetShape, message: string) => commitFiles(bare, deliveryFleet(ns, next), message),
       compile: (req: Omit<CompileRequest, 'repo'> = {}) => hub.compile({ repo, ...req }),
       /** A fresh controller (its own status observer), as one `driftless rollout step` process would have. */
-      controller: (): RolloutController => createRolloutController({ store, clock, machine: coreRolloutMachine, audit, newId: () => uniqueName('marker'), signingKey: keys.privateKey }),
+      controller: (): RolloutController => createRolloutController({ store, clock, machine: coreRolloutMachine, audit, newId: () => uniqueName('marker'), signingKey: keys.privateKey, ...metrics }),
       /** One pass of each named cluster's simulated agent (the same agent and in-memory API on every call). */
       async simulate(...clusters: string[]) {
         const out = [];

@@ -66,10 +66,20 @@ describe('createMetricObserver', () => {
     expect(readings.get('error-rate')).toEqual(
       new Map([
         ['a0', { value: 0.031 }],
-        ['a1', { error: 'test prometheus query failed: connection refused' }],
+        // An unreachable source says so, so the ring's halt after progressDeadline does too.
+        ['a1', { error: 'test prometheus unreachable: refused' }],
       ]),
     );
     expect(readings.get('latency')?.get('ring-0')?.error).toMatch(/returned 2 series/);
+  });
+
+  it("keeps a rejected query's own message (the source answered: it is not unreachable)", async () => {
+    const rejected = () => {
+      throw new DriftlessError('MetricQueryRejected', 'test prometheus query failed: parse error at char 7', { source: 'x', query: 'q', reason: 'parse error at char 7' });
+    };
+    const { source } = sourceOf({ 'errors{cluster="a0"}': rejected });
+    const readings = await createMetricObserver(source)(rolloutWithChecks());
+    expect(readings.get('error-rate')?.get('a0')).toEqual({ error: 'test prometheus query failed: parse error at char 7' });
   });
 
   it('keeps at most `concurrency` queries in flight', async () => {

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { DriftlessError, metricQueries, readingOf, type DeliveryPlan, type MetricReading, type MetricSource, type Observations, type Rollout } from '@driftless/core';
+import { DriftlessError, isDriftlessError, metricQueries, readingOf, type DeliveryPlan, type MetricReading, type MetricSource, type Observations, type Rollout } from '@driftless/core';
 
 /** Queries in flight at once against the metric source, by default. */
 export const DEFAULT_METRIC_CONCURRENCY = 16;
@@ -15,8 +15,9 @@ export type MetricObserver = (rollout: Rollout) => Promise<MetricReadings>;
  * names for the rollout (at most `concurrency` at once) and keeps each
  * answer as core reads it (`readingOf`). A query that throws (the source
  * unreachable after its retries, a query it rejects) becomes that subject's
- * `{ error }` with the error's message, which names the source: the state
- * machine decides what an error means (it waits, then fails), never a pass.
+ * `{ error }` naming the source (`prometheus at URL unreachable: ECONNREFUSED`
+ * when it could not be reached, else the error's message): the state machine
+ * decides what an error means (it waits, then fails), never a pass.
  */
 export function createMetricObserver(source: MetricSource, concurrency = DEFAULT_METRIC_CONCURRENCY): MetricObserver {
   const limit = pLimit(concurrency);
@@ -28,7 +29,7 @@ export function createMetricObserver(source: MetricSource, concurrency = DEFAULT
           try {
             return readingOf(await source.query(q.query));
           } catch (err) {
-            return { error: err instanceof Error ? err.message : String(err) };
+            return { error: readingError(source, err) };
           }
         }),
       ),
@@ -60,4 +61,14 @@ export function requireMetricSource(plan: DeliveryPlan, source: MetricSource | u
     `${where.subject} ${where.operation} failed: ${listed} checks ${checks.join(', ')}; pass --prometheus URL (or set DRIFTLESS_PROMETHEUS_URL); nothing was written`,
     { rollout: where.rollout, checks },
   );
+}
+
+/**
+ * Why a query gave no reading, as the halt's reason will show it: a source
+ * that could not be reached (after its retries) says so, because "the query
+ * failed" would send an operator to the PromQL instead of the network.
+ */
+function readingError(source: MetricSource, err: unknown): string {
+  if (isDriftlessError(err, 'MetricSourceUnavailable')) return `${source.description} unreachable: ${err.data.reason}`;
+  return err instanceof Error ? err.message : String(err);
 }
