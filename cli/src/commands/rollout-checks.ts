@@ -61,8 +61,10 @@ export function renderCheckLine(c: CheckStatus): string {
   if (value === null && c.error !== undefined) return `${head}no value (${subject})${waited}: ${c.error} (${failsAfter})`;
   if (value === null) return `${head}no data${waited} (noData: ${c.noData}${c.noData === 'wait' ? `, ${failsAfter}` : ''})`;
   const over = breach(value, c);
-  if (over === undefined) return `${head}${value} (${subject}) within ${threshold(c)}`;
+  // The worst value is taken over subjects that have one: say how many had none, so "within" never hides them.
+  const blind = c.noValue > 0 ? `; ${c.noValue} of ${c.subjects} without a value` : '';
+  if (over === undefined) return `${head}${value} (${subject}) within ${threshold(c)}${blind}`;
   const held = c.breachingForMs !== undefined ? `  breaching ${formatDurationMs(c.breachingForMs)} of ${formatDurationMs(c.forMs)}` : '';
   const more = c.breaching > 1 ? ` (${c.breaching} of ${c.subjects} breaching)` : '';
-  return `${head}${value} (${subject}) ${over}${held}${more}`;
+  return `${head}${value} (${subject}) ${over}${held}${more}${blind}`;
 }

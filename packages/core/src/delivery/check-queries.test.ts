@@ -53,6 +53,8 @@ describe('check query variables', () => {
     expect(unknownCheckVariable('x{c="${vars.team}"}', 'cluster')).toBe('${vars.team}');
     expect(unknownCheckVariable('x{c="${cluster.name}"}', 'ring')).toBe('${cluster.name}');
     expect(unknownCheckVariable('x{c="$${literal}"}', 'ring')).toBeUndefined();
+    expect(unknownCheckVariable('x{c="${cluster.labels.topology.kubernetes.io/zone}"}', 'cluster')).toBeUndefined();
+    expect(unknownCheckVariable('x{c="${cluster.labels.a b}"}', 'cluster')).toBe('${cluster.labels.a b}');
   });
 
   it('lists the label keys the checks name and keeps $${…} literal', () => {

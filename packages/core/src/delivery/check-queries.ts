@@ -1,3 +1,4 @@
+import { isLabelKey } from '../fleet/labels.js';
 import type { MetricQueryResult } from '../ports/metric-source.js';
 import type { MetricReading } from './machine-types.js';
 import type { CheckAggregate, CheckPlan } from './plan.js';
@@ -26,12 +27,13 @@ export const CHECK_VARIABLES: Readonly<Record<CheckAggregate, readonly string[]>
 function known(name: string, aggregate: CheckAggregate): boolean {
   if (name === 'ring') return true;
   if (aggregate === 'ring') return name === 'ring.clusters';
-  return name === 'cluster.name' || (name.startsWith(LABEL_PREFIX) && name.length > LABEL_PREFIX.length);
+  return name === 'cluster.name' || (name.startsWith(LABEL_PREFIX) && isLabelKey(name.slice(LABEL_PREFIX.length)));
 }
 
 /**
  * The first variable of `query` that a check with `aggregate` cannot use
- * (`${vars.x}`, `${cluster.name}` in a ring query, a typo), written as in
+ * (`${vars.x}`, `${cluster.name}` in a ring query, a label KEY that is
+ * not a Kubernetes label key, a typo), written as in
  * the query, or undefined when every one is known. `$${…}` is a literal.
  */
 export function unknownCheckVariable(query: string, aggregate: CheckAggregate): string | undefined {

@@ -78,6 +78,7 @@ describe('breach and for', () => {
     expect(halted(t)?.data).toEqual({
       ring: 'r0',
       check: 'err',
+      aggregate: 'cluster',
       clusters: [
         { cluster: 'a', value: 0.5 },
         { cluster: 'c', value: 0.03 },
@@ -87,7 +88,7 @@ describe('breach and for', () => {
       query: ERR.query,
       queries: 'rate(errors{cluster="a"}[1m])',
     });
-    expect(halted(t)?.reason).toBe('check err failed in ring r0 (for 0ms): a 0.5 > max 0.02 for 0ms; c 0.03 > max 0.02 for 0ms');
+    expect(halted(t)?.reason).toBe('check err failed in ring r0 (at its first breaching evaluation): a 0.5 > max 0.02; c 0.03 > max 0.02');
   });
 
   it('lists at most 20 clusters in the audit entry and counts the rest', () => {
@@ -112,14 +113,16 @@ describe('breach and for', () => {
     expect(failed.state.phase).toBe('Halted');
     const resumed = valid(applyRolloutCommand(failed.state, { kind: 'resume', actor: 'ops', reason: 'fixed' }, T0 + 7 * S)).state;
     expect(gate(resumed)).toMatchObject({ state: 'pending', reason: 'resumed by ops: fixed' });
-    expect(resumed.rings[0]?.checks?.[0]?.subjects['a']).toEqual({ samples: [[iso(T0 + S), 0.05], [iso(T0 + 6 * S), 0.05]] });
+    expect(resumed.rings[0]?.checks?.[0]?.subjects['a']).toEqual({ values: [0.05, 0.05] });
+    expect(resumed.rings[0]?.checks?.[0]?.times).toEqual([iso(T0 + S), iso(T0 + 6 * S)]);
     const again = run(resumed, [[8, { a: 0.05 }], [12, { a: 0.05 }], [13, { a: 0.05 }]]);
     expect(again.map((t) => t.state.phase)).toEqual(['Progressing', 'Progressing', 'Halted']);
     const resumed2 = valid(applyRolloutCommand(again[2]!.state, { kind: 'resume', actor: 'ops', reason: 'fixed' }, T0 + 14 * S)).state;
-    const done = run(resumed2, [[15, { a: 0.01 }], [16, { z: 0 }]]);
-    expect(done[0]?.state.rings[0]?.phase).toBe('Succeeded');
-    expect(done[0]?.moves.map((m) => m.cluster)).toEqual(['z']);
-    expect(done[1]?.state.phase).toBe('Completed');
+    // The ring soaks at least the check's for (5s) before it succeeds.
+    const done = run(resumed2, [[15, { a: 0.01 }], [19, { a: 0.01 }], [20, { a: 0.01 }], [21, { z: 0 }]]);
+    expect(done.map((t) => t.state.rings[0]?.phase)).toEqual(['Soaking', 'Soaking', 'Succeeded', 'Succeeded']);
+    expect(done[2]?.moves.map((m) => m.cluster)).toEqual(['z']);
+    expect(done[3]?.state.phase).toBe('Completed');
   });
 
   it('onFailure revert moves stateless clusters back and leaves stateful ones', () => {
@@ -137,15 +140,15 @@ describe('thresholds and values', () => {
     const { max: _max, ...noMax } = ERR;
     const r = release([ring('r0')], { a: {} }, { checks: [{ ...noMax, min: 5, forMs: 0 }] });
     const t = step(start(r), { a: 3 }, S);
-    expect(gate(t.state)).toMatchObject({ state: 'failed', reason: 'a 3 < min 5 for 0ms' });
+    expect(gate(t.state)).toMatchObject({ state: 'failed', reason: 'a 3 < min 5' });
     expect(halted(t)?.data['threshold']).toEqual({ min: 5 });
   });
 
   it('+Inf breaches any max and is stored as "+Inf"; -Inf as "-Inf"', () => {
     const r = release([ring('r0')], { a: {}, b: {} }, { checks: [{ ...ERR, forMs: 0 }] });
     const t = step(start(r), { a: Number.POSITIVE_INFINITY, b: Number.NEGATIVE_INFINITY }, S);
-    expect(t.state.rings[0]?.checks?.[0]?.subjects['a']?.samples).toEqual([[iso(T0 + S), '+Inf']]);
-    expect(t.state.rings[0]?.checks?.[0]?.subjects['b']?.samples).toEqual([[iso(T0 + S), '-Inf']]);
+    expect(t.state.rings[0]?.checks?.[0]?.subjects['a']?.values).toEqual(['+Inf']);
+    expect(t.state.rings[0]?.checks?.[0]?.subjects['b']?.values).toEqual(['-Inf']);
     expect(t.state.rings[0]?.checks?.[0]?.history).toEqual([[iso(T0 + S), '+Inf', 'a']]);
     expect(halted(t)?.data['clusters']).toEqual([{ cluster: 'a', value: '+Inf' }]);
   });
@@ -154,18 +157,21 @@ describe('thresholds and values', () => {
     const agg: CheckPlan = { ...ERR, query: 'sum(rate(errors{cluster=~"${ring.clusters}"}[1m]))', aggregate: 'ring', forMs: 0 };
     const r = release([ring('r0')], { a: {}, b: {} }, { checks: [agg] });
     const ok = step(start(r), { r0: 0.01 }, S);
-    expect(Object.keys(ok.state.rings[0]?.checks?.[0]?.subjects ?? {})).toEqual(['r0']);
+    expect(ok.state.rings[0]?.checks?.[0]?.history).toEqual([[iso(T0 + S), 0.01, 'r0']]);
     expect(ok.state.rings[0]?.phase).toBe('Succeeded');
+    // A ring that succeeded judges nobody: its subjects go, its chart stays.
+    expect(ok.state.rings[0]?.checks?.[0]?.subjects).toEqual({});
     const bad = step(start(r), { r0: 0.03 }, S);
-    expect(halted(bad)?.data).toMatchObject({ clusters: [{ cluster: 'r0', value: 0.03 }], queries: 'sum(rate(errors{cluster=~"a|b"}[1m]))' });
+    expect(halted(bad)?.data).toMatchObject({ aggregate: 'ring', rings: [{ ring: 'r0', value: 0.03 }], queries: 'sum(rate(errors{cluster=~"a|b"}[1m]))' });
   });
 
   it('keeps the last CHECK_SAMPLES_KEPT samples per subject and CHECK_HISTORY_KEPT history lines, oldest dropped', () => {
     const r = release([ring('r0', { soakMs: 3600 * S })], { a: {}, b: {} });
     const ts = run(start(r), Array.from({ length: 40 }, (_, i) => [i + 1, { a: i / 10_000, b: 0.001 }] as [number, Record<string, number>]));
     const state = ts.at(-1)!.state.rings[0]!.checks![0]!;
-    expect(state.subjects['a']?.samples).toHaveLength(CHECK_SAMPLES_KEPT);
-    expect(state.subjects['a']?.samples[0]).toEqual([iso(T0 + 36 * S), 0.0035]);
+    expect(state.subjects['a']?.values).toHaveLength(CHECK_SAMPLES_KEPT);
+    expect(state.subjects['a']?.values[0]).toBe(0.0035);
+    expect(state.times).toEqual([36, 37, 38, 39, 40].map((sec) => iso(T0 + sec * S)));
     expect(state.history).toHaveLength(CHECK_HISTORY_KEPT);
     expect(state.history[0]).toEqual([iso(T0 + 11 * S), 0.001, 'a']);
     expect(state.history.at(-1)).toEqual([iso(T0 + 40 * S), 0.0039, 'a']);
@@ -181,12 +187,14 @@ describe('no data and errors', () => {
     expect(ts[1]?.state.rings[0]?.phase).toBe('Soaking');
     expect(ts[2]?.state.phase).toBe('Halted');
     expect(gate(ts[2]!.state)?.reason).toBe('a no data for 1m');
+    // No breach held: the halt does not speak of `for`.
+    expect(ts[2]?.state.halt?.reason).toBe('check err failed in ring r0: a no data for 1m');
   });
 
   it('noData fail fails at once; noData pass lets the ring succeed', () => {
     expect(step(start(one('fail')), { a: {} }, S).state.phase).toBe('Halted');
     expect(gate(step(start(one('fail')), { a: {} }, S).state)?.reason).toBe('a no data (noData: fail)');
-    expect(step(start(one('pass')), { a: {} }, S).state.phase).toBe('Completed');
+    expect(run(start(one('pass')), [[1, { a: {} }], [6, { a: {} }]]).at(-1)?.state.phase).toBe('Completed');
   });
 
   it('an error never passes, even with noData pass: it waits, then fails with the error', () => {
@@ -207,10 +215,20 @@ describe('no data and errors', () => {
 
   it('waiting lets the next wave open but not the ring succeed', () => {
     const r = release([ring('r0', { maxConcurrent: { kind: 'count', value: 1 } })], { a: {}, b: {} });
-    const ts = run(start(r), [[1, { a: {} }], [2, { a: {}, b: 0.01 }]]);
+    const ts = run(start(r), [[1, { a: {} }], [2, { a: {}, b: 0.01 }], [7, { a: {}, b: 0.01 }]]);
     expect(ts[0]?.moves.map((m) => m.cluster)).toEqual(['b']);
-    expect(ts[1]?.state.rings[0]?.phase).toBe('Soaking');
-    expect(gate(ts[1]!.state, 'soak')?.reason).toBe('soaked 0ms; waiting for every check to pass');
+    expect(ts[2]?.state.rings[0]?.phase).toBe('Soaking');
+    expect(gate(ts[2]!.state, 'soak')?.reason).toBe('soaked 5s; waiting for every check to pass');
+  });
+
+  it('a failing query holds the next wave like a breach: a blind ring moves nothing more', () => {
+    const r = release([ring('r0', { maxConcurrent: { kind: 'count', value: 1 } })], { a: {}, b: {} });
+    const err = { error: 'prometheus at http://p:9090 query failed: ECONNREFUSED' };
+    const ts = run(start(r), [[1, { a: err }], [30, { a: err }], [61, { a: err }]]);
+    expect(ts.flatMap((t) => t.moves)).toEqual([]);
+    expect(ts[1]?.state.clusters['b']?.state).toBe('pending');
+    expect(gate(ts[1]!.state)).toMatchObject({ state: 'pending', reason: `a query failing for 29s: ${err.error} (fails after 1m)` });
+    expect(ts[2]?.state.phase).toBe('Halted');
   });
 });
 
@@ -219,7 +237,7 @@ describe('summarizeRollout checks', () => {
     const r = release([ring('r0', { soakMs: 60 * S })], { a: {}, b: {} });
     const t = step(start(r), { a: 0.05, b: 0.01 }, S);
     expect(summarizeRollout(start(r))[0]?.checks).toEqual([
-      { check: 'err', state: 'pending', reason: 'not evaluated yet', max: 0.02, forMs: 5000, aggregate: 'cluster', breaching: 0, subjects: 0 },
+      { check: 'err', state: 'pending', reason: 'not evaluated yet', max: 0.02, forMs: 5000, aggregate: 'cluster', breaching: 0, noValue: 0, subjects: 0 },
     ]);
     expect(summarizeRollout(t.state)[0]?.checks).toEqual([
       {
@@ -231,8 +249,53 @@ describe('summarizeRollout checks', () => {
         aggregate: 'cluster',
         latest: { at: iso(T0 + S), value: 0.05, subject: 'a' },
         breaching: 1,
+        noValue: 0,
         subjects: 2,
       },
     ]);
+  });
+});
+
+describe('review fixes', () => {
+  it("a ring soaks at least its checks' longest for, so a breach starting after the last wave can still halt it", () => {
+    const r = release([ring('r0'), ring('r1', { checks: [] })], { a: {}, z: { ring: 1 } });
+    const ts = run(start(r), [[1, { a: 0.01 }], [5, { a: 0.05 }], [10, { a: 0.05 }]]);
+    expect(ts[0]?.state.rings[0]?.phase).toBe('Soaking');
+    expect(ts[0]?.moves).toEqual([]);
+    expect(ts[2]?.state.phase).toBe('Halted');
+  });
+
+  it('a check that fails while a person halted the rollout is on record: its data in the ring.phase entry', () => {
+    const r = release([ring('r0')], { a: {} }, { checks: [{ ...ERR, forMs: 0 }] });
+    const halt = valid(applyRolloutCommand(start(r), { kind: 'halt', actor: 'ops', reason: 'looking' }, T0 + S)).state;
+    const t = step(halt, { a: 0.5 }, 2 * S);
+    expect(t.state.rings[0]?.phase).toBe('Failed');
+    expect(t.state.halt?.actor).toBe('ops');
+    expect(t.audit.find((a) => a.action === 'ring.phase')?.data).toMatchObject({ ring: 'r0', to: 'Failed', check: 'err', clusters: [{ cluster: 'a', value: 0.5 }], threshold: { max: 0.02 }, query: ERR.query });
+  });
+
+  it('names every check that failed in the same step', () => {
+    const lat: CheckPlan = { ...ERR, name: 'lat', forMs: 0 };
+    const r = release([ring('r0', { checks: ['err', 'lat'] })], { a: {} }, { checks: [{ ...ERR, forMs: 0 }, lat] });
+    const s = start(r);
+    const metrics = new Map([['err', new Map([['a', { value: 0.5 }]])], ['lat', new Map([['a', { value: 0.5 }]])]]);
+    const t = valid(stepRollout(s, { ...obs(s, {}), metrics }, T0 + S));
+    expect(halted(t)?.data['otherChecks']).toEqual(['lat']);
+    expect(t.state.halt?.reason).toMatch(/\(also failed: check lat\)$/);
+  });
+
+  it('drops the subject of a cluster it no longer judges (failed within the budget)', () => {
+    const r = release([ring('r0', { maxFailures: { kind: 'count', value: 1 }, soakMs: 60 * S })], { a: {}, b: {} });
+    const first = structuredClone(step(start(r), { a: 0.01, b: 0.01 }, S).state);
+    // What the controller records after the moves: a Failed report about this generation is a verdict.
+    for (const c of Object.values(first.clusters)) c.generation = 1;
+    const statuses = new Map([
+      ['a', { phase: 'Applied' as const, observedGeneration: 1, appliedBundle: NEW, heartbeatAt: iso(T0) }],
+      ['b', { phase: 'Failed' as const, observedGeneration: 1, heartbeatAt: iso(T0), lastError: 'boom' }],
+    ]);
+    const next = valid(stepRollout(first, { statuses, metrics: new Map([['err', new Map([['a', { value: 0.01 }]])]]) }, T0 + 2 * S)).state;
+    expect(next.clusters['b']?.state).toBe('failed');
+    expect(Object.keys(next.rings[0]?.checks?.[0]?.subjects ?? {})).toEqual(['a']);
+    expect(summarizeRollout(next)[0]?.checks[0]).toMatchObject({ subjects: 1, noValue: 0 });
   });
 });

@@ -3,7 +3,7 @@ import { checkLabelKeys, judgedClusters, metricQueries } from './check-queries.j
 import { againstThreshold, badness, breaches, thresholdOf, toCheckValue } from './check-values.js';
 import type { MetricReading, Observations } from './machine-types.js';
 import type { CheckPlan } from './plan.js';
-import { CHECK_HISTORY_KEPT, CHECK_SAMPLES_KEPT, type CheckState, type CheckSubject, type CheckValue, type RingState } from './rollout-document.js';
+import { CHECK_HISTORY_KEPT, CHECK_SAMPLES_KEPT, type CheckState, type CheckSubject, type CheckValue, type RingState, type Rollout } from './rollout-document.js';
 import { audit, HUB_ACTOR, setGate, setRingPhase, subjectOf, type StepContext } from './step-context.js';
 
 /*
@@ -15,19 +15,23 @@ import { audit, HUB_ACTOR, setGate, setRingPhase, subjectOf, type StepContext } 
  */
 
 /**
- * What the ring's checks allow this step: `failed` (the ring failed, the
- * rollout halted), `breaching` (a subject breaches within `for`: no next
- * wave, no end of soak), `waiting` (waiting for data or a first evaluation:
- * waves may open, the ring may not succeed), `passed`.
+ * What the ring's checks allow this step, strongest first: `failed` (the
+ * ring failed, the rollout halted); `breaching` (a subject breaches within
+ * `for`) and `blind` (a query failed: the source is unreachable or refused
+ * it, so nothing is known), both holding the next wave and the end of the
+ * soak; `waiting` (no data yet: waves may open, the ring may not succeed);
+ * `passed`.
  */
-export type ChecksVerdict = 'failed' | 'breaching' | 'waiting' | 'passed';
+export type ChecksVerdict = 'failed' | 'breaching' | 'blind' | 'waiting' | 'passed';
+
+const VERDICT_ORDER: readonly ChecksVerdict[] = ['failed', 'breaching', 'blind', 'waiting', 'passed'];
 
 type Metrics = Observations['metrics'];
 
 /** One subject's verdict at this step. */
 interface SubjectOutcome {
   readonly subject: string;
-  readonly state: 'failed' | 'breaching' | 'waiting' | 'passed';
+  readonly state: ChecksVerdict;
   readonly value: CheckValue;
   readonly reason: string;
 }
@@ -51,7 +55,7 @@ function keep<T>(list: T[], item: T, max: number): void {
 /** Judges one subject (Semantics 2): records its sample and updates breachingSince / waitingSince / error. */
 function judgeSubject(ctx: StepContext, check: CheckPlan, deadlineMs: number, entry: CheckSubject, subject: string, reading: MetricReading): SubjectOutcome {
   const value = reading.error === undefined ? toCheckValue(reading.value) : null;
-  keep(entry.samples, [ctx.at, value], CHECK_SAMPLES_KEPT);
+  keep(entry.values, value, CHECK_SAMPLES_KEPT);
   const since = (at: string): string => formatDurationMs(ctx.nowMs - Date.parse(at));
   if (value !== null) {
     delete entry.waitingSince;
@@ -61,7 +65,8 @@ function judgeSubject(ctx: StepContext, check: CheckPlan, deadlineMs: number, en
       return { subject, state: 'passed', value, reason: `${subject} ${againstThreshold(check, value)}` };
     }
     entry.breachingSince ??= ctx.at;
-    const text = `${subject} ${againstThreshold(check, value)} for ${since(entry.breachingSince)}`;
+    const held = check.forMs === 0 ? '' : ` for ${since(entry.breachingSince)}`;
+    const text = `${subject} ${againstThreshold(check, value)}${held}`;
     if (ctx.nowMs - Date.parse(entry.breachingSince) >= check.forMs) return { subject, state: 'failed', value, reason: text };
     return { subject, state: 'breaching', value, reason: `${text} (halts at ${formatDurationMs(check.forMs)})` };
   }
@@ -79,7 +84,8 @@ function judgeSubject(ctx: StepContext, check: CheckPlan, deadlineMs: number, en
   const text = reading.error === undefined ? `${subject} no data for ${since(entry.waitingSince)}` : `${subject} query failing for ${since(entry.waitingSince)}: ${reading.error}`;
   if (ctx.nowMs - Date.parse(entry.waitingSince) >= deadlineMs) return { subject, state: 'failed', value, reason: text };
   const policy = reading.error === undefined ? 'noData: wait, ' : '';
-  return { subject, state: 'waiting', value, reason: `${text} (${policy}fails after ${formatDurationMs(deadlineMs)})` };
+  const state = reading.error === undefined ? 'waiting' : 'blind';
+  return { subject, state, value, reason: `${text} (${policy}fails after ${formatDurationMs(deadlineMs)})` };
 }
 
 /** The subjects a check judges in ring `index` now: its judged clusters, or the ring itself over them. */
@@ -93,7 +99,7 @@ function stateOf(ring: RingState, name: string): CheckState {
   ring.checks ??= [];
   let state = ring.checks.find((c) => c.check === name);
   if (state === undefined) {
-    state = { check: name, subjects: {}, history: [] };
+    state = { check: name, times: [], subjects: {}, history: [] };
     ring.checks.push(state);
   }
   return state;
@@ -112,11 +118,17 @@ function judgeCheck(ctx: StepContext, index: number, check: CheckPlan, metrics: 
   const deadlineMs = ctx.draft.plan.rings[index]?.progressDeadlineMs ?? 0;
   if (ring === undefined) return [];
   const state = stateOf(ring, check.name);
+  const subjects = subjectsOf(ctx, index, check);
+  // Only what it judges now: a cluster that failed, was excused or reverted drops out (the document stays the ring's size).
+  const judged: CheckState['subjects'] = {};
   const outcomes: SubjectOutcome[] = [];
-  for (const { subject, labels } of subjectsOf(ctx, index, check)) {
-    const entry = (state.subjects[subject] ??= { samples: [] });
+  for (const { subject, labels } of subjects) {
+    const entry = state.subjects[subject] ?? { values: [] };
+    judged[subject] = entry;
     outcomes.push(judgeSubject(ctx, check, deadlineMs, entry, subject, readingFor(metrics, check, subject, labels)));
   }
+  state.subjects = judged;
+  if (outcomes.length > 0) keep(state.times, ctx.at, CHECK_SAMPLES_KEPT);
   const worst = worstOf(check, outcomes);
   if (worst !== undefined) keep(state.history, [ctx.at, worst.value, worst.subject], CHECK_HISTORY_KEPT);
   return outcomes;
@@ -127,43 +139,60 @@ function gateOf(check: CheckPlan, outcomes: readonly SubjectOutcome[]): { verdic
   const worst = (state: SubjectOutcome['state']): SubjectOutcome | undefined => worstOf(check, outcomes.filter((o) => o.state === state));
   const failed = outcomes.filter((o) => o.state === 'failed');
   if (failed.length > 0) return { verdict: 'failed', reason: (worst('failed')?.reason ?? '') + (failed.length > 1 ? ` and ${failed.length - 1} more` : '') };
-  const breaching = worst('breaching');
-  if (breaching !== undefined) return { verdict: 'breaching', reason: breaching.reason };
-  const waiting = worst('waiting');
-  if (waiting !== undefined) return { verdict: 'waiting', reason: waiting.reason };
+  for (const verdict of ['breaching', 'blind', 'waiting'] as const) {
+    const first = worst(verdict);
+    if (first !== undefined) return { verdict, reason: first.reason };
+  }
   const best = worstOf(check, outcomes);
   // No judged cluster (all failed within budget, or excused): nothing to hold the ring on.
   return best === undefined ? { verdict: 'passed', reason: 'no cluster to judge' } : { verdict: 'passed', reason: best.reason };
 }
 
-/** Fails ring `index` on check `check` and halts the rollout (unless already halted), with the audit entry of Semantics 4. */
-function failOnCheck(ctx: StepContext, index: number, check: CheckPlan, outcomes: readonly SubjectOutcome[]): void {
-  const { draft } = ctx;
-  const ring = draft.rings[index];
-  if (ring === undefined) return;
-  const failed = outcomes.filter((o) => o.state === 'failed');
-  const query = metricQueries(draft).find((q) => q.ring === ring.name && q.check === check.name && q.subject === failed[0]?.subject);
-  const listed = failed.slice(0, 5).map((o) => o.reason);
-  const more = failed.length > 5 ? `; and ${failed.length - 5} more` : '';
-  const reason = `check ${check.name} failed in ring ${ring.name} (for ${formatDurationMs(check.forMs)}): ${listed.join('; ')}${more}`;
-  if (ring.phase === 'Soaking') setGate(ring, 'soak', 'failed', `check ${check.name} failed during the soak`, ctx.at);
-  ring.finishedAt = ctx.at;
-  setRingPhase(ctx, ring, 'Failed', reason);
-  if (draft.phase === 'Halted') return;
-  draft.phase = 'Halted';
-  draft.halt = { actor: HUB_ACTOR, at: ctx.at, reason, ring: ring.name, automatic: true };
-  const clusters = failed.slice(0, 20).map((o) => ({ cluster: o.subject, value: o.value }));
-  const data = {
-    ring: ring.name,
+/** A failed check's audit data (Semantics 4): check, subjects and values, threshold, `for`, query, the first substituted query. */
+function failureData(ctx: StepContext, ringName: string, check: CheckPlan, failed: readonly SubjectOutcome[]): Record<string, unknown> {
+  const query = metricQueries(ctx.draft).find((q) => q.ring === ringName && q.check === check.name && q.subject === failed[0]?.subject);
+  const values = failed.slice(0, 20).map((o) => ({ [check.aggregate === 'ring' ? 'ring' : 'cluster']: o.subject, value: o.value }));
+  return {
     check: check.name,
-    clusters,
+    aggregate: check.aggregate,
+    [check.aggregate === 'ring' ? 'rings' : 'clusters']: values,
     ...(failed.length > 20 ? { more: failed.length - 20 } : {}),
     threshold: thresholdOf(check),
     for: formatDurationMs(check.forMs),
     query: check.query,
     ...(query === undefined ? {} : { queries: query.query }),
   };
-  audit(ctx, { action: 'rollout.halted', subject: subjectOf(draft), data, reason });
+}
+
+/**
+ * Fails ring `index` on its first failed check (plan order; the others are
+ * named too) and halts the rollout. The failure's data goes into the
+ * `rollout.halted` entry, or, when a person had halted the rollout already,
+ * into the ring's `ring.phase` entry, so the check is on record either way.
+ */
+function failOnCheck(ctx: StepContext, index: number, failures: readonly { check: CheckPlan; outcomes: readonly SubjectOutcome[] }[]): void {
+  const { draft } = ctx;
+  const ring = draft.rings[index];
+  const [first, ...others] = failures;
+  if (ring === undefined || first === undefined) return;
+  const { check } = first;
+  const failed = first.outcomes.filter((o) => o.state === 'failed');
+  const listed = failed.slice(0, 5).map((o) => o.reason);
+  const more = failed.length > 5 ? `; and ${failed.length - 5} more` : '';
+  // `for` says how long a breach held; a failure for want of a value (no data, an unreachable source) says so in its own words.
+  const breached = failed.some((o) => o.value !== null && breaches(check, o.value));
+  const held = !breached ? '' : check.forMs === 0 ? ' (at its first breaching evaluation)' : ` (for ${formatDurationMs(check.forMs)})`;
+  const also = others.length > 0 ? ` (also failed: ${others.map((o) => `check ${o.check.name}`).join(', ')})` : '';
+  const reason = `check ${check.name} failed in ring ${ring.name}${held}: ${listed.join('; ')}${more}${also}`;
+  const data = { ...failureData(ctx, ring.name, check, failed), ...(others.length > 0 ? { otherChecks: others.map((o) => o.check.name) } : {}) };
+  if (ring.phase === 'Soaking') setGate(ring, 'soak', 'failed', `check ${check.name} failed during the soak`, ctx.at);
+  ring.finishedAt = ctx.at;
+  const halted = draft.phase === 'Halted';
+  setRingPhase(ctx, ring, 'Failed', reason, undefined, halted ? data : {});
+  if (halted) return;
+  draft.phase = 'Halted';
+  draft.halt = { actor: HUB_ACTOR, at: ctx.at, reason, ring: ring.name, automatic: true };
+  audit(ctx, { action: 'rollout.halted', subject: subjectOf(draft), data: { ring: ring.name, ...data }, reason });
 }
 
 /**
@@ -176,20 +205,19 @@ export function evaluateChecks(ctx: StepContext, index: number, metrics: Metrics
   const names = ctx.draft.plan.rings[index]?.checks ?? [];
   if (ring === undefined || names.length === 0) return 'passed';
   const verdicts: ChecksVerdict[] = [];
-  let failure: { check: CheckPlan; outcomes: SubjectOutcome[] } | undefined;
+  const failures: { check: CheckPlan; outcomes: SubjectOutcome[] }[] = [];
   for (const check of ctx.draft.plan.checks.filter((c) => names.includes(c.name))) {
     const outcomes = judgeCheck(ctx, index, check, metrics);
     const gate = gateOf(check, outcomes);
     setGate(ring, `check:${check.name}`, gate.verdict === 'failed' ? 'failed' : gate.verdict === 'passed' ? 'passed' : 'pending', gate.reason, ctx.at);
     verdicts.push(gate.verdict);
-    if (gate.verdict === 'failed') failure ??= { check, outcomes };
+    if (gate.verdict === 'failed') failures.push({ check, outcomes });
   }
-  if (failure !== undefined) {
-    failOnCheck(ctx, index, failure.check, failure.outcomes);
+  if (failures.length > 0) {
+    failOnCheck(ctx, index, failures);
     return 'failed';
   }
-  for (const v of ['breaching', 'waiting'] as const) if (verdicts.includes(v)) return v;
-  return 'passed';
+  return VERDICT_ORDER.find((v) => verdicts.includes(v)) ?? 'passed';
 }
 
 /** Resume of a Failed ring (Semantics 6): its checks start tracking afresh (samples and history kept), their gates pending. */
@@ -202,4 +230,17 @@ export function resetChecks(ring: RingState, why: string, at: string): void {
     }
   }
   for (const gate of ring.gates) if (gate.gate.startsWith('check:')) setGate(ring, gate.gate, 'pending', why, at);
+}
+
+/** A ring that succeeded judges nobody any more: its checks keep their times and history (the chart), not the subjects. */
+export function settleChecks(ring: RingState): void {
+  for (const state of ring.checks ?? []) state.subjects = {};
+}
+
+/** How long ring `index` soaks: its `soak`, but at least its checks' longest `for`, so a breach starting after the last wave can still hold long enough to halt it. */
+export function soakOf(rollout: Rollout, index: number): number {
+  const plan = rollout.plan.rings[index];
+  if (plan === undefined) return 0;
+  const longest = rollout.plan.checks.filter((c) => plan.checks.includes(c.name)).reduce((max, c) => Math.max(max, c.forMs), 0);
+  return Math.max(plan.soakMs, longest);
 }

@@ -1,5 +1,5 @@
 import { formatDurationMs } from '../duration.js';
-import { evaluateChecks, type ChecksVerdict } from './checks.js';
+import { evaluateChecks, settleChecks, soakOf, type ChecksVerdict } from './checks.js';
 import type { Observations } from './machine-types.js';
 import { audit, HUB_ACTOR, setGate, setRingPhase, subjectOf, type StepContext } from './step-context.js';
 import type { Rollout } from './rollout-document.js';
@@ -96,14 +96,16 @@ function withinBudget(ctx: StepContext, index: number): boolean {
 
 /**
  * Next wave, or the soak once every wave is applied, or success once the
- * soak has lasted `soakMs`. A breaching check holds the next wave and the
- * end of the soak; only passed checks let the ring succeed.
+ * soak has lasted (see soakOf: at least the checks' longest `for`). A
+ * breaching check, or one whose query fails, holds the next wave and the end
+ * of the soak; only passed checks let the ring succeed.
  */
 function advance(ctx: StepContext, index: number, checks: ChecksVerdict): void {
   const { draft } = ctx;
   const ring = draft.rings[index];
   const plan = draft.plan.rings[index];
   if (ring === undefined || plan === undefined) return;
+  const soakMs = soakOf(draft, index);
   if (ring.phase === 'Progressing') {
     const clusters = clustersOfRing(draft, index);
     if (clusters.some(({ cluster }) => cluster.state === 'moved')) {
@@ -111,7 +113,7 @@ function advance(ctx: StepContext, index: number, checks: ChecksVerdict): void {
       return;
     }
     if (clusters.some(({ cluster }) => cluster.state === 'pending')) {
-      if (draft.phase === 'Halted' || checks === 'breaching') return;
+      if (draft.phase === 'Halted' || checks === 'breaching' || checks === 'blind') return;
       if (ctx.frozen !== undefined) setGate(ring, 'health', 'pending', ctx.frozen, ctx.at);
       else {
         openWave(ctx, index);
@@ -120,17 +122,18 @@ function advance(ctx: StepContext, index: number, checks: ChecksVerdict): void {
       return;
     }
     setGate(ring, 'health', 'passed', healthSummary(ctx, index), ctx.at);
-    setGate(ring, 'soak', 'pending', `soaking ${formatDurationMs(plan.soakMs)} since ${ctx.at}`, ctx.at);
+    setGate(ring, 'soak', 'pending', `soaking ${formatDurationMs(soakMs)} since ${ctx.at}`, ctx.at);
     ring.soakingSince = ctx.at;
-    setRingPhase(ctx, ring, 'Soaking', `every wave applied; soaking ${formatDurationMs(plan.soakMs)}`);
+    setRingPhase(ctx, ring, 'Soaking', `every wave applied; soaking ${formatDurationMs(soakMs)}`);
   }
   const since = ring.soakingSince === undefined ? ctx.nowMs : Date.parse(ring.soakingSince);
-  if (ctx.nowMs - since < plan.soakMs) return;
+  if (ctx.nowMs - since < soakMs) return;
   if (checks !== 'passed') {
-    setGate(ring, 'soak', 'pending', `soaked ${formatDurationMs(plan.soakMs)}; waiting for every check to pass`, ctx.at);
+    setGate(ring, 'soak', 'pending', `soaked ${formatDurationMs(soakMs)}; waiting for every check to pass`, ctx.at);
     return;
   }
-  setGate(ring, 'soak', 'passed', `healthy for ${formatDurationMs(plan.soakMs)}`, ctx.at);
+  setGate(ring, 'soak', 'passed', `healthy for ${formatDurationMs(soakMs)}`, ctx.at);
   ring.finishedAt = ctx.at;
-  setRingPhase(ctx, ring, 'Succeeded', `healthy for ${formatDurationMs(plan.soakMs)} after the last wave`);
+  settleChecks(ring);
+  setRingPhase(ctx, ring, 'Succeeded', `healthy for ${formatDurationMs(soakMs)} after the last wave`);
 }

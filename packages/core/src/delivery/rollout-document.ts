@@ -89,18 +89,19 @@ export type GateState = z.infer<typeof gateStateSchema>;
 export const checkValueSchema = z.union([z.number(), z.literal('+Inf'), z.literal('-Inf')]).nullable();
 export type CheckValue = z.infer<typeof checkValueSchema>;
 
-/** `[at, value]`: one evaluation of a check for one subject (a tuple: a 10,000-cluster ring keeps several per cluster). */
-export const checkSampleSchema = z.tuple([timestampField, checkValueSchema]);
-export type CheckSample = z.infer<typeof checkSampleSchema>;
-
-/** How many evaluations a subject keeps (`CheckSubject.samples`), and the ring's chart (`CheckState.history`). */
+/** How many evaluations a check keeps per subject (`CheckState.times`), and the ring's chart (`CheckState.history`). */
 export const CHECK_SAMPLES_KEPT = 5;
 export const CHECK_HISTORY_KEPT = 30;
 
 /** One subject of a check (a cluster, or the ring for `aggregate: ring`) as last evaluated. */
 export const checkSubjectSchema = z.strictObject({
-  /** The last CHECK_SAMPLES_KEPT evaluations, oldest first. */
-  samples: z.array(checkSampleSchema),
+  /**
+   * Its values at the check's last evaluations, oldest first, aligned to the
+   * END of `CheckState.times` (a subject judged for fewer evaluations, a
+   * cluster of a later wave, has fewer). Times are kept once per check, not
+   * per value: a 10,000-cluster ring keeps several values per cluster.
+   */
+  values: z.array(checkValueSchema),
   /** The first evaluation of the current unbroken run of breaching values; absent while within the threshold. */
   breachingSince: timestampField.optional(),
   /** The first evaluation of the current unbroken run without a value (no data, or an error); absent while it has one. */
@@ -111,14 +112,18 @@ export const checkSubjectSchema = z.strictObject({
 export type CheckSubject = z.infer<typeof checkSubjectSchema>;
 
 /**
- * One check of one ring as last evaluated: its subjects (cluster names for
- * `aggregate: cluster`, the ring's name for `ring`) and one line per
- * evaluation for the ring as a whole: the worst subject's value and which
- * subject it was (the dashboard's chart, against the threshold). The
+ * One check of one ring as last evaluated: the times of its last
+ * evaluations, its subjects (cluster names for `aggregate: cluster`, the
+ * ring's name for `ring`; only those it judges now: a cluster that failed,
+ * was excused or reverted drops out, and a Succeeded ring keeps none) and one
+ * line per evaluation for the ring as a whole: the worst subject's value and
+ * which subject it was (the dashboard's chart, against the threshold). The
  * verdict is the ring's `check:<name>` gate.
  */
 export const checkStateSchema = z.strictObject({
   check: z.string().min(1),
+  /** The last CHECK_SAMPLES_KEPT evaluation times, oldest first. */
+  times: z.array(timestampField),
   subjects: z.record(z.string(), checkSubjectSchema),
   /** The last CHECK_HISTORY_KEPT evaluations, oldest first: `[at, worst value, its subject]`. */
   history: z.array(z.tuple([timestampField, checkValueSchema, z.string()])),

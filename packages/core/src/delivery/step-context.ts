@@ -59,11 +59,11 @@ export function setGate(ring: RingState, gate: string, state: GateState['state']
   found.reason = reason;
 }
 
-/** Changes a ring's phase and audits it (`ring.phase`, from and to); no-op when it already has it. */
-export function setRingPhase(ctx: StepContext, ring: RingState, phase: RingState['phase'], reason: string, actor?: string): void {
+/** Changes a ring's phase and audits it (`ring.phase`, from and to, plus `extra` data); no-op when it already has it. */
+export function setRingPhase(ctx: StepContext, ring: RingState, phase: RingState['phase'], reason: string, actor?: string, extra: Record<string, unknown> = {}): void {
   if (ring.phase === phase) return;
   const from = ring.phase;
   ring.phase = phase;
-  const entry = { action: 'ring.phase' as const, subject: subjectOf(ctx.draft, ring.name), data: { ring: ring.name, from, to: phase }, reason };
+  const entry = { action: 'ring.phase' as const, subject: subjectOf(ctx.draft, ring.name), data: { ...extra, ring: ring.name, from, to: phase }, reason };
   audit(ctx, actor === undefined ? entry : { ...entry, actor });
 }

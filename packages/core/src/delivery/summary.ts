@@ -13,8 +13,9 @@ export interface CheckSummary {
   readonly aggregate: 'cluster' | 'ring';
   /** The latest evaluation's worst value (null: no data or an error) and its subject; absent before the first evaluation. */
   readonly latest?: { readonly at: string; readonly value: CheckValue; readonly subject: string };
-  /** Subjects whose latest value breaches the threshold, and how many were evaluated. */
+  /** Subjects whose latest value breaches the threshold, those without a value (no data or an error), and how many were evaluated. */
   readonly breaching: number;
+  readonly noValue: number;
   readonly subjects: number;
 }
 
@@ -41,14 +42,17 @@ function summarizeChecks(state: Rollout, ring: RingState, index: number): CheckS
       const last = tracked?.history.at(-1);
       let breaching = 0;
       let subjects = 0;
+      let noValue = 0;
+      // Every subject kept was judged at the check's latest evaluation: its last value is from then.
       for (const subject of Object.values(tracked?.subjects ?? {})) {
-        const sample = subject.samples.at(-1);
-        if (last === undefined || sample?.[0] !== last[0]) continue;
+        const value = subject.values.at(-1);
+        if (last === undefined || value === undefined || tracked?.times.at(-1) !== last[0]) continue;
         subjects += 1;
-        if (breaches(check, sample[1])) breaching += 1;
+        if (value === null) noValue += 1;
+        else if (breaches(check, value)) breaching += 1;
       }
       const base = { check: check.name, state: gate?.state ?? 'pending', reason: gate?.reason ?? 'not evaluated yet', ...thresholdOf(check), forMs: check.forMs, aggregate: check.aggregate };
-      return { ...base, ...(last === undefined ? {} : { latest: { at: last[0], value: last[1], subject: last[2] } }), breaching, subjects };
+      return { ...base, ...(last === undefined ? {} : { latest: { at: last[0], value: last[1], subject: last[2] } }), breaching, noValue, subjects };
     });
 }
 
