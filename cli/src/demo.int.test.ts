@@ -54,7 +54,9 @@ describe('driftless demo (npm start)', () => {
       const history = r0?.checks?.find((c) => c.check === 'error-rate')?.history ?? [];
       expect(history.length).toBeGreaterThan(0);
       expect(history.every(([, value]) => typeof value === 'number' && value > 0 && value <= 0.02)).toBe(true);
-      expect(Object.keys(r0?.checks?.[0]?.subjects ?? {}).sort()).toEqual(['c-00000', 'c-00010']);
+      // Both of ring-0's clusters were judged; the ring succeeded, so it keeps the chart, not the subjects.
+      expect(history.every(([, , subject]) => subject === 'c-00000' || subject === 'c-00010')).toBe(true);
+      expect(r0?.checks?.[0]?.subjects).toEqual({});
       expect(r1?.checks ?? []).toEqual([]);
 
       // `driftless audit log` as the summary tells the user to run it: the approval, by demo, with a reason.

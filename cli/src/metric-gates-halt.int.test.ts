@@ -89,7 +89,7 @@ describe('a metric check against the real Prometheus', () => {
     expect(await w.auditActions()).not.toContain('rollout.halted');
     const state = (await w.controller().status())?.rollout.rings[0]?.checks?.[0];
     // The blip is on record: breaching values, then values within the threshold.
-    const values = (state?.subjects[c.c0]?.samples ?? []).map(([, v]) => v as number);
+    const values = (state?.history ?? []).map(([, v]) => v as number);
     expect(values.slice(0, 2).every((v) => v > 0.02)).toBe(true);
     expect(values.slice(2).every((v) => v <= 0.02)).toBe(true);
   });
