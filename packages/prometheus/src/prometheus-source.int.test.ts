@@ -1,19 +1,9 @@
-import { describeMetricSourceContract, startFaultyProxy, uniqueName } from '@driftless/contracts';
+import { closedPort, describeMetricSourceContract, startFaultyProxy, uniqueName } from '@driftless/contracts';
 import { registerScrapeTarget, startMetricsExporter, waitForQuery } from '@driftless/testkit';
-import { createServer } from 'node:net';
 import { inject } from 'vitest';
 import { createPrometheusSource } from './prometheus-source.js';
 
 const env = inject('driftlessEnv');
-
-/** A loopback port nothing listens on: bound, read and released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 describeMetricSourceContract('Prometheus', async () => {
   const fixture = uniqueName('contract');
