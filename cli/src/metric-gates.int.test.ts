@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { storeLayout, type ObjectStore } from '@driftless/core';
 import { createAuditLog } from '@driftless/hub';
 import { systemClock } from '@driftless/clock';
-import { uniqueName } from '@driftless/contracts';
+import { closedPort, uniqueName } from '@driftless/contracts';
 import { commitFiles, createBareRepo, generateFleet, s3StoreFor } from '@driftless/testkit';
 import { describe, expect, inject, it } from 'vitest';
 import { runCli as run, useCliS3 } from './testing/cli-run.js';
@@ -20,6 +20,12 @@ const DELIVERY = {
   ],
 };
 const ERROR_RATE = { name: 'error-rate', query: 'errors{cluster="${cluster.name}"}', max: 0.02, forMs: 5000, aggregate: 'cluster', noData: 'wait' };
+
+/** What the test reads of a stepped rollout document. */
+interface SteppedRollout {
+  clusters: Record<string, { ring: number; state: string }>;
+  rings: { gates: { gate: string; state: string }[]; checks?: { check: string; subjects: Record<string, { error?: string; waitingSince?: string }> }[] }[];
+}
 
 /** The current rollout document, raw, with its key and ETag. */
 async function current(store: ObjectStore): Promise<{ key: string; doc: { plan: { checks: unknown[]; rings: { checks: string[] }[] }; version: number }; etag: string }> {
@@ -70,9 +76,24 @@ describe('driftless rollout with metric checks on MinIO', () => {
     expect([resumed.code, resumed.err]).toEqual([2, expect.stringContaining('resume failed: ring ring-0 lists checks error-rate')]);
   });
 
-  it('steps with --prometheus: an unreachable server is a reading error for the machine, not a failed step', async () => {
-    const { url } = await rolloutWithChecks();
-    const stepped = await run(['rollout', 'step', '--store', url, '--prometheus', 'http://127.0.0.1:1']);
+  it('steps with --prometheus at a closed port: each moved cluster reads as an error, the gate waits, status says why', async () => {
+    const { store, url } = await rolloutWithChecks();
+    const prometheus = `http://127.0.0.1:${await closedPort()}`;
+    const stepped = await run(['rollout', 'step', '--store', url, '--prometheus', prometheus]);
     expect(stepped.code, stepped.err).toBe(0);
+    const { doc } = (await current(store)) as unknown as { doc: SteppedRollout };
+    const ring0 = doc.rings[0];
+    const judged = Object.entries(doc.clusters).filter(([, c]) => c.ring === 0 && (c.state === 'moved' || c.state === 'applied'));
+    expect(judged.length).toBeGreaterThan(0);
+    const check = ring0?.checks?.find((c) => c.check === 'error-rate');
+    for (const [cluster] of judged) {
+      const subject = check?.subjects[cluster];
+      expect(subject?.error, cluster).toMatch(new RegExp(`^prometheus at ${prometheus.replace(/\./g, '\\.')} query failed: ECONNREFUSED`));
+      expect(subject?.waitingSince, cluster).toBeDefined();
+    }
+    expect(ring0?.gates.find((g) => g.gate === 'check:error-rate')?.state).toBe('pending');
+    const status = await run(['rollout', 'status', '--store', url]);
+    expect(status.code, status.err).toBe(0);
+    expect(status.out).toMatch(new RegExp(`check error-rate  no value \\([^)]+\\)( for \\S+)?: prometheus at ${prometheus.replace(/\./g, '\\.')} query failed: ECONNREFUSED.*\\(fails after 10m\\)`));
   });
 });

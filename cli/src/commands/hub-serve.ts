@@ -113,8 +113,9 @@ export function registerHubServe(hub: Command, io: CliIo): void {
           ...(ttlMs !== undefined ? { pointerTtlMs: ttlMs } : {}),
           ...(metrics ? { metrics } : {}),
         });
-        const step = async (): Promise<void> => {
-          const report = await rollouts.controller.step();
+        // The action's signal reaches the metric reads: a replica that lost its lease stops querying at once.
+        const step = async (signal: AbortSignal): Promise<void> => {
+          const report = await rollouts.controller.step(signal);
           const { wavesOpened, ringPhases } = rollouts.takeStepEvents();
           if (report.changed || report.moved > 0 || report.reverted > 0) log({ level: 'info', msg: 'rollout stepped', ...report, wavesOpened, ringPhases });
         };
@@ -131,7 +132,7 @@ export function registerHubServe(hub: Command, io: CliIo): void {
           log,
           // The signal ends with the lease term or on stop: an action not yet begun is not begun.
           compile: (target, signal) => (signal.throwIfAborted(), hubApi.compile({ repo: target.repo, ...(target.ref ? { ref: target.ref } : {}), allowMassPrune: false, allowPlainSecrets: false, allowRollback: false })),
-          step: (signal) => (signal.throwIfAborted(), step()),
+          step: (signal) => (signal.throwIfAborted(), step(signal)),
           ...(signingKey
             ? {
                 resign: (signal: AbortSignal) => (signal.throwIfAborted(), resignPointers({ store: opened.store, signingKey, clock: systemClock, ttlMs: pointerTtlMs, withinMs: pointerTtlMs / 3, log })),

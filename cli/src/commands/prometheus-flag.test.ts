@@ -12,12 +12,24 @@ describe('--prometheus', () => {
   });
 
   it('refuses a URL that is not http(s), naming where it came from, and never echoes credentials', async () => {
-    await expect(prometheusSource('127.0.0.1:9090', {})).rejects.toThrow('--prometheus "127.0.0.1:9090" is not a URL (use e.g. http://127.0.0.1:9090)');
-    await expect(prometheusSource('not a url', {})).rejects.toThrow('--prometheus "not a url" is not a URL');
-    await expect(prometheusSource(undefined, { DRIFTLESS_PROMETHEUS_URL: 'nope' })).rejects.toThrow('$DRIFTLESS_PROMETHEUS_URL "nope" is not a URL');
+    await expect(prometheusSource('127.0.0.1:9090', {})).rejects.toThrow('--prometheus is not a URL (use e.g. http://127.0.0.1:9090)');
+    await expect(prometheusSource('not a url', {})).rejects.toThrow('--prometheus is not a URL');
+    await expect(prometheusSource(undefined, { DRIFTLESS_PROMETHEUS_URL: 'nope' })).rejects.toThrow('$DRIFTLESS_PROMETHEUS_URL is not a URL');
     const err: unknown = await prometheusSource('http://u:secret@prom:9090', {}).catch((e: unknown) => e);
     expect((err as Error).message).toContain('DRIFTLESS_PROMETHEUS_TOKEN');
     expect((err as Error).message).not.toContain('secret');
+  });
+
+  it.each([
+    ['a query string', 'http://p/?access_token=secret', 'must not carry a query string or a fragment: set DRIFTLESS_PROMETHEUS_TOKEN'],
+    ['a fragment', 'http://p/#secret', 'must not carry a query string or a fragment'],
+    ['an unparseable URL with a password', 'http://u:secret@[p', 'is not a URL'],
+    ['a password with a space', 'http://u:sec ret@p', 'must not carry credentials'],
+    ['another scheme with a password', 'ftp://u:secret@p', 'must be an http:// or https:// URL, not ftp:'],
+  ])('refuses %s without echoing it', async (_name, url, message) => {
+    const err: unknown = await prometheusSource(url, {}).catch((e: unknown) => e);
+    expect((err as Error).message).toContain(message);
+    expect((err as Error).message).not.toMatch(/sec/);
   });
 
   it.each([
@@ -32,6 +44,10 @@ describe('--prometheus', () => {
     for (const words of ['--prometheus <url>', 'DRIFTLESS_PROMETHEUS_URL', 'DRIFTLESS_PROMETHEUS_TOKEN', 'bearer token']) expect(help.out, words).toContain(words);
     const io = captureIo();
     expect(await main([...argv, '--store', 'file:/nowhere', '--prometheus', 'ftp://prom'], io)).toBe(2);
-    expect(io.err).toContain('--prometheus "ftp://prom" must be an http:// or https:// URL');
+    const query = captureIo();
+    expect(await main([...argv, '--store', 'file:/nowhere', '--prometheus', 'http://prom/?token=hush'], query)).toBe(2);
+    expect(query.err).toContain('--prometheus must not carry a query string');
+    expect(query.err).not.toContain('hush');
+    expect(io.err).toContain('--prometheus must be an http:// or https:// URL, not ftp:');
   });
 });

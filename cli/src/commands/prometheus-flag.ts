@@ -15,8 +15,9 @@ export const PROMETHEUS_ENV_HELP =
  * The metric source of a CLI process: `--prometheus URL`, else
  * `$DRIFTLESS_PROMETHEUS_URL`, with `$DRIFTLESS_PROMETHEUS_TOKEN` as its
  * bearer token; undefined when neither names a URL (the controller then
- * refuses rollouts with checks). A URL that is not http(s) is a UsageError
- * naming the flag or the variable it came from.
+ * refuses rollouts with checks). A URL that is not http(s), or carries
+ * credentials, a query string or a fragment, is a UsageError naming the flag
+ * or the variable it came from, never echoing the URL.
  */
 export async function prometheusSource(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<MetricSource | undefined> {
   const fromEnv = env['DRIFTLESS_PROMETHEUS_URL'];
@@ -27,10 +28,13 @@ export async function prometheusSource(flag: string | undefined, env: NodeJS.Pro
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`${named} ${JSON.stringify(url)} is not a URL (use e.g. http://127.0.0.1:9090)`);
+    // Not echoed: an input that does not parse may still hold a password.
+    throw new UsageError(`${named} is not a URL (use e.g. http://127.0.0.1:9090)`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`${named} ${JSON.stringify(url)} must be an http:// or https:// URL`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`${named} must be an http:// or https:// URL, not ${parsed.protocol}`);
   if (parsed.username !== '' || parsed.password !== '') throw new UsageError(`${named} must not carry credentials: set DRIFTLESS_PROMETHEUS_TOKEN instead`);
+  // A token in a query string would reach every message and the rollout document (and break the request URL).
+  if (parsed.search !== '' || parsed.hash !== '') throw new UsageError(`${named} must not carry a query string or a fragment: set DRIFTLESS_PROMETHEUS_TOKEN for a token`);
   const token = env['DRIFTLESS_PROMETHEUS_TOKEN'];
   const { createPrometheusSource } = await import('@driftless/prometheus');
   return createPrometheusSource({ url, ...(token ? { token } : {}) });

@@ -1,4 +1,5 @@
 import { API_VERSION, deliveryPlanSchema, DriftlessError, type CheckPlan, type MetricQueryResult, type MetricSource, type Rollout } from '@driftless/core';
+import { FakeMetricSource, VirtualClock } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
 import { createMetricObserver, requireMetricSource } from './metric-observer.js';
 import { digestOf, planOf } from '../testing/rollout-fixture.js';
@@ -52,6 +53,29 @@ function sourceOf(answers: Record<string, MetricQueryResult | (() => never)>) {
 
 const vector = (...values: number[]): MetricQueryResult => ({ resultType: 'vector', series: values.map((value, i) => ({ labels: { i: String(i) }, value })) });
 
+/** A rollout of ring-0 Progressing with `n` moved clusters gated by error-rate alone. */
+function manyClusters(n: number): Rollout {
+  const rollout = rolloutWithChecks();
+  const clusters = Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, { ring: 0, to: digestOf('1'), statefulChanged: false, state: 'moved' as const }]));
+  const plan = { ...rollout.plan, checks: [errorRate], rings: rollout.plan.rings.map((r, i) => (i === 0 ? { ...r, checks: ['error-rate'] } : r)) };
+  return { ...rollout, plan, clusters };
+}
+
+/** A source whose queries never settle until their signal aborts (a blackholed Prometheus). */
+function hangingSource() {
+  let asked = 0;
+  let aborted = 0;
+  const source: MetricSource = {
+    description: 'test prometheus',
+    query: (_promql, options) =>
+      new Promise((_resolve, reject) => {
+        asked++;
+        options?.signal?.addEventListener('abort', () => (aborted++, reject(options.signal?.reason as Error)), { once: true });
+      }),
+  };
+  return { source, asked: () => asked, aborted: () => aborted };
+}
+
 describe('createMetricObserver', () => {
   it('reads every judged cluster per cluster check and the ring once per ring check, as readings by check and subject', async () => {
     const { source, asked } = sourceOf({
@@ -61,7 +85,7 @@ describe('createMetricObserver', () => {
       },
       'p99{cluster=~"a0|a1"}': vector(0.1, 0.2),
     });
-    const readings = await createMetricObserver(source)(rolloutWithChecks());
+    const readings = await createMetricObserver(source, { clock: new VirtualClock() })(rolloutWithChecks());
     expect(asked.sort()).toEqual(['errors{cluster="a0"}', 'errors{cluster="a1"}', 'p99{cluster=~"a0|a1"}']);
     expect(readings.get('error-rate')).toEqual(
       new Map([
@@ -78,7 +102,7 @@ describe('createMetricObserver', () => {
       throw new DriftlessError('MetricQueryRejected', 'test prometheus query failed: parse error at char 7', { source: 'x', query: 'q', reason: 'parse error at char 7' });
     };
     const { source } = sourceOf({ 'errors{cluster="a0"}': rejected });
-    const readings = await createMetricObserver(source)(rolloutWithChecks());
+    const readings = await createMetricObserver(source, { clock: new VirtualClock() })(rolloutWithChecks());
     expect(readings.get('error-rate')?.get('a0')).toEqual({ error: 'test prometheus query failed: parse error at char 7' });
   });
 
@@ -86,9 +110,53 @@ describe('createMetricObserver', () => {
     const rollout = rolloutWithChecks();
     const clusters = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`c${i}`, { ring: 0, to: digestOf('1'), statefulChanged: false, state: 'moved' as const }]));
     const { source, asked, maxInFlight } = sourceOf({});
-    await createMetricObserver(source, 2)({ ...rollout, clusters });
+    await createMetricObserver(source, { clock: new VirtualClock(), concurrency: 2 })({ ...rollout, clusters });
     expect(asked).toHaveLength(11);
     expect(maxInFlight()).toBe(2);
+  });
+
+  it('gives up when the step\'s budget runs out: every unanswered subject is an error naming the budget, nothing else asked', async () => {
+    const clock = new VirtualClock(0);
+    const { source, asked } = hangingSource();
+    let done = false;
+    const reading = createMetricObserver(source, { clock, concurrency: 4, budgetMs: 20_000 })(manyClusters(100)).finally(() => (done = true));
+    await clock.advance(19_999);
+    expect(done).toBe(false);
+    await clock.advance(20_000);
+    const readings = await reading;
+    expect(asked()).toBe(4);
+    const errors = [...(readings.get('error-rate')?.values() ?? [])];
+    expect(errors).toHaveLength(100);
+    for (const r of errors) expect(r).toEqual({ error: 'test prometheus did not answer within 20s (100 of 100 queries unanswered)' });
+  });
+
+  it('stops querying in a step after the first failure without an HTTP status (network, timeout), saying so to the rest', async () => {
+    const source = new FakeMetricSource({ description: 'test prometheus', unreachable: true });
+    const readings = await createMetricObserver(source, { clock: new VirtualClock(), concurrency: 16 })(manyClusters(1000));
+    expect(source.requests).toBeLessThanOrEqual(16);
+    const errors = [...(readings.get('error-rate')?.values() ?? [])];
+    expect(errors).toHaveLength(1000);
+    for (const r of errors) expect(r.error).toMatch(/^test prometheus unreachable: ECONNREFUSED/);
+    expect(errors.filter((r) => r.error?.includes('not read in this step after this failure')).length).toBeGreaterThanOrEqual(1000 - source.requests);
+  });
+
+  it('keeps querying after a failure that has an HTTP status (the server answered)', async () => {
+    const source = new FakeMetricSource({ description: 'test prometheus', answer: () => ({ unavailable: 'HTTP 503', status: 503 }) });
+    await createMetricObserver(source, { clock: new VirtualClock(), concurrency: 4 })(manyClusters(50));
+    expect(source.requests).toBe(50);
+  });
+
+  it('rejects with the abort reason when the caller aborts, leaving no query running', async () => {
+    const clock = new VirtualClock(0);
+    const { source, asked, aborted } = hangingSource();
+    const abort = new AbortController();
+    const reading = createMetricObserver(source, { clock, budgetMs: 20_000 })(manyClusters(10), abort.signal);
+    await clock.advance(1);
+    const reason = new Error('lease lost');
+    abort.abort(reason);
+    await expect(reading).rejects.toBe(reason);
+    expect(asked()).toBeGreaterThan(0);
+    expect(aborted()).toBe(asked());
   });
 });
 

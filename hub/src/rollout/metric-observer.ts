@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { DriftlessError, isDriftlessError, metricQueries, readingOf, type DeliveryPlan, type MetricReading, type MetricSource, type Observations, type Rollout } from '@driftless/core';
+import { DriftlessError, formatDurationMs, isDriftlessError, metricQueries, type Clock, readingOf, type DeliveryPlan, type MetricReading, type MetricSource, type Observations, type Rollout } from '@driftless/core';
 
 /** Queries in flight at once against the metric source, by default. */
 export const DEFAULT_METRIC_CONCURRENCY = 16;
@@ -7,8 +7,24 @@ export const DEFAULT_METRIC_CONCURRENCY = 16;
 /** `Observations.metrics`: check -> subject (a cluster, or the ring) -> reading. */
 export type MetricReadings = NonNullable<Observations['metrics']>;
 
-/** Reads every metric a step of a rollout needs (see createMetricObserver). */
-export type MetricObserver = (rollout: Rollout) => Promise<MetricReadings>;
+/** Time a step may spend reading metrics, by default (ms): past it, unanswered subjects are errors. */
+export const DEFAULT_METRIC_BUDGET_MS = 20_000;
+
+/**
+ * Reads every metric a step of a rollout needs (see createMetricObserver).
+ * Rejects with `signal`'s reason when it aborts (the lease lost, the server stopping).
+ */
+export type MetricObserver = (rollout: Rollout, signal?: AbortSignal) => Promise<MetricReadings>;
+
+/** How a metric observer reads. */
+export interface MetricObserverOptions {
+  /** Times the budget. */
+  readonly clock: Clock;
+  /** Queries in flight at once (default DEFAULT_METRIC_CONCURRENCY). */
+  readonly concurrency?: number;
+  /** Per step, ms (default DEFAULT_METRIC_BUDGET_MS). */
+  readonly budgetMs?: number;
+}
 
 /**
  * A metric observer over `source`: it runs every query `metricQueries`
@@ -18,30 +34,73 @@ export type MetricObserver = (rollout: Rollout) => Promise<MetricReadings>;
  * `{ error }` naming the source (`prometheus at URL unreachable: ECONNREFUSED`
  * when it could not be reached, else the error's message): the state machine
  * decides what an error means (it waits, then fails), never a pass.
+ *
+ * A step never waits on the source for long, since statuses (health halts,
+ * reverts) are judged in the same step: past `budgetMs` the queries still
+ * running are aborted and every unanswered subject gets an error naming the
+ * budget; after the first failure without an HTTP status (network error,
+ * timeout: nobody answered) it asks nothing more in that step, so thousands
+ * of clusters do not each wait out their retries against a dead server.
  */
-export function createMetricObserver(source: MetricSource, concurrency = DEFAULT_METRIC_CONCURRENCY): MetricObserver {
-  const limit = pLimit(concurrency);
-  return async (rollout) => {
+export function createMetricObserver(source: MetricSource, options: MetricObserverOptions): MetricObserver {
+  const limit = pLimit(options.concurrency ?? DEFAULT_METRIC_CONCURRENCY);
+  const budgetMs = options.budgetMs ?? DEFAULT_METRIC_BUDGET_MS;
+  return async (rollout, signal) => {
+    signal?.throwIfAborted();
     const queries = metricQueries(rollout);
-    const readings = await Promise.all(
-      queries.map((q) =>
-        limit(async (): Promise<MetricReading> => {
-          try {
-            return readingOf(await source.query(q.query));
-          } catch (err) {
-            return { error: readingError(source, err) };
-          }
-        }),
-      ),
-    );
+    const readings: (MetricReading | undefined)[] = queries.map(() => undefined);
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // Set when the budget or the breaker stopped the step's reads: what every unanswered subject is told.
+    let stopped: ((unanswered: number) => string) | undefined;
+    const halt = (why: (unanswered: number) => string) => {
+      if (stop.signal.aborted) return;
+      stopped = why;
+      stop.abort(new Error('metric reads stopped'));
+    };
+    const ended = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    const budget = new AbortController();
+    void options.clock.sleep(budgetMs, budget.signal).then(() => {
+      if (!budget.signal.aborted) halt((n) => `${source.description} did not answer within ${formatDurationMs(budgetMs)} (${n} of ${queries.length} queries unanswered)`);
+    });
+    const ask = async (promql: string, i: number): Promise<void> => {
+      if (stop.signal.aborted) return;
+      try {
+        readings[i] = readingOf(await source.query(promql, { signal: stop.signal }));
+      } catch (err) {
+        // Aborted by the budget, the breaker or the caller: unanswered, told why below.
+        if (stop.signal.aborted) return;
+        const message = readingError(source, err);
+        readings[i] = { error: message };
+        if (nobodyAnswered(err)) halt((n) => `${message} (${n} of ${queries.length} subjects not read in this step after this failure)`);
+      }
+    };
+    try {
+      // Every `ask` settles (it catches): the race only stops waiting on queries a source keeps running after the abort.
+      await Promise.race([Promise.all(queries.map((q, i) => limit(() => ask(q.query, i)))), ended]);
+    } finally {
+      budget.abort();
+      signal?.removeEventListener('abort', onAbort);
+    }
+    signal?.throwIfAborted();
+    const unanswered = readings.filter((r) => r === undefined).length;
     const out = new Map<string, Map<string, MetricReading>>();
     queries.forEach((q, i) => {
       const bySubject = out.get(q.check) ?? new Map<string, MetricReading>();
-      bySubject.set(q.subject, readings[i] ?? {});
+      // No reading and nothing stopped the reads would be a bug here: an error, never a no-data reading `noData: pass` passes.
+      bySubject.set(q.subject, readings[i] ?? { error: stopped ? stopped(unanswered) : `${source.description} gave no reading (internal)` });
       out.set(q.check, bySubject);
     });
     return out;
   };
+}
+
+/** A MetricSourceUnavailable without an HTTP status: the source was not reached or did not answer in time. */
+function nobodyAnswered(err: unknown): boolean {
+  if (!(err instanceof DriftlessError) || err.code !== 'MetricSourceUnavailable') return false;
+  const data = err.data as { status?: unknown } | undefined;
+  return data?.status === undefined;
 }
 
 /**
@@ -63,11 +122,7 @@ export function requireMetricSource(plan: DeliveryPlan, source: MetricSource | u
   );
 }
 
-/**
- * Why a query gave no reading, as the halt's reason will show it: a source
- * that could not be reached (after its retries) says so, because "the query
- * failed" would send an operator to the PromQL instead of the network.
- */
+/** A failed query as its subject's reading error: an unreachable source says so (its retries are spent), any other error keeps its message. */
 function readingError(source: MetricSource, err: unknown): string {
   if (isDriftlessError(err, 'MetricSourceUnavailable')) return `${source.description} unreachable: ${err.data.reason}`;
   return err instanceof Error ? err.message : String(err);

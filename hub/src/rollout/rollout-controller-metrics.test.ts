@@ -31,7 +31,7 @@ function setup() {
   // The test machine, recording what each step observed.
   const machine: RolloutMachine = { ...testRolloutMachine, step: (s, obs, now) => (seen.push(obs), testRolloutMachine.step(s, obs, now)) };
   const controller = (metrics?: MetricSource) => createRolloutController({ store, clock, machine, audit, newId: randomUUID, ...(metrics ? { metrics } : {}) });
-  return { store, audit, seen, controller };
+  return { store, audit, seen, controller, clock };
 }
 
 describe('createRolloutController with metric checks', () => {
@@ -71,5 +71,35 @@ describe('createRolloutController with metric checks', () => {
     await expect(controller().command({ kind: 'resume', actor: 'ops', reason: 'fixed' })).rejects.toMatchObject({ code: 'MetricSourceRequired' });
     expect((await readCurrentRolloutDocument(store))?.doc.phase).toBe('Halted');
     expect(await controller(source).command({ kind: 'resume', actor: 'ops', reason: 'fixed' })).toMatchObject({ phase: 'Progressing' });
+  });
+
+  it('rejects a step whose signal aborts during its metric reads with the abort\'s reason, writing nothing', async () => {
+    const { store, audit, controller } = setup();
+    await controller(source).start(release);
+    for (const c of ['a0', 'a1']) await putStatus(store, c, 'Applied', v1, 1);
+    const before = { doc: await readCurrentRolloutDocument(store), audit: audit.drafts.length };
+    const abort = new AbortController();
+    const reason = new Error('lease lost');
+    // A source that hangs until aborted, and aborts the step once it is asked.
+    const hanging: MetricSource = {
+      description: 'test prometheus',
+      query: (_q, options) =>
+        new Promise((_resolve, reject) => {
+          options?.signal?.addEventListener('abort', () => reject(options.signal?.reason as Error), { once: true });
+          abort.abort(reason);
+        }),
+    };
+    await expect(controller(hanging).step(abort.signal)).rejects.toBe(reason);
+    expect({ doc: await readCurrentRolloutDocument(store), audit: audit.drafts.length }).toEqual(before);
+  });
+
+  it('steps on when the source hangs past the step\'s metric budget: the check waits, health is still judged', async () => {
+    const { store, seen, controller, clock } = setup();
+    const hanging: MetricSource = { description: 'test prometheus', query: (_q, options) => new Promise((_resolve, reject) => options?.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true })) };
+    const stepping = controller(hanging).start(release);
+    await clock.advance(T0 + 20_000);
+    expect(await stepping).toBeDefined();
+    expect(seen.at(-1)?.metrics?.get('error-rate')?.get('a0')).toEqual({ error: 'test prometheus did not answer within 20s (2 of 2 queries unanswered)' });
+    expect(await readCurrentRolloutDocument(store)).toBeDefined();
   });
 });

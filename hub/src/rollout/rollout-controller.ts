@@ -63,6 +63,12 @@ export interface RolloutControllerDeps {
   readonly metrics?: MetricSource;
   /** Metric queries in flight at once per step; default DEFAULT_METRIC_CONCURRENCY (16). */
   readonly metricConcurrency?: number;
+  /**
+   * Time a step spends reading metrics at most, ms (default DEFAULT_METRIC_BUDGET_MS, 20 s):
+   * a subject unanswered by then reads as an error (it waits, never passes), so a hung
+   * source never holds up health halts and reverts judged in the same step.
+   */
+  readonly metricBudgetMs?: number;
 }
 
 /** What one step did (`driftless rollout step --json`). */
@@ -84,8 +90,12 @@ export interface StepReport {
 
 /** The rollout controller (see createRolloutController). */
 export interface RolloutController {
-  /** One idempotent step of the current rollout. */
-  step(): Promise<StepReport>;
+  /**
+   * One idempotent step of the current rollout. When `signal` aborts (the
+   * lease lost, the server stopping) before the step writes, its metric
+   * reads stop and it rejects with the abort's reason, writing nothing.
+   */
+  step(signal?: AbortSignal): Promise<StepReport>;
   /**
    * Applies a person's command (a refused one throws the stalled
    * RolloutCommandRefused), then steps; a halt is only recorded (no key needed, no step).
@@ -130,7 +140,13 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
   const observer = deps.observer ?? createStatusObserver(deps.store, { log });
   const moveDeps = { ...deps, log };
   const keyId = deps.signingKey ? signingKeyId(deps.signingKey) : undefined;
-  const readMetrics = deps.metrics ? createMetricObserver(deps.metrics, deps.metricConcurrency) : undefined;
+  const readMetrics = deps.metrics
+    ? createMetricObserver(deps.metrics, {
+        clock: deps.clock,
+        ...(deps.metricConcurrency === undefined ? {} : { concurrency: deps.metricConcurrency }),
+        ...(deps.metricBudgetMs === undefined ? {} : { budgetMs: deps.metricBudgetMs }),
+      })
+    : undefined;
   // A finished rollout has no gate left to read: stepping it needs no source.
   const requireMetrics = (rollout: Rollout, operation: string): void => {
     if (rollout.phase === 'Completed' || rollout.phase === 'Superseded') return;
@@ -197,17 +213,19 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
   };
 
   /** A step's observations: the freeze, the statuses of the rollout's clusters and, with checks, the metrics its gates read. */
-  const observeRollout = async (rollout: Rollout): Promise<Observations> => {
-    const [obs, metrics] = await Promise.all([observe(Object.keys(rollout.clusters)), readMetrics && rollout.plan.checks.length > 0 ? readMetrics(rollout) : undefined]);
-    return metrics ? { ...obs, metrics } : obs;
+  const observeRollout = async (rollout: Rollout, signal: AbortSignal | undefined): Promise<Observations> => {
+    const metrics = readMetrics && rollout.plan.checks.length > 0 ? readMetrics(rollout, signal) : undefined;
+    const [obs, readings] = await Promise.all([observe(Object.keys(rollout.clusters)), metrics]);
+    return readings ? { ...obs, metrics: readings } : obs;
   };
 
   /** Runs `decide` on the current rollout until its transition is written; `command`: a person's, which must never be dropped. */
-  const run = async (operation: string, decide: (rollout: Rollout, obs: Observations) => Transition, command = false): Promise<StepReport> => {
+  const run = async (operation: string, decide: (rollout: Rollout, obs: Observations) => Transition, command = false, signal?: AbortSignal): Promise<StepReport> => {
     const done: MoveOutcome[] = [];
     // Set once another writer changed the rollout under this call: that writer is alive and finishes its own intent.
     let raced = false;
     for (let attempt = 0; attempt < ROLLOUT_CAS_ATTEMPTS; attempt++) {
+      signal?.throwIfAborted();
       const read = await readCurrentRolloutDocument(deps.store, cache);
       if (!read) return { moved: 0, reverted: 0, changed: false };
       // Even a step that only records verdicts: its audit entries must be signed like the rest.
@@ -222,7 +240,9 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
         continue;
       }
       // A person's command changes no gate: only a step reads the metrics.
-      const obs = command ? await observe(Object.keys(read.doc.clusters)) : await observeRollout(read.doc);
+      const obs = command ? await observe(Object.keys(read.doc.clusters)) : await observeRollout(read.doc, signal);
+      // A replica that lost its lease while reading must not write what it decided.
+      signal?.throwIfAborted();
       const t = decide(read.doc, obs);
       if (!t.changed) return report(read.doc, obs, done, false);
       const outcomes = await commit(read, t, operation);
@@ -285,7 +305,7 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     throw rolloutConflict(id);
   };
 
-  const step = () => run('step', (rollout, obs) => deps.machine.step(rollout, obs, deps.clock.now()));
+  const step = (signal?: AbortSignal) => run('step', (rollout, obs) => deps.machine.step(rollout, obs, deps.clock.now()), false, signal);
 
   return {
     commit,

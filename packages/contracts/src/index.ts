@@ -5,3 +5,4 @@ export { uniqueName } from './unique-name.js';
 export { describeLeaseLockContract, type LeaseLockContractSubject } from './lease-lock-contract.js';
 export { describeRepositorySourceContract, type RepositorySourceSubject } from './repository-source-contract.js';
 export { describeMetricSourceContract, type ExpectedSeries, type MetricSourceContractSubject } from './metric-source-contract.js';
+export { closedPort } from './closed-port.js';

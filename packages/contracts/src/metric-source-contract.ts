@@ -26,6 +26,10 @@ export interface MetricSourceContractSubject {
     readonly nan: string;
     /** An expression whose single value is +Inf (`1/0`). */
     readonly infinity: string;
+    /** An expression whose single value is -Inf (`-1/0`). */
+    readonly negativeInfinity: string;
+    /** A range vector selector (`up[1m]`): a result a check cannot use. */
+    readonly rangeVector: string;
     /** PromQL that does not parse. */
     readonly invalid: string;
   };
@@ -33,6 +37,10 @@ export interface MetricSourceContractSubject {
   readonly requests: () => number;
   /** A source whose server does not answer, configured to give up quickly. */
   readonly unreachable: MetricSource;
+  /** A source whose server answers every request with a 5xx; `requests` counts them, `attempts` is how many it makes per query. */
+  readonly overloaded: { readonly source: MetricSource; readonly attempts: number; readonly requests: () => number };
+  /** A source whose server answers `query` with data and the warning `warning` (a partial result: a shard or remote read failed). */
+  readonly partial: { readonly source: MetricSource; readonly query: string; readonly warning: string };
   readonly cleanup?: () => Promise<void> | void;
 }
 
@@ -84,9 +92,34 @@ export function describeMetricSourceContract(name: string, make: () => MetricSou
       expect(await subject.source.query(subject.queries.scalar.query)).toEqual({ resultType: 'scalar', value: subject.queries.scalar.value });
     });
 
-    it('keeps NaN and +Inf as numbers', async () => {
+    it('keeps NaN, +Inf and -Inf as numbers', async () => {
       expect(only(await subject.source.query(subject.queries.nan))).toBeNaN();
       expect(only(await subject.source.query(subject.queries.infinity))).toBe(Number.POSITIVE_INFINITY);
+      expect(only(await subject.source.query(subject.queries.negativeInfinity))).toBe(Number.NEGATIVE_INFINITY);
+    });
+
+    it('rejects a range vector result with the stalled MetricQueryRejected, asking once', async () => {
+      const before = subject.requests();
+      const err = await rejection(subject.source.query(subject.queries.rangeVector));
+      expect(err).toBeInstanceOf(DriftlessError);
+      expect((err as DriftlessError).code).toBe('MetricQueryRejected');
+      expect((err as DriftlessError).message).toMatch(/query failed: the result is a matrix/);
+      expect(subject.requests() - before).toBe(1);
+    });
+
+    it('retries a server that answers 5xx, then reports the transient MetricSourceUnavailable', async () => {
+      const { source, attempts, requests } = subject.overloaded;
+      const before = requests();
+      const err = await rejection(source.query(subject.queries.oneSeries.query));
+      expect(err).toBeInstanceOf(DriftlessError);
+      expect((err as DriftlessError).code).toBe('MetricSourceUnavailable');
+      expect((err as DriftlessError).message).toMatch(new RegExp(`^${escape(source.description)} query failed: HTTP 5\\d\\d`));
+      expect(requests() - before).toBe(attempts);
+    });
+
+    it('carries the warnings of a partial result, so a check never reads it as complete', async () => {
+      const { source, query, warning } = subject.partial;
+      expect((await source.query(query)).warnings).toEqual([warning]);
     });
 
     it('rejects PromQL that does not parse with the stalled MetricQueryRejected, asking once', async () => {

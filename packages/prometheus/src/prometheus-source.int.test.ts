@@ -1,19 +1,9 @@
-import { describeMetricSourceContract, startFaultyProxy, uniqueName } from '@driftless/contracts';
+import { closedPort, describeMetricSourceContract, startFaultyProxy, uniqueName } from '@driftless/contracts';
 import { registerScrapeTarget, startMetricsExporter, waitForQuery } from '@driftless/testkit';
-import { createServer } from 'node:net';
 import { inject } from 'vitest';
 import { createPrometheusSource } from './prometheus-source.js';
 
 const env = inject('driftlessEnv');
-
-/** A loopback port nothing listens on: bound, read and released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 describeMetricSourceContract('Prometheus', async () => {
   const fixture = uniqueName('contract');
@@ -25,6 +15,11 @@ describeMetricSourceContract('Prometheus', async () => {
   // The proxy forwards everything and counts requests, to see that a rejected query is asked once.
   const proxy = await startFaultyProxy(env.prometheus.url, () => undefined);
   const quick = { attempts: 2, backoffBaseMs: 1, timeoutMs: 2_000 };
+  const overloaded = await startFaultyProxy(env.prometheus.url, () => ({ status: 503, body: '{"status":"error","errorType":"unavailable","error":"overloaded"}' }));
+  // Prometheus itself sends warnings only from failing remote-read or federated backends: a stand-in answers as they would.
+  const warning = 'remote read failed: store-1 unreachable';
+  const partialBody = JSON.stringify({ status: 'success', warnings: [warning], data: { resultType: 'vector', result: [] } });
+  const partial = await startFaultyProxy(env.prometheus.url, () => ({ status: 200, body: partialBody }));
   return {
     source: createPrometheusSource({ url: proxy.url, ...quick }),
     queries: {
@@ -40,12 +35,18 @@ describeMetricSourceContract('Prometheus', async () => {
       scalar: { query: 'scalar(vector(2.5))', value: 2.5 },
       nan: '0/0',
       infinity: '1/0',
+      negativeInfinity: '-1/0',
+      rangeVector: `human_overrides{fixture="${fixture}"}[1m]`,
       invalid: 'sum(human_overrides',
     },
     requests: () => proxy.received,
     unreachable: createPrometheusSource({ url: `http://127.0.0.1:${await closedPort()}`, ...quick }),
+    overloaded: { source: createPrometheusSource({ url: overloaded.url, ...quick }), attempts: quick.attempts, requests: () => overloaded.received },
+    partial: { source: createPrometheusSource({ url: partial.url, ...quick }), query: 'up', warning },
     cleanup: async () => {
       await unregister();
+      await overloaded.close();
+      await partial.close();
       await proxy.close();
       await exporter.close();
     },

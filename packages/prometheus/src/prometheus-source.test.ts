@@ -104,7 +104,8 @@ describe('createPrometheusSource', () => {
       if (++n === 1) return; // never answers
       json(res, 200, vector('1'));
     };
-    expect(await source({ timeoutMs: 100 }).query('q')).toEqual({ resultType: 'vector', series: [{ labels: { cluster: 'a' }, value: 1 }] });
+    // 1000 ms for the answered retry: AbortSignal.timeout runs on real time (the injected clock drives only the backoff), and a loaded machine can be slow to answer.
+    expect(await source({ timeoutMs: 1000, clock: recordingClock() }).query('q')).toEqual({ resultType: 'vector', series: [{ labels: { cluster: 'a' }, value: 1 }] });
     expect(seen).toHaveLength(2);
   });
 
@@ -138,6 +139,55 @@ describe('createPrometheusSource', () => {
     const clock = recordingClock(() => abort.abort(reason));
     await expect(source({ clock, attempts: 5 }).query('q', { signal: abort.signal })).rejects.toBe(reason);
     expect(seen).toHaveLength(1);
+  });
+
+  it('carries the API\'s warnings on the result (partial data), ignoring infos', async () => {
+    handler = (_req, res) => json(res, 200, JSON.stringify({ status: 'success', warnings: ['remote read failed'], infos: ['x'], data: { resultType: 'vector', result: [] } }));
+    expect(await source().query('q')).toEqual({ resultType: 'vector', series: [], warnings: ['remote read failed'] });
+    handler = (_req, res) => json(res, 200, JSON.stringify({ status: 'success', infos: ['only info'], data: { resultType: 'scalar', result: [1, '2'] } }));
+    expect(await source().query('q')).toEqual({ resultType: 'scalar', value: 2 });
+  });
+
+  it('rejects a native histogram sample at once, saying how to read it', async () => {
+    const histogram = { count: '3', sum: '1', buckets: [] };
+    handler = (_req, res) => json(res, 200, JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, histogram: [1, histogram] }] } }));
+    const err = await failure(source().query('latency'));
+    expect(err.code).toBe('MetricQueryRejected');
+    expect(err.message).toMatch(/native histogram.*histogram_quantile or histogram_count/);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('takes only NaN, ±Inf and numerals as values: anything else is not the API JSON', async () => {
+    handler = (_req, res) => json(res, 200, vector('abc'));
+    const err = await failure(source({ attempts: 1 }).query('q'));
+    expect(err.message).toBe(`prometheus at ${url} query failed: the answer is not the query API JSON (after 1 attempt)`);
+  });
+
+  it('takes any 2xx as an answer, and sends the timeout form field', async () => {
+    handler = (_req, res) => json(res, 203, vector('0.5'));
+    expect(await source({ timeoutMs: 1500 }).query('q')).toEqual({ resultType: 'vector', series: [{ labels: { cluster: 'a' }, value: 0.5 }] });
+    expect(new URLSearchParams(seen[0]?.body).get('timeout')).toBe('1500ms');
+  });
+
+  it('refuses a redirect (it would turn the POST into a GET) with a message that says so', async () => {
+    handler = (_req, res) => res.writeHead(302, { location: `${url}/elsewhere` }).end();
+    const err = await failure(source({ attempts: 1 }).query('q'));
+    expect(err.code).toBe('MetricSourceUnavailable');
+    expect(err.message).toMatch(/query failed: redirected \(HTTP 302\); pass the final URL/);
+    expect(seen).toHaveLength(1);
+  });
+
+  it.each([
+    ['a host that does not resolve', 'http://no-such-host.invalid', /query failed: (getaddrinfo )?(ENOTFOUND|EAI_AGAIN) no-such-host\.invalid/],
+    ['a port fetch refuses to dial', 'http://127.0.0.1:1', /query failed: bad port/],
+  ])('names the network cause of %s', async (_name, target, expected) => {
+    const err = await failure(createPrometheusSource({ url: target, attempts: 1, clock: recordingClock() }).query('q'));
+    expect(err.message).toMatch(expected);
+    expect(err.message).not.toMatch(/fetch failed/);
+  });
+
+  it('describes the source by origin and path only', () => {
+    expect(createPrometheusSource({ url: 'http://u:pw@prom.example:9090/prefix/' }).description).toBe('prometheus at http://prom.example:9090/prefix');
   });
 
   it('sends the bearer token and never puts it in an error', async () => {

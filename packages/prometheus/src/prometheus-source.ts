@@ -40,7 +40,7 @@ type Attempt =
  */
 export function createPrometheusSource(options: PrometheusSourceOptions): MetricSource {
   const base = options.url.replace(/\/+$/, '');
-  const description = `prometheus at ${base}`;
+  const description = `prometheus at ${describedUrl(base)}`;
   const attempts = Math.max(1, options.attempts ?? 3);
   const clock = options.clock ?? systemClock;
   const rng = options.rng ?? { next: () => Math.random() };
@@ -54,8 +54,8 @@ export function createPrometheusSource(options: PrometheusSourceOptions): Metric
         const outcome = await request(promql, signal);
         if ('ok' in outcome) return outcome.ok;
         if (!outcome.retry || n >= attempts) {
-          const after = outcome.retry ? ` (after ${n} attempts)` : '';
-          const data = { source: base, query: promql, reason: outcome.reason, ...(outcome.status === undefined ? {} : { status: outcome.status }) };
+          const after = outcome.retry ? ` (after ${n} ${n === 1 ? 'attempt' : 'attempts'})` : '';
+          const data = { source: describedUrl(base), query: promql, reason: outcome.reason, ...(outcome.status === undefined ? {} : { status: outcome.status }) };
           throw new DriftlessError(outcome.code, `${description} query failed: ${outcome.reason}${after}`, data);
         }
         await clock.sleep(backoffMs(n, options.backoffBaseMs ?? 250, options.backoffMaxMs ?? 5_000, rng), signal);
@@ -74,28 +74,54 @@ async function attempt(base: string, promql: string, token: string | undefined, 
   let text: string;
   try {
     // The body is read under the same timeout: a server that sends headers and then stalls is no answer either.
-    const res = await fetch(`${base}/api/v1/query`, { method: 'POST', headers, body: new URLSearchParams({ query: promql }), signal });
+    // `timeout`: Prometheus stops evaluating a query this client has given up on. No redirect: fetch would turn the POST into a body-less GET.
+    const body = new URLSearchParams({ query: promql, timeout: `${timeoutMs}ms` });
+    const res = await fetch(`${base}/api/v1/query`, { method: 'POST', headers, body, signal, redirect: 'manual' });
     status = res.status;
     text = await res.text();
   } catch (err) {
     caller?.throwIfAborted();
     if (timeout.aborted) return { code: 'MetricSourceUnavailable', retry: true, reason: `no answer within ${timeoutMs} ms` };
-    const network = networkErrorCode(err);
-    return { code: 'MetricSourceUnavailable', retry: true, reason: network ?? (err instanceof Error ? err.message : String(err)) };
+    return { code: 'MetricSourceUnavailable', retry: true, reason: networkErrorCode(err) ?? networkCause(err) };
   }
   return classify(status, text);
 }
 
 function classify(status: number, text: string): Attempt {
-  const answer = parseApiAnswer(text);
-  if (status === 200 && answer?.kind === 'result') return { ok: answer.result };
-  if (status === 200 && answer?.kind === 'unusable') {
-    return { code: 'MetricQueryRejected', retry: false, status, reason: `the result is a ${answer.resultType}, not an instant vector or a scalar` };
+  if (status >= 300 && status < 400) {
+    return { code: 'MetricSourceUnavailable', retry: false, status, reason: `redirected (HTTP ${status}); pass the final URL as --prometheus` };
   }
+  const answer = parseApiAnswer(text);
+  const success = status >= 200 && status < 300;
+  if (success && answer?.kind === 'result') return { ok: answer.result };
+  if (success && answer?.kind === 'unusable') return { code: 'MetricQueryRejected', retry: false, status, reason: answer.reason };
   const said = answer?.kind === 'error' ? answer.error : undefined;
   if (status === 400 || status === 422) return { code: 'MetricQueryRejected', retry: false, status, reason: said ?? `HTTP ${status}` };
-  const transient = status >= 500 || status === 429 || status === 408 || status === 200;
-  const reason = status === 200 ? 'the answer is not the query API JSON' : said ? `HTTP ${status}: ${said}` : `HTTP ${status}`;
+  const transient = status >= 500 || status === 429 || status === 408 || success;
+  const reason = success ? 'the answer is not the query API JSON' : said ? `HTTP ${status}: ${said}` : `HTTP ${status}`;
   const hint = status === 401 || status === 403 ? ' (check DRIFTLESS_PROMETHEUS_TOKEN)' : '';
   return { code: 'MetricSourceUnavailable', retry: transient, status, reason: reason + hint };
+}
+
+/** The URL as messages and error data show it: origin and path, never credentials, a query string or a fragment. */
+function describedUrl(base: string): string {
+  try {
+    const u = new URL(base);
+    return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
+/**
+ * What a network failure fetch reports only as `fetch failed` was: the
+ * deepest cause's code and message (`getaddrinfo ENOTFOUND host`, `bad port`).
+ */
+function networkCause(err: unknown): string {
+  let reason = err instanceof Error ? err.message : String(err);
+  for (let e: unknown = err instanceof Error ? err.cause : undefined; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    reason = typeof code === 'string' && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
+  }
+  return reason;
 }

@@ -75,4 +75,12 @@ describe('readingOf', () => {
     const two = readingOf({ resultType: 'vector', series: [{ labels: { a: '1' }, value: 1 }, { labels: { a: '2' }, value: 2 }] });
     expect(two.error).toMatch(/returned 2 series; a check needs one value/);
   });
+
+  it.each([
+    ['an empty vector', { resultType: 'vector', series: [], warnings: ['remote read failed', 'second'] }],
+    ['a value', { resultType: 'vector', series: [{ labels: {}, value: 0.001 }], warnings: ['remote read failed'] }],
+    ['a scalar', { resultType: 'scalar', value: 1, warnings: ['remote read failed'] }],
+  ] as const)('reads a partial result (the API warned) with %s as an error, never a value or no data', (_name, result) => {
+    expect(readingOf(result)).toEqual({ error: 'partial result: remote read failed' });
+  });
 });

@@ -133,9 +133,13 @@ export function metricQueries(rollout: Rollout): MetricQuery[] {
 /**
  * A query's result as a check reads it: one value. An empty vector or NaN
  * (0/0: no traffic) is no data; more than one series is an error that says
- * how to fix the query, never a guess at which series was meant.
+ * how to fix the query, never a guess at which series was meant. A result
+ * the API sent warnings with (partial data) is an error naming the first.
  */
 export function readingOf(result: MetricQueryResult): MetricReading {
+  // Partial data reads too low or empty: a silent pass under `noData: pass` or a missed breach.
+  const [warning] = result.warnings ?? [];
+  if (warning !== undefined) return { error: `partial result: ${warning}` };
   if (result.resultType === 'scalar') return Number.isNaN(result.value) ? {} : { value: result.value };
   const [first, ...rest] = result.series;
   if (first === undefined) return {};

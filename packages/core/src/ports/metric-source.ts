@@ -12,10 +12,15 @@ export interface MetricSeries {
   readonly value: number;
 }
 
-/** What an instant query returned: an instant vector (possibly empty) or a scalar. */
+/**
+ * What an instant query returned: an instant vector (possibly empty) or a
+ * scalar. `warnings`: the API's warnings, present and non-empty only when it
+ * sent some; the data may then be partial (a shard or remote-read endpoint
+ * that failed), so a check must not read it as a value or as no data.
+ */
 export type MetricQueryResult =
-  | { readonly resultType: 'vector'; readonly series: readonly MetricSeries[] }
-  | { readonly resultType: 'scalar'; readonly value: number };
+  | { readonly resultType: 'vector'; readonly series: readonly MetricSeries[]; readonly warnings?: readonly string[] }
+  | { readonly resultType: 'scalar'; readonly value: number; readonly warnings?: readonly string[] };
 
 /** Per-call options. */
 export interface MetricQueryOptions {

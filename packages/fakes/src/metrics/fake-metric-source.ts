@@ -4,7 +4,10 @@ import { DriftlessError, type MetricQueryResult, type MetricSource } from '@drif
 export type FakeAnswer =
   | MetricQueryResult
   | { readonly reject: string }
-  | { readonly unavailable: string };
+  /** `status`: the HTTP status the server answered with; none when it was not reached (network error, timeout). */
+  | { readonly unavailable: string; readonly status?: number }
+  /** A result a check cannot use, rejected as the real client does (a range vector, a string, a native histogram sample). */
+  | { readonly unusable: 'matrix' | 'string' | 'histogram' };
 
 /** How the fake is set up. */
 export interface FakeMetricSourceOptions {
@@ -15,6 +18,8 @@ export interface FakeMetricSourceOptions {
    * each cluster's value from its own state). Answers set with `set` win over it.
    */
   readonly answer?: (query: string) => FakeAnswer;
+  /** The URL in error data's `source`, as the real client puts its base URL (default `http://fake-prometheus.invalid`). */
+  readonly url?: string;
   /** Every query fails as unreachable (the server is down). */
   readonly unreachable?: boolean;
 }
@@ -64,7 +69,8 @@ export class FakeMetricSource implements MetricSource {
     this.asked += 1;
     const answer = this.answerFor(promql);
     if ('reject' in answer) throw this.failure('MetricQueryRejected', promql, answer.reject);
-    if ('unavailable' in answer) throw this.failure('MetricSourceUnavailable', promql, answer.unavailable);
+    if ('unavailable' in answer) throw this.failure('MetricSourceUnavailable', promql, answer.unavailable, answer.status);
+    if ('unusable' in answer) throw this.failure('MetricQueryRejected', promql, unusableReason(answer.unusable));
     return answer;
   }
 
@@ -73,7 +79,14 @@ export class FakeMetricSource implements MetricSource {
     return this.table.get(promql) ?? this.options.answer?.(promql) ?? { resultType: 'vector', series: [] };
   }
 
-  private failure(code: 'MetricQueryRejected' | 'MetricSourceUnavailable', query: string, reason: string): DriftlessError {
-    return new DriftlessError(code, `${this.description} query failed: ${reason}`, { source: this.description, query, reason });
+  private failure(code: 'MetricQueryRejected' | 'MetricSourceUnavailable', query: string, reason: string, status?: number): DriftlessError {
+    const source = this.options.url ?? 'http://fake-prometheus.invalid';
+    return new DriftlessError(code, `${this.description} query failed: ${reason}`, { source, query, reason, ...(status === undefined ? {} : { status }) });
   }
+}
+
+/** The real client's reason for a result a check cannot use (packages/prometheus, api-response). */
+function unusableReason(kind: 'matrix' | 'string' | 'histogram'): string {
+  if (kind === 'histogram') return 'the result holds a native histogram sample, not a number: wrap it in histogram_quantile or histogram_count';
+  return `the result is a ${kind}, not an instant vector or a scalar`;
 }
