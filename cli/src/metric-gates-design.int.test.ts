@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './testing/cli-run.js';
 import { ERROR_RATE_CHECK, ERROR_RATE_QUERY, forCluster, metricWorlds, uniqueClusters } from './testing/metric-world.js';
+import { START } from './testing/delivery-world.js';
 
 // Issue 13 "Done when": DESIGN.md's three checks on ring-0, compiled from
 // fleet.yaml by the real hub, read from the real Prometheus, with the real
@@ -37,6 +38,9 @@ describe("DESIGN.md's three checks on ring-0, end to end", () => {
     expect(await w.compile()).toMatchObject({ rollout: { moved: 1, phase: 'Progressing' } });
     const real = w.realAgent(c.c0);
     expect(await real.agent.runOnce()).toMatchObject({ phase: 'Applied', generation: 1 });
+    // ring-0 soaks at least its checks' longest `for` (5 s) on healthy values, then awaits the approval of the last ring.
+    expect(await w.controller().step()).toMatchObject({ phase: 'Progressing', moved: 0 });
+    await w.clock.advance(START + 5_000);
     expect(await w.controller().step()).toMatchObject({ phase: 'AwaitingApproval', moved: 0 });
     const settings = await real.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: `${w.ns}-web`, name: 'web-settings' });
     expect(settings?.['data']).toEqual({ version: '1', cluster: c.c0 });

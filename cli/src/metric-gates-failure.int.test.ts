@@ -42,6 +42,9 @@ describe('a failed metric check with onFailure: revert', () => {
     await w.simulate(c.c0);
     expect(await w.controller().step()).toMatchObject({ moved: 2 });
     await w.simulate(...ring1);
+    // ring-1 soaks at least its check's `for` (5 s) before the rollout completes.
+    expect(await w.controller().step()).toMatchObject({ phase: 'Progressing' });
+    await w.clock.advance(START + 5_000);
     expect(await w.controller().step()).toMatchObject({ phase: 'Completed' });
     const good = await w.pointer(c.c1a);
 

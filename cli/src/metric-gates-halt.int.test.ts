@@ -54,6 +54,7 @@ describe('a metric check against the real Prometheus', () => {
     expect(entry?.data).toEqual({
       ring: 'ring-0',
       check: 'error-rate',
+      aggregate: 'cluster',
       clusters: [{ cluster: c.c0, value: expect.any(Number) as number }],
       threshold: { max: 0.02 },
       for: '5s',
@@ -81,6 +82,9 @@ describe('a metric check against the real Prometheus', () => {
 
     await drive(HEALTHY);
     await w.clock.advance(START + 4_000);
+    // Within the threshold again; the ring soaks at least the check's `for` (5 s from +2 s) before ring-1 opens.
+    expect(await w.controller().step()).toMatchObject({ phase: 'Progressing', moved: 0 });
+    await w.clock.advance(START + 7_000);
     expect(await w.controller().step()).toMatchObject({ phase: 'Progressing', moved: 1 });
     await w.clock.advance(START + 14_000);
     expect(await w.controller().step()).toMatchObject({ phase: 'Progressing', moved: 0 });
@@ -99,7 +103,10 @@ describe('a metric check against the real Prometheus', () => {
     expect(halted).toMatchObject({ phase: 'Halted' });
     await drive(HEALTHY);
     await w.clock.advance(START + 6_000);
-    expect(await w.controller().command({ kind: 'resume', actor: 'bob', reason: 'bad config rolled back' })).toMatchObject({ phase: 'Progressing', moved: 1 });
+    // Resumed: ring-0 soaks its check's `for` (5 s) again on healthy values, then ring-1 opens.
+    expect(await w.controller().command({ kind: 'resume', actor: 'bob', reason: 'bad config rolled back' })).toMatchObject({ phase: 'Progressing', moved: 0 });
+    await w.clock.advance(START + 11_000);
+    expect(await w.controller().step()).toMatchObject({ phase: 'Progressing', moved: 1 });
     expect(await w.generations([c.c1])).toEqual({ [c.c1]: 1 });
     await w.simulate(c.c1);
     expect(await w.controller().step()).toMatchObject({ phase: 'Completed' });

@@ -88,12 +88,12 @@ describe('driftless rollout with metric checks on MinIO', () => {
     const check = ring0?.checks?.find((c) => c.check === 'error-rate');
     for (const [cluster] of judged) {
       const subject = check?.subjects[cluster];
-      expect(subject?.error, cluster).toMatch(new RegExp(`^prometheus at ${prometheus.replace(/\./g, '\\.')} query failed: ECONNREFUSED`));
+      expect(subject?.error, cluster).toMatch(new RegExp(`^prometheus at ${prometheus.replace(/\./g, '\\.')} unreachable: ECONNREFUSED`));
       expect(subject?.waitingSince, cluster).toBeDefined();
     }
     expect(ring0?.gates.find((g) => g.gate === 'check:error-rate')?.state).toBe('pending');
     const status = await run(['rollout', 'status', '--store', url]);
     expect(status.code, status.err).toBe(0);
-    expect(status.out).toMatch(new RegExp(`check error-rate  no value \\([^)]+\\)( for \\S+)?: prometheus at ${prometheus.replace(/\./g, '\\.')} query failed: ECONNREFUSED.*\\(fails after 10m\\)`));
+    expect(status.out).toMatch(new RegExp(`check error-rate  no value \\([^)]+\\)( for \\S+)?: prometheus at ${prometheus.replace(/\./g, '\\.')} unreachable: ECONNREFUSED.*\\(fails after 10m\\)`));
   });
 });
