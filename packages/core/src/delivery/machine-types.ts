@@ -55,6 +55,13 @@ export interface ObservedStatus {
 export interface MetricReading {
   readonly value?: number;
   readonly error?: string;
+  /**
+   * Not asked in this step: the step's time budget for metric reads ran out
+   * before its turn (the controller starts the next step's reads where this
+   * one stopped). The subject keeps the verdict of its last reading; its
+   * value at this step is recorded as none.
+   */
+  readonly skipped?: true;
 }
 
 /** Everything outside the rollout document that a step looks at. */
