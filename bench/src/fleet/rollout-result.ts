@@ -2,7 +2,23 @@
  * What `driftless bench --rollout` measures: the `--json` document
  * ({@link RolloutBenchResult}) and what `--out` writes ({@link RolloutBenchReport}).
  */
+import { cpus, loadavg, totalmem } from 'node:os';
 import type { StepSample } from './rollout-stepper.js';
+
+/** The machine a report was measured on. */
+export interface BenchMachine {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryGB: number;
+  readonly node: string;
+  readonly loadAverage: readonly number[];
+}
+
+/** This machine, now (load average at the call). */
+export function benchMachine(): BenchMachine {
+  const cpu = cpus();
+  return { cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: loadavg() };
+}
 
 /** One ring of the measured release: ms from the commit (the compile's start) on the run's clock. */
 export interface RingTiming {
@@ -64,7 +80,7 @@ export interface RolloutBenchResult {
 export interface RolloutBenchReport extends RolloutBenchResult {
   readonly startedAt: string;
   readonly durationMs: number;
-  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGB: number; readonly node: string; readonly loadAverage: readonly number[] };
+  readonly machine: BenchMachine;
   readonly stepSamples: readonly StepSample[];
 }
 
