@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderChart } from './chart.js';
 import type { BenchMode, FleetBenchReport } from './result.js';
+import { breachMarkdown, type BreachBenchReport } from './breach-result.js';
 import { rolloutMarkdown, type RolloutBenchReport } from './rollout-result.js';
 
 /**
@@ -27,6 +28,16 @@ export async function writeRolloutReport(dir: string, report: RolloutBenchReport
   const markdown = join(dir, 'rollout.md');
   await atomicWrite(json, `${JSON.stringify(report, null, 2)}\n`);
   await atomicWrite(markdown, rolloutMarkdown(report));
+  return { json, markdown };
+}
+
+/** Writes the metric-gate scenario's `<dir>/breach.json` (the report, every step included) and `<dir>/breach.md` (its summary). */
+export async function writeBreachReport(dir: string, report: BreachBenchReport): Promise<{ json: string; markdown: string }> {
+  await mkdir(dir, { recursive: true });
+  const json = join(dir, 'breach.json');
+  const markdown = join(dir, 'breach.md');
+  await atomicWrite(json, `${JSON.stringify(report, null, 2)}\n`);
+  await atomicWrite(markdown, breachMarkdown(report));
   return { json, markdown };
 }
 
