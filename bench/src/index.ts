@@ -8,7 +8,7 @@ export { runRolloutBench, type RolloutBenchOptions } from './fleet/rollout-bench
 export type { RolloutBenchReport, RolloutBenchResult, RingTiming } from './fleet/rollout-result.js';
 export { runBreachBench } from './fleet/rollout-breach.js';
 export type { BreachBenchReport, BreachBenchResult } from './fleet/breach-result.js';
-export type { GoalFigure } from './fleet/breach-figures.js';
+export type { GoalFigure, RevertFigure } from './fleet/breach-figures.js';
 export type { BenchMode, FleetBenchReport, FleetBenchResult, Percentiles, RequestTimeline } from './fleet/result.js';
 // The simulation pieces the demo (cli/src/demo) runs a live fleet with.
 export { FleetRecorder, type TraceEvent } from './fleet/recorder.js';

@@ -19,6 +19,14 @@ export interface HaltingStep {
   readonly clockMs: number;
 }
 
+/** The second figure, with how many clusters the halt reverted and how many came back, and the spread of their return (ms after the halt; null with none back). */
+export interface RevertFigure extends GoalFigure {
+  readonly reverted: number;
+  readonly back: number;
+  readonly medianMs: number | null;
+  readonly maxMs: number | null;
+}
+
 /** Share of the reverted clusters whose return the second figure waits for. */
 export const REVERT_QUANTILE = 0.99;
 
@@ -46,12 +54,19 @@ export function breachToHalt(breachAt: number, halt: HaltingStep | undefined, fo
  * pointer write and the document write) counts as 0. Goal: one agent
  * interval plus {@link REVERT_GOAL_SLACK_MS}.
  */
-export function haltToReverted(halt: HaltingStep | undefined, backAt: readonly (number | undefined)[], intervalMs: number): GoalFigure & { readonly reverted: number; readonly back: number } {
+export function haltToReverted(halt: HaltingStep | undefined, backAt: readonly (number | undefined)[], intervalMs: number): RevertFigure {
   const goalMs = intervalMs + REVERT_GOAL_SLACK_MS;
   const haltAt = halt === undefined ? undefined : halt.startedAt + halt.clockMs;
   const back = backAt.filter((t): t is number => t !== undefined);
-  const rank = Math.ceil(REVERT_QUANTILE * backAt.length);
-  if (haltAt === undefined || backAt.length === 0 || back.length < rank) return { ...figure(null, goalMs), reverted: backAt.length, back: back.length };
+  const counts = { reverted: backAt.length, back: back.length };
+  if (haltAt === undefined) return { ...figure(null, goalMs), ...counts, medianMs: null, maxMs: null };
   const sorted = back.map((t) => Math.max(0, t - haltAt)).sort((a, b) => a - b);
-  return { ...figure(sorted[rank - 1] ?? null, goalMs), reverted: backAt.length, back: back.length };
+  const rank = Math.ceil(REVERT_QUANTILE * backAt.length);
+  const at = (r: number): number | null => sorted[r - 1] ?? null;
+  return {
+    ...figure(backAt.length === 0 || back.length < rank ? null : at(rank), goalMs),
+    ...counts,
+    medianMs: at(Math.ceil(0.5 * sorted.length)),
+    maxMs: at(sorted.length),
+  };
 }

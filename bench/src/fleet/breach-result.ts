@@ -2,7 +2,7 @@
  * What `driftless bench --rollout --breach` measures: the `--json` document
  * ({@link BreachBenchResult}) and what `--out` writes ({@link BreachBenchReport}).
  */
-import type { GoalFigure } from './breach-figures.js';
+import type { GoalFigure, RevertFigure } from './breach-figures.js';
 import type { BenchMachine, MedianMax } from './rollout-result.js';
 import type { StepSample } from './rollout-stepper.js';
 
@@ -25,7 +25,7 @@ export interface BreachBenchResult {
   /** From the breach's start to the end of the halting step (goal: `for` plus one step). */
   readonly breachToHalt: GoalFigure;
   /** From the halt to 99 % of the reverted clusters reporting their last good bundle applied (goal: one interval plus 2 s). */
-  readonly haltToReverted: GoalFigure & { readonly reverted: number; readonly back: number };
+  readonly haltToReverted: RevertFigure;
   /** Queries the simulated metric source answered over the run. */
   readonly metricQueries: number;
   readonly steps: { readonly count: number; readonly wallMs: MedianMax; readonly errors: number };
@@ -55,7 +55,7 @@ export function breachMarkdown(r: BreachBenchReport): string {
     '',
     `Breach started ${s(r.breachStartMs)} after the release's commit.`,
     `Breach to halt: ${verdict(r.breachToHalt)}. Reason: ${r.haltReason ?? 'no halt'}.`,
-    `Halt to 99 % of ${h.reverted} reverted clusters back on their last good bundle (${h.back} back): ${verdict(h)}.`,
+    `Halt to 99 % of ${h.reverted} reverted clusters back on their last good bundle (${h.back} back): ${verdict(h)}; median ${s(h.medianMs)}, last ${s(h.maxMs)}.`,
     '',
     `Steps: ${r.steps.count}; wall median ${r.steps.wallMs.median} ms, max ${r.steps.wallMs.max} ms; errors ${r.steps.errors}. Metric queries: ${r.metricQueries}.`,
     '',
