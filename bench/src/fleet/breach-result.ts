@@ -3,18 +3,11 @@
  * ({@link BreachBenchResult}) and what `--out` writes ({@link BreachBenchReport}).
  */
 import type { GoalFigure, RevertFigure } from './breach-figures.js';
-import type { BenchMachine, MedianMax } from './rollout-result.js';
+import type { BenchMachine, MedianMax, RolloutRunSettings } from './rollout-result.js';
 import type { StepSample } from './rollout-stepper.js';
 
 /** The `--json` document of the metric-gate scenario. */
-export interface BreachBenchResult {
-  readonly virtual: boolean;
-  readonly clusters: number;
-  readonly intervalMs: number;
-  readonly jitter: number;
-  readonly stepMs: number;
-  readonly soakMs: number;
-  readonly seed: number;
+export interface BreachBenchResult extends RolloutRunSettings {
   /** The check gating the ring, as fleet.yaml says it. */
   readonly check: { readonly name: string; readonly query: string; readonly max: number; readonly forMs: number };
   /** The released ring, its clusters, and those whose simulated error rate breaches. */

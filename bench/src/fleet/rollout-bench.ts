@@ -2,7 +2,7 @@ import { FLEET_SCENARIO, clusterName, scenarioCluster } from '@driftless/testkit
 import { benchSigningKeys } from './bench-keys.js';
 import { publishingStore } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
-import { benchMachine, medianMax, type RingTiming, type RolloutBenchReport, type RolloutBenchResult } from './rollout-result.js';
+import { benchMachine, medianMax, runSettings, type RingTiming, type RolloutBenchReport, type RolloutBenchResult } from './rollout-result.js';
 import { startRolloutFleet } from './rollout-fleet.js';
 import { realRig, virtualRig, type RolloutRig } from './rollout-rig.js';
 import { startRolloutStepper, type StepSample } from './rollout-stepper.js';
@@ -130,13 +130,7 @@ async function run(rig: RolloutRig, opts: RolloutBenchOptions, started: number, 
     const samples = stepper.samples;
     const noMoves = samples.filter((s) => s.moved === 0);
     const result: RolloutBenchResult = {
-      virtual: opts.virtual,
-      clusters: opts.clusters,
-      intervalMs: opts.intervalMs,
-      jitter: opts.jitter,
-      stepMs,
-      soakMs,
-      seed: opts.seed,
+      ...runSettings(opts, stepMs, soakMs),
       release: { rings, completedMs },
       halt: { cluster: FAILING, ...halt },
       steps: {

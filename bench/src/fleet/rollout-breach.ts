@@ -7,7 +7,7 @@ import { publishingStore } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
 import { benchDelivery, FAILING, ringOf, type RolloutBenchOptions } from './rollout-bench.js';
 import { startRolloutFleet } from './rollout-fleet.js';
-import { benchMachine, medianMax } from './rollout-result.js';
+import { benchMachine, medianMax, runSettings } from './rollout-result.js';
 import { realRig, virtualRig, type RolloutRig } from './rollout-rig.js';
 import { startRolloutStepper, type StepSample } from './rollout-stepper.js';
 import { virtualHub } from './virtual-hub.js';
@@ -102,10 +102,11 @@ async function run(rig: RolloutRig, opts: RolloutBenchOptions, log: (line: strin
 
     recorder.beginCommit();
     const commitAt = clock.now();
-    await rig.settle(hub.publish(COMMITS.release));
-    // The wave moves every ring-0 pointer in one step; the breach starts once all of them reported it applied.
+    // Counted from the publish on: the controller steps (and the wave may open) while the hub still writes.
     let applied = 0;
     const off = recorder.onConverged(() => (applied += 1));
+    await rig.settle(hub.publish(COMMITS.release));
+    // The wave moves every ring-0 pointer in one step; the breach starts once all of them reported it applied.
     await rig.runUntil(deadline(), () => applied > 0 && recorder.pending === 0, converged);
     off();
     if (recorder.pending === 0 && applied > 0) breachAt = clock.now();
@@ -123,13 +124,7 @@ async function run(rig: RolloutRig, opts: RolloutBenchOptions, log: (line: strin
     await rig.settle(fleet.stop());
     const samples = stepper.samples;
     const result: BreachBenchResult = {
-      virtual: opts.virtual,
-      clusters: opts.clusters,
-      intervalMs: opts.intervalMs,
-      jitter: opts.jitter,
-      stepMs,
-      soakMs,
-      seed: opts.seed,
+      ...runSettings(opts, stepMs, soakMs),
       check: { name: ERROR_RATE_CHECK.name, query: ERROR_RATE_CHECK.prometheus, max: ERROR_RATE_CHECK.max, forMs },
       ring: { name: 'ring-0', clusters: ring0.length, breaching: breachingClusters.size },
       breachStartMs: breachAt === undefined ? null : breachAt - commitAt,

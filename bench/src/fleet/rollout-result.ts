@@ -36,8 +36,8 @@ export interface MedianMax {
   readonly max: number;
 }
 
-/** The `--json` document. */
-export interface RolloutBenchResult {
+/** How a rollout bench ran: the first fields of every rollout bench's `--json` document. */
+export interface RolloutRunSettings {
   readonly virtual: boolean;
   readonly clusters: number;
   readonly intervalMs: number;
@@ -45,6 +45,15 @@ export interface RolloutBenchResult {
   readonly stepMs: number;
   readonly soakMs: number;
   readonly seed: number;
+}
+
+/** The settings a run reports, from its options and the step and soak it used. */
+export function runSettings(opts: Omit<RolloutRunSettings, 'stepMs' | 'soakMs'>, stepMs: number, soakMs: number): RolloutRunSettings {
+  return { virtual: opts.virtual, clusters: opts.clusters, intervalMs: opts.intervalMs, jitter: opts.jitter, stepMs, soakMs, seed: opts.seed };
+}
+
+/** The `--json` document. */
+export interface RolloutBenchResult extends RolloutRunSettings {
   /** The measured release (every cluster's bundle changes): per ring, from commit to fully applied. */
   readonly release: { readonly rings: readonly RingTiming[]; readonly completedMs: number | null };
   /** The second release, with one cluster of ring 0 whose Kubernetes API refuses every write. */
