@@ -9,7 +9,7 @@ import { benchDelivery, FAILING, ringOf, type RolloutBenchOptions } from './roll
 import { startRolloutFleet } from './rollout-fleet.js';
 import { benchMachine, medianMax, runSettings } from './rollout-result.js';
 import { realRig, virtualRig, type RolloutRig } from './rollout-rig.js';
-import { startRolloutStepper, type StepSample } from './rollout-stepper.js';
+import { startRolloutStepper, type RolloutStepper, type StepSample } from './rollout-stepper.js';
 import { virtualHub } from './virtual-hub.js';
 
 /** The check that gates ring-0: each cluster's share of 5xx answers over a minute, as a user writes it. */
@@ -112,14 +112,8 @@ async function run(rig: RolloutRig, opts: RolloutBenchOptions, log: (line: strin
     if (recorder.pending === 0 && applied > 0) breachAt = clock.now();
     log(`bench: release: ${applied} ring-0 clusters applied; breach ${breachAt === undefined ? 'never started' : `started on ${breachingClusters.size} of them`}`);
 
-    const halted = (): StepSample | undefined => stepper.samples.find((s) => breachAt !== undefined && t0 + s.at >= breachAt && s.phase === 'Halted');
-    if (breachAt !== undefined) await rig.runUntil(deadline(), () => halted() !== undefined, (fn) => stepper.onStep(fn));
-    const haltSample = halted();
-    const halt: HaltingStep | undefined = haltSample ? { startedAt: t0 + haltSample.at, clockMs: haltSample.clockMs } : undefined;
+    const { haltSample, halt, backAt } = breachAt === undefined ? { haltSample: undefined, halt: undefined, backAt: [] } : await haltAndRevert({ rig, recorder, stepper, t0, breachAt, deadline });
     log(`bench: ${haltSample ? `halted: ${haltSample.haltReason ?? ''}` : 'no halt by the deadline'}`);
-    // The halting step moved the reverted pointers back (through publishingStore: published again in this commit).
-    if (halt) await rig.runUntil(deadline(), () => recorder.pending === 0, converged);
-    const backAt = halt ? [...recorder.commitTimes().values()].filter((e) => e.publishedAt >= halt.startedAt).map((e) => e.convergedAt) : [];
     await stepper.stop();
     await rig.settle(fleet.stop());
     const samples = stepper.samples;
@@ -141,4 +135,29 @@ async function run(rig: RolloutRig, opts: RolloutBenchOptions, log: (line: strin
     await stepper.stop();
     await rig.settle(fleet.stop());
   }
+}
+
+/**
+ * Lets the run go on until the first step after the breach that halted the
+ * rollout, then until the clusters it reverted (their pointers moved back by
+ * that step through publishingStore: published again in this commit) report
+ * their last good bundle applied: the halting step, and when each came back.
+ */
+async function haltAndRevert(ctx: {
+  readonly rig: RolloutRig;
+  readonly recorder: FleetRecorder;
+  readonly stepper: RolloutStepper;
+  readonly t0: number;
+  readonly breachAt: number;
+  readonly deadline: () => number;
+}): Promise<{ haltSample?: StepSample; halt?: HaltingStep; backAt: (number | undefined)[] }> {
+  const { rig, recorder, stepper, t0, breachAt, deadline } = ctx;
+  const halted = (): StepSample | undefined => stepper.samples.find((s) => t0 + s.at >= breachAt && s.phase === 'Halted');
+  await rig.runUntil(deadline(), () => halted() !== undefined, (fn) => stepper.onStep(fn));
+  const haltSample = halted();
+  if (!haltSample) return { backAt: [] };
+  const halt: HaltingStep = { startedAt: t0 + haltSample.at, clockMs: haltSample.clockMs };
+  await rig.runUntil(deadline(), () => recorder.pending === 0, (fn) => recorder.onConverged(fn));
+  const backAt = [...recorder.commitTimes().values()].filter((e) => e.publishedAt >= halt.startedAt).map((e) => e.convergedAt);
+  return { haltSample, halt, backAt };
 }
