@@ -1,9 +1,8 @@
-import { cpus, loadavg, totalmem } from 'node:os';
 import { FLEET_SCENARIO, clusterName, scenarioCluster } from '@driftless/testkit';
 import { benchSigningKeys } from './bench-keys.js';
 import { publishingStore } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
-import { medianMax, type RingTiming, type RolloutBenchReport, type RolloutBenchResult } from './rollout-result.js';
+import { benchMachine, medianMax, runSettings, type RingTiming, type RolloutBenchReport, type RolloutBenchResult } from './rollout-result.js';
 import { startRolloutFleet } from './rollout-fleet.js';
 import { realRig, virtualRig, type RolloutRig } from './rollout-rig.js';
 import { startRolloutStepper, type StepSample } from './rollout-stepper.js';
@@ -34,8 +33,8 @@ export const ROLLOUT_RINGS = ['ring-0', 'ring-1', 'ring-2'] as const;
 const COMMITS = { up: 0, measured: 2, failing: 3 } as const;
 /** Poll intervals the run idles after the measured release (the agents' last status writes settle in the first). */
 const IDLE_INTERVALS = 2;
-/** The cluster whose Kubernetes API refuses writes in the second release (ring 0). */
-const FAILING = clusterName(0);
+/** The cluster whose Kubernetes API refuses writes in the second release (ring 0; the breach bench never arms it). */
+export const FAILING = clusterName(0);
 
 /** spec.delivery of the bench's fleet: continuous deployment (no approval), soak one interval. */
 export function benchDelivery(soakMs: number): Record<string, unknown> {
@@ -51,7 +50,8 @@ export function benchDelivery(soakMs: number): Record<string, unknown> {
   };
 }
 
-const ringOf = (i: number): string => {
+/** The ring of cluster `i` under benchDelivery. */
+export const ringOf = (i: number): string => {
   const label = scenarioCluster(i, FLEET_SCENARIO).labels.ring;
   return label === '0' ? 'ring-0' : label === '1' ? 'ring-1' : 'ring-2';
 };
@@ -130,13 +130,7 @@ async function run(rig: RolloutRig, opts: RolloutBenchOptions, started: number, 
     const samples = stepper.samples;
     const noMoves = samples.filter((s) => s.moved === 0);
     const result: RolloutBenchResult = {
-      virtual: opts.virtual,
-      clusters: opts.clusters,
-      intervalMs: opts.intervalMs,
-      jitter: opts.jitter,
-      stepMs,
-      soakMs,
-      seed: opts.seed,
+      ...runSettings(opts, stepMs, soakMs),
       release: { rings, completedMs },
       halt: { cluster: FAILING, ...halt },
       steps: {
@@ -152,12 +146,11 @@ async function run(rig: RolloutRig, opts: RolloutBenchOptions, started: number, 
       clusterErrors: recorder.errorSummary(),
       rssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     };
-    const cpu = cpus();
     return {
       ...result,
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
-      machine: { cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: loadavg() },
+      machine: benchMachine(),
       stepSamples: samples,
     };
   } finally {

@@ -2,7 +2,23 @@
  * What `driftless bench --rollout` measures: the `--json` document
  * ({@link RolloutBenchResult}) and what `--out` writes ({@link RolloutBenchReport}).
  */
+import { cpus, loadavg, totalmem } from 'node:os';
 import type { StepSample } from './rollout-stepper.js';
+
+/** The machine a report was measured on. */
+export interface BenchMachine {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryGB: number;
+  readonly node: string;
+  readonly loadAverage: readonly number[];
+}
+
+/** This machine, now (load average at the call). */
+export function benchMachine(): BenchMachine {
+  const cpu = cpus();
+  return { cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: loadavg() };
+}
 
 /** One ring of the measured release: ms from the commit (the compile's start) on the run's clock. */
 export interface RingTiming {
@@ -20,8 +36,8 @@ export interface MedianMax {
   readonly max: number;
 }
 
-/** The `--json` document. */
-export interface RolloutBenchResult {
+/** How a rollout bench ran: the first fields of every rollout bench's `--json` document. */
+export interface RolloutRunSettings {
   readonly virtual: boolean;
   readonly clusters: number;
   readonly intervalMs: number;
@@ -29,6 +45,15 @@ export interface RolloutBenchResult {
   readonly stepMs: number;
   readonly soakMs: number;
   readonly seed: number;
+}
+
+/** The settings a run reports, from its options and the step and soak it used. */
+export function runSettings(opts: Omit<RolloutRunSettings, 'stepMs' | 'soakMs'>, stepMs: number, soakMs: number): RolloutRunSettings {
+  return { virtual: opts.virtual, clusters: opts.clusters, intervalMs: opts.intervalMs, jitter: opts.jitter, stepMs, soakMs, seed: opts.seed };
+}
+
+/** The `--json` document. */
+export interface RolloutBenchResult extends RolloutRunSettings {
   /** The measured release (every cluster's bundle changes): per ring, from commit to fully applied. */
   readonly release: { readonly rings: readonly RingTiming[]; readonly completedMs: number | null };
   /** The second release, with one cluster of ring 0 whose Kubernetes API refuses every write. */
@@ -64,7 +89,7 @@ export interface RolloutBenchResult {
 export interface RolloutBenchReport extends RolloutBenchResult {
   readonly startedAt: string;
   readonly durationMs: number;
-  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGB: number; readonly node: string; readonly loadAverage: readonly number[] };
+  readonly machine: BenchMachine;
   readonly stepSamples: readonly StepSample[];
 }
 

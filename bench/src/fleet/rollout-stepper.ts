@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Clock, ObjectStore } from '@driftless/core';
+import type { Clock, MetricSource, ObjectStore } from '@driftless/core';
 import { coreRolloutMachine, createAuditLog, createRolloutController, createStatusObserver, type StepReport } from '@driftless/hub';
 import type { KeyObject } from 'node:crypto';
 import { countedStore } from './observed-store.js';
@@ -23,6 +23,8 @@ export interface StepSample {
   readonly rollout?: string;
   readonly phase?: StepReport['phase'];
   readonly moved: number;
+  /** Pointers it moved back to their last good bundle (`onFailure: revert`). */
+  readonly reverted: number;
   readonly changed: boolean;
   readonly halted: boolean;
   /** While halted: why (the halt's reason). */
@@ -40,6 +42,8 @@ export interface RolloutStepperOptions {
   readonly stepMs: number;
   /** The run's start on `clock`: sample times are relative to it. */
   readonly startedAt: number;
+  /** Where the delivery's checks read (the controller refuses a rollout with checks without one). */
+  readonly metrics?: MetricSource;
 }
 
 /** The real rollout controller stepping on the run's clock (see startRolloutStepper). */
@@ -71,6 +75,7 @@ export function startRolloutStepper(opts: RolloutStepperOptions): RolloutStepper
     observer,
     // Deterministic, so that the same seed writes the same bytes.
     newId: () => `bench-step-${++ids}`,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   const samples: StepSample[] = [];
   const listeners = new Set<(s: StepSample) => void>();
@@ -99,6 +104,7 @@ export function startRolloutStepper(opts: RolloutStepperOptions): RolloutStepper
       ...(report?.rollout ? { rollout: report.rollout } : {}),
       ...(report?.phase ? { phase: report.phase } : {}),
       moved: report?.moved ?? 0,
+      reverted: report?.reverted ?? 0,
       changed: report?.changed ?? false,
       halted: report?.halted !== undefined,
       ...(report?.halted ? { haltReason: report.halted.reason } : {}),

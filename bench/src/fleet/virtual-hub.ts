@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { compileError, type Clock, type ObjectStore } from '@driftless/core';
+import { compileError, type Clock, type MetricSource, type ObjectStore } from '@driftless/core';
 import { MemoryRepository } from '@driftless/fakes';
 import { createHub, memoryHubStateStore, type KustomizeRunner } from '@driftless/hub';
 import type { FleetScenario } from '@driftless/testkit';
@@ -33,8 +33,14 @@ export interface VirtualHubOptions {
   readonly scenario: FleetScenario;
   /** Signs every pointer, as a production hub does. */
   readonly signingKey: KeyObject;
-  /** fleet.yaml's `spec.delivery`: every commit then starts a rollout (the rollout bench). */
-  readonly delivery?: Readonly<Record<string, unknown>>;
+  /**
+   * fleet.yaml's `spec.delivery`: every commit then starts a rollout (the
+   * rollout bench); a function gives each commit's (undefined: none, the
+   * pointers are written at once).
+   */
+  readonly delivery?: Readonly<Record<string, unknown>> | ((k: number) => Readonly<Record<string, unknown>> | undefined);
+  /** Where the delivery's checks read (a hub refuses to compile checks without one). */
+  readonly metrics?: MetricSource;
 }
 
 /**
@@ -69,7 +75,9 @@ export function virtualHub(opts: VirtualHubOptions): VirtualHub {
     signingKey: opts.signingKey,
     // Deterministic, so that the same seed writes the same bytes.
     newId: () => `virtual-publish-${++ids}`,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
+  const deliveryOf = (k: number): Readonly<Record<string, unknown>> | undefined => (typeof opts.delivery === 'function' ? opts.delivery(k) : opts.delivery);
   return {
     get fetches() {
       return repo.syncs;
@@ -78,7 +86,7 @@ export function virtualHub(opts: VirtualHubOptions): VirtualHub {
       return counted.requests();
     },
     async publish(k) {
-      const { files, message } = scenarioCommit(k, opts.clusters, opts.apps, opts.scenario, opts.delivery);
+      const { files, message } = scenarioCommit(k, opts.clusters, opts.apps, opts.scenario, deliveryOf(k));
       repo.commit(files, message);
       await publishCommit(hub, repo.url);
     },

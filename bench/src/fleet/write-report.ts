@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderChart } from './chart.js';
 import type { BenchMode, FleetBenchReport } from './result.js';
+import { breachMarkdown, type BreachBenchReport } from './breach-result.js';
 import { rolloutMarkdown, type RolloutBenchReport } from './rollout-result.js';
 
 /**
@@ -21,12 +22,22 @@ export async function writeFleetReport(dir: string, report: FleetBenchReport): P
 }
 
 /** Writes the rollout bench's `<dir>/rollout.json` (the report, every step included) and `<dir>/rollout.md` (its summary). */
-export async function writeRolloutReport(dir: string, report: RolloutBenchReport): Promise<{ json: string; markdown: string }> {
+export function writeRolloutReport(dir: string, report: RolloutBenchReport): Promise<{ json: string; markdown: string }> {
+  return writeWithSummary(dir, 'rollout', report, rolloutMarkdown(report));
+}
+
+/** Writes the metric-gate scenario's `<dir>/breach.json` (the report, every step included) and `<dir>/breach.md` (its summary). */
+export function writeBreachReport(dir: string, report: BreachBenchReport): Promise<{ json: string; markdown: string }> {
+  return writeWithSummary(dir, 'breach', report, breachMarkdown(report));
+}
+
+/** Writes `<dir>/<name>.json` (the report) and `<dir>/<name>.md` (its summary). */
+async function writeWithSummary(dir: string, name: string, report: unknown, summary: string): Promise<{ json: string; markdown: string }> {
   await mkdir(dir, { recursive: true });
-  const json = join(dir, 'rollout.json');
-  const markdown = join(dir, 'rollout.md');
+  const json = join(dir, `${name}.json`);
+  const markdown = join(dir, `${name}.md`);
   await atomicWrite(json, `${JSON.stringify(report, null, 2)}\n`);
-  await atomicWrite(markdown, rolloutMarkdown(report));
+  await atomicWrite(markdown, summary);
   return { json, markdown };
 }
 

@@ -1,3 +1,4 @@
+import type { RolloutBenchOptions } from '@driftless/bench';
 import type { Command } from 'commander';
 import type { CliIo } from '../main.js';
 import { UsageError } from '../errors.js';
@@ -18,6 +19,7 @@ interface FleetFlags {
   kustomize?: string;
   workers: string;
   rollout?: boolean;
+  breach?: boolean;
   step: string;
 }
 
@@ -49,13 +51,18 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
       'the rollout bench instead: the real hub compiles with spec.delivery (3 rings: ring label 0, ring label 1, the rest 25% at a time; soak one interval; continuous deployment) and the real rollout controller steps every --step over the simulated clusters; reports the time from commit to each ring fully applied, the steps from a failing status to the halt, and each step\'s wall time and store requests. Real time on MinIO (the clusters in --workers threads, the failing one beside the controller), or with --virtual on the virtual clock; --out writes <dir>/rollout.json and <dir>/rollout.md',
     )
     .option('--step <duration>', 'with --rollout: between rollout steps, as hub serve steps', '5s')
+    .option(
+      '--breach',
+      "with --rollout: the metric-gate scenario instead (cheaper: the fleet comes up without a rollout): a release of ring-0 under an error-rate check (max 0.02, for 3 steps, onFailure: revert) read from a simulated Prometheus; a tenth of ring-0 starts breaching once the ring applied it. Reports the time from the breach to the halt (goal: for plus one step) and from the halt to 99% of the reverted clusters back on their last good bundle (goal: one interval plus 2s); --out writes <dir>/breach.json and <dir>/breach.md",
+    )
     .addHelpText(
       'after',
       '\nProgress goes to stderr. Examples:\n' +
         '  driftless bench --clusters 10000 --interval 30s --commits 3 --json\n' +
         '  driftless bench --clusters 1000 --mode bundle --out bench-out && driftless bench --clusters 1000 --mode git --out bench-out\n' +
         '  driftless bench --virtual --clusters 100000\n' +
-        '  driftless bench --rollout --virtual --clusters 10000 --out bench-out',
+        '  driftless bench --rollout --virtual --clusters 10000 --out bench-out\n' +
+        '  driftless bench --rollout --breach --virtual --clusters 10000 --out bench-out',
     )
     .exitOverride()
     .action(async (flags: FleetFlags) => {
@@ -66,6 +73,7 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
       if (flags.virtual && mode === 'git') throw new UsageError('--virtual simulates bundle mode only: git mode needs the real git server');
       const intervalMs = durationFlag('--interval', flags.interval);
       if (intervalMs < 100) throw new UsageError(`--interval ${flags.interval} must be at least 100ms`);
+      if (flags.breach && !flags.rollout) throw new UsageError('--breach is a scenario of the rollout bench: pass --rollout too');
       if (flags.rollout) {
         if (mode !== 'bundle') throw new UsageError('--rollout runs bundle mode only: rollouts move pointers in the store');
         await runRollout(io, flags, intervalMs, jitter);
@@ -155,10 +163,26 @@ async function runRollout(io: CliIo, flags: FleetFlags, intervalMs: number, jitt
     virtual: flags.virtual ?? false,
     log: (l: string) => io.stderr(`${l}\n`),
   };
+  if (flags.breach) {
+    await runBreach(io, flags, opts);
+    return;
+  }
   const { runRolloutBench, writeRolloutReport } = await import('@driftless/bench');
   const report = await runRolloutBench(opts);
   if (flags.out) {
     const written = await writeRolloutReport(flags.out, report);
+    io.stderr(`bench: wrote ${written.json} and ${written.markdown}\n`);
+  }
+  const { stepSamples: _samples, startedAt: _s, durationMs: _d, machine: _m, ...result } = report;
+  io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** `driftless bench --rollout --breach` (see runBreachBench). */
+async function runBreach(io: CliIo, flags: FleetFlags, opts: RolloutBenchOptions): Promise<void> {
+  const { runBreachBench, writeBreachReport } = await import('@driftless/bench');
+  const report = await runBreachBench(opts);
+  if (flags.out) {
+    const written = await writeBreachReport(flags.out, report);
     io.stderr(`bench: wrote ${written.json} and ${written.markdown}\n`);
   }
   const { stepSamples: _samples, startedAt: _s, durationMs: _d, machine: _m, ...result } = report;
