@@ -71,7 +71,7 @@ export async function readCurrentRolloutDocument(store: ObjectStore, cache?: Rol
  * canonicalizing it again cost most of a step.
  */
 export async function casRollout(store: ObjectStore, rollout: Rollout, etag: string, cache?: RolloutCache): Promise<string | undefined> {
-  const res = await store.put(storeLayout.rollout(rollout.id), new TextEncoder().encode(JSON.stringify(rollout)), { ...JSON_TYPE, ifMatch: etag });
+  const res = await store.put(storeLayout.rollout(rollout.id), new TextEncoder().encode(JSON.stringify(stored(rollout))), { ...JSON_TYPE, ifMatch: etag });
   if (res.kind !== 'written') return undefined;
   if (cache) cache.last = { doc: rollout, etag: res.etag };
   return res.etag;
@@ -79,8 +79,19 @@ export async function casRollout(store: ObjectStore, rollout: Rollout, etag: str
 
 /** Writes a new rollout document put-if-absent: its ETag, or undefined when one with its id exists already. */
 export async function createRolloutDocument(store: ObjectStore, rollout: Rollout): Promise<string | undefined> {
-  const res = await store.putIfAbsent(storeLayout.rollout(rollout.id), canonicalBytes(rolloutSchema.parse(rollout)), JSON_TYPE);
+  const res = await store.putIfAbsent(storeLayout.rollout(rollout.id), canonicalBytes(stored(rolloutSchema.parse(rollout))), JSON_TYPE);
   return res.kind === 'created' ? res.etag : undefined;
+}
+
+/**
+ * The rollout as written: a plan without metric checks leaves `plan.checks`
+ * out (the schema reads it back as []), so a hub of the release before
+ * metric checks can still read rollouts that use none (README, Upgrading).
+ */
+function stored(rollout: Rollout): Rollout | Omit<Rollout, 'plan'> & { plan: Omit<Rollout['plan'], 'checks'> } {
+  if (rollout.plan.checks.length > 0) return rollout;
+  const { checks: _none, ...plan } = rollout.plan;
+  return { ...rollout, plan };
 }
 
 /**

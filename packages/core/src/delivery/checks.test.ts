@@ -61,7 +61,7 @@ describe('breach and for', () => {
     const [first, held, failed] = run(start(twoWaves), [[1, { a: 0.05 }], [5, { a: 0.04 }], [6, { a: 0.031 }]]);
     expect(first?.state.clusters['a']?.state).toBe('applied');
     expect(first?.moves).toEqual([]);
-    expect(gate(first!.state)).toMatchObject({ state: 'pending', reason: 'a 0.05 > max 0.02 for 0ms (halts at 5s)' });
+    expect(gate(first!.state)).toMatchObject({ state: 'pending', reason: 'a 0.05 > max 0.02 (halts at 5s)' });
     expect(first?.state.rings[0]?.checks?.[0]?.subjects['a']?.breachingSince).toBe(iso(T0 + S));
     expect(held?.moves).toEqual([]);
     expect(held?.state.phase).toBe('Progressing');
@@ -243,7 +243,7 @@ describe('summarizeRollout checks', () => {
       {
         check: 'err',
         state: 'pending',
-        reason: 'a 0.05 > max 0.02 for 0ms (halts at 5s)',
+        reason: 'a 0.05 > max 0.02 (halts at 5s)',
         max: 0.02,
         forMs: 5000,
         aggregate: 'cluster',
@@ -297,5 +297,36 @@ describe('review fixes', () => {
     expect(next.clusters['b']?.state).toBe('failed');
     expect(Object.keys(next.rings[0]?.checks?.[0]?.subjects ?? {})).toEqual(['a']);
     expect(summarizeRollout(next)[0]?.checks[0]).toMatchObject({ subjects: 1, noValue: 0 });
+  });
+});
+
+describe('gaps in the readings', () => {
+  const twoWaves = release([ring('r0', { maxConcurrent: { kind: 'count', value: 1 } })], { a: {}, b: {} });
+
+  it('a step without data in the middle of a breach is no all-clear: the next wave stays closed', () => {
+    const ts = run(start(twoWaves), [[1, { a: 0.05 }], [2, { a: {} }]]);
+    expect(ts.flatMap((t) => t.moves)).toEqual([]);
+    expect(gate(ts[1]!.state)?.reason).toMatch(/^a no data for 0ms; breaching since .* \(noData: wait, fails after 1m\)$/);
+  });
+
+  it('a subject the read budget skipped keeps its last verdict: no for is reached, no deadline starts, a pass stays a pass', () => {
+    const skipped = { skipped: true as const };
+    // Breaching, then skipped past `for`: held, not failed (a skipped step is no evaluation).
+    const held = run(start(twoWaves), [[1, { a: 0.05 }], [9, { a: skipped }]]);
+    expect(held[1]?.state.phase).toBe('Progressing');
+    expect(held.flatMap((t) => t.moves)).toEqual([]);
+    expect(held[1]?.state.rings[0]?.checks?.[0]?.subjects['a']).toMatchObject({ values: [0.05, null], breachingSince: iso(T0 + S) });
+    // Within the threshold, then skipped: the next wave opens and nothing waits.
+    const passed = run(start(twoWaves), [[1, { a: 0.01 }], [2, { a: skipped, b: 0.01 }]]);
+    expect(passed[0]?.moves.map((m) => m.cluster)).toEqual(['b']);
+    expect(passed[1]?.state.rings[0]?.checks?.[0]?.subjects['a']?.waitingSince).toBeUndefined();
+    expect(gate(passed[1]!.state)?.state).toBe('passed');
+    // Never read: waiting (the ring cannot succeed on it), with a reason that says why.
+    const never = step(start(twoWaves), { a: skipped }, S);
+    expect(gate(never.state)?.reason).toBe('a not read in this step (the metric read budget ran out); not read yet');
+  });
+
+  it('the soak gate names the real soak from the start: at least the checks\' longest for', () => {
+    expect(gate(start(twoWaves), 'soak')?.reason).toBe('5s after the last wave is applied');
   });
 });

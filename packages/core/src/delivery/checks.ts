@@ -2,8 +2,8 @@ import { formatDurationMs } from '../duration.js';
 import { checkLabelKeys, judgedClusters, metricQueries } from './check-queries.js';
 import { againstThreshold, badness, breaches, thresholdOf, toCheckValue } from './check-values.js';
 import type { MetricReading, Observations } from './machine-types.js';
-import type { CheckPlan } from './plan.js';
-import { CHECK_HISTORY_KEPT, CHECK_SAMPLES_KEPT, type CheckState, type CheckSubject, type CheckValue, type RingState, type Rollout } from './rollout-document.js';
+import type { CheckPlan, DeliveryPlan } from './plan.js';
+import { CHECK_HISTORY_KEPT, CHECK_SAMPLES_KEPT, type CheckState, type CheckSubject, type CheckValue, type RingState } from './rollout-document.js';
 import { audit, HUB_ACTOR, setGate, setRingPhase, subjectOf, type StepContext } from './step-context.js';
 
 /*
@@ -52,40 +52,86 @@ function keep<T>(list: T[], item: T, max: number): void {
   if (list.length > max) list.splice(0, list.length - max);
 }
 
-/** Judges one subject (Semantics 2): records its sample and updates breachingSince / waitingSince / error. */
-function judgeSubject(ctx: StepContext, check: CheckPlan, deadlineMs: number, entry: CheckSubject, subject: string, reading: MetricReading): SubjectOutcome {
-  const value = reading.error === undefined ? toCheckValue(reading.value) : null;
-  keep(entry.values, value, CHECK_SAMPLES_KEPT);
-  const since = (at: string): string => formatDurationMs(ctx.nowMs - Date.parse(at));
-  if (value !== null) {
-    delete entry.waitingSince;
-    delete entry.error;
-    if (!breaches(check, value)) {
-      delete entry.breachingSince;
-      return { subject, state: 'passed', value, reason: `${subject} ${againstThreshold(check, value)}` };
-    }
-    entry.breachingSince ??= ctx.at;
-    const held = check.forMs === 0 ? '' : ` for ${since(entry.breachingSince)}`;
-    const text = `${subject} ${againstThreshold(check, value)}${held}`;
-    if (ctx.nowMs - Date.parse(entry.breachingSince) >= check.forMs) return { subject, state: 'failed', value, reason: text };
-    return { subject, state: 'breaching', value, reason: `${text} (halts at ${formatDurationMs(check.forMs)})` };
+/** What judging one subject needs besides its entry and reading. */
+interface Judging {
+  readonly ctx: StepContext;
+  readonly check: CheckPlan;
+  readonly deadlineMs: number;
+  readonly subject: string;
+}
+
+const sinceText = (ctx: StepContext, at: string): string => formatDurationMs(ctx.nowMs - Date.parse(at));
+
+/** A value: within the threshold (clears the breach), or breaching since the first breaching evaluation, failed once that is `for` ago. */
+function judgeValue(j: Judging, entry: CheckSubject, value: Exclude<CheckValue, null>): SubjectOutcome {
+  const { ctx, check, subject } = j;
+  delete entry.waitingSince;
+  delete entry.error;
+  if (!breaches(check, value)) {
+    delete entry.breachingSince;
+    return { subject, state: 'passed', value, reason: `${subject} ${againstThreshold(check, value)}` };
   }
-  if (reading.error === undefined) {
+  entry.breachingSince ??= ctx.at;
+  // The first breaching evaluation has held for nothing yet: no "for 0ms".
+  const held = check.forMs === 0 || entry.breachingSince === ctx.at ? '' : ` for ${sinceText(ctx, entry.breachingSince)}`;
+  const text = `${subject} ${againstThreshold(check, value)}${held}`;
+  if (ctx.nowMs - Date.parse(entry.breachingSince) >= check.forMs) return { subject, state: 'failed', value, reason: text };
+  return { subject, state: 'breaching', value, reason: `${text} (halts at ${formatDurationMs(check.forMs)})` };
+}
+
+/**
+ * No value: `noData` for an empty answer, waiting for an error whatever
+ * `noData` says; failed once it has waited `progressDeadline`. An error holds
+ * waves (`blind`), and so does no data while an earlier breach is unresolved
+ * (a scrape gap in the middle of a breach is no all-clear).
+ */
+function judgeNoValue(j: Judging, entry: CheckSubject, error: string | undefined): SubjectOutcome {
+  const { ctx, check, subject, deadlineMs } = j;
+  if (error === undefined) {
     delete entry.error;
     // noData pass counts as within the threshold; an error never does (it waits, below).
     if (check.noData === 'pass') {
       delete entry.waitingSince;
       delete entry.breachingSince;
-      return { subject, state: 'passed', value, reason: `${subject} no data (noData: pass)` };
+      return { subject, state: 'passed', value: null, reason: `${subject} no data (noData: pass)` };
     }
-    if (check.noData === 'fail') return { subject, state: 'failed', value, reason: `${subject} no data (noData: fail)` };
-  } else entry.error = reading.error;
+    if (check.noData === 'fail') return { subject, state: 'failed', value: null, reason: `${subject} no data (noData: fail)` };
+  } else entry.error = error;
   entry.waitingSince ??= ctx.at;
-  const text = reading.error === undefined ? `${subject} no data for ${since(entry.waitingSince)}` : `${subject} query failing for ${since(entry.waitingSince)}: ${reading.error}`;
-  if (ctx.nowMs - Date.parse(entry.waitingSince) >= deadlineMs) return { subject, state: 'failed', value, reason: text };
-  const policy = reading.error === undefined ? 'noData: wait, ' : '';
-  const state = reading.error === undefined ? 'waiting' : 'blind';
-  return { subject, state, value, reason: `${text} (${policy}fails after ${formatDurationMs(deadlineMs)})` };
+  const waited = sinceText(ctx, entry.waitingSince);
+  const text = error === undefined ? `${subject} no data for ${waited}` : `${subject} query failing for ${waited}: ${error}`;
+  if (ctx.nowMs - Date.parse(entry.waitingSince) >= deadlineMs) return { subject, state: 'failed', value: null, reason: text };
+  const policy = error === undefined ? 'noData: wait, ' : '';
+  const breach = entry.breachingSince === undefined ? '' : `; breaching since ${entry.breachingSince}`;
+  const state: ChecksVerdict = error !== undefined ? 'blind' : entry.breachingSince !== undefined ? 'breaching' : 'waiting';
+  return { subject, state, value: null, reason: `${text}${breach} (${policy}fails after ${formatDurationMs(deadlineMs)})` };
+}
+
+/**
+ * Not read in this step (the read budget ran out before its turn): it keeps
+ * the verdict of its last reading and its breach and wait times, without
+ * this step counting as an evaluation (no `for` is reached, no deadline
+ * starts; one already running still applies).
+ */
+function judgeSkipped(j: Judging, entry: CheckSubject, last: CheckValue | undefined): SubjectOutcome {
+  const { ctx, subject, deadlineMs } = j;
+  const skipped = `${subject} not read in this step (the metric read budget ran out)`;
+  if (entry.waitingSince !== undefined) {
+    if (ctx.nowMs - Date.parse(entry.waitingSince) >= deadlineMs) return { subject, state: 'failed', value: null, reason: `${skipped}; without a value for ${sinceText(ctx, entry.waitingSince)}` };
+    return { subject, state: entry.error !== undefined ? 'blind' : entry.breachingSince !== undefined ? 'breaching' : 'waiting', value: null, reason: skipped };
+  }
+  if (entry.breachingSince !== undefined) return { subject, state: 'breaching', value: null, reason: `${skipped}; breaching since ${entry.breachingSince}` };
+  if (last !== undefined && last !== null) return { subject, state: 'passed', value: null, reason: `${skipped}; last ${againstThreshold(j.check, last)}` };
+  return { subject, state: 'waiting', value: null, reason: `${skipped}; not read yet` };
+}
+
+/** Judges one subject (Semantics 2): records its value (none when skipped) and updates breachingSince / waitingSince / error. */
+function judgeSubject(j: Judging, entry: CheckSubject, reading: MetricReading): SubjectOutcome {
+  const last = entry.values.findLast((v) => v !== null);
+  const value = reading.error === undefined && reading.skipped !== true ? toCheckValue(reading.value) : null;
+  keep(entry.values, value, CHECK_SAMPLES_KEPT);
+  if (reading.skipped === true && reading.error === undefined) return judgeSkipped(j, entry, last);
+  return value !== null ? judgeValue(j, entry, value) : judgeNoValue(j, entry, reading.error);
 }
 
 /** The subjects a check judges in ring `index` now: its judged clusters, or the ring itself over them. */
@@ -125,7 +171,7 @@ function judgeCheck(ctx: StepContext, index: number, check: CheckPlan, metrics: 
   for (const { subject, labels } of subjects) {
     const entry = state.subjects[subject] ?? { values: [] };
     judged[subject] = entry;
-    outcomes.push(judgeSubject(ctx, check, deadlineMs, entry, subject, readingFor(metrics, check, subject, labels)));
+    outcomes.push(judgeSubject({ ctx, check, deadlineMs, subject }, entry, readingFor(metrics, check, subject, labels)));
   }
   state.subjects = judged;
   if (outcomes.length > 0) keep(state.times, ctx.at, CHECK_SAMPLES_KEPT);
@@ -238,9 +284,9 @@ export function settleChecks(ring: RingState): void {
 }
 
 /** How long ring `index` soaks: its `soak`, but at least its checks' longest `for`, so a breach starting after the last wave can still hold long enough to halt it. */
-export function soakOf(rollout: Rollout, index: number): number {
-  const plan = rollout.plan.rings[index];
-  if (plan === undefined) return 0;
-  const longest = rollout.plan.checks.filter((c) => plan.checks.includes(c.name)).reduce((max, c) => Math.max(max, c.forMs), 0);
-  return Math.max(plan.soakMs, longest);
+export function soakOf(plan: DeliveryPlan, index: number): number {
+  const ring = plan.rings[index];
+  if (ring === undefined) return 0;
+  const longest = plan.checks.filter((c) => ring.checks.includes(c.name)).reduce((max, c) => Math.max(max, c.forMs), 0);
+  return Math.max(ring.soakMs, longest);
 }

@@ -7,3 +7,4 @@ export { summarizeRollout, type CheckSummary, type RingSummary } from './summary
 export { verdictOf, type ClusterVerdict } from './verdicts.js';
 export { revertDue } from './rings.js';
 export { CHECK_VARIABLES, checkLabelKeys, metricQueries, readingOf, substituteCheckQuery, unknownCheckVariable, type CheckQueryContext, type MetricQuery } from './check-queries.js';
+export { soakOf } from './checks.js';

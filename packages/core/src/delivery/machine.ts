@@ -4,6 +4,7 @@ import { formatDurationMs } from '../duration.js';
 import { DriftlessError } from '../errors.js';
 import type { Observations, Release, StartRollout, StepRollout, SupersedeRollout, Transition } from './machine-types.js';
 import type { DeliveryPlan, RingPlan } from './plan.js';
+import { soakOf } from './checks.js';
 import { evaluateRing } from './rings.js';
 import type { ClusterRollout, RingState, Rollout } from './rollout-document.js';
 import { audit, newContext, subjectOf, type StepContext } from './step-context.js';
@@ -55,10 +56,10 @@ function copyPlan(plan: DeliveryPlan): Rollout['plan'] {
   return { mode: plan.mode, onFailure: plan.onFailure, rings: plan.rings.map(ring), checks: plan.checks.map((c) => ({ ...c })) };
 }
 
-function initialRing(plan: RingPlan, index: number, at: string): RingState {
+function initialRing(plan: RingPlan, index: number, at: string, soakMs: number): RingState {
   const gates: RingState['gates'] = [
     { gate: 'health', state: 'pending', reason: index === 0 ? 'not opened yet' : 'waiting for earlier rings', since: at },
-    { gate: 'soak', state: 'pending', reason: `${formatDurationMs(plan.soakMs)} after the last wave is applied`, since: at },
+    { gate: 'soak', state: 'pending', reason: `${formatDurationMs(soakMs)} after the last wave is applied`, since: at },
   ];
   if (plan.approval) gates.push({ gate: 'approval', state: 'pending', reason: 'needs a recorded approval', since: at });
   for (const check of plan.checks) gates.push({ gate: `check:${check}`, state: 'pending', reason: 'not evaluated yet', since: at });
@@ -102,7 +103,7 @@ export const startRollout: StartRollout = (release, observations, now) => {
     updatedAt: at,
     plan: copyPlan(release.plan),
     phase: 'Progressing',
-    rings: release.plan.rings.map((r, i) => initialRing(r, i, at)),
+    rings: release.plan.rings.map((r, i) => initialRing(r, i, at, soakOf(release.plan, i))),
     clusters: initialClusters(release),
   };
   if (release.supersedes !== undefined) initial.supersedes = release.supersedes;

@@ -105,7 +105,7 @@ function advance(ctx: StepContext, index: number, checks: ChecksVerdict): void {
   const ring = draft.rings[index];
   const plan = draft.plan.rings[index];
   if (ring === undefined || plan === undefined) return;
-  const soakMs = soakOf(draft, index);
+  const soakMs = soakOf(draft.plan, index);
   if (ring.phase === 'Progressing') {
     const clusters = clustersOfRing(draft, index);
     if (clusters.some(({ cluster }) => cluster.state === 'moved')) {
