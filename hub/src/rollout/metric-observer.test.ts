@@ -209,7 +209,7 @@ describe('createMetricObserver on a ring larger than one budget of reads (review
     const { source } = slowSource(clock, 10);
     const reading = createMetricObserver(source, { clock, concurrency: 1, budgetMs: 1_500 })(manyClusters(200));
     await clock.advance(2_000);
-    const read = (await reading) as MetricRead;
+    const read = await reading;
     expect(read.counts.answered + read.counts.skipped + read.counts.failed).toBe(200);
     expect(read.counts.failed).toBe(0);
     // Concurrency 1: at most the one query the budget aborted was asked and not answered.
