@@ -29,7 +29,7 @@ export {
   type StepReport,
 } from './rollout/rollout-controller.js';
 export { coreRolloutMachine } from './rollout/core-machine.js';
-export { createMetricObserver, DEFAULT_METRIC_BUDGET_MS, DEFAULT_METRIC_CONCURRENCY, requireMetricSource, type MetricObserver, type MetricObserverOptions, type MetricReadings } from './rollout/metric-observer.js';
+export { createMetricObserver, DEFAULT_METRIC_BUDGET_MS, DEFAULT_METRIC_CONCURRENCY, requireMetricSource, type MetricObserver, type MetricObserverOptions, type MetricRead, type MetricReadCounts, type MetricReadings } from './rollout/metric-observer.js';
 export { createStatusObserver, type ObserverRequests, type StatusObserver } from './rollout/status-observer.js';
 export { readCurrentRollout, readCurrentRolloutDocument, readRollout, ROLLOUT_CAS_ATTEMPTS, type Versioned } from './rollout/rollout-store.js';
 export { summarizeRolloutWithFreeze, type RolloutSummary } from './rollout/rollout-summary.js';

@@ -1,9 +1,24 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { captureIo } from '../capture-io.js';
 import { main } from '../main.js';
 import { prometheusSource } from './prometheus-flag.js';
 
 describe('--prometheus', () => {
+  it('asks each query once: the controller\'s next step is the retry, never a step\'s whole budget spent retrying', async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => (requests++, res.writeHead(503).end('overloaded')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const source = await prometheusSource(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {});
+      await expect(source?.query('up')).rejects.toMatchObject({ code: 'MetricSourceUnavailable', data: { status: 503 } });
+      expect(requests).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('builds the source from the flag, else $DRIFTLESS_PROMETHEUS_URL; none from neither', async () => {
     expect((await prometheusSource('http://127.0.0.1:9090/', {}))?.description).toBe('prometheus at http://127.0.0.1:9090');
     expect((await prometheusSource(undefined, { DRIFTLESS_PROMETHEUS_URL: 'https://prom.example:9090' }))?.description).toBe('prometheus at https://prom.example:9090');

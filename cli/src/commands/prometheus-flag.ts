@@ -17,7 +17,8 @@ export const PROMETHEUS_ENV_HELP =
  * bearer token; undefined when neither names a URL (the controller then
  * refuses rollouts with checks). A URL that is not http(s), or carries
  * credentials, a query string or a fragment, is a UsageError naming the flag
- * or the variable it came from, never echoing the URL.
+ * or the variable it came from, never echoing the URL. Each query is one
+ * request (`attempts: 1`): the controller's next step is the retry.
  */
 export async function prometheusSource(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<MetricSource | undefined> {
   const fromEnv = env['DRIFTLESS_PROMETHEUS_URL'];
@@ -37,5 +38,6 @@ export async function prometheusSource(flag: string | undefined, env: NodeJS.Pro
   if (parsed.search !== '' || parsed.hash !== '') throw new UsageError(`${named} must not carry a query string or a fragment: set DRIFTLESS_PROMETHEUS_TOKEN for a token`);
   const token = env['DRIFTLESS_PROMETHEUS_TOKEN'];
   const { createPrometheusSource } = await import('@driftless/prometheus');
-  return createPrometheusSource({ url, ...(token ? { token } : {}) });
+  // One request per query: every caller is the rollout controller, whose next step is the retry (a step's budget is not spent retrying).
+  return createPrometheusSource({ url, attempts: 1, ...(token ? { token } : {}) });
 }

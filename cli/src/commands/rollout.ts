@@ -131,7 +131,7 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
     .option('--sign-key <file>', 'the hub\'s Ed25519 private key (PEM): signs the pointers this step moves and its audit entries; required (that same key) when the rollout was compiled with one')
     .option('--pointer-ttl <duration>', TTL_HELP)
     .option('--prometheus <url>', PROMETHEUS_HELP)
-    .option('--json', 'print one JSON document: {rollout?, phase?, moved, reverted, changed, halted?, frozen?, wavesOpened: [{ring, wave, clusters}]}')
+    .option('--json', 'print one JSON document: {rollout?, phase?, moved, reverted, changed, halted?, frozen?, metricReads?: {asked, answered, skipped, failed}, wavesOpened: [{ring, wave, clusters}]}')
     .addHelpText(
       'after',
       '\nSafe from a CI cron and when several run at once: every write of the rollout is a compare-and-swap on its\n' +

@@ -1,7 +1,7 @@
-import { API_VERSION, deliveryPlanSchema, DriftlessError, type CheckPlan, type MetricQueryResult, type MetricSource, type Rollout } from '@driftless/core';
+import { API_VERSION, deliveryPlanSchema, DriftlessError, type CheckPlan, type MetricQueryResult, type MetricReading, type MetricSource, type Rollout } from '@driftless/core';
 import { FakeMetricSource, VirtualClock } from '@driftless/fakes';
-import { describe, expect, it } from 'vitest';
-import { createMetricObserver, requireMetricSource } from './metric-observer.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createMetricObserver, requireMetricSource, type MetricRead, type MetricReadings } from './metric-observer.js';
 import { digestOf, planOf } from '../testing/rollout-fixture.js';
 
 const errorRate: CheckPlan = { name: 'error-rate', query: 'errors{cluster="${cluster.name}"}', max: 0.02, forMs: 0, aggregate: 'cluster', noData: 'wait' };
@@ -51,6 +51,11 @@ function sourceOf(answers: Record<string, MetricQueryResult | (() => never)>) {
   return { source, asked, maxInFlight: () => maxInFlight };
 }
 
+/** The readings of an observer's result (before review 13b the observer returned the readings alone). */
+function readingsOf(result: unknown): MetricReadings {
+  return result instanceof Map ? (result as MetricReadings) : (result as MetricRead).readings;
+}
+
 const vector = (...values: number[]): MetricQueryResult => ({ resultType: 'vector', series: values.map((value, i) => ({ labels: { i: String(i) }, value })) });
 
 /** A rollout of ring-0 Progressing with `n` moved clusters gated by error-rate alone. */
@@ -85,7 +90,7 @@ describe('createMetricObserver', () => {
       },
       'p99{cluster=~"a0|a1"}': vector(0.1, 0.2),
     });
-    const readings = await createMetricObserver(source, { clock: new VirtualClock() })(rolloutWithChecks());
+    const readings = readingsOf(await createMetricObserver(source, { clock: new VirtualClock() })(rolloutWithChecks()));
     expect(asked.sort()).toEqual(['errors{cluster="a0"}', 'errors{cluster="a1"}', 'p99{cluster=~"a0|a1"}']);
     expect(readings.get('error-rate')).toEqual(
       new Map([
@@ -102,7 +107,7 @@ describe('createMetricObserver', () => {
       throw new DriftlessError('MetricQueryRejected', 'test prometheus query failed: parse error at char 7', { source: 'x', query: 'q', reason: 'parse error at char 7' });
     };
     const { source } = sourceOf({ 'errors{cluster="a0"}': rejected });
-    const readings = await createMetricObserver(source, { clock: new VirtualClock() })(rolloutWithChecks());
+    const readings = readingsOf(await createMetricObserver(source, { clock: new VirtualClock() })(rolloutWithChecks()));
     expect(readings.get('error-rate')?.get('a0')).toEqual({ error: 'test prometheus query failed: parse error at char 7' });
   });
 
@@ -115,7 +120,7 @@ describe('createMetricObserver', () => {
     expect(maxInFlight()).toBe(2);
   });
 
-  it('gives up when the step\'s budget runs out: every unanswered subject is an error naming the budget, nothing else asked', async () => {
+  it('gives up when the step\'s budget runs out: every unanswered subject is skipped (it keeps its last verdict), nothing else asked', async () => {
     const clock = new VirtualClock(0);
     const { source, asked } = hangingSource();
     let done = false;
@@ -123,16 +128,16 @@ describe('createMetricObserver', () => {
     await clock.advance(19_999);
     expect(done).toBe(false);
     await clock.advance(20_000);
-    const readings = await reading;
+    const readings = readingsOf(await reading);
     expect(asked()).toBe(4);
     const errors = [...(readings.get('error-rate')?.values() ?? [])];
     expect(errors).toHaveLength(100);
-    for (const r of errors) expect(r).toEqual({ error: 'test prometheus did not answer within 20s (100 of 100 queries unanswered)' });
+    for (const r of errors) expect(r).toEqual({ skipped: true });
   });
 
   it('stops querying in a step after the first failure without an HTTP status (network, timeout), saying so to the rest', async () => {
     const source = new FakeMetricSource({ description: 'test prometheus', unreachable: true });
-    const readings = await createMetricObserver(source, { clock: new VirtualClock(), concurrency: 16 })(manyClusters(1000));
+    const readings = readingsOf(await createMetricObserver(source, { clock: new VirtualClock(), concurrency: 16 })(manyClusters(1000)));
     expect(source.requests).toBeLessThanOrEqual(16);
     const errors = [...(readings.get('error-rate')?.values() ?? [])];
     expect(errors).toHaveLength(1000);
@@ -157,6 +162,95 @@ describe('createMetricObserver', () => {
     await expect(reading).rejects.toBe(reason);
     expect(asked()).toBeGreaterThan(0);
     expect(aborted()).toBe(asked());
+  });
+});
+
+/** A source answering 0.01 to every query after `delayMs` on `clock`, or never (ignoring its abort) while `hang` says so. */
+function slowSource(clock: VirtualClock, delayMs: number) {
+  const state = { hang: false, asked: 0 };
+  const source: MetricSource = {
+    description: 'test prometheus',
+    async query() {
+      state.asked++;
+      if (state.hang) return new Promise<never>(() => undefined);
+      await clock.sleep(delayMs);
+      return vector(0.01);
+    },
+  };
+  return { source, state };
+}
+
+/** The subjects of `readings`' error-rate check that read a value. */
+function valued(readings: MetricReadings): string[] {
+  return [...(readings.get('error-rate') ?? new Map<string, MetricReading>())].filter(([, r]) => r.value !== undefined).map(([s]) => s);
+}
+
+describe('createMetricObserver on a ring larger than one budget of reads (review 13b)', () => {
+  it('starts each step where the last one stopped: two steps read all 100 subjects, and the rest of a step is skipped, not an error', async () => {
+    const clock = new VirtualClock(0);
+    const { source } = slowSource(clock, 10);
+    const observe = createMetricObserver(source, { clock, concurrency: 1, budgetMs: 500 });
+    const rollout = manyClusters(100);
+    const first = observe(rollout);
+    await clock.advance(1_000);
+    const one = readingsOf(await first);
+    const second = observe(rollout);
+    await clock.advance(2_000);
+    const two = readingsOf(await second);
+    expect(valued(one).length).toBeGreaterThanOrEqual(40);
+    expect(new Set([...valued(one), ...valued(two)]).size).toBe(100);
+    const rest = [...(one.get('error-rate')?.values() ?? [])].filter((r) => r.value === undefined);
+    expect(rest.length).toBe(100 - valued(one).length);
+    for (const r of rest) expect(r).toEqual({ skipped: true });
+  });
+
+  it('counts what it asked, answered and skipped, and says why the reads were cut short', async () => {
+    const clock = new VirtualClock(0);
+    const { source } = slowSource(clock, 10);
+    const reading = createMetricObserver(source, { clock, concurrency: 1, budgetMs: 1_500 })(manyClusters(200));
+    await clock.advance(2_000);
+    const read = await reading;
+    expect(read.counts.answered + read.counts.skipped + read.counts.failed).toBe(200);
+    expect(read.counts.failed).toBe(0);
+    // Concurrency 1: at most the one query the budget aborted was asked and not answered.
+    expect(read.counts.asked - read.counts.answered).toBeLessThanOrEqual(1);
+    expect(read.counts.skipped).toBeGreaterThan(0);
+    // Below 10 s the exact budget: rounding to seconds would say 2s.
+    expect(read.cutShort).toBe('test prometheus did not answer within 1500ms');
+  });
+
+  it('lets the next step read even when a source kept the last step\'s queries running past their abort', async () => {
+    const clock = new VirtualClock(0);
+    const { source, state } = slowSource(clock, 0);
+    const observe = createMetricObserver(source, { clock, concurrency: 4, budgetMs: 300 });
+    state.hang = true;
+    const first = observe(manyClusters(20));
+    await clock.advance(300);
+    await first;
+    state.hang = false;
+    const second = observe(manyClusters(20));
+    await clock.advance(600);
+    expect(valued(readingsOf(await second))).toHaveLength(20);
+  });
+
+  it('says a source that answered with an HTTP status answered, not that it is unreachable', async () => {
+    const source = new FakeMetricSource({ description: 'test prometheus', answer: () => ({ unavailable: 'HTTP 401 (check DRIFTLESS_PROMETHEUS_TOKEN)', status: 401 }) });
+    const readings = readingsOf(await createMetricObserver(source, { clock: new VirtualClock() })(manyClusters(1)));
+    expect(readings.get('error-rate')?.get('c0')).toEqual({ error: 'test prometheus answered HTTP 401 (check DRIFTLESS_PROMETHEUS_TOKEN)' });
+  });
+
+  it('prints no MaxListenersExceededWarning with 16 queries in flight that each listen to their signal', async () => {
+    const clock = new VirtualClock(0);
+    const warned = vi.spyOn(process, 'emitWarning');
+    try {
+      const { source } = hangingSource();
+      const reading = createMetricObserver(source, { clock, concurrency: 16, budgetMs: 1_000 })(manyClusters(100));
+      await clock.advance(1_000);
+      await reading;
+      expect(warned.mock.calls.map((c) => String(c[0]))).not.toContainEqual(expect.stringMatching(/MaxListeners|listeners added/));
+    } finally {
+      warned.mockRestore();
+    }
   });
 });
 

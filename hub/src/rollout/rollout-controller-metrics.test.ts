@@ -6,7 +6,7 @@ import { digestOf, planOf, putStatus, releaseOf, revisionOf } from '../testing/r
 import { pointedDigests } from '../testing/store-reads.js';
 import { auditRecorder, testRolloutMachine } from '../testing/test-rollout-machine.js';
 import { createRolloutController, type RolloutMachine } from './rollout-controller.js';
-import { readCurrentRolloutDocument } from './rollout-store.js';
+import { casRollout, readCurrentRolloutDocument } from './rollout-store.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const v1 = digestOf('1');
@@ -30,8 +30,10 @@ function setup() {
   const seen: Observations[] = [];
   // The test machine, recording what each step observed.
   const machine: RolloutMachine = { ...testRolloutMachine, step: (s, obs, now) => (seen.push(obs), testRolloutMachine.step(s, obs, now)) };
-  const controller = (metrics?: MetricSource) => createRolloutController({ store, clock, machine, audit, newId: randomUUID, ...(metrics ? { metrics } : {}) });
-  return { store, audit, seen, controller, clock };
+  const logged: Record<string, unknown>[] = [];
+  const log = (event: Record<string, unknown>) => void logged.push(event);
+  const controller = (metrics?: MetricSource) => createRolloutController({ store, clock, machine, audit, newId: randomUUID, log, ...(metrics ? { metrics } : {}) });
+  return { store, audit, seen, controller, clock, logged };
 }
 
 describe('createRolloutController with metric checks', () => {
@@ -93,13 +95,39 @@ describe('createRolloutController with metric checks', () => {
     expect({ doc: await readCurrentRolloutDocument(store), audit: audit.drafts.length }).toEqual(before);
   });
 
-  it('steps on when the source hangs past the step\'s metric budget: the check waits, health is still judged', async () => {
-    const { store, seen, controller, clock } = setup();
+  it('steps on when the source hangs past the step\'s metric budget: the check is skipped, health is still judged, the operator is told', async () => {
+    const { store, seen, controller, clock, logged } = setup();
     const hanging: MetricSource = { description: 'test prometheus', query: (_q, options) => new Promise((_resolve, reject) => options?.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true })) };
     const stepping = controller(hanging).start(release);
     await clock.advance(T0 + 20_000);
-    expect(await stepping).toBeDefined();
-    expect(seen.at(-1)?.metrics?.get('error-rate')?.get('a0')).toEqual({ error: 'test prometheus did not answer within 20s (2 of 2 queries unanswered)' });
+    expect(await stepping).toMatchObject({ metricReads: { asked: 2, answered: 0, skipped: 2, failed: 0 } });
+    expect(seen.at(-1)?.metrics?.get('error-rate')?.get('a0')).toEqual({ skipped: true });
+    expect(logged).toEqual([{ level: 'warn', msg: 'metric reads cut short', asked: 2, answered: 0, skipped: 2, failed: 0, reason: 'test prometheus did not answer within 20s' }]);
     expect(await readCurrentRolloutDocument(store)).toBeDefined();
+  });
+
+  it('reads the metrics once per step, not again on each CAS retry after another writer raced it', async () => {
+    const { store, controller } = setup();
+    await controller(source).start(release);
+    for (const c of ['a0', 'a1']) await putStatus(store, c, 'Applied', v1, 1);
+    let asked = 0;
+    let raced = false;
+    // Another replica's step lands while this one reads: this step's first CAS loses.
+    const racing: MetricSource = {
+      description: 'test prometheus',
+      async query(promql, options) {
+        asked++;
+        if (!raced) {
+          raced = true;
+          const current = await readCurrentRolloutDocument(store);
+          if (current) await casRollout(store, { ...current.doc, updatedAt: new Date(T0 + 1).toISOString() }, current.etag);
+        }
+        return source.query(promql, options);
+      },
+    };
+    const report = await controller(racing).step();
+    expect(report.changed).toBe(true);
+    expect(asked).toBe(2);
+    expect(report.metricReads).toEqual({ asked: 2, answered: 1, skipped: 0, failed: 1 });
   });
 });

@@ -26,7 +26,7 @@ import { createStatusObserver, type StatusObserver } from './status-observer.js'
 import { startRelease } from './rollout-start.js';
 import { signingKeyId } from '../publish/pointer-signing.js';
 import { summarizeRolloutWithFreeze, type RolloutSummary } from './rollout-summary.js';
-import { createMetricObserver, requireMetricSource } from './metric-observer.js';
+import { createMetricObserver, type MetricRead, type MetricReadCounts, requireMetricSource, reusedRead } from './metric-observer.js';
 
 /** The rollout state machine (core), injected so the controller is tested with a small hand-written one. */
 export interface RolloutMachine {
@@ -86,6 +86,8 @@ export interface StepReport {
   readonly halted?: { readonly actor: string; readonly reason: string; readonly ring?: string };
   /** Set while the fleet is frozen: no pointer moves. */
   readonly frozen?: { readonly actor: string; readonly reason: string };
+  /** Set when the step read metrics: queries asked, and subjects answered, skipped (the budget ran out) and failed. */
+  readonly metricReads?: MetricReadCounts;
 }
 
 /** The rollout controller (see createRolloutController). */
@@ -212,11 +214,21 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     return { statuses: await observer.observe(clusters), ...freeze };
   };
 
-  /** A step's observations: the freeze, the statuses of the rollout's clusters and, with checks, the metrics its gates read. */
-  const observeRollout = async (rollout: Rollout, signal: AbortSignal | undefined): Promise<Observations> => {
-    const metrics = readMetrics && rollout.plan.checks.length > 0 ? readMetrics(rollout, signal) : undefined;
-    const [obs, readings] = await Promise.all([observe(Object.keys(rollout.clusters)), metrics]);
-    return readings ? { ...obs, metrics: readings } : obs;
+  /**
+   * A step's observations: the freeze, the statuses of the rollout's clusters
+   * and, with checks, the metrics its gates read. `read`: this run's metric
+   * reads so far: a CAS retry reuses them rather than spend another budget
+   * (a subject new since is skipped for this step).
+   */
+  const observeRollout = async (rollout: Rollout, signal: AbortSignal | undefined, read: MetricRead | undefined): Promise<{ obs: Observations; read?: MetricRead }> => {
+    const reading = readMetrics && rollout.plan.checks.length > 0 ? (read ? Promise.resolve(reusedRead(read, rollout)) : readMetrics(rollout, signal).then(logCutShort)) : undefined;
+    const [obs, metrics] = await Promise.all([observe(Object.keys(rollout.clusters)), reading]);
+    return metrics ? { obs: { ...obs, metrics: metrics.readings }, read: metrics } : { obs };
+  };
+
+  const logCutShort = (read: MetricRead): MetricRead => {
+    if (read.cutShort !== undefined) log({ level: 'warn', msg: 'metric reads cut short', ...read.counts, reason: read.cutShort });
+    return read;
   };
 
   /** Runs `decide` on the current rollout until its transition is written; `command`: a person's, which must never be dropped. */
@@ -224,6 +236,8 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     const done: MoveOutcome[] = [];
     // Set once another writer changed the rollout under this call: that writer is alive and finishes its own intent.
     let raced = false;
+    // Metrics are read once per call, not per CAS attempt: one budget, and the source not asked again for the same step.
+    let metricRead: MetricRead | undefined;
     for (let attempt = 0; attempt < ROLLOUT_CAS_ATTEMPTS; attempt++) {
       signal?.throwIfAborted();
       const read = await readCurrentRolloutDocument(deps.store, cache);
@@ -240,16 +254,18 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
         continue;
       }
       // A person's command changes no gate: only a step reads the metrics.
-      const obs = command ? await observe(Object.keys(read.doc.clusters)) : await observeRollout(read.doc, signal);
+      const observed = command ? { obs: await observe(Object.keys(read.doc.clusters)) } : await observeRollout(read.doc, signal, metricRead);
+      const obs = observed.obs;
+      metricRead = observed.read ?? metricRead;
       // A replica that lost its lease while reading must not write what it decided.
       signal?.throwIfAborted();
       const t = decide(read.doc, obs);
-      if (!t.changed) return report(read.doc, obs, done, false);
+      if (!t.changed) return report(read.doc, obs, done, false, metricRead);
       const outcomes = await commit(read, t, operation);
       raced = outcomes === undefined;
       if (outcomes === undefined) continue;
       done.push(...outcomes);
-      return report(t.state, obs, done, true);
+      return report(t.state, obs, done, true, metricRead);
     }
     const current = await readCurrentRolloutDocument(deps.store);
     throw rolloutConflict(current?.doc.id ?? 'current');
@@ -364,7 +380,7 @@ function requireRolloutKey(rollout: Rollout, keyId: string | undefined, operatio
   );
 }
 
-function report(state: Rollout, obs: Observations, done: readonly MoveOutcome[], changed: boolean): StepReport {
+function report(state: Rollout, obs: Observations, done: readonly MoveOutcome[], changed: boolean, metrics?: MetricRead): StepReport {
   const wrote = done.filter((o) => o.wrote);
   return {
     rollout: state.id,
@@ -374,5 +390,6 @@ function report(state: Rollout, obs: Observations, done: readonly MoveOutcome[],
     changed,
     ...(state.halt ? { halted: { actor: state.halt.actor, reason: state.halt.reason, ...(state.halt.ring ? { ring: state.halt.ring } : {}) } } : {}),
     ...(obs.freeze ? { frozen: { actor: obs.freeze.actor, reason: obs.freeze.reason } } : {}),
+    ...(metrics ? { metricReads: metrics.counts } : {}),
   };
 }
