@@ -1,5 +1,4 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { closedPort } from '@driftless/contracts';
 import { createPrometheusSource } from '@driftless/prometheus';
 import { describe, expect, it } from 'vitest';
 import { START } from './testing/delivery-world.js';
@@ -8,15 +7,6 @@ import { ERROR_RATE_CHECK, ERROR_RATE_QUERY, forCluster, metricWorlds, uniqueClu
 // Issue 13 item 5: what a failed check does to the fleet (onFailure: revert),
 // and a Prometheus nobody can reach, against MinIO, git and the real Prometheus.
 const metric = metricWorlds();
-
-/** A loopback port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('a failed metric check with onFailure: revert', () => {
   it('moves the stateless clusters of the failed ring back to their last good bundle and leaves the one whose stateful app changed', async () => {

@@ -62,6 +62,16 @@ describe('ringLines', () => {
     expect(texts(r, T0 + 5 * S)[1]).toBe('ring-1 Pending 0/1 applied waits for ring-0');
   });
 });
+  it('shows the effective soak: a ring with checks soaks at least its checks\' longest `for`', () => {
+    const check = { name: 'error-rate', query: 'errors{cluster="${cluster.name}"}', max: 0.02, forMs: 5 * S, aggregate: 'cluster' as const, noData: 'wait' as const };
+    const plain = started();
+    const rings = plain.plan.rings.map((r, i) => (i === 0 ? { ...r, soakMs: 2 * S, checks: ['error-rate'] } : r));
+    const gated: Rollout = { ...plain, plan: { ...plain.plan, checks: [check], rings } };
+    const healthy: NonNullable<Observations['metrics']> = new Map([['error-rate', new Map([['c0', { value: 0.01 }], ['c1', { value: 0.01 }]])]]);
+    const r = stepRollout(gated, { ...obs({ c0: 'Applied', c1: 'Applied' }), metrics: healthy }, T0 + S).state;
+    expect(texts(r, T0 + 4 * S)[0]).toMatch(/^ring-0 Soaking 2\/2 applied soaking 3s\/5s check error-rate/);
+  });
+
 
 describe('createStatusPrinter', () => {
   const lines = (...t: [string, string][]) => t.map(([text, key]) => ({ text, key }));

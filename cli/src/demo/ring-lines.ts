@@ -50,12 +50,25 @@ function ringDetail(rollout: Rollout, i: number, s: RingSummary, moving: number,
     case 'Soaking': {
       const since = ring.soakingSince ? Date.parse(ring.soakingSince) : now;
       const secs = (ms: number): number => Math.floor(Math.max(0, ms) / 1000);
-      return `soaking ${Math.min(secs(now - since), secs(plan.soakMs))}s/${secs(plan.soakMs)}s`;
+      const soakMs = effectiveSoakMs(rollout, i);
+      return `soaking ${Math.min(secs(now - since), secs(soakMs))}s/${secs(soakMs)}s`;
     }
     case 'Succeeded':
       if (moving === 0) return 'nothing to move';
-      return plan.soakMs > 0 ? 'soak done' : 'done';
+      return effectiveSoakMs(rollout, i) > 0 ? 'soak done' : 'done';
     case 'Failed':
       return s.gates.find((g) => g.state === 'failed')?.reason ?? '';
   }
+}
+
+/**
+ * How long ring `index` really soaks: its `soak`, but at least its checks'
+ * longest `for`, as the machine holds it (core's soakOf, not exported yet;
+ * replace this with it once it is).
+ */
+function effectiveSoakMs(rollout: Rollout, index: number): number {
+  const plan = rollout.plan.rings[index];
+  if (plan === undefined) return 0;
+  const fors = rollout.plan.checks.filter((c) => plan.checks.includes(c.name)).map((c) => c.forMs);
+  return Math.max(plan.soakMs, ...fors);
 }

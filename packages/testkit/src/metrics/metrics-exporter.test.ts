@@ -32,4 +32,12 @@ describe('startMetricsExporter', () => {
     expect((await scrape(exporter)).text).toContain('http_requests_total{cluster="a",code="500"} 50');
     expect(exporter.scrapes).toBe(3);
   });
+  it("counts overrides in `human_overrides_total`, serving a new cluster's counter at 0 first so `increase()` sees its first overrides", async () => {
+    exporter = await startMetricsExporter();
+    exporter.addOverrides('a', 3);
+    expect((await scrape(exporter)).text).toContain('human_overrides_total{cluster="a"} 0');
+    expect((await scrape(exporter)).text).toContain('human_overrides_total{cluster="a"} 3');
+    exporter.addOverrides('a', 2);
+    expect((await scrape(exporter)).text).toContain('human_overrides_total{cluster="a"} 5');
+  });
 });

@@ -34,6 +34,13 @@ export interface MetricsExporter {
   record(cluster: string, requests: RecordedRequests): void;
   /** Sets the `human_overrides{cluster}` gauge. */
   setOverrides(cluster: string, value: number): void;
+  /**
+   * Adds `n` to the `human_overrides_total{cluster}` counter. A cluster's
+   * first call creates its counter at 0 and adds `n` only after a scrape
+   * served that 0: Prometheus's `increase()` does not count a series' first
+   * sample, so overrides present from the start would never show.
+   */
+  addOverrides(cluster: string, n: number): void;
   /** Scrapes served so far. */
   readonly scrapes: number;
   close(): Promise<void>;
@@ -45,8 +52,8 @@ const DEFAULT_LATENCY_S = 0.05;
  * Starts an HTTP exporter on a loopback port (prom-client, its own registry)
  * with per-cluster series tests drive: the counter
  * `http_requests_total{cluster,code}`, the histogram
- * `http_request_duration_seconds{cluster}` and the gauge
- * `human_overrides{cluster}`. Served with the Prometheus text Content-Type,
+ * `http_request_duration_seconds{cluster}`, the counter
+ * `human_overrides_total{cluster}` and the gauge `human_overrides{cluster}`. Served with the Prometheus text Content-Type,
  * which Prometheus 3 requires. Register it with `registerScrapeTarget`.
  */
 export async function startMetricsExporter(): Promise<MetricsExporter> {
@@ -60,6 +67,10 @@ export async function startMetricsExporter(): Promise<MetricsExporter> {
     registers: [registry],
   });
   const overrides = new Gauge({ name: 'human_overrides', help: 'Human overrides of the rollout, by cluster.', labelNames: ['cluster'], registers: [registry] });
+  const overridesTotal = new Counter({ name: 'human_overrides_total', help: 'Human overrides of the rollout counted, by cluster.', labelNames: ['cluster'], registers: [registry] });
+  // Overrides of clusters whose counter no scrape has served yet, added at the scrape after the one that serves its 0.
+  const pendingOverrides = new Map<string, number>();
+  const servedOverrides = new Set<string>();
   const traffic = new Map<string, Traffic>();
   let scrapes = 0;
 
@@ -77,6 +88,19 @@ export async function startMetricsExporter(): Promise<MetricsExporter> {
       record(cluster, { code: 500, count: errors, latencySeconds });
       record(cluster, { code: 200, count: total - errors, latencySeconds });
     }
+    for (const [cluster, n] of pendingOverrides) {
+      if (!servedOverrides.has(cluster)) continue;
+      overridesTotal.inc({ cluster }, n);
+      pendingOverrides.delete(cluster);
+    }
+  };
+  const addOverrides = (cluster: string, n: number): void => {
+    if (servedOverrides.has(cluster)) {
+      overridesTotal.inc({ cluster }, n);
+      return;
+    }
+    overridesTotal.inc({ cluster }, 0);
+    pendingOverrides.set(cluster, (pendingOverrides.get(cluster) ?? 0) + n);
   };
 
   const server = createServer((req, res) => {
@@ -86,6 +110,8 @@ export async function startMetricsExporter(): Promise<MetricsExporter> {
     }
     scrapes += 1;
     tick();
+    // Every counter created so far is in this scrape's text.
+    for (const cluster of pendingOverrides.keys()) servedOverrides.add(cluster);
     registry.metrics().then(
       (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
       (err: unknown) => res.writeHead(500).end(String(err)),
@@ -99,6 +125,7 @@ export async function startMetricsExporter(): Promise<MetricsExporter> {
     stopTraffic: (cluster) => void traffic.delete(cluster),
     record,
     setOverrides: (cluster, value) => overrides.set({ cluster }, value),
+    addOverrides,
     get scrapes() {
       return scrapes;
     },
