@@ -1,4 +1,4 @@
-import { resolveAmount, summarizeRollout, type RingSummary, type Rollout } from '@driftless/core';
+import { resolveAmount, soakOf, summarizeRollout, type RingSummary, type Rollout } from '@driftless/core';
 import { checkStatuses, renderCheckLine } from '../commands/rollout-checks.js';
 
 /** One live line of the demo: `text` as shown; `key` is what, when it changes, is worth printing at once where lines cannot be redrawn (a log). */
@@ -50,25 +50,13 @@ function ringDetail(rollout: Rollout, i: number, s: RingSummary, moving: number,
     case 'Soaking': {
       const since = ring.soakingSince ? Date.parse(ring.soakingSince) : now;
       const secs = (ms: number): number => Math.floor(Math.max(0, ms) / 1000);
-      const soakMs = effectiveSoakMs(rollout, i);
+      const soakMs = soakOf(rollout.plan, i);
       return `soaking ${Math.min(secs(now - since), secs(soakMs))}s/${secs(soakMs)}s`;
     }
     case 'Succeeded':
       if (moving === 0) return 'nothing to move';
-      return effectiveSoakMs(rollout, i) > 0 ? 'soak done' : 'done';
+      return soakOf(rollout.plan, i) > 0 ? 'soak done' : 'done';
     case 'Failed':
       return s.gates.find((g) => g.state === 'failed')?.reason ?? '';
   }
-}
-
-/**
- * How long ring `index` really soaks: its `soak`, but at least its checks'
- * longest `for`, as the machine holds it (core's soakOf, not exported yet;
- * replace this with it once it is).
- */
-function effectiveSoakMs(rollout: Rollout, index: number): number {
-  const plan = rollout.plan.rings[index];
-  if (plan === undefined) return 0;
-  const fors = rollout.plan.checks.filter((c) => plan.checks.includes(c.name)).map((c) => c.forMs);
-  return Math.max(plan.soakMs, ...fors);
 }
