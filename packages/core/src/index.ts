@@ -73,3 +73,4 @@ export { backoffMs, jitteredIntervalMs, seededRng, type Rng } from './timing.js'
 export type { LeaseLock, LeaseRecord } from './ports/lease-lock.js';
 export * from './delivery/index.js';
 export * from './audit/index.js';
+export * from './flags/index.js';

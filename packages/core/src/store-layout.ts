@@ -23,6 +23,8 @@ export const storeLayout = {
   currentRollout: 'rollouts/current.json',
   /** The fleet-wide freeze, present while frozen. */
   freeze: 'control/freeze.json',
+  /** Flag overrides set outside Git (kill switches); compare-and-swap only. */
+  flagOverrides: 'flags/overrides.json',
   auditPrefix: 'audit/',
   /** One audit entry, seq zero-padded to 16 digits; put-if-absent, never rewritten. */
   auditEntry: (seq: number): string => `audit/${String(seq).padStart(16, '0')}.json`,

@@ -21,6 +21,8 @@ export const AUDIT_ACTIONS = [
   'rollout.completed',
   'fleet.frozen',
   'fleet.unfrozen',
+  'flag.override.set',
+  'flag.override.cleared',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -15,6 +15,8 @@ const OUTCOME_OF: Readonly<Record<AuditAction, string>> = {
   'rollout.completed': 'succeeded',
   'fleet.frozen': 'frozen',
   'fleet.unfrozen': 'unfrozen',
+  'flag.override.set': 'set',
+  'flag.override.cleared': 'cleared',
 };
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { flagRecordSchema } from '../flags/flag-definition.js';
 import { apiVersionField, clusterNameField, digestField, kindField, revisionField, timestampField } from './common.js';
 
 /**
@@ -21,6 +22,10 @@ export const revisionRecordSchema = z.object({
   rolledBackFrom: revisionField.optional(),
   /** With `spec.delivery`: every cluster's ring (cluster name -> ring name). Its pointer moves when the rollout opens that ring. */
   rings: z.record(clusterNameField, z.string().min(1)).optional(),
+  /** Every cluster's labels (what `driftless flag set --selector` matches against). */
+  labels: z.record(clusterNameField, z.record(z.string(), z.string())).optional(),
+  /** With `flags/*.yaml`: each flag by key (`driftless flags`). */
+  flags: z.record(z.string(), flagRecordSchema).optional(),
 });
 
 export type RevisionRecord = z.infer<typeof revisionRecordSchema>;

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { apiVersionField, kindField, timestampField } from '../documents/common.js';
+import type { LabelSelector } from '../fleet/selector.js';
+
+/*
+ * Feature flags (DESIGN.md, Flags; issue 14): `flags/<key>.yaml` in the fleet
+ * repository, resolved per cluster into the OpenFeature flagd flag-definition
+ * format, shipped in every cluster's bundle as the ConfigMap `driftless-flags`
+ * (key `flags.flagd.json`) in each namespace a flag lists. Overrides set
+ * outside Git (kill switches) live in `flags/overrides.json` in the store.
+ */
+
+/** The ConfigMap each cluster's bundle carries in every namespace some flag lists, and its data key. */
+export const FLAGS_CONFIGMAP_NAME = 'driftless-flags';
+export const FLAGS_CONFIGMAP_KEY = 'flags.flagd.json';
+
+/** Flag types: the first three are temporary (they need `expires`), the last two permanent. */
+export const FLAG_TYPES = ['release', 'experiment', 'operational', 'kill-switch', 'permission'] as const;
+export type FlagType = (typeof FLAG_TYPES)[number];
+export const TEMPORARY_FLAG_TYPES: ReadonlySet<FlagType> = new Set(['release', 'experiment', 'operational']);
+
+/** How many days before its expiry a temporary flag is `expiring` (compile warns; `driftless flags` health). */
+export const FLAG_EXPIRY_WARNING_DAYS = 14;
+/** How long one variant everywhere makes a flag `ready-to-remove`, days. */
+export const FLAG_STALE_DAYS = 14;
+
+/** A variant's value as flagd carries it: any JSON value (boolean, string, number, object). */
+export type FlagValue = boolean | string | number | null | readonly FlagValue[] | { readonly [key: string]: FlagValue };
+
+/** Which clusters a rollout entry is for: a ring by name, or labels (Kubernetes label-selector semantics). */
+export type FlagSelector = { readonly ring: string } | LabelSelector;
+
+/** One flag as the compile resolved `flags/<key>.yaml` (validated; the key is the file name without `.yaml`). */
+export interface FlagDefinition {
+  readonly key: string;
+  /** `flags/<key>.yaml`, for messages. */
+  readonly file: string;
+  readonly type: FlagType;
+  readonly owner: string;
+  /** `YYYY-MM-DD` (UTC end of day is the expiry); absent for permanent types. */
+  readonly expires?: string;
+  readonly variants: Readonly<Record<string, FlagValue>>;
+  /** The variant of a cluster no rollout entry selects. */
+  readonly defaultVariant: string;
+  /** Ordered: a cluster gets the variant of the first entry whose selector matches it. */
+  readonly rollout: readonly { readonly selector: FlagSelector; readonly variant: string }[];
+  /** flagd JsonLogic, passed through to the app unchanged. */
+  readonly targeting?: Readonly<Record<string, unknown>>;
+  /** Namespaces whose `driftless-flags` ConfigMap carries this flag. */
+  readonly namespaces: readonly string[];
+}
+
+/**
+ * One override set outside Git (`driftless flag set`): the variant that wins
+ * over Git's for the clusters its selector matches (all when absent), who
+ * set it, when and why.
+ */
+export const flagOverrideSchema = z.strictObject({
+  variant: z.string().min(1),
+  /** A label selector in `kubectl -l` syntax (`ring=ring-0,region=eu`), as given to `--selector`; absent: every cluster. */
+  selector: z.string().min(1).optional(),
+  actor: z.string().min(1),
+  at: timestampField,
+  reason: z.string().min(1),
+});
+export type FlagOverride = z.infer<typeof flagOverrideSchema>;
+
+/** `flags/overrides.json`: every active override by flag key; written compare-and-swap on its ETag. */
+export const flagOverridesSchema = z.strictObject({
+  apiVersion: apiVersionField,
+  kind: kindField('FlagOverrides'),
+  overrides: z.record(z.string(), flagOverrideSchema),
+});
+export type FlagOverrides = z.infer<typeof flagOverridesSchema>;
+
+/**
+ * What a revision record keeps of each flag (`driftless flags` reads it):
+ * its type, owner, expiry, file and the commit that last changed it, when the
+ * hub first saw it, the variants its clusters got per ring (`*` without
+ * delivery), and since when one variant is everywhere (carried over from
+ * the previous record while it stays so).
+ */
+export const flagRecordSchema = z.strictObject({
+  type: z.enum(FLAG_TYPES),
+  owner: z.string().min(1),
+  expires: z.string().optional(),
+  file: z.string().min(1),
+  commit: z.string().min(1),
+  firstSeen: timestampField,
+  /** Ring name (or `*`) -> the variants its clusters got from Git, sorted. */
+  variantsByRing: z.record(z.string(), z.array(z.string())),
+  /** The one variant every cluster got from Git, when there is one. */
+  uniform: z.string().optional(),
+  /** Since when `uniform` has held (the publishedAt of the first record where it did). */
+  uniformSince: timestampField.optional(),
+});
+export type FlagRecord = z.infer<typeof flagRecordSchema>;
