@@ -94,7 +94,7 @@ export type FleetTarget = z.infer<typeof targetSchema>;
 export type Cluster = z.infer<typeof clusterSchema>;
 
 /** Validates one YAML document against `schema`, turning issues into `file:line: field: message` errors. */
-function validate<T>(schema: z.ZodType<T>, doc: YamlDocument, file: string): T {
+export function validateYamlDocument<T>(schema: z.ZodType<T>, doc: YamlDocument, file: string): T {
   const result = schema.safeParse(doc.value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
@@ -106,7 +106,8 @@ function validate<T>(schema: z.ZodType<T>, doc: YamlDocument, file: string): T {
   throw compileError(file, doc.lineAt(path), `${field || '(document)'}: ${issue?.message ?? 'invalid'}${more}`);
 }
 
-function singleDocument(text: string, file: string, limits?: YamlLimits): YamlDocument {
+/** The one YAML document of `text`; an `InvalidDocument` naming the line of a second one. */
+export function singleYamlDocument(text: string, file: string, limits?: YamlLimits): YamlDocument {
   const docs = parseYamlDocuments(text, file, limits);
   if (docs.length !== 1 || !docs[0]) throw compileError(file, docs[1]?.line, `expected exactly one YAML document, found ${docs.length}`);
   return docs[0];
@@ -114,8 +115,8 @@ function singleDocument(text: string, file: string, limits?: YamlLimits): YamlDo
 
 /** Parses and validates `fleet.yaml`. Errors name the file, line and field. */
 export function parseFleet(text: string, file = 'fleet.yaml', limits?: YamlLimits): Fleet {
-  const doc = singleDocument(text, file, limits);
-  const fleet = validate(fleetSchema, doc, file);
+  const doc = singleYamlDocument(text, file, limits);
+  const fleet = validateYamlDocument(fleetSchema, doc, file);
   const delivery = fleet.spec.delivery;
   if (!delivery) return fleet;
   const rings = delivery.rings.map((_r, i) => doc.lineAt(['spec', 'delivery', 'rings', i]));
@@ -128,8 +129,8 @@ export function parseFleet(text: string, file = 'fleet.yaml', limits?: YamlLimit
  * cluster's name (`.yaml` or `.yml`), so that one file is one cluster.
  */
 export function parseCluster(text: string, file: string, limits?: YamlLimits): Cluster {
-  const doc = singleDocument(text, file, limits);
-  const cluster = validate(clusterSchema, doc, file);
+  const doc = singleYamlDocument(text, file, limits);
+  const cluster = validateYamlDocument(clusterSchema, doc, file);
   const expected = posix.basename(file).replace(/\.ya?ml$/, '');
   if (cluster.metadata.name !== expected) {
     throw compileError(file, doc.lineAt(['metadata', 'name']), `metadata.name ${cluster.metadata.name} does not match the file name (expected ${expected})`);
