@@ -88,7 +88,7 @@ export function parseFlagFile(text: string, file: string, ctx: FlagFileContext =
     ...(spec.expires === undefined ? {} : { expires: spec.expires }),
     variants: spec.variants,
     defaultVariant: spec.defaultVariant,
-    rollout: spec.rollout as FlagDefinition['rollout'],
+    rollout: spec.rollout,
     ...(spec.targeting === undefined ? {} : { targeting: spec.targeting }),
     namespaces: [...new Set(spec.namespaces)].sort(),
   };
