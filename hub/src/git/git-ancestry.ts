@@ -1,12 +1,8 @@
 import * as fs from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import type { AncestryQuery } from '@driftless/core';
-import { localGitdir, remoteContext, type GitSourceOptions } from './git-source.js';
-
-/** History fetched by the first deepening, commits; each next one asks for four times as many. */
-const FIRST_DEEPEN = 64;
+import { deepener, localGitdir, remoteContext, type GitSourceOptions } from './git-source.js';
 
 /**
  * Git ancestry for RepositorySource.isDescendant. A local repository is
@@ -25,13 +21,10 @@ export async function gitIsDescendant(opts: Omit<GitSourceOptions, 'repo' | 'ref
   const remote = remoteContext({ ...opts, ...query }, cache);
   const gitdir = join(remote.dir, '.git');
   const ref = query.ref ?? (await git.currentBranch({ fs, dir: remote.dir })) ?? undefined;
-  for (let by = FIRST_DEEPEN; ; by *= 4) {
+  const deepen = deepener(remote, ref);
+  for (;;) {
     if (await descends(gitdir, query, cache)) return true;
-    const before = await shallowCommits(gitdir);
-    if (before === '') return false;
-    await remote.fetch(ref, () => git.fetch({ ...remote.common, ...(ref ? { ref } : {}), depth: by, relative: true, tags: false }).then(() => undefined));
-    // Nothing more came: the clone already holds every commit the server would send.
-    if ((await shallowCommits(gitdir)) === before) return false;
+    if (!(await deepen())) return false;
   }
 }
 
@@ -43,12 +36,4 @@ async function descends(gitdir: string, query: AncestryQuery, cache: object): Pr
     if ((err as { code?: string }).code === 'NotFoundError') return false;
     throw err;
   }
-}
-
-/** The clone's shallow boundary (`.git/shallow`), '' when it has the whole history. */
-async function shallowCommits(gitdir: string): Promise<string> {
-  return await readFile(join(gitdir, 'shallow'), 'utf8').then(
-    (text) => text.trim(),
-    () => '',
-  );
 }

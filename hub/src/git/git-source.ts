@@ -71,7 +71,7 @@ export async function syncGitSource(opts: GitSourceOptions): Promise<GitSnapshot
   });
   ref ??= (await git.currentBranch({ fs, dir })) ?? 'HEAD';
   const commit = await resolveCommit(join(dir, '.git'), ref, `refs/remotes/origin/${ref}`, remote.remote);
-  return { reader: await openTreeReader(join(dir, '.git'), commit, cache), remote: remote.remote, ref };
+  return { reader: await openTreeReader(join(dir, '.git'), commit, cache, deepener(remote, ref)), remote: remote.remote, ref };
 }
 
 /** A remote repository's clone in the cache, and how to fetch into it. */
@@ -222,5 +222,34 @@ async function exists(path: string): Promise<boolean> {
   return await stat(path).then(
     () => true,
     () => false,
+  );
+}
+
+/** History fetched by the first deepening, commits; each next one asks for four times as many. */
+const FIRST_DEEPEN = 64;
+
+/**
+ * Deepens the shallow clone of `remote` (`ref`), relative to what it holds:
+ * FIRST_DEEPEN commits the first time, four times as many each next time.
+ * Resolves false when the clone has the whole history or nothing more came.
+ */
+export function deepener(remote: RemoteContext, ref: string | undefined): () => Promise<boolean> {
+  const gitdir = join(remote.dir, '.git');
+  let by = FIRST_DEEPEN;
+  return async () => {
+    const before = await shallowCommits(gitdir);
+    if (before === '') return false;
+    await remote.fetch(ref, () => git.fetch({ ...remote.common, ...(ref ? { ref } : {}), depth: by, relative: true, tags: false }).then(() => undefined));
+    by *= 4;
+    // Nothing more came: the clone already holds every commit the server would send.
+    return (await shallowCommits(gitdir)) !== before;
+  };
+}
+
+/** The clone's shallow boundary (`.git/shallow`), '' when it has the whole history. */
+async function shallowCommits(gitdir: string): Promise<string> {
+  return await readFile(join(gitdir, 'shallow'), 'utf8').then(
+    (text) => text.trim(),
+    () => '',
   );
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { posix } from 'node:path';
 import git from 'isomorphic-git';
 import { DriftlessError, type RepoEntry, type RepoReader } from '@driftless/core';
+import { gitLastChange, type Deepen } from './git-last-change.js';
 import { gitObjectSizes } from './git-object-size.js';
 
 const MAX_SYMLINK_HOPS = 40;
@@ -19,9 +20,10 @@ interface TreeItem {
  * objects directly with isomorphic-git: no working tree, nothing checked out.
  * Trees are read lazily and cached, so reading `clusters/` and a few app
  * directories of a large repository touches only those trees. `cache` is
- * isomorphic-git's pack cache; share one per compile.
+ * isomorphic-git's pack cache; share one per compile. `deepen` brings more
+ * history into a shallow clone, for lastChange.
  */
-export async function openTreeReader(gitdir: string, commit: string, cache: object = {}): Promise<RepoReader> {
+export async function openTreeReader(gitdir: string, commit: string, cache: object = {}, deepen?: Deepen): Promise<RepoReader> {
   const { commit: c } = await git.readCommit({ fs, gitdir, oid: commit, cache });
   const trees = new Map<string, Promise<TreeItem[]>>();
   const sizes = gitObjectSizes(gitdir);
@@ -70,6 +72,9 @@ export async function openTreeReader(gitdir: string, commit: string, cache: obje
         });
       }
       return await readBlob(entry.oid, path, maxBytes);
+    },
+    async lastChange(path) {
+      return await gitLastChange(gitdir, commit, path, cache, deepen);
     },
   };
 }

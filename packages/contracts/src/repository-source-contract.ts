@@ -162,6 +162,21 @@ export function describeRepositorySourceContract(name: string, make: () => Promi
       expect(isDriftlessError(missing, 'GitRefused') && missing.data.remote).toBe(subject.missingRepo);
     });
 
+    it('names the commit that last changed a file, through later commits that did not, past a shallow clone', async () => {
+      const subject = await make();
+      const added = await subject.commit({ 'flags/a.yaml': 'a: 1\n', 'flags/c.yaml': 'c\n', 'other.yaml': '1\n' }, 'add a, c');
+      await subject.commit({ 'other.yaml': '2\n' }, 'other');
+      const changed = await subject.commit({ 'flags/a.yaml': 'a: 2\n', 'flags/b.yaml': 'b\n' }, 'change a, add b');
+      await subject.commit({ 'other.yaml': '3\n' }, 'other again');
+      const reverted = await subject.commit({ 'flags/b.yaml': 'b\n', 'other.yaml': '4\n' }, 'b unchanged');
+      const { reader } = await subject.source.sync({ repo: subject.repo });
+      expect(await reader.lastChange('flags/a.yaml')).toBe(changed);
+      expect(await reader.lastChange('flags/b.yaml'), 'rewriting the same content is no change').toBe(changed);
+      expect(await reader.lastChange('other.yaml')).toBe(reverted);
+      expect(await reader.lastChange('flags/none.yaml')).toBeUndefined();
+      expect(await reader.lastChange('flags/c.yaml'), 'never changed since it was added').toBe(added);
+    });
+
     it('drops a deleted file, and a directory left empty', async () => {
       const { subject } = await synced({ 'keep.yaml': 'k\n', 'gone/only.yaml': 'g\n' });
       await subject.commit({ 'gone/only.yaml': null }, 'delete');

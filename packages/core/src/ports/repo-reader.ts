@@ -21,4 +21,11 @@ export interface RepoReader {
   list(dir: string): Promise<RepoEntry[]>;
   /** The content of file `path`; `TooLarge` when over `maxBytes`, `InvalidDocument` when it is not a file. */
   readFile(path: string, maxBytes: number): Promise<Uint8Array>;
+  /**
+   * The commit (full hex id) that last changed file `path`, walking first
+   * parents from `commit`: the newest whose content there differs from its
+   * parent's, or that added it. Undefined when `commit` has no file there.
+   * Stable while the file is, unlike `commit` (a flag's source commit).
+   */
+  lastChange(path: string): Promise<string | undefined>;
 }

@@ -159,7 +159,26 @@ export class MemoryRepository implements RepositorySource {
         }
         return Promise.resolve(bytes.slice());
       },
+      lastChange: (path) => settle(() => this.lastChange(commit, segments(path).join('/'))),
     };
+  }
+
+  /** Walking first parents from `commit`, the newest commit whose blob at `path` differs from its parent's; undefined when there is none. */
+  private lastChange(commit: MemoryCommit, path: string): string | undefined {
+    const blobAt = (c: MemoryCommit | undefined): string | undefined => {
+      const entry = c ? this.trees.get(c)?.entries.get(path) : undefined;
+      return entry?.type === 'file' ? entry.oid : undefined;
+    };
+    const blob = blobAt(commit);
+    if (blob === undefined) return undefined;
+    let current = commit;
+    for (let parent = this.commitOfParent(current); parent && blobAt(parent) === blob; parent = this.commitOfParent(current)) current = parent;
+    return current.id;
+  }
+
+  private commitOfParent(c: MemoryCommit): MemoryCommit | undefined {
+    const id = c.parents[0];
+    return id === undefined ? undefined : this.commits.get(id);
   }
 }
 
