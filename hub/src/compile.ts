@@ -14,6 +14,8 @@ import {
   DriftlessError,
   isDriftlessError,
   encodeValidatedBundle,
+  flagConfigMaps,
+  FLAGS_CONFIGMAP_NAME,
   parseCluster,
   parseFleet,
   createRenderCache,
@@ -32,6 +34,7 @@ import {
   type RepoReader,
   type SourceFile,
 } from '@driftless/core';
+import { readFlags, type CompiledFlags } from './compile-flags.js';
 import { loadAppSource, sourceFingerprint } from './render/app-source.js';
 import type { KustomizeRunner } from './render/kustomize.js';
 import { settleAll } from './settle-all.js';
@@ -51,6 +54,10 @@ export interface CompileOptions {
    * state from Git does (the bench's git mode). Default: every cluster.
    */
   readonly onlyCluster?: string;
+  /** The compile's clock, ms since the epoch: judges flag expiry. Default: the wall clock. */
+  readonly now?: number;
+  /** Compile an expired temporary flag (`--allow-expired-flags`); it is still warned about. */
+  readonly allowExpiredFlags?: boolean;
 }
 
 /** What one commit compiles to: every cluster's bundle, by cluster name (sorted). */
@@ -64,8 +71,10 @@ export interface CompiledFleet {
   readonly memo: CompileMemo;
   /** `spec.delivery`, when fleet.yaml has it: the plan and every cluster's ring. */
   readonly delivery?: CompiledDelivery;
-  /** Problems worth saying that do not stop the compile (a ring that matches no cluster). */
+  /** Problems worth saying that do not stop the compile (a ring that matches no cluster, a flag about to expire). */
   readonly warnings?: readonly string[];
+  /** `flags/*.yaml`, when the repository has any: definitions, every cluster's variants, each file's last-change commit. */
+  readonly flags?: CompiledFlags;
 }
 
 /** What a compile resolved of `spec.delivery` (issue 12). */
@@ -110,9 +119,9 @@ export interface MemoCluster {
  * Bump when rendering changes, so that memos of older versions are not
  * trusted (the package version is in the key too, but is not bumped per
  * change). 3: a bundle holding unplaced objects is apiVersion v1alpha2.
- * 4: a cluster's record carries its stateful key.
+ * 4: a cluster's record carries its stateful key. 5: bundles carry the flags ConfigMaps.
  */
-const MEMO_FORMAT = 'driftless-compile-4';
+const MEMO_FORMAT = 'driftless-compile-5';
 const DRIFTLESS_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -134,8 +143,9 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   const { clusters, fileOids, parsed } = await readClusters(reader, readText, memo?.clusterFiles ?? {}, opts.onlyCluster);
   const rings = assignRings(fleet, clusters);
   const instances = new Map(clusters.map((c) => [c.metadata.name, appsForCluster(fleet, c)]));
+  const flags = await readFlags({ reader, readText, fleet, clusters, rings, now: opts.now ?? Date.now(), allowExpired: opts.allowExpiredFlags ?? false });
   const limit = pLimit(4);
-  const fingerprints = await clusterFingerprints(reader, instances, { ...opts, maxFileBytes, limit, fleetOid: fleetEntry.oid, fileOids });
+  const fingerprints = await clusterFingerprints(reader, instances, { ...opts, maxFileBytes, limit, fleetOid: fleetEntry.oid, fileOids, flagsKey: flags?.fingerprint ?? '' });
   const unchanged = new Map<string, Digest>();
   for (const [name, fp] of fingerprints) {
     const before = memo?.clusters[name];
@@ -153,7 +163,7 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   // broken repository always gives the same message.
   const settled = await settleAll(sources.values());
   const loaded = new Map([...sources.keys()].map((source, i) => [source, settled[i] ?? []]));
-  const { bundles, statefulKeys } = renderBundles(toRender, instances, loaded, { ...opts, statefulKeys: rings !== undefined });
+  const { bundles, statefulKeys } = renderBundles(toRender, instances, loaded, { ...opts, statefulKeys: rings !== undefined, ...(flags ? { flags } : {}) });
   // A cluster skipped as unchanged keeps the stateful key its last rendering had.
   for (const name of unchanged.keys()) {
     const key = memo?.clusters[name]?.statefulKey;
@@ -170,12 +180,13 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
     ),
     clusterFiles: parsed,
   };
-  const compiled: CompiledFleet = { revision: reader.commit, bundles, unchanged, memo: memoOut };
+  const flagWarnings = flags?.warnings ?? [];
+  const compiled: CompiledFleet = { revision: reader.commit, bundles, unchanged, memo: memoOut, ...(flags ? { flags } : {}), ...(flagWarnings.length > 0 ? { warnings: flagWarnings } : {}) };
   if (!rings || !fleet.spec.delivery) return compiled;
   const plan = resolveDeliveryPlan(fleet.spec.delivery);
   const delivery: CompiledDelivery = { plan, ringOf: rings.ringOf, statefulKeys, labels: checkLabelsOf(clusters, checkLabelKeys(plan.checks)) };
   // With one cluster read, every other ring looks empty: no warning means anything then.
-  const warnings = opts.onlyCluster === undefined ? rings.warnings : [];
+  const warnings = [...(opts.onlyCluster === undefined ? rings.warnings : []), ...flagWarnings];
   return { ...compiled, delivery, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
@@ -191,13 +202,15 @@ function checkLabelsOf(clusters: readonly Cluster[], keys: readonly string[]): M
 
 /**
  * Each cluster's input fingerprint: the compile options and this format,
- * fleet.yaml's and its cluster file's object ids, and the fingerprint of
- * every app source it gets (each source fingerprinted once).
+ * fleet.yaml's and its cluster file's object ids, the fingerprint of
+ * every app source it gets (each source fingerprinted once), and the flag
+ * files' (object ids and last-change commits: a flag's variant per cluster
+ * follows from them, fleet.yaml and the cluster file).
  */
 async function clusterFingerprints(
   reader: RepoReader,
   instances: ReadonlyMap<string, readonly AppInstance[]>,
-  opts: CompileOptions & { maxFileBytes: number; limit: LimitFunction; fleetOid: string; fileOids: ReadonlyMap<string, string> },
+  opts: CompileOptions & { maxFileBytes: number; limit: LimitFunction; fleetOid: string; fileOids: ReadonlyMap<string, string>; flagsKey: string },
 ): Promise<Map<string, string>> {
   const sourceNames = [...new Set([...instances.values()].flat().map((i) => i.source))];
   const ofSources = new Map<string, string>();
@@ -213,7 +226,7 @@ async function clusterFingerprints(
   const out = new Map<string, string>();
   for (const [name, insts] of instances) {
     const inputs = insts.map((i) => [i.app.name, i.source, ofSources.get(i.source)]);
-    out.set(name, createHash('sha256').update(JSON.stringify([optionsKey, opts.fleetOid, opts.fileOids.get(name), inputs])).digest('hex'));
+    out.set(name, createHash('sha256').update(JSON.stringify([optionsKey, opts.fleetOid, opts.fileOids.get(name), inputs, opts.flagsKey])).digest('hex'));
   }
   return out;
 }
@@ -227,7 +240,7 @@ function renderBundles(
   toRender: readonly Cluster[],
   instances: ReadonlyMap<string, readonly AppInstance[]>,
   loaded: ReadonlyMap<string, SourceFile[]>,
-  opts: CompileOptions & { readonly statefulKeys: boolean },
+  opts: CompileOptions & { readonly statefulKeys: boolean; readonly flags?: CompiledFlags },
 ): { bundles: Map<string, EncodedBundle>; statefulKeys: Map<string, string> } {
   const cache = createRenderCache();
   const render = (inst: AppInstance, cluster: Cluster): RenderedObject[] =>
@@ -238,7 +251,7 @@ function renderBundles(
   const canonical = new WeakMap<object, string>();
   for (const cluster of toRender) {
     const rendered = (instances.get(cluster.metadata.name) ?? []).flatMap((inst) => render(inst, cluster));
-    const objects = assembleClusterObjects(rendered, placements);
+    const objects = [...assembleClusterObjects(rendered, placements), ...flagObjects(cluster.metadata.name, rendered, opts.flags)];
     bundles.set(cluster.metadata.name, encodeFor(cluster.metadata.name, () => encodeValidatedBundle(objects, canonical, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS)));
     if (opts.statefulKeys && instances.get(cluster.metadata.name)?.some((i) => i.app.stateful)) {
       // assembleClusterObjects keeps the order of `rendered`, one placed object each.
@@ -246,6 +259,21 @@ function renderBundles(
     }
   }
   return { bundles, statefulKeys };
+}
+
+/**
+ * The `driftless-flags` ConfigMaps of one cluster (none without flags). An
+ * app object in their place is an error naming its file: the flags would
+ * silently replace it.
+ */
+function flagObjects(cluster: string, rendered: readonly RenderedObject[], flags: CompiledFlags | undefined): KubeObject[] {
+  if (!flags) return [];
+  const maps = flagConfigMaps(flags.definitions, flags.variantOf.get(cluster) ?? new Map(), flags.commitOf);
+  for (const map of maps) {
+    const taken = rendered.find((r) => r.object.kind === 'ConfigMap' && r.object.metadata.name === FLAGS_CONFIGMAP_NAME && (r.object.metadata.namespace ?? r.app.namespace ?? 'default') === map.metadata.namespace);
+    if (taken) throw compileError(taken.file, taken.line, `ConfigMap ${map.metadata.namespace}/${FLAGS_CONFIGMAP_NAME} is the flags ConfigMap Driftless writes from flags/*.yaml: rename this one`);
+  }
+  return maps;
 }
 
 /** sha256 hex of the canonical JSON of `objects` in bundle order: equal exactly when the stateful desired state is. */

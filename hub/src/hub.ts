@@ -59,6 +59,8 @@ export interface CompileRequest {
   readonly ref?: string;
   readonly allowMassPrune?: boolean;
   readonly allowPlainSecrets?: boolean;
+  /** Compile an expired temporary flag (`--allow-expired-flags`); it is still warned about. */
+  readonly allowExpiredFlags?: boolean;
   /** Publish a commit that does not descend from the last published one (`--allow-rollback`); recorded in its revision record. */
   readonly allowRollback?: boolean;
   /** Who runs the compile, named by its `release.published` and `rollback.allowed` audit entries; default `hub`. */
@@ -110,6 +112,8 @@ export function createHub(deps: HubDeps): Hub {
       const compiled = await compileFleet(snapshot.reader, {
         kustomize: deps.renderers.kustomize,
         allowPlainSecrets: req.allowPlainSecrets ?? false,
+        allowExpiredFlags: req.allowExpiredFlags ?? false,
+        now: deps.clock.now(),
         ...(state ? { memo: state.compile } : {}),
       });
       // A rollout it could not gate: refused before anything is published (MetricSourceRequired, exit 2).

@@ -18,6 +18,7 @@ interface CompileFlags {
   signKey?: string;
   allowMassPrune?: boolean;
   allowPlainSecrets?: boolean;
+  allowExpiredFlags?: boolean;
   allowRollback?: boolean;
   reason?: string;
   pointerTtl?: string;
@@ -75,6 +76,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .option('--pointer-ttl <duration>', 'with --sign-key: pointers expire this long after they are published (default 7d); renew them with `driftless hub resign`')
     .option('--allow-mass-prune', 'publish even when a cluster would lose more than half of its objects')
     .option('--allow-plain-secrets', 'accept kind: Secret with data or stringData (secrets do not belong in Git)')
+    .option('--allow-expired-flags', 'compile temporary flags (flags/*.yaml) past their expires date (still warned about); without it such a flag fails the compile (exit 2)')
     .option(
       '--allow-rollback',
       'publish a commit that does not descend from the last one published to this store (an older commit or an unrelated history); needs --reason; recorded in its revision record and the audit log',
@@ -114,6 +116,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           ...(flags.ref ? { ref: flags.ref } : {}),
           allowMassPrune: flags.allowMassPrune ?? false,
           allowPlainSecrets: flags.allowPlainSecrets ?? false,
+          allowExpiredFlags: flags.allowExpiredFlags ?? false,
           allowRollback: flags.allowRollback ?? false,
           actor,
           ...(reason ? { reason } : {}),

@@ -1,0 +1,136 @@
+import { FLAGS_CONFIGMAP_KEY, type KubeObject } from '@driftless/core';
+import { MemoryRepository } from '@driftless/fakes';
+import { FlagdCore } from '@openfeature/flagd-core';
+import { describe, expect, it } from 'vitest';
+import { compileFleet, type CompiledFleet, type CompileMemo } from './compile.js';
+import { noKustomize } from './testing/unit-hub.js';
+
+const FLEET = `apiVersion: driftless.dev/v1alpha1
+kind: Fleet
+spec:
+  apps:
+    - name: web
+      path: apps/web
+      namespace: shop
+      targets: [{ selector: {} }]
+  delivery:
+    rings:
+      - name: canary
+        selector: { matchLabels: { ring: canary } }
+      - name: rest
+        selector: {}
+`;
+const cluster = (name: string, labels: string): string => `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: { name: ${name}, labels: { ${labels} } }\n`;
+const CHECKOUT = `type: release
+owner: team-checkout
+expires: "2031-06-30"
+variants: { "on": true, "off": false }
+defaultVariant: "off"
+rollout:
+  - selector: { ring: canary }
+    variant: "on"
+  - selector: { matchLabels: { region: eu } }
+    variant: "on"
+namespaces: [shop, api]
+`;
+const BANNER = `type: permission
+owner: web
+variants: { red: red, blue: blue }
+defaultVariant: red
+rollout: [{ selector: { matchLabels: { region: eu } }, variant: blue }]
+targeting: { if: [{ "==": [{ var: plan }, gold] }, blue, null] }
+namespaces: [shop]
+`;
+const FILES = {
+  'fleet.yaml': FLEET,
+  'apps/web/web.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web }\ndata: { a: b }\n',
+  'clusters/can-1.yaml': cluster('can-1', 'ring: canary, region: us'),
+  'clusters/eu-1.yaml': cluster('eu-1', 'region: eu'),
+  'clusters/us-1.yaml': cluster('us-1', 'region: us'),
+  'clusters/us-2.yaml': cluster('us-2', 'region: us'),
+};
+const NOW = Date.parse('2030-01-01T00:00:00Z');
+
+async function compile(repo: MemoryRepository, opts: { memo?: CompileMemo; now?: number; allowExpiredFlags?: boolean } = {}): Promise<CompiledFleet> {
+  const { reader } = await repo.sync({ repo: repo.url });
+  return compileFleet(reader, { kustomize: noKustomize, now: NOW, ...opts });
+}
+const flagMaps = (c: CompiledFleet, name: string): KubeObject[] => (c.bundles.get(name)?.bundle.objects ?? []).filter((o) => o.metadata.name === 'driftless-flags');
+const docOf = (c: CompiledFleet, name: string, ns: string): string => {
+  const map = flagMaps(c, name).find((o) => o.metadata.namespace === ns) as { data: Record<string, string> } | undefined;
+  return map?.data[FLAGS_CONFIGMAP_KEY] ?? '';
+};
+
+describe('compile with flags/*.yaml', () => {
+  it('adds no ConfigMap and no flags to a fleet without flag files', async () => {
+    const repo = new MemoryRepository();
+    repo.commit(FILES);
+    const compiled = await compile(repo);
+    expect(flagMaps(compiled, 'us-1')).toEqual([]);
+    expect(compiled.flags).toBeUndefined();
+  });
+
+  it('resolves every flag per cluster by ring and labels, and puts a ConfigMap in each listed namespace', async () => {
+    const repo = new MemoryRepository();
+    repo.commit(FILES);
+    const added = repo.commit({ 'flags/new-checkout.yaml': CHECKOUT, 'flags/banner.yaml': BANNER }, 'flags');
+    const compiled = await compile(repo);
+    const variants = Object.fromEntries([...(compiled.flags?.variantOf ?? [])].map(([c, m]) => [c, Object.fromEntries(m)]));
+    expect(variants).toEqual({
+      'can-1': { banner: 'red', 'new-checkout': 'on' },
+      'eu-1': { banner: 'blue', 'new-checkout': 'on' },
+      'us-1': { banner: 'red', 'new-checkout': 'off' },
+      'us-2': { banner: 'red', 'new-checkout': 'off' },
+    });
+    expect(compiled.flags?.commitOf.get('banner')).toBe(added);
+    expect(flagMaps(compiled, 'us-1').map((o) => o.metadata.namespace)).toEqual(['api', 'shop']);
+    expect(JSON.parse(docOf(compiled, 'eu-1', 'api'))).toEqual({
+      flags: { 'new-checkout': { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on', metadata: { owner: 'team-checkout', type: 'release', expires: '2031-06-30', commit: added, gitVariant: 'on' } } },
+    });
+  });
+
+  it('what the flagd evaluator reads in each cluster equals the variant the fleet declares for it', async () => {
+    const repo = new MemoryRepository();
+    repo.commit({ ...FILES, 'flags/new-checkout.yaml': CHECKOUT, 'flags/banner.yaml': BANNER });
+    const compiled = await compile(repo);
+    for (const name of ['can-1', 'eu-1', 'us-1']) {
+      const core = new FlagdCore();
+      core.setConfigurations(docOf(compiled, name, 'shop'));
+      const declared = compiled.flags?.variantOf.get(name);
+      expect(core.resolveBooleanEvaluation('new-checkout', false, {}).variant, name).toBe(declared?.get('new-checkout'));
+      expect(core.resolveStringEvaluation('banner', 'none', {}).variant, name).toBe(declared?.get('banner'));
+      expect(core.resolveStringEvaluation('banner', 'none', { plan: 'gold' }).value, `${name}: targeting kept`).toBe('blue');
+    }
+  });
+
+  it('keeps a cluster unchanged across a commit that leaves the flags alone, and re-renders all on a flag change', async () => {
+    const repo = new MemoryRepository();
+    repo.commit({ ...FILES, 'flags/new-checkout.yaml': CHECKOUT });
+    const first = await compile(repo);
+    repo.commit({ 'README.md': 'hello\n' }, 'unrelated');
+    const second = await compile(repo, { memo: first.memo });
+    expect([...second.unchanged.keys()]).toEqual(['can-1', 'eu-1', 'us-1', 'us-2']);
+    repo.commit({ 'flags/new-checkout.yaml': CHECKOUT.replace('defaultVariant: "off"', 'defaultVariant: "on"') }, 'on everywhere');
+    const third = await compile(repo, { memo: second.memo });
+    expect(third.unchanged.size).toBe(0);
+    expect(JSON.parse(docOf(third, 'us-1', 'shop')).flags['new-checkout'].defaultVariant).toBe('on');
+  });
+
+  it('refuses a ring selector in a fleet without delivery, naming the file and line', async () => {
+    const repo = new MemoryRepository();
+    repo.commit({ ...FILES, 'fleet.yaml': FLEET.replace(/ {2}delivery:[\s\S]*$/, ''), 'flags/new-checkout.yaml': CHECKOUT });
+    await expect(compile(repo)).rejects.toMatchObject({ code: 'InvalidDocument', message: expect.stringMatching(/^flags\/new-checkout.yaml:7: rollout.0.selector: ring canary is named but fleet.yaml has no spec.delivery/) });
+  });
+
+  it('refuses an expired temporary flag naming its file unless allowed, and warns of one expiring within 14 days', async () => {
+    const repo = new MemoryRepository();
+    repo.commit({ ...FILES, 'flags/new-checkout.yaml': CHECKOUT });
+    const expired = Date.parse('2031-07-01T00:00:00Z');
+    await expect(compile(repo, { now: expired })).rejects.toMatchObject({ code: 'InvalidDocument', message: expect.stringMatching(/^flags\/new-checkout.yaml: flag new-checkout \(release, owner team-checkout\) expired on 2031-06-30/) });
+    const allowed = await compile(repo, { now: expired, allowExpiredFlags: true });
+    expect(allowed.warnings).toEqual(['flags/new-checkout.yaml: flag new-checkout (release, owner team-checkout) expired on 2031-06-30 (compiled with --allow-expired-flags)']);
+    const soon = await compile(repo, { now: Date.parse('2031-06-20T12:00:00Z') });
+    expect(soon.warnings).toEqual(['flags/new-checkout.yaml: flag new-checkout (release, owner team-checkout) expires on 2031-06-30: remove it or move expires later']);
+    expect((await compile(repo, { now: Date.parse('2031-06-01T00:00:00Z') })).warnings).toBeUndefined();
+  });
+});

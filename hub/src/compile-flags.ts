@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import {
+  compileError,
+  FLAG_EXPIRY_WARNING_DAYS,
+  parseFlagFiles,
+  resolveFlagVariant,
+  TEMPORARY_FLAG_TYPES,
+  type Cluster,
+  type FlagDefinition,
+  type Fleet,
+  type RepoReader,
+  type RingAssignment,
+} from '@driftless/core';
+
+/** What a compile resolved of `flags/*.yaml` (issue 14): what the revision record and `driftless flags` build on. */
+export interface CompiledFlags {
+  /** Every flag, sorted by key. */
+  readonly definitions: readonly FlagDefinition[];
+  /** Cluster name -> flag key -> the variant Git gives that cluster. */
+  readonly variantOf: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** Flag key -> the commit that last changed its file. */
+  readonly commitOf: ReadonlyMap<string, string>;
+  /** Every flag file's path, object id and last-change commit: unchanged exactly when no cluster's flags can change. */
+  readonly fingerprint: string;
+  /** Flags that expire within FLAG_EXPIRY_WARNING_DAYS (`file: flag KEY expires on DATE ...`). */
+  readonly warnings: readonly string[];
+}
+
+/** What reading the flags needs of the compile. */
+export interface FlagsInput {
+  readonly reader: RepoReader;
+  readonly readText: (path: string) => Promise<string>;
+  readonly fleet: Fleet;
+  readonly clusters: readonly Cluster[];
+  readonly rings: RingAssignment | undefined;
+  /** The compile's clock, ms since the epoch: what expiry is judged by. */
+  readonly now: number;
+  /** `--allow-expired-flags`: compile an expired temporary flag (still warned about). */
+  readonly allowExpired: boolean;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Reads and validates `flags/*.yaml`, finds each file's last-change commit,
+ * and resolves every cluster's variant of every flag (its ring from the ring
+ * assignment). Undefined when the repository has no flag file. An expired
+ * temporary flag is an `InvalidDocument` naming its file unless allowExpired.
+ */
+export async function readFlags(input: FlagsInput): Promise<CompiledFlags | undefined> {
+  const listed = (await input.reader.list('flags')).filter((e) => e.type !== 'dir');
+  const misnamed = listed.find((e) => e.path.endsWith('.yml'));
+  if (misnamed) throw compileError(misnamed.path, undefined, 'flag files are named flags/<key>.yaml (rename .yml to .yaml)');
+  const files = listed.filter((e) => e.path.endsWith('.yaml'));
+  if (files.length === 0) return undefined;
+  const texts = await Promise.all(files.map(async (f) => ({ path: f.path, text: await input.readText(f.path) })));
+  const ringNames = input.fleet.spec.delivery?.rings.map((r) => r.name);
+  const definitions = parseFlagFiles(texts, ringNames === undefined ? {} : { rings: ringNames });
+  const commits = await Promise.all(definitions.map(async (d) => [d.key, (await input.reader.lastChange(d.file)) ?? input.reader.commit] as const));
+  const commitOf = new Map(commits);
+  const warnings = expiryProblems(definitions, input.now, input.allowExpired);
+  const variantOf = new Map<string, Map<string, string>>();
+  for (const c of input.clusters) {
+    const ringIndex = input.rings?.ringOf.get(c.metadata.name);
+    const ring = ringIndex === undefined ? undefined : ringNames?.[ringIndex];
+    const cluster = { labels: c.metadata.labels, ...(ring === undefined ? {} : { ring }) };
+    variantOf.set(c.metadata.name, new Map(definitions.map((d) => [d.key, resolveFlagVariant(d, cluster)])));
+  }
+  const oids = new Map(files.map((f) => [f.path, f.oid]));
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify(definitions.map((d) => [d.file, oids.get(d.file), commitOf.get(d.key)])))
+    .digest('hex');
+  return { definitions, variantOf, commitOf, fingerprint, warnings };
+}
+
+/**
+ * Warnings for temporary flags that expire within FLAG_EXPIRY_WARNING_DAYS;
+ * an expired one (past the end of its `expires` day, UTC) throws unless
+ * `allowExpired`, when it is a warning too.
+ */
+function expiryProblems(definitions: readonly FlagDefinition[], now: number, allowExpired: boolean): string[] {
+  const warnings: string[] = [];
+  for (const d of definitions) {
+    if (!TEMPORARY_FLAG_TYPES.has(d.type) || d.expires === undefined) continue;
+    const end = Date.parse(`${d.expires}T00:00:00Z`) + DAY_MS;
+    if (end <= now) {
+      const message = `flag ${d.key} (${d.type}, owner ${d.owner}) expired on ${d.expires}`;
+      if (!allowExpired) throw compileError(d.file, undefined, `${message}: remove the flag and its code paths, or move expires later (--allow-expired-flags compiles it anyway)`);
+      warnings.push(`${d.file}: ${message} (compiled with --allow-expired-flags)`);
+    } else if (end - now <= FLAG_EXPIRY_WARNING_DAYS * DAY_MS) {
+      warnings.push(`${d.file}: flag ${d.key} (${d.type}, owner ${d.owner}) expires on ${d.expires}: remove it or move expires later`);
+    }
+  }
+  return warnings;
+}
