@@ -38,7 +38,7 @@ describe('flagConfigMaps', () => {
       ['ConfigMap', 'driftless-flags', 'api'],
       ['ConfigMap', 'driftless-flags', 'shop'],
     ]);
-    const api = JSON.parse((maps[0] as { data: Record<string, string> }).data[FLAGS_CONFIGMAP_KEY] ?? '');
+    const api = JSON.parse((maps[0] as unknown as { data: Record<string, string> }).data[FLAGS_CONFIGMAP_KEY] ?? '');
     expect(api).toEqual({
       flags: {
         'new-checkout': {
@@ -53,7 +53,7 @@ describe('flagConfigMaps', () => {
 
   it('is what the flagd evaluator reads: an app with no context gets the resolved variant; targeting is kept', () => {
     const core = new FlagdCore();
-    core.setConfigurations((maps[1] as { data: Record<string, string> }).data[FLAGS_CONFIGMAP_KEY] ?? '');
+    core.setConfigurations((maps[1] as unknown as { data: Record<string, string> }).data[FLAGS_CONFIGMAP_KEY] ?? '');
     expect(core.resolveBooleanEvaluation('new-checkout', false, {})).toMatchObject({ value: true, variant: 'on' });
     expect(core.resolveStringEvaluation('banner', 'none', { plan: 'gold' })).toMatchObject({ value: 'blue', variant: 'blue' });
     expect(core.resolveStringEvaluation('banner', 'none', {})).toMatchObject({ value: 'blue', variant: 'blue', reason: 'DEFAULT' });
