@@ -3,7 +3,7 @@ import { parseJsonDocument, revisionRecordSchema, storeLayout, type Digest, type
 import { describe, expect, it } from 'vitest';
 import { writeRevisionRecord, type PublishedFlags } from './revision-record.js';
 
-const D = `sha256:${'a'.repeat(64)}` as Digest;
+const D: Digest = `sha256:${'a'.repeat(64)}`;
 const REV1 = '1'.repeat(40);
 const REV2 = '2'.repeat(40);
 const flag: FlagDefinition = {
