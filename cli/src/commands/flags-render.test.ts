@@ -1,8 +1,8 @@
-import type { FlagReport } from '@driftless/hub';
+import type { FlagReport, FlagReportRow } from '@driftless/hub';
 import { describe, expect, it } from 'vitest';
 import { renderFlagReport } from './flags-render.js';
 
-const row = {
+const row: FlagReportRow = {
   key: 'checkout',
   type: 'release',
   owner: 'team-shop',
@@ -13,13 +13,15 @@ const row = {
   expires: '2026-12-20',
   variantsByRing: { 'ring-0': ['on'], 'ring-1': ['off', 'on'] },
   health: 'expiring',
-} as const;
+};
+
+const { expires: _expires, ...permanent } = row;
 
 describe('renderFlagReport', () => {
   it('prints one line per flag with its variants per ring, override and health, and overrides of flags Git no longer has', () => {
     const report: FlagReport = {
       revision: 'a'.repeat(40),
-      flags: [row, { ...row, key: 'kill-pay', type: 'kill-switch', expires: undefined, ageDays: 3, variantsByRing: { '*': ['off'] }, override: { variant: 'on', actor: 'bob', at: '2026-12-14T00:00:00.000Z', reason: 'incident', selector: 'region=eu', divergesFromGit: true }, health: 'ok' }],
+      flags: [row, { ...permanent, key: 'kill-pay', type: 'kill-switch', ageDays: 3, variantsByRing: { '*': ['off'] }, override: { variant: 'on', actor: 'bob', at: '2026-12-14T00:00:00.000Z', reason: 'incident', selector: 'region=eu', divergesFromGit: true }, health: 'ok' }],
       orphanOverrides: { gone: { variant: 'off', actor: 'carol', at: '2026-12-14T00:00:00.000Z', reason: 'x' } },
     };
     expect(renderFlagReport(report).split('\n')).toEqual([

@@ -37,7 +37,7 @@ describe('flagRecords', () => {
 
   it('lists clusters without a ring under *, and a permanent flag without expiry', () => {
     const variants = new Map([['a', { kill: 'off' }]]);
-    const got = flagRecords({ definitions: [def('kill', { type: 'kill-switch', expires: undefined } as Partial<FlagDefinition>)], variants, commits, publishedAt: T1 });
+    const got = flagRecords({ definitions: [(({ expires: _, ...rest }) => rest)(def('kill', { type: 'kill-switch' }))], variants, commits, publishedAt: T1 });
     expect(got['kill']).toEqual({ type: 'kill-switch', owner: 'team-a', file: 'flags/kill.yaml', commit: 'unknown', firstSeen: T1, variantsByRing: { '*': ['off'] }, uniform: 'off', uniformSince: T1 });
   });
 
