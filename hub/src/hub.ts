@@ -133,6 +133,7 @@ export function createHub(deps: HubDeps): Hub {
         log,
         allowMassPrune: req.allowMassPrune ?? false,
         ...(rolledBackFrom ? { rolledBackFrom } : {}),
+        ...(marker.revision ? { lastPublished: marker.revision } : {}),
         ...(deps.signingKey ? { signingKey: deps.signingKey } : {}),
         ...(deps.pointerTtlMs !== undefined ? { pointerTtlMs: deps.pointerTtlMs } : {}),
         ...(state ? { previous: state.publish } : {}),

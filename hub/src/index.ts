@@ -7,6 +7,7 @@ export type { HubLog } from './hub-log.js';
 export { nodeHubDeps, type NodeHubOptions } from './node-hub-deps.js';
 export * from './serve/index.js';
 export { DEFAULT_POINTER_TTL_MS, publishFleet, type PublishMemo, type PublishOptions, type PublishResult } from './publish/publish-fleet.js';
+export type { PublishedFlags } from './publish/revision-record.js';
 export type { PointerMemo } from './publish/pointer-moves.js';
 export { signingKeyId } from './publish/pointer-signing.js';
 export { LAST_PUBLISH_KEY, type HubState, type HubStateStore } from './state/hub-state.js';
@@ -33,3 +34,4 @@ export { createMetricObserver, DEFAULT_METRIC_BUDGET_MS, DEFAULT_METRIC_CONCURRE
 export { createStatusObserver, type ObserverRequests, type StatusObserver } from './rollout/status-observer.js';
 export { readCurrentRollout, readCurrentRolloutDocument, readRollout, ROLLOUT_CAS_ATTEMPTS, type Versioned } from './rollout/rollout-store.js';
 export { summarizeRolloutWithFreeze, type RolloutSummary } from './rollout/rollout-summary.js';
+export { daysToExpiry, flagReport, readFlagOverrides, readLastRevisionRecord, type FlagReport, type FlagReportRow } from './flags/flag-report.js';

@@ -9,7 +9,7 @@ import { bundleRefsReader } from './bundle-refs.js';
 import { findOrphans } from './orphans.js';
 import { movePointer, type PointerMemo, type PointerMoveContext, type PointerOutcome } from './pointer-moves.js';
 import { signingKeyId } from './pointer-signing.js';
-import { writeRevisionRecord } from './revision-record.js';
+import { writeRevisionRecord, type PublishedFlags } from './revision-record.js';
 
 /**
  * How long a signed pointer stays valid without being re-signed: 7 days, ms.
@@ -54,6 +54,12 @@ export interface PublishOptions {
    * still evaluated for every changed cluster and its refusals reported.
    */
   readonly holdPointers?: boolean;
+  /** With `flags/*.yaml`: what the compile resolved of them, recorded in the revision record (`driftless flags`). */
+  readonly flags?: PublishedFlags;
+  /** Every cluster's labels, recorded in the revision record (what `driftless flag set --selector` matches). */
+  readonly labels?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The revision the store's marker named before this publish: its record's flag lifecycle (firstSeen, uniformSince) carries over. */
+  readonly lastPublished?: string;
 }
 
 /** Every pointer this hub knows it wrote: digest, ETag and generation. */
@@ -116,7 +122,9 @@ export async function publishFleet(opts: PublishOptions): Promise<PublishResult>
   // A held pointer's cluster is recorded with the release's bundle: what this revision gives it.
   const published = new Map(clusters.map((c, i) => [c, outcomes[i]?.kind === 'held' ? (targets[i] as Digest) : ((outcomes[i] as PointerOutcome).memo as PointerMemo).digest]));
   const rings = compiled.delivery ? ringNames(compiled.delivery) : undefined;
-  await writeRevisionRecord(store, { revision: compiled.revision, published, ...(opts.rolledBackFrom ? { rolledBackFrom: opts.rolledBackFrom } : {}), ...(rings ? { rings } : {}) }, opts.clock);
+  const { flags, labels, lastPublished, rolledBackFrom } = opts;
+  const recorded = { ...(rolledBackFrom ? { rolledBackFrom } : {}), ...(rings ? { rings } : {}), ...(flags ? { flags } : {}), ...(labels ? { labels } : {}), ...(lastPublished ? { lastPublished } : {}) };
+  await writeRevisionRecord(store, { revision: compiled.revision, published, ...recorded }, opts.clock);
   const pointers = clusters.flatMap((c, i) => {
     const memo = outcomes[i]?.memo;
     return memo ? [[c, memo] as const] : [];

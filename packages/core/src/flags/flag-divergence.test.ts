@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import type { FlagOverride, FlagRecord } from './flag-definition.js';
+import { overrideDiverges } from './flag-divergence.js';
+
+const D = `sha256:${'0'.repeat(64)}`;
+const revision = {
+  clusters: { a: D, b: D, c: D },
+  rings: { a: 'ring-0', b: 'ring-1', c: 'ring-1' },
+  labels: { a: { region: 'eu' }, b: { region: 'us' }, c: { region: 'us' } },
+};
+const record: FlagRecord = { type: 'kill-switch', owner: 'sre', file: 'flags/k.yaml', commit: 'c0ffee', firstSeen: '2026-12-01T00:00:00.000Z', variantsByRing: { 'ring-0': ['off'], 'ring-1': ['on'] } };
+const o = (variant: string, selector?: string): FlagOverride => ({ variant, actor: 'alice', at: '2026-12-02T00:00:00.000Z', reason: 'incident', ...(selector ? { selector } : {}) });
+
+describe('overrideDiverges', () => {
+  it.each<[string, FlagRecord, FlagOverride, boolean]>([
+    ['every cluster, Git mixed', record, o('off'), true],
+    ['every cluster, Git uniform on the same variant', { ...record, variantsByRing: { 'ring-0': ['off'], 'ring-1': ['off'] }, uniform: 'off', uniformSince: record.firstSeen }, o('off'), false],
+    ['selected clusters all get it from Git', record, o('on', 'region=us'), false],
+    ['a selected cluster gets another variant', record, o('off', 'region=us'), true],
+    ['selects no cluster', record, o('off', 'region=ap'), false],
+    ['a selector that does not parse', record, o('off', 'region in (('), true],
+  ])('%s', (_name, r, override, want) => {
+    expect(overrideDiverges(r, override, revision)).toBe(want);
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import type { FlagOverride, FlagRecord } from './flag-definition.js';
+import { flagHealth, type FlagHealth } from './flag-health.js';
+
+const NOW = Date.parse('2026-12-15T12:00:00.000Z');
+const base: FlagRecord = { type: 'release', owner: 'team-a', file: 'flags/f.yaml', commit: 'c0ffee', firstSeen: '2026-11-01T00:00:00.000Z', variantsByRing: { 'ring-0': ['on'], 'ring-1': ['off'] } };
+const override: FlagOverride = { variant: 'off', actor: 'alice', at: '2026-12-15T00:00:00.000Z', reason: 'incident' };
+const uniform = (variant: string, since: string): Partial<FlagRecord> => ({ variantsByRing: { 'ring-0': [variant] }, uniform: variant, uniformSince: since });
+
+const cases: [string, Partial<FlagRecord>, FlagOverride | undefined, FlagHealth][] = [
+  ['mixed variants, far expiry', { expires: '2027-06-01' }, undefined, 'ok'],
+  ['a permanent flag', { type: 'kill-switch' }, undefined, 'ok'],
+  ['expired yesterday', { expires: '2026-12-14' }, undefined, 'expired'],
+  ['expires today (end of day UTC): not yet expired', { expires: '2026-12-15' }, undefined, 'expiring'],
+  ['14 days left: expiring', { expires: '2026-12-28' }, undefined, 'expiring'],
+  ['more than 14 days left: ok', { expires: '2026-12-30' }, undefined, 'ok'],
+  ['expired beats ready-to-remove', { expires: '2026-12-01', ...uniform('on', '2026-11-10T00:00:00.000Z') }, undefined, 'expired'],
+  ['expiring beats ready-to-remove', { expires: '2026-12-20', ...uniform('on', '2026-11-10T00:00:00.000Z') }, undefined, 'expiring'],
+  ['uniform for 14 days: ready-to-remove', uniform('on', '2026-12-01T12:00:00.000Z'), undefined, 'ready-to-remove'],
+  ['uniform for 13 days: ok', uniform('on', '2026-12-02T12:00:00.000Z'), undefined, 'ok'],
+  ['ready-to-remove beats never-on', { ...uniform('off', '2026-11-01T00:00:00.000Z') }, undefined, 'ready-to-remove'],
+  ['an active override keeps a uniform flag from ready-to-remove', uniform('on', '2026-12-01T12:00:00.000Z'), override, 'ok'],
+  ['one variant since first seen: never-on', { firstSeen: '2026-12-10T00:00:00.000Z', ...uniform('off', '2026-12-10T00:00:00.000Z') }, undefined, 'never-on'],
+  ['an override to another variant switched it: not never-on', { firstSeen: '2026-12-10T00:00:00.000Z', ...uniform('on', '2026-12-10T00:00:00.000Z') }, override, 'ok'],
+  ['uniform only since a later publish: ok', { firstSeen: '2026-12-05T00:00:00.000Z', ...uniform('on', '2026-12-10T00:00:00.000Z') }, undefined, 'ok'],
+];
+
+describe('flagHealth', () => {
+  it.each(cases)('%s', (_name, record, o, want) => {
+    expect(flagHealth({ ...base, ...record }, NOW, o)).toBe(want);
+  });
+});
