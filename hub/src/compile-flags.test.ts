@@ -1,9 +1,10 @@
-import { FLAGS_CONFIGMAP_KEY, type KubeObject } from '@driftless/core';
-import { MemoryRepository } from '@driftless/fakes';
+import { FLAGS_CONFIGMAP_KEY, revisionRecordSchema, storeLayout, type KubeObject } from '@driftless/core';
+import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { FlagdCore } from '@openfeature/flagd-core';
 import { describe, expect, it } from 'vitest';
 import { compileFleet, type CompiledFleet, type CompileMemo } from './compile.js';
-import { noKustomize } from './testing/unit-hub.js';
+import { createHub } from './hub.js';
+import { noKustomize, unitHubDeps } from './testing/unit-hub.js';
 
 const FLEET = `apiVersion: driftless.dev/v1alpha1
 kind: Fleet
@@ -132,5 +133,22 @@ describe('compile with flags/*.yaml', () => {
     const soon = await compile(repo, { now: Date.parse('2031-06-20T12:00:00Z') });
     expect(soon.warnings).toEqual(['flags/new-checkout.yaml: flag new-checkout (release, owner team-checkout) expires on 2031-06-30: remove it or move expires later']);
     expect((await compile(repo, { now: Date.parse('2031-06-01T00:00:00Z') })).warnings).toBeUndefined();
+  });
+});
+
+describe('hub compile with flags/*.yaml', () => {
+  it('writes each flag and every cluster\'s labels into the revision record (what driftless flags and flag set read)', async () => {
+    const repo = new MemoryRepository();
+    repo.commit({ ...FILES, 'flags/checkout.yaml': CHECKOUT, 'flags/banner.yaml': BANNER }, 'flags');
+    const store = new MemoryObjectStore();
+    const clock = new VirtualClock(NOW);
+    const hub = createHub(unitHubDeps({ source: repo, store, clock, audit: { append: () => Promise.resolve() } }));
+    const report = await hub.compile({ repo: repo.url });
+    const got = await store.get(storeLayout.revision(report.revision));
+    if (got.kind !== 'found') throw new Error('no revision record');
+    const record = revisionRecordSchema.parse(JSON.parse(new TextDecoder().decode(got.body)));
+    expect(record.labels?.['eu-1']).toEqual({ region: 'eu' });
+    expect(record.flags?.['checkout']).toMatchObject({ type: 'release', owner: 'team-checkout', variantsByRing: { canary: ['on'], rest: ['off', 'on'] } });
+    expect(record.flags?.['banner']?.variantsByRing).toEqual({ canary: ['red'], rest: ['blue', 'red'] });
   });
 });

@@ -20,6 +20,8 @@ export interface CompiledFlags {
   readonly variantOf: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** Flag key -> the commit that last changed its file. */
   readonly commitOf: ReadonlyMap<string, string>;
+  /** Every cluster's labels: what the revision record keeps for `driftless flag set --selector`. */
+  readonly labels: ReadonlyMap<string, Readonly<Record<string, string>>>;
   /** Every flag file's path, object id and last-change commit: unchanged exactly when no cluster's flags can change. */
   readonly fingerprint: string;
   /** Flags that expire within FLAG_EXPIRY_WARNING_DAYS (`file: flag KEY expires on DATE ...`). */
@@ -70,7 +72,8 @@ export async function readFlags(input: FlagsInput): Promise<CompiledFlags | unde
   const fingerprint = createHash('sha256')
     .update(JSON.stringify(definitions.map((d) => [d.file, oids.get(d.file), commitOf.get(d.key)])))
     .digest('hex');
-  return { definitions, variantOf, commitOf, fingerprint, warnings };
+  const labels = new Map(input.clusters.map((c) => [c.metadata.name, { ...c.metadata.labels }]));
+  return { definitions, variantOf, commitOf, labels, fingerprint, warnings };
 }
 
 /**

@@ -5,6 +5,8 @@ import { createAuditLog } from './audit/audit-log.js';
 import { coreRolloutMachine } from './rollout/core-machine.js';
 import { quietLog, type HubLog } from './hub-log.js';
 import { publishFleet, type PublishMemo, type PublishResult } from './publish/publish-fleet.js';
+import type { PublishedFlags } from './publish/revision-record.js';
+import type { CompiledFlags } from './compile-flags.js';
 import type { KustomizeRunner } from './render/kustomize.js';
 import { checkRollForward } from './roll-forward.js';
 import { buildRelease } from './rollout/release.js';
@@ -138,6 +140,7 @@ export function createHub(deps: HubDeps): Hub {
         ...(deps.pointerTtlMs !== undefined ? { pointerTtlMs: deps.pointerTtlMs } : {}),
         ...(state ? { previous: state.publish } : {}),
         ...(compiled.delivery || freeze ? { holdPointers: true } : {}),
+        ...(compiled.flags ? publishedFlags(compiled.flags) : {}),
         beforePointerWrites: async () => {
           await writePublishMarker(deps.store, marker, id, compiled.revision, deps.clock);
           marked = true;
@@ -209,4 +212,10 @@ function publishedDrafts(req: CompileRequest, result: Omit<PublishResult, 'memo'
     drafts.push({ actor, action: 'rollback.allowed', subject, ...reason, data: { revision: result.revision, rolledBackFrom: result.rolledBackFrom, repo: req.repo } });
   }
   return drafts;
+}
+
+/** What the revision record keeps of a compile's flags (`driftless flags`) and every cluster's labels (`flag set --selector`). */
+function publishedFlags(flags: CompiledFlags): { flags: PublishedFlags; labels: CompiledFlags['labels'] } {
+  const variants = new Map([...flags.variantOf].map(([cluster, byKey]) => [cluster, Object.fromEntries(byKey)]));
+  return { flags: { definitions: flags.definitions, variants, commits: flags.commitOf }, labels: flags.labels };
 }
