@@ -1,1 +1,2 @@
 export * from './flag-definition.js';
+export * from './apply-flag-overrides.js';
