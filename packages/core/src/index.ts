@@ -74,3 +74,4 @@ export type { LeaseLock, LeaseRecord } from './ports/lease-lock.js';
 export * from './delivery/index.js';
 export * from './audit/index.js';
 export * from './flags/index.js';
+export { labelKeyProblem, labelsMatch, labelValueProblem, parseLabelSelector, type LabelRequirement } from './label-selector-string.js';

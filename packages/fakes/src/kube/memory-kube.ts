@@ -1,8 +1,7 @@
-import { groupOf, type Clock, type KubeObject, type KubeObjectRef, type KubeRequestCounters, type KubeResourceInfo, type KubeTarget } from '@driftless/core';
+import { groupOf, labelsMatch, parseLabelSelector, type Clock, type KubeObject, type KubeObjectRef, type KubeRequestCounters, type KubeResourceInfo, type KubeTarget } from '@driftless/core';
 import { crdInvalidity, crdKinds, establish } from './custom-resources.js';
 import { instantStatus } from './instant-controllers.js';
 import { BUILTIN_KINDS, SYSTEM_NAMESPACES, type KindInfo } from './kind-table.js';
-import { labelsMatch, parseLabelSelector } from './label-selector.js';
 import { configOf, generationView, invalidity, serverFields, timestamp } from './object-rules.js';
 import { refOfObject, refused } from './refusal.js';
 import { serverSideApply } from './server-side-apply.js';

@@ -1,5 +1,5 @@
 import type { KindInfo } from './kind-table.js';
-import { labelKeyProblem, labelValueProblem } from './label-selector.js';
+import { labelKeyProblem, labelValueProblem } from '@driftless/core';
 
 type Json = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelsMatch, parseLabelSelector } from './label-selector.js';
+import { labelsMatch, parseLabelSelector } from './label-selector-string.js';
 
 // Objects and answers as kube-apiserver 1.37 gave them for the same selectors.
 const objects: Record<string, Record<string, string>> = { p: { a: 'b', c: 'd' }, q: { a: 'b' }, r: { a: 'x' }, s: { a: 'y', c: 'd' }, t: {}, u: { a: '' }, n1: { n: '1' }, n5: { n: '5' } };

@@ -1,3 +1,9 @@
+/*
+ * Kubernetes label-selector strings (`kubectl -l` syntax), parsed and matched
+ * as kube-apiserver does: the in-memory kube fake filters lists with it, and
+ * `driftless flag set --selector` picks clusters by their labels with it.
+ */
+
 /** One parsed requirement of a label selector string. */
 export interface LabelRequirement {
   readonly key: string;
@@ -59,7 +65,7 @@ const isIdentifier = (t: string | undefined): t is string => t !== undefined && 
 /**
  * Parses a label selector string (`a=b,c!=d,e in (x,y),!f,g>1`) with the
  * grammar and validation of the API server. Throws an Error whose message says
- * what is wrong; the caller turns it into a refusal (HTTP 400).
+ * what is wrong; the caller turns it into a refusal (HTTP 400, exit 2).
  */
 export function parseLabelSelector(text: string): LabelRequirement[] {
   const tokens = tokenize(text);
