@@ -81,7 +81,7 @@ async function frozenAndHalted() {
   await controller.command({ kind: 'halt', actor: 'carol', reason: 'looks odd' });
   await putFreeze(store, 'dave', 'incident');
   const deps = { store, clock, newId: randomUUID, log: quietLog, audit };
-  return { store, audit, controller, deps };
+  return { store, audit, controller, deps, repo, hub };
 }
 
 describe('flag set / clear against MinIO', () => {
@@ -131,6 +131,20 @@ describe('flag set / clear against MinIO', () => {
     expect(audit.drafts.filter((d) => d.action === 'flag.override.cleared')).toHaveLength(1);
     expect((await readFlagOverrides(store))?.doc.overrides).toEqual({});
     expect((await controller.status())?.rollout.phase).toBe('Halted');
+  });
+
+  it('a compile while an override is active publishes bundles that carry it', async () => {
+    const { store, deps, repo, hub } = await frozenAndHalted();
+    await setFlagOverride(deps, { flag: 'checkout', variant: 'off', actor: 'alice', reason: 'payments failing' });
+    await store.delete(storeLayout.freeze);
+    repo.commit(files('3'), 'third');
+    expect((await hub.compile({ repo: repo.url })).rollout).toMatchObject({ moved: 1 });
+    const rollout = (await readCurrentRolloutDocument(store))?.doc;
+    for (const c of CLUSTERS) expect(flagOf(await blob(store, rollout?.clusters[c]?.to ?? ''))['defaultVariant']).toBe('off');
+    expect(flagOf(await bundleOf(store, 'eu-stg-001'))).toMatchObject({ defaultVariant: 'off', metadata: { override: 'alice: payments failing' } });
+    // Compiling the same commit again (trusted hub state, clusters skipped as unchanged) keeps it.
+    await hub.compile({ repo: repo.url });
+    expect(flagOf(await bundleOf(store, 'eu-stg-001'))['defaultVariant']).toBe('off');
   });
 
   it('refuses an unknown flag or variant and writes nothing', async () => {

@@ -8,6 +8,7 @@ import {
   storeLayout,
   type Digest,
   type FlagOverrides,
+  type ObjectStore,
   type RevisionRecord,
 } from '@driftless/core';
 import type { AuditSink } from '../rollout/rollout-controller.js';
@@ -110,18 +111,24 @@ async function republish(
   return { ...(rollout ? { rollout } : {}), pointers };
 }
 
+/** `revisions/<revision>.json` as read and validated; undefined when it does not exist. */
+export async function readRevisionRecord(store: ObjectStore, revision: string): Promise<RevisionRecord | undefined> {
+  const key = storeLayout.revision(revision);
+  const got = await store.get(key, { maxBytes: MAX_RECORD_BYTES });
+  return got.kind === 'found' ? parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`) : undefined;
+}
+
 /** The record of the last publish: the clusters, their bundles and labels. */
 async function latestRecord(deps: FlagRepublishDeps, flag: string): Promise<RevisionRecord> {
   const { revision } = await readPublishMarker(deps.store);
-  const key = revision === undefined ? undefined : storeLayout.revision(revision);
-  const got = key === undefined ? undefined : await deps.store.get(key, { maxBytes: MAX_RECORD_BYTES });
-  if (key === undefined || got?.kind !== 'found') {
+  const record = revision === undefined ? undefined : await readRevisionRecord(deps.store, revision);
+  if (!record) {
     throw new DriftlessError('FlagOverrideRefused', `flag ${flag} override failed: nothing is published in this store yet (no revision record); run hub compile first`, {
       flag,
       reason: 'nothing published',
     });
   }
-  return parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`);
+  return record;
 }
 
 /** The record's clusters the selector matches; without recorded labels, all of them. */
