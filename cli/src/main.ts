@@ -5,6 +5,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerBenchCommands } from './commands/bench.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDevCommands } from './commands/dev.js';
+import { registerFlagCommands } from './commands/flag.js';
 import { registerFreezeCommands } from './commands/freeze.js';
 import { registerHubCommands } from './commands/hub.js';
 import { registerKeysCommands } from './commands/keys.js';
@@ -71,6 +72,7 @@ export function buildProgram(io: CliIo): Command {
   registerBenchCommands(program, io);
   registerDemoCommand(program, io);
   registerDevCommands(program, io);
+  registerFlagCommands(program, io);
   registerFreezeCommands(program, io);
   registerHubCommands(program, io);
   registerKeysCommands(program, io);
