@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { openStore } from '@driftless/store';
-import type { FlagOverrideResult } from '@driftless/hub';
+import type { FlagOverrideDeps, FlagOverrideResult } from '@driftless/hub';
+import type * as HubModule from '@driftless/hub';
 import type { CliIo } from '../main.js';
 import { UsageError } from '../errors.js';
 import { resolveActor } from './actor.js';
@@ -71,9 +72,7 @@ export function registerFlagCommands(program: Command, io: CliIo): void {
     });
 }
 
-type HubModule = typeof import('@driftless/hub');
-
-async function withDeps(flags: FlagFlags, run: (deps: Parameters<HubModule['setFlagOverride']>[0], hub: HubModule) => Promise<void>): Promise<void> {
+async function withDeps(flags: FlagFlags, run: (deps: FlagOverrideDeps, hub: typeof HubModule) => Promise<void>): Promise<void> {
   const ttlMs = flags.pointerTtl === undefined ? undefined : positiveDuration('--pointer-ttl', flags.pointerTtl);
   if (ttlMs !== undefined && !flags.signKey) throw new UsageError('--pointer-ttl needs --sign-key: only signed pointers carry an expiry');
   const signingKey = flags.signKey ? await signingKeyFlag(flags.signKey) : undefined;

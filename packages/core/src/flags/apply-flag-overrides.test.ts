@@ -28,7 +28,7 @@ const banner = { state: 'ENABLED', variants: { blue: 'blue', red: 'red' }, defau
 const deployment: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'web' }, spec: { replicas: 1 } };
 
 const flagsOf = (objects: readonly KubeObject[], i = 0): Record<string, Record<string, unknown>> => {
-  const data = (objects[i] as { data: Record<string, string> }).data;
+  const data = (objects[i] as unknown as { data: Record<string, string> }).data;
   return (JSON.parse(data[FLAGS_CONFIGMAP_KEY] ?? '{}') as { flags: Record<string, Record<string, unknown>> }).flags;
 };
 
@@ -78,7 +78,7 @@ describe('applyFlagOverrides', () => {
     const out = applyFlagOverrides([flagsMap({ banner }, 'a'), flagsMap({ banner }, 'b')], new Map([['banner', override('red')]]));
     for (const i of [0, 1]) {
       expect(flagsOf(out, i)['banner']?.['defaultVariant']).toBe('red');
-      const text = (out[i] as { data: Record<string, string> }).data[FLAGS_CONFIGMAP_KEY] ?? '';
+      const text = (out[i] as unknown as { data: Record<string, string> }).data[FLAGS_CONFIGMAP_KEY] ?? '';
       expect(text).toBe(canonicalJson(JSON.parse(text)));
     }
   });

@@ -66,7 +66,7 @@ function rewriteConfigMap(obj: KubeObject, overrides: ReadonlyMap<string, FlagOv
   }
   if (!changed) return obj;
   const text = canonicalJson({ ...(doc as Record<string, Json>), flags: next });
-  return { ...obj, data: { ...data, [FLAGS_CONFIGMAP_KEY]: text } } as KubeObject;
+  return { ...obj, data: { ...data, [FLAGS_CONFIGMAP_KEY]: text } };
 }
 
 /** The flag with `override` applied (undefined: restored to Git's), or the same object when nothing changes. */
