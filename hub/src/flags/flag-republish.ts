@@ -1,4 +1,3 @@
-import type { KeyObject } from 'node:crypto';
 import pLimit from 'p-limit';
 import {
   applyFlagOverrides,
@@ -17,22 +16,13 @@ import {
   type PointerMove,
   type Rollout,
 } from '@driftless/core';
-import type { HubLog } from '../hub-log.js';
 import { MAX_POINTER_BYTES } from '../publish/pointer-moves.js';
-import { moveRolloutPointers } from '../rollout/rollout-moves.js';
+import { moveRolloutPointers, type RolloutMoveDeps } from '../rollout/rollout-moves.js';
 import { casRollout, readCurrentRolloutDocument, rolloutConflict, ROLLOUT_CAS_ATTEMPTS } from '../rollout/rollout-store.js';
 import { settleAll } from '../settle-all.js';
 
-/** What republishing overridden bundles needs. */
-export interface FlagRepublishDeps {
-  readonly store: ObjectStore;
-  readonly clock: Clock;
-  /** A fresh unique id per call (the hub-state marker's: a compile must not trust pointers remembered from before). */
-  readonly newId: () => string;
-  readonly signingKey?: KeyObject;
-  readonly pointerTtlMs?: number;
-  readonly log: HubLog;
-}
+/** What republishing overridden bundles needs: what moving a rollout's pointers needs (the hub-state marker is invalidated the same way). */
+export type FlagRepublishDeps = Pick<RolloutMoveDeps, 'store' | 'clock' | 'newId' | 'signingKey' | 'pointerTtlMs' | 'log'>;
 
 /**
  * Rewrites published bundles under overrides, each (digest, overrides) once:
