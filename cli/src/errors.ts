@@ -27,4 +27,4 @@ export class UsageError extends Error {
  * DriftlessError codes that mean the user's input is wrong (exit 2) wherever
  * they come from; every other failure is a runtime failure (exit 1).
  */
-export const INPUT_ERROR_CODES: ReadonlySet<string> = new Set(['VerifyKeyMissing', 'InvalidKey', 'InvalidStoreConfig', 'InvalidKubeConfig', 'InvalidDocument', 'TooLarge', 'GitRefused', 'RollbackRefused', 'RolloutCommandRefused', 'SigningKeyRequired', 'MetricSourceRequired']);
+export const INPUT_ERROR_CODES: ReadonlySet<string> = new Set(['VerifyKeyMissing', 'InvalidKey', 'InvalidStoreConfig', 'InvalidKubeConfig', 'InvalidDocument', 'TooLarge', 'GitRefused', 'RollbackRefused', 'RolloutCommandRefused', 'SigningKeyRequired', 'MetricSourceRequired', 'FlagOverrideRefused']);

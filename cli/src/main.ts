@@ -6,6 +6,7 @@ import { registerBenchCommands } from './commands/bench.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDevCommands } from './commands/dev.js';
 import { registerFlagsCommands } from './commands/flags.js';
+import { registerFlagCommands } from './commands/flag.js';
 import { registerFreezeCommands } from './commands/freeze.js';
 import { registerHubCommands } from './commands/hub.js';
 import { registerKeysCommands } from './commands/keys.js';
@@ -73,6 +74,7 @@ export function buildProgram(io: CliIo): Command {
   registerDemoCommand(program, io);
   registerDevCommands(program, io);
   registerFlagsCommands(program, io);
+  registerFlagCommands(program, io);
   registerFreezeCommands(program, io);
   registerHubCommands(program, io);
   registerKeysCommands(program, io);

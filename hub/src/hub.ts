@@ -14,6 +14,9 @@ import { createRolloutController, type AuditSink, type RolloutMachine, type Step
 import { readCurrentRolloutDocument } from './rollout/rollout-store.js';
 import { requireMetricSource } from './rollout/metric-observer.js';
 import { readFreeze } from './control/freeze.js';
+import { withFlagOverrides } from './flags/compiled-overrides.js';
+import { readFlagOverrides } from './flags/flag-overrides-store.js';
+import { readRevisionRecord } from './flags/flag-override.js';
 import { loadTrustedState, readPublishMarker, stateAfterPublish, writePublishMarker, type HubStateStore } from './state/hub-state.js';
 
 /** How the hub renders app sources that are not plain manifests. */
@@ -111,13 +114,17 @@ export function createHub(deps: HubDeps): Hub {
         allowRollback: req.allowRollback ?? false,
       });
       const state = deps.state ? await loadTrustedState(deps.state, marker, log) : undefined;
-      const compiled = await compileFleet(snapshot.reader, {
-        kustomize: deps.renderers.kustomize,
-        allowPlainSecrets: req.allowPlainSecrets ?? false,
-        allowExpiredFlags: req.allowExpiredFlags ?? false,
-        now: deps.clock.now(),
-        ...(state ? { memo: state.compile } : {}),
-      });
+      const compiled = await withActiveOverrides(
+        deps.store,
+        marker.revision,
+        await compileFleet(snapshot.reader, {
+          kustomize: deps.renderers.kustomize,
+          allowPlainSecrets: req.allowPlainSecrets ?? false,
+          allowExpiredFlags: req.allowExpiredFlags ?? false,
+          now: deps.clock.now(),
+          ...(state ? { memo: state.compile } : {}),
+        }),
+      );
       // A rollout it could not gate: refused before anything is published (MetricSourceRequired, exit 2).
       if (compiled.delivery) {
         const rollout = rolloutId(compiled.revision, deps.clock.now());
@@ -193,6 +200,18 @@ async function startDelivery(
   const previous = await readCurrentRolloutDocument(deps.store);
   const release = buildRelease({ id: rolloutId(compiled.revision, deps.clock.now()), compiled, delivery, published, ...(previous ? { previous: previous.doc } : {}) });
   return controller.start(release, delivery.statefulKeys);
+}
+
+/**
+ * `compiled` with the kill switches of `flags/overrides.json` applied to its
+ * bundles (see withFlagOverrides), selectors matched against the labels the
+ * last publish recorded; as is when no override is active.
+ */
+async function withActiveOverrides(store: ObjectStore, lastRevision: string | undefined, compiled: CompiledFleet): Promise<CompiledFleet> {
+  const overrides = await readFlagOverrides(store);
+  if (!overrides || Object.keys(overrides.doc.overrides).length === 0) return compiled;
+  const labels = lastRevision === undefined ? undefined : (await readRevisionRecord(store, lastRevision))?.labels;
+  return withFlagOverrides(store, compiled, overrides.doc, (cluster) => labels?.[cluster]);
 }
 
 /** The hub's audit sink: the injected one, or the store's audit log. */

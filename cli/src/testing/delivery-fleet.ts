@@ -1,3 +1,5 @@
+import { canonicalJson } from '@driftless/core';
+
 /** One cluster of a delivery test fleet: its labels (`ring` picks its ring by selector). */
 export type FleetClusters = Readonly<Record<string, Readonly<Record<string, string>>>>;
 
@@ -8,6 +10,8 @@ export interface DeliveryFleetShape {
   readonly delivery: Readonly<Record<string, unknown>>;
   /** The `version` each app's ConfigMap carries; bump one to make a change. Default 1 for both. */
   readonly versions?: { readonly web?: string; readonly db?: string };
+  /** A flagd flag-definition document: app `web` then carries it as the ConfigMap driftless-flags (built by hand here). */
+  readonly flagd?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -27,7 +31,9 @@ export function deliveryFleet(ns: string, shape: DeliveryFleetShape): Record<str
       `    - name: web\n      path: apps/web\n      namespace: ${ns}-web\n      targets: [{ selector: {} }]\n` +
       `    - name: db\n      path: apps/db\n      namespace: ${ns}-db\n      stateful: true\n      targets: [{ selector: { matchLabels: { db: "yes" } } }]\n` +
       `  delivery: ${JSON.stringify(shape.delivery)}\n`,
-    'apps/web/manifests.yaml': app('web', shape.versions?.web ?? '1'),
+    'apps/web/manifests.yaml':
+      app('web', shape.versions?.web ?? '1') +
+      (shape.flagd ? `---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: driftless-flags }\ndata: { flags.flagd.json: ${JSON.stringify(canonicalJson(shape.flagd))} }\n` : ''),
     'apps/db/manifests.yaml': app('db', shape.versions?.db ?? '1'),
   };
   for (const [name, labels] of Object.entries(shape.clusters)) {

@@ -48,6 +48,8 @@ export function deliveryWorlds() {
     const keys = generateKeyPairSync('ed25519');
     const verifyKeyFile = join(dir, 'hub.pub');
     await writeFile(verifyKeyFile, keys.publicKey.export({ type: 'spki', format: 'pem' }));
+    const signKeyFile = join(dir, 'hub.key');
+    await writeFile(signKeyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const bare = await createBareRepo(env.git.root, ns);
     const repo = `${env.git.baseUrl}${ns}.git`;
     const clock = new VirtualClock(START);
@@ -64,8 +66,8 @@ export function deliveryWorlds() {
       clock,
       repo,
       first,
-      /** The CLI's `--store`, `--verify-key` for the hub's audit entries, and `hub compile --repo … --cache-dir …`. */
-      cliFlags: { store: `s3://${env.s3.bucket}/${prefix}`, verifyKey: verifyKeyFile, compile: ['--repo', repo, '--store', `s3://${env.s3.bucket}/${prefix}`, '--cache-dir', join(dir, 'cli-cache')] },
+      /** The CLI's `--store`, `--verify-key` for the hub's audit entries, `--sign-key` (the hub's private key), and `hub compile --repo … --cache-dir …`. */
+      cliFlags: { store: `s3://${env.s3.bucket}/${prefix}`, verifyKey: verifyKeyFile, signKey: signKeyFile, compile: ['--repo', repo, '--store', `s3://${env.s3.bucket}/${prefix}`, '--cache-dir', join(dir, 'cli-cache')] },
       bare,
       /** Commits the fleet with `shape` instead; returns the commit. */
       commit: (next: DeliveryFleetShape, message: string) => commitFiles(bare, deliveryFleet(ns, next), message),

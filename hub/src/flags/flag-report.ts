@@ -1,7 +1,7 @@
+import { readFlagOverrides } from './flag-overrides-store.js';
 import {
   flagExpiryMs,
   flagHealth,
-  flagOverridesSchema,
   overrideDiverges,
   parseJsonDocument,
   revisionRecordSchema,
@@ -9,7 +9,6 @@ import {
   type Clock,
   type FlagHealth,
   type FlagOverride,
-  type FlagOverrides,
   type FlagRecord,
   type ObjectStore,
   type RevisionRecord,
@@ -52,19 +51,14 @@ export async function readLastRevisionRecord(store: ObjectStore): Promise<Revisi
   return got.kind === 'found' ? parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`) : undefined;
 }
 
-/** `flags/overrides.json`; absent: no override. */
-export async function readFlagOverrides(store: ObjectStore): Promise<FlagOverrides['overrides']> {
-  const got = await store.get(storeLayout.flagOverrides, { maxBytes: MAX_DOCUMENT_BYTES });
-  return got.kind === 'found' ? parseJsonDocument(flagOverridesSchema, got.body, storeLayout.flagOverrides).overrides : {};
-}
-
 /**
  * Every flag of the last published revision record with its health at the
  * clock's now and its active override (from `flags/overrides.json`), sorted
  * by key; see flagHealth and overrideDiverges.
  */
 export async function flagReport(store: ObjectStore, clock: Clock): Promise<FlagReport> {
-  const [record, overrides] = await Promise.all([readLastRevisionRecord(store), readFlagOverrides(store)]);
+  const [record, read] = await Promise.all([readLastRevisionRecord(store), readFlagOverrides(store)]);
+  const overrides = read?.doc.overrides ?? {};
   const now = clock.now();
   const flags = Object.entries(record?.flags ?? {})
     .sort(([a], [b]) => (a < b ? -1 : 1))

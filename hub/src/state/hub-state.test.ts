@@ -28,7 +28,7 @@ function setup(fault?: (op: string, key: string) => 'unavailable' | undefined) {
 const requests = (s: MemoryObjectStore): number => s.counters.get200 + s.counters.get304 + s.counters.get404 + s.counters.put + s.counters.putRefused + s.counters.list;
 
 describe('hub state', () => {
-  it('makes a compile of an unchanged commit cost three store reads (marker, freeze, record) and write nothing', async () => {
+  it('makes a compile of an unchanged commit cost four store reads (marker, flag overrides, freeze, record) and write nothing', async () => {
     const { store, compile } = setup();
     const state = memoryHubStateStore();
     await compile(state);
@@ -36,7 +36,7 @@ describe('hub state', () => {
     const puts = store.counters.put;
     expect(await compile(state)).toMatchObject({ blobsWritten: 0, pointersUpdated: 0 });
     expect(store.counters.put).toBe(puts);
-    expect(requests(store) - before).toBe(3);
+    expect(requests(store) - before).toBe(4);
   });
 
   it('reads no pointer of a cluster whose inputs did not change', async () => {
@@ -46,9 +46,9 @@ describe('hub state', () => {
     repo.commit({ 'clusters/eu-stg-001.yaml': (fleet()['clusters/eu-stg-001.yaml'] ?? '').replace('eu-west-1', 'eu-west-2') }, 'move staging');
     const gets = store.counters.get200 + store.counters.get404;
     expect(await compile(state)).toMatchObject({ pointersUpdated: 1, clusters: 3 });
-    // The marker, the freeze, the revision record, the changed cluster's old bundle for the mass-prune guard,
+    // The marker, the flag overrides, the freeze, the revision record, the changed cluster's old bundle for the mass-prune guard,
     // and the audit log's head hint, newest entry and next seq (the publish's entry).
-    expect(store.counters.get200 + store.counters.get404 - gets).toBe(7);
+    expect(store.counters.get200 + store.counters.get404 - gets).toBe(8);
   });
 
   it('is not trusted once another hub has published, and the result stays right', async () => {

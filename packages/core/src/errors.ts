@@ -104,6 +104,14 @@ export interface ErrorData {
    * metric source (`--prometheus URL`): refused before anything is written.
    */
   MetricSourceRequired: { rollout: string; checks: string[] };
+  /**
+   * `driftless flag set/clear` refused before anything was written: an unknown
+   * flag or variant, a bad selector, no override to clear, or nothing
+   * published yet (invalid input).
+   */
+  FlagOverrideRefused: { flag: string; reason: string };
+  /** `flags/overrides.json` changed under every compare-and-swap attempt: nothing was written; try again. */
+  FlagOverridesConflict: { key: string };
   /** A broken invariant: a bug in Driftless, not bad input or an outage. `invariant` says what should have held. */
   Internal: { invariant: string };
 }
@@ -142,6 +150,8 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   MetricSourceUnavailable: 'transient',
   MetricQueryRejected: 'stalled',
   MetricSourceRequired: 'stalled',
+  FlagOverrideRefused: 'stalled',
+  FlagOverridesConflict: 'transient',
   Internal: 'internal',
 };
 

@@ -6,3 +6,4 @@ export { targetingProblem } from './targeting.js';
 export * from './flag-divergence.js';
 export * from './flag-health.js';
 export * from './flag-records.js';
+export * from './apply-flag-overrides.js';

@@ -1,0 +1,165 @@
+import {
+  DriftlessError,
+  FLAGS_CONFIGMAP_KEY,
+  isFlagsConfigMap,
+  labelsMatch,
+  parseJsonDocument,
+  revisionRecordSchema,
+  storeLayout,
+  type Digest,
+  type FlagOverrides,
+  type ObjectStore,
+  type RevisionRecord,
+} from '@driftless/core';
+import type { AuditSink } from '../rollout/rollout-controller.js';
+import { readPublishMarker } from '../state/hub-state.js';
+import { overridesForCluster, parseOverrideSelector, updateFlagOverrides } from './flag-overrides-store.js';
+import { bundleRewriter, republishOverridden, rewriteRolloutBundles, type FlagRepublishDeps, type RepublishedPointer } from './flag-republish.js';
+
+/** What setting or clearing an override needs: the republish deps and where the audit entry goes. */
+export interface FlagOverrideDeps extends FlagRepublishDeps {
+  readonly audit: AuditSink;
+}
+
+/** `driftless flag set`: which flag, which variant, for which clusters, by whom and why. */
+export interface SetFlagOverrideRequest {
+  readonly flag: string;
+  readonly variant: string;
+  /** kubectl label-selector syntax; absent: every cluster. */
+  readonly selector?: string;
+  readonly actor: string;
+  readonly reason: string;
+}
+
+/** What `flag set` / `flag clear` did (`--json`). */
+export interface FlagOverrideResult {
+  readonly flag: string;
+  readonly action: 'set' | 'cleared';
+  readonly variant?: string;
+  readonly selector?: string;
+  /** The clusters the override is (or was) for. */
+  readonly clusters: readonly string[];
+  /** False when the latest revision record has no cluster labels: a selector then matched every cluster of the record. */
+  readonly labelsRecorded: boolean;
+  /** The rollout whose to/from/pending digests were rewritten, when there was one to rewrite. */
+  readonly rollout?: string;
+  /** The pointers moved to overridden (or restored) bundles. */
+  readonly pointers: readonly RepublishedPointer[];
+}
+
+/** The largest revision record read, bytes (10,000 clusters with labels take a few MB). */
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Sets an override: checks the flag and variant against the published
+ * bundles (FlagOverrideRefused, nothing written, when either is unknown),
+ * writes `flags/overrides.json` (compare-and-swap), audits
+ * `flag.override.set`, rewrites the current rollout's digests for the
+ * selected clusters, then moves their pointers to the overridden bundles at
+ * once, past rings and the freeze.
+ */
+export async function setFlagOverride(deps: FlagOverrideDeps, req: SetFlagOverrideRequest): Promise<FlagOverrideResult> {
+  const record = await latestRecord(deps, req.flag);
+  const { clusters, labelsRecorded } = selectClusters(record, req.flag, req.selector);
+  const rewriter = bundleRewriter(deps.store);
+  await requireVariant(rewriter, record, clusters, req.flag, req.variant);
+  const at = new Date(deps.clock.now()).toISOString();
+  const override = { variant: req.variant, ...(req.selector ? { selector: req.selector } : {}), actor: req.actor, at, reason: req.reason };
+  const { after } = await updateFlagOverrides(deps.store, (doc) => ({ ...doc, overrides: { ...doc.overrides, [req.flag]: override } }));
+  await deps.audit.append([
+    { actor: req.actor, action: 'flag.override.set', subject: `flag/${req.flag}`, reason: req.reason, data: { flag: req.flag, variant: req.variant, selector: req.selector ?? null, clusters } },
+  ]);
+  const done = await republish(deps, rewriter, record, after, clusters);
+  return { flag: req.flag, action: 'set', variant: req.variant, ...(req.selector ? { selector: req.selector } : {}), clusters, labelsRecorded, ...done };
+}
+
+/**
+ * Clears an override (FlagOverrideRefused when the flag has none): removes it
+ * from `flags/overrides.json`, audits `flag.override.cleared`, and
+ * republishes the clusters it was for with Git's variant restored from their
+ * bundles, as {@link setFlagOverride} does.
+ */
+export async function clearFlagOverride(deps: FlagOverrideDeps, req: { readonly flag: string; readonly actor: string; readonly reason: string }): Promise<FlagOverrideResult> {
+  const record = await latestRecord(deps, req.flag);
+  let selector: string | undefined;
+  const { before, after } = await updateFlagOverrides(deps.store, (doc) => {
+    const { [req.flag]: gone, ...rest } = doc.overrides;
+    selector = gone?.selector;
+    return gone ? { ...doc, overrides: rest } : undefined;
+  });
+  const old = before.overrides[req.flag];
+  if (!old) throw new DriftlessError('FlagOverrideRefused', `flag ${req.flag} clear failed: it has no override (${storeLayout.flagOverrides})`, { flag: req.flag, reason: 'no override' });
+  const { clusters, labelsRecorded } = selectClusters(record, req.flag, selector);
+  await deps.audit.append([
+    { actor: req.actor, action: 'flag.override.cleared', subject: `flag/${req.flag}`, reason: req.reason, data: { flag: req.flag, variant: old.variant, selector: selector ?? null, clusters } },
+  ]);
+  const done = await republish(deps, bundleRewriter(deps.store), record, after, clusters);
+  return { flag: req.flag, action: 'cleared', variant: old.variant, ...(selector ? { selector } : {}), clusters, labelsRecorded, ...done };
+}
+
+/** Rollout document first, then pointers: a step in between never moves a cluster to a bundle without the override. */
+async function republish(
+  deps: FlagOverrideDeps,
+  rewriter: ReturnType<typeof bundleRewriter>,
+  record: RevisionRecord,
+  doc: FlagOverrides,
+  clusters: readonly string[],
+): Promise<{ rollout?: string; pointers: RepublishedPointer[] }> {
+  const overridesOf = (cluster: string): ReturnType<typeof overridesForCluster> => overridesForCluster(doc, record.labels?.[cluster]);
+  const rollout = await rewriteRolloutBundles(deps.store, deps.clock, rewriter, clusters, overridesOf);
+  const pointers = await republishOverridden(deps, rewriter, clusters, overridesOf);
+  return { ...(rollout ? { rollout } : {}), pointers };
+}
+
+/** `revisions/<revision>.json` as read and validated; undefined when it does not exist. */
+export async function readRevisionRecord(store: ObjectStore, revision: string): Promise<RevisionRecord | undefined> {
+  const key = storeLayout.revision(revision);
+  const got = await store.get(key, { maxBytes: MAX_RECORD_BYTES });
+  return got.kind === 'found' ? parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`) : undefined;
+}
+
+/** The record of the last publish: the clusters, their bundles and labels. */
+async function latestRecord(deps: FlagRepublishDeps, flag: string): Promise<RevisionRecord> {
+  const { revision } = await readPublishMarker(deps.store);
+  const record = revision === undefined ? undefined : await readRevisionRecord(deps.store, revision);
+  if (!record) {
+    throw new DriftlessError('FlagOverrideRefused', `flag ${flag} override failed: nothing is published in this store yet (no revision record); run hub compile first`, {
+      flag,
+      reason: 'nothing published',
+    });
+  }
+  return record;
+}
+
+/** The record's clusters the selector matches; without recorded labels, all of them. */
+export function selectClusters(record: RevisionRecord, flag: string, selector: string | undefined): { clusters: string[]; labelsRecorded: boolean } {
+  const all = Object.keys(record.clusters).sort();
+  const labelsRecorded = record.labels !== undefined;
+  if (selector === undefined) return { clusters: all, labelsRecorded };
+  const requirements = parseOverrideSelector(flag, selector);
+  if (!record.labels) return { clusters: all, labelsRecorded };
+  return { clusters: all.filter((c) => labelsMatch(requirements, record.labels?.[c] ?? {})), labelsRecorded };
+}
+
+/** Refuses an unknown flag or variant: the flag's variants as the selected clusters' published bundles carry them. */
+async function requireVariant(rewriter: ReturnType<typeof bundleRewriter>, record: RevisionRecord, clusters: readonly string[], flag: string, variant: string): Promise<void> {
+  const digests = new Set(clusters.map((c) => record.clusters[c]).filter((d): d is string => d !== undefined));
+  const variants = new Set<string>();
+  let found = false;
+  for (const digest of digests) {
+    for (const obj of (await rewriter.read(digest as Digest))?.objects.filter(isFlagsConfigMap) ?? []) {
+      const text = (obj as unknown as { data: Record<string, string> }).data[FLAGS_CONFIGMAP_KEY] ?? '';
+      const entry = (JSON.parse(text) as { flags?: Record<string, { variants?: Record<string, unknown> }> }).flags?.[flag];
+      if (!entry) continue;
+      found = true;
+      for (const v of Object.keys(entry.variants ?? {})) variants.add(v);
+    }
+  }
+  if (!found) {
+    const where = clusters.length === 0 ? 'no cluster matches the selector' : `no published bundle of the ${clusters.length} selected clusters carries it`;
+    throw new DriftlessError('FlagOverrideRefused', `flag ${flag} override failed: unknown flag (${where}; flags/${flag}.yaml)`, { flag, reason: 'unknown flag' });
+  }
+  if (!variants.has(variant)) {
+    throw new DriftlessError('FlagOverrideRefused', `flag ${flag} override failed: unknown variant ${variant} (it has ${[...variants].sort().join(', ')})`, { flag, reason: 'unknown variant' });
+  }
+}

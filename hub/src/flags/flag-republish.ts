@@ -1,0 +1,149 @@
+import pLimit from 'p-limit';
+import {
+  applyFlagOverrides,
+  canonicalJson,
+  decodeBundle,
+  decodePointer,
+  DEFAULT_BUNDLE_LIMITS,
+  encodeBundle,
+  isFlagsConfigMap,
+  storeLayout,
+  type Bundle,
+  type Clock,
+  type Digest,
+  type FlagOverride,
+  type ObjectStore,
+  type PointerMove,
+  type Rollout,
+} from '@driftless/core';
+import { MAX_POINTER_BYTES } from '../publish/pointer-moves.js';
+import { moveRolloutPointers, type RolloutMoveDeps } from '../rollout/rollout-moves.js';
+import { casRollout, readCurrentRolloutDocument, rolloutConflict, ROLLOUT_CAS_ATTEMPTS } from '../rollout/rollout-store.js';
+import { settleAll } from '../settle-all.js';
+
+/** What republishing overridden bundles needs: what moving a rollout's pointers needs (the hub-state marker is invalidated the same way). */
+export type FlagRepublishDeps = Pick<RolloutMoveDeps, 'store' | 'clock' | 'newId' | 'signingKey' | 'pointerTtlMs' | 'log'>;
+
+/**
+ * Rewrites published bundles under overrides, each (digest, overrides) once:
+ * reads and verifies the blob, applies the overrides, and puts the new blob
+ * (put-if-absent) when its digest differs. Resolves with the new digest (the
+ * same one when nothing changes, or when the blob is gone).
+ */
+export function bundleRewriter(store: ObjectStore): {
+  rewrite(digest: Digest, overrides: ReadonlyMap<string, FlagOverride>): Promise<Digest>;
+  read(digest: Digest): Promise<Bundle | undefined>;
+} {
+  const bundles = new Map<Digest, Promise<Bundle | undefined>>();
+  const rewritten = new Map<string, Promise<Digest>>();
+  const read = (digest: Digest): Promise<Bundle | undefined> => {
+    let hit = bundles.get(digest);
+    if (!hit) {
+      hit = (async () => {
+        const blob = await store.get(storeLayout.blob(digest), { maxBytes: DEFAULT_BUNDLE_LIMITS.maxCompressedBytes });
+        return blob.kind === 'found' ? decodeBundle(blob.body, digest, DEFAULT_BUNDLE_LIMITS) : undefined;
+      })();
+      bundles.set(digest, hit);
+    }
+    return hit;
+  };
+  const rewrite = (digest: Digest, overrides: ReadonlyMap<string, FlagOverride>): Promise<Digest> => {
+    const cacheKey = `${digest} ${canonicalJson(Object.fromEntries([...overrides].sort(([a], [b]) => (a < b ? -1 : 1))))}`;
+    let hit = rewritten.get(cacheKey);
+    if (!hit) {
+      hit = (async () => {
+        const bundle = await read(digest);
+        if (!bundle?.objects.some(isFlagsConfigMap)) return digest;
+        const objects = applyFlagOverrides(bundle.objects, overrides);
+        if (objects.every((o, i) => o === bundle.objects[i])) return digest;
+        const encoded = encodeBundle(objects);
+        if (encoded.digest !== digest) await store.putIfAbsent(storeLayout.blob(encoded.digest), encoded.compressed, { contentType: 'application/gzip' });
+        return encoded.digest;
+      })();
+      rewritten.set(cacheKey, hit);
+    }
+    return hit;
+  };
+  return { rewrite, read };
+}
+
+/** How a cluster's bundles are rewritten: its overrides (every active one that applies to it). */
+export type OverridesOf = (cluster: string) => ReadonlyMap<string, FlagOverride>;
+type Rewriter = ReturnType<typeof bundleRewriter>;
+
+/**
+ * Rewrites the current rollout document (compare-and-swap) so that each of
+ * `clusters` has the overridden bundles as its `to`, `from` and pending
+ * moves: a later wave or revert then never moves it to a bundle without the
+ * override. Resolves with the rollout's id when it changed it.
+ */
+export async function rewriteRolloutBundles(store: ObjectStore, clock: Clock, rewriter: Rewriter, clusters: readonly string[], overridesOf: OverridesOf): Promise<string | undefined> {
+  for (let attempt = 0; attempt < ROLLOUT_CAS_ATTEMPTS; attempt++) {
+    const read = await readCurrentRolloutDocument(store);
+    if (!read) return undefined;
+    const next = await rewrittenRollout(read.doc, rewriter, clusters, overridesOf);
+    if (next === read.doc) return undefined;
+    const written = { ...next, version: read.doc.version + 1, updatedAt: new Date(clock.now()).toISOString() };
+    if ((await casRollout(store, written, read.etag)) !== undefined) return read.doc.id;
+  }
+  throw rolloutConflict('current');
+}
+
+async function rewrittenRollout(doc: Rollout, rewriter: Rewriter, clusters: readonly string[], overridesOf: OverridesOf): Promise<Rollout> {
+  const wanted = new Set(clusters);
+  let changed = false;
+  const swap = async (cluster: string, digest: string): Promise<string> => {
+    const out = await rewriter.rewrite(digest as Digest, overridesOf(cluster));
+    if (out !== digest) changed = true;
+    return out;
+  };
+  const entries = await Promise.all(
+    Object.entries(doc.clusters).map(async ([name, c]) => {
+      if (!wanted.has(name)) return [name, c] as const;
+      const to = await swap(name, c.to);
+      const from = c.from === undefined ? {} : { from: await swap(name, c.from) };
+      return [name, { ...c, to, ...from }] as const;
+    }),
+  );
+  const pendingMoves = doc.pendingMoves
+    ? { pendingMoves: await Promise.all(doc.pendingMoves.map(async (m) => (wanted.has(m.cluster) ? { ...m, digest: await swap(m.cluster, m.digest) } : m))) }
+    : {};
+  return changed ? { ...doc, clusters: Object.fromEntries(entries), ...pendingMoves } : doc;
+}
+
+/** One pointer the republish moved: to which bundle, at which generation. */
+export interface RepublishedPointer {
+  readonly cluster: string;
+  readonly bundle: string;
+  readonly generation: number;
+}
+
+/**
+ * Points each of `clusters` at its current bundle rewritten under its
+ * overrides, at once: past rings and the freeze (a kill switch must reach a
+ * frozen or halted fleet). Generation + 1, signed when the deps have a key,
+ * the pointer's revision kept; a cluster without a pointer, or whose bundle
+ * does not change, is left alone.
+ */
+export async function republishOverridden(deps: FlagRepublishDeps, rewriter: Rewriter, clusters: readonly string[], overridesOf: OverridesOf): Promise<RepublishedPointer[]> {
+  const limit = pLimit(32);
+  const planned = await settleAll(
+    clusters.map((cluster) =>
+      limit(async () => {
+        const key = storeLayout.pointer(cluster);
+        const got = await deps.store.get(key, { maxBytes: MAX_POINTER_BYTES });
+        if (got.kind !== 'found') return undefined;
+        const p = decodePointer(got.body, `pointer ${key}`, cluster);
+        const digest = await rewriter.rewrite(p.bundle as Digest, overridesOf(cluster));
+        return digest === p.bundle ? undefined : { revision: p.revision, move: { cluster, digest, reason: 'wave' } satisfies PointerMove };
+      }),
+    ),
+  );
+  const byRevision = new Map<string, PointerMove[]>();
+  for (const p of planned) if (p) byRevision.set(p.revision, [...(byRevision.get(p.revision) ?? []), p.move]);
+  const out: RepublishedPointer[] = [];
+  for (const [revision, moves] of byRevision) {
+    for (const o of await moveRolloutPointers(deps, revision, moves)) out.push({ cluster: o.move.cluster, bundle: o.memo.digest, generation: o.memo.generation });
+  }
+  return out.sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
+}
