@@ -26,14 +26,14 @@ async function setup() {
 const requests = (s: MemoryObjectStore): number => s.counters.get200 + s.counters.get304 + s.counters.get404 + s.counters.put + s.counters.putRefused + s.counters.list;
 
 describe('hub state in the cache directory, with git and kustomize', () => {
-  it('makes a compile of an unchanged commit cost three store reads (marker, freeze, record) and write nothing', async () => {
+  it('makes a compile of an unchanged commit cost four store reads (marker, freeze, flag overrides, record) and write nothing', async () => {
     const { bare, store, hub } = await setup();
     await hub('a').compile({ repo: bare });
     const before = { requests: requests(store), puts: store.counters.put };
     const report = await hub('a').compile({ repo: bare });
     expect(report).toMatchObject({ blobsWritten: 0, pointersUpdated: 0 });
     expect(store.counters.put - before.puts).toBe(0);
-    expect(requests(store) - before.requests).toBe(3);
+    expect(requests(store) - before.requests).toBe(4);
   });
 
   it('is not trusted once another hub has published, and the result stays right', async () => {
