@@ -12,6 +12,11 @@ export interface DeliveryFleetShape {
   readonly versions?: { readonly web?: string; readonly db?: string };
   /** A flagd flag-definition document: app `web` then carries it as the ConfigMap driftless-flags (built by hand here). */
   readonly flagd?: Readonly<Record<string, unknown>>;
+  /**
+   * Real flag files: key -> the body of `flags/<key>.yaml` without `namespaces`
+   * (each lists app web's namespace, so the hub compiles its ConfigMap into it).
+   */
+  readonly flags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -36,6 +41,7 @@ export function deliveryFleet(ns: string, shape: DeliveryFleetShape): Record<str
       (shape.flagd ? `---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: driftless-flags }\ndata: { flags.flagd.json: ${JSON.stringify(canonicalJson(shape.flagd))} }\n` : ''),
     'apps/db/manifests.yaml': app('db', shape.versions?.db ?? '1'),
   };
+  for (const [key, body] of Object.entries(shape.flags ?? {})) files[`flags/${key}.yaml`] = `${body}namespaces: [${ns}-web]\n`;
   for (const [name, labels] of Object.entries(shape.clusters)) {
     const flow = Object.entries(labels).map(([k, v]) => `${k}: "${v}"`).join(', ');
     files[`clusters/${name}.yaml`] = `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: { name: ${name}, labels: { ${flow} } }\nspec: {}\n`;
