@@ -1,4 +1,5 @@
 import {
+  decodePointer,
   DriftlessError,
   FLAGS_CONFIGMAP_KEY,
   isFlagsConfigMap,
@@ -12,8 +13,10 @@ import {
   type RevisionRecord,
 } from '@driftless/core';
 import type { AuditSink } from '../rollout/rollout-controller.js';
+import { MAX_POINTER_BYTES } from '../publish/pointer-moves.js';
+import { signedBy, signingKeyId } from '../publish/pointer-signing.js';
 import { readPublishMarker } from '../state/hub-state.js';
-import { overridesForCluster, parseOverrideSelector, updateFlagOverrides } from './flag-overrides-store.js';
+import { overridesForCluster, parseOverrideSelector, readFlagOverrides, updateFlagOverrides } from './flag-overrides-store.js';
 import { bundleRewriter, republishOverridden, rewriteRolloutBundles, type FlagRepublishDeps, type RepublishedPointer } from './flag-republish.js';
 
 /** What setting or clearing an override needs: the republish deps and where the audit entry goes. */
@@ -63,6 +66,7 @@ export async function setFlagOverride(deps: FlagOverrideDeps, req: SetFlagOverri
   const { clusters, labelsRecorded } = selectClusters(record, req.flag, req.selector);
   const rewriter = bundleRewriter(deps.store);
   await requireVariant(rewriter, record, clusters, req.flag, req.variant);
+  await requirePointerKey(deps, req.flag, clusters);
   const at = new Date(deps.clock.now()).toISOString();
   const override = { variant: req.variant, ...(req.selector ? { selector: req.selector } : {}), actor: req.actor, at, reason: req.reason };
   const { after } = await updateFlagOverrides(deps.store, (doc) => ({ ...doc, overrides: { ...doc.overrides, [req.flag]: override } }));
@@ -81,6 +85,8 @@ export async function setFlagOverride(deps: FlagOverrideDeps, req: SetFlagOverri
  */
 export async function clearFlagOverride(deps: FlagOverrideDeps, req: { readonly flag: string; readonly actor: string; readonly reason: string }): Promise<FlagOverrideResult> {
   const record = await latestRecord(deps, req.flag);
+  const current = (await readFlagOverrides(deps.store))?.doc.overrides[req.flag];
+  if (current) await requirePointerKey(deps, req.flag, selectClusters(record, req.flag, current.selector).clusters);
   let selector: string | undefined;
   const { before, after } = await updateFlagOverrides(deps.store, (doc) => {
     const { [req.flag]: gone, ...rest } = doc.overrides;
@@ -129,6 +135,29 @@ async function latestRecord(deps: FlagRepublishDeps, flag: string): Promise<Revi
     });
   }
   return record;
+}
+
+/**
+ * Refuses (stalled SigningKeyRequired, exit 2) before anything is written
+ * when the first selected cluster's pointer is signed and this run has no
+ * key, or a key that did not sign it: the pointers could not be moved, and an
+ * override written and audited but not delivered would look like a refusal.
+ */
+async function requirePointerKey(deps: FlagRepublishDeps, flag: string, clusters: readonly string[]): Promise<void> {
+  for (const cluster of clusters) {
+    const key = storeLayout.pointer(cluster);
+    const got = await deps.store.get(key, { maxBytes: MAX_POINTER_BYTES });
+    if (got.kind !== 'found') continue;
+    const ours = deps.signingKey ? signingKeyId(deps.signingKey) : 'none';
+    const by = signedBy(decodePointer(got.body, `pointer ${key}`, cluster), deps.signingKey, ours);
+    if (by === 'none' || by === ours) return;
+    const given = deps.signingKey ? `this run's key ${ours} did not sign it` : 'this run has no signing key';
+    throw new DriftlessError(
+      'SigningKeyRequired',
+      `flag ${flag} override failed: pointer ${key} is signed and ${given}; pass --sign-key with the key the hub publishes with (nothing was written)`,
+      { flag, keyId: 'unknown', given: deps.signingKey ? ours : 'none' },
+    );
+  }
 }
 
 /** The record's clusters the selector matches; without recorded labels, all of them. */

@@ -1,0 +1,93 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { storeLayout } from '@driftless/core';
+import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
+import { describe, expect, it } from 'vitest';
+import { createHub } from '../hub.js';
+import { resignPointers } from '../resign.js';
+import { auditRecorder } from '../testing/test-rollout-machine.js';
+import { unitHubDeps } from '../testing/unit-hub.js';
+import { clearFlagOverride, setFlagOverride } from './flag-override.js';
+
+const FLEET = `apiVersion: driftless.dev/v1alpha1
+kind: Fleet
+spec:
+  apps:
+    - name: web
+      path: apps/web
+      namespace: shop
+      targets: [{ selector: {} }]
+`;
+const cluster = (name: string, region: string): string => `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: { name: ${name}, labels: { region: ${region} } }\n`;
+const CHECKOUT = `type: kill-switch
+owner: team-checkout
+variants: { "on": true, "off": false }
+defaultVariant: "on"
+namespaces: [shop]
+`;
+const FILES = {
+  'fleet.yaml': FLEET,
+  'apps/web/web.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web }\ndata: { a: b }\n',
+  'clusters/eu-1.yaml': cluster('eu-1', 'eu'),
+  'clusters/us-1.yaml': cluster('us-1', 'us'),
+  'flags/checkout.yaml': CHECKOUT,
+};
+const NOW = Date.parse('2030-01-01T00:00:00Z');
+const DAY = 86_400_000;
+const newKey = () => generateKeyPairSync('ed25519').privateKey;
+
+/** A fleet published with `key` (signed pointers) into a memory store. */
+async function signedFleet() {
+  const key = newKey();
+  const repo = new MemoryRepository();
+  repo.commit(FILES, 'first');
+  const store = new MemoryObjectStore();
+  const clock = new VirtualClock(NOW);
+  const audit = auditRecorder();
+  await createHub(unitHubDeps({ source: repo, store, clock, audit, signingKey: key })).compile({ repo: repo.url });
+  audit.drafts.length = 0;
+  const deps = (signingKey = key) => ({ store, clock, audit, newId: () => 'id', ...(signingKey ? { signingKey } : {}) });
+  return { key, store, clock, audit, deps };
+}
+const req = { flag: 'checkout', variant: 'off', actor: 'oncall', reason: 'incident 7' };
+
+describe('flag set / clear on a signed fleet (SigningKeyRequired before anything is written)', () => {
+  it('refuses flag set without --sign-key: no overrides.json, no audit entry', async () => {
+    const f = await signedFleet();
+    const { signingKey: _, ...unsigned } = f.deps();
+    await expect(setFlagOverride(unsigned, req)).rejects.toMatchObject({ code: 'SigningKeyRequired', message: expect.stringContaining('--sign-key') });
+    expect((await f.store.get(storeLayout.flagOverrides)).kind).toBe('not-found');
+    expect(f.audit.drafts).toEqual([]);
+  });
+
+  it('refuses flag set with a key other than the one that signed the pointers', async () => {
+    const f = await signedFleet();
+    await expect(setFlagOverride(f.deps(newKey()), req)).rejects.toMatchObject({ code: 'SigningKeyRequired' });
+    expect((await f.store.get(storeLayout.flagOverrides)).kind).toBe('not-found');
+    expect(f.audit.drafts).toEqual([]);
+  });
+
+  it('refuses flag clear without --sign-key and keeps the override', async () => {
+    const f = await signedFleet();
+    await setFlagOverride(f.deps(), req);
+    f.audit.drafts.length = 0;
+    const before = await f.store.get(storeLayout.flagOverrides);
+    const { signingKey: _, ...unsigned } = f.deps();
+    await expect(clearFlagOverride(unsigned, { flag: 'checkout', actor: 'oncall', reason: 'over' })).rejects.toMatchObject({ code: 'SigningKeyRequired' });
+    expect(await f.store.get(storeLayout.flagOverrides)).toEqual(before);
+    expect(f.audit.drafts).toEqual([]);
+  });
+});
+
+describe('hub resign after flag set', () => {
+  it('renews the pointers flag set moved to overridden bundles (a kill switch outlives the pointer TTL)', async () => {
+    const f = await signedFleet();
+    const moved = await setFlagOverride(f.deps(), req);
+    expect(moved.pointers.map((p) => p.cluster)).toEqual(['eu-1', 'us-1']);
+    const ttlMs = 7 * DAY;
+    const withinMs = DAY;
+    const later = new VirtualClock(NOW + ttlMs - withinMs + 1);
+    const report = await resignPointers({ store: f.store, signingKey: f.key, clock: later, ttlMs, withinMs });
+    expect(report.failed).toEqual([]);
+    expect(report.resigned.map((r) => r.cluster)).toEqual(['eu-1', 'us-1']);
+  });
+});
