@@ -42,7 +42,7 @@ export interface FlagOverrideResult {
   readonly selector?: string;
   /** The clusters the override is (or was) for. */
   readonly clusters: readonly string[];
-  /** False when the latest revision record has no cluster labels: a selector then matched every cluster of the record. */
+  /** False when the latest revision record has no cluster labels: `flag set --selector` is then refused, and a clear restores every cluster of the record. */
   readonly labelsRecorded: boolean;
   /** The rollout whose to/from/pending digests were rewritten, when there was one to rewrite. */
   readonly rollout?: string;
@@ -86,7 +86,7 @@ export async function setFlagOverride(deps: FlagOverrideDeps, req: SetFlagOverri
 export async function clearFlagOverride(deps: FlagOverrideDeps, req: { readonly flag: string; readonly actor: string; readonly reason: string }): Promise<FlagOverrideResult> {
   const record = await latestRecord(deps, req.flag);
   const current = (await readFlagOverrides(deps.store))?.doc.overrides[req.flag];
-  if (current) await requirePointerKey(deps, req.flag, selectClusters(record, req.flag, current.selector).clusters);
+  if (current) await requirePointerKey(deps, req.flag, clearedClusters(record, req.flag, current.selector).clusters);
   let selector: string | undefined;
   const { before, after } = await updateFlagOverrides(deps.store, (doc) => {
     const { [req.flag]: gone, ...rest } = doc.overrides;
@@ -95,12 +95,17 @@ export async function clearFlagOverride(deps: FlagOverrideDeps, req: { readonly 
   });
   const old = before.overrides[req.flag];
   if (!old) throw new DriftlessError('FlagOverrideRefused', `flag ${req.flag} clear failed: it has no override (${storeLayout.flagOverrides})`, { flag: req.flag, reason: 'no override' });
-  const { clusters, labelsRecorded } = selectClusters(record, req.flag, selector);
+  const { clusters, labelsRecorded } = clearedClusters(record, req.flag, selector);
   await deps.audit.append([
     { actor: req.actor, action: 'flag.override.cleared', subject: `flag/${req.flag}`, reason: req.reason, data: { flag: req.flag, variant: old.variant, selector: selector ?? null, clusters } },
   ]);
   const done = await republish(deps, bundleRewriter(deps.store), record, after, clusters);
   return { flag: req.flag, action: 'cleared', variant: old.variant, ...(selector ? { selector } : {}), clusters, labelsRecorded, ...done };
+}
+
+/** The clusters a clear restores: those the selector matches, every cluster when the record has no labels (restoring one without the override changes nothing). */
+function clearedClusters(record: RevisionRecord, flag: string, selector: string | undefined): ReturnType<typeof selectClusters> {
+  return selectClusters(record, flag, record.labels ? selector : undefined);
 }
 
 /** Rollout document first, then pointers: a step in between never moves a cluster to a bundle without the override. */
@@ -160,13 +165,23 @@ async function requirePointerKey(deps: FlagRepublishDeps, flag: string, clusters
   }
 }
 
-/** The record's clusters the selector matches; without recorded labels, all of them. */
+/**
+ * The record's clusters the selector matches. A selector on a record without
+ * labels (published before flags) is refused, FlagOverrideRefused: matching
+ * every cluster would flip the flag fleet-wide.
+ */
 export function selectClusters(record: RevisionRecord, flag: string, selector: string | undefined): { clusters: string[]; labelsRecorded: boolean } {
   const all = Object.keys(record.clusters).sort();
   const labelsRecorded = record.labels !== undefined;
   if (selector === undefined) return { clusters: all, labelsRecorded };
   const requirements = parseOverrideSelector(flag, selector);
-  if (!record.labels) return { clusters: all, labelsRecorded };
+  if (!record.labels) {
+    throw new DriftlessError(
+      'FlagOverrideRefused',
+      `flag ${flag} override failed: --selector '${selector}' cannot be matched, the last publish (revision ${record.revision}) recorded no cluster labels; run hub compile first`,
+      { flag, reason: 'no labels recorded' },
+    );
+  }
   return { clusters: all.filter((c) => labelsMatch(requirements, record.labels?.[c] ?? {})), labelsRecorded };
 }
 

@@ -1,11 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { storeLayout } from '@driftless/core';
+import { decodeBundle, FLAGS_CONFIGMAP_KEY, storeLayout, type Digest } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
 import { createHub } from '../hub.js';
 import { resignPointers } from '../resign.js';
 import { auditRecorder } from '../testing/test-rollout-machine.js';
 import { unitHubDeps } from '../testing/unit-hub.js';
+import { pointerOf } from '../testing/store-reads.js';
 import { clearFlagOverride, setFlagOverride } from './flag-override.js';
 
 const FLEET = `apiVersion: driftless.dev/v1alpha1
@@ -38,15 +39,21 @@ const newKey = () => generateKeyPairSync('ed25519').privateKey;
 /** A fleet published with `key` (signed pointers) into a memory store. */
 async function signedFleet() {
   const key = newKey();
+  const { repo, store, clock, audit, hub } = await fleetWith(key);
+  const deps = (signingKey = key) => ({ store, clock, audit, newId: () => 'id', ...(signingKey ? { signingKey } : {}) });
+  return { key, repo, store, clock, audit, hub, deps };
+}
+
+async function fleetWith(signingKey?: ReturnType<typeof newKey>) {
   const repo = new MemoryRepository();
   repo.commit(FILES, 'first');
   const store = new MemoryObjectStore();
   const clock = new VirtualClock(NOW);
   const audit = auditRecorder();
-  await createHub(unitHubDeps({ source: repo, store, clock, audit, signingKey: key })).compile({ repo: repo.url });
+  const hub = createHub(unitHubDeps({ source: repo, store, clock, audit, ...(signingKey ? { signingKey } : {}) }));
+  await hub.compile({ repo: repo.url });
   audit.drafts.length = 0;
-  const deps = (signingKey = key) => ({ store, clock, audit, newId: () => 'id', ...(signingKey ? { signingKey } : {}) });
-  return { key, store, clock, audit, deps };
+  return { repo, store, clock, audit, hub };
 }
 const req = { flag: 'checkout', variant: 'off', actor: 'oncall', reason: 'incident 7' };
 
@@ -90,4 +97,23 @@ describe('hub resign after flag set', () => {
     expect(report.failed).toEqual([]);
     expect(report.resigned.map((r) => r.cluster)).toEqual(['eu-1', 'us-1']);
   });
+});
+
+describe('override selectors match the labels of the commit being compiled', () => {
+  it('a cluster added after flag set --selector region=eu gets no override when it is in us', async () => {
+    const f = await fleetWith();
+    await setFlagOverride({ store: f.store, clock: f.clock, audit: f.audit, newId: () => 'id' }, { ...req, selector: 'region=eu' });
+    f.repo.commit({ 'clusters/us-9.yaml': cluster('us-9', 'us'), 'clusters/eu-9.yaml': cluster('eu-9', 'eu') }, 'two more');
+    await f.hub.compile({ repo: f.repo.url });
+    const variantOf = async (c: string): Promise<unknown> => {
+      const p = await pointerOf(f.store, c);
+      const got = await f.store.get(storeLayout.blob(p.bundle as Digest));
+      if (got.kind !== 'found') throw new Error(`no bundle for ${c}`);
+      const cm = decodeBundle(got.body, p.bundle as Digest).objects.find((o) => o.metadata.name === 'driftless-flags') as { data: Record<string, string> };
+      return (JSON.parse(cm.data[FLAGS_CONFIGMAP_KEY] ?? '{}') as { flags: Record<string, { metadata?: { override?: unknown } }> }).flags['checkout']?.metadata?.override;
+    };
+    expect(await variantOf('us-9')).toBeUndefined();
+    expect(await variantOf('eu-9')).toBeDefined();
+  });
+
 });
