@@ -1,13 +1,14 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { decodeBundle, FLAGS_CONFIGMAP_KEY, storeLayout, type Digest } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
 import { createHub } from '../hub.js';
+import { quietLog } from '../hub-log.js';
 import { resignPointers } from '../resign.js';
 import { auditRecorder } from '../testing/test-rollout-machine.js';
 import { unitHubDeps } from '../testing/unit-hub.js';
 import { pointerOf } from '../testing/store-reads.js';
-import { clearFlagOverride, setFlagOverride } from './flag-override.js';
+import { clearFlagOverride, setFlagOverride, type FlagOverrideDeps } from './flag-override.js';
 
 const FLEET = `apiVersion: driftless.dev/v1alpha1
 kind: Fleet
@@ -40,7 +41,7 @@ const newKey = () => generateKeyPairSync('ed25519').privateKey;
 async function signedFleet() {
   const key = newKey();
   const { repo, store, clock, audit, hub } = await fleetWith(key);
-  const deps = (signingKey = key) => ({ store, clock, audit, newId: () => 'id', ...(signingKey ? { signingKey } : {}) });
+  const deps = (signingKey: KeyObject | undefined = key): FlagOverrideDeps => ({ store, clock, audit, newId: () => 'id', log: quietLog, ...(signingKey ? { signingKey } : {}) });
   return { key, repo, store, clock, audit, hub, deps };
 }
 
@@ -55,12 +56,13 @@ async function fleetWith(signingKey?: ReturnType<typeof newKey>) {
   audit.drafts.length = 0;
   return { repo, store, clock, audit, hub };
 }
+const unsignedDeps = ({ signingKey: _, ...rest }: FlagOverrideDeps): FlagOverrideDeps => rest;
 const req = { flag: 'checkout', variant: 'off', actor: 'oncall', reason: 'incident 7' };
 
 describe('flag set / clear on a signed fleet (SigningKeyRequired before anything is written)', () => {
   it('refuses flag set without --sign-key: no overrides.json, no audit entry', async () => {
     const f = await signedFleet();
-    const { signingKey: _, ...unsigned } = f.deps();
+    const unsigned = unsignedDeps(f.deps());
     await expect(setFlagOverride(unsigned, req)).rejects.toMatchObject({ code: 'SigningKeyRequired', message: expect.stringContaining('--sign-key') });
     expect((await f.store.get(storeLayout.flagOverrides)).kind).toBe('not-found');
     expect(f.audit.drafts).toEqual([]);
@@ -78,7 +80,7 @@ describe('flag set / clear on a signed fleet (SigningKeyRequired before anything
     await setFlagOverride(f.deps(), req);
     f.audit.drafts.length = 0;
     const before = await f.store.get(storeLayout.flagOverrides);
-    const { signingKey: _, ...unsigned } = f.deps();
+    const unsigned = unsignedDeps(f.deps());
     await expect(clearFlagOverride(unsigned, { flag: 'checkout', actor: 'oncall', reason: 'over' })).rejects.toMatchObject({ code: 'SigningKeyRequired' });
     expect(await f.store.get(storeLayout.flagOverrides)).toEqual(before);
     expect(f.audit.drafts).toEqual([]);
@@ -102,14 +104,14 @@ describe('hub resign after flag set', () => {
 describe('override selectors match the labels of the commit being compiled', () => {
   it('a cluster added after flag set --selector region=eu gets no override when it is in us', async () => {
     const f = await fleetWith();
-    await setFlagOverride({ store: f.store, clock: f.clock, audit: f.audit, newId: () => 'id' }, { ...req, selector: 'region=eu' });
+    await setFlagOverride({ store: f.store, clock: f.clock, audit: f.audit, newId: () => 'id', log: quietLog }, { ...req, selector: 'region=eu' });
     f.repo.commit({ 'clusters/us-9.yaml': cluster('us-9', 'us'), 'clusters/eu-9.yaml': cluster('eu-9', 'eu') }, 'two more');
     await f.hub.compile({ repo: f.repo.url });
     const variantOf = async (c: string): Promise<unknown> => {
       const p = await pointerOf(f.store, c);
       const got = await f.store.get(storeLayout.blob(p.bundle as Digest));
       if (got.kind !== 'found') throw new Error(`no bundle for ${c}`);
-      const cm = decodeBundle(got.body, p.bundle as Digest).objects.find((o) => o.metadata.name === 'driftless-flags') as { data: Record<string, string> };
+      const cm = decodeBundle(got.body, p.bundle as Digest).objects.find((o) => o.metadata.name === 'driftless-flags') as unknown as { data: Record<string, string> };
       return (JSON.parse(cm.data[FLAGS_CONFIGMAP_KEY] ?? '{}') as { flags: Record<string, { metadata?: { override?: unknown } }> }).flags['checkout']?.metadata?.override;
     };
     expect(await variantOf('us-9')).toBeUndefined();
