@@ -75,6 +75,8 @@ export interface CompiledFleet {
   readonly warnings?: readonly string[];
   /** `flags/*.yaml`, when the repository has any: definitions, every cluster's variants, each file's last-change commit. */
   readonly flags?: CompiledFlags;
+  /** Every compiled cluster's labels as this commit's cluster files give them: what flag override selectors match. */
+  readonly labels?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 /** What a compile resolved of `spec.delivery` (issue 12). */
@@ -181,7 +183,7 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
     clusterFiles: parsed,
   };
   const flagWarnings = flags?.warnings ?? [];
-  const compiled: CompiledFleet = { revision: reader.commit, bundles, unchanged, memo: memoOut, ...(flags ? { flags } : {}), ...(flagWarnings.length > 0 ? { warnings: flagWarnings } : {}) };
+  const compiled: CompiledFleet = { revision: reader.commit, bundles, unchanged, memo: memoOut, labels: flags?.labels ?? new Map(clusters.map((c) => [c.metadata.name, c.metadata.labels])), ...(flags ? { flags } : {}), ...(flagWarnings.length > 0 ? { warnings: flagWarnings } : {}) };
   if (!rings || !fleet.spec.delivery) return compiled;
   const plan = resolveDeliveryPlan(fleet.spec.delivery);
   const delivery: CompiledDelivery = { plan, ringOf: rings.ringOf, statefulKeys, labels: checkLabelsOf(clusters, checkLabelKeys(plan.checks)) };

@@ -16,7 +16,6 @@ import { requireMetricSource } from './rollout/metric-observer.js';
 import { readFreeze } from './control/freeze.js';
 import { withFlagOverrides } from './flags/compiled-overrides.js';
 import { readFlagOverrides } from './flags/flag-overrides-store.js';
-import { readRevisionRecord } from './flags/flag-override.js';
 import { loadTrustedState, readPublishMarker, stateAfterPublish, writePublishMarker, type HubStateStore } from './state/hub-state.js';
 
 /** How the hub renders app sources that are not plain manifests. */
@@ -116,7 +115,6 @@ export function createHub(deps: HubDeps): Hub {
       const state = deps.state ? await loadTrustedState(deps.state, marker, log) : undefined;
       const compiled = await withActiveOverrides(
         deps.store,
-        marker.revision,
         await compileFleet(snapshot.reader, {
           kustomize: deps.renderers.kustomize,
           allowPlainSecrets: req.allowPlainSecrets ?? false,
@@ -204,14 +202,15 @@ async function startDelivery(
 
 /**
  * `compiled` with the kill switches of `flags/overrides.json` applied to its
- * bundles (see withFlagOverrides), selectors matched against the labels the
- * last publish recorded; as is when no override is active.
+ * bundles (see withFlagOverrides), selectors matched against the labels of
+ * the commit being compiled (a cluster added or relabelled in it is judged
+ * on its labels now); as is when no override is active.
  */
-async function withActiveOverrides(store: ObjectStore, lastRevision: string | undefined, compiled: CompiledFleet): Promise<CompiledFleet> {
+async function withActiveOverrides(store: ObjectStore, compiled: CompiledFleet): Promise<CompiledFleet> {
   const overrides = await readFlagOverrides(store);
   if (!overrides || Object.keys(overrides.doc.overrides).length === 0) return compiled;
-  const labels = lastRevision === undefined ? undefined : (await readRevisionRecord(store, lastRevision))?.labels;
-  return withFlagOverrides(store, compiled, overrides.doc, (cluster) => labels?.[cluster]);
+  const labels = compiled.labels;
+  return withFlagOverrides(store, compiled, overrides.doc, (cluster) => labels?.get(cluster));
 }
 
 /** The hub's audit sink: the injected one, or the store's audit log. */

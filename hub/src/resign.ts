@@ -11,11 +11,15 @@ import {
   signPointer,
   storeLayout,
   type Clock,
+  type Digest,
+  type FlagOverrides,
   type GetResult,
   type ObjectStore,
   type Pointer,
   type RevisionRecord,
 } from '@driftless/core';
+import { bundleRewriter } from './flags/flag-republish.js';
+import { overridesForCluster, readFlagOverrides } from './flags/flag-overrides-store.js';
 import { quietLog, type HubLog } from './hub-log.js';
 import { DEFAULT_POINTER_TTL_MS } from './publish/publish-fleet.js';
 import { MAX_POINTER_BYTES } from './publish/pointer-moves.js';
@@ -68,7 +72,9 @@ type Verdict = { kind: 'resigned'; generation: number; expiresAt: string } | { k
  * generation naming the same bundle, so a renewal moves nothing. A pointer is
  * renewed only if it verifies with the public half of `signingKey` and names
  * the bundle that the hub's newest publish gave its cluster (the record
- * `revisions/<sha>.json` of the revision `hub/last-publish.json` names); any
+ * `revisions/<sha>.json` of the revision `hub/last-publish.json` names), or
+ * that bundle with the active `flags/overrides.json` applied (what `flag set`
+ * republished); any
  * other (unsigned, signed by another key, an older pointer the hub signed
  * once and someone put back, an orphan's) is reported in `failed` and never
  * signed: renewing it would let whoever can write the store lift agents'
@@ -82,11 +88,16 @@ export async function resignPointers(opts: ResignOptions): Promise<ResignReport>
   const withinMs = opts.withinMs ?? ttlMs / 2;
   const limit = pLimit(opts.concurrency ?? 32);
   let newest: Checks['newest'] | undefined;
+  let overrides: Checks['overrides'] | undefined;
   const checks: Checks = {
     verifier: new PointerVerifier(createPublicKey(opts.signingKey)),
     get newest() {
       return (newest ??= readNewest(opts.store));
     },
+    get overrides() {
+      return (overrides ??= readFlagOverrides(opts.store).then((o) => o?.doc));
+    },
+    rewriter: bundleRewriter(opts.store),
   };
   const clusters: string[] = [];
   for await (const key of listAll(opts.store, storeLayout.clustersPrefix)) {
@@ -112,10 +123,16 @@ export async function resignPointers(opts: ResignOptions): Promise<ResignReport>
   return report;
 }
 
-/** What every pointer of one run is checked against: the hub's public key, and the newest publish (read once, when first needed). */
+/**
+ * What every pointer of one run is checked against: the hub's public key, the
+ * newest publish and the active flag overrides (each read once, when first
+ * needed), and the bundles those overrides rewrite (each digest once).
+ */
 interface Checks {
   readonly verifier: PointerVerifier;
   readonly newest: Promise<Awaited<ReturnType<typeof readNewest>>>;
+  readonly overrides: Promise<FlagOverrides | undefined>;
+  readonly rewriter: ReturnType<typeof bundleRewriter>;
 }
 
 /** The largest revision record resign reads, bytes: a cluster costs about 100. */
@@ -160,12 +177,25 @@ async function notPublished(checks: Checks, pointer: Pointer): Promise<string | 
   const last = `the last publish (revision ${newest.revision}, per ${LAST_PUBLISH_KEY})`;
   const bundle = newest.clusters[pointer.cluster];
   if (bundle === undefined) return `${last} gave cluster ${pointer.cluster} no bundle (no cluster file: an orphan's pointer is kept but never renewed)`;
-  if (bundle === pointer.bundle) return undefined;
+  if (bundle === pointer.bundle || (await overridden(checks, newest, pointer.cluster, bundle)) === pointer.bundle) return undefined;
   return `it names ${pointer.bundle}, but ${last} gave cluster ${pointer.cluster} ${bundle} (an older pointer put back?); run hub compile of the current commit again`;
 }
 
+/**
+ * The record's bundle for `cluster` with the active flag overrides applied,
+ * as `flag set` republished it (a kill switch outlives the pointer TTL); the
+ * record's bundle when no override applies.
+ */
+async function overridden(checks: Checks, newest: Newest, cluster: string, bundle: string): Promise<string> {
+  const doc = await checks.overrides;
+  const applying = doc ? overridesForCluster(doc, newest.labels?.[cluster]) : new Map();
+  return applying.size === 0 ? bundle : checks.rewriter.rewrite(bundle as Digest, applying);
+}
+
+type Newest = { revision: string; clusters: RevisionRecord['clusters']; labels?: RevisionRecord['labels'] };
+
 /** The newest publish's revision and record, or why there is none to check against (every pointer is then refused). */
-async function readNewest(store: ObjectStore): Promise<{ revision: string; clusters: RevisionRecord['clusters'] } | string> {
+async function readNewest(store: ObjectStore): Promise<Newest | string> {
   try {
     const { revision } = await readPublishMarker(store);
     if (revision === undefined) return `${LAST_PUBLISH_KEY} does not exist or names no revision: run hub compile`;
@@ -174,7 +204,8 @@ async function readNewest(store: ObjectStore): Promise<{ revision: string; clust
     if (got.kind !== 'found') {
       return `${key}, the record of the last publish (${LAST_PUBLISH_KEY}), does not exist (that publish is running or crashed before writing it); run hub compile of the current commit again`;
     }
-    return { revision, clusters: parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`).clusters };
+    const record = parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`);
+    return { revision, clusters: record.clusters, ...(record.labels ? { labels: record.labels } : {}) };
   } catch (err) {
     if (isDriftlessError(err, 'InvalidDocument') || isDriftlessError(err, 'TooLarge')) return err.message;
     throw err;

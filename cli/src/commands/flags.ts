@@ -18,8 +18,10 @@ export function registerFlagsCommands(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       '\nHEALTH is the first that holds: expired (past the end of its expires day, UTC); expiring (14 days or less left);\n' +
-        'ready-to-remove (one variant everywhere from Git for 14 days or more, no override); never-on (one variant everywhere\n' +
-        'ever since the hub first saw it, no override giving another); ok. An override "diverges from Git" unless every\n' +
+        'never-on (one variant everywhere ever since the hub first saw it, 14 days or more ago, no override giving another);\n' +
+        'ready-to-remove (one variant everywhere from Git for 14 days or more, no override); ok. never-on and ready-to-remove\n' +
+        'apply to temporary flags only (release, experiment, operational): kill-switch and permission flags are never stale.\n' +
+        'An override "diverges from Git" unless every\n' +
         'cluster it selects already gets its variant from Git (judged per ring). AGE counts from when the hub first published the flag.',
     )
     .action(async (opts: { store?: string; json?: boolean }) => {

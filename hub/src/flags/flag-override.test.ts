@@ -28,8 +28,9 @@ describe('selectClusters (flag set --selector over the labels the revision recor
       expect(selectClusters(record(labels), 'f', selector)).toEqual({ clusters: want, labelsRecorded: true });
     });
   }
-  it('matches every cluster when the record has no labels, and says so', () => {
-    expect(selectClusters(record(), 'f', 'region=eu')).toEqual({ clusters: ['eu-1', 'eu-2', 'us-1'], labelsRecorded: false });
+  it('refuses a selector when the record has no labels (run hub compile first), and matches every cluster without one', () => {
+    expect(() => selectClusters(record(), 'f', 'region=eu')).toThrow(expect.objectContaining({ code: 'FlagOverrideRefused', message: expect.stringContaining('run hub compile first') }));
+    expect(selectClusters(record(), 'f', undefined)).toEqual({ clusters: ['eu-1', 'eu-2', 'us-1'], labelsRecorded: false });
   });
   it('refuses a malformed selector naming it', () => {
     expect(() => selectClusters(record(labels), 'f', 'a in (b')).toThrow("--selector 'a in (b' parse failed");

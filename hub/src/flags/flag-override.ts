@@ -1,4 +1,5 @@
 import {
+  decodePointer,
   DriftlessError,
   FLAGS_CONFIGMAP_KEY,
   isFlagsConfigMap,
@@ -12,8 +13,10 @@ import {
   type RevisionRecord,
 } from '@driftless/core';
 import type { AuditSink } from '../rollout/rollout-controller.js';
+import { MAX_POINTER_BYTES } from '../publish/pointer-moves.js';
+import { signedBy, signingKeyId } from '../publish/pointer-signing.js';
 import { readPublishMarker } from '../state/hub-state.js';
-import { overridesForCluster, parseOverrideSelector, updateFlagOverrides } from './flag-overrides-store.js';
+import { overridesForCluster, parseOverrideSelector, readFlagOverrides, updateFlagOverrides } from './flag-overrides-store.js';
 import { bundleRewriter, republishOverridden, rewriteRolloutBundles, type FlagRepublishDeps, type RepublishedPointer } from './flag-republish.js';
 
 /** What setting or clearing an override needs: the republish deps and where the audit entry goes. */
@@ -39,7 +42,7 @@ export interface FlagOverrideResult {
   readonly selector?: string;
   /** The clusters the override is (or was) for. */
   readonly clusters: readonly string[];
-  /** False when the latest revision record has no cluster labels: a selector then matched every cluster of the record. */
+  /** False when the latest revision record has no cluster labels: `flag set --selector` is then refused, and a clear restores every cluster of the record. */
   readonly labelsRecorded: boolean;
   /** The rollout whose to/from/pending digests were rewritten, when there was one to rewrite. */
   readonly rollout?: string;
@@ -63,6 +66,7 @@ export async function setFlagOverride(deps: FlagOverrideDeps, req: SetFlagOverri
   const { clusters, labelsRecorded } = selectClusters(record, req.flag, req.selector);
   const rewriter = bundleRewriter(deps.store);
   await requireVariant(rewriter, record, clusters, req.flag, req.variant);
+  await requirePointerKey(deps, req.flag, clusters);
   const at = new Date(deps.clock.now()).toISOString();
   const override = { variant: req.variant, ...(req.selector ? { selector: req.selector } : {}), actor: req.actor, at, reason: req.reason };
   const { after } = await updateFlagOverrides(deps.store, (doc) => ({ ...doc, overrides: { ...doc.overrides, [req.flag]: override } }));
@@ -81,6 +85,8 @@ export async function setFlagOverride(deps: FlagOverrideDeps, req: SetFlagOverri
  */
 export async function clearFlagOverride(deps: FlagOverrideDeps, req: { readonly flag: string; readonly actor: string; readonly reason: string }): Promise<FlagOverrideResult> {
   const record = await latestRecord(deps, req.flag);
+  const current = (await readFlagOverrides(deps.store))?.doc.overrides[req.flag];
+  if (current) await requirePointerKey(deps, req.flag, clearedClusters(record, req.flag, current.selector).clusters);
   let selector: string | undefined;
   const { before, after } = await updateFlagOverrides(deps.store, (doc) => {
     const { [req.flag]: gone, ...rest } = doc.overrides;
@@ -89,12 +95,17 @@ export async function clearFlagOverride(deps: FlagOverrideDeps, req: { readonly 
   });
   const old = before.overrides[req.flag];
   if (!old) throw new DriftlessError('FlagOverrideRefused', `flag ${req.flag} clear failed: it has no override (${storeLayout.flagOverrides})`, { flag: req.flag, reason: 'no override' });
-  const { clusters, labelsRecorded } = selectClusters(record, req.flag, selector);
+  const { clusters, labelsRecorded } = clearedClusters(record, req.flag, selector);
   await deps.audit.append([
     { actor: req.actor, action: 'flag.override.cleared', subject: `flag/${req.flag}`, reason: req.reason, data: { flag: req.flag, variant: old.variant, selector: selector ?? null, clusters } },
   ]);
   const done = await republish(deps, bundleRewriter(deps.store), record, after, clusters);
   return { flag: req.flag, action: 'cleared', variant: old.variant, ...(selector ? { selector } : {}), clusters, labelsRecorded, ...done };
+}
+
+/** The clusters a clear restores: those the selector matches, every cluster when the record has no labels (restoring one without the override changes nothing). */
+function clearedClusters(record: RevisionRecord, flag: string, selector: string | undefined): ReturnType<typeof selectClusters> {
+  return selectClusters(record, flag, record.labels ? selector : undefined);
 }
 
 /** Rollout document first, then pointers: a step in between never moves a cluster to a bundle without the override. */
@@ -131,13 +142,46 @@ async function latestRecord(deps: FlagRepublishDeps, flag: string): Promise<Revi
   return record;
 }
 
-/** The record's clusters the selector matches; without recorded labels, all of them. */
+/**
+ * Refuses (stalled SigningKeyRequired, exit 2) before anything is written
+ * when the first selected cluster's pointer is signed and this run has no
+ * key, or a key that did not sign it: the pointers could not be moved, and an
+ * override written and audited but not delivered would look like a refusal.
+ */
+async function requirePointerKey(deps: FlagRepublishDeps, flag: string, clusters: readonly string[]): Promise<void> {
+  for (const cluster of clusters) {
+    const key = storeLayout.pointer(cluster);
+    const got = await deps.store.get(key, { maxBytes: MAX_POINTER_BYTES });
+    if (got.kind !== 'found') continue;
+    const ours = deps.signingKey ? signingKeyId(deps.signingKey) : 'none';
+    const by = signedBy(decodePointer(got.body, `pointer ${key}`, cluster), deps.signingKey, ours);
+    if (by === 'none' || by === ours) return;
+    const given = deps.signingKey ? `this run's key ${ours} did not sign it` : 'this run has no signing key';
+    throw new DriftlessError(
+      'SigningKeyRequired',
+      `flag ${flag} override failed: pointer ${key} is signed and ${given}; pass --sign-key with the key the hub publishes with (nothing was written)`,
+      { flag, keyId: 'unknown', given: deps.signingKey ? ours : 'none' },
+    );
+  }
+}
+
+/**
+ * The record's clusters the selector matches. A selector on a record without
+ * labels (published before flags) is refused, FlagOverrideRefused: matching
+ * every cluster would flip the flag fleet-wide.
+ */
 export function selectClusters(record: RevisionRecord, flag: string, selector: string | undefined): { clusters: string[]; labelsRecorded: boolean } {
   const all = Object.keys(record.clusters).sort();
   const labelsRecorded = record.labels !== undefined;
   if (selector === undefined) return { clusters: all, labelsRecorded };
   const requirements = parseOverrideSelector(flag, selector);
-  if (!record.labels) return { clusters: all, labelsRecorded };
+  if (!record.labels) {
+    throw new DriftlessError(
+      'FlagOverrideRefused',
+      `flag ${flag} override failed: --selector '${selector}' cannot be matched, the last publish (revision ${record.revision}) recorded no cluster labels; run hub compile first`,
+      { flag, reason: 'no labels recorded' },
+    );
+  }
   return { clusters: all.filter((c) => labelsMatch(requirements, record.labels?.[c] ?? {})), labelsRecorded };
 }
 

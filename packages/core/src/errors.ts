@@ -76,8 +76,10 @@ export interface ErrorData {
    * A step, approve or resume on a rollout whose pointers are signed by key
    * `keyId`, run without that key (`given`: the run's key id, or `none`):
    * refused before anything is written; pass `--sign-key` with that key.
+   * Also a `flag set`/`clear` (`flag`) on clusters whose pointers are signed,
+   * without the key that signed them (`keyId`: `unknown`, pointers carry no id).
    */
-  SigningKeyRequired: { rollout: string; keyId: string; given: string };
+  SigningKeyRequired: { rollout?: string; flag?: string; keyId: string; given: string };
   /**
    * The rollout document kept changing under this writer (compare-and-swap
    * lost every retry): another hub or `rollout step` is writing it; try again.
