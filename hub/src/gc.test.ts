@@ -49,7 +49,7 @@ describe('collectGarbage', () => {
 
   it('keeps every blob the current rollout names (to, from, pending moves): a later wave or a revert moves a pointer to it', async () => {
     const { clock, store, v1Blobs } = await twoRevisions();
-    const [to, from, pending] = v1Blobs.map((k) => `sha256:${k.slice(storeLayout.blobsPrefix.length)}` as Digest);
+    const [to, from, pending] = v1Blobs.map((k): Digest => `sha256:${k.slice(storeLayout.blobsPrefix.length)}`);
     if (!to || !from || !pending) throw new Error('twoRevisions gives three v1 blobs');
     const id = rolloutId('a'.repeat(40), clock.now());
     const started = startRollout(releaseOf(id, 'a'.repeat(40), planOf('ring-0', 'ring-1'), { c1: 1, c2: 1 }, to, { c2: from }), { statuses: new Map() }, clock.now()).state;
