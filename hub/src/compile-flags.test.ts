@@ -14,6 +14,10 @@ spec:
       path: apps/web
       namespace: shop
       targets: [{ selector: {} }]
+    - name: api
+      path: apps/api
+      namespace: api
+      targets: [{ selector: { matchLabels: { region: eu } } }]
   delivery:
     rings:
       - name: canary
@@ -45,6 +49,7 @@ namespaces: [shop]
 const FILES = {
   'fleet.yaml': FLEET,
   'apps/web/web.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web }\ndata: { a: b }\n',
+  'apps/api/api.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: api }\ndata: { a: b }\n',
   'clusters/can-1.yaml': cluster('can-1', 'ring: canary, region: us'),
   'clusters/eu-1.yaml': cluster('eu-1', 'region: eu'),
   'clusters/us-1.yaml': cluster('us-1', 'region: us'),
@@ -71,7 +76,7 @@ describe('compile with flags/*.yaml', () => {
     expect(compiled.flags).toBeUndefined();
   });
 
-  it('resolves every flag per cluster by ring and labels, and puts a ConfigMap in each listed namespace', async () => {
+  it('resolves every flag per cluster by ring and labels, and puts a ConfigMap in each listed namespace the cluster has', async () => {
     const repo = new MemoryRepository();
     repo.commit(FILES);
     const added = repo.commit({ 'flags/new-checkout.yaml': CHECKOUT, 'flags/banner.yaml': BANNER }, 'flags');
@@ -84,7 +89,8 @@ describe('compile with flags/*.yaml', () => {
       'us-2': { banner: 'red', 'new-checkout': 'off' },
     });
     expect(compiled.flags?.commitOf.get('banner')).toBe(added);
-    expect(flagMaps(compiled, 'us-1').map((o) => o.metadata.namespace)).toEqual(['api', 'shop']);
+    expect(flagMaps(compiled, 'us-1').map((o) => o.metadata.namespace), 'us-1 has no app in api: an apply there would fail').toEqual(['shop']);
+    expect(flagMaps(compiled, 'eu-1').map((o) => o.metadata.namespace)).toEqual(['api', 'shop']);
     expect(JSON.parse(docOf(compiled, 'eu-1', 'api'))).toEqual({
       flags: { 'new-checkout': { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on', metadata: { owner: 'team-checkout', type: 'release', expires: '2031-06-30', commit: added, gitVariant: 'on' } } },
     });
@@ -115,6 +121,19 @@ describe('compile with flags/*.yaml', () => {
     const third = await compile(repo, { memo: second.memo });
     expect(third.unchanged.size).toBe(0);
     expect(JSON.parse(docOf(third, 'us-1', 'shop')).flags['new-checkout'].defaultVariant).toBe('on');
+  });
+
+  it('warns of a flag namespace on none of the clusters, also when every cluster is unchanged', async () => {
+    const repo = new MemoryRepository();
+    repo.commit({ ...FILES, 'flags/new-checkout.yaml': CHECKOUT.replace('[shop, api]', '[shop, api, billing]') });
+    const first = await compile(repo);
+    const warning = 'flags/new-checkout.yaml: flag new-checkout lists namespace billing, which no cluster has (no Namespace and no object in it): no cluster gets it there';
+    expect(first.warnings).toEqual([warning]);
+    expect(flagMaps(first, 'eu-1').map((o) => o.metadata.namespace)).toEqual(['api', 'shop']);
+    repo.commit({ 'README.md': 'hello\n' }, 'unrelated');
+    const second = await compile(repo, { memo: first.memo });
+    expect(second.unchanged.size).toBe(4);
+    expect(second.warnings).toEqual([warning]);
   });
 
   it('refuses a ring selector in a fleet without delivery, naming the file and line', async () => {

@@ -11,6 +11,7 @@ import {
   type RepoReader,
   type RingAssignment,
 } from '@driftless/core';
+import { flagdTargetingProblem } from './flags/flagd-targeting.js';
 
 /** What a compile resolved of `flags/*.yaml` (issue 14): what the revision record and `driftless flags` build on. */
 export interface CompiledFlags {
@@ -57,7 +58,7 @@ export async function readFlags(input: FlagsInput): Promise<CompiledFlags | unde
   if (files.length === 0) return undefined;
   const texts = await Promise.all(files.map(async (f) => ({ path: f.path, text: await input.readText(f.path) })));
   const ringNames = input.fleet.spec.delivery?.rings.map((r) => r.name);
-  const definitions = parseFlagFiles(texts, ringNames === undefined ? {} : { rings: ringNames });
+  const definitions = parseFlagFiles(texts, { validateTargeting: flagdTargetingProblem, ...(ringNames === undefined ? {} : { rings: ringNames }) });
   const commits = await Promise.all(definitions.map(async (d) => [d.key, (await input.reader.lastChange(d.file)) ?? input.reader.commit] as const));
   const commitOf = new Map(commits);
   const warnings = expiryProblems(definitions, input.now, input.allowExpired);

@@ -14,6 +14,7 @@ import {
   DriftlessError,
   isDriftlessError,
   encodeValidatedBundle,
+  bundleNamespaces,
   flagConfigMaps,
   FLAGS_CONFIGMAP_NAME,
   parseCluster,
@@ -28,6 +29,7 @@ import {
   type Cluster,
   type DeliveryPlan,
   type EncodedBundle,
+  type FlagDefinition,
   type KubeObject,
   type PlacementCache,
   type RenderedObject,
@@ -115,6 +117,8 @@ export interface MemoCluster {
   readonly digest: Digest;
   /** Its stateful key (see CompiledDelivery.statefulKeys), when the fleet has delivery and the cluster gets a stateful app. */
   readonly statefulKey?: string;
+  /** The namespaces its bundle has a flags ConfigMap in (the flag files are in the fingerprint, so this stays true while it does). */
+  readonly flagNamespaces?: readonly string[];
 }
 
 /**
@@ -122,8 +126,9 @@ export interface MemoCluster {
  * trusted (the package version is in the key too, but is not bumped per
  * change). 3: a bundle holding unplaced objects is apiVersion v1alpha2.
  * 4: a cluster's record carries its stateful key. 5: bundles carry the flags ConfigMaps.
+ * 6: only in namespaces the cluster has, and its record lists them.
  */
-const MEMO_FORMAT = 'driftless-compile-5';
+const MEMO_FORMAT = 'driftless-compile-6';
 const DRIFTLESS_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -165,24 +170,33 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   // broken repository always gives the same message.
   const settled = await settleAll(sources.values());
   const loaded = new Map([...sources.keys()].map((source, i) => [source, settled[i] ?? []]));
-  const { bundles, statefulKeys } = renderBundles(toRender, instances, loaded, { ...opts, statefulKeys: rings !== undefined, ...(flags ? { flags } : {}) });
+  const { bundles, statefulKeys, flagNamespaces } = renderBundles(toRender, instances, loaded, { ...opts, statefulKeys: rings !== undefined, ...(flags ? { flags } : {}) });
   // A cluster skipped as unchanged keeps the stateful key its last rendering had.
   for (const name of unchanged.keys()) {
     const key = memo?.clusters[name]?.statefulKey;
     if (key !== undefined) statefulKeys.set(name, key);
+    const namespaces = memo?.clusters[name]?.flagNamespaces;
+    if (namespaces !== undefined) flagNamespaces.set(name, namespaces);
   }
   const memoOut: CompileMemo = {
     clusters: Object.fromEntries(
       clusters.map((c) => {
         const name = c.metadata.name;
         const key = statefulKeys.get(name);
-        const record: MemoCluster = { fingerprint: fingerprints.get(name) ?? '', digest: unchanged.get(name) ?? (bundles.get(name)?.digest as Digest), ...(key === undefined ? {} : { statefulKey: key }) };
+        const namespaces = flagNamespaces.get(name);
+        const record: MemoCluster = {
+          fingerprint: fingerprints.get(name) ?? '',
+          digest: unchanged.get(name) ?? (bundles.get(name)?.digest as Digest),
+          ...(key === undefined ? {} : { statefulKey: key }),
+          ...(namespaces === undefined || namespaces.length === 0 ? {} : { flagNamespaces: namespaces }),
+        };
         return [name, record];
       }),
     ),
     clusterFiles: parsed,
   };
-  const flagWarnings = flags?.warnings ?? [];
+  // With one cluster read, a namespace on none of them means nothing.
+  const flagWarnings = [...(flags?.warnings ?? []), ...(flags && opts.onlyCluster === undefined ? unplacedFlagNamespaces(flags.definitions, flagNamespaces) : [])];
   const compiled: CompiledFleet = { revision: reader.commit, bundles, unchanged, memo: memoOut, labels: flags?.labels ?? new Map(clusters.map((c) => [c.metadata.name, c.metadata.labels])), ...(flags ? { flags } : {}), ...(flagWarnings.length > 0 ? { warnings: flagWarnings } : {}) };
   if (!rings || !fleet.spec.delivery) return compiled;
   const plan = resolveDeliveryPlan(fleet.spec.delivery);
@@ -243,34 +257,47 @@ function renderBundles(
   instances: ReadonlyMap<string, readonly AppInstance[]>,
   loaded: ReadonlyMap<string, SourceFile[]>,
   opts: CompileOptions & { readonly statefulKeys: boolean; readonly flags?: CompiledFlags },
-): { bundles: Map<string, EncodedBundle>; statefulKeys: Map<string, string> } {
+): { bundles: Map<string, EncodedBundle>; statefulKeys: Map<string, string>; flagNamespaces: Map<string, readonly string[]> } {
   const cache = createRenderCache();
   const render = (inst: AppInstance, cluster: Cluster): RenderedObject[] =>
     renderAppInstance(loaded.get(inst.source) ?? [], inst, cluster, { allowPlainSecrets: opts.allowPlainSecrets ?? false }, cache);
   const bundles = new Map<string, EncodedBundle>();
   const statefulKeys = new Map<string, string>();
+  const flagNamespaces = new Map<string, readonly string[]>();
   const placements: PlacementCache = new WeakMap();
   const canonical = new WeakMap<object, string>();
   for (const cluster of toRender) {
     const rendered = (instances.get(cluster.metadata.name) ?? []).flatMap((inst) => render(inst, cluster));
-    const objects = [...assembleClusterObjects(rendered, placements), ...flagObjects(cluster.metadata.name, rendered, opts.flags)];
+    const assembled = assembleClusterObjects(rendered, placements);
+    const maps = flagObjects(cluster.metadata.name, rendered, bundleNamespaces(assembled), opts.flags);
+    flagNamespaces.set(cluster.metadata.name, maps.map((m) => m.metadata.namespace ?? ''));
+    const objects = [...assembled, ...maps];
     bundles.set(cluster.metadata.name, encodeFor(cluster.metadata.name, () => encodeValidatedBundle(objects, canonical, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS)));
     if (opts.statefulKeys && instances.get(cluster.metadata.name)?.some((i) => i.app.stateful)) {
       // assembleClusterObjects keeps the order of `rendered`, one placed object each.
       statefulKeys.set(cluster.metadata.name, statefulKeyOf(objects.filter((_o, i) => rendered[i]?.app.stateful === true)));
     }
   }
-  return { bundles, statefulKeys };
+  return { bundles, statefulKeys, flagNamespaces };
+}
+
+/** A warning per namespace a flag lists that no cluster's bundle has: the flag reaches nobody there. */
+function unplacedFlagNamespaces(definitions: readonly FlagDefinition[], flagNamespaces: ReadonlyMap<string, readonly string[]>): string[] {
+  const placed = new Set([...flagNamespaces.values()].flat());
+  return definitions.flatMap((d) =>
+    d.namespaces.filter((ns) => !placed.has(ns)).map((ns) => `${d.file}: flag ${d.key} lists namespace ${ns}, which no cluster has (no Namespace and no object in it): no cluster gets it there`),
+  );
 }
 
 /**
- * The `driftless-flags` ConfigMaps of one cluster (none without flags). An
+ * The `driftless-flags` ConfigMaps of one cluster (none without flags), in
+ * the namespaces of `present` only. An
  * app object in their place is an error naming its file: the flags would
  * silently replace it.
  */
-function flagObjects(cluster: string, rendered: readonly RenderedObject[], flags: CompiledFlags | undefined): KubeObject[] {
+function flagObjects(cluster: string, rendered: readonly RenderedObject[], present: ReadonlySet<string>, flags: CompiledFlags | undefined): KubeObject[] {
   if (!flags) return [];
-  const maps = flagConfigMaps(flags.definitions, flags.variantOf.get(cluster) ?? new Map(), flags.commitOf);
+  const maps = flagConfigMaps(flags.definitions, flags.variantOf.get(cluster) ?? new Map(), flags.commitOf, present);
   for (const map of maps) {
     const taken = rendered.find((r) => r.object.kind === 'ConfigMap' && r.object.metadata.name === FLAGS_CONFIGMAP_NAME && (r.object.metadata.namespace ?? r.app.namespace ?? 'default') === map.metadata.namespace);
     if (taken) throw compileError(taken.file, taken.line, `ConfigMap ${map.metadata.namespace}/${FLAGS_CONFIGMAP_NAME} is the flags ConfigMap Driftless writes from flags/*.yaml: rename this one`);

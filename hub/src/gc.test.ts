@@ -1,9 +1,11 @@
-import { storeLayout, type Digest } from '@driftless/core';
+import { rolloutId, startRollout, storeLayout, type Digest } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, type StoreOperation, VirtualClock } from '@driftless/fakes';
 import { fixtureFleet } from '@driftless/testkit';
 import { describe, expect, it } from 'vitest';
 import { collectGarbage, type GcReport } from './gc.js';
 import { createHub } from './hub.js';
+import { casCurrentRollout, createRolloutDocument } from './rollout/rollout-store.js';
+import { planOf, releaseOf } from './testing/rollout-fixture.js';
 import { bundleOf, storeKeys } from './testing/store-reads.js';
 import { unitHubDeps, withoutKustomize } from './testing/unit-hub.js';
 
@@ -43,6 +45,21 @@ describe('collectGarbage', () => {
     expect(report).toMatchObject({ blobs: 6, referenced: 3, keptYoung: 0 });
     expect(deletedKeys(report.deleted)).toEqual(v1Blobs);
     for (const cluster of CLUSTERS) expect((await bundleOf(store, cluster)).objects.length, cluster).toBeGreaterThan(0);
+  });
+
+  it('keeps every blob the current rollout names (to, from, pending moves): a later wave or a revert moves a pointer to it', async () => {
+    const { clock, store, v1Blobs } = await twoRevisions();
+    const [to, from, pending] = v1Blobs.map((k): Digest => `sha256:${k.slice(storeLayout.blobsPrefix.length)}`);
+    if (!to || !from || !pending) throw new Error('twoRevisions gives three v1 blobs');
+    const id = rolloutId('a'.repeat(40), clock.now());
+    const started = startRollout(releaseOf(id, 'a'.repeat(40), planOf('ring-0', 'ring-1'), { c1: 1, c2: 1 }, to, { c2: from }), { statuses: new Map() }, clock.now()).state;
+    const state = { ...started, pendingMoves: [{ cluster: 'c1', digest: pending, reason: 'wave' as const }] };
+    await createRolloutDocument(store, state);
+    expect(await casCurrentRollout(store, state, undefined)).toBe(true);
+    await clock.advance(clock.now() + 2 * HOUR);
+    const report = await collectGarbage({ store, clock, keepRevisions: 0, minAgeMs: HOUR });
+    expect(report.deleted).toEqual([]);
+    for (const key of v1Blobs) expect(await store.head(key), key).toBeDefined();
   });
 
   it('keeps what the newest revision records name', async () => {

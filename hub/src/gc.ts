@@ -9,6 +9,7 @@ import {
   type ObjectStore,
   type RevisionRecord,
 } from '@driftless/core';
+import { readCurrentRolloutDocument } from './rollout/rollout-store.js';
 
 export interface GcOptions {
   readonly store: ObjectStore;
@@ -38,8 +39,9 @@ export interface GcReport {
 }
 
 /**
- * Deletes bundle blobs that no current pointer and none of the newest
- * `keepRevisions` revision records reference, and that are older than
+ * Deletes bundle blobs that no current pointer, none of the newest
+ * `keepRevisions` revision records and not the current rollout (`to`, `from`,
+ * pending moves) reference, and that are older than
  * `minAgeMs` by their last-modified time in the store, against `clock`.
  * Blobs are listed before references are read, so a blob written during the
  * run is never a candidate; a referenced blob is never deleted.
@@ -82,7 +84,12 @@ export async function collectGarbage(opts: GcOptions): Promise<GcReport> {
   };
 }
 
-/** The blob keys that current pointers and the newest `keepRevisions` revision records name. */
+/**
+ * The blob keys that current pointers, the newest `keepRevisions` revision
+ * records and the current rollout (`to`, `from`, pending moves) name: a ring
+ * not yet open, a revert and a flag override's rewritten bundles point there
+ * later, and no pointer or record names them yet.
+ */
 async function referencedBlobs(store: ObjectStore, keepRevisions: number, limit: LimitFunction): Promise<Set<string>> {
   const referenced = new Set<string>();
   const pointerKeys: string[] = [];
@@ -112,5 +119,11 @@ async function referencedBlobs(store: ObjectStore, keepRevisions: number, limit:
   for (const record of records.slice(0, keepRevisions)) {
     for (const digest of Object.values(record.clusters)) referenced.add(storeLayout.blob(digest as `sha256:${string}`));
   }
+  const rollout = (await readCurrentRolloutDocument(store))?.doc;
+  for (const c of Object.values(rollout?.clusters ?? {})) {
+    referenced.add(storeLayout.blob(c.to as `sha256:${string}`));
+    if (c.from !== undefined) referenced.add(storeLayout.blob(c.from as `sha256:${string}`));
+  }
+  for (const move of rollout?.pendingMoves ?? []) referenced.add(storeLayout.blob(move.digest as `sha256:${string}`));
   return referenced;
 }

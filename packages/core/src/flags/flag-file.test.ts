@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFlagFile } from './flag-file.js';
+import { parseFlagFile, type FlagFileContext } from './flag-file.js';
 import { parseFlagFiles } from './flag-files.js';
 
 const good = [
@@ -25,7 +25,7 @@ const edit = (line: number, text: string | null): string => {
   else lines[line - 1] = text;
   return lines.join('\n');
 };
-const errorOf = (text: string, file = 'flags/new-checkout.yaml', c: { rings?: readonly string[] } = ctx): string => {
+const errorOf = (text: string, file = 'flags/new-checkout.yaml', c: FlagFileContext = ctx): string => {
   try {
     parseFlagFile(text, file, c);
   } catch (err) {
@@ -70,14 +70,17 @@ describe('parseFlagFile', () => {
     expect(parseFlagFile(edit(3, null).replace('type: release', 'type: permission'), 'flags/p.yaml', ctx).expires).toBeUndefined();
   });
 
-  it('refuses a malformed targeting rule flagd cannot parse, and accepts flagd operators', () => {
+  it('refuses targeting the injected validator refuses, naming the line; without a validator only a JSON object is required', () => {
     const withTargeting = (rule: string): string => `${good}\ntargeting: ${rule}`;
-    expect(errorOf(withTargeting('{"no_such_op": [1, 2]}'))).toMatch(/^flags\/new-checkout.yaml:14: targeting: flagd cannot parse this JsonLogic rule/);
+    const seen: unknown[] = [];
+    const validateTargeting = (key: string, _v: unknown, _d: string, targeting: Readonly<Record<string, unknown>>): string | undefined => {
+      seen.push([key, targeting]);
+      return 'no_such_op' in targeting ? 'the evaluator cannot parse it' : undefined;
+    };
+    expect(errorOf(withTargeting('{"no_such_op": [1, 2]}'), 'flags/new-checkout.yaml', { ...ctx, validateTargeting })).toMatch(/^flags\/new-checkout.yaml:14: targeting: the evaluator cannot parse it/);
+    expect(seen).toEqual([['new-checkout', { no_such_op: [1, 2] }]]);
+    expect(errorOf(withTargeting('{"no_such_op": [1, 2]}'))).toBe('no error');
     expect(errorOf(withTargeting('"on"'))).toMatch(/^flags\/new-checkout.yaml:14: targeting: must be a flagd JsonLogic object/);
-    const fractional = '{"fractional": [{"cat": [{"var": "$flagd.flagKey"}, {"var": "user"}]}, ["on", 50], ["off", 50]]}';
-    expect(parseFlagFile(withTargeting(fractional), 'flags/x.yaml', ctx).targeting).toMatchObject({ fractional: expect.any(Array) });
-    const semver = '{"if": [{"sem_ver": [{"var": "version"}, ">=", "1.2.0"]}, "on", null]}';
-    expect(errorOf(withTargeting(semver))).toBe('no error');
   });
 
   it('refuses a ring no rollout can name: unknown, or a fleet without delivery', () => {

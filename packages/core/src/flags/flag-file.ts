@@ -4,7 +4,7 @@ import { labelSelectorSchema } from '../fleet/selector.js';
 import { singleYamlDocument, validateYamlDocument } from '../fleet/spec.js';
 import { compileError, type YamlDocument, type YamlLimits } from '../fleet/yaml-documents.js';
 import { FLAG_TYPES, TEMPORARY_FLAG_TYPES, type FlagDefinition, type FlagSelector, type FlagValue } from './flag-definition.js';
-import { targetingProblem } from './targeting.js';
+import type { TargetingValidator } from './targeting.js';
 
 /** A flag key (the file name without `.yaml`): letters, digits, `-`, `_`, `.`, starting and ending alphanumeric, at most 128. */
 export const FLAG_KEY_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$/;
@@ -41,6 +41,8 @@ export interface FlagFileContext {
   /** The ring names of `spec.delivery`; undefined when the fleet has none (then a `{ring}` selector is an error). */
   readonly rings?: readonly string[];
   readonly limits?: YamlLimits;
+  /** Checks targeting against the evaluator apps run (the hub passes flagd's); without one, targeting need only be a JSON object. */
+  readonly validateTargeting?: TargetingValidator;
 }
 
 /**
@@ -48,7 +50,7 @@ export interface FlagFileContext {
  * FlagDefinition. Every error is an `InvalidDocument` naming `file:line`:
  * a missing owner, a bad or missing expiry (or one on a permanent type), an
  * unknown variant, a ring selector naming no ring, a namespace that is not a
- * DNS label, targeting flagd cannot parse, a key that is not a flag key.
+ * DNS label, targeting ctx.validateTargeting refuses, a key that is not a flag key.
  */
 export function parseFlagFile(text: string, file: string, ctx: FlagFileContext = {}): FlagDefinition {
   const key = (file.split('/').pop() ?? file).replace(/\.yaml$/, '');
@@ -76,8 +78,8 @@ export function parseFlagFile(text: string, file: string, ctx: FlagFileContext =
     if (ctx.rings === undefined) at(['rollout', i, 'selector', 'ring'], `rollout.${i}.selector: ring ${ring} is named but fleet.yaml has no spec.delivery (no rings); select by labels instead`);
     else if (!ctx.rings.includes(ring)) at(['rollout', i, 'selector', 'ring'], `rollout.${i}.selector: no ring ${ring} in spec.delivery (rings: ${ctx.rings.join(', ')})`);
   });
-  if (spec.targeting !== undefined) {
-    const problem = targetingProblem(key, spec.variants, spec.defaultVariant, spec.targeting);
+  if (spec.targeting !== undefined && ctx.validateTargeting !== undefined) {
+    const problem = ctx.validateTargeting(key, spec.variants, spec.defaultVariant, spec.targeting);
     if (problem !== undefined) at(['targeting'], `targeting: ${problem}`);
   }
   return {

@@ -31,7 +31,13 @@ describe('resolveFlagVariant', () => {
 
 describe('flagConfigMaps', () => {
   const color: FlagDefinition = { key: 'banner', file: 'flags/banner.yaml', type: 'permission', owner: 'web', variants: { red: 'red', blue: 'blue' }, defaultVariant: 'red', rollout: [], targeting: { if: [{ '==': [{ var: 'plan' }, 'gold'] }, 'blue', null] }, namespaces: ['shop'] };
-  const maps = flagConfigMaps([flag, color], new Map([['new-checkout', 'on'], ['banner', 'blue']]), new Map([['new-checkout', 'c1'], ['banner', 'c2']]));
+  const maps = flagConfigMaps([flag, color], new Map([['new-checkout', 'on'], ['banner', 'blue']]), new Map([['new-checkout', 'c1'], ['banner', 'c2']]), new Set(['api', 'shop']));
+
+  it('puts none in a namespace the cluster\'s bundle does not have: its apply would fail there', () => {
+    const only = flagConfigMaps([flag, color], new Map(), new Map(), new Set(['shop', 'other']));
+    expect(only.map((m) => m.metadata.namespace)).toEqual(['shop']);
+    expect(flagConfigMaps([flag], new Map(), new Map(), new Set())).toEqual([]);
+  });
 
   it('puts one ConfigMap in each namespace a flag lists, carrying only its flags, with the resolved variant and metadata', () => {
     expect(maps.map((m) => [m.kind, m.metadata.name, m.metadata.namespace])).toEqual([

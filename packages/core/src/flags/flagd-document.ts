@@ -75,15 +75,27 @@ export function flagdDocument(flags: readonly FlagDefinition[], namespace: strin
 
 /**
  * The `driftless-flags` ConfigMaps of one cluster: one per namespace some
- * flag lists (sorted), its `flags.flagd.json` the canonical JSON of that
- * namespace's flagd document. None when there are no flags.
+ * flag lists and the cluster has (`present`, see bundleNamespaces; sorted), its
+ * `flags.flagd.json` the canonical JSON of that namespace's flagd document.
+ * A listed namespace the cluster lacks gets none: applying into a missing
+ * namespace fails, and with it the cluster's whole bundle.
  */
-export function flagConfigMaps(flags: readonly FlagDefinition[], variantOf: ReadonlyMap<string, string>, commitOf: ReadonlyMap<string, string>): KubeObject[] {
-  const namespaces = [...new Set(flags.flatMap((f) => f.namespaces))].sort();
+export function flagConfigMaps(flags: readonly FlagDefinition[], variantOf: ReadonlyMap<string, string>, commitOf: ReadonlyMap<string, string>, present: ReadonlySet<string>): KubeObject[] {
+  const namespaces = [...new Set(flags.flatMap((f) => f.namespaces))].filter((ns) => present.has(ns)).sort();
   return namespaces.map((namespace) => ({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: FLAGS_CONFIGMAP_NAME, namespace },
     data: { [FLAGS_CONFIGMAP_KEY]: canonicalJson(flagdDocument(flags, namespace, variantOf, commitOf)) },
   }));
+}
+
+/** The namespaces a bundle's objects give a cluster: each Namespace object's name and each object's namespace. */
+export function bundleNamespaces(objects: readonly KubeObject[]): Set<string> {
+  const out = new Set<string>();
+  for (const o of objects) {
+    if (o.kind === 'Namespace' && o.apiVersion === 'v1') out.add(o.metadata.name);
+    if (o.metadata.namespace !== undefined) out.add(o.metadata.namespace);
+  }
+  return out;
 }
