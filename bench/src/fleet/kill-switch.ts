@@ -92,39 +92,38 @@ async function run(rig: RolloutRig, opts: KillSwitchBenchOptions, log: (line: st
     const set = await rig.settle(setFlagOverride(deps, { flag: KILL_SWITCH.key, variant: KILL_SWITCH.variant, actor: ACTOR, reason: 'bench: kill switch' }));
     const flagSetWallMs = performance.now() - wallStart;
     const flagSetClockMs = clock.now() - setAt;
+    const flagSetRequests = counted.requests() - requestsBefore;
     log(`bench: flag set moved ${set.pointers.length} pointers in ${flagSetClockMs} ms of the run's clock (${Math.round(flagSetWallMs)} ms wall)`);
     await rig.runUntil(deadline(), () => recorder.pending === 0, converged);
     await rig.settle(fleet.stop());
 
-    const times = [...recorder.commitTimes().values()];
-    const pointerAt = times.map((e) => e.publishedAt - setAt);
-    const fromPointer = killSwitchPropagation(
-      0,
-      times.map((e) => (e.convergedAt === undefined ? undefined : e.convergedAt - e.publishedAt)),
-      opts.intervalMs,
-    );
-    return {
-      virtual: opts.virtual,
-      clusters: opts.clusters,
-      intervalMs: opts.intervalMs,
-      jitter: opts.jitter,
-      seed: opts.seed,
-      flag: { key: KILL_SWITCH.key, variant: KILL_SWITCH.variant, namespaces: KILL_SWITCH.namespaces },
-      frozen,
-      flagSet: {
-        clockMs: flagSetClockMs,
-        wallMs: Math.round(flagSetWallMs),
-        storeRequests: counted.requests() - requestsBefore,
-        pointers: set.pointers.length,
-        firstPointerMs: pointerAt.length === 0 ? null : Math.min(...pointerAt),
-        lastPointerMs: pointerAt.length === 0 ? null : Math.max(...pointerAt),
-      },
-      propagation: killSwitchPropagation(setAt, times.map((e) => e.convergedAt), opts.intervalMs),
-      fromPointerMs: { p50: fromPointer.p50Ms, p99: fromPointer.p99Ms, max: fromPointer.maxMs },
-      clusterErrors: recorder.errorSummary(),
-      rssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    };
+    const flagSet = { clockMs: flagSetClockMs, wallMs: Math.round(flagSetWallMs), storeRequests: flagSetRequests, pointers: set.pointers.length };
+    return { ...figures(recorder, setAt, flagSet, opts), frozen, clusterErrors: recorder.errorSummary(), rssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
   } finally {
     await rig.settle(fleet.stop());
   }
+}
+
+/** The run's settings and figures from what the recorder saw of the override's "commit": each cluster's pointer write and applied report. */
+function figures(
+  recorder: FleetRecorder,
+  setAt: number,
+  flagSet: Omit<KillSwitchBenchResult['flagSet'], 'firstPointerMs' | 'lastPointerMs'>,
+  opts: KillSwitchBenchOptions,
+): Omit<KillSwitchBenchResult, 'frozen' | 'clusterErrors' | 'rssMB'> {
+  const times = [...recorder.commitTimes().values()];
+  const pointerAt = times.map((e) => e.publishedAt - setAt);
+  const sinceWrite = times.map((e) => (e.convergedAt === undefined ? undefined : e.convergedAt - e.publishedAt));
+  const fromPointer = killSwitchPropagation(0, sinceWrite, opts.intervalMs);
+  return {
+    virtual: opts.virtual,
+    clusters: opts.clusters,
+    intervalMs: opts.intervalMs,
+    jitter: opts.jitter,
+    seed: opts.seed,
+    flag: { key: KILL_SWITCH.key, variant: KILL_SWITCH.variant, namespaces: KILL_SWITCH.namespaces },
+    flagSet: { ...flagSet, firstPointerMs: pointerAt.length === 0 ? null : Math.min(...pointerAt), lastPointerMs: pointerAt.length === 0 ? null : Math.max(...pointerAt) },
+    propagation: killSwitchPropagation(setAt, times.map((e) => e.convergedAt), opts.intervalMs),
+    fromPointerMs: { p50: fromPointer.p50Ms, p99: fromPointer.p99Ms, max: fromPointer.maxMs },
+  };
 }
