@@ -41,6 +41,8 @@ export interface VirtualHubOptions {
   readonly delivery?: Readonly<Record<string, unknown>> | ((k: number) => Readonly<Record<string, unknown>> | undefined);
   /** Where the delivery's checks read (a hub refuses to compile checks without one). */
   readonly metrics?: MetricSource;
+  /** Files added to every commit beside the generated fleet (the kill-switch bench's `flags/<key>.yaml`). */
+  readonly extraFiles?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -87,7 +89,7 @@ export function virtualHub(opts: VirtualHubOptions): VirtualHub {
     },
     async publish(k) {
       const { files, message } = scenarioCommit(k, opts.clusters, opts.apps, opts.scenario, deliveryOf(k));
-      repo.commit(files, message);
+      repo.commit({ ...files, ...opts.extraFiles }, message);
       await publishCommit(hub, repo.url);
     },
   };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { renderChart } from './chart.js';
 import type { BenchMode, FleetBenchReport } from './result.js';
 import { breachMarkdown, type BreachBenchReport } from './breach-result.js';
+import { killSwitchMarkdown, type KillSwitchBenchReport } from './kill-switch-result.js';
 import { rolloutMarkdown, type RolloutBenchReport } from './rollout-result.js';
 
 /**
@@ -29,6 +30,11 @@ export function writeRolloutReport(dir: string, report: RolloutBenchReport): Pro
 /** Writes the metric-gate scenario's `<dir>/breach.json` (the report, every step included) and `<dir>/breach.md` (its summary). */
 export function writeBreachReport(dir: string, report: BreachBenchReport): Promise<{ json: string; markdown: string }> {
   return writeWithSummary(dir, 'breach', report, breachMarkdown(report));
+}
+
+/** Writes the kill-switch scenario's `<dir>/kill-switch.json` (the report) and `<dir>/kill-switch.md` (its summary). */
+export function writeKillSwitchReport(dir: string, report: KillSwitchBenchReport): Promise<{ json: string; markdown: string }> {
+  return writeWithSummary(dir, 'kill-switch', report, killSwitchMarkdown(report));
 }
 
 /** Writes `<dir>/<name>.json` (the report) and `<dir>/<name>.md` (its summary). */

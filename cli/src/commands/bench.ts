@@ -20,6 +20,7 @@ interface FleetFlags {
   workers: string;
   rollout?: boolean;
   breach?: boolean;
+  killSwitch?: boolean;
   step: string;
 }
 
@@ -55,6 +56,10 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
       '--breach',
       "with --rollout: the metric-gate scenario instead (cheaper: the fleet comes up without a rollout): a release of ring-0 under an error-rate check (max 0.02, for 3 steps, onFailure: revert) read from a simulated Prometheus; a tenth of ring-0 starts breaching once the ring applied it. Reports the time from the breach to the halt (goal: for plus one step) and from the halt to 99% of the reverted clusters back on their last good bundle (goal: one interval plus 2s); --out writes <dir>/breach.json and <dir>/breach.md",
     )
+    .option(
+      '--kill-switch',
+      "the kill-switch scenario instead (bundle mode; --virtual or real time on MinIO): the fleet comes up with a kill-switch flag file (flags/checkout-kill.yaml, on; in app-01's namespace, on every cluster), is frozen, then the hub's flag set turns it off on every cluster. Reports flag set's own time (run's clock and wall), and from flag set to each cluster reporting the overridden bundle applied: p50, p99 (goal: one interval plus 2s), max; --out writes <dir>/kill-switch.json and <dir>/kill-switch.md",
+    )
     .addHelpText(
       'after',
       '\nProgress goes to stderr. Examples:\n' +
@@ -62,7 +67,8 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
         '  driftless bench --clusters 1000 --mode bundle --out bench-out && driftless bench --clusters 1000 --mode git --out bench-out\n' +
         '  driftless bench --virtual --clusters 100000\n' +
         '  driftless bench --rollout --virtual --clusters 10000 --out bench-out\n' +
-        '  driftless bench --rollout --breach --virtual --clusters 10000 --out bench-out',
+        '  driftless bench --rollout --breach --virtual --clusters 10000 --out bench-out\n' +
+        '  driftless bench --kill-switch --virtual --clusters 10000 --out bench-out',
     )
     .exitOverride()
     .action(async (flags: FleetFlags) => {
@@ -74,6 +80,12 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
       const intervalMs = durationFlag('--interval', flags.interval);
       if (intervalMs < 100) throw new UsageError(`--interval ${flags.interval} must be at least 100ms`);
       if (flags.breach && !flags.rollout) throw new UsageError('--breach is a scenario of the rollout bench: pass --rollout too');
+      if (flags.killSwitch) {
+        if (flags.rollout) throw new UsageError('--kill-switch is a scenario of its own: leave out --rollout');
+        if (mode !== 'bundle') throw new UsageError('--kill-switch runs bundle mode only: flag set moves pointers in the store');
+        await runKillSwitch(io, flags, intervalMs, jitter);
+        return;
+      }
       if (flags.rollout) {
         if (mode !== 'bundle') throw new UsageError('--rollout runs bundle mode only: rollouts move pointers in the store');
         await runRollout(io, flags, intervalMs, jitter);
@@ -186,5 +198,27 @@ async function runBreach(io: CliIo, flags: FleetFlags, opts: RolloutBenchOptions
     io.stderr(`bench: wrote ${written.json} and ${written.markdown}\n`);
   }
   const { stepSamples: _samples, startedAt: _s, durationMs: _d, machine: _m, ...result } = report;
+  io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** `driftless bench --kill-switch` (see runKillSwitchBench). */
+async function runKillSwitch(io: CliIo, flags: FleetFlags, intervalMs: number, jitter: number): Promise<void> {
+  const opts = {
+    clusters: integerFlag('--clusters', flags.clusters, 1),
+    intervalMs,
+    jitter,
+    seed: integerFlag('--seed', flags.seed, 0),
+    apps: integerFlag('--apps', flags.apps, 2),
+    workers: integerFlag('--workers', flags.workers, 0),
+    virtual: flags.virtual ?? false,
+    log: (l: string) => io.stderr(`${l}\n`),
+  };
+  const { runKillSwitchBench, writeKillSwitchReport } = await import('@driftless/bench');
+  const report = await runKillSwitchBench(opts);
+  if (flags.out) {
+    const written = await writeKillSwitchReport(flags.out, report);
+    io.stderr(`bench: wrote ${written.json} and ${written.markdown}\n`);
+  }
+  const { startedAt: _s, durationMs: _d, machine: _m, ...result } = report;
   io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
 }

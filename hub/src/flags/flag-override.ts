@@ -185,13 +185,24 @@ export function selectClusters(record: RevisionRecord, flag: string, selector: s
   return { clusters: all.filter((c) => labelsMatch(requirements, record.labels?.[c] ?? {})), labelsRecorded };
 }
 
-/** Refuses an unknown flag or variant: the flag's variants as the selected clusters' published bundles carry them. */
+/** Bundles {@link requireVariant} reads at once: as many as the republish reads concurrently. */
+const READ_BATCH = 32;
+
+/**
+ * Refuses an unknown flag or variant: the flag's variants as the selected
+ * clusters' published bundles carry them. Reads in batches and stops at the
+ * first batch where a bundle has the variant (accepting then is what the
+ * union of all would decide): every cluster's bundle differs, and reading
+ * 10,000 one after another would hold the kill switch for minutes
+ * (`driftless bench --kill-switch`). The republish reuses what was read.
+ */
 async function requireVariant(rewriter: ReturnType<typeof bundleRewriter>, record: RevisionRecord, clusters: readonly string[], flag: string, variant: string): Promise<void> {
-  const digests = new Set(clusters.map((c) => record.clusters[c]).filter((d): d is string => d !== undefined));
+  const digests = [...new Set(clusters.map((c) => record.clusters[c]).filter((d): d is string => d !== undefined))];
   const variants = new Set<string>();
   let found = false;
-  for (const digest of digests) {
-    for (const obj of (await rewriter.read(digest as Digest))?.objects.filter(isFlagsConfigMap) ?? []) {
+  for (let i = 0; i < digests.length && !variants.has(variant); i += READ_BATCH) {
+    const bundles = await Promise.all(digests.slice(i, i + READ_BATCH).map((d) => rewriter.read(d as Digest)));
+    for (const obj of bundles.flatMap((b) => b?.objects.filter(isFlagsConfigMap) ?? [])) {
       const text = (obj as unknown as { data: Record<string, string> }).data[FLAGS_CONFIGMAP_KEY] ?? '';
       const entry = (JSON.parse(text) as { flags?: Record<string, { variants?: Record<string, unknown> }> }).flags?.[flag];
       if (!entry) continue;
