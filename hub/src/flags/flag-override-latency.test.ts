@@ -63,3 +63,31 @@ describe('flag set over a store with latency (virtual clock)', () => {
     expect(clock.now() - setAt).toBeLessThan(CLUSTERS * LATENCY_MS);
   });
 });
+
+describe('flag set rewriting a rollout of many clusters', () => {
+  it('reads and writes the rollout\'s bundles at most 32 at a time, not all at once', async () => {
+    const clock = new VirtualClock(Date.UTC(2030, 0, 1));
+    let inFlight = 0;
+    let most = 0;
+    const latency = async () => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await clock.sleep(LATENCY_MS);
+      inFlight -= 1;
+    };
+    const store = new MemoryObjectStore({ latency, clock });
+    const repo = new MemoryRepository();
+    const delivery = '  delivery:\n    mode: continuous-deployment\n    rings:\n      - name: everyone\n        selector: {}\n        maxConcurrent: 1\n';
+    repo.commit({ ...files(), 'fleet.yaml': FLEET + delivery });
+    const { privateKey: signingKey } = generateKeyPairSync('ed25519');
+    const hub = createHub(unitHubDeps({ source: repo, store, clock, signingKey, log: quietLog }));
+    await settled(clock, hub.compile({ repo: repo.url }));
+    most = 0;
+
+    const audit = createAuditLog({ store, clock });
+    const deps = { store, clock, audit, signingKey, newId: () => 'id', log: quietLog };
+    await settled(clock, setFlagOverride(deps, { flag: 'kill', variant: 'off', actor: 'oncall', reason: 'incident' }));
+    // 96 pending clusters: their `to` and `from` bundles are rewritten, which must not open 192 requests at once.
+    expect(most).toBeLessThanOrEqual(33);
+  });
+});

@@ -21,6 +21,9 @@ import { moveRolloutPointers, type RolloutMoveDeps } from '../rollout/rollout-mo
 import { casRollout, readCurrentRolloutDocument, rolloutConflict, ROLLOUT_CAS_ATTEMPTS } from '../rollout/rollout-store.js';
 import { settleAll } from '../settle-all.js';
 
+/** Store requests in flight at once while rewriting bundles and moving pointers (as the rollout's moves). */
+const STORE_CONCURRENCY = 32;
+
 /** What republishing overridden bundles needs: what moving a rollout's pointers needs (the hub-state marker is invalidated the same way). */
 export type FlagRepublishDeps = Pick<RolloutMoveDeps, 'store' | 'clock' | 'newId' | 'signingKey' | 'pointerTtlMs' | 'log'>;
 
@@ -92,8 +95,10 @@ export async function rewriteRolloutBundles(store: ObjectStore, clock: Clock, re
 async function rewrittenRollout(doc: Rollout, rewriter: Rewriter, clusters: readonly string[], overridesOf: OverridesOf): Promise<Rollout> {
   const wanted = new Set(clusters);
   let changed = false;
+  // Each rewrite reads a bundle and may write one: a 10,000-cluster rollout must not open 20,000 requests at once.
+  const limit = pLimit(STORE_CONCURRENCY);
   const swap = async (cluster: string, digest: string): Promise<string> => {
-    const out = await rewriter.rewrite(digest as Digest, overridesOf(cluster));
+    const out = await limit(() => rewriter.rewrite(digest as Digest, overridesOf(cluster)));
     if (out !== digest) changed = true;
     return out;
   };
@@ -126,7 +131,7 @@ export interface RepublishedPointer {
  * does not change, is left alone.
  */
 export async function republishOverridden(deps: FlagRepublishDeps, rewriter: Rewriter, clusters: readonly string[], overridesOf: OverridesOf): Promise<RepublishedPointer[]> {
-  const limit = pLimit(32);
+  const limit = pLimit(STORE_CONCURRENCY);
   const planned = await settleAll(
     clusters.map((cluster) =>
       limit(async () => {
