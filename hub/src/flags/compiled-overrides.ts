@@ -39,5 +39,25 @@ export async function withFlagOverrides(
     unchanged.set(cluster, out);
     remember(cluster, out);
   }
-  return { ...compiled, bundles, unchanged, memo: { ...compiled.memo, clusters: memo } };
+  const warnings = [...(compiled.warnings ?? []), ...unappliedOverrides(compiled, doc)];
+  return { ...compiled, bundles, unchanged, memo: { ...compiled.memo, clusters: memo }, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/**
+ * Active overrides this compile cannot apply, as warnings: the flag's file is
+ * gone from Git, or no longer has the override's variant. Its clusters then
+ * get Git's variant back although `flags/overrides.json` still lists the
+ * kill switch, so the person who set it must hear of it.
+ */
+export function unappliedOverrides(compiled: Pick<CompiledFleet, 'flags'>, doc: FlagOverrides): string[] {
+  const out: string[] = [];
+  for (const [key, o] of Object.entries(doc.overrides).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const flag = compiled.flags?.definitions.find((d) => d.key === key);
+    if (flag === undefined) {
+      out.push(`override of flag ${key} (${o.variant}, by ${o.actor}): flags/${key}.yaml is not in this commit, so the override applies to nothing; driftless flag clear ${key} when it is no longer needed`);
+    } else if (!Object.hasOwn(flag.variants, o.variant)) {
+      out.push(`override of flag ${key} (${o.variant}, by ${o.actor}) is NOT applied: ${flag.file} has no variant ${o.variant} any more (variants: ${Object.keys(flag.variants).join(', ')}), so its clusters get Git's variant`);
+    }
+  }
+  return out;
 }
