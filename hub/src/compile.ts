@@ -119,6 +119,13 @@ export interface MemoCluster {
   readonly statefulKey?: string;
   /** The namespaces its bundle has a flags ConfigMap in (the flag files are in the fingerprint, so this stays true while it does). */
   readonly flagNamespaces?: readonly string[];
+  /**
+   * The canonical key (overridesKey) of the flag overrides applied to its
+   * bundle, when any were: `digest` is then the overridden bundle, and a
+   * later compile that finds the cluster unchanged under the same overrides
+   * reuses it without reading the bundle.
+   */
+  readonly overridesKey?: string;
 }
 
 /**
@@ -127,8 +134,9 @@ export interface MemoCluster {
  * change). 3: a bundle holding unplaced objects is apiVersion v1alpha2.
  * 4: a cluster's record carries its stateful key. 5: bundles carry the flags ConfigMaps.
  * 6: only in namespaces the cluster has, and its record lists them.
+ * 7: a cluster's record carries the key of the overrides its digest has applied.
  */
-const MEMO_FORMAT = 'driftless-compile-6';
+const MEMO_FORMAT = 'driftless-compile-7';
 const DRIFTLESS_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -184,11 +192,14 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
         const name = c.metadata.name;
         const key = statefulKeys.get(name);
         const namespaces = flagNamespaces.get(name);
+        // An unchanged cluster's digest is the one published, overrides applied: say which.
+        const overridesKey = unchanged.has(name) ? memo?.clusters[name]?.overridesKey : undefined;
         const record: MemoCluster = {
           fingerprint: fingerprints.get(name) ?? '',
           digest: unchanged.get(name) ?? (bundles.get(name)?.digest as Digest),
           ...(key === undefined ? {} : { statefulKey: key }),
           ...(namespaces === undefined || namespaces.length === 0 ? {} : { flagNamespaces: namespaces }),
+          ...(overridesKey === undefined ? {} : { overridesKey }),
         };
         return [name, record];
       }),

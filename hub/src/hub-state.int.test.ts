@@ -5,7 +5,9 @@ import { systemClock } from '@driftless/clock';
 import { MemoryObjectStore } from '@driftless/fakes';
 import { binaryPath, commitFiles, createBareRepo, fixtureFleet } from '@driftless/testkit';
 import { describe, expect, it } from 'vitest';
-import { createHub } from './hub.js';
+import { setFlagOverride } from './flags/flag-override.js';
+import { auditOf, createHub } from './hub.js';
+import { quietLog } from './hub-log.js';
 import { nodeHubDeps } from './node-hub-deps.js';
 import { pointerOf } from './testing/store-reads.js';
 import { tempDirs } from './testing/temp-dirs.js';
@@ -33,6 +35,21 @@ describe('hub state in the cache directory, with git and kustomize', () => {
     const report = await hub('a').compile({ repo: bare });
     expect(report).toMatchObject({ blobsWritten: 0, pointersUpdated: 0 });
     expect(store.counters.put - before.puts).toBe(0);
+    expect(requests(store) - before.requests).toBe(4);
+  });
+
+  it('reads no bundle for an unchanged commit while a flag override is active: the same four requests as without it', async () => {
+    const { bare, store, hub } = await setup();
+    await commitFiles(bare, { 'flags/checkout.yaml': 'type: kill-switch\nowner: shop\nvariants: { "on": true, "off": false }\ndefaultVariant: "on"\nnamespaces: [web]\n' }, 'flag');
+    await hub('a').compile({ repo: bare });
+    await setFlagOverride({ store, clock: systemClock, audit: auditOf({ store, clock: systemClock }), newId: () => 'flag-set', log: quietLog }, { flag: 'checkout', variant: 'off', actor: 'oncall', reason: 'incident' });
+    // flag set moved pointers, so this compile trusts no state; it saves one that records the override.
+    expect((await hub('a').compile({ repo: bare })).pointersUpdated).toBe(0);
+    const before = { requests: requests(store), puts: store.counters.put };
+    const report = await hub('a').compile({ repo: bare });
+    expect(report).toMatchObject({ blobsWritten: 0, pointersUpdated: 0 });
+    expect(store.counters.put - before.puts).toBe(0);
+    // marker, freeze, flags/overrides.json (found now, where it was absent above), record: no bundle.
     expect(requests(store) - before.requests).toBe(4);
   });
 

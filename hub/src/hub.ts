@@ -14,8 +14,8 @@ import { createRolloutController, type AuditSink, type RolloutMachine, type Step
 import { readCurrentRolloutDocument } from './rollout/rollout-store.js';
 import { requireMetricSource } from './rollout/metric-observer.js';
 import { readFreeze } from './control/freeze.js';
-import { withFlagOverrides } from './flags/compiled-overrides.js';
-import { readFlagOverrides } from './flags/flag-overrides-store.js';
+import { hasAppliedOverrides, withFlagOverrides } from './flags/compiled-overrides.js';
+import { noFlagOverrides, readFlagOverrides } from './flags/flag-overrides-store.js';
 import { loadTrustedState, readPublishMarker, stateAfterPublish, writePublishMarker, type HubStateStore } from './state/hub-state.js';
 
 /** How the hub renders app sources that are not plain manifests. */
@@ -208,9 +208,10 @@ async function startDelivery(
  */
 async function withActiveOverrides(store: ObjectStore, compiled: CompiledFleet): Promise<CompiledFleet> {
   const overrides = await readFlagOverrides(store);
-  if (!overrides || Object.keys(overrides.doc.overrides).length === 0) return compiled;
+  const doc = overrides?.doc ?? noFlagOverrides();
+  if (Object.keys(doc.overrides).length === 0 && !hasAppliedOverrides(compiled)) return compiled;
   const labels = compiled.labels;
-  return withFlagOverrides(store, compiled, overrides.doc, (cluster) => labels?.get(cluster));
+  return withFlagOverrides(store, compiled, doc, (cluster) => labels?.get(cluster));
 }
 
 /** The hub's audit sink: the injected one, or the store's audit log. */

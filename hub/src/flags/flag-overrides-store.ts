@@ -1,6 +1,7 @@
 import {
   API_VERSION,
   canonicalBytes,
+  canonicalJson,
   DriftlessError,
   flagOverridesSchema,
   labelsMatch,
@@ -78,4 +79,13 @@ export function overridesForCluster(doc: FlagOverrides, labels: Readonly<Record<
     if (o.selector === undefined || labels === undefined || labelsMatch(parseOverrideSelector(key, o.selector), labels)) out.set(key, o);
   }
   return out;
+}
+
+/**
+ * The canonical key of a cluster's overrides (canonical JSON by flag key):
+ * equal exactly when rewriting a bundle under them gives the same bundle.
+ * The key of no overrides is `{}`.
+ */
+export function overridesKey(overrides: ReadonlyMap<string, FlagOverride>): string {
+  return canonicalJson(Object.fromEntries([...overrides].sort(([a], [b]) => (a < b ? -1 : 1))));
 }

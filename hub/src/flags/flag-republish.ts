@@ -1,7 +1,6 @@
 import pLimit from 'p-limit';
 import {
   applyFlagOverrides,
-  canonicalJson,
   decodeBundle,
   decodePointer,
   DEFAULT_BUNDLE_LIMITS,
@@ -17,6 +16,7 @@ import {
   type Rollout,
 } from '@driftless/core';
 import { MAX_POINTER_BYTES } from '../publish/pointer-moves.js';
+import { overridesKey } from './flag-overrides-store.js';
 import { moveRolloutPointers, type RolloutMoveDeps } from '../rollout/rollout-moves.js';
 import { casRollout, readCurrentRolloutDocument, rolloutConflict, ROLLOUT_CAS_ATTEMPTS } from '../rollout/rollout-store.js';
 import { settleAll } from '../settle-all.js';
@@ -37,21 +37,23 @@ export function bundleRewriter(store: ObjectStore): {
   rewrite(digest: Digest, overrides: ReadonlyMap<string, FlagOverride>): Promise<Digest>;
   read(digest: Digest): Promise<Bundle | undefined>;
 } {
-  const bundles = new Map<Digest, Promise<Bundle | undefined>>();
+  // Only reads in flight are shared (dropped once settled) and only digests are
+  // kept: 10,000 decoded bundles held for a whole call would be gigabytes.
+  const reading = new Map<Digest, Promise<Bundle | undefined>>();
   const rewritten = new Map<string, Promise<Digest>>();
   const read = (digest: Digest): Promise<Bundle | undefined> => {
-    let hit = bundles.get(digest);
+    let hit = reading.get(digest);
     if (!hit) {
       hit = (async () => {
         const blob = await store.get(storeLayout.blob(digest), { maxBytes: DEFAULT_BUNDLE_LIMITS.maxCompressedBytes });
         return blob.kind === 'found' ? decodeBundle(blob.body, digest, DEFAULT_BUNDLE_LIMITS) : undefined;
-      })();
-      bundles.set(digest, hit);
+      })().finally(() => reading.delete(digest));
+      reading.set(digest, hit);
     }
     return hit;
   };
   const rewrite = (digest: Digest, overrides: ReadonlyMap<string, FlagOverride>): Promise<Digest> => {
-    const cacheKey = `${digest} ${canonicalJson(Object.fromEntries([...overrides].sort(([a], [b]) => (a < b ? -1 : 1))))}`;
+    const cacheKey = `${digest} ${overridesKey(overrides)}`;
     let hit = rewritten.get(cacheKey);
     if (!hit) {
       hit = (async () => {
@@ -63,6 +65,8 @@ export function bundleRewriter(store: ObjectStore): {
         if (encoded.digest !== digest) await store.putIfAbsent(storeLayout.blob(encoded.digest), encoded.compressed, { contentType: 'application/gzip' });
         return encoded.digest;
       })();
+      // A failed rewrite is not remembered: a later call for it tries again.
+      hit.catch(() => rewritten.delete(cacheKey));
       rewritten.set(cacheKey, hit);
     }
     return hit;

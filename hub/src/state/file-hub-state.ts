@@ -11,7 +11,16 @@ const stateSchema = z.object({
   id: z.string().min(1),
   revision: z.string(),
   compile: z.object({
-    clusters: z.record(z.string(), z.object({ fingerprint: z.string(), digest, statefulKey: z.string().regex(/^[0-9a-f]{64}$/).exactOptional() })),
+    clusters: z.record(
+      z.string(),
+      z.object({
+        fingerprint: z.string(),
+        digest,
+        statefulKey: z.string().regex(/^[0-9a-f]{64}$/).exactOptional(),
+        flagNamespaces: z.array(z.string()).exactOptional(),
+        overridesKey: z.string().exactOptional(),
+      }),
+    ),
     clusterFiles: z.record(z.string(), clusterSchema),
   }),
   publish: z.object({
