@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   compileError,
   FLAG_EXPIRY_WARNING_DAYS,
+  LAST_CHANGE_BLOB,
   parseFlagFiles,
   resolveFlagVariant,
   TEMPORARY_FLAG_TYPES,
@@ -23,6 +24,8 @@ export interface CompiledFlags {
   readonly commitOf: ReadonlyMap<string, string>;
   /** Every cluster's labels: what the revision record keeps for `driftless flag set --selector`. */
   readonly labels: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** Flag file path -> its last-change commit (or `blob:<oid>`), what the next compile's walk stops at (see FlagsMemo). */
+  readonly changes: Readonly<Record<string, string>>;
   /** Every flag file's path, object id and last-change commit: unchanged exactly when no cluster's flags can change. */
   readonly fingerprint: string;
   /** Flags that expire within FLAG_EXPIRY_WARNING_DAYS (`file: flag KEY expires on DATE ...`). */
@@ -40,6 +43,15 @@ export interface FlagsInput {
   readonly now: number;
   /** `--allow-expired-flags`: compile an expired temporary flag (still warned about). */
   readonly allowExpired: boolean;
+  /** What the previous compile found (from the trusted memo): the last-change walks stop at its commit. */
+  readonly known?: FlagsMemo;
+}
+
+/** What a compile remembers of its flag files: the commit it compiled and each file's last change as of it. */
+export interface FlagsMemo {
+  readonly commit: string;
+  /** Flag file path -> the commit that last changed it (or `blob:<oid>`), as of `commit`. */
+  readonly changes: Readonly<Record<string, string>>;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -59,9 +71,14 @@ export async function readFlags(input: FlagsInput): Promise<CompiledFlags | unde
   const texts = await Promise.all(files.map(async (f) => ({ path: f.path, text: await input.readText(f.path) })));
   const ringNames = input.fleet.spec.delivery?.rings.map((r) => r.name);
   const definitions = parseFlagFiles(texts, { validateTargeting: flagdTargetingProblem, ...(ringNames === undefined ? {} : { rings: ringNames }) });
-  const commits = await Promise.all(definitions.map(async (d) => [d.key, (await input.reader.lastChange(d.file)) ?? input.reader.commit] as const));
+  const known = (file: string) => {
+    const change = input.known?.changes[file];
+    return input.known === undefined || change === undefined ? undefined : { at: input.known.commit, change };
+  };
+  const commits = await Promise.all(definitions.map(async (d) => [d.key, (await input.reader.lastChange(d.file, known(d.file))) ?? input.reader.commit] as const));
   const commitOf = new Map(commits);
-  const warnings = expiryProblems(definitions, input.now, input.allowExpired);
+  const changes = Object.fromEntries(definitions.map((d) => [d.file, commitOf.get(d.key) ?? input.reader.commit]));
+  const warnings = [...expiryProblems(definitions, input.now, input.allowExpired), ...unknownChanges(definitions, commitOf)];
   const variantOf = new Map<string, Map<string, string>>();
   for (const c of input.clusters) {
     const ringIndex = input.rings?.ringOf.get(c.metadata.name);
@@ -74,7 +91,16 @@ export async function readFlags(input: FlagsInput): Promise<CompiledFlags | unde
     .update(JSON.stringify(definitions.map((d) => [d.file, oids.get(d.file), commitOf.get(d.key)])))
     .digest('hex');
   const labels = new Map(input.clusters.map((c) => [c.metadata.name, { ...c.metadata.labels }]));
-  return { definitions, variantOf, commitOf, labels, fingerprint, warnings };
+  return { definitions, variantOf, commitOf, changes, labels, fingerprint, warnings };
+}
+
+/** A warning per flag whose last change is past the history the hub's clone holds: its metadata.commit names the file's blob. */
+function unknownChanges(definitions: readonly FlagDefinition[], commitOf: ReadonlyMap<string, string>): string[] {
+  return definitions.flatMap((d) => {
+    const change = commitOf.get(d.key) ?? '';
+    if (!change.startsWith(LAST_CHANGE_BLOB)) return [];
+    return [`${d.file}: the commit that last changed it is older than the history the hub's clone could fetch, so its metadata.commit is ${change} (the file's object id, the same whatever the clone's depth)`];
+  });
 }
 
 /**

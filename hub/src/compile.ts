@@ -36,7 +36,7 @@ import {
   type RepoReader,
   type SourceFile,
 } from '@driftless/core';
-import { readFlags, type CompiledFlags } from './compile-flags.js';
+import { readFlags, type CompiledFlags, type FlagsMemo } from './compile-flags.js';
 import { loadAppSource, sourceFingerprint } from './render/app-source.js';
 import type { KustomizeRunner } from './render/kustomize.js';
 import { settleAll } from './settle-all.js';
@@ -109,6 +109,8 @@ export interface CompiledDelivery {
 export interface CompileMemo {
   readonly clusters: Readonly<Record<string, MemoCluster>>;
   readonly clusterFiles: Readonly<Record<string, Cluster>>;
+  /** The compiled commit and its flag files' last changes: the next compile walks history back to that commit only. */
+  readonly flags?: FlagsMemo;
 }
 
 /** What a compile remembers of one cluster. */
@@ -134,7 +136,8 @@ export interface MemoCluster {
  * change). 3: a bundle holding unplaced objects is apiVersion v1alpha2.
  * 4: a cluster's record carries its stateful key. 5: bundles carry the flags ConfigMaps.
  * 6: only in namespaces the cluster has, and its record lists them.
- * 7: a cluster's record carries the key of the overrides its digest has applied.
+ * 7: a cluster's record carries the key of the overrides its digest has applied;
+ * a flag whose history is not at hand has `blob:<oid>` as its commit.
  */
 const MEMO_FORMAT = 'driftless-compile-7';
 const DRIFTLESS_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -158,7 +161,7 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   const { clusters, fileOids, parsed } = await readClusters(reader, readText, memo?.clusterFiles ?? {}, opts.onlyCluster);
   const rings = assignRings(fleet, clusters);
   const instances = new Map(clusters.map((c) => [c.metadata.name, appsForCluster(fleet, c)]));
-  const flags = await readFlags({ reader, readText, fleet, clusters, rings, now: opts.now ?? Date.now(), allowExpired: opts.allowExpiredFlags ?? false });
+  const flags = await readFlags({ reader, readText, fleet, clusters, rings, now: opts.now ?? Date.now(), allowExpired: opts.allowExpiredFlags ?? false, ...(memo?.flags ? { known: memo.flags } : {}) });
   const limit = pLimit(4);
   const fingerprints = await clusterFingerprints(reader, instances, { ...opts, maxFileBytes, limit, fleetOid: fleetEntry.oid, fileOids, flagsKey: flags?.fingerprint ?? '' });
   const unchanged = new Map<string, Digest>();
@@ -205,6 +208,7 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
       }),
     ),
     clusterFiles: parsed,
+    ...(flags ? { flags: { commit: reader.commit, changes: flags.changes } } : {}),
   };
   // With one cluster read, a namespace on none of them means nothing.
   const flagWarnings = [...(flags?.warnings ?? []), ...(flags && opts.onlyCluster === undefined ? unplacedFlagNamespaces(flags.definitions, flagNamespaces) : [])];

@@ -73,8 +73,8 @@ export async function openTreeReader(gitdir: string, commit: string, cache: obje
       }
       return await readBlob(entry.oid, path, maxBytes);
     },
-    async lastChange(path) {
-      return await gitLastChange(gitdir, commit, path, cache, deepen);
+    async lastChange(path, known) {
+      return await gitLastChange(gitdir, commit, path, cache, deepen, known);
     },
   };
 }

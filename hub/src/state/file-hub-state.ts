@@ -22,6 +22,7 @@ const stateSchema = z.object({
       }),
     ),
     clusterFiles: z.record(z.string(), clusterSchema),
+    flags: z.object({ commit: z.string(), changes: z.record(z.string(), z.string()) }).exactOptional(),
   }),
   publish: z.object({
     pointers: z.record(z.string(), z.object({ digest, etag: z.string(), generation: z.int().positive(), keyId: z.string() })),

@@ -23,7 +23,7 @@ export interface HubState {
  * Bump when HubState changes shape or meaning, so that older saved states are
  * not trusted (3: cluster files are parsed as YAML 1.1, as Kubernetes does;
  * 4: a cluster's compile record carries its stateful key; 5: and its flag
- * namespaces and applied overrides' key).
+ * namespaces and applied overrides' key, and the compile its flag files' last changes).
  */
 export const HUB_STATE_FORMAT = 'driftless-hub-state-5';
 
@@ -96,5 +96,5 @@ const JSON_TYPE = { contentType: 'application/json' } as const;
  */
 export function stateAfterPublish(id: string, compiled: CompiledFleet, publish: PublishMemo): HubState {
   const clusters = Object.fromEntries(Object.entries(compiled.memo.clusters).filter(([c, m]) => publish.pointers[c]?.digest === m.digest));
-  return { format: HUB_STATE_FORMAT, id, revision: compiled.revision, compile: { clusterFiles: compiled.memo.clusterFiles, clusters }, publish };
+  return { format: HUB_STATE_FORMAT, id, revision: compiled.revision, compile: { clusterFiles: compiled.memo.clusterFiles, clusters, ...(compiled.memo.flags ? { flags: compiled.memo.flags } : {}) }, publish };
 }

@@ -177,6 +177,21 @@ export function describeRepositorySourceContract(name: string, make: () => Promi
       expect(await reader.lastChange('flags/c.yaml'), 'never changed since it was added').toBe(added);
     });
 
+    it('stops the last-change walk at a commit whose answer is known, and walks past it no further', async () => {
+      const subject = await make();
+      const added = await subject.commit({ 'flags/a.yaml': 'a\n', 'flags/b.yaml': 'b\n', 'other.yaml': '1\n' }, 'add');
+      const known = await subject.commit({ 'other.yaml': '2\n' }, 'other');
+      const changed = await subject.commit({ 'flags/b.yaml': 'b: 2\n' }, 'change b');
+      await subject.commit({ 'other.yaml': '3\n' }, 'other again');
+      const { reader } = await subject.source.sync({ repo: subject.repo });
+      // A made-up answer at `known` shows the walk took it instead of walking on to `added`.
+      const recorded = 'f'.repeat(40);
+      expect(await reader.lastChange('flags/a.yaml', { at: known, change: recorded })).toBe(recorded);
+      expect(await reader.lastChange('flags/b.yaml', { at: known, change: recorded }), 'changed after the known commit').toBe(changed);
+      expect(await reader.lastChange('flags/a.yaml', { at: reader.commit, change: recorded }), 'known at the commit itself').toBe(recorded);
+      expect(await reader.lastChange('flags/a.yaml')).toBe(added);
+    });
+
     it('drops a deleted file, and a directory left empty', async () => {
       const { subject } = await synced({ 'keep.yaml': 'k\n', 'gone/only.yaml': 'g\n' });
       await subject.commit({ 'gone/only.yaml': null }, 'delete');

@@ -63,7 +63,8 @@ export {
 } from './ports/object-store.js';
 export { assertValidKey, assertValidPrefix } from './ports/object-store-keys.js';
 export * from './fleet/index.js';
-export type { RepoEntry, RepoReader } from './ports/repo-reader.js';
+export type { KnownLastChange, RepoEntry, RepoReader } from './ports/repo-reader.js';
+export { LAST_CHANGE_BLOB } from './ports/repo-reader.js';
 export type { AncestryQuery, RepositoryRequest, RepositorySnapshot, RepositorySource } from './ports/repository-source.js';
 export { formatDurationMs, parseDuration } from './duration.js';
 export type { KubeObjectRef, KubeRequestCounters, KubeResourceInfo, KubeTarget } from './ports/kube-target.js';

@@ -26,6 +26,21 @@ export interface RepoReader {
    * parents from `commit`: the newest whose content there differs from its
    * parent's, or that added it. Undefined when `commit` has no file there.
    * Stable while the file is, unlike `commit` (a flag's source commit).
+   * With `known` (what an earlier call found at an older commit), a walk
+   * that reaches `known.at` with the file unchanged answers `known.change`:
+   * a compile one commit later reads O(1) commits per file. When the
+   * history at hand ends before the change (a shallow clone that cannot be
+   * deepened), the answer is `blob:<the file's object id>` (LAST_CHANGE_BLOB),
+   * which does not depend on how deep the clone is.
    */
-  lastChange(path: string): Promise<string | undefined>;
+  lastChange(path: string, known?: KnownLastChange): Promise<string | undefined>;
 }
+
+/** What an earlier `lastChange` found: at commit `at`, the file last changed in `change`. */
+export interface KnownLastChange {
+  readonly at: string;
+  readonly change: string;
+}
+
+/** The prefix of a `lastChange` answer that names the file's blob, not a commit: its history was not at hand. */
+export const LAST_CHANGE_BLOB = 'blob:';

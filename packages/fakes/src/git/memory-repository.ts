@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   DriftlessError,
   type AncestryQuery,
+  type KnownLastChange,
   type RepoEntry,
   type RepoReader,
   type RepositoryRequest,
@@ -45,6 +46,8 @@ export class MemoryRepository implements RepositorySource {
   syncs = 0;
   /** How often `resolveRef` was called: the ref listings a git remote would have served. */
   resolves = 0;
+  /** Parents the lastChange walks have visited, all told: what an incremental walk keeps small. */
+  lastChangeSteps = 0;
   private readonly commits = new Map<string, MemoryCommit>();
   private readonly branches = new Map<string, string>();
   /** Every commit's tree, built when it is committed (its root id is part of the commit id). */
@@ -159,12 +162,12 @@ export class MemoryRepository implements RepositorySource {
         }
         return Promise.resolve(bytes.slice());
       },
-      lastChange: (path) => settle(() => this.lastChange(commit, segments(path).join('/'))),
+      lastChange: (path, known) => settle(() => this.lastChange(commit, segments(path).join('/'), known)),
     };
   }
 
   /** Walking first parents from `commit`, the newest commit whose blob at `path` differs from its parent's; undefined when there is none. */
-  private lastChange(commit: MemoryCommit, path: string): string | undefined {
+  private lastChange(commit: MemoryCommit, path: string, known: KnownLastChange | undefined): string | undefined {
     const blobAt = (c: MemoryCommit | undefined): string | undefined => {
       const entry = c ? this.trees.get(c)?.entries.get(path) : undefined;
       return entry?.type === 'file' ? entry.oid : undefined;
@@ -172,8 +175,13 @@ export class MemoryRepository implements RepositorySource {
     const blob = blobAt(commit);
     if (blob === undefined) return undefined;
     let current = commit;
-    for (let parent = this.commitOfParent(current); parent && blobAt(parent) === blob; parent = this.commitOfParent(current)) current = parent;
-    return current.id;
+    for (;;) {
+      if (current.id === known?.at) return known.change;
+      const parent = this.commitOfParent(current);
+      this.lastChangeSteps++;
+      if (!parent || blobAt(parent) !== blob) return current.id;
+      current = parent;
+    }
   }
 
   private commitOfParent(c: MemoryCommit): MemoryCommit | undefined {
