@@ -10,8 +10,13 @@ export function sampleHubState(id: string): HubState {
     id,
     revision: 'f'.repeat(40),
     compile: {
-      // c2's stateful key (issue 12) must survive a save and load like the rest.
-      clusters: { c1: { fingerprint: 'fp', digest: DIGEST }, c2: { fingerprint: 'fp2', digest: DIGEST, statefulKey: 'b'.repeat(64) } },
+      // c2's stateful key (issue 12), flag namespaces and overrides key, and the flags' last changes
+      // (issue 14) must survive a save and load like the rest.
+      clusters: {
+        c1: { fingerprint: 'fp', digest: DIGEST },
+        c2: { fingerprint: 'fp2', digest: DIGEST, statefulKey: 'b'.repeat(64), flagNamespaces: ['shop'], overridesKey: '{"checkout":{"variant":"off"}}' },
+      },
+      flags: { commit: 'f'.repeat(40), changes: { 'flags/checkout.yaml': 'e'.repeat(40) } },
       clusterFiles: {
         'oid:clusters/c1.yaml': { apiVersion: 'driftless.dev/v1alpha1', kind: 'Cluster', metadata: { name: 'c1', labels: { env: 'prod' } }, spec: { vars: {} } },
       },
