@@ -24,8 +24,6 @@ export interface CompiledFlags {
   readonly commitOf: ReadonlyMap<string, string>;
   /** Every cluster's labels: what the revision record keeps for `driftless flag set --selector`. */
   readonly labels: ReadonlyMap<string, Readonly<Record<string, string>>>;
-  /** Flag file path -> its last-change commit (or `blob:<oid>`), what the next compile's walk stops at (see FlagsMemo). */
-  readonly changes: Readonly<Record<string, string>>;
   /** Every flag file's path, object id and last-change commit: unchanged exactly when no cluster's flags can change. */
   readonly fingerprint: string;
   /** Flags that expire within FLAG_EXPIRY_WARNING_DAYS (`file: flag KEY expires on DATE ...`). */
@@ -77,7 +75,6 @@ export async function readFlags(input: FlagsInput): Promise<CompiledFlags | unde
   };
   const commits = await Promise.all(definitions.map(async (d) => [d.key, (await input.reader.lastChange(d.file, known(d.file))) ?? input.reader.commit] as const));
   const commitOf = new Map(commits);
-  const changes = Object.fromEntries(definitions.map((d) => [d.file, commitOf.get(d.key) ?? input.reader.commit]));
   const warnings = [...expiryProblems(definitions, input.now, input.allowExpired), ...unknownChanges(definitions, commitOf)];
   const variantOf = new Map<string, Map<string, string>>();
   for (const c of input.clusters) {
@@ -91,7 +88,7 @@ export async function readFlags(input: FlagsInput): Promise<CompiledFlags | unde
     .update(JSON.stringify(definitions.map((d) => [d.file, oids.get(d.file), commitOf.get(d.key)])))
     .digest('hex');
   const labels = new Map(input.clusters.map((c) => [c.metadata.name, { ...c.metadata.labels }]));
-  return { definitions, variantOf, commitOf, changes, labels, fingerprint, warnings };
+  return { definitions, variantOf, commitOf, labels, fingerprint, warnings };
 }
 
 /** A warning per flag whose last change is past the history the hub's clone holds: its metadata.commit names the file's blob. */
@@ -122,4 +119,13 @@ function expiryProblems(definitions: readonly FlagDefinition[], now: number, all
     }
   }
   return warnings;
+}
+
+/** The memo of `flags` as compiled at `commit`: what the next compile's last-change walks stop at. */
+export function flagsMemo(commit: string, flags: CompiledFlags): FlagsMemo {
+  const changes = flags.definitions.flatMap((d) => {
+    const change = flags.commitOf.get(d.key);
+    return change === undefined ? [] : [[d.file, change] as const];
+  });
+  return { commit, changes: Object.fromEntries(changes) };
 }

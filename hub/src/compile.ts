@@ -36,7 +36,7 @@ import {
   type RepoReader,
   type SourceFile,
 } from '@driftless/core';
-import { readFlags, type CompiledFlags, type FlagsMemo } from './compile-flags.js';
+import { flagsMemo, readFlags, type CompiledFlags, type FlagsMemo } from './compile-flags.js';
 import { loadAppSource, sourceFingerprint } from './render/app-source.js';
 import type { KustomizeRunner } from './render/kustomize.js';
 import { settleAll } from './settle-all.js';
@@ -208,7 +208,7 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
       }),
     ),
     clusterFiles: parsed,
-    ...(flags ? { flags: { commit: reader.commit, changes: flags.changes } } : {}),
+    ...(flags ? { flags: flagsMemo(reader.commit, flags) } : {}),
   };
   // With one cluster read, a namespace on none of them means nothing.
   const flagWarnings = [...(flags?.warnings ?? []), ...(flags && opts.onlyCluster === undefined ? unplacedFlagNamespaces(flags.definitions, flagNamespaces) : [])];
