@@ -4,28 +4,23 @@ import { FlagdCore } from '@openfeature/flagd-core';
 import { describe, expect, it } from 'vitest';
 import { compileFleet, type CompiledFleet, type CompileMemo } from './compile.js';
 import { createHub } from './hub.js';
+import { clusterYaml, flagFleetYaml, WEB_MANIFEST } from './testing/flag-fleet.js';
 import { noKustomize, unitHubDeps } from './testing/unit-hub.js';
 
-const FLEET = `apiVersion: driftless.dev/v1alpha1
-kind: Fleet
-spec:
-  apps:
-    - name: web
-      path: apps/web
-      namespace: shop
-      targets: [{ selector: {} }]
-    - name: api
+const FLEET = flagFleetYaml({
+  apps: `    - name: api
       path: apps/api
       namespace: api
       targets: [{ selector: { matchLabels: { region: eu } } }]
-  delivery:
+`,
+  delivery: `  delivery:
     rings:
       - name: canary
         selector: { matchLabels: { ring: canary } }
       - name: rest
         selector: {}
-`;
-const cluster = (name: string, labels: string): string => `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: { name: ${name}, labels: { ${labels} } }\n`;
+`,
+});
 const CHECKOUT = `type: release
 owner: team-checkout
 expires: "2031-06-30"
@@ -48,12 +43,12 @@ namespaces: [shop]
 `;
 const FILES = {
   'fleet.yaml': FLEET,
-  'apps/web/web.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web }\ndata: { a: b }\n',
+  'apps/web/web.yaml': WEB_MANIFEST,
   'apps/api/api.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: api }\ndata: { a: b }\n',
-  'clusters/can-1.yaml': cluster('can-1', 'ring: canary, region: us'),
-  'clusters/eu-1.yaml': cluster('eu-1', 'region: eu'),
-  'clusters/us-1.yaml': cluster('us-1', 'region: us'),
-  'clusters/us-2.yaml': cluster('us-2', 'region: us'),
+  'clusters/can-1.yaml': clusterYaml('can-1', { ring: 'canary', region: 'us' }),
+  'clusters/eu-1.yaml': clusterYaml('eu-1', { region: 'eu' }),
+  'clusters/us-1.yaml': clusterYaml('us-1', { region: 'us' }),
+  'clusters/us-2.yaml': clusterYaml('us-2', { region: 'us' }),
 };
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 

@@ -13,6 +13,7 @@ import {
   type ObjectStore,
   type RevisionRecord,
 } from '@driftless/core';
+import { MAX_REVISION_RECORD_BYTES } from '../publish/revision-record.js';
 import { readPublishMarker } from '../state/hub-state.js';
 
 /** One flag in `driftless flags`: its revision-record entry (see FlagRecord) and what it means now. */
@@ -34,8 +35,6 @@ export interface FlagReport {
   readonly orphanOverrides: Readonly<Record<string, FlagOverride>>;
 }
 
-/** The largest revision record or overrides document read, bytes. */
-const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 const DAY_MS = 86_400_000;
 
 /**
@@ -47,7 +46,7 @@ export async function readLastRevisionRecord(store: ObjectStore): Promise<Revisi
   const { revision } = await readPublishMarker(store);
   if (revision === undefined) return undefined;
   const key = storeLayout.revision(revision);
-  const got = await store.get(key, { maxBytes: MAX_DOCUMENT_BYTES });
+  const got = await store.get(key, { maxBytes: MAX_REVISION_RECORD_BYTES });
   return got.kind === 'found' ? parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`) : undefined;
 }
 
