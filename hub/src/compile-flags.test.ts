@@ -141,12 +141,27 @@ describe('compile with flags/*.yaml', () => {
     const repo = new MemoryRepository();
     repo.commit({ ...FILES, 'flags/new-checkout.yaml': CHECKOUT });
     const expired = Date.parse('2031-07-01T00:00:00Z');
-    await expect(compile(repo, { now: expired })).rejects.toMatchObject({ code: 'InvalidDocument', message: expect.stringMatching(/^flags\/new-checkout.yaml: flag new-checkout \(release, owner team-checkout\) expired on 2031-06-30/) });
+    await expect(compile(repo, { now: expired })).rejects.toMatchObject({ code: 'InvalidDocument', message: expect.stringMatching(/^flags\/new-checkout.yaml:3: flag new-checkout \(release, owner team-checkout\) expired on 2031-06-30/) });
     const allowed = await compile(repo, { now: expired, allowExpiredFlags: true });
     expect(allowed.warnings).toEqual(['flags/new-checkout.yaml: flag new-checkout (release, owner team-checkout) expired on 2031-06-30 (compiled with --allow-expired-flags)']);
     const soon = await compile(repo, { now: Date.parse('2031-06-20T12:00:00Z') });
     expect(soon.warnings).toEqual(['flags/new-checkout.yaml: flag new-checkout (release, owner team-checkout) expires on 2031-06-30: remove it or move expires later']);
     expect((await compile(repo, { now: Date.parse('2031-06-01T00:00:00Z') })).warnings).toBeUndefined();
+  });
+
+  it.each([
+    ['2031-06-15T00:00:00Z', 'none'],
+    ['2031-06-15T23:59:00Z', 'none'],
+    ['2031-06-16T00:00:00Z', 'expiring'],
+    ['2031-06-16T23:59:00Z', 'expiring'],
+    ['2031-06-30T23:59:00Z', 'expiring'],
+    ['2031-07-01T00:00:00Z', 'expired'],
+  ])('counts calendar days to expires 2031-06-30 (14 days or less: expiring): at %s %s', async (at, want) => {
+    const repo = new MemoryRepository();
+    repo.commit({ ...FILES, 'flags/new-checkout.yaml': CHECKOUT });
+    const got = await compile(repo, { now: Date.parse(at), allowExpiredFlags: true });
+    const warning = got.warnings?.[0] ?? '';
+    expect(warning.includes('expired on') ? 'expired' : warning.includes('expires on') ? 'expiring' : 'none').toBe(want);
   });
 });
 

@@ -1,6 +1,5 @@
 import { readFlagOverrides } from './flag-overrides-store.js';
 import {
-  flagExpiryMs,
   flagHealth,
   overrideDiverges,
   parseJsonDocument,
@@ -73,10 +72,4 @@ export async function flagReport(store: ObjectStore, clock: Clock): Promise<Flag
     });
   const orphanOverrides = Object.fromEntries(Object.entries(overrides).filter(([key]) => !record?.flags?.[key]));
   return { ...(record ? { revision: record.revision, publishedAt: record.publishedAt } : {}), flags, orphanOverrides };
-}
-
-/** Days until a flag expires (negative: since it expired), by the end of its `expires` day UTC; undefined for a permanent flag. */
-export function daysToExpiry(expires: string | undefined, now: number): number | undefined {
-  const at = flagExpiryMs(expires);
-  return at === undefined ? undefined : Math.floor((at - now) / DAY_MS);
 }

@@ -37,8 +37,10 @@ export interface FlagDefinition {
   readonly file: string;
   readonly type: FlagType;
   readonly owner: string;
-  /** `YYYY-MM-DD` (UTC end of day is the expiry); absent for permanent types. */
+  /** `YYYY-MM-DD`, the last day the flag is valid (UTC); absent for permanent types. */
   readonly expires?: string;
+  /** The line of `expires:` in the file, for an expiry error (absent without expires). */
+  readonly expiresLine?: number;
   readonly variants: Readonly<Record<string, FlagValue>>;
   /** The variant of a cluster no rollout entry selects. */
   readonly defaultVariant: string;
