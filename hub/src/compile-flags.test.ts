@@ -149,6 +149,12 @@ describe('compile with flags/*.yaml', () => {
     expect((await compile(repo, { now: Date.parse('2031-06-01T00:00:00Z') })).warnings).toBeUndefined();
   });
 
+  it('refuses a flag file in a subdirectory of flags/, naming its directory (it would be ignored)', async () => {
+    const repo = new MemoryRepository();
+    repo.commit({ ...FILES, 'flags/new-checkout.yaml': CHECKOUT, 'flags/team-a/banner.yaml': BANNER });
+    await expect(compile(repo)).rejects.toMatchObject({ code: 'InvalidDocument', message: expect.stringMatching(/^flags\/team-a: .*flags\/<key>\.yaml/) });
+  });
+
   it.each([
     ['2031-06-15T00:00:00Z', 'none'],
     ['2031-06-15T23:59:00Z', 'none'],

@@ -47,10 +47,14 @@ export interface FlagsInput {
  * Reads and validates `flags/*.yaml`, finds each file's last-change commit,
  * and resolves every cluster's variant of every flag (its ring from the ring
  * assignment). Undefined when the repository has no flag file. An expired
- * temporary flag is an `InvalidDocument` naming its file unless allowExpired.
+ * temporary flag is an `InvalidDocument` naming its file unless allowExpired;
+ * so is a subdirectory of flags/ (its files would be silently ignored).
  */
 export async function readFlags(input: FlagsInput): Promise<CompiledFlags | undefined> {
-  const listed = (await input.reader.list('flags')).filter((e) => e.type !== 'dir');
+  const entries = await input.reader.list('flags');
+  const subdirectory = entries.find((e) => e.type === 'dir');
+  if (subdirectory) throw compileError(subdirectory.path, undefined, 'flag files are named flags/<key>.yaml, directly in flags/: a subdirectory is not read (move its flag files up)');
+  const listed = entries.filter((e) => e.type !== 'dir');
   const misnamed = listed.find((e) => e.path.endsWith('.yml'));
   if (misnamed) throw compileError(misnamed.path, undefined, 'flag files are named flags/<key>.yaml (rename .yml to .yaml)');
   const files = listed.filter((e) => e.path.endsWith('.yaml'));
