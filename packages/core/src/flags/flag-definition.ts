@@ -59,7 +59,12 @@ export interface FlagDefinition {
  */
 export const flagOverrideSchema = z.strictObject({
   variant: z.string().min(1),
-  /** A label selector in `kubectl -l` syntax (`ring=ring-0,region=eu`), as given to `--selector`; absent: every cluster. */
+  /**
+   * A label selector in `kubectl -l` syntax (`region=eu,tier!=gold`), as given
+   * to `--selector`, matched against each cluster's labels; absent: every
+   * cluster. Ring names are not labels: a ring is selected only through a
+   * label its ring selector matches (e.g. `ring=canary` when clusters carry it).
+   */
   selector: z.string().min(1).optional(),
   actor: z.string().min(1),
   at: timestampField,
