@@ -1,4 +1,4 @@
-import { FLAGS_CONFIGMAP_KEY, revisionRecordSchema, storeLayout, type KubeObject } from '@driftless/core';
+import { applyFlagOverrides, FLAGS_CONFIGMAP_KEY, revisionRecordSchema, storeLayout, type KubeObject } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { FlagdCore } from '@openfeature/flagd-core';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,19 @@ variants: { red: red, blue: blue }
 defaultVariant: red
 rollout: [{ selector: { matchLabels: { region: eu } }, variant: blue }]
 targeting: { if: [{ "==": [{ var: plan }, gold] }, blue, null] }
+namespaces: [shop]
+`;
+/** Targeting that evaluates by sem_ver, then buckets the rest with fractional. */
+const SEARCH = `type: experiment
+owner: team-search
+expires: "2031-06-30"
+variants: { old: old, new: new, dark: dark }
+defaultVariant: old
+targeting:
+  if:
+    - sem_ver: [{ var: version }, ">=", "2.0.0"]
+    - new
+    - fractional: [[old, 50], [new, 50]]
 namespaces: [shop]
 `;
 const FILES = {
@@ -91,18 +104,38 @@ describe('compile with flags/*.yaml', () => {
     });
   });
 
-  it('what the flagd evaluator reads in each cluster equals the variant the fleet declares for it', async () => {
+  it('what the flagd evaluator reads in each cluster is the variant its ring and labels give it', async () => {
     const repo = new MemoryRepository();
     repo.commit({ ...FILES, 'flags/new-checkout.yaml': CHECKOUT, 'flags/banner.yaml': BANNER });
     const compiled = await compile(repo);
-    for (const name of ['can-1', 'eu-1', 'us-1']) {
+    const want = { 'can-1': ['on', 'red'], 'eu-1': ['on', 'blue'], 'us-1': ['off', 'red'] };
+    for (const [name, [checkout, banner]] of Object.entries(want)) {
       const core = new FlagdCore();
       core.setConfigurations(docOf(compiled, name, 'shop'));
-      const declared = compiled.flags?.variantOf.get(name);
-      expect(core.resolveBooleanEvaluation('new-checkout', false, {}).variant, name).toBe(declared?.get('new-checkout'));
-      expect(core.resolveStringEvaluation('banner', 'none', {}).variant, name).toBe(declared?.get('banner'));
+      expect(core.resolveBooleanEvaluation('new-checkout', false, {}).variant, name).toBe(checkout);
+      expect(core.resolveStringEvaluation('banner', 'none', {}).variant, name).toBe(banner);
       expect(core.resolveStringEvaluation('banner', 'none', { plan: 'gold' }).value, `${name}: targeting kept`).toBe('blue');
     }
+  });
+
+  it('an overridden document gives the override\'s variant through fractional and sem_ver targeting in flagd, and Git\'s again once cleared', async () => {
+    const repo = new MemoryRepository();
+    repo.commit({ ...FILES, 'flags/search.yaml': SEARCH });
+    const compiled = await compile(repo);
+    const objects = compiled.bundles.get('us-1')?.bundle.objects ?? [];
+    const evaluate = (objs: readonly KubeObject[], context: Record<string, string>) => {
+      const map = objs.find((o) => o.metadata.name === 'driftless-flags' && o.metadata.namespace === 'shop') as { data: Record<string, string> } | undefined;
+      const core = new FlagdCore();
+      core.setConfigurations(map?.data[FLAGS_CONFIGMAP_KEY] ?? '');
+      const got = core.resolveStringEvaluation('search', 'none', context);
+      return `${got.variant}/${got.reason}`;
+    };
+    const contexts = [{ version: '2.1.0' }, { version: '1.0.0', targetingKey: 'user-1' }, { version: '1.0.0', targetingKey: 'user-2' }, {}];
+    expect(contexts.map((c) => evaluate(objects, c)), 'Git: sem_ver, then fractional buckets').toEqual(['new/TARGETING_MATCH', 'new/TARGETING_MATCH', 'old/TARGETING_MATCH', 'old/DEFAULT']);
+    const overridden = applyFlagOverrides(objects, new Map([['search', { variant: 'dark', actor: 'oncall', at: '2030-01-01T00:00:00.000Z', reason: 'incident' }]]));
+    expect(contexts.map((c) => evaluate(overridden, c))).toEqual(['dark/TARGETING_MATCH', 'dark/TARGETING_MATCH', 'dark/TARGETING_MATCH', 'dark/TARGETING_MATCH']);
+    const cleared = applyFlagOverrides(overridden, new Map());
+    expect(contexts.map((c) => evaluate(cleared, c))).toEqual(contexts.map((c) => evaluate(objects, c)));
   });
 
   it('keeps a cluster unchanged across a commit that leaves the flags alone, and re-renders all on a flag change', async () => {
