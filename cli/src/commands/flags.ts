@@ -13,7 +13,7 @@ export function registerFlagsCommands(program: Command, io: CliIo): void {
     .option('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX (required)')
     .option(
       '--json',
-      'print one JSON document {revision?, publishedAt?, flags: [{key, type, owner, file, commit, firstSeen, ageDays, expires?, variantsByRing, uniform?, uniformSince?, override?: {variant, selector?, actor, at, reason, divergesFromGit}, health}], orphanOverrides}',
+      'print one JSON document {revision?, publishedAt?, flags: [{key, type, owner, file, commit, firstSeen, ageDays, expires?, variantsByRing, uniform?, uniformSince?, defaultVariant?, rollout?, override?: {variant, selector?, actor, at, reason, divergesFromGit}, health}], orphanOverrides}',
     )
     .addHelpText(
       'after',
