@@ -68,12 +68,12 @@ describe('flags/<key>.yaml delivered to a real cluster and read by the flagd eva
 });
 
 describe('driftless hub compile with an expired flag', () => {
-  it('exits 2 naming the file and publishes nothing; --allow-expired-flags publishes with a warning', async () => {
+  it('exits 2 naming the file and its expires: line and publishes nothing; --allow-expired-flags publishes with a warning', async () => {
     // The CLI runs on the system clock: 2020 is past for it.
     const expired = NEW_CHECKOUT.replace('2099-12-31', '2020-01-31');
     const w = await world({ clusters, delivery, flags: { 'new-checkout': expired } });
     const refused = await cli(['hub', 'compile', ...w.cliFlags.compile]);
-    expect(refused).toMatchObject({ code: 2, err: expect.stringContaining('flags/new-checkout.yaml: flag new-checkout (release, owner team-checkout) expired on 2020-01-31') });
+    expect(refused).toMatchObject({ code: 2, err: expect.stringContaining('flags/new-checkout.yaml:3: flag new-checkout (release, owner team-checkout) expired on 2020-01-31') });
     expect(await w.generations(all)).toEqual({ 'c-0': 0, 'c-1a': 0, 'c-1b': 0 });
     expect((await w.store.list(storeLayout.blobsPrefix)).keys).toEqual([]);
 

@@ -1,31 +1,26 @@
-import { FLAGS_CONFIGMAP_KEY, revisionRecordSchema, storeLayout, type KubeObject } from '@driftless/core';
+import { applyFlagOverrides, FLAGS_CONFIGMAP_KEY, revisionRecordSchema, storeLayout, type KubeObject } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { FlagdCore } from '@openfeature/flagd-core';
 import { describe, expect, it } from 'vitest';
 import { compileFleet, type CompiledFleet, type CompileMemo } from './compile.js';
 import { createHub } from './hub.js';
+import { clusterYaml, flagFleetYaml, WEB_MANIFEST } from './testing/flag-fleet.js';
 import { noKustomize, unitHubDeps } from './testing/unit-hub.js';
 
-const FLEET = `apiVersion: driftless.dev/v1alpha1
-kind: Fleet
-spec:
-  apps:
-    - name: web
-      path: apps/web
-      namespace: shop
-      targets: [{ selector: {} }]
-    - name: api
+const FLEET = flagFleetYaml({
+  apps: `    - name: api
       path: apps/api
       namespace: api
       targets: [{ selector: { matchLabels: { region: eu } } }]
-  delivery:
+`,
+  delivery: `  delivery:
     rings:
       - name: canary
         selector: { matchLabels: { ring: canary } }
       - name: rest
         selector: {}
-`;
-const cluster = (name: string, labels: string): string => `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: { name: ${name}, labels: { ${labels} } }\n`;
+`,
+});
 const CHECKOUT = `type: release
 owner: team-checkout
 expires: "2031-06-30"
@@ -46,14 +41,27 @@ rollout: [{ selector: { matchLabels: { region: eu } }, variant: blue }]
 targeting: { if: [{ "==": [{ var: plan }, gold] }, blue, null] }
 namespaces: [shop]
 `;
+/** Targeting that evaluates by sem_ver, then buckets the rest with fractional. */
+const SEARCH = `type: experiment
+owner: team-search
+expires: "2031-06-30"
+variants: { old: old, new: new, dark: dark }
+defaultVariant: old
+targeting:
+  if:
+    - sem_ver: [{ var: version }, ">=", "2.0.0"]
+    - new
+    - fractional: [[old, 50], [new, 50]]
+namespaces: [shop]
+`;
 const FILES = {
   'fleet.yaml': FLEET,
-  'apps/web/web.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web }\ndata: { a: b }\n',
+  'apps/web/web.yaml': WEB_MANIFEST,
   'apps/api/api.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: api }\ndata: { a: b }\n',
-  'clusters/can-1.yaml': cluster('can-1', 'ring: canary, region: us'),
-  'clusters/eu-1.yaml': cluster('eu-1', 'region: eu'),
-  'clusters/us-1.yaml': cluster('us-1', 'region: us'),
-  'clusters/us-2.yaml': cluster('us-2', 'region: us'),
+  'clusters/can-1.yaml': clusterYaml('can-1', { ring: 'canary', region: 'us' }),
+  'clusters/eu-1.yaml': clusterYaml('eu-1', { region: 'eu' }),
+  'clusters/us-1.yaml': clusterYaml('us-1', { region: 'us' }),
+  'clusters/us-2.yaml': clusterYaml('us-2', { region: 'us' }),
 };
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 
@@ -96,18 +104,38 @@ describe('compile with flags/*.yaml', () => {
     });
   });
 
-  it('what the flagd evaluator reads in each cluster equals the variant the fleet declares for it', async () => {
+  it('what the flagd evaluator reads in each cluster is the variant its ring and labels give it', async () => {
     const repo = new MemoryRepository();
     repo.commit({ ...FILES, 'flags/new-checkout.yaml': CHECKOUT, 'flags/banner.yaml': BANNER });
     const compiled = await compile(repo);
-    for (const name of ['can-1', 'eu-1', 'us-1']) {
+    const want = { 'can-1': ['on', 'red'], 'eu-1': ['on', 'blue'], 'us-1': ['off', 'red'] };
+    for (const [name, [checkout, banner]] of Object.entries(want)) {
       const core = new FlagdCore();
       core.setConfigurations(docOf(compiled, name, 'shop'));
-      const declared = compiled.flags?.variantOf.get(name);
-      expect(core.resolveBooleanEvaluation('new-checkout', false, {}).variant, name).toBe(declared?.get('new-checkout'));
-      expect(core.resolveStringEvaluation('banner', 'none', {}).variant, name).toBe(declared?.get('banner'));
+      expect(core.resolveBooleanEvaluation('new-checkout', false, {}).variant, name).toBe(checkout);
+      expect(core.resolveStringEvaluation('banner', 'none', {}).variant, name).toBe(banner);
       expect(core.resolveStringEvaluation('banner', 'none', { plan: 'gold' }).value, `${name}: targeting kept`).toBe('blue');
     }
+  });
+
+  it('an overridden document gives the override\'s variant through fractional and sem_ver targeting in flagd, and Git\'s again once cleared', async () => {
+    const repo = new MemoryRepository();
+    repo.commit({ ...FILES, 'flags/search.yaml': SEARCH });
+    const compiled = await compile(repo);
+    const objects = compiled.bundles.get('us-1')?.bundle.objects ?? [];
+    const evaluate = (objs: readonly KubeObject[], context: Record<string, string>) => {
+      const map = objs.find((o) => o.metadata.name === 'driftless-flags' && o.metadata.namespace === 'shop') as { data: Record<string, string> } | undefined;
+      const core = new FlagdCore();
+      core.setConfigurations(map?.data[FLAGS_CONFIGMAP_KEY] ?? '');
+      const got = core.resolveStringEvaluation('search', 'none', context);
+      return `${got.variant}/${got.reason}`;
+    };
+    const contexts = [{ version: '2.1.0' }, { version: '1.0.0', targetingKey: 'user-1' }, { version: '1.0.0', targetingKey: 'user-2' }, {}];
+    expect(contexts.map((c) => evaluate(objects, c)), 'Git: sem_ver, then fractional buckets').toEqual(['new/TARGETING_MATCH', 'new/TARGETING_MATCH', 'old/TARGETING_MATCH', 'old/DEFAULT']);
+    const overridden = applyFlagOverrides(objects, new Map([['search', { variant: 'dark', actor: 'oncall', at: '2030-01-01T00:00:00.000Z', reason: 'incident' }]]));
+    expect(contexts.map((c) => evaluate(overridden, c))).toEqual(['dark/TARGETING_MATCH', 'dark/TARGETING_MATCH', 'dark/TARGETING_MATCH', 'dark/TARGETING_MATCH']);
+    const cleared = applyFlagOverrides(overridden, new Map());
+    expect(contexts.map((c) => evaluate(cleared, c))).toEqual(contexts.map((c) => evaluate(objects, c)));
   });
 
   it('keeps a cluster unchanged across a commit that leaves the flags alone, and re-renders all on a flag change', async () => {
@@ -146,12 +174,33 @@ describe('compile with flags/*.yaml', () => {
     const repo = new MemoryRepository();
     repo.commit({ ...FILES, 'flags/new-checkout.yaml': CHECKOUT });
     const expired = Date.parse('2031-07-01T00:00:00Z');
-    await expect(compile(repo, { now: expired })).rejects.toMatchObject({ code: 'InvalidDocument', message: expect.stringMatching(/^flags\/new-checkout.yaml: flag new-checkout \(release, owner team-checkout\) expired on 2031-06-30/) });
+    await expect(compile(repo, { now: expired })).rejects.toMatchObject({ code: 'InvalidDocument', message: expect.stringMatching(/^flags\/new-checkout.yaml:3: flag new-checkout \(release, owner team-checkout\) expired on 2031-06-30/) });
     const allowed = await compile(repo, { now: expired, allowExpiredFlags: true });
     expect(allowed.warnings).toEqual(['flags/new-checkout.yaml: flag new-checkout (release, owner team-checkout) expired on 2031-06-30 (compiled with --allow-expired-flags)']);
     const soon = await compile(repo, { now: Date.parse('2031-06-20T12:00:00Z') });
     expect(soon.warnings).toEqual(['flags/new-checkout.yaml: flag new-checkout (release, owner team-checkout) expires on 2031-06-30: remove it or move expires later']);
     expect((await compile(repo, { now: Date.parse('2031-06-01T00:00:00Z') })).warnings).toBeUndefined();
+  });
+
+  it('refuses a flag file in a subdirectory of flags/, naming its directory (it would be ignored)', async () => {
+    const repo = new MemoryRepository();
+    repo.commit({ ...FILES, 'flags/new-checkout.yaml': CHECKOUT, 'flags/team-a/banner.yaml': BANNER });
+    await expect(compile(repo)).rejects.toMatchObject({ code: 'InvalidDocument', message: expect.stringMatching(/^flags\/team-a: .*flags\/<key>\.yaml/) });
+  });
+
+  it.each([
+    ['2031-06-15T00:00:00Z', 'none'],
+    ['2031-06-15T23:59:00Z', 'none'],
+    ['2031-06-16T00:00:00Z', 'expiring'],
+    ['2031-06-16T23:59:00Z', 'expiring'],
+    ['2031-06-30T23:59:00Z', 'expiring'],
+    ['2031-07-01T00:00:00Z', 'expired'],
+  ])('counts calendar days to expires 2031-06-30 (14 days or less: expiring): at %s %s', async (at, want) => {
+    const repo = new MemoryRepository();
+    repo.commit({ ...FILES, 'flags/new-checkout.yaml': CHECKOUT });
+    const got = await compile(repo, { now: Date.parse(at), allowExpiredFlags: true });
+    const warning = got.warnings?.[0] ?? '';
+    expect(warning.includes('expired on') ? 'expired' : warning.includes('expires on') ? 'expiring' : 'none').toBe(want);
   });
 });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   compileError,
   FLAG_EXPIRY_WARNING_DAYS,
+  flagDaysToExpiry,
   LAST_CHANGE_BLOB,
   parseFlagFiles,
   resolveFlagVariant,
@@ -52,16 +53,18 @@ export interface FlagsMemo {
   readonly changes: Readonly<Record<string, string>>;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /**
  * Reads and validates `flags/*.yaml`, finds each file's last-change commit,
  * and resolves every cluster's variant of every flag (its ring from the ring
  * assignment). Undefined when the repository has no flag file. An expired
- * temporary flag is an `InvalidDocument` naming its file unless allowExpired.
+ * temporary flag is an `InvalidDocument` naming its file unless allowExpired;
+ * so is a subdirectory of flags/ (its files would be silently ignored).
  */
 export async function readFlags(input: FlagsInput): Promise<CompiledFlags | undefined> {
-  const listed = (await input.reader.list('flags')).filter((e) => e.type !== 'dir');
+  const entries = await input.reader.list('flags');
+  const subdirectory = entries.find((e) => e.type === 'dir');
+  if (subdirectory) throw compileError(subdirectory.path, undefined, 'flag files are named flags/<key>.yaml, directly in flags/: a subdirectory is not read (move its flag files up)');
+  const listed = entries.filter((e) => e.type !== 'dir');
   const misnamed = listed.find((e) => e.path.endsWith('.yml'));
   if (misnamed) throw compileError(misnamed.path, undefined, 'flag files are named flags/<key>.yaml (rename .yml to .yaml)');
   const files = listed.filter((e) => e.path.endsWith('.yaml'));
@@ -101,20 +104,21 @@ function unknownChanges(definitions: readonly FlagDefinition[], commitOf: Readon
 }
 
 /**
- * Warnings for temporary flags that expire within FLAG_EXPIRY_WARNING_DAYS;
- * an expired one (past the end of its `expires` day, UTC) throws unless
- * `allowExpired`, when it is a warning too.
+ * Warnings for temporary flags whose `expires` day is FLAG_EXPIRY_WARNING_DAYS
+ * calendar days away or less (flagDaysToExpiry, as `driftless flags` counts);
+ * an expired one (past its `expires` day, UTC) throws naming its `expires:`
+ * line unless `allowExpired`, when it is a warning too.
  */
 function expiryProblems(definitions: readonly FlagDefinition[], now: number, allowExpired: boolean): string[] {
   const warnings: string[] = [];
   for (const d of definitions) {
     if (!TEMPORARY_FLAG_TYPES.has(d.type) || d.expires === undefined) continue;
-    const end = Date.parse(`${d.expires}T00:00:00Z`) + DAY_MS;
-    if (end <= now) {
+    const days = flagDaysToExpiry(d.expires, now) ?? 0;
+    if (days < 0) {
       const message = `flag ${d.key} (${d.type}, owner ${d.owner}) expired on ${d.expires}`;
-      if (!allowExpired) throw compileError(d.file, undefined, `${message}: remove the flag and its code paths, or move expires later (--allow-expired-flags compiles it anyway)`);
+      if (!allowExpired) throw compileError(d.file, d.expiresLine, `${message}: remove the flag and its code paths, or move expires later (--allow-expired-flags compiles it anyway)`);
       warnings.push(`${d.file}: ${message} (compiled with --allow-expired-flags)`);
-    } else if (end - now <= FLAG_EXPIRY_WARNING_DAYS * DAY_MS) {
+    } else if (days <= FLAG_EXPIRY_WARNING_DAYS) {
       warnings.push(`${d.file}: flag ${d.key} (${d.type}, owner ${d.owner}) expires on ${d.expires}: remove it or move expires later`);
     }
   }

@@ -34,6 +34,6 @@ export { createMetricObserver, DEFAULT_METRIC_BUDGET_MS, DEFAULT_METRIC_CONCURRE
 export { createStatusObserver, type ObserverRequests, type StatusObserver } from './rollout/status-observer.js';
 export { readCurrentRollout, readCurrentRolloutDocument, readRollout, ROLLOUT_CAS_ATTEMPTS, type Versioned } from './rollout/rollout-store.js';
 export { summarizeRolloutWithFreeze, type RolloutSummary } from './rollout/rollout-summary.js';
-export { daysToExpiry, flagReport, readLastRevisionRecord, type FlagReport, type FlagReportRow } from './flags/flag-report.js';
+export { flagReport, readLastRevisionRecord, type FlagReport, type FlagReportRow } from './flags/flag-report.js';
 export { clearFlagOverride, setFlagOverride, type FlagOverrideDeps, type FlagOverrideResult, type SetFlagOverrideRequest } from './flags/flag-override.js';
 export { readFlagOverrides } from './flags/flag-overrides-store.js';

@@ -13,11 +13,11 @@ export function registerFlagsCommands(program: Command, io: CliIo): void {
     .option('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX (required)')
     .option(
       '--json',
-      'print one JSON document {revision?, publishedAt?, flags: [{key, type, owner, file, commit, firstSeen, ageDays, expires?, variantsByRing, uniform?, uniformSince?, override?: {variant, selector?, actor, at, reason, divergesFromGit}, health}], orphanOverrides}',
+      'print one JSON document {revision?, publishedAt?, flags: [{key, type, owner, file, commit, firstSeen, ageDays, expires?, variantsByRing, uniform?, uniformSince?, defaultVariant?, rollout?, override?: {variant, selector?, actor, at, reason, divergesFromGit}, health}], orphanOverrides}',
     )
     .addHelpText(
       'after',
-      '\nHEALTH is the first that holds: expired (past the end of its expires day, UTC); expiring (14 days or less left);\n' +
+      '\nHEALTH is the first that holds: expired (past the end of its expires day, UTC); expiring (expires is 14 calendar days away or less, UTC);\n' +
         'never-on (one variant everywhere ever since the hub first saw it, 14 days or more ago, no override giving another);\n' +
         'ready-to-remove (one variant everywhere from Git for 14 days or more, no override); ok. never-on and ready-to-remove\n' +
         'apply to temporary flags only (release, experiment, operational): kill-switch and permission flags are never stale.\n' +

@@ -5,33 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { createHub } from '../hub.js';
 import { quietLog } from '../hub-log.js';
 import { resignPointers } from '../resign.js';
+import { clusterYaml, flagFleetYaml, killSwitchYaml, WEB_MANIFEST } from '../testing/flag-fleet.js';
 import { auditRecorder } from '../testing/test-rollout-machine.js';
 import { unitHubDeps } from '../testing/unit-hub.js';
 import { pointerOf } from '../testing/store-reads.js';
 import { clearFlagOverride, setFlagOverride, type FlagOverrideDeps } from './flag-override.js';
 
-const FLEET = `apiVersion: driftless.dev/v1alpha1
-kind: Fleet
-spec:
-  apps:
-    - name: web
-      path: apps/web
-      namespace: shop
-      targets: [{ selector: {} }]
-`;
-const cluster = (name: string, region: string): string => `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: { name: ${name}, labels: { region: ${region} } }\n`;
-const CHECKOUT = `type: kill-switch
-owner: team-checkout
-variants: { "on": true, "off": false }
-defaultVariant: "on"
-namespaces: [shop]
-`;
 const FILES = {
-  'fleet.yaml': FLEET,
-  'apps/web/web.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web }\ndata: { a: b }\n',
-  'clusters/eu-1.yaml': cluster('eu-1', 'eu'),
-  'clusters/us-1.yaml': cluster('us-1', 'us'),
-  'flags/checkout.yaml': CHECKOUT,
+  'fleet.yaml': flagFleetYaml(),
+  'apps/web/web.yaml': WEB_MANIFEST,
+  'clusters/eu-1.yaml': clusterYaml('eu-1', { region: 'eu' }),
+  'clusters/us-1.yaml': clusterYaml('us-1', { region: 'us' }),
+  'flags/checkout.yaml': killSwitchYaml('team-checkout'),
 };
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -105,7 +90,7 @@ describe('override selectors match the labels of the commit being compiled', () 
   it('a cluster added after flag set --selector region=eu gets no override when it is in us', async () => {
     const f = await fleetWith();
     await setFlagOverride({ store: f.store, clock: f.clock, audit: f.audit, newId: () => 'id', log: quietLog }, { ...req, selector: 'region=eu' });
-    f.repo.commit({ 'clusters/us-9.yaml': cluster('us-9', 'us'), 'clusters/eu-9.yaml': cluster('eu-9', 'eu') }, 'two more');
+    f.repo.commit({ 'clusters/us-9.yaml': clusterYaml('us-9', { region: 'us' }), 'clusters/eu-9.yaml': clusterYaml('eu-9', { region: 'eu' }) }, 'two more');
     await f.hub.compile({ repo: f.repo.url });
     const variantOf = async (c: string): Promise<unknown> => {
       const p = await pointerOf(f.store, c);

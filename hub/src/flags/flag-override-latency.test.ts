@@ -4,36 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { createAuditLog } from '../audit/audit-log.js';
 import { createHub } from '../hub.js';
 import { quietLog } from '../hub-log.js';
+import { clusterYaml, flagFleetYaml, killSwitchYaml } from '../testing/flag-fleet.js';
 import { unitHubDeps } from '../testing/unit-hub.js';
 import { setFlagOverride } from './flag-override.js';
 
 const CLUSTERS = 96;
 const LATENCY_MS = 10;
-const FLEET = `apiVersion: driftless.dev/v1alpha1
-kind: Fleet
-spec:
-  apps:
-    - name: web
-      path: apps/web
-      namespace: shop
-      targets: [{ selector: {} }]
-`;
-const KILL = `type: kill-switch
-owner: team-shop
-variants: { "on": true, "off": false }
-defaultVariant: "on"
-rollout: []
-namespaces: [shop]
-`;
-
 function files(): Record<string, string> {
   const out: Record<string, string> = {
-    'fleet.yaml': FLEET,
+    'fleet.yaml': flagFleetYaml(),
     // Every cluster's bundle differs (its name in the ConfigMap), as in a real fleet: flag set must read each one.
     'apps/web/web.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web }\ndata: { cluster: "${cluster.name}" }\n',
-    'flags/kill.yaml': KILL,
+    'flags/kill.yaml': killSwitchYaml('team-shop'),
   };
-  for (let i = 0; i < CLUSTERS; i++) out[`clusters/c-${i}.yaml`] = `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: { name: c-${i}, labels: { n: "${i}" } }\n`;
+  for (let i = 0; i < CLUSTERS; i++) out[`clusters/c-${i}.yaml`] = clusterYaml(`c-${i}`, { n: `${i}` });
   return out;
 }
 
@@ -78,7 +62,7 @@ describe('flag set rewriting a rollout of many clusters', () => {
     const store = new MemoryObjectStore({ latency, clock });
     const repo = new MemoryRepository();
     const delivery = '  delivery:\n    mode: continuous-deployment\n    rings:\n      - name: everyone\n        selector: {}\n        maxConcurrent: 1\n';
-    repo.commit({ ...files(), 'fleet.yaml': FLEET + delivery });
+    repo.commit({ ...files(), 'fleet.yaml': flagFleetYaml({ delivery }) });
     const { privateKey: signingKey } = generateKeyPairSync('ed25519');
     const hub = createHub(unitHubDeps({ source: repo, store, clock, signingKey, log: quietLog }));
     await settled(clock, hub.compile({ repo: repo.url }));

@@ -1,6 +1,5 @@
 import { readFlagOverrides } from './flag-overrides-store.js';
 import {
-  flagExpiryMs,
   flagHealth,
   overrideDiverges,
   parseJsonDocument,
@@ -13,6 +12,7 @@ import {
   type ObjectStore,
   type RevisionRecord,
 } from '@driftless/core';
+import { MAX_REVISION_RECORD_BYTES } from '../publish/revision-record.js';
 import { readPublishMarker } from '../state/hub-state.js';
 
 /** One flag in `driftless flags`: its revision-record entry (see FlagRecord) and what it means now. */
@@ -34,8 +34,6 @@ export interface FlagReport {
   readonly orphanOverrides: Readonly<Record<string, FlagOverride>>;
 }
 
-/** The largest revision record or overrides document read, bytes. */
-const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 const DAY_MS = 86_400_000;
 
 /**
@@ -47,7 +45,7 @@ export async function readLastRevisionRecord(store: ObjectStore): Promise<Revisi
   const { revision } = await readPublishMarker(store);
   if (revision === undefined) return undefined;
   const key = storeLayout.revision(revision);
-  const got = await store.get(key, { maxBytes: MAX_DOCUMENT_BYTES });
+  const got = await store.get(key, { maxBytes: MAX_REVISION_RECORD_BYTES });
   return got.kind === 'found' ? parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`) : undefined;
 }
 
@@ -74,10 +72,4 @@ export async function flagReport(store: ObjectStore, clock: Clock): Promise<Flag
     });
   const orphanOverrides = Object.fromEntries(Object.entries(overrides).filter(([key]) => !record?.flags?.[key]));
   return { ...(record ? { revision: record.revision, publishedAt: record.publishedAt } : {}), flags, orphanOverrides };
-}
-
-/** Days until a flag expires (negative: since it expired), by the end of its `expires` day UTC; undefined for a permanent flag. */
-export function daysToExpiry(expires: string | undefined, now: number): number | undefined {
-  const at = flagExpiryMs(expires);
-  return at === undefined ? undefined : Math.floor((at - now) / DAY_MS);
 }

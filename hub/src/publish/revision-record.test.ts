@@ -1,7 +1,7 @@
 import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { parseJsonDocument, revisionRecordSchema, storeLayout, type Digest, type FlagDefinition, type ObjectStore } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
-import { writeRevisionRecord, type PublishedFlags } from './revision-record.js';
+import { MAX_REVISION_RECORD_BYTES, writeRevisionRecord, type PublishedFlags } from './revision-record.js';
 
 const D: Digest = `sha256:${'a'.repeat(64)}`;
 const REV1 = '1'.repeat(40);
@@ -62,6 +62,8 @@ describe('writeRevisionRecord with flags and labels', () => {
         variantsByRing: { 'ring-0': ['on'], 'ring-1': ['on'] },
         uniform: 'on',
         uniformSince: '2030-01-01T00:00:00.000Z',
+        defaultVariant: 'off',
+        rollout: [{ selector: { ring: 'ring-0' }, variant: 'on' }],
       },
     });
     await clock.advance(clock.now() + 3 * 86_400_000);
@@ -78,5 +80,12 @@ describe('writeRevisionRecord with flags and labels', () => {
     await writeRevisionRecord(store, { revision: REV1, published, rings, labels, flags: flagsWith('on', 'off'), lastPublished: REV1 }, clock);
     expect(store.counters.put).toBe(puts);
     expect((await record(store, REV1)).flags?.['checkout']?.variantsByRing).toEqual({ 'ring-0': ['on'], 'ring-1': ['off'] });
+  });
+
+  it('refuses a revision record larger than MAX_REVISION_RECORD_BYTES before reading it into memory (TooLarge)', async () => {
+    const store = new MemoryObjectStore();
+    const clock = new VirtualClock(Date.parse('2030-01-01T00:00:00.000Z'));
+    await store.put(storeLayout.revision(REV1), new Uint8Array(MAX_REVISION_RECORD_BYTES + 1));
+    await expect(writeRevisionRecord(store, { revision: REV1, published, rings, labels, flags: flagsWith('on', 'off') }, clock)).rejects.toMatchObject({ code: 'TooLarge' });
   });
 });

@@ -75,9 +75,12 @@ async function recordFlags(store: ObjectStore, what: PublishedRevision, flags: P
   return flagRecords({ ...flags, ...(what.rings ? { rings: what.rings } : {}), ...(last?.flags ? { previous: last.flags } : {}), publishedAt });
 }
 
+/** The largest revision record read, bytes: a record lists every cluster (digest, ring, labels), about 300 bytes each. */
+export const MAX_REVISION_RECORD_BYTES = 16 * 1024 * 1024;
+
 async function readRecord(store: ObjectStore, revision: string): Promise<RevisionRecord | undefined> {
   const key = storeLayout.revision(revision);
-  const got = await store.get(key);
+  const got = await store.get(key, { maxBytes: MAX_REVISION_RECORD_BYTES });
   return got.kind === 'found' ? parseJsonDocument(revisionRecordSchema, got.body, `revision record ${key}`) : undefined;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiVersionField, kindField, timestampField } from '../documents/common.js';
-import type { LabelSelector } from '../fleet/selector.js';
+import { labelSelectorSchema, type LabelSelector } from '../fleet/selector.js';
 
 /*
  * Feature flags (DESIGN.md, Flags; issue 14): `flags/<key>.yaml` in the fleet
@@ -37,8 +37,10 @@ export interface FlagDefinition {
   readonly file: string;
   readonly type: FlagType;
   readonly owner: string;
-  /** `YYYY-MM-DD` (UTC end of day is the expiry); absent for permanent types. */
+  /** `YYYY-MM-DD`, the last day the flag is valid (UTC); absent for permanent types. */
   readonly expires?: string;
+  /** The line of `expires:` in the file, for an expiry error (absent without expires). */
+  readonly expiresLine?: number;
   readonly variants: Readonly<Record<string, FlagValue>>;
   /** The variant of a cluster no rollout entry selects. */
   readonly defaultVariant: string;
@@ -57,7 +59,12 @@ export interface FlagDefinition {
  */
 export const flagOverrideSchema = z.strictObject({
   variant: z.string().min(1),
-  /** A label selector in `kubectl -l` syntax (`ring=ring-0,region=eu`), as given to `--selector`; absent: every cluster. */
+  /**
+   * A label selector in `kubectl -l` syntax (`region=eu,tier!=gold`), as given
+   * to `--selector`, matched against each cluster's labels; absent: every
+   * cluster. Ring names are not labels: a ring is selected only through a
+   * label its ring selector matches (e.g. `ring=canary` when clusters carry it).
+   */
   selector: z.string().min(1).optional(),
   actor: z.string().min(1),
   at: timestampField,
@@ -73,12 +80,19 @@ export const flagOverridesSchema = z.strictObject({
 });
 export type FlagOverrides = z.infer<typeof flagOverridesSchema>;
 
+/** A rollout entry as the revision record keeps it (see FlagDefinition.rollout). */
+const flagRolloutEntrySchema = z.strictObject({
+  selector: z.union([z.strictObject({ ring: z.string().min(1) }), labelSelectorSchema]),
+  variant: z.string().min(1),
+});
+
 /**
  * What a revision record keeps of each flag (`driftless flags` reads it):
  * its type, owner, expiry, file and the commit that last changed it, when the
  * hub first saw it, the variants its clusters got per ring (`*` without
- * delivery), and since when one variant is everywhere (carried over from
- * the previous record while it stays so).
+ * delivery), since when one variant is everywhere (carried over from
+ * the previous record while it stays so), and the rule inputs (defaultVariant,
+ * rollout) that re-resolve any cluster's variant from its labels and ring.
  */
 export const flagRecordSchema = z.strictObject({
   type: z.enum(FLAG_TYPES),
@@ -93,5 +107,9 @@ export const flagRecordSchema = z.strictObject({
   uniform: z.string().optional(),
   /** Since when `uniform` has held (the publishedAt of the first record where it did). */
   uniformSince: timestampField.optional(),
+  /** The flag's defaultVariant (absent in records written before it was kept). */
+  defaultVariant: z.string().min(1).optional(),
+  /** The flag's ordered rollout entries (absent in records written before they were kept). */
+  rollout: z.array(flagRolloutEntrySchema).optional(),
 });
 export type FlagRecord = z.infer<typeof flagRecordSchema>;

@@ -23,3 +23,30 @@ describe('overrideDiverges', () => {
     expect(overrideDiverges(r, override, revision)).toBe(want);
   });
 });
+
+describe('overrideDiverges with the rule inputs recorded (per selected cluster)', () => {
+  // One ring holds eu and us clusters; Git gives eu `off` by a label rule, so the ring has both variants.
+  const mixedRing = { clusters: { eu: D, us: D, can: D }, rings: { eu: 'rest', us: 'rest', can: 'canary' }, labels: { eu: { region: 'eu' }, us: { region: 'us' }, can: { region: 'eu' } } };
+  const rules: FlagRecord = {
+    ...record,
+    variantsByRing: { canary: ['on'], rest: ['off', 'on'] },
+    defaultVariant: 'on',
+    rollout: [
+      { selector: { ring: 'canary' }, variant: 'on' },
+      { selector: { matchLabels: { region: 'eu' } }, variant: 'off' },
+    ],
+  };
+  it.each<[string, FlagOverride, boolean]>([
+    ['the override selects only clusters Git gives it: agrees', o('on', 'region=us'), false],
+    ['a selected eu cluster of the canary ring gets on by its ring rule', o('off', 'region=eu'), true],
+    ['no selector, Git mixed', o('off'), true],
+  ])('%s', (_name, override, want) => {
+    expect(overrideDiverges(rules, override, mixedRing)).toBe(want);
+  });
+
+  it('an override `off --selector region=eu` agrees once Git gives eu off in a ring of eu and us clusters', () => {
+    const revision = { clusters: { eu: D, us: D }, rings: { eu: 'rest', us: 'rest' }, labels: { eu: { region: 'eu' }, us: { region: 'us' } } };
+    const r: FlagRecord = { ...record, variantsByRing: { rest: ['off', 'on'] }, defaultVariant: 'on', rollout: [{ selector: { matchLabels: { region: 'eu' } }, variant: 'off' }] };
+    expect(overrideDiverges(r, o('off', 'region=eu'), revision)).toBe(false);
+  });
+});

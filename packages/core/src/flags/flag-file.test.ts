@@ -35,13 +35,14 @@ const errorOf = (text: string, file = 'flags/new-checkout.yaml', c: FlagFileCont
 };
 
 describe('parseFlagFile', () => {
-  it('reads a flag file into its definition, the key from the file name', () => {
+  it('reads a flag file into its definition, the key from the file name, and the line of expires (for expiry errors)', () => {
     expect(parseFlagFile(good, 'flags/new-checkout.yaml', ctx)).toEqual({
       key: 'new-checkout',
       file: 'flags/new-checkout.yaml',
       type: 'release',
       owner: 'team-checkout',
       expires: '2031-06-30',
+      expiresLine: 3,
       variants: { on: true, off: false },
       defaultVariant: 'off',
       rollout: [

@@ -87,7 +87,7 @@ export function parseFlagFile(text: string, file: string, ctx: FlagFileContext =
     file,
     type: spec.type,
     owner: spec.owner,
-    ...(spec.expires === undefined ? {} : { expires: spec.expires }),
+    ...(spec.expires === undefined ? {} : { expires: spec.expires, expiresLine: doc.keyLineAt(['expires']) }),
     variants: spec.variants,
     defaultVariant: spec.defaultVariant,
     rollout: spec.rollout,

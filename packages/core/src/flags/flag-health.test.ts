@@ -12,7 +12,8 @@ const cases: [string, Partial<FlagRecord>, FlagOverride | undefined, FlagHealth]
   ['a permanent flag', { type: 'kill-switch' }, undefined, 'ok'],
   ['expired yesterday', { expires: '2026-12-14' }, undefined, 'expired'],
   ['expires today (end of day UTC): not yet expired', { expires: '2026-12-15' }, undefined, 'expiring'],
-  ['14 days left: expiring', { expires: '2026-12-28' }, undefined, 'expiring'],
+  ['13 days left: expiring', { expires: '2026-12-28' }, undefined, 'expiring'],
+  ['14 calendar days left: expiring', { expires: '2026-12-29' }, undefined, 'expiring'],
   ['more than 14 days left: ok', { expires: '2026-12-30' }, undefined, 'ok'],
   ['expired beats ready-to-remove', { expires: '2026-12-01', ...uniform('on', '2026-11-10T00:00:00.000Z') }, undefined, 'expired'],
   ['expiring beats ready-to-remove', { expires: '2026-12-20', ...uniform('on', '2026-11-10T00:00:00.000Z') }, undefined, 'expiring'],
@@ -28,6 +29,19 @@ const cases: [string, Partial<FlagRecord>, FlagOverride | undefined, FlagHealth]
   ['an override to another variant switched it: not never-on', { firstSeen: '2026-12-10T00:00:00.000Z', ...uniform('on', '2026-12-10T00:00:00.000Z') }, override, 'ok'],
   ['uniform only since a later publish: ok', { firstSeen: '2026-12-05T00:00:00.000Z', ...uniform('on', '2026-12-10T00:00:00.000Z') }, undefined, 'ok'],
 ];
+
+describe('flagHealth at the 14-day boundary (calendar days: expires minus today\'s UTC date)', () => {
+  it.each<[string, string, FlagHealth]>([
+    ['2026-12-15T00:00:00.000Z', '2026-12-29', 'expiring'],
+    ['2026-12-15T23:59:00.000Z', '2026-12-29', 'expiring'],
+    ['2026-12-15T00:00:00.000Z', '2026-12-30', 'ok'],
+    ['2026-12-15T23:59:00.000Z', '2026-12-30', 'ok'],
+    ['2026-12-15T23:59:00.000Z', '2026-12-15', 'expiring'],
+    ['2026-12-16T00:00:00.000Z', '2026-12-15', 'expired'],
+  ])('at %s, expires %s: %s', (at, expires, want) => {
+    expect(flagHealth({ ...base, expires }, Date.parse(at))).toBe(want);
+  });
+});
 
 describe('flagHealth', () => {
   it.each(cases)('%s', (_name, record, o, want) => {

@@ -7,19 +7,24 @@ export type FlagHealth = (typeof FLAG_HEALTHS)[number];
 const DAY_MS = 86_400_000;
 
 /**
- * When a flag expires, ms since the epoch: the end (UTC) of its `expires`
- * day; undefined for a permanent flag or a date that does not parse.
+ * Calendar days from `now`'s UTC date to a flag's `expires` day: 0 on that
+ * day, 14 two weeks before it, negative once it has passed (the flag is
+ * expired from 00:00 UTC of the next day). Undefined for a permanent flag or
+ * a date that does not parse. What the compile warning, flag health and
+ * `driftless flags` all count, so they agree at every hour of a day.
  */
-export function flagExpiryMs(expires: string | undefined): number | undefined {
+export function flagDaysToExpiry(expires: string | undefined, now: number): number | undefined {
   if (expires === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(expires)) return undefined;
-  const start = Date.parse(`${expires}T00:00:00.000Z`);
-  return Number.isNaN(start) ? undefined : start + DAY_MS;
+  const day = Date.parse(`${expires}T00:00:00.000Z`);
+  if (Number.isNaN(day)) return undefined;
+  return Math.round((day - Math.floor(now / DAY_MS) * DAY_MS) / DAY_MS);
 }
 
 /**
  * A flag's health at `now` (ms since the epoch), the first that holds of:
- * - `expired`: its expiry (the end of its `expires` day, UTC) has passed;
- * - `expiring`: it expires within FLAG_EXPIRY_WARNING_DAYS days;
+ * - `expired`: its `expires` day (UTC) has passed;
+ * - `expiring`: its `expires` day is FLAG_EXPIRY_WARNING_DAYS calendar days
+ *   away or less (see flagDaysToExpiry);
  * - `never-on` (temporary types only: release, experiment, operational):
  *   every cluster has got the same one variant from Git ever since the hub
  *   first saw the flag, at least FLAG_STALE_DAYS days ago (`uniformSince`
@@ -33,9 +38,9 @@ export function flagExpiryMs(expires: string | undefined): number | undefined {
  * - `ok`.
  */
 export function flagHealth(record: FlagRecord, now: number, override?: FlagOverride): FlagHealth {
-  const expiry = flagExpiryMs(record.expires);
-  if (expiry !== undefined && now >= expiry) return 'expired';
-  if (expiry !== undefined && expiry - now <= FLAG_EXPIRY_WARNING_DAYS * DAY_MS) return 'expiring';
+  const days = flagDaysToExpiry(record.expires, now);
+  if (days !== undefined && days < 0) return 'expired';
+  if (days !== undefined && days <= FLAG_EXPIRY_WARNING_DAYS) return 'expiring';
   if (!TEMPORARY_FLAG_TYPES.has(record.type) || record.uniform === undefined || record.uniformSince === undefined) return 'ok';
   const stale = now - Date.parse(record.uniformSince) >= FLAG_STALE_DAYS * DAY_MS;
   if (stale && record.uniformSince === record.firstSeen && (!override || override.variant === record.uniform)) return 'never-on';

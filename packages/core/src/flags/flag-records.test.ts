@@ -24,21 +24,22 @@ const rings = new Map([
 const commits = new Map([['checkout', 'c0ffee']]);
 
 describe('flagRecords', () => {
-  it('lists the sorted variants per ring, the commit and the definition fields; a new flag is first seen now', () => {
+  it('lists the sorted variants per ring, the commit and the definition fields (with its rule inputs); a new flag is first seen now', () => {
+    const rollout = [{ selector: { matchLabels: { region: 'eu' } }, variant: 'on' }];
     const variants = new Map([
       ['a', { checkout: 'on' }],
       ['b', { checkout: 'on' }],
       ['c', { checkout: 'off' }],
     ]);
-    expect(flagRecords({ definitions: [def('checkout')], variants, rings, commits, publishedAt: T1 })).toEqual({
-      checkout: { type: 'release', owner: 'team-a', expires: '2027-01-31', file: 'flags/checkout.yaml', commit: 'c0ffee', firstSeen: T1, variantsByRing: { 'ring-0': ['on'], 'ring-1': ['off', 'on'] } },
+    expect(flagRecords({ definitions: [def('checkout', { rollout })], variants, rings, commits, publishedAt: T1 })).toEqual({
+      checkout: { type: 'release', owner: 'team-a', expires: '2027-01-31', file: 'flags/checkout.yaml', commit: 'c0ffee', firstSeen: T1, variantsByRing: { 'ring-0': ['on'], 'ring-1': ['off', 'on'] }, defaultVariant: 'off', rollout },
     });
   });
 
   it('lists clusters without a ring under *, and a permanent flag without expiry', () => {
     const variants = new Map([['a', { kill: 'off' }]]);
     const got = flagRecords({ definitions: [(({ expires: _, ...rest }) => rest)(def('kill', { type: 'kill-switch' }))], variants, commits, publishedAt: T1 });
-    expect(got['kill']).toEqual({ type: 'kill-switch', owner: 'team-a', file: 'flags/kill.yaml', commit: 'unknown', firstSeen: T1, variantsByRing: { '*': ['off'] }, uniform: 'off', uniformSince: T1 });
+    expect(got['kill']).toEqual({ type: 'kill-switch', owner: 'team-a', file: 'flags/kill.yaml', commit: 'unknown', firstSeen: T1, variantsByRing: { '*': ['off'] }, uniform: 'off', uniformSince: T1, defaultVariant: 'off', rollout: [] });
   });
 
   it('carries firstSeen over, and uniformSince while the same variant stays everywhere', () => {

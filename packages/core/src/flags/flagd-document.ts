@@ -15,7 +15,7 @@ export interface FlagCluster {
  * whose selector matches it (a `{ring}` selector matches the clusters of that
  * ring, a label selector their labels), else the flag's defaultVariant.
  */
-export function resolveFlagVariant(flag: FlagDefinition, cluster: FlagCluster): string {
+export function resolveFlagVariant(flag: Pick<FlagDefinition, 'rollout' | 'defaultVariant'>, cluster: FlagCluster): string {
   for (const entry of flag.rollout) {
     const ring = ringOf(entry.selector);
     const matches = ring === undefined ? selectorMatches(entry.selector as Parameters<typeof selectorMatches>[0], cluster.labels) : ring === cluster.ring;
@@ -41,7 +41,7 @@ export interface FlagdMetadata {
   /** The last commit that changed `flags/<key>.yaml`: stable while the file is, so bundles are too. */
   readonly commit: string;
   readonly gitVariant: string;
-  /** Set by an override (`actor: reason`), see overrideFlags. */
+  /** Set by an override (`actor: reason`), see applyFlagOverrides. */
   readonly override?: string;
 }
 
