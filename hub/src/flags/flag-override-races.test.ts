@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createHub } from '../hub.js';
 import { quietLog } from '../hub-log.js';
 import { readCurrentRolloutDocument } from '../rollout/rollout-store.js';
+import { LAST_PUBLISH_KEY } from '../state/hub-state.js';
 import { auditRecorder } from '../testing/test-rollout-machine.js';
 import { unitHubDeps } from '../testing/unit-hub.js';
 import { pointerOf } from '../testing/store-reads.js';
@@ -84,14 +85,30 @@ function raceAt(f: Awaited<ReturnType<typeof fleet>>, at: (op: StoreOperation, k
     await race();
   };
 }
+const isPointer = (key: string): boolean => key.endsWith('/desired.json');
 const isWrite = (op: StoreOperation): boolean => op === 'put' || op === 'putIfAbsent';
 
 describe('a compile racing flag set (review 14a #1)', () => {
   it('without delivery: every pointer of the new commit carries the override set after the compile read overrides.json', async () => {
     const f = await fleet();
     f.repo.commit({ 'apps/web/web.yaml': web('2') }, 'second');
-    // Flag set runs as the compile writes its first pointer (after its marker: not a publish conflict).
-    raceAt(f, (op, key) => isWrite(op) && key.startsWith('pointers/'), () => set(f.deps, 'a'));
+    // Flag set starts as the compile writes its marker (it reads the last record, v1, and writes
+    // overrides.json), then moves its pointers before the compile writes its own.
+    let setDone: Promise<unknown> | undefined;
+    let written = false;
+    let reached!: () => void;
+    const overridesWritten = new Promise<void>((resolve) => (reached = resolve));
+    f.hook.current = async (op, key) => {
+      if (writer.getStore() === 'set') {
+        if (written) reached();
+        written ||= key === storeLayout.flagOverrides && isWrite(op);
+        return;
+      }
+      if (!setDone && isWrite(op) && key === LAST_PUBLISH_KEY) {
+        setDone = writer.run('set', () => set(f.deps, 'a'));
+        await overridesWritten;
+      } else if (setDone && isWrite(op) && isPointer(key)) await setDone;
+    };
     await f.hub.compile({ repo: f.repo.url });
     for (const c of CLUSTERS) expect(await pointed(f.store, c)).toEqual({ overrides: { a: 'off', b: undefined }, v: '2' });
   });
@@ -102,7 +119,8 @@ describe('a compile racing flag set (review 14a #1)', () => {
     // Flag set runs as the compile creates the new rollout: it rewrites the one it finds, the old one.
     raceAt(f, (op, key) => op === 'putIfAbsent' && key.startsWith('rollouts/'), () => set(f.deps, 'a'));
     await f.hub.compile({ repo: f.repo.url });
-    for (const c of CLUSTERS) expect((await pointed(f.store, c)).overrides['a']).toBe('off');
+    // maxConcurrent 1: the first wave moved only c-1; the rest have no pointer yet.
+    expect((await pointed(f.store, 'c-1')).overrides['a']).toBe('off');
     const rollout = await readCurrentRolloutDocument(f.store);
     for (const c of Object.values(rollout?.doc.clusters ?? {})) {
       expect((await bundleFacts(f.store, c.to)).overrides['a']).toBe('off');
@@ -120,7 +138,7 @@ describe('flag set racing flag set or clear on other flags (review 14a #2)', () 
       const who = writer.getStore();
       // `overridesFirst` writes flags/overrides.json before the other one does.
       if (key === storeLayout.flagOverrides && op !== 'get' && who !== overridesFirst) await (first ??= f.clock.sleep(1));
-      if (key.startsWith('pointers/') && op === 'put' && who === slow) await fast.catch(() => undefined);
+      if (isPointer(key) && op === 'put' && who === slow) await fast.catch(() => undefined);
     };
   }
 
