@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { canonicalBytes, decodeBundle, encodeBundle, FLAGS_CONFIGMAP_KEY, storeLayout, type Digest, type ObjectStore, type StoreOperation } from '@driftless/core';
-import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
+import { canonicalBytes, decodeBundle, encodeBundle, FLAGS_CONFIGMAP_KEY, storeLayout, type Digest, type ObjectStore } from '@driftless/core';
+import { MemoryObjectStore, MemoryRepository, VirtualClock, type StoreOperation } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
 import { createHub } from '../hub.js';
 import { quietLog } from '../hub-log.js';
@@ -43,13 +43,13 @@ async function settled<T>(clock: VirtualClock, promise: Promise<T>): Promise<T> 
 }
 
 /** A store that runs `hook` before each operation (awaited): where a race is staged. */
-function hookedStore(clock: VirtualClock, hook: { current?: (op: StoreOperation, key: string) => Promise<void> }): MemoryObjectStore {
+function hookedStore(clock: VirtualClock, hook: { current?: ((op: StoreOperation, key: string) => Promise<void>) | undefined }): MemoryObjectStore {
   return new MemoryObjectStore({ clock, latency: (op, key) => hook.current?.(op, key) ?? Promise.resolve() });
 }
 
 async function fleet(fleetYaml = FLEET) {
   const clock = new VirtualClock(NOW);
-  const hook: { current?: (op: StoreOperation, key: string) => Promise<void> } = {};
+  const hook: { current?: ((op: StoreOperation, key: string) => Promise<void>) | undefined } = {};
   const store = hookedStore(clock, hook);
   const repo = new MemoryRepository();
   repo.commit(files(fleetYaml), 'first');
