@@ -16,6 +16,7 @@ import { requireMetricSource } from './rollout/metric-observer.js';
 import { readFreeze } from './control/freeze.js';
 import { hasAppliedOverrides, withFlagOverrides } from './flags/compiled-overrides.js';
 import { noFlagOverrides, readFlagOverrides } from './flags/flag-overrides-store.js';
+import { ABSENT, convergeOverrides } from './flags/converge-overrides.js';
 import { loadTrustedState, readPublishMarker, stateAfterPublish, writePublishMarker, type HubStateStore } from './state/hub-state.js';
 
 /** How the hub renders app sources that are not plain manifests. */
@@ -113,7 +114,7 @@ export function createHub(deps: HubDeps): Hub {
         allowRollback: req.allowRollback ?? false,
       });
       const state = deps.state ? await loadTrustedState(deps.state, marker, log) : undefined;
-      const compiled = await withActiveOverrides(
+      const { compiled, overridesEtag } = await withActiveOverrides(
         deps.store,
         await compileFleet(snapshot.reader, {
           kustomize: deps.renderers.kustomize,
@@ -161,6 +162,8 @@ export function createHub(deps: HubDeps): Hub {
       log({ level: 'info', msg: 'published', revision: result.revision, blobsWritten: result.blobsWritten, pointersUpdated: result.pointersUpdated });
       if (marker.revision !== compiled.revision) await auditOf(deps).append(publishedDrafts(req, result));
       const rollout = compiled.delivery ? await startDelivery(deps, compiled, compiled.delivery, { memo, refused: result.refused }) : undefined;
+      // A compile that moved no pointer and started no rollout overwrote nothing a flag set wrote.
+      if (result.pointersUpdated > 0 || rollout) await convergeIfOverridesChanged(deps, compiled, overridesEtag);
       return {
         ...result,
         ...(rollout ? { rollout } : {}),
@@ -206,12 +209,30 @@ async function startDelivery(
  * the commit being compiled (a cluster added or relabelled in it is judged
  * on its labels now); as is when no override is active.
  */
-async function withActiveOverrides(store: ObjectStore, compiled: CompiledFleet): Promise<CompiledFleet> {
+async function withActiveOverrides(store: ObjectStore, compiled: CompiledFleet): Promise<{ compiled: CompiledFleet; overridesEtag: string }> {
   const overrides = await readFlagOverrides(store);
+  const overridesEtag = overrides?.etag ?? ABSENT;
   const doc = overrides?.doc ?? noFlagOverrides();
-  if (Object.keys(doc.overrides).length === 0 && !hasAppliedOverrides(compiled)) return compiled;
+  // No override now, but the memo's digests carry some: restore Git's variants.
+  if (Object.keys(doc.overrides).length === 0 && !hasAppliedOverrides(compiled)) return { compiled, overridesEtag };
   const labels = compiled.labels;
-  return withFlagOverrides(store, compiled, doc, (cluster) => labels?.get(cluster));
+  return { compiled: await withFlagOverrides(store, compiled, doc, (cluster) => labels?.get(cluster)), overridesEtag };
+}
+
+/**
+ * A flag set or clear that ran while this compile published (after it read
+ * `flags/overrides.json`) moved pointers and rewrote a rollout this compile
+ * then replaced: converge every compiled cluster on the document as it is now
+ * (review 14a #1). One GET when nothing changed.
+ */
+async function convergeIfOverridesChanged(deps: HubDeps, compiled: CompiledFleet, applied: string): Promise<void> {
+  const now = await readFlagOverrides(deps.store);
+  if ((now?.etag ?? ABSENT) === applied) return;
+  const labels = compiled.labels;
+  await convergeOverrides(
+    { store: deps.store, clock: deps.clock, newId: deps.newId, log: deps.log ?? quietLog, ...(deps.signingKey ? { signingKey: deps.signingKey } : {}), ...(deps.pointerTtlMs !== undefined ? { pointerTtlMs: deps.pointerTtlMs } : {}) },
+    { clusters: [...compiled.bundles.keys(), ...compiled.unchanged.keys()].sort(), labels: () => Promise.resolve((cluster) => labels?.get(cluster)), ...(now ? { known: now } : {}) },
+  );
 }
 
 /** The hub's audit sink: the injected one, or the store's audit log. */

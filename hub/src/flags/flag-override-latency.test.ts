@@ -31,7 +31,8 @@ async function settled<T>(clock: VirtualClock, promise: Promise<T>): Promise<T> 
 describe('flag set over a store with latency (virtual clock)', () => {
   it('reads the selected clusters\' bundles concurrently: less than one store round trip per cluster in series', async () => {
     const clock = new VirtualClock(Date.UTC(2030, 0, 1));
-    const store = new MemoryObjectStore({ latency: () => clock.sleep(LATENCY_MS), clock });
+    let requests = 0;
+    const store = new MemoryObjectStore({ latency: () => ((requests += 1), clock.sleep(LATENCY_MS)), clock });
     const repo = new MemoryRepository();
     repo.commit(files());
     const { privateKey: signingKey } = generateKeyPairSync('ed25519');
@@ -41,8 +42,12 @@ describe('flag set over a store with latency (virtual clock)', () => {
     const audit = createAuditLog({ store, clock });
     const deps = { store, clock, audit, signingKey, newId: () => 'id', log: quietLog };
     const setAt = clock.now();
+    requests = 0;
     const r = await settled(clock, setFlagOverride(deps, { flag: 'kill', variant: 'off', actor: 'oncall', reason: 'incident' }));
     expect(r.pointers).toHaveLength(CLUSTERS);
+    // Each pointer is read once and moved as soon as its bundle is written: pointer read, bundle read,
+    // bundle put, pointer write; plus a constant (marker, record, overrides, audit, rollout, marker invalidation).
+    expect(requests).toBeLessThanOrEqual(4 * CLUSTERS + 16);
     // The kill switch is waited on: reading 96 bundles one after another alone would take 96 round trips.
     expect(clock.now() - setAt).toBeLessThan(CLUSTERS * LATENCY_MS);
   });

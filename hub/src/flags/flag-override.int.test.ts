@@ -102,7 +102,7 @@ describe('flag set / clear against MinIO', () => {
       expect(flag).toMatchObject({ defaultVariant: 'off', targeting: { if: [true, 'off', checkout.targeting] }, metadata: { gitVariant: 'on', override: 'alice: payments failing' } });
     }
     expect(audit.drafts.filter((d) => d.action === 'flag.override.set')).toEqual([
-      { actor: 'alice', action: 'flag.override.set', subject: 'flag/checkout', reason: 'payments failing', data: { flag: 'checkout', variant: 'off', selector: null, clusters: CLUSTERS } },
+      { actor: 'alice', action: 'flag.override.set', subject: 'flag/checkout', reason: 'payments failing', data: { flag: 'checkout', variant: 'off', selector: null, count: CLUSTERS.length, clusters: CLUSTERS } },
     ]);
     expect((await readFlagOverrides(store))?.doc.overrides['checkout']).toMatchObject({ variant: 'off', actor: 'alice' });
     expect(await readFreeze(store)).toBeDefined();

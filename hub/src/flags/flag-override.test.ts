@@ -1,7 +1,7 @@
 import { API_VERSION, type RevisionRecord } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
 import { overridesForCluster } from './flag-overrides-store.js';
-import { selectClusters } from './flag-override.js';
+import { auditedClusters, selectClusters } from './flag-override.js';
 
 const digest = `sha256:${'a'.repeat(64)}`;
 const record = (labels?: RevisionRecord['labels']): RevisionRecord => ({
@@ -40,5 +40,14 @@ describe('selectClusters (flag set --selector over the labels the revision recor
     const doc = { apiVersion: API_VERSION, kind: 'FlagOverrides' as const, overrides: { a: o, b: { ...o, selector: 'region=us' } } };
     expect([...overridesForCluster(doc, labels['eu-1']).keys()]).toEqual(['a']);
     expect([...overridesForCluster(doc, labels['us-1']).keys()]).toEqual(['a', 'b']);
+  });
+});
+
+describe('auditedClusters (review 14a #19)', () => {
+  it('records the selector, the count and only the first 20 cluster names', () => {
+    const clusters = Array.from({ length: 10_000 }, (_, i) => `c-${String(i).padStart(5, '0')}`);
+    const got = auditedClusters('region=eu', clusters);
+    expect(got).toEqual({ selector: 'region=eu', count: 10_000, clusters: clusters.slice(0, 20) });
+    expect(auditedClusters(undefined, ['a'])).toEqual({ selector: null, count: 1, clusters: ['a'] });
   });
 });

@@ -8,7 +8,6 @@ import {
   revisionRecordSchema,
   storeLayout,
   type Digest,
-  type FlagOverrides,
   type ObjectStore,
   type RevisionRecord,
 } from '@driftless/core';
@@ -16,8 +15,9 @@ import type { AuditSink } from '../rollout/rollout-controller.js';
 import { MAX_POINTER_BYTES } from '../publish/pointer-moves.js';
 import { signedBy, signingKeyId } from '../publish/pointer-signing.js';
 import { readPublishMarker } from '../state/hub-state.js';
-import { overridesForCluster, parseOverrideSelector, readFlagOverrides, updateFlagOverrides } from './flag-overrides-store.js';
-import { bundleRewriter, republishOverridden, rewriteRolloutBundles, type FlagRepublishDeps, type RepublishedPointer } from './flag-republish.js';
+import { parseOverrideSelector, readFlagOverrides, updateFlagOverrides } from './flag-overrides-store.js';
+import { convergeOverrides, type Converged, type LabelsOf } from './converge-overrides.js';
+import { bundleRewriter, type FlagRepublishDeps, type RepublishedPointer } from './flag-republish.js';
 
 /** What setting or clearing an override needs: the republish deps and where the audit entry goes. */
 export interface FlagOverrideDeps extends FlagRepublishDeps {
@@ -57,9 +57,10 @@ const MAX_RECORD_BYTES = 16 * 1024 * 1024;
  * Sets an override: checks the flag and variant against the published
  * bundles (FlagOverrideRefused, nothing written, when either is unknown),
  * writes `flags/overrides.json` (compare-and-swap), audits
- * `flag.override.set`, rewrites the current rollout's digests for the
- * selected clusters, then moves their pointers to the overridden bundles at
- * once, past rings and the freeze.
+ * `flag.override.set` (selector, count, the first 20 clusters), then
+ * converges the selected clusters on the overrides (convergeOverrides): the
+ * current rollout's digests, then each pointer moved to its overridden bundle
+ * as soon as that is written, past rings and the freeze.
  */
 export async function setFlagOverride(deps: FlagOverrideDeps, req: SetFlagOverrideRequest): Promise<FlagOverrideResult> {
   const record = await latestRecord(deps, req.flag);
@@ -69,11 +70,11 @@ export async function setFlagOverride(deps: FlagOverrideDeps, req: SetFlagOverri
   await requirePointerKey(deps, req.flag, clusters);
   const at = new Date(deps.clock.now()).toISOString();
   const override = { variant: req.variant, ...(req.selector ? { selector: req.selector } : {}), actor: req.actor, at, reason: req.reason };
-  const { after } = await updateFlagOverrides(deps.store, (doc) => ({ ...doc, overrides: { ...doc.overrides, [req.flag]: override } }));
+  const written = await updateFlagOverrides(deps.store, (doc) => ({ ...doc, overrides: { ...doc.overrides, [req.flag]: override } }));
   await deps.audit.append([
-    { actor: req.actor, action: 'flag.override.set', subject: `flag/${req.flag}`, reason: req.reason, data: { flag: req.flag, variant: req.variant, selector: req.selector ?? null, clusters } },
+    { actor: req.actor, action: 'flag.override.set', subject: `flag/${req.flag}`, reason: req.reason, data: { flag: req.flag, variant: req.variant, ...auditedClusters(req.selector, clusters) } },
   ]);
-  const done = await republish(deps, rewriter, record, after, clusters);
+  const done = await republish(deps, rewriter, record, written, clusters);
   return { flag: req.flag, action: 'set', variant: req.variant, ...(req.selector ? { selector: req.selector } : {}), clusters, labelsRecorded, ...done };
 }
 
@@ -88,18 +89,18 @@ export async function clearFlagOverride(deps: FlagOverrideDeps, req: { readonly 
   const current = (await readFlagOverrides(deps.store))?.doc.overrides[req.flag];
   if (current) await requirePointerKey(deps, req.flag, clearedClusters(record, req.flag, current.selector).clusters);
   let selector: string | undefined;
-  const { before, after } = await updateFlagOverrides(deps.store, (doc) => {
+  const written = await updateFlagOverrides(deps.store, (doc) => {
     const { [req.flag]: gone, ...rest } = doc.overrides;
     selector = gone?.selector;
     return gone ? { ...doc, overrides: rest } : undefined;
   });
-  const old = before.overrides[req.flag];
+  const old = written.before.overrides[req.flag];
   if (!old) throw new DriftlessError('FlagOverrideRefused', `flag ${req.flag} clear failed: it has no override (${storeLayout.flagOverrides})`, { flag: req.flag, reason: 'no override' });
   const { clusters, labelsRecorded } = clearedClusters(record, req.flag, selector);
   await deps.audit.append([
-    { actor: req.actor, action: 'flag.override.cleared', subject: `flag/${req.flag}`, reason: req.reason, data: { flag: req.flag, variant: old.variant, selector: selector ?? null, clusters } },
+    { actor: req.actor, action: 'flag.override.cleared', subject: `flag/${req.flag}`, reason: req.reason, data: { flag: req.flag, variant: old.variant, ...auditedClusters(selector, clusters) } },
   ]);
-  const done = await republish(deps, bundleRewriter(deps.store), record, after, clusters);
+  const done = await republish(deps, bundleRewriter(deps.store), record, written, clusters);
   return { flag: req.flag, action: 'cleared', variant: old.variant, ...(selector ? { selector } : {}), clusters, labelsRecorded, ...done };
 }
 
@@ -108,18 +109,34 @@ function clearedClusters(record: RevisionRecord, flag: string, selector: string 
   return selectClusters(record, flag, record.labels ? selector : undefined);
 }
 
-/** Rollout document first, then pointers: a step in between never moves a cluster to a bundle without the override. */
+/** Cluster names an audit entry lists: the rest is counted (10,000 names would make one entry ~200 KB, review 14a #19). */
+const AUDITED_CLUSTERS = 20;
+
+/** What an override's audit entry says of its clusters: the selector, how many, and the first {@link AUDITED_CLUSTERS} names. */
+export function auditedClusters(selector: string | undefined, clusters: readonly string[]): { selector: string | null; count: number; clusters: string[] } {
+  return { selector: selector ?? null, count: clusters.length, clusters: clusters.slice(0, AUDITED_CLUSTERS) };
+}
+
+/**
+ * Converges the clusters this override changed on `flags/overrides.json`,
+ * starting from the document this writer wrote: rollout document first, then
+ * each pointer read-rewrite-swapped (see convergeOverrides: a racing compile,
+ * step or other flag set never leaves a cluster without the last document).
+ */
 async function republish(
   deps: FlagOverrideDeps,
   rewriter: ReturnType<typeof bundleRewriter>,
   record: RevisionRecord,
-  doc: FlagOverrides,
+  written: Awaited<ReturnType<typeof updateFlagOverrides>>,
   clusters: readonly string[],
-): Promise<{ rollout?: string; pointers: RepublishedPointer[] }> {
-  const overridesOf = (cluster: string): ReturnType<typeof overridesForCluster> => overridesForCluster(doc, record.labels?.[cluster]);
-  const rollout = await rewriteRolloutBundles(deps.store, deps.clock, rewriter, clusters, overridesOf);
-  const pointers = await republishOverridden(deps, rewriter, clusters, overridesOf);
-  return { ...(rollout ? { rollout } : {}), pointers };
+): Promise<Converged> {
+  const labelsOf: LabelsOf = (cluster) => record.labels?.[cluster];
+  return convergeOverrides(deps, {
+    clusters,
+    rewriter,
+    labels: () => Promise.resolve(labelsOf),
+    ...(written.etag ? { known: { doc: written.after, etag: written.etag } } : {}),
+  });
 }
 
 /** `revisions/<revision>.json` as read and validated; undefined when it does not exist. */

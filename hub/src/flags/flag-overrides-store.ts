@@ -35,13 +35,14 @@ export function noFlagOverrides(): FlagOverrides {
  * Rewrites `flags/overrides.json` compare-and-swap: `change` gets the
  * document as read (empty when absent) and returns the new one, or undefined
  * to write nothing; a lost race re-reads and asks `change` again. Resolves
- * with the document before and after. Throws the transient
+ * with the document before and after, and the ETag of `after` (undefined
+ * when nothing was written: `change` returned undefined). Throws the transient
  * `FlagOverridesConflict` after {@link CAS_ATTEMPTS} lost races.
  */
 export async function updateFlagOverrides(
   store: ObjectStore,
   change: (doc: FlagOverrides) => FlagOverrides | undefined,
-): Promise<{ readonly before: FlagOverrides; readonly after: FlagOverrides }> {
+): Promise<{ readonly before: FlagOverrides; readonly after: FlagOverrides; readonly etag?: string }> {
   const key = storeLayout.flagOverrides;
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     const read = await readFlagOverrides(store);
@@ -50,7 +51,7 @@ export async function updateFlagOverrides(
     if (after === undefined) return { before, after: before };
     const body = canonicalBytes(flagOverridesSchema.parse(after));
     const res = read ? await store.put(key, body, { ...JSON_TYPE, ifMatch: read.etag }) : await store.putIfAbsent(key, body, JSON_TYPE);
-    if (res.kind === 'written' || res.kind === 'created') return { before, after };
+    if (res.kind === 'written' || res.kind === 'created') return { before, after, etag: res.etag };
   }
   throw new DriftlessError('FlagOverridesConflict', `${key} write failed: it changed under this writer ${CAS_ATTEMPTS} times (another flag set or clear is running); try again`, { key });
 }

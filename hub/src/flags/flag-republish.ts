@@ -2,7 +2,6 @@ import pLimit from 'p-limit';
 import {
   applyFlagOverrides,
   decodeBundle,
-  decodePointer,
   DEFAULT_BUNDLE_LIMITS,
   encodeBundle,
   isFlagsConfigMap,
@@ -12,14 +11,11 @@ import {
   type Digest,
   type FlagOverride,
   type ObjectStore,
-  type PointerMove,
   type Rollout,
 } from '@driftless/core';
-import { MAX_POINTER_BYTES } from '../publish/pointer-moves.js';
 import { overridesKey } from './flag-overrides-store.js';
-import { moveRolloutPointers, type RolloutMoveDeps } from '../rollout/rollout-moves.js';
+import type { RolloutMoveDeps } from '../rollout/rollout-moves.js';
 import { casRollout, readCurrentRolloutDocument, rolloutConflict, ROLLOUT_CAS_ATTEMPTS } from '../rollout/rollout-store.js';
-import { settleAll } from '../settle-all.js';
 
 /** Store requests in flight at once while rewriting bundles and moving pointers (as the rollout's moves). */
 const STORE_CONCURRENCY = 32;
@@ -125,34 +121,4 @@ export interface RepublishedPointer {
   readonly cluster: string;
   readonly bundle: string;
   readonly generation: number;
-}
-
-/**
- * Points each of `clusters` at its current bundle rewritten under its
- * overrides, at once: past rings and the freeze (a kill switch must reach a
- * frozen or halted fleet). Generation + 1, signed when the deps have a key,
- * the pointer's revision kept; a cluster without a pointer, or whose bundle
- * does not change, is left alone.
- */
-export async function republishOverridden(deps: FlagRepublishDeps, rewriter: Rewriter, clusters: readonly string[], overridesOf: OverridesOf): Promise<RepublishedPointer[]> {
-  const limit = pLimit(STORE_CONCURRENCY);
-  const planned = await settleAll(
-    clusters.map((cluster) =>
-      limit(async () => {
-        const key = storeLayout.pointer(cluster);
-        const got = await deps.store.get(key, { maxBytes: MAX_POINTER_BYTES });
-        if (got.kind !== 'found') return undefined;
-        const p = decodePointer(got.body, `pointer ${key}`, cluster);
-        const digest = await rewriter.rewrite(p.bundle as Digest, overridesOf(cluster));
-        return digest === p.bundle ? undefined : { revision: p.revision, move: { cluster, digest, reason: 'wave' } satisfies PointerMove };
-      }),
-    ),
-  );
-  const byRevision = new Map<string, PointerMove[]>();
-  for (const p of planned) if (p) byRevision.set(p.revision, [...(byRevision.get(p.revision) ?? []), p.move]);
-  const out: RepublishedPointer[] = [];
-  for (const [revision, moves] of byRevision) {
-    for (const o of await moveRolloutPointers(deps, revision, moves)) out.push({ cluster: o.move.cluster, bundle: o.memo.digest, generation: o.memo.generation });
-  }
-  return out.sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
 }

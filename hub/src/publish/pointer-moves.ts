@@ -54,6 +54,13 @@ export interface PointerMoveContext {
    * steps set it, since they run apart from the compile that had the key.
    */
   readonly refuseUnsigned?: boolean;
+  /**
+   * A remembered pointer found stale at the write is a PublishConflict, not
+   * read again and written with the same target: for a caller whose target is
+   * computed from the pointer's bundle (a flag override), which must recompute
+   * it from the pointer as it is now (review 14a #3).
+   */
+  readonly conflictOnStale?: boolean;
 }
 
 /** Where one cluster's pointer should go. */
@@ -107,7 +114,7 @@ export async function movePointer(ctx: PointerMoveContext, target: PointerTarget
     if (res.kind === 'written' || res.kind === 'created') {
       return { kind: 'moved', memo: { digest: target.digest, etag: res.etag, generation: decision.pointer.generation, keyId: ctx.keyId } };
     }
-    if (!remembered) {
+    if (!remembered || ctx.conflictOnStale) {
       throw new DriftlessError('PublishConflict', `pointer ${key} publish failed: it changed while this hub was publishing (another hub running?)`, {
         cluster: target.cluster,
         key,

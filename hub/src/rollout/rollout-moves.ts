@@ -93,7 +93,8 @@ async function moveOnce(ctx: PointerMoveContext, move: PointerMove): Promise<Mov
   }
 }
 
-async function invalidateMarker(deps: RolloutMoveDeps, revision: string): Promise<void> {
+/** Writes the hub-state marker with a new id (same revision): no compile trusts pointers it remembers from before the caller's pointer writes. */
+export async function invalidateMarker(deps: RolloutMoveDeps, revision: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const marker = await readPublishMarker(deps.store);
     try {

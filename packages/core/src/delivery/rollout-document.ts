@@ -189,11 +189,16 @@ export const clusterRolloutSchema = z.strictObject({
 });
 export type ClusterRollout = z.infer<typeof clusterRolloutSchema>;
 
-/** A pointer the hub is to move: to a release's bundle (`wave`) or back to the last good one (`revert`). */
+/**
+ * A pointer the hub is to move: to a release's bundle (`wave`), back to the
+ * last good one (`revert`), or to its bundle rewritten under the flag
+ * overrides (`flag-override`: `driftless flag set/clear`, past rings and the
+ * freeze; never in a rollout's intent log).
+ */
 export const pointerMoveSchema = z.strictObject({
   cluster: clusterNameField,
   digest: digestField,
-  reason: z.enum(['wave', 'revert']),
+  reason: z.enum(['wave', 'revert', 'flag-override']),
 });
 export type PointerMove = z.infer<typeof pointerMoveSchema>;
 
