@@ -20,6 +20,9 @@ import { casRollout, readCurrentRolloutDocument, rolloutConflict, ROLLOUT_CAS_AT
 /** Store requests in flight at once while rewriting bundles and moving pointers (as the rollout's moves). */
 const STORE_CONCURRENCY = 32;
 
+/** Decoded bundles a rewriter keeps after reading them (two rounds of concurrent reads). */
+const RECENT_BUNDLES = 2 * STORE_CONCURRENCY;
+
 /** What republishing overridden bundles needs: what moving a rollout's pointers needs (the hub-state marker is invalidated the same way). */
 export type FlagRepublishDeps = Pick<RolloutMoveDeps, 'store' | 'clock' | 'newId' | 'signingKey' | 'pointerTtlMs' | 'log'>;
 
@@ -33,16 +36,26 @@ export function bundleRewriter(store: ObjectStore): {
   rewrite(digest: Digest, overrides: ReadonlyMap<string, FlagOverride>): Promise<Digest>;
   read(digest: Digest): Promise<Bundle | undefined>;
 } {
-  // Only reads in flight are shared (dropped once settled) and only digests are
-  // kept: 10,000 decoded bundles held for a whole call would be gigabytes.
+  // Reads in flight are shared, and only the last RECENT_BUNDLES decoded
+  // bundles are kept (enough for flag set's variant check to hand its batch
+  // to the republish): 10,000 decoded bundles held for a whole call would be
+  // gigabytes. Rewritten digests are all kept (a few bytes each).
   const reading = new Map<Digest, Promise<Bundle | undefined>>();
+  const recent = new Map<Digest, Bundle | undefined>();
   const rewritten = new Map<string, Promise<Digest>>();
   const read = (digest: Digest): Promise<Bundle | undefined> => {
+    if (recent.has(digest)) return Promise.resolve(recent.get(digest));
     let hit = reading.get(digest);
     if (!hit) {
       hit = (async () => {
         const blob = await store.get(storeLayout.blob(digest), { maxBytes: DEFAULT_BUNDLE_LIMITS.maxCompressedBytes });
-        return blob.kind === 'found' ? decodeBundle(blob.body, digest, DEFAULT_BUNDLE_LIMITS) : undefined;
+        const bundle = blob.kind === 'found' ? decodeBundle(blob.body, digest, DEFAULT_BUNDLE_LIMITS) : undefined;
+        recent.set(digest, bundle);
+        for (const old of recent.keys()) {
+          if (recent.size <= RECENT_BUNDLES) break;
+          recent.delete(old);
+        }
+        return bundle;
       })().finally(() => reading.delete(digest));
       reading.set(digest, hit);
     }
