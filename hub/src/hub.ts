@@ -16,7 +16,7 @@ import { requireMetricSource } from './rollout/metric-observer.js';
 import { readFreeze } from './control/freeze.js';
 import { hasAppliedOverrides, withFlagOverrides } from './flags/compiled-overrides.js';
 import { noFlagOverrides, readFlagOverrides } from './flags/flag-overrides-store.js';
-import { ABSENT, convergeOverrides } from './flags/converge-overrides.js';
+import { ABSENT, convergeIfOverridesChanged } from './flags/converge-overrides.js';
 import { loadTrustedState, readPublishMarker, stateAfterPublish, writePublishMarker, type HubStateStore } from './state/hub-state.js';
 
 /** How the hub renders app sources that are not plain manifests. */
@@ -163,7 +163,7 @@ export function createHub(deps: HubDeps): Hub {
       if (marker.revision !== compiled.revision) await auditOf(deps).append(publishedDrafts(req, result));
       const rollout = compiled.delivery ? await startDelivery(deps, compiled, compiled.delivery, { memo, refused: result.refused }) : undefined;
       // A compile that moved no pointer and started no rollout overwrote nothing a flag set wrote.
-      if (result.pointersUpdated > 0 || rollout) await convergeIfOverridesChanged(deps, compiled, overridesEtag);
+      if (result.pointersUpdated > 0 || rollout) await convergeIfChanged(deps, compiled, overridesEtag);
       return {
         ...result,
         ...(rollout ? { rollout } : {}),
@@ -225,13 +225,11 @@ async function withActiveOverrides(store: ObjectStore, compiled: CompiledFleet):
  * then replaced: converge every compiled cluster on the document as it is now
  * (review 14a #1). One GET when nothing changed.
  */
-async function convergeIfOverridesChanged(deps: HubDeps, compiled: CompiledFleet, applied: string): Promise<void> {
-  const now = await readFlagOverrides(deps.store);
-  if ((now?.etag ?? ABSENT) === applied) return;
+async function convergeIfChanged(deps: HubDeps, compiled: CompiledFleet, applied: string): Promise<void> {
   const labels = compiled.labels;
-  await convergeOverrides(
+  await convergeIfOverridesChanged(
     { store: deps.store, clock: deps.clock, newId: deps.newId, log: deps.log ?? quietLog, ...(deps.signingKey ? { signingKey: deps.signingKey } : {}), ...(deps.pointerTtlMs !== undefined ? { pointerTtlMs: deps.pointerTtlMs } : {}) },
-    { clusters: [...compiled.bundles.keys(), ...compiled.unchanged.keys()].sort(), labels: () => Promise.resolve((cluster) => labels?.get(cluster)), ...(now ? { known: now } : {}) },
+    { applied, clusters: [...compiled.bundles.keys(), ...compiled.unchanged.keys()].sort(), labels: () => Promise.resolve((cluster) => labels?.get(cluster)) },
   );
 }
 

@@ -13,8 +13,8 @@ import { bundleRefsReader } from '../publish/bundle-refs.js';
 import { MAX_POINTER_BYTES, movePointer, type PointerMemo, type PointerMoveContext } from '../publish/pointer-moves.js';
 import { signedBy, signingKeyId } from '../publish/pointer-signing.js';
 import { DEFAULT_POINTER_TTL_MS } from '../publish/publish-fleet.js';
-import { invalidateMarker } from '../rollout/rollout-moves.js';
 import type { Versioned } from '../rollout/rollout-store.js';
+import { invalidateMarker } from '../state/hub-state.js';
 import { overridesForCluster, noFlagOverrides, readFlagOverrides } from './flag-overrides-store.js';
 import { bundleRewriter, rewriteRolloutBundles, type FlagRepublishDeps, type OverridesOf, type RepublishedPointer } from './flag-republish.js';
 
@@ -81,7 +81,7 @@ export async function convergeOverrides(deps: FlagRepublishDeps, req: ConvergeRe
   const moved = new Map<string, RepublishedPointer>();
   let rollout: string | undefined;
   let labelsOf: LabelsOf | undefined;
-  let read = req.known ?? (await readVersioned(deps));
+  let read = req.known ?? (await readVersionedOverrides(deps.store));
   const invalidated = { done: undefined as Promise<void> | undefined };
   const bundleRefs = bundleRefsReader(deps.store, DEFAULT_BUNDLE_LIMITS);
   for (let pass = 0; pass < CONVERGE_PASSES; pass++) {
@@ -94,7 +94,7 @@ export async function convergeOverrides(deps: FlagRepublishDeps, req: ConvergeRe
     const moves: PassContext = { deps, rewriter, overridesOf, invalidated, bundleRefs };
     const done = await Promise.all(req.clusters.map((cluster) => limit(() => convergePointer(moves, cluster))));
     for (const p of done) if (p) moved.set(p.cluster, p);
-    const after = await readVersioned(deps);
+    const after = await readVersionedOverrides(deps.store);
     if (after.etag === read.etag) return { ...(rollout ? { rollout } : {}), pointers: [...moved.values()].sort((a, b) => (a.cluster < b.cluster ? -1 : 1)) };
     read = after;
   }
@@ -106,9 +106,25 @@ export async function convergeOverrides(deps: FlagRepublishDeps, req: ConvergeRe
   );
 }
 
-/** The document and its ETag; absent reads as empty with ETag `absent` (what changes when one is created). */
-async function readVersioned(deps: FlagRepublishDeps): Promise<Versioned<FlagOverrides>> {
-  return (await readFlagOverrides(deps.store)) ?? { doc: noFlagOverrides(), etag: ABSENT };
+/**
+ * After a writer moved the pointers of `clusters` under the overrides
+ * document with ETag `applied` (absent: under several, as they changed during
+ * its writes): converges them on the document as it is now when that is
+ * another one (review 14a #1, #3). One GET when nothing changed.
+ */
+export async function convergeIfOverridesChanged(
+  deps: FlagRepublishDeps,
+  req: { readonly applied: string | undefined; readonly clusters: readonly string[]; readonly labels: ConvergeRequest['labels'] },
+): Promise<void> {
+  if (req.clusters.length === 0) return;
+  const now = await readVersionedOverrides(deps.store);
+  if (now.etag === req.applied) return;
+  await convergeOverrides(deps, { clusters: req.clusters, labels: req.labels, known: now });
+}
+
+/** `flags/overrides.json` and its ETag; absent reads as empty with ETag {@link ABSENT} (what changes when one is created). */
+export async function readVersionedOverrides(store: FlagRepublishDeps['store']): Promise<Versioned<FlagOverrides>> {
+  return (await readFlagOverrides(store)) ?? { doc: noFlagOverrides(), etag: ABSENT };
 }
 
 /** The ETag a pass compares when there is no overrides document. */

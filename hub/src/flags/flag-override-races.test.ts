@@ -4,7 +4,10 @@ import { MemoryObjectStore, MemoryRepository, VirtualClock, type StoreOperation 
 import { describe, expect, it } from 'vitest';
 import { createHub } from '../hub.js';
 import { quietLog } from '../hub-log.js';
+import { coreRolloutMachine } from '../rollout/core-machine.js';
+import { createRolloutController, type StepReport } from '../rollout/rollout-controller.js';
 import { readCurrentRolloutDocument } from '../rollout/rollout-store.js';
+import { putStatus } from '../testing/rollout-fixture.js';
 import { LAST_PUBLISH_KEY } from '../state/hub-state.js';
 import { auditRecorder } from '../testing/test-rollout-machine.js';
 import { unitHubDeps } from '../testing/unit-hub.js';
@@ -189,5 +192,55 @@ describe('flag set racing a pointer move (review 14a #3)', () => {
     await set(f.deps, 'a');
     expect(moved).toBe(true);
     expect(await pointed(f.store, 'c-1')).toEqual({ overrides: { a: 'off', b: undefined }, v: 'T' });
+  });
+});
+
+describe('a rollout step racing flag set (review 14a #3)', () => {
+  /**
+   * Commit 2 adds delivery (one cluster per wave): c-1 moves to v2 at once, c-2 and c-3 stay on v1.
+   * Then a step, whose first pointer write waits until a whole flag set ran: the step read the
+   * rollout (and wrote its moves as intent) before flag set rewrote the rollout's digests.
+   */
+  async function raceStep() {
+    const f = await fleet();
+    f.repo.commit({ 'fleet.yaml': FLEET + DELIVERY, 'apps/web/web.yaml': web('2') }, 'delivered');
+    await f.hub.compile({ repo: f.repo.url });
+    const controller = createRolloutController({ store: f.store, clock: f.clock, machine: coreRolloutMachine, audit: f.deps.audit, newId: () => 'id', log: quietLog });
+    await reportApplied(f.store, ['c-1']);
+    let raced = false;
+    f.hook.current = async (op, key) => {
+      if (raced || writer.getStore() !== 'step' || !isPointer(key) || !isWrite(op)) return;
+      raced = true;
+      await writer.run('set', () => set(f.deps, 'a'));
+    };
+    const report = await writer.run('step', () => controller.step());
+    expect(raced).toBe(true);
+    return { f, controller, report };
+  }
+
+  /** Each cluster's agent reports its pointer's bundle Applied at the pointer's generation. */
+  async function reportApplied(store: ObjectStore, clusters: readonly string[]): Promise<void> {
+    for (const c of clusters) {
+      const p = await pointerOf(store, c);
+      await putStatus(store, c, 'Applied', p.bundle as Digest, p.generation);
+    }
+  }
+
+  it('every pointer the step moved ends with the override flag set wrote meanwhile, on the release it moved to', async () => {
+    const { f, report } = await raceStep();
+    expect(report.moved).toBe(1);
+    expect(await pointed(f.store, 'c-2')).toEqual({ overrides: { a: 'off', b: undefined }, v: '2' });
+    for (const c of CLUSTERS) expect((await pointed(f.store, c)).overrides['a']).toBe('off');
+  });
+
+  it('after the race the rollout completes its waves: the document names the overridden bundles the agents apply', async () => {
+    const { f, controller } = await raceStep();
+    let last: StepReport | undefined;
+    for (let i = 0; i < 2 * CLUSTERS.length && last?.phase !== 'Completed'; i++) {
+      await reportApplied(f.store, CLUSTERS);
+      last = await controller.step();
+    }
+    expect(last?.phase).toBe('Completed');
+    for (const c of CLUSTERS) expect(await pointed(f.store, c)).toEqual({ overrides: { a: 'off', b: undefined }, v: '2' });
   });
 });

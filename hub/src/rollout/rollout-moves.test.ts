@@ -27,6 +27,9 @@ describe('moveRolloutPointers', () => {
     const moves = ['a', 'b', 'c'].map((cluster) => ({ cluster, digest: v1, reason: 'wave' as const }));
     const deps = { store, clock: new VirtualClock(Date.UTC(2026, 0, 1)), newId: () => 'id', log: quietLog, stillCurrent: () => Promise.resolve(true), recheckEvery: 1 };
     expect((await moveRolloutPointers(deps, revisionOf('1'), moves)).filter((o) => o.wrote)).toHaveLength(3);
+    // Per pointer a read and a write; the marker read and written once; flags/overrides.json read
+    // before the moves (absent: no bundle is read or rewritten) and after them (a flag set meanwhile).
+    expect(store.counters).toMatchObject({ get200: 0, get404: 3 + 1 + 2, get304: 0, put: 3 + 1, head: 0, list: 0 });
     expect(await pointedDigests(store, ['a', 'b', 'c'])).toEqual({ a: v1, b: v1, c: v1 });
   });
 });

@@ -1,12 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import pLimit from 'p-limit';
-import { DEFAULT_BUNDLE_LIMITS, DriftlessError, isDriftlessError, type Clock, type Digest, type ObjectStore, type PointerMove } from '@driftless/core';
+import { DEFAULT_BUNDLE_LIMITS, DriftlessError, isDriftlessError, type Clock, type ObjectStore, type PointerMove } from '@driftless/core';
 import type { HubLog } from '../hub-log.js';
 import { bundleRefsReader } from '../publish/bundle-refs.js';
 import { movePointer, type PointerMemo, type PointerMoveContext } from '../publish/pointer-moves.js';
 import { signingKeyId } from '../publish/pointer-signing.js';
 import { DEFAULT_POINTER_TTL_MS } from '../publish/publish-fleet.js';
-import { readPublishMarker, writePublishMarker } from '../state/hub-state.js';
+import { invalidateMarker } from '../state/hub-state.js';
+import { moveOverrides, type MoveOverrides } from '../flags/move-overrides.js';
 import { settleAll } from '../settle-all.js';
 
 /** What moving a rollout's pointers needs. */
@@ -36,7 +37,7 @@ export interface MoveOutcome {
   readonly wrote: boolean;
 }
 
-/** Attempts per pointer and per marker write when another writer got there between read and write. */
+/** Attempts per pointer when another writer got there between read and write. */
 const ATTEMPTS = 4;
 
 /**
@@ -48,8 +49,14 @@ const ATTEMPTS = 4;
  * compile trusts pointers it remembers from before this step. The mass-prune
  * guard is not evaluated here: compile did it for every changed cluster and
  * released only what it let through; a revert restores what a cluster had.
+ * Each digest is written with the cluster's active flag overrides applied,
+ * and the batch ends converging what it wrote when `flags/overrides.json`
+ * changed meanwhile (see moveOverrides): a step never leaves a pointer without
+ * a kill switch set while it ran.
  */
 export async function moveRolloutPointers(deps: RolloutMoveDeps, revision: string, moves: readonly PointerMove[]): Promise<MoveOutcome[]> {
+  if (moves.length === 0) return [];
+  const overrides = await moveOverrides(deps, revision);
   let invalidated: Promise<void> | undefined;
   let writes = 0;
   let current: Promise<boolean> = Promise.resolve(true);
@@ -77,30 +84,26 @@ export async function moveRolloutPointers(deps: RolloutMoveDeps, revision: strin
     log: deps.log,
   };
   const limit = pLimit(32);
-  return settleAll(moves.map((move) => limit(() => moveOnce(ctx, move))));
-}
-
-async function moveOnce(ctx: PointerMoveContext, move: PointerMove): Promise<MoveOutcome> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const out = await movePointer(ctx, { cluster: move.cluster, digest: move.digest as Digest });
-      if (out.kind === 'held' || !out.memo) throw new DriftlessError('Internal', `pointer of ${move.cluster} move failed: held without hold`, { invariant: 'no hold in rollout moves' });
-      return { move, memo: out.memo, wrote: out.kind === 'moved' };
-    } catch (err) {
-      // Another step moved it between our read and our write: read it again (then it is kept).
-      if (!isDriftlessError(err, 'PublishConflict') || attempt >= ATTEMPTS) throw err;
-    }
+  const written: string[] = [];
+  try {
+    return await settleAll(moves.map((move) => limit(() => moveOnce(ctx, overrides, move, written))));
+  } finally {
+    // Also after a failed batch: the pointers it did write keep the overrides.
+    await overrides.settle(written.sort());
   }
 }
 
-/** Writes the hub-state marker with a new id (same revision): no compile trusts pointers it remembers from before the caller's pointer writes. */
-export async function invalidateMarker(deps: RolloutMoveDeps, revision: string): Promise<void> {
+async function moveOnce(ctx: PointerMoveContext, overrides: MoveOverrides, move: PointerMove, written: string[]): Promise<MoveOutcome> {
   for (let attempt = 1; ; attempt++) {
-    const marker = await readPublishMarker(deps.store);
     try {
-      await writePublishMarker(deps.store, marker, deps.newId(), marker.revision ?? revision, deps.clock);
-      return;
+      // The rollout's digest with the overrides on top; a retry reapplies them as they are now.
+      const digest = await overrides.target(move, attempt > 1);
+      const out = await movePointer(ctx, { cluster: move.cluster, digest });
+      if (out.kind === 'held' || !out.memo) throw new DriftlessError('Internal', `pointer of ${move.cluster} move failed: held without hold`, { invariant: 'no hold in rollout moves' });
+      if (out.kind === 'moved') written.push(move.cluster);
+      return { move, memo: out.memo, wrote: out.kind === 'moved' };
     } catch (err) {
+      // Another writer moved it between our read and our write: read it again (kept when it names the target).
       if (!isDriftlessError(err, 'PublishConflict') || attempt >= ATTEMPTS) throw err;
     }
   }

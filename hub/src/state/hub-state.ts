@@ -1,4 +1,4 @@
-import { API_VERSION, canonicalBytes, DriftlessError, parseJson, type Clock, type ObjectStore } from '@driftless/core';
+import { API_VERSION, canonicalBytes, DriftlessError, isDriftlessError, parseJson, type Clock, type ObjectStore } from '@driftless/core';
 import type { CompiledFleet, CompileMemo } from '../compile.js';
 import type { HubLog } from '../hub-log.js';
 import type { PublishMemo } from '../publish/publish-fleet.js';
@@ -88,6 +88,26 @@ export async function writePublishMarker(store: ObjectStore, read: PublishMarker
 }
 
 const JSON_TYPE = { contentType: 'application/json' } as const;
+
+/** Marker write attempts when another pointer writer got there between read and write. */
+const MARKER_ATTEMPTS = 4;
+
+/**
+ * Writes the marker with a new id (same revision): no compile trusts pointers
+ * it remembers from before the caller's pointer writes (a rollout step, a flag
+ * set or clear).
+ */
+export async function invalidateMarker(deps: { readonly store: ObjectStore; readonly clock: Clock; readonly newId: () => string }, revision: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const marker = await readPublishMarker(deps.store);
+    try {
+      await writePublishMarker(deps.store, marker, deps.newId(), marker.revision ?? revision, deps.clock);
+      return;
+    } catch (err) {
+      if (!isDriftlessError(err, 'PublishConflict') || attempt >= MARKER_ATTEMPTS) throw err;
+    }
+  }
+}
 
 /**
  * The state after publishing `compiled`, under `id`. A cluster refused by the
