@@ -21,7 +21,8 @@ interface FlagFlags {
 
 const AS_HELP = 'who acts, recorded in flags/overrides.json and the audit log (default: $DRIFTLESS_ACTOR, else <os user>@<hostname>)';
 const SIGN_HELP = "the hub's Ed25519 private key (PEM): signs the pointers this moves and the audit entry; required when the fleet's pointers are signed";
-const TTL_HELP = 'with --sign-key: the moved pointers expire this long after they are signed (default 7d)';
+const TTL_HELP =
+  'with --sign-key: the moved pointers expire this long after they are signed (default 7d); the hub records its TTL nowhere this command reads, so give the --pointer-ttl of hub compile / hub serve (a shorter one expires these pointers before the hub renews them)';
 const AFTER =
   '\nThe affected clusters\' pointers move at once to their current bundles with the override applied, past rings,\n' +
   'a halted rollout and the freeze; the current rollout\'s bundles get it too, and every later compile applies it\n' +
