@@ -145,9 +145,9 @@ async function republish(
 /** The clusters a flag writer converges, re-selected from each newer revision record a compile publishes meanwhile. */
 interface Reselecting {
   /** Every cluster selected so far, sorted. */
-  clusters(): string[];
+  readonly clusters: () => string[];
   /** convergeOverrides' refresh: new targets when the publish marker names a revision other than the last record read. */
-  refresh(): Promise<ConvergeTargets | undefined>;
+  readonly refresh: () => Promise<ConvergeTargets | undefined>;
 }
 
 /**
@@ -166,7 +166,7 @@ function reselecting(deps: FlagOverrideDeps, first: RevisionRecord, selected: re
   let clusters = [...selected];
   return {
     clusters: () => clusters,
-    async refresh() {
+    refresh: async () => {
       const marker = await readPublishMarker(deps.store);
       if (marker.revision === undefined || marker.revision === revision) return undefined;
       const record = await readRevisionRecord(deps.store, marker.revision);
