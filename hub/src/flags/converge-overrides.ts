@@ -10,6 +10,7 @@ import {
   type PointerMove,
 } from '@driftless/core';
 import { bundleRefsReader } from '../publish/bundle-refs.js';
+import { settleAll } from '../settle-all.js';
 import { MAX_POINTER_BYTES, movePointer, type PointerMemo, type PointerMoveContext } from '../publish/pointer-moves.js';
 import { signedBy, signingKeyId } from '../publish/pointer-signing.js';
 import { DEFAULT_POINTER_TTL_MS } from '../publish/publish-fleet.js';
@@ -116,7 +117,7 @@ export async function convergeOverrides(deps: FlagRepublishDeps, req: ConvergeRe
     rollout = (await rewriteRolloutBundles(deps.store, deps.clock, rewriter, clusters, overridesOf)) ?? rollout;
     const limit = pLimit(req.concurrency ?? CONVERGE_CONCURRENCY);
     const moves: PassContext = { deps, rewriter, overridesOf, invalidated, bundleRefs };
-    const done = await Promise.all(clusters.map((cluster) => limit(() => convergePointer(moves, cluster))));
+    const done = await settleAll(clusters.map((cluster) => limit(() => convergePointer(moves, cluster))));
     for (const p of done) if (p) moved.set(p.cluster, p);
     const after = await readVersioned(deps);
     const targets = await req.refresh?.();

@@ -13,6 +13,7 @@ import {
 } from '@driftless/core';
 import type { AuditSink } from '../rollout/rollout-controller.js';
 import { MAX_POINTER_BYTES } from '../publish/pointer-moves.js';
+import { settleAll } from '../settle-all.js';
 import { signedBy, signingKeyId } from '../publish/pointer-signing.js';
 import { readPublishMarker } from '../state/hub-state.js';
 import { parseOverrideSelector, readFlagOverrides, updateFlagOverrides } from './flag-overrides-store.js';
@@ -259,7 +260,7 @@ async function requireVariant(rewriter: ReturnType<typeof bundleRewriter>, recor
   const variants = new Set<string>();
   let found = false;
   for (let i = 0; i < digests.length && !variants.has(variant); i += READ_BATCH) {
-    const bundles = await Promise.all(digests.slice(i, i + READ_BATCH).map((d) => rewriter.read(d as Digest)));
+    const bundles = await settleAll(digests.slice(i, i + READ_BATCH).map((d) => rewriter.read(d as Digest)));
     for (const obj of bundles.flatMap((b) => b?.objects.filter(isFlagsConfigMap) ?? [])) {
       const text = (obj as unknown as { data: Record<string, string> }).data[FLAGS_CONFIGMAP_KEY] ?? '';
       const entry = (JSON.parse(text) as { flags?: Record<string, { variants?: Record<string, unknown> }> }).flags?.[flag];

@@ -13,6 +13,7 @@ import {
   type ObjectStore,
   type Rollout,
 } from '@driftless/core';
+import { settleAll } from '../settle-all.js';
 import { overridesKey } from './flag-overrides-store.js';
 import type { RolloutMoveDeps } from '../rollout/rollout-moves.js';
 import { casRollout, readCurrentRolloutDocument, rolloutConflict, ROLLOUT_CAS_ATTEMPTS } from '../rollout/rollout-store.js';
@@ -115,7 +116,7 @@ async function rewrittenRollout(doc: Rollout, rewriter: Rewriter, clusters: read
     if (out !== digest) changed = true;
     return out;
   };
-  const entries = await Promise.all(
+  const entries = await settleAll(
     Object.entries(doc.clusters).map(async ([name, c]) => {
       if (!wanted.has(name)) return [name, c] as const;
       const to = await swap(name, c.to);
@@ -124,7 +125,7 @@ async function rewrittenRollout(doc: Rollout, rewriter: Rewriter, clusters: read
     }),
   );
   const pendingMoves = doc.pendingMoves
-    ? { pendingMoves: await Promise.all(doc.pendingMoves.map(async (m) => (wanted.has(m.cluster) ? { ...m, digest: await swap(m.cluster, m.digest) } : m))) }
+    ? { pendingMoves: await settleAll(doc.pendingMoves.map(async (m) => (wanted.has(m.cluster) ? { ...m, digest: await swap(m.cluster, m.digest) } : m))) }
     : {};
   return changed ? { ...doc, clusters: Object.fromEntries(entries), ...pendingMoves } : doc;
 }
