@@ -3,6 +3,7 @@ import {
   applyFlagOverrides,
   decodeBundle,
   DEFAULT_BUNDLE_LIMITS,
+  DriftlessError,
   encodeBundle,
   isFlagsConfigMap,
   storeLayout,
@@ -31,7 +32,7 @@ export type FlagRepublishDeps = Pick<RolloutMoveDeps, 'store' | 'clock' | 'newId
  * Rewrites published bundles under overrides, each (digest, overrides) once:
  * reads and verifies the blob, applies the overrides, and puts the new blob
  * (put-if-absent) when its digest differs. Resolves with the new digest (the
- * same one when nothing changes, or when the blob is gone).
+ * same one when nothing changes); rejects with Internal when the blob is gone.
  */
 export function bundleRewriter(store: ObjectStore): {
   rewrite(digest: Digest, overrides: ReadonlyMap<string, FlagOverride>): Promise<Digest>;
@@ -68,7 +69,9 @@ export function bundleRewriter(store: ObjectStore): {
     if (!hit) {
       hit = (async () => {
         const bundle = await read(digest);
-        if (!bundle?.objects.some(isFlagsConfigMap)) return digest;
+        // A published bundle that is gone would leave its cluster silently without the override (review 14b #5).
+        if (!bundle) throw new DriftlessError('Internal', `bundle ${digest} rewrite failed: ${storeLayout.blob(digest)} is missing from the store`, { invariant: 'a published bundle stays in the store' });
+        if (!bundle.objects.some(isFlagsConfigMap)) return digest;
         const objects = applyFlagOverrides(bundle.objects, overrides);
         if (objects.every((o, i) => o === bundle.objects[i])) return digest;
         const encoded = encodeBundle(objects);
