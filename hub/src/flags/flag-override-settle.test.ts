@@ -5,20 +5,13 @@ import { createHub } from '../hub.js';
 import { quietLog } from '../hub-log.js';
 import { auditRecorder } from '../testing/test-rollout-machine.js';
 import { unitHubDeps } from '../testing/unit-hub.js';
+import { flagFleetYaml, killSwitchYaml } from '../testing/flag-fleet.js';
 import { setFlagOverride } from './flag-override.js';
 
 // Review 14b #2: a flag set that fails must not keep writing pointers after it reported the failure.
 
-const FLEET = `apiVersion: driftless.dev/v1alpha1
-kind: Fleet
-spec:
-  apps:
-    - name: web
-      path: apps/web
-      namespace: shop
-      targets: [{ selector: {} }]
-`;
-const flag = 'type: kill-switch\nowner: team-shop\nvariants: { "on": true, "off": false }\ndefaultVariant: "on"\nnamespaces: [shop]\n';
+const FLEET = flagFleetYaml();
+const flag = killSwitchYaml('team-shop');
 const CLUSTERS = ['c-1', 'c-2', 'c-3', 'c-4'];
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 

@@ -6,6 +6,7 @@ import { createHub } from '../hub.js';
 import { quietLog } from '../hub-log.js';
 import { auditRecorder } from '../testing/test-rollout-machine.js';
 import { unitHubDeps } from '../testing/unit-hub.js';
+import { clusterYaml, flagFleetYaml, killSwitchYaml } from '../testing/flag-fleet.js';
 import { pointerOf } from '../testing/store-reads.js';
 import { clearFlagOverride, setFlagOverride, type FlagOverrideDeps } from './flag-override.js';
 import { updateFlagOverrides } from './flag-overrides-store.js';
@@ -14,17 +15,9 @@ import { updateFlagOverrides } from './flag-overrides-store.js';
 // the revision record it read first; a compile that publishes before it writes
 // flags/overrides.json adds or relabels clusters it never converges.
 
-const FLEET = `apiVersion: driftless.dev/v1alpha1
-kind: Fleet
-spec:
-  apps:
-    - name: web
-      path: apps/web
-      namespace: shop
-      targets: [{ selector: {} }]
-`;
-const flag = 'type: kill-switch\nowner: team-shop\nvariants: { "on": true, "off": false }\ndefaultVariant: "on"\nnamespaces: [shop]\n';
-const cluster = (n: string, region: string): string => `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: { name: ${n}, labels: { region: ${region} } }\n`;
+const FLEET = flagFleetYaml();
+const flag = killSwitchYaml('team-shop');
+const cluster = (n: string, region: string): string => clusterYaml(n, { region });
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 const who = new AsyncLocalStorage<string>();
 
