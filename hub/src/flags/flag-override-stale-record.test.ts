@@ -39,7 +39,7 @@ async function overrideOf(store: ObjectStore, c: string): Promise<string | undef
  */
 async function setup(second?: Record<string, string>) {
   const clock = new VirtualClock(NOW);
-  const hook: { current?: (op: StoreOperation, key: string) => Promise<void> } = {};
+  const hook: { current?: ((op: StoreOperation, key: string) => Promise<void>) | undefined } = {};
   const store = new MemoryObjectStore({ clock, latency: (op, key) => hook.current?.(op, key) ?? Promise.resolve() });
   const repo = new MemoryRepository();
   repo.commit(
