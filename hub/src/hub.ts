@@ -162,8 +162,9 @@ export function createHub(deps: HubDeps): Hub {
       log({ level: 'info', msg: 'published', revision: result.revision, blobsWritten: result.blobsWritten, pointersUpdated: result.pointersUpdated });
       if (marker.revision !== compiled.revision) await auditOf(deps).append(publishedDrafts(req, result));
       const rollout = compiled.delivery ? await startDelivery(deps, compiled, compiled.delivery, { memo, refused: result.refused }) : undefined;
-      // A compile that moved no pointer and started no rollout overwrote nothing a flag set wrote.
-      if (result.pointersUpdated > 0 || rollout) await convergeIfChanged(deps, compiled, overridesEtag);
+      // Even when it moved no pointer: it published clusters and labels that a
+      // flag set or clear racing with it may not have seen (review 14b #1).
+      await convergeIfChanged(deps, compiled, overridesEtag);
       return {
         ...result,
         ...(rollout ? { rollout } : {}),

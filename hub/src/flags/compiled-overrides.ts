@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { applyFlagOverrides, encodeBundle, type Digest, type EncodedBundle, type FlagOverrides, type ObjectStore } from '@driftless/core';
 import type { CompiledFleet, MemoCluster } from '../compile.js';
 import { overridesForCluster, overridesKey } from './flag-overrides-store.js';
+import { settleAll } from '../settle-all.js';
 import { bundleRewriter } from './flag-republish.js';
 
 /** Bundles read (and maybe written) at once while rewriting unchanged clusters' bundles. */
@@ -47,7 +48,7 @@ export async function withFlagOverrides(
   const limit = pLimit(STORE_CONCURRENCY);
   // Set in place: the map keeps the compile's cluster order whatever order the rewrites finish in.
   const unchanged = new Map<string, Digest>(compiled.unchanged);
-  await Promise.all(
+  await settleAll(
     [...compiled.unchanged].map(async ([cluster, digest]) => {
       const overrides = overridesForCluster(doc, labelsOf(cluster));
       const key = overridesKey(overrides);

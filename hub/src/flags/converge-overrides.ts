@@ -10,6 +10,7 @@ import {
   type PointerMove,
 } from '@driftless/core';
 import { bundleRefsReader } from '../publish/bundle-refs.js';
+import { settleAll } from '../settle-all.js';
 import { MAX_POINTER_BYTES, movePointer, type PointerMemo, type PointerMoveContext } from '../publish/pointer-moves.js';
 import { signedBy, signingKeyId } from '../publish/pointer-signing.js';
 import { DEFAULT_POINTER_TTL_MS } from '../publish/publish-fleet.js';
@@ -20,23 +21,33 @@ import { bundleRewriter, rewriteRolloutBundles, type FlagRepublishDeps, type Ove
 
 /*
  * Why the last write of every cluster's pointer agrees with the last
- * overrides document (review 14a #1-#3), when every writer of pointers or of
- * flags/overrides.json ends with convergeOverrides over the clusters it
- * touched (flag set/clear: the selected ones; compile: the compiled ones,
- * when the document changed under it; rollout moves: the moved ones, when it
- * changed during the batch):
+ * overrides document (review 14a #1-#3, 14b #1), when every writer of
+ * pointers or of flags/overrides.json ends with convergeOverrides over the
+ * clusters it touched (flag set/clear: the selected ones; compile: the
+ * compiled ones, whenever the document changed under it, pointers moved or
+ * not; rollout moves: the moved ones, when it changed during the batch):
  * - A pass applies one document D to the pointer *as it is now*: each write
  *   is a compare-and-swap on the ETag of the read it was computed from, and a
  *   lost swap re-reads and recomputes from the new bundle. applyFlagOverrides
  *   is idempotent and restores every override not in D, so the bundle written
- *   depends only on Git's bundle underneath and D: a pass never moves a
- *   cluster back to an older release, and never keeps a stale override.
- * - A pass ends only when the document's ETag after it is the one it applied.
- *   So a pass whose document went stale is followed by another pass of the
- *   same writer; and a document written after a pass's check is written by a
- *   writer that converges after writing it, over the clusters it changed.
- *   Either way the last pointer write of each cluster is a pass's write under
- *   the last document (or under one that equals it for that cluster).
+ *   depends only on Git's bundle underneath, D and the cluster's labels: a
+ *   pass never moves a cluster back to an older release, and never keeps a
+ *   stale override.
+ * - Writers must agree on the labels as well as on the document: a flag
+ *   set or clear selects its clusters and labels from the revision record it
+ *   read first, and a compile may publish a newer one (a cluster added or
+ *   relabelled) before the flag writer's document lands. So a flag writer's
+ *   pass ends only when the document's ETag after it is the one it applied
+ *   *and* the publish marker still names the record it used (`refresh`);
+ *   otherwise it passes again over the old clusters and the newly selected
+ *   ones (a cluster relabelled out is restored), with the new labels.
+ * - A pass whose document or record went stale is followed by another pass
+ *   of the same writer; a document written after a pass's check is written
+ *   by a writer that converges after writing it over the clusters it
+ *   selects; a record published after a flag writer's check is published by
+ *   a compile that reads the document after publishing and converges when it
+ *   changed. Either way the last pointer write of each cluster is a pass's
+ *   write under the last document and the last labels.
  */
 
 /** Passes before the transient FlagOverridesConflict: each one lost to a newer overrides document. */
@@ -60,6 +71,19 @@ export interface ConvergeRequest {
   readonly concurrency?: number;
   /** A rewriter to share (one that read bundles already); default a new one. */
   readonly rewriter?: ReturnType<typeof bundleRewriter>;
+  /**
+   * Asked after each pass: the clusters and labels to converge now when they
+   * changed since the last pass (a compile published a newer revision record
+   * meanwhile), undefined when they did not; a change makes another pass
+   * (review 14b #1). Absent: the clusters and labels never change.
+   */
+  readonly refresh?: () => Promise<ConvergeTargets | undefined>;
+}
+
+/** The clusters a convergence covers and their labels, as {@link ConvergeRequest.refresh} gives them. */
+export interface ConvergeTargets {
+  readonly clusters: readonly string[];
+  readonly labels: LabelsOf;
 }
 
 /** What a convergence did: the rollout it rewrote (last pass) and every pointer it wrote (the last write of each). */
@@ -81,6 +105,7 @@ export async function convergeOverrides(deps: FlagRepublishDeps, req: ConvergeRe
   const moved = new Map<string, RepublishedPointer>();
   let rollout: string | undefined;
   let labelsOf: LabelsOf | undefined;
+  let clusters = req.clusters;
   let read = req.known ?? (await readVersionedOverrides(deps.store));
   const invalidated = { done: undefined as Promise<void> | undefined };
   const bundleRefs = bundleRefsReader(deps.store, DEFAULT_BUNDLE_LIMITS);
@@ -89,19 +114,21 @@ export async function convergeOverrides(deps: FlagRepublishDeps, req: ConvergeRe
     if (!labelsOf && Object.values(doc.overrides).some((o) => o.selector !== undefined)) labelsOf = await req.labels();
     const labels = labelsOf;
     const overridesOf: OverridesOf = (cluster) => overridesForCluster(doc, labels?.(cluster));
-    rollout = (await rewriteRolloutBundles(deps.store, deps.clock, rewriter, req.clusters, overridesOf)) ?? rollout;
+    rollout = (await rewriteRolloutBundles(deps.store, deps.clock, rewriter, clusters, overridesOf)) ?? rollout;
     const limit = pLimit(req.concurrency ?? CONVERGE_CONCURRENCY);
     const moves: PassContext = { deps, rewriter, overridesOf, invalidated, bundleRefs };
-    const done = await Promise.all(req.clusters.map((cluster) => limit(() => convergePointer(moves, cluster))));
+    const done = await settleAll(clusters.map((cluster) => limit(() => convergePointer(moves, cluster))));
     for (const p of done) if (p) moved.set(p.cluster, p);
     const after = await readVersionedOverrides(deps.store);
-    if (after.etag === read.etag) return { ...(rollout ? { rollout } : {}), pointers: [...moved.values()].sort((a, b) => (a.cluster < b.cluster ? -1 : 1)) };
+    const targets = await req.refresh?.();
+    if (after.etag === read.etag && !targets) return { ...(rollout ? { rollout } : {}), pointers: [...moved.values()].sort((a, b) => (a.cluster < b.cluster ? -1 : 1)) };
+    if (targets) ({ clusters, labels: labelsOf } = targets);
     read = after;
   }
   const key = storeLayout.flagOverrides;
   throw new DriftlessError(
     'FlagOverridesConflict',
-    `${key} converge failed: it changed during each of ${CONVERGE_PASSES} passes over ${req.clusters.length} clusters (other flag sets or clears running); run the same flag set or clear again once they finish`,
+    `${key} converge failed: it changed during each of ${CONVERGE_PASSES} passes over ${clusters.length} clusters (other flag sets or clears running); run the same flag set or clear again once they finish`,
     { key },
   );
 }

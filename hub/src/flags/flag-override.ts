@@ -13,10 +13,11 @@ import {
 } from '@driftless/core';
 import type { AuditSink } from '../rollout/rollout-controller.js';
 import { MAX_POINTER_BYTES } from '../publish/pointer-moves.js';
+import { settleAll } from '../settle-all.js';
 import { signedBy, signingKeyId } from '../publish/pointer-signing.js';
 import { readPublishMarker } from '../state/hub-state.js';
 import { parseOverrideSelector, readFlagOverrides, updateFlagOverrides } from './flag-overrides-store.js';
-import { convergeOverrides, type Converged, type LabelsOf } from './converge-overrides.js';
+import { convergeOverrides, type Converged, type ConvergeTargets, type LabelsOf } from './converge-overrides.js';
 import { bundleRewriter, type FlagRepublishDeps, type RepublishedPointer } from './flag-republish.js';
 
 /** What setting or clearing an override needs: the republish deps and where the audit entry goes. */
@@ -74,8 +75,9 @@ export async function setFlagOverride(deps: FlagOverrideDeps, req: SetFlagOverri
   await deps.audit.append([
     { actor: req.actor, action: 'flag.override.set', subject: `flag/${req.flag}`, reason: req.reason, data: { flag: req.flag, variant: req.variant, ...auditedClusters(req.selector, clusters) } },
   ]);
-  const done = await republish(deps, rewriter, record, written, clusters);
-  return { flag: req.flag, action: 'set', variant: req.variant, ...(req.selector ? { selector: req.selector } : {}), clusters, labelsRecorded, ...done };
+  const targets = reselecting(deps, record, clusters, (r) => (r.labels || req.selector === undefined ? selectClusters(r, req.flag, req.selector).clusters : []));
+  const done = await republish(deps, rewriter, record, written, targets);
+  return { flag: req.flag, action: 'set', variant: req.variant, ...(req.selector ? { selector: req.selector } : {}), clusters: targets.clusters(), labelsRecorded, ...done };
 }
 
 /**
@@ -100,8 +102,9 @@ export async function clearFlagOverride(deps: FlagOverrideDeps, req: { readonly 
   await deps.audit.append([
     { actor: req.actor, action: 'flag.override.cleared', subject: `flag/${req.flag}`, reason: req.reason, data: { flag: req.flag, variant: old.variant, ...auditedClusters(selector, clusters) } },
   ]);
-  const done = await republish(deps, bundleRewriter(deps.store), record, written, clusters);
-  return { flag: req.flag, action: 'cleared', variant: old.variant, ...(selector ? { selector } : {}), clusters, labelsRecorded, ...done };
+  const targets = reselecting(deps, record, clusters, (r) => clearedClusters(r, req.flag, selector).clusters);
+  const done = await republish(deps, bundleRewriter(deps.store), record, written, targets);
+  return { flag: req.flag, action: 'cleared', variant: old.variant, ...(selector ? { selector } : {}), clusters: targets.clusters(), labelsRecorded, ...done };
 }
 
 /** The clusters a clear restores: those the selector matches, every cluster when the record has no labels (restoring one without the override changes nothing). */
@@ -128,15 +131,54 @@ async function republish(
   rewriter: ReturnType<typeof bundleRewriter>,
   record: RevisionRecord,
   written: Awaited<ReturnType<typeof updateFlagOverrides>>,
-  clusters: readonly string[],
+  targets: Reselecting,
 ): Promise<Converged> {
   const labelsOf: LabelsOf = (cluster) => record.labels?.[cluster];
   return convergeOverrides(deps, {
-    clusters,
+    clusters: targets.clusters(),
     rewriter,
     labels: () => Promise.resolve(labelsOf),
+    refresh: targets.refresh,
     ...(written.etag ? { known: { doc: written.after, etag: written.etag } } : {}),
   });
+}
+
+/** The clusters a flag writer converges, re-selected from each newer revision record a compile publishes meanwhile. */
+interface Reselecting {
+  /** Every cluster selected so far, sorted. */
+  readonly clusters: () => string[];
+  /** convergeOverrides' refresh: new targets when the publish marker names a revision other than the last record read. */
+  readonly refresh: () => Promise<ConvergeTargets | undefined>;
+}
+
+/**
+ * Review 14b #1: the record read before writing the document may be older
+ * than one a compile published since (a cluster added or relabelled). After
+ * each pass, a marker naming another revision re-reads its record: the
+ * clusters become the ones selected so far plus the ones `select` picks from
+ * it (a cluster relabelled out is restored), with its labels (earlier ones
+ * for clusters it no longer has). A marker whose record is not written yet
+ * is a compile still publishing, which reads the document after it and
+ * converges itself.
+ */
+function reselecting(deps: FlagOverrideDeps, first: RevisionRecord, selected: readonly string[], select: (record: RevisionRecord) => readonly string[]): Reselecting {
+  let revision = first.revision;
+  let labels: Record<string, Readonly<Record<string, string>>> = { ...first.labels };
+  let clusters = [...selected];
+  return {
+    clusters: () => clusters,
+    refresh: async () => {
+      const marker = await readPublishMarker(deps.store);
+      if (marker.revision === undefined || marker.revision === revision) return undefined;
+      const record = await readRevisionRecord(deps.store, marker.revision);
+      if (!record) return undefined;
+      revision = record.revision;
+      labels = { ...labels, ...record.labels };
+      clusters = [...new Set([...clusters, ...select(record)])].sort();
+      const now = labels;
+      return { clusters, labels: (cluster) => now[cluster] };
+    },
+  };
 }
 
 /** `revisions/<revision>.json` as read and validated; undefined when it does not exist. */
@@ -218,7 +260,7 @@ async function requireVariant(rewriter: ReturnType<typeof bundleRewriter>, recor
   const variants = new Set<string>();
   let found = false;
   for (let i = 0; i < digests.length && !variants.has(variant); i += READ_BATCH) {
-    const bundles = await Promise.all(digests.slice(i, i + READ_BATCH).map((d) => rewriter.read(d as Digest)));
+    const bundles = await settleAll(digests.slice(i, i + READ_BATCH).map((d) => rewriter.read(d as Digest)));
     for (const obj of bundles.flatMap((b) => b?.objects.filter(isFlagsConfigMap) ?? [])) {
       const text = (obj as unknown as { data: Record<string, string> }).data[FLAGS_CONFIGMAP_KEY] ?? '';
       const entry = (JSON.parse(text) as { flags?: Record<string, { variants?: Record<string, unknown> }> }).flags?.[flag];

@@ -3,6 +3,7 @@ import {
   applyFlagOverrides,
   decodeBundle,
   DEFAULT_BUNDLE_LIMITS,
+  DriftlessError,
   encodeBundle,
   isFlagsConfigMap,
   storeLayout,
@@ -13,6 +14,7 @@ import {
   type ObjectStore,
   type Rollout,
 } from '@driftless/core';
+import { settleAll } from '../settle-all.js';
 import { overridesKey } from './flag-overrides-store.js';
 import type { RolloutMoveDeps } from '../rollout/rollout-moves.js';
 import { casRollout, readCurrentRolloutDocument, rolloutConflict, ROLLOUT_CAS_ATTEMPTS } from '../rollout/rollout-store.js';
@@ -30,7 +32,7 @@ export type FlagRepublishDeps = Pick<RolloutMoveDeps, 'store' | 'clock' | 'newId
  * Rewrites published bundles under overrides, each (digest, overrides) once:
  * reads and verifies the blob, applies the overrides, and puts the new blob
  * (put-if-absent) when its digest differs. Resolves with the new digest (the
- * same one when nothing changes, or when the blob is gone).
+ * same one when nothing changes); rejects with Internal when the blob is gone.
  */
 export function bundleRewriter(store: ObjectStore): {
   rewrite(digest: Digest, overrides: ReadonlyMap<string, FlagOverride>): Promise<Digest>;
@@ -67,7 +69,9 @@ export function bundleRewriter(store: ObjectStore): {
     if (!hit) {
       hit = (async () => {
         const bundle = await read(digest);
-        if (!bundle?.objects.some(isFlagsConfigMap)) return digest;
+        // A published bundle that is gone would leave its cluster silently without the override (review 14b #5).
+        if (!bundle) throw new DriftlessError('Internal', `bundle ${digest} rewrite failed: ${storeLayout.blob(digest)} is missing from the store`, { invariant: 'a published bundle stays in the store' });
+        if (!bundle.objects.some(isFlagsConfigMap)) return digest;
         const objects = applyFlagOverrides(bundle.objects, overrides);
         if (objects.every((o, i) => o === bundle.objects[i])) return digest;
         const encoded = encodeBundle(objects);
@@ -115,7 +119,7 @@ async function rewrittenRollout(doc: Rollout, rewriter: Rewriter, clusters: read
     if (out !== digest) changed = true;
     return out;
   };
-  const entries = await Promise.all(
+  const entries = await settleAll(
     Object.entries(doc.clusters).map(async ([name, c]) => {
       if (!wanted.has(name)) return [name, c] as const;
       const to = await swap(name, c.to);
@@ -124,7 +128,7 @@ async function rewrittenRollout(doc: Rollout, rewriter: Rewriter, clusters: read
     }),
   );
   const pendingMoves = doc.pendingMoves
-    ? { pendingMoves: await Promise.all(doc.pendingMoves.map(async (m) => (wanted.has(m.cluster) ? { ...m, digest: await swap(m.cluster, m.digest) } : m))) }
+    ? { pendingMoves: await settleAll(doc.pendingMoves.map(async (m) => (wanted.has(m.cluster) ? { ...m, digest: await swap(m.cluster, m.digest) } : m))) }
     : {};
   return changed ? { ...doc, clusters: Object.fromEntries(entries), ...pendingMoves } : doc;
 }

@@ -92,7 +92,8 @@ const flagRolloutEntrySchema = z.strictObject({
  * hub first saw it, the variants its clusters got per ring (`*` without
  * delivery), since when one variant is everywhere (carried over from
  * the previous record while it stays so), and the rule inputs (defaultVariant,
- * rollout) that re-resolve any cluster's variant from its labels and ring.
+ * rollout) that re-resolve any cluster's variant from its labels and ring,
+ * and whether it has targeting (which can give some users another variant).
  */
 export const flagRecordSchema = z.strictObject({
   type: z.enum(FLAG_TYPES),
@@ -111,5 +112,7 @@ export const flagRecordSchema = z.strictObject({
   defaultVariant: z.string().min(1).optional(),
   /** The flag's ordered rollout entries (absent in records written before they were kept). */
   rollout: z.array(flagRolloutEntrySchema).optional(),
+  /** True when the flag has flagd targeting, which the record does not keep: an override of it never shows as agreeing with Git. */
+  targeting: z.literal(true).optional(),
 });
 export type FlagRecord = z.infer<typeof flagRecordSchema>;

@@ -19,6 +19,10 @@ describe('overrideDiverges', () => {
     ['a selected cluster gets another variant', record, o('off', 'region=us'), true],
     ['selects no cluster', record, o('off', 'region=ap'), false],
     ['a selector that does not parse', record, o('off', 'region in (('), true],
+    // Review 14b #4: Git's targeting can give some users another variant, which clearing the override brings back.
+    ['every cluster, Git uniform on the same variant but with targeting', { ...record, variantsByRing: { 'ring-0': ['off'], 'ring-1': ['off'] }, uniform: 'off', uniformSince: record.firstSeen, targeting: true }, o('off'), true],
+    ['selected clusters all get it from Git, but with targeting', { ...record, targeting: true }, o('on', 'region=us'), true],
+    ['selects no cluster, with targeting', { ...record, targeting: true }, o('off', 'region=ap'), false],
   ])('%s', (_name, r, override, want) => {
     expect(overrideDiverges(r, override, revision)).toBe(want);
   });

@@ -13,10 +13,12 @@ import { resolveFlagVariant } from './flagd-document.js';
  * agrees. A record written before the rule inputs were kept is judged per
  * ring: the selected cluster's ring must have only that variant. An override
  * that selects no cluster does not diverge; one whose selector does not parse
- * does (it cannot be shown to agree).
+ * does, and so does one of a flag with targeting that selects any cluster
+ * (neither can be shown to agree: targeting may give some users another
+ * variant, which clearing the override brings back; review 14b #4).
  */
 export function overrideDiverges(record: FlagRecord, override: FlagOverride, revision: Pick<RevisionRecord, 'clusters' | 'rings' | 'labels'>): boolean {
-  if (record.uniform === override.variant) return false;
+  if (record.uniform === override.variant && !record.targeting) return false;
   if (override.selector === undefined) return true;
   let requirements: ReturnType<typeof parseLabelSelector>;
   try {
@@ -26,6 +28,7 @@ export function overrideDiverges(record: FlagRecord, override: FlagOverride, rev
   }
   for (const cluster of Object.keys(revision.clusters)) {
     if (!labelsMatch(requirements, revision.labels?.[cluster] ?? {})) continue;
+    if (record.targeting) return true;
     if (gitVariants(record, cluster, revision).some((v) => v !== override.variant)) return true;
   }
   return false;

@@ -42,6 +42,13 @@ describe('flagRecords', () => {
     expect(got['kill']).toEqual({ type: 'kill-switch', owner: 'team-a', file: 'flags/kill.yaml', commit: 'unknown', firstSeen: T1, variantsByRing: { '*': ['off'] }, uniform: 'off', uniformSince: T1, defaultVariant: 'off', rollout: [] });
   });
 
+  it('records that a flag has targeting (review 14b #4: an override of it cannot be shown to agree with Git)', () => {
+    const variants = new Map([['a', { checkout: 'off' }]]);
+    const targeting = { fractional: [['on', 50], ['off', 50]] };
+    expect(flagRecords({ definitions: [def('checkout', { targeting })], variants, commits, publishedAt: T1 })['checkout']?.targeting).toBe(true);
+    expect(flagRecords({ definitions: [def('checkout')], variants, commits, publishedAt: T1 })['checkout']).not.toHaveProperty('targeting');
+  });
+
   it('carries firstSeen over, and uniformSince while the same variant stays everywhere', () => {
     const everywhere = (v: string) => new Map([...rings.keys()].map((c) => [c, { checkout: v }]));
     const first = flagRecords({ definitions: [def('checkout')], variants: everywhere('on'), rings, commits, publishedAt: T1 });

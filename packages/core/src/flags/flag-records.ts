@@ -23,7 +23,8 @@ export interface FlagRecordsInput {
  * expiry and file, the commit that last changed it, the sorted variants each
  * ring's clusters got from Git, and the one variant every cluster got when
  * there is one, and its defaultVariant and rollout (so a cluster's variant
- * can be resolved again from its labels and ring). `firstSeen` carries over from `previous`; `uniformSince`
+ * can be resolved again from its labels and ring), and `targeting: true`
+ * when it has targeting. `firstSeen` carries over from `previous`; `uniformSince`
  * carries over while the same variant stays everywhere, and restarts at
  * `publishedAt` when it changes or was not uniform. A flag with no cluster has
  * no `uniform`. A commit missing from `commits` is recorded as `unknown`.
@@ -54,6 +55,7 @@ export function flagRecords(input: FlagRecordsInput): Record<string, FlagRecord>
       ...(uniform !== undefined && uniformSince !== undefined ? { uniform, uniformSince } : {}),
       defaultVariant: def.defaultVariant,
       rollout: def.rollout.map((e) => ({ selector: e.selector, variant: e.variant })),
+      ...(def.targeting !== undefined ? { targeting: true as const } : {}),
     };
   }
   return out;
