@@ -1,8 +1,9 @@
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
+import { compileFleet } from './compile.js';
 import { createHub } from './hub.js';
 import { pointedDigests } from './testing/store-reads.js';
-import { unitHubDeps } from './testing/unit-hub.js';
+import { noKustomize, unitHubDeps } from './testing/unit-hub.js';
 
 const FLAG = 'type: release\nowner: shop\nexpires: 2099-01-01\nvariants: { "on": true, "off": false }\ndefaultVariant: "off"\nnamespaces: [shop]\n';
 const FILES = {
@@ -31,5 +32,22 @@ describe('the last-change walk of flag files across compiles', () => {
     expect(repo.lastChangeSteps - before).toBeLessThanOrEqual(2 * 2);
     expect(report.pointersUpdated).toBe(0);
     expect(await pointedDigests(store, ['eu-1'])).toEqual(first);
+  });
+});
+
+describe('a remembered `blob:` answer (history the clone could not reach)', () => {
+  it('is not reused once the history is at hand: the compile names the commit, as a hub without a memo does', async () => {
+    const repo = new MemoryRepository();
+    const added = repo.commit(FILES, 'flags');
+    repo.commit({ 'notes.txt': 'later\n' }, 'unrelated');
+    const { reader } = await repo.sync({ repo: repo.url });
+    const memo = {
+      clusters: {},
+      clusterFiles: {},
+      flags: { commit: reader.commit, changes: { 'flags/checkout.yaml': 'blob:0000000000000000000000000000000000000000', 'flags/search.yaml': 'blob:0000000000000000000000000000000000000000' } },
+    };
+    const compiled = await compileFleet(reader, { kustomize: noKustomize, now: Date.parse('2030-01-01T00:00:00Z'), memo });
+    expect(compiled.flags?.commitOf.get('checkout')).toBe(added);
+    expect(compiled.warnings ?? []).not.toContainEqual(expect.stringContaining('blob:'));
   });
 });

@@ -74,7 +74,8 @@ export async function readFlags(input: FlagsInput): Promise<CompiledFlags | unde
   const definitions = parseFlagFiles(texts, { validateTargeting: flagdTargetingProblem, ...(ringNames === undefined ? {} : { rings: ringNames }) });
   const known = (file: string) => {
     const change = input.known?.changes[file];
-    return input.known === undefined || change === undefined ? undefined : { at: input.known.commit, change };
+    // A `blob:` answer is not reused: the history may be at hand now (another walk deepened the clone), and a hub without a memo would answer with the commit (review 14b #8).
+    return input.known === undefined || change === undefined || change.startsWith(LAST_CHANGE_BLOB) ? undefined : { at: input.known.commit, change };
   };
   const commits = await Promise.all(definitions.map(async (d) => [d.key, (await input.reader.lastChange(d.file, known(d.file))) ?? input.reader.commit] as const));
   const commitOf = new Map(commits);
