@@ -32,10 +32,10 @@ describe('the fleet benchmark against real MinIO and a real git server', () => {
     expect(touched).toEqual([0, 10]);
     expect(bundle.report.convergenceSamplesMs).toHaveLength(touched.length);
     // The hub's own requests for commit 1: per changed cluster its blob, the mass-prune guard's read
-    // of its old bundle and the pointer; then the publish marker (read, write), the freeze and the flag
-    // overrides (read), the revision record (read, write) and its audit entry (the head hint and the newest
+    // of its old bundle and the pointer; then the publish marker (read, write), the freeze, the flag
+    // overrides (read before and after publishing), the revision record (read, write) and its audit entry (the head hint and the newest
     // entry read, the next seq probed, the entry and the hint written), as in virtual.test.ts.
-    expect(bundle.result.hub.storeRequestsPerCommit).toBe(3 * touched.length + 6 + 5);
+    expect(bundle.result.hub.storeRequestsPerCommit).toBe(3 * touched.length + 7 + 5);
 
     // Git mode on a fleet whose canary goes to every cluster, so that commit 1 changes them all:
     // each must then fetch the repository itself after the push to apply it, whatever the timing
