@@ -38,11 +38,14 @@ import {
 } from '@driftless/core';
 import { flagsMemo, readFlags, type CompiledFlags, type FlagsMemo } from './compile-flags.js';
 import { loadAppSource, sourceFingerprint } from './render/app-source.js';
+import type { HelmRunner } from './render/helm-runner.js';
 import type { KustomizeRunner } from './render/kustomize.js';
 import { settleAll } from './settle-all.js';
 
 export interface CompileOptions {
   readonly kustomize: KustomizeRunner;
+  /** Renders Helm charts; absent, an app whose source holds Chart.yaml is a compile error (pass --helm). */
+  readonly helm?: HelmRunner;
   /** Accept plain Secrets with data (`--allow-plain-secrets`). */
   readonly allowPlainSecrets?: boolean;
   /** Largest manifest or cluster file read from the repository, bytes. Default 1 MiB. */

@@ -32,9 +32,15 @@ export function appsForCluster(fleet: Fleet, cluster: Cluster): AppInstance[] {
 
 /** A manifest text of an app source: a file of a plain directory, or a kustomize build's output. */
 export interface SourceFile {
-  /** Repository path (or `<dir> (kustomize build)`), for messages. */
+  /** Repository path (or `<dir> (kustomize build)`, or a Helm template's repository path), for messages. */
   readonly path: string;
   readonly text: string;
+  /**
+   * Parsed as is, without `${...}` substitution: the output of `helm template`,
+   * whose charts carry `${...}` of their own (shell scripts, config files).
+   * A chart's per-cluster values are substituted before rendering instead.
+   */
+  readonly literal?: boolean;
 }
 
 /** An object rendered for one cluster, with where it came from. */

@@ -28,6 +28,13 @@ export const targetSchema = z.strictObject({
   overlay: repoPathField.optional(),
   /** Override cluster vars for these clusters. */
   vars: varsField.optional(),
+  /**
+   * Helm charts only: values merged over the chart's values.yaml for these
+   * clusters. Every matching target's values apply, in target order, as
+   * repeated `helm template -f` do; `${...}` in their strings is substituted
+   * per cluster.
+   */
+  values: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const appSchema = z.strictObject({
