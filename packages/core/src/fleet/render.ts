@@ -1,5 +1,6 @@
 import { DEFAULT_NAMESPACE_ANNOTATION } from '../documents/bundle.js';
 import { describeRef, refKey, refOf, type KubeObject } from '../documents/kube-object.js';
+import { valuesContext, valuesForCluster, type HelmValues } from './helm-values.js';
 import { scopeOf, scopesFromCrds } from './scope.js';
 import { selectorMatches } from './selector.js';
 import type { Cluster, Fleet, FleetApp } from './spec.js';
@@ -13,20 +14,29 @@ export interface AppInstance {
   readonly source: string;
   /** Cluster vars overlaid with that target's vars. */
   readonly vars: Readonly<Record<string, string>>;
+  /**
+   * Helm values: the `values` of every target that selects the cluster, in
+   * target order, `${...}` substituted (one `helm template -f` file each);
+   * empty when none has values.
+   */
+  readonly values: readonly HelmValues[];
 }
 
 /**
  * The apps `cluster` gets, in fleet order: an app applies when any of its
  * targets selects the cluster's labels; the first such target decides the
- * overlay and the vars.
+ * overlay and the vars, and every such target adds its values (see
+ * valuesForCluster, whose unknown-variable errors this throws).
  */
 export function appsForCluster(fleet: Fleet, cluster: Cluster): AppInstance[] {
   const out: AppInstance[] = [];
-  for (const app of fleet.spec.apps) {
-    const target = app.targets.find((t) => selectorMatches(t.selector, cluster.metadata.labels));
-    if (!target) continue;
-    out.push({ app, source: target.overlay ?? app.path, vars: { ...cluster.spec.vars, ...target.vars } });
-  }
+  fleet.spec.apps.forEach((app, i) => {
+    const matching = app.targets.flatMap((t, j) => (selectorMatches(t.selector, cluster.metadata.labels) ? [j] : []));
+    const target = matching[0] === undefined ? undefined : app.targets[matching[0]];
+    if (!target) return;
+    const vars = { ...cluster.spec.vars, ...target.vars };
+    out.push({ app, source: target.overlay ?? app.path, vars, values: valuesForCluster(fleet, i, matching, valuesContext(cluster, vars)) });
+  });
   return out;
 }
 

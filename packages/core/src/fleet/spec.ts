@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { apiVersionField, clusterNameField, kindField } from '../documents/common.js';
 import { deliverySpecSchema } from './delivery-spec.js';
+import { checkFleetValues, type TargetValuesLines } from './helm-values.js';
 import { dnsLabel, labelsField } from './labels.js';
 import { labelSelectorSchema } from './selector.js';
 import { compileError, parseYamlDocuments, type YamlDocument, type YamlLimits } from './yaml-documents.js';
@@ -95,6 +96,8 @@ export interface FleetLines {
   readonly rings?: readonly number[];
   /** Each check's entry under `delivery.checks`, in order (absent when there are none). */
   readonly checks?: readonly number[];
+  /** Where each target's `values` are, by app and target index (absent when no target has values). */
+  readonly values?: readonly (readonly (TargetValuesLines | undefined)[])[];
 }
 export type FleetApp = z.infer<typeof appSchema>;
 export type FleetTarget = z.infer<typeof targetSchema>;
@@ -124,11 +127,13 @@ export function singleYamlDocument(text: string, file: string, limits?: YamlLimi
 export function parseFleet(text: string, file = 'fleet.yaml', limits?: YamlLimits): Fleet {
   const doc = singleYamlDocument(text, file, limits);
   const fleet = validateYamlDocument(fleetSchema, doc, file);
+  const values = checkFleetValues(fleet, doc, file);
+  const valuesLines = values ? { values } : {};
   const delivery = fleet.spec.delivery;
-  if (!delivery) return fleet;
+  if (!delivery) return values ? { ...fleet, lines: valuesLines } : fleet;
   const rings = delivery.rings.map((_r, i) => doc.lineAt(['spec', 'delivery', 'rings', i]));
   const checks = delivery.checks.map((_c, i) => doc.lineAt(['spec', 'delivery', 'checks', i]));
-  return { ...fleet, lines: { delivery: doc.keyLineAt(['spec', 'delivery']), rings, ...(checks.length > 0 ? { checks } : {}) } };
+  return { ...fleet, lines: { delivery: doc.keyLineAt(['spec', 'delivery']), rings, ...(checks.length > 0 ? { checks } : {}), ...valuesLines } };
 }
 
 /**

@@ -18,16 +18,30 @@ const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
  * names it, the file and the line, never an empty string.
  */
 export function substituteVariables(text: string, file: string, ctx: SubstitutionContext, lineOffset = 0): string {
+  return replaceVariables(text, ctx, (name, offset) => {
+    const line = text.slice(0, offset).split('\n').length + lineOffset;
+    return compileError(file, line, unknownVariableMessage(name, ctx));
+  });
+}
+
+/**
+ * The substitution of {@link substituteVariables} on any string (a Helm
+ * value, say), with the caller deciding the error: `unknown` gets the
+ * variable as written and its offset in `text`, and returns what to throw.
+ */
+export function replaceVariables(text: string, ctx: SubstitutionContext, unknown: (name: string, offset: number) => Error): string {
   if (!text.includes('${')) return text;
   return text.replace(REFERENCE, (match, escape: string, name: string, offset: number) => {
     if (escape === '$') return match.slice(1);
     const value = resolve(name.trim(), ctx);
-    if (value === undefined) {
-      const line = text.slice(0, offset).split('\n').length + lineOffset;
-      throw compileError(file, line, `unknown variable \${${name}} for cluster ${ctx.clusterName}${hint(name.trim(), ctx)}`);
-    }
+    if (value === undefined) throw unknown(name, offset);
     return value;
   });
+}
+
+/** `unknown variable ${NAME} for cluster C (its vars are: …)`: what an unknown variable error says after its place. */
+export function unknownVariableMessage(name: string, ctx: SubstitutionContext): string {
+  return `unknown variable \${${name}} for cluster ${ctx.clusterName}${hint(name.trim(), ctx)}`;
 }
 
 /** The variable names a text refers to (escapes excluded), e.g. `vars.replicas`; for render caching. */

@@ -1,4 +1,4 @@
-import { isMap, isScalar, parseAllDocuments, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
 import { DriftlessError } from '../errors.js';
 import { KUBERNETES_YAML_OPTIONS } from './kube-yaml-schema.js';
 
@@ -10,6 +10,12 @@ export interface YamlDocument {
   lineAt(path: readonly PropertyKey[]): number;
   /** The line of the key that holds the node at `path` (`delivery:` rather than the first line of its mapping); else as lineAt. */
   keyLineAt(path: readonly PropertyKey[]): number;
+  /**
+   * The first mapping key at or under the node at `path` that is not a
+   * string (`1`, `~`, `yes`: a boolean in YAML 1.1, a mapping), with its line
+   * and text; undefined when every key is a string or there is no such node.
+   */
+  nonStringKeyAt(path: readonly PropertyKey[]): { readonly line: number; readonly key: string } | undefined;
 }
 
 /** Limits on YAML input; they protect the hub from hostile or mistaken repositories. */
@@ -74,7 +80,11 @@ export function parseYamlDocuments(text: string, file: string, limits: YamlLimit
       const start = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
       return start === undefined ? lineAt(path) : lineOf(start);
     };
-    out.push({ value, line, lineAt, keyLineAt });
+    const nonStringKeyAt = (path: readonly PropertyKey[]): { line: number; key: string } | undefined => {
+      const bad = findNonStringKey(doc, doc.getIn(path as unknown[], true), new Set());
+      return bad && { line: lineOf(bad.offset), key: bad.key };
+    };
+    out.push({ value, line, lineAt, keyLineAt, nonStringKeyAt });
   }
   return out;
 }
@@ -104,6 +114,36 @@ export function splitYamlDocuments(text: string): YamlChunk[] {
     }
   }
   return chunks;
+}
+
+/** Depth first, in document order; aliases are followed once each (an alias cycle or bomb ends there). */
+function findNonStringKey(doc: Document.Parsed, node: unknown, seen: Set<unknown>): { offset: number; key: string } | undefined {
+  if (isAlias(node)) {
+    const target = node.resolve(doc);
+    if (seen.has(target)) return undefined;
+    seen.add(target);
+    return findNonStringKey(doc, target, seen);
+  }
+  if (isSeq(node)) {
+    for (const item of node.items) {
+      const bad = findNonStringKey(doc, item, seen);
+      if (bad) return bad;
+    }
+  }
+  if (!isMap(node)) return undefined;
+  for (const pair of node.items) {
+    const key: unknown = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+    // A `<<` merge key (YAML 1.1) is a symbol here: its keys are checked where they are written.
+    const merge = isScalar(key) && typeof key.value === 'symbol';
+    if (!merge && (!isScalar(key) || typeof key.value !== 'string')) {
+      const range = (pair.key as { range?: [number, number, number] } | null)?.range;
+      const text = isScalar(key) ? (key.source ?? String(key.value)) : '(a mapping or sequence)';
+      return { offset: range?.[0] ?? node.range?.[0] ?? 0, key: text };
+    }
+    const bad = findNonStringKey(doc, pair.value, seen);
+    if (bad) return bad;
+  }
+  return undefined;
 }
 
 function firstLine(message: string): string {
