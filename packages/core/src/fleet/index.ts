@@ -1,4 +1,4 @@
-export { appsForCluster, assembleClusterObjects, createRenderCache, renderAppInstance, type AppInstance, type PlacementCache, type RenderCache, type RenderedObject, type RenderOptions, type SourceFile } from './render.js';
+export { appsForCluster, assembleClusterObjects, createRenderCache, renderAppInstance, type AppInstance, type PlacementCache, type CachedFile, type RenderCache, type RenderedObject, type RenderOptions, type SourceFile } from './render.js';
 export { BUILTIN_CLUSTER_SCOPED, BUILTIN_NAMESPACED, scopeOf, scopesFromCrds, type KindScope } from './scope.js';
 export { labelSelectorSchema, selectorMatches, type LabelSelector } from './selector.js';
 export { appSchema, clusterSchema, fleetSchema, parseCluster, parseFleet, repoPathField, singleYamlDocument, validateYamlDocument, targetSchema, type Cluster, type Fleet, type FleetApp, type FleetLines, type FleetTarget } from './spec.js';
