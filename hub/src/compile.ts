@@ -38,6 +38,7 @@ import {
 } from '@driftless/core';
 import { flagsMemo, readFlags, type CompiledFlags, type FlagsMemo } from './compile-flags.js';
 import { loadAppSource, sourceFingerprint } from './render/app-source.js';
+import { chartRenderKey, fleetLineOf, findCharts, loadChartSource } from './render/chart-source.js';
 import type { HelmRunner } from './render/helm-runner.js';
 import type { KustomizeRunner } from './render/kustomize.js';
 import { settleAll } from './settle-all.js';
@@ -141,8 +142,9 @@ export interface MemoCluster {
  * 6: only in namespaces the cluster has, and its record lists them.
  * 7: a cluster's record carries the key of the overrides its digest has applied;
  * a flag whose history is not at hand has `blob:<oid>` as its commit.
+ * 8: Helm charts; the helm binary's identity is in the options key.
  */
-const MEMO_FORMAT = 'driftless-compile-7';
+const MEMO_FORMAT = 'driftless-compile-8';
 const DRIFTLESS_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -159,14 +161,18 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   const readText = async (path: string): Promise<string> => decodeUtf8(await reader.readFile(path, maxFileBytes), path);
   const fleetEntry = await reader.stat('fleet.yaml');
   if (!fleetEntry) throw compileError('fleet.yaml', undefined, `not found at the root of the repository at ${reader.commit.slice(0, 12)}`);
-  const fleet = parseFleet(await readText('fleet.yaml'));
+  const fleetText = await readText('fleet.yaml');
+  const fleet = parseFleet(fleetText);
   const memo = opts.memo;
   const { clusters, fileOids, parsed } = await readClusters(reader, readText, memo?.clusterFiles ?? {}, opts.onlyCluster);
   const rings = assignRings(fleet, clusters);
   const instances = new Map(clusters.map((c) => [c.metadata.name, appsForCluster(fleet, c)]));
   const flags = await readFlags({ reader, readText, fleet, clusters, rings, now: opts.now ?? Date.now(), allowExpired: opts.allowExpiredFlags ?? false, ...(memo?.flags ? { known: memo.flags } : {}) });
+  const charts = await findCharts({ reader, fleet, used: [...instances.values()].flat(), lineOf: fleetLineOf(fleetText), helm: opts.helm });
+  // A chart's renderings differ by release, namespace and values; other sources render once.
+  const loadKey = (inst: AppInstance): string => (charts.has(inst.source) ? chartRenderKey(inst) : inst.source);
   const limit = pLimit(4);
-  const fingerprints = await clusterFingerprints(reader, instances, { ...opts, maxFileBytes, limit, fleetOid: fleetEntry.oid, fileOids, flagsKey: flags?.fingerprint ?? '' });
+  const fingerprints = await clusterFingerprints(reader, instances, { ...opts, maxFileBytes, limit, fleetOid: fleetEntry.oid, fileOids, flagsKey: flags?.fingerprint ?? '', helmKey: charts.size === 0 ? '' : ((await opts.helm?.identity?.()) ?? 'helm') });
   const unchanged = new Map<string, Digest>();
   for (const [name, fp] of fingerprints) {
     const before = memo?.clusters[name];
@@ -176,15 +182,16 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   const toRender = clusters.filter((c) => !unchanged.has(c.metadata.name));
   const sources = new Map<string, Promise<SourceFile[]>>();
   for (const inst of toRender.flatMap((c) => instances.get(c.metadata.name) ?? [])) {
-    if (!sources.has(inst.source)) {
-      sources.set(inst.source, limit(() => loadAppSource(reader, inst.source, `app ${inst.app.name}`, opts.kustomize, maxFileBytes)));
-    }
+    const key = loadKey(inst);
+    if (sources.has(key)) continue;
+    const helm = charts.has(inst.source) ? opts.helm : undefined;
+    sources.set(key, limit(() => (helm ? loadChartSource(reader, helm, inst) : loadAppSource(reader, inst.source, `app ${inst.app.name}`, opts.kustomize, maxFileBytes))));
   }
   // Wait for every load, then report the first failure in fleet order: the same
   // broken repository always gives the same message.
   const settled = await settleAll(sources.values());
   const loaded = new Map([...sources.keys()].map((source, i) => [source, settled[i] ?? []]));
-  const { bundles, statefulKeys, flagNamespaces } = renderBundles(toRender, instances, loaded, { ...opts, statefulKeys: rings !== undefined, ...(flags ? { flags } : {}) });
+  const { bundles, statefulKeys, flagNamespaces } = renderBundles(toRender, instances, loaded, { ...opts, loadKey, statefulKeys: rings !== undefined, ...(flags ? { flags } : {}) });
   // A cluster skipped as unchanged keeps the stateful key its last rendering had.
   for (const name of unchanged.keys()) {
     const key = memo?.clusters[name]?.statefulKey;
@@ -244,7 +251,7 @@ function checkLabelsOf(clusters: readonly Cluster[], keys: readonly string[]): M
 async function clusterFingerprints(
   reader: RepoReader,
   instances: ReadonlyMap<string, readonly AppInstance[]>,
-  opts: CompileOptions & { maxFileBytes: number; limit: LimitFunction; fleetOid: string; fileOids: ReadonlyMap<string, string>; flagsKey: string },
+  opts: CompileOptions & { maxFileBytes: number; limit: LimitFunction; fleetOid: string; fileOids: ReadonlyMap<string, string>; flagsKey: string; helmKey: string },
 ): Promise<Map<string, string>> {
   const sourceNames = [...new Set([...instances.values()].flat().map((i) => i.source))];
   const ofSources = new Map<string, string>();
@@ -253,6 +260,7 @@ async function clusterFingerprints(
     MEMO_FORMAT,
     DRIFTLESS_VERSION,
     (await opts.kustomize.identity?.()) ?? 'kustomize',
+    opts.helmKey,
     opts.allowPlainSecrets ?? false,
     opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS,
     opts.maxFileBytes,
@@ -274,11 +282,11 @@ function renderBundles(
   toRender: readonly Cluster[],
   instances: ReadonlyMap<string, readonly AppInstance[]>,
   loaded: ReadonlyMap<string, SourceFile[]>,
-  opts: CompileOptions & { readonly statefulKeys: boolean; readonly flags?: CompiledFlags },
+  opts: CompileOptions & { readonly loadKey: (inst: AppInstance) => string; readonly statefulKeys: boolean; readonly flags?: CompiledFlags },
 ): { bundles: Map<string, EncodedBundle>; statefulKeys: Map<string, string>; flagNamespaces: Map<string, readonly string[]> } {
   const cache = createRenderCache();
   const render = (inst: AppInstance, cluster: Cluster): RenderedObject[] =>
-    renderAppInstance(loaded.get(inst.source) ?? [], inst, cluster, { allowPlainSecrets: opts.allowPlainSecrets ?? false }, cache);
+    renderAppInstance(loaded.get(opts.loadKey(inst)) ?? [], inst, cluster, { allowPlainSecrets: opts.allowPlainSecrets ?? false }, cache);
   const bundles = new Map<string, EncodedBundle>();
   const statefulKeys = new Map<string, string>();
   const flagNamespaces = new Map<string, readonly string[]>();

@@ -45,7 +45,8 @@ export async function sourceFingerprint(reader: RepoReader, dir: string, maxFile
   if (!entry) return 'missing';
   if (entry.type !== 'dir') return `${entry.type}:${entry.oid}`;
   if (!(await kustomizationIn(reader, entry.path))) {
-    // The tree id covers the files, but not what symlinks in it point at.
+    // The tree id covers the files (a chart's subdirectories too), but not what symlinks in it point at;
+    // the helm runner refuses a chart's symlinks that leave it, so those inside are covered by the tree id.
     const links = (await reader.list(entry.path)).filter((e) => e.type === 'symlink');
     const targets = await Promise.all(links.map(async (l) => `${l.path}:${(await reader.stat(l.path))?.oid ?? '-'}`));
     return `dir:${entry.oid}:${targets.join(',')}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_NAMESPACE_ANNOTATION } from '../documents/bundle.js';
-import { appsForCluster, assembleClusterObjects, renderAppInstance, type AppInstance } from './render.js';
+import { appsForCluster, assembleClusterObjects, createRenderCache, renderAppInstance, type AppInstance } from './render.js';
 import { parseCluster, parseFleet, type Cluster } from './spec.js';
 
 const fleet = parseFleet(`apiVersion: driftless.dev/v1alpha1
@@ -75,6 +75,25 @@ describe('renderAppInstance', () => {
     const secret = 'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ndata: {password: aHVudGVyMg==}\n';
     expect(renderAppInstance([{ path: 'a.yaml', text: secret }], web, prod, { allowPlainSecrets: true })).toHaveLength(1);
     expect(renderAppInstance([{ path: 'a.yaml', text: 'apiVersion: v1\nkind: Secret\nmetadata: {name: tls}\ntype: kubernetes.io/tls\n' }], web, prod)).toHaveLength(1);
+  });
+});
+
+describe('renderAppInstance with literal files (helm template output)', () => {
+  const script = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: script }\ndata: { run.sh: "echo ${HOME} $${x} ${vars.replicas}" }\n';
+
+  it('keeps ${...} in a literal file as written, where a plain file would be substituted or refused', () => {
+    const out = renderAppInstance([{ path: 'apps/web/templates/script.yaml', text: script, literal: true }], web, prod);
+    expect(out.map((r) => [r.file, r.line, r.object['data']])).toEqual([['apps/web/templates/script.yaml', 1, { 'run.sh': 'echo ${HOME} $${x} ${vars.replicas}' }]]);
+    expect(() => renderAppInstance([{ path: 'apps/web/script.yaml', text: script }], web, prod)).toThrow(/apps\/web\/script\.yaml:4: unknown variable \$\{HOME\}/);
+  });
+
+  it('shares one cache between files of one path with different texts (one chart, two value sets) without mixing them up', () => {
+    const cache = createRenderCache();
+    const text = (replicas: number) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec: { replicas: ${replicas} }\n`;
+    const render = (replicas: number, c: Cluster) => renderAppInstance([{ path: 'apps/web/templates/deploy.yaml', text: text(replicas), literal: true }], web, c, {}, cache);
+    const other = cluster('eu-prod-002', 'env: prod', 'replicas: "7"');
+    expect(render(2, prod)[0]?.object['spec']).toEqual({ replicas: 2 });
+    expect(render(3, other)[0]?.object['spec']).toEqual({ replicas: 3 });
   });
 });
 

@@ -74,12 +74,26 @@ export interface RenderOptions {
  * One per compile.
  */
 export interface RenderCache {
-  readonly chunks: WeakMap<SourceFile, readonly (YamlChunk & { readonly variables: readonly string[] })[]>;
+  /**
+   * Each file's documents, and a number of its own: two renderings of one
+   * chart template (two value sets) share a path but not a text, so results
+   * are keyed by this number rather than by the path.
+   */
+  readonly chunks: WeakMap<SourceFile, CachedFile>;
   readonly results: Map<string, readonly RenderedObject[]>;
+  /** Files cut so far: the next file's number. */
+  files: number;
 }
 
+/** A source file cut into documents, each with the variables it refers to (none in a literal file). */
+export interface CachedFile {
+  readonly id: number;
+  readonly chunks: readonly (YamlChunk & { readonly variables: readonly string[] })[];
+}
+
+/** An empty RenderCache, for one compile. */
 export function createRenderCache(): RenderCache {
-  return { chunks: new WeakMap(), results: new Map() };
+  return { chunks: new WeakMap(), results: new Map(), files: 0 };
 }
 
 /**
@@ -99,17 +113,19 @@ export function renderAppInstance(
   const ctx = { clusterName: cluster.metadata.name, labels: cluster.metadata.labels, vars: inst.vars };
   const out: RenderedObject[] = [];
   for (const file of files) {
-    let chunks = cache.chunks.get(file);
-    if (!chunks) {
-      chunks = splitYamlDocuments(file.text).map((c) => ({ ...c, variables: referencedVariables(c.text) }));
-      cache.chunks.set(file, chunks);
+    let cached = cache.chunks.get(file);
+    if (!cached) {
+      // A literal file refers to no variables: its renderings are shared by every cluster.
+      const chunks = splitYamlDocuments(file.text).map((c) => ({ ...c, variables: file.literal === true ? [] : referencedVariables(c.text) }));
+      cached = { id: cache.files++, chunks };
+      cache.chunks.set(file, cached);
     }
-    for (const chunk of chunks) {
+    for (const chunk of cached.chunks) {
       const values = chunk.variables.map((v) => resolve(v, ctx) ?? '\u0000missing');
-      const key = JSON.stringify([inst.app.name, file.path, chunk.line, values]);
+      const key = JSON.stringify([inst.app.name, cached.id, chunk.line, values]);
       let rendered = cache.results.get(key);
       if (!rendered) {
-        rendered = renderChunk(chunk, file.path, inst, ctx, opts);
+        rendered = renderChunk(chunk, file, inst, ctx, opts);
         cache.results.set(key, rendered);
       }
       out.push(...rendered);
@@ -118,8 +134,9 @@ export function renderAppInstance(
   return out;
 }
 
-function renderChunk(chunk: YamlChunk, file: string, inst: AppInstance, ctx: SubstitutionContext, opts: RenderOptions): RenderedObject[] {
-  const text = substituteVariables(chunk.text, file, ctx, chunk.line - 1);
+function renderChunk(chunk: YamlChunk, source: SourceFile, inst: AppInstance, ctx: SubstitutionContext, opts: RenderOptions): RenderedObject[] {
+  const file = source.path;
+  const text = source.literal === true ? chunk.text : substituteVariables(chunk.text, file, ctx, chunk.line - 1);
   return parseYamlDocuments(text, file, opts.yamlLimits, chunk.line - 1).map((doc) => {
     const object = asKubeObject(doc.value, file, doc.line);
     if (!opts.allowPlainSecrets) refusePlainSecret(object, file, doc.line);
