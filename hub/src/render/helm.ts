@@ -82,7 +82,8 @@ export function helmRunner(opts: HelmOptions): HelmRunner {
       await rm(root, { recursive: true, force: true });
     }
   };
-  run.identity = toolIdentity(opts.binary, ['version', '--short']);
+  // Not `--short`: a `go install` build says only `v4.3` there; the full line adds the Go and Kubernetes client versions.
+  run.identity = toolIdentity(opts.binary, ['version']);
   return run;
 }
 
