@@ -71,7 +71,13 @@ async function helmDirectly(files: Record<string, string>, req: HelmRenderReques
 }
 
 const documents = (text: string): string[] => splitYamlDocuments(text).map((c) => c.text.trim());
-const objects = (files: readonly SourceFile[]) => files.flatMap((f) => parseYamlDocuments(f.text, f.path).map((d) => d.value as Record<string, any>));
+interface Obj {
+  readonly kind?: string;
+  readonly metadata?: { readonly name?: string; readonly annotations?: Record<string, string> };
+  readonly data?: Record<string, string>;
+  readonly spec?: unknown;
+}
+const objects = (files: readonly SourceFile[]): Obj[] => files.flatMap((f) => parseYamlDocuments(f.text, f.path).map((d) => d.value as Obj));
 
 /** Renders with the runner and checks every document is exactly what helm prints for the chart itself. */
 async function renderAndCompare(files: Record<string, string>, req: HelmRenderRequest): Promise<SourceFile[]> {
@@ -118,7 +124,7 @@ describe('helmRunner renders a chart of the repository with the real helm', () =
       values: [{ size: 'medium', features: { cache: false } }, { size: 'large', limits: { memory: null } }],
     };
     const [cm] = objects(await renderAndCompare(valuesChart('apps/layered'), req));
-    const merged = parseYamlDocuments(String(cm?.['data']?.values), 'values')[0]?.value;
+    const merged = parseYamlDocuments(String(cm?.data?.['values']), 'values')[0]?.value;
     expect(merged).toEqual({ size: 'large', features: { audit: true, cache: false }, limits: { cpu: '100m' } });
   });
 
