@@ -6,6 +6,7 @@ import { systemClock } from '@driftless/clock';
 import {
   compileFleet,
   DEFAULT_MAX_FILE_BYTES,
+  helmRunner,
   kustomizeRunner,
   publishFleet,
   syncGitSource,
@@ -20,6 +21,8 @@ export interface HubBenchOptions {
   readonly clusters: number;
   readonly apps: number;
   readonly kustomizeBinary: string;
+  /** The helm binary, for fleets with Helm chart apps. */
+  readonly helmBinary?: string;
   /** Default: a file store in a temporary directory. */
   readonly store?: ObjectStore;
   readonly log?: (line: string) => void;
@@ -72,6 +75,7 @@ export async function runHubBench(opts: HubBenchOptions): Promise<HubBenchResult
       const t1 = performance.now();
       const compiled = await compileFleet(snapshot.reader, {
         kustomize: kustomizeRunner({ binary: opts.kustomizeBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES }),
+        ...(opts.helmBinary ? { helm: helmRunner({ binary: opts.helmBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES }) } : {}),
         ...(memo ? { memo: memo.compile } : {}),
       });
       const t2 = performance.now();

@@ -48,7 +48,7 @@ describe('driftless demo on a machine with an empty component cache', () => {
     const io = captureIo();
     const code = await main(['demo', '--clusters', '3', '--interval', '1s', '--exit'], io);
     expect({ code, err: code === 0 ? '' : io.err }).toEqual({ code: 0, err: '' });
-    expect(built.sort()).toEqual(['etcd', 'kube-apiserver', 'kustomize', 'minio', 'prometheus']);
+    expect(built.sort()).toEqual(['etcd', 'helm', 'kube-apiserver', 'kustomize', 'minio', 'prometheus']);
     expect(io.err).toMatch(/3\/3 clusters on the new revision/);
     expect(io.out).toContain('The fleet converged.');
   });

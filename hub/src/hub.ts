@@ -7,6 +7,7 @@ import { quietLog, type HubLog } from './hub-log.js';
 import { publishFleet, type PublishMemo, type PublishResult } from './publish/publish-fleet.js';
 import type { PublishedFlags } from './publish/revision-record.js';
 import type { CompiledFlags } from './compile-flags.js';
+import type { HelmRunner } from './render/helm-runner.js';
 import type { KustomizeRunner } from './render/kustomize.js';
 import { checkRollForward } from './roll-forward.js';
 import { buildRelease } from './rollout/release.js';
@@ -22,6 +23,8 @@ import { loadTrustedState, readPublishMarker, stateAfterPublish, writePublishMar
 /** How the hub renders app sources that are not plain manifests. */
 export interface HubRenderers {
   readonly kustomize: KustomizeRunner;
+  /** Renders Helm chart apps; absent, a chart app is a compile error. */
+  readonly helm?: HelmRunner;
 }
 
 /**
@@ -118,6 +121,7 @@ export function createHub(deps: HubDeps): Hub {
         deps.store,
         await compileFleet(snapshot.reader, {
           kustomize: deps.renderers.kustomize,
+          ...(deps.renderers.helm ? { helm: deps.renderers.helm } : {}),
           allowPlainSecrets: req.allowPlainSecrets ?? false,
           allowExpiredFlags: req.allowExpiredFlags ?? false,
           now: deps.clock.now(),

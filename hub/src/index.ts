@@ -14,6 +14,7 @@ export { LAST_PUBLISH_KEY, type HubState, type HubStateStore } from './state/hub
 export { fileHubStateStore } from './state/file-hub-state.js';
 export { memoryHubStateStore } from './state/memory-hub-state.js';
 export { kustomizeRunner, type KustomizeOptions, type KustomizeRunner } from './render/kustomize.js';
+export { helmRunner, type HelmOptions } from './render/helm.js';
 export { HELM_KUBE_VERSION, type HelmRenderRequest, type HelmRunner } from './render/helm-runner.js';
 export { generateSigningKeyPair, SIGNING_KEY_FILE, VERIFY_KEY_FILE, writeSigningKeyPair } from './signing-keys.js';
 export { resignPointers, type ResignOptions, type ResignReport } from './resign.js';

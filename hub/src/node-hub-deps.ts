@@ -4,6 +4,7 @@ import { DEFAULT_MAX_FILE_BYTES } from './compile.js';
 import { gitRepositorySource, type GitRepositorySourceOptions } from './git/git-repository-source.js';
 import type { HubLog } from './hub-log.js';
 import type { HubDeps } from './hub.js';
+import { helmRunner } from './render/helm.js';
 import { kustomizeRunner } from './render/kustomize.js';
 import { fileHubStateStore } from './state/file-hub-state.js';
 
@@ -18,6 +19,8 @@ export interface NodeHubOptions {
   readonly cacheDir: string;
   /** The kustomize binary. */
   readonly kustomizeBinary: string;
+  /** The helm binary; without it, a Helm chart app is a compile error (pass --helm). */
+  readonly helmBinary?: string;
   /**
    * Identifies the store (its URL) for the hub state, which lets a compile skip
    * unchanged clusters and pointer reads. Without it, every compile starts from scratch.
@@ -39,7 +42,7 @@ export interface NodeHubOptions {
 
 /**
  * The hub's dependencies in a Node process: git over isomorphic-git cloning
- * into the cache directory, the kustomize binary, the hub state as a file in
+ * into the cache directory, the kustomize and helm binaries, the hub state as a file in
  * the cache directory (when `stateKey` is given) and random UUIDs.
  */
 export function nodeHubDeps(opts: NodeHubOptions): HubDeps {
@@ -55,7 +58,10 @@ export function nodeHubDeps(opts: NodeHubOptions): HubDeps {
       ...(opts.gitBackoffMs !== undefined ? { backoffMs: opts.gitBackoffMs } : {}),
       ...(opts.gitTimeoutMs !== undefined ? { timeoutMs: opts.gitTimeoutMs } : {}),
     }),
-    renderers: { kustomize: kustomizeRunner({ binary: opts.kustomizeBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES }) },
+    renderers: {
+      kustomize: kustomizeRunner({ binary: opts.kustomizeBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES }),
+      ...(opts.helmBinary ? { helm: helmRunner({ binary: opts.helmBinary, maxFileBytes: DEFAULT_MAX_FILE_BYTES }) } : {}),
+    },
     ...(opts.stateKey ? { state: fileHubStateStore(opts.cacheDir, opts.stateKey) } : {}),
     newId: randomUUID,
     ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),

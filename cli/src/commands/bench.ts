@@ -2,7 +2,7 @@ import type { RolloutBenchOptions } from '@driftless/bench';
 import type { Command } from 'commander';
 import type { CliIo } from '../main.js';
 import { UsageError } from '../errors.js';
-import { durationFlag, integerFlag, kustomizeBinary } from './options.js';
+import { durationFlag, helmBinary, integerFlag, kustomizeBinary } from './options.js';
 
 interface FleetFlags {
   clusters: string;
@@ -119,12 +119,19 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     .option('--clusters <n>', 'clusters in the synthetic fleet', '10000')
     .option('--apps <n>', 'apps in the synthetic fleet', '20')
     .option('--kustomize <path>', 'kustomize binary (default: as for hub compile)')
+    .option('--helm <path>', 'helm binary (default: as for hub compile)')
     .option('--json', 'print one JSON document with the timings')
-    .action(async (flags: { clusters: string; apps: string; kustomize?: string; json?: boolean }) => {
+    .action(async (flags: { clusters: string; apps: string; kustomize?: string; helm?: string; json?: boolean }) => {
       const clusters = integerFlag('--clusters', flags.clusters, 1);
       const apps = integerFlag('--apps', flags.apps, 2);
       const { runHubBench } = await import('@driftless/bench');
-      const result = await runHubBench({ clusters, apps, kustomizeBinary: await kustomizeBinary(flags.kustomize), log: (l) => io.stderr(`${l}\n`) });
+      const result = await runHubBench({
+        clusters,
+        apps,
+        kustomizeBinary: await kustomizeBinary(flags.kustomize),
+        helmBinary: await helmBinary(flags.helm),
+        log: (l) => io.stderr(`${l}\n`),
+      });
       io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
     });
 

@@ -4,12 +4,13 @@ import type { MetricSource, RepositorySource } from '@driftless/core';
 import type { Hub } from '@driftless/hub';
 import type { OpenedStore } from '@driftless/store';
 import { UsageError } from '../errors.js';
-import { defaultCacheDir, durationFlag, kustomizeBinary } from './options.js';
+import { defaultCacheDir, durationFlag, helmBinary, kustomizeBinary } from './options.js';
 
 /** What `hub compile` and `hub serve` build a hub from. */
 export interface HubApiFlags {
   readonly cacheDir?: string;
   readonly kustomize?: string;
+  readonly helm?: string;
   readonly signingKey?: KeyObject;
   readonly pointerTtlMs?: number;
   /** Where the rollouts' metric checks read their values (`--prometheus`). */
@@ -18,7 +19,7 @@ export interface HubApiFlags {
 
 /**
  * The hub of a CLI process over an opened store: git (DRIFTLESS_GIT_TOKEN as
- * basic auth), the kustomize binary, the state cache, the wall clock; and its
+ * basic auth), the kustomize and helm binaries, the state cache, the wall clock; and its
  * repository source, for `hub serve`'s ref listings.
  */
 export async function nodeHub(opened: OpenedStore, flags: HubApiFlags): Promise<{ hub: Hub; source: RepositorySource }> {
@@ -30,6 +31,7 @@ export async function nodeHub(opened: OpenedStore, flags: HubApiFlags): Promise<
     cacheDir: flags.cacheDir ?? join(defaultCacheDir(), 'hub'),
     stateKey: storeKey(opened.location),
     kustomizeBinary: await kustomizeBinary(flags.kustomize),
+    helmBinary: await helmBinary(flags.helm),
     ...(token ? { gitAuth: { username: process.env['DRIFTLESS_GIT_USERNAME'] ?? 'x-access-token', password: token } } : {}),
     ...(flags.signingKey ? { signingKey: flags.signingKey } : {}),
     ...(flags.pointerTtlMs !== undefined ? { pointerTtlMs: flags.pointerTtlMs } : {}),

@@ -26,6 +26,7 @@ interface ServeFlags {
   webhookSecretFile?: string;
   cacheDir?: string;
   kustomize?: string;
+  helm?: string;
   prometheus?: string;
 }
 
@@ -76,6 +77,7 @@ export function registerHubServe(hub: Command, io: CliIo): void {
     .option('--webhook-secret-file <file>', 'the push webhook\'s secret (trailing newline ignored)')
     .option('--cache-dir <dir>', 'where remote repositories are cloned (default: $DRIFTLESS_CACHE/hub or ~/.cache/driftless/hub)')
     .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, the one npm run setup built, or kustomize on PATH)')
+    .option('--helm <path>', 'helm binary, which renders Helm chart apps (default: $DRIFTLESS_HELM, the one npm run setup built, or helm on PATH)')
     .option('--prometheus <url>', PROMETHEUS_HELP)
     .addHelpText('after', HELP)
     .action(async (flags: ServeFlags) => {
@@ -98,6 +100,7 @@ export function registerHubServe(hub: Command, io: CliIo): void {
         const { hub: hubApi, source } = await nodeHub(opened, {
           ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
           ...(flags.kustomize ? { kustomize: flags.kustomize } : {}),
+          ...(flags.helm ? { helm: flags.helm } : {}),
           ...(signingKey ? { signingKey } : {}),
           ...(ttlMs !== undefined ? { pointerTtlMs: ttlMs } : {}),
           ...(metrics ? { metrics } : {}),

@@ -24,6 +24,7 @@ interface CompileFlags {
   pointerTtl?: string;
   cacheDir?: string;
   kustomize?: string;
+  helm?: string;
   as?: string;
   prometheus?: string;
 }
@@ -85,6 +86,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .option('--as <user>', 'who publishes, named by the audit entries release.published and rollback.allowed (default: $DRIFTLESS_ACTOR, else <os user>@<hostname>)')
     .option('--cache-dir <dir>', 'where remote repositories are cloned (default: $DRIFTLESS_CACHE/hub or ~/.cache/driftless/hub)')
     .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, the one npm run setup built, or kustomize on PATH)')
+    .option('--helm <path>', 'helm binary, which renders Helm chart apps (default: $DRIFTLESS_HELM, the one npm run setup built, or helm on PATH)')
     .option('--prometheus <url>', PROMETHEUS_HELP)
     .addHelpText(
       'after',
@@ -108,6 +110,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           ...(metrics ? { metrics } : {}),
           ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
           ...(flags.kustomize ? { kustomize: flags.kustomize } : {}),
+          ...(flags.helm ? { helm: flags.helm } : {}),
           ...(flags.signKey ? { signingKey: await signingKeyFlag(flags.signKey) } : {}),
           ...(pointerTtlMs !== undefined ? { pointerTtlMs } : {}),
         });

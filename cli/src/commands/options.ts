@@ -72,14 +72,30 @@ export function explicitKustomizeBinary(flag: string | undefined): string | unde
  * `npm run setup` built into the cache when present, else `kustomize` on PATH.
  */
 export async function kustomizeBinary(flag: string | undefined): Promise<string> {
-  const explicit = explicitKustomizeBinary(flag);
-  if (explicit) return explicit;
+  return explicitKustomizeBinary(flag) ?? (await setupBinary('kustomize'));
+}
+
+/** The helm binary the user named: `--helm`, else `$DRIFTLESS_HELM`; undefined when neither is set. */
+export function explicitHelmBinary(flag: string | undefined): string | undefined {
+  return flag || process.env['DRIFTLESS_HELM'] || undefined;
+}
+
+/**
+ * The helm binary: `--helm`, else `$DRIFTLESS_HELM`, else the one `npm run
+ * setup` built into the cache when present, else `helm` on PATH.
+ */
+export async function helmBinary(flag: string | undefined): Promise<string> {
+  return explicitHelmBinary(flag) ?? (await setupBinary('helm'));
+}
+
+/** The component binary `npm run setup` built into the cache when it is there, else the bare name (found on PATH). */
+async function setupBinary(name: 'kustomize' | 'helm'): Promise<string> {
   const { binaryPath } = await import('@driftless/testkit');
-  const built = binaryPath('kustomize');
+  const built = binaryPath(name);
   return (await access(built, constants.X_OK).then(
     () => true,
     () => false,
   ))
     ? built
-    : 'kustomize';
+    : name;
 }

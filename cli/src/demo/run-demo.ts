@@ -131,7 +131,7 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     const recorder = new FleetRecorder(clock.now(), 1_000);
     const observed = observedStore(store, clock, recorder);
     const kustomizeBinary = opts.kustomizeBinary ?? env.binaries.kustomize;
-    const hubDeps = { store: publishingStore(store, clock, recorder), clock, cacheDir: join(work, 'hub'), kustomizeBinary, stateKey: storeUrl, signingKey };
+    const hubDeps = { store: publishingStore(store, clock, recorder), clock, cacheDir: join(work, 'hub'), kustomizeBinary, helmBinary: env.binaries.helm, stateKey: storeUrl, signingKey };
     // The rollout's error-rate check reads the demo's Prometheus: compiling a fleet with checks needs it, as every step does.
     const hub = createHub({ ...nodeHubDeps(hubDeps), metrics: metrics.source });
     const realCluster = clusterName(0);

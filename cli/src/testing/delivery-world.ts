@@ -55,7 +55,7 @@ export function deliveryWorlds() {
     const clock = new VirtualClock(START);
     const first = await commitFiles(bare, deliveryFleet(ns, shape), 'first');
     const metrics = opts.metrics ? { metrics: opts.metrics } : {};
-    const hub = createHub({ ...nodeHubDeps({ store, clock, cacheDir: join(dir, 'cache'), kustomizeBinary: binaryPath('kustomize'), gitBackoffMs: 1, signingKey: keys.privateKey }), ...metrics });
+    const hub = createHub({ ...nodeHubDeps({ store, clock, cacheDir: join(dir, 'cache'), kustomizeBinary: binaryPath('kustomize'), helmBinary: binaryPath('helm'), gitBackoffMs: 1, signingKey: keys.privateKey }), ...metrics });
     const audit = createAuditLog({ store, clock, signingKey: keys.privateKey });
     const agentOf = (cluster: string, kube: KubeTarget, parent?: { name: string; namespace: string }): Agent =>
       createAgent({ clock, rng: seededRng(1), store, kube, config: { cluster, intervalMs: 1_000, jitter: 0, verifyKeys: [keys.publicKey], ...(parent ? { parent } : {}) } });

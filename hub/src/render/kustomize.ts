@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { compileError, decodeUtf8, type RepoReader } from '@driftless/core';
+import { decodeUtf8, type RepoReader } from '@driftless/core';
 import { kustomizeInputs } from './kustomize-refs.js';
+import { runSandboxed, toolIdentity } from './sandboxed-tool.js';
 
 /**
  * Runs `kustomize build` on a directory of the repository and returns the YAML
@@ -31,7 +31,6 @@ export interface KustomizeOptions {
  * message with temporary paths mapped back to repository paths.
  */
 export function kustomizeRunner(opts: KustomizeOptions): KustomizeRunner {
-  let identity: Promise<string> | undefined;
   const run: KustomizeRunner = async (reader, dir) => {
     const inputs = await kustomizeInputs(reader, dir, opts.maxFileBytes);
     const root = await mkdtemp(join(tmpdir(), 'driftless-kustomize-'));
@@ -44,47 +43,20 @@ export function kustomizeRunner(opts: KustomizeOptions): KustomizeRunner {
         if (/\.(ya?ml|json)$/i.test(file)) decodeUtf8(bytes, file);
         await writeFile(target, bytes);
       }
-      const closed = 'http://127.0.0.1:9';
-      const env = {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        HOME: root,
-        HTTP_PROXY: closed,
-        HTTPS_PROXY: closed,
-        ALL_PROXY: closed,
-        http_proxy: closed,
-        https_proxy: closed,
-        NO_PROXY: '',
-        GIT_ALLOW_PROTOCOL: 'none',
-        GIT_TERMINAL_PROMPT: '0',
-      };
-      return await new Promise<string>((resolve, reject) => {
-        execFile(
-          opts.binary,
-          ['build', join(root, 'repo', dir), '--load-restrictor', 'LoadRestrictionsRootOnly'],
-          { env, cwd: root, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024, killSignal: 'SIGKILL' },
-          (err, stdout, stderr) => {
-            if (!err) {
-              resolve(stdout);
-              return;
-            }
-            const e = err as Error & { code?: number | string; killed?: boolean };
-            const why =
-              e.code === 'ENOENT'
-                ? `the kustomize binary ${opts.binary} was not found (npm run setup builds one)`
-                : e.killed
-                  ? `kustomize build did not finish within ${(opts.timeoutMs ?? 60_000) / 1000}s`
-                  : `kustomize build failed: ${stderr.trim().split(`${join(root, 'repo')}/`).join('') || e.message}`;
-            reject(compileError(dir, undefined, why, err));
-          },
-        );
+      return await runSandboxed({
+        tool: 'kustomize',
+        operation: 'kustomize build',
+        binary: opts.binary,
+        args: ['build', join(root, 'repo', dir), '--load-restrictor', 'LoadRestrictionsRootOnly'],
+        root,
+        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+        subject: dir,
+        mapMessage: (stderr) => stderr.split(`${join(root, 'repo')}/`).join(''),
       });
     } finally {
       await rm(root, { recursive: true, force: true });
     }
   };
-  run.identity = () =>
-    (identity ??= new Promise<string>((resolve) => {
-      execFile(opts.binary, ['version'], { timeout: 10_000 }, (err, stdout) => resolve(`${opts.binary}@${err ? 'unknown' : stdout.trim()}`));
-    }));
+  run.identity = toolIdentity(opts.binary, ['version']);
   return run;
 }

@@ -13,6 +13,7 @@ export { formatDuration } from './util/text.js';
 export { commitFiles, createBareRepo, pointBranch } from './git/fixture-repo.js';
 export { kubeConfigFor, s3ClientFor, s3StoreFor } from './vitest/clients.js';
 export { fixtureFleet } from './fleet/fixture-fleet.js';
+export { capabilitiesChart, hooksChart, requiredValueChart, valuesChart, vendoredDependencyChart } from './fleet/helm-charts.js';
 export { generateFleet, type FleetShape } from './fleet/generate-fleet.js';
 export {
   appName,

@@ -29,7 +29,7 @@ export interface Environment {
   readonly git: GitServer;
   /** Temporary directory holding data, certificates, logs and the served repositories. */
   readonly dir: string;
-  /** The component binaries it was started with (kustomize included: built by the same setup). */
+  /** The component binaries it was started with (kustomize and helm included: built by the same setup). */
   readonly binaries: Readonly<Record<ComponentName, string>>;
   /** Stops every process, closes the git server and removes {@link Environment.dir}. Idempotent. */
   stop(): Promise<void>;

@@ -34,7 +34,7 @@ describe('kubernetesStagingReplaces', () => {
 describe('COMPONENTS', () => {
   it('pins every component to an exact version', () => {
     for (const c of COMPONENTS) expect(c.version, c.name).toMatch(/^v\d+\.\d+\.\d+(-[0-9a-z.-]+)?$/);
-    expect(COMPONENTS.map((c) => c.name).sort()).toEqual(['etcd', 'kube-apiserver', 'kustomize', 'minio', 'prometheus']);
+    expect(COMPONENTS.map((c) => c.name).sort()).toEqual(['etcd', 'helm', 'kube-apiserver', 'kustomize', 'minio', 'prometheus']);
   });
 
   it('uses etcd 3.5, as the foundation requires', () => {

@@ -25,7 +25,7 @@ export interface ComponentSpec {
   readonly coldMinutes: number;
 }
 
-export type ComponentName = 'minio' | 'etcd' | 'kube-apiserver' | 'kustomize' | 'prometheus';
+export type ComponentName = 'minio' | 'etcd' | 'kube-apiserver' | 'kustomize' | 'prometheus' | 'helm';
 
 export const COMPONENTS: readonly ComponentSpec[] = [
   {
@@ -69,6 +69,15 @@ export const COMPONENTS: readonly ComponentSpec[] = [
     module: 'github.com/prometheus/prometheus',
     pkg: 'github.com/prometheus/prometheus/cmd/prometheus',
     coldMinutes: 5,
+  },
+  {
+    // v4.3.1 is the newest v4 and builds with Go 1.26.8; the hub renders Helm chart apps with it (`helm template`).
+    name: 'helm',
+    version: 'v4.3.1',
+    build: 'install',
+    module: 'helm.sh/helm/v4',
+    pkg: 'helm.sh/helm/v4/cmd/helm',
+    coldMinutes: 7,
   },
 ];
 

@@ -212,7 +212,7 @@ async function localGoVersion(env: NodeJS.ProcessEnv): Promise<string> {
   const version = /^go(\d+\.\d+(?:\.\d+)?)/.exec(out.trim())?.[1];
   if (!ok || !version) {
     throw new Error(
-      'setup failed: the Go toolchain (`go`) is not on PATH; it builds MinIO, etcd, kube-apiserver, kustomize and Prometheus. Install Go 1.26 or newer.',
+      'setup failed: the Go toolchain (`go`) is not on PATH; it builds MinIO, etcd, kube-apiserver, kustomize, Prometheus and helm. Install Go 1.26 or newer.',
     );
   }
   return version;

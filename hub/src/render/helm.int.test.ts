@@ -1,0 +1,164 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseYamlDocuments, splitYamlDocuments, type RepoReader, type SourceFile } from '@driftless/core';
+import {
+  binaryPath,
+  capabilitiesChart,
+  commitFiles,
+  createBareRepo,
+  hooksChart,
+  requiredValueChart,
+  valuesChart,
+  vendoredDependencyChart,
+} from '@driftless/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_FILE_BYTES } from '../compile.js';
+import { openTreeReader } from '../git/git-tree-reader.js';
+import { helmRunner } from './helm.js';
+import { HELM_KUBE_VERSION, type HelmRenderRequest } from './helm-runner.js';
+
+const HELM = binaryPath('helm');
+const run = helmRunner({ binary: HELM, maxFileBytes: DEFAULT_MAX_FILE_BYTES });
+const exec = promisify(execFile);
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+const tempDir = async (): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), 'driftless-helm-test-'));
+  dirs.push(dir);
+  return dir;
+};
+
+/** A real git commit holding `files` (plus symlinks, path → target), opened as the hub reads it. */
+async function repoWith(files: Record<string, string>, links: Record<string, string> = {}): Promise<RepoReader> {
+  const root = await tempDir();
+  const bare = await createBareRepo(root, 'fleet');
+  let commit = await commitFiles(bare, files, 'charts');
+  if (Object.keys(links).length > 0) {
+    const work = join(root, 'work');
+    const git = (args: string[]) =>
+      exec('git', args, { cwd: work, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    await exec('git', ['clone', '-q', bare, work]);
+    for (const [path, target] of Object.entries(links)) await symlink(target, join(work, path));
+    await git(['add', '-A']);
+    await git(['commit', '-qm', 'links']);
+    await git(['push', '-q', 'origin', 'HEAD:main']);
+    commit = (await git(['rev-parse', 'HEAD'])).stdout.trim();
+  }
+  return await openTreeReader(bare, commit);
+}
+
+/** The same helm binary run directly on the chart written to disk, with the same flags and values files. */
+async function helmDirectly(files: Record<string, string>, req: HelmRenderRequest): Promise<string> {
+  const root = await tempDir();
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), text);
+  }
+  const valueFiles = await Promise.all(
+    req.values.map(async (v, i) => {
+      await writeFile(join(root, `v${i}.json`), JSON.stringify(v));
+      return ['-f', join(root, `v${i}.json`)];
+    }),
+  );
+  const args = ['template', req.release, join(root, req.dir), '--namespace', req.namespace, '--kube-version', HELM_KUBE_VERSION, '--skip-tests', '--include-crds'];
+  const { stdout } = await exec(HELM, [...args, ...valueFiles.flat()], { env: { PATH: process.env['PATH'] ?? '', HOME: root } });
+  return stdout;
+}
+
+const documents = (text: string): string[] => splitYamlDocuments(text).map((c) => c.text.trim());
+interface Obj {
+  readonly kind?: string;
+  readonly metadata?: { readonly name?: string; readonly annotations?: Record<string, string> };
+  readonly data?: Record<string, string>;
+  readonly spec?: unknown;
+}
+const objects = (files: readonly SourceFile[]): Obj[] => files.flatMap((f) => parseYamlDocuments(f.text, f.path).map((d) => d.value as Obj));
+
+/** Renders with the runner and checks every document is exactly what helm prints for the chart itself. */
+async function renderAndCompare(files: Record<string, string>, req: HelmRenderRequest): Promise<SourceFile[]> {
+  const rendered = await run(await repoWith(files), req);
+  expect(rendered.flatMap((f) => documents(f.text))).toEqual(documents(await helmDirectly(files, req)));
+  return rendered;
+}
+
+describe('helmRunner renders a chart of the repository with the real helm', () => {
+  it('renders a chart with a vendored dependency and its CRDs: one literal SourceFile per template, named by repository path', async () => {
+    const req = { dir: 'apps/web', release: 'shop', namespace: 'prod', values: [] };
+    const rendered = await renderAndCompare(vendoredDependencyChart('apps/web'), req);
+    expect(rendered.map((f) => f.path).sort()).toEqual([
+      'apps/web/charts/cache/templates/service.yaml',
+      'apps/web/crds/widgets.yaml',
+      'apps/web/templates/configmap.yaml',
+      'apps/web/templates/deployment.yaml',
+    ]);
+    expect(rendered.every((f) => f.literal === true)).toBe(true);
+    const [svc] = objects(rendered).filter((o) => o['kind'] === 'Service');
+    expect(svc?.['metadata']).toEqual({ name: 'shop-cache' });
+    expect(svc?.['spec']).toEqual({ ports: [{ port: 6379 }] });
+  });
+
+  it('fixes the Kubernetes version and API versions, names the release and namespace, finds nothing with lookup and keeps ${HOME} literal', async () => {
+    const req = { dir: 'charts/probe', release: 'probe-release', namespace: 'observability', values: [] };
+    const [report] = objects(await renderAndCompare(capabilitiesChart('charts/probe'), req));
+    expect(report?.['data']).toEqual({
+      kubeVersion: 'v1.37.0',
+      hasApps: 'true',
+      hasMadeUp: 'false',
+      release: 'probe-release',
+      namespace: 'observability',
+      lookup: '{}',
+      script: 'echo ${HOME}',
+    });
+  });
+
+  it('layers the values files over values.yaml in order: later wins, maps merge, null deletes a key', async () => {
+    const req = {
+      dir: 'apps/layered',
+      release: 'l',
+      namespace: 'default',
+      values: [{ size: 'medium', features: { cache: false } }, { size: 'large', limits: { memory: null } }],
+    };
+    const [cm] = objects(await renderAndCompare(valuesChart('apps/layered'), req));
+    const merged = parseYamlDocuments(String(cm?.data?.['values']), 'values')[0]?.value;
+    expect(merged).toEqual({ size: 'large', features: { audit: true, cache: false }, limits: { cpu: '100m' } });
+  });
+
+  it('drops Helm test hooks and keeps every other hook as it is', async () => {
+    const rendered = await renderAndCompare(hooksChart('apps/hooked'), { dir: 'apps/hooked', release: 'h', namespace: 'default', values: [] });
+    const names = objects(rendered).map((o) => `${o['kind']}/${o['metadata']?.name}`);
+    expect(names.sort()).toEqual(['ConfigMap/plain', 'Job/migrate']);
+    const [job] = objects(rendered).filter((o) => o['kind'] === 'Job');
+    expect(job?.['metadata']?.annotations).toEqual({ 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '-5' });
+  });
+
+  it('names the chart and the template, by repository path, when a required value is missing', async () => {
+    const reader = await repoWith(requiredValueChart('apps/greeter'));
+    await expect(run(reader, { dir: 'apps/greeter', release: 'g', namespace: 'default', values: [] })).rejects.toThrow(
+      /^apps\/greeter: helm template failed: execution error at \(apps\/greeter\/templates\/cm\.yaml:6:\d+\): greeting is required$/,
+    );
+    const ok = await run(reader, { dir: 'apps/greeter', release: 'g', namespace: 'default', values: [{ greeting: 'hello' }] });
+    expect(objects(ok)[0]?.['data']).toEqual({ text: 'hello world' });
+  });
+
+  it('refuses a symlink out of the chart, naming it, and never gives helm a file outside the chart', async () => {
+    const files = { ...capabilitiesChart('apps/probe'), 'secrets/token.yaml': 'token: s3cr3t\n' };
+    const reader = await repoWith(files, { 'apps/probe/templates/token.yaml': '../../../secrets/token.yaml' });
+    await expect(run(reader, { dir: 'apps/probe', release: 'p', namespace: 'default', values: [] })).rejects.toThrow(
+      /^apps\/probe\/templates\/token\.yaml: symlink to secrets\/token\.yaml points outside the chart apps\/probe/,
+    );
+  });
+
+  it('says where the binary comes from when it is missing, and names the binary and version in its identity', async () => {
+    const reader = await repoWith(capabilitiesChart('apps/probe'));
+    const missing = helmRunner({ binary: join(await tempDir(), 'no-helm'), maxFileBytes: DEFAULT_MAX_FILE_BYTES });
+    await expect(missing(reader, { dir: 'apps/probe', release: 'p', namespace: 'default', values: [] })).rejects.toThrow(
+      /^apps\/probe: the helm binary .*no-helm was not found \(npm run setup builds one\)/,
+    );
+    expect(await run.identity?.()).toBe(`${HELM}@version.BuildInfo{Version:"v4.3", GitCommit:"", GitTreeState:"", GoVersion:"go1.26.8", KubeClientVersion:"v1.37"}`);
+  });
+});
