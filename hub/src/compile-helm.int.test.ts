@@ -1,49 +1,24 @@
-import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import type { RepoReader, SourceFile } from '@driftless/core';
 import { binaryPath, commitFiles, createBareRepo } from '@driftless/testkit';
 import { describe, expect, it } from 'vitest';
-import { compileFleet, type CompiledFleet } from './compile.js';
+import { compileFleet, DEFAULT_MAX_FILE_BYTES, type CompiledFleet } from './compile.js';
 import { openTreeReader } from './git/git-tree-reader.js';
+import { helmRunner } from './render/helm.js';
 import { HELM_KUBE_VERSION, type HelmRenderRequest, type HelmRunner } from './render/helm-runner.js';
 import { kustomizeRunner } from './render/kustomize.js';
 import { tempDirs } from './testing/temp-dirs.js';
 
 const tempDir = tempDirs('compile-helm');
 
-// Until the hub's helm runner (render/helm.ts) and the testkit's helm path merge, a minimal
-// stand-in in test code only: it runs the real helm binary on the chart's files.
-const HELM = join(homedir(), '.cache/driftless/bin/helm-v4.3.1');
-
-/** The real `helm template`, counting its runs: chart files copied out of git, one SourceFile per `# Source:` section. */
+/** The hub's real helm runner, counting its runs. */
 function realHelm(): HelmRunner & { runs: HelmRenderRequest[] } {
   const runs: HelmRenderRequest[] = [];
-  const run = async (reader: RepoReader, req: HelmRenderRequest): Promise<SourceFile[]> => {
+  const helm = helmRunner({ binary: binaryPath('helm'), maxFileBytes: DEFAULT_MAX_FILE_BYTES });
+  const run = (reader: RepoReader, req: HelmRenderRequest): Promise<SourceFile[]> => {
     runs.push(req);
-    const root = await tempDir();
-    const copy = async (dir: string): Promise<void> => {
-      for (const e of await reader.list(dir)) {
-        if (e.type === 'dir') await copy(e.path);
-        else if (e.type === 'file') {
-          await mkdir(dirname(join(root, e.path)), { recursive: true });
-          await writeFile(join(root, e.path), await reader.readFile(e.path, 1 << 20));
-        }
-      }
-    };
-    await copy(req.dir);
-    const files = await Promise.all(req.values.map(async (v, i) => (await writeFile(join(root, `values-${i}.json`), JSON.stringify(v)), ['-f', join(root, `values-${i}.json`)])));
-    const args = ['template', req.release, join(root, req.dir), '--namespace', req.namespace, '--kube-version', HELM_KUBE_VERSION, '--skip-tests', '--include-crds', ...files.flat()];
-    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: root, HELM_CACHE_HOME: root, HELM_CONFIG_HOME: root, HELM_DATA_HOME: root };
-    const { stdout } = await promisify(execFile)(HELM, args, { env });
-    return stdout.split(/^---\n# Source: [^/]+\//m).slice(1).map((section) => {
-      const [template = '', ...rest] = section.split('\n');
-      return { path: `${req.dir}/${template}`, text: rest.join('\n'), literal: true };
-    });
+    return helm(reader, req);
   };
-  return Object.assign(run, { runs });
+  return Object.assign(run, { runs, ...(helm.identity ? { identity: helm.identity } : {}) });
 }
 
 const CLUSTERS = Object.fromEntries(
