@@ -6,21 +6,15 @@ import { writeSigningKeyPair } from '@driftless/hub';
 import { createKubeTarget } from '@driftless/kube';
 import { uniqueName } from '@driftless/contracts';
 import { commitFiles, createBareRepo, hooksChart, kubeConfigFor, requiredValueChart, s3StoreFor, valuesChart } from '@driftless/testkit';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { cli } from './testing/delivery-world.js';
+import { describe, expect, inject, it } from 'vitest';
+import { cli, cliOnMinio } from './testing/delivery-world.js';
 
 // Issue 15 "Done when": a fleet mixing plain, kustomize and Helm apps compiled by
 // `driftless hub compile` (real git server, real helm, MinIO) and applied by a
 // real `driftless agent` into the kube-apiserver; and a chart whose `required`
 // fails refused with exit 2, naming chart and template, publishing nothing.
 const env = inject('driftlessEnv');
-const cleanups: (() => Promise<void> | void)[] = [];
-beforeAll(() => {
-  Object.assign(process.env, { AWS_ENDPOINT_URL: env.s3.endpoint, AWS_REGION: env.s3.region, AWS_ACCESS_KEY_ID: env.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey });
-});
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanup = cliOnMinio();
 
 const cluster = (name: string, env: string) => `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: { name: ${name}, labels: { env: ${env} } }\n`;
 
@@ -76,7 +70,7 @@ async function world(files: Record<string, string>) {
   const prefix = uniqueName('helm-e2e');
   const store = s3StoreFor(env, prefix);
   const dir = await mkdtemp(join(tmpdir(), 'driftless-helm-e2e-'));
-  cleanups.push(() => store.destroy(), () => rm(dir, { recursive: true, force: true }));
+  cleanup(() => store.destroy(), () => rm(dir, { recursive: true, force: true }));
   const keys = await writeSigningKeyPair(join(dir, 'hub'));
   const storeUrl = `s3://${env.s3.bucket}/${prefix}`;
   const compile = ['hub', 'compile', '--repo', `${env.git.baseUrl}${name}.git`, '--store', storeUrl, '--cache-dir', join(dir, 'cache'), '--sign-key', keys.privateKey];
