@@ -20,9 +20,10 @@ export const START = Date.UTC(2030, 0, 1);
 
 /**
  * Call at a test file's top level: points the CLI at MinIO (the standard AWS
- * variables) and removes every world's stores and directories after the file.
+ * variables) before the file's tests and runs, after them, every cleanup
+ * passed to the function it returns (last first).
  */
-export function deliveryWorlds() {
+export function cliOnMinio(): (...cleanups: (() => Promise<void> | void)[]) => void {
   const env = inject('driftlessEnv');
   const cleanups: (() => Promise<void> | void)[] = [];
   beforeAll(() => {
@@ -31,6 +32,18 @@ export function deliveryWorlds() {
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c();
   });
+  return (...more) => {
+    cleanups.push(...more);
+  };
+}
+
+/**
+ * Call at a test file's top level: points the CLI at MinIO (the standard AWS
+ * variables) and removes every world's stores and directories after the file.
+ */
+export function deliveryWorlds() {
+  const env = inject('driftlessEnv');
+  const cleanup = cliOnMinio();
   /**
    * A fleet repository on the real git server (first commit: `shape`), a store
    * on MinIO, a signing hub (real git, kustomize) and rollout controllers on one
@@ -44,7 +57,7 @@ export function deliveryWorlds() {
     const prefix = uniqueName('delivery');
     const store = s3StoreFor(env, prefix);
     const dir = await mkdtemp(join(tmpdir(), 'driftless-e2e-'));
-    cleanups.push(() => store.destroy(), () => rm(dir, { recursive: true, force: true }));
+    cleanup(() => store.destroy(), () => rm(dir, { recursive: true, force: true }));
     const keys = generateKeyPairSync('ed25519');
     const verifyKeyFile = join(dir, 'hub.pub');
     await writeFile(verifyKeyFile, keys.publicKey.export({ type: 'spki', format: 'pem' }));
