@@ -240,15 +240,15 @@ describe('helmRunner keeps a chart from the hub host', () => {
   });
 
   it('stops a template that allocates without bound, saying so', async () => {
-    const capped = helmRunner({ binary: HELM, maxFileBytes: DEFAULT_MAX_FILE_BYTES, maxMemoryBytes: 512 * 1024 * 1024 });
+    const capped = helmRunner({ binary: HELM, maxFileBytes: DEFAULT_MAX_FILE_BYTES, maxMemoryBytes: 2 * 1024 * 1024 * 1024 });
     const files = {
       'apps/big/Chart.yaml': 'apiVersion: v2\nname: big\nversion: 0.1.0\n',
       'apps/big/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: big }\ndata:\n  s: {{ $s := "x" }}{{ range until 31 }}{{ $s = print $s $s }}{{ end }}{{ len $s }}\n',
     };
     const reader = await repoWith(files);
-    await expect(capped(reader, { dir: 'apps/big', release: 'b', namespace: 'default', values: [] })).rejects.toThrow(/^apps\/big: helm template used more than 512 MiB of memory rendering apps\/big$/);
+    await expect(capped(reader, { dir: 'apps/big', release: 'b', namespace: 'default', values: [] })).rejects.toThrow(/^apps\/big: helm template used more than 2048 MiB of memory rendering apps\/big$/);
     const small = { ...files, 'apps/big/templates/cm.yaml': files['apps/big/templates/cm.yaml'].replace('until 31', 'until 10') };
-    expect(objects(await capped(await repoWith(small), { dir: 'apps/big', release: 'b', namespace: 'default', values: [] }))[0]?.data).toEqual({ s: '1024' });
+    expect(objects(await capped(await repoWith(small), { dir: 'apps/big', release: 'b', namespace: 'default', values: [] }))[0]?.data).toEqual({ s: 1024 });
   });
 
   it('reads Chart.yaml from the chart itself: a Chart.yaml symlinked out of the chart is refused as such', async () => {

@@ -20,7 +20,11 @@ export interface HelmOptions {
   readonly maxFiles?: number;
   /** Most bytes in a chart's files together. Default 64 MiB. */
   readonly maxTotalBytes?: number;
-  /** Most memory (address space) one helm run may use, bytes. Default 2 GiB. */
+  /**
+   * Most memory (address space) one helm run may use, bytes. Default 3 GiB:
+   * Go reserves about 1 GiB of address space before it allocates, and helm
+   * fails to start now and then under less than 2 GiB.
+   */
   readonly maxMemoryBytes?: number;
 }
 
@@ -83,7 +87,7 @@ export function helmRunner(opts: HelmOptions): HelmRunner {
           KUBECONFIG: join(root, 'no-kubeconfig'),
         },
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-        maxMemoryBytes: opts.maxMemoryBytes ?? 2 * 1024 * 1024 * 1024,
+        maxMemoryBytes: opts.maxMemoryBytes ?? 3 * 1024 * 1024 * 1024,
         subject: req.dir,
         mapMessage: (stderr) => mapHelmMessage(stderr, req.dir, chartName, chart, root),
       });

@@ -58,7 +58,7 @@ function prlimit(): string | null {
 }
 
 /** Go's words when an allocation fails (under prlimit, mmap fails before the kernel's OOM killer would pick the hub). */
-const OUT_OF_MEMORY = /fatal error: (runtime: )?out of memory|runtime: cannot allocate memory|cannot allocate memory/;
+const OUT_OF_MEMORY = /^fatal error: (runtime: )?(out of memory|failed to reserve)|cannot allocate memory/m;
 
 /**
  * Runs a renderer binary with {@link sandboxEnv} plus `run.env`; a timeout
