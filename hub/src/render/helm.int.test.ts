@@ -252,7 +252,7 @@ describe('helmRunner keeps a chart from the hub host', () => {
   });
 
   it('reads Chart.yaml from the chart itself: a Chart.yaml symlinked out of the chart is refused as such', async () => {
-    const files = { ...capabilitiesChart('apps/probe'), 'other/Chart.yaml': 'token: s3cr3t\n' };
+    const files: Record<string, string> = { ...capabilitiesChart('apps/probe'), 'other/Chart.yaml': 'token: s3cr3t\n' };
     delete files['apps/probe/Chart.yaml'];
     const reader = await repoWith(files, { 'apps/probe/Chart.yaml': '../../other/Chart.yaml' });
     await expect(run(reader, { dir: 'apps/probe', release: 'p', namespace: 'default', values: [] })).rejects.toThrow(
