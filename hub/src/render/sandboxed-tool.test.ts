@@ -1,18 +1,15 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../testing/temp-dirs.js';
 import { toolIdentity } from './sandboxed-tool.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs('identity-test');
 
 describe('toolIdentity', () => {
   it("asks the tool for its version in the sandbox's environment, not the hub's (no user HOME, config or plugins)", async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'driftless-identity-test-'));
-    dirs.push(dir);
+    const dir = await tempDir();
     const tool = join(dir, 'tool');
     // A stand-in binary whose "version" is the environment it was given.
     await writeFile(tool, '#!/bin/sh\necho "v1 home=$HOME plugins=$HELM_PLUGINS"\n');
