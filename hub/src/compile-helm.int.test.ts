@@ -107,4 +107,14 @@ describe('compile with a Helm chart app, rendered by the real helm', () => {
     expect(webSettings(compiled, 'prod-2')?.['data']).toMatchObject({ replicas: '3', tier: 'paid', region: 'eu-2' });
     expect(webSettings(compiled, 'dev-1')?.['data']).toMatchObject({ replicas: '1', tier: 'paid', region: 'none' });
   });
+
+  it('names the app, a cluster and how many more share the values when the chart refuses them', async () => {
+    const chart = {
+      ...CHART,
+      'apps/web/templates/greeting.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: greeting }\ndata:\n  text: {{ required "greeting is required" .Values.greeting }}\n',
+    };
+    const targets = ['        - selector: { matchLabels: { env: prod } }', '          values: { greeting: hello }', '        - selector: { matchLabels: { env: dev } }', '          values: { tier: dev }', ''].join('\n');
+    const err = await compileRepo({ ...FILES, ...chart, 'fleet.yaml': fleet(targets) }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^apps\/web: app web for cluster dev-1 \(and 1 more\): helm template failed: execution error at \(apps\/web\/templates\/greeting\.yaml:5:\d+\): greeting is required$/);
+  });
 });

@@ -70,6 +70,14 @@ describe('compile with Helm chart apps', () => {
     expect((await compile(plain, { helm: countingHelm('helm@4.4.0'), memo: before.memo })).unchanged.size).toBe(10);
   });
 
+  it('renders a chart again when only its vendored subchart archive changes', async () => {
+    const files = { 'fleet.yaml': fleetOf(app('web', 'apps/web')), ...CHART, 'apps/web/charts/cache-0.1.0.tgz': 'archive v1', ...TEN };
+    const first = await compile(files, { helm: countingHelm() });
+    const helm = countingHelm();
+    const again = await compile({ ...files, 'apps/web/charts/cache-0.1.0.tgz': 'archive v2' }, { helm, memo: first.memo });
+    expect([again.unchanged.size, helm.requests.length]).toEqual([0, 1]);
+  });
+
   it('renders a chart again when a file in a subdirectory of it changes', async () => {
     const files = { 'fleet.yaml': fleetOf(app('web', 'apps/web')), ...CHART, ...TEN };
     const first = await compile(files, { helm: countingHelm() });
@@ -96,6 +104,13 @@ describe('compile refuses a wrong Helm app, naming fleet.yaml and the line', () 
   it('refuses values on a target whose source holds no Chart.yaml, at the line of those values', async () => {
     const fleet = fleetOf(`    - name: config\n      path: apps/config\n      targets:\n        - selector: {}\n        - selector: { matchLabels: { env: prod } }\n          values: { replicas: 2 }\n`);
     expect(await refusal({ 'fleet.yaml': fleet, ...PLAIN })).toBe('fleet.yaml:10: app config: values: only for Helm charts; apps/config holds no Chart.yaml');
+  });
+
+  it('refuses a chart app whose name is longer than a Helm release name may be', async () => {
+    const name = `web-${'x'.repeat(56)}`;
+    expect(await refusal({ 'fleet.yaml': fleetOf(app('config', 'apps/config') + app(name, 'apps/web')), ...PLAIN, ...CHART })).toBe(
+      `fleet.yaml:8: app ${name}: a Helm release name has at most 53 characters; apps/web is a chart, so the app name is its release name`,
+    );
   });
 
   it('refuses a chart app in a hub without helm', async () => {

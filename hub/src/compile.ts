@@ -181,11 +181,22 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
 
   const toRender = clusters.filter((c) => !unchanged.has(c.metadata.name));
   const sources = new Map<string, Promise<SourceFile[]>>();
-  for (const inst of toRender.flatMap((c) => instances.get(c.metadata.name) ?? [])) {
-    const key = loadKey(inst);
-    if (sources.has(key)) continue;
-    const helm = charts.has(inst.source) ? opts.helm : undefined;
-    sources.set(key, limit(() => (helm ? loadChartSource(reader, helm, inst) : loadAppSource(reader, inst.source, `app ${inst.app.name}`, opts.kustomize, maxFileBytes))));
+  // Which clusters share each loading: a chart error names the first and how many more.
+  const sharedBy = new Map<string, { first: string; more: number }>();
+  for (const c of toRender) {
+    for (const inst of instances.get(c.metadata.name) ?? []) {
+      const key = loadKey(inst);
+      const shared = sharedBy.get(key);
+      if (shared) {
+        shared.more++;
+        continue;
+      }
+      const who = { first: c.metadata.name, more: 0 };
+      sharedBy.set(key, who);
+      const helm = charts.has(inst.source) ? opts.helm : undefined;
+      const clusters = (): string => `for cluster ${who.first}${who.more > 0 ? ` (and ${who.more} more)` : ''}`;
+      sources.set(key, limit(() => (helm ? loadChartSource(reader, helm, inst, clusters) : loadAppSource(reader, inst.source, `app ${inst.app.name}`, opts.kustomize, maxFileBytes))));
+    }
   }
   // Wait for every load, then report the first failure in fleet order: the same
   // broken repository always gives the same message.

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { canonicalJson, compileError, parseYamlDocuments, type AppInstance, type Fleet, type RepoReader, type SourceFile } from '@driftless/core';
+import { canonicalJson, compileError, DriftlessError, isDriftlessError, parseYamlDocuments, type AppInstance, type Fleet, type RepoReader, type SourceFile } from '@driftless/core';
 import { settleAll } from '../settle-all.js';
 import type { HelmRenderRequest, HelmRunner } from './helm-runner.js';
 import { kustomizationIn } from './kustomize-refs.js';
@@ -62,7 +62,25 @@ export async function findCharts(search: ChartSearch): Promise<ReadonlySet<strin
     const at = first.get(chartApp.source)?.at ?? [];
     throw compileError('fleet.yaml', lineOf(at), `app ${chartApp.app.name}: ${chartApp.source} is a Helm chart and this hub has no helm (pass --helm, npm run setup builds it)`);
   }
+  checkReleaseNames(search, charts);
   return charts;
+}
+
+/** helm refuses longer release names; an app name (a DNS label) may be up to 63 characters. */
+const MAX_RELEASE_NAME = 53;
+
+/** Refuses, at its fleet.yaml line, the first chart app (in fleet order) whose name helm would refuse as a release name. */
+function checkReleaseNames(search: ChartSearch, charts: ReadonlySet<string>): void {
+  const long = new Set(search.used.filter((inst) => charts.has(inst.source) && inst.app.name.length > MAX_RELEASE_NAME).map((inst) => inst.app.name));
+  const i = search.fleet.spec.apps.findIndex((app) => long.has(app.name));
+  const app = search.fleet.spec.apps[i];
+  if (!app) return;
+  const dir = search.used.find((inst) => inst.app.name === app.name && charts.has(inst.source))?.source ?? app.path;
+  throw compileError(
+    'fleet.yaml',
+    search.lineOf(['spec', 'apps', i, 'name']),
+    `app ${app.name}: a Helm release name has at most ${MAX_RELEASE_NAME} characters; ${dir} is a chart, so the app name is its release name`,
+  );
 }
 
 /**
@@ -97,7 +115,19 @@ export function chartRenderKey(inst: AppInstance): string {
   return `helm:${canonicalJson([req.dir, req.release, req.namespace, req.values])}`;
 }
 
-/** Renders one chart instance with helm: the literal SourceFiles of its templates. */
-export function loadChartSource(reader: RepoReader, helm: HelmRunner, inst: AppInstance): Promise<SourceFile[]> {
-  return helm(reader, helmRequest(inst));
+/**
+ * Renders one chart instance with helm: the literal SourceFiles of its
+ * templates. A refusal keeps its subject and says which app and clusters
+ * asked (`who`, e.g. `for cluster dev-1 (and 2 more)`): a chart often fails
+ * only for one environment's values.
+ */
+export async function loadChartSource(reader: RepoReader, helm: HelmRunner, inst: AppInstance, who: () => string): Promise<SourceFile[]> {
+  try {
+    return await helm(reader, helmRequest(inst));
+  } catch (err) {
+    if (!isDriftlessError(err, 'InvalidDocument')) throw err;
+    const subject = err.data.subject;
+    const message = err.message.startsWith(`${subject}: `) ? err.message.slice(subject.length + 2) : err.message;
+    throw new DriftlessError('InvalidDocument', `${subject}: app ${inst.app.name} ${who()}: ${message}`, err.data, { cause: err });
+  }
 }

@@ -42,4 +42,10 @@ describe('mapHelmMessage', () => {
     expect(mapHelmMessage('Error: failed to parse /tmp/x/values-1.json: bad', 'apps/web', 'webapp', '/tmp/x/chart', '/tmp/x')).toBe('failed to parse values-1.json: bad');
     expect(mapHelmMessage('Error: cannot load /tmp/x/chart/Chart.yaml', 'apps/web', 'webapp', '/tmp/x/chart', '/tmp/x')).toBe('cannot load apps/web/Chart.yaml');
   });
+
+  it("drops helm's slog lines, so the message is said once", () => {
+    const stderr =
+      'level=ERROR msg="release name check failed" error="invalid release name, must match regex and the length must not be longer than 53"\nError: release name check failed: invalid release name\n';
+    expect(mapHelmMessage(stderr, 'apps/web', 'webapp', '/tmp/x/chart', '/tmp/x')).toBe('release name check failed: invalid release name');
+  });
 });

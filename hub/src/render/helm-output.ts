@@ -40,13 +40,14 @@ function isTestHook(text: string, path: string): boolean {
 /**
  * Maps what helm says about a chart to repository paths: the chart name it
  * prints (`webapp/templates/cm.yaml:6:8`) and the temporary directories
- * become the chart's repository directory; helm's `Error: ` prefix and its
- * `--debug` hint go.
+ * become the chart's repository directory; helm's `Error: ` prefix, its
+ * `--debug` hint and its `level=…` log lines go.
  */
 export function mapHelmMessage(stderr: string, dir: string, chartName: string, chartRoot: string, root: string): string {
   return stderr
     .split('\n')
-    .filter((l) => !/^Use --debug flag/.test(l))
+    // helm v4 also logs through slog (`level=ERROR msg=…`), repeating the error it then prints.
+    .filter((l) => !/^Use --debug flag/.test(l) && !/^level=(DEBUG|INFO|WARN|ERROR) /.test(l))
     .join('\n')
     .trim()
     .replace(/^Error: /, '')

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,7 +36,7 @@ const tempDir = async (): Promise<string> => {
 };
 
 /** A real git commit holding `files` (plus symlinks, path → target), opened as the hub reads it. */
-async function repoWith(files: Record<string, string>, links: Record<string, string> = {}): Promise<RepoReader> {
+async function repoWith(files: Record<string, string | Uint8Array>, links: Record<string, string> = {}): Promise<RepoReader> {
   const root = await tempDir();
   const bare = await createBareRepo(root, 'fleet');
   let commit = await commitFiles(bare, files, 'charts');
@@ -53,7 +55,7 @@ async function repoWith(files: Record<string, string>, links: Record<string, str
 }
 
 /** The same helm binary run directly on the chart written to disk, with the same flags and values files. */
-async function helmDirectly(files: Record<string, string>, req: HelmRenderRequest): Promise<string> {
+async function helmDirectly(files: Record<string, string | Uint8Array>, req: HelmRenderRequest): Promise<string> {
   const root = await tempDir();
   for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(root, path)), { recursive: true });
@@ -65,7 +67,7 @@ async function helmDirectly(files: Record<string, string>, req: HelmRenderReques
       return ['-f', join(root, `v${i}.json`)];
     }),
   );
-  const args = ['template', req.release, join(root, req.dir), '--namespace', req.namespace, '--kube-version', HELM_KUBE_VERSION, '--skip-tests', '--include-crds'];
+  const args = ['template', req.release, join(root, req.dir), '--namespace', req.namespace, '--kube-version', HELM_KUBE_VERSION, '--skip-tests', '--include-crds', '--skip-schema-validation'];
   const { stdout } = await exec(HELM, [...args, ...valueFiles.flat()], { env: { PATH: process.env['PATH'] ?? '', HOME: root } });
   return stdout;
 }
@@ -80,7 +82,7 @@ interface Obj {
 const objects = (files: readonly SourceFile[]): Obj[] => files.flatMap((f) => parseYamlDocuments(f.text, f.path).map((d) => d.value as Obj));
 
 /** Renders with the runner and checks every document is exactly what helm prints for the chart itself. */
-async function renderAndCompare(files: Record<string, string>, req: HelmRenderRequest): Promise<SourceFile[]> {
+async function renderAndCompare(files: Record<string, string | Uint8Array>, req: HelmRenderRequest): Promise<SourceFile[]> {
   const rendered = await run(await repoWith(files), req);
   expect(rendered.flatMap((f) => documents(f.text))).toEqual(documents(await helmDirectly(files, req)));
   return rendered;
@@ -159,6 +161,102 @@ describe('helmRunner renders a chart of the repository with the real helm', () =
     await expect(missing(reader, { dir: 'apps/probe', release: 'p', namespace: 'default', values: [] })).rejects.toThrow(
       /^apps\/probe: the helm binary .*no-helm was not found \(npm run setup builds one\)/,
     );
-    expect(await run.identity?.()).toBe(`${HELM}@version.BuildInfo{Version:"v4.3", GitCommit:"", GitTreeState:"", GoVersion:"go1.26.8", KubeClientVersion:"v1.37"}`);
+    // Setup builds helm with whatever Go >= 1.26 the machine has: pin helm's version, not Go's patch level.
+    expect(await run.identity?.()).toMatch(new RegExp(`^${escapeRegExp(HELM)}@version\\.BuildInfo\\{Version:"v4\\.3"[^}]*GoVersion:"go1\\.\\d+[^}]*KubeClientVersion:"v1\\.37"\\}$`));
+  });
+});
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A loopback HTTP server counting the requests it gets: what a chart must never reach. */
+async function countingServer(): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    res.end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** `files` (paths relative to the archive's top directory `name`) as the .tgz `helm dependency build` vendors. */
+async function chartArchive(name: string, files: Record<string, string>): Promise<Uint8Array> {
+  const root = await tempDir();
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(root, name, path)), { recursive: true });
+    await writeFile(join(root, name, path), text);
+  }
+  await exec('tar', ['czf', join(root, 'chart.tgz'), '-C', root, name]);
+  return await readFile(join(root, 'chart.tgz'));
+}
+
+/** vendoredDependencyChart with its `cache` subchart as the archive charts/cache-0.1.0.tgz, `extra` files added to the archive. */
+async function vendoredArchiveChart(dir: string, extra: Record<string, string> = {}): Promise<Record<string, string | Uint8Array>> {
+  const files: Record<string, string | Uint8Array> = {};
+  const sub: Record<string, string> = { ...extra };
+  for (const [path, text] of Object.entries(vendoredDependencyChart(dir))) {
+    if (path.startsWith(`${dir}/charts/cache/`)) sub[path.slice(`${dir}/charts/cache/`.length)] = text;
+    else files[path] = text;
+  }
+  files[`${dir}/charts/cache-0.1.0.tgz`] = await chartArchive('cache', sub);
+  return files;
+}
+
+describe('helmRunner keeps a chart from the hub host', () => {
+  it('renders a vendored .tgz subchart exactly as helm does', async () => {
+    const req = { dir: 'apps/web', release: 'shop', namespace: 'prod', values: [] };
+    const rendered = await renderAndCompare(await vendoredArchiveChart('apps/web'), req);
+    expect(objects(rendered).map((o) => `${o.kind}/${o.metadata?.name}`).sort()).toEqual(['ConfigMap/shop-config', 'CustomResourceDefinition/widgets.example.com', 'Deployment/shop', 'Service/shop-cache']);
+  });
+
+  it('refuses a values.schema.json that refers to a loopback URL or a host file, naming it, and helm never fetches or reads it', async () => {
+    const server = await countingServer();
+    try {
+      const schemas = [`{"$ref":"${server.url}/x.json"}`, `{"$schema":"${server.url}/meta.json"}`, '{"properties":{"a":{"$ref":"file:///etc/hostname"}}}', '{"$id":"etc/x.json"}'];
+      for (const schema of schemas) {
+        const reader = await repoWith({ ...capabilitiesChart('apps/x'), 'apps/x/values.schema.json': schema });
+        const err = await run(reader, { dir: 'apps/x', release: 'x', namespace: 'default', values: [] }).catch((e: unknown) => e);
+        expect((err as Error).message, schema).toMatch(/^apps\/x\/values\.schema\.json: .*only "#" references/);
+        expect((err as Error).message).not.toMatch(/invalid character/);
+      }
+      expect(server.requests).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never lets helm read the schema inside a vendored .tgz, and renders with a plain schema', async () => {
+    const server = await countingServer();
+    try {
+      const files = await vendoredArchiveChart('apps/web', { 'values.schema.json': `{"$ref":"${server.url}/sub.json","properties":{"p":{"$ref":"file:///etc/hostname"}}}` });
+      const plain = '{"$schema":"http://json-schema.org/draft-07/schema#","definitions":{"n":{"type":"integer"}},"properties":{"replicas":{"$ref":"#/definitions/n"}}}';
+      const rendered = await run(await repoWith({ ...files, 'apps/web/values.schema.json': plain }), { dir: 'apps/web', release: 'shop', namespace: 'prod', values: [] });
+      expect(objects(rendered).map((o) => o.kind)).toContain('Service');
+      expect(server.requests).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('stops a template that allocates without bound, saying so', async () => {
+    const capped = helmRunner({ binary: HELM, maxFileBytes: DEFAULT_MAX_FILE_BYTES, maxMemoryBytes: 2 * 1024 * 1024 * 1024 });
+    const files = {
+      'apps/big/Chart.yaml': 'apiVersion: v2\nname: big\nversion: 0.1.0\n',
+      'apps/big/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: big }\ndata:\n  s: {{ $s := "x" }}{{ range until 31 }}{{ $s = print $s $s }}{{ end }}{{ len $s }}\n',
+    };
+    const reader = await repoWith(files);
+    await expect(capped(reader, { dir: 'apps/big', release: 'b', namespace: 'default', values: [] })).rejects.toThrow(/^apps\/big: helm template used more than 2048 MiB of memory rendering apps\/big$/);
+    const small = { ...files, 'apps/big/templates/cm.yaml': files['apps/big/templates/cm.yaml'].replace('until 31', 'until 10') };
+    expect(objects(await capped(await repoWith(small), { dir: 'apps/big', release: 'b', namespace: 'default', values: [] }))[0]?.data).toEqual({ s: 1024 });
+  });
+
+  it('reads Chart.yaml from the chart itself: a Chart.yaml symlinked out of the chart is refused as such', async () => {
+    const files: Record<string, string> = { ...capabilitiesChart('apps/probe'), 'other/Chart.yaml': 'token: s3cr3t\n' };
+    delete files['apps/probe/Chart.yaml'];
+    const reader = await repoWith(files, { 'apps/probe/Chart.yaml': '../../other/Chart.yaml' });
+    await expect(run(reader, { dir: 'apps/probe', release: 'p', namespace: 'default', values: [] })).rejects.toThrow(
+      /^apps\/probe\/Chart\.yaml: symlink to other\/Chart\.yaml points outside the chart apps\/probe/,
+    );
   });
 });

@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileError, decodeUtf8, parseYamlDocuments, type RepoReader } from '@driftless/core';
+import { compileError, decodeUtf8, parseYamlDocuments } from '@driftless/core';
 import { materializeChart } from './helm-chart-files.js';
 import { mapHelmMessage, splitHelmOutput } from './helm-output.js';
 import { HELM_KUBE_VERSION, type HelmRunner } from './helm-runner.js';
+import { checkValuesSchemas } from './helm-schema.js';
 import { runSandboxed, toolIdentity } from './sandboxed-tool.js';
 
 /** Options of {@link helmRunner}. */
@@ -19,6 +20,12 @@ export interface HelmOptions {
   readonly maxFiles?: number;
   /** Most bytes in a chart's files together. Default 64 MiB. */
   readonly maxTotalBytes?: number;
+  /**
+   * Most memory (address space) one helm run may use, bytes. Default 3 GiB:
+   * Go reserves about 1 GiB of address space before it allocates, and helm
+   * fails to start now and then under less than 2 GiB.
+   */
+  readonly maxMemoryBytes?: number;
 }
 
 /**
@@ -28,13 +35,15 @@ export interface HelmOptions {
  * --kube-version HELM_KUBE_VERSION --skip-tests --include-crds -f values-0.json
  * …` there: HOME and every HELM_*_HOME inside that directory (empty: no
  * repositories, no plugins), KUBECONFIG at a missing file (no cluster;
- * `lookup` returns empty), proxies at a closed loopback port, a timeout.
+ * `lookup` returns empty), proxies at a closed loopback port, a timeout and
+ * a memory cap. Values schemas are not validated (`--skip-schema-validation`:
+ * helm would load what their references name from the hub's disk and
+ * loopback), and a chart whose schema refers outside itself is refused.
  * Errors name the chart and helm's message with the chart name and temporary
  * paths mapped back to repository paths.
  */
 export function helmRunner(opts: HelmOptions): HelmRunner {
   const run: HelmRunner = async (reader, req) => {
-    const chartName = await chartNameOf(reader, req.dir, opts.maxFileBytes);
     const root = await mkdtemp(join(tmpdir(), 'driftless-helm-'));
     try {
       const chart = join(root, 'chart');
@@ -43,6 +52,9 @@ export function helmRunner(opts: HelmOptions): HelmRunner {
         maxFiles: opts.maxFiles ?? 10_000,
         maxTotalBytes: opts.maxTotalBytes ?? 64 * 1024 * 1024,
       });
+      // Read from the copy: the repository's Chart.yaml may be a symlink out of the chart, which materializing refuses.
+      const chartName = await chartNameOf(chart, req.dir);
+      await checkValuesSchemas(chart, req.dir);
       const valueFiles: string[] = [];
       for (const [i, values] of req.values.entries()) {
         const file = join(root, `values-${i}.json`);
@@ -63,6 +75,7 @@ export function helmRunner(opts: HelmOptions): HelmRunner {
           HELM_KUBE_VERSION,
           '--skip-tests',
           '--include-crds',
+          '--skip-schema-validation',
           ...valueFiles,
         ],
         root,
@@ -74,6 +87,7 @@ export function helmRunner(opts: HelmOptions): HelmRunner {
           KUBECONFIG: join(root, 'no-kubeconfig'),
         },
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+        maxMemoryBytes: opts.maxMemoryBytes ?? 3 * 1024 * 1024 * 1024,
         subject: req.dir,
         mapMessage: (stderr) => mapHelmMessage(stderr, req.dir, chartName, chart, root),
       });
@@ -87,10 +101,13 @@ export function helmRunner(opts: HelmOptions): HelmRunner {
   return run;
 }
 
-/** The chart's `name` from its Chart.yaml: what helm prints in `# Source:` comments and errors. */
-async function chartNameOf(reader: RepoReader, dir: string, maxFileBytes: number): Promise<string> {
+/** The chart's `name` from the Chart.yaml of its copy at `chart`: what helm prints in `# Source:` comments and errors. */
+async function chartNameOf(chart: string, dir: string): Promise<string> {
   const file = `${dir}/Chart.yaml`;
-  const doc = parseYamlDocuments(decodeUtf8(await reader.readFile(file, maxFileBytes), file), file)[0];
+  const bytes = await readFile(join(chart, 'Chart.yaml')).catch(() => {
+    throw compileError(file, undefined, 'not found in the chart');
+  });
+  const doc = parseYamlDocuments(decodeUtf8(bytes, file), file)[0];
   const name = (doc?.value as { name?: unknown } | undefined)?.name;
   if (typeof name !== 'string' || name === '') throw compileError(file, doc?.lineAt(['name']), 'a chart needs a name');
   return name;

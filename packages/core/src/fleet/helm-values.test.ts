@@ -109,6 +109,7 @@ describe('fleet.yaml values checks', () => {
     { name: 'a boolean key (YAML 1.1 yes)', values: `\n            ok: 1\n            yes: 2\n`, error: 'fleet.yaml:11: app web: target 1 values: key yes is not a string' },
     { name: 'a number key, nested', values: `\n            a: [{ b: { 80: http } }]\n`, error: 'fleet.yaml:10: app web: target 1 values: key 80 is not a string' },
     { name: 'a null key', values: ` { ~: 1 }\n`, error: 'fleet.yaml:9: app web: target 1 values: key ~ is not a string' },
+    { name: 'a __proto__ key, nested (JavaScript would drop it)', values: `\n            a: { b: 1, __proto__: { polluted: 1 } }\n`, error: 'fleet.yaml:10: app web: target 1 values: key __proto__ is not allowed (JavaScript objects cannot hold it): rename it' },
     { name: 'quoted keys are strings', values: ` { "yes": 1, "80": 2, "~": 3 }\n`, error: undefined },
     { name: 'a merge key is allowed', values: `\n            <<: { a: 1 }\n            b: 2\n`, error: undefined },
     { name: '.nan', values: `\n            a: 1\n            b: .nan\n`, error: 'fleet.yaml:11: app web: target 1 values.b: NaN is not a JSON number' },

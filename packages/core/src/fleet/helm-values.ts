@@ -38,6 +38,7 @@ export function checkFleetValues(fleet: Fleet, doc: YamlDocument, file: string):
       const where = `app ${app.name}: target ${j + 1} values`;
       const line = doc.keyLineAt(at);
       const bad = doc.nonStringKeyAt(at);
+      if (bad?.key === '__proto__') throw compileError(file, bad.line, `${where}: key __proto__ is not allowed (JavaScript objects cannot hold it): rename it`);
       if (bad) throw compileError(file, bad.line, `${where}: key ${bad.key} is not a string (YAML 1.1 reads yes, no, on, off as booleans and digits as numbers): quote it`);
       const templated: Record<string, number> = {};
       walkValues(target.values, [], (path, value, depth) => {

@@ -12,7 +12,7 @@ export interface YamlDocument {
   keyLineAt(path: readonly PropertyKey[]): number;
   /**
    * The first mapping key at or under the node at `path` that is not a
-   * string (`1`, `~`, `yes`: a boolean in YAML 1.1, a mapping), with its line
+   * string (`1`, `~`, `yes`: a boolean in YAML 1.1, a mapping) or is `__proto__` (which JavaScript objects drop), with its line
    * and text; undefined when every key is a string or there is no such node.
    */
   nonStringKeyAt(path: readonly PropertyKey[]): { readonly line: number; readonly key: string } | undefined;
@@ -135,7 +135,8 @@ function findNonStringKey(doc: Document.Parsed, node: unknown, seen: Set<unknown
     const key: unknown = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
     // A `<<` merge key (YAML 1.1) is a symbol here: its keys are checked where they are written.
     const merge = isScalar(key) && typeof key.value === 'symbol';
-    if (!merge && (!isScalar(key) || typeof key.value !== 'string')) {
+    // `__proto__` is a string, but a JavaScript object drops it (zod does): it is reported with the others.
+    if (!merge && (!isScalar(key) || typeof key.value !== 'string' || key.value === '__proto__')) {
       const range = (pair.key as { range?: [number, number, number] } | null)?.range;
       const text = isScalar(key) ? (key.source ?? String(key.value)) : '(a mapping or sequence)';
       return { offset: range?.[0] ?? node.range?.[0] ?? 0, key: text };
