@@ -117,7 +117,7 @@ describe('driftless hub compile with a chart whose required value is missing', (
     });
     const refused = await cli(w.compile);
     expect(refused.code).toBe(2);
-    expect(refused.err).toMatch(/^error: apps\/greeter: helm template failed: execution error at \(apps\/greeter\/templates\/cm\.yaml:6:11\): greeting is required/);
+    expect(refused.err).toMatch(/^error: apps\/greeter: app greeter for cluster [a-z0-9-]+( \(and \d+ more\))?: helm template failed: execution error at \(apps\/greeter\/templates\/cm\.yaml:6:11\): greeting is required/);
     expect((await w.store.list('')).keys).toEqual([]);
   });
 });
