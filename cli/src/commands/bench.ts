@@ -120,16 +120,26 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     .option('--apps <n>', 'apps in the synthetic fleet', '20')
     .option('--kustomize <path>', 'kustomize binary (default: as for hub compile)')
     .option('--helm <path>', 'helm binary (default: as for hub compile)')
+    .option(
+      '--helm-app <source>',
+      'the Helm compile-cost bench (issue 15): one more app, web (Deployment, Service, ConfigMap), on every cluster, as a Helm chart (chart) or as plain YAML giving the same objects (plain); reports helm runs per compile and a digest of all bundles, equal for both. Run each in its own process: peak RSS is per process',
+    )
+    .option('--helm-values <n>', "with --helm-app: the chart's distinct value sets, 1 to 3, chosen by the env label (one target each)", '3')
     .option('--json', 'print one JSON document with the timings')
-    .action(async (flags: { clusters: string; apps: string; kustomize?: string; helm?: string; json?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  driftless bench hub --clusters 10000 --json\n  driftless bench hub --clusters 10000 --helm-app chart --json && driftless bench hub --clusters 10000 --helm-app plain --json')
+    .action(async (flags: { clusters: string; apps: string; kustomize?: string; helm?: string; helmApp?: string; helmValues: string; json?: boolean }) => {
       const clusters = integerFlag('--clusters', flags.clusters, 1);
       const apps = integerFlag('--apps', flags.apps, 2);
+      if (flags.helmApp !== undefined && flags.helmApp !== 'chart' && flags.helmApp !== 'plain') throw new UsageError(`--helm-app ${JSON.stringify(flags.helmApp)} must be chart or plain`);
+      const values = integerFlag('--helm-values', flags.helmValues, 1);
+      if (values > 3) throw new UsageError(`--helm-values ${flags.helmValues} must be from 1 to 3 (one value set per env: prod, staging, the rest)`);
       const { runHubBench } = await import('@driftless/bench');
       const result = await runHubBench({
         clusters,
         apps,
         kustomizeBinary: await kustomizeBinary(flags.kustomize),
         helmBinary: await helmBinary(flags.helm),
+        ...(flags.helmApp === 'chart' || flags.helmApp === 'plain' ? { helmApp: { values, source: flags.helmApp } } : {}),
         log: (l) => io.stderr(`${l}\n`),
       });
       io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);

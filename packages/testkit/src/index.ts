@@ -15,6 +15,7 @@ export { kubeConfigFor, s3ClientFor, s3StoreFor } from './vitest/clients.js';
 export { fixtureFleet } from './fleet/fixture-fleet.js';
 export { capabilitiesChart, hooksChart, requiredValueChart, valuesChart, vendoredDependencyChart } from './fleet/helm-charts.js';
 export { generateFleet, type FleetShape } from './fleet/generate-fleet.js';
+export { WEB_APP, type HelmAppShape } from './fleet/web-chart-app.js';
 export {
   appName,
   appsOfCluster,

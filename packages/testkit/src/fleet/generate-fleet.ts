@@ -1,4 +1,5 @@
 import { FLEET_SCENARIO, scenarioApps, scenarioCluster, type FleetScenario, type ScenarioApp, type ScenarioTarget } from './fleet-scenario.js';
+import { WEB_APP, webAppEntry, webAppFiles, type HelmAppShape } from './web-chart-app.js';
 
 /** The shape of a synthetic fleet repository. */
 export interface FleetShape {
@@ -16,6 +17,13 @@ export interface FleetShape {
    * pointer moves at once.
    */
   readonly delivery?: Readonly<Record<string, unknown>>;
+  /**
+   * One more app, `web`, on every cluster: a Helm chart with `values` distinct
+   * value sets chosen by the `env` label, or (`source: 'plain'`) plain YAML
+   * giving the same objects (see web-chart-app.ts). Its version is
+   * `versions.web`. Default: no such app.
+   */
+  readonly helmApp?: HelmAppShape;
 }
 
 /**
@@ -42,6 +50,10 @@ export function generateFleet(shape: FleetShape, scenario: FleetScenario = FLEET
       files[`apps/${name}/manifests.yaml`] = docs;
     }
     apps.push(appEntry(app));
+  }
+  if (shape.helmApp) {
+    Object.assign(files, webAppFiles(shape.helmApp, shape.versions?.[WEB_APP] ?? '1.0.0', shape.namespaces ?? false));
+    apps.push(webAppEntry(shape.helmApp));
   }
   const delivery = shape.delivery ? `  delivery: ${JSON.stringify(shape.delivery)}\n` : '';
   files['fleet.yaml'] = `apiVersion: driftless.dev/v1alpha1\nkind: Fleet\nspec:\n  apps:\n${apps.join('')}${delivery}`;
