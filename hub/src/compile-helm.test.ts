@@ -106,6 +106,12 @@ describe('compile refuses a wrong Helm app, naming fleet.yaml and the line', () 
     expect(await refusal({ 'fleet.yaml': fleet, ...PLAIN })).toBe('fleet.yaml:10: app config: values: only for Helm charts; apps/config holds no Chart.yaml');
   });
 
+  it('refuses values that reach clusters whose first matching target renders a plain overlay (they would be ignored)', async () => {
+    const targets = `        - selector: {}\n          overlay: apps/config\n        - selector: {}\n          values: { replicas: 2 }\n`;
+    const fleet = fleetOf(`    - name: web\n      path: apps/web\n      targets:\n${targets}`);
+    expect(await refusal({ 'fleet.yaml': fleet, ...CHART, ...PLAIN })).toMatch(/^fleet\.yaml:11: app web: values reach clusters whose first matching target renders apps\/config, which holds no Chart\.yaml/);
+  });
+
   it('refuses a chart app whose name is longer than a Helm release name may be', async () => {
     const name = `web-${'x'.repeat(56)}`;
     expect(await refusal({ 'fleet.yaml': fleetOf(app('config', 'apps/config') + app(name, 'apps/web')), ...PLAIN, ...CHART })).toBe(

@@ -57,6 +57,17 @@ export async function findCharts(search: ChartSearch): Promise<ReadonlySet<strin
     }),
   );
   const charts = new Set(search.used.map((inst) => inst.source).filter((dir) => isChart.get(dir) === true));
+  // A later target's values reach a cluster whose first matching target chose a plain overlay: they would be dropped unseen.
+  const dropped = search.used.find((inst) => inst.values.length > 0 && !charts.has(inst.source));
+  if (dropped) {
+    const i = fleet.spec.apps.indexOf(dropped.app);
+    const j = dropped.app.targets.findIndex((t) => t.values !== undefined);
+    throw compileError(
+      'fleet.yaml',
+      lineOf(['spec', 'apps', i, 'targets', j, 'values']),
+      `app ${dropped.app.name}: values reach clusters whose first matching target renders ${dropped.source}, which holds no Chart.yaml, so they would be ignored; give those clusters a chart overlay, or narrow the selector of the target with values`,
+    );
+  }
   const chartApp = search.used.find((inst) => charts.has(inst.source));
   if (chartApp && !search.helm) {
     const at = first.get(chartApp.source)?.at ?? [];
