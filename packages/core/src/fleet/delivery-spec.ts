@@ -16,7 +16,7 @@ import { dnsLabel } from './labels.js';
 import { labelSelectorSchema } from './selector.js';
 
 /** A duration as parseDuration reads it (`30s`, `10m`, `1h30m`), in ms; a bare `0` is taken as no time. */
-function durationField(positive: boolean) {
+export function durationField(positive: boolean) {
   const hint = `must be a duration like 30s, 10m or 1h${positive ? ', more than 0' : ''}`;
   return z.union([z.string(), z.number()]).transform((v, ctx) => {
     const ms = typeof v === 'number' ? (v === 0 ? 0 : undefined) : parseDuration(v);

@@ -8,3 +8,5 @@ export { checkSpecSchema, deliverySpecSchema, resolveDeliveryPlan, ringSpecSchem
 export { referencedVariables, replaceVariables, resolve as resolveVariable, substituteVariables, unknownVariableMessage, type SubstitutionContext } from './substitute.js';
 export { compileError, DEFAULT_YAML_LIMITS, parseYamlDocuments, splitYamlDocuments, type YamlChunk, type YamlDocument, type YamlLimits } from './yaml-documents.js';
 export { decodeUtf8 } from './utf8-text.js';
+export { branchSlug, MAX_NAMESPACE_LENGTH, MIN_SLUG_ROOM, previewSlugs, renderPreviewNamespace, SLUG_HASH_LENGTH, slugRoom, type PreviewName } from './preview-slug.js';
+export { checkPreviewApps, DEFAULT_PREVIEW_TTL_MS, matchPreviewBranches, PREVIEW_NAMESPACE_VARIABLES, PREVIEW_VARS_VARIABLES, previewsSpecSchema, type PreviewsSpec } from './previews-spec.js';

@@ -4,7 +4,9 @@ import { apiVersionField, clusterNameField, kindField } from '../documents/commo
 import { deliverySpecSchema } from './delivery-spec.js';
 import { checkFleetValues, type TargetValuesLines } from './helm-values.js';
 import { dnsLabel, labelsField } from './labels.js';
+import { checkPreviewApps, previewsSpecSchema } from './previews-spec.js';
 import { labelSelectorSchema } from './selector.js';
+import { varsField } from './vars-field.js';
 import { compileError, parseYamlDocuments, type YamlDocument, type YamlLimits } from './yaml-documents.js';
 
 /**
@@ -20,8 +22,6 @@ export const repoPathField = z.string().min(1).transform((p, ctx) => {
   return norm;
 });
 
-/** Variables: string values; numbers and booleans are taken as their text, as YAML users expect. */
-const varsField = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'var names are letters, digits, _ . -'), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 
 export const targetSchema = z.strictObject({
   selector: labelSelectorSchema,
@@ -58,6 +58,8 @@ export const fleetSchema = z.strictObject({
     apps: z.array(appSchema),
     /** Rings, gates and approvals; absent, every pointer moves at once. */
     delivery: deliverySpecSchema.optional(),
+    /** Preview environments per branch; absent, no previews. */
+    previews: previewsSpecSchema.optional(),
   }),
 }).superRefine((fleet, ctx) => {
   const seen = new Map<string, number>();
@@ -66,6 +68,7 @@ export const fleetSchema = z.strictObject({
     if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['spec', 'apps', i, 'name'], message: `app ${app.name} is defined twice (also spec.apps[${first}])` });
     else seen.set(app.name, i);
   });
+  checkPreviewApps(fleet.spec.previews, fleet.spec.apps, ctx);
 });
 
 /** `clusters/<name>.yaml`. */
