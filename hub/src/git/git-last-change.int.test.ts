@@ -1,26 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { uniqueName } from '@driftless/contracts';
 import { commitFiles, createBareRepo } from '@driftless/testkit';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { compileFleet } from '../compile.js';
 import { noKustomize } from '../testing/unit-hub.js';
 import { gitRepositorySource } from './git-repository-source.js';
 import { openTreeReader } from './git-tree-reader.js';
+import { tempDirs } from '../testing/temp-dirs.js';
 
 const env = inject('driftlessEnv');
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-const tempDir = async (): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), 'driftless-last-change-'));
-  dirs.push(dir);
-  return dir;
-};
+const tempDir = tempDirs('last-change');
 
 const FILES = {
   'fleet.yaml': 'apiVersion: driftless.dev/v1alpha1\nkind: Fleet\nspec:\n  apps:\n    - { name: web, path: apps/web, namespace: shop, targets: [{ selector: {} }] }\n',

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseYamlDocuments, splitYamlDocuments, type RepoReader, type SourceFile } from '@driftless/core';
@@ -16,24 +15,17 @@ import {
   valuesChart,
   vendoredDependencyChart,
 } from '@driftless/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_FILE_BYTES } from '../compile.js';
 import { openTreeReader } from '../git/git-tree-reader.js';
 import { helmRunner } from './helm.js';
 import { HELM_KUBE_VERSION, type HelmRenderRequest } from './helm-runner.js';
+import { tempDirs } from '../testing/temp-dirs.js';
 
 const HELM = binaryPath('helm');
 const run = helmRunner({ binary: HELM, maxFileBytes: DEFAULT_MAX_FILE_BYTES });
 const exec = promisify(execFile);
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-const tempDir = async (): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), 'driftless-helm-test-'));
-  dirs.push(dir);
-  return dir;
-};
+const tempDir = tempDirs('helm-test');
 
 /** A real git commit holding `files` (plus symlinks, path → target), opened as the hub reads it. */
 async function repoWith(files: Record<string, string | Uint8Array>, links: Record<string, string> = {}): Promise<RepoReader> {
