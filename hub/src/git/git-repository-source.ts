@@ -1,6 +1,6 @@
 import type { RepositorySource } from '@driftless/core';
 import { gitIsDescendant } from './git-ancestry.js';
-import { gitResolveRef } from './git-resolve-ref.js';
+import { gitListBranches, gitResolveRef } from './git-resolve-ref.js';
 import { syncGitSource, type GitSourceOptions } from './git-source.js';
 
 /** How a git repository source reaches its remotes: GitSourceOptions without the repository and ref, which each sync names. */
@@ -17,5 +17,6 @@ export function gitRepositorySource(opts: GitRepositorySourceOptions): Repositor
     sync: (request) => syncGitSource({ ...opts, ...request }),
     isDescendant: (query) => gitIsDescendant(opts, query),
     resolveRef: (request) => gitResolveRef(opts, request),
+    listBranches: (request) => gitListBranches(opts, request),
   };
 }

@@ -37,6 +37,7 @@ export {
 export { pointerSchema, type Pointer, type UnsignedPointer } from './documents/pointer.js';
 export { PHASES, STATUS_MAX_BYTES, statusSchema, type Phase, type Status } from './documents/status.js';
 export { revisionRecordSchema, type RevisionRecord } from './documents/revision.js';
+export { APP_ANNOTATION, PREVIEW_LABEL, PREVIEW_MAX_BYTES, previewSchema, type Preview } from './documents/preview.js';
 export {
   buildBundle,
   decodeBundle,
@@ -65,7 +66,7 @@ export { assertValidKey, assertValidPrefix } from './ports/object-store-keys.js'
 export * from './fleet/index.js';
 export type { KnownLastChange, RepoEntry, RepoReader } from './ports/repo-reader.js';
 export { LAST_CHANGE_BLOB } from './ports/repo-reader.js';
-export type { AncestryQuery, RepositoryRequest, RepositorySnapshot, RepositorySource } from './ports/repository-source.js';
+export type { AncestryQuery, BranchListing, RepositoryRequest, RepositorySnapshot, RepositorySource } from './ports/repository-source.js';
 export { formatDurationMs, parseDuration } from './duration.js';
 export type { KubeObjectRef, KubeRequestCounters, KubeResourceInfo, KubeTarget } from './ports/kube-target.js';
 export type { Clock } from './ports/clock.js';

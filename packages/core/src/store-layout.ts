@@ -25,6 +25,9 @@ export const storeLayout = {
   freeze: 'control/freeze.json',
   /** Flag overrides set outside Git (kill switches); compare-and-swap only. */
   flagOverrides: 'flags/overrides.json',
+  previewsPrefix: 'previews/',
+  /** One live preview environment (issue 16), written by the hub's preview cycle only; deleted when the preview is removed. */
+  preview: (slug: string): string => `previews/${slug}.json`,
   auditPrefix: 'audit/',
   /** One audit entry, seq zero-padded to 16 digits; put-if-absent, never rewritten. */
   auditEntry: (seq: number): string => `audit/${String(seq).padStart(16, '0')}.json`,

@@ -14,6 +14,14 @@ export const pointerSchema = z.object({
   cluster: clusterNameField,
   bundle: digestField,
   revision: revisionField,
+  /**
+   * The host cluster's previews bundle (issue 16), when it hosts any preview
+   * environment: one bundle holding every preview it runs, applied by the
+   * agent together with `bundle` (one desired state, so a preview that leaves
+   * it is pruned). Moved by the hub's preview cycle apart from releases:
+   * every other writer of the pointer keeps it as it is. Covered by the signature.
+   */
+  previews: digestField.optional(),
   generation: z.int().positive(),
   publishedAt: timestampField,
   /**

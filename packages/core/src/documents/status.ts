@@ -30,8 +30,19 @@ export const statusSchema = z.object({
   observedGeneration: count,
   /** Digest of the bundle last applied completely; absent before the first success. */
   appliedBundle: digestField.optional(),
+  /** Digest of the pointer's `previews` bundle applied completely with `appliedBundle`; absent when the pointer names none. */
+  appliedPreviews: digestField.optional(),
   phase: z.enum(PHASES),
   objects: z.object({ total: count, ready: count, drifted: count, pruned: count }),
+  /**
+   * Per app, from the `driftless.io/app` annotation of the bundle's objects
+   * (APP_ANNOTATION; objects without it count in `objects` only): the app's
+   * objects, how many are ready, and its phase (Failed when one of its
+   * objects was refused, Degraded when one failed for good, Progressing
+   * while one is not ready, else Applied). Preview objects are annotated
+   * `<namespace>/<app>`. Absent when no object of the bundle in force is annotated.
+   */
+  apps: z.record(z.string().min(1), z.object({ phase: z.enum(PHASES), ready: count, total: count })).optional(),
   lastError: z.string().optional(),
   /** With phase Stale: the expired pointer (its age is `heartbeatAt` minus `publishedAt`). */
   stale: z.object({ generation: count, publishedAt: timestampField, expiresAt: timestampField }).optional(),

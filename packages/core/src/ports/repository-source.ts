@@ -18,6 +18,18 @@ export interface RepositorySnapshot {
   readonly ref: string;
 }
 
+/**
+ * The branches of a repository from one listing of its refs (git's ref
+ * advertisement: nothing is fetched): what the hub's preview cycle reads once
+ * per poll to find new, changed and deleted branches.
+ */
+export interface BranchListing {
+  /** The default branch's name (the remote's HEAD; a local repository's current branch). */
+  readonly defaultBranch: string;
+  /** Every branch's newest commit id (40 hex digits), by short name (`feature/login`, not `refs/heads/...`), the default branch included. */
+  readonly branches: ReadonlyMap<string, string>;
+}
+
 /** Is `commit` a descendant of `ancestor`, in the repository (and ref) `repo` names? */
 export interface AncestryQuery extends RepositoryRequest {
   /** A commit a `sync` of this request opened. */
@@ -53,4 +65,13 @@ export interface RepositorySource {
    * remote and the ref; a remote that keeps failing transiently is `GitUnavailable`.
    */
   resolveRef(request: RepositoryRequest): Promise<string>;
+  /**
+   * Every branch and its commit, and which is the default, from one listing
+   * of the remote's refs (no fetch, nothing written to the cache); a local
+   * repository from its refs. Tags are not branches. A `sync` with a listed
+   * branch as `ref` opens the listed commit (or a newer one, if the branch
+   * moved meanwhile). A missing repository is a stalled `GitRefused` naming
+   * the remote; a remote that keeps failing transiently is `GitUnavailable`.
+   */
+  listBranches(request: Pick<RepositoryRequest, 'repo'>): Promise<BranchListing>;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   DriftlessError,
   type AncestryQuery,
+  type BranchListing,
   type KnownLastChange,
   type RepoEntry,
   type RepoReader,
@@ -106,6 +107,20 @@ export class MemoryRepository implements RepositorySource {
   resolveRef(request: RepositoryRequest): Promise<string> {
     this.resolves += 1;
     return settle(() => this.lookup(request, 'ls-remote').commit.id);
+  }
+
+  /** Every branch and its newest commit, counted in `resolves` (one ref listing); refused for another repository. */
+  listBranches(request: Pick<RepositoryRequest, 'repo'>): Promise<BranchListing> {
+    this.resolves += 1;
+    return settle(() => {
+      if (request.repo !== this.url) throw new DriftlessError('GitRefused', `git ls-remote ${request.repo} failed: no such repository`, { remote: request.repo });
+      return { defaultBranch: this.defaultBranch, branches: new Map([...this.branches].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+    });
+  }
+
+  /** Deletes `branch` (its commits stay, as in git until gc); false when there was none. */
+  deleteBranch(branch: string): boolean {
+    return this.branches.delete(branch);
   }
 
   private lookup(request: RepositoryRequest, operation: string): { commit: MemoryCommit; ref: string } {
