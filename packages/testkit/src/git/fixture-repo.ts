@@ -92,3 +92,26 @@ export async function commitFiles(
 export async function pointBranch(repoPath: string, branch: string, commit: string): Promise<void> {
   await git(['--git-dir', repoPath, 'update-ref', `refs/heads/${branch}`, commit]);
 }
+
+/** Deletes `branch` of the bare repository at `repoPath`, as `git push origin --delete` would. */
+export async function deleteBranch(repoPath: string, branch: string): Promise<void> {
+  await git(['--git-dir', repoPath, 'update-ref', '-d', `refs/heads/${branch}`]);
+}
+
+/**
+ * Merges `from` into `into` of the bare repository at `repoPath` with a merge
+ * commit (`--no-ff`, as a pull request's merge button makes one) and returns it.
+ */
+export async function mergeBranch(repoPath: string, from: string, into: string, message = `Merge branch '${from}'`): Promise<string> {
+  const work = await mkdtemp(join(tmpdir(), 'driftless-merge-'));
+  try {
+    await git(['init', '--quiet', `--initial-branch=${into}`, work]);
+    await git(['fetch', '--quiet', repoPath, `+refs/heads/${into}:refs/remotes/origin/${into}`, `+refs/heads/${from}:refs/remotes/origin/${from}`], work);
+    await git(['checkout', '--quiet', '-B', into, `origin/${into}`], work);
+    await git(['merge', '--quiet', '--no-ff', '-m', message, `origin/${from}`], work);
+    await git(['push', '--quiet', repoPath, `HEAD:refs/heads/${into}`], work);
+    return await git(['rev-parse', 'HEAD'], work);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
