@@ -135,7 +135,7 @@ describe('buildPreview', () => {
   });
 
   it('refuses a previewed app the branch does not define, naming the branch and fleet.yaml', async () => {
-    const fleet = FLEET.replace(/    - name: api\n.*\n.*\n/, '').replace('apps: [web, api]', 'apps: [web]');
+    const fleet = FLEET.replace(/ {4}- name: api\n.*\n.*\n/, '').replace('apps: [web, api]', 'apps: [web]');
     const message = await buildError({ 'fleet.yaml': fleet });
     expect(message).toMatch(/branch feature\/Login/);
     expect(message).toMatch(/fleet\.yaml: app api is previewed .* this branch's fleet\.yaml does not define it/);
@@ -182,7 +182,7 @@ describe('compileFleet previewBase', () => {
     expect(second.previewBase?.hosts.map((h) => h.metadata.name)).toEqual(['dev-1', 'dev-2']);
     expect(second.previewBase?.inputs).toBe(first.previewBase?.inputs);
 
-    repo.commit({ 'fleet.yaml': FLEET.replace(/  previews:[\s\S]*$/, '') }, 'no previews');
+    repo.commit({ 'fleet.yaml': FLEET.replace(/ {2}previews:[\s\S]*$/, '') }, 'no previews');
     expect((await compileFleet((await repo.sync({ repo: repo.url })).reader, { kustomize: noKustomize })).previewBase).toBeUndefined();
   });
 });
