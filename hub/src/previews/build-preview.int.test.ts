@@ -1,4 +1,4 @@
-import { binaryPath, commitFiles, createBareRepo } from '@driftless/testkit';
+import { binaryPath, commitFiles, createBareRepo, fixtureFleet } from '@driftless/testkit';
 import { previewSlugs, type KubeObject } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
 import { compileFleet, DEFAULT_MAX_FILE_BYTES } from '../compile.js';
@@ -51,17 +51,31 @@ const FILES = {
 
 const BRANCH = 'feature/Blue';
 
+const renderers = () => ({ kustomize: kustomizeRunner({ binary: binaryPath('kustomize'), maxFileBytes: DEFAULT_MAX_FILE_BYTES }), helm: helmRunner({ binary: binaryPath('helm'), maxFileBytes: DEFAULT_MAX_FILE_BYTES }) });
+
+/** `files` committed on main and on BRANCH (with `changes`) of a real bare repository, and BRANCH's preview built against main's compile. */
+async function buildFromGit(files: Record<string, string>, changes: Record<string, string>): Promise<ReadonlyMap<string, readonly KubeObject[]>> {
+  const bare = await createBareRepo(await tempDir(), 'fleet');
+  const main = await commitFiles(bare, files, 'fleet');
+  const branch = await commitFiles(bare, { ...files, ...changes }, 'branch work', BRANCH);
+  const opts = renderers();
+  const compiled = await compileFleet(await openTreeReader(bare, main), opts);
+  if (!compiled.previewBase) throw new Error('the compile gave no previewBase');
+  const base = { ...compiled.previewBase, branch: 'main' };
+  const name = previewSlugs([BRANCH], base.spec.namespace).get(BRANCH) ?? { slug: '', namespace: '' };
+  return buildPreview({ branch: BRANCH, ...name, reader: await openTreeReader(bare, branch), base }, opts);
+}
+
 describe('buildPreview with the real git, kustomize and helm', () => {
+  it('refuses the fixture fleet\'s config app, whose Namespace is cluster-scoped, naming its file:line and the branch', async () => {
+    const files = fixtureFleet();
+    const previews = '  previews:\n    branches: ["feature/*"]\n    clusters: { matchLabels: { env: prod } }\n    apps: [web, config]\n    namespace: "pr-${branch.slug}"\n';
+    const err = await buildFromGit({ ...files, 'fleet.yaml': `${files['fleet.yaml'] ?? ''}${previews}` }, {}).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^preview of branch feature\/Blue build failed: apps\/config\/settings\.yaml:7: Namespace\/config of app config is cluster-scoped, .*namespaced objects only/);
+  });
+
   it('renders a kustomize overlay and a Helm chart of the branch commit into the preview namespace with the preview vars', async () => {
-    const bare = await createBareRepo(await tempDir(), 'fleet');
-    const main = await commitFiles(bare, FILES, 'fleet');
-    const branch = await commitFiles(bare, { ...FILES, 'apps/web/base/cm.yaml': FILES['apps/web/base/cm.yaml'].replace('version: "1"', 'version: "2"') }, 'blue', BRANCH);
-    const opts = { kustomize: kustomizeRunner({ binary: binaryPath('kustomize'), maxFileBytes: DEFAULT_MAX_FILE_BYTES }), helm: helmRunner({ binary: binaryPath('helm'), maxFileBytes: DEFAULT_MAX_FILE_BYTES }) };
-    const compiled = await compileFleet(await openTreeReader(bare, main), opts);
-    if (!compiled.previewBase) throw new Error('the compile gave no previewBase');
-    const base = { ...compiled.previewBase, branch: 'main' };
-    const name = previewSlugs([BRANCH], base.spec.namespace).get(BRANCH) ?? { slug: '', namespace: '' };
-    const built = await buildPreview({ branch: BRANCH, ...name, reader: await openTreeReader(bare, branch), base }, opts);
+    const built = await buildFromGit(FILES, { 'apps/web/base/cm.yaml': FILES['apps/web/base/cm.yaml'].replace('version: "1"', 'version: "2"') });
 
     expect([...built.keys()]).toEqual(['dev-1']);
     const objects = built.get('dev-1') ?? [];
