@@ -41,6 +41,8 @@ import { loadAppSource, sourceFingerprint } from './render/app-source.js';
 import { chartRenderKey, fleetLineOf, findCharts, loadChartSource } from './render/chart-source.js';
 import type { HelmRunner } from './render/helm-runner.js';
 import type { KustomizeRunner } from './render/kustomize.js';
+import { previewBaseOf } from './previews/preview-base.js';
+import type { PreviewBase } from './previews/preview-types.js';
 import { settleAll } from './settle-all.js';
 
 export interface CompileOptions {
@@ -83,6 +85,13 @@ export interface CompiledFleet {
   readonly flags?: CompiledFlags;
   /** Every compiled cluster's labels as this commit's cluster files give them: what flag override selectors match. */
   readonly labels?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /**
+   * `spec.previews`, when fleet.yaml has it: the hosts it selects among this
+   * commit's cluster files and the digest of what a preview build reads from
+   * them (see previewBaseOf). Absent with `onlyCluster`, which reads one
+   * cluster file only.
+   */
+  readonly previewBase?: Omit<PreviewBase, 'branch'>;
 }
 
 /** What a compile resolved of `spec.delivery` (issue 12). */
@@ -233,7 +242,9 @@ export async function compileFleet(reader: RepoReader, opts: CompileOptions): Pr
   };
   // With one cluster read, a namespace on none of them means nothing.
   const flagWarnings = [...(flags?.warnings ?? []), ...(flags && opts.onlyCluster === undefined ? unplacedFlagNamespaces(flags.definitions, flagNamespaces) : [])];
-  const compiled: CompiledFleet = { revision: reader.commit, bundles, unchanged, memo: memoOut, labels: flags?.labels ?? new Map(clusters.map((c) => [c.metadata.name, c.metadata.labels])), ...(flags ? { flags } : {}), ...(flagWarnings.length > 0 ? { warnings: flagWarnings } : {}) };
+  // Every cluster file is parsed or memoised, so the hosts are complete even when the memo skipped clusters.
+  const previewBase = opts.onlyCluster === undefined ? previewBaseOf(reader.commit, fleet, clusters) : undefined;
+  const compiled: CompiledFleet = { revision: reader.commit, bundles, unchanged, memo: memoOut, labels: flags?.labels ?? new Map(clusters.map((c) => [c.metadata.name, c.metadata.labels])), ...(flags ? { flags } : {}), ...(flagWarnings.length > 0 ? { warnings: flagWarnings } : {}), ...(previewBase ? { previewBase } : {}) };
   if (!rings || !fleet.spec.delivery) return compiled;
   const plan = resolveDeliveryPlan(fleet.spec.delivery);
   const delivery: CompiledDelivery = { plan, ringOf: rings.ringOf, statefulKeys, labels: checkLabelsOf(clusters, checkLabelKeys(plan.checks)) };

@@ -10,3 +10,4 @@ export { compileError, DEFAULT_YAML_LIMITS, parseYamlDocuments, splitYamlDocumen
 export { decodeUtf8 } from './utf8-text.js';
 export { branchSlug, MAX_NAMESPACE_LENGTH, MIN_SLUG_ROOM, previewSlugs, renderPreviewNamespace, SLUG_HASH_LENGTH, slugRoom, type PreviewName } from './preview-slug.js';
 export { checkPreviewApps, DEFAULT_PREVIEW_TTL_MS, matchPreviewBranches, PREVIEW_NAMESPACE_VARIABLES, PREVIEW_VARS_VARIABLES, previewsSpecSchema, type PreviewsSpec } from './previews-spec.js';
+export { assemblePreviewObjects, previewAppInstance, renderPreviewVars, type PreviewPlacement, type PreviewVarsContext } from './preview-objects.js';
