@@ -67,11 +67,17 @@ async function buildFromGit(files: Record<string, string>, changes: Record<strin
 }
 
 describe('buildPreview with the real git, kustomize and helm', () => {
-  it('refuses the fixture fleet\'s config app, whose Namespace is cluster-scoped, naming its file:line and the branch', async () => {
+  it('leaves out the config app\'s own Namespace (the preview namespace replaces it) and refuses a ClusterRole, naming its file:line and the branch', async () => {
     const files = fixtureFleet();
     const previews = '  previews:\n    branches: ["feature/*"]\n    clusters: { matchLabels: { env: prod } }\n    apps: [web, config]\n    namespace: "pr-${branch.slug}"\n';
-    const err = await buildFromGit({ ...files, 'fleet.yaml': `${files['fleet.yaml'] ?? ''}${previews}` }, {}).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/^preview of branch feature\/Blue build failed: apps\/config\/settings\.yaml:7: Namespace\/config of app config is cluster-scoped, .*namespaced objects only/);
+    const withPreviews = { ...files, 'fleet.yaml': `${files['fleet.yaml'] ?? ''}${previews}` };
+    const built = await buildFromGit(withPreviews, {});
+    const kinds = [...built.values()].flat().map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(kinds).not.toContain('Namespace/config');
+    expect(kinds).toContain('Namespace/pr-feature-blue');
+    const role = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: reader }\nrules: []\n';
+    const err = await buildFromGit(withPreviews, { 'apps/config/role.yaml': role }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^preview of branch feature\/Blue build failed: apps\/config\/role\.yaml:2: ClusterRole\/reader of app config is cluster-scoped, .*namespaced objects only/);
   });
 
   it('renders a kustomize overlay and a Helm chart of the branch commit into the preview namespace with the preview vars', async () => {

@@ -61,14 +61,16 @@ export interface PreviewPlacement {
  * `namespace` (a kind of unknown scope too: a preview holds only what a
  * namespace can), annotated APP_ANNOTATION `<namespace>/<app>` and labelled
  * PREVIEW_LABEL with the slug, plus the Namespace (labelled only), sorted in
- * bundle order. A cluster-scoped object (a built-in kind, or one a CRD of
+ * bundle order. The app's own Namespace (named by its `namespace`) is left
+ * out: the preview namespace takes its place. Any other cluster-scoped object (a built-in kind, or one a CRD of
  * the same render declares `Cluster`) is an `InvalidDocument` naming its
  * file:line, kind/name, app and branch; the same object twice one naming
  * both places.
  */
 export function assemblePreviewObjects(rendered: readonly RenderedObject[], at: PreviewPlacement): KubeObject[] {
   const fromCrds = scopesFromCrds(rendered.map((r) => r.object));
-  const inNamespace = rendered.map((r) => {
+  // The app's own Namespace (the one its `namespace` names) is what the preview namespace replaces.
+  const inNamespace = rendered.filter((r) => !(r.object.apiVersion === 'v1' && r.object.kind === 'Namespace' && r.app.namespace !== undefined && r.object.metadata.name === r.app.namespace)).map((r) => {
     const { apiVersion, kind, metadata } = r.object;
     if (scopeOf(apiVersion, kind, fromCrds) === 'cluster') {
       throw compileError(r.file, r.line, `${kind}/${metadata.name} of app ${r.app.name} is cluster-scoped, and the preview of branch ${at.branch} holds namespaced objects only (all in namespace ${at.namespace}): leave it out of the previewed app, or deliver it with the fleet`);
