@@ -10,8 +10,8 @@ const NOW = Date.parse('2030-01-01T00:00:00Z');
 const TTL = 3_600_000;
 const HOST = 'host-1';
 const KEY = storeLayout.pointer(HOST);
-const RELEASE = `sha256:${'1'.repeat(64)}` as Digest;
-const PREVIEWS = `sha256:${'2'.repeat(64)}` as Digest;
+const RELEASE = `sha256:${'1'.repeat(64)}`;
+const PREVIEWS = `sha256:${'2'.repeat(64)}`;
 const signingKey = generateKeyPairSync('ed25519').privateKey;
 
 /** A memory store whose `hook` runs (awaited) before each operation, and a host pointer at generation 3 when `pointer`. */
