@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { API_VERSION, canonicalBytes, signPointer, storeLayout, type Digest, type ObjectStore } from '@driftless/core';
+import { API_VERSION, canonicalBytes, signPointer, storeLayout, type ObjectStore } from '@driftless/core';
 import { uniqueName } from '@driftless/contracts';
 import { VirtualClock } from '@driftless/fakes';
 import { s3StoreFor } from '@driftless/testkit';

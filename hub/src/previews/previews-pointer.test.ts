@@ -1,5 +1,5 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { API_VERSION, canonicalBytes, PointerVerifier, signPointer, storeLayout, type Digest, type ObjectStore, type Pointer } from '@driftless/core';
+import { API_VERSION, canonicalBytes, PointerVerifier, signPointer, storeLayout, type ObjectStore, type Pointer } from '@driftless/core';
 import { MemoryObjectStore, VirtualClock, type StoreOperation } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
 import { freeze } from '../control/freeze.js';
