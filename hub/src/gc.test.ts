@@ -102,7 +102,7 @@ describe('collectGarbage', () => {
 
   it("keeps the blobs a pointer's previews and a live preview's built bundles name", async () => {
     const { clock, store, v1Blobs } = await twoRevisions();
-    const [hostPreviews, builtBundle, unreferenced] = v1Blobs.map((k) => `sha256:${k.slice(storeLayout.blobsPrefix.length)}`);
+    const [hostPreviews, builtBundle, unreferenced] = v1Blobs.map((k): Digest => `sha256:${k.slice(storeLayout.blobsPrefix.length)}`);
     expect(await createSetPreviewsPointer({ store, clock })(CLUSTERS[0] ?? '', hostPreviews)).toBe('moved');
     const at = new Date(clock.now()).toISOString();
     const preview: Preview = {

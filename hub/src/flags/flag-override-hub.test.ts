@@ -88,7 +88,7 @@ describe('hub resign after flag set', () => {
 
   it("keeps a host's previews bundle through flag set and resign", async () => {
     const f = await signedFleet();
-    const previews = `sha256:${'a'.repeat(64)}`;
+    const previews: Digest = `sha256:${'a'.repeat(64)}`;
     expect(await createSetPreviewsPointer({ store: f.store, clock: f.clock, signingKey: f.key })('eu-1', previews)).toBe('moved');
     const before = await pointerOf(f.store, 'eu-1');
     await setFlagOverride(f.deps(), req);

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { API_VERSION, canonicalBytes, signPointer, storeLayout, type ObjectStore } from '@driftless/core';
+import { API_VERSION, canonicalBytes, signPointer, storeLayout, type Digest, type ObjectStore } from '@driftless/core';
 import { uniqueName } from '@driftless/contracts';
 import { VirtualClock } from '@driftless/fakes';
 import { s3StoreFor } from '@driftless/testkit';
@@ -17,7 +17,7 @@ const NOW = Date.parse('2030-01-01T00:00:00Z');
 const HOST = 'host-1';
 const KEY = storeLayout.pointer(HOST);
 const signingKey = generateKeyPairSync('ed25519').privateKey;
-const PREVIEWS = `sha256:${'2'.repeat(64)}`;
+const PREVIEWS: Digest = `sha256:${'2'.repeat(64)}`;
 
 describe('setPreviewsPointer on MinIO', () => {
   it('moves the previews of a signed pointer with a real ETag compare-and-swap, re-reading after a publish won the race', async () => {

@@ -1,5 +1,5 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { API_VERSION, canonicalBytes, PointerVerifier, signPointer, storeLayout, type ObjectStore, type Pointer } from '@driftless/core';
+import { API_VERSION, canonicalBytes, PointerVerifier, signPointer, storeLayout, type Digest, type ObjectStore, type Pointer } from '@driftless/core';
 import { MemoryObjectStore, VirtualClock, type StoreOperation } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
 import { freeze } from '../control/freeze.js';
@@ -10,14 +10,14 @@ const NOW = Date.parse('2030-01-01T00:00:00Z');
 const TTL = 3_600_000;
 const HOST = 'host-1';
 const KEY = storeLayout.pointer(HOST);
-const RELEASE = `sha256:${'1'.repeat(64)}`;
-const PREVIEWS = `sha256:${'2'.repeat(64)}`;
+const RELEASE: Digest = `sha256:${'1'.repeat(64)}`;
+const PREVIEWS: Digest = `sha256:${'2'.repeat(64)}`;
 const signingKey = generateKeyPairSync('ed25519').privateKey;
 
 /** A memory store whose `hook` runs (awaited) before each operation, and a host pointer at generation 3 when `pointer`. */
 async function setup(opts: { pointer?: boolean; signed?: boolean } = {}) {
   const clock = new VirtualClock(NOW);
-  const hook: { current?: (op: StoreOperation, key: string) => Promise<void> } = {};
+  const hook: { current?: ((op: StoreOperation, key: string) => Promise<void>) | undefined } = {};
   const store = new MemoryObjectStore({ clock, latency: (op, key) => hook.current?.(op, key) ?? Promise.resolve() });
   const release: Pointer = { apiVersion: API_VERSION, kind: 'Pointer', cluster: HOST, bundle: RELEASE, revision: 'a'.repeat(40), generation: 3, publishedAt: new Date(NOW - 1000).toISOString() };
   if (opts.pointer ?? true) await store.put(KEY, canonicalBytes(opts.signed === false ? release : signPointer({ ...release, expiresAt: new Date(NOW + 10).toISOString() }, signingKey)));
@@ -27,7 +27,7 @@ async function setup(opts: { pointer?: boolean; signed?: boolean } = {}) {
 
 const verify = (p: Pointer): void => void new PointerVerifier(createPublicKey(signingKey)).verify(p, 'pointer', HOST);
 /** Writes the host pointer as a publish would: another bundle, generation `generation`, signed. */
-const publish = async (store: ObjectStore, generation: number, bundle = `sha256:${'3'.repeat(64)}`): Promise<void> => {
+const publish = async (store: ObjectStore, generation: number, bundle: Digest = `sha256:${'3'.repeat(64)}`): Promise<void> => {
   const p = await pointerOf(store, HOST);
   await store.put(KEY, canonicalBytes(signPointer({ ...p, bundle, generation, revision: 'b'.repeat(40) }, signingKey)));
 };
@@ -88,7 +88,7 @@ describe('setPreviewsPointer', () => {
 
   it('reads the pointer again when a publish moved it between read and write, and keeps what the publish wrote', async () => {
     const { store, hook, setPreviews } = await setup();
-    const published = `sha256:${'4'.repeat(64)}`;
+    const published: Digest = `sha256:${'4'.repeat(64)}`;
     hook.current = async (op, key) => {
       if (op !== 'put' || key !== KEY) return;
       hook.current = undefined;
