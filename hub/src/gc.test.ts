@@ -1,9 +1,10 @@
-import { rolloutId, startRollout, storeLayout, type Digest } from '@driftless/core';
+import { API_VERSION, canonicalBytes, previewSchema, rolloutId, startRollout, storeLayout, type Digest, type Preview } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, type StoreOperation, VirtualClock } from '@driftless/fakes';
 import { fixtureFleet } from '@driftless/testkit';
 import { describe, expect, it } from 'vitest';
 import { collectGarbage, type GcReport } from './gc.js';
 import { createHub } from './hub.js';
+import { createSetPreviewsPointer } from './previews/previews-pointer.js';
 import { casCurrentRollout, createRolloutDocument } from './rollout/rollout-store.js';
 import { planOf, releaseOf } from './testing/rollout-fixture.js';
 import { bundleOf, storeKeys } from './testing/store-reads.js';
@@ -97,5 +98,30 @@ describe('collectGarbage', () => {
     expect(deletedKeys(report.deleted).filter((k) => v1Blobs.includes(k)), 'blobs the publish in flight names').toEqual([]);
     expect(report.keptYoung).toBe(3);
     for (const cluster of CLUSTERS) expect((await bundleOf(store, cluster)).objects.length, cluster).toBeGreaterThan(0);
+  });
+
+  it("keeps the blobs a pointer's previews and a live preview's built bundles name", async () => {
+    const { clock, store, v1Blobs } = await twoRevisions();
+    const [hostPreviews, builtBundle, unreferenced] = v1Blobs.map((k): Digest => `sha256:${k.slice(storeLayout.blobsPrefix.length)}`);
+    expect(await createSetPreviewsPointer({ store, clock })(CLUSTERS[0] ?? '', hostPreviews)).toBe('moved');
+    const at = new Date(clock.now()).toISOString();
+    const preview: Preview = {
+      apiVersion: API_VERSION,
+      kind: 'Preview',
+      branch: 'feature/x',
+      slug: 'feature-x',
+      namespace: 'pr-feature-x',
+      commit: 'c'.repeat(40),
+      apps: ['web'],
+      hosts: [CLUSTERS[1] ?? ''],
+      built: { commit: 'c'.repeat(40), baseRevision: 'b'.repeat(40), inputs: 'i', at, bundles: { [CLUSTERS[1] ?? '']: builtBundle ?? '' } },
+      createdAt: at,
+      updatedAt: at,
+      expiresAt: at,
+    };
+    await store.put(storeLayout.preview('feature-x'), canonicalBytes(previewSchema.parse(preview)));
+    await clock.advance(clock.now() + HOUR);
+    const report = await collectGarbage({ store, clock, keepRevisions: 0, minAgeMs: HOUR });
+    expect(report.deleted).toEqual([unreferenced]);
   });
 });

@@ -3,9 +3,12 @@ import {
   decodePointer,
   listAll,
   parseJsonDocument,
+  PREVIEW_MAX_BYTES,
+  previewSchema,
   revisionRecordSchema,
   storeLayout,
   type Clock,
+  type Digest,
   type ObjectStore,
   type RevisionRecord,
 } from '@driftless/core';
@@ -39,9 +42,10 @@ export interface GcReport {
 }
 
 /**
- * Deletes bundle blobs that no current pointer, none of the newest
- * `keepRevisions` revision records and not the current rollout (`to`, `from`,
- * pending moves) reference, and that are older than
+ * Deletes bundle blobs that no current pointer (its bundle or its previews
+ * bundle), none of the newest `keepRevisions` revision records, not the
+ * current rollout (`to`, `from`, pending moves) and no live preview's last
+ * build (`previews/<slug>.json` `built.bundles`) reference, and that are older than
  * `minAgeMs` by their last-modified time in the store, against `clock`.
  * Blobs are listed before references are read, so a blob written during the
  * run is never a candidate; a referenced blob is never deleted.
@@ -85,8 +89,9 @@ export async function collectGarbage(opts: GcOptions): Promise<GcReport> {
 }
 
 /**
- * The blob keys that current pointers, the newest `keepRevisions` revision
- * records and the current rollout (`to`, `from`, pending moves) name: a ring
+ * The blob keys that current pointers (bundle and previews), the newest
+ * `keepRevisions` revision records, the current rollout (`to`, `from`,
+ * pending moves) and live previews' builds name: a ring
  * not yet open, a revert and a flag override's rewritten bundles point there
  * later, and no pointer or record names them yet.
  */
@@ -101,7 +106,10 @@ async function referencedBlobs(store: ObjectStore, keepRevisions: number, limit:
       limit(async () => {
         const got = await store.get(key);
         const cluster = key.slice(storeLayout.clustersPrefix.length, -'/desired.json'.length);
-        if (got.kind === 'found') referenced.add(storeLayout.blob(decodePointer(got.body, `pointer ${key}`, cluster).bundle as `sha256:${string}`));
+        if (got.kind !== 'found') return;
+        const pointer = decodePointer(got.body, `pointer ${key}`, cluster);
+        referenced.add(storeLayout.blob(pointer.bundle as `sha256:${string}`));
+        if (pointer.previews !== undefined) referenced.add(storeLayout.blob(pointer.previews as `sha256:${string}`));
       }),
     ),
   );
@@ -125,5 +133,26 @@ async function referencedBlobs(store: ObjectStore, keepRevisions: number, limit:
     if (c.from !== undefined) referenced.add(storeLayout.blob(c.from as `sha256:${string}`));
   }
   for (const move of rollout?.pendingMoves ?? []) referenced.add(storeLayout.blob(move.digest as `sha256:${string}`));
+  for (const digest of await previewBlobs(store, limit)) referenced.add(storeLayout.blob(digest));
   return referenced;
+}
+
+/**
+ * Every digest a live preview's last good build names (`previews/<slug>.json`
+ * `built.bundles`): the next preview cycle merges them into a host's
+ * previews bundle without building the branch again.
+ */
+async function previewBlobs(store: ObjectStore, limit: LimitFunction): Promise<Digest[]> {
+  const keys: string[] = [];
+  for await (const key of listAll(store, storeLayout.previewsPrefix)) if (key.endsWith('.json')) keys.push(key);
+  const bundles = await Promise.all(
+    keys.map((key) =>
+      limit(async (): Promise<Digest[]> => {
+        const got = await store.get(key, { maxBytes: PREVIEW_MAX_BYTES });
+        if (got.kind !== 'found') return [];
+        return Object.values(parseJsonDocument(previewSchema, got.body, `preview ${key}`).built?.bundles ?? {}) as Digest[];
+      }),
+    ),
+  );
+  return bundles.flat();
 }

@@ -66,4 +66,23 @@ describe('fleetStatus', () => {
     expect(rows[0]?.stale).toEqual({ ...stale, ageSeconds: 9 * 86_400 + 30 });
     expect(rows[1]).not.toHaveProperty('stale');
   });
+
+  it("shows a host's desired and applied previews bundles and its per-app phases; none for a cluster without them", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'driftless-status-'));
+    dirs.push(dir);
+    const store = createFileStore(dir, { durable: false });
+    const previews = `sha256:${'b'.repeat(64)}`;
+    const pointer = (cluster: string, extra: object): Uint8Array =>
+      canonicalBytes({ apiVersion: API_VERSION, kind: 'Pointer', cluster, bundle: `sha256:${'a'.repeat(64)}`, revision: 'c'.repeat(40), generation: 1, publishedAt: new Date(0).toISOString(), ...extra });
+    await store.put(storeLayout.pointer('host'), pointer('host', { previews }));
+    const apps = { web: { phase: 'Applied', ready: 2, total: 2 }, 'pr-feature-x/web': { phase: 'Progressing', ready: 0, total: 3 } };
+    const hostStatus = { ...(JSON.parse(new TextDecoder().decode(status('host'))) as object), appliedPreviews: previews, apps };
+    await store.put(storeLayout.status('host'), canonicalBytes(hostStatus));
+    await store.put(storeLayout.pointer('plain'), pointer('plain', {}));
+    await store.put(storeLayout.status('plain'), status('plain'));
+    const rows = await fleetStatus(store, new VirtualClock(0));
+    expect(rows.find((r) => r.cluster === 'host')).toMatchObject({ desiredPreviews: previews, appliedPreviews: previews, apps });
+    const plain = rows.find((r) => r.cluster === 'plain');
+    expect(plain && ['desiredPreviews', 'appliedPreviews', 'apps'].filter((k) => k in plain)).toEqual([]);
+  });
 });

@@ -43,6 +43,12 @@ export interface ClusterStatusRow {
    * stopped being accepted.
    */
   readonly stale?: { readonly generation: number; readonly publishedAt: string; readonly expiresAt: string; readonly ageSeconds: number };
+  /** The previews bundle its pointer names (a preview host); absent when none. */
+  readonly desiredPreviews?: string;
+  /** The previews bundle its agent last applied, from its status; absent when none. */
+  readonly appliedPreviews?: string;
+  /** Per-app phase and readiness as its agent reported them (`<namespace>/<app>` for a preview's apps); absent when it did not say. */
+  readonly apps?: Status['apps'];
 }
 
 /** The largest status document `driftless status` reads (core's cap, 1 MiB): a larger one is shown as an error for its cluster instead of being read into memory. */
@@ -56,7 +62,8 @@ const SEVERITY: Record<ClusterStatusRow['phase'], number> = { Failed: 0, Stale: 
  * Every cluster with a pointer or a status in the store, with its desired and
  * applied generations, phase and heartbeat age, whether its agent skips
  * pointer verification, and for a Stale one the expired pointer's age and
- * expiry; clusters that fail or lag first (then by name). A document that
+ * expiry, and for a preview host its desired and applied previews bundles
+ * and per-app phases; clusters that fail or lag first (then by name). A document that
  * cannot be read, or is larger than its cap ({@link STATUS_MAX_BYTES}), shows
  * as its error, naming the key.
  * Heartbeat and pointer ages are measured against `clock`.
@@ -107,6 +114,9 @@ function rowOf(cluster: string, pointer: Pointer | undefined, status: Status | u
     insecureSkipVerify: status?.insecureSkipVerify ?? null,
     ...(status ? { agentVersion: status.agentVersion } : {}),
     ...(stale ? { stale: { ...stale, ageSeconds: seconds(stale.publishedAt) } } : {}),
+    ...(pointer?.previews !== undefined ? { desiredPreviews: pointer.previews } : {}),
+    ...(status?.appliedPreviews !== undefined ? { appliedPreviews: status.appliedPreviews } : {}),
+    ...(status?.apps !== undefined ? { apps: status.apps } : {}),
   };
 }
 

@@ -11,8 +11,8 @@ import {
 } from '@driftless/core';
 import { bundleRefsReader } from '../publish/bundle-refs.js';
 import { settleAll } from '../settle-all.js';
-import { MAX_POINTER_BYTES, movePointer, type PointerMemo, type PointerMoveContext } from '../publish/pointer-moves.js';
-import { signedBy, signingKeyId } from '../publish/pointer-signing.js';
+import { MAX_POINTER_BYTES, movePointer, pointerMemo, type PointerMemo, type PointerMoveContext } from '../publish/pointer-moves.js';
+import { signingKeyId } from '../publish/pointer-signing.js';
 import { DEFAULT_POINTER_TTL_MS } from '../publish/publish-fleet.js';
 import type { Versioned } from '../rollout/rollout-store.js';
 import { invalidateMarker } from '../state/hub-state.js';
@@ -181,7 +181,7 @@ async function convergePointer(pass: PassContext, cluster: string): Promise<Repu
     const p = decodePointer(got.body, `pointer ${key}`, cluster);
     const digest = await pass.rewriter.rewrite(p.bundle as Digest, pass.overridesOf(cluster));
     if (digest === p.bundle) return undefined;
-    const memo: PointerMemo = { digest: p.bundle as Digest, etag: got.etag, generation: p.generation, keyId: signedBy(p, deps.signingKey, keyId) };
+    const memo = pointerMemo(p, got.etag, { ...(deps.signingKey ? { signingKey: deps.signingKey } : {}), keyId });
     const move = { cluster, digest, reason: 'flag-override' } satisfies PointerMove;
     try {
       const out = await movePointer(moveContext(pass, cluster, p.revision, keyId, memo), move);

@@ -4,6 +4,7 @@ import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fa
 import { describe, expect, it } from 'vitest';
 import { createHub } from '../hub.js';
 import { quietLog } from '../hub-log.js';
+import { createSetPreviewsPointer } from '../previews/previews-pointer.js';
 import { resignPointers } from '../resign.js';
 import { clusterYaml, flagFleetYaml, killSwitchYaml, WEB_MANIFEST } from '../testing/flag-fleet.js';
 import { auditRecorder } from '../testing/test-rollout-machine.js';
@@ -83,6 +84,22 @@ describe('hub resign after flag set', () => {
     const report = await resignPointers({ store: f.store, signingKey: f.key, clock: later, ttlMs, withinMs });
     expect(report.failed).toEqual([]);
     expect(report.resigned.map((r) => r.cluster)).toEqual(['eu-1', 'us-1']);
+  });
+
+  it("keeps a host's previews bundle through flag set and resign", async () => {
+    const f = await signedFleet();
+    const previews: Digest = `sha256:${'a'.repeat(64)}`;
+    expect(await createSetPreviewsPointer({ store: f.store, clock: f.clock, signingKey: f.key })('eu-1', previews)).toBe('moved');
+    const before = await pointerOf(f.store, 'eu-1');
+    await setFlagOverride(f.deps(), req);
+    const overridden = await pointerOf(f.store, 'eu-1');
+    expect(overridden.bundle, 'flag set moved it').not.toBe(before.bundle);
+    expect(overridden).toMatchObject({ previews, generation: before.generation + 1 });
+    const later = new VirtualClock(NOW + 7 * DAY - DAY + 1);
+    const report = await resignPointers({ store: f.store, signingKey: f.key, clock: later, ttlMs: 7 * DAY, withinMs: DAY });
+    expect(report.resigned.map((r) => r.cluster)).toContain('eu-1');
+    expect(await pointerOf(f.store, 'eu-1')).toMatchObject({ previews, bundle: overridden.bundle });
+    expect((await pointerOf(f.store, 'us-1')).previews).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import git, { type ServerRef } from 'isomorphic-git';
 import { DriftlessError, type BranchListing, type RepositoryRequest } from '@driftless/core';
-import { localGitdir, remoteContext, resolveCommit, type GitSourceOptions } from './git-source.js';
+import { localGitdir, remoteContext, resolveCommit, type GitSourceOptions, type RemoteContext } from './git-source.js';
 
 /**
  * RepositorySource.resolveRef over git: a remote answers from one listing of
@@ -16,11 +16,7 @@ export async function gitResolveRef(opts: Omit<GitSourceOptions, 'repo' | 'ref'>
     return await resolveCommit(gitdir, ref, ref, path);
   }
   const remote = remoteContext({ ...opts, ...request }, {});
-  const { http, url, onAuth } = remote.common;
-  let refs: ServerRef[] = [];
-  await remote.fetch(request.ref, async () => {
-    refs = await git.listServerRefs({ http, url, ...(onAuth ? { onAuth } : {}), symrefs: true, peelTags: true });
-  });
+  const refs = await listRemoteRefs(remote, request.ref);
   const oid = pick(refs, request.ref);
   if (oid === undefined) {
     const ref = request.ref ?? 'HEAD';
@@ -42,8 +38,8 @@ function pick(refs: readonly ServerRef[], ref: string | undefined): string | und
 
 /**
  * RepositorySource.listBranches over git: a remote's branches from one
- * listing of its refs (`refs/heads/` only, HEAD's symref naming the default
- * branch), retried like a fetch; a local repository's from its refs.
+ * listing of its refs (one request; `refs/heads/` only, HEAD's symref naming
+ * the default branch), retried like a fetch; a local repository's from its refs.
  */
 export async function gitListBranches(opts: Omit<GitSourceOptions, 'repo' | 'ref'>, request: Pick<RepositoryRequest, 'repo'>): Promise<BranchListing> {
   if (!/^https?:\/\//i.test(request.repo)) {
@@ -54,15 +50,24 @@ export async function gitListBranches(opts: Omit<GitSourceOptions, 'repo' | 'ref
     const current = await git.currentBranch({ fs, gitdir }).catch(() => undefined);
     return { defaultBranch: current ?? names[0] ?? 'main', branches };
   }
-  const remote = remoteContext({ ...opts, ...request }, {});
-  const { http, url, onAuth } = remote.common;
-  let refs: ServerRef[] = [];
-  // No prefix: HEAD's symref (the default branch) comes in the same listing as the heads.
-  await remote.fetch(undefined, async () => {
-    refs = await git.listServerRefs({ http, url, ...(onAuth ? { onAuth } : {}), symrefs: true });
-  });
+  const refs = await listRemoteRefs(remoteContext({ ...opts, ...request }, {}), undefined);
   const branches = new Map<string, string>();
   for (const r of refs) if (r.ref.startsWith('refs/heads/')) branches.set(r.ref.slice('refs/heads/'.length), r.oid);
   const head = refs.find((r) => r.ref === 'HEAD')?.target?.replace(/^refs\/heads\//, '');
   return { defaultBranch: head ?? (branches.has('main') ? 'main' : ([...branches.keys()].sort()[0] ?? 'main')), branches };
+}
+
+/**
+ * Every ref the remote advertises, HEAD's symref and peeled tags included,
+ * retried like a fetch. Protocol v1 on purpose: its advertisement is ONE
+ * request (`GET info/refs`), where v2 needs a second (`ls-refs`); a hub that
+ * lists every poll, against a git host's rate limit, pays per request.
+ */
+async function listRemoteRefs(remote: RemoteContext, ref: string | undefined): Promise<ServerRef[]> {
+  const { http, url, onAuth } = remote.common;
+  let refs: ServerRef[] = [];
+  await remote.fetch(ref, async () => {
+    refs = await git.listServerRefs({ http, url, ...(onAuth ? { onAuth } : {}), protocolVersion: 1, symrefs: true, peelTags: true });
+  });
+  return refs;
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeRepositorySourceContract, uniqueName } from '@driftless/contracts';
-import { commitFiles, createBareRepo } from '@driftless/testkit';
+import { commitFiles, createBareRepo, deleteBranch, gitServerStats, mergeBranch, pointBranch, tagCommit } from '@driftless/testkit';
 import { afterAll, inject } from 'vitest';
 import { gitRepositorySource } from './git-repository-source.js';
 
@@ -22,5 +22,10 @@ describeRepositorySourceContract('git over smart HTTP (isomorphic-git, the real 
     repo: `${env.git.baseUrl}${name}.git`,
     missingRepo: `${env.git.baseUrl}no-such-${name}.git`,
     commit: (files, message, branch) => commitFiles(bare, files, message, branch),
+    pointBranch: (branch, commit) => pointBranch(bare, branch, commit),
+    deleteBranch: (branch) => deleteBranch(bare, branch),
+    merge: (from, into, opts) => mergeBranch(bare, from, into, opts),
+    tag: (tag, commit) => tagCommit(bare, tag, commit),
+    requests: async () => Object.values(await gitServerStats(env.git.baseUrl, `${name}.git`)).reduce((a, b) => a + b, 0),
   };
 });

@@ -37,6 +37,13 @@ function setup(opts: { stateless: boolean; beforeHubWrite?: (attempt: number) =>
     await store.put(CONTESTED_KEY, canonicalBytes(other));
     foreign = false;
   };
+  /** Points the contested pointer's `previews` at `digest` (generation + 1), as the preview cycle would. */
+  const writePreviews = async (digest: string): Promise<void> => {
+    foreign = true;
+    const p = await pointerOf(store, CONTESTED);
+    await store.put(CONTESTED_KEY, canonicalBytes({ ...p, previews: digest, generation: p.generation + 1 }));
+    foreign = false;
+  };
   const hub = createHub(unitHubDeps({ source: repo, store, clock }, { stateless: opts.stateless }));
   /** Compiles, driving virtual time until the compile settles; resolves with its report or error and the timers left. */
   const compile = async (): Promise<{ outcome: unknown; pending: number }> => {
@@ -50,7 +57,7 @@ function setup(opts: { stateless: boolean; beforeHubWrite?: (attempt: number) =>
     return { outcome: await outcome, pending: clock.pending };
   };
   const change = () => repo.commit({ 'apps/config/settings.yaml': (fixtureFleet()['apps/config/settings.yaml'] ?? '').replace('region: "', 'zone: "') }, 'v2');
-  return { store, compile, change, writeForeign, attempts: () => attempts };
+  return { store, compile, change, writeForeign, writePreviews, attempts: () => attempts };
 }
 
 describe('pointer moves (compare-and-swap)', () => {
@@ -98,5 +105,21 @@ describe('pointer moves (compare-and-swap)', () => {
     expect(outcome).toMatchObject({ code: 'PublishConflict', errorClass: 'stalled', data: { cluster: CONTESTED } });
     expect(attempts() - before).toBe(2);
     expect(pending).toBe(0);
+  });
+
+  it.each([
+    ['a remembered pointer (hub state), found stale', false],
+    ['a pointer read from the store', true],
+  ])("keeps the pointer's previews bundle when a publish moves %s", async (_, stateless) => {
+    const { store, compile, change, writePreviews } = setup({ stateless });
+    await compile();
+    const previews = `sha256:${'a'.repeat(64)}`;
+    await writePreviews(previews);
+    const revision = change();
+    const { outcome } = await compile();
+    expect(outcome).toMatchObject({ pointersUpdated: 3 });
+    const moved = await pointerOf(store, CONTESTED);
+    expect(moved).toMatchObject({ revision, generation: 3, previews });
+    expect((await pointerOf(store, 'eu-stg-001')).previews, 'a cluster without previews gets none').toBeUndefined();
   });
 });

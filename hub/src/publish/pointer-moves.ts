@@ -25,6 +25,8 @@ export interface PointerMemo {
   readonly generation: number;
   /** Which key signed it: a key id, `none` (unsigned) or `other` (a key this hub does not hold). */
   readonly keyId: string;
+  /** Its previews bundle (issue 16): every pointer written in its place carries it unchanged; only the preview cycle moves it. */
+  readonly previews?: Digest;
 }
 
 /** What every pointer move of one publish shares. */
@@ -112,7 +114,8 @@ export async function movePointer(ctx: PointerMoveContext, target: PointerTarget
       ? await ctx.store.put(key, body, { ifMatch: current.etag, contentType: 'application/json' })
       : await ctx.store.putIfAbsent(key, body, { contentType: 'application/json' });
     if (res.kind === 'written' || res.kind === 'created') {
-      return { kind: 'moved', memo: { digest: target.digest, etag: res.etag, generation: decision.pointer.generation, keyId: ctx.keyId } };
+      const previews = current?.previews ? { previews: current.previews } : {};
+      return { kind: 'moved', memo: { digest: target.digest, etag: res.etag, generation: decision.pointer.generation, keyId: ctx.keyId, ...previews } };
     }
     if (!remembered || ctx.conflictOnStale) {
       throw new DriftlessError('PublishConflict', `pointer ${key} publish failed: it changed while this hub was publishing (another hub running?)`, {
@@ -132,8 +135,13 @@ export async function readPointer(ctx: Pick<PointerMoveContext, 'store' | 'signi
   const key = storeLayout.pointer(cluster);
   const got = await ctx.store.get(key, { maxBytes: MAX_POINTER_BYTES });
   if (got.kind !== 'found') return undefined;
-  const p = decodePointer(got.body, `pointer ${key}`, cluster);
-  return { digest: p.bundle as Digest, etag: got.etag, generation: p.generation, keyId: signedBy(p, ctx.signingKey, ctx.keyId) };
+  return pointerMemo(decodePointer(got.body, `pointer ${key}`, cluster), got.etag, ctx);
+}
+
+/** What a hub remembers of pointer `p`, read with ETag `etag`. */
+export function pointerMemo(p: Pointer, etag: string, ctx: Pick<PointerMoveContext, 'signingKey' | 'keyId'>): PointerMemo {
+  const memo = { digest: p.bundle as Digest, etag, generation: p.generation, keyId: signedBy(p, ctx.signingKey, ctx.keyId) };
+  return p.previews ? { ...memo, previews: p.previews as Digest } : memo;
 }
 
 type Decision = Exclude<PointerOutcome, { kind: 'moved' } | { kind: 'held' }> | { readonly kind: 'write'; readonly pointer: Pointer };
@@ -153,6 +161,7 @@ async function decide(ctx: PointerMoveContext, target: PointerTarget, current: P
     revision: ctx.revision,
     generation: (current?.generation ?? 0) + 1,
     publishedAt: new Date(now).toISOString(),
+    ...(current?.previews ? { previews: current.previews } : {}),
   };
   // Only a signed expiry means anything: anyone who can write the store could edit an unsigned one.
   if (!ctx.signingKey) return { kind: 'write', pointer: unsigned };

@@ -25,7 +25,7 @@ const stateSchema = z.object({
     flags: z.object({ commit: z.string(), changes: z.record(z.string(), z.string()) }).exactOptional(),
   }),
   publish: z.object({
-    pointers: z.record(z.string(), z.object({ digest, etag: z.string(), generation: z.int().positive(), keyId: z.string() })),
+    pointers: z.record(z.string(), z.object({ digest, etag: z.string(), generation: z.int().positive(), keyId: z.string(), previews: digest.exactOptional() })),
   }),
 });
 

@@ -23,9 +23,10 @@ export interface HubState {
  * Bump when HubState changes shape or meaning, so that older saved states are
  * not trusted (3: cluster files are parsed as YAML 1.1, as Kubernetes does;
  * 4: a cluster's compile record carries its stateful key; 5: and its flag
- * namespaces and applied overrides' key, and the compile its flag files' last changes).
+ * namespaces and applied overrides' key, and the compile its flag files' last changes;
+ * 6: a remembered pointer carries its previews bundle, which every move keeps).
  */
-export const HUB_STATE_FORMAT = 'driftless-hub-state-5';
+export const HUB_STATE_FORMAT = 'driftless-hub-state-6';
 
 /**
  * Where a hub keeps its state between runs (a port): a file in its cache

@@ -14,6 +14,20 @@ export interface RepositorySourceSubject {
    * default branch). Resolves with the commit id.
    */
   commit(files: Readonly<Record<string, string | null>>, message: string, branch?: string): Promise<string>;
+  /** Points `branch` at `commit` (created or moved): how a test starts a branch from another branch's head. */
+  pointBranch(branch: string, commit: string): Promise<void>;
+  /** Deletes `branch`, as a push that deletes it (or a merged pull request's cleanup) does. */
+  deleteBranch(branch: string): Promise<void>;
+  /**
+   * Merges `from` into `into` as a pull request's merge button does: a merge
+   * commit with two parents (`into`'s head first), or with `fastForward` just
+   * moving `into` to `from`'s head. Resolves with `into`'s new head.
+   */
+  merge(from: string, into: string, opts?: { fastForward?: boolean }): Promise<string>;
+  /** Tags `commit` (an annotated tag) as `tag`; absent where the repository has no tags. */
+  tag?(tag: string, commit: string): Promise<void>;
+  /** Requests the repository has served so far (all kinds), where they can be counted. */
+  requests?(): Promise<number>;
 }
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -190,6 +204,89 @@ export function describeRepositorySourceContract(name: string, make: () => Promi
       expect(await reader.lastChange('flags/b.yaml', { at: known, change: recorded }), 'changed after the known commit').toBe(changed);
       expect(await reader.lastChange('flags/a.yaml', { at: reader.commit, change: recorded }), 'known at the commit itself').toBe(recorded);
       expect(await reader.lastChange('flags/a.yaml')).toBe(added);
+    });
+
+    it('lists every branch with its newest commit and names the default, from one request', async () => {
+      const subject = await make();
+      const main = await subject.commit({ 'a.yaml': 'main\n' }, 'main');
+      await subject.pointBranch('feature/login', main);
+      const login = await subject.commit({ 'b.yaml': 'login\n' }, 'login', 'feature/login');
+      const odd = await subject.commit({ 'c.yaml': 'odd\n' }, 'odd', 'Feature/ABC/x');
+      await subject.tag?.('v1', main);
+      const before = await subject.requests?.();
+      const listing = await subject.source.listBranches({ repo: subject.repo });
+      const after = await subject.requests?.();
+      if (before !== undefined && after !== undefined) expect(after - before, 'one ref listing, nothing fetched').toBe(1);
+      expect(listing.defaultBranch).toBe('main');
+      expect(new Map(listing.branches), 'tags are not branches; names are kept as they are').toEqual(
+        new Map([
+          ['main', main],
+          ['feature/login', login],
+          ['Feature/ABC/x', odd],
+        ]),
+      );
+      expect((await subject.source.sync({ repo: subject.repo, ref: 'Feature/ABC/x' })).reader.commit, 'a sync of a listed branch opens the listed commit').toBe(odd);
+    });
+
+    it('lists a moved branch at its new commit and a deleted branch no more', async () => {
+      const subject = await make();
+      await subject.commit({ 'a.yaml': 'main\n' }, 'main');
+      await subject.commit({ 'b.yaml': 'x\n' }, 'x', 'feature/x');
+      await subject.commit({ 'b.yaml': 'y\n' }, 'y', 'feature/y');
+      expect([...(await subject.source.listBranches({ repo: subject.repo })).branches.keys()].sort()).toEqual(['feature/x', 'feature/y', 'main']);
+      const moved = await subject.commit({ 'b.yaml': 'x 2\n' }, 'x 2', 'feature/x');
+      await subject.deleteBranch('feature/y');
+      const listing = await subject.source.listBranches({ repo: subject.repo });
+      expect([...listing.branches.keys()].sort()).toEqual(['feature/x', 'main']);
+      expect(listing.branches.get('feature/x')).toBe(moved);
+    });
+
+    it('refuses to list the branches of a repository that does not exist, naming it', async () => {
+      const subject = await make();
+      const err = await subject.source.listBranches({ repo: subject.missingRepo }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'GitRefused', errorClass: 'stalled', data: { remote: subject.missingRepo } });
+      expect((err as Error).message).toContain(subject.missingRepo);
+    });
+
+    it('opens a branch and then the default branch again from the same repository, each at its newest commit', async () => {
+      const subject = await make();
+      const main = await subject.commit({ 'a.yaml': 'main\n' }, 'main');
+      expect((await subject.source.sync({ repo: subject.repo })).reader.commit).toBe(main);
+      await subject.pointBranch('feature/x', main);
+      const feature = await subject.commit({ 'b.yaml': 'feature\n' }, 'feature', 'feature/x');
+      const branch = await subject.source.sync({ repo: subject.repo, ref: 'feature/x' });
+      expect(branch).toMatchObject({ ref: 'feature/x' });
+      expect(branch.reader.commit).toBe(feature);
+      expect(text(await branch.reader.readFile('a.yaml', 100)), "the branch has its base's files").toBe('main\n');
+      const main2 = await subject.commit({ 'a.yaml': 'main 2\n' }, 'main 2');
+      const again = await subject.source.sync({ repo: subject.repo });
+      expect(again).toMatchObject({ ref: 'main' });
+      expect(again.reader.commit, 'the default branch, not the branch synced last').toBe(main2);
+      expect(await again.reader.stat('b.yaml')).toBeUndefined();
+    });
+
+    it.each([
+      ['a merge commit', false],
+      ['a fast-forward', true],
+    ])('answers that the default branch descends from a branch merged into it by %s', async (_, fastForward) => {
+      const subject = await make();
+      const base = await subject.commit({ 'a.yaml': '1\n' }, 'first');
+      for (let i = 2; i <= 4; i++) await subject.commit({ 'a.yaml': `${i}\n` }, `commit ${i}`);
+      const head = (await subject.source.sync({ repo: subject.repo })).reader.commit;
+      await subject.pointBranch('feature/x', fastForward ? head : base);
+      const branchCommit = await subject.commit({ 'b.yaml': 'feature\n' }, 'feature', 'feature/x');
+      await subject.commit({ 'b.yaml': 'feature 2\n' }, 'feature 2', 'feature/x');
+      const ask = async (): Promise<boolean> => {
+        const { reader } = await subject.source.sync({ repo: subject.repo });
+        return await subject.source.isDescendant({ repo: subject.repo, ref: 'main', commit: reader.commit, ancestor: branchCommit });
+      };
+      expect(await ask(), 'not merged yet').toBe(false);
+      const merged = await subject.merge('feature/x', 'main', { fastForward });
+      const { reader } = await subject.source.sync({ repo: subject.repo });
+      expect(reader.commit).toBe(merged);
+      expect(text(await reader.readFile('b.yaml', 100))).toBe('feature 2\n');
+      expect(text(await reader.readFile('a.yaml', 100))).toBe('4\n');
+      expect(await ask(), 'merged').toBe(true);
     });
 
     it('drops a deleted file, and a directory left empty', async () => {

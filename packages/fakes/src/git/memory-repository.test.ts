@@ -9,6 +9,10 @@ describeRepositorySourceContract('MemoryRepository', () => {
     repo: 'memory://fleet',
     missingRepo: 'memory://other',
     commit: (files, message, branch) => Promise.resolve(repo.commit(files, message, branch)),
+    pointBranch: (branch, commit) => Promise.resolve(void repo.createBranch(branch, commit)),
+    deleteBranch: (branch) => Promise.resolve(void repo.deleteBranch(branch)),
+    merge: (from, into, opts) => Promise.resolve(repo.merge(from, into, opts)),
+    requests: () => Promise.resolve(repo.syncs + repo.resolves),
   });
 });
 

@@ -47,6 +47,8 @@ export class MemoryRepository implements RepositorySource {
   syncs = 0;
   /** How often `resolveRef` was called: the ref listings a git remote would have served. */
   resolves = 0;
+  /** How often `listBranches` was called (also counted in `resolves`): the branch listings of preview cycles. */
+  listings = 0;
   /** Parents the lastChange walks have visited, all told: what an incremental walk keeps small. */
   lastChangeSteps = 0;
   private readonly commits = new Map<string, MemoryCommit>();
@@ -71,13 +73,18 @@ export class MemoryRepository implements RepositorySource {
       if (content === null) files.delete(clean);
       else files.set(clean, typeof content === 'string' ? new TextEncoder().encode(content) : Uint8Array.from(content));
     }
+    return this.record(files, parent ? [parent] : [], message, branch);
+  }
+
+  /** Adds a commit of `files` with these parents and moves `branch` to it. */
+  private record(files: Map<string, Uint8Array>, parents: readonly string[], message: string, branch: string): string {
     // Like git's, the id covers the tree: repositories with different files never share
     // a revision (their records would collide in a shared store). The count keeps it
     // unique per commit; nothing else varies, so every run that commits the same way agrees.
     const tree = buildTree(files);
     const root = tree.entries.get('')?.oid ?? '';
-    const id = createHash('sha1').update(JSON.stringify([this.commits.size, parent ?? null, root, message])).digest('hex');
-    const commit: MemoryCommit = { id, parents: parent ? [parent] : [], message, files };
+    const id = createHash('sha1').update(JSON.stringify([this.commits.size, parents[0] ?? null, root, message, ...parents.slice(1)])).digest('hex');
+    const commit: MemoryCommit = { id, parents, message, files };
     this.commits.set(id, commit);
     this.trees.set(commit, tree);
     this.branches.set(branch, id);
@@ -109,13 +116,71 @@ export class MemoryRepository implements RepositorySource {
     return settle(() => this.lookup(request, 'ls-remote').commit.id);
   }
 
-  /** Every branch and its newest commit, counted in `resolves` (one ref listing); refused for another repository. */
+  /** Every branch and its newest commit, counted in `resolves` and `listings` (one ref listing); refused for another repository. */
   listBranches(request: Pick<RepositoryRequest, 'repo'>): Promise<BranchListing> {
     this.resolves += 1;
+    this.listings += 1;
     return settle(() => {
       if (request.repo !== this.url) throw new DriftlessError('GitRefused', `git ls-remote ${request.repo} failed: no such repository`, { remote: request.repo });
       return { defaultBranch: this.defaultBranch, branches: new Map([...this.branches].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
     });
+  }
+
+  /**
+   * Points `branch` at `at` (created or moved, like a force push): a branch
+   * name stands for its newest commit, else `at` is a commit id. How a test
+   * starts a feature branch from the default branch's head before `commit`s
+   * on it. Throws for an unknown branch or commit.
+   */
+  createBranch(branch: string, at: string = this.defaultBranch): void {
+    const id = this.branches.get(at) ?? (this.commits.has(at) ? at : undefined);
+    if (id === undefined) throw new Error(`MemoryRepository createBranch ${branch} failed: no branch or commit ${at}`);
+    this.branches.set(branch, id);
+  }
+
+  /**
+   * Merges `from` into `into` as a pull request's merge button does and
+   * returns `into`'s new head: a merge commit whose parents are `into`'s head
+   * then `from`'s, its files `into`'s with every file `from` changed since
+   * their merge base taken from `from`; with `fastForward`, `into` just moves
+   * to `from`'s head. Throws when a fast-forward is impossible, a file changed
+   * on both sides differently (a conflict), or a branch does not exist.
+   */
+  merge(from: string, into: string, opts: { fastForward?: boolean } = {}): string {
+    const theirs = this.commits.get(this.branches.get(from) ?? '');
+    const ours = this.commits.get(this.branches.get(into) ?? '');
+    if (!theirs || !ours) throw new Error(`MemoryRepository merge ${from} into ${into} failed: no such branch`);
+    const reachable = this.ancestorsOf(theirs.id);
+    if (opts.fastForward) {
+      if (!reachable.has(ours.id)) throw new Error(`MemoryRepository merge ${from} into ${into} failed: not a fast-forward`);
+      this.branches.set(into, theirs.id);
+      return theirs.id;
+    }
+    const baseId = [ours.id, ...this.ancestorsOf(ours.id)].find((id) => id === theirs.id || reachable.has(id));
+    const base = this.commits.get(baseId ?? '')?.files ?? new Map<string, Uint8Array>();
+    const files = new Map(ours.files);
+    for (const path of new Set([...base.keys(), ...theirs.files.keys()])) {
+      const t = theirs.files.get(path);
+      if (sameBytes(t, base.get(path))) continue;
+      if (!sameBytes(ours.files.get(path), base.get(path)) && !sameBytes(ours.files.get(path), t)) {
+        throw new Error(`MemoryRepository merge ${from} into ${into} failed: ${path} changed on both sides`);
+      }
+      if (t) files.set(path, t);
+      else files.delete(path);
+    }
+    return this.record(files, [ours.id, theirs.id], `Merge branch '${from}' into ${into}`, into);
+  }
+
+  /** Every commit reachable from `id` through parent links, `id` itself excluded. */
+  private ancestorsOf(id: string): Set<string> {
+    const seen = new Set<string>();
+    const queue = [...(this.commits.get(id)?.parents ?? [])];
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      if (seen.has(next)) continue;
+      seen.add(next);
+      queue.push(...(this.commits.get(next)?.parents ?? []));
+    }
+    return seen;
   }
 
   /** Deletes `branch` (its commits stay, as in git until gc); false when there was none. */
@@ -137,15 +202,7 @@ export class MemoryRepository implements RepositorySource {
   /** Whether `ancestor` is reachable from `commit` by parent links (itself excluded); false for unknown ids. */
   isDescendant(query: AncestryQuery): Promise<boolean> {
     if (query.repo !== this.url) return Promise.reject(new DriftlessError('GitRefused', `git fetch ${query.repo} failed: no such repository`, { remote: query.repo }));
-    const queue = [...(this.commits.get(query.commit)?.parents ?? [])];
-    const seen = new Set<string>();
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      if (id === query.ancestor) return Promise.resolve(true);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      queue.push(...(this.commits.get(id)?.parents ?? []));
-    }
-    return Promise.resolve(false);
+    return Promise.resolve(this.ancestorsOf(query.commit).has(query.ancestor));
   }
 
   private readerOf(commit: MemoryCommit): RepoReader {
@@ -271,6 +328,10 @@ function depth(path: string): number {
 function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i < 0 ? '' : path.slice(0, i);
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && Buffer.compare(a, b) === 0);
 }
 
 /** `f()` as a promise: resolved with its value, or rejected with what it threw. */

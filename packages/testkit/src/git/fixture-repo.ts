@@ -93,22 +93,33 @@ export async function pointBranch(repoPath: string, branch: string, commit: stri
   await git(['--git-dir', repoPath, 'update-ref', `refs/heads/${branch}`, commit]);
 }
 
-/** Deletes `branch` of the bare repository at `repoPath`, as `git push origin --delete` would. */
+/**
+ * Deletes `branch` of the bare repository at `repoPath`, as `git push --delete`
+ * would, with Debian's git. Its commits stay until git's own gc.
+ */
 export async function deleteBranch(repoPath: string, branch: string): Promise<void> {
   await git(['--git-dir', repoPath, 'update-ref', '-d', `refs/heads/${branch}`]);
 }
 
+/** Creates the annotated tag `tag` on `commit` in the bare repository at `repoPath`, with Debian's git. */
+export async function tagCommit(repoPath: string, tag: string, commit: string): Promise<void> {
+  await git(['--git-dir', repoPath, 'tag', '-a', '-m', tag, tag, commit]);
+}
+
 /**
- * Merges `from` into `into` of the bare repository at `repoPath` with a merge
- * commit (`--no-ff`, as a pull request's merge button makes one) and returns it.
+ * Merges `from` into `into` in the bare repository at `repoPath` the way a
+ * pull request's merge button does, with Debian's git: a merge commit with
+ * two parents (`into`'s head first), or with `fastForward` `into` just moves
+ * to `from`'s head (refused when that is not a fast-forward). Returns `into`'s
+ * new head.
  */
-export async function mergeBranch(repoPath: string, from: string, into: string, message = `Merge branch '${from}'`): Promise<string> {
+export async function mergeBranch(repoPath: string, from: string, into: string, opts: { fastForward?: boolean } = {}): Promise<string> {
   const work = await mkdtemp(join(tmpdir(), 'driftless-merge-'));
   try {
     await git(['init', '--quiet', `--initial-branch=${into}`, work]);
     await git(['fetch', '--quiet', repoPath, `+refs/heads/${into}:refs/remotes/origin/${into}`, `+refs/heads/${from}:refs/remotes/origin/${from}`], work);
     await git(['checkout', '--quiet', '-B', into, `origin/${into}`], work);
-    await git(['merge', '--quiet', '--no-ff', '-m', message, `origin/${from}`], work);
+    await git(['merge', '--quiet', opts.fastForward ? '--ff-only' : '--no-ff', '-m', `Merge branch '${from}' into ${into}`, `origin/${from}`], work);
     await git(['push', '--quiet', repoPath, `HEAD:refs/heads/${into}`], work);
     return await git(['rev-parse', 'HEAD'], work);
   } finally {
