@@ -77,7 +77,7 @@ describe('buildPreview with the real git, kustomize and helm', () => {
     expect(kinds).toContain('Namespace/pr-feature-blue');
     const role = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: reader }\nrules: []\n';
     const err = await buildFromGit(withPreviews, { 'apps/config/role.yaml': role }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/^preview of branch feature\/Blue build failed: apps\/config\/role\.yaml:2: ClusterRole\/reader of app config is cluster-scoped, .*namespaced objects only/);
+    expect((err as Error).message).toMatch(/^preview of branch feature\/Blue build failed: apps\/config\/role\.yaml:1: ClusterRole\/reader of app config is cluster-scoped, .*namespaced objects only/);
   });
 
   it('renders a kustomize overlay and a Helm chart of the branch commit into the preview namespace with the preview vars', async () => {

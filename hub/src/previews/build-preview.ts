@@ -45,6 +45,10 @@ async function build(req: PreviewBuildRequest, opts: PreviewBuildOptions): Promi
     if (i < 0) throw compileError('fleet.yaml', undefined, `app ${name} is previewed (spec.previews.apps of ${base.branch}), but this branch's fleet.yaml does not define it`);
     return i;
   });
+  const appNamespaces = new Map(appIndexes.flatMap((i) => {
+    const app = fleet.spec.apps[i];
+    return app?.namespace === undefined ? [] : [[app.name, app.namespace] as const];
+  }));
   const instances = new Map(
     base.hosts.map((host) => {
       const vars = renderPreviewVars(base.spec.vars, { slug: req.slug, branch: req.branch, cluster: host.metadata.name });
@@ -58,7 +62,7 @@ async function build(req: PreviewBuildRequest, opts: PreviewBuildOptions): Promi
     const rendered = (instances.get(host.metadata.name) ?? []).flatMap((inst) =>
       renderAppInstance(loaded.get(inst) ?? [], inst, host, { allowPlainSecrets: opts.allowPlainSecrets ?? false }, cache),
     );
-    out.set(host.metadata.name, assemblePreviewObjects(rendered, { namespace: req.namespace, slug: req.slug, branch: req.branch }));
+    out.set(host.metadata.name, assemblePreviewObjects(rendered, { namespace: req.namespace, slug: req.slug, branch: req.branch, appNamespaces }));
   }
   return out;
 }

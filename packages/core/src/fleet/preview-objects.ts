@@ -54,6 +54,8 @@ export interface PreviewPlacement {
   readonly namespace: string;
   readonly slug: string;
   readonly branch: string;
+  /** Each previewed app's own namespace, as the branch's fleet.yaml gives it: its Namespace object is left out (the preview namespace replaces it). */
+  readonly appNamespaces?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -70,7 +72,7 @@ export interface PreviewPlacement {
 export function assemblePreviewObjects(rendered: readonly RenderedObject[], at: PreviewPlacement): KubeObject[] {
   const fromCrds = scopesFromCrds(rendered.map((r) => r.object));
   // The app's own Namespace (the one its `namespace` names) is what the preview namespace replaces.
-  const inNamespace = rendered.filter((r) => !(r.object.apiVersion === 'v1' && r.object.kind === 'Namespace' && r.app.namespace !== undefined && r.object.metadata.name === r.app.namespace)).map((r) => {
+  const inNamespace = rendered.filter((r) => !(r.object.apiVersion === 'v1' && r.object.kind === 'Namespace' && r.object.metadata.name === at.appNamespaces?.get(r.app.name))).map((r) => {
     const { apiVersion, kind, metadata } = r.object;
     if (scopeOf(apiVersion, kind, fromCrds) === 'cluster') {
       throw compileError(r.file, r.line, `${kind}/${metadata.name} of app ${r.app.name} is cluster-scoped, and the preview of branch ${at.branch} holds namespaced objects only (all in namespace ${at.namespace}): leave it out of the previewed app, or deliver it with the fleet`);
