@@ -20,6 +20,7 @@ export { generateSigningKeyPair, SIGNING_KEY_FILE, VERIFY_KEY_FILE, writeSigning
 export { resignPointers, type ResignOptions, type ResignReport } from './resign.js';
 export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
 export { fleetStatus, type ClusterStatusRow } from './status-report.js';
+export { listPreviews, type PreviewHostPhase, type PreviewListing, type PreviewPhase, type PreviewRow } from './previews/preview-listing.js';
 export { auditSeqOfKey, createAuditLog, type AuditLog, type AuditLogDeps, type AuditReadOptions } from './audit/audit-log.js';
 export { freeze, readFreeze, unfreeze, type FreezeResult } from './control/freeze.js';
 export { freezeFleet, unfreezeFleet, type FleetFreezeDeps, type FleetFreezeResult, type FleetUnfreezeResult } from './control/fleet-freeze.js';
