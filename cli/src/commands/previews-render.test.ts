@@ -35,7 +35,7 @@ describe('renderPreviews', () => {
   it.each<[string, Partial<PreviewRow>, RegExp]>([
     ['the only build failed', { phase: 'Failed', built: false, error: 'apps/web/a.yaml:3 bad' }, /Failed \(build\)[\s\S]*feature\/login 111111111111 build failed: apps\/web\/a.yaml:3 bad/],
     ['the newest commit failed while an older build runs', { error: 'fleet.yaml:4 bad' }, /Applied \(newest commit failed\)/],
-    ['more hosts than fit are counted', { hosts: ['a', 'b', 'c', 'd'].map((cluster) => ({ cluster, phase: 'Applied' as const })) }, /111111111111  4  /],
+    ['more hosts than fit are counted', { hosts: ['a', 'b', 'c', 'd'].map((cluster) => ({ cluster, phase: 'Applied' as const })) }, /111111111111 {2}4 {2}/],
     ['past its expiry it goes at the next cycle', { expiresAt: '2026-12-02T05:00:00.000Z' }, /at next cycle/],
   ])('%s', (_, over, expected) => {
     expect(renderPreviews({ previews: [{ ...row, ...over }], problems: [] }, NOW)).toMatch(expected);
