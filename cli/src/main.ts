@@ -10,6 +10,7 @@ import { registerFlagCommands } from './commands/flag.js';
 import { registerFreezeCommands } from './commands/freeze.js';
 import { registerHubCommands } from './commands/hub.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerPreviewsCommand } from './commands/previews.js';
 import { registerRolloutCommands } from './commands/rollout.js';
 import { registerStatusCommand } from './commands/status.js';
 import { EXIT, INPUT_ERROR_CODES, Interrupted, UsageError } from './errors.js';
@@ -78,6 +79,7 @@ export function buildProgram(io: CliIo): Command {
   registerFreezeCommands(program, io);
   registerHubCommands(program, io);
   registerKeysCommands(program, io);
+  registerPreviewsCommand(program, io);
   registerRolloutCommands(program, io);
   registerStatusCommand(program, io);
   return program;

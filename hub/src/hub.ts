@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { rolloutId, type AuditDraft, type Clock, type MetricSource, type ObjectStore, type RepositorySource } from '@driftless/core';
+import { DriftlessError, rolloutId, type AuditDraft, type BranchListing, type Clock, type MetricSource, type ObjectStore, type RepositorySource } from '@driftless/core';
 import { compileFleet, type CompiledDelivery, type CompiledFleet } from './compile.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { coreRolloutMachine } from './rollout/core-machine.js';
@@ -18,6 +18,7 @@ import { readFreeze } from './control/freeze.js';
 import { hasAppliedOverrides, withFlagOverrides } from './flags/compiled-overrides.js';
 import { noFlagOverrides, readFlagOverrides } from './flags/flag-overrides-store.js';
 import { ABSENT, convergeIfOverridesChanged } from './flags/converge-overrides.js';
+import type { PreviewBase, PreviewCycleRequest, PreviewsReport } from './previews/preview-types.js';
 import { loadTrustedState, readPublishMarker, stateAfterPublish, writePublishMarker, type HubStateStore } from './state/hub-state.js';
 
 /** How the hub renders app sources that are not plain manifests. */
@@ -58,6 +59,12 @@ export interface HubDeps {
   readonly audit?: AuditSink;
   /** Where the rollouts' metric checks read their values (`--prometheus URL`); a fleet whose delivery has checks is refused without it. */
   readonly metrics?: MetricSource;
+  /**
+   * One preview cycle (runPreviewCycle over this hub's store, clock, source,
+   * build and audit): what `previews: true` compiles and {@link Hub.previews}
+   * run. Absent, asking for previews is an `Internal` error (a wiring bug).
+   */
+  readonly previewCycle?: (req: PreviewCycleRequest) => Promise<PreviewsReport>;
 }
 
 /** One `driftless hub compile`: which repository and ref, and what the guards may let through. */
@@ -75,6 +82,12 @@ export interface CompileRequest {
   readonly actor?: string;
   /** Why (`--reason`; the CLI requires it with `--allow-rollback`): the `reason` of its `release.published` and `rollback.allowed` audit entries. */
   readonly reason?: string;
+  /**
+   * After a successful publish, run the preview cycle against this compile's
+   * base (`hub compile --previews`): one branch listing, then the cycle. Its
+   * failure does not fail the compile: it is reported as a warning.
+   */
+  readonly previews?: boolean;
 }
 
 /** The `driftless hub compile --json` document. */
@@ -87,11 +100,42 @@ export interface CompileReport extends Omit<PublishResult, 'memo'> {
   readonly rollout?: StepReport;
   /** The fleet is frozen (`driftless freeze`): no pointer moved; `pointersHeld` says how many would have. */
   readonly frozen?: { readonly actor: string; readonly reason: string };
+  /** With `previews: true` and `spec.previews` in fleet.yaml: what the preview cycle did. */
+  readonly previews?: PreviewsReport;
+}
+
+/** {@link Hub.previews}: the branches listed once this poll, judged against the base compiled last. */
+export interface PreviewsRequest {
+  /** The fleet repository, as for compile. */
+  readonly repo: string;
+  /** The base branch (the hub's ref); default the repository's default branch. */
+  readonly ref?: string;
+  readonly listing: BranchListing;
+  /** Who runs it, named in its audit entries; default `hub`. */
+  readonly actor?: string;
 }
 
 /** The hub: one sync, one compile, one publish per call. */
 export interface Hub {
   compile(req: CompileRequest): Promise<CompileReport>;
+  /**
+   * The preview cycle alone (a `hub serve` poll whose base did not move),
+   * against the PreviewBase of the last compile of this `repo` and `ref` by
+   * this Hub (kept in memory); without one, compiles that first. Undefined
+   * when the base's fleet.yaml has no `spec.previews`: nothing else is read.
+   * The cycle's failures reject.
+   */
+  previews(req: PreviewsRequest): Promise<PreviewsReport | undefined>;
+}
+
+/** A compile's result until compileFleet declares `previewBase` itself (another part of issue 16). */
+type WithPreviewBase = CompiledFleet & { readonly previewBase?: PreviewBase };
+
+/** What the last compile resolved for previews, by repo and ref asked for. */
+interface LastBase {
+  readonly repo: string;
+  readonly ref: string | undefined;
+  readonly base: PreviewBase | undefined;
 }
 
 /**
@@ -103,7 +147,13 @@ export interface Hub {
  */
 export function createHub(deps: HubDeps): Hub {
   const log = deps.log ?? quietLog;
-  return {
+  let last: LastBase | undefined;
+  const hub: Hub = {
+    async previews(req) {
+      if (last?.repo !== req.repo || last.ref !== req.ref) await hub.compile({ repo: req.repo, ...(req.ref !== undefined ? { ref: req.ref } : {}), ...(req.actor ? { actor: req.actor } : {}) });
+      const base = last?.base;
+      return base ? await cycleOf(deps)({ repo: req.repo, listing: req.listing, base, ...(req.actor ? { actor: req.actor } : {}) }) : undefined;
+    },
     async compile(req) {
       const started = deps.clock.now();
       const snapshot = await deps.source.sync({ repo: req.repo, ...(req.ref ? { ref: req.ref } : {}) });
@@ -169,15 +219,45 @@ export function createHub(deps: HubDeps): Hub {
       // Even when it moved no pointer: it published clusters and labels that a
       // flag set or clear racing with it may not have seen (review 14b #1).
       await convergeIfChanged(deps, compiled, overridesEtag);
+      const base = (compiled as WithPreviewBase).previewBase;
+      last = { repo: req.repo, ref: req.ref, base };
+      const previews = req.previews ? await previewsAfterPublish(deps, req, base) : {};
+      const warnings = [...(compiled.warnings ?? []), ...(previews.warning !== undefined ? [previews.warning] : [])];
       return {
         ...result,
         ...(rollout ? { rollout } : {}),
         ...(freeze ? { frozen: { actor: freeze.actor, reason: freeze.reason } } : {}),
         durationMs: deps.clock.now() - started,
-        ...(compiled.warnings ? { warnings: compiled.warnings } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
+        ...(previews.report ? { previews: previews.report } : {}),
       };
     },
   };
+  return hub;
+}
+
+/** The injected preview cycle; asking for previews without one is a wiring bug. */
+function cycleOf(deps: HubDeps): NonNullable<HubDeps['previewCycle']> {
+  if (deps.previewCycle) return deps.previewCycle;
+  throw new DriftlessError('Internal', 'hub previews failed: this hub was created without a preview cycle', { invariant: 'HubDeps.previewCycle is set where previews are asked for' });
+}
+
+/**
+ * `compile --previews` after its publish: one branch listing (the compile's
+ * sync fetched the base already), then the cycle. The release is published by
+ * now, so a failure of either is a warning, never the compile's failure.
+ */
+async function previewsAfterPublish(deps: HubDeps, req: CompileRequest, base: PreviewBase | undefined): Promise<{ report?: PreviewsReport; warning?: string }> {
+  if (!base) return { warning: 'previews: fleet.yaml has no spec.previews; no preview cycle ran' };
+  const cycle = cycleOf(deps);
+  try {
+    const listing = await deps.source.listBranches({ repo: req.repo });
+    return { report: await cycle({ repo: req.repo, listing, base, ...(req.actor ? { actor: req.actor } : {}) }) };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    (deps.log ?? quietLog)({ level: 'error', msg: `hub previews failed: ${message}`, ...(err instanceof DriftlessError ? { code: err.code } : {}) });
+    return { warning: `previews: the preview cycle failed (the release is published): ${message}` };
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ export { compileFleet, DEFAULT_MAX_FILE_BYTES, type CompiledFleet, type CompileM
 export { openTreeReader } from './git/git-tree-reader.js';
 export { redact, syncGitSource, type GitSnapshot, type GitSourceOptions } from './git/git-source.js';
 export { gitRepositorySource, type GitRepositorySourceOptions } from './git/git-repository-source.js';
-export { createHub, type CompileReport, type CompileRequest, type Hub, type HubDeps, type HubRenderers } from './hub.js';
+export { createHub, type CompileReport, type CompileRequest, type Hub, type HubDeps, type HubRenderers, type PreviewsRequest } from './hub.js';
 export type { HubLog } from './hub-log.js';
 export { nodeHubDeps, type NodeHubOptions } from './node-hub-deps.js';
 export * from './serve/index.js';
@@ -20,6 +20,8 @@ export { generateSigningKeyPair, SIGNING_KEY_FILE, VERIFY_KEY_FILE, writeSigning
 export { resignPointers, type ResignOptions, type ResignReport } from './resign.js';
 export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
 export { fleetStatus, type ClusterStatusRow } from './status-report.js';
+export { listPreviews, type PreviewHostPhase, type PreviewListing, type PreviewPhase, type PreviewRow } from './previews/preview-listing.js';
+export type { PreviewBase, PreviewChange, PreviewCycleRequest, PreviewsReport } from './previews/preview-types.js';
 export { auditSeqOfKey, createAuditLog, type AuditLog, type AuditLogDeps, type AuditReadOptions } from './audit/audit-log.js';
 export { freeze, readFreeze, unfreeze, type FreezeResult } from './control/freeze.js';
 export { freezeFleet, unfreezeFleet, type FleetFreezeDeps, type FleetFreezeResult, type FleetUnfreezeResult } from './control/fleet-freeze.js';

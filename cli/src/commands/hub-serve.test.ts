@@ -9,7 +9,7 @@ describe('driftless hub serve', () => {
     for (const flag of ['--repo', '--store', '--poll', '--step-interval', '--listen', '--sign-key', '--pointer-ttl', '--webhook-secret-file', '--lease']) {
       expect(io.out, flag).toContain(flag);
     }
-    for (const words of ['hub/lease.json', 'compare-and-swap', 'X-Hub-Signature-256', 'X-Gitlab-Token', 'answered 401 and triggers nothing', 'GET /healthz', 'POST /hooks/push', 'a third of --pointer-ttl', 'released: true']) {
+    for (const words of ['hub/lease.json', 'compare-and-swap', 'X-Hub-Signature-256', 'X-Gitlab-Token', 'answered 401 and triggers nothing', 'GET /healthz', 'POST /hooks/push', 'a third of --pointer-ttl', 'released: true', 'preview cycle', 'lastPreviews']) {
       expect(io.out, words).toContain(words);
     }
   });

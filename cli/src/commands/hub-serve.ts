@@ -40,8 +40,12 @@ when the holder released it: SIGTERM/SIGINT abort the actions, wait for them a t
 --lease at most, and write released: true.
 
 The active replica:
-  - lists the repository's refs every --poll (one ref listing, no fetch) and compiles and
-    publishes the ref's commit when it changed, as \`hub compile\` does (one fetch);
+  - lists the repository's branches every --poll (one ref listing, no fetch) and compiles and
+    publishes the ref's commit when it changed, as \`hub compile\` does (one fetch); then runs
+    the preview cycle with that listing, as \`hub compile --previews\` does: new and changed
+    branches that spec.previews matches are built, deleted, merged and expired ones removed
+    (nothing is read when fleet.yaml has no spec.previews); a failing cycle shows in /healthz as
+    lastPreviews {ok: false, error} and is retried at the next poll;
   - polls at once on POST /hooks/push. With --webhook-secret-file, the request must carry
     GitHub's X-Hub-Signature-256 (HMAC-SHA256 of the body) or GitLab's X-Gitlab-Token; a
     bad or missing one is answered 401 and triggers nothing. Without it any POST triggers
@@ -53,7 +57,7 @@ The active replica:
     (checked every sixth of it, at most hourly), as \`hub resign\` does.
 A failing action is logged and retried at its next interval, then with doubling waits (up to
 5 min) while it keeps failing; nothing stops the loop. GET /healthz answers 200 with
-{identity, active, holder, lastCompile, lastStep, lastResign}. Logs are JSON lines on stderr.
+{identity, active, holder, lastCompile, lastStep, lastResign, lastPreviews}. Logs are JSON lines on stderr.
 DRIFTLESS_GIT_TOKEN authenticates to the remote as for \`hub compile\`. Exit codes: 0 stopped by
 a signal, 1 runtime failure at start (the listen address in use), 2 invalid flags or files.
 
@@ -135,6 +139,12 @@ export function registerHubServe(hub: Command, io: CliIo): void {
           log,
           // The signal ends with the lease term or on stop: an action not yet begun is not begun.
           compile: (target, signal) => (signal.throwIfAborted(), hubApi.compile({ repo: target.repo, ...(target.ref ? { ref: target.ref } : {}), allowMassPrune: false, allowPlainSecrets: false, allowRollback: false })),
+          // Always given: a fleet without spec.previews costs nothing more than the listing the poll makes anyway.
+          previews: async (listing, signal) => {
+            signal.throwIfAborted();
+            const report = await hubApi.previews({ repo: flags.repo, ...(flags.ref ? { ref: flags.ref } : {}), listing });
+            if (report?.previews.some((p) => p.action !== 'unchanged')) log({ level: 'info', msg: 'previews changed', ...report });
+          },
           step: (signal) => (signal.throwIfAborted(), step(signal)),
           ...(signingKey
             ? {

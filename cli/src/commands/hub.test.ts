@@ -46,3 +46,28 @@ describe('describeCompile', () => {
     expect(describeCompile({ ...base, ...over })).toBe(`${lines.join('\n')}\n`);
   });
 });
+
+describe('describeCompile with previews', () => {
+  it('lists each preview that changed, with its reason, then the hosts', () => {
+    const previews = {
+      base: 'b'.repeat(40),
+      previews: [
+        { branch: 'feature/a', slug: 'feature-a', namespace: 'pr-feature-a', commit: '1'.repeat(40), action: 'created' as const },
+        { branch: 'feature/b', slug: 'feature-b', namespace: 'pr-feature-b', commit: '2'.repeat(40), action: 'failed' as const, reason: 'apps/web/a.yaml:3: bad' },
+        { branch: 'feature/c', slug: 'feature-c', namespace: 'pr-feature-c', commit: '3'.repeat(40), action: 'removed' as const, reason: 'merged into main' },
+        { branch: 'feature/d', slug: 'feature-d', namespace: 'pr-feature-d', commit: '4'.repeat(40), action: 'unchanged' as const },
+      ],
+      hostsMoved: ['h1'],
+      hostsHeld: [{ cluster: 'h2', reason: 'frozen' }],
+    };
+    expect(describeCompile({ ...base, previews }).split('\n').slice(1)).toEqual([
+      'previews against bbbbbbbbbbbb: 3 changed, 1 unchanged',
+      '  created feature/a at 111111111111 in pr-feature-a',
+      '  failed feature/b at 222222222222 in pr-feature-b: apps/web/a.yaml:3: bad',
+      '  removed feature/c: merged into main',
+      '  hosts moved: h1',
+      '  host h2 held: frozen',
+      '',
+    ]);
+  });
+});

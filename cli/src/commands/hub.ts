@@ -7,7 +7,7 @@ import { registerHubServe } from './hub-serve.js';
 import { PROMETHEUS_ENV_HELP, PROMETHEUS_HELP, prometheusSource } from './prometheus-flag.js';
 import { resolveActor } from './actor.js';
 import { DriftlessError } from '@driftless/core';
-import type { CompileReport } from '@driftless/hub';
+import type { CompileReport, PreviewsReport } from '@driftless/hub';
 import { UsageError } from '../errors.js';
 
 interface CompileFlags {
@@ -27,6 +27,7 @@ interface CompileFlags {
   helm?: string;
   as?: string;
   prometheus?: string;
+  previews?: boolean;
 }
 
 /** `--reason`, trimmed; rolling a fleet back is a decision someone must explain, so `--allow-rollback` requires one (a UsageError naming both flags). */
@@ -59,7 +60,21 @@ export function describeCompile(report: CompileReport): string {
   }
   if (report.rolledBackFrom) lines.push(`rolled back from ${report.rolledBackFrom} (--allow-rollback; recorded in the revision record)`);
   if (report.orphaned.length) lines.push(`orphaned (no cluster file; pointer kept): ${report.orphaned.join(', ')}`);
+  if (report.previews) lines.push(...describePreviews(report.previews));
   return `${lines.join('\n')}\n`;
+}
+
+/** One line per preview that changed (`created feature/a at 1a2b3c4d5e6f in pr-feature-a`, `removed feature/b: branch deleted`), then the hosts. */
+export function describePreviews(report: PreviewsReport): string[] {
+  const changed = report.previews.filter((p) => p.action !== 'unchanged');
+  const lines = [`previews against ${report.base.slice(0, 12)}: ${changed.length} changed, ${report.previews.length - changed.length} unchanged`];
+  for (const p of changed) {
+    const where = p.action === 'removed' ? '' : ` at ${p.commit.slice(0, 12)} in ${p.namespace}`;
+    lines.push(`  ${p.action} ${p.branch}${where}${p.reason !== undefined ? `: ${p.reason}` : ''}`);
+  }
+  if (report.hostsMoved.length) lines.push(`  hosts moved: ${report.hostsMoved.join(', ')}`);
+  for (const h of report.hostsHeld) lines.push(`  host ${h.cluster} held: ${h.reason}`);
+  return lines;
 }
 
 /** `driftless hub compile`, `driftless hub serve`, `driftless hub resign` and `driftless hub gc`. */
@@ -72,7 +87,14 @@ export function registerHubCommands(program: Command, io: CliIo): void {
     .requiredOption('--repo <url|dir>', 'fleet repository: http(s) URL (smart HTTP), or a local working tree or bare repository')
     .option('--ref <ref>', 'branch or tag (default: the remote default branch, or HEAD of a local repository)')
     .requiredOption('--store <url>', 'object store: file:DIR or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, credentials from the environment)')
-    .option('--json', 'print one JSON document: {revision, clusters, uniqueBundles, blobsWritten, blobsRepaired, pointersUpdated, orphaned, refused, rolledBackFrom?, pointersHeld?, frozen?, rollout?, durationMs, warnings}')
+    .option(
+      '--json',
+      'print one JSON document: {revision, clusters, uniqueBundles, blobsWritten, blobsRepaired, pointersUpdated, orphaned, refused, rolledBackFrom?, pointersHeld?, frozen?, rollout?, durationMs, warnings, previews?: {base, previews: [{branch, slug, namespace, commit, action, reason?}], hostsMoved, hostsHeld: [{cluster, reason}]}}',
+    )
+    .option(
+      '--previews',
+      'after the publish, run one preview cycle (spec.previews): list the branches once, build new and changed ones into their preview namespaces on the host clusters, remove deleted, merged and expired ones; a cycle failure is a warning (exit 0: the release is published)',
+    )
     .option('--sign-key <file>', 'sign pointers with this Ed25519 private key (PEM; see `driftless keys generate`)')
     .option('--pointer-ttl <duration>', 'with --sign-key: pointers expire this long after they are published (default 7d); renew them with `driftless hub resign`')
     .option('--allow-mass-prune', 'publish even when a cluster would lose more than half of its objects')
@@ -123,6 +145,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
           allowRollback: flags.allowRollback ?? false,
           actor,
           ...(reason ? { reason } : {}),
+          ...(flags.previews ? { previews: true } : {}),
         });
         for (const w of report.warnings ?? []) io.stderr(`warning: ${w}\n`);
         if (flags.json) io.stdout(`${JSON.stringify({ ...report, warnings: report.warnings ?? [] })}\n`);

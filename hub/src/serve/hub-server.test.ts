@@ -3,7 +3,8 @@ import { EventEmitter, once } from 'node:events';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { BranchListing } from '@driftless/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cutOff } from '../testing/hub-lease-cases.js';
 import { hubHttpListener } from './http-routes.js';
 import { createHubServer, type CompileTarget, type HubServer, type HubServerDeps } from './hub-server.js';
@@ -362,5 +363,75 @@ describe('hub serve HTTP', () => {
     expect(await ninth.response).toBe(503);
     for (const s of slow) s.req.end(body.slice(1));
     expect(await Promise.all(slow.map((s) => s.response))).toEqual(Array.from({ length: 8 }, () => 202));
+  });
+});
+
+describe('hub serve loop with previews', () => {
+  /** A server whose previews callback records each listing it gets (and fails while `failing` is set). */
+  function withPreviews(over: Partial<HubServerDeps> = {}) {
+    const listings: BranchListing[] = [];
+    const state = { failing: false };
+    const s = setup({
+      previews: (listing) => {
+        listings.push(listing);
+        return state.failing ? Promise.reject(new Error('preview feature-a build failed: boom')) : Promise.resolve();
+      },
+      ...over,
+    });
+    return { ...s, listings, state };
+  }
+
+  it('lists the branches once per poll, compiles the base when it changed, and runs the previews every poll', async () => {
+    const { clock, repo, compiled, listings, server } = withPreviews();
+    const resolveRef = vi.spyOn(repo, 'resolveRef');
+    server.start();
+    await clock.advance(START + 1, () => listings.length > 0);
+    const first = repo.head();
+    const feature = repo.commit({ 'fleet.yaml': 'f\n' }, 'feature', 'feature/a');
+    await clock.advance(START + 30_000);
+    await clock.advance(START + 60_000);
+    expect(repo.resolves, 'one listing per poll').toBe(3);
+    expect(resolveRef).not.toHaveBeenCalled();
+    expect(compiled.map((c) => c.commit), 'the base did not change').toEqual([first]);
+    expect(listings).toHaveLength(3);
+    expect(listings[2]?.branches.get('feature/a')).toBe(feature);
+    const second = repo.commit({ 'fleet.yaml': 'b\n' }, 'second');
+    await clock.advance(START + 90_000);
+    expect(compiled.map((c) => c.commit)).toEqual([first, second]);
+    expect(listings).toHaveLength(4);
+  });
+
+  it('a failing previews callback shows in health and does not stop the loop or the compiles', async () => {
+    const { clock, repo, compiled, listings, server, state, logs } = withPreviews();
+    state.failing = true;
+    server.start();
+    await clock.advance(START + 1, () => listings.length > 0);
+    expect(server.health()).toMatchObject({ lastCompile: { ok: true }, lastPreviews: { ok: false, error: 'preview feature-a build failed: boom' } });
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'error', msg: 'hub serve previews failed: preview feature-a build failed: boom', action: 'previews' }));
+    const second = repo.commit({ 'fleet.yaml': 'b\n' }, 'second');
+    await clock.advance(START + 30_000);
+    expect(compiled.map((c) => c.commit).at(-1), 'polled on time, not backed off').toBe(second);
+    state.failing = false;
+    await clock.advance(START + 60_000);
+    expect(listings).toHaveLength(3);
+    expect(server.health().lastPreviews).toMatchObject({ ok: true });
+  });
+
+  it('a missing base ref is refused as without previews, and runs no previews', async () => {
+    const { clock, listings, server, logs } = withPreviews({ ref: 'release' });
+    server.start();
+    await clock.advance(START + 1, () => logs.some((l) => l['level'] === 'error'));
+    expect(logs).toContainEqual(expect.objectContaining({ code: 'GitRefused', action: 'poll' }));
+    expect(listings).toEqual([]);
+    expect(server.health()).toMatchObject({ lastCompile: null, lastPreviews: null });
+  });
+
+  it('without previews, lists only the ref and reports no preview run', async () => {
+    const { clock, repo, server } = setup();
+    const listBranches = vi.spyOn(repo, 'listBranches');
+    server.start();
+    await clock.advance(START + 30_000);
+    expect(listBranches).not.toHaveBeenCalled();
+    expect(server.health().lastPreviews).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Clock, ObjectStore, RepositorySource } from '@driftless/core';
+import type { BranchListing, Clock, ObjectStore, RepositorySource } from '@driftless/core';
 import { quietLog, type HubLog } from '../hub-log.js';
 import { createHubLease, DEFAULT_HUB_LEASE_MS, type HubLease } from './hub-lease.js';
 import { watchLease } from './lease-term.js';
@@ -26,8 +26,12 @@ export interface CompileOutcome {
 export interface HubServerDeps {
   readonly store: ObjectStore;
   readonly clock: Clock;
-  /** Asked for the ref's commit every poll (`resolveRef`, no fetch); `compile` fetches. */
-  readonly source: Pick<RepositorySource, 'resolveRef'>;
+  /**
+   * Asked for the ref's commit every poll (`resolveRef`, no fetch; with
+   * `previews`, one `listBranches` instead, `resolveRef` only for a ref that
+   * is not a branch); `compile` fetches.
+   */
+  readonly source: Pick<RepositorySource, 'resolveRef' | 'listBranches'>;
   readonly repo: string;
   readonly ref?: string;
   /** This replica's name in the lease. */
@@ -39,6 +43,13 @@ export interface HubServerDeps {
    * loop logs it and counts that revision as compiled.
    */
   readonly compile: (target: CompileTarget, signal: AbortSignal) => Promise<CompileOutcome | void>;
+  /**
+   * The preview cycle, run every poll after the base is compiled (cheap when
+   * nothing changed), given that poll's branch listing. Absent, the poll
+   * lists only the ref. Its failure is logged and shows in health as
+   * `lastPreviews`; it never stops the loop nor delays the next poll.
+   */
+  readonly previews?: (listing: BranchListing, signal: AbortSignal) => Promise<unknown>;
   /** One step of the rollouts. */
   readonly step: (signal: AbortSignal) => Promise<unknown>;
   /** Renews pointers that expire soon; absent without a signing key. */
@@ -74,6 +85,8 @@ export interface HubHealth {
   readonly lastCompile: (ActionRun & { commit: string }) | null;
   readonly lastStep: ActionRun | null;
   readonly lastResign: ActionRun | null;
+  /** The last preview cycle; null until one ran (always, without previews). */
+  readonly lastPreviews: ActionRun | null;
 }
 
 /** Events a running server emits after each action (for tests and the CLI's log); each carries the ActionRun. */
@@ -81,6 +94,7 @@ export type HubServerEvents = {
   poll: [{ commit?: string; compiled: boolean; run: ActionRun }];
   step: [ActionRun];
   resign: [ActionRun];
+  previews: [ActionRun];
   lease: [{ active: boolean }];
 };
 
@@ -115,6 +129,7 @@ interface Loop {
   lastCompile: HubHealth['lastCompile'];
   lastStep: ActionRun | null;
   lastResign: ActionRun | null;
+  lastPreviews: ActionRun | null;
 }
 
 const isoNow = (loop: Loop): string => new Date(loop.clock.now()).toISOString();
@@ -130,24 +145,40 @@ function failed(loop: Loop, action: string, err: unknown): ActionRun {
   return { at: isoNow(loop), ok: false, error };
 }
 
-/** One poll: list the ref; compile when its commit is not the one compiled last. Resolves whether it succeeded. */
+/**
+ * The ref's commit from one listing: `resolveRef`, or with previews one
+ * `listBranches` (the ref's branch, else `resolveRef` for a tag, which also
+ * gives the usual GitRefused for a ref that does not exist).
+ */
+async function listRef(loop: Loop): Promise<{ commit: string; listing?: BranchListing }> {
+  const { deps } = loop;
+  const ref = deps.ref === undefined ? {} : { ref: deps.ref };
+  if (!deps.previews) return { commit: await deps.source.resolveRef({ repo: deps.repo, ...ref }) };
+  const listing = await deps.source.listBranches({ repo: deps.repo });
+  const commit = listing.branches.get(deps.ref ?? listing.defaultBranch) ?? (await deps.source.resolveRef({ repo: deps.repo, ...ref }));
+  return { commit, listing };
+}
+
+/** One poll: list the ref; compile when its commit is not the one compiled last; then the previews. Resolves whether it succeeded. */
 async function poll(loop: Loop): Promise<boolean> {
   const { deps } = loop;
   const ref = deps.ref === undefined ? {} : { ref: deps.ref };
   let commit: string | undefined;
   try {
-    commit = await deps.source.resolveRef({ repo: deps.repo, ...ref });
+    const listed = await listRef(loop);
+    commit = listed.commit;
     if (commit === loop.compiled) {
       loop.events.emit('poll', { commit, compiled: false, run: { at: isoNow(loop), ok: true } });
-      return true;
+    } else {
+      const outcome = await deps.compile({ repo: deps.repo, ...ref, commit }, actionSignal(loop));
+      const revision = outcome?.revision ?? commit;
+      if (revision !== commit) loop.log({ level: 'warn', msg: 'hub serve compiled another commit than listed: the ref moved meanwhile', listed: commit, commit: revision });
+      loop.compiled = revision;
+      loop.lastCompile = { at: isoNow(loop), ok: true, commit: revision };
+      loop.log({ level: 'info', msg: 'hub serve compiled', commit: revision });
+      loop.events.emit('poll', { commit: revision, compiled: true, run: loop.lastCompile });
     }
-    const outcome = await deps.compile({ repo: deps.repo, ...ref, commit }, actionSignal(loop));
-    const revision = outcome?.revision ?? commit;
-    if (revision !== commit) loop.log({ level: 'warn', msg: 'hub serve compiled another commit than listed: the ref moved meanwhile', listed: commit, commit: revision });
-    loop.compiled = revision;
-    loop.lastCompile = { at: isoNow(loop), ok: true, commit: revision };
-    loop.log({ level: 'info', msg: 'hub serve compiled', commit: revision });
-    loop.events.emit('poll', { commit: revision, compiled: true, run: loop.lastCompile });
+    if (listed.listing) await runPreviews(loop, listed.listing);
     return true;
   } catch (err) {
     const run = failed(loop, commit === undefined ? 'poll' : 'compile', err);
@@ -155,6 +186,19 @@ async function poll(loop: Loop): Promise<boolean> {
     loop.events.emit('poll', { ...(commit === undefined ? {} : { commit }), compiled: false, run });
     return false;
   }
+}
+
+/** The preview cycle of a poll whose base is compiled; its failure is recorded, never thrown (the poll itself succeeded). */
+async function runPreviews(loop: Loop, listing: BranchListing): Promise<void> {
+  const previews = loop.deps.previews;
+  if (!previews) return;
+  try {
+    await previews(listing, actionSignal(loop));
+    loop.lastPreviews = { at: isoNow(loop), ok: true };
+  } catch (err) {
+    loop.lastPreviews = failed(loop, 'previews', err);
+  }
+  loop.events.emit('previews', loop.lastPreviews);
 }
 
 /** A step or re-sign run: records and emits its ActionRun; resolves whether it succeeded. */
@@ -227,9 +271,10 @@ async function stopLoops(loop: Loop, running: readonly Promise<void>[]): Promise
 
 /**
  * The `hub serve` loop. Only the lease holder acts: it lists the ref each
- * poll and compiles when the commit differs from the last one compiled
- * (a new holder compiles the head once, which publishes nothing new if
- * another replica did), steps rollouts, and re-signs pointers. A failing
+ * poll (with `previews`, every branch in that one listing) and compiles when
+ * the commit differs from the last one compiled, then runs the previews; a
+ * new holder compiles the head once, which publishes nothing new if
+ * another replica did. It steps rollouts, and re-signs pointers. A failing
  * action is logged and retried after its interval, doubling up to
  * `maxBackoffMs` while it keeps failing; no error stops a loop.
  */
@@ -247,6 +292,7 @@ export function createHubServer(deps: HubServerDeps): HubServer {
     lastCompile: null,
     lastStep: null,
     lastResign: null,
+    lastPreviews: null,
   };
   const running: Promise<void>[] = [];
   return {
@@ -261,6 +307,7 @@ export function createHubServer(deps: HubServerDeps): HubServer {
       lastCompile: loop.lastCompile,
       lastStep: loop.lastStep,
       lastResign: loop.lastResign,
+      lastPreviews: loop.lastPreviews,
     }),
     stop: () => stopLoops(loop, running),
   };
