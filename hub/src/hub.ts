@@ -128,9 +128,6 @@ export interface Hub {
   previews(req: PreviewsRequest): Promise<PreviewsReport | undefined>;
 }
 
-/** A compile's result until compileFleet declares `previewBase` itself (another part of issue 16). */
-type WithPreviewBase = CompiledFleet & { readonly previewBase?: PreviewBase };
-
 /** What the last compile resolved for previews, by repo and ref asked for. */
 interface LastBase {
   readonly repo: string;
@@ -152,7 +149,7 @@ export function createHub(deps: HubDeps): Hub {
     async previews(req) {
       if (last?.repo !== req.repo || last.ref !== req.ref) await hub.compile({ repo: req.repo, ...(req.ref !== undefined ? { ref: req.ref } : {}), ...(req.actor ? { actor: req.actor } : {}) });
       const base = last?.base;
-      return base ? await cycleOf(deps)({ repo: req.repo, listing: req.listing, base, ...(req.actor ? { actor: req.actor } : {}) }) : undefined;
+      return base ? await cycleOf(deps)({ repo: req.repo, listing: req.listing, base: namedBase(base, req.listing), ...(req.actor ? { actor: req.actor } : {}) }) : undefined;
     },
     async compile(req) {
       const started = deps.clock.now();
@@ -219,7 +216,8 @@ export function createHub(deps: HubDeps): Hub {
       // Even when it moved no pointer: it published clusters and labels that a
       // flag set or clear racing with it may not have seen (review 14b #1).
       await convergeIfChanged(deps, compiled, overridesEtag);
-      const base = (compiled as WithPreviewBase).previewBase;
+      // The base branch by name (a local repository's HEAD is its current branch): a branch merged into it is removed.
+      const base = compiled.previewBase ? { ...compiled.previewBase, branch: snapshot.ref } : undefined;
       last = { repo: req.repo, ref: req.ref, base };
       const previews = req.previews ? await previewsAfterPublish(deps, req, base) : {};
       const warnings = [...(compiled.warnings ?? []), ...(previews.warning !== undefined ? [previews.warning] : [])];
@@ -234,6 +232,11 @@ export function createHub(deps: HubDeps): Hub {
     },
   };
   return hub;
+}
+
+/** `base` with its branch by name: a local repository opened at HEAD is on the listing's default (current) branch. */
+function namedBase(base: PreviewBase, listing: BranchListing): PreviewBase {
+  return base.branch === 'HEAD' ? { ...base, branch: listing.defaultBranch } : base;
 }
 
 /** The injected preview cycle; asking for previews without one is a wiring bug. */
@@ -252,7 +255,7 @@ async function previewsAfterPublish(deps: HubDeps, req: CompileRequest, base: Pr
   const cycle = cycleOf(deps);
   try {
     const listing = await deps.source.listBranches({ repo: req.repo });
-    return { report: await cycle({ repo: req.repo, listing, base, ...(req.actor ? { actor: req.actor } : {}) }) };
+    return { report: await cycle({ repo: req.repo, listing, base: namedBase(base, listing), ...(req.actor ? { actor: req.actor } : {}) }) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     (deps.log ?? quietLog)({ level: 'error', msg: `hub previews failed: ${message}`, ...(err instanceof DriftlessError ? { code: err.code } : {}) });
