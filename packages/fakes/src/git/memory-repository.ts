@@ -118,6 +118,16 @@ export class MemoryRepository implements RepositorySource {
     });
   }
 
+  /**
+   * Points `branch` at the existing commit `id` (created when missing): a new
+   * branch off another's commit, or a fast-forward merge (`setBranch('main',
+   * head('feature/x'))`). Throws for an unknown commit.
+   */
+  setBranch(branch: string, id: string): void {
+    if (!this.commits.has(id)) throw new Error(`memory repository: no commit ${id}`);
+    this.branches.set(branch, id);
+  }
+
   /** Deletes `branch` (its commits stay, as in git until gc); false when there was none. */
   deleteBranch(branch: string): boolean {
     return this.branches.delete(branch);
