@@ -1,4 +1,4 @@
-import { canonicalBytes, storeLayout } from '@driftless/core';
+import { canonicalBytes, storeLayout, type Digest } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
 import { previewFixture, T0, TTL_MS } from '../testing/preview-cycle-fixture.js';
 
@@ -13,7 +13,7 @@ describe('runPreviewCycle', () => {
     expect(doc).toMatchObject({ branch: 'feature/login', commit, hosts: ['host-a', 'host-b'], apps: ['web'], built: { commit } });
     expect(doc?.expiresAt).toBe(new Date(T0 + TTL_MS).toISOString());
     expect(Object.keys(doc?.built?.bundles ?? {})).toEqual(['host-a', 'host-b']);
-    for (const digest of Object.values(doc?.built?.bundles ?? {})) expect(await f.store.head(storeLayout.blob(digest))).toBeDefined();
+    for (const digest of Object.values(doc?.built?.bundles ?? {})) expect(await f.store.head(storeLayout.blob(digest as Digest))).toBeDefined();
     expect(await f.hostObjects('host-a')).toEqual(
       new Map<string, unknown>([
         ['/Namespace/pr-feature-login', null],
