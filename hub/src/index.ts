@@ -41,3 +41,4 @@ export { summarizeRolloutWithFreeze, type RolloutSummary } from './rollout/rollo
 export { flagReport, readLastRevisionRecord, type FlagReport, type FlagReportRow } from './flags/flag-report.js';
 export { clearFlagOverride, setFlagOverride, type FlagOverrideDeps, type FlagOverrideResult, type SetFlagOverrideRequest } from './flags/flag-override.js';
 export { readFlagOverrides } from './flags/flag-overrides-store.js';
+export * from './previews/index.js';

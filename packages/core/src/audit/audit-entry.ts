@@ -5,7 +5,9 @@ import { digestField, timestampField } from '../documents/common.js';
  * What an audit entry records. `release.published`: a compile published a
  * release (`data.allowRollback` when `--allow-rollback` let it through);
  * `wave.opened`: pointers of a wave moved; `ring.phase`: a gate result
- * changed a ring's phase; `rollout.*`: the rollout as a whole.
+ * changed a ring's phase; `rollout.*`: the rollout as a whole;
+ * `preview.*`: a branch's preview environment was first built, rebuilt
+ * from a new commit, or removed (`reason` says why).
  */
 export const AUDIT_ACTIONS = [
   'release.published',
@@ -23,6 +25,9 @@ export const AUDIT_ACTIONS = [
   'fleet.unfrozen',
   'flag.override.set',
   'flag.override.cleared',
+  'preview.created',
+  'preview.updated',
+  'preview.removed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -17,6 +17,9 @@ const OUTCOME_OF: Readonly<Record<AuditAction, string>> = {
   'fleet.unfrozen': 'unfrozen',
   'flag.override.set': 'set',
   'flag.override.cleared': 'cleared',
+  'preview.created': 'created',
+  'preview.updated': 'updated',
+  'preview.removed': 'removed',
 };
 
 /**

@@ -33,3 +33,18 @@ describe('MemoryRepository commit ids', () => {
     expect(build('a')).toEqual(build('a'));
   });
 });
+
+describe('MemoryRepository createBranch', () => {
+  it('branches off a commit and fast-forwards a branch to another, as a merge does', async () => {
+    const repo = new MemoryRepository();
+    const base = repo.commit({ 'fleet.yaml': 'a' });
+    repo.createBranch('feature/x', base);
+    const feature = repo.commit({ 'x.txt': 'x' }, 'x', 'feature/x');
+    expect((await repo.sync({ repo: repo.url, ref: 'feature/x' })).reader.commit).toBe(feature);
+    expect(await repo.isDescendant({ repo: repo.url, commit: feature, ancestor: base })).toBe(true);
+    repo.createBranch('main', feature);
+    const after = repo.commit({ 'y.txt': 'y' });
+    expect(await repo.isDescendant({ repo: repo.url, ref: 'main', commit: after, ancestor: feature })).toBe(true);
+    expect(() => repo.createBranch('main', 'f'.repeat(40))).toThrow(/no branch or commit/);
+  });
+});

@@ -1,0 +1,58 @@
+import type { LimitFunction } from 'p-limit';
+import { encodeValidatedBundle, isDriftlessError, type BundleLimits, type Digest, type KubeObject, type ObjectStore, type RepositorySource } from '@driftless/core';
+import type { HubLog } from '../hub-log.js';
+import { writeBlobs } from '../publish/blobs.js';
+import type { PreviewPlan } from './preview-decisions.js';
+import type { BuildPreview, PreviewBase, PreviewBuildOptions } from './preview-types.js';
+
+/** What building one branch gave: its objects and blobs per host, or why it failed. */
+export type BuildOutcome =
+  | { readonly kind: 'built'; readonly commit: string; readonly objects: ReadonlyMap<string, readonly KubeObject[]>; readonly bundles: ReadonlyMap<string, Digest> }
+  /** `record`: a stalled or internal failure, kept on the preview (not tried again for this commit); a transient one is tried again next cycle. */
+  | { readonly kind: 'failed'; readonly message: string; readonly record: boolean };
+
+/** What a build needs, injected. */
+export interface BuildStepDeps {
+  readonly store: ObjectStore;
+  readonly source: Pick<RepositorySource, 'sync'>;
+  readonly build: BuildPreview;
+  readonly buildOptions: PreviewBuildOptions;
+  readonly log: HubLog;
+  readonly limits: BundleLimits;
+  /** Blob writes in flight at once. */
+  readonly blobLimit: LimitFunction;
+  /** The cycle's canonical-JSON cache (see encodeValidatedBundle). */
+  readonly cache: WeakMap<object, string>;
+}
+
+/**
+ * Fetches the branch (its only `sync` this cycle), builds its preview for each
+ * host of `base`, and writes each host's objects as a bundle blob
+ * (put-if-absent, content-addressed). Never throws: any failure, the fetch's
+ * included, is an outcome, logged here, so one broken branch stops nothing else.
+ */
+export async function buildOnePreview(deps: BuildStepDeps, repo: string, base: PreviewBase, plan: Extract<PreviewPlan, { kind: 'build' }>): Promise<BuildOutcome> {
+  const { branch, name } = plan;
+  try {
+    const snapshot = await deps.source.sync({ repo, ref: branch });
+    const built = await deps.build({ branch, slug: name.slug, namespace: name.namespace, reader: snapshot.reader, base }, deps.buildOptions);
+    const objects = new Map<string, readonly KubeObject[]>();
+    for (const host of base.hosts) {
+      const list = built.get(host.metadata.name) ?? [];
+      if (list.length > 0) objects.set(host.metadata.name, list);
+    }
+    const encoded = [...objects].map(([host, list]) => [host, encodeValidatedBundle(list, deps.cache, deps.limits)] as const);
+    await writeBlobs(
+      deps.store,
+      encoded.map(([, e]) => e),
+      deps.blobLimit,
+    );
+    return { kind: 'built', commit: snapshot.reader.commit, objects, bundles: new Map(encoded.map(([host, e]) => [host, e.digest])) };
+  } catch (err) {
+    const cause = err instanceof Error ? err.message : String(err);
+    const message = cause.includes(branch) ? cause : `branch ${branch}: ${cause}`;
+    const transient = isDriftlessError(err) && err.errorClass === 'transient';
+    deps.log({ level: transient ? 'warn' : 'error', msg: `preview ${name.slug} build failed: ${message}`, branch, commit: plan.commit, slug: name.slug });
+    return { kind: 'failed', message, record: !transient };
+  }
+}

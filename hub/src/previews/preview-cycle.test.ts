@@ -1,0 +1,202 @@
+import { canonicalBytes, storeLayout, type Digest } from '@driftless/core';
+import { describe, expect, it } from 'vitest';
+import { previewFixture, T0, TTL_MS } from '../testing/preview-cycle-fixture.js';
+
+describe('runPreviewCycle', () => {
+  it('a pushed branch gets its preview: document, blobs, host pointers and a preview.created entry', async () => {
+    const f = previewFixture();
+    const commit = f.push('feature/login');
+    const report = await f.cycle();
+    expect(report.previews).toEqual([{ branch: 'feature/login', slug: 'feature-login', namespace: 'pr-feature-login', commit, action: 'created' }]);
+    expect(report.hostsMoved).toEqual(['host-a', 'host-b']);
+    const doc = await f.doc('feature-login');
+    expect(doc).toMatchObject({ branch: 'feature/login', commit, hosts: ['host-a', 'host-b'], apps: ['web'], built: { commit } });
+    expect(doc?.expiresAt).toBe(new Date(T0 + TTL_MS).toISOString());
+    expect(Object.keys(doc?.built?.bundles ?? {})).toEqual(['host-a', 'host-b']);
+    for (const digest of Object.values(doc?.built?.bundles ?? {})) expect(await f.store.head(storeLayout.blob(digest as Digest))).toBeDefined();
+    expect(await f.hostObjects('host-a')).toEqual(
+      new Map<string, unknown>([
+        ['/Namespace/pr-feature-login', null],
+        ['pr-feature-login/ConfigMap/web', { commit, host: 'host-a' }],
+      ]),
+    );
+    expect(f.drafts).toEqual([
+      { actor: 'hub', action: 'preview.created', subject: 'preview/feature-login', data: { branch: 'feature/login', commit, namespace: 'pr-feature-login', hosts: ['host-a', 'host-b'] } },
+    ]);
+  });
+
+  it('a second cycle without a change fetches nothing and writes nothing', async () => {
+    const f = previewFixture();
+    f.push('feature/login');
+    await f.cycle();
+    const syncs = f.repo.syncs;
+    const { put, delete: deletes } = f.store.counters;
+    const report = await f.cycle();
+    expect(report.previews.map((p) => p.action)).toEqual(['unchanged']);
+    expect(report.hostsMoved).toEqual([]);
+    expect(f.repo.syncs).toBe(syncs);
+    expect(f.store.counters.put).toBe(put);
+    expect(f.store.counters.delete).toBe(deletes);
+    expect(f.drafts).toHaveLength(1);
+  });
+
+  it('a new commit updates the preview on its hosts and restarts its ttl', async () => {
+    const f = previewFixture();
+    f.push('feature/login');
+    await f.cycle();
+    await f.clock.advance(T0 + 3_600_000);
+    const second = f.push('feature/login', 'v2');
+    const report = await f.cycle();
+    expect(report.previews).toMatchObject([{ action: 'updated', commit: second }]);
+    expect((await f.hostObjects('host-b')).get('pr-feature-login/ConfigMap/web')).toEqual({ commit: second, host: 'host-b' });
+    const doc = await f.doc('feature-login');
+    expect(doc?.expiresAt).toBe(new Date(T0 + 3_600_000 + TTL_MS).toISOString());
+    expect(doc?.createdAt).toBe(new Date(T0).toISOString());
+    expect(f.drafts.map((d) => [d.action, d.data['commit']])).toEqual([
+      ['preview.created', expect.any(String)],
+      ['preview.updated', second],
+    ]);
+  });
+
+  it('a deleted branch is removed: document gone, host previews cleared, preview.removed with the reason', async () => {
+    const f = previewFixture();
+    f.push('feature/login');
+    await f.cycle();
+    f.repo.deleteBranch('feature/login');
+    const report = await f.cycle();
+    expect(report.previews).toMatchObject([{ action: 'removed', reason: 'branch deleted' }]);
+    expect(await f.doc('feature-login')).toBeUndefined();
+    expect(f.pointers.size).toBe(0);
+    expect(f.setCalls.slice(-2)).toEqual([
+      ['host-a', undefined],
+      ['host-b', undefined],
+    ]);
+    expect(f.drafts.at(-1)).toMatchObject({ action: 'preview.removed', subject: 'preview/feature-login', reason: 'branch deleted' });
+  });
+
+  it('a branch merged into the base is removed, and not built again while it stays', async () => {
+    const f = previewFixture();
+    const commit = f.push('feature/login');
+    await f.cycle();
+    f.repo.createBranch('main', commit);
+    f.repo.commit({ 'after-merge.txt': 'x' }, 'after the merge');
+    const report = await f.cycle();
+    expect(report.previews).toMatchObject([{ action: 'removed', reason: 'merged into main' }]);
+    expect(await f.doc('feature-login')).toBeUndefined();
+    const syncs = f.repo.syncs;
+    expect((await f.cycle()).previews).toEqual([]);
+    expect(f.repo.syncs).toBe(syncs);
+  });
+
+  it('a preview whose ttl passes without a new commit is removed; a new commit brings it back', async () => {
+    const f = previewFixture();
+    f.push('feature/login');
+    await f.cycle();
+    await f.clock.advance(T0 + TTL_MS - 1);
+    expect((await f.cycle()).previews.map((p) => p.action)).toEqual(['unchanged']);
+    await f.clock.advance(T0 + TTL_MS);
+    const report = await f.cycle();
+    expect(report.previews).toMatchObject([{ action: 'removed', reason: 'ttl 3d passed without a new commit' }]);
+    expect(f.pointers.size).toBe(0);
+    expect((await f.cycle()).previews).toEqual([]);
+    const again = f.push('feature/login', 'v2');
+    expect((await f.cycle()).previews).toMatchObject([{ action: 'created', commit: again }]);
+    expect(await f.hostObjects('host-a')).toHaveProperty('size', 2);
+  });
+
+  it('two branches share one bundle per host; removing one leaves the other', async () => {
+    const f = previewFixture();
+    f.push('feature/a');
+    f.push('feature/b');
+    const report = await f.cycle();
+    expect(report.previews.map((p) => [p.branch, p.action])).toEqual([
+      ['feature/a', 'created'],
+      ['feature/b', 'created'],
+    ]);
+    expect([...(await f.hostObjects('host-a')).keys()].sort()).toEqual(['/Namespace/pr-feature-a', '/Namespace/pr-feature-b', 'pr-feature-a/ConfigMap/web', 'pr-feature-b/ConfigMap/web']);
+    f.repo.deleteBranch('feature/a');
+    await f.cycle();
+    expect([...(await f.hostObjects('host-a')).keys()].sort()).toEqual(['/Namespace/pr-feature-b', 'pr-feature-b/ConfigMap/web']);
+  });
+
+  it('a failing build keeps the previous build on the hosts, stops no other preview, and is not fetched again for the same commit', async () => {
+    const f = previewFixture();
+    const good = f.push('feature/a');
+    await f.cycle();
+    f.failing.add('feature/a');
+    const broken = f.push('feature/a', 'v2');
+    f.push('feature/b');
+    f.failing.add('feature/new');
+    f.push('feature/new');
+    const report = await f.cycle();
+    expect(report.previews.map((p) => [p.branch, p.action])).toEqual([
+      ['feature/a', 'failed'],
+      ['feature/b', 'created'],
+      ['feature/new', 'failed'],
+    ]);
+    expect(report.previews[0]?.reason).toContain('apps/web/deploy.yaml:3');
+    const doc = await f.doc('feature-a');
+    expect(doc?.built?.commit).toBe(good);
+    expect(doc?.error).toMatchObject({ commit: broken });
+    expect(doc?.commit).toBe(broken);
+    const objects = await f.hostObjects('host-a');
+    expect(objects.get('pr-feature-a/ConfigMap/web')).toEqual({ commit: good, host: 'host-a' });
+    expect(objects.has('pr-feature-b/ConfigMap/web')).toBe(true);
+    expect([...objects.keys()].some((k) => k.includes('feature-new'))).toBe(false);
+    expect((await f.doc('feature-new'))?.error?.message).toContain('feature/new');
+    expect(f.logs.filter((l) => l['level'] === 'error')).toHaveLength(2);
+    const syncs = f.repo.syncs;
+    await f.cycle();
+    expect(f.repo.syncs).toBe(syncs);
+  });
+
+  it('a branch name with slashes, capitals and 80 characters gets a DNS-safe namespace of at most 63', async () => {
+    const f = previewFixture();
+    const branch = `feature/JIRA-1234/${'Very_Long-Name/'.repeat(4)}${'x'.repeat(80 - 18 - 60)}`;
+    expect(branch).toHaveLength(80);
+    f.push(branch);
+    const report = await f.cycle();
+    const change = report.previews[0];
+    expect(change?.action).toBe('created');
+    expect(change?.namespace.length).toBeLessThanOrEqual(63);
+    expect(change?.namespace).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect((await f.doc(change?.slug ?? ''))?.branch).toBe(branch);
+  });
+
+  it('an unreadable preview document is logged and treated as absent', async () => {
+    const f = previewFixture();
+    await f.store.put(storeLayout.preview('feature-login'), canonicalBytes({ kind: 'Preview', branch: 'feature/login' }));
+    f.push('feature/login');
+    const report = await f.cycle();
+    expect(report.previews).toMatchObject([{ action: 'created' }]);
+    expect(f.logs.some((l) => String(l['msg']).startsWith('preview previews/feature-login.json read failed'))).toBe(true);
+    expect(await f.doc('feature-login')).toBeDefined();
+  });
+
+  it('a host no longer selected for previews loses them', async () => {
+    const f = previewFixture();
+    f.push('feature/login');
+    await f.cycle();
+    f.setHosts(['host-a']);
+    const report = await f.cycle();
+    expect(report.previews).toMatchObject([{ action: 'updated' }]);
+    expect(f.pointers.has('host-b')).toBe(false);
+    expect(f.pointers.has('host-a')).toBe(true);
+    expect((await f.doc('feature-login'))?.hosts).toEqual(['host-a']);
+  });
+
+  it('a host bundle over the limits leaves out its newest preview, which fails', async () => {
+    const f = previewFixture({ limits: { maxCompressedBytes: 1 << 20, maxDecompressedBytes: 1 << 20, maxObjects: 3 } });
+    f.push('feature/a');
+    await f.cycle();
+    await f.clock.advance(T0 + 1000);
+    f.push('feature/b');
+    const report = await f.cycle();
+    expect(report.previews.map((p) => [p.branch, p.action])).toEqual([
+      ['feature/a', 'unchanged'],
+      ['feature/b', 'failed'],
+    ]);
+    expect(report.previews[1]?.reason).toContain('preview feature-b, the newest, is left out');
+    expect([...(await f.hostObjects('host-a')).keys()].every((k) => k.includes('feature-a'))).toBe(true);
+  });
+});

@@ -1,0 +1,112 @@
+import { formatDurationMs, matchPreviewBranches, previewSlugs, type BranchListing, type Preview, type PreviewName } from '@driftless/core';
+import type { PreviewBase } from './preview-types.js';
+
+/** What the cycle does with one branch's preview. */
+export type PreviewPlan =
+  /** Its document goes and its objects leave every host. */
+  | { readonly kind: 'remove'; readonly doc: Preview; readonly reason: string }
+  /** Sync the branch and build it (no document yet, a new commit, or new base inputs). */
+  | { readonly kind: 'build'; readonly branch: string; readonly commit: string; readonly name: PreviewName; readonly doc?: Preview }
+  /** Built already from this commit and these inputs (or failed on them): nothing to fetch. */
+  | { readonly kind: 'keep'; readonly doc: Preview };
+
+/** What {@link planPreviews} reads: the cycle's listing and base, the documents found, the ttl-removed branches, and the time. */
+export interface PlanInput {
+  readonly listing: BranchListing;
+  readonly base: PreviewBase;
+  /** The preview documents, by slug. */
+  readonly docs: ReadonlyMap<string, Preview>;
+  /** Branch -> commit whose preview the ttl removed (see PREVIEWS_EXPIRED_KEY). */
+  readonly expired: ReadonlyMap<string, string>;
+  /** ms since the epoch, from the injected clock. */
+  readonly now: number;
+  /** Whether `commit` is merged into the base branch (an ancestor of its head; the head itself is checked before). */
+  readonly isMerged: (commit: string) => Promise<boolean>;
+}
+
+/** The plans, sorted by branch, and the ttl-removed branches to record from now on. */
+export interface PlanResult {
+  readonly plans: readonly PreviewPlan[];
+  readonly expired: ReadonlyMap<string, string>;
+}
+
+/**
+ * Decides, for every preview document and every branch the listing has that
+ * `spec.previews.branches` matches (the base branch excluded), whether it is
+ * removed (`branch deleted`, `no longer matches spec.previews.branches`,
+ * `merged into <base>`, `ttl <d> passed without a new commit`), built, or
+ * kept as it is. Slugs come from previewSlugs over every matching branch, so
+ * they do not depend on which of them are merged or expired. A branch the ttl
+ * removed stays without a preview until its commit changes.
+ */
+export async function planPreviews(input: PlanInput): Promise<PlanResult> {
+  const { listing, base, now } = input;
+  const baseHead = listing.branches.get(base.branch) ?? base.revision;
+  const matched = matchPreviewBranches(base.spec, [...listing.branches.keys()]).filter((b) => b !== base.branch);
+  const names = previewSlugs(matched, base.spec.namespace);
+  const merged = new Set<string>();
+  await Promise.all(
+    matched.map(async (branch) => {
+      const commit = listing.branches.get(branch) ?? '';
+      if (commit === baseHead || (await input.isMerged(commit))) merged.add(branch);
+    }),
+  );
+  const expired = new Map([...input.expired].filter(([branch, commit]) => listing.branches.get(branch) === commit));
+  const plans: PreviewPlan[] = [];
+  const covered = new Set<string>();
+  for (const doc of input.docs.values()) {
+    const commit = listing.branches.get(doc.branch);
+    const reason = removalReason(doc, commit, { matched: names, merged, base, now });
+    if (reason !== undefined) {
+      plans.push({ kind: 'remove', doc, reason });
+      if (reason.startsWith('ttl ') && commit !== undefined) expired.set(doc.branch, commit);
+      continue;
+    }
+    covered.add(doc.branch);
+    const name = names.get(doc.branch) as PreviewName;
+    plans.push(needsBuild(doc, commit as string, base.inputs) ? { kind: 'build', branch: doc.branch, commit: commit as string, name, doc } : { kind: 'keep', doc });
+  }
+  for (const [branch, name] of names) {
+    const commit = listing.branches.get(branch) as string;
+    if (covered.has(branch) || merged.has(branch) || expired.get(branch) === commit) continue;
+    plans.push({ kind: 'build', branch, commit, name });
+  }
+  return { plans: plans.sort((a, b) => compare(branchOf(a), branchOf(b)) || compare(a.kind, b.kind)), expired };
+}
+
+/** Why `doc`'s preview goes this cycle, or undefined when it stays. */
+function removalReason(
+  doc: Preview,
+  commit: string | undefined,
+  ctx: { matched: ReadonlyMap<string, PreviewName>; merged: ReadonlySet<string>; base: PreviewBase; now: number },
+): string | undefined {
+  if (commit === undefined) return 'branch deleted';
+  const name = ctx.matched.get(doc.branch);
+  if (name === undefined) return 'no longer matches spec.previews.branches';
+  if (ctx.merged.has(doc.branch)) return `merged into ${ctx.base.branch}`;
+  // Another branch's arrival may lengthen this slug (a collision): the preview moves to its new namespace.
+  if (name.slug !== doc.slug) return `its namespace is now ${name.namespace}`;
+  if (commit === doc.commit && ctx.now >= Date.parse(doc.expiresAt)) return `ttl ${formatDurationMs(ctx.base.spec.ttl)} passed without a new commit`;
+  return undefined;
+}
+
+/**
+ * Whether the branch must be fetched and built: a commit the document has not
+ * seen, or base inputs its last build did not use. A commit whose build
+ * failed (a stalled error, recorded) is not tried again until the commit or
+ * the inputs change, so a broken branch costs no fetch per cycle.
+ */
+function needsBuild(doc: Preview, commit: string, inputs: string): boolean {
+  if (doc.commit !== commit) return true;
+  const built = doc.built;
+  if (doc.error?.commit === commit) return built !== undefined && built.inputs !== inputs;
+  return built === undefined || built.commit !== commit || built.inputs !== inputs;
+}
+
+function branchOf(plan: PreviewPlan): string {
+  return plan.kind === 'build' ? plan.branch : plan.doc.branch;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,124 @@
+import {
+  API_VERSION,
+  compileError,
+  decodeBundle,
+  parseJsonDocument,
+  previewSchema,
+  previewsSpecSchema,
+  storeLayout,
+  type AuditDraft,
+  type BundleLimits,
+  type Cluster,
+  type Digest,
+  type KubeObject,
+  type Preview,
+} from '@driftless/core';
+import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
+import { runPreviewCycle } from '../previews/preview-cycle.js';
+import type { BuildPreview, PreviewBase, PreviewsReport, SetPreviewsPointer } from '../previews/preview-types.js';
+import { noKustomize } from './unit-hub.js';
+
+/** 2026-11-30T00:00:00Z: where every fixture clock starts. */
+export const T0 = Date.UTC(2026, 10, 30);
+/** The fixture's spec.previews ttl, ms (72h). */
+export const TTL_MS = 72 * 3_600_000;
+
+function cluster(name: string): Cluster {
+  return { apiVersion: API_VERSION, kind: 'Cluster', metadata: { name, labels: { previews: 'true' } }, spec: { vars: {} } };
+}
+
+/**
+ * A preview cycle over a MemoryRepository (main with one commit), a
+ * MemoryObjectStore and a VirtualClock, with a build double that gives each
+ * host the preview's Namespace and a ConfigMap naming the built commit (or
+ * fails for the branches in `failing`), pointers as a map that
+ * `setPreviews` moves, and the audit drafts recorded.
+ */
+export function previewFixture(opts: { hosts?: readonly string[]; limits?: BundleLimits } = {}) {
+  const repo = new MemoryRepository();
+  repo.commit({ 'fleet.yaml': 'kind: Fleet\n' }, 'base');
+  const store = new MemoryObjectStore();
+  const clock = new VirtualClock(T0);
+  const pointers = new Map<string, Digest>();
+  const setCalls: [string, Digest | undefined][] = [];
+  const drafts: AuditDraft[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const failing = new Set<string>();
+  let hosts = opts.hosts ?? ['host-a', 'host-b'];
+
+  const setPreviews: SetPreviewsPointer = (host, digest) => {
+    setCalls.push([host, digest]);
+    if (pointers.get(host) === digest) return Promise.resolve('kept');
+    if (digest === undefined) pointers.delete(host);
+    else pointers.set(host, digest);
+    return Promise.resolve('moved');
+  };
+  const build: BuildPreview = (req) => {
+    if (failing.has(req.branch)) return Promise.reject(compileError('apps/web/deploy.yaml', 3, `branch ${req.branch}: mapping values are not allowed here`));
+    const labels = { 'driftless.io/preview': req.slug };
+    const perHost = new Map<string, KubeObject[]>();
+    for (const h of req.base.hosts) {
+      perHost.set(h.metadata.name, [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: req.namespace, labels } },
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: req.namespace, labels }, data: { commit: req.reader.commit, host: h.metadata.name } },
+      ]);
+    }
+    return Promise.resolve(perHost);
+  };
+
+  function base(): PreviewBase {
+    const spec = previewsSpecSchema.parse({ branches: ['feature/**'], clusters: { matchLabels: { previews: 'true' } }, apps: ['web'], namespace: 'pr-${branch.slug}', ttl: '72h' });
+    return { revision: repo.head() as string, branch: 'main', spec, hosts: hosts.map(cluster), inputs: `inputs-${hosts.join(',')}` };
+  }
+
+  return {
+    repo,
+    store,
+    clock,
+    pointers,
+    setCalls,
+    drafts,
+    logs,
+    failing,
+    setHosts(next: readonly string[]): void {
+      hosts = next;
+    },
+    /** Branches `name` off main's head and commits one file on it; returns the commit. */
+    push(branch: string, content = 'v1'): string {
+      if (repo.head(branch) === undefined) repo.createBranch(branch);
+      return repo.commit({ [`apps/web/${branch}.txt`]: content }, `push ${content}`, branch);
+    },
+    /** One cycle as the hub runs it: one branch listing, then the cycle. */
+    async cycle(): Promise<PreviewsReport> {
+      const listing = await repo.listBranches({ repo: repo.url });
+      return runPreviewCycle(
+        {
+          store,
+          clock,
+          source: repo,
+          build,
+          buildOptions: { kustomize: noKustomize },
+          setPreviews,
+          audit: { append: (d) => Promise.resolve(drafts.push(...d)) },
+          log: (e) => logs.push(e),
+          ...(opts.limits ? { bundleLimits: opts.limits } : {}),
+        },
+        { repo: repo.url, listing, base: base() },
+      );
+    },
+    /** The preview document of `slug`, schema-validated, or undefined. */
+    async doc(slug: string): Promise<Preview | undefined> {
+      const got = await store.get(storeLayout.preview(slug));
+      return got.kind === 'found' ? parseJsonDocument(previewSchema, got.body, slug) : undefined;
+    },
+    /** The objects of `host`'s previews bundle (digest verified), as `namespace/kind/name` -> data; empty when it has none. */
+    async hostObjects(host: string): Promise<Map<string, unknown>> {
+      const digest = pointers.get(host);
+      if (digest === undefined) return new Map();
+      const got = await store.get(storeLayout.blob(digest));
+      if (got.kind !== 'found') throw new Error(`blob ${digest} of ${host} is missing`);
+      const objects = decodeBundle(got.body, digest).objects;
+      return new Map(objects.map((o) => [`${o.metadata.namespace ?? ''}/${o.kind}/${o.metadata.name}`, (o as { data?: unknown }).data ?? null]));
+    },
+  };
+}
