@@ -4,6 +4,9 @@ import { compileFleet, type CompiledDelivery, type CompiledFleet } from './compi
 import { createAuditLog } from './audit/audit-log.js';
 import { coreRolloutMachine } from './rollout/core-machine.js';
 import { quietLog, type HubLog } from './hub-log.js';
+import { buildPreview } from './previews/build-preview.js';
+import { runPreviewCycle } from './previews/preview-cycle.js';
+import { createSetPreviewsPointer } from './previews/previews-pointer.js';
 import { publishFleet, type PublishMemo, type PublishResult } from './publish/publish-fleet.js';
 import type { PublishedFlags } from './publish/revision-record.js';
 import type { CompiledFlags } from './compile-flags.js';
@@ -62,7 +65,8 @@ export interface HubDeps {
   /**
    * One preview cycle (runPreviewCycle over this hub's store, clock, source,
    * build and audit): what `previews: true` compiles and {@link Hub.previews}
-   * run. Absent, asking for previews is an `Internal` error (a wiring bug).
+   * run. Default: the real cycle over this hub's own dependencies (buildPreview,
+   * createSetPreviewsPointer, the audit sink); tests inject their own.
    */
   readonly previewCycle?: (req: PreviewCycleRequest) => Promise<PreviewsReport>;
 }
@@ -239,10 +243,15 @@ function namedBase(base: PreviewBase, listing: BranchListing): PreviewBase {
   return base.branch === 'HEAD' ? { ...base, branch: listing.defaultBranch } : base;
 }
 
-/** The injected preview cycle; asking for previews without one is a wiring bug. */
+/**
+ * The preview cycle: the injected one, else the real one over this hub's own
+ * dependencies (its repository source, renderers, store, key and audit log).
+ */
 function cycleOf(deps: HubDeps): NonNullable<HubDeps['previewCycle']> {
   if (deps.previewCycle) return deps.previewCycle;
-  throw new DriftlessError('Internal', 'hub previews failed: this hub was created without a preview cycle', { invariant: 'HubDeps.previewCycle is set where previews are asked for' });
+  const setPreviews = createSetPreviewsPointer({ store: deps.store, clock: deps.clock, ...(deps.signingKey ? { signingKey: deps.signingKey } : {}), ...(deps.pointerTtlMs !== undefined ? { pointerTtlMs: deps.pointerTtlMs } : {}) });
+  const buildOptions = { kustomize: deps.renderers.kustomize, ...(deps.renderers.helm ? { helm: deps.renderers.helm } : {}) };
+  return (req) => runPreviewCycle({ store: deps.store, clock: deps.clock, source: deps.source, build: buildPreview, buildOptions, setPreviews, audit: auditOf(deps), log: deps.log ?? quietLog }, req);
 }
 
 /**
