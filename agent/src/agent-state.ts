@@ -3,10 +3,20 @@ import type { Normalized } from './reconcile/drift.js';
 import type { MemberCache } from './reconcile/inventory.js';
 import type { StalePointer } from './stale-pointer.js';
 
-/** A bundle that passed every check: its digest and objects. */
-export interface AcceptedBundle {
+/** One blob that passed every check (its bytes hash to its digest and decode within the limits): its digest and objects. */
+export interface VerifiedBlob {
   readonly digest: Digest;
   readonly objects: readonly KubeObject[];
+}
+
+/**
+ * The desired state of the pointer in force, built by desiredOf: `digest` is
+ * its release bundle's; `objects` every object to reconcile, the release
+ * bundle's and then, when the pointer names one, the previews bundle's
+ * (`previews`, kept apart so an unchanged blob is not read again).
+ */
+export interface AcceptedBundle extends VerifiedBlob {
+  readonly previews?: VerifiedBlob;
 }
 
 /**
@@ -27,8 +37,8 @@ export interface AgentState {
   pending: Pointer | undefined;
   /** The pointer last read had expired (phase Stale until another is read). */
   expired: StalePointer | undefined;
-  /** When the current bundle was first reconciled: the start of its progress deadline. */
-  appliedAt: { readonly digest: Digest; readonly at: number } | undefined;
+  /** When the current bundle (with its previews bundle, if any) was first reconciled: the start of its progress deadline. */
+  appliedAt: { readonly digest: Digest; readonly previews?: Digest; readonly at: number } | undefined;
   /** The status last written (without its heartbeat time) and when: an equal one is written again only once a heartbeat is due. */
   lastStatus: { readonly body: string; readonly at: number } | undefined;
   /** Failed passes in a row: the backoff exponent. */

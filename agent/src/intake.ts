@@ -1,11 +1,12 @@
-import type { Pointer } from '@driftless/core';
-import type { AcceptedBundle, AgentState } from './agent-state.js';
+import type { Digest, Pointer } from '@driftless/core';
+import type { AcceptedBundle, AgentState, VerifiedBlob } from './agent-state.js';
+import { desiredOf, releaseOf } from './desired-state.js';
 import type { StalePointer } from './stale-pointer.js';
 import { checkFreshCluster } from './steps/check-fresh-cluster.js';
-import { fetchBundle } from './steps/fetch-bundle.js';
+import { fetchBundle, type BlobRole } from './steps/fetch-bundle.js';
 import type { PassContext } from './steps/pass-context.js';
 import { pollPointer } from './steps/poll-pointer.js';
-import type { StepFailure } from './steps/step-failure.js';
+import { failureOf, type StepFailure } from './steps/step-failure.js';
 import { verifyBundle } from './steps/verify-bundle.js';
 import { verifyPointer } from './steps/verify-pointer.js';
 
@@ -31,8 +32,8 @@ export type Intake =
   | { readonly poll: PointerPoll; readonly pointer: Pointer; readonly bundle: AcceptedBundle | undefined; readonly etag: string | undefined };
 
 /**
- * Steps 1 to 4 in order: poll the pointer, verify it, fetch its bundle,
- * verify the bundle (and, with no replay floor on record, that the cluster is
+ * Steps 1 to 4 in order: poll the pointer, verify it, fetch its bundle and
+ * previews bundle, verify them (and, with no replay floor on record, that the cluster is
  * new). Each runs only when the one before succeeded, so a pointer that fails
  * its checks costs no blob read. On a 304 with a pending pointer, its blob is
  * read again.
@@ -50,20 +51,45 @@ export async function takeIn(ctx: PassContext): Promise<Intake> {
   return bundleOf(ctx, checked.pointer, 'changed', etag);
 }
 
-/** Steps 3 and 4 (and the fresh-cluster check) for a verified pointer. */
+/**
+ * Steps 3 and 4 for each blob the pointer names (its bundle, then its
+ * previews bundle: a blob already in force is not read again), their union
+ * (see desiredOf), and the fresh-cluster check. Either blob missing or
+ * damaged keeps the pointer pending; either refused refuses the pointer:
+ * nothing is applied until both are right.
+ */
 async function bundleOf(ctx: PassContext, pointer: Pointer, poll: PointerPoll, etag: string | undefined): Promise<Intake> {
-  const fetched = await fetchBundle(ctx, pointer);
-  if (fetched.kind === 'same') return { poll, pointer, bundle: undefined, etag };
-  if (fetched.kind === 'missing') return { poll, missing: fetched.error, pending: pointer, etag };
-  if (fetched.kind !== 'fetched') return failed(fetched, poll, etag);
-  const verified = verifyBundle(ctx, fetched);
-  // A damaged blob is rewritten by the hub's next publish that moves a pointer to it or renders a cluster naming it: retried like a missing one.
-  if (verified.kind === 'corrupt') return { poll, missing: verified.error, pending: pointer, etag };
-  if (verified.kind !== 'verified') return failed(verified, poll, etag);
-  const fresh = await checkFreshCluster(ctx, pointer, verified.bundle);
+  const inForce = ctx.state.bundle;
+  const release = await blobOf(ctx, pointer.bundle as Digest, 'bundle', inForce && releaseOf(inForce));
+  if (release.kind === 'missing') return { poll, missing: release.error, pending: pointer, etag };
+  if (release.kind !== 'blob') return failed(release, poll, etag);
+  const previews = pointer.previews === undefined ? undefined : await blobOf(ctx, pointer.previews as Digest, 'previews bundle', inForce?.previews);
+  if (previews?.kind === 'missing') return { poll, missing: previews.error, pending: pointer, etag };
+  if (previews && previews.kind !== 'blob') return failed(previews, poll, etag);
+  if (release.same && (previews ? previews.same : inForce?.previews === undefined)) return { poll, pointer, bundle: undefined, etag };
+  let bundle: AcceptedBundle;
+  try {
+    bundle = desiredOf(release.blob, previews?.blob);
+  } catch (err) {
+    return failed(failureOf(err), poll, etag);
+  }
+  const fresh = await checkFreshCluster(ctx, pointer, bundle);
   if (fresh.kind !== 'fresh') return failed(fresh, poll, etag);
-  return { poll, pointer, bundle: verified.bundle, etag };
+  return { poll, pointer, bundle, etag };
 }
+
+/** One blob of the pointer, verified: the one in force when it names that (`same`, nothing read), else read and checked; missing or damaged ones are `missing`. */
+async function blobOf(ctx: PassContext, digest: Digest, role: BlobRole, inForce: VerifiedBlob | undefined): Promise<Blob> {
+  if (digest === inForce?.digest) return { kind: 'blob', blob: inForce, same: true };
+  const fetched = await fetchBundle(ctx, digest, role);
+  if (fetched.kind !== 'fetched') return fetched;
+  const verified = verifyBundle(ctx, fetched, role);
+  // A damaged blob is rewritten by the hub's next publish that moves a pointer to it or renders a cluster naming it: retried like a missing one.
+  if (verified.kind === 'corrupt') return { kind: 'missing', error: verified.error };
+  return verified.kind === 'verified' ? { kind: 'blob', blob: verified.blob, same: false } : verified;
+}
+
+type Blob = { readonly kind: 'blob'; readonly blob: VerifiedBlob; readonly same: boolean } | { readonly kind: 'missing'; readonly error: string } | StepFailure;
 
 /** A failure after the pointer was read: transient ones, and refusals the cluster or store caused, read it again next time (the ETag is forgotten). */
 function failed(failure: StepFailure, poll: PointerPoll, etag: string | undefined): Intake {

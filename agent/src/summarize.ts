@@ -1,14 +1,21 @@
 import { API_VERSION, type Phase, type Status } from '@driftless/core';
 import type { ResolvedConfig } from './agent-config.js';
-import type { AgentState } from './agent-state.js';
+import type { AcceptedBundle, AgentState } from './agent-state.js';
+import { appsStatus, type AppTally } from './app-status.js';
 import type { Intake } from './intake.js';
 import type { NextWait } from './next-wait.js';
 import type { PassResult } from './pass-result.js';
 import type { ReconcileOutcome } from './reconcile/change-set.js';
 import type { StalePointer } from './stale-pointer.js';
 
-/** How reconciling the bundle in force went: its outcome, or why the pass could not finish it (a transient API failure). */
-export type Reconciled = { readonly kind: 'done'; readonly outcome: ReconcileOutcome } | { readonly kind: 'error'; readonly error: string };
+/**
+ * How reconciling the bundle in force went: its outcome (and its apps, see
+ * tallyApps; none when absent), or why the pass could not finish it (a
+ * transient API failure).
+ */
+export type Reconciled =
+  | { readonly kind: 'done'; readonly outcome: ReconcileOutcome; readonly apps?: ReadonlyMap<string, AppTally> }
+  | { readonly kind: 'error'; readonly error: string };
 
 /** One structured log line. */
 export type LogEvent = { readonly level: 'info' | 'warn' | 'error'; readonly msg: string } & Readonly<Record<string, unknown>>;
@@ -86,14 +93,15 @@ export function summarize(facts: PassFacts): PassSummary {
     return settle(facts, result, statusOf(facts, 'Failed', undefined, error), [...refused, event(facts, 'error', 'reconcile failed', { error })], state.appliedAt);
   }
   const { outcome } = facts.reconciled;
-  const digest = state.bundle.digest;
-  const appliedAt = state.appliedAt?.digest === digest ? state.appliedAt : { digest, at: facts.now };
-  const phase = phaseOf(state.rejection, outcome, facts.now - appliedAt.at > facts.config.progressDeadlineMs);
+  const appliedAt = appliedAtOf(state.bundle, state.appliedAt, facts.now);
+  const overdue = facts.now - appliedAt.at > facts.config.progressDeadlineMs;
+  const phase = phaseOf(state.rejection, outcome, overdue);
   const lastError = state.rejection ?? outcome.failed[0]?.message ?? (phase === 'Degraded' ? unhealthyError(outcome) : undefined);
   const result: PassResult = { poll: intake.poll, phase, outcome, statusWritten: false, ...generation, ...(lastError ? { error: lastError } : {}) };
   const changed = outcome.applied || outcome.pruned || outcome.failed.length;
   const reconciled = changed ? [event(facts, 'info', 'reconciled', { generation: state.pointer?.generation, ...outcome, failed: outcome.failed.length })] : [];
-  return settle(facts, result, statusOf(facts, phase, outcome, lastError), [...refused, ...reconciled], appliedAt);
+  const apps = appsStatus(facts.reconciled.apps ?? new Map(), overdue);
+  return settle(facts, result, { ...statusOf(facts, phase, outcome, lastError), ...(apps ? { apps } : {}) }, [...refused, ...reconciled], appliedAt);
 }
 
 /** A stale pass: nothing was reconciled; the status and log name the expired pointer and its age. */
@@ -103,6 +111,13 @@ function staleSummary(facts: PassFacts, stale: StalePointer): PassSummary {
   const ageSeconds = Math.max(0, Math.round((facts.now - Date.parse(publishedAt)) / 1000));
   const log = [event(facts, 'error', 'pointer expired', { generation, publishedAt, expiresAt, ageSeconds, error })];
   return settle(facts, result, { ...statusOf(facts, 'Stale', undefined, error), stale: { generation, publishedAt, expiresAt } }, log, facts.state.appliedAt);
+}
+
+/** When the desired state in force (its bundle and previews bundle) was first reconciled: kept while both are the same, else now. */
+function appliedAtOf(bundle: AcceptedBundle, last: AgentState['appliedAt'], now: number): NonNullable<AgentState['appliedAt']> {
+  const { digest, previews } = bundle;
+  if (last?.digest === digest && last.previews === previews?.digest) return last;
+  return { digest, ...(previews ? { previews: previews.digest } : {}), at: now };
 }
 
 /** The phase of a reconciled pass (see summarize). */
@@ -142,6 +157,7 @@ function statusOf(facts: PassFacts, phase: Phase, outcome: ReconcileOutcome | un
     cluster: facts.config.cluster,
     observedGeneration: pointer?.generation ?? 0,
     ...(bundle ? { appliedBundle: bundle.digest } : {}),
+    ...(bundle?.previews ? { appliedPreviews: bundle.previews.digest } : {}),
     phase,
     objects: {
       total: bundle?.objects.length ?? 0,

@@ -29,6 +29,8 @@ export interface Change {
    * neither stops other prunes nor makes every pass back off.
    */
   readonly stage?: 'prune';
+  /** The app the object belongs to (its APP_ANNOTATION), when it names one: what the status's `apps` groups by. */
+  readonly app?: string;
   /** The object as the API server holds it after the pass, where there is one, cut to what health is assessed on (healthForm). */
   readonly live?: KubeObject;
 }

@@ -4,7 +4,7 @@ import { inventoryOf, unionOf } from './applyset.js';
 import type { Change } from './change-set.js';
 import { closeInventory, type InventoryDeps, type OpenInventory } from './inventory.js';
 import { uniqueKinds } from './live-members.js';
-import { isNamespace, kubeRefOf } from './object-ref.js';
+import { appOf, isNamespace, kubeRefOf } from './object-ref.js';
 import { isCrd } from './wait-established.js';
 
 /**
@@ -58,7 +58,7 @@ export async function prune(inv: OpenInventory, applied: readonly Change[], deps
       if (await deps.kube.delete(kubeRefOf(o))) changes.push({ object, action: 'pruned', reason: 'left the bundle' });
     } catch (err) {
       if (!isDriftlessError(err, 'KubeRefused')) throw err;
-      changes.push({ object, action: 'failed', stage: 'prune', reason: err.message });
+      changes.push({ object, action: 'failed', stage: 'prune', reason: err.message, ...appOf(o) });
       retained.push(o);
     }
   }

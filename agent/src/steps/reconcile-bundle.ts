@@ -1,4 +1,5 @@
 import type { AcceptedBundle } from '../agent-state.js';
+import { tallyApps } from '../app-status.js';
 import { outcomeOf } from '../reconcile/change-set.js';
 import { reconcileChanges, type ReconcileDeps } from '../reconcile/reconcile.js';
 import { acceptedAnnotation } from '../replay-floor.js';
@@ -16,7 +17,7 @@ export type ReconcileStepResult = Reconciled | { readonly kind: 'aborted' } | { 
 /**
  * Steps 5 to 7: records the pointer in force as the replay floor (see
  * recordFloor), applies the bundle in stages, prunes, assesses health (see
- * reconcileChanges, outcomeOf). Every pass runs it unless the pointer is
+ * reconcileChanges, outcomeOf) and tallies it per app (see tallyApps). Every pass runs it unless the pointer is
  * stale, so drift is corrected each interval. A transient API failure ends it
  * as `error`, retried with backoff.
  */
@@ -24,7 +25,9 @@ export async function reconcileBundle(ctx: PassContext, bundle: AcceptedBundle):
   try {
     await recordFloor(ctx);
     const set = await reconcileChanges(bundle.objects, reconcileDepsFor(ctx));
-    return set.aborted ? { kind: 'aborted' } : { kind: 'done', outcome: outcomeOf(set.changes) };
+    if (set.aborted) return { kind: 'aborted' };
+    const outcome = outcomeOf(set.changes);
+    return { kind: 'done', outcome, apps: tallyApps(set.changes, outcome) };
   } catch (err) {
     const error = (err as Error).message;
     return (await ctx.replay()).superseded ? { kind: 'superseded', error } : { kind: 'error', error };
