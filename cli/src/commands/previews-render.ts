@@ -25,7 +25,7 @@ export function renderPreviews(listing: PreviewListing, now: number): string {
     ];
     const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length))) ?? [];
     lines.push(...table.map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()));
-    for (const p of listing.previews) if (p.error !== undefined) lines.push(`${p.branch} ${p.commit.slice(0, 12)} build failed: ${p.error}`);
+    for (const p of listing.previews) if (p.error !== undefined) lines.push(`${p.branch} ${p.commit.slice(0, 12)}: ${p.error}`);
   }
   lines.push(...listing.problems);
   return `${lines.join('\n')}\n`;
@@ -42,14 +42,15 @@ function phaseCell(p: PreviewRow): string {
 }
 
 function expiresCell(ms: number): string {
-  return ms <= 0 ? 'at next cycle' : `in ${roughDuration(ms)}`;
+  // Rounded, not floored: a preview just pushed with `ttl: 72h` expires `in 3d`, not `in 2d`.
+  return ms <= 0 ? 'at next cycle' : `in ${roughDuration(ms, Math.round)}`;
 }
 
-/** A duration in its largest whole unit (`45s`, `12m`, `5h`, `3d`); hours up to two days, as ttls are written. */
-export function roughDuration(ms: number): string {
+/** A duration in its largest whole unit (`45s`, `12m`, `5h`, `3d`), floored unless `round` says otherwise; hours up to two days, as ttls are written. */
+export function roughDuration(ms: number, round: (x: number) => number = Math.floor): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86_400)}d`;
+  if (s < 3600) return `${round(s / 60)}m`;
+  if (s < 48 * 3600) return `${round(s / 3600)}h`;
+  return `${round(s / 86_400)}d`;
 }
