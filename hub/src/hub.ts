@@ -5,7 +5,7 @@ import { createAuditLog } from './audit/audit-log.js';
 import { coreRolloutMachine } from './rollout/core-machine.js';
 import { quietLog, type HubLog } from './hub-log.js';
 import { buildPreview } from './previews/build-preview.js';
-import { runPreviewCycle } from './previews/preview-cycle.js';
+import { runPreviewCycle, type PreviewCycleMemo } from './previews/preview-cycle.js';
 import { createSetPreviewsPointer } from './previews/previews-pointer.js';
 import { publishFleet, type PublishMemo, type PublishResult } from './publish/publish-fleet.js';
 import type { PublishedFlags } from './publish/revision-record.js';
@@ -149,11 +149,13 @@ interface LastBase {
 export function createHub(deps: HubDeps): Hub {
   const log = deps.log ?? quietLog;
   let last: LastBase | undefined;
+  // This hub's memory across preview cycles (merged answers), as long as it lives.
+  const previewMemo: PreviewCycleMemo = { merged: new Map() };
   const hub: Hub = {
     async previews(req) {
       if (last?.repo !== req.repo || last.ref !== req.ref) await hub.compile({ repo: req.repo, ...(req.ref !== undefined ? { ref: req.ref } : {}), ...(req.actor ? { actor: req.actor } : {}) });
       const base = last?.base;
-      return base ? await cycleOf(deps)({ repo: req.repo, listing: req.listing, base: namedBase(base, req.listing), ...(req.actor ? { actor: req.actor } : {}) }) : undefined;
+      return base ? await cycleOf(deps, previewMemo)({ repo: req.repo, listing: req.listing, base: namedBase(base, req.listing), ...(req.actor ? { actor: req.actor } : {}) }) : undefined;
     },
     async compile(req) {
       const started = deps.clock.now();
@@ -223,7 +225,7 @@ export function createHub(deps: HubDeps): Hub {
       // The base branch by name (a local repository's HEAD is its current branch): a branch merged into it is removed.
       const base = compiled.previewBase ? { ...compiled.previewBase, branch: snapshot.ref } : undefined;
       last = { repo: req.repo, ref: req.ref, base };
-      const previews = req.previews ? await previewsAfterPublish(deps, req, base) : {};
+      const previews = req.previews ? await previewsAfterPublish(deps, cycleOf(deps, previewMemo), req, base) : {};
       const warnings = [...(compiled.warnings ?? []), ...(previews.warning !== undefined ? [previews.warning] : [])];
       return {
         ...result,
@@ -247,11 +249,11 @@ function namedBase(base: PreviewBase, listing: BranchListing): PreviewBase {
  * The preview cycle: the injected one, else the real one over this hub's own
  * dependencies (its repository source, renderers, store, key and audit log).
  */
-function cycleOf(deps: HubDeps): NonNullable<HubDeps['previewCycle']> {
+function cycleOf(deps: HubDeps, memo: PreviewCycleMemo): NonNullable<HubDeps['previewCycle']> {
   if (deps.previewCycle) return deps.previewCycle;
   const setPreviews = createSetPreviewsPointer({ store: deps.store, clock: deps.clock, ...(deps.signingKey ? { signingKey: deps.signingKey } : {}), ...(deps.pointerTtlMs !== undefined ? { pointerTtlMs: deps.pointerTtlMs } : {}) });
   const buildOptions = { kustomize: deps.renderers.kustomize, ...(deps.renderers.helm ? { helm: deps.renderers.helm } : {}) };
-  return (req) => runPreviewCycle({ store: deps.store, clock: deps.clock, source: deps.source, build: buildPreview, buildOptions, setPreviews, audit: auditOf(deps), log: deps.log ?? quietLog }, req);
+  return (req) => runPreviewCycle({ store: deps.store, clock: deps.clock, source: deps.source, build: buildPreview, buildOptions, setPreviews, audit: auditOf(deps), log: deps.log ?? quietLog, memo }, req);
 }
 
 /**
@@ -259,9 +261,8 @@ function cycleOf(deps: HubDeps): NonNullable<HubDeps['previewCycle']> {
  * sync fetched the base already), then the cycle. The release is published by
  * now, so a failure of either is a warning, never the compile's failure.
  */
-async function previewsAfterPublish(deps: HubDeps, req: CompileRequest, base: PreviewBase | undefined): Promise<{ report?: PreviewsReport; warning?: string }> {
+async function previewsAfterPublish(deps: HubDeps, cycle: NonNullable<HubDeps['previewCycle']>, req: CompileRequest, base: PreviewBase | undefined): Promise<{ report?: PreviewsReport; warning?: string }> {
   if (!base) return { warning: 'previews: fleet.yaml has no spec.previews; no preview cycle ran' };
-  const cycle = cycleOf(deps);
   try {
     const listing = await deps.source.listBranches({ repo: req.repo });
     return { report: await cycle({ repo: req.repo, listing, base: namedBase(base, listing), ...(req.actor ? { actor: req.actor } : {}) }) };

@@ -21,6 +21,13 @@ export interface BuildStepDeps {
   readonly limits: BundleLimits;
   /** Blob writes in flight at once. */
   readonly blobLimit: LimitFunction;
+  /**
+   * Git operations in flight at once: 1. Every branch is fetched into the
+   * one cached clone of the repository, and isomorphic-git does not lock it
+   * (two fetches, or a fetch and an ancestry walk, at once can read a
+   * packfile while another writes it). Builds still overlap.
+   */
+  readonly gitLimit: LimitFunction;
   /** The cycle's canonical-JSON cache (see encodeValidatedBundle). */
   readonly cache: WeakMap<object, string>;
 }
@@ -34,7 +41,7 @@ export interface BuildStepDeps {
 export async function buildOnePreview(deps: BuildStepDeps, repo: string, base: PreviewBase, plan: Extract<PreviewPlan, { kind: 'build' }>): Promise<BuildOutcome> {
   const { branch, name } = plan;
   try {
-    const snapshot = await deps.source.sync({ repo, ref: branch });
+    const snapshot = await deps.gitLimit(() => deps.source.sync({ repo, ref: branch }));
     const built = await deps.build({ branch, slug: name.slug, namespace: name.namespace, reader: snapshot.reader, base }, deps.buildOptions);
     const objects = new Map<string, readonly KubeObject[]>();
     for (const host of base.hosts) {

@@ -40,6 +40,19 @@ describe('runPreviewCycle', () => {
     expect(f.drafts).toHaveLength(1);
   });
 
+  it('with a memo, a cycle where neither the base nor the branch moved asks no ancestry; without one, every cycle asks', async () => {
+    const kept = previewFixture({ memo: { merged: new Map() } });
+    const fresh = previewFixture();
+    for (const f of [kept, fresh]) {
+      f.push('feature/login');
+      await f.cycle();
+      expect(f.ancestry.asked).toBe(1);
+      await f.cycle();
+    }
+    expect(kept.ancestry.asked).toBe(1);
+    expect(fresh.ancestry.asked).toBe(2);
+  });
+
   it('a new commit updates the preview on its hosts and restarts its ttl', async () => {
     const f = previewFixture();
     f.push('feature/login');

@@ -26,7 +26,23 @@ export interface PreviewCycleDeps {
   readonly log: HubLog;
   /** Limits every preview and host bundle is encoded within; default DEFAULT_BUNDLE_LIMITS. */
   readonly bundleLimits?: BundleLimits;
+  /**
+   * What earlier cycles of this process learnt: whether a branch commit was
+   * merged into a base commit (keyed `<base>:<commit>`: neither changes its
+   * answer). Without it, every cycle walks the base's history for every
+   * preview; with it (a `hub serve` process keeps one), only when the base or
+   * the branch moved.
+   */
+  readonly memo?: PreviewCycleMemo;
 }
+
+/** See PreviewCycleDeps.memo; create one with `{ merged: new Map() }` per process. */
+export interface PreviewCycleMemo {
+  readonly merged: Map<string, boolean>;
+}
+
+/** Answers kept in a PreviewCycleMemo at most: a few previews times the base commits of a day is far less. */
+const MERGED_MEMO_MAX = 10_000;
 
 /** One preview after the build step: the document to keep (undefined: removed) and its outcome. */
 interface Settled {
@@ -53,14 +69,24 @@ export async function runPreviewCycle(deps: PreviewCycleDeps, req: PreviewCycleR
   const limits = deps.bundleLimits ?? DEFAULT_BUNDLE_LIMITS;
   const docs = await readPreviews(store, log);
   const expiredBefore = await readExpired(store, log);
-  const isMerged = (ancestor: string): Promise<boolean> =>
-    deps.source.isDescendant({ repo: req.repo, ref: req.base.branch, commit: req.listing.branches.get(req.base.branch) ?? req.base.revision, ancestor });
+  const gitLimit = pLimit(1);
+  // Judged against the base commit compiled (its objects are in the clone); a merge
+  // pushed since the compile is seen at the next cycle, after the next compile.
+  const isMerged = async (ancestor: string): Promise<boolean> => {
+    const key = `${req.base.revision}:${ancestor}`;
+    const known = deps.memo?.merged.get(key);
+    if (known !== undefined) return known;
+    const merged = await gitLimit(() => deps.source.isDescendant({ repo: req.repo, ref: req.base.branch, commit: req.base.revision, ancestor }));
+    if (deps.memo && deps.memo.merged.size >= MERGED_MEMO_MAX) deps.memo.merged.clear();
+    deps.memo?.merged.set(key, merged);
+    return merged;
+  };
   const { plans, expired } = await planPreviews({ listing: req.listing, base: req.base, docs, expired: expiredBefore, now, isMerged });
 
   const cache = new WeakMap<object, string>();
   const blobLimit = pLimit(BLOB_CONCURRENCY);
   const buildLimit = pLimit(PREVIEW_BUILD_CONCURRENCY);
-  const stepDeps = { ...deps, limits, blobLimit, cache };
+  const stepDeps = { ...deps, limits, blobLimit, cache, gitLimit };
   const settled = await Promise.all(
     plans.map(async (plan) => settle(plan, plan.kind === 'build' ? await buildLimit(() => buildOnePreview(stepDeps, req.repo, req.base, plan)) : undefined, req, now)),
   );

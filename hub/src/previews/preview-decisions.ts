@@ -45,12 +45,11 @@ export async function planPreviews(input: PlanInput): Promise<PlanResult> {
   const matched = matchPreviewBranches(base.spec, [...listing.branches.keys()]).filter((b) => b !== base.branch);
   const names = previewSlugs(matched, base.spec.namespace);
   const merged = new Set<string>();
-  await Promise.all(
-    matched.map(async (branch) => {
-      const commit = listing.branches.get(branch) ?? '';
-      if (commit === baseHead || (await input.isMerged(commit))) merged.add(branch);
-    }),
-  );
+  // One at a time: each may deepen the one cached clone (see BuildStepDeps.gitLimit).
+  for (const branch of matched) {
+    const commit = listing.branches.get(branch) ?? '';
+    if (commit === baseHead || commit === base.revision || (await input.isMerged(commit))) merged.add(branch);
+  }
   const expired = new Map([...input.expired].filter(([branch, commit]) => listing.branches.get(branch) === commit));
   const plans: PreviewPlan[] = [];
   const covered = new Set<string>();

@@ -12,9 +12,10 @@ import {
   type Digest,
   type KubeObject,
   type Preview,
+  type RepositorySource,
 } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
-import { runPreviewCycle } from '../previews/preview-cycle.js';
+import { runPreviewCycle, type PreviewCycleMemo } from '../previews/preview-cycle.js';
 import type { BuildPreview, PreviewBase, PreviewsReport, SetPreviewsPointer } from '../previews/preview-types.js';
 import { noKustomize } from './unit-hub.js';
 
@@ -34,7 +35,7 @@ function cluster(name: string): Cluster {
  * fails for the branches in `failing`), pointers as a map that
  * `setPreviews` moves, and the audit drafts recorded.
  */
-export function previewFixture(opts: { hosts?: readonly string[]; limits?: BundleLimits } = {}) {
+export function previewFixture(opts: { hosts?: readonly string[]; limits?: BundleLimits; memo?: PreviewCycleMemo } = {}) {
   const repo = new MemoryRepository();
   repo.commit({ 'fleet.yaml': 'kind: Fleet\n' }, 'base');
   const store = new MemoryObjectStore();
@@ -45,6 +46,14 @@ export function previewFixture(opts: { hosts?: readonly string[]; limits?: Bundl
   const logs: Record<string, unknown>[] = [];
   const failing = new Set<string>();
   let hosts = opts.hosts ?? ['host-a', 'host-b'];
+  const ancestry = { asked: 0 };
+  const source: Pick<RepositorySource, 'sync' | 'isDescendant'> = {
+    sync: (r) => repo.sync(r),
+    isDescendant: (q) => {
+      ancestry.asked += 1;
+      return repo.isDescendant(q);
+    },
+  };
 
   const setPreviews: SetPreviewsPointer = (host, digest) => {
     setCalls.push([host, digest]);
@@ -73,6 +82,8 @@ export function previewFixture(opts: { hosts?: readonly string[]; limits?: Bundl
 
   return {
     repo,
+    /** How often the cycle asked the repository whether a branch was merged. */
+    ancestry,
     store,
     clock,
     pointers,
@@ -95,13 +106,14 @@ export function previewFixture(opts: { hosts?: readonly string[]; limits?: Bundl
         {
           store,
           clock,
-          source: repo,
+          source,
           build,
           buildOptions: { kustomize: noKustomize },
           setPreviews,
           audit: { append: (d) => Promise.resolve(drafts.push(...d)) },
           log: (e) => logs.push(e),
           ...(opts.limits ? { bundleLimits: opts.limits } : {}),
+          ...(opts.memo ? { memo: opts.memo } : {}),
         },
         { repo: repo.url, listing, base: base() },
       );
