@@ -31,6 +31,12 @@ export interface Change {
   readonly stage?: 'prune';
   /** The app the object belongs to (its APP_ANNOTATION), when it names one: what the status's `apps` groups by. */
   readonly app?: string;
+  /**
+   * The preview environment the object belongs to (its PREVIEW_LABEL), absent
+   * for the release's: its failures count in its app, not in the cluster's
+   * phase, and hold back only its own preview's prunes (see prune).
+   */
+  readonly preview?: string;
   /** The object as the API server holds it after the pass, where there is one, cut to what health is assessed on (healthForm). */
   readonly live?: KubeObject;
 }
