@@ -1,4 +1,4 @@
-import { APP_ANNOTATION, PREVIEW_LABEL, parseJsonDocument, seededRng, statusSchema, storeLayout, type KubeObject } from '@driftless/core';
+import { APP_ANNOTATION, DriftlessError, PREVIEW_LABEL, parseJsonDocument, seededRng, statusSchema, storeLayout, type KubeObject, type KubeObjectRef } from '@driftless/core';
 import { MemoryKubeTarget, MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { describe, expect, it } from 'vitest';
 import { createAgent } from './agent.js';
@@ -21,10 +21,13 @@ const release = (...more: KubeObject[]): KubeObject[] => [
 ];
 const preview = (ns: string, ...more: KubeObject[]): KubeObject[] => [...previewBundle(ns, 'green'), ...more];
 
-function setup(controllers: 'none' | 'instant' = 'instant') {
+/** `refuse`: a delete the API server refuses (403, as from an admission policy). */
+function setup(controllers: 'none' | 'instant' = 'instant', refuse?: (r: KubeObjectRef) => boolean) {
   const clock = new VirtualClock(START);
   const store = new MemoryObjectStore();
-  const kube = new MemoryKubeTarget({ clock, controllers });
+  const memory = new MemoryKubeTarget({ clock, controllers });
+  const forbidden = (r: KubeObjectRef) => new DriftlessError('KubeRefused', `ConfigMap/${r.namespace}/${r.name} delete failed: forbidden`, { object: r.name, operation: 'delete', status: 403, reason: 'forbidden' });
+  const kube = refuse ? Object.assign(Object.create(memory) as MemoryKubeTarget, { delete: (r: KubeObjectRef) => (refuse(r) ? Promise.reject(forbidden(r)) : memory.delete(r)) }) : memory;
   const agent = createAgent({ clock, rng: seededRng(1), store, kube, log: () => {}, config: { cluster: 'c1', intervalMs: 10_000, jitter: 0, verifyKeys: [], insecureSkipVerify: true } });
   const status = async () => {
     const got = await store.get(storeLayout.status('c1'));
@@ -91,6 +94,18 @@ describe('a preview object the API server refuses', () => {
     expect(await status()).toMatchObject({ phase: 'Applied', apps: { web: { phase: 'Applied' }, 'pr-1/web': { phase: 'Progressing', ready: 2, total: 3 } } });
     await clock.advance(START + 600_001);
     expect(await agent.runOnce()).toMatchObject({ phase: 'Applied' });
+    const after = await status();
+    expect(after).toMatchObject({ phase: 'Applied', apps: { web: { phase: 'Applied' }, 'pr-1/web': { phase: 'Degraded' } } });
+    expect(after?.lastError).toBeUndefined();
+  });
+
+  it("a preview object whose delete is refused degrades its app only, and the release's prunes go on", async () => {
+    const { store, kube, agent, status } = setup('instant', (r) => r.namespace === 'pr-1' && r.name === 'extra');
+    await publishBundle(store, 'c1', release(cm('app', 'old', 'web')), 1, { previews: preview('pr-1', cm('pr-1', 'extra', 'pr-1/web', { preview: true })) });
+    await agent.runOnce();
+    await publishBundle(store, 'c1', release(), 2, { previews: preview('pr-1') });
+    expect(await agent.runOnce()).toMatchObject({ phase: 'Applied', outcome: { pruned: 1, degraded: [{ object: 'ConfigMap/pr-1/extra' }] } });
+    expect(await kube.get(ref('app', 'old'))).toBeUndefined();
     const after = await status();
     expect(after).toMatchObject({ phase: 'Applied', apps: { web: { phase: 'Applied' }, 'pr-1/web': { phase: 'Degraded' } } });
     expect(after?.lastError).toBeUndefined();
