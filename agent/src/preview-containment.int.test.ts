@@ -19,7 +19,7 @@ async function statusOf(store: ObjectStore) {
 /** A ConfigMap `name` in `ns` annotated as `app`, labelled as the preview `preview` when given. */
 function cm(ns: string, name: string, app: string, data: Record<string, string>, preview?: string): KubeObject {
   const labels = preview ? { labels: { [PREVIEW_LABEL]: preview } } : {};
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, ...labels, annotations: { [APP_ANNOTATION]: app } }, data } as KubeObject;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, ...labels, annotations: { [APP_ANNOTATION]: app } }, data };
 }
 
 describe('a preview object the real kube-apiserver refuses', () => {

@@ -12,7 +12,7 @@ const REFUSED = { tier: 'not a valid label value!' };
 /** A ConfigMap `name` in `ns` of the app `app`; labelled as a preview's when `ns` is one; refused when `bad`. */
 function cm(ns: string, name: string, app: string, opts: { preview?: boolean; bad?: boolean } = {}): KubeObject {
   const labels = { ...(opts.preview ? { [PREVIEW_LABEL]: ns } : {}), ...(opts.bad ? REFUSED : {}) };
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels, annotations: { [APP_ANNOTATION]: app } }, data: { name } } as KubeObject;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels, annotations: { [APP_ANNOTATION]: app } }, data: { name } };
 }
 
 const release = (...more: KubeObject[]): KubeObject[] => [
@@ -89,7 +89,7 @@ describe('a preview object the API server refuses', () => {
     const { clock, store, agent, status } = setup('none');
     const meta = { name: 'api', namespace: 'pr-1', labels: { [PREVIEW_LABEL]: 'pr-1' }, annotations: { [APP_ANNOTATION]: 'pr-1/web' } };
     const spec = { selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'api' }] } } };
-    await publishBundle(store, 'c1', release(), 1, { previews: preview('pr-1', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta, spec } as KubeObject) });
+    await publishBundle(store, 'c1', release(), 1, { previews: preview('pr-1', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta, spec }) });
     expect(await agent.runOnce()).toMatchObject({ phase: 'Applied', outcome: { applied: 5 } });
     expect(await status()).toMatchObject({ phase: 'Applied', apps: { web: { phase: 'Applied' }, 'pr-1/web': { phase: 'Progressing', ready: 2, total: 3 } } });
     await clock.advance(START + 600_001);

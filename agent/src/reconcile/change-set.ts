@@ -49,7 +49,7 @@ export interface ReconcileOutcome {
   /** Of the applied: objects that existed and were written again (configured). */
   readonly drifted: number;
   readonly pruned: number;
-  /** Objects the API server refused to apply, each with a message naming it; when any, nothing was pruned. */
+  /** Objects the API server refused to apply, each with a message naming it; when one is the release's (no `preview`), nothing was pruned (see prune). */
   readonly failed: readonly { readonly object: string; readonly message: string }[];
   /** Applied objects that are not healthy yet (a Deployment rolling out), with why. */
   readonly notReady: readonly Unhealthy[];
