@@ -28,17 +28,18 @@ function setup(controllers: 'none' | 'instant' = 'instant', refuse?: (r: KubeObj
   const memory = new MemoryKubeTarget({ clock, controllers });
   const forbidden = (r: KubeObjectRef) => new DriftlessError('KubeRefused', `ConfigMap/${r.namespace}/${r.name} delete failed: forbidden`, { object: r.name, operation: 'delete', status: 403, reason: 'forbidden' });
   const kube = refuse ? Object.assign(Object.create(memory) as MemoryKubeTarget, { delete: (r: KubeObjectRef) => (refuse(r) ? Promise.reject(forbidden(r)) : memory.delete(r)) }) : memory;
-  const agent = createAgent({ clock, rng: seededRng(1), store, kube, log: () => {}, config: { cluster: 'c1', intervalMs: 10_000, jitter: 0, verifyKeys: [], insecureSkipVerify: true } });
+  const logged: Record<string, unknown>[] = [];
+  const agent = createAgent({ clock, rng: seededRng(1), store, kube, log: (e) => logged.push(e), config: { cluster: 'c1', intervalMs: 10_000, jitter: 0, verifyKeys: [], insecureSkipVerify: true } });
   const status = async () => {
     const got = await store.get(storeLayout.status('c1'));
     return got.kind === 'found' ? parseJsonDocument(statusSchema, got.body, 'status') : undefined;
   };
-  return { clock, store, kube, agent, status };
+  return { clock, store, kube, agent, status, logged };
 }
 
 describe('a preview object the API server refuses', () => {
   it("fails its preview's app only: the cluster stays Applied, the release and the other previews are applied and pruned, its own preview's prunes wait", async () => {
-    const { store, kube, agent, status } = setup();
+    const { store, kube, agent, status, logged } = setup();
     await publishBundle(store, 'c1', release(cm('app', 'old', 'web')), 1, {
       previews: [...preview('pr-1', cm('pr-1', 'extra', 'pr-1/web', { preview: true })), ...preview('pr-2', cm('pr-2', 'extra', 'pr-2/web', { preview: true }))],
     });
@@ -65,6 +66,8 @@ describe('a preview object the API server refuses', () => {
       apps: { web: { phase: 'Applied', ready: 3, total: 3 }, 'pr-1/web': { phase: 'Failed', ready: 2, total: 3 }, 'pr-2/web': { phase: 'Applied', ready: 2, total: 2 } },
     });
     expect(after?.lastError).toBeUndefined();
+    // The status's apps say only that pr-1 failed: the log says why.
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'preview objects failed', failed: [expect.stringMatching(/^ConfigMap\/pr-1\/bad apply failed: /)] }));
 
     await publishBundle(store, 'c1', release(cm('app', 'new', 'web')), 3, { previews: [...preview('pr-1'), ...preview('pr-2')] });
     expect(await agent.runOnce()).toMatchObject({ phase: 'Applied', outcome: { pruned: 1, failed: [] } });

@@ -105,7 +105,18 @@ export function summarize(facts: PassFacts): PassSummary {
   const changed = outcome.applied || outcome.pruned || outcome.failed.length;
   const reconciled = changed ? [event(facts, 'info', 'reconciled', { generation: state.pointer?.generation, ...outcome, failed: outcome.failed.length })] : [];
   const apps = appsStatus(facts.reconciled.apps ?? new Map(), overdue);
-  return settle(facts, result, { ...statusOf(facts, phase, outcome, lastError), ...(apps ? { apps } : {}) }, [...refused, ...reconciled], appliedAt);
+  const log = [...refused, ...reconciled, ...previewFailures(facts, outcome, release)];
+  return settle(facts, result, { ...statusOf(facts, phase, outcome, lastError), ...(apps ? { apps } : {}) }, log, appliedAt);
+}
+
+/**
+ * A warning naming the refused objects of previews, when any: the status
+ * shows only their apps' phase (see Reconciled), so the log says why.
+ */
+function previewFailures(facts: PassFacts, outcome: ReconcileOutcome, release: ReconcileOutcome): LogEvent[] {
+  const ofRelease = new Set(release.failed.map((f) => f.object));
+  const failed = outcome.failed.filter((f) => !ofRelease.has(f.object)).map((f) => f.message);
+  return failed.length > 0 ? [event(facts, 'warn', 'preview objects failed', { generation: facts.state.pointer?.generation, failed })] : [];
 }
 
 /** A stale pass: nothing was reconciled; the status and log name the expired pointer and its age. */
