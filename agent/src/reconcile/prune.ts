@@ -9,9 +9,10 @@ import { isCrd } from './wait-established.js';
 
 /**
  * How pruning went: `pruned` (an entry per object deleted, or refused, the
- * inventory closed), `skipped` (nothing deleted: some object `failed` this
- * pass (an object of the release: see prune), some kind could not be listed, `incomplete`, or the parent had no
- * member record, `unrecorded`: then the inventory is closed adopting the
+ * inventory closed), `skipped` (nothing deleted: some object of the
+ * release `failed` this pass (see prune), some kind could not be listed,
+ * `incomplete`, or the parent had no member record, `unrecorded`: then the
+ * inventory is closed adopting the
  * live members that are ours), or `aborted` by the signal before a write
  * (the entries so far).
  */
