@@ -10,7 +10,7 @@ const pointer: Pointer = { apiVersion: API_VERSION, kind: 'Pointer', cluster: 'c
 const bundle = { digest, objects: [] };
 const config = { cluster: 'c1', agentVersion: '0.1.0', heartbeatMs: 300_000, progressDeadlineMs: 600_000, insecure: false };
 const clean: ReconcileOutcome = { applied: 0, unchanged: 3, drifted: 0, pruned: 0, failed: [], notReady: [], degraded: [] };
-const done = (over: Partial<ReconcileOutcome> = {}): Reconciled => ({ kind: 'done', outcome: { ...clean, ...over } });
+const done = (over: Partial<ReconcileOutcome> = {}): Reconciled => ({ kind: 'done', outcome: { ...clean, ...over }, release: { ...clean, ...over } });
 const rollingOut = { notReady: [{ object: 'Deployment/app/api', reason: '1 of 2 replicas available' }] };
 
 type State = PassFacts['state'];

@@ -9,12 +9,15 @@ import type { ReconcileOutcome } from './reconcile/change-set.js';
 import type { StalePointer } from './stale-pointer.js';
 
 /**
- * How reconciling the bundle in force went: its outcome (and its apps, see
- * tallyApps; none when absent), or why the pass could not finish it (a
+ * How reconciling the bundle in force went: its outcome over every object
+ * (the status's counts), the outcome of the release's objects alone (those
+ * without PREVIEW_LABEL: what the cluster's phase, `lastError` and backoff
+ * are judged on, so a broken preview shows in its app only), and its apps
+ * (see tallyApps; none when absent); or why the pass could not finish it (a
  * transient API failure).
  */
 export type Reconciled =
-  | { readonly kind: 'done'; readonly outcome: ReconcileOutcome; readonly apps?: ReadonlyMap<string, AppTally> }
+  | { readonly kind: 'done'; readonly outcome: ReconcileOutcome; readonly release: ReconcileOutcome; readonly apps?: ReadonlyMap<string, AppTally> }
   | { readonly kind: 'error'; readonly error: string };
 
 /** One structured log line. */
@@ -64,9 +67,10 @@ export interface PassSummary {
  *   next pass comes after the interval (a re-signed pointer ends it).
  * - No bundle in force yet: Failed when the pointer was refused, else Unknown (nothing to report).
  * - Reconciling failed: Failed with its error.
- * - Otherwise: Failed when the pointer was refused or an object failed;
- *   Degraded when an object failed for good, or is still not ready past the
- *   progress deadline; Progressing while objects are not ready; else Applied.
+ * - Otherwise: Failed when the pointer was refused or an object of the
+ *   release failed; Degraded when one failed for good, or is still not ready
+ *   past the progress deadline; Progressing while some are not ready; else
+ *   Applied. Objects of previews count in their apps only (see Reconciled).
  * A Failed pass (or a failed poll) backs off; any other waits the interval.
  */
 export function summarize(facts: PassFacts): PassSummary {
@@ -92,16 +96,27 @@ export function summarize(facts: PassFacts): PassSummary {
     const result: PassResult = { poll: intake.poll, phase: 'Failed', error, statusWritten: false, ...generation };
     return settle(facts, result, statusOf(facts, 'Failed', undefined, error), [...refused, event(facts, 'error', 'reconcile failed', { error })], state.appliedAt);
   }
-  const { outcome } = facts.reconciled;
+  const { outcome, release } = facts.reconciled;
   const appliedAt = appliedAtOf(state.bundle, state.appliedAt, facts.now);
   const overdue = facts.now - appliedAt.at > facts.config.progressDeadlineMs;
-  const phase = phaseOf(state.rejection, outcome, overdue);
-  const lastError = state.rejection ?? outcome.failed[0]?.message ?? (phase === 'Degraded' ? unhealthyError(outcome) : undefined);
+  const phase = phaseOf(state.rejection, release, overdue);
+  const lastError = state.rejection ?? release.failed[0]?.message ?? (phase === 'Degraded' ? unhealthyError(release) : undefined);
   const result: PassResult = { poll: intake.poll, phase, outcome, statusWritten: false, ...generation, ...(lastError ? { error: lastError } : {}) };
   const changed = outcome.applied || outcome.pruned || outcome.failed.length;
   const reconciled = changed ? [event(facts, 'info', 'reconciled', { generation: state.pointer?.generation, ...outcome, failed: outcome.failed.length })] : [];
   const apps = appsStatus(facts.reconciled.apps ?? new Map(), overdue);
-  return settle(facts, result, { ...statusOf(facts, phase, outcome, lastError), ...(apps ? { apps } : {}) }, [...refused, ...reconciled], appliedAt);
+  const log = [...refused, ...reconciled, ...previewFailures(facts, outcome, release)];
+  return settle(facts, result, { ...statusOf(facts, phase, outcome, lastError), ...(apps ? { apps } : {}) }, log, appliedAt);
+}
+
+/**
+ * A warning naming the refused objects of previews, when any: the status
+ * shows only their apps' phase (see Reconciled), so the log says why.
+ */
+function previewFailures(facts: PassFacts, outcome: ReconcileOutcome, release: ReconcileOutcome): LogEvent[] {
+  const ofRelease = new Set(release.failed.map((f) => f.object));
+  const failed = outcome.failed.filter((f) => !ofRelease.has(f.object)).map((f) => f.message);
+  return failed.length > 0 ? [event(facts, 'warn', 'preview objects failed', { generation: facts.state.pointer?.generation, failed })] : [];
 }
 
 /** A stale pass: nothing was reconciled; the status and log name the expired pointer and its age. */

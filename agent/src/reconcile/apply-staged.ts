@@ -5,7 +5,7 @@ import { DESIRED_PATH, driftOf, learnNormalization, type DriftVerdict, type Norm
 import { healthForm } from './health.js';
 import type { InventoryDeps, OpenInventory } from './inventory.js';
 import { uniqueKinds } from './live-members.js';
-import { appOf, isNamespace, kubeRefOf } from './object-ref.js';
+import { isNamespace, kubeRefOf, ownerOf } from './object-ref.js';
 import { isCrd, waitEstablished } from './wait-established.js';
 
 /** What staged apply needs beyond the inventory's dependencies. */
@@ -37,7 +37,7 @@ export async function applyStaged(inv: OpenInventory, deps: ApplyDeps): Promise<
   for (const member of applyOrder(inv.members, (o) => o.metadata.namespace !== undefined)) {
     const change = await applyMember(member, inv, deps);
     if (change === 'aborted') return { changes, aborted: true };
-    changes.push({ ...change, ...appOf(member) });
+    changes.push({ ...change, ...ownerOf(member) });
   }
   return { changes, aborted: false };
 }

@@ -31,6 +31,12 @@ export interface Change {
   readonly stage?: 'prune';
   /** The app the object belongs to (its APP_ANNOTATION), when it names one: what the status's `apps` groups by. */
   readonly app?: string;
+  /**
+   * The preview environment the object belongs to (its PREVIEW_LABEL), absent
+   * for the release's: its failures count in its app, not in the cluster's
+   * phase, and hold back only its own preview's prunes (see prune).
+   */
+  readonly preview?: string;
   /** The object as the API server holds it after the pass, where there is one, cut to what health is assessed on (healthForm). */
   readonly live?: KubeObject;
 }
@@ -43,7 +49,7 @@ export interface ReconcileOutcome {
   /** Of the applied: objects that existed and were written again (configured). */
   readonly drifted: number;
   readonly pruned: number;
-  /** Objects the API server refused to apply, each with a message naming it; when any, nothing was pruned. */
+  /** Objects the API server refused to apply, each with a message naming it; when one is the release's (no `preview`), nothing was pruned (see prune). */
   readonly failed: readonly { readonly object: string; readonly message: string }[];
   /** Applied objects that are not healthy yet (a Deployment rolling out), with why. */
   readonly notReady: readonly Unhealthy[];

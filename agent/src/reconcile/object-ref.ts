@@ -1,4 +1,4 @@
-import { APP_ANNOTATION, type KubeObject, type KubeObjectRef } from '@driftless/core';
+import { APP_ANNOTATION, PREVIEW_LABEL, type KubeObject, type KubeObjectRef } from '@driftless/core';
 
 /** The KubeTarget ref of an object: its apiVersion, kind, name, and namespace when it has one. */
 export function kubeRefOf(o: KubeObject): KubeObjectRef {
@@ -10,8 +10,19 @@ export function isNamespace(o: { apiVersion: string; kind: string }): boolean {
   return o.kind === 'Namespace' && o.apiVersion === 'v1';
 }
 
-/** `{ app }` when `o` names its app (APP_ANNOTATION), else nothing: spread into its change entry. */
-export function appOf(o: KubeObject): { readonly app?: string } {
+/**
+ * Whose `o` is, to spread into its change entry: `app` when it names its app
+ * (APP_ANNOTATION), `preview` when it belongs to a preview environment
+ * (PREVIEW_LABEL, whose value names the preview); each absent otherwise.
+ */
+export function ownerOf(o: KubeObject): { readonly app?: string; readonly preview?: string } {
   const app = (o.metadata['annotations'] as Record<string, unknown> | undefined)?.[APP_ANNOTATION];
-  return typeof app === 'string' && app !== '' ? { app } : {};
+  const preview = previewOf(o);
+  return { ...(typeof app === 'string' && app !== '' ? { app } : {}), ...(preview !== undefined ? { preview } : {}) };
+}
+
+/** The preview `o` belongs to (its PREVIEW_LABEL's value), or undefined for an object of the release. */
+export function previewOf(o: KubeObject): string | undefined {
+  const preview = (o.metadata['labels'] as Record<string, unknown> | undefined)?.[PREVIEW_LABEL];
+  return typeof preview === 'string' && preview !== '' ? preview : undefined;
 }

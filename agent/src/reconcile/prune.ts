@@ -4,14 +4,15 @@ import { inventoryOf, unionOf } from './applyset.js';
 import type { Change } from './change-set.js';
 import { closeInventory, type InventoryDeps, type OpenInventory } from './inventory.js';
 import { uniqueKinds } from './live-members.js';
-import { appOf, isNamespace, kubeRefOf } from './object-ref.js';
+import { isNamespace, kubeRefOf, ownerOf, previewOf } from './object-ref.js';
 import { isCrd } from './wait-established.js';
 
 /**
  * How pruning went: `pruned` (an entry per object deleted, or refused, the
- * inventory closed), `skipped` (nothing deleted: some object `failed` this
- * pass, some kind could not be listed, `incomplete`, or the parent had no
- * member record, `unrecorded`: then the inventory is closed adopting the
+ * inventory closed), `skipped` (nothing deleted: some object of the
+ * release `failed` this pass (see prune), some kind could not be listed,
+ * `incomplete`, or the parent had no member record, `unrecorded`: then the
+ * inventory is closed adopting the
  * live members that are ours), or `aborted` by the signal before a write
  * (the entries so far).
  */
@@ -23,8 +24,13 @@ export type PruneResult =
 /**
  * Deletes what this agent applied before and the bundle no longer has, in
  * reverse apply order, then closes the inventory (see closeInventory) — but
- * only when every object of the pass applied (`applied` has no failed entry)
- * and every kind the inventory declares could be listed. A live object is
+ * only when every object of the release applied (`applied` has no failed
+ * entry without `preview`) and every kind the inventory declares could be
+ * listed: a half-applied release must not lose what its applied objects may
+ * still use. A failed object of a preview holds back that preview's prunes
+ * only (left objects labelled PREVIEW_LABEL with its name stay members, to
+ * be pruned once it applies); the release and other previews are pruned.
+ * A live object is
  * deleted only when all of these hold: it carries this ApplySet's label, in
  * a namespace the inventory uses (KEP-3659: the parent's, its additional
  * namespaces, or cluster scope); its refKey is in the parent's member
@@ -35,7 +41,8 @@ export type PruneResult =
  * are still deleted.
  */
 export async function prune(inv: OpenInventory, applied: readonly Change[], deps: InventoryDeps): Promise<PruneResult> {
-  if (applied.some((c) => c.action === 'failed')) return { kind: 'skipped', reason: 'failed' };
+  const held = heldBack(applied);
+  if (held === 'all') return { kind: 'skipped', reason: 'failed' };
   const candidates = await ownedLeftovers(inv, deps.fieldManager, deps.parent.namespace);
   if (inv.live.incomplete) return { kind: 'skipped', reason: 'incomplete' };
   if (inv.record.adopting) {
@@ -49,21 +56,40 @@ export async function prune(inv: OpenInventory, applied: readonly Change[], deps
     const key = refKey(refOf(o));
     return recorded.has(key) && (!(isNamespace(o) || isCrd(o)) || created.has(key));
   });
+  const waiting = (o: KubeObject): boolean => {
+    const preview = previewOf(o);
+    return preview !== undefined && held.has(preview);
+  };
   const changes: Change[] = [];
-  const retained: KubeObject[] = [];
-  for (const o of applyOrder(stale, (x) => x.metadata.namespace !== undefined).reverse()) {
+  const retained: KubeObject[] = stale.filter(waiting);
+  for (const o of applyOrder(stale.filter((x) => !waiting(x)), (x) => x.metadata.namespace !== undefined).reverse()) {
     if (deps.signal?.aborted) return { kind: 'aborted', changes };
     const object = describeRef(refOf(o));
     try {
       if (await deps.kube.delete(kubeRefOf(o))) changes.push({ object, action: 'pruned', reason: 'left the bundle' });
     } catch (err) {
       if (!isDriftlessError(err, 'KubeRefused')) throw err;
-      changes.push({ object, action: 'failed', stage: 'prune', reason: err.message, ...appOf(o) });
+      changes.push({ object, action: 'failed', stage: 'prune', reason: err.message, ...ownerOf(o) });
       retained.push(o);
     }
   }
   if ((await closeInventory(inv, retained, deps)) === 'aborted') return { kind: 'aborted', changes };
   return { kind: 'pruned', changes };
+}
+
+/**
+ * Which prunes the failed applies of a pass hold back: all of them when an
+ * object of the release failed, else those of each preview with a failed
+ * object (by name; see Change.preview).
+ */
+function heldBack(applied: readonly Change[]): 'all' | ReadonlySet<string> {
+  const held = new Set<string>();
+  for (const c of applied) {
+    if (c.action !== 'failed') continue;
+    if (c.preview === undefined) return 'all';
+    held.add(c.preview);
+  }
+  return held;
 }
 
 /**

@@ -46,7 +46,8 @@ export interface ChangeSet {
   readonly changes: readonly Change[];
   readonly aborted: boolean;
   /**
-   * Set when pruning was skipped: some object failed, some kind could not be
+   * Set when pruning was skipped: some object of the release failed (a
+   * preview's failure skips only its own preview's prunes), some kind could not be
    * listed, or the parent had no member record yet (written by an earlier
    * version, or deleted): that pass records the members instead.
    */
@@ -82,8 +83,9 @@ function createdKeys(changes: readonly Change[]): string[] {
  * One reconcile pass, as a change set: places every object of the bundle by
  * its scope from API discovery, applies those missing or drifted, in
  * dependency order, waiting for CRDs to be Established; then, only if every
- * object applied, prunes what this agent applied from the last bundle and
- * the new one no longer has (see prune). Objects outside the inventory are
+ * object of the release applied, prunes what this agent applied from the
+ * last bundle and the new one no longer has (see prune: a preview with a
+ * failed object keeps its leftovers). Objects outside the inventory are
  * never touched. A pass with no new bundle and no drift sends
  * no write request. A transient API failure throws (the caller retries with
  * backoff); an object the server refuses fails that object only. The one

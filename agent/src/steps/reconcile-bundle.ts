@@ -17,7 +17,8 @@ export type ReconcileStepResult = Reconciled | { readonly kind: 'aborted' } | { 
 /**
  * Steps 5 to 7: records the pointer in force as the replay floor (see
  * recordFloor), applies the bundle in stages, prunes, assesses health (see
- * reconcileChanges, outcomeOf) and tallies it per app (see tallyApps). Every pass runs it unless the pointer is
+ * reconcileChanges, outcomeOf), for all objects and for the release's alone
+ * (no preview's: see Reconciled), and tallies it per app (see tallyApps). Every pass runs it unless the pointer is
  * stale, so drift is corrected each interval. A transient API failure ends it
  * as `error`, retried with backoff.
  */
@@ -27,7 +28,8 @@ export async function reconcileBundle(ctx: PassContext, bundle: AcceptedBundle):
     const set = await reconcileChanges(bundle.objects, reconcileDepsFor(ctx));
     if (set.aborted) return { kind: 'aborted' };
     const outcome = outcomeOf(set.changes);
-    return { kind: 'done', outcome, apps: tallyApps(set.changes, outcome) };
+    const release = outcomeOf(set.changes.filter((c) => c.preview === undefined));
+    return { kind: 'done', outcome, release, apps: tallyApps(set.changes, outcome) };
   } catch (err) {
     const error = (err as Error).message;
     return (await ctx.replay()).superseded ? { kind: 'superseded', error } : { kind: 'error', error };
