@@ -14,6 +14,7 @@ import {
   type Pointer,
   type Status,
 } from '@driftless/core';
+import { MAX_POINTER_BYTES } from './publish/pointer-moves.js';
 
 /** One cluster in `driftless status`. */
 export interface ClusterStatusRow {
@@ -54,7 +55,6 @@ export interface ClusterStatusRow {
 /** The largest status document `driftless status` reads (core's cap, 1 MiB): a larger one is shown as an error for its cluster instead of being read into memory. */
 export { STATUS_MAX_BYTES };
 /** The largest pointer `driftless status` reads, in bytes: a pointer is well under 1 KiB. */
-const POINTER_MAX_BYTES = 64 * 1024;
 
 const SEVERITY: Record<ClusterStatusRow['phase'], number> = { Failed: 0, Stale: 1, Degraded: 1, Unknown: 2, Progressing: 4, Applied: 5 };
 
@@ -86,7 +86,7 @@ export async function fleetStatus(store: ObjectStore, clock: Clock): Promise<Clu
             lastError = err.message;
             return { kind: 'not-found' } as const;
           });
-        const [p, s] = await Promise.all([capped(storeLayout.pointer(cluster), POINTER_MAX_BYTES), capped(storeLayout.status(cluster), STATUS_MAX_BYTES)]);
+        const [p, s] = await Promise.all([capped(storeLayout.pointer(cluster), MAX_POINTER_BYTES), capped(storeLayout.status(cluster), STATUS_MAX_BYTES)]);
         const pointer = p.kind === 'found' ? read(() => decodePointer(p.body, storeLayout.pointer(cluster), cluster), (e) => (lastError = e)) : undefined;
         const status =
           s.kind === 'found' ? read(() => parseJsonDocument(statusSchema, s.body, storeLayout.status(cluster)), (e) => (lastError = e)) : undefined;

@@ -17,8 +17,8 @@ export function registerPreviewsCommand(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       '\nPHASE per host is Pending until the host\'s pointer names a previews bundle its agent has applied with the\n' +
-        'preview\'s apps in it, then the worst phase of those apps (Failed > Degraded > Progressing > Applied); a preview\'s\n' +
-        'phase is the worst over its hosts. Building: no build of the branch has succeeded yet; Failed (build): the only\n' +
+        'preview\'s apps in it, then the worst phase of those apps; a preview\'s phase is the worst over its hosts, in the\n' +
+        'order Failed > Degraded > Stale > Pending > Building > Progressing > Applied. Building: no build of the branch has succeeded yet; Failed (build): the only\n' +
         'build failed. "(newest commit failed)": an older build still runs; the error follows the table (--json: error).\n' +
         'AGE counts from when the hub first saw the branch; EXPIRES is when it is removed without a new commit (ttl).\n' +
         'A preview document that cannot be read is reported on stderr and does not stop the listing.',

@@ -14,6 +14,7 @@ import {
   type Preview,
   type Status,
 } from '@driftless/core';
+import { MAX_POINTER_BYTES } from '../publish/pointer-moves.js';
 
 /**
  * A preview's phase on one host: `Pending` until the host's pointer names a
@@ -56,14 +57,13 @@ export interface PreviewListing {
 }
 
 /** The largest pointer read here, bytes: a pointer is well under 1 KiB. */
-const POINTER_MAX_BYTES = 64 * 1024;
 
 const WORST_FIRST: readonly PreviewPhase[] = ['Failed', 'Degraded', 'Stale', 'Pending', 'Building', 'Progressing', 'Applied'];
 const worst = <P extends PreviewPhase>(phases: readonly P[], none: P): P =>
   phases.reduce((a, b) => (WORST_FIRST.indexOf(b) < WORST_FIRST.indexOf(a) ? b : a), none);
 
 /** What a host's pointer and status say, read once however many previews it hosts. */
-interface HostDocs {
+export interface HostDocs {
   readonly pointer?: Pointer;
   readonly status?: Status;
 }
@@ -97,7 +97,7 @@ export async function listPreviews(store: ObjectStore): Promise<PreviewListing> 
     hostNames.map((cluster) =>
       limit(async () => {
         const [pointer, status] = await Promise.all([
-          readDoc(storeLayout.pointer(cluster), POINTER_MAX_BYTES, (b) => decodePointer(b, storeLayout.pointer(cluster), cluster)),
+          readDoc(storeLayout.pointer(cluster), MAX_POINTER_BYTES, (b) => decodePointer(b, storeLayout.pointer(cluster), cluster)),
           readDoc(storeLayout.status(cluster), STATUS_MAX_BYTES, (b) => parseJsonDocument(statusSchema, b, storeLayout.status(cluster))),
         ]);
         hosts.set(cluster, { ...(pointer ? { pointer } : {}), ...(status ? { status } : {}) });

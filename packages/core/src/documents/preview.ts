@@ -62,4 +62,5 @@ export const previewSchema = z.strictObject({
   expiresAt: timestampField,
 });
 
+/** A `previews/<slug>.json` document, as previewSchema validates it. */
 export type Preview = z.infer<typeof previewSchema>;
