@@ -1,5 +1,6 @@
 import type { Clock, KubeTarget, ObjectStore } from '@driftless/core';
 import type { MemoryKubeTarget } from '@driftless/fakes';
+import { afterWrites } from './observed-store.js';
 
 const HOST_KEY = /^clusters\/([^/]+)\/(desired|status)\.json$/;
 
@@ -61,44 +62,25 @@ export class PreviewProbe implements PreviewTimes {
 
   /** The store as the hub writes it: each host pointer's previews bundle. */
   hubStore(inner: ObjectStore): ObjectStore {
-    const seen = (key: string, body: Uint8Array): void => {
+    return afterWrites(inner, (key, body) => {
       const m = HOST_KEY.exec(key);
       if (!m?.[1] || m[2] !== 'desired' || !this.hosts.includes(m[1])) return;
       const previews = (JSON.parse(new TextDecoder().decode(body)) as { previews?: string }).previews;
       this.pointerPreviews.set(m[1], previews);
       if (this.phase === 'push' && previews !== undefined) this.record(this.pointerAt, m[1]);
       if (this.phase === 'delete' && previews === undefined) this.record(this.pointerClearedAt, m[1]);
-    };
-    return {
-      ...passThrough(inner),
-      async put(key, body, o) {
-        const written = await inner.put(key, body, o);
-        if (written.kind === 'written') seen(key, body);
-        return written;
-      },
-      async putIfAbsent(key, body, o) {
-        const created = await inner.putIfAbsent(key, body, o);
-        if (created.kind === 'created') seen(key, body);
-        return created;
-      },
-    };
+    });
   }
 
   /** The store as the agents write it: a host's status reporting the preview Applied with its pointer's previews bundle. */
   clusterStore(inner: ObjectStore): ObjectStore {
-    return {
-      ...passThrough(inner),
-      put: async (key, body, o) => {
-        const written = await inner.put(key, body, o);
-        const m = HOST_KEY.exec(key);
-        if (this.phase === 'push' && m?.[1] && m[2] === 'status' && this.hosts.includes(m[1])) {
-          const status = JSON.parse(new TextDecoder().decode(body)) as { appliedPreviews?: string; apps?: Record<string, { phase?: string }> };
-          const pointer = this.pointerPreviews.get(m[1]);
-          if (pointer !== undefined && status.appliedPreviews === pointer && status.apps?.[this.appKey]?.phase === 'Applied') this.record(this.appliedAt, m[1]);
-        }
-        return written;
-      },
-    };
+    return afterWrites(inner, (key, body) => {
+      const m = HOST_KEY.exec(key);
+      if (this.phase !== 'push' || !m?.[1] || m[2] !== 'status' || !this.hosts.includes(m[1])) return;
+      const status = JSON.parse(new TextDecoder().decode(body)) as { appliedPreviews?: string; apps?: Record<string, { phase?: string }> };
+      const pointer = this.pointerPreviews.get(m[1]);
+      if (pointer !== undefined && status.appliedPreviews === pointer && status.apps?.[this.appKey]?.phase === 'Applied') this.record(this.appliedAt, m[1]);
+    });
   }
 
   /** A host's Kubernetes API, checked after each request it answers: is the preview namespace gone? */
@@ -123,15 +105,4 @@ export class PreviewProbe implements PreviewTimes {
     times.set(host, this.clock.now());
     for (const fn of this.listeners) fn();
   }
-}
-
-function passThrough(inner: ObjectStore): ObjectStore {
-  return {
-    get: (key, o) => inner.get(key, o),
-    head: (key, o) => inner.head(key, o),
-    list: (prefix, o) => inner.list(prefix, o),
-    delete: (key, o) => inner.delete(key, o),
-    putIfAbsent: (key, body, o) => inner.putIfAbsent(key, body, o),
-    put: (key, body, o) => inner.put(key, body, o),
-  };
 }
