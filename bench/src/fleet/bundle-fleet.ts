@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createAgent } from '@driftless/agent';
-import { seededRng, type Clock, type KubeObjectRef, type ObjectStore, type Rng } from '@driftless/core';
+import { seededRng, type Clock, type KubeObjectRef, type KubeTarget, type ObjectStore, type Rng } from '@driftless/core';
 import { MemoryKubeTarget } from '@driftless/fakes';
 
 /** A running set of simulated clusters. */
@@ -33,6 +33,11 @@ export interface BundleFleetOptions {
    * would (the rollout bench's failing cluster).
    */
   readonly kubeFault?: (cluster: string) => Error | undefined;
+  /**
+   * Wraps a cluster's in-memory Kubernetes API before its agent gets it (the
+   * previews bench watches a host's Namespaces after each request). Default: none.
+   */
+  readonly wrapKube?: (cluster: string, kube: MemoryKubeTarget) => KubeTarget;
   /** Called with every error an agent logs (a failed poll, a refused bundle, a failed status write). */
   readonly onError?: (cluster: string, message: string) => void;
 }
@@ -58,7 +63,7 @@ export function startBundleFleet(opts: BundleFleetOptions): SimulatedFleet {
       clock: opts.clock,
       rng,
       store: opts.store,
-      kube,
+      kube: opts.wrapKube ? opts.wrapKube(cluster, kube) : kube,
       ...(opts.onError ? { log: (e: Record<string, unknown>) => void (e['level'] === 'error' && opts.onError?.(cluster, `${String(e['msg'])}: ${String(e['error'])}`)) } : {}),
       config: {
         cluster,

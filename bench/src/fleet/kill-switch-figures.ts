@@ -3,6 +3,7 @@
  * what the run recorded: pure, so a unit test pins how it is derived.
  */
 import { REVERT_GOAL_SLACK_MS, type GoalFigure } from './breach-figures.js';
+import { reachQuantiles } from './nearest-rank.js';
 
 /**
  * From `flag set` to the affected clusters reporting the overridden bundle
@@ -29,13 +30,6 @@ export interface PropagationFigure extends GoalFigure {
  */
 export function killSwitchPropagation(setAt: number, reachedAt: readonly (number | undefined)[], intervalMs: number): PropagationFigure {
   const goalMs = intervalMs + REVERT_GOAL_SLACK_MS;
-  const sorted = reachedAt
-    .filter((t): t is number => t !== undefined)
-    .map((t) => t - setAt)
-    .sort((a, b) => a - b);
-  const n = reachedAt.length;
-  // Ranks count every affected cluster; those never reached sort last, as infinitely late.
-  const at = (q: number): number | null => (n === 0 ? null : (sorted[Math.ceil(q * n) - 1] ?? null));
-  const p99 = at(0.99);
-  return { ms: p99, goalMs, met: p99 !== null && p99 <= goalMs, affected: n, reached: sorted.length, p50Ms: at(0.5), p99Ms: p99, maxMs: at(1) };
+  const q = reachQuantiles(setAt, reachedAt);
+  return { ms: q.p99Ms, goalMs, met: q.p99Ms !== null && q.p99Ms <= goalMs, affected: q.count, reached: q.reached, p50Ms: q.p50Ms, p99Ms: q.p99Ms, maxMs: q.maxMs };
 }

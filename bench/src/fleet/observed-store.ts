@@ -113,10 +113,14 @@ export function countedStore(inner: ObjectStore): { store: ObjectStore; requests
 
 /** The store as the hub writes it: a pointer write (or first create) that completed is that cluster's publish, reported to the recorder. */
 export function publishingStore(store: ObjectStore, clock: Clock, recorder: FleetRecorder): ObjectStore {
-  const report = (key: string, body: Uint8Array): void => {
+  return afterWrites(store, (key, body) => {
     const m = CLUSTER_KEY.exec(key);
     if (m?.[1] && m[2] === 'desired') recorder.published(m[1], (JSON.parse(new TextDecoder().decode(body)) as { bundle: string }).bundle, clock.now());
-  };
+  });
+}
+
+/** `store` with `seen(key, body)` called after each put or put-if-absent that wrote (a compare-and-swap that lost, or an existing key, is not seen). */
+export function afterWrites(store: ObjectStore, seen: (key: string, body: Uint8Array) => void): ObjectStore {
   return {
     get: (key, o) => store.get(key, o),
     head: (key, o) => store.head(key, o),
@@ -124,12 +128,12 @@ export function publishingStore(store: ObjectStore, clock: Clock, recorder: Flee
     delete: (key, o) => store.delete(key, o),
     async putIfAbsent(key, body, o) {
       const created = await store.putIfAbsent(key, body, o);
-      if (created.kind === 'created') report(key, body);
+      if (created.kind === 'created') seen(key, body);
       return created;
     },
     async put(key, body, o) {
       const written = await store.put(key, body, o);
-      if (written.kind === 'written') report(key, body);
+      if (written.kind === 'written') seen(key, body);
       return written;
     },
   };

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { compileError, type Clock, type MetricSource, type ObjectStore } from '@driftless/core';
 import { MemoryRepository } from '@driftless/fakes';
-import { createHub, memoryHubStateStore, type KustomizeRunner } from '@driftless/hub';
+import { createHub, memoryHubStateStore, type Hub, type KustomizeRunner } from '@driftless/hub';
 import type { FleetScenario } from '@driftless/testkit';
 import { countedStore, publishingStore } from './observed-store.js';
 import { publishCommit } from './publish-commit.js';
@@ -17,6 +17,10 @@ export interface VirtualHub {
    * the virtual clock, so the caller advances it meanwhile.
    */
   publish(k: number): Promise<void>;
+  /** The repository the commits are made in (the previews bench pushes and deletes a branch in it). */
+  readonly repo: MemoryRepository;
+  /** The hub itself (the previews bench runs it in `hub serve`'s loop). */
+  readonly hub: Hub;
   /** Reads of the repository so far: one per compile. */
   readonly fetches: number;
   /** Requests the hub sent to the store so far (blobs, pointers, its marker and records). */
@@ -81,6 +85,8 @@ export function virtualHub(opts: VirtualHubOptions): VirtualHub {
   });
   const deliveryOf = (k: number): Readonly<Record<string, unknown>> | undefined => (typeof opts.delivery === 'function' ? opts.delivery(k) : opts.delivery);
   return {
+    repo,
+    hub,
     get fetches() {
       return repo.syncs;
     },

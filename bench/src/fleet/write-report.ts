@@ -4,6 +4,7 @@ import { renderChart } from './chart.js';
 import type { BenchMode, FleetBenchReport } from './result.js';
 import { breachMarkdown, type BreachBenchReport } from './breach-result.js';
 import { killSwitchMarkdown, type KillSwitchBenchReport } from './kill-switch-result.js';
+import { previewsMarkdown, type PreviewsBenchReport } from './previews-result.js';
 import { rolloutMarkdown, type RolloutBenchReport } from './rollout-result.js';
 
 /**
@@ -35,6 +36,11 @@ export function writeBreachReport(dir: string, report: BreachBenchReport): Promi
 /** Writes the kill-switch scenario's `<dir>/kill-switch.json` (the report) and `<dir>/kill-switch.md` (its summary). */
 export function writeKillSwitchReport(dir: string, report: KillSwitchBenchReport): Promise<{ json: string; markdown: string }> {
   return writeWithSummary(dir, 'kill-switch', report, killSwitchMarkdown(report));
+}
+
+/** Writes the previews scenario's `<dir>/previews.json` (the report) and `<dir>/previews.md` (its summary). */
+export function writePreviewsReport(dir: string, report: PreviewsBenchReport): Promise<{ json: string; markdown: string }> {
+  return writeWithSummary(dir, 'previews', report, previewsMarkdown(report));
 }
 
 /** Writes `<dir>/<name>.json` (the report) and `<dir>/<name>.md` (its summary). */

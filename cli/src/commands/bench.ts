@@ -21,6 +21,8 @@ interface FleetFlags {
   rollout?: boolean;
   breach?: boolean;
   killSwitch?: boolean;
+  previews?: boolean;
+  hosts?: string;
   step: string;
 }
 
@@ -60,6 +62,11 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
       '--kill-switch',
       "the kill-switch scenario instead (bundle mode; --virtual or real time on MinIO): the fleet comes up with a kill-switch flag file (flags/checkout-kill.yaml, on; in app-01's namespace, on every cluster), is frozen, then the hub's flag set turns it off on every cluster. Reports flag set's own time (run's clock and wall), and from flag set to each cluster reporting the overridden bundle applied: p50, p99 (goal: one interval plus 2s), max; --out writes <dir>/kill-switch.json and <dir>/kill-switch.md",
     )
+    .option(
+      '--previews',
+      "the preview-environments scenario instead (issue 16; --virtual only: the rig has no git server to push to): the fleet's fleet.yaml previews app-01 on --hosts clusters; the real hub runs in hub serve's loop (poll 10s: one branch listing, compile, the preview cycle); once the fleet is up, feature/bench is pushed, then deleted, each at a seeded instant within a poll. Reports per host push to the preview Applied and delete to its namespace gone: p50, p99, max against the goal (one hub poll plus one interval x (1 + jitter)), MET or MISSED; --out writes <dir>/previews.json and <dir>/previews.md",
+    )
+    .option('--hosts <n>', 'with --previews: clusters labelled as preview hosts, spread over the fleet (default: min(--clusters, 10))')
     .addHelpText(
       'after',
       '\nProgress goes to stderr. Examples:\n' +
@@ -68,7 +75,8 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
         '  driftless bench --virtual --clusters 100000\n' +
         '  driftless bench --rollout --virtual --clusters 10000 --out bench-out\n' +
         '  driftless bench --rollout --breach --virtual --clusters 10000 --out bench-out\n' +
-        '  driftless bench --kill-switch --virtual --clusters 10000 --out bench-out',
+        '  driftless bench --kill-switch --virtual --clusters 10000 --out bench-out\n' +
+        '  driftless bench --previews --virtual --clusters 1000 --hosts 10 --interval 30s --jitter 0.5',
     )
     .exitOverride()
     .action(async (flags: FleetFlags) => {
@@ -80,6 +88,11 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
       const intervalMs = durationFlag('--interval', flags.interval);
       if (intervalMs < 100) throw new UsageError(`--interval ${flags.interval} must be at least 100ms`);
       if (flags.breach && !flags.rollout) throw new UsageError('--breach is a scenario of the rollout bench: pass --rollout too');
+      if (flags.hosts !== undefined && !flags.previews) throw new UsageError('--hosts is an option of --previews: pass --previews too');
+      if (flags.previews) {
+        await runPreviews(io, flags, intervalMs, jitter);
+        return;
+      }
       if (flags.killSwitch) {
         if (flags.rollout) throw new UsageError('--kill-switch is a scenario of its own: leave out --rollout');
         if (mode !== 'bundle') throw new UsageError('--kill-switch runs bundle mode only: flag set moves pointers in the store');
@@ -236,6 +249,36 @@ async function runKillSwitch(io: CliIo, flags: FleetFlags, intervalMs: number, j
     const written = await writeKillSwitchReport(flags.out, report);
     io.stderr(`bench: wrote ${written.json} and ${written.markdown}\n`);
   }
+  const { startedAt: _s, durationMs: _d, machine: _m, ...result } = report;
+  io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** `driftless bench --previews` (see runPreviewsBench). */
+async function runPreviews(io: CliIo, flags: FleetFlags, intervalMs: number, jitter: number): Promise<void> {
+  if (flags.rollout) throw new UsageError('--previews is a scenario of its own: leave out --rollout');
+  if (flags.killSwitch) throw new UsageError('--previews is a scenario of its own: leave out --kill-switch');
+  if (!flags.virtual) throw new UsageError('--previews runs with --virtual only: the real rig has no git server to push a branch to');
+  if (flags.mode !== 'bundle') throw new UsageError('--previews runs bundle mode only: the hub moves the hosts\' pointers in the store');
+  const clusters = integerFlag('--clusters', flags.clusters, 1);
+  const hosts = flags.hosts === undefined ? Math.min(clusters, 10) : integerFlag('--hosts', flags.hosts, 1);
+  if (hosts > clusters) throw new UsageError(`--hosts ${hosts} must be at most --clusters (${clusters})`);
+  const opts = {
+    clusters,
+    hosts,
+    intervalMs,
+    jitter,
+    seed: integerFlag('--seed', flags.seed, 0),
+    apps: integerFlag('--apps', flags.apps, 2),
+    log: (l: string) => io.stderr(`${l}\n`),
+  };
+  const { runPreviewsBench, writePreviewsReport } = await import('@driftless/bench');
+  const report = await runPreviewsBench(opts);
+  if (flags.out) {
+    const written = await writePreviewsReport(flags.out, report);
+    io.stderr(`bench: wrote ${written.json} and ${written.markdown}\n`);
+  }
+  const met = (f: { met: boolean }): string => (f.met ? 'MET' : 'MISSED');
+  io.stderr(`bench: push to preview Applied ${met(report.pushToApplied)}, branch deleted to namespace gone ${met(report.deleteToGone)} (goal ${report.pushToApplied.goalMs} ms)\n`);
   const { startedAt: _s, durationMs: _d, machine: _m, ...result } = report;
   io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
 }
