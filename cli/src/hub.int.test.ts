@@ -83,12 +83,14 @@ describe('driftless hub compile, status and gc', () => {
     expect((JSON.parse(r.out) as { warnings: string[] }).warnings).toEqual([warning]);
   });
 
-  it('hub compile --previews on a fleet without spec.previews publishes and says no preview cycle ran', async () => {
+  it('hub compile --previews on a fleet without spec.previews publishes and runs a removal-only cycle (nothing to remove)', async () => {
     const { args } = await fleet();
     const r = await run(['hub', 'compile', ...args, '--previews', '--json']);
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toContain('warning: previews: fleet.yaml has no spec.previews; no preview cycle ran\n');
-    expect(JSON.parse(r.out)).toMatchObject({ clusters: 3, pointersUpdated: 3, warnings: ['previews: fleet.yaml has no spec.previews; no preview cycle ran'] });
+    expect(r.err).not.toContain('warning: previews');
+    const out = JSON.parse(r.out) as { warnings?: unknown; previews: unknown };
+    expect(out).toMatchObject({ clusters: 3, pointersUpdated: 3, previews: { previews: [], hostsMoved: [], hostsHeld: [] } });
+    expect(out.warnings ?? []).toEqual([]);
   });
 
   it('moves no pointer while the fleet is frozen and says who froze it and how many pointers it held', async () => {

@@ -86,10 +86,10 @@ export interface CompiledFleet {
   /** Every compiled cluster's labels as this commit's cluster files give them: what flag override selectors match. */
   readonly labels?: ReadonlyMap<string, Readonly<Record<string, string>>>;
   /**
-   * `spec.previews`, when fleet.yaml has it: the hosts it selects among this
-   * commit's cluster files and the digest of what a preview build reads from
-   * them (see previewBaseOf). Absent with `onlyCluster`, which reads one
-   * cluster file only.
+   * `spec.previews` (undefined when fleet.yaml has none: a removal-only
+   * base), the hosts it selects among this commit's cluster files, the
+   * release namespaces and the digest of what a preview build reads (see
+   * previewBaseOf). Absent with `onlyCluster`, which reads one cluster file only.
    */
   readonly previewBase?: Omit<PreviewBase, 'branch'>;
 }

@@ -8,7 +8,7 @@ import { previewBaseOverride } from './testing/compile-with-preview-base.js';
 import { pointerOf } from './testing/store-reads.js';
 import { unitHubDeps, withoutKustomize } from './testing/unit-hub.js';
 
-// compileFleet resolves spec.previews in another part of issue 16: here the PreviewBase is set by hand.
+// The PreviewBase is set by hand (previewBaseOverride) so these tests need no preview hosts in the fixture fleet.
 vi.mock('./compile.js', async (orig) => (await import('./testing/compile-with-preview-base.js')).compileWithPreviewBase(orig));
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
@@ -61,14 +61,14 @@ describe('hub compile with previews', () => {
     expect(report.previews).toBeUndefined();
   });
 
-  it('says so when fleet.yaml has no spec.previews, and lists no branches', async () => {
+  it('without spec.previews in fleet.yaml, runs a removal-only cycle (the previews left go)', async () => {
     previewBaseOverride.current = undefined;
-    const { repo, hub, cycles } = setup();
-    const resolves = repo.resolves;
+    const { repo, first, hub, cycles } = setup();
     const report = await hub.compile({ repo: repo.url, previews: true });
-    expect(cycles).toEqual([]);
-    expect(repo.resolves).toBe(resolves);
-    expect(report.warnings).toContain('previews: fleet.yaml has no spec.previews; no preview cycle ran');
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]?.base).toMatchObject({ revision: first, spec: undefined, hosts: [] });
+    expect(report.previews).toMatchObject({ base: first });
+    expect(report.warnings).toBeUndefined();
   });
 
   it('a failing preview cycle does not fail the compile that published: it is a warning', async () => {
@@ -94,14 +94,14 @@ describe('hub previews', () => {
     expect(cycles[1]?.listing).toBe(listing);
   });
 
-  it('answers undefined without reading anything more when the base has no spec.previews', async () => {
+  it('runs a removal-only cycle when the base has no spec.previews, so previews left behind are removed', async () => {
     previewBaseOverride.current = undefined;
-    const { repo, hub, cycles } = setup();
+    const { repo, first, hub, cycles } = setup();
     await hub.compile({ repo: repo.url });
     const listing = await repo.listBranches({ repo: repo.url });
     const syncs = repo.syncs;
-    expect(await hub.previews({ repo: repo.url, listing })).toBeUndefined();
+    expect(await hub.previews({ repo: repo.url, listing })).toMatchObject({ base: first });
     expect(repo.syncs).toBe(syncs);
-    expect(cycles).toEqual([]);
+    expect(cycles.map((c) => c.base.spec)).toEqual([undefined]);
   });
 });

@@ -104,7 +104,7 @@ export interface CompileReport extends Omit<PublishResult, 'memo'> {
   readonly rollout?: StepReport;
   /** The fleet is frozen (`driftless freeze`): no pointer moved; `pointersHeld` says how many would have. */
   readonly frozen?: { readonly actor: string; readonly reason: string };
-  /** With `previews: true` and `spec.previews` in fleet.yaml: what the preview cycle did. */
+  /** With `previews: true`: what the preview cycle did (without `spec.previews`: the previews it removed). */
   readonly previews?: PreviewsReport;
 }
 
@@ -125,9 +125,10 @@ export interface Hub {
   /**
    * The preview cycle alone (a `hub serve` poll whose base did not move),
    * against the PreviewBase of the last compile of this `repo` and `ref` by
-   * this Hub (kept in memory); without one, compiles that first. Undefined
-   * when the base's fleet.yaml has no `spec.previews`: nothing else is read.
-   * The cycle's failures reject.
+   * this Hub (kept in memory); without one, compiles that first. When the
+   * base's fleet.yaml has no `spec.previews`, the cycle only removes the
+   * previews left and clears their hosts (with none left it reads two
+   * records and stops). The cycle's failures reject.
    */
   previews(req: PreviewsRequest): Promise<PreviewsReport | undefined>;
 }
@@ -155,6 +156,7 @@ export function createHub(deps: HubDeps): Hub {
     async previews(req) {
       if (last?.repo !== req.repo || last.ref !== req.ref) await hub.compile({ repo: req.repo, ...(req.ref !== undefined ? { ref: req.ref } : {}), ...(req.actor ? { actor: req.actor } : {}) });
       const base = last?.base;
+      // Undefined only when the compile read one cluster (never here): without spec.previews the base is removal-only.
       return base ? await cycleOf(deps, previewMemo)({ repo: req.repo, listing: req.listing, base: namedBase(base, req.listing), ...(req.actor ? { actor: req.actor } : {}) }) : undefined;
     },
     async compile(req) {
@@ -262,7 +264,7 @@ function cycleOf(deps: HubDeps, memo: PreviewCycleMemo): NonNullable<HubDeps['pr
  * now, so a failure of either is a warning, never the compile's failure.
  */
 async function previewsAfterPublish(deps: HubDeps, cycle: NonNullable<HubDeps['previewCycle']>, req: CompileRequest, base: PreviewBase | undefined): Promise<{ report?: PreviewsReport; warning?: string }> {
-  if (!base) return { warning: 'previews: fleet.yaml has no spec.previews; no preview cycle ran' };
+  if (!base) return { warning: 'previews: the compile resolved no preview base; no preview cycle ran' };
   try {
     const listing = await deps.source.listBranches({ repo: req.repo });
     return { report: await cycle({ repo: req.repo, listing, base: namedBase(base, listing), ...(req.actor ? { actor: req.actor } : {}) }) };

@@ -44,7 +44,8 @@ The active replica:
     publishes the ref's commit when it changed, as \`hub compile\` does (one fetch); then runs
     the preview cycle with that listing, as \`hub compile --previews\` does: new and changed
     branches that spec.previews matches are built, deleted, merged and expired ones removed
-    (nothing is read when fleet.yaml has no spec.previews); a failing cycle shows in /healthz as
+    (without spec.previews, previews left are removed; with none left, the preview
+    listing and one record are all it reads); a failing cycle shows in /healthz as
     lastPreviews {ok: false, error} and is retried at the next poll;
   - polls at once on POST /hooks/push. With --webhook-secret-file, the request must carry
     GitHub's X-Hub-Signature-256 (HMAC-SHA256 of the body) or GitLab's X-Gitlab-Token; a
@@ -139,7 +140,7 @@ export function registerHubServe(hub: Command, io: CliIo): void {
           log,
           // The signal ends with the lease term or on stop: an action not yet begun is not begun.
           compile: (target, signal) => (signal.throwIfAborted(), hubApi.compile({ repo: target.repo, ...(target.ref ? { ref: target.ref } : {}), allowMassPrune: false, allowPlainSecrets: false, allowRollback: false })),
-          // Always given: a fleet without spec.previews costs nothing more than the listing the poll makes anyway.
+          // Always given: a fleet without spec.previews costs the preview listing and one record read per poll.
           previews: async (listing, signal) => {
             signal.throwIfAborted();
             const report = await hubApi.previews({ repo: flags.repo, ...(flags.ref ? { ref: flags.ref } : {}), listing });

@@ -60,8 +60,9 @@ async function buildFromGit(files: Record<string, string>, changes: Record<strin
   const branch = await commitFiles(bare, { ...files, ...changes }, 'branch work', BRANCH);
   const opts = renderers();
   const compiled = await compileFleet(await openTreeReader(bare, main), opts);
-  if (!compiled.previewBase) throw new Error('the compile gave no previewBase');
-  const base = { ...compiled.previewBase, branch: 'main' };
+  const spec = compiled.previewBase?.spec;
+  if (!compiled.previewBase || !spec) throw new Error('the compile gave no previewBase with spec.previews');
+  const base = { ...compiled.previewBase, spec, branch: 'main' };
   const name = previewSlugs([BRANCH], base.spec.namespace).get(BRANCH) ?? { slug: '', namespace: '' };
   return buildPreview({ branch: BRANCH, ...name, reader: await openTreeReader(bare, branch), base }, opts);
 }

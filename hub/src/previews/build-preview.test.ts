@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compileFleet } from '../compile.js';
 import { noKustomize } from '../testing/unit-hub.js';
 import { buildPreview } from './build-preview.js';
-import type { PreviewBase } from './preview-types.js';
+import type { BuildableBase } from './preview-types.js';
 
 const FLEET = `apiVersion: driftless.dev/v1alpha1
 kind: Fleet
@@ -58,11 +58,12 @@ const FILES = {
 
 const BRANCH = 'feature/Login';
 
-async function baseOf(repo: MemoryRepository): Promise<PreviewBase> {
+async function baseOf(repo: MemoryRepository): Promise<BuildableBase> {
   const { reader } = await repo.sync({ repo: repo.url });
   const compiled = await compileFleet(reader, { kustomize: noKustomize });
-  if (!compiled.previewBase) throw new Error('the compile gave no previewBase');
-  return { ...compiled.previewBase, branch: 'main' };
+  const base = compiled.previewBase;
+  if (!base?.spec) throw new Error('the compile gave no previewBase with spec.previews');
+  return { ...base, spec: base.spec, branch: 'main' };
 }
 
 /** The fleet on main, `changes` committed on BRANCH, and that branch's preview built. */
@@ -100,7 +101,7 @@ describe('buildPreview', () => {
       'Namespace//pr-feature-login',
       'Widget/pr-feature-login/gadget',
     ]);
-    expect(byName(objects, 'Namespace', 'pr-feature-login')?.metadata).toEqual({ name: 'pr-feature-login', labels: { [PREVIEW_LABEL]: 'feature-login' } });
+    expect(byName(objects, 'Namespace', 'pr-feature-login')?.metadata).toEqual({ name: 'pr-feature-login', labels: { [PREVIEW_LABEL]: 'feature-login', 'pod-security.kubernetes.io/enforce': 'baseline' } });
     const web = byName(objects, 'ConfigMap', 'web');
     expect(web?.metadata['labels']).toEqual({ app: 'web', [PREVIEW_LABEL]: 'feature-login' });
     expect(web?.metadata['annotations']).toEqual({ [APP_ANNOTATION]: 'pr-feature-login/web' });
@@ -163,6 +164,7 @@ describe('compileFleet previewBase', () => {
     expect(first.spec.apps).toEqual(['web', 'api']);
     expect(first.revision).toBe(repo.head());
     expect(first.inputs).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.releaseNamespaces, 'fleet.yaml apps without a namespace deliver to default').toEqual(['default']);
 
     repo.commit({ 'clusters/prod-1.yaml': clusterFile('prod-1', 'env: prod', 'xl'), 'apps/db/db.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: db2 }\n' }, 'unrelated');
     const unrelated = await baseOf(repo);
@@ -172,7 +174,7 @@ describe('compileFleet previewBase', () => {
     expect((await baseOf(repo)).inputs).not.toBe(first.inputs);
   });
 
-  it('still lists every host when the memo skips clusters, and is absent without spec.previews', async () => {
+  it('still lists every host when the memo skips clusters, and is removal-only without spec.previews', async () => {
     const repo = new MemoryRepository();
     repo.commit(FILES, 'fleet');
     const { reader } = await repo.sync({ repo: repo.url });
@@ -183,6 +185,6 @@ describe('compileFleet previewBase', () => {
     expect(second.previewBase?.inputs).toBe(first.previewBase?.inputs);
 
     repo.commit({ 'fleet.yaml': FLEET.replace(/ {2}previews:[\s\S]*$/, '') }, 'no previews');
-    expect((await compileFleet((await repo.sync({ repo: repo.url })).reader, { kustomize: noKustomize })).previewBase).toBeUndefined();
+    expect((await compileFleet((await repo.sync({ repo: repo.url })).reader, { kustomize: noKustomize })).previewBase).toMatchObject({ spec: undefined, hosts: [] });
   });
 });

@@ -62,7 +62,7 @@ async function build(req: PreviewBuildRequest, opts: PreviewBuildOptions): Promi
     const rendered = (instances.get(host.metadata.name) ?? []).flatMap((inst) =>
       renderAppInstance(loaded.get(inst) ?? [], inst, host, { allowPlainSecrets: opts.allowPlainSecrets ?? false }, cache),
     );
-    out.set(host.metadata.name, assemblePreviewObjects(rendered, { namespace: req.namespace, slug: req.slug, branch: req.branch, appNamespaces }));
+    out.set(host.metadata.name, assemblePreviewObjects(rendered, { namespace: req.namespace, slug: req.slug, branch: req.branch, appNamespaces, ...(req.base.spec.podSecurity ? { podSecurity: req.base.spec.podSecurity } : {}) }));
   }
   return out;
 }

@@ -48,6 +48,10 @@ export interface HostBundlesResult {
   readonly hostsMoved: PreviewsReport['hostsMoved'];
   readonly hostsHeld: PreviewsReport['hostsHeld'];
   readonly dropped: ReadonlyMap<string, DroppedPreview>;
+  /** Hosts whose pointer now names a previews bundle (moved or kept to one). */
+  readonly withBundle: readonly string[];
+  /** Hosts whose pointer now names none (moved or kept to none). */
+  readonly cleared: readonly string[];
 }
 
 /** Hosts whose bundle is assembled at once (each holds its previews' objects in memory). */
@@ -76,15 +80,18 @@ export async function publishHostBundles(deps: HostBundleDeps, hosts: readonly s
       perHost(async () => {
         const encoded = live.has(host) ? await hostBundle(deps, host, ordered, dropped) : undefined;
         if (encoded) await writeBlobs(deps.store, [encoded], deps.limit);
-        return { host, outcome: await deps.setPreviews(host, encoded?.digest) };
+        return { host, outcome: await deps.setPreviews(host, encoded?.digest), named: encoded !== undefined };
       }),
     ),
   );
-  for (const { host, outcome } of results) {
+  const withBundle: string[] = [];
+  const cleared: string[] = [];
+  for (const { host, outcome, named } of results) {
     if (outcome === 'moved') hostsMoved.push(host);
     else if (outcome !== 'kept') hostsHeld.push({ cluster: host, reason: HELD_REASON[outcome] });
+    if (outcome === 'moved' || outcome === 'kept') (named ? withBundle : cleared).push(host);
   }
-  return { hostsMoved: hostsMoved.sort(), hostsHeld: hostsHeld.sort((a, b) => (a.cluster < b.cluster ? -1 : 1)), dropped };
+  return { hostsMoved: hostsMoved.sort(), hostsHeld: hostsHeld.sort((a, b) => (a.cluster < b.cluster ? -1 : 1)), dropped, withBundle, cleared };
 }
 
 /** The host's bundle of every preview that has objects for it (undefined: none), dropping the newest while over the limits. */

@@ -2,14 +2,14 @@ import type { LimitFunction } from 'p-limit';
 import { encodeValidatedBundle, isDriftlessError, type BundleLimits, type Digest, type KubeObject, type ObjectStore, type RepositorySource } from '@driftless/core';
 import type { HubLog } from '../hub-log.js';
 import { writeBlobs } from '../publish/blobs.js';
-import type { PreviewPlan } from './preview-decisions.js';
-import type { BuildPreview, PreviewBase, PreviewBuildOptions } from './preview-types.js';
+import { namespaceRefusal, type PreviewPlan } from './preview-decisions.js';
+import type { BuildableBase, BuildPreview, PreviewBuildOptions } from './preview-types.js';
 
 /** What building one branch gave: its objects and blobs per host, or why it failed. */
 export type BuildOutcome =
   | { readonly kind: 'built'; readonly commit: string; readonly objects: ReadonlyMap<string, readonly KubeObject[]>; readonly bundles: ReadonlyMap<string, Digest> }
   /** `record`: a stalled or internal failure, kept on the preview (not tried again for this commit); a transient one is tried again next cycle. */
-  | { readonly kind: 'failed'; readonly message: string; readonly record: boolean };
+  | { readonly kind: 'failed'; readonly message: string; readonly record: boolean; readonly refused?: true };
 
 /** What a build needs, injected. */
 export interface BuildStepDeps {
@@ -37,9 +37,16 @@ export interface BuildStepDeps {
  * host of `base`, and writes each host's objects as a bundle blob
  * (put-if-absent, content-addressed). Never throws: any failure, the fetch's
  * included, is an outcome, logged here, so one broken branch stops nothing else.
+ * A namespace the preview may not use (see namespaceRefusal) fails it
+ * `refused`, unfetched: its last good build goes too.
  */
-export async function buildOnePreview(deps: BuildStepDeps, repo: string, base: PreviewBase, plan: Extract<PreviewPlan, { kind: 'build' }>): Promise<BuildOutcome> {
+export async function buildOnePreview(deps: BuildStepDeps, repo: string, base: BuildableBase, plan: Extract<PreviewPlan, { kind: 'build' }>): Promise<BuildOutcome> {
   const { branch, name } = plan;
+  const refused = namespaceRefusal(name.namespace, base);
+  if (refused !== undefined) {
+    deps.log({ level: 'error', msg: `preview ${name.slug} build failed: ${refused}`, branch, commit: plan.commit, slug: name.slug });
+    return { kind: 'failed', message: refused, record: true, refused: true };
+  }
   try {
     const snapshot = await deps.gitLimit(() => deps.source.sync({ repo, ref: branch }));
     const built = await deps.build({ branch, slug: name.slug, namespace: name.namespace, reader: snapshot.reader, base }, deps.buildOptions);

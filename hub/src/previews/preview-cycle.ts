@@ -5,8 +5,9 @@ import type { AuditSink } from '../rollout/rollout-controller.js';
 import { publishHostBundles, type HostContribution } from './host-bundles.js';
 import { buildOnePreview, type BuildOutcome } from './preview-build.js';
 import { planPreviews, type PreviewPlan } from './preview-decisions.js';
+import { previewHostsAfter, readPreviewHosts, writePreviewHosts } from './previews-hosts.js';
 import { deletePreview, readExpired, readPreviews, writeExpired, writePreview } from './preview-store.js';
-import type { BuildPreview, PreviewBuildOptions, PreviewChange, PreviewCycleRequest, PreviewsReport, SetPreviewsPointer } from './preview-types.js';
+import type { BuildableBase, BuildPreview, PreviewBuildOptions, PreviewChange, PreviewCycleRequest, PreviewsReport, SetPreviewsPointer } from './preview-types.js';
 
 /** Builds running at once: each holds a branch checkout's renders in memory. */
 export const PREVIEW_BUILD_CONCURRENCY = 2;
@@ -68,6 +69,9 @@ export async function runPreviewCycle(deps: PreviewCycleDeps, req: PreviewCycleR
   const now = clock.now();
   const limits = deps.bundleLimits ?? DEFAULT_BUNDLE_LIMITS;
   const docs = await readPreviews(store, log);
+  const hostsBefore = await readPreviewHosts(store, log);
+  // Without spec.previews, and nothing left to remove or clear: nothing more to read.
+  if (req.base.spec === undefined && docs.size === 0 && hostsBefore.size === 0) return { base: req.base.revision, previews: [], hostsMoved: [], hostsHeld: [] };
   const expiredBefore = await readExpired(store, log);
   const gitLimit = pLimit(1);
   // Judged against the base commit compiled (its objects are in the clone); a merge
@@ -88,11 +92,11 @@ export async function runPreviewCycle(deps: PreviewCycleDeps, req: PreviewCycleR
   const buildLimit = pLimit(PREVIEW_BUILD_CONCURRENCY);
   const stepDeps = { ...deps, limits, blobLimit, cache, gitLimit };
   const settled = await Promise.all(
-    plans.map(async (plan) => settle(plan, plan.kind === 'build' ? await buildLimit(() => buildOnePreview(stepDeps, req.repo, req.base, plan)) : undefined, req, now)),
+    plans.map(async (plan) => settle(plan, plan.kind === 'build' ? await buildLimit(() => buildOnePreview(stepDeps, req.repo, req.base as BuildableBase, plan)) : undefined, req, now)),
   );
 
   const live = settled.filter((s) => s.doc !== undefined);
-  const hostNames = new Set([...req.base.hosts.map((h) => h.metadata.name), ...[...docs.values()].flatMap((d) => d.hosts)]);
+  const hostNames = new Set([...req.base.hosts.map((h) => h.metadata.name), ...[...docs.values()].flatMap((d) => d.hosts), ...hostsBefore]);
   const hosts = await publishHostBundles(
     { store, setPreviews: deps.setPreviews, limits, limit: blobLimit, cache },
     [...hostNames].sort(),
@@ -105,6 +109,7 @@ export async function runPreviewCycle(deps: PreviewCycleDeps, req: PreviewCycleR
   }
 
   await persist(deps, settled, docs);
+  await writePreviewHosts(store, hostsBefore, previewHostsAfter(hostsBefore, hosts));
   if (!sameEntries(expired, expiredBefore)) await writeExpired(store, expired);
   const actor = req.actor ?? 'hub';
   const drafts = settled.flatMap((s) => (s.audit ? [auditDraft(s, actor)] : []));
@@ -122,7 +127,8 @@ function settle(plan: PreviewPlan, outcome: BuildOutcome | undefined, req: Previ
     const d = plan.doc as Preview;
     return { plan, doc: d, change: { branch: d.branch, slug: d.slug, namespace: d.namespace, commit: d.commit, action: 'unchanged' } };
   }
-  const { base } = req;
+  // Only a base with spec.previews plans builds (planPreviews).
+  const base = req.base as BuildableBase;
   const at = new Date(now).toISOString();
   const prev = plan.doc;
   const commit = outcome.kind === 'built' ? outcome.commit : plan.commit;
@@ -147,8 +153,8 @@ function settle(plan: PreviewPlan, outcome: BuildOutcome | undefined, req: Previ
     const audited = action === 'created' ? 'preview.created' : prev?.built?.commit !== commit ? 'preview.updated' : undefined;
     return { plan, doc, built: outcome, change: { ...names, action }, ...(audited ? { audit: audited } : {}) };
   }
-  if (prev?.built) doc.built = prev.built;
-  const error = outcome.record ? { commit, message: outcome.message, at } : prev?.error;
+  if (prev?.built && !outcome.refused) doc.built = prev.built;
+  const error = outcome.record ? { commit, message: outcome.message, at, inputs: base.inputs } : prev?.error;
   if (error) doc.error = error;
   return { plan, doc, change: { ...names, action: 'failed', reason: outcome.message } };
 }

@@ -14,8 +14,12 @@ export interface PreviewBase {
   readonly revision: string;
   /** The base branch's name: a branch merged into it is removed. */
   readonly branch: string;
-  readonly spec: PreviewsSpec;
-  /** Every cluster `spec.previews.clusters` selects, sorted by name. */
+  /**
+   * Undefined when the base's fleet.yaml has no `spec.previews` (any more):
+   * the cycle then only removes the previews left (`spec.previews removed`).
+   */
+  readonly spec: PreviewsSpec | undefined;
+  /** Every cluster `spec.previews.clusters` selects, sorted by name (none without a spec). */
   readonly hosts: readonly Cluster[];
   /**
    * sha256 hex of what a preview build reads from the base besides the
@@ -23,7 +27,16 @@ export interface PreviewBase {
    * A preview whose `built.inputs` and commit are unchanged is not rebuilt.
    */
   readonly inputs: string;
+  /**
+   * The namespaces the release puts objects in (fleet.yaml apps'
+   * `namespace`, `default` for those without): a preview rendered into one
+   * of them fails, so a branch cannot take over a release namespace.
+   */
+  readonly releaseNamespaces?: readonly string[];
 }
+
+/** A PreviewBase with `spec.previews` set: what a build reads. */
+export type BuildableBase = PreviewBase & { readonly spec: PreviewsSpec };
 
 /** One branch to build: its commit's files and where its preview goes. */
 export interface PreviewBuildRequest {
@@ -33,7 +46,7 @@ export interface PreviewBuildRequest {
   readonly namespace: string;
   /** The branch's commit (`sync` with the branch as ref): its fleet.yaml defines the apps, its files their manifests. */
   readonly reader: RepoReader;
-  readonly base: PreviewBase;
+  readonly base: BuildableBase;
 }
 
 /** How a build renders sources and what it accepts, as the compile's own options. */

@@ -12,6 +12,7 @@ import {
   type Digest,
   type KubeObject,
   type Preview,
+  type PreviewsSpec,
   type RepositorySource,
 } from '@driftless/core';
 import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
@@ -46,6 +47,11 @@ export function previewFixture(opts: { hosts?: readonly string[]; limits?: Bundl
   const logs: Record<string, unknown>[] = [];
   const failing = new Set<string>();
   let hosts = opts.hosts ?? ['host-a', 'host-b'];
+  // spec.previews as the base's fleet.yaml gives it: undefined once removed (setSpec).
+  let spec: PreviewsSpec | undefined = previewsSpecSchema.parse({ branches: ['feature/**'], clusters: { matchLabels: { previews: 'true' } }, apps: ['web'], namespace: 'pr-${branch.slug}', ttl: '72h' });
+  let releaseNamespaces: readonly string[] = [];
+  /** Hosts whose setPreviews answers held-frozen (nothing written). */
+  const frozen = new Set<string>();
   const ancestry = { asked: 0 };
   const source: Pick<RepositorySource, 'sync' | 'isDescendant'> = {
     sync: (r) => repo.sync(r),
@@ -57,6 +63,7 @@ export function previewFixture(opts: { hosts?: readonly string[]; limits?: Bundl
 
   const setPreviews: SetPreviewsPointer = (host, digest) => {
     setCalls.push([host, digest]);
+    if (frozen.has(host)) return Promise.resolve('held-frozen');
     if (pointers.get(host) === digest) return Promise.resolve('kept');
     if (digest === undefined) pointers.delete(host);
     else pointers.set(host, digest);
@@ -76,8 +83,8 @@ export function previewFixture(opts: { hosts?: readonly string[]; limits?: Bundl
   };
 
   function base(): PreviewBase {
-    const spec = previewsSpecSchema.parse({ branches: ['feature/**'], clusters: { matchLabels: { previews: 'true' } }, apps: ['web'], namespace: 'pr-${branch.slug}', ttl: '72h' });
-    return { revision: repo.head() as string, branch: 'main', spec, hosts: hosts.map(cluster), inputs: `inputs-${hosts.join(',')}` };
+    if (spec === undefined) return { revision: repo.head() as string, branch: 'main', spec, hosts: [], inputs: '' };
+    return { revision: repo.head() as string, branch: 'main', spec, hosts: hosts.map(cluster), inputs: `inputs-${hosts.join(',')}`, releaseNamespaces };
   }
 
   return {
@@ -91,8 +98,17 @@ export function previewFixture(opts: { hosts?: readonly string[]; limits?: Bundl
     drafts,
     logs,
     failing,
+    frozen,
     setHosts(next: readonly string[]): void {
       hosts = next;
+    },
+    /** Replaces spec.previews (undefined: the base's fleet.yaml has none). */
+    setSpec(next: PreviewsSpec | undefined): void {
+      spec = next;
+    },
+    /** The namespaces the hosts' release bundles use (PreviewBase.releaseNamespaces). */
+    setReleaseNamespaces(next: readonly string[]): void {
+      releaseNamespaces = next;
     },
     /** Branches `name` off main's head and commits one file on it; returns the commit. */
     push(branch: string, content = 'v1'): string {

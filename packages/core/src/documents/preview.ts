@@ -52,8 +52,12 @@ export const previewSchema = z.strictObject({
       bundles: z.record(clusterNameField, digestField),
     })
     .optional(),
-  /** The newest build's failure, when the newest commit failed to build (the last good build, if any, stays in place). */
-  error: z.strictObject({ commit: revisionField, message: z.string().min(1), at: timestampField }).optional(),
+  /**
+   * The newest build's failure, when the newest commit failed to build (the
+   * last good build, if any, stays in place), and the base inputs it failed
+   * on (see `built.inputs`): a never-built preview is tried again when they change.
+   */
+  error: z.strictObject({ commit: revisionField, message: z.string().min(1), at: timestampField, inputs: z.string().min(1).optional() }).optional(),
   /** When the cycle first saw the branch. */
   createdAt: timestampField,
   /** When the cycle first saw its newest commit: the ttl counts from here. */

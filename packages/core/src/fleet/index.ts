@@ -9,5 +9,5 @@ export { referencedVariables, replaceVariables, resolve as resolveVariable, subs
 export { compileError, DEFAULT_YAML_LIMITS, parseYamlDocuments, splitYamlDocuments, type YamlChunk, type YamlDocument, type YamlLimits } from './yaml-documents.js';
 export { decodeUtf8 } from './utf8-text.js';
 export { branchSlug, MAX_NAMESPACE_LENGTH, MIN_SLUG_ROOM, previewSlugs, renderPreviewNamespace, SLUG_HASH_LENGTH, slugRoom, type PreviewName } from './preview-slug.js';
-export { checkPreviewApps, DEFAULT_PREVIEW_TTL_MS, matchPreviewBranches, PREVIEW_NAMESPACE_VARIABLES, PREVIEW_VARS_VARIABLES, previewsSpecSchema, type PreviewsSpec } from './previews-spec.js';
+export { checkPreviewApps, DEFAULT_PREVIEW_POD_SECURITY, DEFAULT_PREVIEW_TTL_MS, matchPreviewBranches, PREVIEW_NAMESPACE_VARIABLES, PREVIEW_POD_SECURITY_LEVELS, PREVIEW_VARS_VARIABLES, previewsSpecSchema, type PreviewPodSecurity, type PreviewsSpec } from './previews-spec.js';
 export { assemblePreviewObjects, previewAppInstance, renderPreviewVars, type PreviewPlacement, type PreviewVarsContext } from './preview-objects.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderPreviewVars } from './preview-objects.js';
+import { assemblePreviewObjects, renderPreviewVars } from './preview-objects.js';
 
 describe('renderPreviewVars', () => {
   it.each([
@@ -13,5 +13,18 @@ describe('renderPreviewVars', () => {
 
   it('gives no vars when spec.previews has none', () => {
     expect(renderPreviewVars(undefined, { slug: 's', branch: 'b', cluster: 'c' })).toEqual({});
+  });
+});
+
+describe('assemblePreviewObjects', () => {
+  const at = { namespace: 'pr-a', slug: 'a', branch: 'feature/a' };
+  const namespaceOf = (objects: ReturnType<typeof assemblePreviewObjects>) => objects.find((o) => o.kind === 'Namespace');
+
+  it('labels the preview Namespace pod-security enforce baseline by default', () => {
+    expect(namespaceOf(assemblePreviewObjects([], at))?.metadata['labels']).toEqual({ 'driftless.io/preview': 'a', 'pod-security.kubernetes.io/enforce': 'baseline' });
+  });
+
+  it.each(['privileged', 'restricted'] as const)('enforces %s when spec.previews.podSecurity says so', (level) => {
+    expect(namespaceOf(assemblePreviewObjects([], { ...at, podSecurity: level }))?.metadata['labels']).toMatchObject({ 'pod-security.kubernetes.io/enforce': level });
   });
 });

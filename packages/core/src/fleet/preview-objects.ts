@@ -5,6 +5,7 @@ import { assembleClusterObjects, type AppInstance, type RenderedObject } from '.
 import { scopeOf, scopesFromCrds } from './scope.js';
 import { selectorMatches } from './selector.js';
 import type { Cluster, Fleet } from './spec.js';
+import { DEFAULT_PREVIEW_POD_SECURITY, type PreviewPodSecurity } from './previews-spec.js';
 import { compileError } from './yaml-documents.js';
 
 const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
@@ -56,13 +57,19 @@ export interface PreviewPlacement {
   readonly branch: string;
   /** Each previewed app's own namespace, as the branch's fleet.yaml gives it: its Namespace object is left out (the preview namespace replaces it). */
   readonly appNamespaces?: ReadonlyMap<string, string>;
+  /** The namespace's `pod-security.kubernetes.io/enforce` level; default DEFAULT_PREVIEW_POD_SECURITY. */
+  readonly podSecurity?: PreviewPodSecurity;
 }
+
+/** The label the Pod Security admission enforces a namespace's level by. */
+const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
 
 /**
  * One host's preview objects from what its apps rendered: each in
  * `namespace` (a kind of unknown scope too: a preview holds only what a
  * namespace can), annotated APP_ANNOTATION `<namespace>/<app>` and labelled
- * PREVIEW_LABEL with the slug, plus the Namespace (labelled only), sorted in
+ * PREVIEW_LABEL with the slug, plus the Namespace (labelled so, and with its
+ * pod-security enforce level: a branch's pods cannot run privileged), sorted in
  * bundle order. The app's own Namespace (named by its `namespace`) is left
  * out: the preview namespace takes its place. Any other cluster-scoped object (a built-in kind, or one a CRD of
  * the same render declares `Cluster`) is an `InvalidDocument` naming its
@@ -81,7 +88,7 @@ export function assemblePreviewObjects(rendered: readonly RenderedObject[], at: 
   });
   // assembleClusterObjects refuses the same object twice (file:line of both) and keeps the order, one object each.
   const placed = assembleClusterObjects(inNamespace).map((o, i) => marked(o, `${at.namespace}/${inNamespace[i]?.app.name ?? ''}`, at.slug));
-  const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: at.namespace, labels: { [PREVIEW_LABEL]: at.slug } } };
+  const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: at.namespace, labels: { [PREVIEW_LABEL]: at.slug, [POD_SECURITY_ENFORCE_LABEL]: at.podSecurity ?? DEFAULT_PREVIEW_POD_SECURITY } } };
   return [namespace, ...placed].sort((a, b) => compareRefs(refOf(a), refOf(b)));
 }
 

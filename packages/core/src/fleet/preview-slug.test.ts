@@ -80,3 +80,18 @@ describe('previewSlugs', () => {
     );
   });
 });
+
+describe('previewSlugs with existing slugs', () => {
+  it('keeps a live preview\'s slug; only the colliding newcomer gets the hash suffix', () => {
+    const names = previewSlugs(['feature/login', 'feature/Login'], TEMPLATE, new Map([['feature/login', 'feature-login']]));
+    expect(names.get('feature/login')).toEqual({ slug: 'feature-login', namespace: 'pr-feature-login' });
+    expect(names.get('feature/Login')?.slug).toBe(`feature-login-${hash6('feature/Login')}`);
+  });
+
+  it('a newcomer never takes a live suffixed slug, and a gone branch frees nothing it did not hold', () => {
+    const live = `feature-login-${hash6('feature/Login')}`;
+    const names = previewSlugs(['feature/Login', 'feature/login'], TEMPLATE, new Map([['feature/Login', live]]));
+    expect(names.get('feature/Login')?.slug).toBe(live);
+    expect(names.get('feature/login')?.slug).toBe('feature-login');
+  });
+});

@@ -58,28 +58,43 @@ export function slugRoom(template: string): number {
  * and the first {@link SLUG_HASH_LENGTH} hex digits of sha256(branch name),
  * so `feature/A` and `feature-a` get distinct namespaces. Should two hashed
  * slugs still meet (a hash-prefix collision), those take more hex digits.
- * Pure and deterministic: the result depends on the set of branches, never
- * on their order. `template` must be one previewsSpecSchema accepts (its
- * slug room at least {@link MIN_SLUG_ROOM}); then every namespace is a DNS
- * label of at most 63 characters.
+ * `existing` (branch -> slug) are the slugs live previews have: a branch of
+ * the list keeps its own (when it still fits the template), and only the
+ * newcomers that meet one take the suffix, so a new branch never moves a
+ * live preview. Pure and deterministic: the result depends on the set of
+ * branches and `existing`, never on their order. `template` must be one
+ * previewsSpecSchema accepts (its slug room at least {@link MIN_SLUG_ROOM});
+ * then every namespace is a DNS label of at most 63 characters.
  */
-export function previewSlugs(branches: readonly string[], template: string): Map<string, PreviewName> {
+export function previewSlugs(branches: readonly string[], template: string, existing: ReadonlyMap<string, string> = new Map()): Map<string, PreviewName> {
   const room = Math.min(slugRoom(template), MAX_NAMESPACE_LENGTH);
   const unique = [...new Set(branches)].sort();
-  const base = new Map(unique.map((b) => [b, branchSlug(b)]));
+  const kept = new Map(unique.flatMap((b) => {
+    const slug = existing.get(b);
+    return slug !== undefined && slug !== '' && slug.length <= room ? [[b, slug] as const] : [];
+  }));
+  const taken = new Set(kept.values());
+  const fresh = unique.filter((b) => !kept.has(b));
+  const base = new Map(fresh.map((b) => [b, branchSlug(b)]));
   // Hex digits per branch that needs a suffix; absent: the plain slug.
   const hexDigits = new Map<string, number>();
-  for (const b of unique) {
+  for (const b of fresh) {
     const plain = base.get(b) ?? '';
     if (plain === '' || plain.length > room) hexDigits.set(b, SLUG_HASH_LENGTH);
   }
+  const named = (slugs: ReadonlyMap<string, string>): Map<string, PreviewName> =>
+    new Map(unique.map((b) => {
+      const slug = kept.get(b) ?? slugs.get(b) ?? '';
+      return [b, { slug, namespace: renderPreviewNamespace(template, slug) }];
+    }));
   for (;;) {
-    const slugs = new Map(unique.map((b) => [b, slugOf(b, base.get(b) ?? '', hexDigits.get(b), room)]));
+    const slugs = new Map(fresh.map((b) => [b, slugOf(b, base.get(b) ?? '', hexDigits.get(b), room)]));
     const holders = new Map<string, string[]>();
     for (const [b, slug] of slugs) holders.set(slug, [...(holders.get(slug) ?? []), b]);
     let changed = false;
-    for (const group of holders.values()) {
-      if (group.length < 2) continue;
+    for (const [slug, group] of holders) {
+      // A live preview's slug counts as one more holder, which never moves.
+      if (group.length < 2 && !taken.has(slug)) continue;
       const plain = group.filter((b) => !hexDigits.has(b));
       // Suffix the plain ones first; only hashed slugs that still meet need longer hashes.
       for (const b of plain.length > 0 ? plain : group) {
@@ -89,7 +104,7 @@ export function previewSlugs(branches: readonly string[], template: string): Map
         hexDigits.set(b, next);
       }
     }
-    if (!changed) return new Map(unique.map((b) => [b, { slug: slugs.get(b) ?? '', namespace: renderPreviewNamespace(template, slugs.get(b) ?? '') }]));
+    if (!changed) return named(slugs);
   }
 }
 

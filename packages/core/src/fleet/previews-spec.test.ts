@@ -46,6 +46,11 @@ describe('spec.previews', () => {
     });
   });
 
+  it('takes podSecurity privileged, baseline or restricted; absent, it stays absent (baseline applies)', () => {
+    expect(parseFleet(withLine('ttl', '    ttl: 24h\n    podSecurity: restricted')).spec.previews?.podSecurity).toBe('restricted');
+    expect(parseFleet(HEAD + PREVIEWS).spec.previews?.podSecurity).toBeUndefined();
+  });
+
   it('defaults ttl to 72h and leaves vars out', () => {
     const previews = parseFleet(withLine('ttl', '').replace(/ {4}vars:\n.*\n/, '')).spec.previews;
     expect(previews?.ttl).toBe(DEFAULT_PREVIEW_TTL_MS);
@@ -61,6 +66,8 @@ describe('spec.previews', () => {
     ['an unknown app', withLine('apps', '    apps: [web, shop]'), 14, 'spec.previews.apps[1]: unknown app shop: spec.apps defines web, api'],
     ['an app listed twice', withLine('apps', '    apps: [web, web]'), 14, 'spec.previews.apps[1]: app web is listed twice'],
     ['a namespace without the slug', withLine('namespace', '    namespace: previews'), 15, 'spec.previews.namespace: "previews" must contain ${branch.slug}'],
+    ['a namespace of the slug alone', withLine('namespace', '    namespace: "${branch.slug}"'), 15, 'spec.previews.namespace: "${branch.slug}" needs literal text besides ${branch.slug} (pr-${branch.slug}, say)'],
+    ['an unknown pod security level', withLine('ttl', '    ttl: 24h\n    podSecurity: strict'), 17, 'spec.previews.podSecurity: '],
     ['a namespace with ${branch.name}', withLine('namespace', '    namespace: "pr-${branch.name}"'), 15, 'spec.previews.namespace: ${branch.name} is not DNS-safe'],
     ['a namespace with an unknown variable', withLine('namespace', '    namespace: "pr-${branch.slug}-${cluster.name}"'), 15, 'spec.previews.namespace: unknown variable ${cluster.name}: a namespace template may use ${branch.slug}'],
     ['a namespace that is not DNS-safe', withLine('namespace', '    namespace: "PR_${branch.slug}"'), 15, 'spec.previews.namespace: "PR_${branch.slug}" must give a DNS label'],

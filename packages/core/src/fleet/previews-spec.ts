@@ -20,11 +20,19 @@ function allows(allowed: readonly string[], name: string): boolean {
   return allowed.includes(`\${${name}}`);
 }
 
+/** The Pod Security Standard levels a preview namespace may enforce. */
+export const PREVIEW_POD_SECURITY_LEVELS = ['privileged', 'baseline', 'restricted'] as const;
+/** What a preview namespace enforces when `spec.previews.podSecurity` is left out. */
+export const DEFAULT_PREVIEW_POD_SECURITY: PreviewPodSecurity = 'baseline';
+/** A level of PREVIEW_POD_SECURITY_LEVELS. */
+export type PreviewPodSecurity = (typeof PREVIEW_POD_SECURITY_LEVELS)[number];
+
 /**
  * The namespace template: it must use `${branch.slug}` (else every branch
- * would share one namespace), no other variable (`${branch.name}` holds
- * `/` and capitals, not DNS-safe), give a DNS label and leave each slug at
- * least MIN_SLUG_ROOM characters of the 63.
+ * would share one namespace) with literal text besides it (else a branch
+ * named `monitoring` would take the namespace `monitoring`), no other
+ * variable (`${branch.name}` holds `/` and capitals, not DNS-safe), give a
+ * DNS label and leave each slug at least MIN_SLUG_ROOM characters of the 63.
  */
 const namespaceTemplateField = z.string().superRefine((template, ctx) => {
   const names = referencedVariables(template);
@@ -35,6 +43,8 @@ const namespaceTemplateField = z.string().superRefine((template, ctx) => {
     ctx.addIssue({ code: 'custom', message: `unknown variable \${${unknown}}: a namespace template may use ${PREVIEW_NAMESPACE_VARIABLES.join(', ')}` });
   } else if (!names.includes('branch.slug')) {
     ctx.addIssue({ code: 'custom', message: `${JSON.stringify(template)} must contain \${branch.slug}, so each branch gets its own namespace` });
+  } else if (renderPreviewNamespace(template, '') === '') {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(template)} needs literal text besides \${branch.slug} (pr-\${branch.slug}, say), so no branch name can take an existing namespace` });
   } else if (!DNS_LABEL.test(renderPreviewNamespace(template, 'a'))) {
     ctx.addIssue({ code: 'custom', message: `${JSON.stringify(template)} must give a DNS label: lowercase a-z, 0-9 and "-", starting and ending with a letter or digit` });
   } else if (slugRoom(template) < MIN_SLUG_ROOM) {
@@ -57,7 +67,8 @@ const previewVarsField = varsField.superRefine((vars, ctx) => {
  * pattern of `branches` matches (`*` within a `/`-separated segment, `**`
  * across them), holding `apps` (names of spec.apps, checked by the fleet
  * schema) in the namespace `namespace` renders, on the clusters `clusters`
- * selects, for `ttl` ms after its last commit (default 72h).
+ * selects, for `ttl` ms after its last commit (default 72h), its pods held
+ * to the Pod Security Standard `podSecurity` (default baseline).
  */
 export const previewsSpecSchema = z.strictObject({
   branches: z.array(z.string().trim().min(1, 'must be a branch pattern such as feature/*')).min(1, 'previews need at least one branch pattern'),
@@ -68,6 +79,8 @@ export const previewsSpecSchema = z.strictObject({
   ttl: durationField(true).default(DEFAULT_PREVIEW_TTL_MS),
   /** Extra vars for the previewed apps (a host name for an ingress, say); values may use PREVIEW_VARS_VARIABLES. */
   vars: previewVarsField.optional(),
+  /** The `pod-security.kubernetes.io/enforce` level of each preview namespace; absent: DEFAULT_PREVIEW_POD_SECURITY. */
+  podSecurity: z.enum(PREVIEW_POD_SECURITY_LEVELS).optional(),
 });
 
 /** `spec.previews` as parsed: `ttl` in ms (defaulted), vars as text. */
