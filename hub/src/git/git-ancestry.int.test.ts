@@ -41,7 +41,7 @@ async function fixture(branchDate?: number): Promise<{ repo: string; bare: strin
 }
 
 /** A hub's source with an empty cache, that has synced main (the base) and then `feature/x` (as the preview cycle does), and the clone's gitdir. */
-async function synced(f: { repo: string }): Promise<{ source: ReturnType<typeof gitRepositorySource>; gitdir: string; base: string }> {
+async function synced(f: { repo: string; x: string }): Promise<{ source: ReturnType<typeof gitRepositorySource>; gitdir: string; base: string }> {
   const cacheDir = await mkdtemp(join(tmpdir(), 'driftless-ancestry-'));
   dirs.push(cacheDir);
   const source = gitRepositorySource({ cacheDir, backoffMs: 1 });
