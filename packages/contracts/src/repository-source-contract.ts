@@ -289,6 +289,27 @@ export function describeRepositorySourceContract(name: string, make: () => Promi
       expect(await ask(), 'merged').toBe(true);
     });
 
+    it.each([
+      ['a merge commit', false],
+      ['a fast-forward', true],
+    ])('answers a recent merge by %s with byDate (a merged check over a long history) like the exact check', async (_, fastForward) => {
+      const subject = await make();
+      const base = await subject.commit({ 'a.yaml': '1\n' }, 'first');
+      const second = await subject.commit({ 'a.yaml': '2\n' }, 'second');
+      await subject.pointBranch('feature/x', fastForward ? second : base);
+      const branchCommit = await subject.commit({ 'b.yaml': 'feature\n' }, 'feature', 'feature/x');
+      const ask = async (byDate: boolean): Promise<boolean> => {
+        const { reader } = await subject.source.sync({ repo: subject.repo });
+        // As the preview cycle does: the base, then the branch it built (so its commit is at hand).
+        await subject.source.sync({ repo: subject.repo, ref: 'feature/x' });
+        return await subject.source.isDescendant({ repo: subject.repo, ref: 'main', commit: reader.commit, ancestor: branchCommit, byDate });
+      };
+      expect([await ask(true), await ask(false)], 'not merged yet').toEqual([false, false]);
+      await subject.merge('feature/x', 'main', { fastForward });
+      await subject.commit({ 'a.yaml': '3\n' }, 'after the merge');
+      expect([await ask(true), await ask(false)], 'merged two commits ago').toEqual([true, true]);
+    });
+
     it('drops a deleted file, and a directory left empty', async () => {
       const { subject } = await synced({ 'keep.yaml': 'k\n', 'gone/only.yaml': 'g\n' });
       await subject.commit({ 'gone/only.yaml': null }, 'delete');

@@ -67,6 +67,7 @@ export * from './fleet/index.js';
 export type { KnownLastChange, RepoEntry, RepoReader } from './ports/repo-reader.js';
 export { LAST_CHANGE_BLOB } from './ports/repo-reader.js';
 export type { AncestryQuery, BranchListing, RepositoryRequest, RepositorySnapshot, RepositorySource } from './ports/repository-source.js';
+export { ANCESTRY_DATE_SLOP_MS } from './ports/repository-source.js';
 export { formatDurationMs, parseDuration } from './duration.js';
 export type { KubeObjectRef, KubeRequestCounters, KubeResourceInfo, KubeTarget } from './ports/kube-target.js';
 export type { Clock } from './ports/clock.js';

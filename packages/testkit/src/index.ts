@@ -10,7 +10,7 @@ export { waitForQuery, type QuerySample, type WaitForQueryOptions } from './env/
 export { startMetricsExporter, type MetricsExporter, type RecordedRequests, type Traffic } from './metrics/metrics-exporter.js';
 export { startEnvironment, type Environment, type EnvironmentInfo, type EnvironmentOptions } from './env/environment.js';
 export { formatDuration } from './util/text.js';
-export { commitFiles, createBareRepo, deleteBranch, mergeBranch, pointBranch, tagCommit } from './git/fixture-repo.js';
+export { appendCommits, commitFiles, createBareRepo, deleteBranch, mergeBranch, pointBranch, tagCommit } from './git/fixture-repo.js';
 export { kubeConfigFor, s3ClientFor, s3StoreFor } from './vitest/clients.js';
 export { fixtureFleet } from './fleet/fixture-fleet.js';
 export { capabilitiesChart, hooksChart, requiredValueChart, valuesChart, vendoredDependencyChart } from './fleet/helm-charts.js';

@@ -36,7 +36,25 @@ export interface AncestryQuery extends RepositoryRequest {
   readonly commit: string;
   /** Any commit id, such as the revision a previous publish recorded. */
   readonly ancestor: string;
+  /**
+   * A merged check over a long history (is a branch's commit in the base?),
+   * bounded by dates: base history whose committer time is more than
+   * ANCESTRY_DATE_SLOP_MS older than `ancestor`'s is neither walked nor
+   * fetched, so `ancestor` found only beyond that bound answers false (so
+   * does one committed by a clock running ahead by more than the slop). When
+   * the source does not hold `ancestor` (its date is unknown) the check is
+   * exact. A source may ignore the hint and answer exactly. Leave it unset
+   * where the answer must be exact (the roll-forward guard).
+   */
+  readonly byDate?: boolean;
 }
+
+/**
+ * How much older than `ancestor` a commit of the base may be and still be
+ * walked by an `AncestryQuery` with `byDate`, ms: one week, slop for
+ * committers' clocks and for a merge of an older commit.
+ */
+export const ANCESTRY_DATE_SLOP_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * Where the hub reads the fleet repository from: git over isomorphic-git in
