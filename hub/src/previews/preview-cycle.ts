@@ -75,12 +75,13 @@ export async function runPreviewCycle(deps: PreviewCycleDeps, req: PreviewCycleR
   const expiredBefore = await readExpired(store, log);
   const gitLimit = pLimit(1);
   // Judged against the base commit compiled (its objects are in the clone); a merge
-  // pushed since the compile is seen at the next cycle, after the next compile.
+  // pushed since the compile is seen at the next cycle, after the next compile. By date:
+  // only base history from a week before the branch commit is walked and fetched.
   const isMerged = async (ancestor: string): Promise<boolean> => {
     const key = `${req.base.revision}:${ancestor}`;
     const known = deps.memo?.merged.get(key);
     if (known !== undefined) return known;
-    const merged = await gitLimit(() => deps.source.isDescendant({ repo: req.repo, ref: req.base.branch, commit: req.base.revision, ancestor }));
+    const merged = await gitLimit(() => deps.source.isDescendant({ repo: req.repo, ref: req.base.branch, commit: req.base.revision, ancestor, byDate: true }));
     if (deps.memo && deps.memo.merged.size >= MERGED_MEMO_MAX) deps.memo.merged.clear();
     deps.memo?.merged.set(key, merged);
     return merged;
