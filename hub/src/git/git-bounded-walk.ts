@@ -6,7 +6,8 @@ export interface WalkOutcome {
   /**
    * `found`: the ancestor is reachable; `absent`: it is not within the bound;
    * `incomplete`: neither, and the walk met a commit within the bound whose
-   * parent the clone does not hold (its shallow boundary): deepen and walk again.
+   * parent the clone does not hold (its shallow boundary), or the start itself is
+   * not in the clone yet: fetch once and walk again.
    */
   readonly answer: 'found' | 'absent' | 'incomplete';
   /** Commits read (the walk's cost). */
@@ -33,8 +34,8 @@ export async function walkSince(gitdir: string, commit: string, ancestor: string
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     const current = await readCommit(gitdir, next, cache);
     if (!current) {
-      // The start itself unknown: it descends from nothing. Any other: a parent beyond the shallow boundary.
-      if (next === commit) return { answer: 'absent', read };
+      // A parent beyond the shallow boundary, or the start itself not fetched yet (the ref
+      // moved since the last sync): the caller's one fetch brings it, or it descends from nothing.
       incomplete = true;
       continue;
     }
