@@ -14,7 +14,7 @@ const release = (...more: KubeObject[]): KubeObject[] => [
 /** An object of the preview `slug` (its label and app), placed in `ns` when given. */
 function ofPreview(slug: string, kind: { apiVersion: string; kind: string }, name: string, ns?: string): KubeObject {
   const metadata = { name, ...(ns ? { namespace: ns } : {}), labels: { [PREVIEW_LABEL]: slug }, annotations: { [APP_ANNOTATION]: `${slug}/web` } };
-  return { ...kind, metadata } as KubeObject;
+  return { ...kind, metadata };
 }
 
 /** A CRD of cluster scope, as a platform would install it on the host. */

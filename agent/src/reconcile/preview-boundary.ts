@@ -1,7 +1,7 @@
-import { APP_ANNOTATION, describeRef, PREVIEW_LABEL, refKey, refOf, type KubeObject, type KubeTarget } from '@driftless/core';
+import { describeRef, PREVIEW_LABEL, refKey, refOf, type KubeObject, type KubeTarget } from '@driftless/core';
 import type { Change } from './change-set.js';
 import type { MemberRecord } from './member-record.js';
-import { isNamespace } from './object-ref.js';
+import { appOf, isNamespace, previewOf as labelOf } from './object-ref.js';
 
 /** A bundle object and its member form (placed by scope from discovery). */
 export interface Placed {
@@ -17,17 +17,10 @@ export interface Guarded {
   readonly refused: readonly Change[];
 }
 
-/** The PREVIEW_LABEL value of `o`, when it has one. */
-function labelOf(o: KubeObject): string | undefined {
-  const v = (o.metadata['labels'] as Record<string, unknown> | undefined)?.[PREVIEW_LABEL];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
 /** A refused previews-bundle member as a failed entry of its app and preview (its prunes wait: see prune). */
 function refusal(member: KubeObject, preview: string, cause: string): Change {
   const object = describeRef(refOf(member));
-  const app = (member.metadata['annotations'] as Record<string, unknown> | undefined)?.[APP_ANNOTATION];
-  return { object, action: 'failed', reason: `${object} apply failed: ${cause}`, preview, ...(typeof app === 'string' && app !== '' ? { app } : {}) };
+  return { object, action: 'failed', reason: `${object} apply failed: ${cause}`, preview, ...appOf(member) };
 }
 
 /**
