@@ -6,7 +6,7 @@ import { checkFreshCluster } from './steps/check-fresh-cluster.js';
 import { fetchBundle, type BlobRole } from './steps/fetch-bundle.js';
 import type { PassContext } from './steps/pass-context.js';
 import { pollPointer } from './steps/poll-pointer.js';
-import { failureOf, type StepFailure } from './steps/step-failure.js';
+import type { StepFailure } from './steps/step-failure.js';
 import { verifyBundle } from './steps/verify-bundle.js';
 import { verifyPointer } from './steps/verify-pointer.js';
 
@@ -67,12 +67,7 @@ async function bundleOf(ctx: PassContext, pointer: Pointer, poll: PointerPoll, e
   if (previews?.kind === 'missing') return { poll, missing: previews.error, pending: pointer, etag };
   if (previews && previews.kind !== 'blob') return failed(previews, poll, etag);
   if (release.same && (previews ? previews.same : inForce?.previews === undefined)) return { poll, pointer, bundle: undefined, etag };
-  let bundle: AcceptedBundle;
-  try {
-    bundle = desiredOf(release.blob, previews?.blob);
-  } catch (err) {
-    return failed(failureOf(err), poll, etag);
-  }
+  const bundle: AcceptedBundle = desiredOf(release.blob, previews?.blob);
   const fresh = await checkFreshCluster(ctx, pointer, bundle);
   if (fresh.kind !== 'fresh') return failed(fresh, poll, etag);
   return { poll, pointer, bundle, etag };

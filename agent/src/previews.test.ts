@@ -72,15 +72,14 @@ describe('agent with a previews bundle', () => {
     expect(await status()).toMatchObject({ observedGeneration: 2, appliedBundle: first.digest, appliedPreviews: moved.previews?.digest });
   });
 
-  it('refuses an object that is in both bundles before applying anything, naming it and both bundles', async () => {
+  it('applies the release alone when an object is in both bundles: the previews bundle fails, naming the object', async () => {
     const { store, kube, agent } = setup();
-    const published = await publishBundle(store, 'c1', release('blue'), 1, { previews: [...previewBundle('pr-1', 'green'), ...colorBundle('app', 'red')] });
+    await publishBundle(store, 'c1', release('blue'), 1, { previews: [...previewBundle('pr-1', 'green'), ...colorBundle('app', 'red')] });
     const result = await agent.runOnce();
-    expect(result.phase).toBe('Failed');
-    expect(result.error).toContain('ConfigMap/app/settings is in both');
-    expect(result.error).toContain(`bundle ${published.digest}`);
-    expect(result.error).toContain(`previews bundle ${published.previews?.digest}`);
-    expect(kube.counters.writes).toBe(0);
+    expect(result.phase).toBe('Applied');
+    expect(result.outcome?.failed).toContainEqual({ object: 'ConfigMap/app/settings', message: expect.stringContaining('ConfigMap/app/settings is in both') });
+    expect((await kube.get(cm('app')))?.['data']).toEqual({ color: 'blue' });
+    expect(await kube.get(cm('pr-1'))).toBeUndefined();
   });
 
   it('applies nothing while the previews blob is missing or damaged, and applies both once it is right', async () => {

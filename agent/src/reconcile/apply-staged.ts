@@ -5,7 +5,7 @@ import { DESIRED_PATH, driftOf, learnNormalization, type DriftVerdict, type Norm
 import { healthForm } from './health.js';
 import type { InventoryDeps, OpenInventory } from './inventory.js';
 import { uniqueKinds } from './live-members.js';
-import { isNamespace, kubeRefOf, ownerOf } from './object-ref.js';
+import { appOf, isNamespace, kubeRefOf } from './object-ref.js';
 import { isCrd, waitEstablished } from './wait-established.js';
 
 /** What staged apply needs beyond the inventory's dependencies. */
@@ -29,7 +29,9 @@ export interface Staged {
  * each CRD to be Established before the objects that may need its kinds.
  * First lists every member kind once (see LiveMembers). An object the server
  * refuses fails that object only; a transient API failure throws (the caller
- * retries with backoff). A member in sync sends no write.
+ * retries with backoff). A member in sync sends no write. An entry names
+ * its preview only when the member came from the previews bundle (see
+ * guardPreviews), never by its label.
  */
 export async function applyStaged(inv: OpenInventory, deps: ApplyDeps): Promise<Staged> {
   for (const kind of uniqueKinds(inv.members)) await inv.live.of(kind.apiVersion, kind.kind);
@@ -37,7 +39,8 @@ export async function applyStaged(inv: OpenInventory, deps: ApplyDeps): Promise<
   for (const member of applyOrder(inv.members, (o) => o.metadata.namespace !== undefined)) {
     const change = await applyMember(member, inv, deps);
     if (change === 'aborted') return { changes, aborted: true };
-    changes.push({ ...change, ...ownerOf(member) });
+    const preview = inv.previewOf.get(member);
+    changes.push({ ...change, ...appOf(member), ...(preview !== undefined ? { preview } : {}) });
   }
   return { changes, aborted: false };
 }

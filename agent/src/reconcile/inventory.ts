@@ -3,6 +3,8 @@ import { applySetId, asMember, declaredInventory, inventoryOf, parentObject, uni
 import { driftedFields } from './drift.js';
 import { LiveMembers } from './live-members.js';
 import { encodeRecord, recordOf, UNRECORDED, type MemberRecord } from './member-record.js';
+import type { Change } from './change-set.js';
+import { guardPreviews, type Placed } from './preview-boundary.js';
 import { discoverScopes, placed, placementOf } from './settle-scope.js';
 
 /**
@@ -38,6 +40,10 @@ export interface OpenInventory {
   /** The parent as it stands once opened, declaring the old and the new members' kinds. */
   readonly parentNow: KubeObject | undefined;
   readonly live: LiveMembers;
+  /** By member: the preview of each that came from the previews bundle (see guardPreviews). */
+  readonly previewOf: ReadonlyMap<KubeObject, string>;
+  /** Previews-bundle objects refused at the preview boundary (see guardPreviews): not members, failed entries of their preview. */
+  readonly refused: readonly Change[];
 }
 
 /**
@@ -49,24 +55,25 @@ export interface OpenInventory {
  * prune next time. Writes only what differs. `aborted` when the signal
  * stopped a write.
  */
-export async function openInventory(objects: readonly KubeObject[], deps: InventoryDeps): Promise<OpenInventory | 'aborted'> {
+export async function openInventory(objects: readonly KubeObject[], deps: InventoryDeps, previews: ReadonlySet<KubeObject> = new Set()): Promise<OpenInventory | 'aborted'> {
   const { kube, parent } = deps;
   const id = applySetId(parent);
-  const members = await membersOf(objects, id, deps);
+  const all = await membersOf(objects, id, deps);
   const parentLive = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: parent.namespace, name: parent.name });
+  const record = recordOf(parentLive) ?? UNRECORDED;
+  const { members, previewOf, refused } = previews.size > 0 ? await guardPreviews(all, previews, record, kube) : { members: all.map((p) => p.member), previewOf: new Map(), refused: [] };
   // The parent lives in its namespace: only without a parent can the namespace be missing.
   if (!parentLive && !(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: parent.namespace }))) {
     if (deps.signal?.aborted) return 'aborted';
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: parent.namespace } }, deps.fieldManager);
   }
   const before = declaredInventory(parentLive);
-  const record = recordOf(parentLive) ?? UNRECORDED;
   const wanted = new Set(members.map((m) => refKey(refOf(m))));
   const during = { ...record, members: [...record.members, ...wanted] };
   // Only this agent writes the parent: what it holds after this is what closing compares with.
   const parentNow = await writeParent(unionOf(before, inventoryOf(members)), during, parentLive, deps);
   if (parentNow === 'aborted') return 'aborted';
-  return { members, wanted, before, record, parentNow, live: new LiveMembers(kube, id) };
+  return { members, wanted, before, record, parentNow, live: new LiveMembers(kube, id), previewOf, refused };
 }
 
 /**
@@ -99,17 +106,17 @@ export async function closeInventory(inv: OpenInventory, retained: readonly Kube
 }
 
 /** The bundle's objects as members: placed by scope (discovery asked only for objects the cache does not hold). */
-async function membersOf(objects: readonly KubeObject[], id: string, deps: InventoryDeps): Promise<KubeObject[]> {
+async function membersOf(objects: readonly KubeObject[], id: string, deps: InventoryDeps): Promise<Placed[]> {
   const missing = objects.filter((o) => deps.members?.get(o)?.id !== id);
   const scopes = missing.length > 0 ? await discoverScopes(missing, objects, deps.kube) : new Map<string, boolean>();
   return objects.map((o) => {
     const hit = deps.members?.get(o);
-    if (hit?.id === id) return hit.member;
+    if (hit?.id === id) return { source: o, member: hit.member };
     const namespaced = scopes.get(`${groupOf(o.apiVersion)}/${o.kind}`);
     const member = asMember(placed(o, placementOf(o, namespaced)), id);
     // A kind nobody serves yet may be served next pass: placed again then.
     if (namespaced !== undefined) deps.members?.set(o, { id, member });
-    return member;
+    return { source: o, member };
   });
 }
 

@@ -11,14 +11,19 @@ export function isNamespace(o: { apiVersion: string; kind: string }): boolean {
 }
 
 /**
- * Whose `o` is, to spread into its change entry: `app` when it names its app
+ * Whose live `o` is (a leftover to prune, whose bundle of origin is gone), to spread into its change entry: `app` when it names its app
  * (APP_ANNOTATION), `preview` when it belongs to a preview environment
  * (PREVIEW_LABEL, whose value names the preview); each absent otherwise.
  */
 export function ownerOf(o: KubeObject): { readonly app?: string; readonly preview?: string } {
-  const app = (o.metadata['annotations'] as Record<string, unknown> | undefined)?.[APP_ANNOTATION];
   const preview = previewOf(o);
-  return { ...(typeof app === 'string' && app !== '' ? { app } : {}), ...(preview !== undefined ? { preview } : {}) };
+  return { ...appOf(o), ...(preview !== undefined ? { preview } : {}) };
+}
+
+/** `app` when `o` names its app (APP_ANNOTATION), to spread into its change entry; empty otherwise. */
+export function appOf(o: KubeObject): { readonly app?: string } {
+  const app = (o.metadata['annotations'] as Record<string, unknown> | undefined)?.[APP_ANNOTATION];
+  return typeof app === 'string' && app !== '' ? { app } : {};
 }
 
 /** The preview `o` belongs to (its PREVIEW_LABEL's value), or undefined for an object of the release. */

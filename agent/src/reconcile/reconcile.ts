@@ -63,13 +63,14 @@ function applyDepsOf(deps: ReconcileDeps): ApplyDeps {
 }
 
 /** Opens the inventory for `objects` and applies them in stages (see openInventory, applyStaged). */
-async function stage(objects: readonly KubeObject[], deps: ApplyDeps): Promise<StagedPass> {
-  const opened = await openInventory(objects, deps);
+async function stage(objects: readonly KubeObject[], previews: ReadonlySet<KubeObject>, deps: ApplyDeps): Promise<StagedPass> {
+  const opened = await openInventory(objects, deps, previews);
   if (opened === 'aborted') return { kind: 'aborted', changes: [] };
   const staged = await applyStaged(opened, deps);
-  if (staged.aborted) return { kind: 'aborted', changes: staged.changes };
+  const changes = [...staged.changes, ...opened.refused];
+  if (staged.aborted) return { kind: 'aborted', changes };
   const inventory = await recordCreated(opened, createdKeys(staged.changes), deps);
-  return inventory === 'aborted' ? { kind: 'aborted', changes: staged.changes } : { kind: 'staged', inventory, changes: staged.changes };
+  return inventory === 'aborted' ? { kind: 'aborted', changes } : { kind: 'staged', inventory, changes };
 }
 
 /** The refKeys of the Namespaces and CRDs this pass created (written, even when a later check failed). */
@@ -87,14 +88,16 @@ function createdKeys(changes: readonly Change[]): string[] {
  * last bundle and the new one no longer has (see prune: a preview with a
  * failed object keeps its leftovers). Objects outside the inventory are
  * never touched. A pass with no new bundle and no drift sends
- * no write request. A transient API failure throws (the caller retries with
+ * no write request. Objects of `previews` (the previews bundle's, by
+ * identity) are held to the preview boundary (see guardPreviews): a refused
+ * one fails its preview only. A transient API failure throws (the caller retries with
  * backoff); an object the server refuses fails that object only. The one
  * place this sequence is written: the agent's reconcile step and
  * {@link reconcile} both run it.
  */
-export async function reconcileChanges(objects: readonly KubeObject[], deps: ReconcileDeps): Promise<ChangeSet> {
+export async function reconcileChanges(objects: readonly KubeObject[], deps: ReconcileDeps, previews: ReadonlySet<KubeObject> = new Set()): Promise<ChangeSet> {
   const full = applyDepsOf(deps);
-  const staged = await stage(objects, full);
+  const staged = await stage(objects, previews, full);
   if (staged.kind === 'aborted') return { changes: staged.changes, aborted: true };
   const pruned: PruneResult = await prune(staged.inventory, staged.changes, full);
   if (pruned.kind === 'skipped') return { changes: staged.changes, aborted: false, pruneSkipped: pruned.reason };

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { systemClock } from '@driftless/clock';
 import { uniqueName } from '@driftless/contracts';
-import { DEFAULT_NAMESPACE_ANNOTATION, isDriftlessError, type KubeObject } from '@driftless/core';
+import { DEFAULT_NAMESPACE_ANNOTATION, isDriftlessError, PREVIEW_LABEL, type KubeObject } from '@driftless/core';
 import { createKubeTarget } from '@driftless/kube';
 import { describe, expect, inject, it } from 'vitest';
 import { reconcile, reconcileChanges, type ReconcileDeps } from './reconcile.js';
@@ -101,5 +101,38 @@ describe('object scope from API discovery, against the real kube-apiserver', () 
     expect(await reconcile([namespace, unplaced], deps)).toMatchObject({ applied: 0, unchanged: 2, pruned: 0, failed: [] });
     expect(await kube.get({ apiVersion: `${group}/v1`, kind: 'Gadget', namespace: ns, name: 'x' })).toMatchObject({ spec: { size: 1 } });
     expect(await kube.get({ apiVersion: `${group}/v1`, kind: 'Gadget', namespace: 'default', name: 'x' })).toBeUndefined();
+  });
+
+  it("refuses a preview's custom resource of a cluster-scoped kind and a preview in a namespace it did not create: neither reaches the cluster", async () => {
+    const kube = createKubeTarget(kc);
+    const group = `${uniqueName('g')}.driftless.dev`;
+    await installBeforehand(kube, crd(group, 'ClusterPolicy', 'Cluster'));
+    const [ns, pr, foreign, policy] = [uniqueName('app'), uniqueName('pr'), uniqueName('taken'), uniqueName('mutate-all')];
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: foreign } }, 'someone');
+    const deps: ReconcileDeps = { kube, clock: systemClock, parent: { name: 'driftless-applyset', namespace: uniqueName('driftless') } };
+    const label = (slug: string) => ({ labels: { [PREVIEW_LABEL]: slug } });
+    const previews: KubeObject[] = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: pr, ...label(pr) } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: pr, ...label(pr) }, data: { k: 'v' } },
+      { apiVersion: `${group}/v1`, kind: 'ClusterPolicy', metadata: { name: policy, namespace: pr, ...label(pr) }, spec: { mutate: 'all' } },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: foreign, ...label(foreign) } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: foreign, ...label(foreign) }, data: { k: 'v' } },
+    ];
+    const release: KubeObject[] = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { k: 'v' } },
+    ];
+    const set = await reconcileChanges([...release, ...previews], deps, new Set(previews));
+    const failed = set.changes.filter((c) => c.action === 'failed');
+    expect(failed.map((c) => [c.object, c.preview])).toEqual([
+      [`ClusterPolicy/${policy}`, pr],
+      [`Namespace/${foreign}`, foreign],
+      [`ConfigMap/${foreign}/settings`, foreign],
+    ]);
+    expect(failed[0]?.reason).toMatch(/cluster-scoped/);
+    expect(await kube.get({ apiVersion: `${group}/v1`, kind: 'ClusterPolicy', name: policy })).toBeUndefined();
+    expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: foreign, name: 'settings' })).toBeUndefined();
+    expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: pr, name: 'settings' })).toBeDefined();
+    expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' })).toBeDefined();
   });
 });

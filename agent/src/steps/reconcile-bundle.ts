@@ -25,7 +25,7 @@ export type ReconcileStepResult = Reconciled | { readonly kind: 'aborted' } | { 
 export async function reconcileBundle(ctx: PassContext, bundle: AcceptedBundle): Promise<ReconcileStepResult> {
   try {
     await recordFloor(ctx);
-    const set = await reconcileChanges(bundle.objects, reconcileDepsFor(ctx));
+    const set = await reconcileChanges(bundle.objects, reconcileDepsFor(ctx), new Set(bundle.previews?.objects));
     if (set.aborted) return { kind: 'aborted' };
     const outcome = outcomeOf(set.changes);
     const release = outcomeOf(set.changes.filter((c) => c.preview === undefined));
