@@ -124,4 +124,15 @@ describe('collectGarbage', () => {
     const report = await collectGarbage({ store, clock, keepRevisions: 0, minAgeMs: HOUR });
     expect(report.deleted).toEqual([unreferenced]);
   });
+
+  it('warns about an unreadable preview document and collects the rest', async () => {
+    const { clock, store, v1Blobs } = await twoRevisions();
+    await store.put(storeLayout.preview('feature-y'), canonicalBytes({ kind: 'Preview', branch: 'feature/y' }));
+    await clock.advance(clock.now() + HOUR);
+    const warnings: string[] = [];
+    const report = await collectGarbage({ store, clock, keepRevisions: 0, minAgeMs: HOUR, warn: (m) => warnings.push(m) });
+    expect(deletedKeys(report.deleted)).toEqual(v1Blobs);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^preview previews\/feature-y\.json read failed: .+; the blobs it names are not kept$/);
+  });
 });

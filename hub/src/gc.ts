@@ -3,8 +3,6 @@ import {
   decodePointer,
   listAll,
   parseJsonDocument,
-  PREVIEW_MAX_BYTES,
-  previewSchema,
   revisionRecordSchema,
   storeLayout,
   type Clock,
@@ -12,6 +10,7 @@ import {
   type ObjectStore,
   type RevisionRecord,
 } from '@driftless/core';
+import { readPreviews } from './previews/preview-store.js';
 import { readCurrentRolloutDocument } from './rollout/rollout-store.js';
 
 export interface GcOptions {
@@ -28,6 +27,8 @@ export interface GcOptions {
   /** Report what would be deleted, delete nothing. */
   readonly dryRun?: boolean;
   readonly concurrency?: number;
+  /** Told what gc skipped and why (an unreadable preview document); default: nothing. */
+  readonly warn?: (message: string) => void;
 }
 
 /** The `driftless hub gc --json` document. */
@@ -65,7 +66,7 @@ export async function collectGarbage(opts: GcOptions): Promise<GcReport> {
   const blobs: string[] = [];
   for await (const key of listAll(store, storeLayout.blobsPrefix)) blobs.push(key);
 
-  const referenced = await referencedBlobs(store, opts.keepRevisions ?? 10, limit);
+  const referenced = await referencedBlobs(store, opts.keepRevisions ?? 10, limit, opts.warn ?? (() => undefined));
   const cutoff = opts.clock.now() - (opts.minAgeMs ?? 3_600_000);
   const unreferenced = blobs.filter((k) => !referenced.has(k));
   const verdicts = await Promise.all(
@@ -95,7 +96,7 @@ export async function collectGarbage(opts: GcOptions): Promise<GcReport> {
  * not yet open, a revert and a flag override's rewritten bundles point there
  * later, and no pointer or record names them yet.
  */
-async function referencedBlobs(store: ObjectStore, keepRevisions: number, limit: LimitFunction): Promise<Set<string>> {
+async function referencedBlobs(store: ObjectStore, keepRevisions: number, limit: LimitFunction, warn: (message: string) => void): Promise<Set<string>> {
   const referenced = new Set<string>();
   const pointerKeys: string[] = [];
   const recordKeys: string[] = [];
@@ -133,26 +134,18 @@ async function referencedBlobs(store: ObjectStore, keepRevisions: number, limit:
     if (c.from !== undefined) referenced.add(storeLayout.blob(c.from as `sha256:${string}`));
   }
   for (const move of rollout?.pendingMoves ?? []) referenced.add(storeLayout.blob(move.digest as `sha256:${string}`));
-  for (const digest of await previewBlobs(store, limit)) referenced.add(storeLayout.blob(digest));
+  for (const digest of await previewBlobs(store, warn)) referenced.add(storeLayout.blob(digest));
   return referenced;
 }
 
 /**
  * Every digest a live preview's last good build names (`previews/<slug>.json`
  * `built.bundles`): the next preview cycle merges them into a host's
- * previews bundle without building the branch again.
+ * previews bundle without building the branch again. An unreadable document
+ * is warned about and skipped, as the cycle skips it (it builds that preview
+ * again), so one bad document never stops gc.
  */
-async function previewBlobs(store: ObjectStore, limit: LimitFunction): Promise<Digest[]> {
-  const keys: string[] = [];
-  for await (const key of listAll(store, storeLayout.previewsPrefix)) if (key.endsWith('.json')) keys.push(key);
-  const bundles = await Promise.all(
-    keys.map((key) =>
-      limit(async (): Promise<Digest[]> => {
-        const got = await store.get(key, { maxBytes: PREVIEW_MAX_BYTES });
-        if (got.kind !== 'found') return [];
-        return Object.values(parseJsonDocument(previewSchema, got.body, `preview ${key}`).built?.bundles ?? {}) as Digest[];
-      }),
-    ),
-  );
-  return bundles.flat();
+async function previewBlobs(store: ObjectStore, warn: (message: string) => void): Promise<Digest[]> {
+  const docs = await readPreviews(store, (e) => warn(`${String(e['msg'])}; the blobs it names are not kept`));
+  return [...docs.values()].flatMap((d) => Object.values(d.built?.bundles ?? {}) as Digest[]);
 }

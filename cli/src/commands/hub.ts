@@ -226,7 +226,7 @@ export function registerHubCommands(program: Command, io: CliIo): void {
       const [{ collectGarbage }, { systemClock }] = await Promise.all([import('@driftless/hub'), import('@driftless/clock')]);
       const opened = await openStore(flags.store, process.env, process.cwd());
       try {
-        const report = await collectGarbage({ store: opened.store, clock: systemClock, keepRevisions, minAgeMs, dryRun: flags.dryRun ?? false });
+        const report = await collectGarbage({ store: opened.store, clock: systemClock, keepRevisions, minAgeMs, dryRun: flags.dryRun ?? false, warn: (m) => io.stderr(`warning: ${m}\n`) });
         if (flags.json) io.stdout(`${JSON.stringify(report)}\n`);
         else {
           const verb = report.dryRun ? 'would delete' : 'deleted';

@@ -11,8 +11,8 @@ import {
   type KubeObject,
   type ObjectStore,
 } from '@driftless/core';
-import { writeBlobs } from '../publish/blobs.js';
-import type { PreviewsReport, SetPreviewsPointer } from './preview-types.js';
+import { blobReadiness, writeBlobs } from '../publish/blobs.js';
+import type { PreviewsPointerOutcome, PreviewsReport, SetPreviewsPointer } from './preview-types.js';
 
 /** One live preview's part of the host bundles: its objects per host, in memory when just built, else in its blobs. */
 export interface HostContribution {
@@ -62,36 +62,72 @@ const HELD_REASON = { 'held-frozen': 'the fleet is frozen', 'no-pointer': 'no po
 /**
  * Gives every host of `hosts` one previews bundle: the union of the objects of
  * the `live` previews, read from their blobs (digest verified) unless built
- * this cycle, encoded with `limits` and written put-if-absent; then points the
+ * this cycle, encoded with `limits` and written put-if-absent (an existing
+ * blob is renewed before a pointer moves to it: blobReadiness); then points the
  * host at it. A host of `hosts` that is not in `live` (removed from
  * spec.previews.clusters, or no preview left) gets no previews bundle. When
  * the union is over the limits, the newest preview is left out of that host
- * (reported in `dropped`) until it fits.
+ * (reported in `dropped`) until it fits. With `memo` (host -> composition its
+ * pointer was last found or set at), a host whose composition is unchanged
+ * costs nothing: no blob read, no write, no pointer read. A host that fails
+ * (its blobs, its pointer) is held with the error and stops no other host.
  */
-export async function publishHostBundles(deps: HostBundleDeps, hosts: readonly string[], live: ReadonlySet<string>, previews: readonly HostContribution[]): Promise<HostBundlesResult> {
+export async function publishHostBundles(
+  deps: HostBundleDeps,
+  hosts: readonly string[],
+  live: ReadonlySet<string>,
+  previews: readonly HostContribution[],
+  memo?: Map<string, string>,
+): Promise<HostBundlesResult> {
   const dropped = new Map<string, DroppedPreview>();
   const hostsMoved: string[] = [];
   const hostsHeld: { cluster: string; reason: string }[] = [];
+  const withBundle: string[] = [];
+  const cleared: string[] = [];
   const ordered = [...previews].sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : a.slug < b.slug ? -1 : 1));
   // Hosts in their own limit: blob writes inside take deps.limit, which must not wait on its own holders.
   const perHost = pLimit(HOST_CONCURRENCY);
-  const results = await Promise.all(
+  await Promise.all(
     hosts.map((host) =>
       perHost(async () => {
-        const encoded = live.has(host) ? await hostBundle(deps, host, ordered, dropped) : undefined;
-        if (encoded) await writeBlobs(deps.store, [encoded], deps.limit);
-        return { host, outcome: await deps.setPreviews(host, encoded?.digest), named: encoded !== undefined };
+        const key = compositionKey(host, live, ordered);
+        // Unchanged since it last moved or was kept: nothing to read or write (its hosts record stands).
+        if (memo?.get(host) === key) return;
+        memo?.delete(host);
+        const done = await publishHost(deps, host, live.has(host) ? ordered : [], dropped).catch((err: unknown) => ({ failed: err instanceof Error ? err.message : String(err) }));
+        if ('failed' in done) {
+          hostsHeld.push({ cluster: host, reason: `previews move failed: ${done.failed}` });
+          return;
+        }
+        const { outcome, named } = done;
+        if (outcome === 'moved' || outcome === 'kept') {
+          if (outcome === 'moved') hostsMoved.push(host);
+          (named ? withBundle : cleared).push(host);
+          memo?.set(host, key);
+        } else hostsHeld.push({ cluster: host, reason: HELD_REASON[outcome] });
       }),
     ),
   );
-  const withBundle: string[] = [];
-  const cleared: string[] = [];
-  for (const { host, outcome, named } of results) {
-    if (outcome === 'moved') hostsMoved.push(host);
-    else if (outcome !== 'kept') hostsHeld.push({ cluster: host, reason: HELD_REASON[outcome] });
-    if (outcome === 'moved' || outcome === 'kept') (named ? withBundle : cleared).push(host);
-  }
-  return { hostsMoved: hostsMoved.sort(), hostsHeld: hostsHeld.sort((a, b) => (a.cluster < b.cluster ? -1 : 1)), dropped, withBundle, cleared };
+  return { hostsMoved: hostsMoved.sort(), hostsHeld: hostsHeld.sort((a, b) => (a.cluster < b.cluster ? -1 : 1)), dropped, withBundle: withBundle.sort(), cleared: cleared.sort() };
+}
+
+/** What `host`'s previews bundle is made of: its previews' slugs and blob digests for it, sorted ('' when none). */
+function compositionKey(host: string, live: ReadonlySet<string>, previews: readonly HostContribution[]): string {
+  if (!live.has(host)) return '';
+  const parts = previews.flatMap((p) => {
+    const digest = p.bundles.get(host);
+    return digest === undefined ? [] : [`${p.slug}=${digest}`];
+  });
+  return parts.sort().join(',');
+}
+
+/** Composes, writes and points one host at its bundle of `previews` (none: the pointer loses its previews). */
+async function publishHost(deps: HostBundleDeps, host: string, previews: readonly HostContribution[], dropped: Map<string, DroppedPreview>): Promise<{ outcome: PreviewsPointerOutcome; named: boolean }> {
+  const encoded = await hostBundle(deps, host, previews, dropped);
+  if (!encoded) return { outcome: await deps.setPreviews(host, undefined), named: false };
+  const writes = await writeBlobs(deps.store, [encoded], deps.limit);
+  const ready = blobReadiness(deps.store, writes, deps.limits);
+  return { outcome: await deps.setPreviews(host, encoded.digest, () => ready(encoded.digest)), named: true };
 }
 
 /** The host's bundle of every preview that has objects for it (undefined: none), dropping the newest while over the limits. */

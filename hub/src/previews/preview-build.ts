@@ -1,7 +1,7 @@
 import type { LimitFunction } from 'p-limit';
 import { encodeValidatedBundle, isDriftlessError, type BundleLimits, type Digest, type KubeObject, type ObjectStore, type RepositorySource } from '@driftless/core';
 import type { HubLog } from '../hub-log.js';
-import { writeBlobs } from '../publish/blobs.js';
+import { blobReadiness, writeBlobs } from '../publish/blobs.js';
 import { namespaceRefusal, type PreviewPlan } from './preview-decisions.js';
 import type { BuildableBase, BuildPreview, PreviewBuildOptions } from './preview-types.js';
 
@@ -35,7 +35,8 @@ export interface BuildStepDeps {
 /**
  * Fetches the branch (its only `sync` this cycle), builds its preview for each
  * host of `base`, and writes each host's objects as a bundle blob
- * (put-if-absent, content-addressed). Never throws: any failure, the fetch's
+ * (put-if-absent, content-addressed; one already there is renewed so gc
+ * keeps it until the document names it). Never throws: any failure, the fetch's
  * included, is an outcome, logged here, so one broken branch stops nothing else.
  * A namespace the preview may not use (see namespaceRefusal) fails it
  * `refused`, unfetched: its last good build goes too.
@@ -56,11 +57,14 @@ export async function buildOnePreview(deps: BuildStepDeps, repo: string, base: B
       if (list.length > 0) objects.set(host.metadata.name, list);
     }
     const encoded = [...objects].map(([host, list]) => [host, encodeValidatedBundle(list, deps.cache, deps.limits)] as const);
-    await writeBlobs(
+    const writes = await writeBlobs(
       deps.store,
       encoded.map(([, e]) => e),
       deps.blobLimit,
     );
+    // A blob that was there already keeps its old age until renewed: the document naming it (a gc root) is written after this.
+    const ready = blobReadiness(deps.store, writes, deps.limits);
+    await Promise.all(encoded.map(([, e]) => deps.blobLimit(() => ready(e.digest))));
     return { kind: 'built', commit: snapshot.reader.commit, objects, bundles: new Map(encoded.map(([host, e]) => [host, e.digest])) };
   } catch (err) {
     const cause = err instanceof Error ? err.message : String(err);

@@ -117,4 +117,61 @@ describe('preview cycle against the real git server and MinIO', () => {
       ['preview.removed', 'preview/feature-b', 'ci'],
     ]);
   });
+
+  it('with a memo, an idle cycle on MinIO reads no blob, writes nothing and asks no pointer; a host whose pointer fails is held', async () => {
+    const name = uniqueName('previews-idle');
+    const bare = await createBareRepo(env.git.root, name);
+    const repo = `${env.git.baseUrl}${name}.git`;
+    const cacheDir = await mkdtemp(join(tmpdir(), 'driftless-preview-idle-'));
+    const s3 = s3StoreFor(env, uniqueName('previews-idle'));
+    cleanups.push(() => rm(cacheDir, { recursive: true, force: true }), () => s3.destroy());
+    const ops: string[] = [];
+    const store: ObjectStore = {
+      get: (k, o) => (ops.push(`get ${k}`), s3.get(k, o)),
+      head: (k, o) => s3.head(k, o),
+      putIfAbsent: (k, b, o) => (ops.push(`putIfAbsent ${k}`), s3.putIfAbsent(k, b, o)),
+      put: (k, b, o) => (ops.push(`put ${k}`), s3.put(k, b, o)),
+      list: (p, o) => s3.list(p, o),
+      delete: (k, o) => (ops.push(`delete ${k}`), s3.delete(k, o)),
+    };
+    const source = gitRepositorySource({ cacheDir, backoffMs: 1 });
+    const clock = new VirtualClock(Date.UTC(2026, 10, 30));
+    const pointers = new Map<string, Digest>();
+    const asked: string[] = [];
+    const broken = new Set(['host-b']);
+    const setPreviews: SetPreviewsPointer = async (host, digest, beforeMove) => {
+      asked.push(host);
+      if (broken.has(host)) throw new Error(`pointer of ${host} is corrupt`);
+      if (pointers.get(host) === digest) return 'kept';
+      await beforeMove?.();
+      if (digest === undefined) pointers.delete(host);
+      else pointers.set(host, digest);
+      return 'moved';
+    };
+    const spec = previewsSpecSchema.parse({ branches: ['feature/*'], clusters: {}, apps: ['web'], namespace: 'pr-${branch.slug}', ttl: '72h' });
+    const hosts = HOSTS.map((n) => ({ apiVersion: API_VERSION, kind: 'Cluster' as const, metadata: { name: n, labels: {} }, spec: { vars: {} } }));
+    const memo = { merged: new Map<string, boolean>() };
+    const cycle = async () => {
+      const listing = await source.listBranches({ repo });
+      const base: PreviewBase = { revision: listing.branches.get('main') as string, branch: 'main', spec, hosts, inputs: 'i1' };
+      const deps = { store, clock, source, build, buildOptions: { kustomize: noKustomize }, setPreviews, audit: { append: () => Promise.resolve() }, log: () => undefined, memo };
+      return runPreviewCycle(deps, { repo, listing, base });
+    };
+    const main = await commitFiles(bare, { 'fleet.yaml': 'kind: Fleet\n' }, 'base');
+    await pointBranch(bare, 'feature/a', main);
+    await commitFiles(bare, { 'a.txt': '1' }, 'a1', 'feature/a');
+    const first = await cycle();
+    expect(first.hostsMoved).toEqual(['host-a']);
+    expect(first.hostsHeld).toEqual([{ cluster: 'host-b', reason: 'previews move failed: pointer of host-b is corrupt' }]);
+    expect(await store.head(storeLayout.preview('feature-a'))).toBeDefined();
+    broken.clear();
+    expect((await cycle()).hostsMoved).toEqual(['host-b']);
+
+    ops.length = 0;
+    asked.length = 0;
+    const idle = await cycle();
+    expect(idle.previews.map((p) => p.action)).toEqual(['unchanged']);
+    expect(ops.filter((o) => !o.startsWith(`get ${storeLayout.previewsPrefix}`) && o !== `get hub/previews-expired.json`)).toEqual([]);
+    expect(asked).toEqual([]);
+  });
 });

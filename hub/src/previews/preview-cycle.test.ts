@@ -25,19 +25,94 @@ describe('runPreviewCycle', () => {
     ]);
   });
 
-  it('a second cycle without a change fetches nothing and writes nothing', async () => {
-    const f = previewFixture();
+  it('a second cycle without a change, with a memo, fetches nothing, writes nothing, and reads no blob and no pointer', async () => {
+    const f = previewFixture({ memo: { merged: new Map() } });
     f.push('feature/login');
     await f.cycle();
     const syncs = f.repo.syncs;
-    const { put, delete: deletes } = f.store.counters;
+    const before = { ...f.store.counters };
+    const ops = f.ops.length;
+    const setCalls = f.setCalls.length;
     const report = await f.cycle();
     expect(report.previews.map((p) => p.action)).toEqual(['unchanged']);
     expect(report.hostsMoved).toEqual([]);
     expect(f.repo.syncs).toBe(syncs);
+    const idle = f.ops.slice(ops);
+    expect(idle.filter(([op, key]) => op === 'get' && key.startsWith(storeLayout.blobsPrefix))).toEqual([]);
+    expect(idle.filter(([op]) => op === 'put' || op === 'putIfAbsent' || op === 'delete')).toEqual([]);
+    expect(f.store.counters.putRefused).toBe(before.putRefused);
+    expect(f.store.counters.put).toBe(before.put);
+    expect(f.setCalls).toHaveLength(setCalls);
+    expect(f.drafts).toHaveLength(1);
+  });
+
+  it('without a memo, a second cycle without a change writes nothing and moves no pointer', async () => {
+    const f = previewFixture();
+    f.push('feature/login');
+    await f.cycle();
+    const { put, delete: deletes } = f.store.counters;
+    const report = await f.cycle();
+    expect(report.hostsMoved).toEqual([]);
     expect(f.store.counters.put).toBe(put);
     expect(f.store.counters.delete).toBe(deletes);
     expect(f.drafts).toHaveLength(1);
+  });
+
+  it('with a memo, only hosts whose previews changed are recomposed, and a held host is tried again', async () => {
+    const f = previewFixture({ memo: { merged: new Map() } });
+    f.push('feature/login');
+    f.frozen.add('host-b');
+    const first = await f.cycle();
+    expect(first.hostsHeld).toEqual([{ cluster: 'host-b', reason: 'the fleet is frozen' }]);
+    f.frozen.clear();
+    let calls = f.setCalls.length;
+    expect((await f.cycle()).hostsMoved).toEqual(['host-b']);
+    expect(f.setCalls.slice(calls).map(([h]) => h)).toEqual(['host-b']);
+    calls = f.setCalls.length;
+    f.setHosts(['host-a']);
+    await f.cycle();
+    expect(f.setCalls.slice(calls)).toEqual([['host-b', undefined]]);
+    expect(f.pointers.has('host-a')).toBe(true);
+  });
+
+  it('a host whose pointer move throws is held with the error; the other hosts, documents and audit proceed', async () => {
+    const f = previewFixture();
+    f.brokenHosts.add('host-a');
+    f.push('feature/login');
+    const report = await f.cycle();
+    expect(report.hostsHeld).toEqual([{ cluster: 'host-a', reason: 'previews move failed: pointer of host-a is corrupt' }]);
+    expect(report.hostsMoved).toEqual(['host-b']);
+    expect(await f.doc('feature-login')).toBeDefined();
+    expect(f.drafts.map((d) => d.action)).toEqual(['preview.created']);
+    f.brokenHosts.clear();
+    expect((await f.cycle()).hostsMoved).toEqual(['host-a']);
+  });
+
+  it('a failed audit append writes no document, so the next cycle appends the entry', async () => {
+    const f = previewFixture();
+    f.push('feature/login');
+    f.audit.failing = true;
+    await expect(f.cycle()).rejects.toThrow('audit log append failed');
+    expect(await f.doc('feature-login')).toBeUndefined();
+    f.audit.failing = false;
+    await f.cycle();
+    expect(f.drafts.map((d) => [d.action, d.subject])).toEqual([['preview.created', 'preview/feature-login']]);
+    expect(await f.doc('feature-login')).toBeDefined();
+  });
+
+  it('a host moving back to a bundle blob that already exists renews it first, so gc keeps it', async () => {
+    const f = previewFixture();
+    f.push('feature/a');
+    await f.cycle();
+    const alone = f.pointers.get('host-a') as Digest;
+    await f.clock.advance(T0 + 1000);
+    f.push('feature/b');
+    await f.cycle();
+    await f.clock.advance(T0 + 7_200_000);
+    f.repo.deleteBranch('feature/b');
+    await f.cycle();
+    expect(f.pointers.get('host-a')).toBe(alone);
+    expect((await f.store.head(storeLayout.blob(alone)))?.modifiedMs).toBe(T0 + 7_200_000);
   });
 
   it('with a memo, a cycle where neither the base nor the branch moved asks no ancestry; without one, every cycle asks', async () => {
@@ -184,6 +259,17 @@ describe('runPreviewCycle', () => {
     expect(report.previews).toMatchObject([{ action: 'created' }]);
     expect(f.logs.some((l) => String(l['msg']).startsWith('preview previews/feature-login.json read failed'))).toBe(true);
     expect(await f.doc('feature-login')).toBeDefined();
+  });
+
+  it('a rebuild whose blob already exists renews it before its document names it', async () => {
+    const f = previewFixture();
+    f.push('feature/login');
+    await f.cycle();
+    await f.clock.advance(T0 + 7_200_000);
+    f.setHosts(['host-a']);
+    await f.cycle();
+    const digest = (await f.doc('feature-login'))?.built?.bundles['host-a'] as Digest;
+    expect((await f.store.head(storeLayout.blob(digest)))?.modifiedMs).toBe(T0 + 7_200_000);
   });
 
   it('a host no longer selected for previews loses them', async () => {

@@ -40,6 +40,13 @@ export interface PreviewCycleDeps {
 /** See PreviewCycleDeps.memo; create one with `{ merged: new Map() }` per process. */
 export interface PreviewCycleMemo {
   readonly merged: Map<string, boolean>;
+  /**
+   * Per host, the composition (its previews' slugs and blob digests) its
+   * pointer was last set to or found at: a host whose composition did not
+   * change is skipped (no blob read, no write, no pointer read). Held and
+   * failed hosts are not kept, so they are tried again. Created on first use.
+   */
+  hosts?: Map<string, string>;
 }
 
 /** Answers kept in a PreviewCycleMemo at most: a few previews times the base commits of a day is far less. */
@@ -58,11 +65,13 @@ interface Settled {
  * One preview cycle over the branch listing the caller took once: decides
  * which previews exist (planPreviews), fetches and builds only the branches
  * that changed (a few at a time; a failed build keeps the preview's last good
- * build and stops nothing else), gives every host one previews bundle and
- * points it there, then writes the preview documents, deletes those of
- * removed previews and appends `preview.created`/`updated`/`removed` audit
- * entries. Build failures are outcomes (`failed`, logged); store, pointer and
- * audit failures throw, and the next cycle starts over from the documents.
+ * build and stops nothing else), gives every host whose previews changed
+ * one previews bundle and points it there (a host that fails is held with
+ * the error and stops nothing else), then appends
+ * `preview.created`/`updated`/`removed` audit entries, writes the preview
+ * documents and deletes those of removed previews. Build failures are
+ * outcomes (`failed`, logged); store and audit failures throw, and the next
+ * cycle starts over from the documents.
  */
 export async function runPreviewCycle(deps: PreviewCycleDeps, req: PreviewCycleRequest): Promise<PreviewsReport> {
   const { store, log, clock } = deps;
@@ -103,19 +112,29 @@ export async function runPreviewCycle(deps: PreviewCycleDeps, req: PreviewCycleR
     [...hostNames].sort(),
     new Set(req.base.hosts.map((h) => h.metadata.name)),
     live.flatMap((s) => contribution(s)),
+    hostMemo(deps.memo, hostNames),
   );
   for (const s of live) {
     const drop = hosts.dropped.get(s.change.slug);
     if (drop && s.doc) markDropped(s, drop, now);
   }
 
-  await persist(deps, settled, docs);
-  await writePreviewHosts(store, hostsBefore, previewHostsAfter(hostsBefore, hosts));
-  if (!sameEntries(expired, expiredBefore)) await writeExpired(store, expired);
+  // Audit first: a failed append leaves the documents as they were, so the next cycle sees the same change and appends again.
   const actor = req.actor ?? 'hub';
   const drafts = settled.flatMap((s) => (s.audit ? [auditDraft(s, actor)] : []));
   if (drafts.length > 0) await deps.audit.append(drafts);
+  await persist(deps, settled, docs);
+  await writePreviewHosts(store, hostsBefore, previewHostsAfter(hostsBefore, hosts));
+  if (!sameEntries(expired, expiredBefore)) await writeExpired(store, expired);
   return { base: req.base.revision, previews: settled.map((s) => s.change), hostsMoved: hosts.hostsMoved, hostsHeld: hosts.hostsHeld };
+}
+
+/** The memo's per-host compositions (created on first use), without hosts this cycle no longer visits. */
+function hostMemo(memo: PreviewCycleMemo | undefined, hostNames: ReadonlySet<string>): Map<string, string> | undefined {
+  if (!memo) return undefined;
+  memo.hosts ??= new Map();
+  for (const host of memo.hosts.keys()) if (!hostNames.has(host)) memo.hosts.delete(host);
+  return memo.hosts;
 }
 
 /** The document a plan leads to, with its outcome and audit action. */

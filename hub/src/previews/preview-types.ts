@@ -82,8 +82,11 @@ export type PreviewsPointerOutcome = 'moved' | 'kept' | 'held-frozen' | 'no-poin
  * names it; `no-pointer` when the cluster has no pointer yet (its first
  * release has not been published: nothing to attach to); `held-frozen`
  * while the fleet is frozen (`driftless freeze`): nothing written.
+ * `beforeMove` is awaited once before the first write, only when the
+ * pointer is about to name a bundle it does not name yet: the cycle renews
+ * an existing blob there, so gc's minimum age keeps it while it moves.
  */
-export type SetPreviewsPointer = (cluster: string, digest: Digest | undefined) => Promise<PreviewsPointerOutcome>;
+export type SetPreviewsPointer = (cluster: string, digest: Digest | undefined, beforeMove?: () => Promise<void>) => Promise<PreviewsPointerOutcome>;
 
 /** One preview's outcome in a cycle. */
 export interface PreviewChange {
@@ -103,7 +106,7 @@ export interface PreviewsReport {
   readonly previews: readonly PreviewChange[];
   /** Host clusters whose pointer's previews bundle moved. */
   readonly hostsMoved: readonly string[];
-  /** Hosts whose move waits: frozen, or no pointer yet. */
+  /** Hosts whose move waits: frozen, no pointer yet, or its bundle or pointer failed (the reason says how; tried again next cycle). */
   readonly hostsHeld: readonly { readonly cluster: string; readonly reason: string }[];
 }
 

@@ -41,6 +41,21 @@ describe('setPreviewsPointer', () => {
     verify(p);
   });
 
+  it('awaits beforeMove once before it writes, and not at all when it keeps or holds the pointer', async () => {
+    const { store, setPreviews } = await setup();
+    const order: string[] = [];
+    const beforeMove = (): Promise<void> => {
+      order.push('ready');
+      return Promise.resolve();
+    };
+    expect(await setPreviews(HOST, PREVIEWS, beforeMove)).toBe('moved');
+    expect(order).toEqual(['ready']);
+    expect(await setPreviews(HOST, PREVIEWS, beforeMove)).toBe('kept');
+    await freeze(store, { apiVersion: API_VERSION, kind: 'Freeze', actor: 'oncall', reason: 'incident', at: new Date(NOW).toISOString() });
+    expect(await setPreviews(HOST, undefined, beforeMove)).toBe('held-frozen');
+    expect(order).toEqual(['ready']);
+  });
+
   it('keeps a pointer that already names the digest, and removes the field for undefined', async () => {
     const { store, setPreviews } = await setup();
     await setPreviews(HOST, PREVIEWS);

@@ -28,8 +28,9 @@ export interface SetPreviewsPointerDeps {
  */
 export function createSetPreviewsPointer(deps: SetPreviewsPointerDeps): SetPreviewsPointer {
   const attempts = deps.attempts ?? 5;
-  return async (cluster, digest) => {
+  return async (cluster, digest, beforeMove) => {
     const key = storeLayout.pointer(cluster);
+    let ready = false;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const got = await deps.store.get(key, { maxBytes: MAX_POINTER_BYTES });
       if (got.kind !== 'found') return 'no-pointer';
@@ -38,6 +39,8 @@ export function createSetPreviewsPointer(deps: SetPreviewsPointerDeps): SetPrevi
       // Read per attempt: a freeze that begins while we retry stops the move.
       if (await readFreeze(deps.store)) return 'held-frozen';
       const body = canonicalBytes(withPreviews(deps, current, digest, key));
+      if (!ready) await beforeMove?.();
+      ready = true;
       const put = await deps.store.put(key, body, { ifMatch: got.etag, contentType: 'application/json' });
       if (put.kind === 'written') return 'moved';
     }

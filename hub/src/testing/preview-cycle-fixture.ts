@@ -15,7 +15,7 @@ import {
   type PreviewsSpec,
   type RepositorySource,
 } from '@driftless/core';
-import { MemoryObjectStore, MemoryRepository, VirtualClock } from '@driftless/fakes';
+import { MemoryObjectStore, MemoryRepository, VirtualClock, type StoreOperation } from '@driftless/fakes';
 import { runPreviewCycle, type PreviewCycleMemo } from '../previews/preview-cycle.js';
 import type { BuildPreview, PreviewBase, PreviewsReport, SetPreviewsPointer } from '../previews/preview-types.js';
 import { noKustomize } from './unit-hub.js';
@@ -39,8 +39,18 @@ function cluster(name: string): Cluster {
 export function previewFixture(opts: { hosts?: readonly string[]; limits?: BundleLimits; memo?: PreviewCycleMemo } = {}) {
   const repo = new MemoryRepository();
   repo.commit({ 'fleet.yaml': 'kind: Fleet\n' }, 'base');
-  const store = new MemoryObjectStore();
   const clock = new VirtualClock(T0);
+  const ops: [StoreOperation, string][] = [];
+  const store = new MemoryObjectStore({
+    clock,
+    latency: (op, key) => {
+      ops.push([op, key]);
+      return Promise.resolve();
+    },
+  });
+  /** Hosts whose setPreviews throws. */
+  const brokenHosts = new Set<string>();
+  const audit = { failing: false };
   const pointers = new Map<string, Digest>();
   const setCalls: [string, Digest | undefined][] = [];
   const drafts: AuditDraft[] = [];
@@ -61,13 +71,15 @@ export function previewFixture(opts: { hosts?: readonly string[]; limits?: Bundl
     },
   };
 
-  const setPreviews: SetPreviewsPointer = (host, digest) => {
+  const setPreviews: SetPreviewsPointer = async (host, digest, beforeMove) => {
     setCalls.push([host, digest]);
-    if (frozen.has(host)) return Promise.resolve('held-frozen');
-    if (pointers.get(host) === digest) return Promise.resolve('kept');
+    if (brokenHosts.has(host)) throw new Error(`pointer of ${host} is corrupt`);
+    if (pointers.get(host) === digest) return 'kept';
+    if (frozen.has(host)) return 'held-frozen';
+    await beforeMove?.();
     if (digest === undefined) pointers.delete(host);
     else pointers.set(host, digest);
-    return Promise.resolve('moved');
+    return 'moved';
   };
   const build: BuildPreview = (req) => {
     if (failing.has(req.branch)) return Promise.reject(compileError('apps/web/deploy.yaml', 3, `branch ${req.branch}: mapping values are not allowed here`));
@@ -89,6 +101,11 @@ export function previewFixture(opts: { hosts?: readonly string[]; limits?: Bundl
 
   return {
     repo,
+    /** Every store operation, in order, as [operation, key]. */
+    ops,
+    brokenHosts,
+    /** Set `failing` to make every audit append reject. */
+    audit,
     /** How often the cycle asked the repository whether a branch was merged. */
     ancestry,
     store,
@@ -126,7 +143,7 @@ export function previewFixture(opts: { hosts?: readonly string[]; limits?: Bundl
           build,
           buildOptions: { kustomize: noKustomize },
           setPreviews,
-          audit: { append: (d) => Promise.resolve(drafts.push(...d)) },
+          audit: { append: (d) => (audit.failing ? Promise.reject(new Error('audit log append failed: store refused')) : Promise.resolve(drafts.push(...d))) },
           log: (e) => logs.push(e),
           ...(opts.limits ? { bundleLimits: opts.limits } : {}),
           ...(opts.memo ? { memo: opts.memo } : {}),
