@@ -2,8 +2,9 @@ import type * as CompileModule from '../compile.js';
 import type { PreviewBase } from '../previews/preview-types.js';
 
 /**
- * The PreviewBase tests give every compile (undefined: none). compileFleet
- * resolves `spec.previews` in another part of issue 16; until then tests set it here.
+ * The PreviewBase tests give every compile (undefined: the compile's own).
+ * compileFleet resolves `spec.previews` itself (previewBaseOf); hub tests set
+ * one here to drive the preview entry points without preview hosts in the fixture fleet.
  */
 export const previewBaseOverride: { current: Omit<PreviewBase, 'revision'> | undefined } = { current: undefined };
 
