@@ -131,6 +131,12 @@ export interface Hub {
    * records and stops). The cycle's failures reject.
    */
   previews(req: PreviewsRequest): Promise<PreviewsReport | undefined>;
+  /**
+   * Forgets what earlier preview cycles of this Hub learnt (merged answers,
+   * each host's last previews bundle): for a `hub serve` replica that regains
+   * the lease, since another replica may have moved host pointers meanwhile.
+   */
+  forgetPreviews(): void;
 }
 
 /** What the last compile resolved for previews, by repo and ref asked for. */
@@ -153,6 +159,10 @@ export function createHub(deps: HubDeps): Hub {
   // This hub's memory across preview cycles (merged answers), as long as it lives.
   const previewMemo: PreviewCycleMemo = { merged: new Map() };
   const hub: Hub = {
+    forgetPreviews() {
+      previewMemo.merged.clear();
+      previewMemo.hosts?.clear();
+    },
     async previews(req) {
       if (last?.repo !== req.repo || last.ref !== req.ref) await hub.compile({ repo: req.repo, ...(req.ref !== undefined ? { ref: req.ref } : {}), ...(req.actor ? { actor: req.actor } : {}) });
       const base = last?.base;

@@ -154,6 +154,10 @@ export function registerHubServe(hub: Command, io: CliIo): void {
               }
             : {}),
         });
+        // A new term: another replica may have moved host pointers while this one stood by.
+        server.events.on('lease', ({ active }) => {
+          if (active) hubApi.forgetPreviews();
+        });
         const http = createServer(hubHttpListener(server, webhookSecret));
         http.listen(listen.port, listen.host);
         await Promise.race([once(http, 'listening'), once(http, 'error').then(([err]) => Promise.reject(err as Error))]);
