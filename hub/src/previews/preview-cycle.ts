@@ -199,10 +199,13 @@ function markDropped(s: Settled, drop: { message: string; unreadable: boolean },
 /** Writes every changed document and deletes those of removed previews (after the hosts moved, so a document never names what no host has). */
 async function persist(deps: PreviewCycleDeps, settled: readonly Settled[], before: ReadonlyMap<string, Preview>): Promise<void> {
   const limit = pLimit(BLOB_CONCURRENCY);
+  // A preview moved to a new namespace is removed and built under the same slug in one
+  // cycle: its new document is written, never raced by a delete of the same key.
+  const kept = new Set(settled.flatMap((s) => (s.doc === undefined ? [] : [s.doc.slug])));
   await Promise.all(
     settled.map((s) =>
       limit(async () => {
-        if (s.doc === undefined) return deletePreview(deps.store, s.change.slug);
+        if (s.doc === undefined) return kept.has(s.change.slug) ? undefined : deletePreview(deps.store, s.change.slug);
         const old = before.get(s.doc.slug);
         if (old === undefined || canonicalJson(old) !== canonicalJson(s.doc)) await writePreview(deps.store, s.doc);
       }),

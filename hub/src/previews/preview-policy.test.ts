@@ -22,6 +22,19 @@ describe('preview cycle policy', () => {
     expect(f.drafts.filter((d) => d.action === 'preview.removed')).toHaveLength(2);
   });
 
+  it('moves a live preview to a new namespace template and keeps its document (the same slug is removed and built in one cycle)', async () => {
+    const f = previewFixture();
+    f.push('feature/login');
+    await f.cycle();
+    f.setSpec(previewsSpecSchema.parse({ ...SPEC, namespace: 'preview-${branch.slug}' }));
+    const report = await f.cycle();
+    expect(report.previews.map((p) => [p.action, p.namespace])).toEqual(expect.arrayContaining([['created', 'preview-feature-login']]));
+    expect(await f.doc('feature-login')).toMatchObject({ namespace: 'preview-feature-login' });
+    expect([...(await f.hostObjects('host-a')).keys()].some((k) => k.startsWith('preview-feature-login/'))).toBe(true);
+    await f.cycle();
+    expect(f.drafts.filter((d) => d.action === 'preview.created'), 'not built and created a second time').toHaveLength(2);
+  });
+
   it('clears a host dropped from spec.previews.clusters while frozen once it thaws', async () => {
     const f = previewFixture();
     f.push('feature/login');
