@@ -71,6 +71,7 @@ const HELD_REASON = { 'held-frozen': 'the fleet is frozen', 'no-pointer': 'no po
  * pointer was last found or set at), a host whose composition is unchanged
  * costs nothing: no blob read, no write, no pointer read. A host that fails
  * (its blobs, its pointer) is held with the error and stops no other host.
+ * While `frozen`, a host that would change is held without reading or writing anything.
  */
 export async function publishHostBundles(
   deps: HostBundleDeps,
@@ -78,6 +79,7 @@ export async function publishHostBundles(
   live: ReadonlySet<string>,
   previews: readonly HostContribution[],
   memo?: Map<string, string>,
+  frozen = false,
 ): Promise<HostBundlesResult> {
   const dropped = new Map<string, DroppedPreview>();
   const hostsMoved: string[] = [];
@@ -93,6 +95,11 @@ export async function publishHostBundles(
         const key = compositionKey(host, live, ordered);
         // Unchanged since it last moved or was kept: nothing to read or write (its hosts record stands).
         if (memo?.get(host) === key) return;
+        // Frozen (read once per cycle): nothing would move, so nothing is read or written for it.
+        if (frozen) {
+          hostsHeld.push({ cluster: host, reason: HELD_REASON['held-frozen'] });
+          return;
+        }
         memo?.delete(host);
         const done = await publishHost(deps, host, live.has(host) ? ordered : [], dropped).catch((err: unknown) => ({ failed: err instanceof Error ? err.message : String(err) }));
         if ('failed' in done) {

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { API_VERSION, canonicalJson, DEFAULT_BUNDLE_LIMITS, type AuditDraft, type BundleLimits, type Clock, type Digest, type ObjectStore, type Preview, type RepositorySource } from '@driftless/core';
+import { readFreeze } from '../control/freeze.js';
 import type { HubLog } from '../hub-log.js';
 import type { AuditSink } from '../rollout/rollout-controller.js';
 import { publishHostBundles, type HostContribution } from './host-bundles.js';
@@ -113,6 +114,7 @@ export async function runPreviewCycle(deps: PreviewCycleDeps, req: PreviewCycleR
     new Set(req.base.hosts.map((h) => h.metadata.name)),
     live.flatMap((s) => contribution(s)),
     hostMemo(deps.memo, hostNames),
+    (await readFreeze(store)) !== undefined,
   );
   for (const s of live) {
     const drop = hosts.dropped.get(s.change.slug);

@@ -1,4 +1,5 @@
-import { previewsSpecSchema } from '@driftless/core';
+import { API_VERSION, freezeSchema, previewsSpecSchema } from '@driftless/core';
+import { freeze, unfreeze } from '../control/freeze.js';
 import { describe, expect, it } from 'vitest';
 import { previewFixture } from '../testing/preview-cycle-fixture.js';
 
@@ -33,6 +34,29 @@ describe('preview cycle policy', () => {
     expect([...(await f.hostObjects('host-a')).keys()].some((k) => k.startsWith('preview-feature-login/'))).toBe(true);
     await f.cycle();
     expect(f.drafts.filter((d) => d.action === 'preview.created'), 'not built and created a second time').toHaveLength(2);
+  });
+
+  it('while the fleet is frozen, a host that would change is held without reading a blob or writing anything; it moves after unfreeze', async () => {
+    const f = previewFixture({ memo: { merged: new Map() } });
+    f.push('feature/login');
+    await f.cycle();
+    await freeze(f.store, freezeSchema.parse({ apiVersion: API_VERSION, kind: 'Freeze', actor: 'oncall', at: '2026-11-30T00:00:00.000Z', reason: 'incident' }));
+    f.push('feature/login', 'v2');
+    await f.cycle();
+    const gets = f.store.counters.get200;
+    const puts = f.store.counters.put + f.store.counters.putRefused;
+    const calls = f.setCalls.length;
+    const held = await f.cycle();
+    expect(held.hostsHeld).toEqual([
+      { cluster: 'host-a', reason: 'the fleet is frozen' },
+      { cluster: 'host-b', reason: 'the fleet is frozen' },
+    ]);
+    // What a frozen cycle reads: the documents, the ttl and hosts records and the freeze; no blob, no pointer.
+    expect(f.store.counters.get200 - gets).toBeLessThanOrEqual(3);
+    expect(f.store.counters.put + f.store.counters.putRefused).toBe(puts);
+    expect(f.setCalls.length).toBe(calls);
+    await unfreeze(f.store);
+    expect((await f.cycle()).hostsMoved).toEqual(['host-a', 'host-b']);
   });
 
   it('clears a host dropped from spec.previews.clusters while frozen once it thaws', async () => {
