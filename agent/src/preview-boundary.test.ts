@@ -89,7 +89,7 @@ describe("the agent keeps a preview inside its own namespace", () => {
     expect(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'monitoring' })).toBeDefined();
   });
 
-  it('applies the release alone when an object is in both bundles, failing every preview app and naming the object in a warn line', async () => {
+  it('refuses only the preview with an object in both bundles: the release and the other previews apply, the clash is named in a warn line', async () => {
     const { store, kube, agent, status, logged } = setup();
     const clash = ofPreview('pr-1', { apiVersion: 'v1', kind: 'ConfigMap' }, 'settings', 'app');
     await publishBundle(store, 'c1', release(), 1, { previews: [...previewBundle('pr-1', 'green'), clash, ...previewBundle('pr-2', 'red')] });
@@ -97,8 +97,9 @@ describe("the agent keeps a preview inside its own namespace", () => {
     expect(result).toMatchObject({ phase: 'Applied', generation: 1 });
     expect(result.error).toBeUndefined();
     expect((await kube.get(ref('app', 'settings')))?.['data']).toEqual({ color: 'blue' });
-    expect(await kube.get(ref('pr-2', 'settings'))).toBeUndefined();
-    expect(await status()).toMatchObject({ phase: 'Applied', apps: { web: { phase: 'Applied' }, 'pr-1/web': { phase: 'Failed' }, 'pr-2/web': { phase: 'Failed' } } });
+    expect(await kube.get(ref('pr-1', 'settings')), 'nothing of the clashing preview is applied').toBeUndefined();
+    expect((await kube.get(ref('pr-2', 'settings')))?.['data'], 'the other preview goes on').toEqual({ color: 'red' });
+    expect(await status()).toMatchObject({ phase: 'Applied', apps: { web: { phase: 'Applied' }, 'pr-1/web': { phase: 'Failed' }, 'pr-2/web': { phase: 'Applied' } } });
     expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'preview objects failed', failed: expect.arrayContaining([expect.stringMatching(/ConfigMap\/app\/settings is in both/)]) }));
   });
 

@@ -72,14 +72,14 @@ describe('agent with a previews bundle', () => {
     expect(await status()).toMatchObject({ observedGeneration: 2, appliedBundle: first.digest, appliedPreviews: moved.previews?.digest });
   });
 
-  it('applies the release alone when an object is in both bundles: the previews bundle fails, naming the object', async () => {
+  it('refuses the previews-bundle objects that are also in the release, naming them; the release and the other preview apply', async () => {
     const { store, kube, agent } = setup();
     await publishBundle(store, 'c1', release('blue'), 1, { previews: [...previewBundle('pr-1', 'green'), ...colorBundle('app', 'red')] });
     const result = await agent.runOnce();
     expect(result.phase).toBe('Applied');
     expect(result.outcome?.failed).toContainEqual({ object: 'ConfigMap/app/settings', message: expect.stringContaining('ConfigMap/app/settings is in both') });
     expect((await kube.get(cm('app')))?.['data']).toEqual({ color: 'blue' });
-    expect(await kube.get(cm('pr-1'))).toBeUndefined();
+    expect((await kube.get(cm('pr-1')))?.['data']).toEqual({ color: 'green' });
   });
 
   it('applies nothing while the previews blob is missing or damaged, and applies both once it is right', async () => {

@@ -32,27 +32,28 @@ function refusal(member: KubeObject, preview: string, cause: string): Change {
  * applied) when it is cluster-scoped (its preview's Namespace excepted),
  * outside a Namespace of the previews bundle labelled with its own preview,
  * or in a Namespace that exists and that this agent did not create (not in
- * `record.created`, not labelled with that preview). When any is also in the
- * release (same placed ref) the whole previews bundle is refused and the
- * release applies alone.
+ * `record.created`, not labelled with that preview). A preview with any
+ * object also in the release (same placed ref) is refused whole; the release
+ * and the other previews apply.
  */
 export async function guardPreviews(placed: readonly Placed[], previews: ReadonlySet<KubeObject>, record: MemberRecord, kube: KubeTarget): Promise<Guarded> {
   const ofRelease = placed.filter((p) => !previews.has(p.source)).map((p) => p.member);
   const ofPreviews = placed.filter((p) => previews.has(p.source)).map((p) => p.member);
   const slugOf = (m: KubeObject): string => labelOf(m) ?? m.metadata.namespace ?? m.metadata.name;
   const releaseKeys = new Set(ofRelease.map((m) => refKey(refOf(m))));
-  const clash = ofPreviews.find((m) => releaseKeys.has(refKey(refOf(m))));
-  if (clash) {
-    const cause = `previews bundle refused: ${describeRef(refOf(clash))} is in both the release bundle and the previews bundle (an object may come from one of them only)`;
-    return { members: ofRelease, previewOf: new Map(), refused: ofPreviews.map((m) => refusal(m, slugOf(m), cause)) };
-  }
-  const owned = await previewNamespaces(ofPreviews, record, kube);
+  // A preview with an object the release has too is refused whole; the other previews go on.
+  const clashes = new Map<string, KubeObject>();
+  for (const m of ofPreviews) if (releaseKeys.has(refKey(refOf(m))) && !clashes.has(slugOf(m))) clashes.set(slugOf(m), m);
+  const owned = await previewNamespaces(ofPreviews.filter((m) => !clashes.has(slugOf(m))), record, kube);
   const members = [...ofRelease];
   const previewOf = new Map<KubeObject, string>();
   const refused: Change[] = [];
   for (const m of ofPreviews) {
     const slug = slugOf(m);
-    const cause = causeOf(m, slug, owned);
+    const clash = clashes.get(slug);
+    const cause = clash
+      ? `preview ${slug} refused: ${describeRef(refOf(clash))} is in both the release bundle and the previews bundle (an object may come from one of them only)`
+      : causeOf(m, slug, owned);
     if (cause !== undefined) refused.push(refusal(m, slug, cause));
     else {
       members.push(m);
