@@ -38,6 +38,7 @@ export { createMetricObserver, DEFAULT_METRIC_BUDGET_MS, DEFAULT_METRIC_CONCURRE
 export { createStatusObserver, type ObserverRequests, type StatusObserver } from './rollout/status-observer.js';
 export { readCurrentRollout, readCurrentRolloutDocument, readRollout, ROLLOUT_CAS_ATTEMPTS, type Versioned } from './rollout/rollout-store.js';
 export { summarizeRolloutWithFreeze, type RolloutSummary } from './rollout/rollout-summary.js';
+export { checkStatuses, movedClusters, rolloutStatusDocument, type AgentPhaseCount, type CheckStatus, type RingStatus, type RolloutStatusDocument } from './rollout/rollout-status-document.js';
 export { flagReport, readLastRevisionRecord, type FlagReport, type FlagReportRow } from './flags/flag-report.js';
 export { clearFlagOverride, setFlagOverride, type FlagOverrideDeps, type FlagOverrideResult, type SetFlagOverrideRequest } from './flags/flag-override.js';
 export { readFlagOverrides } from './flags/flag-overrides-store.js';

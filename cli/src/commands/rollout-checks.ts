@@ -1,40 +1,7 @@
-import { formatDurationMs, type CheckSummary, type CheckValue, type Rollout } from '@driftless/core';
+import { formatDurationMs, type CheckSummary, type CheckValue } from '@driftless/core';
+import type { CheckStatus } from '@driftless/hub';
 
-/** One check of a ring in `driftless rollout status`: core's summary and what its latest subject has waited or breached for. */
-export interface CheckStatus extends CheckSummary {
-  /** What no value means for this check (fleet.yaml `noData`). */
-  readonly noData: 'wait' | 'fail' | 'pass';
-  /** How long the latest subject had breached at the latest evaluation, ms (while it breaches). */
-  readonly breachingForMs?: number;
-  /** How long the latest subject had had no value at the latest evaluation, ms (while it has none). */
-  readonly noValueForMs?: number;
-  /** A subject without a value fails after this long: the ring's progressDeadline, ms. */
-  readonly failsAfterMs: number;
-  /** The latest subject's query error, when its last evaluation failed. */
-  readonly error?: string;
-}
-
-/** The checks of ring `index` of `rollout` (pure): each summary with its latest subject's breach or wait durations. */
-export function checkStatuses(rollout: Rollout, index: number, summaries: readonly CheckSummary[]): CheckStatus[] {
-  const ring = rollout.rings[index];
-  const failsAfterMs = rollout.plan.rings[index]?.progressDeadlineMs ?? 0;
-  return summaries.map((s) => {
-    const noData = rollout.plan.checks.find((c) => c.name === s.check)?.noData ?? 'wait';
-    const subject = s.latest ? ring?.checks?.find((c) => c.check === s.check)?.subjects[s.latest.subject] : undefined;
-    const at = s.latest ? Date.parse(s.latest.at) : 0;
-    const since = (t: string | undefined) => (t === undefined ? undefined : Math.max(0, at - Date.parse(t)));
-    const breachingForMs = since(subject?.breachingSince);
-    const noValueForMs = since(subject?.waitingSince);
-    return {
-      ...s,
-      noData,
-      failsAfterMs,
-      ...(breachingForMs !== undefined ? { breachingForMs } : {}),
-      ...(noValueForMs !== undefined ? { noValueForMs } : {}),
-      ...(subject?.error !== undefined ? { error: subject.error } : {}),
-    };
-  });
-}
+export { checkStatuses, type CheckStatus } from '@driftless/hub';
 
 function threshold(c: Pick<CheckSummary, 'max' | 'min'>): string {
   return [...(c.min !== undefined ? [`min ${c.min}`] : []), ...(c.max !== undefined ? [`max ${c.max}`] : [])].join(', ');

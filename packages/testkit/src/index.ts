@@ -38,3 +38,4 @@ export {
 export { startEtcd } from './env/etcd.js';
 export { startKubeApiserver } from './env/kube-apiserver.js';
 export { Reaper } from './env/reaper.js';
+export { CHROMIUM_ARGS, chromiumPath, DEBIAN_CHROMIUM, ensureChromium, launchChromium } from './browser/chromium.js';
