@@ -21,6 +21,13 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's browser code: its own project (DOM, bundler resolution).
+    files: ['hub/web/**/*.ts'],
+    languageOptions: {
+      parserOptions: { project: ['./hub/web/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     files: ['**/*.test.ts'],
     rules: {
       // Tests may assert on loosely typed API responses.

@@ -43,3 +43,6 @@ export { flagReport, readLastRevisionRecord, type FlagReport, type FlagReportRow
 export { clearFlagOverride, setFlagOverride, type FlagOverrideDeps, type FlagOverrideResult, type SetFlagOverrideRequest } from './flags/flag-override.js';
 export { readFlagOverrides } from './flags/flag-overrides-store.js';
 export * from './previews/index.js';
+export { CLUSTER_PHASES, FLEET_PAINTED_MARK } from './dashboard/api-types.js';
+export type * from './dashboard/api-types.js';
+export { createDashboard, type DashboardAuth, type DashboardDeps, type DashboardHandler } from './dashboard/dashboard-listener.js';

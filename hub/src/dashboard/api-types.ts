@@ -31,7 +31,7 @@ import type { CheckStatus, RingStatus, RolloutStatusDocument } from '../rollout/
  *   /api/v1/rollouts/current/approve {ring, reason}               -> MutationResult
  *   /api/v1/rollouts/current/halt    {reason}                     -> MutationResult
  *   /api/v1/rollouts/current/resume  {reason}                     -> MutationResult
- *   /api/v1/flags/NAME               {variant, reason, ttl?}      -> MutationResult (an override, as `driftless flag set`)
+ *   /api/v1/flags/NAME               {variant, reason, selector?} -> MutationResult (an override, as `driftless flag set`)
  *   /api/v1/flags/NAME/clear         {reason}                     -> MutationResult (as `driftless flag clear`)
  *
  * Auth: a request is made by a user when it carries `Authorization: Bearer

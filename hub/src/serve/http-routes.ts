@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HubServer } from './hub-server.js';
+import type { DashboardHandler } from '../dashboard/dashboard-listener.js';
 import { webhookAuthorized } from './webhook-auth.js';
 
 /** The largest webhook body read, bytes (1 MiB): a push payload is far smaller, and only GitHub's signature needs the body. */
@@ -19,12 +20,14 @@ const NO_BODY = new Uint8Array();
  * {@link MAX_WEBHOOK_BYTES} 413 before reading, a streamed body passing it
  * 413 and the connection destroyed; a GitLab token (or no secret) is checked
  * without reading the body. Anything else is 404 (405 for a known path with
- * another method).
+ * another method). With `dashboard`, it answers the API and the web UI
+ * first (see createDashboard).
  */
-export function hubHttpListener(server: Pick<HubServer, 'health' | 'pollNow'>, webhookSecret: string | undefined) {
+export function hubHttpListener(server: Pick<HubServer, 'health' | 'pollNow'>, webhookSecret: string | undefined, dashboard?: DashboardHandler) {
   let inFlight = 0;
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0];
+    if (dashboard?.(req, res)) return;
     if (path === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return answer(res, 405, { error: 'use GET' });
       return answer(res, 200, server.health());

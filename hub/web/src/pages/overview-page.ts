@@ -1,0 +1,6 @@
+import { html } from 'htm/preact';
+
+/** The overview page (to be built). */
+export function OverviewPage() {
+  return html`<p>overview</p>`;
+}
