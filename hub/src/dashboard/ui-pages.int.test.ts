@@ -1,0 +1,170 @@
+import { readFile } from 'node:fs/promises';
+import { API_VERSION, type Preview } from '@driftless/core';
+import { launchChromium } from '@driftless/testkit';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLUSTER_PHASES, FLEET_PAINTED_MARK, type ClusterPhase } from './api-types.js';
+import { ALICE, startDashboardFixture, tempFileStore, type DashboardFixture } from './testing/dashboard-fixture.js';
+import { saveScreenshot } from './testing/screenshots.js';
+import { writePreview } from '../previews/preview-store.js';
+
+const CLUSTERS = 40;
+let browser: Browser;
+let f: DashboardFixture;
+let removeStore: () => Promise<void>;
+
+const COMMIT = 'c'.repeat(40);
+const T = '2026-03-01T10:00:00.000Z';
+const preview = (branch: string, slug: string, over: Partial<Preview>): Preview => ({
+  apiVersion: API_VERSION,
+  kind: 'Preview',
+  branch,
+  slug,
+  namespace: `pr-${slug}`,
+  commit: COMMIT,
+  apps: ['web'],
+  hosts: [],
+  createdAt: T,
+  updatedAt: T,
+  expiresAt: '2026-03-04T10:00:00.000Z',
+  ...over,
+});
+
+beforeAll(async () => {
+  const t = await tempFileStore();
+  removeStore = t.remove;
+  f = await startDashboardFixture({ store: t.store, clusters: CLUSTERS, scenario: 'awaiting-approval' });
+  await writePreview(f.store, preview('feature/login', 'feature-login', {}));
+  await writePreview(f.store, preview('fix/typo', 'fix-typo', { error: { commit: COMMIT, message: 'kustomize build failed: no kustomization', at: T } }));
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await f?.close();
+  await removeStore?.();
+});
+
+/** A page signed in as alice (the token taken from the address, as `npm start` prints it). */
+async function signedIn(hash = '#/overview'): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // `&token=` after the route: the page moves it into sessionStorage and out of the address.
+  await page.goto(`${f.url}/${hash}&token=${ALICE.token}`);
+  return page;
+}
+
+async function painted(page: Page): Promise<void> {
+  await page.waitForFunction((mark) => performance.getEntriesByName(mark).length === 1, FLEET_PAINTED_MARK);
+}
+
+const phaseCounts = async (page: Page): Promise<Record<string, number>> =>
+  Object.fromEntries(await page.locator('[data-phase][data-count]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-phase'), Number(e.getAttribute('data-count'))])));
+
+function expectedCounts(filter: (c: string) => boolean = () => true): Record<ClusterPhase, number> {
+  const counts = Object.fromEntries(CLUSTER_PHASES.map((p) => [p, 0])) as Record<ClusterPhase, number>;
+  for (const c of f.clusters.filter(filter)) counts[f.phases[c] ?? 'Unknown'] += 1;
+  return counts;
+}
+
+describe('the dashboard in Chromium', () => {
+  it('shows the fleet overview: counts by phase, the whole fleet on the grid, and a phase filter that narrows both', async () => {
+    const page = await signedIn('#/overview');
+    await painted(page);
+    expect(await phaseCounts(page)).toEqual(expectedCounts());
+    await expect.poll(() => page.locator('canvas').getAttribute('data-clusters')).toBe(String(CLUSTERS));
+    expect(await page.locator('[data-ring="canary"] strong').textContent()).toBe(String(f.canary.length));
+    expect(await page.locator('[data-revision] code').first().textContent()).toBe(f.revision.slice(0, 7));
+    await expect.poll(() => page.locator('header .who').getAttribute('data-who')).toBe('alice');
+    await saveScreenshot(page, 'overview');
+
+    const filtered = page.waitForResponse((r) => r.url().includes('/api/v1/fleet?phase=Failed') && r.status() === 200);
+    await page.selectOption('select[name=phase]', 'Failed');
+    await filtered;
+    const failed = expectedCounts((c) => f.phases[c] === 'Failed').Failed;
+    expect(failed).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('canvas').getAttribute('data-clusters')).toBe(String(failed));
+    expect(await phaseCounts(page)).toEqual(expectedCounts((c) => f.phases[c] === 'Failed'));
+    expect(new URL(page.url()).hash).toBe('#/overview?phase=Failed');
+    await page.close();
+  });
+
+  it('opens a cluster\'s detail from its grid cell, with its last error and objects', async () => {
+    const page = await signedIn('#/overview');
+    await painted(page);
+    const target = f.clusters.find((c) => f.phases[c] === 'Failed') as string;
+    const index = f.clusters.indexOf(target);
+    const canvas = page.locator('canvas');
+    const cols = Number(await canvas.getAttribute('data-cols'));
+    const pitch = Number(await canvas.getAttribute('data-pitch'));
+    const position = { x: (index % cols) * pitch + pitch / 2, y: Math.floor(index / cols) * pitch + pitch / 2 };
+    await canvas.hover({ position });
+    await expect.poll(() => page.locator('.grid-tip').textContent()).toContain(`${target} Failed`);
+    await canvas.click({ position });
+    await page.locator(`section.cluster[data-cluster="${target}"] .last-error`).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/cluster/${target}`);
+    expect(await page.locator('.last-error').textContent()).toContain('Deployment/shop/web apply failed');
+    expect(await page.locator('[aria-label="Status"] [data-phase]').textContent()).toBe('Failed');
+    await saveScreenshot(page, 'cluster');
+
+    const canary = f.canary[0] as string;
+    await page.goto(`${f.url}/#/cluster/${canary}`);
+    await page.locator('table.objects tbody tr').first().waitFor();
+    expect(await page.locator('[aria-label="Pointer"]').textContent()).toContain(f.revision.slice(0, 7));
+    expect(await page.locator('table.objects').textContent()).toContain('ConfigMap');
+    await page.close();
+  });
+
+  it('asks for a token when the API refuses the call, and reads once signed in', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const refused = page.waitForResponse((r) => r.url().endsWith('/api/v1/whoami') && r.status() === 401);
+    await page.goto(`${f.url}/`);
+    await refused;
+    await page.locator('form.sign-in').waitFor();
+    expect(await page.locator('header .who').textContent()).toBe('signed out');
+    expect(await page.locator('canvas').count()).toBe(0);
+    await saveScreenshot(page, 'sign-in');
+
+    await page.fill('form.sign-in input[name=token]', ALICE.token);
+    await page.click('form.sign-in button[type=submit]');
+    await painted(page);
+    await expect.poll(() => page.locator('header .who').getAttribute('data-who')).toBe('alice');
+    expect(await page.locator('canvas').getAttribute('data-clusters')).toBe(String(CLUSTERS));
+    await context.close();
+  });
+
+  it('lists the previews with their phase and errors', async () => {
+    const page = await signedIn('#/previews');
+    await page.locator('table.previews-table tbody tr').nth(1).waitFor();
+    const rows = await page.locator('table.previews-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-branch')));
+    expect(rows.sort()).toEqual(['feature/login', 'fix/typo']);
+    expect(await page.locator('tr[data-branch="fix/typo"]').textContent()).toContain('kustomize build failed: no kustomization');
+    expect(await page.locator('tr[data-branch="feature/login"] code').first().textContent()).toBe(COMMIT.slice(0, 7));
+    await saveScreenshot(page, 'previews');
+    await page.close();
+  });
+
+  it('shows the audit log newest first, filters it through the API, and exports it as JSON lines', async () => {
+    const page = await signedIn('#/audit');
+    await page.locator('table.audit-table tbody tr').first().waitFor();
+    const seqs = await page.locator('table.audit-table tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-seq'))));
+    expect(seqs.length).toBeGreaterThan(1);
+    expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+    await saveScreenshot(page, 'audit');
+
+    const filtered = page.waitForResponse((r) => r.url().includes('/api/v1/audit?action=rollout.started') && r.status() === 200);
+    await page.fill('input[name=action]', 'rollout.started');
+    await page.click('form[aria-label="Audit filters"] button[type=submit]');
+    await filtered;
+    await expect.poll(() => page.locator('table.audit-table tbody tr').count()).toBe(1);
+    expect(await page.locator('table.audit-table tbody tr td code').textContent()).toBe('rollout.started');
+
+    const download = page.waitForEvent('download');
+    await page.click('button:text("Export")');
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('driftless-audit.jsonl');
+    const shown = Number(await page.locator('table.audit-table tbody tr').getAttribute('data-seq'));
+    const rows = (await readFile(await file.path(), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { seq: number; what: string });
+    expect(rows).toEqual([expect.objectContaining({ seq: shown, what: 'rollout.started' })]);
+    await page.close();
+  });
+});
