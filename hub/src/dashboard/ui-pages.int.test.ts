@@ -56,8 +56,16 @@ async function painted(page: Page): Promise<void> {
   await page.waitForFunction((mark) => performance.getEntriesByName(mark).length === 1, FLEET_PAINTED_MARK);
 }
 
-const phaseCounts = async (page: Page): Promise<Record<string, number>> =>
-  Object.fromEntries(await page.locator('[data-phase][data-count]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-phase'), Number(e.getAttribute('data-count'))])));
+/** An element as the callbacks run in the page see it (hub's tsconfig has no DOM lib). */
+type El = { getAttribute(name: string): string | null };
+
+/** `attr` of every element `selector` matches, in document order. */
+const attrs = (page: Page, selector: string, attr: string): Promise<(string | null)[]> => page.locator(selector).evaluateAll((els: El[], a: string) => els.map((e) => e.getAttribute(a)), attr);
+
+const phaseCounts = async (page: Page): Promise<Record<string, number>> => {
+  const [phases, counts] = await Promise.all([attrs(page, '[data-phase][data-count]', 'data-phase'), attrs(page, '[data-phase][data-count]', 'data-count')]);
+  return Object.fromEntries(phases.map((p, i): [string, number] => [p ?? '', Number(counts[i])]));
+};
 
 function expectedCounts(filter: (c: string) => boolean = () => true): Record<ClusterPhase, number> {
   const counts = Object.fromEntries(CLUSTER_PHASES.map((p) => [p, 0])) as Record<ClusterPhase, number>;
@@ -135,7 +143,7 @@ describe('the dashboard in Chromium', () => {
   it('lists the previews with their phase and errors', async () => {
     const page = await signedIn('#/previews');
     await page.locator('table.previews-table tbody tr').nth(1).waitFor();
-    const rows = await page.locator('table.previews-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-branch')));
+    const rows = await attrs(page, 'table.previews-table tbody tr', 'data-branch');
     expect(rows.sort()).toEqual(['feature/login', 'fix/typo']);
     expect(await page.locator('tr[data-branch="fix/typo"]').textContent()).toContain('kustomize build failed: no kustomization');
     expect(await page.locator('tr[data-branch="feature/login"] code').first().textContent()).toBe(COMMIT.slice(0, 7));
@@ -146,7 +154,7 @@ describe('the dashboard in Chromium', () => {
   it('shows the audit log newest first, filters it through the API, and exports it as JSON lines', async () => {
     const page = await signedIn('#/audit');
     await page.locator('table.audit-table tbody tr').first().waitFor();
-    const seqs = await page.locator('table.audit-table tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-seq'))));
+    const seqs = (await attrs(page, 'table.audit-table tbody tr', 'data-seq')).map(Number);
     expect(seqs.length).toBeGreaterThan(1);
     expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
     await saveScreenshot(page, 'audit');

@@ -40,6 +40,7 @@ function Objects(props: { detail: ClusterDetail }) {
   const { objects, objectsError } = props.detail;
   return html`<section aria-label="Objects"><h3>Objects${objects ? ` (${objects.length})` : ''}</h3>
     ${objectsError ? html`<p class="error">${objectsError}</p>` : null}
+    ${!objects && !objectsError ? html`<p class="muted">No desired bundle: the cluster has no pointer.</p>` : null}
     ${objects
       ? html`<table class="objects"><thead><tr><th>Kind</th><th>Namespace</th><th>Name</th><th>App</th><th>API version</th></tr></thead>
         <tbody>${objects.map((o) => html`<tr><td>${o.kind}</td><td>${o.namespace ?? ''}</td><td>${o.name}</td><td>${o.app ?? ''}</td><td>${o.apiVersion}</td></tr>`)}</tbody></table>`
