@@ -83,6 +83,8 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('[data-revision] code').first().textContent()).toBe(f.revision.slice(0, 7));
     await expect.poll(() => page.locator('header .who').getAttribute('data-who')).toBe('alice');
     await saveScreenshot(page, 'overview');
+    // The next poll revalidates: an unchanged fleet costs a 304.
+    await page.waitForResponse((r) => r.url().endsWith('/api/v1/fleet') && r.request().headers()['if-none-match'] !== undefined && r.status() === 304);
 
     const filtered = page.waitForResponse((r) => r.url().includes('/api/v1/fleet?phase=Failed') && r.status() === 200);
     await page.selectOption('select[name=phase]', 'Failed');
@@ -92,6 +94,18 @@ describe('the dashboard in Chromium', () => {
     await expect.poll(() => page.locator('canvas').getAttribute('data-clusters')).toBe(String(failed));
     expect(await phaseCounts(page)).toEqual(expectedCounts((c) => f.phases[c] === 'Failed'));
     expect(new URL(page.url()).hash).toBe('#/overview?phase=Failed');
+
+    // A filter in the address is the API's filter: the US clusters of ring rest.
+    const us = page.waitForResponse((r) => r.url().includes('/api/v1/fleet?selector=region%3Dus&ring=rest') && r.status() === 200);
+    await page.goto(`${f.url}/#/overview?selector=region%3Dus&ring=rest`);
+    await us;
+    const usRest = f.clusters.filter((c) => c.startsWith('us-') && !f.canary.includes(c));
+    expect(usRest.length).toBeGreaterThan(0);
+    expect(usRest.length).toBeLessThan(CLUSTERS - f.canary.length);
+    await expect.poll(() => page.locator('canvas').getAttribute('data-clusters')).toBe(String(usRest.length));
+    expect(await phaseCounts(page)).toEqual(expectedCounts((c) => usRest.includes(c)));
+    expect(await page.inputValue('input[name=selector]')).toBe('region=us');
+    expect(await page.inputValue('select[name=ring]')).toBe('rest');
     await page.close();
   });
 
