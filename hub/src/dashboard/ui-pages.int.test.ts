@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_PHASES, FLEET_PAINTED_MARK, type ClusterPhase } from './api-types.js';
 import { ALICE, startDashboardFixture, tempFileStore, type DashboardFixture } from './testing/dashboard-fixture.js';
 import { saveScreenshot } from './testing/screenshots.js';
+import { readFreeze } from '../control/freeze.js';
 import { writePreview } from '../previews/preview-store.js';
 
 const CLUSTERS = 40;
@@ -188,5 +189,51 @@ describe('the dashboard in Chromium', () => {
     const rows = (await readFile(await file.path(), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { seq: number; what: string });
     expect(rows).toEqual([expect.objectContaining({ seq: shown, what: 'rollout.started' })]);
     await page.close();
+  });
+
+  it('freezes and unfreezes the fleet through the reason dialog, recorded with the user\'s name', async () => {
+    const page = await signedIn('#/overview');
+    await painted(page);
+    await page.click('button:text("Freeze fleet")');
+    const dialog = page.locator('form[role=dialog]');
+    expect(await dialog.locator('button[type=submit]').isDisabled()).toBe(true);
+    await dialog.locator('textarea[name=reason]').fill('incident 42: payments degraded');
+    const posted = page.waitForResponse((r) => r.url().endsWith('/api/v1/freeze') && r.request().method() === 'POST');
+    await dialog.locator('button[type=submit]').click();
+    expect((await posted).status()).toBe(200);
+    await page.locator('.freeze-banner').waitFor();
+    expect(await page.locator('.freeze-banner').textContent()).toContain('Fleet frozen by alice');
+    expect(await page.locator('.toast').first().textContent()).toContain('froze the fleet as alice');
+    expect(await readFreeze(f.store)).toMatchObject({ actor: 'alice', reason: 'incident 42: payments degraded' });
+    const newest = (await f.audit.read()).at(-1);
+    expect(newest).toMatchObject({ action: 'fleet.frozen', actor: 'alice', reason: 'incident 42: payments degraded' });
+    await saveScreenshot(page, 'frozen');
+
+    await page.click('.freeze-banner button:text("Unfreeze")');
+    await page.locator('form[role=dialog] textarea[name=reason]').fill('incident 42 resolved');
+    await page.locator('form[role=dialog] button[type=submit]').click();
+    await page.locator('button:text("Freeze fleet")').waitFor();
+    expect(await page.locator('.freeze-banner').count()).toBe(0);
+    expect(await readFreeze(f.store)).toBeUndefined();
+    await page.close();
+  });
+});
+
+describe('the dashboard in Chromium for an anonymous reader', () => {
+  it('reads without a token, says read-only and disables the freeze button', async () => {
+    const t = await tempFileStore();
+    const anon = await startDashboardFixture({ store: t.store, clusters: 8, auth: { anonymousRead: true } });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${anon.url}/`);
+      await painted(page);
+      expect(await page.locator('canvas').getAttribute('data-clusters')).toBe('8');
+      await expect.poll(() => page.locator('header .who').textContent()).toBe('read-only');
+      expect(await page.locator('button:text("Freeze fleet")').isDisabled()).toBe(true);
+      await page.close();
+    } finally {
+      await anon.close();
+      await t.remove();
+    }
   });
 });
