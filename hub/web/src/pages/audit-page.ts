@@ -1,16 +1,17 @@
 import type { AuditPage as AuditAnswer } from '@driftless/hub';
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { download } from '../api.js';
 import { showToast } from '../components/toast.js';
 import { usePoll } from '../poll.js';
-import { parseRoute, routeHash } from '../route.js';
+import { routeHash } from '../route.js';
+import { useRouteQuery } from '../use-route-query.js';
 
 const FIELDS = ['actor', 'action', 'subject', 'since'] as const;
 type Filter = Partial<Record<(typeof FIELDS)[number], string>>;
 
-function filterFromHash(): Filter {
-  const q = parseRoute(location.hash).query;
+function filterOf(query: string): Filter {
+  const q = new URLSearchParams(query);
   return Object.fromEntries(FIELDS.flatMap((f) => (q.get(f) ? [[f, q.get(f)]] : [])));
 }
 
@@ -34,12 +35,8 @@ function FilterForm(props: { filter: Filter; onChange: (f: Filter) => void }) {
 
 /** The audit log, newest first, filtered by actor, action, subject and since (kept in the address); Export saves the matching entries as JSON lines. */
 export function AuditPage() {
-  const [filter, setFilter] = useState(filterFromHash());
-  useEffect(() => {
-    const onHash = (): void => setFilter(filterFromHash());
-    addEventListener('hashchange', onHash);
-    return () => removeEventListener('hashchange', onHash);
-  }, []);
+  const routeQuery = useRouteQuery();
+  const filter = useMemo(() => filterOf(routeQuery), [routeQuery]);
   const query = auditQuery(filter);
   const page = usePoll<AuditAnswer>(query ? `audit?${query}` : 'audit');
   const exportAll = (): void => {

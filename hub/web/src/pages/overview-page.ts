@@ -1,11 +1,12 @@
 import type { FleetSummary } from '@driftless/hub';
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { FleetCounts, shortSha } from '../components/fleet-counts.js';
 import { FleetGrid } from '../components/fleet-grid.js';
 import { CLUSTER_PHASES, FLEET_PAINTED_MARK } from '../constants.js';
 import { usePoll } from '../poll.js';
-import { parseRoute, routeHash } from '../route.js';
+import { routeHash } from '../route.js';
+import { useRouteQuery } from '../use-route-query.js';
 
 /** The API's fleet filter (api-types.ts FILTER), kept in the address: `#/overview?ring=ring-1`. */
 interface Filter {
@@ -14,8 +15,8 @@ interface Filter {
   readonly phase?: string | undefined;
 }
 
-function filterFromHash(): Filter {
-  const q = parseRoute(location.hash).query;
+function filterOf(query: string): Filter {
+  const q = new URLSearchParams(query);
   return { selector: q.get('selector') ?? undefined, ring: q.get('ring') ?? undefined, phase: q.get('phase') ?? undefined };
 }
 
@@ -61,12 +62,8 @@ function Filters(props: { filter: Filter; summary: FleetSummary | undefined; onC
  * (If-None-Match: an unchanged fleet is a 304 and no render).
  */
 export function OverviewPage() {
-  const [filter, setFilter] = useState(filterFromHash());
-  useEffect(() => {
-    const onHash = (): void => setFilter(filterFromHash());
-    addEventListener('hashchange', onHash);
-    return () => removeEventListener('hashchange', onHash);
-  }, []);
+  const query = useRouteQuery();
+  const filter = useMemo(() => filterOf(query), [query]);
   const fleet = usePoll<FleetSummary>(fleetPath(filter), 3_000);
   const summary = fleet.data;
   const change = (f: Filter): void => {
