@@ -55,7 +55,7 @@ describe('the incremental fleet summary', () => {
     const documents = fleet.counts.get;
     expect(first.rows).toHaveLength(8);
     const cluster = seeded.clusters.find((c) => !seeded.canary.includes(c)) ?? '';
-    await putStatus(seeded.store, cluster, 'Failed', seeded.rollout.clusters[cluster]?.to ?? ('' as Digest), 1, 'it broke');
+    await putStatus(seeded.store, cluster, 'Failed', (seeded.rollout.clusters[cluster]?.to ?? '') as Digest, 1, 'it broke');
     const before = { ...fleet.counts };
     const next = await fleet.snapshot();
     const added = seeded.phases[cluster] === undefined ? 1 : 0;
