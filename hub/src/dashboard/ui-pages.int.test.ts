@@ -1,13 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { API_VERSION, type Preview } from '@driftless/core';
 import { launchChromium } from '@driftless/testkit';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_PHASES, FLEET_PAINTED_MARK, type ClusterPhase } from './api-types.js';
 import { ALICE, startDashboardFixture, tempFileStore, type DashboardFixture } from './testing/dashboard-fixture.js';
 import { saveScreenshot } from './testing/screenshots.js';
 import { readFreeze } from '../control/freeze.js';
 import { writePreview } from '../previews/preview-store.js';
+
+/** playwright-core's types, through testkit (hub does not depend on playwright-core itself). */
+type Browser = Awaited<ReturnType<typeof launchChromium>>;
+type Page = Awaited<ReturnType<Browser['newPage']>>;
 
 const CLUSTERS = 40;
 let browser: Browser;
