@@ -49,8 +49,9 @@ afterAll(async () => {
 });
 
 /** A page signed in as alice (the token taken from the address, as `npm start` prints it). */
-async function signedIn(hash = '#/overview'): Promise<Page> {
+async function signedIn(hash = '#/overview', onPage?: (page: Page) => void): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  onPage?.(page);
   // `&token=` after the route: the page moves it into sessionStorage and out of the address.
   await page.goto(`${f.url}/${hash}&token=${ALICE.token}`);
   return page;
@@ -79,8 +80,11 @@ function expectedCounts(filter: (c: string) => boolean = () => true): Record<Clu
 
 describe('the dashboard in Chromium', () => {
   it('shows the fleet overview: counts by phase, the whole fleet on the grid, and a phase filter that narrows both', async () => {
-    const page = await signedIn('#/overview');
+    const fleetReads: string[] = [];
+    const page = await signedIn('#/overview', (p) => p.on('request', (r) => (r.url().endsWith('/api/v1/fleet') ? fleetReads.push(r.url()) : undefined)));
     await painted(page);
+    // The freeze banner and the overview read the same summary at once: one request serves both.
+    expect(fleetReads).toHaveLength(1);
     expect(await phaseCounts(page)).toEqual(expectedCounts());
     await expect.poll(() => page.locator('canvas').getAttribute('data-clusters')).toBe(String(CLUSTERS));
     expect(await page.locator('[data-ring="canary"] strong').textContent()).toBe(String(f.canary.length));

@@ -54,13 +54,24 @@ async function failure(res: Response): Promise<ApiCallError> {
 const lastAnswers = new Map<string, { readonly etag: string; readonly data: unknown }>();
 const MAX_REMEMBERED = 16;
 
+/** GETs under way by path: the shell's freeze banner and the overview read `fleet` at the same moment, and share one answer. */
+const inFlight = new Map<string, Promise<unknown>>();
+
 /**
  * GET /api/v1/<path>, parsed; throws ApiCallError on a status other than 2xx.
  * When an earlier answer carried an ETag it is sent as If-None-Match, and a
  * 304 returns that earlier answer itself (the same object, so a page holding
- * it does not render again).
+ * it does not render again). Calls for a path already being read share that read.
  */
-export async function getJson<T>(path: string): Promise<T> {
+export function getJson<T>(path: string): Promise<T> {
+  const pending = inFlight.get(path);
+  if (pending) return pending as Promise<T>;
+  const read = readJson<T>(path).finally(() => inFlight.delete(path));
+  inFlight.set(path, read);
+  return read;
+}
+
+async function readJson<T>(path: string): Promise<T> {
   const known = lastAnswers.get(path);
   const res = await fetch(`/api/v1/${path}`, { headers: headers(known ? { 'if-none-match': known.etag } : {}), cache: 'no-store' });
   if (res.status === 304 && known) return known.data as T;
