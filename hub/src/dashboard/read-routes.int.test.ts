@@ -50,6 +50,7 @@ describe('dashboard read routes', () => {
     expect(detail).toMatchObject({ row: { cluster: first, phase: 'Applied', ring: 'canary', labels: { ring: 'canary' } }, pointer: { cluster: first, revision: f.revision, signed: true }, status: { phase: 'Applied' } });
     expect(detail.objects).toContainEqual(expect.objectContaining({ kind: 'ConfigMap', name: 'web', namespace: 'shop' }));
     expect((await f.fetchAs('/api/v1/clusters/no-such-cluster')).status).toBe(404);
+    expect((await f.fetchAs('/api/v1/clusters/..%2Frollouts%2Fcurrent')).status).toBe(400);
 
     const list = await json<RolloutList>(await f.fetchAs('/api/v1/rollouts'));
     expect(list).toMatchObject({ current: f.rollout.id, items: [{ id: f.rollout.id, revision: f.revision }] });
