@@ -83,3 +83,20 @@ export function intParam(query: URLSearchParams, name: string, fallback: number,
   if (!/^\d+$/.test(raw) || n < 1 || n > max) throw new ApiFailure(400, `query ${name} failed: ${JSON.stringify(raw)} is not a whole number from 1 to ${max}`, 'InvalidRequest');
   return n;
 }
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+
+/**
+ * A name taken from the path (a cluster, rollout id, flag), decoded; 400 when
+ * it is not a plain name, so no `/` or `..` ever reaches a store key.
+ */
+export function pathParam(raw: string, what: string): string {
+  let name: string;
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    name = '';
+  }
+  if (!NAME.test(name) || name.includes('..')) throw new ApiFailure(400, `path ${what} failed: ${JSON.stringify(raw)} is not a ${what} name`, 'InvalidRequest');
+  return name;
+}

@@ -1,24 +1,13 @@
-import type { Digest, ObjectStore } from '@driftless/core';
-import { uniqueName } from '@driftless/contracts';
-import { s3StoreFor } from '@driftless/testkit';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { Digest } from '@driftless/core';
+import { describe, expect, inject, it } from 'vitest';
+import { useDashboardFixtures } from './testing/fixture-stores.js';
 import { putStatus } from '../testing/rollout-fixture.js';
 import { pointerOf } from '../testing/store-reads.js';
 import { createFleetSummary } from './fleet-summary.js';
 import { seedFleet } from './testing/seed-fleet.js';
-import { tempFileStore } from './testing/dashboard-fixture.js';
 
 const env = inject('driftlessEnv');
-const cleanups: (() => Promise<void> | void)[] = [];
-afterAll(async () => {
-  for (const c of cleanups) await c();
-});
-
-function minio(): ObjectStore {
-  const store = s3StoreFor(env, uniqueName('fleet-summary'));
-  cleanups.push(() => store.destroy());
-  return store;
-}
+const { fileStore, minio } = useDashboardFixtures(env);
 
 const delta = (after: { list: number; get: number; notModified: number }, before: { list: number; get: number; notModified: number }) => ({
   list: after.list - before.list,
@@ -47,9 +36,7 @@ describe('the incremental fleet summary', () => {
   });
 
   it('on a file store (no ETags in its listing), reads unchanged documents with If-None-Match: no body', async () => {
-    const t = await tempFileStore();
-    cleanups.push(t.remove);
-    const seeded = await seedFleet({ store: t.store, clusters: 8, scenario: 'progressing' });
+    const seeded = await seedFleet({ store: await fileStore(), clusters: 8, scenario: 'progressing' });
     const fleet = createFleetSummary({ store: seeded.store, clock: seeded.clock, refreshMs: 0 });
     const first = await fleet.snapshot();
     const documents = fleet.counts.get;
@@ -64,9 +51,7 @@ describe('the incremental fleet summary', () => {
   });
 
   it('refreshes at most every refreshMs, and concurrent requests share one refresh', async () => {
-    const t = await tempFileStore();
-    cleanups.push(t.remove);
-    const seeded = await seedFleet({ store: t.store, clusters: 4, scenario: 'progressing' });
+    const seeded = await seedFleet({ store: await fileStore(), clusters: 4, scenario: 'progressing' });
     const fleet = createFleetSummary({ store: seeded.store, clock: seeded.clock, refreshMs: 2000 });
     const [a, b, c] = await Promise.all([fleet.snapshot(), fleet.snapshot(), fleet.snapshot()]);
     expect([a === b, b === c, fleet.counts.list]).toEqual([true, true, 1]);

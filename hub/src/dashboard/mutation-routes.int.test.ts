@@ -1,31 +1,14 @@
-import type { AuditEntry, ObjectStore } from '@driftless/core';
-import { uniqueName } from '@driftless/contracts';
-import { s3StoreFor } from '@driftless/testkit';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { AuditEntry } from '@driftless/core';
+import { describe, expect, inject, it } from 'vitest';
+import { useDashboardFixtures } from './testing/fixture-stores.js';
 import { readFlagOverrides } from '../flags/flag-overrides-store.js';
 import { readFreeze } from '../control/freeze.js';
 import { readCurrentRolloutDocument } from '../rollout/rollout-store.js';
 import { storeKeys } from '../testing/store-reads.js';
 import type { ApiError, MutationResult, WhoAmI } from './api-types.js';
-import { startDashboardFixture, tempFileStore, type DashboardFixtureOptions } from './testing/dashboard-fixture.js';
 
 const env = inject('driftlessEnv');
-const cleanups: (() => Promise<void> | void)[] = [];
-afterAll(async () => {
-  for (const c of cleanups) await c();
-});
-
-async function fileStore(): Promise<ObjectStore> {
-  const t = await tempFileStore();
-  cleanups.push(t.remove);
-  return t.store;
-}
-
-async function start(opts: Omit<DashboardFixtureOptions, 'store'> & { store?: ObjectStore }) {
-  const f = await startDashboardFixture({ ...opts, store: opts.store ?? (await fileStore()) });
-  cleanups.unshift(() => f.close());
-  return f;
-}
+const { minio, start } = useDashboardFixtures(env);
 
 const newest = async (f: { audit: { newestFirst(): AsyncIterable<AuditEntry> } }, action: string): Promise<AuditEntry | undefined> => {
   for await (const e of f.audit.newestFirst()) if (e.action === action) return e;
@@ -39,8 +22,7 @@ const ok = async (res: Response): Promise<MutationResult> => {
 
 describe('dashboard changes', () => {
   it('approves a ring on MinIO: the ring opens, and the audit log records alice and her reason', async () => {
-    const store = s3StoreFor(env, uniqueName('dashboard-approve'));
-    cleanups.push(() => store.destroy());
+    const store = minio();
     const f = await start({ store, clusters: 8, scenario: 'awaiting-approval' });
     const result = await ok(await f.post('/api/v1/rollouts/current/approve', { ring: 'rest', reason: 'canary looks good' }));
     expect(result).toMatchObject({ ok: true, actor: 'alice', message: 'approved ring rest as alice: canary looks good' });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import { freezeFleet, unfreezeFleet } from '../control/fleet-freeze.js';
 import { clearFlagOverride, setFlagOverride, type FlagOverrideDeps } from '../flags/flag-override.js';
-import { ApiFailure } from './api-http.js';
+import { ApiFailure, pathParam } from './api-http.js';
 import type { MutationResult } from './api-types.js';
 import type { DashboardDeps } from './dashboard-listener.js';
 
@@ -61,7 +61,7 @@ export function mutationRoute(deps: DashboardDeps, audit: AuditLog, path: string
   if (found) return found;
   const flag = /^\/flags\/([^/]+)(\/clear)?$/.exec(path);
   if (!flag?.[1]) return undefined;
-  const name = decodeURIComponent(flag[1]);
+  const name = pathParam(flag[1], 'flag');
   if (flag[2]) {
     return async (body, actor) => {
       const { reason: why } = parseBody(reasonOnly, body);

@@ -1,35 +1,11 @@
-import type { ObjectStore } from '@driftless/core';
-import { uniqueName } from '@driftless/contracts';
-import { s3StoreFor } from '@driftless/testkit';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { useDashboardFixtures } from './testing/fixture-stores.js';
 import type { AuditPage, ClusterDetail, ClusterPage, FleetSummary, RolloutList, RolloutView, WhoAmI } from './api-types.js';
 import { ERROR_RATE_MAX } from './testing/seed-fleet.js';
-import { startDashboardFixture, tempFileStore, type DashboardFixtureOptions } from './testing/dashboard-fixture.js';
 import { storeKeys } from '../testing/store-reads.js';
 
 const env = inject('driftlessEnv');
-const cleanups: (() => Promise<void> | void)[] = [];
-afterAll(async () => {
-  for (const c of cleanups) await c();
-});
-
-async function fileStore(): Promise<ObjectStore> {
-  const t = await tempFileStore();
-  cleanups.push(t.remove);
-  return t.store;
-}
-
-function minio(): ObjectStore {
-  const store = s3StoreFor(env, uniqueName('dashboard'));
-  cleanups.push(() => store.destroy());
-  return store;
-}
-
-async function start(opts: DashboardFixtureOptions) {
-  const f = await startDashboardFixture(opts);
-  cleanups.unshift(() => f.close());
-  return f;
-}
+const { fileStore, minio, start } = useDashboardFixtures(env);
 
 const json = async <T>(res: Response): Promise<T> => {
   expect(res.status, await res.clone().text()).toBe(200);
@@ -74,6 +50,7 @@ describe('dashboard read routes', () => {
     expect(detail).toMatchObject({ row: { cluster: first, phase: 'Applied', ring: 'canary', labels: { ring: 'canary' } }, pointer: { cluster: first, revision: f.revision, signed: true }, status: { phase: 'Applied' } });
     expect(detail.objects).toContainEqual(expect.objectContaining({ kind: 'ConfigMap', name: 'web', namespace: 'shop' }));
     expect((await f.fetchAs('/api/v1/clusters/no-such-cluster')).status).toBe(404);
+    expect((await f.fetchAs('/api/v1/clusters/..%2Frollouts%2Fcurrent')).status).toBe(400);
 
     const list = await json<RolloutList>(await f.fetchAs('/api/v1/rollouts'));
     expect(list).toMatchObject({ current: f.rollout.id, items: [{ id: f.rollout.id, revision: f.revision }] });

@@ -8,7 +8,7 @@ import { listPreviews } from '../previews/preview-listing.js';
 import { movedClusters } from '../rollout/rollout-status-document.js';
 import { readCurrentRollout, readRollout } from '../rollout/rollout-store.js';
 import type { StatusObserver } from '../rollout/status-observer.js';
-import { ApiFailure, intParam, sendJson } from './api-http.js';
+import { ApiFailure, intParam, pathParam, sendJson } from './api-http.js';
 import { CLUSTER_PHASES, type AuditPage, type ClusterPhase, type RolloutList, type WhoAmI } from './api-types.js';
 import { clusterDetailOf } from './cluster-detail.js';
 import type { DashboardDeps } from './dashboard-listener.js';
@@ -51,9 +51,14 @@ export function readRoute(r: ReadDeps, path: string): Route | undefined {
   const found = fixed[path];
   if (found) return found;
   const cluster = /^\/clusters\/([^/]+)$/.exec(path)?.[1];
-  if (cluster !== undefined) return json(async () => clusterDetailOf(r.deps.store, decodeURIComponent(cluster), (await r.fleet.snapshot()).rows.find((row) => row.cluster === decodeURIComponent(cluster))));
+  if (cluster !== undefined) {
+    return json(async () => {
+      const name = pathParam(cluster, 'cluster');
+      return clusterDetailOf(r.deps.store, name, (await r.fleet.snapshot()).rows.find((row) => row.cluster === name));
+    });
+  }
   const id = /^\/rollouts\/([^/]+)$/.exec(path)?.[1];
-  if (id !== undefined) return json(() => rolloutView(r, decodeURIComponent(id)));
+  if (id !== undefined) return json(() => rolloutView(r, pathParam(id, 'rollout')));
   return undefined;
 }
 
