@@ -1,7 +1,7 @@
 import type { RingView, WhoAmI } from '@driftless/hub';
 import { html } from 'htm/preact';
 import { CheckChart } from './check-chart.js';
-import { checkLineText, thresholdText } from './check-line.js';
+import { checkLineText, formatDuration, thresholdText } from './check-line.js';
 import { ClusterStateBar, countsText } from './cluster-state-bar.js';
 import { writeBlocked } from './write-blocked.js';
 
@@ -25,7 +25,7 @@ function Checks(props: { ring: RingView }) {
   return html`<div style="display:flex;flex-wrap:wrap;gap:1rem">
     ${props.ring.checks.map(
       (c) => html`<figure class="check" data-check=${c.check} style="margin:0;background:#fff;border:1px solid var(--line);padding:.4rem">
-        <figcaption><strong>check ${c.check}</strong> <span class="muted">(${thresholdText(c)}, for ${c.forMs / 1000}s)</span></figcaption>
+        <figcaption><strong>check ${c.check}</strong> <span class="muted">(${thresholdText(c)}, for ${formatDuration(c.forMs)})</span></figcaption>
         <${CheckChart} check=${c} />
         <div class="check-line" style=${c.state === 'failed' ? 'color:var(--failed)' : ''}>${checkLineText(c)}</div>
       </figure>`,

@@ -19,7 +19,7 @@ export function RolloutHeader(props: { view: RolloutView; who: WhoAmI | undefine
   const blocked = writeBlocked(who);
   const action = !view.current ? undefined : view.phase === 'Progressing' ? 'halt' : view.phase === 'Halted' ? 'resume' : undefined;
   return html`<div class="rollout-header">
-    <h2 style="display:flex;gap:1rem;align-items:center;margin:.2rem 0">
+    <h2 style="display:flex;gap:1rem;align-items:center;margin:.4rem 0;font-size:1.2rem">
       <span>rollout <code>${view.id}</code></span>
       <span class="rollout-phase" data-phase=${view.phase}>${view.phase}</span>
       ${action
