@@ -55,3 +55,31 @@ export function requireUser(caller: Caller, method: string, auth: DashboardAuth)
   }
   throw new ApiFailure(401, 'authentication failed: a change needs a bearer token (or the trusted header)', 'Unauthenticated', CHALLENGE);
 }
+
+/**
+ * Refuses (403) a change a browser sends for another site: an Origin that is
+ * not this host (as the client addressed it: Host, or X-Forwarded-Host behind
+ * a proxy), an opaque `null` Origin, or, without Origin, Sec-Fetch-Site
+ * cross-site. Together with requiring application/json this keeps a cross-site
+ * form or fetch from acting with the user's credentials, the trusted header
+ * an auth proxy adds included.
+ */
+export function refuseCrossSite(req: IncomingMessage): void {
+  const origin = req.headers.origin;
+  const hosts = [req.headers.host, first(req.headers['x-forwarded-host'])].filter((h): h is string => h !== undefined).map((h) => h.toLowerCase());
+  if (origin !== undefined) {
+    let host: string | undefined;
+    try {
+      host = origin === 'null' ? undefined : new URL(origin).host.toLowerCase();
+    } catch {
+      host = undefined;
+    }
+    if (host === undefined || !hosts.includes(host)) throw new ApiFailure(403, `request refused: Origin ${origin} is not this host`, 'CrossSiteRequest');
+    return;
+  }
+  if (req.headers['sec-fetch-site'] === 'cross-site') throw new ApiFailure(403, 'request refused: a cross-site request may not change anything', 'CrossSiteRequest');
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
+}

@@ -5,8 +5,9 @@ import { createAuditLog } from '../audit/audit-log.js';
 import type { HubLog } from '../hub-log.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
 import { createStatusObserver } from '../rollout/status-observer.js';
-import { ApiFailure, pathOf, queryOf, sendFailure } from './api-http.js';
-import { callerOf, requireUser } from './dashboard-auth.js';
+import { ApiFailure, pathOf, queryOf, sendFailure, sendJson } from './api-http.js';
+import { callerOf, refuseCrossSite, requireUser } from './dashboard-auth.js';
+import { mutationRoute, readJsonBody } from './mutation-routes.js';
 import { createFleetSummary, type FleetSummarySource } from './fleet-summary.js';
 import { readRoute, type ReadDeps } from './read-routes.js';
 import { serveUiFile } from './ui-files.js';
@@ -86,5 +87,12 @@ async function answerApi(reads: ReadDeps, req: IncomingMessage, res: ServerRespo
     await route({ req, res, user: caller.user, query: queryOf(req) });
     return;
   }
-  throw new ApiFailure(405, `${method} ${API}${path} failed: the method is not allowed`, 'MethodNotAllowed', { allow: 'GET, HEAD' });
+  const mutation = method === 'POST' ? mutationRoute(reads.deps, reads.audit, path) : undefined;
+  if (!mutation) {
+    if (method === 'POST' && !readRoute(reads, path)) throw new ApiFailure(404, `${API}${path} change failed: there is no such route`, 'NotFound');
+    throw new ApiFailure(405, `${method} ${API}${path} failed: the method is not allowed`, 'MethodNotAllowed', { allow: method === 'POST' ? 'GET, HEAD' : 'GET, HEAD, POST' });
+  }
+  refuseCrossSite(req);
+  const result = await mutation(await readJsonBody(req), caller.user ?? '');
+  sendJson(req, res, 200, result);
 }
