@@ -28,7 +28,7 @@ describe('the flags page in Chromium', () => {
 
     const row = page.locator('tr[data-flag="checkout-kill"]');
     await row.waitFor();
-    expect(await row.locator('td').allTextContents()).toEqual(expect.arrayContaining(['kill-switch', 'team-web', 'on', '*=on', 'ok']));
+    expect(await row.locator('td').allTextContents()).toEqual(expect.arrayContaining(['kill-switch', 'team-web', 'on', 'canary=on rest=on', 'ok']));
     await row.getByRole('button', { name: 'Kill switch (set off)' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.locator('textarea').fill('checkout errors');
