@@ -1,30 +1,14 @@
-import { launchChromium } from '@driftless/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDashboard, saveScreenshot } from './testing/browser-page.js';
-import { ALICE, startDashboardFixture, tempFileStore } from './testing/dashboard-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { browserPerFile, saveScreenshot } from './testing/browser-page.js';
+import { ALICE } from './testing/dashboard-fixture.js';
 import { readFlagOverrides } from '../flags/flag-overrides-store.js';
 
-type Browser = Awaited<ReturnType<typeof launchChromium>>;
-
-let browser: Browser;
-const cleanups: (() => Promise<void>)[] = [];
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const c of cleanups) await c();
-  await browser.close();
-});
+const chromium = browserPerFile();
 
 describe('the flags page in Chromium', () => {
   it('turns the kill switch off everywhere: the store holds the override and the audit log alice and the reason', async () => {
-    const t = await tempFileStore();
-    const f = await startDashboardFixture({ store: t.store, clusters: 8, scenario: 'awaiting-approval' });
-    cleanups.push(() => f.close(), t.remove);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 700 } });
-    cleanups.unshift(() => context.close());
-    const page = await context.newPage();
-    await openDashboard(page, f.url, 'flags', ALICE.token);
+    const f = await chromium.fixture({ clusters: 8, scenario: 'awaiting-approval' });
+    const page = await chromium.open(f.url, 'flags', ALICE.token);
 
     const row = page.locator('tr[data-flag="checkout-kill"]');
     await row.waitFor();

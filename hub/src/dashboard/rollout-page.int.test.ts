@@ -1,41 +1,16 @@
-import { launchChromium } from '@driftless/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RolloutView } from './api-types.js';
-import { openDashboard, saveScreenshot } from './testing/browser-page.js';
-import { ALICE, startDashboardFixture, tempFileStore, type DashboardFixture, type DashboardFixtureOptions } from './testing/dashboard-fixture.js';
+import { browserPerFile, saveScreenshot } from './testing/browser-page.js';
+import { ALICE } from './testing/dashboard-fixture.js';
 import { ERROR_RATE_MAX } from './testing/seed-fleet.js';
 import { readCurrentRolloutDocument } from '../rollout/rollout-store.js';
 
-type Browser = Awaited<ReturnType<typeof launchChromium>>;
-
-let browser: Browser;
-const cleanups: (() => Promise<void>)[] = [];
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  for (const c of cleanups) await c();
-  await browser.close();
-});
-
-async function start(opts: Omit<DashboardFixtureOptions, 'store'>): Promise<DashboardFixture> {
-  const t = await tempFileStore();
-  const f = await startDashboardFixture({ store: t.store, clusters: 12, ...opts });
-  cleanups.push(() => f.close(), t.remove);
-  return f;
-}
-
-async function newPage() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  cleanups.unshift(() => context.close());
-  return context.newPage();
-}
+const chromium = browserPerFile();
 
 describe('the rollout page in Chromium', () => {
   it('approves the ring awaiting approval: the store opens it and the audit log records alice and the reason typed', async () => {
-    const f = await start({ scenario: 'awaiting-approval' });
-    const page = await newPage();
-    await openDashboard(page, f.url, 'rollout', ALICE.token);
+    const f = await chromium.fixture({ scenario: 'awaiting-approval' });
+    const page = await chromium.open(f.url, 'rollout', ALICE.token);
     const rest = page.locator('section.ring[data-ring="rest"]');
     await rest.locator('.ring-phase[data-phase="AwaitingApproval"]').waitFor();
     await page.locator('section.ring[data-ring="canary"] .ring-phase[data-phase="Succeeded"]').waitFor();
@@ -57,12 +32,11 @@ describe('the rollout page in Chromium', () => {
   });
 
   it('shows the check that halted the rollout: its values, its threshold, and a chart with every point', async () => {
-    const f = await start({ scenario: 'halted-by-check' });
+    const f = await chromium.fixture({ scenario: 'halted-by-check' });
     const view = (await (await f.fetchAs('/api/v1/rollouts/current')).json()) as RolloutView;
     const check = view.rings[0]?.checks[0];
     expect(check?.latest?.value).toBeGreaterThan(ERROR_RATE_MAX);
-    const page = await newPage();
-    await openDashboard(page, f.url, 'rollout', ALICE.token);
+    const page = await chromium.open(f.url, 'rollout', ALICE.token);
 
     const banner = page.locator('.halt-banner');
     await banner.waitFor();
@@ -82,9 +56,8 @@ describe('the rollout page in Chromium', () => {
   });
 
   it('disables Approve, saying why, for a reader who may not write', async () => {
-    const f = await start({ scenario: 'awaiting-approval', auth: { anonymousRead: true } });
-    const page = await newPage();
-    await openDashboard(page, f.url, 'rollout');
+    const f = await chromium.fixture({ scenario: 'awaiting-approval', auth: { anonymousRead: true } });
+    const page = await chromium.open(f.url, 'rollout');
     const approve = page.locator('section.ring[data-ring="rest"]').getByRole('button', { name: 'Approve' });
     await page.locator('section.ring[data-ring="rest"] button[title="sign in with a token to make changes"]').waitFor();
     expect(await approve.isDisabled()).toBe(true);
