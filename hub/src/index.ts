@@ -45,4 +45,7 @@ export { readFlagOverrides } from './flags/flag-overrides-store.js';
 export * from './previews/index.js';
 export { CLUSTER_PHASES, FLEET_PAINTED_MARK } from './dashboard/api-types.js';
 export type * from './dashboard/api-types.js';
-export { createDashboard, type DashboardAuth, type DashboardDeps, type DashboardHandler } from './dashboard/dashboard-listener.js';
+export { createDashboard, type Dashboard, type DashboardAuth, type DashboardDeps, type DashboardHandler } from './dashboard/dashboard-listener.js';
+export { parseTokensFile, readTokensFile } from './dashboard/tokens-file.js';
+export { createFleetSummary, type FleetSnapshot, type FleetSummaryDeps, type FleetSummarySource } from './dashboard/fleet-summary.js';
+export type { EtagReadCounts } from './rollout/etag-reads.js';

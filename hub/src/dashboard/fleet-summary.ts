@@ -20,7 +20,7 @@ import { MAX_REVISION_RECORD_BYTES } from '../publish/revision-record.js';
 import { readCurrentRolloutDocument, type RolloutCache } from '../rollout/rollout-store.js';
 import { readPublishMarker } from '../state/hub-state.js';
 import type { ClusterRow } from './api-types.js';
-import { createEtagReads, type EtagReadCounts } from './etag-reads.js';
+import { createEtagReads, type EtagReadCounts } from '../rollout/etag-reads.js';
 
 /** The fleet as the dashboard last read it: every cluster's row, sorted by name, and the fleet-wide documents. */
 export interface FleetSnapshot {

@@ -30,10 +30,14 @@ export interface EtagReads<T> {
  * Documents of `store` read only when their ETag changed. `decode` turns a
  * body into the value kept (it may throw: the key is then kept with no
  * value, and not read again until its ETag changes, so one broken document
- * costs one GET, not one per refresh). `counts` is shared with the caller's
+ * costs one GET, not one per refresh; `onInvalid` hears of it). `counts` is shared with the caller's
  * listing so one object tells every request made.
  */
-export function createEtagReads<T>(store: ObjectStore, decode: (key: string, body: Uint8Array) => T, opts: { readonly maxBytes: number; readonly counts?: EtagReadCounts }): EtagReads<T> {
+export function createEtagReads<T>(
+  store: ObjectStore,
+  decode: (key: string, body: Uint8Array) => T,
+  opts: { readonly maxBytes: number; readonly counts?: EtagReadCounts; readonly onInvalid?: (key: string, err: Error) => void },
+): EtagReads<T> {
   const kept = new Map<string, { readonly etag: string; readonly value?: T }>();
   const counts = opts.counts ?? { list: 0, get: 0, notModified: 0 };
   return {
@@ -54,7 +58,8 @@ export function createEtagReads<T>(store: ObjectStore, decode: (key: string, bod
       let value: T | undefined;
       try {
         value = decode(key, got.body);
-      } catch {
+      } catch (err) {
+        opts.onInvalid?.(key, err as Error);
         value = undefined;
       }
       kept.set(key, value === undefined ? { etag: got.etag } : { etag: got.etag, value });
