@@ -1,4 +1,5 @@
-import type { CheckStatus, CheckView } from '@driftless/hub';
+import type { CheckView } from './api-types.js';
+import type { CheckStatus } from '../rollout/rollout-status-document.js';
 import { describe, expect, it } from 'vitest';
 import { checkChartData } from '../../web/src/components/check-chart-data.js';
 import { checkLineText, formatDuration } from '../../web/src/components/check-line.js';
