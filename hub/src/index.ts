@@ -46,3 +46,4 @@ export * from './previews/index.js';
 export { CLUSTER_PHASES, FLEET_PAINTED_MARK } from './dashboard/api-types.js';
 export type * from './dashboard/api-types.js';
 export { createDashboard, type DashboardAuth, type DashboardDeps, type DashboardHandler } from './dashboard/dashboard-listener.js';
+export { startDashboardServer, type DashboardServer, type DashboardServerOptions } from './dashboard/dashboard-server.js';
