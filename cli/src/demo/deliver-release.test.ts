@@ -38,9 +38,13 @@ function controllerOver(clock: VirtualClock): RolloutController & { current(): R
 }
 
 /** Runs deliverRelease to its end in virtual time; `onLog` sees each line as it is logged. */
-async function deliver(approveAfterMs: number, onLog: (line: string, clock: VirtualClock, controller: RolloutController) => void = () => undefined) {
+async function deliver(
+  approveAfterMs: number,
+  onLog: (line: string, clock: VirtualClock, controller: RolloutController) => void = () => undefined,
+  wrap: (c: ReturnType<typeof controllerOver>) => ReturnType<typeof controllerOver> = (c) => c,
+) {
   const clock = new VirtualClock(T0);
-  const controller = controllerOver(clock);
+  const controller = wrap(controllerOver(clock));
   const lines: { line: string; at: number }[] = [];
   let done = false;
   const run = deliverRelease({
@@ -89,5 +93,22 @@ describe('deliverRelease', () => {
     expect(lines.map((l) => l.line)).toEqual(['approve ring-2? [y/N] … demo answers: y (as demo)']);
     expect(ring2?.approval?.actor).toBe('demo');
     expect(Date.parse(ring2?.approval?.at ?? '')).toBe(lines[0]?.at);
+  });
+
+  it('takes a refusal of its own approval as a person having approved first, and names them', async () => {
+    let commands = 0;
+    const { rollout, lines, ring2 } = await deliver(60 * S, undefined, (c) => ({
+      ...c,
+      // bob's POST lands between the demo's read of the rollout and its own approve.
+      command: async (cmd) => {
+        commands++;
+        if (cmd.actor === 'demo') await c.command({ kind: 'approve', ring: 'ring-2', actor: 'bob', reason: 'ship it' });
+        return c.command(cmd);
+      },
+    }));
+    expect(rollout?.phase).toBe('Completed');
+    expect(commands).toBe(1);
+    expect(ring2?.approval?.actor).toBe('bob');
+    expect(lines.map((l) => l.line).slice(1)).toEqual(['nobody approved ring-2 within 60s: the demo approves it itself (as demo)', 'ring-2 approved by bob']);
   });
 });
