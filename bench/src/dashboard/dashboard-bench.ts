@@ -85,7 +85,7 @@ function skewedClock(base: Clock): Clock & { skip(ms: number): void } {
   };
 }
 
-/** Wraps the dashboard's handler, timing the first GET /api/v1/fleet from its arrival to its last byte (the first summary's build). */
+/** Wraps the dashboard's handler, timing the first GET /api/v1/fleet answered 200 from its arrival to its last byte (the first summary's build). */
 function timeFirstSummary(dashboard: DashboardHandler): { handler: DashboardHandler; firstMs(): number | undefined } {
   let first: number | undefined;
   let started = false;
@@ -93,7 +93,11 @@ function timeFirstSummary(dashboard: DashboardHandler): { handler: DashboardHand
     if (!started && req.method === 'GET' && (req.url ?? '').startsWith('/api/v1/fleet')) {
       started = true;
       const t0 = performance.now();
-      res.once('finish', () => (first = performance.now() - t0));
+      res.once('finish', () => {
+        // Only an answered summary counts (not a 401 or an API that is not there yet).
+        if (res.statusCode === 200) first = performance.now() - t0;
+        else started = false;
+      });
     }
     return dashboard(req, res);
   };

@@ -40,6 +40,12 @@ describe('dashboardBenchReport', () => {
     expect(text).toMatch(/: MISS \(2 of 3 loads: no paint mark within 30 s\)$/);
   });
 
+  it('says the warm loads were skipped when the cold one never painted', () => {
+    const r = dashboardBenchReport(measures({ cold: { paintMs: undefined }, warm: [] }));
+    expect(r.goal).toMatchObject({ verdict: 'MISS', note: '1 of 1 loads: no paint mark within 30 s' });
+    expect(formatDashboardReport(r)).toContain('  warm loads  skipped: the cold load did not paint\n');
+  });
+
   it('says when the fleet was smaller than the goal is stated at', () => {
     const r = dashboardBenchReport(measures({ clusters: 200 }));
     expect(r.goal).toMatchObject({ verdict: 'MET', note: 'measured at 200 clusters, the goal is stated at 10,000' });

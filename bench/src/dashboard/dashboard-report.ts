@@ -57,7 +57,9 @@ export function formatDashboardReport(r: DashboardBenchReport): string {
   const warmLine =
     warm.length === r.warm.length && warm.length > 0
       ? `first paint median ${ms(warm[Math.floor((warm.length - 1) / 2)])}, max ${ms(warm[warm.length - 1])} (${warm.length} loads)`
-      : `${r.warm.map(ms).join(', ')}`;
+      : r.warm.length === 0
+        ? 'skipped: the cold load did not paint'
+        : r.warm.map(ms).join(', ');
   const requests = Object.entries(r.refresh.requests).filter(([, n]) => n > 0);
   const total = requests.reduce((sum, [, n]) => sum + n, 0);
   return [
