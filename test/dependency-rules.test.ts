@@ -201,6 +201,28 @@ describe('dependency rules (DESIGN.md)', () => {
     expect([hub, core].flatMap(checkWorkspace)).toEqual([]);
   });
 
+  it('counts a testing/ directory deeper in src as test code, which the build must exclude too', () => {
+    const files = [
+      { path: 'hub/src/dashboard/testing/fixture.ts', text: `import { VirtualClock } from '@driftless/fakes';\nimport { unitHub } from '../../testing/unit-hub.js';` },
+      { path: 'hub/src/dashboard/api.test.ts', text: `import { f } from './testing/fixture.js';` },
+    ];
+    const manifest = { devDependencies: { '@driftless/fakes': '0.1.0' } };
+    const excluded = ws({ name: '@driftless/hub', dir: 'hub', manifest, buildExcludes: ['src/**/*.test.ts', 'src/dashboard/testing'], files });
+    expect(checkWorkspace(excluded)).toEqual([]);
+    const built = ws({ name: '@driftless/hub', dir: 'hub', manifest, buildExcludes: ['src/**/*.test.ts'], files });
+    expect(checkWorkspace(built)).toEqual(['hub/tsconfig.json: src/dashboard/testing holds test helpers; exclude it from the build as the tests are']);
+  });
+
+  it('lets a test, not production code, import a sibling tree of its own workspace (hub/web), never another workspace', () => {
+    const files = (from: string) => [{ path: from, text: `import * as web from '../../web/src/constants.js';` }];
+    expect(checkWorkspace(ws({ name: '@driftless/hub', dir: 'hub', files: files('hub/src/dashboard/web.test.ts') }))).toEqual([]);
+    expect(checkWorkspace(ws({ name: '@driftless/hub', dir: 'hub', files: files('hub/src/dashboard/web.ts') }))).toEqual([
+      'hub/src/dashboard/web.ts: relative import ../../web/src/constants.js leaves hub/src; import the workspace by name',
+    ]);
+    const other = [{ path: 'hub/src/x.test.ts', text: `import { y } from '../../agent/src/y.js';` }];
+    expect(checkWorkspace(ws({ name: '@driftless/hub', dir: 'hub', files: other }))).toEqual(['hub/src/x.test.ts: relative import ../../agent/src/y.js leaves hub/src; import the workspace by name']);
+  });
+
   it('allows production code a module whose name only contains "testing"', () => {
     const w = ws({ name: '@driftless/agent', dir: 'agent', files: [{ path: 'agent/src/agent.ts', text: `import { x } from './load-testing.js';\nimport { y } from './testing-notes/y.js';` }] });
     expect(checkWorkspace(w)).toEqual([]);

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import type { DashboardAuth } from '@driftless/hub';
 import { openStore } from '@driftless/store';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../main.js';
@@ -28,6 +29,9 @@ interface ServeFlags {
   kustomize?: string;
   helm?: string;
   prometheus?: string;
+  tokens?: string;
+  trustHeader?: string;
+  anonymousRead?: boolean;
 }
 
 const HELP = `
@@ -62,6 +66,22 @@ A failing action is logged and retried at its next interval, then with doubling 
 DRIFTLESS_GIT_TOKEN authenticates to the remote as for \`hub compile\`. Exit codes: 0 stopped by
 a signal, 1 runtime failure at start (the listen address in use), 2 invalid flags or files.
 
+The dashboard (a web UI and its JSON API) is served on --listen too: open http://HOST:PORT/
+(#token=TOKEN in the address hands the UI a token). Its API, under /api/v1:
+  GET  whoami, fleet (?selector=&ring=&phase=; ETag), clusters (?…&limit=&continue=),
+       clusters/NAME, rollouts, rollouts/current, rollouts/ID, flags, previews,
+       audit (?actor=&action=&subject=&since=&limit=), audit/export (JSON lines)
+  POST freeze, unfreeze, rollouts/current/approve {ring}, rollouts/current/halt,
+       rollouts/current/resume, flags/NAME {variant, selector?}, flags/NAME/clear
+Every POST takes a JSON body with a non-empty reason (Content-Type: application/json, else
+415; a cross-site Origin is 403) and is recorded in the audit log with the user as the actor.
+A user is who the bearer token names (--tokens FILE: one USER:SHA256_HEX_OF_TOKEN per line,
+\`printf '%s' "$TOKEN" | sha256sum\`, # comments allowed; the file holds no token), or the
+--trust-header an auth proxy sets (e.g. X-Forwarded-User from oauth2-proxy: only when the
+proxy alone can reach the hub). A request without a user is answered 401; GETs are answered
+without one only with --anonymous-read. No GET changes anything. Without --tokens,
+--trust-header and --anonymous-read the API refuses everyone (the startup line says so).
+
 ${PROMETHEUS_ENV_HELP} hub serve: a compile of such a fleet
 fails (logged, retried) and so does each step of such a rollout, shown in /healthz.`;
 
@@ -84,6 +104,9 @@ export function registerHubServe(hub: Command, io: CliIo): void {
     .option('--kustomize <path>', 'kustomize binary (default: $DRIFTLESS_KUSTOMIZE, the one npm run setup built, or kustomize on PATH)')
     .option('--helm <path>', 'helm binary, which renders Helm chart apps (default: $DRIFTLESS_HELM, the one npm run setup built, or helm on PATH)')
     .option('--prometheus <url>', PROMETHEUS_HELP)
+    .option('--tokens <file>', 'the dashboard\'s users: USER:SHA256_HEX_OF_TOKEN per line (a bad line is exit 2 naming FILE:LINE)')
+    .option('--trust-header <name>', 'take the dashboard user from this request header, set by an auth proxy (e.g. X-Forwarded-User)')
+    .option('--anonymous-read', 'answer the dashboard\'s GETs without credentials (changes still need a user)')
     .addHelpText('after', HELP)
     .action(async (flags: ServeFlags) => {
       const pollMs = positiveDuration('--poll', flags.poll);
@@ -95,7 +118,8 @@ export function registerHubServe(hub: Command, io: CliIo): void {
       const signingKey = flags.signKey === undefined ? undefined : await signingKeyFlag(flags.signKey);
       const metrics = await prometheusSource(flags.prometheus);
       const webhookSecret = flags.webhookSecretFile === undefined ? undefined : await secretFile(flags.webhookSecretFile);
-      const [{ createHubServer, hubHttpListener, resignPointers, DEFAULT_POINTER_TTL_MS }, { systemClock }] = await Promise.all([
+      const auth = await dashboardAuthFlags(flags);
+      const [{ createDashboard, createHubServer, hubHttpListener, resignPointers, DEFAULT_POINTER_TTL_MS }, { systemClock }] = await Promise.all([
         import('@driftless/hub'),
         import('@driftless/clock'),
       ]);
@@ -158,12 +182,21 @@ export function registerHubServe(hub: Command, io: CliIo): void {
         server.events.on('lease', ({ active }) => {
           if (active) hubApi.forgetPreviews();
         });
-        const http = createServer(hubHttpListener(server, webhookSecret));
+        const dashboard = createDashboard({
+          store: opened.store,
+          clock: systemClock,
+          auth,
+          rollouts: rollouts.controller,
+          log,
+          ...(signingKey ? { signingKey } : {}),
+          pointerTtlMs,
+        });
+        const http = createServer(hubHttpListener(server, webhookSecret, dashboard));
         http.listen(listen.port, listen.host);
         await Promise.race([once(http, 'listening'), once(http, 'error').then(([err]) => Promise.reject(err as Error))]);
         const address = http.address() as AddressInfo;
         server.start();
-        io.stdout(`hub serve: listening on ${address.address}:${address.port}; polling ${flags.repo} every ${flags.poll}\n`);
+        io.stdout(`hub serve: listening on ${address.address}:${address.port}; polling ${flags.repo} every ${flags.poll}; dashboard at ${dashboardUrl(address)}${refusesEveryone(auth) ? ' (its API refuses everyone: pass --tokens, --trust-header or --anonymous-read)' : ''}\n`);
         await stop.requested;
         http.close();
         await server.stop();
@@ -172,6 +205,27 @@ export function registerHubServe(hub: Command, io: CliIo): void {
         opened.close();
       }
     });
+}
+
+/** The dashboard's auth from --tokens, --trust-header and --anonymous-read; exit 2 naming FILE:LINE for a bad tokens file. */
+async function dashboardAuthFlags(flags: ServeFlags): Promise<DashboardAuth> {
+  const { readTokensFile } = await import('@driftless/hub');
+  const tokens = flags.tokens === undefined ? new Map<string, string>() : await readTokensFile(flags.tokens).catch((err: unknown) => {
+    throw new UsageError(`--tokens ${(err as Error).message}`);
+  });
+  const header = flags.trustHeader?.trim();
+  if (header !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header)) throw new UsageError(`--trust-header "${flags.trustHeader ?? ''}" must be an HTTP header name, e.g. X-Forwarded-User`);
+  return { tokens, ...(header ? { trustHeader: header.toLowerCase() } : {}), ...(flags.anonymousRead ? { anonymousRead: true } : {}) };
+}
+
+function refusesEveryone(auth: DashboardAuth): boolean {
+  return auth.tokens.size === 0 && auth.trustHeader === undefined && !auth.anonymousRead;
+}
+
+/** The address to open the dashboard at: a wildcard listen address is reached through localhost. */
+function dashboardUrl(address: AddressInfo): string {
+  const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}/`;
 }
 
 /** `HOST:PORT` (or `:PORT`, all interfaces); exit 2 naming the flag otherwise. */

@@ -1,8 +1,16 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, ObjectStore } from '@driftless/core';
+import { createAuditLog } from '../audit/audit-log.js';
 import type { HubLog } from '../hub-log.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
+import { createStatusObserver } from '../rollout/status-observer.js';
+import { ApiFailure, pathOf, queryOf, sendFailure, sendJson } from './api-http.js';
+import { callerOf, refuseCrossSite, requireUser } from './dashboard-auth.js';
+import { mutationRoute, readJsonBody } from './mutation-routes.js';
+import { createFleetSummary, type FleetSummarySource } from './fleet-summary.js';
+import { readRoute, type ReadDeps } from './read-routes.js';
+import { serveUiFile } from './ui-files.js';
 
 /** Who may use the API (see api-types.ts, Auth). */
 export interface DashboardAuth {
@@ -39,8 +47,52 @@ export interface DashboardDeps {
  */
 export type DashboardHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-/** Builds the dashboard's handler (to be implemented: the API routes and the UI files). */
-export function createDashboard(deps: DashboardDeps): DashboardHandler {
-  void deps;
-  return () => false;
+/** The dashboard's handler with its fleet summary, whose request counts tests and the bench read. */
+export interface Dashboard extends DashboardHandler {
+  readonly fleet: FleetSummarySource;
+}
+
+const API = '/api/v1';
+
+/**
+ * Builds the dashboard's handler: `/api/v1/...` (api-types.ts) after
+ * authenticating the caller, and the UI's static files (serveUiFile). The
+ * fleet summary, the status observer and the audit log reader live as long
+ * as the handler, so their ETags carry over between requests.
+ */
+export function createDashboard(deps: DashboardDeps): Dashboard {
+  const { store, clock } = deps;
+  const fleet = createFleetSummary({ store, clock, ...(deps.summaryRefreshMs !== undefined ? { refreshMs: deps.summaryRefreshMs } : {}) });
+  const reads: ReadDeps = { deps, fleet, observer: createStatusObserver(store, deps.log ? { log: deps.log } : {}), audit: createAuditLog({ store, clock, ...(deps.signingKey ? { signingKey: deps.signingKey } : {}) }) };
+  const handler = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const path = pathOf(req);
+    if (path !== API && !path.startsWith(`${API}/`)) return serveUiFile(req, res);
+    answerApi(reads, req, res, path.slice(API.length)).catch((err: unknown) => {
+      if (!(err instanceof ApiFailure)) deps.log?.({ level: 'error', msg: 'dashboard request failed', method: req.method, path, error: (err as Error).message });
+      sendFailure(req, res, err);
+    });
+    return true;
+  };
+  return Object.assign(handler, { fleet });
+}
+
+async function answerApi(reads: ReadDeps, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const method = req.method ?? 'GET';
+  const auth = reads.deps.auth;
+  const caller = callerOf(req, auth);
+  requireUser(caller, method, auth);
+  if (method === 'GET' || method === 'HEAD') {
+    const route = readRoute(reads, path);
+    if (!route) throw new ApiFailure(404, `${API}${path} read failed: there is no such route`, 'NotFound');
+    await route({ req, res, user: caller.user, query: queryOf(req) });
+    return;
+  }
+  const mutation = method === 'POST' ? mutationRoute(reads.deps, reads.audit, path) : undefined;
+  if (!mutation) {
+    if (method === 'POST' && !readRoute(reads, path)) throw new ApiFailure(404, `${API}${path} change failed: there is no such route`, 'NotFound');
+    throw new ApiFailure(405, `${method} ${API}${path} failed: the method is not allowed`, 'MethodNotAllowed', { allow: method === 'POST' ? 'GET, HEAD' : 'GET, HEAD, POST' });
+  }
+  refuseCrossSite(req);
+  const result = await mutation(await readJsonBody(req), caller.user ?? '');
+  sendJson(req, res, 200, result);
 }

@@ -1,0 +1,151 @@
+import {
+  decodePointer,
+  parseJsonDocument,
+  revisionRecordSchema,
+  STATUS_MAX_BYTES,
+  statusSchema,
+  storeLayout,
+  type Clock,
+  type Freeze,
+  type ObjectStore,
+  type Pointer,
+  type RevisionRecord,
+  type Rollout,
+  type Status,
+} from '@driftless/core';
+import pLimit from 'p-limit';
+import { readFreeze } from '../control/freeze.js';
+import { MAX_POINTER_BYTES } from '../publish/pointer-moves.js';
+import { MAX_REVISION_RECORD_BYTES } from '../publish/revision-record.js';
+import { readCurrentRolloutDocument, type RolloutCache } from '../rollout/rollout-store.js';
+import { readPublishMarker } from '../state/hub-state.js';
+import type { ClusterRow } from './api-types.js';
+import { createEtagReads, type EtagReadCounts } from '../rollout/etag-reads.js';
+
+/** The fleet as the dashboard last read it: every cluster's row, sorted by name, and the fleet-wide documents. */
+export interface FleetSnapshot {
+  /** When it was brought up to date, ms since the epoch (the deps' clock). */
+  readonly refreshedAt: number;
+  readonly rows: readonly ClusterRow[];
+  /** Ring names in delivery order: the current rollout's plan, then any other the revision record names. */
+  readonly rings: readonly string[];
+  readonly frozen?: Freeze;
+  readonly rollout?: Rollout;
+}
+
+/** The incremental fleet summary (see createFleetSummary). */
+export interface FleetSummarySource {
+  /** The snapshot, refreshed first when it is older than the refresh interval; concurrent callers share one refresh. */
+  snapshot(): Promise<FleetSnapshot>;
+  /** Requests made for `clusters/` (listing pages, pointer and status GETs): what the tests count. */
+  readonly counts: Readonly<EtagReadCounts>;
+}
+
+/** What the summary reads with. */
+export interface FleetSummaryDeps {
+  readonly store: ObjectStore;
+  readonly clock: Clock;
+  /** A snapshot is reused for this long, ms; default 2 000. */
+  readonly refreshMs?: number;
+}
+
+const DOC = /^clusters\/([^/]+)\/(desired|status)\.json$/;
+
+/**
+ * The fleet summary kept up to date incrementally: each refresh lists
+ * `clusters/` once (with ETags where the store gives them), GETs only the
+ * desired.json and status.json whose ETag changed (conditional GETs where
+ * the listing has none), re-reads the last revision record (rings, labels)
+ * only when it changed, and reads the freeze and the current rollout (its
+ * document conditionally). The fleet is every cluster with a document
+ * under `clusters/` or in the record. Refreshed at most every `refreshMs`; one refresh
+ * at a time, shared by every request that asks meanwhile. A document that
+ * does not decode shows as no document (Unknown), read again when it changes.
+ */
+export function createFleetSummary(deps: FleetSummaryDeps): FleetSummarySource {
+  const { store, clock } = deps;
+  const refreshMs = deps.refreshMs ?? 2000;
+  const counts: EtagReadCounts = { list: 0, get: 0, notModified: 0 };
+  const pointers = createEtagReads<Pointer>(store, (key, body) => decodePointer(body, key, DOC.exec(key)?.[1] ?? ''), { maxBytes: MAX_POINTER_BYTES, counts });
+  const statuses = createEtagReads<Status>(store, (key, body) => parseJsonDocument(statusSchema, body, key), { maxBytes: STATUS_MAX_BYTES, counts });
+  const records = createEtagReads<RevisionRecord>(store, (key, body) => parseJsonDocument(revisionRecordSchema, body, key), { maxBytes: MAX_REVISION_RECORD_BYTES });
+  const rolloutCache: RolloutCache = {};
+  const limit = pLimit(32);
+  let last: FleetSnapshot | undefined;
+  let running: Promise<FleetSnapshot> | undefined;
+
+  const listClusters = async (): Promise<Map<string, Map<string, string | undefined>>> => {
+    const listed = new Map<string, Map<string, string | undefined>>();
+    let pageToken: string | undefined;
+    do {
+      const page = await store.list(storeLayout.clustersPrefix, pageToken === undefined ? {} : { pageToken });
+      counts.list += 1;
+      page.keys.forEach((key, i) => {
+        const cluster = DOC.exec(key)?.[1];
+        if (cluster === undefined) return;
+        const docs = listed.get(cluster) ?? new Map<string, string | undefined>();
+        docs.set(key, page.etags?.[i]);
+        listed.set(cluster, docs);
+      });
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+    return listed;
+  };
+
+  const lastRecord = async (): Promise<RevisionRecord | undefined> => {
+    const { revision } = await readPublishMarker(store);
+    if (revision === undefined) return undefined;
+    const key = storeLayout.revision(revision);
+    for (const k of [...records.keys()]) if (k !== key) records.forget(k);
+    await records.refresh(key, undefined);
+    return records.value(key);
+  };
+
+  const refresh = async (): Promise<FleetSnapshot> => {
+    const listed = await listClusters();
+    const all = [...listed.values()].flatMap((docs) => [...docs]);
+    const listedKeys = new Set(all.map(([key]) => key));
+    for (const reads of [pointers, statuses]) for (const key of [...reads.keys()]) if (!listedKeys.has(key)) reads.forget(key);
+    await Promise.all(all.map(([key, etag]) => limit(() => (key.endsWith('/desired.json') ? pointers : statuses).refresh(key, etag))));
+    const [record, frozen, current] = await Promise.all([lastRecord(), readFreeze(store), readCurrentRolloutDocument(store, rolloutCache)]);
+    const rollout = current?.doc;
+    // A cluster whose ring has not opened yet may have no pointer and no status: the record still names it.
+    const names = new Set([...listed.keys(), ...Object.keys(record?.clusters ?? {})]);
+    const rows = [...names].sort().map((cluster) => rowOf(cluster, pointers.value(storeLayout.pointer(cluster)), statuses.value(storeLayout.status(cluster)), { ring: record?.rings?.[cluster], labels: record?.labels?.[cluster] }));
+    const rings = [...(rollout?.plan.rings.map((r) => r.name) ?? [])];
+    for (const ring of [...new Set(Object.values(record?.rings ?? {}))].sort()) if (!rings.includes(ring)) rings.push(ring);
+    return { refreshedAt: clock.now(), rows, rings, ...(frozen ? { frozen } : {}), ...(rollout ? { rollout } : {}) };
+  };
+
+  return {
+    counts,
+    snapshot() {
+      if (last && clock.now() - last.refreshedAt < refreshMs) return Promise.resolve(last);
+      running ??= refresh()
+        .then((s) => (last = s))
+        .finally(() => (running = undefined));
+      return running;
+    },
+  };
+}
+
+/** Where the last revision record places a cluster: its ring and labels (undefined: not recorded). */
+export interface Placement {
+  readonly ring: string | undefined;
+  readonly labels: Readonly<Record<string, string>> | undefined;
+}
+
+/** A cluster's row from its documents as read (pure). */
+export function rowOf(cluster: string, pointer: Pointer | undefined, status: Status | undefined, placement: Placement): ClusterRow {
+  const { ring } = placement;
+  return {
+    cluster,
+    phase: status?.phase ?? 'Unknown',
+    ...(ring !== undefined ? { ring } : {}),
+    labels: placement.labels ?? {},
+    ...(pointer ? { desiredRevision: pointer.revision, desiredGeneration: pointer.generation } : {}),
+    ...(status ? { appliedGeneration: status.observedGeneration, heartbeatAt: status.heartbeatAt } : {}),
+    lagging: pointer !== undefined && (status?.observedGeneration ?? 0) < pointer.generation,
+    ...(status?.lastError !== undefined ? { lastError: status.lastError } : {}),
+  };
+}

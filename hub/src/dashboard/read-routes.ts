@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { auditExportRow, listAll, parseLabelSelector, storeLayout, type AuditEntry } from '@driftless/core';
+import type { AuditLog } from '../audit/audit-log.js';
+import { readFreeze } from '../control/freeze.js';
+import { flagReport } from '../flags/flag-report.js';
+import { listPreviews } from '../previews/preview-listing.js';
+import { movedClusters } from '../rollout/rollout-status-document.js';
+import { readCurrentRollout, readRollout } from '../rollout/rollout-store.js';
+import type { StatusObserver } from '../rollout/status-observer.js';
+import { ApiFailure, intParam, sendJson } from './api-http.js';
+import { CLUSTER_PHASES, type AuditPage, type ClusterPhase, type RolloutList, type WhoAmI } from './api-types.js';
+import { clusterDetailOf } from './cluster-detail.js';
+import type { DashboardDeps } from './dashboard-listener.js';
+import type { FleetSummarySource } from './fleet-summary.js';
+import { clusterPageOf, fleetSummaryOf, type FleetFilter } from './fleet-view.js';
+import { rolloutViewOf } from './rollout-view.js';
+
+/** What a read route is given. */
+export interface ReadContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly user: string | undefined;
+  readonly query: URLSearchParams;
+}
+
+/** What the read routes share: the dashboard's deps and its long-lived readers. */
+export interface ReadDeps {
+  readonly deps: DashboardDeps;
+  readonly fleet: FleetSummarySource;
+  readonly observer: StatusObserver;
+  readonly audit: AuditLog;
+}
+
+type Route = (ctx: ReadContext) => Promise<void>;
+
+/** The GET route for `path` (below /api/v1), or undefined when there is none (404). */
+export function readRoute(r: ReadDeps, path: string): Route | undefined {
+  const json = (fn: (ctx: ReadContext) => Promise<unknown>): Route => async (ctx) => sendJson(ctx.req, ctx.res, 200, await fn(ctx));
+  const fixed: Record<string, Route> = {
+    '/whoami': json(({ user }): Promise<WhoAmI> => Promise.resolve({ user: user ?? null, canWrite: user !== undefined, anonymousRead: r.deps.auth.anonymousRead ?? false })),
+    '/fleet': (ctx) => fleet(r, ctx),
+    '/clusters': json(async ({ query }) => clusterPageOf(await r.fleet.snapshot(), filterOf(query), intParam(query, 'limit', 100, 1000), query.get('continue') ?? undefined)),
+    '/rollouts': json(() => rolloutList(r)),
+    '/rollouts/current': json(() => rolloutView(r, undefined)),
+    '/flags': json(() => flagReport(r.deps.store, r.deps.clock)),
+    '/previews': json(() => listPreviews(r.deps.store)),
+    '/audit': json(({ query }) => auditPage(r, query)),
+    '/audit/export': (ctx) => auditExport(r, ctx),
+  };
+  const found = fixed[path];
+  if (found) return found;
+  const cluster = /^\/clusters\/([^/]+)$/.exec(path)?.[1];
+  if (cluster !== undefined) return json(async () => clusterDetailOf(r.deps.store, decodeURIComponent(cluster), (await r.fleet.snapshot()).rows.find((row) => row.cluster === decodeURIComponent(cluster))));
+  const id = /^\/rollouts\/([^/]+)$/.exec(path)?.[1];
+  if (id !== undefined) return json(() => rolloutView(r, decodeURIComponent(id)));
+  return undefined;
+}
+
+/** FILTER of api-types.ts from the query; 400 naming the parameter when it is not valid. */
+export function filterOf(query: URLSearchParams): FleetFilter {
+  const selector = query.get('selector');
+  const ring = query.get('ring');
+  const phase = query.get('phase');
+  if (phase !== null && !CLUSTER_PHASES.includes(phase as ClusterPhase)) throw new ApiFailure(400, `query phase failed: ${JSON.stringify(phase)} is not one of ${CLUSTER_PHASES.join(', ')}`, 'InvalidRequest');
+  let requirements;
+  try {
+    requirements = selector === null || selector.trim() === '' ? undefined : parseLabelSelector(selector);
+  } catch (err) {
+    throw new ApiFailure(400, `query selector failed: ${(err as Error).message}`, 'InvalidRequest');
+  }
+  return { ...(requirements ? { selector: requirements } : {}), ...(ring ? { ring } : {}), ...(phase ? { phase: phase as ClusterPhase } : {}) };
+}
+
+/** GET /fleet: the summary with an ETag of its content (the refresh time left out), 304 when the client has it. */
+async function fleet(r: ReadDeps, { req, res, query }: ReadContext): Promise<void> {
+  const summary = fleetSummaryOf(await r.fleet.snapshot(), filterOf(query));
+  const { refreshedAt: _at, ...content } = summary;
+  const etag = `"${createHash('sha256').update(JSON.stringify(content)).digest('base64url').slice(0, 27)}"`;
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, { etag, 'cache-control': 'no-cache' });
+    res.end();
+    return;
+  }
+  sendJson(req, res, 200, summary, { etag, 'cache-control': 'no-cache' });
+}
+
+async function rolloutList(r: ReadDeps): Promise<RolloutList> {
+  const current = await readCurrentRollout(r.deps.store);
+  const ids: string[] = [];
+  for await (const key of listAll(r.deps.store, storeLayout.rolloutsPrefix)) {
+    const id = /^rollouts\/(.+)\.json$/.exec(key)?.[1];
+    if (id !== undefined && key !== storeLayout.currentRollout) ids.push(id);
+  }
+  const docs = await Promise.all(ids.map((id) => readRollout(r.deps.store, id)));
+  const items = docs.flatMap((d) => (d ? [{ id: d.doc.id, revision: d.doc.revision, phase: d.doc.phase, createdAt: d.doc.createdAt, updatedAt: d.doc.updatedAt }] : []));
+  items.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+  return { ...(current ? { current: current.doc.id } : {}), items };
+}
+
+/** The rollout `id` (the current one when undefined) as a RolloutView; 404 when there is none. */
+async function rolloutView(r: ReadDeps, id: string | undefined) {
+  const currentId = (await readCurrentRollout(r.deps.store))?.doc.id;
+  const wanted = id ?? currentId;
+  const read = wanted === undefined ? undefined : await readRollout(r.deps.store, wanted);
+  if (!read) throw new ApiFailure(404, id === undefined ? 'rollout current read failed: no rollout was ever started' : `rollout ${id} read failed: there is no such rollout`, 'NotFound');
+  const [freeze, statuses] = await Promise.all([readFreeze(r.deps.store), r.observer.observe(movedClusters(read.doc))]);
+  return rolloutViewOf(read.doc, freeze, statuses, read.doc.id === currentId);
+}
+
+/** AUDIT_FILTER of api-types.ts: a predicate and the `since` it bounds the read with (ms). */
+function auditFilterOf(query: URLSearchParams): { matches: (e: AuditEntry) => boolean; since?: number } {
+  const actor = query.get('actor') || undefined;
+  const action = query.get('action') || undefined;
+  const subject = query.get('subject') || undefined;
+  const sinceText = query.get('since') || undefined;
+  const since = sinceText === undefined ? undefined : Date.parse(sinceText);
+  if (since !== undefined && Number.isNaN(since)) throw new ApiFailure(400, `query since failed: ${JSON.stringify(sinceText)} is not an ISO 8601 time`, 'InvalidRequest');
+  const matches = (e: AuditEntry): boolean =>
+    (actor === undefined || e.actor === actor) && (action === undefined || e.action === action) && (subject === undefined || e.subject.includes(subject)) && (since === undefined || Date.parse(e.at) >= since);
+  return { matches, ...(since !== undefined ? { since } : {}) };
+}
+
+/** GET /audit: the newest `limit` matching entries; reads back only as far as it must (entries' times never decrease). */
+async function auditPage(r: ReadDeps, query: URLSearchParams): Promise<AuditPage> {
+  const limit = intParam(query, 'limit', 200, 5000);
+  const { matches, since } = auditFilterOf(query);
+  const entries: AuditEntry[] = [];
+  for await (const e of r.audit.newestFirst()) {
+    if (since !== undefined && Date.parse(e.at) < since) break;
+    if (!matches(e)) continue;
+    if (entries.length === limit) return { entries, truncated: true };
+    entries.push(e);
+  }
+  return { entries, truncated: false };
+}
+
+/** GET /audit/export: the matching entries oldest first, one `driftless audit export` JSON row per line, page by page. */
+async function auditExport(r: ReadDeps, { req, res, query }: ReadContext): Promise<void> {
+  const { matches, since } = auditFilterOf(query);
+  const pages = r.audit.pages(since === undefined ? {} : { since });
+  // Read the first page before answering, so a failing store still gets a JSON error.
+  const iterator = pages[Symbol.asyncIterator]();
+  let next = await iterator.next();
+  res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'content-disposition': 'attachment; filename="driftless-audit.jsonl"', 'cache-control': 'no-store' });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  while (!next.done) {
+    const lines = next.value.filter(matches).map((e) => `${JSON.stringify(auditExportRow(e))}\n`);
+    if (lines.length > 0) res.write(lines.join(''));
+    next = await iterator.next();
+  }
+  res.end();
+}
