@@ -64,7 +64,7 @@ export function formatDashboardReport(r: DashboardBenchReport): string {
   const total = requests.reduce((sum, [, n]) => sum + n, 0);
   return [
     `dashboard bench: ${r.clusters} clusters in a ${r.store}: store (seeded in ${(r.seedMs / 1000).toFixed(1)} s)`,
-    `  cold load   first paint ${ms(r.cold.paintMs)}${r.cold.summaryBuildMs === undefined ? '' : `, first summary built in ${Math.round(r.cold.summaryBuildMs)} ms`}`,
+    `  cold load   first paint ${ms(r.cold.paintMs)}${r.cold.summaryBuildMs === undefined ? ', first summary not answered during the load' : `, first summary built in ${Math.round(r.cold.summaryBuildMs)} ms`}`,
     `  warm loads  ${warmLine}`,
     `  refresh     one status changed: ${total} store requests (${requests.map(([op, n]) => `${op} ${n}`).join(', ') || 'none'}), the change ${r.refresh.reflected ? 'shown' : 'NOT shown'}`,
     `goal: first meaningful paint <= ${r.goal.maxPaintMs / 1000} s at ${r.goal.atClusters.toLocaleString('en-US')} clusters: ${r.goal.verdict}${r.goal.note ? ` (${r.goal.note})` : ''}`,
