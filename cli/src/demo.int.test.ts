@@ -34,7 +34,9 @@ describe('driftless demo (npm start)', () => {
       expect(dashboard, stderr).not.toBeNull();
       expect(stderr.indexOf(dashboard?.[0] ?? '')).toBeLessThan(stderr.indexOf('demo: hub compiled'));
       expect(stdout).toContain(dashboard?.[0].split(/ +/)[1]);
-      expect((await fetch(dashboard?.[1] ?? '')).status).toBeLessThan(500);
+      // The UI's page answers; the API wants the token (a GET without it is refused).
+      expect((await fetch(dashboard?.[1] ?? '')).status).toBe(200);
+      expect((await fetch(new URL('api/v1/whoami', dashboard?.[1] ?? ''))).status).toBe(401);
 
       // The release went through the rings, one live line per ring (not a terminal: printed as they change).
       // 20 clusters: ring label i % 10, so ring-0 and ring-1 get 2 clusters each, the catch-all ring-2 the other 16.
