@@ -20,3 +20,5 @@ export type { BenchMode, FleetBenchReport, FleetBenchResult, Percentiles, Reques
 export { FleetRecorder, type TraceEvent } from './fleet/recorder.js';
 export { startBundleFleet, type BundleFleetOptions, type SimulatedFleet } from './fleet/bundle-fleet.js';
 export { observedStore, publishingStore, type ClusterEvents, type ClusterStoreCounts } from './fleet/observed-store.js';
+export { runDashboardBench, type DashboardBenchOptions } from './dashboard/dashboard-bench.js';
+export { dashboardBenchReport, formatDashboardReport, PAINT_GOAL_CLUSTERS, PAINT_GOAL_MS, type DashboardBenchMeasures, type DashboardBenchReport, type PaintFigure } from './dashboard/dashboard-report.js';

@@ -11,7 +11,7 @@ const BIN = join(import.meta.dirname, '..', 'bin', 'driftless.js');
 
 describe('driftless demo (npm start)', () => {
   it('rolls a release through three rings with one real agent, answers its approval prompt, says where to look, and removes everything on SIGTERM', async () => {
-    const child = spawn(process.execPath, [BIN, 'demo', '--clusters', '20', '--interval', '1s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'demo', '--clusters', '20', '--interval', '1s', '--dashboard-port', '0', '--approve-after', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
@@ -29,6 +29,14 @@ describe('driftless demo (npm start)', () => {
       expect(stderr).toMatch(/20\/20 clusters on the first revision/);
       expect(stderr).toMatch(/20\/20 clusters on the new revision, p50 [\d.]+s, p99 [\d.]+s/);
       expect(stderr).toContain('git fetched once');
+      // The dashboard's URL, signed in by the token in its fragment, before the first compile; again in the summary.
+      const dashboard = /^dashboard {2}(http:\/\/127\.0\.0\.1:\d+\/)#token=[\w-]+ {3}\(signed in as \S+\)$/m.exec(stderr);
+      expect(dashboard, stderr).not.toBeNull();
+      expect(stderr.indexOf(dashboard?.[0] ?? '')).toBeLessThan(stderr.indexOf('demo: hub compiled'));
+      expect(stdout).toContain(dashboard?.[0].split(/ +/)[1]);
+      // The UI's page answers; the API wants the token (a GET without it is refused).
+      expect((await fetch(dashboard?.[1] ?? '')).status).toBe(200);
+      expect((await fetch(new URL('api/v1/whoami', dashboard?.[1] ?? ''))).status).toBe(401);
 
       // The release went through the rings, one live line per ring (not a terminal: printed as they change).
       // 20 clusters: ring label i % 10, so ring-0 and ring-1 get 2 clusters each, the catch-all ring-2 the other 16.

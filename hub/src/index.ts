@@ -49,3 +49,4 @@ export { createDashboard, type Dashboard, type DashboardAuth, type DashboardDeps
 export { parseTokensFile, readTokensFile } from './dashboard/tokens-file.js';
 export { createFleetSummary, type FleetSnapshot, type FleetSummaryDeps, type FleetSummarySource } from './dashboard/fleet-summary.js';
 export type { EtagReadCounts } from './rollout/etag-reads.js';
+export { startDashboardServer, type DashboardServer, type DashboardServerOptions } from './dashboard/dashboard-server.js';

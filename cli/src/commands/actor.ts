@@ -16,6 +16,15 @@ export function resolveActor(flag: string | undefined, env: NodeJS.ProcessEnv = 
   return `${osUser(env)}@${hostname()}`;
 }
 
+/**
+ * Who the demo's dashboard token signs in as: `$DRIFTLESS_ACTOR`, else the
+ * OS user's name (no hostname: it is one machine's demo).
+ */
+export function dashboardUser(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env['DRIFTLESS_ACTOR'];
+  return fromEnv && fromEnv.trim() !== '' ? fromEnv : osUser(env);
+}
+
 /** The OS user's name; `$USER` when the account has no passwd entry (containers with an arbitrary uid). */
 function osUser(env: NodeJS.ProcessEnv): string {
   try {

@@ -24,6 +24,8 @@ interface FleetFlags {
   previews?: boolean;
   hosts?: string;
   step: string;
+  dashboard?: boolean;
+  s3?: boolean;
 }
 
 /** `driftless bench`: the fleet benchmark; `bench hub` and `bench agent` measure one component each. */
@@ -66,6 +68,11 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
       '--previews',
       "the preview-environments scenario instead (issue 16; --virtual only: the rig has no git server to push to): the fleet's fleet.yaml previews app-01 on --hosts clusters; the real hub runs in hub serve's loop (poll 10s: one branch listing, compile, the preview cycle); once the fleet is up, feature/bench is pushed, then deleted, each at a seeded instant within a poll. Reports per host push to the preview Applied and delete to its namespace gone: p50, p99, max against the goal (one hub poll plus one interval x (1 + jitter)), MET or MISSED; --out writes <dir>/previews.json and <dir>/previews.md",
     )
+    .option(
+      '--dashboard',
+      "the dashboard scenario instead (issue 17): seeds a store with --clusters clusters (default 10000 here) mid-release, serves the dashboard over it on a local http server and loads the fleet overview in Chromium: once against the cold server, then 5 times warm, each from navigation start to the overview's paint mark; also the first summary's build time and the store requests of one refresh after one status changed. Prints the report with the goal (first meaningful paint <= 2 s at 10,000 clusters) MET or MISS; --json prints it as JSON",
+    )
+    .option('--s3', 'with --dashboard: seed the local MinIO (started for the run) instead of a file: store')
     .option('--hosts <n>', 'with --previews: clusters labelled as preview hosts, spread over the fleet (default: min(--clusters, 10))')
     .addHelpText(
       'after',
@@ -76,10 +83,16 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
         '  driftless bench --rollout --virtual --clusters 10000 --out bench-out\n' +
         '  driftless bench --rollout --breach --virtual --clusters 10000 --out bench-out\n' +
         '  driftless bench --kill-switch --virtual --clusters 10000 --out bench-out\n' +
-        '  driftless bench --previews --virtual --clusters 1000 --hosts 10 --interval 30s --jitter 0.5',
+        '  driftless bench --previews --virtual --clusters 1000 --hosts 10 --interval 30s --jitter 0.5\n' +
+        '  driftless bench --dashboard --clusters 10000',
     )
     .exitOverride()
-    .action(async (flags: FleetFlags) => {
+    .action(async (flags: FleetFlags, command: Command) => {
+      if (flags.s3 && !flags.dashboard) throw new UsageError('--s3 is an option of --dashboard: pass --dashboard too');
+      if (flags.dashboard) {
+        await runDashboard(io, flags, command.getOptionValueSource('clusters') === 'default');
+        return;
+      }
       if (flags.mode !== 'bundle' && flags.mode !== 'git') throw new UsageError(`--mode ${JSON.stringify(flags.mode)} must be bundle or git`);
       const mode: 'bundle' | 'git' = flags.mode;
       const jitter = Number(flags.jitter);
@@ -281,4 +294,13 @@ async function runPreviews(io: CliIo, flags: FleetFlags, intervalMs: number, jit
   io.stderr(`bench: push to preview Applied ${met(report.pushToApplied)}, branch deleted to namespace gone ${met(report.deleteToGone)} (goal ${report.pushToApplied.goalMs} ms)\n`);
   const { startedAt: _s, durationMs: _d, machine: _m, ...result } = report;
   io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** `driftless bench --dashboard` (see runDashboardBench): --clusters defaults to the goal's 10,000 here. */
+async function runDashboard(io: CliIo, flags: FleetFlags, defaultClusters: boolean): Promise<void> {
+  if (flags.rollout || flags.killSwitch || flags.previews || flags.virtual) throw new UsageError('--dashboard is a scenario of its own: leave out --rollout, --kill-switch, --previews and --virtual');
+  const { runDashboardBench, formatDashboardReport, PAINT_GOAL_CLUSTERS } = await import('@driftless/bench');
+  const clusters = defaultClusters ? PAINT_GOAL_CLUSTERS : integerFlag('--clusters', flags.clusters, 1);
+  const report = await runDashboardBench({ clusters, s3: flags.s3 ?? false, log: (l: string) => io.stderr(`${l}\n`) });
+  io.stdout(flags.json ? `${JSON.stringify(report)}\n` : `${formatDashboardReport(report)}\n`);
 }

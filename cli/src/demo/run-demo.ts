@@ -12,6 +12,7 @@ import { createFileStore } from '@driftless/store';
 import { appName, clusterName, commitDeadlineMs, commitFiles, createBareRepo, generateFleet, Reaper, s3StoreFor, startEnvironment, type Environment } from '@driftless/testkit';
 import { FleetRecorder, observedStore, publishingStore, startBundleFleet, type SimulatedFleet } from '@driftless/bench';
 import { deliverRelease } from './deliver-release.js';
+import { startDemoDashboard, type DemoDashboard } from './demo-dashboard.js';
 import { DEMO_CHECK, startDemoMetrics, type DemoMetrics } from './demo-metrics.js';
 import { runStandInControllers } from './stand-in-controllers.js';
 import type { StatusLine } from './ring-lines.js';
@@ -27,6 +28,14 @@ export interface DemoOptions {
    * after setup, so a first run on an empty cache finds it).
    */
   readonly kustomizeBinary?: string;
+  /** The dashboard's port on 127.0.0.1; 0 = any free one. */
+  readonly dashboardPort: number;
+  /** `dashboardPort` is the default: when it is in use, take a free port (and say so) instead of failing. */
+  readonly dashboardPortFallback: boolean;
+  /** Who the dashboard's token signs in as. */
+  readonly user: string;
+  /** How long ring-2 waits for an approval in the dashboard before the demo approves it itself, ms; 0 = at once. */
+  readonly approveAfterMs: number;
   /** Stops the build or the run early (SIGINT). */
   readonly signal: AbortSignal;
   /** Progress and the final summary, line by line. */
@@ -51,6 +60,8 @@ export interface Demo {
   readonly prometheusUrl: string;
   /** How far the fleet got on the second commit before the demo returned (all of it, unless its rollout halted). */
   readonly converged: { readonly applied: number; readonly total: number };
+  /** The dashboard: the URL that signs in (its token in the fragment) and as whom. */
+  readonly dashboard: { readonly url: string; readonly user: string };
   /** The second commit's rollout through the rings as the demo left it (Completed, unless a gate halted it); undefined when none started. */
   readonly rollout?: Pick<Rollout, 'id' | 'phase' | 'halt'> & { readonly rings: readonly string[] };
   stop(): Promise<void>;
@@ -90,8 +101,10 @@ function demoDelivery(intervalMs: number): Record<string, unknown> {
  * runs one real agent against the local kube-apiserver plus simulated clusters
  * running the same agent code, waits until every cluster applied it, then
  * commits a change delivered through three rings (see demoDelivery) and runs
- * the hub's rollout controller, showing one live line per ring and answering
- * the last ring's approval prompt itself. Resolves once that rollout is
+ * the hub's rollout controller, showing one live line per ring. The
+ * dashboard serves the store from the start (its URL printed before the
+ * first compile); the last ring waits `approveAfterMs` for an approval there
+ * before the demo approves it itself. Resolves once that rollout is
  * Completed (or halted), with everything still running until `stop`.
  */
 export async function runDemo(opts: DemoOptions): Promise<Demo> {
@@ -103,11 +116,12 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
   let env: Environment | undefined;
   let fleet: SimulatedFleet | undefined;
   let metrics: DemoMetrics | undefined;
+  let dashboard: DemoDashboard | undefined;
   const agentStop = new AbortController();
   let realAgent: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     agentStop.abort();
-    await Promise.all([fleet?.stop(), realAgent, metrics?.stop()]);
+    await Promise.all([fleet?.stop(), realAgent, metrics?.stop(), dashboard?.close()]);
     await env?.stop();
     reaper.dispose();
   };
@@ -115,14 +129,6 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     env = await startEnvironment({ allowPush: true, log, signal: opts.signal });
     const { store, storeUrl, storeDir } = await demoStore(env, opts.s3, work);
     metrics = await startDemoMetrics(env.info.prometheus, opts.clusters);
-
-    log(`demo: generating an example fleet of ${opts.clusters} clusters x ${APPS} apps`);
-    const bare = await createBareRepo(env.info.git.root, 'fleet');
-    const repoUrl = `${env.info.git.baseUrl}fleet.git`;
-    const files = (versions: Record<string, string>, delivery?: Record<string, unknown>): Record<string, string> =>
-      generateFleet({ clusters: opts.clusters, apps: APPS, kustomizeApps: 1, namespaces: true, versions, ...(delivery ? { delivery } : {}) });
-    await commitFiles(bare, files({}), 'example fleet');
-
     // Signed, as in production: what the demo does is what users copy.
     const keyFiles = await writeSigningKeyPair(join(work, 'keys'));
     const signingKey = parseSigningKey(await readFile(keyFiles.privateKey, 'utf8'));
@@ -132,6 +138,17 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     const observed = observedStore(store, clock, recorder);
     const kustomizeBinary = opts.kustomizeBinary ?? env.binaries.kustomize;
     const hubDeps = { store: publishingStore(store, clock, recorder), clock, cacheDir: join(work, 'hub'), kustomizeBinary, helmBinary: env.binaries.helm, stateKey: storeUrl, signingKey };
+    // One controller for the demo's steps and the dashboard's approve, halt and resume: same key, same observer.
+    const controller = createRolloutController({ ...hubDeps, metrics: metrics.source, machine: coreRolloutMachine, audit: createAuditLog(hubDeps), newId: randomUUID });
+    dashboard = await startDemoDashboard({ store: hubDeps.store, clock, rollouts: controller, signingKey, user: opts.user, port: opts.dashboardPort, fallbackToFreePort: opts.dashboardPortFallback, log });
+
+    log(`demo: generating an example fleet of ${opts.clusters} clusters x ${APPS} apps`);
+    const bare = await createBareRepo(env.info.git.root, 'fleet');
+    const repoUrl = `${env.info.git.baseUrl}fleet.git`;
+    const files = (versions: Record<string, string>, delivery?: Record<string, unknown>): Record<string, string> =>
+      generateFleet({ clusters: opts.clusters, apps: APPS, kustomizeApps: 1, namespaces: true, versions, ...(delivery ? { delivery } : {}) });
+    await commitFiles(bare, files({}), 'example fleet');
+
     // The rollout's error-rate check reads the demo's Prometheus: compiling a fleet with checks needs it, as every step does.
     const hub = createHub({ ...nodeHubDeps(hubDeps), metrics: metrics.source });
     const realCluster = clusterName(0);
@@ -151,15 +168,14 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     log(`demo: pushed a commit that bumps ${appName(1)} to 1.1.0 (every cluster runs it) and delivers it through rings: ring-0, ring-1, then ring-2 after an approval`);
     const second = await compile(hub, repoUrl, recorder, log);
     log(`demo: hub compiled ${second.revision.slice(0, 12)} in ${second.durationMs} ms, git fetched once: ${startedLine(second)}`);
-    const controller = createRolloutController({ ...hubDeps, metrics: metrics.source, machine: coreRolloutMachine, audit: createAuditLog(hubDeps), newId: randomUUID });
-    const rollout = await deliverRelease({ controller, clock, stepMs: STEP_MS, signal: opts.signal, log, status: opts.status });
+    const rollout = await deliverRelease({ controller, clock, stepMs: STEP_MS, approveAfterMs: opts.approveAfterMs, dashboardUrl: dashboard.rolloutUrl, signal: opts.signal, log, status: opts.status });
     opts.signal.throwIfAborted();
     const converged = reportRollout(rollout, recorder, log);
     const { s3 } = env.info;
     const storeEnv = { AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
     const keys = { signingKey: keyFiles.privateKey, verifyKey: keyFiles.publicKey };
     const outcome = rollout ? { rollout: { id: rollout.id, phase: rollout.phase, ...(rollout.halt ? { halt: rollout.halt } : {}), rings: rollout.plan.rings.map((r) => r.name) } } : {};
-    return { storeUrl, ...(opts.s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, repoUrl, realCluster, keys, prometheusUrl: metrics.url, converged, ...outcome, stop };
+    return { storeUrl, ...(opts.s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, repoUrl, realCluster, keys, prometheusUrl: metrics.url, converged, dashboard: { url: dashboard.signInUrl, user: dashboard.user }, ...outcome, stop };
   } catch (err) {
     await stop();
     throw err;
