@@ -196,6 +196,8 @@ export function registerHubServe(hub: Command, io: CliIo): void {
         await Promise.race([once(http, 'listening'), once(http, 'error').then(([err]) => Promise.reject(err as Error))]);
         const address = http.address() as AddressInfo;
         server.start();
+        // Build the fleet summary now, not on the first page load: at 10,000 clusters the first build reads every document.
+        dashboard.fleet.snapshot().catch((err: unknown) => log({ level: 'warn', msg: `dashboard fleet summary failed: ${(err as Error).message}` }));
         io.stdout(`hub serve: listening on ${address.address}:${address.port}; polling ${flags.repo} every ${flags.poll}; dashboard at ${dashboardUrl(address)}${refusesEveryone(auth) ? ' (its API refuses everyone: pass --tokens, --trust-header or --anonymous-read)' : ''}\n`);
         await stop.requested;
         http.close();

@@ -1,30 +1,14 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { launchChromium } from '@driftless/testkit';
 import { afterAll, beforeAll } from 'vitest';
 import { startDashboardFixture, tempFileStore, type DashboardFixture, type DashboardFixtureOptions } from './dashboard-fixture.js';
 
-/*
- * What the rollout and flags pages' browser tests share. saveScreenshot is the
- * same tiny helper branch wt-ui adds as hub/src/dashboard/testing/screenshots.ts;
- * fold the two when both are merged.
- */
+/* What the rollout and flags pages' browser tests share. */
 
 type Browser = Awaited<ReturnType<typeof launchChromium>>;
 /** A playwright-core Page (hub names no playwright-core type). */
 export type BrowserPage = Awaited<ReturnType<Browser['newPage']>>;
 
-/** Where the browser tests leave their screenshots: test-artifacts/screenshots at the repo root. */
-const SCREENSHOT_DIR = fileURLToPath(new URL('../../../../test-artifacts/screenshots/', import.meta.url));
-
-/** Saves a full-page PNG of `page` as `test-artifacts/screenshots/<name>.png`; returns its path. */
-export async function saveScreenshot(page: BrowserPage, name: string): Promise<string> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  const path = join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  return path;
-}
+export { saveScreenshot } from './screenshots.js';
 
 /** What browserPerFile gives a test file. */
 export interface DashboardBrowser {
