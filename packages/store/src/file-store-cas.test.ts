@@ -72,6 +72,11 @@ describe('file store compare-and-swap against a paused writer', () => {
     // A process id above the kernel's maximum (2^22) cannot be running.
     await writeFile(join(dir, 'k', '.driftless-w-99999999-deadbeef'), '');
     for (let i = 1; i < 5; i++) await store.put('k', enc.encode(`v${i}`));
-    expect((await readdir(join(dir, 'k'))).sort()).toEqual(['.driftless-v0000000000000004', '.driftless-v0000000000000005']);
+    expect((await readdir(join(dir, 'k'))).filter((n) => n.startsWith('.driftless-v')).sort()).toEqual(['.driftless-v0000000000000004', '.driftless-v0000000000000005']);
+    // Only the kept versions' ETag marks remain.
+    expect((await readdir(join(dir, 'k'))).filter((n) => n.startsWith('.driftless-e-')).map((n) => n.slice(0, 29)).sort()).toEqual([
+      '.driftless-e-0000000000000004',
+      '.driftless-e-0000000000000005',
+    ]);
   });
 });

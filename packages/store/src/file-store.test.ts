@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -85,6 +86,57 @@ describe('file store across processes', () => {
     const dir = await tempDir();
     const store = createFileStore(dir);
     for (let i = 0; i < 5; i++) await store.put('k', new TextEncoder().encode(`v${i}`));
-    expect((await readdir(join(dir, 'k'))).sort()).toEqual(['.driftless-v0000000000000004', '.driftless-v0000000000000005']);
+    expect((await readdir(join(dir, 'k'))).sort()).toEqual([
+      `.driftless-e-0000000000000004-${sha256('v3')}`,
+      `.driftless-e-0000000000000005-${sha256('v4')}`,
+      '.driftless-v0000000000000004',
+      '.driftless-v0000000000000005',
+    ]);
   });
 });
+
+describe('file store listing', () => {
+  const enc = new TextEncoder();
+
+  it('pages keys in string order when names share a stem (a, a-c, a.b, a/x), whatever the page size', async () => {
+    const store = createFileStore(await tempDir(), { durable: false });
+    const keys = ['s/a', 's/a-c', 's/a.b', 's/a.b/x', 's/a/x', 's/a/x/y', 's/a0', 's/b/a', 's/b/b'];
+    for (const k of [...keys].reverse()) await store.put(k, enc.encode(k));
+    await store.put('t/other', enc.encode('x'));
+    for (const pageSize of [1, 2, 3, 1000]) {
+      const seen: string[] = [];
+      let pageToken: string | undefined;
+      do {
+        const page = await store.list('s/', { pageSize, ...(pageToken === undefined ? {} : { pageToken }) });
+        seen.push(...page.keys);
+        pageToken = page.nextPageToken;
+      } while (pageToken !== undefined);
+      expect(seen, `page size ${pageSize}`).toEqual([...keys].sort());
+    }
+    expect((await store.list('s/a.')).keys).toEqual(['s/a.b', 's/a.b/x']);
+    expect((await store.list('s/a/x/')).keys).toEqual(['s/a/x/y']);
+  });
+
+  it('lists the ETag of a version that has no ETag mark (written before marks existed) by reading it', async () => {
+    const dir = await tempDir();
+    const store = createFileStore(dir, { durable: false });
+    const put = await store.put('old/status.json', enc.encode('{"a":1}'));
+    const names = await readdir(join(dir, 'old', 'status.json'));
+    await Promise.all(names.filter((n) => n.startsWith('.driftless-e-')).map((n) => unlink(join(dir, 'old', 'status.json', n))));
+    expect(await store.list('old/')).toEqual({ keys: ['old/status.json'], etags: [put.kind === 'written' ? put.etag : ''] });
+  });
+
+  it('leaves out a deleted key, and lists it again with its new ETag once it is written again', async () => {
+    const store = createFileStore(await tempDir(), { durable: false });
+    await store.put('d/a', enc.encode('1'));
+    await store.put('d/b', enc.encode('1'));
+    await store.delete('d/a');
+    expect((await store.list('d/')).keys).toEqual(['d/b']);
+    const again = await store.put('d/a', enc.encode('2'));
+    expect((await store.list('d/')).etags?.[0]).toBe(again.kind === 'written' ? again.etag : '');
+  });
+});
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -30,6 +31,8 @@ const VERSION = '.driftless-v';
 const TMP = '.driftless-tmp-';
 /** Marks a key whose newest version is a tombstone, so listing needs no read per key. */
 const DELETED = '.driftless-deleted';
+/** Names a data version's ETag: `.driftless-e-<generation>-<sha256 hex>`, a second link to that version. */
+const ETAG_MARK = '.driftless-e-';
 const GEN_DIGITS = 16;
 const DATA = 1;
 const TOMBSTONE = 0;
@@ -58,9 +61,10 @@ interface Current {
  * only while no other writer of that key is at work (`file-store-writers.ts`:
  * a paused writer could otherwise re-create a removed version and report a
  * write nobody reads). ETags are the quoted SHA-256 of the content, so equal
- * bytes have equal ETags, as with S3. Listing gives no ETags (`ListPage.etags`
- * absent): they would cost a read and a hash of every listed object, so
- * callers use conditional GETs instead.
+ * bytes have equal ETags, as with S3. Each data version has a mark (a second
+ * link to it) named after its ETag, so listing answers ETags from the directory entries it
+ * reads anyway; it walks the keys in order and stops after a page, reading
+ * only the directories that can hold the page's keys.
  */
 export function createFileStore(root: string, opts: FileStoreOptions = {}): ObjectStore {
   const durable = opts.durable ?? true;
@@ -116,7 +120,12 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
         throw err;
       }
       if (body === undefined) await writeFile(join(dir, DELETED), '');
-      else if (wasDeleted) await unlink(join(dir, DELETED)).catch(() => undefined);
+      else {
+        // Best effort: without its mark, a listing reads the version to learn its ETag.
+        // A second name of the version's inode costs one call and no space.
+        await link(tmp, join(dir, etagMarkName(gen, body))).catch(() => undefined);
+        if (wasDeleted) await unlink(join(dir, DELETED)).catch(() => undefined);
+      }
       if (durable) await syncDir(dir);
     } catch (err) {
       throw translate(err, op, key);
@@ -130,8 +139,12 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
   /** Keeps the current and the previous version; older ones go (best effort: a crash only leaves garbage). */
   const prune = async (key: string, mark: WriterMark, gen: number): Promise<void> => {
     if (gen <= 2 || (await othersWriting(dirOf(key), mark.name))) return;
-    const old = (await generations(dirOf(key)).catch(() => [])).filter((g) => g < gen - 1);
-    await Promise.all(old.map((g) => unlink(versionPath(key, g)).catch(() => undefined)));
+    const names = await readdir(dirOf(key)).catch(() => []);
+    const old = names.filter((n) => {
+      const g = versionOf(n) ?? etagMarkOf(n)?.gen;
+      return g !== undefined && g < gen - 1;
+    });
+    await Promise.all(old.map((n) => unlink(join(dirOf(key), n)).catch(() => undefined)));
   };
 
   /** Runs one write operation with its writer mark in place from its first read to its end. */
@@ -195,18 +208,27 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
       o.signal?.throwIfAborted();
       const pageSize = Math.min(o.pageSize ?? 1000, 1000);
       const start = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
-      let candidates: string[];
+      let found: Listed[];
       try {
-        candidates = (await keyDirs(start === '' ? root : dirOf(start), start)).filter(
-          (k) => k.startsWith(prefix) && (o.pageToken === undefined || k > o.pageToken),
-        );
+        // One key past the page tells whether another page follows.
+        found = await listKeys(start === '' ? root : dirOf(start), start, { prefix, after: o.pageToken, limit: pageSize + 1 });
       } catch (err) {
         throw translate(err, 'list', prefix);
       }
-      candidates.sort();
-      const keys = candidates.slice(0, pageSize);
-      const last = keys[keys.length - 1];
-      return candidates.length > pageSize && last !== undefined ? { keys, nextPageToken: last } : { keys };
+      const page = found.slice(0, pageSize);
+      const keys: string[] = [];
+      const etags: string[] = [];
+      for (const item of page) {
+        // No ETag mark (written before marks existed, or its writer stopped between
+        // the version and its mark): the ETag costs a read, as a GET would.
+        const etag = item.etag ?? (await readCurrent(item.key)).etag;
+        // None: deleted since it was listed, so it is left out.
+        if (etag === undefined) continue;
+        keys.push(item.key);
+        etags.push(etag);
+      }
+      const last = page[page.length - 1]?.key;
+      return found.length > pageSize && last !== undefined ? { keys, etags, nextPageToken: last } : { keys, etags };
     },
 
     async delete(key: string, o: RequestOptions = {}): Promise<void> {
@@ -236,28 +258,123 @@ async function generations(dir: string): Promise<number[]> {
     throw err;
   }
   return names
-    .filter((n) => n.startsWith(VERSION) && n.length === VERSION.length + GEN_DIGITS)
-    .map((n) => Number.parseInt(n.slice(VERSION.length), 10))
+    .map(versionOf)
+    .filter((g): g is number => g !== undefined)
     .sort((a, b) => b - a);
 }
 
-/** Keys (directories holding versions) at and below `dir`, whose key is `key` (`` for the root). */
-async function keyDirs(dir: string, key: string): Promise<string[]> {
-  let entries;
+/** The generation a version file's name holds; undefined for any other name. */
+function versionOf(name: string): number | undefined {
+  return name.startsWith(VERSION) && name.length === VERSION.length + GEN_DIGITS ? Number.parseInt(name.slice(VERSION.length), 10) : undefined;
+}
+
+/** The name of the ETag mark of data version `gen` holding `body`. */
+function etagMarkName(gen: number, body: Uint8Array): string {
+  return `${ETAG_MARK}${String(gen).padStart(GEN_DIGITS, '0')}-${createHash('sha256').update(body).digest('hex')}`;
+}
+
+/** The generation and ETag an ETag mark's name holds; undefined for any other name. */
+function etagMarkOf(name: string): { readonly gen: number; readonly etag: string } | undefined {
+  if (!name.startsWith(ETAG_MARK) || name.length !== ETAG_MARK.length + GEN_DIGITS + 1 + 64) return undefined;
+  const hex = name.slice(ETAG_MARK.length + GEN_DIGITS + 1);
+  return { gen: Number.parseInt(name.slice(ETAG_MARK.length, ETAG_MARK.length + GEN_DIGITS), 10), etag: `"${hex}"` };
+}
+
+/** A listed key, with its ETag when its directory holds the mark of its current version. */
+interface Listed {
+  readonly key: string;
+  readonly etag?: string;
+}
+
+/** Which keys a listing wants: those starting with `prefix`, after `after`, at most `limit`. */
+interface ListWalk {
+  readonly prefix: string;
+  readonly after?: string | undefined;
+  readonly limit: number;
+}
+
+/**
+ * The keys at and below `dir` (whose key is `key`, `` for the root) that
+ * `walk` wants, in lexicographic order. Siblings are visited in the order of
+ * their keys: a directory's own key sorts as its name, its subtree as its name
+ * and `/` (so `a`, `a.b`, `a/x` come in that order). A subtree that cannot hold
+ * a wanted key is not read, and the walk stops once it has `limit` keys, so a
+ * page costs the directories of that page, not of every key under the prefix.
+ */
+async function listKeys(dir: string, key: string, walk: ListWalk): Promise<Listed[]> {
+  const out: Listed[] = [];
+  const entries = await readEntries(dir);
+  if (key !== '' && wantsKey(key, walk)) {
+    const own = ownKey(key, entries);
+    if (own) out.push(own);
+  }
+  await listBelow(dir, key, entries, walk, out);
+  return out;
+}
+
+async function listBelow(dir: string, key: string, entries: readonly Dirent[], walk: ListWalk, out: Listed[]): Promise<void> {
+  const items: { readonly order: string; readonly name: string; readonly subtree: boolean }[] = [];
+  for (const e of entries) {
+    if (e.isDirectory() && !e.name.startsWith('.driftless')) items.push({ order: e.name, name: e.name, subtree: false }, { order: `${e.name}/`, name: e.name, subtree: true });
+  }
+  items.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  // A child's entries, read for its own key, are used again for its subtree, which comes later.
+  const read = new Map<string, readonly Dirent[]>();
+  for (const item of items) {
+    if (out.length >= walk.limit) return;
+    const child = key === '' ? item.name : `${key}/${item.name}`;
+    if (!item.subtree) {
+      if (!wantsKey(child, walk)) continue;
+      const childEntries = await readEntries(join(dir, item.name));
+      read.set(item.name, childEntries);
+      const own = ownKey(child, childEntries);
+      if (own) out.push(own);
+    } else if (wantsSubtree(`${child}/`, walk)) {
+      const childEntries = read.get(item.name) ?? (await readEntries(join(dir, item.name)));
+      read.delete(item.name);
+      await listBelow(join(dir, item.name), child, childEntries, walk, out);
+    }
+  }
+}
+
+function wantsKey(key: string, walk: ListWalk): boolean {
+  return key.startsWith(walk.prefix) && (walk.after === undefined || key > walk.after);
+}
+
+/** Whether some key starting with `below` (a key and `/`) can be wanted. */
+function wantsSubtree(below: string, walk: ListWalk): boolean {
+  if (!below.startsWith(walk.prefix) && !walk.prefix.startsWith(below)) return false;
+  // Every key under `below` sorts before `after` when `below` does and is not its start.
+  return walk.after === undefined || below > walk.after || walk.after.startsWith(below);
+}
+
+/** `key` when `entries` (its directory's) hold a version and no deleted mark, with the current version's ETag when its mark is there. */
+function ownKey(key: string, entries: readonly Dirent[]): Listed | undefined {
+  let newest: number | undefined;
+  const marks = new Map<number, string>();
+  for (const e of entries) {
+    if (e.name === DELETED) return undefined;
+    const gen = versionOf(e.name);
+    if (gen !== undefined) {
+      if (newest === undefined || gen > newest) newest = gen;
+      continue;
+    }
+    const mark = etagMarkOf(e.name);
+    if (mark) marks.set(mark.gen, mark.etag);
+  }
+  if (newest === undefined) return undefined;
+  const etag = marks.get(newest);
+  return etag === undefined ? { key } : { key, etag };
+}
+
+/** A directory's entries; none when it does not exist. */
+async function readEntries(dir: string): Promise<Dirent[]> {
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    return await readdir(dir, { withFileTypes: true });
   } catch (err) {
     if (isMissing(err)) return [];
     throw err;
   }
-  const out: string[] = [];
-  if (key !== '' && entries.some((e) => e.isFile() && e.name.startsWith(VERSION)) && !entries.some((e) => e.name === DELETED)) out.push(key);
-  for (const e of entries) {
-    if (e.isDirectory() && !e.name.startsWith('.driftless')) {
-      out.push(...(await keyDirs(join(dir, e.name), key === '' ? e.name : `${key}/${e.name}`)));
-    }
-  }
-  return out;
 }
 
 async function syncDir(dir: string): Promise<void> {
