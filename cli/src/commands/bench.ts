@@ -70,7 +70,7 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     )
     .option(
       '--dashboard',
-      "the dashboard scenario instead (issue 17): seeds a store with --clusters clusters (default 10000 here) mid-release, serves the dashboard over it on a local http server and loads the fleet overview in Chromium: once against the cold server, then 5 times warm, each from navigation start to the overview's paint mark; also the first summary's build time and the store requests of one refresh after one status changed. Prints the report with the goal (first meaningful paint <= 2 s at 10,000 clusters) MET or MISS; --json prints it as JSON",
+      "the dashboard scenario instead (issue 17): seeds a store with --clusters clusters (default 10000 here) mid-release, serves the dashboard over it on a local http server and builds the first fleet summary as hub serve does at start (timed), then loads the fleet overview in Chromium: once in a fresh browser, then 5 times more, each from navigation start to the overview's paint mark; also and the store requests of one refresh after one status changed. Prints the report with the goal (first meaningful paint <= 2 s at 10,000 clusters) MET or MISS; --json prints it as JSON",
     )
     .option('--s3', 'with --dashboard: seed the local MinIO (started for the run) instead of a file: store')
     .option('--hosts <n>', 'with --previews: clusters labelled as preview hosts, spread over the fleet (default: min(--clusters, 10))')

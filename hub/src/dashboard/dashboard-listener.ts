@@ -62,7 +62,12 @@ const API = '/api/v1';
  */
 export function createDashboard(deps: DashboardDeps): Dashboard {
   const { store, clock } = deps;
-  const fleet = createFleetSummary({ store, clock, ...(deps.summaryRefreshMs !== undefined ? { refreshMs: deps.summaryRefreshMs } : {}) });
+  const fleet = createFleetSummary({
+    store,
+    clock,
+    ...(deps.summaryRefreshMs !== undefined ? { refreshMs: deps.summaryRefreshMs } : {}),
+    onRefreshFailed: (err) => deps.log?.({ level: 'warn', msg: `dashboard fleet summary refresh failed: ${err.message}` }),
+  });
   const reads: ReadDeps = { deps, fleet, observer: createStatusObserver(store, deps.log ? { log: deps.log } : {}), audit: createAuditLog({ store, clock, ...(deps.signingKey ? { signingKey: deps.signingKey } : {}) }) };
   const handler = (req: IncomingMessage, res: ServerResponse): boolean => {
     const path = pathOf(req);
@@ -94,5 +99,7 @@ async function answerApi(reads: ReadDeps, req: IncomingMessage, res: ServerRespo
   }
   refuseCrossSite(req);
   const result = await mutation(await readJsonBody(req), caller.user ?? '');
+  // The caller's next read shows what it changed, not the snapshot from before.
+  reads.fleet.invalidate();
   sendJson(req, res, 200, result);
 }

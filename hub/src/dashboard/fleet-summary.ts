@@ -35,8 +35,18 @@ export interface FleetSnapshot {
 
 /** The incremental fleet summary (see createFleetSummary). */
 export interface FleetSummarySource {
-  /** The snapshot, refreshed first when it is older than the refresh interval; concurrent callers share one refresh. */
+  /**
+   * The last snapshot, at once (stale-while-revalidate): when it is older
+   * than the refresh interval, a refresh starts in the background and a later
+   * call sees it, so no request waits for a walk of the fleet. Only the first
+   * call, and the first after invalidate(), wait for a refresh; concurrent
+   * callers share it.
+   */
   snapshot(): Promise<FleetSnapshot>;
+  /** Marks the snapshot out of date: the next snapshot() waits for a refresh that starts after this call (a change made through the dashboard shows in the next answer). */
+  invalidate(): void;
+  /** A snapshot from a refresh that started after this call: invalidate() then snapshot(). */
+  refresh(): Promise<FleetSnapshot>;
   /** Requests made for `clusters/` (listing pages, pointer and status GETs): what the tests count. */
   readonly counts: Readonly<EtagReadCounts>;
 }
@@ -45,8 +55,10 @@ export interface FleetSummarySource {
 export interface FleetSummaryDeps {
   readonly store: ObjectStore;
   readonly clock: Clock;
-  /** A snapshot is reused for this long, ms; default 2 000. */
+  /** A snapshot is served without a refresh for this long, ms; default 2 000. */
   readonly refreshMs?: number;
+  /** Hears of a background refresh that failed (the last snapshot is served meanwhile, and the next call tries again). */
+  readonly onRefreshFailed?: (err: Error) => void;
 }
 
 const DOC = /^clusters\/([^/]+)\/(desired|status)\.json$/;
@@ -58,9 +70,10 @@ const DOC = /^clusters\/([^/]+)\/(desired|status)\.json$/;
  * the listing has none), re-reads the last revision record (rings, labels)
  * only when it changed, and reads the freeze and the current rollout (its
  * document conditionally). The fleet is every cluster with a document
- * under `clusters/` or in the record. Refreshed at most every `refreshMs`; one refresh
- * at a time, shared by every request that asks meanwhile. A document that
- * does not decode shows as no document (Unknown), read again when it changes.
+ * under `clusters/` or in the record. Refreshed at most every `refreshMs`, in
+ * the background of the calls that find the snapshot older; one refresh at a
+ * time. A document that does not decode shows as no document (Unknown), read
+ * again when it changes.
  */
 export function createFleetSummary(deps: FleetSummaryDeps): FleetSummarySource {
   const { store, clock } = deps;
@@ -71,8 +84,18 @@ export function createFleetSummary(deps: FleetSummaryDeps): FleetSummarySource {
   const records = createEtagReads<RevisionRecord>(store, (key, body) => parseJsonDocument(revisionRecordSchema, body, key), { maxBytes: MAX_REVISION_RECORD_BYTES });
   const rolloutCache: RolloutCache = {};
   const limit = pLimit(32);
-  let last: FleetSnapshot | undefined;
-  let running: Promise<FleetSnapshot> | undefined;
+  /** Bumped by invalidate(): a snapshot counts as current only when its refresh started at or after the last bump. */
+  let wanted = 0;
+  let last: { readonly snapshot: FleetSnapshot; readonly generation: number } | undefined;
+  let running: Promise<unknown> | undefined;
+
+  const startRefresh = (): Promise<unknown> => {
+    const generation = wanted;
+    running ??= buildSnapshot()
+      .then((snapshot) => (last = { snapshot, generation }))
+      .finally(() => (running = undefined));
+    return running;
+  };
 
   const listClusters = async (): Promise<Map<string, Map<string, string | undefined>>> => {
     const listed = new Map<string, Map<string, string | undefined>>();
@@ -101,7 +124,7 @@ export function createFleetSummary(deps: FleetSummaryDeps): FleetSummarySource {
     return records.value(key);
   };
 
-  const refresh = async (): Promise<FleetSnapshot> => {
+  const buildSnapshot = async (): Promise<FleetSnapshot> => {
     const listed = await listClusters();
     const all = [...listed.values()].flatMap((docs) => [...docs]);
     const listedKeys = new Set(all.map(([key]) => key));
@@ -117,14 +140,22 @@ export function createFleetSummary(deps: FleetSummaryDeps): FleetSummarySource {
     return { refreshedAt: clock.now(), rows, rings, ...(frozen ? { frozen } : {}), ...(rollout ? { rollout } : {}) };
   };
 
+  const snapshot = async (): Promise<FleetSnapshot> => {
+    // A refresh that started before the last invalidate() does not count: wait for it, then start one.
+    while (last === undefined || last.generation < wanted) await startRefresh();
+    if (clock.now() - last.snapshot.refreshedAt >= refreshMs && running === undefined) {
+      startRefresh().catch((err: unknown) => deps.onRefreshFailed?.(err as Error));
+    }
+    return last.snapshot;
+  };
+  const invalidate = (): void => void (wanted += 1);
   return {
     counts,
-    snapshot() {
-      if (last && clock.now() - last.refreshedAt < refreshMs) return Promise.resolve(last);
-      running ??= refresh()
-        .then((s) => (last = s))
-        .finally(() => (running = undefined));
-      return running;
+    snapshot,
+    invalidate,
+    refresh: () => {
+      invalidate();
+      return snapshot();
     },
   };
 }
