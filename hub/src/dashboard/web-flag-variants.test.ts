@@ -21,8 +21,16 @@ describe('the flags page variants', () => {
     expect(variantsText(r)).toBe('canary=on rest=off');
   });
 
-  it('kills with an off-like variant the report names, else off', () => {
+  it('lists every variant the flag file defines when the record keeps them, even one no cluster has had', () => {
+    expect(knownVariants(row({ variants: ['on', 'off', 'degraded'], variantsByRing: { '*': ['on'] } }))).toEqual(['degraded', 'off', 'on']);
+  });
+
+  it('kills with an off-like variant, else the one variant besides the default, else off', () => {
     expect(killVariant(row({ variantsByRing: { '*': ['enabled'] }, defaultVariant: 'enabled', rollout: [{ selector: { ring: 'x' }, variant: 'disabled' }] }))).toBe('disabled');
+    expect(killVariant(row({ variants: ['off', 'on'], defaultVariant: 'on' }))).toBe('off');
+    expect(killVariant(row({ variants: ['live', 'paused'], defaultVariant: 'live' }))).toBe('paused');
+    // An older record without the variant list, or one with several candidates: the convention.
+    expect(killVariant(row({ variants: ['a', 'b', 'c'], defaultVariant: 'a' }))).toBe('off');
     expect(killVariant(row({}))).toBe('off');
   });
 });

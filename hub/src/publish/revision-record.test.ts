@@ -63,6 +63,7 @@ describe('writeRevisionRecord with flags and labels', () => {
         uniform: 'on',
         uniformSince: '2030-01-01T00:00:00.000Z',
         defaultVariant: 'off',
+        variants: ['off', 'on'],
         rollout: [{ selector: { ring: 'ring-0' }, variant: 'on' }],
       },
     });

@@ -110,6 +110,8 @@ export const flagRecordSchema = z.strictObject({
   uniformSince: timestampField.optional(),
   /** The flag's defaultVariant (absent in records written before it was kept). */
   defaultVariant: z.string().min(1).optional(),
+  /** Every variant the flag file defines, sorted (absent in records written before they were kept): what an override may set. */
+  variants: z.array(z.string().min(1)).optional(),
   /** The flag's ordered rollout entries (absent in records written before they were kept). */
   rollout: z.array(flagRolloutEntrySchema).optional(),
   /** True when the flag has flagd targeting, which the record does not keep: an override of it never shows as agreeing with Git. */

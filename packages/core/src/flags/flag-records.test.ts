@@ -32,14 +32,14 @@ describe('flagRecords', () => {
       ['c', { checkout: 'off' }],
     ]);
     expect(flagRecords({ definitions: [def('checkout', { rollout })], variants, rings, commits, publishedAt: T1 })).toEqual({
-      checkout: { type: 'release', owner: 'team-a', expires: '2027-01-31', file: 'flags/checkout.yaml', commit: 'c0ffee', firstSeen: T1, variantsByRing: { 'ring-0': ['on'], 'ring-1': ['off', 'on'] }, defaultVariant: 'off', rollout },
+      checkout: { type: 'release', owner: 'team-a', expires: '2027-01-31', file: 'flags/checkout.yaml', commit: 'c0ffee', firstSeen: T1, variantsByRing: { 'ring-0': ['on'], 'ring-1': ['off', 'on'] }, defaultVariant: 'off', variants: ['off', 'on'], rollout },
     });
   });
 
   it('lists clusters without a ring under *, and a permanent flag without expiry', () => {
     const variants = new Map([['a', { kill: 'off' }]]);
     const got = flagRecords({ definitions: [(({ expires: _, ...rest }) => rest)(def('kill', { type: 'kill-switch' }))], variants, commits, publishedAt: T1 });
-    expect(got['kill']).toEqual({ type: 'kill-switch', owner: 'team-a', file: 'flags/kill.yaml', commit: 'unknown', firstSeen: T1, variantsByRing: { '*': ['off'] }, uniform: 'off', uniformSince: T1, defaultVariant: 'off', rollout: [] });
+    expect(got['kill']).toEqual({ type: 'kill-switch', owner: 'team-a', file: 'flags/kill.yaml', commit: 'unknown', firstSeen: T1, variantsByRing: { '*': ['off'] }, uniform: 'off', uniformSince: T1, defaultVariant: 'off', variants: ['off', 'on'], rollout: [] });
   });
 
   it('records that a flag has targeting (review 14b #4: an override of it cannot be shown to agree with Git)', () => {

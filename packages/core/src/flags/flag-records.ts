@@ -22,7 +22,7 @@ export interface FlagRecordsInput {
  * Each flag's revision-record entry, by key: its definition's type, owner,
  * expiry and file, the commit that last changed it, the sorted variants each
  * ring's clusters got from Git, and the one variant every cluster got when
- * there is one, and its defaultVariant and rollout (so a cluster's variant
+ * there is one, every variant it defines, and its defaultVariant and rollout (so a cluster's variant
  * can be resolved again from its labels and ring), and `targeting: true`
  * when it has targeting. `firstSeen` carries over from `previous`; `uniformSince`
  * carries over while the same variant stays everywhere, and restarts at
@@ -54,6 +54,7 @@ export function flagRecords(input: FlagRecordsInput): Record<string, FlagRecord>
       variantsByRing,
       ...(uniform !== undefined && uniformSince !== undefined ? { uniform, uniformSince } : {}),
       defaultVariant: def.defaultVariant,
+      variants: Object.keys(def.variants).sort(),
       rollout: def.rollout.map((e) => ({ selector: e.selector, variant: e.variant })),
       ...(def.targeting !== undefined ? { targeting: true as const } : {}),
     };
