@@ -28,6 +28,7 @@ export { freezeFleet, unfreezeFleet, type FleetFreezeDeps, type FleetFreezeResul
 export {
   createRolloutController,
   type AuditSink,
+  type CommandOptions,
   type RolloutController,
   type RolloutControllerDeps,
   type RolloutMachine,

@@ -21,6 +21,7 @@ export class ApiFailure extends Error {
 /** The HTTP status of a DriftlessError the store or the rollout raised, by what the caller must do. */
 const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   RolloutCommandRefused: 409,
+  RolloutSuperseded: 409,
   MetricSourceRequired: 409,
   SigningKeyRequired: 409,
   FlagOverrideRefused: 409,

@@ -28,9 +28,12 @@ import type { CheckStatus, RingStatus, RolloutStatusDocument } from '../rollout/
  * Changes (POST, body JSON with a non-empty `reason`; Content-Type application/json):
  *   /api/v1/freeze                   {reason}                     -> MutationResult
  *   /api/v1/unfreeze                 {reason}                     -> MutationResult
- *   /api/v1/rollouts/current/approve {ring, reason}               -> MutationResult
- *   /api/v1/rollouts/current/halt    {reason}                     -> MutationResult
- *   /api/v1/rollouts/current/resume  {reason}                     -> MutationResult
+ *   /api/v1/rollouts/current/approve {rollout, ring, reason}      -> MutationResult
+ *   /api/v1/rollouts/current/halt    {rollout, reason}            -> MutationResult
+ *   /api/v1/rollouts/current/resume  {rollout, reason}            -> MutationResult
+ *     `rollout`: the id of the rollout the person saw (RolloutView.id); when
+ *     another rollout is current now the answer is 409 RolloutSuperseded
+ *     naming both, and nothing is written
  *   /api/v1/flags/NAME               {variant, reason, selector?} -> MutationResult (an override, as `driftless flag set`)
  *   /api/v1/flags/NAME/clear         {reason}                     -> MutationResult (as `driftless flag clear`)
  *

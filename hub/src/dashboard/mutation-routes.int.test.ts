@@ -4,6 +4,7 @@ import { useDashboardFixtures } from './testing/fixture-stores.js';
 import { readFlagOverrides } from '../flags/flag-overrides-store.js';
 import { readFreeze } from '../control/freeze.js';
 import { readCurrentRolloutDocument } from '../rollout/rollout-store.js';
+import { digestOf, releaseOf, revisionOf } from '../testing/rollout-fixture.js';
 import { storeKeys } from '../testing/store-reads.js';
 import type { ApiError, MutationResult, WhoAmI } from './api-types.js';
 
@@ -24,8 +25,8 @@ describe('dashboard changes', () => {
   it('approves a ring on MinIO: the ring opens, and the audit log records alice and her reason', async () => {
     const store = minio();
     const f = await start({ store, clusters: 8, scenario: 'awaiting-approval' });
-    const result = await ok(await f.post('/api/v1/rollouts/current/approve', { ring: 'rest', reason: 'canary looks good' }));
-    expect(result).toMatchObject({ ok: true, actor: 'alice', message: 'approved ring rest as alice: canary looks good' });
+    const result = await ok(await f.post('/api/v1/rollouts/current/approve', { rollout: f.rollout.id, ring: 'rest', reason: 'canary looks good' }));
+    expect(result).toMatchObject({ ok: true, actor: 'alice', message: `approved ring rest of rollout ${f.rollout.id} as alice: canary looks good` });
     const doc = (await readCurrentRolloutDocument(store))?.doc;
     expect(doc?.rings[1]).toMatchObject({ approval: { actor: 'alice', reason: 'canary looks good' } });
     expect(doc?.rings[1]?.phase).not.toBe('AwaitingApproval');
@@ -35,18 +36,46 @@ describe('dashboard changes', () => {
 
   it('answers 409 with the rollout\'s reason when it refuses a command', async () => {
     const f = await start({ clusters: 6, scenario: 'awaiting-approval' });
-    const res = await f.post('/api/v1/rollouts/current/resume', { reason: 'try' });
+    const res = await f.post('/api/v1/rollouts/current/resume', { rollout: f.rollout.id, reason: 'try' });
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ code: 'RolloutCommandRefused', error: expect.stringContaining(`rollout ${f.rollout.id} resume failed:`) as unknown });
   });
 
   it('halts and resumes, each with the actor', async () => {
     const f = await start({ clusters: 6, scenario: 'progressing' });
-    await ok(await f.post('/api/v1/rollouts/current/halt', { reason: 'incident 7' }));
+    await ok(await f.post('/api/v1/rollouts/current/halt', { rollout: f.rollout.id, reason: 'incident 7' }));
     expect((await readCurrentRolloutDocument(f.store))?.doc).toMatchObject({ phase: 'Halted', halt: { actor: 'alice', reason: 'incident 7' } });
-    await ok(await f.post('/api/v1/rollouts/current/resume', { reason: 'fixed' }));
+    await ok(await f.post('/api/v1/rollouts/current/resume', { rollout: f.rollout.id, reason: 'fixed' }));
     expect((await readCurrentRolloutDocument(f.store))?.doc.phase).toBe('Progressing');
     expect(await newest(f, 'rollout.resumed')).toMatchObject({ actor: 'alice', reason: 'fixed' });
+  });
+
+  it('refuses (409 RolloutSuperseded) approve, halt and resume meant for a rollout a newer one superseded: the newer one is untouched, nothing audited', async () => {
+    const f = await start({ clusters: 8, scenario: 'awaiting-approval' });
+    const shown = f.rollout.id;
+    // Rollout 2 starts while the person types a reason for rollout 1; its ring rest is Pending, which an approval would accept.
+    const ringOf = Object.fromEntries(f.clusters.map((c) => [c, f.canary.includes(c) ? 0 : 1]));
+    const newer = `20260301T110000Z-${revisionOf('b').slice(0, 12)}`;
+    await f.controller.start(releaseOf(newer, revisionOf('b'), f.rollout.plan, ringOf, digestOf('b')));
+    const second = await readCurrentRolloutDocument(f.store);
+    expect(second?.doc.id).toBe(newer);
+    expect(second?.doc.rings[1]?.phase).toBe('Pending');
+    const keys = await storeKeys(f.store);
+    const entries = (await f.audit.read()).length;
+    for (const [command, body] of [['approve', { ring: 'rest' }], ['halt', {}], ['resume', {}]] as const) {
+      const res = await f.post(`/api/v1/rollouts/current/${command}`, { ...body, rollout: shown, reason: 'looked fine to me' });
+      const answer = (await res.json()) as ApiError;
+      expect([res.status, answer.code], answer.error).toEqual([409, 'RolloutSuperseded']);
+      expect(answer.error).toContain(`rollout ${shown} ${command} failed: rollout ${newer} is current now`);
+    }
+    const after = await readCurrentRolloutDocument(f.store);
+    expect(after).toEqual(second);
+    expect(after?.doc.rings[1]?.approval).toBeUndefined();
+    expect(await storeKeys(f.store)).toEqual(keys);
+    expect((await f.audit.read()).length).toBe(entries);
+    // The same approval naming the rollout now shown goes through.
+    await ok(await f.post('/api/v1/rollouts/current/approve', { rollout: newer, ring: 'rest', reason: 'seen rollout 2' }));
+    expect((await readCurrentRolloutDocument(f.store))?.doc.rings[1]?.approval).toMatchObject({ actor: 'alice', reason: 'seen rollout 2' });
   });
 
   it('freezes and unfreezes the fleet as alice', async () => {
@@ -118,7 +147,10 @@ describe('dashboard auth and request checks', () => {
     const cases: [string, unknown, string][] = [
       ['/api/v1/freeze', { reason: '  ' }, 'body reason failed'],
       ['/api/v1/freeze', {}, 'body reason failed'],
-      ['/api/v1/rollouts/current/approve', { reason: 'r' }, 'body ring failed'],
+      ['/api/v1/rollouts/current/approve', { rollout: f.rollout.id, reason: 'r' }, 'body ring failed'],
+      ['/api/v1/rollouts/current/approve', { ring: 'rest', reason: 'r' }, 'body rollout failed: must name the rollout id shown'],
+      ['/api/v1/rollouts/current/halt', { reason: 'r' }, 'body rollout failed'],
+      ['/api/v1/rollouts/current/resume', { rollout: '', reason: 'r' }, 'body rollout failed'],
       ['/api/v1/flags/checkout-kill', { reason: 'r' }, 'body variant failed'],
     ];
     for (const [path, body, said] of cases) {

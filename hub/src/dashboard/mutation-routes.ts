@@ -14,7 +14,10 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 const reason = z.string({ error: 'must be a string saying why' }).refine((s) => s.trim() !== '', 'must say why (it is recorded in the audit log)');
 const reasonOnly = z.object({ reason });
-const approveBody = z.object({ reason, ring: z.string({ error: 'must name the ring to approve' }).min(1, 'must name the ring to approve') });
+// The rollout the person saw: a command never lands on a rollout that superseded it meanwhile (409 RolloutSuperseded).
+const rollout = z.string({ error: 'must name the rollout id shown (the command acts on that rollout only)' }).min(1, 'must name the rollout id shown (the command acts on that rollout only)');
+const rolloutCommandBody = z.object({ reason, rollout });
+const approveBody = rolloutCommandBody.extend({ ring: z.string({ error: 'must name the ring to approve' }).min(1, 'must name the ring to approve') });
 const flagBody = z.object({
   reason,
   variant: z.string({ error: 'must name the variant' }).min(1, 'must name the variant'),
@@ -26,8 +29,8 @@ type Mutation = (body: unknown, actor: string) => Promise<MutationResult>;
 /** The POST route for `path` (below /api/v1), or undefined when there is none (404). */
 export function mutationRoute(deps: DashboardDeps, audit: AuditLog, path: string): Mutation | undefined {
   const done = (actor: string, message: string): MutationResult => ({ ok: true, actor, message });
-  const command = async (cmd: RolloutCommand, said: string): Promise<MutationResult> => {
-    await deps.rollouts.command(cmd);
+  const command = async (cmd: RolloutCommand, expectRolloutId: string, said: string): Promise<MutationResult> => {
+    await deps.rollouts.command(cmd, { expectRolloutId });
     return done(cmd.actor, `${said} as ${cmd.actor}: ${cmd.reason}`);
   };
   const flags: FlagOverrideDeps = {
@@ -52,10 +55,16 @@ export function mutationRoute(deps: DashboardDeps, audit: AuditLog, path: string
     },
     '/rollouts/current/approve': (body, actor) => {
       const b = parseBody(approveBody, body);
-      return command({ kind: 'approve', ring: b.ring, actor, reason: b.reason }, `approved ring ${b.ring}`);
+      return command({ kind: 'approve', ring: b.ring, actor, reason: b.reason }, b.rollout, `approved ring ${b.ring} of rollout ${b.rollout}`);
     },
-    '/rollouts/current/halt': (body, actor) => command({ kind: 'halt', actor, reason: parseBody(reasonOnly, body).reason }, 'halted the rollout'),
-    '/rollouts/current/resume': (body, actor) => command({ kind: 'resume', actor, reason: parseBody(reasonOnly, body).reason }, 'resumed the rollout'),
+    '/rollouts/current/halt': (body, actor) => {
+      const b = parseBody(rolloutCommandBody, body);
+      return command({ kind: 'halt', actor, reason: b.reason }, b.rollout, `halted rollout ${b.rollout}`);
+    },
+    '/rollouts/current/resume': (body, actor) => {
+      const b = parseBody(rolloutCommandBody, body);
+      return command({ kind: 'resume', actor, reason: b.reason }, b.rollout, `resumed rollout ${b.rollout}`);
+    },
   };
   const found = fixed[path];
   if (found) return found;

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveUiFile } from './ui-files.js';
+import { pageSecurityHeaders, serveUiFile } from './ui-files.js';
 
 let server: Server;
 let port: number;
@@ -48,6 +49,19 @@ describe('serveUiFile', () => {
       expect(res.headers['cache-control']).toBe('no-cache');
       expect(res.body).toContain('<script type="importmap">');
     }
+  });
+
+  it('serves the page with a Content-Security-Policy allowing its import map by hash, and refuses framing', async () => {
+    const html = await readFile(new URL('../../web/index.html', import.meta.url), 'utf8');
+    const map = /<script type="importmap">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    const hash = createHash('sha256').update(map).digest('base64');
+    for (const path of ['/', '/index.html']) {
+      const res = await get(path);
+      const policy = String(res.headers['content-security-policy']).split('; ');
+      expect(policy).toEqual(expect.arrayContaining(["default-src 'self'", `script-src 'self' 'sha256-${hash}'`, "frame-ancestors 'none'", "object-src 'none'"]));
+      expect(res.headers['x-frame-options']).toBe('DENY');
+    }
+    expect(pageSecurityHeaders('<p>no script</p>')['content-security-policy']).toContain("script-src 'self';");
   });
 
   it('serves every module the import map and the page name as JavaScript, and every stylesheet as CSS', async () => {

@@ -18,6 +18,34 @@ interface UiFile {
   readonly path: string;
   readonly type: string;
   readonly cacheControl: string;
+  /** The page itself: served with the content security policy and framing refused. */
+  readonly page?: boolean;
+}
+
+/** An inline script (no `src`): the import map; its text is what a CSP hash covers. */
+const INLINE_SCRIPT = /<script\b(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g;
+
+/**
+ * The page's security headers. Scripts only from this origin plus the inline
+ * scripts of `html` by their sha256 (the import map: taken from the bytes
+ * served, so a rebuilt index.html needs no code change); no framing
+ * (clickjacking of Freeze or the kill switch), no plugins, no base or form
+ * target elsewhere. Styles only from this origin too: the UI and uPlot set
+ * element styles through the CSSOM (`el.style`), which the policy allows.
+ */
+export function pageSecurityHeaders(html: string): Record<string, string> {
+  const hashes = [...html.matchAll(INLINE_SCRIPT)].map((m) => `'sha256-${createHash('sha256').update(m[1] ?? '').digest('base64')}'`);
+  const policy = [
+    "default-src 'self'",
+    `script-src 'self' ${hashes.join(' ')}`.trim(),
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ];
+  return { 'content-security-policy': policy.join('; '), 'x-frame-options': 'DENY' };
 }
 
 /** Our own files change with every build and their names do not: the browser revalidates (a 304 with the ETag). */
@@ -61,7 +89,7 @@ let fixed: ReadonlyMap<string, UiFile> | undefined;
 /** The fixed allowlist, built on first use (resolving packages at import time would cost every hub command). */
 function fixedFiles(): ReadonlyMap<string, UiFile> {
   if (fixed) return fixed;
-  const index: UiFile = { path: join(WEB_DIR, 'index.html'), type: HTML, cacheControl: REVALIDATE };
+  const index: UiFile = { path: join(WEB_DIR, 'index.html'), type: HTML, cacheControl: REVALIDATE, page: true };
   fixed = new Map([['/', index], ['/index.html', index], ['/ui/dashboard.css', { path: join(WEB_DIR, 'dashboard.css'), type: CSS, cacheControl: REVALIDATE }], ...vendorFiles()]);
   return fixed;
 }
@@ -82,7 +110,8 @@ function uiFileFor(path: string): UiFile | undefined {
  * Serves the web UI: `/` and `/index.html` (hub/web/index.html),
  * `/ui/dashboard.css`, `/ui/js/...` (hub/web/dist, the browser code tsc
  * builds) and `/ui/vendor/...` (preact, htm, uPlot from node_modules, exactly
- * the import map's files and uPlot's stylesheet). GET and HEAD only (else
+ * the import map's files and uPlot's stylesheet). The page comes with a
+ * Content-Security-Policy and X-Frame-Options: DENY (pageSecurityHeaders). GET and HEAD only (else
  * 405); an ETag (the content's sha256) answers a matching If-None-Match with
  * 304; an unknown or missing file under /ui/ is 404. Returns false, answering
  * nothing, for paths outside `/`, `/index.html` and `/ui/`.
@@ -102,7 +131,7 @@ export function serveUiFile(req: IncomingMessage, res: ServerResponse): boolean 
   readFile(file.path).then(
     (body) => {
       const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-      const headers = { 'content-type': file.type, etag, 'cache-control': file.cacheControl, 'x-content-type-options': 'nosniff' };
+      const headers = { 'content-type': file.type, etag, 'cache-control': file.cacheControl, 'x-content-type-options': 'nosniff', ...(file.page ? pageSecurityHeaders(body.toString('utf8')) : {}) };
       if (req.headers['if-none-match'] === etag) {
         res.writeHead(304, headers);
         res.end();

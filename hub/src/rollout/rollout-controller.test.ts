@@ -34,16 +34,13 @@ async function recorded(store: ObjectStore) {
   return { version: doc?.version, pendingMoves: doc?.pendingMoves?.length ?? 0 };
 }
 
-/** `store`, except that `interleave` runs once right after the first read of rollout `id` returned (a slow reader holding it). */
-function slowReaderOf(store: ObjectStore, id: string, interleave: () => Promise<unknown>): ObjectStore {
-  let done = false;
+/** `store`, except that `interleave` runs once right after the `nth` (default first) read of rollout `id` returned (a slow reader holding it). */
+function slowReaderOf(store: ObjectStore, id: string, interleave: () => Promise<unknown>, nth = 1): ObjectStore {
+  let reads = 0;
   return Object.assign(Object.create(store) as ObjectStore, {
     get: async (key: string, opts?: Parameters<ObjectStore['get']>[1]) => {
       const got = await store.get(key, opts);
-      if (key === storeLayout.rollout(id) && !done) {
-        done = true;
-        await interleave();
-      }
+      if (key === storeLayout.rollout(id) && ++reads === nth) await interleave();
       return got;
     },
   });
@@ -170,6 +167,26 @@ describe('createRolloutController', () => {
       .command({ kind: 'halt', actor: 'ann', reason: 'r' })
       .catch((e: unknown) => e);
     expect(isDriftlessError(err, 'RolloutCommandRefused')).toBe(true);
+  });
+
+  it.each(['approve', 'halt'] as const)('refuses %s for a rollout that a newer one superseded after the command read it (RolloutSuperseded), leaving the newer one as it was', async (kind) => {
+    const { store, audit, controller } = setup();
+    await controller().start(release1);
+    let newer: unknown;
+    // After the compare-and-swap loop's first read of rollout 1 (the command's own read is the first): rollout 2 starts before the write.
+    const racing = slowReaderOf(store, release1.id, async () => controller().start(release2).then(async () => (newer = await readCurrentRolloutDocument(store))), 2);
+    const cmd = kind === 'approve' ? { kind, ring: 'ring-1', actor: 'ann', reason: 'saw rollout 1' } : { kind, actor: 'ann', reason: 'saw rollout 1' };
+    const err: unknown = await controller(racing)
+      .command(cmd, { expectRolloutId: release1.id })
+      .catch((e: unknown) => e);
+    expect(isDriftlessError(err, 'RolloutSuperseded') && err.data).toEqual({ rollout: release1.id, current: release2.id });
+    expect((err as Error).message).toBe(`rollout ${release1.id} ${kind} failed: rollout ${release2.id} is current now (a newer release superseded it); nothing was done, look at rollout ${release2.id} and decide again`);
+    expect(newer).toMatchObject({ doc: { id: release2.id } });
+    expect(await readCurrentRolloutDocument(store)).toEqual(newer);
+    expect(audit.drafts.map((d) => d.action)).not.toContain(kind === 'approve' ? 'rollout.approved' : 'rollout.halted');
+    // Without an expected id (the CLI's `rollout approve`), the command acts on the current rollout.
+    await controller().command(cmd);
+    expect(audit.drafts.filter((d) => d.subject === `rollout/${release2.id}`).map((d) => d.action)).toContain(kind === 'approve' ? 'rollout.approved' : 'rollout.halted');
   });
 
   it('halts a signed rollout without a signing key while moves are pending, leaving them for the next step with the key', async () => {

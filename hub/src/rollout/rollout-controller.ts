@@ -90,6 +90,18 @@ export interface StepReport {
   readonly metricReads?: MetricReadCounts;
 }
 
+/** How a person's command is bound to what they saw. */
+export interface CommandOptions {
+  /**
+   * The id of the rollout the person looked at (the dashboard sends the one
+   * it displayed). When another rollout is current the command throws the
+   * stalled RolloutSuperseded and writes nothing. It is checked on every read
+   * of the compare-and-swap loop, before anything is written, so a rollout
+   * started between the person's look and the write cannot take the command.
+   */
+  readonly expectRolloutId?: string;
+}
+
 /** The rollout controller (see createRolloutController). */
 export interface RolloutController {
   /**
@@ -101,8 +113,9 @@ export interface RolloutController {
   /**
    * Applies a person's command (a refused one throws the stalled
    * RolloutCommandRefused), then steps; a halt is only recorded (no key needed, no step).
+   * With `opts.expectRolloutId`, a command is for that rollout only (see CommandOptions).
    */
-  command(cmd: RolloutCommand): Promise<StepReport>;
+  command(cmd: RolloutCommand, opts?: CommandOptions): Promise<StepReport>;
   /**
    * Starts a rollout of `release` (see startRelease): supersedes the running
    * one, writes the new one with ring 0's first moves as intent, makes it
@@ -231,8 +244,13 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     return read;
   };
 
-  /** Runs `decide` on the current rollout until its transition is written; `command`: a person's, which must never be dropped. */
-  const run = async (operation: string, decide: (rollout: Rollout, obs: Observations) => Transition, command = false, signal?: AbortSignal): Promise<StepReport> => {
+  /**
+   * Runs `decide` on the current rollout until its transition is written;
+   * `command`: a person's, which must never be dropped (and is refused when
+   * `expectRolloutId` is no longer current, see CommandOptions).
+   */
+  const run = async (operation: string, decide: (rollout: Rollout, obs: Observations) => Transition, opts: RunOptions = {}): Promise<StepReport> => {
+    const { command = false, signal } = opts;
     const done: MoveOutcome[] = [];
     // Set once another writer changed the rollout under this call: that writer is alive and finishes its own intent.
     let raced = false;
@@ -242,6 +260,8 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
       signal?.throwIfAborted();
       const read = await readCurrentRolloutDocument(deps.store, cache);
       if (!read) return { moved: 0, reverted: 0, changed: false };
+      // Before anything, a crashed writer's intent included: none of it is this person's to finish.
+      requireExpectedRollout(read.doc, operation, opts.expectRolloutId);
       // Even a step that only records verdicts: its audit entries must be signed like the rest.
       requireRolloutKey(read.doc, keyId, operation);
       requireMetrics(read.doc, operation);
@@ -277,10 +297,11 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
    * with the key (its moves name bundles the rollout released already); only
    * the halt's own audit entries are appended (signed with this run's key, if any).
    */
-  const halt = async (cmd: RolloutCommand): Promise<StepReport> => {
+  const halt = async (cmd: RolloutCommand, expectRolloutId: string | undefined): Promise<StepReport> => {
     for (let attempt = 0; attempt < ROLLOUT_CAS_ATTEMPTS; attempt++) {
       const read = await readCurrentRolloutDocument(deps.store, cache);
       if (!read) throw noRollout(cmd);
+      requireExpectedRollout(read.doc, cmd.kind, expectRolloutId);
       const t = deps.machine.command(read.doc, cmd, deps.clock.now());
       const obs = { statuses: new Map(), ...(await freezeOf()) };
       if (!t.changed) return report(read.doc, obs, [], false);
@@ -321,16 +342,17 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     throw rolloutConflict(id);
   };
 
-  const step = (signal?: AbortSignal) => run('step', (rollout, obs) => deps.machine.step(rollout, obs, deps.clock.now()), false, signal);
+  const step = (signal?: AbortSignal) => run('step', (rollout, obs) => deps.machine.step(rollout, obs, deps.clock.now()), signal ? { signal } : {});
 
   return {
     commit,
     step,
-    async command(cmd) {
+    async command(cmd, opts = {}) {
       const read = await readCurrentRolloutDocument(deps.store, cache);
       if (!read) throw noRollout(cmd);
-      if (cmd.kind === 'halt') return halt(cmd);
-      await run(cmd.kind, (rollout) => deps.machine.command(rollout, cmd, deps.clock.now()), true);
+      const { expectRolloutId } = opts;
+      if (cmd.kind === 'halt') return halt(cmd, expectRolloutId);
+      await run(cmd.kind, (rollout) => deps.machine.command(rollout, cmd, deps.clock.now()), { command: true, ...(expectRolloutId === undefined ? {} : { expectRolloutId }) });
       return step();
     },
     async start(release, statefulKeys) {
@@ -346,6 +368,21 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
       return { rollout: read.doc, summary: summarizeRolloutWithFreeze(read.doc, freeze) };
     },
   };
+}
+
+/** What `run` is asked beside its decision: a person's command (and the rollout it is for), or a step's abort signal. */
+interface RunOptions extends CommandOptions {
+  readonly command?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** Throws RolloutSuperseded when `expected` is given and `current` is another rollout. */
+function requireExpectedRollout(current: Rollout, operation: string, expected: string | undefined): void {
+  if (expected === undefined || current.id === expected) return;
+  throw new DriftlessError('RolloutSuperseded', `rollout ${expected} ${operation} failed: rollout ${current.id} is current now (a newer release superseded it); nothing was done, look at rollout ${current.id} and decide again`, {
+    rollout: expected,
+    current: current.id,
+  });
 }
 
 /** `state` with `moves` and `audit` as its intent log (each absent when empty). */

@@ -73,6 +73,12 @@ export interface ErrorData {
    */
   RolloutCommandRefused: { rollout: string; command: string };
   /**
+   * A person's command meant for rollout `rollout` (the one they saw) while
+   * rollout `current` is current: a newer release superseded it meanwhile.
+   * Nothing was written; look at the current rollout and decide again.
+   */
+  RolloutSuperseded: { rollout: string; current: string };
+  /**
    * A step, approve or resume on a rollout whose pointers are signed by key
    * `keyId`, run without that key (`given`: the run's key id, or `none`):
    * refused before anything is written; pass `--sign-key` with that key.
@@ -143,6 +149,7 @@ const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
   KubeUnavailable: 'transient',
   KubeRefused: 'stalled',
   RolloutCommandRefused: 'stalled',
+  RolloutSuperseded: 'stalled',
   SigningKeyRequired: 'stalled',
   RolloutConflict: 'transient',
   AuditChainBroken: 'stalled',

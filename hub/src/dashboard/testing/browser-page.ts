@@ -22,6 +22,13 @@ export interface DashboardBrowser {
   open(url: string, route: string, token?: string): Promise<BrowserPage>;
 }
 
+const violations = new WeakMap<BrowserPage, readonly string[]>();
+
+/** What the page's Content-Security-Policy refused so far (Chromium's console errors), for a page `open` gave. */
+export function cspViolations(page: BrowserPage): readonly string[] {
+  return violations.get(page) ?? [];
+}
+
 /**
  * One Chromium for a test file (launched before its tests, closed after),
  * with everything opened through it cleaned up. Call it at the top level of a
@@ -49,6 +56,11 @@ export function browserPerFile(): DashboardBrowser {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       cleanups.unshift(() => context.close());
       const page = await context.newPage();
+      const refused: string[] = [];
+      violations.set(page, refused);
+      page.on('console', (m) => {
+        if (m.type() === 'error' && m.text().includes('Content Security Policy')) refused.push(m.text());
+      });
       await page.goto(`${url}/#/${route}${token ? `&token=${encodeURIComponent(token)}` : ''}`);
       return page;
     },

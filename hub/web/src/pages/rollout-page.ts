@@ -11,7 +11,10 @@ import { usePoll } from '../poll.js';
  * The rollout page: the current rollout (or an older one picked in the
  * selector) as header, halt and freeze notices, and one card per ring; the
  * Approve, Halt and Resume buttons act on the current rollout only, each
- * through a ReasonDialog, and the page reads again after a change.
+ * through a ReasonDialog, and the page reads again after a change. Each
+ * command names the rollout shown when its button was clicked, so one that
+ * a newer release superseded while the reason was typed is refused (409
+ * RolloutSuperseded), not applied to the newer one.
  */
 export function RolloutPage() {
   const [picked, setPicked] = useState<string>('current');
@@ -46,14 +49,14 @@ export function RolloutPage() {
       ? html`<${RolloutHeader}
             view=${view.data}
             who=${who.data}
-            onAction=${(a: 'halt' | 'resume') => ask(a === 'halt' ? 'Halt the rollout' : 'Resume the rollout', a === 'halt' ? 'Halt' : 'Resume', `rollouts/current/${a}`, {})}
+            onAction=${(a: 'halt' | 'resume') => ask(a === 'halt' ? 'Halt the rollout' : 'Resume the rollout', a === 'halt' ? 'Halt' : 'Resume', `rollouts/current/${a}`, { rollout: view.data?.id ?? '' })}
           />
           ${view.data.rings.map(
             (r) => html`<${RingCard}
               ring=${r}
               current=${view.data?.current ?? false}
               who=${who.data}
-              onApprove=${(ring: string) => ask(`Approve ring ${ring}`, 'Approve', 'rollouts/current/approve', { ring })}
+              onApprove=${(ring: string) => ask(`Approve ring ${ring}`, 'Approve', 'rollouts/current/approve', { ring, rollout: view.data?.id ?? '' })}
             />`,
           )}`
       : null}
