@@ -1,12 +1,21 @@
 import { MemoryObjectStore } from '@driftless/fakes';
 import { createFileStore } from '@driftless/store';
-import { storeLayout } from '@driftless/core';
+import { storeLayout, type ObjectStore } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
 import { digestOf, putStatus } from '../testing/rollout-fixture.js';
 import { tempDirs } from '../testing/temp-dirs.js';
 import { createStatusObserver } from './status-observer.js';
 
 const tempDir = tempDirs('observer');
+
+/** `store` with listings that carry no ETags, as a file store written before its ETag marks (a listing without them). */
+const withoutListedEtags = (store: ObjectStore): ObjectStore => ({
+  ...store,
+  list: async (prefix, opts) => {
+    const { etags: _etags, ...page } = await store.list(prefix, opts);
+    return page;
+  },
+});
 
 describe('createStatusObserver', () => {
   it('reads every status once, then GETs nothing when nothing changed, then only the changed one', async () => {
@@ -44,8 +53,8 @@ describe('createStatusObserver', () => {
     expect(observer.requests.get).toBe(2);
   });
 
-  it('without listed ETags (the file store) reads with If-None-Match: unchanged statuses cost no body', async () => {
-    const store = createFileStore(await tempDir());
+  it('without listed ETags (a file store without its ETag marks) reads with If-None-Match: unchanged statuses cost no body', async () => {
+    const store = withoutListedEtags(createFileStore(await tempDir()));
     for (const c of ['a', 'b']) await putStatus(store, c, 'Progressing', digestOf('1'), 1);
     const observer = createStatusObserver(store);
     await observer.observe();
