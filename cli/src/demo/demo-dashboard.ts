@@ -22,7 +22,11 @@ export interface DemoDashboardDeps {
 export interface DemoDashboard {
   /** `http://127.0.0.1:PORT/#token=TOKEN`: opens the dashboard signed in. */
   readonly signInUrl: string;
-  /** The rollout page, no token (for the approval prompt: the browser keeps the token once signed in). */
+  /**
+   * `http://127.0.0.1:PORT/#/rollout&token=TOKEN`: the rollout page, signed
+   * in (the approval prompt's link; a terminal opens it in a new tab, and a
+   * tab's sign-in is its own).
+   */
   readonly rolloutUrl: string;
   readonly user: string;
   close(): Promise<void>;
@@ -40,5 +44,5 @@ export async function startDemoDashboard(deps: DemoDashboardDeps): Promise<DemoD
   if (server.fellBack) deps.log(`demo: port ${deps.port} is in use: the dashboard listens on port ${server.port} instead (--dashboard-port to choose)`);
   const signInUrl = `${server.url}#token=${token}`;
   deps.log(`dashboard  ${signInUrl}   (signed in as ${deps.user})`);
-  return { signInUrl, rolloutUrl: `${server.url}#/rollout`, user: deps.user, close: () => server.close() };
+  return { signInUrl, rolloutUrl: `${server.url}#/rollout&token=${token}`, user: deps.user, close: () => server.close() };
 }

@@ -66,8 +66,12 @@ export interface AuditLog {
    * `hub/audit-head.json` included when present.
    */
   verify(opts?: { readonly verifier?: KeyObject | readonly KeyObject[]; readonly allowUnsigned?: boolean } & RequestOptions): Promise<AuditChainVerified | AuditChainProblem>;
-  /** The entries newest first, one GET each, for as long as the caller iterates (an append's repair looks back a little). */
-  newestFirst(opts?: RequestOptions): AsyncIterable<AuditEntry>;
+  /**
+   * The entries newest first, one GET each, for as long as the caller
+   * iterates (an append's repair looks back a little); with `before`, from
+   * the entry just below that seq (the dashboard's audit cursor).
+   */
+  newestFirst(opts?: RequestOptions & { readonly before?: number }): AsyncIterable<AuditEntry>;
 }
 
 /** The audit log in `store` (`audit/<seq>.json`, `hub/audit-head.json`). */

@@ -149,11 +149,14 @@ export async function* entryPagesFrom(store: ObjectStore, first: number, lastSeq
   if (page.length > 0) yield page;
 }
 
-/** The entries newest first, from the tip down, one GET each; stops at entry 1 or when the caller stops. */
-export async function* newestFirst(store: ObjectStore, opts: RequestOptions): AsyncGenerator<AuditEntry> {
-  const tip = await findTip(store, undefined, opts);
-  for (let seq = tip?.seq ?? 0; seq >= 1; seq--) {
-    const entry = await readEntry(store, seq, opts);
+/** The entries newest first, from the tip (or from just below `before`, never above the tip) down, one GET each; stops at entry 1 or when the caller stops. */
+export async function* newestFirst(store: ObjectStore, opts: RequestOptions & { readonly before?: number }): AsyncGenerator<AuditEntry> {
+  const { before, ...req } = opts;
+  const tip = (await findTip(store, undefined, req))?.seq ?? 0;
+  // Clamped to the tip: a cursor past it must not walk seqs that were never written.
+  const top = before === undefined ? tip : Math.min(tip, before - 1);
+  for (let seq = top; seq >= 1; seq--) {
+    const entry = await readEntry(store, seq, req);
     if (entry) yield entry;
   }
 }

@@ -11,14 +11,17 @@ import type { CheckStatus, RingStatus, RolloutStatusDocument } from '../rollout/
  * Reads (GET; HEAD too):
  *   /api/v1/whoami                   WhoAmI
  *   /api/v1/fleet?FILTER             FleetSummary (ETag; If-None-Match answers 304)
+ *   /api/v1/control                  ControlState (the freeze, from the same snapshot as /fleet)
  *   /api/v1/clusters?FILTER&limit=&continue=   ClusterPage (limit default 100, max 1000)
  *   /api/v1/clusters/NAME            ClusterDetail
- *   /api/v1/rollouts                 RolloutList
+ *   /api/v1/rollouts?limit=          RolloutList, the newest `limit` (default 50, max 500)
  *   /api/v1/rollouts/current         RolloutView (404 when there is none)
  *   /api/v1/rollouts/ID              RolloutView
  *   /api/v1/flags                    FlagReport (hub/src/flags/flag-report.ts)
  *   /api/v1/previews                 PreviewListing (hub/src/previews/preview-listing.ts)
- *   /api/v1/audit?AUDIT_FILTER&limit=   AuditPage, newest first (limit default 200, max 5000)
+ *   /api/v1/audit?AUDIT_FILTER&limit=&before=   AuditPage, newest first (limit default 200, max 5000;
+ *                                    at most 5000 entries examined per request; before=SEQ goes on
+ *                                    below an earlier answer's `before`)
  *   /api/v1/audit/export?AUDIT_FILTER   the matching entries oldest first as JSON lines
  *                                    (application/x-ndjson, an attachment), what
  *                                    `driftless audit export` writes for them
@@ -112,6 +115,12 @@ export interface FleetSummary {
   readonly grid: FleetGrid;
 }
 
+/** GET /api/v1/control: the fleet-wide controls (the freeze banner polls it). */
+export interface ControlState {
+  /** Present while the fleet is frozen. */
+  readonly frozen?: Freeze;
+}
+
 /** One cluster in GET /api/v1/clusters: `driftless status`'s row, its ring and labels. */
 export interface ClusterRow {
   readonly cluster: string;
@@ -162,10 +171,12 @@ export interface ClusterDetail {
   readonly apps?: Status['apps'];
 }
 
-/** GET /api/v1/rollouts: every rollout document in the store, newest first. */
+/** GET /api/v1/rollouts: the newest rollout documents in the store (by id: ids sort by start time), newest first. */
 export interface RolloutList {
   readonly current?: string;
   readonly items: readonly { readonly id: string; readonly revision: string; readonly phase: RolloutStatusDocument['phase']; readonly createdAt: string; readonly updatedAt: string }[];
+  /** Whether older rollouts were left out (raise `limit`). */
+  readonly truncated: boolean;
 }
 
 /** One check of a ring with what its chart draws. */
@@ -194,8 +205,10 @@ export interface RolloutView extends Omit<RolloutStatusDocument, 'rings'> {
 /** GET /api/v1/audit: entries newest first. */
 export interface AuditPage {
   readonly entries: readonly AuditEntry[];
-  /** Whether older matching entries were left out (raise `limit`, or export). */
+  /** Whether older matching entries may be left out: `limit` was reached or the scan stopped at its bound (raise `limit`, pass `before`, or export). */
   readonly truncated: boolean;
+  /** When truncated: pass as `before=` to go on with the older entries. */
+  readonly before?: number;
 }
 
 /** What every POST answers with 200. */

@@ -19,6 +19,9 @@ describe('the flags page in Chromium', () => {
     await dialog.getByRole('button', { name: 'Set off' }).click();
     await dialog.waitFor({ state: 'detached' });
     await row.locator('.override', { hasText: `by ${ALICE.user}` }).waitFor();
+    // The result shows in the shell's toast area, as on every page.
+    expect(await page.locator('.toasts .toast').first().textContent()).toContain(`set flag checkout-kill to off on 8 cluster(s) as ${ALICE.user}: checkout errors`);
+    expect(await row.locator('td.health').getAttribute('class')).toBe('health health-ok');
 
     const overrides = (await readFlagOverrides(f.store))?.doc.overrides;
     expect(overrides?.['checkout-kill']).toMatchObject({ variant: 'off', actor: ALICE.user, reason: 'checkout errors' });

@@ -53,7 +53,9 @@ describe('dashboard read routes', () => {
     expect((await f.fetchAs('/api/v1/clusters/..%2Frollouts%2Fcurrent')).status).toBe(400);
 
     const list = await json<RolloutList>(await f.fetchAs('/api/v1/rollouts'));
-    expect(list).toMatchObject({ current: f.rollout.id, items: [{ id: f.rollout.id, revision: f.revision }] });
+    expect(list).toMatchObject({ current: f.rollout.id, items: [{ id: f.rollout.id, revision: f.revision }], truncated: false });
+    expect((await f.fetchAs('/api/v1/rollouts?limit=0')).status).toBe(400);
+    expect(await json(await f.fetchAs('/api/v1/control'))).toEqual({});
     const current = await json<RolloutView>(await f.fetchAs('/api/v1/rollouts/current'));
     expect(current).toMatchObject({ id: f.rollout.id, current: true, rings: [{ name: 'canary', phase: 'Succeeded', size: 3, approvalRequired: false }, { name: 'rest', phase: 'AwaitingApproval', size: 9, approvalRequired: true }] });
     const history = current.rings[0]?.checks[0]?.history ?? [];

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { auditExportRow, listAll, parseLabelSelector, storeLayout, type AuditEntry } from '@driftless/core';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -9,11 +8,12 @@ import { movedClusters } from '../rollout/rollout-status-document.js';
 import { readCurrentRollout, readRollout } from '../rollout/rollout-store.js';
 import type { StatusObserver } from '../rollout/status-observer.js';
 import { ApiFailure, intParam, pathParam, sendJson } from './api-http.js';
-import { CLUSTER_PHASES, type AuditPage, type ClusterPhase, type RolloutList, type WhoAmI } from './api-types.js';
+import { CLUSTER_PHASES, type AuditPage, type ClusterPhase, type ControlState, type RolloutList, type WhoAmI } from './api-types.js';
 import { clusterDetailOf } from './cluster-detail.js';
 import type { DashboardDeps } from './dashboard-listener.js';
+import { createFleetAnswers, type FleetAnswers } from './fleet-answers.js';
 import type { FleetSummarySource } from './fleet-summary.js';
-import { clusterPageOf, fleetSummaryOf, type FleetFilter } from './fleet-view.js';
+import { clusterPageOf, type FleetFilter } from './fleet-view.js';
 import { rolloutViewOf } from './rollout-view.js';
 
 /** What a read route is given. */
@@ -40,12 +40,16 @@ export function readRoute(r: ReadDeps, path: string): Route | undefined {
   const fixed: Record<string, Route> = {
     '/whoami': json(({ user }): Promise<WhoAmI> => Promise.resolve({ user: user ?? null, canWrite: user !== undefined, anonymousRead: r.deps.auth.anonymousRead ?? false })),
     '/fleet': (ctx) => fleet(r, ctx),
+    '/control': json(async (): Promise<ControlState> => {
+      const { frozen } = await r.fleet.snapshot();
+      return frozen ? { frozen } : {};
+    }),
     '/clusters': json(async ({ query }) => clusterPageOf(await r.fleet.snapshot(), filterOf(query), intParam(query, 'limit', 100, 1000), query.get('continue') ?? undefined)),
-    '/rollouts': json(() => rolloutList(r)),
+    '/rollouts': json(({ query }) => rolloutList(r, query)),
     '/rollouts/current': json(() => rolloutView(r, undefined)),
     '/flags': json(() => flagReport(r.deps.store, r.deps.clock)),
     '/previews': json(() => listPreviews(r.deps.store)),
-    '/audit': json(({ query }) => auditPage(r, query)),
+    '/audit': json(({ query }) => auditPageOf(r.audit, query)),
     '/audit/export': (ctx) => auditExport(r, ctx),
   };
   const found = fixed[path];
@@ -77,30 +81,41 @@ export function filterOf(query: URLSearchParams): FleetFilter {
   return { ...(requirements ? { selector: requirements } : {}), ...(ring ? { ring } : {}), ...(phase ? { phase: phase as ClusterPhase } : {}) };
 }
 
-/** GET /fleet: the summary with an ETag of its content (the refresh time left out), 304 when the client has it. */
+/** GET /fleet's memoised answers, one memo per dashboard (its fleet summary). */
+const answersByFleet = new WeakMap<FleetSummarySource, FleetAnswers>();
+
+/** GET /fleet: the summary with an ETag of its content (the refresh time left out), 304 when the client has it; memoised per snapshot and filter. */
 async function fleet(r: ReadDeps, { req, res, query }: ReadContext): Promise<void> {
-  const summary = fleetSummaryOf(await r.fleet.snapshot(), filterOf(query));
-  const { refreshedAt: _at, ...content } = summary;
-  const etag = `"${createHash('sha256').update(JSON.stringify(content)).digest('base64url').slice(0, 27)}"`;
+  const filter = filterOf(query);
+  let answers = answersByFleet.get(r.fleet);
+  if (!answers) answersByFleet.set(r.fleet, (answers = createFleetAnswers()));
+  const { etag, bytes } = answers.answer(await r.fleet.snapshot(), filter);
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, { etag, 'cache-control': 'no-cache' });
     res.end();
     return;
   }
-  sendJson(req, res, 200, summary, { etag, 'cache-control': 'no-cache' });
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.length), etag, 'cache-control': 'no-cache' });
+  res.end(req.method === 'HEAD' ? undefined : bytes);
 }
 
-async function rolloutList(r: ReadDeps): Promise<RolloutList> {
+/**
+ * GET /rollouts: the newest `limit` rollouts. Ids sort by start time
+ * (rolloutId), so one listing picks them and only their documents are read.
+ */
+async function rolloutList(r: ReadDeps, query: URLSearchParams): Promise<RolloutList> {
+  const limit = intParam(query, 'limit', 50, 500);
   const current = await readCurrentRollout(r.deps.store);
   const ids: string[] = [];
   for await (const key of listAll(r.deps.store, storeLayout.rolloutsPrefix)) {
     const id = /^rollouts\/(.+)\.json$/.exec(key)?.[1];
     if (id !== undefined && key !== storeLayout.currentRollout) ids.push(id);
   }
-  const docs = await Promise.all(ids.map((id) => readRollout(r.deps.store, id)));
+  ids.sort().reverse();
+  const docs = await Promise.all(ids.slice(0, limit).map((id) => readRollout(r.deps.store, id)));
   const items = docs.flatMap((d) => (d ? [{ id: d.doc.id, revision: d.doc.revision, phase: d.doc.phase, createdAt: d.doc.createdAt, updatedAt: d.doc.updatedAt }] : []));
   items.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
-  return { ...(current ? { current: current.doc.id } : {}), items };
+  return { ...(current ? { current: current.doc.id } : {}), items, truncated: ids.length > limit };
 }
 
 /** The rollout `id` (the current one when undefined) as a RolloutView; 404 when there is none. */
@@ -126,15 +141,27 @@ function auditFilterOf(query: URLSearchParams): { matches: (e: AuditEntry) => bo
   return { matches, ...(since !== undefined ? { since } : {}) };
 }
 
-/** GET /audit: the newest `limit` matching entries; reads back only as far as it must (entries' times never decrease). */
-async function auditPage(r: ReadDeps, query: URLSearchParams): Promise<AuditPage> {
+/** Audit entries one GET /audit examines at most: a rare actor must not cost one GET per entry of the whole log. */
+export const AUDIT_MAX_SCANNED = 5_000;
+
+/**
+ * GET /audit: the newest `limit` matching entries below `before` (when
+ * given); reads back only as far as it must (entries' times never decrease)
+ * and examines at most `maxScanned` entries, answering `truncated` with
+ * the cursor to go on from when it stops early.
+ */
+export async function auditPageOf(audit: Pick<AuditLog, 'newestFirst'>, query: URLSearchParams, maxScanned = AUDIT_MAX_SCANNED): Promise<AuditPage> {
   const limit = intParam(query, 'limit', 200, 5000);
+  const before = query.has('before') ? intParam(query, 'before', 1, Number.MAX_SAFE_INTEGER) : undefined;
   const { matches, since } = auditFilterOf(query);
   const entries: AuditEntry[] = [];
-  for await (const e of r.audit.newestFirst()) {
+  let scanned = 0;
+  for await (const e of audit.newestFirst(before === undefined ? {} : { before })) {
     if (since !== undefined && Date.parse(e.at) < since) break;
+    if (scanned === maxScanned) return { entries, truncated: true, before: e.seq + 1 };
+    scanned += 1;
     if (!matches(e)) continue;
-    if (entries.length === limit) return { entries, truncated: true };
+    if (entries.length === limit) return { entries, truncated: true, before: e.seq + 1 };
     entries.push(e);
   }
   return { entries, truncated: false };

@@ -82,9 +82,11 @@ describe('the dashboard in Chromium', () => {
   it('shows the fleet overview: counts by phase, the whole fleet on the grid, and a phase filter that narrows both', async () => {
     const fleetReads: string[] = [];
     const page = await signedIn('#/overview', (p) => p.on('request', (r) => (r.url().endsWith('/api/v1/fleet') ? fleetReads.push(r.url()) : undefined)));
+    const control = page.waitForResponse((r) => r.url().endsWith('/api/v1/control') && r.status() === 200);
     await painted(page);
-    // The freeze banner and the overview read the same summary at once: one request serves both.
+    // The freeze banner reads the small /control, not the fleet summary: the overview's read is the only one.
     expect(fleetReads).toHaveLength(1);
+    expect(await (await control).json()).toEqual({});
     expect(await phaseCounts(page)).toEqual(expectedCounts());
     await expect.poll(() => page.locator('canvas').getAttribute('data-clusters')).toBe(String(CLUSTERS));
     expect(await page.locator('[data-ring="canary"] strong').textContent()).toBe(String(f.canary.length));
@@ -114,6 +116,16 @@ describe('the dashboard in Chromium', () => {
     expect(await phaseCounts(page)).toEqual(expectedCounts((c) => usRest.includes(c)));
     expect(await page.inputValue('input[name=selector]')).toBe('region=us');
     expect(await page.inputValue('select[name=ring]')).toBe('rest');
+    await page.close();
+  });
+
+  it('opens the rollout page signed in from a link with the token before the route, and keeps the route', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${f.url}/#token=${ALICE.token}&/rollout`);
+    await expect.poll(() => page.locator('header .who').getAttribute('data-who')).toBe('alice');
+    expect(await page.locator('header a.active').textContent()).toBe('Rollout');
+    expect(new URL(page.url()).hash).toBe('#/rollout');
+    expect(page.url()).not.toContain(ALICE.token);
     await page.close();
   });
 

@@ -1,17 +1,19 @@
 import type { ApiError } from '@driftless/hub';
+import { splitToken } from './route.js';
 
 const TOKEN_KEY = 'driftless.token';
 
 /**
- * A `#token=…` in the address (what `npm start` prints) goes into this tab's
- * sessionStorage and out of the address bar and history, so it is neither
- * bookmarked nor sent anywhere but the API's Authorization header.
+ * A `token=…` in the address's hash (what `npm start` prints: `#token=…`, or
+ * `#/rollout&token=…` for an approval) goes into this tab's sessionStorage
+ * and out of the address bar and history, so it is neither bookmarked nor
+ * sent anywhere but the API's Authorization header; the route stays.
  */
 export function takeTokenFromLocation(): void {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (!m?.[1]) return;
-  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
-  history.replaceState(null, '', location.pathname + location.search + location.hash.replace(/[#&]?token=[^&]+/, '').replace(/^$/, '#/'));
+  const split = splitToken(location.hash);
+  if (!split) return;
+  sessionStorage.setItem(TOKEN_KEY, split.token);
+  history.replaceState(null, '', location.pathname + location.search + split.hash);
 }
 
 /** The bearer token this tab signed in with, if any. */

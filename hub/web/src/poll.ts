@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { type ApiCallError, getJson } from './api.js';
+import { startPollLoop } from './poll-loop.js';
 
 /** What usePoll gives a page: the last answer, the last error, and a way to read again now. */
 export interface Polled<T> {
@@ -8,36 +9,37 @@ export interface Polled<T> {
   reload(): void;
 }
 
+/** An answer or error with the path it is for, so a page never shows another path's. */
+interface Got<V> {
+  readonly path: string;
+  readonly value: V;
+}
+
 /**
  * GETs `/api/v1/<path>` now and every `everyMs` (default 5 s) while the page
  * shows, and again whenever `path` changes; keeps the last good answer when a
- * later read fails. A 401 is an error like any other: the shell shows the
- * sign-in form for it.
+ * later read fails. Each path (and each reload) gets its own loop
+ * (startPollLoop), stopped when it is replaced, and what was read for an
+ * earlier path is never returned for the current one. A 401 is an error like
+ * any other: the shell shows the sign-in form for it.
  */
 export function usePoll<T>(path: string, everyMs = 5_000): Polled<T> {
-  const [data, setData] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<ApiCallError | Error | undefined>(undefined);
+  const [data, setData] = useState<Got<T> | undefined>(undefined);
+  const [error, setError] = useState<Got<ApiCallError | Error | undefined> | undefined>(undefined);
   const [tick, setTick] = useState(0);
-  const live = useRef(true);
-  useEffect(() => {
-    live.current = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const read = async (): Promise<void> => {
-      try {
-        const got = await getJson<T>(path);
-        if (!live.current) return;
-        setData(got);
-        setError(undefined);
-      } catch (err) {
-        if (live.current) setError(err as Error);
-      }
-      if (live.current) timer = setTimeout(() => void read(), everyMs);
-    };
-    void read();
-    return () => {
-      live.current = false;
-      if (timer !== undefined) clearTimeout(timer);
-    };
-  }, [path, everyMs, tick]);
-  return { data, error, reload: () => setTick((t) => t + 1) };
+  useEffect(
+    () =>
+      startPollLoop({
+        read: () => getJson<T>(path),
+        onData: (value) => {
+          // The same object again (a 304) keeps the state as it is: no render.
+          setData((prev) => (prev?.path === path && prev.value === value ? prev : { path, value }));
+          setError(undefined);
+        },
+        onError: (value) => setError({ path, value }),
+        everyMs,
+      }),
+    [path, everyMs, tick],
+  );
+  return { data: data?.path === path ? data.value : undefined, error: error?.path === path ? error.value : undefined, reload: () => setTick((t) => t + 1) };
 }

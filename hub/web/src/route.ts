@@ -21,3 +21,19 @@ export function routeHash(page: string, query: Readonly<Record<string, string | 
   const s = q.toString();
   return `#/${page}${s ? `?${s}` : ''}`;
 }
+
+/**
+ * Splits a `token=…` parameter out of an address's hash, wherever it stands:
+ * `#token=T&/rollout`, `#/rollout&token=T` and `#/audit?actor=a&token=T`
+ * each give token T and the route without it (`#/rollout`, `#/audit?actor=a`);
+ * just `#token=T` gives `#/`. Undefined when the hash has no token.
+ */
+export function splitToken(hash: string): { readonly token: string; readonly hash: string } | undefined {
+  const m = /(^#|&)token=([^&]*)(&?)/.exec(hash);
+  if (!m?.[2]) return undefined;
+  const [whole, lead = '', , tail = ''] = m;
+  // Keep one separator when the token stood between two parts; a `#` lead stays the hash's start.
+  const joined = hash.slice(0, m.index) + (lead === '#' ? '#' : tail) + hash.slice(m.index + whole.length);
+  const rest = joined.replace(/^#&/, '#');
+  return { token: decodeURIComponent(m[2]), hash: rest === '#' || rest === '' ? '#/' : rest };
+}

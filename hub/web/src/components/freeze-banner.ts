@@ -1,4 +1,4 @@
-import type { FleetSummary, MutationResult } from '@driftless/hub';
+import type { ControlState, MutationResult } from '@driftless/hub';
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { postJson } from '../api.js';
@@ -7,14 +7,14 @@ import { ReasonDialog, type ReasonRequest } from './reason-dialog.js';
 import { showToast } from './toast.js';
 
 /**
- * The fleet's freeze, from the fleet summary: while frozen a banner says who
+ * The fleet's freeze, from GET /control (a few hundred bytes, not the fleet summary): while frozen a banner says who
  * froze it, when and why, with Unfreeze; otherwise a Freeze button. Both ask
  * a reason (ReasonDialog) and are disabled without `canWrite`.
  */
 export function FreezeBanner(props: { canWrite: boolean }) {
-  const fleet = usePoll<FleetSummary>('fleet');
+  const control = usePoll<ControlState>('control');
   const [request, setRequest] = useState<ReasonRequest | undefined>(undefined);
-  const frozen = fleet.data?.frozen;
+  const frozen = control.data?.frozen;
   const ask = (action: 'freeze' | 'unfreeze'): void =>
     setRequest({
       title: action === 'freeze' ? 'Freeze the fleet' : 'Unfreeze the fleet',
@@ -22,12 +22,12 @@ export function FreezeBanner(props: { canWrite: boolean }) {
       run: async (reason) => {
         const result = await postJson<MutationResult>(action, { reason });
         showToast(result.message);
-        fleet.reload();
+        control.reload();
       },
     });
   const title = props.canWrite ? undefined : 'Sign in with a token that may write';
   const dialog = request ? html`<${ReasonDialog} request=${request} onClose=${() => setRequest(undefined)} />` : null;
-  if (!fleet.data) return dialog;
+  if (!control.data) return dialog;
   if (!frozen) {
     return html`<div class="freeze-bar">
       <button class="danger" onClick=${() => ask('freeze')} disabled=${!props.canWrite} title=${title}>Freeze fleet</button>${dialog}

@@ -33,12 +33,20 @@ function FilterForm(props: { filter: Filter; onChange: (f: Filter) => void }) {
   </form>`;
 }
 
-/** The audit log, newest first, filtered by actor, action, subject and since (kept in the address); Export saves the matching entries as JSON lines. */
+/**
+ * The audit log, newest first, filtered by actor, action, subject and since
+ * (kept in the address, with `before`, the API's cursor, when the reader went
+ * on to older entries); re-read every 30 s, as each read may examine
+ * thousands of entries. Export saves the matching entries as JSON lines.
+ */
 export function AuditPage() {
   const routeQuery = useRouteQuery();
   const filter = useMemo(() => filterOf(routeQuery), [routeQuery]);
+  const before = new URLSearchParams(routeQuery).get('before') ?? undefined;
   const query = auditQuery(filter);
-  const page = usePoll<AuditAnswer>(query ? `audit?${query}` : 'audit');
+  const readQuery = [query, before ? `before=${encodeURIComponent(before)}` : ''].filter(Boolean).join('&');
+  const page = usePoll<AuditAnswer>(readQuery ? `audit?${readQuery}` : 'audit', 30_000);
+  const older = page.data?.before;
   const exportAll = (): void => {
     download(query ? `audit/export?${query}` : 'audit/export', 'driftless-audit.jsonl').catch((err: Error) => showToast(`Audit export failed: ${err.message}`, 'error'));
   };
@@ -51,7 +59,10 @@ export function AuditPage() {
       ? html`<table class="audit-table"><thead><tr><th>#</th><th>When</th><th>Actor</th><th>Action</th><th>Subject</th><th>Reason</th></tr></thead>
           <tbody>${page.data.entries.map((e) => html`<tr key=${e.seq} data-seq=${e.seq}><td>${e.seq}</td><td title=${e.at}>${new Date(e.at).toLocaleString()}</td><td>${e.actor}</td><td><code>${e.action}</code></td><td>${e.subject}</td><td>${e.reason ?? ''}</td></tr>`)}</tbody></table>
         ${page.data.entries.length === 0 ? html`<p class="muted">No entries match.</p>` : null}
-        ${page.data.truncated ? html`<p class="muted">Older entries are left out: narrow the filter, or export.</p>` : null}`
+        ${page.data.truncated
+          ? html`<p class="muted">Older entries are left out: ${older !== undefined ? html`<a href=${routeHash('audit', { ...filter, before: String(older) })}>show older</a>, ` : null}narrow the filter, or export.</p>`
+          : null}
+        ${before ? html`<p><a href=${routeHash('audit', filter)}>Back to the newest</a></p>` : null}`
       : null}
   </section>`;
 }

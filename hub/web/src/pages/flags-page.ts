@@ -4,16 +4,9 @@ import { useState } from 'preact/hooks';
 import { postJson } from '../api.js';
 import { type FlagRow, killVariant, knownVariants, variantsText } from '../components/flag-variants.js';
 import { ReasonDialog, type ReasonRequest } from '../components/reason-dialog.js';
+import { showToast } from '../components/toast.js';
 import { writeBlocked } from '../components/write-blocked.js';
 import { usePoll } from '../poll.js';
-
-const HEALTH_COLOUR: Readonly<Record<string, string>> = {
-  expired: 'var(--failed)',
-  expiring: 'var(--degraded)',
-  'never-on': 'var(--stale)',
-  'ready-to-remove': 'var(--stale)',
-  ok: 'var(--applied)',
-};
 
 type Ask = (title: string, confirm: string, path: string, body: Record<string, string>) => void;
 
@@ -32,7 +25,7 @@ function Actions(props: { row: FlagRow; blocked: string | undefined; ask: Ask })
   const path = `flags/${encodeURIComponent(row.key)}`;
   const off = killVariant(row);
   const title = (what: string): string => blocked ?? what;
-  return html`<div class="flag-actions" style="display:flex;gap:.4rem;flex-wrap:wrap;align-items:center">
+  return html`<div class="flag-actions">
     ${row.type === 'kill-switch'
       ? html`<button class="danger" disabled=${blocked !== undefined} title=${title(`sets variant ${off} on every cluster`)}
           onClick=${() => ask(`Kill switch ${row.key}: set ${off} everywhere`, `Set ${off}`, path, { variant: off })}>Kill switch (set ${off})</button>`
@@ -58,14 +51,13 @@ export function FlagsPage() {
   const report = usePoll<FlagReport>('flags');
   const who = usePoll<WhoAmI>('whoami', 30_000);
   const [request, setRequest] = useState<ReasonRequest | undefined>(undefined);
-  const [toast, setToast] = useState<string | undefined>(undefined);
   const blocked = writeBlocked(who.data);
   const ask: Ask = (title, confirm, path, body) =>
     setRequest({
       title,
       confirm,
       run: async (reason) => {
-        setToast((await postJson<MutationResult>(path, { ...body, reason })).message);
+        showToast((await postJson<MutationResult>(path, { ...body, reason })).message);
         report.reload();
       },
     });
@@ -73,7 +65,6 @@ export function FlagsPage() {
   const orphans = Object.entries(data?.orphanOverrides ?? {});
   return html`<div class="flags-page">
     ${report.error ? html`<p class="error" role="alert">flags read failed: ${report.error.message}</p>` : null}
-    ${toast ? html`<p class="toast" role="status">${toast}</p>` : null}
     ${data ? html`<p class="muted">${data.revision ? `revision ${data.revision.slice(0, 12)}, published ${data.publishedAt ?? '?'}` : 'nothing published yet'}</p>` : null}
     ${data && data.flags.length > 0
       ? html`<table class="flags">
@@ -84,7 +75,7 @@ export function FlagsPage() {
                 <td><strong>${row.key}</strong></td><td>${row.type}</td><td>${row.owner}</td><td>${row.ageDays}d</td>
                 <td>${row.expires ?? '-'}</td><td>${row.defaultVariant ?? '-'}</td><td class="variants">${variantsText(row)}</td>
                 <td><${OverrideCell} row=${row} /></td>
-                <td class="health" style=${`color:${HEALTH_COLOUR[row.health] ?? 'inherit'};font-weight:600`}>${row.health}</td>
+                <td class=${`health health-${row.health}`}>${row.health}</td>
                 <td><${Actions} row=${row} blocked=${blocked} ask=${ask} /></td>
               </tr>`,
             )}

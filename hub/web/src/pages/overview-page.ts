@@ -75,7 +75,7 @@ export function OverviewPage() {
     ${summary
       ? html`<${FleetCounts} summary=${summary} onPhase=${(phase: string) => change({ ...filter, phase })} />
           <${FleetGrid} grid=${summary.grid} onOpen=${(name: string) => (location.hash = `#/cluster/${encodeURIComponent(name)}`)} onPainted=${markPainted} />
-          <p class="muted">Refreshed ${new Date(summary.refreshedAt).toLocaleTimeString()}${summary.rollout ? html` · rollout <a href="#/rollout">${summary.rollout.id}</a> ${summary.rollout.phase} (${shortSha(summary.rollout.revision)})` : null}</p>`
+          <p class="muted"><span title="The fleet as shown was read then, and every check since (every 3 s) found it the same">Unchanged since ${new Date(summary.refreshedAt).toLocaleTimeString()}</span>${summary.rollout ? html` · rollout <a href="#/rollout">${summary.rollout.id}</a> ${summary.rollout.phase} (${shortSha(summary.rollout.revision)})` : null}</p>`
       : fleet.error
         ? null
         : html`<p class="muted">Loading the fleet…</p>`}
