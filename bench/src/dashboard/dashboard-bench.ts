@@ -20,6 +20,8 @@ export interface DashboardBenchOptions {
   readonly warmLoads?: number;
   /** How long each load waits for FLEET_PAINTED_MARK, ms; default 30 000. */
   readonly paintTimeoutMs?: number;
+  /** Where to save a PNG of the first load once it painted (the overview as drawn at this size). */
+  readonly screenshotPath?: string;
   readonly log: (line: string) => void;
 }
 
@@ -56,7 +58,7 @@ export async function runDashboardBench(opts: DashboardBenchOptions): Promise<Da
     log(`bench: first fleet summary built in ${Math.round(summaryBuildMs)} ms`);
     const server = await startDashboardServer(dashboard, { port: 0 });
     try {
-      const loads = await measureLoads(`${server.url}#token=${token}`, opts.warmLoads ?? 5, paintTimeoutMs, log);
+      const loads = await measureLoads(`${server.url}#token=${token}`, { warm: opts.warmLoads ?? 5, timeoutMs: paintTimeoutMs, ...(opts.screenshotPath ? { screenshotPath: opts.screenshotPath } : {}) }, log);
       const refresh = await measureRefresh({ store: target.store, counted, clock, fleet, dashboard, url: server.url, token });
       const measures: DashboardBenchMeasures = { clusters: opts.clusters, store: target.kind, seedMs, paintTimeoutMs, first: { paintMs: loads.first, summaryBuildMs }, warm: loads.warm, refresh };
       return dashboardBenchReport(measures);
@@ -78,15 +80,18 @@ async function openStore(s3: boolean, log: (line: string) => void): Promise<{ ki
 }
 
 /** The first load (a fresh browser), then `warm` more, each in a fresh page of one Chromium: ms from navigation start to the paint mark. */
-async function measureLoads(url: string, warm: number, timeoutMs: number, log: (line: string) => void): Promise<{ first: PaintFigure; warm: PaintFigure[] }> {
+async function measureLoads(url: string, o: { readonly warm: number; readonly timeoutMs: number; readonly screenshotPath?: string }, log: (line: string) => void): Promise<{ first: PaintFigure; warm: PaintFigure[] }> {
+  const { warm, timeoutMs } = o;
   const browser = await launchChromium();
   try {
-    const load = async (): Promise<PaintFigure> => {
-      const page = await browser.newPage();
+    const load = async (screenshotPath?: string): Promise<PaintFigure> => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       try {
         await page.goto(url);
         const mark = await page.waitForFunction((name) => performance.getEntriesByName(name)[0]?.startTime, FLEET_PAINTED_MARK, { timeout: timeoutMs });
-        return (await mark.jsonValue()) ?? undefined;
+        const paintMs = (await mark.jsonValue()) ?? undefined;
+        if (screenshotPath !== undefined) await page.screenshot({ path: screenshotPath, fullPage: true });
+        return paintMs;
       } catch (err) {
         if ((err as Error).name === 'TimeoutError') return undefined;
         throw err;
@@ -94,7 +99,7 @@ async function measureLoads(url: string, warm: number, timeoutMs: number, log: (
         await page.close();
       }
     };
-    const first = await load();
+    const first = await load(o.screenshotPath);
     log(`bench: first load: ${first === undefined ? `no paint mark within ${Math.round(timeoutMs / 1000)} s` : `painted at ${Math.round(first)} ms`}`);
     const times: PaintFigure[] = [];
     for (let i = 0; i < warm; i++) times.push(await load());

@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { RolloutBenchOptions } from '@driftless/bench';
 import type { Command } from 'commander';
 import type { CliIo } from '../main.js';
@@ -70,7 +72,7 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     )
     .option(
       '--dashboard',
-      "the dashboard scenario instead (issue 17): seeds a store with --clusters clusters (default 10000 here) mid-release, serves the dashboard over it on a local http server and builds the first fleet summary as hub serve does at start (timed), then loads the fleet overview in Chromium: once in a fresh browser, then 5 times more, each from navigation start to the overview's paint mark; also and the store requests of one refresh after one status changed. Prints the report with the goal (first meaningful paint <= 2 s at 10,000 clusters) MET or MISS; --json prints it as JSON",
+      "the dashboard scenario instead (issue 17): seeds a store with --clusters clusters (default 10000 here) mid-release, serves the dashboard over it on a local http server and builds the first fleet summary as hub serve does at start (timed), then loads the fleet overview in Chromium: once in a fresh browser, then 5 times more, each from navigation start to the overview's paint mark; also the store requests of one refresh after one status changed. Prints the report with the goal (first meaningful paint <= 2 s at 10,000 clusters) MET or MISS; --json prints it as JSON; --out DIR also writes DIR/dashboard.json and DIR/dashboard-overview.png (the first load, as drawn)",
     )
     .option('--s3', 'with --dashboard: seed the local MinIO (started for the run) instead of a file: store')
     .option('--hosts <n>', 'with --previews: clusters labelled as preview hosts, spread over the fleet (default: min(--clusters, 10))')
@@ -301,6 +303,13 @@ async function runDashboard(io: CliIo, flags: FleetFlags, defaultClusters: boole
   if (flags.rollout || flags.killSwitch || flags.previews || flags.virtual) throw new UsageError('--dashboard is a scenario of its own: leave out --rollout, --kill-switch, --previews and --virtual');
   const { runDashboardBench, formatDashboardReport, PAINT_GOAL_CLUSTERS } = await import('@driftless/bench');
   const clusters = defaultClusters ? PAINT_GOAL_CLUSTERS : integerFlag('--clusters', flags.clusters, 1);
-  const report = await runDashboardBench({ clusters, s3: flags.s3 ?? false, log: (l: string) => io.stderr(`${l}\n`) });
+  const out = flags.out === undefined ? undefined : resolve(flags.out);
+  if (out !== undefined) await mkdir(out, { recursive: true });
+  const screenshot = out === undefined ? undefined : join(out, 'dashboard-overview.png');
+  const report = await runDashboardBench({ clusters, s3: flags.s3 ?? false, ...(screenshot ? { screenshotPath: screenshot } : {}), log: (l: string) => io.stderr(`${l}\n`) });
+  if (out !== undefined) {
+    await writeFile(join(out, 'dashboard.json'), `${JSON.stringify(report, null, 2)}\n`);
+    io.stderr(`bench: wrote ${join(out, 'dashboard.json')} and ${screenshot ?? ''}\n`);
+  }
   io.stdout(flags.json ? `${JSON.stringify(report)}\n` : `${formatDashboardReport(report)}\n`);
 }
