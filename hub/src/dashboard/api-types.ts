@@ -95,6 +95,8 @@ export interface FleetGrid {
 export interface FleetSummary {
   /** When the server last brought its summary up to date (ISO 8601). */
   readonly refreshedAt: string;
+  /** Present while the server cannot refresh the summary (the store fails): since when (ISO 8601) and why. The counts are those of refreshedAt. */
+  readonly stale?: { readonly since: string; readonly error: string };
   /** Clusters selected (the whole fleet without a filter). */
   readonly total: number;
   /** Clusters in the fleet, filter or not. */

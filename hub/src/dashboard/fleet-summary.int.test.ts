@@ -5,6 +5,7 @@ import { putStatus } from '../testing/rollout-fixture.js';
 import { pointerOf } from '../testing/store-reads.js';
 import { readPublishMarker, writePublishMarker } from '../state/hub-state.js';
 import { createFleetSummary } from './fleet-summary.js';
+import { fleetSummaryOf } from './fleet-view.js';
 import { seedFleet } from './testing/seed-fleet.js';
 
 const env = inject('driftlessEnv');
@@ -103,6 +104,74 @@ describe('the incremental fleet summary', () => {
     expect(fresh.rows.find((r) => r.cluster === cluster)?.phase).toBe('Degraded');
     // The background refresh, then the one after invalidate(): one listing each.
     expect(fleet.counts.list).toBe(3);
+  });
+});
+
+describe('the fleet summary when refreshes fail or run long', () => {
+  it('keeps serving the last rows marked stale while the store fails, tries again one interval later, and drops the mark once it reads again', async () => {
+    const seeded = await seedFleet({ store: await fileStore(), clusters: 4, scenario: 'progressing' });
+    let failing = false;
+    const store: ObjectStore = { ...seeded.store, list: async (prefix, o) => (failing ? Promise.reject(new Error('store unreachable')) : seeded.store.list(prefix, o)) };
+    const failures: string[] = [];
+    let failed = (): void => undefined;
+    const fleet = createFleetSummary({ store, clock: seeded.clock, refreshMs: 2000, onRefreshFailed: (err) => (failures.push(err.message), failed()) });
+    const first = await fleet.snapshot();
+    expect(first.stale).toBeUndefined();
+
+    failing = true;
+    await seeded.clock.advance(seeded.clock.now() + 2000);
+    const heard = new Promise<void>((resolve) => (failed = resolve));
+    expect(await fleet.snapshot()).toBe(first);
+    await heard;
+    const stale = await fleet.snapshot();
+    expect(stale.rows).toEqual(first.rows);
+    expect(stale.stale).toEqual({ since: seeded.clock.now(), error: 'store unreachable' });
+    // No new attempt within the interval, however many requests come.
+    await fleet.snapshot();
+    expect(failures).toEqual(['store unreachable']);
+    expect(fleetSummaryOf(stale, {}).stale).toEqual({ since: new Date(seeded.clock.now()).toISOString(), error: 'store unreachable' });
+
+    failing = false;
+    const fresh = await fleet.refresh();
+    expect(fresh.stale).toBeUndefined();
+  });
+
+  it('makes a reader wait only for the changes made before it asked, not for later ones', async () => {
+    const seeded = await seedFleet({ store: await fileStore(), clusters: 4, scenario: 'progressing' });
+    let gate = Promise.resolve();
+    const store: ObjectStore = { ...seeded.store, list: async (prefix, o) => gate.then(() => seeded.store.list(prefix, o)) };
+    const fleet = createFleetSummary({ store, clock: seeded.clock, refreshMs: 60_000 });
+    await fleet.snapshot();
+    let open = (): void => undefined;
+    gate = new Promise((resolve) => (open = resolve));
+    fleet.invalidate();
+    const reader = fleet.snapshot().then(() => fleet.counts.list);
+    // Another change while the reader's refresh runs: the reader does not wait for the refresh after it.
+    fleet.invalidate();
+    open();
+    expect(await reader).toBe(2);
+  });
+
+  it('refreshes no more often than three times as long as the last refresh took', async () => {
+    const seeded = await seedFleet({ store: await fileStore(), clusters: 4, scenario: 'progressing' });
+    // Each listing takes 5 s of the virtual clock: a refresh takes 5 s.
+    let listings = 0;
+    const store: ObjectStore = {
+      ...seeded.store,
+      list: async (prefix, o) => {
+        listings += 1;
+        await seeded.clock.advance(seeded.clock.now() + 5000);
+        return seeded.store.list(prefix, o);
+      },
+    };
+    const fleet = createFleetSummary({ store, clock: seeded.clock, refreshMs: 2000 });
+    await fleet.snapshot();
+    await seeded.clock.advance(seeded.clock.now() + 14_999);
+    await fleet.snapshot();
+    expect(listings).toBe(1);
+    await seeded.clock.advance(seeded.clock.now() + 1);
+    await fleet.snapshot();
+    expect(listings).toBe(2);
   });
 });
 

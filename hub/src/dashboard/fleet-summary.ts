@@ -31,6 +31,8 @@ export interface FleetSnapshot {
   readonly rings: readonly string[];
   readonly frozen?: Freeze;
   readonly rollout?: Rollout;
+  /** Present while refreshes fail: since when (ms since the epoch) and the last failure. The rows are those of `refreshedAt`. */
+  readonly stale?: { readonly since: number; readonly error: string };
 }
 
 /** The incremental fleet summary (see createFleetSummary). */
@@ -55,9 +57,13 @@ export interface FleetSummarySource {
 export interface FleetSummaryDeps {
   readonly store: ObjectStore;
   readonly clock: Clock;
-  /** A snapshot is served without a refresh for this long, ms; default 2 000. */
+  /**
+   * A snapshot is served without a refresh for this long, ms; default 2 000.
+   * Never less than three times the last refresh took, so one open page does
+   * not keep the hub's event loop busy refreshing a large fleet.
+   */
   readonly refreshMs?: number;
-  /** Hears of a background refresh that failed (the last snapshot is served meanwhile, and the next call tries again). */
+  /** Hears of a background refresh that failed (the last snapshot is served meanwhile, marked stale; the next attempt comes one interval later). */
   readonly onRefreshFailed?: (err: Error) => void;
 }
 
@@ -88,11 +94,27 @@ export function createFleetSummary(deps: FleetSummaryDeps): FleetSummarySource {
   let wanted = 0;
   let last: { readonly snapshot: FleetSnapshot; readonly generation: number } | undefined;
   let running: Promise<unknown> | undefined;
+  /** When the last refresh started, and how long the last one that succeeded took (ms, the deps' clock). */
+  let attemptedAt = Number.NEGATIVE_INFINITY;
+  let tookMs = 0;
 
   const startRefresh = (): Promise<unknown> => {
+    if (running) return running;
     const generation = wanted;
-    running ??= buildSnapshot()
-      .then((snapshot) => (last = { snapshot, generation }))
+    const started = clock.now();
+    attemptedAt = started;
+    running = buildSnapshot()
+      .then(
+        (snapshot) => {
+          tookMs = clock.now() - started;
+          last = { snapshot, generation };
+        },
+        (err: unknown) => {
+          // The rows stay those last read; the answer says since when they could not be refreshed.
+          if (last) last = { snapshot: { ...last.snapshot, stale: { since: last.snapshot.stale?.since ?? started, error: (err as Error).message } }, generation: last.generation };
+          throw err;
+        },
+      )
       .finally(() => (running = undefined));
     return running;
   };
@@ -141,9 +163,11 @@ export function createFleetSummary(deps: FleetSummaryDeps): FleetSummarySource {
   };
 
   const snapshot = async (): Promise<FleetSnapshot> => {
-    // A refresh that started before the last invalidate() does not count: wait for it, then start one.
-    while (last === undefined || last.generation < wanted) await startRefresh();
-    if (clock.now() - last.snapshot.refreshedAt >= refreshMs && running === undefined) {
+    // A refresh that started before the last invalidate() (as of this call: later ones do not hold it up) does not count.
+    const target = wanted;
+    while (last === undefined || last.generation < target) await startRefresh();
+    const interval = Math.max(refreshMs, 3 * tookMs);
+    if (clock.now() - Math.max(last.snapshot.refreshedAt, attemptedAt) >= interval && running === undefined) {
       startRefresh().catch((err: unknown) => deps.onRefreshFailed?.(err as Error));
     }
     return last.snapshot;

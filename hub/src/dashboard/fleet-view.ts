@@ -37,6 +37,7 @@ export function fleetSummaryOf(snap: FleetSnapshot, filter: FleetFilter): FleetS
   const rollout = snap.rollout;
   return {
     refreshedAt: new Date(snap.refreshedAt).toISOString(),
+    ...(snap.stale ? { stale: { since: new Date(snap.stale.since).toISOString(), error: snap.stale.error } } : {}),
     total: rows.length,
     fleetTotal: snap.rows.length,
     byPhase,

@@ -123,6 +123,14 @@ export function describeObjectStoreContract(name: string, make: () => Promise<Ob
         expect(got.kind === 'found' ? got.etag : undefined).toBe(page.etags[i]);
         expect((await store.head(key))?.etag).toBe(page.etags[i]);
       }
+      // After an overwrite, and after a delete and a new write, the listed ETag follows.
+      const over = await store.put('tags/b/status.json', bytes('b2'));
+      await store.delete('tags/a/status.json');
+      expect((await store.list('tags/')).keys).toEqual(['tags/b/status.json']);
+      const again = await store.put('tags/a/status.json', bytes('a3'));
+      const after = await store.list('tags/');
+      expect(after.keys).toEqual(['tags/a/status.json', 'tags/b/status.json']);
+      expect(after.etags).toEqual([again.kind === 'written' ? again.etag : '', over.kind === 'written' ? over.etag : '']);
     });
 
     it('lets exactly one of 20 racing put-if-absent writers win, and keeps the winner bytes', async () => {

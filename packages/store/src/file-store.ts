@@ -95,6 +95,19 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
   };
 
   /**
+   * The ETag of `key`'s current version, read, and its mark linked so the
+   * next listing need not read it (best effort: a prune racing this at worst
+   * keeps that version's inode until the key's next prune). Undefined when
+   * the key is gone.
+   */
+  const readAndMark = async (key: string): Promise<string | undefined> => {
+    const cur = await readCurrent(key);
+    if (cur.body === undefined) return undefined;
+    await link(versionPath(key, cur.gen), join(dirOf(key), etagMarkName(cur.gen, cur.body))).catch(() => undefined);
+    return cur.etag;
+  };
+
+  /**
    * Creates version `gen` of `key`; false when another writer created it first.
    * `wasDeleted` says the current version is a tombstone (the deleted marker goes).
    */
@@ -220,8 +233,8 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
       const etags: string[] = [];
       for (const item of page) {
         // No ETag mark (written before marks existed, or its writer stopped between
-        // the version and its mark): the ETag costs a read, as a GET would.
-        const etag = item.etag ?? (await readCurrent(item.key)).etag;
+        // the version and its mark): the ETag costs a read, as a GET would, once.
+        const etag = item.etag ?? (await readAndMark(item.key));
         // None: deleted since it was listed, so it is left out.
         if (etag === undefined) continue;
         keys.push(item.key);
@@ -317,7 +330,7 @@ async function listBelow(dir: string, key: string, entries: readonly Dirent[], w
   for (const e of entries) {
     if (e.isDirectory() && !e.name.startsWith('.driftless')) items.push({ order: e.name, name: e.name, subtree: false }, { order: `${e.name}/`, name: e.name, subtree: true });
   }
-  items.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  items.sort((a, b) => compareKeys(a.order, b.order));
   // A child's entries, read for its own key, are used again for its subtree, which comes later.
   const read = new Map<string, readonly Dirent[]>();
   for (const item of items) {
@@ -338,14 +351,35 @@ async function listBelow(dir: string, key: string, entries: readonly Dirent[], w
 }
 
 function wantsKey(key: string, walk: ListWalk): boolean {
-  return key.startsWith(walk.prefix) && (walk.after === undefined || key > walk.after);
+  return key.startsWith(walk.prefix) && (walk.after === undefined || compareKeys(key, walk.after) > 0);
+}
+
+/**
+ * Orders keys as S3 does, by their UTF-8 bytes, which is code point order.
+ * JavaScript's `<` compares UTF-16 units, which puts a character above the
+ * Basic Multilingual Plane (a surrogate pair) before U+E000-U+FFFF: those are
+ * moved so that surrogates sort above them.
+ */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  return unit >= 0xe000 ? unit - 0x800 : unit;
 }
 
 /** Whether some key starting with `below` (a key and `/`) can be wanted. */
 function wantsSubtree(below: string, walk: ListWalk): boolean {
   if (!below.startsWith(walk.prefix) && !walk.prefix.startsWith(below)) return false;
   // Every key under `below` sorts before `after` when `below` does and is not its start.
-  return walk.after === undefined || below > walk.after || walk.after.startsWith(below);
+  return walk.after === undefined || compareKeys(below, walk.after) > 0 || walk.after.startsWith(below);
 }
 
 /** `key` when `entries` (its directory's) hold a version and no deleted mark, with the current version's ETag when its mark is there. */

@@ -72,10 +72,16 @@ export function OverviewPage() {
   return html`<section class="overview">
     <${Filters} filter=${filter} summary=${summary} onChange=${change} />
     ${fleet.error ? html`<p class="error" role="alert">Fleet summary read failed: ${fleet.error.message}</p>` : null}
+    ${summary?.stale
+      ? html`<p class="error stale" role="alert">
+          The hub cannot refresh the fleet summary since ${new Date(summary.stale.since).toLocaleTimeString()}: ${summary.stale.error}. What is shown
+          was read at ${new Date(summary.refreshedAt).toLocaleTimeString()}.
+        </p>`
+      : null}
     ${summary
       ? html`<${FleetCounts} summary=${summary} onPhase=${(phase: string) => change({ ...filter, phase })} />
           <${FleetGrid} grid=${summary.grid} onOpen=${(name: string) => (location.hash = `#/cluster/${encodeURIComponent(name)}`)} onPainted=${markPainted} />
-          <p class="muted"><span title="The fleet as shown was read then, and every check since (every 3 s) found it the same">Unchanged since ${new Date(summary.refreshedAt).toLocaleTimeString()}</span>${summary.rollout ? html` · rollout <a href="#/rollout">${summary.rollout.id}</a> ${summary.rollout.phase} (${shortSha(summary.rollout.revision)})` : null}</p>`
+          <p class="muted"><span title="The fleet as shown was read then; the hub re-reads the store every few seconds and this page asks it every 3 s">Unchanged since ${new Date(summary.refreshedAt).toLocaleTimeString()}</span>${summary.rollout ? html` · rollout <a href="#/rollout">${summary.rollout.id}</a> ${summary.rollout.phase} (${shortSha(summary.rollout.revision)})` : null}</p>`
       : fleet.error
         ? null
         : html`<p class="muted">Loading the fleet…</p>`}

@@ -81,10 +81,11 @@ export type PutResult = { readonly kind: 'written'; readonly etag: string } | { 
 export interface ListPage {
   readonly keys: readonly string[];
   /**
-   * When the adapter learns them with the listing at no extra cost (S3
-   * ListObjectsV2, memory): each key's ETag, parallel to `keys`, equal to what
-   * get/head return for it then. Absent when it would cost a read per key (the
-   * file store): callers then fall back to conditional GETs.
+   * Each key's ETag, parallel to `keys`, equal to what get/head return for it
+   * then, when the adapter learns them with the listing (S3 ListObjectsV2,
+   * memory, and the file store, from a mark per version; a file-store version
+   * written before marks existed costs one read, once). An adapter may leave
+   * them out: callers then fall back to conditional GETs.
    */
   readonly etags?: readonly string[];
   readonly nextPageToken?: string;
