@@ -129,10 +129,7 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     env = await startEnvironment({ allowPush: true, log, signal: opts.signal });
     const { store, storeUrl, storeDir } = await demoStore(env, opts.s3, work);
     metrics = await startDemoMetrics(env.info.prometheus, opts.clusters);
-    // Signed, as in production: what the demo does is what users copy.
-    const keyFiles = await writeSigningKeyPair(join(work, 'keys'));
-    const signingKey = parseSigningKey(await readFile(keyFiles.privateKey, 'utf8'));
-    const verifyKeys: readonly KeyObject[] = [parseVerifyKey(await readFile(keyFiles.publicKey, 'utf8'))];
+    const { keyFiles, signingKey, verifyKeys } = await demoKeys(work);
     const clock = systemClock;
     const recorder = new FleetRecorder(clock.now(), 1_000);
     const observed = observedStore(store, clock, recorder);
@@ -141,19 +138,13 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     // One controller for the demo's steps and the dashboard's approve, halt and resume: same key, same observer.
     const controller = createRolloutController({ ...hubDeps, metrics: metrics.source, machine: coreRolloutMachine, audit: createAuditLog(hubDeps), newId: randomUUID });
     dashboard = await startDemoDashboard({ store: hubDeps.store, clock, rollouts: controller, signingKey, user: opts.user, port: opts.dashboardPort, fallbackToFreePort: opts.dashboardPortFallback, log });
-
     log(`demo: generating an example fleet of ${opts.clusters} clusters x ${APPS} apps`);
-    const bare = await createBareRepo(env.info.git.root, 'fleet');
-    const repoUrl = `${env.info.git.baseUrl}fleet.git`;
-    const files = (versions: Record<string, string>, delivery?: Record<string, unknown>): Record<string, string> =>
-      generateFleet({ clusters: opts.clusters, apps: APPS, kustomizeApps: 1, namespaces: true, versions, ...(delivery ? { delivery } : {}) });
-    await commitFiles(bare, files({}), 'example fleet');
-
+    const repo = await demoRepo(env, opts.clusters);
+    const repoUrl = repo.url;
     // The rollout's error-rate check reads the demo's Prometheus: compiling a fleet with checks needs it, as every step does.
     const hub = createHub({ ...nodeHubDeps(hubDeps), metrics: metrics.source });
     const realCluster = clusterName(0);
     const names = Array.from({ length: opts.clusters - 1 }, (_, i) => clusterName(i + 1));
-
     const first = await compile(hub, repoUrl, recorder, log);
     log(`demo: hub compiled ${first.revision.slice(0, 12)} in ${first.durationMs} ms into ${storeUrl}`);
     realAgent = runRealAgent(env.info.kube.kubeconfig, realCluster, observed.store, verifyKeys, opts, agentStop.signal);
@@ -163,23 +154,54 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     opts.signal.throwIfAborted();
     await metrics.ready(opts.signal);
     log(`demo: Prometheus (${metrics.url}) scrapes a test exporter: ring-0's clusters answer 1% of requests with 500; ring-0's check ${DEMO_CHECK.name} halts the rollout above ${DEMO_CHECK.max * 100}% for ${DEMO_CHECK.for}`);
-
-    await commitFiles(bare, files({ [appName(1)]: '1.1.0' }, demoDelivery(opts.intervalMs)), `bump ${appName(1)} to 1.1.0, delivered through rings ring-0, ring-1, ring-2`);
+    await repo.commit({ [appName(1)]: '1.1.0' }, `bump ${appName(1)} to 1.1.0, delivered through rings ring-0, ring-1, ring-2`, demoDelivery(opts.intervalMs));
     log(`demo: pushed a commit that bumps ${appName(1)} to 1.1.0 (every cluster runs it) and delivers it through rings: ring-0, ring-1, then ring-2 after an approval`);
     const second = await compile(hub, repoUrl, recorder, log);
     log(`demo: hub compiled ${second.revision.slice(0, 12)} in ${second.durationMs} ms, git fetched once: ${startedLine(second)}`);
     const rollout = await deliverRelease({ controller, clock, stepMs: STEP_MS, approveAfterMs: opts.approveAfterMs, dashboardUrl: dashboard.rolloutUrl, signal: opts.signal, log, status: opts.status });
     opts.signal.throwIfAborted();
     const converged = reportRollout(rollout, recorder, log);
-    const { s3 } = env.info;
-    const storeEnv = { AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
-    const keys = { signingKey: keyFiles.privateKey, verifyKey: keyFiles.publicKey };
-    const outcome = rollout ? { rollout: { id: rollout.id, phase: rollout.phase, ...(rollout.halt ? { halt: rollout.halt } : {}), rings: rollout.plan.rings.map((r) => r.name) } } : {};
-    return { storeUrl, ...(opts.s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, repoUrl, realCluster, keys, prometheusUrl: metrics.url, converged, dashboard: { url: dashboard.signInUrl, user: dashboard.user }, ...outcome, stop };
+    const where = { storeUrl, storeDir, repoUrl, realCluster, prometheusUrl: metrics.url, dashboard: { url: dashboard.signInUrl, user: dashboard.user } };
+    return demoOf(env, opts.s3, where, keyFiles, converged, rollout, stop);
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** The example fleet's repository on the git server, with its first commit; `commit` pushes the fleet again with app versions and delivery. */
+async function demoRepo(env: Environment, clusters: number): Promise<{ readonly url: string; commit(versions: Record<string, string>, message: string, delivery?: Record<string, unknown>): Promise<void> }> {
+  const bare = await createBareRepo(env.info.git.root, 'fleet');
+  const commit = async (versions: Record<string, string>, message: string, delivery?: Record<string, unknown>): Promise<void> => {
+    await commitFiles(bare, generateFleet({ clusters, apps: APPS, kustomizeApps: 1, namespaces: true, versions, ...(delivery ? { delivery } : {}) }), message);
+  };
+  await commit({}, 'example fleet');
+  return { url: `${env.info.git.baseUrl}fleet.git`, commit };
+}
+
+/** The demo's pointer signing key pair, written under `work` (signed, as in production: what the demo does is what users copy). */
+async function demoKeys(work: string): Promise<{ keyFiles: { privateKey: string; publicKey: string }; signingKey: KeyObject; verifyKeys: readonly KeyObject[] }> {
+  const keyFiles = await writeSigningKeyPair(join(work, 'keys'));
+  const signingKey = parseSigningKey(await readFile(keyFiles.privateKey, 'utf8'));
+  return { keyFiles, signingKey, verifyKeys: [parseVerifyKey(await readFile(keyFiles.publicKey, 'utf8'))] };
+}
+
+/** The running demo as runDemo answers it: where to look (the AWS_* variables with an S3 store), how far it got, and its stop. */
+function demoOf(
+  env: Environment,
+  s3: boolean,
+  where: Pick<Demo, 'storeUrl' | 'repoUrl' | 'realCluster' | 'prometheusUrl' | 'dashboard'> & { readonly storeDir: string },
+  keyFiles: { readonly privateKey: string; readonly publicKey: string },
+  converged: Demo['converged'],
+  rollout: Rollout | undefined,
+  stop: () => Promise<void>,
+): Demo {
+  const { storeDir, ...rest } = where;
+  const info = env.info.s3;
+  const storeEnv = { AWS_ENDPOINT_URL: info.endpoint, AWS_REGION: info.region, AWS_ACCESS_KEY_ID: info.accessKeyId, AWS_SECRET_ACCESS_KEY: info.secretAccessKey };
+  const outcome = rollout ? { rollout: { id: rollout.id, phase: rollout.phase, ...(rollout.halt ? { halt: rollout.halt } : {}), rings: rollout.plan.rings.map((r) => r.name) } } : {};
+  const keys = { signingKey: keyFiles.privateKey, verifyKey: keyFiles.publicKey };
+  return { ...rest, ...(s3 ? { storeEnv } : { storeDir }), kubeconfig: env.info.kube.kubeconfig, keys, converged, ...outcome, stop };
 }
 
 /** The store the hub publishes to: a `file:` store in the demo's directory, or (`s3`) the local MinIO. */
