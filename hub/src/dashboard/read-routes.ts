@@ -102,13 +102,18 @@ async function fleet(r: ReadDeps, { req, res, query }: ReadContext): Promise<voi
 /**
  * GET /rollouts: the newest `limit` rollouts. Ids sort by start time
  * (rolloutId), so one listing picks them and only their documents are read.
+ * The tie: rolloutId keeps whole seconds, then the revision, so two rollouts
+ * started in the same second sort by revision; when `limit` falls between
+ * them the later-started one may be the one left out. The items answered are
+ * ordered by `createdAt` (milliseconds), then id. Only `rollouts/<id>.json`
+ * counts: a key nested deeper is no rollout document.
  */
 async function rolloutList(r: ReadDeps, query: URLSearchParams): Promise<RolloutList> {
   const limit = intParam(query, 'limit', 50, 500);
   const current = await readCurrentRollout(r.deps.store);
   const ids: string[] = [];
   for await (const key of listAll(r.deps.store, storeLayout.rolloutsPrefix)) {
-    const id = /^rollouts\/(.+)\.json$/.exec(key)?.[1];
+    const id = /^rollouts\/([^/]+)\.json$/.exec(key)?.[1];
     if (id !== undefined && key !== storeLayout.currentRollout) ids.push(id);
   }
   ids.sort().reverse();

@@ -12,7 +12,7 @@ const TOKEN_KEY = 'driftless.token';
 export function takeTokenFromLocation(): void {
   const split = splitToken(location.hash);
   if (!split) return;
-  sessionStorage.setItem(TOKEN_KEY, split.token);
+  if (split.token !== undefined) sessionStorage.setItem(TOKEN_KEY, split.token);
   history.replaceState(null, '', location.pathname + location.search + split.hash);
 }
 
