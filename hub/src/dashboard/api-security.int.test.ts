@@ -96,7 +96,7 @@ describe('the dashboard API refuses what it must, writing nothing', () => {
   it('writes nothing on a GET or HEAD of any read route', async () => {
     const f = await start({ clusters: 6, scenario: 'awaiting-approval' });
     const reads = [
-      'whoami', 'fleet', 'fleet?ring=rest&phase=Applied', 'clusters', 'clusters?limit=2', `clusters/${f.clusters[0] ?? ''}`, 'rollouts', 'rollouts/current',
+      'whoami', 'fleet', 'fleet?ring=rest&phase=Applied', 'control', 'clusters', 'clusters?limit=2', `clusters/${f.clusters[0] ?? ''}`, 'rollouts', 'rollouts/current',
       `rollouts/${f.rollout.id}`, 'flags', 'previews', 'audit', 'audit?actor=alice&limit=5', 'audit/export',
     ];
     const before = await storeContents(f.store);

@@ -18,6 +18,8 @@ describe('dashboard read routes', () => {
     ['MinIO', () => Promise.resolve(minio())],
   ])('answers every read route on %s, and no GET writes anything', async (_name, make) => {
     const f = await start({ store: await make(), clusters: 12, scenario: 'awaiting-approval' });
+    // A key nested below rollouts/ is no rollout: /rollouts must neither list nor read it.
+    await f.store.put('rollouts/archive/old.json', new TextEncoder().encode('not a rollout'));
     const before = await storeKeys(f.store);
     expect(await json<WhoAmI>(await f.fetchAs('/api/v1/whoami'))).toEqual({ user: 'alice', canWrite: true, anonymousRead: false });
 

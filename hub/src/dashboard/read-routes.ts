@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { auditExportRow, listAll, parseLabelSelector, storeLayout, type AuditEntry } from '@driftless/core';
+import { auditExportRow, listAll, parseLabelSelector, storeLayout, type AuditEntry, type Clock } from '@driftless/core';
 import type { AuditLog } from '../audit/audit-log.js';
 import { readFreeze } from '../control/freeze.js';
 import { flagReport } from '../flags/flag-report.js';
@@ -49,7 +49,7 @@ export function readRoute(r: ReadDeps, path: string): Route | undefined {
     '/rollouts/current': json(() => rolloutView(r, undefined)),
     '/flags': json(() => flagReport(r.deps.store, r.deps.clock)),
     '/previews': json(() => listPreviews(r.deps.store)),
-    '/audit': json(({ query }) => auditPageOf(r.audit, query)),
+    '/audit': json(({ query }) => auditPageOf(r.audit, query, { clock: r.deps.clock })),
     '/audit/export': (ctx) => auditExport(r, ctx),
   };
   const found = fixed[path];
@@ -102,13 +102,18 @@ async function fleet(r: ReadDeps, { req, res, query }: ReadContext): Promise<voi
 /**
  * GET /rollouts: the newest `limit` rollouts. Ids sort by start time
  * (rolloutId), so one listing picks them and only their documents are read.
+ * The tie: rolloutId keeps whole seconds, then the revision, so two rollouts
+ * started in the same second sort by revision; when `limit` falls between
+ * them the later-started one may be the one left out. The items answered are
+ * ordered by `createdAt` (milliseconds), then id. Only `rollouts/<id>.json`
+ * counts: a key nested deeper is no rollout document.
  */
 async function rolloutList(r: ReadDeps, query: URLSearchParams): Promise<RolloutList> {
   const limit = intParam(query, 'limit', 50, 500);
   const current = await readCurrentRollout(r.deps.store);
   const ids: string[] = [];
   for await (const key of listAll(r.deps.store, storeLayout.rolloutsPrefix)) {
-    const id = /^rollouts\/(.+)\.json$/.exec(key)?.[1];
+    const id = /^rollouts\/([^/]+)\.json$/.exec(key)?.[1];
     if (id !== undefined && key !== storeLayout.currentRollout) ids.push(id);
   }
   ids.sort().reverse();
@@ -142,23 +147,36 @@ function auditFilterOf(query: URLSearchParams): { matches: (e: AuditEntry) => bo
 }
 
 /** Audit entries one GET /audit examines at most: a rare actor must not cost one GET per entry of the whole log. */
-export const AUDIT_MAX_SCANNED = 5_000;
+export const AUDIT_MAX_SCANNED = 1_000;
+
+/** Time one GET /audit spends examining entries at most (ms), whichever of this and {@link AUDIT_MAX_SCANNED} comes first: a slow store must not hold a tab's request for minutes. */
+export const AUDIT_SCAN_BUDGET_MS = 2_000;
+
+/** How far one GET /audit reads: its clock (the dashboard's), and the two bounds (the defaults above unless given). */
+export interface AuditScanBounds {
+  readonly clock: Pick<Clock, 'now'>;
+  readonly maxScanned?: number;
+  readonly budgetMs?: number;
+}
 
 /**
  * GET /audit: the newest `limit` matching entries below `before` (when
  * given); reads back only as far as it must (entries' times never decrease)
- * and examines at most `maxScanned` entries, answering `truncated` with
- * the cursor to go on from when it stops early.
+ * and stops after `maxScanned` entries or `budgetMs` of `clock` time,
+ * answering `truncated` with the cursor to go on from. It examines at least
+ * one entry, so the cursor moves however slow the store.
  */
-export async function auditPageOf(audit: Pick<AuditLog, 'newestFirst'>, query: URLSearchParams, maxScanned = AUDIT_MAX_SCANNED): Promise<AuditPage> {
+export async function auditPageOf(audit: Pick<AuditLog, 'newestFirst'>, query: URLSearchParams, bounds: AuditScanBounds): Promise<AuditPage> {
   const limit = intParam(query, 'limit', 200, 5000);
   const before = query.has('before') ? intParam(query, 'before', 1, Number.MAX_SAFE_INTEGER) : undefined;
   const { matches, since } = auditFilterOf(query);
+  const { clock, maxScanned = AUDIT_MAX_SCANNED, budgetMs = AUDIT_SCAN_BUDGET_MS } = bounds;
+  const started = clock.now();
   const entries: AuditEntry[] = [];
   let scanned = 0;
   for await (const e of audit.newestFirst(before === undefined ? {} : { before })) {
     if (since !== undefined && Date.parse(e.at) < since) break;
-    if (scanned === maxScanned) return { entries, truncated: true, before: e.seq + 1 };
+    if (scanned === maxScanned || (scanned > 0 && clock.now() - started >= budgetMs)) return { entries, truncated: true, before: e.seq + 1 };
     scanned += 1;
     if (!matches(e)) continue;
     if (entries.length === limit) return { entries, truncated: true, before: e.seq + 1 };

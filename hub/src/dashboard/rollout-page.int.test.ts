@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutView } from './api-types.js';
-import { browserPerFile, cspViolations, saveScreenshot } from './testing/browser-page.js';
+import { browserPerFile, takeCspViolations, saveScreenshot } from './testing/browser-page.js';
 import { ALICE } from './testing/dashboard-fixture.js';
 import { ERROR_RATE_MAX } from './testing/seed-fleet.js';
 import { readCurrentRolloutDocument } from '../rollout/rollout-store.js';
@@ -29,7 +29,7 @@ describe('the rollout page in Chromium', () => {
     const approved = (await f.audit.read()).filter((e) => e.action === 'rollout.approved');
     expect(approved).toEqual([expect.objectContaining({ actor: ALICE.user, reason: 'canary looks healthy' })]);
     await rest.locator('.approval', { hasText: /approved by alice at .*: canary looks healthy/ }).waitFor();
-    expect(cspViolations(page)).toEqual([]);
+    expect(takeCspViolations(page)).toEqual([]);
   });
 
   it('shows the check that halted the rollout: its values, its threshold, and a chart with every point', async () => {
@@ -55,7 +55,7 @@ describe('the rollout page in Chromium', () => {
     expect(await page.getByRole('button', { name: 'Resume' }).isEnabled()).toBe(true);
     await saveScreenshot(page, 'rollout-halted');
     // The page, its chart included, runs under the Content-Security-Policy, which refuses a script injected inline.
-    expect(cspViolations(page)).toEqual([]);
+    expect(takeCspViolations(page)).toEqual([]);
     const refusal = page.waitForEvent('console', (m) => m.text().includes('Content Security Policy'));
     // A string, run in the page (this project has no DOM types).
     const injected = await page.evaluate<string>(`(() => {
@@ -66,7 +66,7 @@ describe('the rollout page in Chromium', () => {
     })()`);
     expect(injected).toBe('refused');
     await refusal;
-    expect(cspViolations(page)).toEqual([expect.stringContaining("script-src 'self' 'sha256-")]);
+    expect(takeCspViolations(page)).toEqual([expect.stringContaining("script-src 'self' 'sha256-")]);
   });
 
   it('disables Approve, saying why, for a reader who may not write', async () => {

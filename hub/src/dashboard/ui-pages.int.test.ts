@@ -1,21 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { API_VERSION, type Preview } from '@driftless/core';
-import { launchChromium } from '@driftless/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_PHASES, FLEET_PAINTED_MARK, type ClusterPhase } from './api-types.js';
-import { ALICE, startDashboardFixture, tempFileStore, type DashboardFixture } from './testing/dashboard-fixture.js';
-import { saveScreenshot } from './testing/screenshots.js';
+import { browserPerFile, saveScreenshot, type BrowserPage as Page } from './testing/browser-page.js';
+import { ALICE, type DashboardFixture } from './testing/dashboard-fixture.js';
 import { readFreeze } from '../control/freeze.js';
 import { writePreview } from '../previews/preview-store.js';
 
-/** playwright-core's types, through testkit (hub does not depend on playwright-core itself). */
-type Browser = Awaited<ReturnType<typeof launchChromium>>;
-type Page = Awaited<ReturnType<Browser['newPage']>>;
-
 const CLUSTERS = 40;
-let browser: Browser;
+// Every page comes from it, so each test fails on any Content-Security-Policy refusal.
+const chromium = browserPerFile();
 let f: DashboardFixture;
-let removeStore: () => Promise<void>;
 
 const COMMIT = 'c'.repeat(40);
 const T = '2026-03-01T10:00:00.000Z';
@@ -35,22 +30,14 @@ const preview = (branch: string, slug: string, over: Partial<Preview>): Preview 
 });
 
 beforeAll(async () => {
-  const t = await tempFileStore();
-  removeStore = t.remove;
-  f = await startDashboardFixture({ store: t.store, clusters: CLUSTERS, scenario: 'awaiting-approval' });
+  f = await chromium.fixture({ clusters: CLUSTERS, scenario: 'awaiting-approval' });
   await writePreview(f.store, preview('feature/login', 'feature-login', {}));
   await writePreview(f.store, preview('fix/typo', 'fix-typo', { error: { commit: COMMIT, message: 'kustomize build failed: no kustomization', at: T } }));
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await f?.close();
-  await removeStore?.();
 });
 
 /** A page signed in as alice (the token taken from the address, as `npm start` prints it). */
 async function signedIn(hash = '#/overview', onPage?: (page: Page) => void): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await chromium.newPage();
   onPage?.(page);
   // `&token=` after the route: the page moves it into sessionStorage and out of the address.
   await page.goto(`${f.url}/${hash}&token=${ALICE.token}`);
@@ -120,7 +107,7 @@ describe('the dashboard in Chromium', () => {
   });
 
   it('opens the rollout page signed in from a link with the token before the route, and keeps the route', async () => {
-    const page = await browser.newPage();
+    const page = await chromium.newPage();
     await page.goto(`${f.url}/#token=${ALICE.token}&/rollout`);
     await expect.poll(() => page.locator('header .who').getAttribute('data-who')).toBe('alice');
     expect(await page.locator('header a.active').textContent()).toBe('Rollout');
@@ -156,8 +143,7 @@ describe('the dashboard in Chromium', () => {
   });
 
   it('asks for a token when the API refuses the call, and reads once signed in', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
+    const page = await chromium.newPage();
     const refused = page.waitForResponse((r) => r.url().endsWith('/api/v1/whoami') && r.status() === 401);
     await page.goto(`${f.url}/`);
     await refused;
@@ -171,7 +157,7 @@ describe('the dashboard in Chromium', () => {
     await painted(page);
     await expect.poll(() => page.locator('header .who').getAttribute('data-who')).toBe('alice');
     expect(await page.locator('canvas').getAttribute('data-clusters')).toBe(String(CLUSTERS));
-    await context.close();
+    await page.close();
   });
 
   it('lists the previews with their phase and errors', async () => {
@@ -240,19 +226,13 @@ describe('the dashboard in Chromium', () => {
 
 describe('the dashboard in Chromium for an anonymous reader', () => {
   it('reads without a token, says read-only and disables the freeze button', async () => {
-    const t = await tempFileStore();
-    const anon = await startDashboardFixture({ store: t.store, clusters: 8, auth: { anonymousRead: true } });
-    try {
-      const page = await browser.newPage();
-      await page.goto(`${anon.url}/`);
-      await painted(page);
-      expect(await page.locator('canvas').getAttribute('data-clusters')).toBe('8');
-      await expect.poll(() => page.locator('header .who').textContent()).toBe('read-only');
-      expect(await page.locator('button:text("Freeze fleet")').isDisabled()).toBe(true);
-      await page.close();
-    } finally {
-      await anon.close();
-      await t.remove();
-    }
+    const anon = await chromium.fixture({ clusters: 8, auth: { anonymousRead: true } });
+    const page = await chromium.newPage();
+    await page.goto(`${anon.url}/`);
+    await painted(page);
+    expect(await page.locator('canvas').getAttribute('data-clusters')).toBe('8');
+    await expect.poll(() => page.locator('header .who').textContent()).toBe('read-only');
+    expect(await page.locator('button:text("Freeze fleet")').isDisabled()).toBe(true);
+    await page.close();
   });
 });

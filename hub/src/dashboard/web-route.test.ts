@@ -8,6 +8,8 @@ describe('the token in a dashboard address', () => {
     ['#/audit?actor=alice&token=abc', '#/audit?actor=alice'],
     ['#token=abc', '#/'],
     ['#token=a%2Bb&/flags', '#/flags'],
+    ['#/audit?token=abc', '#/audit'],
+    ['#/audit?token=abc&actor=alice', '#/audit?actor=alice'],
   ])('is taken out of %s, leaving %s for the router', (hash, rest) => {
     const got = splitToken(hash);
     expect(got?.hash).toBe(rest);
@@ -17,6 +19,12 @@ describe('the token in a dashboard address', () => {
   it('leaves the route the demo prints for an approval on the rollout page', () => {
     expect(parseRoute(splitToken('#/rollout&token=abc')?.hash ?? '').page).toBe('rollout');
     expect(parseRoute(splitToken('#token=abc&/rollout')?.hash ?? '').page).toBe('rollout');
+  });
+
+  it('is dropped, the route kept, when it is not valid percent-encoding, instead of throwing', () => {
+    expect(splitToken('#/rollout&token=%E0%A4')).toEqual({ token: undefined, hash: '#/rollout' });
+    expect(splitToken('#token=%&/flags')).toEqual({ token: undefined, hash: '#/flags' });
+    expect(splitToken('#/audit?token=ab%zz&actor=alice')).toEqual({ token: undefined, hash: '#/audit?actor=alice' });
   });
 
   it('is absent from an address without one', () => {

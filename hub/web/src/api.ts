@@ -7,12 +7,13 @@ const TOKEN_KEY = 'driftless.token';
  * A `token=…` in the address's hash (what `npm start` prints: `#token=…`, or
  * `#/rollout&token=…` for an approval) goes into this tab's sessionStorage
  * and out of the address bar and history, so it is neither bookmarked nor
- * sent anywhere but the API's Authorization header; the route stays.
+ * sent anywhere but the API's Authorization header; the route stays. A token
+ * that is not valid percent-encoding is dropped (the page asks for one).
  */
 export function takeTokenFromLocation(): void {
   const split = splitToken(location.hash);
   if (!split) return;
-  sessionStorage.setItem(TOKEN_KEY, split.token);
+  if (split.token !== undefined) sessionStorage.setItem(TOKEN_KEY, split.token);
   history.replaceState(null, '', location.pathname + location.search + split.hash);
 }
 

@@ -24,16 +24,28 @@ export function routeHash(page: string, query: Readonly<Record<string, string | 
 
 /**
  * Splits a `token=…` parameter out of an address's hash, wherever it stands:
- * `#token=T&/rollout`, `#/rollout&token=T` and `#/audit?actor=a&token=T`
- * each give token T and the route without it (`#/rollout`, `#/audit?actor=a`);
- * just `#token=T` gives `#/`. Undefined when the hash has no token.
+ * `#token=T&/rollout`, `#/rollout&token=T`, `#/audit?actor=a&token=T` and
+ * `#/audit?token=T` each give token T and the route without it (`#/rollout`,
+ * `#/audit?actor=a`, `#/audit`); just `#token=T` gives `#/`. A token that is
+ * not valid percent-encoding (`%E0%A4`) is dropped from the address all the
+ * same, with `token` undefined: a mistyped link must not leave a blank page,
+ * nor a token in the address. Undefined when the hash has no token.
  */
-export function splitToken(hash: string): { readonly token: string; readonly hash: string } | undefined {
-  const m = /(^#|&)token=([^&]*)(&?)/.exec(hash);
+export function splitToken(hash: string): { readonly token: string | undefined; readonly hash: string } | undefined {
+  const m = /(^#|[&?])token=([^&]*)(&?)/.exec(hash);
   if (!m?.[2]) return undefined;
   const [whole, lead = '', , tail = ''] = m;
   // Keep one separator when the token stood between two parts; a `#` lead stays the hash's start.
-  const joined = hash.slice(0, m.index) + (lead === '#' ? '#' : tail) + hash.slice(m.index + whole.length);
+  const joined = hash.slice(0, m.index) + (lead === '#' || tail !== '' ? lead : '') + hash.slice(m.index + whole.length);
   const rest = joined.replace(/^#&/, '#');
-  return { token: decodeURIComponent(m[2]), hash: rest === '#' || rest === '' ? '#/' : rest };
+  return { token: decodeOrUndefined(m[2]), hash: rest === '#' || rest === '' ? '#/' : rest };
+}
+
+function decodeOrUndefined(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // URIError: a malformed escape. Dropped, not guessed at: a wrong token would only fail later.
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 import { launchChromium } from '@driftless/testkit';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startDashboardFixture, tempFileStore, type DashboardFixture, type DashboardFixtureOptions } from './dashboard-fixture.js';
 
 /* What the rollout and flags pages' browser tests share. */
@@ -15,35 +15,75 @@ export interface DashboardBrowser {
   /** A dashboard fixture over a fresh file store (12 clusters unless asked), closed and removed after the file. */
   fixture(opts: Omit<DashboardFixtureOptions, 'store'>): Promise<DashboardFixture>;
   /**
-   * A page in a fresh browser context (its own sessionStorage) showing the
-   * dashboard at `url` on `route` (`rollout`, `flags`), signed in with `token`
-   * the way `npm start`'s link does (`#…&token=…`), or anonymous without one.
+   * A blank page in a fresh browser context (its own sessionStorage), its
+   * Content-Security-Policy refusals recorded: each test fails after it ends
+   * when a page it opened was refused anything (see {@link takeCspViolations}).
+   */
+  newPage(): Promise<BrowserPage>;
+  /**
+   * {@link DashboardBrowser.newPage} showing the dashboard at `url` on `route`
+   * (`rollout`, `flags`), signed in with `token` the way `npm start`'s link
+   * does (`#…&token=…`), or anonymous without one.
    */
   open(url: string, route: string, token?: string): Promise<BrowserPage>;
 }
 
-const violations = new WeakMap<BrowserPage, readonly string[]>();
+/** Every page a DashboardBrowser made, with what its Content-Security-Policy refused (each line led by the page's address). */
+const violations = new Map<BrowserPage, string[]>();
 
-/** What the page's Content-Security-Policy refused so far (Chromium's console errors), for a page `open` gave. */
-export function cspViolations(page: BrowserPage): readonly string[] {
-  return violations.get(page) ?? [];
+/**
+ * What the page's Content-Security-Policy refused since the last call
+ * (Chromium's console errors), for a page browserPerFile made; taken, so a
+ * test that provokes a refusal on purpose asserts it and the test still passes.
+ */
+export function takeCspViolations(page: BrowserPage): readonly string[] {
+  const refused = violations.get(page) ?? [];
+  return refused.splice(0, refused.length);
+}
+
+/** Throws naming every page with a refusal not taken, and the refusal; clears them. */
+function failOnCspViolations(): void {
+  const lines = [...violations.values()].flatMap((refused) => refused.splice(0, refused.length));
+  if (lines.length > 0) throw new Error(`dashboard page CSP check failed: ${lines.length} refusal(s):\n${lines.join('\n')}`);
 }
 
 /**
  * One Chromium for a test file (launched before its tests, closed after),
- * with everything opened through it cleaned up. Call it at the top level of a
- * test file: it registers `beforeAll` and `afterAll` hooks.
+ * with everything opened through it cleaned up, and every page it made
+ * checked for Content-Security-Policy refusals after each test and before
+ * the browser closes. Call it at the top level of a test file: it registers
+ * `beforeAll`, `afterEach` and `afterAll` hooks.
  */
 export function browserPerFile(): DashboardBrowser {
   let browser: Browser | undefined;
   const cleanups: (() => Promise<void>)[] = [];
+  const made = new Set<BrowserPage>();
   beforeAll(async () => {
     browser = await launchChromium();
   });
+  afterEach(failOnCspViolations);
   afterAll(async () => {
-    for (const c of cleanups) await c();
-    await browser?.close();
+    try {
+      failOnCspViolations();
+    } finally {
+      for (const c of cleanups) await c();
+      await browser?.close();
+      for (const page of made) violations.delete(page);
+    }
   });
+  const newPage = async (): Promise<BrowserPage> => {
+    if (!browser) throw new Error('dashboard page open failed: Chromium is not launched (call browserPerFile at the top level)');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    cleanups.unshift(() => context.close());
+    const page = await context.newPage();
+    const refused: string[] = [];
+    violations.set(page, refused);
+    made.add(page);
+    page.on('console', (m) => {
+      if (m.type() === 'error' && m.text().includes('Content Security Policy')) refused.push(`${page.url()}: ${m.text()}`);
+    });
+    return page;
+  };
   return {
     async fixture(opts) {
       const t = await tempFileStore();
@@ -51,16 +91,9 @@ export function browserPerFile(): DashboardBrowser {
       cleanups.push(() => f.close(), t.remove);
       return f;
     },
+    newPage,
     async open(url, route, token) {
-      if (!browser) throw new Error('dashboard page open failed: Chromium is not launched (call browserPerFile at the top level)');
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      cleanups.unshift(() => context.close());
-      const page = await context.newPage();
-      const refused: string[] = [];
-      violations.set(page, refused);
-      page.on('console', (m) => {
-        if (m.type() === 'error' && m.text().includes('Content Security Policy')) refused.push(m.text());
-      });
+      const page = await newPage();
       await page.goto(`${url}/#/${route}${token ? `&token=${encodeURIComponent(token)}` : ''}`);
       return page;
     },
