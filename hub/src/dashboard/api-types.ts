@@ -20,7 +20,7 @@ import type { CheckStatus, RingStatus, RolloutStatusDocument } from '../rollout/
  *   /api/v1/flags                    FlagReport (hub/src/flags/flag-report.ts)
  *   /api/v1/previews                 PreviewListing (hub/src/previews/preview-listing.ts)
  *   /api/v1/audit?AUDIT_FILTER&limit=&before=   AuditPage, newest first (limit default 200, max 5000;
- *                                    at most 5000 entries examined per request; before=SEQ goes on
+ *                                    at most 1000 entries or 2 s examined per request; before=SEQ goes on
  *                                    below an earlier answer's `before`)
  *   /api/v1/audit/export?AUDIT_FILTER   the matching entries oldest first as JSON lines
  *                                    (application/x-ndjson, an attachment), what
