@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { API_VERSION, encodeBundle, signPointer, storeLayout, type BundleLimits } from '@driftless/core';
-import { s3StoreFor, startEnvironment } from '@driftless/testkit';
-import { benchSigningKeys } from './fleet/bench-keys.js';
+import type { BundleLimits } from '@driftless/core';
+import { startEnvironment } from '@driftless/testkit';
+import { minioEnv, publishAgentBundle } from './agent-publish.js';
 import { realisticBundle } from './realistic-bundle.js';
 
 /** What the measured agent process reports (see agent-memory-real-main.ts). */
@@ -60,30 +60,19 @@ export async function measureRealAgentMemoryPoint(opts: { objects: number; targe
   const before = loadavg()[0] ?? 0;
   const objects = realisticBundle(opts.objects, opts.targetBytes);
   const limits: BundleLimits = { maxCompressedBytes: 2 ** 31, maxDecompressedBytes: 2 ** 31, maxObjects: objects.length };
-  const encoded = encodeBundle(objects, limits);
   const kinds: Record<string, number> = {};
   for (const o of objects) kinds[o.kind] = (kinds[o.kind] ?? 0) + 1;
   const env = await startEnvironment({ log });
   try {
     const prefix = 'agent-memory';
-    const store = s3StoreFor(env.info, prefix);
-    try {
-      await store.putIfAbsent(storeLayout.blob(encoded.digest), encoded.compressed);
-      const pointer = signPointer(
-        { apiVersion: API_VERSION, kind: 'Pointer', cluster: 'mem', bundle: encoded.digest, revision: '0'.repeat(40), generation: 1, publishedAt: new Date().toISOString() },
-        benchSigningKeys(1).privateKey,
-      );
-      await store.putIfAbsent(storeLayout.pointer('mem'), new TextEncoder().encode(JSON.stringify(pointer)));
-    } finally {
-      store.destroy();
-    }
+    const encoded = await publishAgentBundle(env.info, prefix, 'mem', objects, limits);
     log(`bench: ${objects.length} objects, ${encoded.canonical.byteLength} bytes (${encoded.compressed.byteLength} compressed) published; running the agent`);
     const nodeOptions = [...(await deployNodeOptions()), ...(process.env['DRIFTLESS_BENCH_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean)];
     const entry = fileURLToPath(new URL('./agent-memory-real-main.js', import.meta.url));
     const { s3, kube } = env.info;
     const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', ...nodeOptions, entry, `s3://${s3.bucket}/${prefix}`, kube.kubeconfig, JSON.stringify(limits)], {
       maxBuffer: 1 << 20,
-      env: { ...process.env, AWS_ENDPOINT_URL: s3.endpoint, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
+      env: { ...process.env, ...minioEnv(env.info) },
     });
     const measured = JSON.parse(stdout) as RealAgentMeasure;
     return {

@@ -2,6 +2,7 @@ export { runHubBench, type HubBenchOptions, type HubBenchResult, type HubRunTime
 export { runAgentBench, type AgentBenchResult } from './agent-bench.js';
 export { measureAgentMemoryPoint, type AgentMemoryPoint } from './agent-memory-bench.js';
 export { measureRealAgentMemoryPoint, type RealAgentMemoryPoint } from './agent-memory-real.js';
+export { measureAgentPoll, type AgentPollMeasure, type AgentPollResult } from './agent-poll.js';
 export { runFleetBench, type FleetBenchOptions, type FleetBenchRun } from './fleet/run-fleet-bench.js';
 export { writeBreachReport, writeFleetReport, writeKillSwitchReport, writePreviewsReport, writeRolloutReport } from './fleet/write-report.js';
 export { runRolloutBench, type RolloutBenchOptions } from './fleet/rollout-bench.js';

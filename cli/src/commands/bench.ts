@@ -186,6 +186,21 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     });
 
   bench
+    .command('agent-poll')
+    .description("CPU per idle poll of one real agent against MinIO started for the run (pointer unchanged: each poll a conditional GET answered 304), whole passes and the GET alone")
+    .option('--polls <n>', 'idle polls to measure', '500')
+    .option('--objects <n>', 'objects in the bundle (drift-checked each pass against an in-memory cluster)', '20')
+    .option('--cpu-prof <file>', 'write a CPU profile (.cpuprofile) of the idle window')
+    .option('--json', 'print one JSON document with the figures')
+    .action(async (flags: { polls: string; objects: string; cpuProf?: string; json?: boolean }) => {
+      const polls = integerFlag('--polls', flags.polls, 1);
+      const objects = integerFlag('--objects', flags.objects, 1);
+      const { measureAgentPoll } = await import('@driftless/bench');
+      const result = await measureAgentPoll({ polls, objects, ...(flags.cpuProf ? { profile: resolve(flags.cpuProf) } : {}), log: (l) => io.stderr(`${l}\n`) });
+      io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+    });
+
+  bench
     .command('agent-memory')
     .description("the agent's peak memory holding one bundle, each point in a fresh process: N ConfigMaps (in-memory store and cluster; first apply, then a drift pass), or with --real the real agent against MinIO and a kube-apiserver started for the run with a realistic mix")
     .option('--objects <n>', 'objects in the bundle', '5000')

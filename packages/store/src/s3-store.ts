@@ -1,6 +1,5 @@
 import {
   DeleteObjectCommand,
-  GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -24,6 +23,7 @@ import {
 } from '@driftless/core';
 import { createHash } from 'node:crypto';
 import { assertValidKey, assertValidPrefix } from '@driftless/core';
+import { createS3Get } from './s3-get.js';
 import { tooLargeObject } from './limits.js';
 
 /** How to reach a bucket; everything but `bucket` has a default. */
@@ -54,8 +54,10 @@ export interface S3ObjectStore extends ObjectStore {
 const CONFLICT_RETRIES = 5;
 
 /**
- * The ObjectStore over S3 (or anything speaking its API) with @aws-sdk/client-s3.
- * The SDK's standard retry strategy retries 5xx, 429/SlowDown, timeouts and
+ * The ObjectStore over S3 (or anything speaking its API) with @aws-sdk/client-s3;
+ * `get` (the agent's poll and blob reads) is a SigV4-signed GET without the
+ * SDK's middleware stack, with the same credentials, limits and retries (see
+ * createS3Get). The SDK's standard retry strategy retries 5xx, 429/SlowDown, timeouts and
  * network errors with exponential backoff and full jitter, and never other 4xx;
  * connections are kept alive in a bounded pool; every call takes an AbortSignal.
  * Not-found, not-modified, exists and conflict are values; failures are
@@ -81,6 +83,16 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
     },
   });
   const Bucket = opts.bucket;
+  // Reads (the agent's poll every interval, and its blob reads) skip the SDK's middleware stack.
+  const lean = createS3Get({
+    client,
+    bucket: Bucket,
+    region: opts.region ?? 'us-east-1',
+    endpoint: opts.endpoint,
+    maxAttempts: opts.maxAttempts ?? 5,
+    maxSockets: opts.maxSockets ?? 64,
+    requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+  });
   let bucketChecked: Promise<boolean> | undefined;
   const bucketExists = (): Promise<boolean> =>
     (bucketChecked ??= client.send(new HeadBucketCommand({ Bucket })).then(
@@ -135,21 +147,11 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
     async get(key: string, o: GetOptions = {}): Promise<GetResult> {
       assertValidKey(key);
       try {
-        const res = await client.send(
-          new GetObjectCommand({ Bucket, Key: full(key), ...(o.ifNoneMatch ? { IfNoneMatch: o.ifNoneMatch } : {}) }),
-          aborts(o.signal),
-        );
-        if (o.maxBytes !== undefined && (res.ContentLength ?? 0) > o.maxBytes) {
-          await res.Body?.transformToByteArray().catch(() => undefined);
-          throw tooLargeObject(key, o.maxBytes);
-        }
-        const body = res.Body ? await res.Body.transformToByteArray() : new Uint8Array(0);
-        return { kind: 'found', body, etag: res.ETag ?? '' };
+        const got = await lean.get(full(key), o);
+        if (got.kind === 'too-large') throw tooLargeObject(key, o.maxBytes ?? 0);
+        return got;
       } catch (err) {
         if (err instanceof DriftlessError) throw err;
-        const status = statusOf(err);
-        if (status === 304) return { kind: 'not-modified' };
-        if (isNoSuchKey(err)) return { kind: 'not-found' };
         throw translate(err, 'get', key);
       }
     },
@@ -212,6 +214,7 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
     },
 
     destroy() {
+      lean.destroy();
       client.destroy();
     },
   };
