@@ -1,3 +1,4 @@
+import { writeHeapSnapshot } from 'node:v8';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createAgent } from '@driftless/agent';
 import { systemClock } from '@driftless/clock';
@@ -7,9 +8,10 @@ import { openStore } from '@driftless/store';
 import type { RealAgentMeasure } from './agent-memory-real.js';
 import { benchSigningKeys } from './fleet/bench-keys.js';
 
-// The measured process of measureRealAgentMemoryPoint: `STORE_URL KUBECONFIG LIMITS`, the store's
+// The measured process of measureRealAgentMemoryPoint: `STORE_URL KUBECONFIG LIMITS [IDLE_PASSES]`, the store's
 // credentials in the AWS variables; the agent built as `driftless agent` builds it; one JSON line on stdout.
-const [storeUrl = '', kubeconfig = '', limitsJson = '{}'] = process.argv.slice(2);
+const [storeUrl = '', kubeconfig = '', limitsJson = '{}', idleArg = '5'] = process.argv.slice(2);
+const idlePasses = Number(idleArg);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const mib = (n: number): number => Math.round((n / 2 ** 20) * 10) / 10;
 
@@ -45,16 +47,31 @@ const pass = async (): Promise<{ phase: string; ms: number; writes: number; read
 gc();
 const baseline = process.memoryUsage();
 const first = await pass();
+const firstPassPeakRss = process.resourceUsage().maxRSS * 1024;
 const drift = await pass();
+// Steady state: the passes of an agent whose pointer does not move (a 304, then the drift check), as it runs between commits.
+const steadyRss: number[] = [];
+for (let i = 0; i < idlePasses; i++) {
+  await pass();
+  steadyRss.push(process.memoryUsage().rss);
+}
 clearInterval(sampler);
+const steady = process.memoryUsage();
+// What the steady state holds, for a heap snapshot viewer (DevTools) or a summariser: written where the variable says.
+const snapshotPath = process.env['DRIFTLESS_BENCH_HEAP_SNAPSHOT'];
+if (snapshotPath) writeHeapSnapshot(snapshotPath);
 gc();
 const after = process.memoryUsage();
 opened.close();
 const out: RealAgentMeasure = {
   peakRssMiB: mib(process.resourceUsage().maxRSS * 1024),
   baselineRssMiB: mib(baseline.rss),
+  firstPassPeakRssMiB: mib(firstPassPeakRss),
+  steadyRssMiB: steadyRss.map(mib),
+  steadyHeapMiB: mib(steady.heapUsed),
   peakHeapMiB: mib(peakHeap),
   retainedHeapMiB: mib(after.heapUsed),
+  retainedRssMiB: mib(after.rss),
   firstPass: { phase: first.phase, ms: first.ms, writes: first.writes },
   driftPass: drift,
 };

@@ -10,8 +10,16 @@ import { realisticBundle } from './realistic-bundle.js';
 
 /** What the measured agent process reports (see agent-memory-real-main.ts). */
 export interface RealAgentMeasure {
-  /** Peak resident memory of the agent's process over both passes, MiB. */
+  /** Peak resident memory of the agent's process over all its passes, MiB. */
   readonly peakRssMiB: number;
+  /** Peak resident memory up to the end of the first pass (the one that applies every object), MiB. */
+  readonly firstPassPeakRssMiB: number;
+  /** Resident memory after each idle pass (pointer unchanged: a 304, then the drift check) that followed the drift pass, MiB. */
+  readonly steadyRssMiB: readonly number[];
+  /** Heap in use after the last idle pass, before any forced GC, MiB. */
+  readonly steadyHeapMiB: number;
+  /** Resident memory after all passes and a full GC, MiB. */
+  readonly retainedRssMiB: number;
   /** Resident memory before the first pass (Node, client-node, the AWS SDK), MiB. */
   readonly baselineRssMiB: number;
   /** Largest V8 heap in use seen over both passes (sampled every 5 ms and at the end of each pass), MiB. */
@@ -52,10 +60,11 @@ export async function deployNodeOptions(): Promise<string[]> {
  * {@link realisticBundle}(`objects`, `targetBytes`) into MinIO, then runs the
  * agent in a fresh Node process as `driftless agent` builds it (s3:// store,
  * client-node, system clock): a first pass that applies every object, then a
- * pass that checks every object for drift. The limits are lifted to fit the
+ * pass that checks every object for drift, then `idlePasses` (default 5)
+ * passes with the pointer unchanged (steady state). The limits are lifted to fit the
  * bundle: this measures what a limit should be.
  */
-export async function measureRealAgentMemoryPoint(opts: { objects: number; targetBytes: number; log?: (line: string) => void }): Promise<RealAgentMemoryPoint> {
+export async function measureRealAgentMemoryPoint(opts: { objects: number; targetBytes: number; idlePasses?: number; log?: (line: string) => void }): Promise<RealAgentMemoryPoint> {
   const log = opts.log ?? (() => undefined);
   const before = loadavg()[0] ?? 0;
   const objects = realisticBundle(opts.objects, opts.targetBytes);
@@ -70,7 +79,7 @@ export async function measureRealAgentMemoryPoint(opts: { objects: number; targe
     const nodeOptions = [...(await deployNodeOptions()), ...(process.env['DRIFTLESS_BENCH_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean)];
     const entry = fileURLToPath(new URL('./agent-memory-real-main.js', import.meta.url));
     const { s3, kube } = env.info;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', ...nodeOptions, entry, `s3://${s3.bucket}/${prefix}`, kube.kubeconfig, JSON.stringify(limits)], {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', ...nodeOptions, entry, `s3://${s3.bucket}/${prefix}`, kube.kubeconfig, JSON.stringify(limits), String(opts.idlePasses ?? 5)], {
       maxBuffer: 1 << 20,
       env: { ...process.env, ...minioEnv(env.info) },
     });

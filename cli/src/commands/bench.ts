@@ -207,14 +207,15 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     .option('--payload-bytes <n>', 'data in each ConfigMap, bytes (poorly compressible; not with --real)', '1500')
     .option('--real', 'run the agent as `driftless agent` does (s3:// store on MinIO, a real kube-apiserver) on Deployments, Services, ConfigMaps and a few large ConfigMaps')
     .option('--bytes <n>', 'with --real: the bundle\'s decompressed size to aim for, bytes', String(8 * 1024 * 1024 - 64 * 1024))
+    .option('--idle-passes <n>', 'with --real: passes with the pointer unchanged after the drift pass (steady state)', '5')
     .option('--json', 'print one JSON document with the figures')
-    .action(async (flags: { objects: string; payloadBytes: string; real?: boolean; bytes: string; json?: boolean }) => {
+    .action(async (flags: { objects: string; payloadBytes: string; real?: boolean; bytes: string; idlePasses: string; json?: boolean }) => {
       const objects = integerFlag('--objects', flags.objects, 1);
       const payloadBytes = integerFlag('--payload-bytes', flags.payloadBytes, 0);
       const targetBytes = integerFlag('--bytes', flags.bytes, 0);
       const bench = await import('@driftless/bench');
       const result = flags.real
-        ? await bench.measureRealAgentMemoryPoint({ objects, targetBytes, log: (l) => io.stderr(`${l}\n`) })
+        ? await bench.measureRealAgentMemoryPoint({ objects, targetBytes, idlePasses: integerFlag('--idle-passes', flags.idlePasses, 0), log: (l) => io.stderr(`${l}\n`) })
         : await bench.measureAgentMemoryPoint(objects, payloadBytes);
       io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
     });
