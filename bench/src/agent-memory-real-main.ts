@@ -1,12 +1,10 @@
 import { writeHeapSnapshot } from 'node:v8';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createAgent } from '@driftless/agent';
-import { systemClock } from '@driftless/clock';
 import type { BundleLimits } from '@driftless/core';
 import { createKubeTarget } from '@driftless/kube';
 import { openStore } from '@driftless/store';
 import type { RealAgentMeasure } from './agent-memory-real.js';
-import { benchSigningKeys } from './fleet/bench-keys.js';
+import { benchAgent } from './agent-process.js';
 
 // The measured process of measureRealAgentMemoryPoint: `STORE_URL KUBECONFIG LIMITS [IDLE_PASSES]`, the store's
 // credentials in the AWS variables; the agent built as `driftless agent` builds it; one JSON line on stdout.
@@ -19,14 +17,7 @@ const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
 const kube = createKubeTarget(kc);
 const opened = await openStore(storeUrl, process.env, process.cwd());
-const agent = createAgent({
-  clock: systemClock,
-  rng: { next: () => Math.random() },
-  store: opened.store,
-  kube,
-  log: () => undefined,
-  config: { cluster: 'mem', intervalMs: 30_000, jitter: 0, verifyKeys: [benchSigningKeys(1).publicKey], bundleLimits: JSON.parse(limitsJson) as BundleLimits },
-});
+const agent = benchAgent(opened.store, kube, 'mem', JSON.parse(limitsJson) as BundleLimits);
 
 // The heap's peak is sampled: a pass is mostly awaiting the API server, so the sampler runs between its steps.
 let peakHeap = 0;

@@ -1,12 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { createAgent } from '@driftless/agent';
 import { systemClock } from '@driftless/clock';
 import { storeLayout } from '@driftless/core';
 import { MemoryKubeTarget } from '@driftless/fakes';
 import { openStore } from '@driftless/store';
 import type { AgentPollMeasure } from './agent-poll.js';
-import { benchSigningKeys } from './fleet/bench-keys.js';
+import { benchAgent } from './agent-process.js';
 
 // The measured process of measureAgentPoll: `STORE_URL CLUSTER POLLS [PROFILE]`, the store's credentials in
 // the AWS variables; the agent with the store `driftless agent` opens and an in-memory cluster; one JSON line on stdout.
@@ -17,14 +16,7 @@ const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 const opened = await openStore(storeUrl, process.env, process.cwd());
 const kube = new MemoryKubeTarget({ clock: systemClock, controllers: 'instant' });
-const agent = createAgent({
-  clock: systemClock,
-  rng: { next: () => Math.random() },
-  store: opened.store,
-  kube,
-  log: () => undefined,
-  config: { cluster, intervalMs: 30_000, jitter: 0, verifyKeys: [benchSigningKeys(1).publicKey] },
-});
+const agent = benchAgent(opened.store, kube, cluster);
 
 const first = await agent.runOnce();
 if (first.poll !== 'changed' || first.phase === 'Failed') throw new Error(`agent poll bench: the first pass ended ${first.phase}: ${first.error ?? ''}`);
