@@ -43,29 +43,13 @@ const SKEW_MS = 5 * 60_000;
  * and full jitter, and clock-skew correction.
  */
 export function createS3Get(opts: S3GetOptions): S3Get {
-  const { client, bucket, requestTimeoutMs } = opts;
+  const { client, requestTimeoutMs } = opts;
   const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets };
   const http = new HttpAgent(agentOptions);
   const https = new HttpsAgent(agentOptions);
   const signer = new SignatureV4({ service: 's3', region: opts.region, credentials: client.config.credentials, sha256: client.config.sha256, uriEscapePath: false, applyChecksum: false });
-  let base: Promise<URL> | undefined;
   let skewMs = 0;
-  const bucketUrl = (): Promise<URL> =>
-    (base ??= (async () => {
-      const endpoint = client.config.endpointProvider({
-        Bucket: bucket,
-        Region: opts.region,
-        ...(opts.endpoint ? { Endpoint: opts.endpoint } : {}),
-        ForcePathStyle: opts.endpoint !== undefined,
-        UseFIPS: await client.config.useFipsEndpoint(),
-        UseDualStack: await client.config.useDualstackEndpoint(),
-        Accelerate: false,
-      });
-      return new URL(endpoint.url.href);
-    })().catch((err: unknown) => {
-      base = undefined;
-      throw err;
-    }));
+  const bucketUrl = bucketUrlOf(opts);
 
   const once = async (fullKey: string, o: GetOptions): Promise<Answer> => {
     const at = await bucketUrl();
@@ -113,6 +97,32 @@ export function createS3Get(opts: S3GetOptions): S3Get {
       https.destroy();
     },
   };
+}
+
+/**
+ * The bucket's base URL by the client's own endpoint rules (virtual-hosted on
+ * AWS, path-style on a custom endpoint), resolved on first use and kept; a
+ * failed resolution is tried again next time.
+ */
+function bucketUrlOf(opts: S3GetOptions): () => Promise<URL> {
+  const { client } = opts;
+  let base: Promise<URL> | undefined;
+  return () =>
+    (base ??= (async () => {
+      const endpoint = client.config.endpointProvider({
+        Bucket: opts.bucket,
+        Region: opts.region,
+        ...(opts.endpoint ? { Endpoint: opts.endpoint } : {}),
+        ForcePathStyle: opts.endpoint !== undefined,
+        UseFIPS: await client.config.useFipsEndpoint(),
+        UseDualStack: await client.config.useDualstackEndpoint(),
+        Accelerate: false,
+      });
+      return new URL(endpoint.url.href);
+    })().catch((err: unknown) => {
+      base = undefined;
+      throw err;
+    }));
 }
 
 /** One attempt's answer: its status, ETag, Date (ms) and body (empty unless 200, or an S3 error document). */
