@@ -12,6 +12,8 @@ export interface Percentiles {
   readonly max: number;
 }
 
+import type { CostLine } from './cost.js';
+
 export type BenchMode = 'bundle' | 'git';
 
 /** The `--json` document. */
@@ -44,7 +46,16 @@ export interface FleetBenchResult {
   /** Errors the simulated clusters logged (failed polls, refused bundles, failed status writes); each retries with backoff. */
   readonly clusterErrors: { readonly total: number; readonly top: readonly { readonly message: string; readonly count: number }[] };
   /** What an idle fleet costs (the steady-state window): requests per cluster per interval. */
-  readonly idle: { readonly storeRequestsPerClusterPerInterval: number; readonly gitRequestsPerClusterPerInterval: number };
+  readonly idle: {
+    readonly storeRequestsPerClusterPerInterval: number;
+    readonly gitRequestsPerClusterPerInterval: number;
+    /** The same store requests by kind: GETs (200, 304, 404) and LISTs per cluster per interval; PUTs (status writes, heartbeats) per cluster per hour. */
+    readonly storeGetPerClusterPerInterval: number;
+    readonly storeListPerClusterPerInterval: number;
+    readonly storePutPerClusterPerHour: number;
+  };
+  /** The idle rates above per month at the default 30 s interval, priced at S3 list prices: see costLine. */
+  readonly cost: CostLine;
 }
 
 /** Requests per time bucket since the run started, for the chart. */
