@@ -12,10 +12,16 @@ export interface GitServer {
   readonly requests: Readonly<Record<GitRequestKind, number>>;
   /** The same, for one repository (`NAME.git`). */
   requestsFor(repo: string): Readonly<Record<GitRequestKind, number>>;
+  /** A server in another process (startGitServerProcess): resolves once the counters above hold every request it counted so far. */
+  sync?(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** What a git request asked for, as the server counts it. */
 export type GitRequestKind = 'info/refs' | 'git-upload-pack' | 'git-receive-pack' | 'other';
+
+/** Zero requests of each kind. */
+export const noGitRequests = (): Record<GitRequestKind, number> => ({ 'info/refs': 0, 'git-upload-pack': 0, 'git-receive-pack': 0, other: 0 });
 
 /**
  * Serves every bare repository under `root` over git's smart HTTP protocol
@@ -30,12 +36,14 @@ export async function startGitServer(opts: {
   allowPush?: boolean;
   /** Require HTTP basic auth with these credentials (401 otherwise), as a git host does for a token. */
   auth?: { username: string; password: string };
+  /** Called as each request is counted (before it is served), with its repository (`NAME.git`) if it names one. */
+  onRequest?: (kind: GitRequestKind, repo: string | undefined) => void;
 }): Promise<GitServer> {
-  const requests: Record<GitRequestKind, number> = { 'info/refs': 0, 'git-upload-pack': 0, 'git-receive-pack': 0, other: 0 };
+  const requests = noGitRequests();
   const byRepo = new Map<string, Record<GitRequestKind, number>>();
   const countsFor = (repo: string): Record<GitRequestKind, number> => {
     let c = byRepo.get(repo);
-    if (!c) byRepo.set(repo, (c = { 'info/refs': 0, 'git-upload-pack': 0, 'git-receive-pack': 0, other: 0 }));
+    if (!c) byRepo.set(repo, (c = noGitRequests()));
     return c;
   };
   const backends = new Set<ChildProcess>();
@@ -50,6 +58,7 @@ export async function startGitServer(opts: {
     requests[kind] += 1;
     const repoName = /^\/*([^?]*?\.git)(\/|\?|$)/.exec(req.url ?? '')?.[1];
     if (repoName) countsFor(repoName)[kind] += 1;
+    opts.onRequest?.(kind, repoName);
     if (opts.auth && req.headers.authorization !== basic(opts.auth)) {
       req.resume();
       res.writeHead(401, { 'www-authenticate': 'Basic realm="driftless-git"' }).end();
