@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { noGitRequests, type GitRequestKind, type GitServer } from './git-server.js';
+import { gitRequestCounters, type GitRequestKind, type GitServer } from './git-server.js';
 
 /** The options of startGitServer that cross to the server's process (JSON). */
 export interface GitProcessOptions {
@@ -35,13 +35,7 @@ export interface GitServerProcess extends GitServer {
  */
 export async function startGitServerProcess(opts: GitProcessOptions): Promise<GitServerProcess> {
   const child = fork(entryPath(), [JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const requests = noGitRequests();
-  const byRepo = new Map<string, Record<GitRequestKind, number>>();
-  const countsFor = (repo: string): Record<GitRequestKind, number> => {
-    let c = byRepo.get(repo);
-    if (!c) byRepo.set(repo, (c = noGitRequests()));
-    return c;
-  };
+  const { requests, countsFor, count } = gitRequestCounters();
   const synced: (() => void)[] = [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const baseUrl = await new Promise<string>((resolve, reject) => {
@@ -50,10 +44,7 @@ export async function startGitServerProcess(opts: GitProcessOptions): Promise<Gi
     child.on('message', (m: GitProcessMessage) => {
       if (m.t === 'listening') resolve(m.baseUrl);
       else if (m.t === 'synced') synced.shift()?.();
-      else {
-        requests[m.kind] += 1;
-        if (m.repo) countsFor(m.repo)[m.kind] += 1;
-      }
+      else count(m.kind, m.repo);
     });
   });
   return {

@@ -20,8 +20,30 @@ export interface GitServer {
 /** What a git request asked for, as the server counts it. */
 export type GitRequestKind = 'info/refs' | 'git-upload-pack' | 'git-receive-pack' | 'other';
 
-/** Zero requests of each kind. */
-export const noGitRequests = (): Record<GitRequestKind, number> => ({ 'info/refs': 0, 'git-upload-pack': 0, 'git-receive-pack': 0, other: 0 });
+const noGitRequests = (): Record<GitRequestKind, number> => ({ 'info/refs': 0, 'git-upload-pack': 0, 'git-receive-pack': 0, other: 0 });
+
+/** A git server's request counters: in all, and per repository (`NAME.git`). */
+export function gitRequestCounters(): {
+  readonly requests: Record<GitRequestKind, number>;
+  readonly countsFor: (repo: string) => Record<GitRequestKind, number>;
+  readonly count: (kind: GitRequestKind, repo: string | undefined) => void;
+} {
+  const requests = noGitRequests();
+  const byRepo = new Map<string, Record<GitRequestKind, number>>();
+  const countsFor = (repo: string): Record<GitRequestKind, number> => {
+    let c = byRepo.get(repo);
+    if (!c) byRepo.set(repo, (c = noGitRequests()));
+    return c;
+  };
+  return {
+    requests,
+    countsFor,
+    count: (kind, repo) => {
+      requests[kind] += 1;
+      if (repo) countsFor(repo)[kind] += 1;
+    },
+  };
+}
 
 /**
  * Serves every bare repository under `root` over git's smart HTTP protocol
@@ -39,13 +61,7 @@ export async function startGitServer(opts: {
   /** Called as each request is counted (before it is served), with its repository (`NAME.git`) if it names one. */
   onRequest?: (kind: GitRequestKind, repo: string | undefined) => void;
 }): Promise<GitServer> {
-  const requests = noGitRequests();
-  const byRepo = new Map<string, Record<GitRequestKind, number>>();
-  const countsFor = (repo: string): Record<GitRequestKind, number> => {
-    let c = byRepo.get(repo);
-    if (!c) byRepo.set(repo, (c = noGitRequests()));
-    return c;
-  };
+  const { requests, countsFor, count } = gitRequestCounters();
   const backends = new Set<ChildProcess>();
   const server = createServer((req, res) => {
     if (req.url?.startsWith(STATS_PATH)) {
@@ -55,9 +71,8 @@ export async function startGitServer(opts: {
       return;
     }
     const kind = requestKind(req.url ?? '/');
-    requests[kind] += 1;
     const repoName = /^\/*([^?]*?\.git)(\/|\?|$)/.exec(req.url ?? '')?.[1];
-    if (repoName) countsFor(repoName)[kind] += 1;
+    count(kind, repoName);
     opts.onRequest?.(kind, repoName);
     if (opts.auth && req.headers.authorization !== basic(opts.auth)) {
       req.resume();
