@@ -27,7 +27,11 @@ export interface FleetBenchResult {
   readonly git: {
     readonly requests: number;
     readonly fetchesPerCommit: number;
-    /** Real mode on Linux: CPU of the child processes that exited during the run, ms: the git server's `git http-backend` (one per request), plus the bench's own commits and kustomize builds. */
+    /**
+     * Real mode on Linux: CPU of this process's child processes that exited during the run, ms: the bench's own
+     * commits and kustomize builds, and the git server's `git http-backend`s only with servers passed in (`servers`):
+     * startEnvironment's git server runs in a process of its own, whose children are not counted here.
+     */
     readonly serverCpuMs?: number;
   };
   /** Requests the simulated clusters sent to the object store (the hub's are not counted), and bytes of bodies they received. */
