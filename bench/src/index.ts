@@ -16,6 +16,7 @@ export type { PropagationFigure } from './fleet/kill-switch-figures.js';
 export { PREVIEWS_POLL_MS, runPreviewsBench, type PreviewsBenchOptions } from './fleet/previews-bench.js';
 export type { MedianMax, PreviewHostTimes, PreviewsBenchReport, PreviewsBenchResult } from './fleet/previews-result.js';
 export type { PreviewFigure } from './fleet/previews-figures.js';
+export { costLine, formatCostLine, S3_LIST_PRICES, type CostLine, type IdleRequests, type MonthlyRequests } from './fleet/cost.js';
 export type { BenchMode, FleetBenchReport, FleetBenchResult, Percentiles, RequestTimeline } from './fleet/result.js';
 // The simulation pieces the demo (cli/src/demo) runs a live fleet with.
 export { FleetRecorder, type TraceEvent } from './fleet/recorder.js';

@@ -39,9 +39,10 @@ describe('driftless command line', () => {
   });
 
   it.each([
-    ['an unknown bench mode', ['bench', '--mode', 'flux'], '--mode "flux" must be bundle or git'],
+    ['an unknown bench mode', ['bench', '--mode', 'flux'], '--mode "flux" must be bundle, git or both'],
     ['a jitter outside 0..1', ['bench', '--jitter', '2'], '--jitter "2" must be a number from 0 to 1'],
     ['git mode on the virtual clock', ['bench', '--virtual', '--mode', 'git'], '--virtual simulates bundle mode only'],
+    ['both modes on the virtual clock', ['bench', '--virtual', '--mode', 'both'], '--virtual simulates bundle mode only'],
     ['a bench interval that is not a duration', ['bench', '--interval', 'often'], '--interval "often" is not a duration'],
     ['a demo with no clusters', ['demo', '--clusters', '0'], '--clusters "0" must be a whole number of at least 1'],
   ])('refuses %s with exit code 2 before starting anything', async (_what, argv, message) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderChart } from './chart.js';
+import { costLine } from './cost.js';
 import type { BenchMode, FleetBenchReport } from './result.js';
 
 function report(mode: BenchMode, over: Partial<FleetBenchReport> = {}): FleetBenchReport {
@@ -18,7 +19,8 @@ function report(mode: BenchMode, over: Partial<FleetBenchReport> = {}): FleetBen
     cpuMsPerPoll: 0.1,
     rssMB: 100,
     clusterErrors: { total: 0, top: [] },
-    idle: { storeRequestsPerClusterPerInterval: 1, gitRequestsPerClusterPerInterval: 0 },
+    idle: { storeRequestsPerClusterPerInterval: 1, gitRequestsPerClusterPerInterval: 0, storeGetPerClusterPerInterval: 1, storeListPerClusterPerInterval: 0, storePutPerClusterPerHour: 0 },
+    cost: costLine(100, { storeGetPerInterval: 1, storePutPerHour: 0, storeListPerInterval: 0, gitPerInterval: 0 }),
     seed: 1,
     virtual: true,
     startedAt: '2025-01-01T00:00:00.000Z',

@@ -2,17 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uniqueName } from '@driftless/contracts';
-import { binaryPath, clustersTouched, FLEET_SCENARIO, s3StoreFor, startGitServer, type FleetScenario } from '@driftless/testkit';
+import { binaryPath, clustersTouched, FLEET_SCENARIO, s3StoreFor, startGitServerProcess, type FleetScenario } from '@driftless/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runFleetBench, type FleetBenchOptions } from './run-fleet-bench.js';
 
 const env = inject('driftlessEnv');
 let root: string;
-let git: Awaited<ReturnType<typeof startGitServer>>;
+// The git server in its own process, as startEnvironment (and so `driftless bench`) runs it.
+let git: Awaited<ReturnType<typeof startGitServerProcess>>;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'driftless-fleet-bench-'));
-  git = await startGitServer({ root });
+  git = await startGitServerProcess({ root });
 });
 afterAll(async () => {
   await git.close();
@@ -49,5 +50,10 @@ describe('the fleet benchmark against real MinIO and a real git server', () => {
     expect(gitMode.report.convergenceSamplesMs).toHaveLength(base.clusters);
     expect(gitMode.result.git.fetchesPerCommit).toBeGreaterThanOrEqual(base.clusters);
     expect(gitMode.result.git.requests).toBeGreaterThan(bundle.result.git.requests);
+    // The cost line: bundle mode's idle polls are store GETs, git mode's are git requests (at least one info/refs per fetch).
+    expect(bundle.result.cost.store.getPerClusterPerMonth).toBeGreaterThan(0);
+    expect(bundle.result.cost.git.getPerClusterPerMonth).toBe(0);
+    expect(gitMode.result.cost.store.getPerClusterPerMonth).toBe(0);
+    expect(gitMode.result.cost.git.getPerClusterPerMonth).toBeGreaterThanOrEqual(Math.round(0.5 * 87_600));
   });
 });

@@ -88,6 +88,8 @@ export async function realDriver(opts: RealDriverOptions): Promise<ScenarioDrive
       stopped ??= (async () => {
         git.stopSampling();
         await fleet?.stop();
+        // A git server in its own process reports its counts over IPC: take the last ones in flight.
+        await server.sync?.();
         git.sample();
       })();
       return stopped;

@@ -12,6 +12,8 @@ export interface Percentiles {
   readonly max: number;
 }
 
+import type { CostLine } from './cost.js';
+
 export type BenchMode = 'bundle' | 'git';
 
 /** The `--json` document. */
@@ -25,7 +27,11 @@ export interface FleetBenchResult {
   readonly git: {
     readonly requests: number;
     readonly fetchesPerCommit: number;
-    /** Real mode on Linux: CPU of the child processes that exited during the run, ms: the git server's `git http-backend` (one per request), plus the bench's own commits and kustomize builds. */
+    /**
+     * Real mode on Linux: CPU of this process's child processes that exited during the run, ms: the bench's own
+     * commits and kustomize builds, and the git server's `git http-backend`s only with servers passed in (`servers`):
+     * startEnvironment's git server runs in a process of its own, whose children are not counted here.
+     */
     readonly serverCpuMs?: number;
   };
   /** Requests the simulated clusters sent to the object store (the hub's are not counted), and bytes of bodies they received. */
@@ -44,7 +50,16 @@ export interface FleetBenchResult {
   /** Errors the simulated clusters logged (failed polls, refused bundles, failed status writes); each retries with backoff. */
   readonly clusterErrors: { readonly total: number; readonly top: readonly { readonly message: string; readonly count: number }[] };
   /** What an idle fleet costs (the steady-state window): requests per cluster per interval. */
-  readonly idle: { readonly storeRequestsPerClusterPerInterval: number; readonly gitRequestsPerClusterPerInterval: number };
+  readonly idle: {
+    readonly storeRequestsPerClusterPerInterval: number;
+    readonly gitRequestsPerClusterPerInterval: number;
+    /** The same store requests by kind: GETs (200, 304, 404) and LISTs per cluster per interval; PUTs (status writes, heartbeats) per cluster per hour. */
+    readonly storeGetPerClusterPerInterval: number;
+    readonly storeListPerClusterPerInterval: number;
+    readonly storePutPerClusterPerHour: number;
+  };
+  /** The idle rates above per month at the default 30 s interval, priced at S3 list prices: see costLine. */
+  readonly cost: CostLine;
 }
 
 /** Requests per time bucket since the run started, for the chart. */

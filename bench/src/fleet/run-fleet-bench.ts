@@ -3,10 +3,11 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore } from '@driftless/core';
 import { FLEET_SCENARIO, Reaper, s3StoreFor, startEnvironment, type Environment, type FleetScenario, type GitServer } from '@driftless/testkit';
+import { costLine, type IdleRequests } from './cost.js';
 import { realDriver } from './real-driver.js';
 import type { TraceEvent } from './recorder.js';
 import type { BenchMode, FleetBenchReport, FleetBenchResult } from './result.js';
-import { runScenario, type ScenarioDriver } from './scenario.js';
+import { runScenario, type ScenarioDriver, type ScenarioMeasures } from './scenario.js';
 import { virtualDriver } from './virtual-driver.js';
 import type { WorkerS3 } from './worker-pool.js';
 
@@ -112,6 +113,7 @@ async function measure(driver: ScenarioDriver, opts: FleetBenchOptions & { scena
   const convergence = recorder.convergence();
   const fetchApply = recorder.fetchApplyMs();
   const counts = driver.counts();
+  const idle = idleRequests(measures, opts.clusters, opts.intervalMs);
   const result: FleetBenchResult = {
     mode: opts.mode,
     clusters: opts.clusters,
@@ -127,7 +129,14 @@ async function measure(driver: ScenarioDriver, opts: FleetBenchOptions & { scena
     cpuMsPerPoll: measures.cpuMsPerPoll,
     rssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     clusterErrors: recorder.errorSummary(),
-    idle: { storeRequestsPerClusterPerInterval: measures.idleStorePerClusterInterval, gitRequestsPerClusterPerInterval: measures.idleGitPerClusterInterval },
+    idle: {
+      storeRequestsPerClusterPerInterval: measures.idleStorePerClusterInterval,
+      gitRequestsPerClusterPerInterval: measures.idleGitPerClusterInterval,
+      storeGetPerClusterPerInterval: round3(idle.storeGetPerInterval),
+      storeListPerClusterPerInterval: round3(idle.storeListPerInterval),
+      storePutPerClusterPerHour: round3(idle.storePutPerHour),
+    },
+    cost: costLine(opts.clusters, idle),
   };
   const cpu = cpus();
   const report: FleetBenchReport = {
@@ -142,6 +151,21 @@ async function measure(driver: ScenarioDriver, opts: FleetBenchOptions & { scena
   };
   return { result, report, ...(recorder.trace ? { trace: recorder.trace } : {}) };
 }
+
+/** The steady-state window's requests per cluster: GETs and LISTs per interval, PUTs per hour. */
+function idleRequests(measures: ScenarioMeasures, clusters: number, intervalMs: number): IdleRequests {
+  const { ms, storeGet, storePut, storeList } = measures.idleWindow;
+  if (ms === 0) return { storeGetPerInterval: 0, storePutPerHour: 0, storeListPerInterval: 0, gitPerInterval: measures.idleGitPerClusterInterval };
+  const intervals = ms / intervalMs;
+  return {
+    storeGetPerInterval: storeGet / clusters / intervals,
+    storePutPerHour: (storePut / clusters) * (3_600_000 / ms),
+    storeListPerInterval: storeList / clusters / intervals,
+    gitPerInterval: measures.idleGitPerClusterInterval,
+  };
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /**
  * CPU time, ms, of this process's child processes that have exited (Linux

@@ -52,6 +52,8 @@ export interface ScenarioMeasures {
   readonly idleStorePerClusterInterval: number;
   /** Git requests per cluster per interval while nothing changed. */
   readonly idleGitPerClusterInterval: number;
+  /** The steady-state window itself: its length, ms, and the clusters' store requests in it by kind (GETs: 200, 304 and 404), for the cost line. */
+  readonly idleWindow: { readonly ms: number; readonly storeGet: number; readonly storePut: number; readonly storeList: number };
   /** CPU ms per poll during the steady window. */
   readonly cpuMsPerPoll: number;
   /** Git fetches per measured commit, from its publish until the fleet converged on it. */
@@ -114,10 +116,17 @@ async function scenario(driver: ScenarioDriver, clusters: number, opts: Scenario
   return {
     idleStorePerClusterInterval: perClusterInterval(after.storeRequests - before.storeRequests),
     idleGitPerClusterInterval: perClusterInterval(after.gitRequests - before.gitRequests),
+    idleWindow: idleWindow(steadyMs, before, after),
     cpuMsPerPoll: polls === 0 ? 0 : round3((cpu.user + cpu.system) / 1000 / polls),
     fetchesPerCommit: opts.commits === 0 ? 0 : round3(fetches / opts.commits),
     hubStoreRequestsPerCommit: opts.commits === 0 ? 0 : round3(hubRequests / opts.commits),
   };
+}
+
+function idleWindow(ms: number, before: DriverCounts, after: DriverCounts): ScenarioMeasures['idleWindow'] {
+  const storePut = after.store.put - before.store.put;
+  const storeList = after.store.list - before.store.list;
+  return { ms, storeGet: after.storeRequests - before.storeRequests - storePut - storeList, storePut, storeList };
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;

@@ -31,6 +31,11 @@ describe('the fleet benchmark on a virtual clock', { timeout: 60_000 }, () => {
     // Idle: one pointer read per cluster per interval, answered 304; no status writes without a change.
     expect(result.idle.storeRequestsPerClusterPerInterval).toBeGreaterThan(0.5);
     expect(result.idle.storeRequestsPerClusterPerInterval).toBeLessThanOrEqual(1.5);
+    // The cost line: those GETs at one poll per 30 s over a month, and (no write in a 20 s window) one heartbeat PUT per 5 minutes.
+    expect(result.idle.storeGetPerClusterPerInterval).toBe(result.idle.storeRequestsPerClusterPerInterval);
+    expect(result.cost.store.getPerClusterPerMonth / 87_600).toBeCloseTo(result.idle.storeGetPerClusterPerInterval, 2);
+    expect(result.cost.store).toMatchObject({ putPerClusterPerMonth: 8_760, putsFrom: 'heartbeat' });
+    expect(result.cost.git.getPerClusterPerMonth).toBe(0);
     // Each cluster read each new pointer and its bundle once: 40 + 4 + 40 pointer changes.
     expect(result.store.get200).toBe(2 * (40 + 4 + 40));
     expect(result.store.get304).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { RolloutBenchOptions } from '@driftless/bench';
+import type { FleetBenchResult, RolloutBenchOptions } from '@driftless/bench';
 import type { Command } from 'commander';
 import type { CliIo } from '../main.js';
 import { UsageError } from '../errors.js';
@@ -41,7 +41,7 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     .option('--interval <duration>', 'poll interval of every cluster', '30s')
     .option('--jitter <fraction>', 'each pause is the interval times a uniform factor in [1 - jitter, 1 + jitter]', '0.5')
     .option('--commits <k>', 'measured commits after the fleet converged on the first one', '3')
-    .option('--mode <mode>', 'bundle (agents poll pointers in the store) or git (every cluster fetches the repository itself)', 'bundle')
+    .option('--mode <mode>', 'bundle (agents poll pointers in the store), git (every cluster fetches the repository itself) or both (bundle, then git, each in a fresh environment; --json prints {bundle, git})', 'bundle')
     .option('--seed <s>', 'seed of every random choice (jitter, start offsets, the latency model)', '1')
     .option('--apps <n>', 'apps in the generated fleet (4 objects each)', '5')
     .option('--steady <intervals>', 'intervals of steady state measured before the first commit', '2')
@@ -80,7 +80,7 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
       'after',
       '\nProgress goes to stderr. Examples:\n' +
         '  driftless bench --clusters 10000 --interval 30s --commits 3 --json\n' +
-        '  driftless bench --clusters 1000 --mode bundle --out bench-out && driftless bench --clusters 1000 --mode git --out bench-out\n' +
+        '  driftless bench --clusters 1000 --mode both --out bench-out\n' +
         '  driftless bench --virtual --clusters 100000\n' +
         '  driftless bench --rollout --virtual --clusters 10000 --out bench-out\n' +
         '  driftless bench --rollout --breach --virtual --clusters 10000 --out bench-out\n' +
@@ -95,11 +95,11 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
         await runDashboard(io, flags, command.getOptionValueSource('clusters') === 'default');
         return;
       }
-      if (flags.mode !== 'bundle' && flags.mode !== 'git') throw new UsageError(`--mode ${JSON.stringify(flags.mode)} must be bundle or git`);
-      const mode: 'bundle' | 'git' = flags.mode;
+      if (flags.mode !== 'bundle' && flags.mode !== 'git' && flags.mode !== 'both') throw new UsageError(`--mode ${JSON.stringify(flags.mode)} must be bundle, git or both`);
+      const mode: 'bundle' | 'git' | 'both' = flags.mode;
       const jitter = Number(flags.jitter);
       if (!Number.isFinite(jitter) || jitter < 0 || jitter > 1) throw new UsageError(`--jitter ${JSON.stringify(flags.jitter)} must be a number from 0 to 1`);
-      if (flags.virtual && mode === 'git') throw new UsageError('--virtual simulates bundle mode only: git mode needs the real git server');
+      if (flags.virtual && mode !== 'bundle') throw new UsageError('--virtual simulates bundle mode only: git mode needs the real git server');
       const intervalMs = durationFlag('--interval', flags.interval);
       if (intervalMs < 100) throw new UsageError(`--interval ${flags.interval} must be at least 100ms`);
       if (flags.breach && !flags.rollout) throw new UsageError('--breach is a scenario of the rollout bench: pass --rollout too');
@@ -119,27 +119,7 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
         await runRollout(io, flags, intervalMs, jitter);
         return;
       }
-      const opts = {
-        mode,
-        clusters: integerFlag('--clusters', flags.clusters, 1),
-        intervalMs,
-        jitter,
-        commits: integerFlag('--commits', flags.commits, 0),
-        seed: integerFlag('--seed', flags.seed, 0),
-        apps: integerFlag('--apps', flags.apps, 2),
-        steadyIntervals: integerFlag('--steady', flags.steady, 1),
-        workers: integerFlag('--workers', flags.workers, 0),
-        virtual: flags.virtual ?? false,
-        log: (l: string) => io.stderr(`${l}\n`),
-        ...(flags.virtual ? {} : { kustomizeBinary: await kustomizeBinary(flags.kustomize) }),
-      };
-      const { runFleetBench, writeFleetReport } = await import('@driftless/bench');
-      const { result, report } = await runFleetBench(opts);
-      if (flags.out) {
-        const written = await writeFleetReport(flags.out, report);
-        io.stderr(`bench: wrote ${written.json} and ${written.chart}\n`);
-      }
-      io.stdout(flags.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+      await runFleet(io, flags, mode, intervalMs, jitter);
     });
   bench
     .command('hub')
@@ -328,4 +308,35 @@ async function runDashboard(io: CliIo, flags: FleetFlags, defaultClusters: boole
     io.stderr(`bench: wrote ${join(out, 'dashboard.json')} and ${screenshot ?? ''}\n`);
   }
   io.stdout(flags.json ? `${JSON.stringify(report)}\n` : `${formatDashboardReport(report)}\n`);
+}
+
+/** The fleet benchmark (`driftless bench [--mode bundle|git|both]`): the JSON document on stdout, each mode's cost line on stderr. */
+async function runFleet(io: CliIo, flags: FleetFlags, mode: 'bundle' | 'git' | 'both', intervalMs: number, jitter: number): Promise<void> {
+  const opts = {
+    clusters: integerFlag('--clusters', flags.clusters, 1),
+    intervalMs,
+    jitter,
+    commits: integerFlag('--commits', flags.commits, 0),
+    seed: integerFlag('--seed', flags.seed, 0),
+    apps: integerFlag('--apps', flags.apps, 2),
+    steadyIntervals: integerFlag('--steady', flags.steady, 1),
+    workers: integerFlag('--workers', flags.workers, 0),
+    virtual: flags.virtual ?? false,
+    log: (l: string) => io.stderr(`${l}\n`),
+    ...(flags.virtual ? {} : { kustomizeBinary: await kustomizeBinary(flags.kustomize) }),
+  };
+  const { runFleetBench, writeFleetReport, formatCostLine } = await import('@driftless/bench');
+  const results: Partial<Record<'bundle' | 'git', FleetBenchResult>> = {};
+  // --mode both: bundle mode, then git mode on the same flags, each in its own environment.
+  for (const m of mode === 'both' ? (['bundle', 'git'] as const) : [mode]) {
+    const { result, report } = await runFleetBench({ ...opts, mode: m });
+    if (flags.out) {
+      const written = await writeFleetReport(flags.out, report);
+      io.stderr(`bench: wrote ${written.json} and ${written.chart}\n`);
+    }
+    io.stderr(`bench: ${m} mode ${formatCostLine(result.cost)}\n`);
+    results[m] = result;
+  }
+  const doc = mode === 'both' ? results : results[mode];
+  io.stdout(flags.json ? `${JSON.stringify(doc)}\n` : `${JSON.stringify(doc, null, 2)}\n`);
 }

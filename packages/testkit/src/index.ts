@@ -3,6 +3,7 @@ export { binaryPath, cacheDir } from './install/cache.js';
 export { ComponentBuildError, ensureComponents, type InstallOptions } from './install/install.js';
 export { ComponentStartError } from './env/managed-process.js';
 export { gitServerStats, startGitServer, type GitServer, type GitRequestKind } from './env/git-server.js';
+export { startGitServerProcess, type GitServerProcess, type GitProcessOptions } from './env/git-server-process.js';
 export type { KubeInfo } from './env/kube-apiserver.js';
 export type { S3Info } from './env/minio.js';
 export { registerScrapeTarget, writeScrapeTargets, type PrometheusInfo, type ScrapeTargetGroup } from './env/prometheus.js';

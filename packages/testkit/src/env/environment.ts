@@ -6,7 +6,8 @@ import type { ComponentName } from '../install/components.js';
 import { ensureComponents, type InstallOptions } from '../install/install.js';
 import { formatDuration } from '../util/text.js';
 import { startEtcd } from './etcd.js';
-import { startGitServer, type GitServer } from './git-server.js';
+import type { GitServer } from './git-server.js';
+import { startGitServerProcess } from './git-server-process.js';
 import { startKubeApiserver, type KubeInfo } from './kube-apiserver.js';
 import type { ManagedProcess } from './managed-process.js';
 import { startMinio, type S3Info } from './minio.js';
@@ -104,7 +105,8 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     return info;
   })();
   const gitServer = (async () => {
-    git = await startGitServer({ root: reposDir, allowPush: opts.allowPush ?? false });
+    // In a process of its own: a bench's thousands of simulated clusters never share its event loop.
+    git = await startGitServerProcess({ root: reposDir, allowPush: opts.allowPush ?? false });
     log(`env: git server ready at ${git.baseUrl}`);
     return git;
   })();

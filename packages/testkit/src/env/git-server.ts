@@ -12,10 +12,38 @@ export interface GitServer {
   readonly requests: Readonly<Record<GitRequestKind, number>>;
   /** The same, for one repository (`NAME.git`). */
   requestsFor(repo: string): Readonly<Record<GitRequestKind, number>>;
+  /** A server in another process (startGitServerProcess): resolves once the counters above hold every request it counted so far. */
+  sync?(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** What a git request asked for, as the server counts it. */
 export type GitRequestKind = 'info/refs' | 'git-upload-pack' | 'git-receive-pack' | 'other';
+
+const noGitRequests = (): Record<GitRequestKind, number> => ({ 'info/refs': 0, 'git-upload-pack': 0, 'git-receive-pack': 0, other: 0 });
+
+/** A git server's request counters: in all, and per repository (`NAME.git`). */
+export function gitRequestCounters(): {
+  readonly requests: Record<GitRequestKind, number>;
+  readonly countsFor: (repo: string) => Record<GitRequestKind, number>;
+  readonly count: (kind: GitRequestKind, repo: string | undefined) => void;
+} {
+  const requests = noGitRequests();
+  const byRepo = new Map<string, Record<GitRequestKind, number>>();
+  const countsFor = (repo: string): Record<GitRequestKind, number> => {
+    let c = byRepo.get(repo);
+    if (!c) byRepo.set(repo, (c = noGitRequests()));
+    return c;
+  };
+  return {
+    requests,
+    countsFor,
+    count: (kind, repo) => {
+      requests[kind] += 1;
+      if (repo) countsFor(repo)[kind] += 1;
+    },
+  };
+}
 
 /**
  * Serves every bare repository under `root` over git's smart HTTP protocol
@@ -30,14 +58,10 @@ export async function startGitServer(opts: {
   allowPush?: boolean;
   /** Require HTTP basic auth with these credentials (401 otherwise), as a git host does for a token. */
   auth?: { username: string; password: string };
+  /** Called as each request is counted (before it is served), with its repository (`NAME.git`) if it names one. */
+  onRequest?: (kind: GitRequestKind, repo: string | undefined) => void;
 }): Promise<GitServer> {
-  const requests: Record<GitRequestKind, number> = { 'info/refs': 0, 'git-upload-pack': 0, 'git-receive-pack': 0, other: 0 };
-  const byRepo = new Map<string, Record<GitRequestKind, number>>();
-  const countsFor = (repo: string): Record<GitRequestKind, number> => {
-    let c = byRepo.get(repo);
-    if (!c) byRepo.set(repo, (c = { 'info/refs': 0, 'git-upload-pack': 0, 'git-receive-pack': 0, other: 0 }));
-    return c;
-  };
+  const { requests, countsFor, count } = gitRequestCounters();
   const backends = new Set<ChildProcess>();
   const server = createServer((req, res) => {
     if (req.url?.startsWith(STATS_PATH)) {
@@ -47,9 +71,9 @@ export async function startGitServer(opts: {
       return;
     }
     const kind = requestKind(req.url ?? '/');
-    requests[kind] += 1;
     const repoName = /^\/*([^?]*?\.git)(\/|\?|$)/.exec(req.url ?? '')?.[1];
-    if (repoName) countsFor(repoName)[kind] += 1;
+    count(kind, repoName);
+    opts.onRequest?.(kind, repoName);
     if (opts.auth && req.headers.authorization !== basic(opts.auth)) {
       req.resume();
       res.writeHead(401, { 'www-authenticate': 'Basic realm="driftless-git"' }).end();
