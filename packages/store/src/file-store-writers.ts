@@ -21,11 +21,17 @@ export interface WriterMark {
   release(): Promise<void>;
 }
 
-/** Marks a writer in `dir` (created when missing); `unique` is `<pid>-<unique on this host>` (file-store-io's uniqueNames). */
-export async function markWriter(dir: string, unique: string): Promise<WriterMark> {
+/**
+ * Marks a writer in `dir` (created when missing); `unique` is `<pid>-<unique
+ * on this host>` (file-store-io's uniqueNames). `likelyNew` (a put-if-absent,
+ * such as a publish's blobs) creates the directory first: for a new key that
+ * saves a failed open, for an existing one it costs a `mkdir` that finds it.
+ */
+export async function markWriter(dir: string, unique: string, likelyNew = false): Promise<WriterMark> {
   const name = `${WRITER}${unique}`;
   const path = join(dir, name);
   const create = (): Promise<void> => writeNewFile(path, new Uint8Array(), false);
+  if (likelyNew) await mkdir(dir, { recursive: true });
   await create().catch(async (err: unknown) => {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     await mkdir(dir, { recursive: true });

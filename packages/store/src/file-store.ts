@@ -164,7 +164,7 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
 
   /** Runs one write operation with its writer mark in place from its first read to its end. */
   const asWriter = async <T>(key: string, op: string, fn: (mark: WriterMark) => Promise<T>): Promise<T> => {
-    const mark = await markWriter(dirOf(key), unique()).catch((err: unknown) => Promise.reject(translate(err, op, key)));
+    const mark = await markWriter(dirOf(key), unique(), op === 'put-if-absent').catch((err: unknown) => Promise.reject(translate(err, op, key)));
     try {
       return await fn(mark);
     } finally {
