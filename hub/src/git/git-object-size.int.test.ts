@@ -42,5 +42,7 @@ describe('gitObjectSizes (real git)', () => {
     // One version of big.yaml is now a delta against the other: reading it inflates both.
     expect(told).toEqual([Math.max(sizes[0] ?? 0, sizes[1] ?? 0), Math.max(sizes[0] ?? 0, sizes[1] ?? 0), sizes[2]]);
     expect(await packed.largestInflated('0'.repeat(40))).toBeUndefined();
+    // Asked again, one at a time and in the other order, the reader answers from what it was told.
+    for (const [i, o] of [...oids.entries()].reverse()) expect(await packed.largestInflated(o)).toBe(told[i]);
   });
 });

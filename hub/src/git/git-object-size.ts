@@ -1,4 +1,4 @@
-import { open, readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants, inflateSync } from 'node:zlib';
 
@@ -6,6 +6,8 @@ import { constants, inflateSync } from 'node:zlib';
 const MAX_DELTA_DEPTH = 1000;
 /** Compressed bytes inflated to read a header: a dynamic Huffman block's code tables take up to ~290, the header a few more. */
 const HEADER_PROBE_BYTES = 512;
+/** A pack entry's own header: type and size (at most 10 bytes), then a delta's base (an offset, or a 20-byte id). */
+const ENTRY_HEADER_BYTES = 32;
 
 const OBJ_OFS_DELTA = 6;
 const OBJ_REF_DELTA = 7;
@@ -35,6 +37,14 @@ export interface GitObjectSizes {
 /** Size reading over the object database of `gitdir`. */
 export function gitObjectSizes(gitdir: string): GitObjectSizes {
   let indexes: Promise<PackIndex[]> | undefined;
+  const packs = sharedPackReads();
+  // Cluster files are alike, so git stores most as deltas on chains up to 50
+  // deep, which share their bases: a size once told is remembered (by pack
+  // and offset), so each entry is read once per reader, not once per chain
+  // through it. Only finished answers are kept, so a corrupt pack whose
+  // chain loops still ends at MAX_DELTA_DEPTH instead of awaiting itself;
+  // and only sizes, so an entry cut off by that limit is tried again.
+  const told = new Map<string, number>();
   const packed = async (oid: string): Promise<PackedAt | undefined> => {
     for (const index of await (indexes ??= readPackIndexes(gitdir))) {
       const at = findInIndex(index, oid);
@@ -43,23 +53,66 @@ export function gitObjectSizes(gitdir: string): GitObjectSizes {
     return undefined;
   };
 
+  // The pack indexes are in memory, so they are asked first: a fetched
+  // repository holds nearly every object packed, and asking for a loose file
+  // first costs a failed open per object (seconds over 10,000 cluster files).
   const largest = async (oid: string, depth: number): Promise<number | undefined> => {
-    const loose = await looseSize(gitdir, oid);
-    if (loose !== undefined) return loose;
     const at = await packed(oid);
-    return at && (await packedLargest(at, depth));
+    if (at) return await packedLargest(at, depth);
+    return await looseSize(gitdir, oid);
   };
 
   const packedLargest = async (at: PackedAt, depth: number): Promise<number | undefined> => {
+    const key = `${at.offset}:${at.pack}`;
+    const known = told.get(key);
+    if (known !== undefined) return known;
     if (depth > MAX_DELTA_DEPTH) return undefined;
-    const entry = await readEntryHeader(at);
+    const size = await entryLargest(at, depth);
+    if (size !== undefined) told.set(key, size);
+    return size;
+  };
+
+  const entryLargest = async (at: PackedAt, depth: number): Promise<number | undefined> => {
+    // One read holds the entry header and, for a delta, the start of its data.
+    const bytes = await packs.read(at.pack, at.offset, ENTRY_HEADER_BYTES + HEADER_PROBE_BYTES);
+    const entry = parseEntryHeader(bytes, at.offset);
     if (entry.type !== OBJ_OFS_DELTA && entry.type !== OBJ_REF_DELTA) return entry.size;
-    const [baseSize, resultSize] = await deltaSizes(at.pack, entry.dataOffset);
+    const [baseSize, resultSize] = deltaSizes(bytes.subarray(entry.dataOffset - at.offset));
     const base = entry.type === OBJ_OFS_DELTA ? await packedLargest({ pack: at.pack, offset: entry.baseOffset }, depth + 1) : await largest(entry.baseOid, depth + 1);
     return base === undefined ? undefined : Math.max(base, baseSize, resultSize);
   };
 
   return { largestInflated: (oid) => largest(oid, 0) };
+}
+
+/**
+ * Reads from pack files through one open handle per pack while any read of
+ * it is in flight, closed when the last ends: a compile asks for thousands of
+ * sizes, 16 at a time, and an open and close per read cost more than
+ * inflating the objects themselves. Nothing stays open between compiles.
+ */
+function sharedPackReads(): { read(file: string, offset: number, length: number): Promise<Uint8Array> } {
+  const slots = new Map<string, { readonly handle: Promise<FileHandle>; users: number }>();
+  return {
+    async read(file, offset, length) {
+      let slot = slots.get(file);
+      if (!slot) {
+        slot = { handle: open(file, 'r'), users: 0 };
+        slots.set(file, slot);
+      }
+      slot.users++;
+      try {
+        const buf = Buffer.alloc(length);
+        const { bytesRead } = await (await slot.handle).read(buf, 0, length, offset);
+        return buf.subarray(0, bytesRead);
+      } finally {
+        if (--slot.users === 0) {
+          slots.delete(file);
+          await (await slot.handle.catch(() => undefined))?.close();
+        }
+      }
+    },
+  };
 }
 
 /** A loose object's declared size (`<type> <size>\0`), or undefined when it is not stored loose. */
@@ -82,9 +135,8 @@ interface EntryHeader {
   readonly baseOid: string;
 }
 
-/** A pack entry's header: type, size (inflated, or of the delta data), where its zlib data starts, and its base. */
-async function readEntryHeader(at: PackedAt): Promise<EntryHeader> {
-  const b = await readAt(at.pack, at.offset, 32);
+/** A pack entry's header, from `b` read at `offset`: type, size (inflated, or of the delta data), where its zlib data starts, and its base. */
+function parseEntryHeader(b: Uint8Array, offset: number): EntryHeader {
   let i = 0;
   let byte = b[i++] ?? 0;
   const type = (byte >> 4) & 7;
@@ -102,17 +154,17 @@ async function readEntryHeader(at: PackedAt): Promise<EntryHeader> {
       byte = b[i++] ?? 0;
       back = (back + 1) * 128 + (byte & 0x7f);
     }
-    baseOffset = at.offset - back;
+    baseOffset = offset - back;
   } else if (type === OBJ_REF_DELTA) {
     baseOid = Buffer.from(b.subarray(i, i + 20)).toString('hex');
     i += 20;
   }
-  return { type, size, dataOffset: at.offset + i, baseOffset, baseOid };
+  return { type, size, dataOffset: offset + i, baseOffset, baseOid };
 }
 
-/** The base and result sizes a delta's data starts with. */
-async function deltaSizes(pack: string, dataOffset: number): Promise<[number, number]> {
-  const data = inflatePrefix(await readAt(pack, dataOffset, HEADER_PROBE_BYTES));
+/** The base and result sizes a delta's data (`compressed`, its zlib stream's start) starts with. */
+function deltaSizes(compressed: Uint8Array): [number, number] {
+  const data = inflatePrefix(compressed.subarray(0, HEADER_PROBE_BYTES));
   let i = 0;
   const varint = (): number => {
     let n = 0;

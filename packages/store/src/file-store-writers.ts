@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeNewFile } from './file-store-io.js';
 
 /**
  * A writer's marker in a key's directory: `.driftless-w-<pid>-<random>`, present
@@ -21,11 +21,17 @@ export interface WriterMark {
   release(): Promise<void>;
 }
 
-/** Marks a writer in `dir` (created when missing). */
-export async function markWriter(dir: string): Promise<WriterMark> {
-  const name = `${WRITER}${process.pid}-${randomBytes(8).toString('hex')}`;
+/**
+ * Marks a writer in `dir` (created when missing); `unique` is `<pid>-<unique
+ * on this host>` (file-store-io's uniqueNames). `likelyNew` (a put-if-absent,
+ * such as a publish's blobs) creates the directory first: for a new key that
+ * saves a failed open, for an existing one it costs a `mkdir` that finds it.
+ */
+export async function markWriter(dir: string, unique: string, likelyNew = false): Promise<WriterMark> {
+  const name = `${WRITER}${unique}`;
   const path = join(dir, name);
-  const create = async (): Promise<void> => (await open(path, 'wx')).close();
+  const create = (): Promise<void> => writeNewFile(path, new Uint8Array(), false);
+  if (likelyNew) await mkdir(dir, { recursive: true });
   await create().catch(async (err: unknown) => {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     await mkdir(dir, { recursive: true });

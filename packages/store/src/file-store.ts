@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DriftlessError,
@@ -15,6 +15,7 @@ import {
   type RequestOptions,
 } from '@driftless/core';
 import { assertValidKey, assertValidPrefix } from '@driftless/core';
+import { syncDir, uniqueNames, writeNewFile } from './file-store-io.js';
 import { markWriter, othersWriting, type WriterMark } from './file-store-writers.js';
 import { tooLargeObject } from './limits.js';
 
@@ -68,6 +69,7 @@ interface Current {
  */
 export function createFileStore(root: string, opts: FileStoreOptions = {}): ObjectStore {
   const durable = opts.durable ?? true;
+  const unique = uniqueNames();
   const dirOf = (key: string): string => join(root, ...key.split('/'));
   const versionPath = (key: string, gen: number): string => join(dirOf(key), `${VERSION}${String(gen).padStart(GEN_DIGITS, '0')}`);
 
@@ -113,19 +115,16 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
    */
   const commit = async (key: string, mark: WriterMark, gen: number, body: Uint8Array | undefined, op: string, wasDeleted = false): Promise<boolean> => {
     const dir = dirOf(key);
-    const tmp = join(dir, `${TMP}${randomBytes(8).toString('hex')}`);
+    const tmp = join(dir, `${TMP}${unique()}`);
+    // Set once the temporary name is gone (renamed to the ETag mark), so it is not unlinked again.
+    let tmpGone = false;
     try {
-      const fh = await open(tmp, 'wx').catch(async (err: unknown) => {
+      const content = body === undefined ? Uint8Array.of(TOMBSTONE) : Buffer.concat([Uint8Array.of(DATA), body]);
+      await writeNewFile(tmp, content, durable).catch(async (err: unknown) => {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         await mkdir(dir, { recursive: true });
-        return await open(tmp, 'wx');
+        await writeNewFile(tmp, content, durable);
       });
-      try {
-        await fh.writeFile(body === undefined ? Uint8Array.of(TOMBSTONE) : Buffer.concat([Uint8Array.of(DATA), body]));
-        if (durable) await fh.sync();
-      } finally {
-        await fh.close();
-      }
       try {
         await link(tmp, versionPath(key, gen));
       } catch (err) {
@@ -135,15 +134,18 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
       if (body === undefined) await writeFile(join(dir, DELETED), '');
       else {
         // Best effort: without its mark, a listing reads the version to learn its ETag.
-        // A second name of the version's inode costs one call and no space.
-        await link(tmp, join(dir, etagMarkName(gen, body))).catch(() => undefined);
+        // The temporary name becomes the mark: a second name of the version's inode in one call.
+        tmpGone = await rename(tmp, join(dir, etagMarkName(gen, body))).then(
+          () => true,
+          () => false,
+        );
         if (wasDeleted) await unlink(join(dir, DELETED)).catch(() => undefined);
       }
       if (durable) await syncDir(dir);
     } catch (err) {
       throw translate(err, op, key);
     } finally {
-      await unlink(tmp).catch(() => undefined);
+      if (!tmpGone) await unlink(tmp).catch(() => undefined);
     }
     await prune(key, mark, gen);
     return true;
@@ -162,7 +164,7 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
 
   /** Runs one write operation with its writer mark in place from its first read to its end. */
   const asWriter = async <T>(key: string, op: string, fn: (mark: WriterMark) => Promise<T>): Promise<T> => {
-    const mark = await markWriter(dirOf(key)).catch((err: unknown) => Promise.reject(translate(err, op, key)));
+    const mark = await markWriter(dirOf(key), unique(), op === 'put-if-absent').catch((err: unknown) => Promise.reject(translate(err, op, key)));
     try {
       return await fn(mark);
     } finally {
@@ -408,15 +410,6 @@ async function readEntries(dir: string): Promise<Dirent[]> {
   } catch (err) {
     if (isMissing(err)) return [];
     throw err;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 
