@@ -5,6 +5,7 @@ import { BUILTIN_KINDS, SYSTEM_NAMESPACES, type KindInfo } from './kind-table.js
 import { configOf, generationView, invalidity, serverFields, timestamp } from './object-rules.js';
 import { refOfObject, refused } from './refusal.js';
 import { serverSideApply } from './server-side-apply.js';
+import type { StringPool } from './string-pool.js';
 
 /** The requests of the KubeTarget port, as the latency hook sees them. */
 export type KubeOperation = 'resourceOf' | 'apply' | 'get' | 'list' | 'delete';
@@ -24,6 +25,12 @@ export interface MemoryKubeOptions {
   readonly controllers?: 'none' | 'instant';
   /** Whose time creation, deletion and condition timestamps are (e.g. a VirtualClock); default the wall clock. */
   readonly clock?: Pick<Clock, 'now'>;
+  /**
+   * Shared by the API servers of one simulation (the bench's fleet): stored
+   * JSON and field owners equal to another server's are kept once. Default:
+   * none, every server keeps its own strings.
+   */
+  readonly strings?: StringPool;
 }
 
 type Json = Record<string, unknown>;
@@ -130,7 +137,7 @@ export class MemoryKubeTarget implements KubeTarget {
         if (isNamespace) obj['status'] = { phase: 'Terminating' };
         else obj.metadata['deletionGracePeriodSeconds'] = 0;
         obj.metadata['resourceVersion'] = String(++this.revision);
-        objects.set(key, new Stored(JSON.stringify(obj), stored.owners));
+        objects.set(key, this.stored(JSON.stringify(obj), stored.owners));
       }
       return true;
     }
@@ -152,7 +159,7 @@ export class MemoryKubeTarget implements KubeTarget {
     const obj = JSON.parse(stored.json) as Json & KubeObject;
     obj['status'] = JSON.parse(JSON.stringify(status)) as unknown;
     obj.metadata['resourceVersion'] = String(++this.revision);
-    const next = new Stored(JSON.stringify(obj), stored.owners);
+    const next = this.stored(JSON.stringify(obj), stored.owners);
     objects.set(key, next);
     return output(next, ref.apiVersion);
   }
@@ -173,6 +180,12 @@ export class MemoryKubeTarget implements KubeTarget {
     if (write) this.counters.writes += 1;
     else this.counters.reads += 1;
     if (this.opts.latency) await this.opts.latency(op, ref);
+  }
+
+  /** A stored object, its strings shared through the pool when there is one. */
+  private stored(json: string, owners: readonly string[]): Stored {
+    const pool = this.opts.strings;
+    return pool ? new Stored(pool.intern(json), owners.map((o) => pool.intern(o))) : new Stored(json, owners);
   }
 
   private now(): string {
@@ -241,7 +254,7 @@ export class MemoryKubeTarget implements KubeTarget {
       metadata['creationTimestamp'] = this.now();
     }
     const byName = this.objectsByKind.get(gk) ?? new Map<string, Stored>();
-    byName.set(key, new Stored(JSON.stringify(object), owners));
+    byName.set(key, this.stored(JSON.stringify(object), owners));
     this.objectsByKind.set(gk, byName);
     if (isCrd) this.register(object);
     return answer();
