@@ -137,7 +137,7 @@ describe('MemoryKubeTarget', () => {
   it('keeps servers that share a string pool apart: a change to one is not seen by the other', async () => {
     const strings = new StringPool();
     const [a, b] = [await withApp({ strings }), await withApp({ strings })];
-    const cm = (v: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'app', labels: { set: 'x' } }, data: { k: v } } as KubeObject);
+    const cm = (v: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'app', labels: { set: 'x' } }, data: { k: v } });
     await a.apply(cm('1'), 'driftless');
     await b.apply(cm('1'), 'driftless');
     await a.apply(cm('2'), 'driftless');
