@@ -71,6 +71,7 @@ export class MemoryKubeTarget implements KubeTarget {
   /** Kinds registered by CRDs: apiVersion -> kind -> info. */
   private crds: Map<string, Map<string, KindInfo>> | undefined;
   private revision = 0;
+  private lastTimestamp: { readonly second: number; readonly text: string } | undefined;
   private readonly opts: MemoryKubeOptions;
 
   constructor(opts: MemoryKubeOptions = {}) {
@@ -193,7 +194,11 @@ export class MemoryKubeTarget implements KubeTarget {
   }
 
   private now(): string {
-    return timestamp(this.opts.clock ? this.opts.clock.now() : Date.now());
+    const ms = this.opts.clock ? this.opts.clock.now() : Date.now();
+    // Timestamps have second resolution; one apply asks several times within the same second.
+    const second = Math.floor(ms / 1000);
+    if (this.lastTimestamp?.second !== second) this.lastTimestamp = { second, text: timestamp(ms) };
+    return this.lastTimestamp.text;
   }
 
   private kindInfo(apiVersion: string, kind: string): KindInfo | undefined {
@@ -267,7 +272,8 @@ export class MemoryKubeTarget implements KubeTarget {
   private checkNamespace(ref: KubeObjectRef, info: KindInfo, namespace: string, exists: boolean): void {
     const ns = this.objectsByKind.get(CORE_NAMESPACE)?.get(namespace);
     if (!ns) throw refused(ref, 'apply', `namespaces "${namespace}" not found`, 404);
-    if (!exists && (JSON.parse(ns.json) as KubeObject).metadata['deletionTimestamp'] !== undefined) {
+    // Parsed only when it may be terminating: this check runs on every apply of a namespaced object.
+    if (!exists && ns.json.includes('"deletionTimestamp"') && (JSON.parse(ns.json) as KubeObject).metadata['deletionTimestamp'] !== undefined) {
       const reason = `${info.resource} "${ref.name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`;
       throw refused(ref, 'apply', reason, 403);
     }
