@@ -1,7 +1,6 @@
 import { groupOf, labelsMatch, parseLabelSelector, type Clock, type KubeObject, type KubeObjectRef, type KubeRequestCounters, type KubeResourceInfo, type KubeTarget } from '@driftless/core';
 import { crdInvalidity, crdKinds, establish } from './custom-resources.js';
 import { instantStatus } from './instant-controllers.js';
-import { labelPrefilter } from './label-prefilter.js';
 import { BUILTIN_KINDS, SYSTEM_NAMESPACES, type KindInfo } from './kind-table.js';
 import { configOf, generationView, invalidity, serverFields, timestamp } from './object-rules.js';
 import { refOfObject, refused } from './refusal.js';
@@ -110,13 +109,10 @@ export class MemoryKubeTarget implements KubeTarget {
       throw refused(ref, 'list', (err as Error).message, 400);
     }
     const stored = this.objectsByKind.get(kindKey(apiVersion, kind)) ?? new Map<string, Stored>();
-    const mayMatch = labelPrefilter(requirements);
     // In key order (namespace, then name), as etcd lists them.
     return [...stored.keys()]
       .sort()
-      .map((k) => stored.get(k) as Stored)
-      .filter((s) => mayMatch(s.json))
-      .map((s) => output(s, apiVersion))
+      .map((k) => output(stored.get(k) as Stored, apiVersion))
       .filter((o) => labelsMatch(requirements, o.metadata['labels'] as Record<string, string> | undefined));
   }
 
