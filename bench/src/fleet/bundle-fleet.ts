@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createAgent } from '@driftless/agent';
 import { seededRng, type Clock, type KubeObjectRef, type KubeTarget, type ObjectStore, type Rng } from '@driftless/core';
-import { MemoryKubeTarget } from '@driftless/fakes';
+import { MemoryKubeTarget, StringPool } from '@driftless/fakes';
 
 /** A running set of simulated clusters. */
 export interface SimulatedFleet {
@@ -56,9 +56,11 @@ export function startBundleFleet(opts: BundleFleetOptions): SimulatedFleet {
   const stop = new AbortController();
   // Every cluster's sleep listens to this one signal.
   setMaxListeners(0, stop.signal);
+  // The clusters store the same objects, mostly byte for byte: one copy of each string for all of them.
+  const strings = new StringPool();
   const runs = opts.names.map(async (cluster, i) => {
     const rng: Rng = seededRng(clusterSeed(opts.seed, (opts.firstIndex ?? 0) + i));
-    const kube = new MemoryKubeTarget({ clock: opts.clock, controllers: 'instant', ...kubeLatencyOf(opts, cluster) });
+    const kube = new MemoryKubeTarget({ clock: opts.clock, controllers: 'instant', strings, ...kubeLatencyOf(opts, cluster) });
     const agent = createAgent({
       clock: opts.clock,
       rng,

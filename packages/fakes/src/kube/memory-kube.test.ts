@@ -3,8 +3,12 @@ import { describeKubeTargetContract } from '@driftless/contracts';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../clock/virtual-clock.js';
 import { MemoryKubeTarget } from './memory-kube.js';
+import { StringPool } from './string-pool.js';
 
 describeKubeTargetContract('memory', () => ({ kube: new MemoryKubeTarget() }));
+// Every test's server shares one small pool (it starts over often), as a simulated fleet's do.
+const shared = new StringPool(16);
+describeKubeTargetContract('memory (strings shared between servers)', () => ({ kube: new MemoryKubeTarget({ controllers: 'instant', strings: shared }) }));
 describeKubeTargetContract('memory (controllers: instant)', () => ({ kube: new MemoryKubeTarget({ controllers: 'instant' }) }));
 
 type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
@@ -128,5 +132,32 @@ describe('MemoryKubeTarget', () => {
     const kube = new MemoryKubeTarget();
     const bad = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'wrong' }, spec: { group: 'example.dev', names: { plural: 'gizmos', kind: 'Gizmo' }, versions: [{ name: 'v1', served: true, storage: true }] } };
     await expect(kube.apply(bad, 'driftless')).rejects.toMatchObject({ code: 'KubeRefused', data: { status: 422, object: 'CustomResourceDefinition/wrong' } });
+  });
+
+  it('keeps servers that share a string pool apart: a change to one is not seen by the other', async () => {
+    const strings = new StringPool();
+    const [a, b] = [await withApp({ strings }), await withApp({ strings })];
+    const cm = (v: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'app', labels: { set: 'x' } }, data: { k: v } });
+    await a.apply(cm('1'), 'driftless');
+    await b.apply(cm('1'), 'driftless');
+    await a.apply(cm('2'), 'driftless');
+    expect((await b.list('v1', 'ConfigMap', 'set=x')).map((o) => (o as Obj & { data: unknown }).data)).toEqual([{ k: '1' }]);
+    expect((await a.list('v1', 'ConfigMap', 'set=x')).map((o) => (o as Obj & { data: unknown }).data)).toEqual([{ k: '2' }]);
+  });
+
+  it.each([
+    ['set=x', ['labelled']],
+    ['set in (x,y)', ['labelled', 'other-set']],
+    ['set', ['labelled', 'other-set']],
+    ['!set', ['annotated', 'bare']],
+    ['set!=x', ['annotated', 'bare', 'other-set']],
+  ])('lists by label %s, not by annotations carrying the same key and value', async (selector, names) => {
+    const kube = await withApp();
+    const cm = (name: string, metadata: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'app', ...metadata } });
+    await kube.apply(cm('labelled', { labels: { set: 'x' } }), 'driftless');
+    await kube.apply(cm('other-set', { labels: { set: 'y' } }), 'driftless');
+    await kube.apply(cm('annotated', { annotations: { set: 'x' } }), 'driftless');
+    await kube.apply(cm('bare', {}), 'driftless');
+    expect((await kube.list('v1', 'ConfigMap', selector)).map((o) => o.metadata.name)).toEqual(names);
   });
 });

@@ -5,6 +5,7 @@ import { BUILTIN_KINDS, SYSTEM_NAMESPACES, type KindInfo } from './kind-table.js
 import { configOf, generationView, invalidity, serverFields, timestamp } from './object-rules.js';
 import { refOfObject, refused } from './refusal.js';
 import { serverSideApply } from './server-side-apply.js';
+import type { StringPool } from './string-pool.js';
 
 /** The requests of the KubeTarget port, as the latency hook sees them. */
 export type KubeOperation = 'resourceOf' | 'apply' | 'get' | 'list' | 'delete';
@@ -24,6 +25,12 @@ export interface MemoryKubeOptions {
   readonly controllers?: 'none' | 'instant';
   /** Whose time creation, deletion and condition timestamps are (e.g. a VirtualClock); default the wall clock. */
   readonly clock?: Pick<Clock, 'now'>;
+  /**
+   * Shared by the API servers of one simulation (the bench's fleet): stored
+   * JSON and field owners equal to another server's are kept once. Default:
+   * none, every server keeps its own strings.
+   */
+  readonly strings?: StringPool;
 }
 
 type Json = Record<string, unknown>;
@@ -63,6 +70,7 @@ export class MemoryKubeTarget implements KubeTarget {
   /** Kinds registered by CRDs: apiVersion -> kind -> info. */
   private crds: Map<string, Map<string, KindInfo>> | undefined;
   private revision = 0;
+  private lastTimestamp: { readonly second: number; readonly text: string } | undefined;
   private readonly opts: MemoryKubeOptions;
 
   constructor(opts: MemoryKubeOptions = {}) {
@@ -130,7 +138,7 @@ export class MemoryKubeTarget implements KubeTarget {
         if (isNamespace) obj['status'] = { phase: 'Terminating' };
         else obj.metadata['deletionGracePeriodSeconds'] = 0;
         obj.metadata['resourceVersion'] = String(++this.revision);
-        objects.set(key, new Stored(JSON.stringify(obj), stored.owners));
+        objects.set(key, this.stored(JSON.stringify(obj), stored.owners));
       }
       return true;
     }
@@ -152,7 +160,7 @@ export class MemoryKubeTarget implements KubeTarget {
     const obj = JSON.parse(stored.json) as Json & KubeObject;
     obj['status'] = JSON.parse(JSON.stringify(status)) as unknown;
     obj.metadata['resourceVersion'] = String(++this.revision);
-    const next = new Stored(JSON.stringify(obj), stored.owners);
+    const next = this.stored(JSON.stringify(obj), stored.owners);
     objects.set(key, next);
     return output(next, ref.apiVersion);
   }
@@ -175,8 +183,18 @@ export class MemoryKubeTarget implements KubeTarget {
     if (this.opts.latency) await this.opts.latency(op, ref);
   }
 
+  /** A stored object, its strings shared through the pool when there is one. */
+  private stored(json: string, owners: readonly string[]): Stored {
+    const pool = this.opts.strings;
+    return pool ? new Stored(pool.intern(json), owners.map((o) => pool.intern(o))) : new Stored(json, owners);
+  }
+
   private now(): string {
-    return timestamp(this.opts.clock ? this.opts.clock.now() : Date.now());
+    const ms = this.opts.clock ? this.opts.clock.now() : Date.now();
+    // Timestamps have second resolution; one apply asks several times within the same second.
+    const second = Math.floor(ms / 1000);
+    if (this.lastTimestamp?.second !== second) this.lastTimestamp = { second, text: timestamp(ms) };
+    return this.lastTimestamp.text;
   }
 
   private kindInfo(apiVersion: string, kind: string): KindInfo | undefined {
@@ -241,7 +259,7 @@ export class MemoryKubeTarget implements KubeTarget {
       metadata['creationTimestamp'] = this.now();
     }
     const byName = this.objectsByKind.get(gk) ?? new Map<string, Stored>();
-    byName.set(key, new Stored(JSON.stringify(object), owners));
+    byName.set(key, this.stored(JSON.stringify(object), owners));
     this.objectsByKind.set(gk, byName);
     if (isCrd) this.register(object);
     return answer();
@@ -250,7 +268,8 @@ export class MemoryKubeTarget implements KubeTarget {
   private checkNamespace(ref: KubeObjectRef, info: KindInfo, namespace: string, exists: boolean): void {
     const ns = this.objectsByKind.get(CORE_NAMESPACE)?.get(namespace);
     if (!ns) throw refused(ref, 'apply', `namespaces "${namespace}" not found`, 404);
-    if (!exists && (JSON.parse(ns.json) as KubeObject).metadata['deletionTimestamp'] !== undefined) {
+    // Parsed only when it may be terminating: this check runs on every apply of a namespaced object.
+    if (!exists && ns.json.includes('"deletionTimestamp"') && (JSON.parse(ns.json) as KubeObject).metadata['deletionTimestamp'] !== undefined) {
       const reason = `${info.resource} "${ref.name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`;
       throw refused(ref, 'apply', reason, 403);
     }
