@@ -62,7 +62,9 @@ export interface CostLine {
    * The clusters' git requests (git mode; zeros in bundle mode), priced as if
    * each were an S3 GET: a git host does not bill per request, so the dollars
    * only put the two modes' request counts on one scale (its real cost is the
-   * server's CPU: see `git.serverCpuMs`).
+   * server's CPU, which `git.serverCpuMs` no longer includes since the git
+   * server runs in a process of its own: its `git http-backend` children are
+   * not this process's).
    */
   readonly git: MonthlyRequests;
 }

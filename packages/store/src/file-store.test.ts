@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -92,6 +92,20 @@ describe('file store across processes', () => {
       '.driftless-v0000000000000004',
       '.driftless-v0000000000000005',
     ]);
+  });
+});
+
+describe('file store temporary names', () => {
+  it('removes a temporary name left over a minute ago when it prunes, and keeps a fresh one (a write in progress)', async () => {
+    const dir = await tempDir();
+    const store = createFileStore(dir, { durable: false });
+    for (let i = 0; i < 3; i++) await store.put('k', new TextEncoder().encode(`v${i}`));
+    const keyDir = join(dir, 'k');
+    await writeFile(join(keyDir, '.driftless-tmp-old'), 'left by a crash');
+    await utimes(join(keyDir, '.driftless-tmp-old'), new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    await writeFile(join(keyDir, '.driftless-tmp-new'), 'a write in progress');
+    await store.put('k', new TextEncoder().encode('v3'));
+    expect((await readdir(keyDir)).filter((n) => n.startsWith('.driftless-tmp-'))).toEqual(['.driftless-tmp-new']);
   });
 });
 

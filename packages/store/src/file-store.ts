@@ -35,6 +35,8 @@ const DELETED = '.driftless-deleted';
 /** Names a data version's ETag: `.driftless-e-<generation>-<sha256 hex>`, a second link to that version. */
 const ETAG_MARK = '.driftless-e-';
 const GEN_DIGITS = 16;
+/** A temporary file older than this, ms, belongs to no write in progress (see prune). */
+const STALE_TMP_MS = 60_000;
 const DATA = 1;
 const TOMBSTONE = 0;
 
@@ -160,6 +162,19 @@ export function createFileStore(root: string, opts: FileStoreOptions = {}): Obje
       return g !== undefined && g < gen - 1;
     });
     await Promise.all(old.map((n) => unlink(join(dirOf(key), n)).catch(() => undefined)));
+    // A temporary name can outlive its write: left by a crash, or kept when a listing linked the
+    // ETag mark between the writer's link and its rename (rename of two links of one inode does
+    // nothing). Only old ones go: a writer that marked itself since the check above may own a new one.
+    const stale = Date.now() - STALE_TMP_MS;
+    await Promise.all(
+      names
+        .filter((n) => n.startsWith(TMP))
+        .map(async (n) => {
+          const path = join(dirOf(key), n);
+          const written = (await stat(path).catch(() => undefined))?.mtimeMs;
+          if (written !== undefined && written < stale) await unlink(path).catch(() => undefined);
+        }),
+    );
   };
 
   /** Runs one write operation with its writer mark in place from its first read to its end. */

@@ -58,4 +58,26 @@ describe('S3 store GET', () => {
     expect(await store(endpoint).get('a/b', { ifNoneMatch: '"e"' })).toEqual({ kind: 'not-modified' });
     expect(seen).toEqual(['"e"']);
   });
+
+  it('rejects with an AbortError (the reason as its cause) when aborted during the request or during a backoff, not a store failure', async () => {
+    let arrived = (): void => undefined;
+    const hanging = await serve(() => arrived());
+    const during = new AbortController();
+    const request = store(hanging).get('k', { signal: during.signal });
+    await new Promise<void>((resolve) => (arrived = resolve));
+    const reason = new Error('hub serve stopping');
+    during.abort(reason);
+    await expect(request).rejects.toMatchObject({ name: 'AbortError', cause: reason });
+
+    let failed = (): void => undefined;
+    const failing = await serve((_n, _h, res) => {
+      res.writeHead(503).end('<Error><Code>SlowDown</Code></Error>');
+      failed();
+    });
+    const backingOff = new AbortController();
+    const retried = store(failing).get('k', { signal: backingOff.signal });
+    await new Promise<void>((resolve) => (failed = resolve));
+    backingOff.abort(new Error('stop'));
+    await expect(retried).rejects.toMatchObject({ name: 'AbortError' });
+  });
 });

@@ -62,13 +62,13 @@ export function createS3Get(opts: S3GetOptions): S3Get {
     );
     const secure = at.protocol === 'https:';
     const send = secure ? httpsRequest : httpRequest;
-    return exchange(() => send({ host: at.hostname, port, path, method: 'GET', headers: signed.headers, agent: secure ? https : http }), requestTimeoutMs, o);
+    return exchange(() => send({ host: at.hostname.replace(/^\[(.*)\]$/, '$1'), port, path, method: 'GET', headers: signed.headers, agent: secure ? https : http }), requestTimeoutMs, o);
   };
 
   return {
     async get(fullKey, o) {
       for (let attempt = 1; ; attempt++) {
-        o.signal?.throwIfAborted();
+        if (o.signal?.aborted) throw abortError(o.signal);
         let answer: Answer;
         try {
           answer = await once(fullKey, o);
@@ -141,6 +141,11 @@ interface Answer {
  */
 function exchange(send: () => ReturnType<typeof httpRequest>, timeoutMs: number, o: GetOptions): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
+    // Aborted while the request was being signed: nothing is sent.
+    if (o.signal?.aborted) {
+      reject(abortError(o.signal));
+      return;
+    }
     const req = send();
     // Destroying the request or response emits their errors synchronously: only the first outcome counts.
     let settled = false;
@@ -159,7 +164,7 @@ function exchange(send: () => ReturnType<typeof httpRequest>, timeoutMs: number,
     };
     const timeout = (): void => fail(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' }));
     const timer = setTimeout(timeout, timeoutMs);
-    const onAbort = (): void => fail(o.signal?.reason instanceof Error ? o.signal.reason : new DOMException('This operation was aborted', 'AbortError'));
+    const onAbort = (): void => fail(abortError(o.signal));
     o.signal?.addEventListener('abort', onAbort, { once: true });
     const cleanup = (): void => {
       clearTimeout(timer);
@@ -218,6 +223,15 @@ function retryableNetwork(err: unknown): boolean {
   return (err as Error | undefined)?.name === 'TimeoutError' || networkErrorCode(err) !== undefined;
 }
 
+/**
+ * The error an abort rejects with: named AbortError whatever the signal's
+ * reason (kept as its cause), as the SDK's are, so the store passes it
+ * through untouched rather than taking it for a store failure.
+ */
+function abortError(signal: AbortSignal | undefined): Error {
+  return Object.assign(new Error('the request was aborted', { cause: signal?.reason }), { name: 'AbortError' });
+}
+
 /** Exponential backoff with full jitter, so agents that failed together do not retry in step. */
 async function backoff(attempt: number, signal: AbortSignal | undefined): Promise<void> {
   const ms = Math.random() * Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (attempt - 1));
@@ -229,7 +243,7 @@ async function backoff(attempt: number, signal: AbortSignal | undefined): Promis
     }
     function aborted(): void {
       clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError'));
+      reject(abortError(signal));
     }
     signal?.addEventListener('abort', aborted, { once: true });
   });

@@ -25,6 +25,9 @@ export interface GitServerProcess extends GitServer {
   sync(): Promise<void>;
 }
 
+/** How long close waits for the server process to stop before killing it, ms. */
+const CLOSE_GRACE_MS = 5_000;
+
 /**
  * startGitServer in a child Node process: its HTTP front end (and the
  * http-backend processes it spawns) never shares an event loop with the
@@ -37,7 +40,13 @@ export async function startGitServerProcess(opts: GitProcessOptions): Promise<Gi
   const child = fork(entryPath(), [JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { requests, countsFor, count } = gitRequestCounters();
   const synced: (() => void)[] = [];
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      // A process gone mid-run reports nothing more: every sync waiting for it ends now.
+      for (const done of synced.splice(0)) done();
+      resolve();
+    }),
+  );
   const baseUrl = await new Promise<string>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) => reject(new Error(`git server start failed: its process exited (${signal ?? `code ${String(code)}`}) before listening`)));
@@ -55,12 +64,20 @@ export async function startGitServerProcess(opts: GitProcessOptions): Promise<Gi
     requestsFor: countsFor,
     sync: () =>
       new Promise<void>((resolve) => {
+        if (!child.connected) return resolve();
         synced.push(resolve);
-        child.send({ t: 'sync' });
+        child.send({ t: 'sync' }, (err) => {
+          if (!err) return;
+          synced.splice(synced.indexOf(resolve), 1);
+          resolve();
+        });
       }),
     async close() {
       if (child.exitCode === null && child.signalCode === null && child.connected) child.send({ t: 'close' });
+      // A server that does not stop within its grace period is killed, so the caller's close never hangs.
+      const kill = setTimeout(() => child.kill('SIGKILL'), CLOSE_GRACE_MS);
       await exited;
+      clearTimeout(kill);
     },
   };
 }
