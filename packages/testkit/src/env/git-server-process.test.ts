@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,5 +45,24 @@ describe('git server in its own process', () => {
     await other.close();
     expect(alive(other.pid)).toBe(false);
     await expect(fetch(`${other.baseUrl}fleet.git/info/refs?service=git-upload-pack`)).rejects.toThrow();
+  });
+
+  it('takes its password without showing it on its command line or in its environment, and requires it', async () => {
+    const password = `pw-${process.pid}-${Date.now().toString(36)}`;
+    const guarded = await startGitServerProcess({ root, auth: { username: 'bench', password } });
+    try {
+      // What `ps` shows (argv) and what /proc shows the process's owner (environ): neither holds the password.
+      const cmdline = await readFile(`/proc/${guarded.pid}/cmdline`, 'utf8');
+      const environ = await readFile(`/proc/${guarded.pid}/environ`, 'utf8');
+      expect(cmdline).toContain('git-server-main');
+      expect(cmdline).not.toContain(password);
+      expect(environ).not.toContain(password);
+      const refs = `${guarded.baseUrl}fleet.git/info/refs?service=git-upload-pack`;
+      expect((await fetch(refs)).status).toBe(401);
+      const authorization = `Basic ${Buffer.from(`bench:${password}`).toString('base64')}`;
+      expect((await fetch(refs, { headers: { authorization } })).status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
   });
 });

@@ -11,6 +11,9 @@ export interface GitProcessOptions {
   readonly auth?: { readonly username: string; readonly password: string };
 }
 
+/** What the parent tells the server's process; `start` comes first and only once. */
+export type GitParentMessage = { readonly t: 'start'; readonly opts: GitProcessOptions } | { readonly t: 'sync' } | { readonly t: 'close' };
+
 /** What the server's process tells its parent. */
 export type GitProcessMessage =
   | { readonly t: 'listening'; readonly baseUrl: string }
@@ -37,7 +40,11 @@ const CLOSE_GRACE_MS = 5_000;
  * reports in flight. The process exits on `close`, or when this process does.
  */
 export async function startGitServerProcess(opts: GitProcessOptions): Promise<GitServerProcess> {
-  const child = fork(entryPath(), [JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // The options (a password among them) go over the IPC channel, never on argv or in the
+  // environment, where `ps` and /proc would show them to anyone on the machine.
+  const child = fork(entryPath(), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const tell = (m: GitParentMessage, done?: (err: Error | null) => void): boolean => child.send(m, done);
+  tell({ t: 'start', opts });
   const { requests, countsFor, count } = gitRequestCounters();
   const synced: (() => void)[] = [];
   const exited = new Promise<void>((resolve) =>
@@ -66,14 +73,14 @@ export async function startGitServerProcess(opts: GitProcessOptions): Promise<Gi
       new Promise<void>((resolve) => {
         if (!child.connected) return resolve();
         synced.push(resolve);
-        child.send({ t: 'sync' }, (err) => {
+        tell({ t: 'sync' }, (err) => {
           if (!err) return;
           synced.splice(synced.indexOf(resolve), 1);
           resolve();
         });
       }),
     async close() {
-      if (child.exitCode === null && child.signalCode === null && child.connected) child.send({ t: 'close' });
+      if (child.exitCode === null && child.signalCode === null && child.connected) tell({ t: 'close' });
       // A server that does not stop within its grace period is killed, so the caller's close never hangs.
       const kill = setTimeout(() => child.kill('SIGKILL'), CLOSE_GRACE_MS);
       await exited;
