@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { seededRng, type Clock } from '@driftless/core';
 import { createS3Store } from './s3-store.js';
 
 // The store's lean GET against a loopback HTTP server that answers as S3 would.
@@ -79,5 +80,60 @@ describe('S3 store GET', () => {
     await new Promise<void>((resolve) => (failed = resolve));
     backingOff.abort(new Error('stop'));
     await expect(retried).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  // Pauses are recorded and end at once: the test waits for no wall-clock time.
+  const recordingClock = (sleeps: number[]): Clock => ({
+    now: () => Date.now(),
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+  });
+
+  it('bounds retries by a budget the store shares: a failing endpoint gets one request per GET once it is spent, and errors stay transient', async () => {
+    let received = 0;
+    const endpoint = await serve((_n, _h, res) => {
+      received += 1;
+      res.writeHead(500).end('<Error><Code>InternalError</Code><Message>down</Message></Error>');
+    });
+    const s = createS3Store({ bucket: 'b', endpoint, credentials, maxAttempts: 5, clock: recordingClock([]), rng: seededRng(1) });
+    closers.push(() => s.destroy());
+    const perGet: number[] = [];
+    for (let i = 0; i < 27; i++) {
+      const before = received;
+      await expect(s.get('k')).rejects.toMatchObject({ code: 'StoreUnavailable', errorClass: 'transient', data: { status: 500 } });
+      perGet.push(received - before);
+    }
+    // 500 tokens at 5 a retry: 25 GETs of 5 attempts, then no retry at all.
+    expect(perGet).toEqual([...Array<number>(25).fill(5), 1, 1]);
+  });
+
+  it('backs off exponentially with full jitter from the store Rng, longer when throttled', async () => {
+    const answers = ['<Error><Code>SlowDown</Code></Error>', '<Error><Code>InternalError</Code></Error>'];
+    for (const [i, body] of answers.entries()) {
+      const endpoint = await serve((_n, _h, res) => res.writeHead(503).end(body));
+      const sleeps: number[] = [];
+      const s = createS3Store({ bucket: 'b', endpoint, credentials, maxAttempts: 5, clock: recordingClock(sleeps), rng: seededRng(7) });
+      closers.push(() => s.destroy());
+      await expect(s.get('k')).rejects.toMatchObject({ code: 'StoreUnavailable' });
+      const base = i === 0 ? 500 : 100;
+      expect(sleeps).toHaveLength(4);
+      sleeps.forEach((ms, n) => expect(ms).toBeLessThanOrEqual(base * 2 ** n));
+      expect(new Set(sleeps.map((ms, n) => ms / (base * 2 ** n))).size).toBe(4);
+    }
+  });
+
+  it('answers an error whose body never ends with its error document, as refused, without waiting for the end', async () => {
+    const endpoint = await serve((_n, _h, res) => {
+      res.writeHead(403, { 'transfer-encoding': 'chunked' });
+      res.write('<Error><Code>AccessDenied</Code><Message>no</Message></Error>');
+      // Writes until the client hangs up.
+      const more = (): void => void res.write('x'.repeat(64 * 1024), (err) => err || setImmediate(more));
+      more();
+    });
+    const err = await store(endpoint).get('k').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'StoreRefused', data: { status: 403 } });
+    expect((err as Error).message).toContain('AccessDenied (HTTP 403): no');
   });
 });

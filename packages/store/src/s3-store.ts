@@ -20,6 +20,8 @@ import {
   type PutOptions,
   type PutResult,
   type RequestOptions,
+  type Clock,
+  type Rng,
 } from '@driftless/core';
 import { createHash } from 'node:crypto';
 import { assertValidKey, assertValidPrefix } from '@driftless/core';
@@ -43,6 +45,10 @@ export interface S3StoreOptions {
   readonly maxSockets?: number;
   /** Per-attempt timeout, ms: the whole request and response, and the longest a socket may stay idle. Default 30 000. */
   readonly requestTimeoutMs?: number;
+  /** Time for GET backoff pauses and request signing; default the system clock. */
+  readonly clock?: Clock;
+  /** Jitter of GET backoff pauses and write-conflict retries; default Math.random. */
+  readonly rng?: Rng;
 }
 
 /** An ObjectStore that owns an S3 client; `destroy` closes its connections. */
@@ -57,41 +63,26 @@ const CONFLICT_RETRIES = 5;
  * The ObjectStore over S3 (or anything speaking its API) with @aws-sdk/client-s3;
  * `get` (the agent's poll and blob reads) is a SigV4-signed GET without the
  * SDK's middleware stack, with the same credentials, limits and retries (see
- * createS3Get). The SDK's standard retry strategy retries 5xx, 429/SlowDown, timeouts and
- * network errors with exponential backoff and full jitter, and never other 4xx;
+ * createS3Get). The SDK's standard retry strategy (and the GET's, built the
+ * same way) retries 5xx, 429/SlowDown, timeouts and network errors with
+ * exponential backoff, full jitter and a retry token bucket, and never other 4xx;
  * connections are kept alive in a bounded pool; every call takes an AbortSignal.
  * Not-found, not-modified, exists and conflict are values; failures are
  * `StoreUnavailable` (transient, retries exhausted) or `StoreRefused` (stalled).
  */
 export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
-  const client = new S3Client({
-    region: opts.region ?? 'us-east-1',
-    ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    maxAttempts: opts.maxAttempts ?? 5,
-    retryMode: 'standard',
-    requestHandler: {
-      httpAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 64 },
-      httpsAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 64 },
-      connectionTimeout: 5_000,
-      requestTimeout: opts.requestTimeoutMs ?? 30_000,
-      // Without this the SDK only logs a request past requestTimeout and goes on
-      // waiting: a connection that never answers would hold the caller for ever.
-      throwOnRequestTimeout: true,
-      // And a response whose body stops half way: idle that long, the socket goes.
-      socketTimeout: opts.requestTimeoutMs ?? 30_000,
-    },
-  });
+  const client = createS3Client(opts);
+  const rng = opts.rng ?? { next: Math.random };
   const Bucket = opts.bucket;
   // Reads (the agent's poll every interval, and its blob reads) skip the SDK's middleware stack.
   const lean = createS3Get({
     client,
     bucket: Bucket,
-    region: opts.region ?? 'us-east-1',
-    endpoint: opts.endpoint,
     maxAttempts: opts.maxAttempts ?? 5,
     maxSockets: opts.maxSockets ?? 64,
     requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+    clock: opts.clock ?? systemClock,
+    rng,
   });
   let bucketChecked: Promise<boolean> | undefined;
   const bucketExists = (): Promise<boolean> =>
@@ -135,7 +126,7 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
           return 'precondition-failed';
         }
         if (status === 409 && attempt < CONFLICT_RETRIES) {
-          await pause(2 ** attempt * 20, o.signal);
+          await pause(2 ** attempt * 20, rng, o.signal);
           continue;
         }
         throw translate(err, op, key);
@@ -220,6 +211,28 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
   };
 }
 
+/** The SDK client a store built with `opts` uses (exported for tests: the lean GET must match what it would send). */
+export function createS3Client(opts: S3StoreOptions): S3Client {
+  return new S3Client({
+    region: opts.region ?? 'us-east-1',
+    ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    maxAttempts: opts.maxAttempts ?? 5,
+    retryMode: 'standard',
+    requestHandler: {
+      httpAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 64 },
+      httpsAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 64 },
+      connectionTimeout: 5_000,
+      requestTimeout: opts.requestTimeoutMs ?? 30_000,
+      // Without this the SDK only logs a request past requestTimeout and goes on
+      // waiting: a connection that never answers would hold the caller for ever.
+      throwOnRequestTimeout: true,
+      // And a response whose body stops half way: idle that long, the socket goes.
+      socketTimeout: opts.requestTimeoutMs ?? 30_000,
+    },
+  });
+}
+
 /** A missing object (not a missing bucket, which is a configuration error). */
 function isNoSuchKey(err: unknown): boolean {
   const name = (err as Error | undefined)?.name;
@@ -254,11 +267,26 @@ function translate(err: unknown, operation: string, key: string): unknown {
   return new DriftlessError(code, `s3 ${operation} ${key} failed: ${cause}`, { operation, key, ...(status ? { status } : {}) }, { cause: err });
 }
 
-async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+async function pause(ms: number, rng: Rng, signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted();
   // Full jitter, so writers that collided do not collide again in step.
-  await new Promise((resolve) => setTimeout(resolve, Math.random() * ms));
+  await new Promise((resolve) => setTimeout(resolve, rng.next() * ms));
 }
+
+/** Real time: sleep ends early, without an error, when `signal` aborts. */
+const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
 
 function aborts(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
   return signal ? { abortSignal: signal } : {};
