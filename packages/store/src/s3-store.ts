@@ -45,7 +45,11 @@ export interface S3StoreOptions {
   readonly maxSockets?: number;
   /** Per-attempt timeout, ms: the whole request and response, and the longest a socket may stay idle. Default 30 000. */
   readonly requestTimeoutMs?: number;
-  /** Time for GET backoff pauses and request signing; default the system clock. */
+  /**
+   * Time for GET backoff pauses and request signing; default the system clock.
+   * A clock far from the server's (a virtual one) is corrected from the
+   * server's Date header after one RequestTimeTooSkewed, as real skew is.
+   */
   readonly clock?: Clock;
   /** Jitter of GET backoff pauses and write-conflict retries; default Math.random. */
   readonly rng?: Rng;
