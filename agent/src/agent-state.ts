@@ -1,5 +1,5 @@
 import type { Digest, KubeObject, Pointer } from '@driftless/core';
-import type { Normalized } from './reconcile/drift.js';
+import type { InSyncMemo, Normalized } from './reconcile/drift.js';
 import type { MemberCache } from './reconcile/inventory.js';
 import { RecordCodec } from './reconcile/member-record.js';
 import type { StalePointer } from './stale-pointer.js';
@@ -23,7 +23,7 @@ export interface AcceptedBundle extends VerifiedBlob {
 /**
  * What an agent remembers between passes. Steps read it from the pass
  * context; the pass runner alone assigns its fields, from the steps' results
- * and the summary. `normalized`, `members` and `records` are memos the reconcile step
+ * and the summary. `normalized`, `members`, `inSync` and `records` are memos the reconcile step
  * fills in place as it applies (their references never change).
  */
 export interface AgentState {
@@ -48,6 +48,8 @@ export interface AgentState {
   readonly normalized: Map<string, Normalized>;
   /** Members by bundle object (see MemberCache). */
   readonly members: MemberCache;
+  /** Members found in sync, by the live resourceVersion (see InSyncMemo). */
+  readonly inSync: InSyncMemo;
   /** The member record last written to the parent (see RecordCodec). */
   readonly records: RecordCodec;
 }
@@ -66,6 +68,7 @@ export function initialState(): AgentState {
     failures: 0,
     normalized: new Map(),
     members: new WeakMap(),
+    inSync: new WeakMap(),
     records: new RecordCodec(),
   };
 }
@@ -77,5 +80,5 @@ export function initialState(): AgentState {
  * reads it all again. Keeps the memos, which hold for any bundle.
  */
 export function forgetSource(state: AgentState): void {
-  Object.assign(state, { ...initialState(), normalized: state.normalized, members: state.members, records: state.records });
+  Object.assign(state, { ...initialState(), normalized: state.normalized, members: state.members, inSync: state.inSync, records: state.records });
 }

@@ -61,3 +61,36 @@ describe('the member record kept between passes', () => {
     expect(codec.decode(parentWith({ [INVENTORY_KEY]: 'bm90IGd6aXA=' }))).toBeUndefined();
   });
 });
+
+describe('members found in sync, kept between passes', () => {
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'settings' };
+
+  it('still corrects an object edited by hand after a pass found it in sync, and recreates one deleted', async () => {
+    const { memory, deps } = setup();
+    const objects = [ns, cm('settings')];
+    const memo = { ...deps, inSync: new WeakMap<KubeObject, string>() };
+    await reconcileChanges(objects, memo);
+    const writes = memory.counters.writes;
+    expect((await reconcileChanges(objects, memo)).changes.map((c) => c.action)).toEqual(['unchanged', 'unchanged']);
+    expect(memory.counters.writes).toBe(writes);
+
+    await memory.apply(cm('settings', 'red'), 'kubectl');
+    expect((await reconcileChanges(objects, memo)).changes[1]).toMatchObject({ action: 'configured', reason: 'drifted: data.color' });
+    expect(await memory.get(ref)).toMatchObject({ data: { color: 'blue' } });
+    expect((await reconcileChanges(objects, memo)).changes[1]).toMatchObject({ action: 'unchanged' });
+
+    await memory.delete(ref);
+    expect((await reconcileChanges(objects, memo)).changes[1]).toMatchObject({ action: 'created' });
+    expect(await memory.get(ref)).toMatchObject({ data: { color: 'blue' } });
+  });
+
+  it('applies a new desired state for the same object, though its live copy did not change', async () => {
+    const { memory, deps } = setup();
+    const memo = { ...deps, inSync: new WeakMap<KubeObject, string>() };
+    const before = [ns, cm('settings')];
+    await reconcileChanges(before, memo);
+    await reconcileChanges(before, memo);
+    expect((await reconcileChanges([ns, cm('settings', 'green')], memo)).changes[1]).toMatchObject({ action: 'configured', reason: 'desired state changed' });
+    expect(await memory.get(ref)).toMatchObject({ data: { color: 'green' } });
+  });
+});

@@ -2,7 +2,7 @@ import { refKey, refOf, type Clock, type KubeObject, type KubeTarget } from '@dr
 import { applyStaged, type ApplyDeps } from './apply-staged.js';
 import type { ApplySetParentRef } from './applyset.js';
 import { outcomeOf, type Change, type ReconcileOutcome } from './change-set.js';
-import type { Normalized } from './drift.js';
+import type { InSyncMemo, Normalized } from './drift.js';
 import { openInventory, recordCreated, type MemberCache, type OpenInventory } from './inventory.js';
 import { RecordCodec } from './member-record.js';
 import { isNamespace } from './object-ref.js';
@@ -40,6 +40,8 @@ export interface ReconcileDeps {
   readonly parentAnnotations?: Readonly<Record<string, string>>;
   /** Kept by the caller between passes over the same bundle (see MemberCache). */
   readonly members?: MemberCache;
+  /** Kept by the caller between passes: which members were found in sync at which resourceVersion (see InSyncMemo). */
+  readonly inSync?: InSyncMemo;
   /** Kept by the caller between passes: the member record last written (see RecordCodec). Default: one per pass. */
   readonly records?: RecordCodec;
 }
