@@ -46,10 +46,14 @@ export type DriftVerdict =
  * its live form. A difference is not drift when the live value is exactly
  * what the server made of ours last time (`known`, learnt by
  * {@link learnNormalization} for the same desired digest): `cpu: 1000m`
- * stored as `1` must not make every pass write.
+ * stored as `1` must not make every pass write. A live object whose
+ * desired-digest annotation differs from the member's is drifted at
+ * {@link DESIRED_PATH} alone (a new desired state: the rest is not compared).
  */
 export function driftOf(member: KubeObject, live: KubeObject | undefined, known: Normalized | undefined): DriftVerdict {
   if (!live) return { kind: 'missing' };
+  // A new desired state is applied whatever else differs: no need to look further.
+  if (desiredDigestOf(live) !== desiredDigestOf(member)) return { kind: 'drifted', paths: [DESIRED_PATH] };
   const stored = known?.desired === desiredDigestOf(member) ? known.values : undefined;
   const found = drifts(member, live).filter((d) => stored?.get(d.path) !== JSON.stringify(d.live ?? null));
   return found.length === 0 ? { kind: 'in-sync' } : { kind: 'drifted', paths: found.map((d) => d.path) };
