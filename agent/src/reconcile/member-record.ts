@@ -85,15 +85,17 @@ function gzipRecord(json: string, members: number, subject: string): string {
  * agent in its state); the same answers as the functions.
  */
 export class RecordCodec {
-  private last: { readonly json: string; readonly data: string; readonly record: MemberRecord } | undefined;
+  private last: { readonly data: string; readonly record: MemberRecord; readonly members: ReadonlySet<string>; readonly created: ReadonlySet<string> } | undefined;
 
-  /** As {@link encodeRecord}; gzips only a record other than the last one encoded. */
+  /** As {@link encodeRecord}; gzips only a record other than the last one encoded (compared as sets: no sort). */
   encode(record: MemberRecord, subject: string): Record<string, string> {
-    const json = recordJson(record);
-    if (this.last?.json !== json) {
-      const data = gzipRecord(json, record.members.length, subject);
-      this.last = { json, data, record: JSON.parse(json) as MemberRecord };
+    const last = this.last;
+    if (last && (record.adopting ?? false) === (last.record.adopting ?? false) && sameKeys(record.created, last.created) && sameKeys(record.members, last.members)) {
+      return { [INVENTORY_KEY]: last.data };
     }
+    const json = recordJson(record);
+    const stored = JSON.parse(json) as MemberRecord;
+    this.last = { data: gzipRecord(json, record.members.length, subject), record: stored, members: new Set(stored.members), created: new Set(stored.created) };
     return { [INVENTORY_KEY]: this.last.data };
   }
 
@@ -102,4 +104,12 @@ export class RecordCodec {
     const data = (parent as { binaryData?: Record<string, string> } | undefined)?.binaryData?.[INVENTORY_KEY];
     return data !== undefined && data === this.last?.data ? this.last.record : recordOf(parent);
   }
+}
+
+/** Whether `keys`, duplicates aside, are exactly `set`. */
+function sameKeys(keys: readonly string[], set: ReadonlySet<string>): boolean {
+  const distinct = new Set(keys);
+  if (distinct.size !== set.size) return false;
+  for (const k of distinct) if (!set.has(k)) return false;
+  return true;
 }

@@ -59,6 +59,11 @@ describe('the member record kept between passes', () => {
     const other = encodeRecord({ members: ['|ConfigMap|a|z'], created: [] }, 'ConfigMap/n/p');
     expect(codec.decode(parentWith(other))).toEqual({ members: ['|ConfigMap|a|z'], created: [] });
     expect(codec.decode(parentWith({ [INVENTORY_KEY]: 'bm90IGd6aXA=' }))).toBeUndefined();
+    // Each field counts: the same members without adoption, or with another created object, is another record.
+    for (const other of [{ ...record, adopting: false }, { ...record, created: ['|ConfigMap|a|x'] }, { ...record, members: ['|ConfigMap|a|x'] }]) {
+      expect(codec.encode(other, 'ConfigMap/n/p')).toEqual(encodeRecord(other, 'ConfigMap/n/p'));
+      expect(codec.encode(record, 'ConfigMap/n/p')).toEqual(data);
+    }
   });
 });
 
