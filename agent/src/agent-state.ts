@@ -1,6 +1,7 @@
 import type { Digest, KubeObject, Pointer } from '@driftless/core';
-import type { Normalized } from './reconcile/drift.js';
+import type { InSyncMemo, Normalized } from './reconcile/drift.js';
 import type { MemberCache } from './reconcile/inventory.js';
+import { RecordCodec } from './reconcile/member-record.js';
 import type { StalePointer } from './stale-pointer.js';
 
 /** One blob that passed every check (its bytes hash to its digest and decode within the limits): its digest and objects. */
@@ -22,7 +23,7 @@ export interface AcceptedBundle extends VerifiedBlob {
 /**
  * What an agent remembers between passes. Steps read it from the pass
  * context; the pass runner alone assigns its fields, from the steps' results
- * and the summary. `normalized` and `members` are memos the reconcile step
+ * and the summary. `normalized`, `members`, `inSync` and `records` are memos the reconcile step
  * fills in place as it applies (their references never change).
  */
 export interface AgentState {
@@ -47,6 +48,10 @@ export interface AgentState {
   readonly normalized: Map<string, Normalized>;
   /** Members by bundle object (see MemberCache). */
   readonly members: MemberCache;
+  /** Members found in sync, by the live resourceVersion (see InSyncMemo). */
+  readonly inSync: InSyncMemo;
+  /** The member record last written to the parent (see RecordCodec). */
+  readonly records: RecordCodec;
 }
 
 /** The state of an agent that has not run yet. */
@@ -63,6 +68,8 @@ export function initialState(): AgentState {
     failures: 0,
     normalized: new Map(),
     members: new WeakMap(),
+    inSync: new WeakMap(),
+    records: new RecordCodec(),
   };
 }
 
@@ -73,5 +80,5 @@ export function initialState(): AgentState {
  * reads it all again. Keeps the memos, which hold for any bundle.
  */
 export function forgetSource(state: AgentState): void {
-  Object.assign(state, { ...initialState(), normalized: state.normalized, members: state.members });
+  Object.assign(state, { ...initialState(), normalized: state.normalized, members: state.members, inSync: state.inSync, records: state.records });
 }

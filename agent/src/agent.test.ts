@@ -64,6 +64,16 @@ describe('agent pass', () => {
     expect(await statusIn(store)).toMatchObject({ objects: { total: 2, ready: 2, drifted: 1 } });
   });
 
+  it('reverts a manual edit made after an idle pass found everything in sync (the in-sync memo does not hide it)', async () => {
+    const { store, kube, agent } = setup();
+    await publishBundle(store, 'c1', colorBundle('app', 'blue'), 1);
+    await agent.runOnce();
+    expect(await agent.runOnce()).toMatchObject({ poll: 'not-modified', outcome: { applied: 0, unchanged: 2 } });
+    await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'app' }, data: { color: 'red' } }, 'kubectl');
+    expect(await agent.runOnce()).toMatchObject({ poll: 'not-modified', outcome: { applied: 1, drifted: 1, unchanged: 1 } });
+    expect((await kube.get(settings))?.['data']).toEqual({ color: 'blue' });
+  });
+
   it('prunes what left the bundle once the new one applied', async () => {
     const { store, kube, agent } = setup();
     const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra', namespace: 'app' }, data: { a: 'b' } } as KubeObject;

@@ -1,7 +1,7 @@
 import { describeRef, isDriftlessError, refKey, refOf, type Clock, type KubeObject, type KubeObjectRef } from '@driftless/core';
 import { applyOrder } from './apply-order.js';
 import type { Change } from './change-set.js';
-import { DESIRED_PATH, driftOf, learnNormalization, type DriftVerdict, type Normalized } from './drift.js';
+import { DESIRED_PATH, driftOfMemo, learnNormalization, type DriftVerdict, type InSyncMemo, type Normalized } from './drift.js';
 import { healthForm } from './health.js';
 import type { InventoryDeps, OpenInventory } from './inventory.js';
 import { uniqueKinds } from './live-members.js';
@@ -15,6 +15,8 @@ export interface ApplyDeps extends InventoryDeps {
   readonly crdTimeoutMs: number;
   /** How the server normalizes fields, learnt from apply responses and kept by the caller between passes (see driftOf). */
   readonly normalized?: Map<string, Normalized>;
+  /** Which members were last found in sync, at which resourceVersion, kept by the caller between passes (see InSyncMemo). */
+  readonly inSync?: InSyncMemo;
 }
 
 /** The members' change entries in apply order; `aborted` when the signal stopped the pass before a write (the entries so far). */
@@ -50,7 +52,7 @@ async function applyMember(member: KubeObject, inv: OpenInventory, deps: ApplyDe
   try {
     const key = refKey(refOf(member));
     const live = await inv.live.take(member.apiVersion, member.kind, key);
-    const verdict = await adopted(member, driftOf(member, live, deps.normalized?.get(key)), deps);
+    const verdict = await adopted(member, driftOfMemo(member, live, deps.normalized?.get(key), deps.inSync), deps);
     let applied: Change;
     if (verdict.kind === 'in-sync') applied = { object, action: 'unchanged', reason: 'in sync', ...(live ? { live: healthForm(live) } : {}) };
     else {

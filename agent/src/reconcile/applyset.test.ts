@@ -31,4 +31,12 @@ describe('ApplySet (KEP-3659)', () => {
     ]);
     expect(groupKindOf('v1', 'Service')).toBe('Service');
   });
+
+  it('annotates a member with the first 20 hex digits of the object\u2019s digest, as earlier versions did (else an upgrade re-applies every object)', () => {
+    const obj: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'web', labels: { tier: '\u00e9' } }, data: { b: '1', a: '\u00fc\u{1F600}' } };
+    const member = asMember(obj, 'applyset-x-v1');
+    // sha256 of the canonical JSON of `obj`, golden from the first release of the annotation.
+    expect(member.metadata['annotations']).toEqual({ 'driftless.dev/desired-digest': '2da6358e25d8abc5c21e' });
+    expect(member.metadata['labels']).toEqual({ tier: '\u00e9', 'applyset.kubernetes.io/part-of': 'applyset-x-v1' });
+  });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalBytes, digestOf, groupOf, type KubeObject } from '@driftless/core';
+import { canonicalJson, groupOf, type KubeObject } from '@driftless/core';
 
 /** The ApplySet (KEP-3659) labels and annotations, as kubectl knows them. */
 export const APPLYSET = {
@@ -45,7 +45,9 @@ export function groupKindOf(apiVersion: string, kind: string): string {
  */
 export function asMember(obj: KubeObject, id: string): KubeObject {
   const labels = { ...((obj.metadata['labels'] as Record<string, string> | undefined) ?? {}), [APPLYSET.partOf]: id };
-  const digest = digestOf(canonicalBytes(obj)).slice('sha256:'.length, 'sha256:'.length + 20);
+  // The first 20 hex digits of the object's digest (sha256 of its canonical JSON), as a
+  // string of its own: a slice of the digest's text would keep all of it, per member, per agent.
+  const digest = createHash('sha256').update(canonicalJson(obj), 'utf8').digest().toString('hex', 0, 10);
   const annotations = { ...((obj.metadata['annotations'] as Record<string, string> | undefined) ?? {}), [APPLYSET.desired]: digest };
   return { ...obj, metadata: { ...obj.metadata, labels, annotations } };
 }

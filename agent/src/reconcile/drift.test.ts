@@ -1,6 +1,6 @@
 import type { KubeObject } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
-import { driftedFields } from './drift.js';
+import { DESIRED_PATH, driftedFields, driftOf } from './drift.js';
 
 const deployment = {
   apiVersion: 'apps/v1',
@@ -66,5 +66,14 @@ describe('driftedFields', () => {
     const stored = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { password: 'aHVudGVyMg==' } } as unknown as KubeObject;
     expect(driftedFields(secret, stored)).toEqual([]);
     expect(driftedFields(secret, { ...stored, data: { password: 'b3RoZXI=' } })).toEqual(['data.password']);
+  });
+
+  it('calls a member with a new desired digest drifted at that annotation, and compares one with the same digest field by field', () => {
+    const annotated = (o: KubeObject, digest: string): KubeObject => ({ ...o, metadata: { ...o.metadata, annotations: { 'driftless.dev/desired-digest': digest } } });
+    const edited = live((o) => (container(o)['image'] = 'api:2'));
+    expect(driftOf(annotated(deployment, 'new'), annotated(edited, 'old'), undefined)).toEqual({ kind: 'drifted', paths: [DESIRED_PATH] });
+    expect(driftOf(annotated(deployment, 'same'), annotated(edited, 'same'), undefined)).toEqual({ kind: 'drifted', paths: ['spec.template.spec.containers[name=api].image'] });
+    expect(driftOf(annotated(deployment, 'same'), annotated(live(() => undefined), 'same'), undefined)).toEqual({ kind: 'in-sync' });
+    expect(driftOf(annotated(deployment, 'new'), edited, undefined)).toEqual({ kind: 'drifted', paths: [DESIRED_PATH] });
   });
 });

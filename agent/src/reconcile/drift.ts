@@ -46,13 +46,41 @@ export type DriftVerdict =
  * its live form. A difference is not drift when the live value is exactly
  * what the server made of ours last time (`known`, learnt by
  * {@link learnNormalization} for the same desired digest): `cpu: 1000m`
- * stored as `1` must not make every pass write.
+ * stored as `1` must not make every pass write. A live object whose
+ * desired-digest annotation differs from the member's is drifted at
+ * {@link DESIRED_PATH} alone (a new desired state: the rest is not compared).
  */
 export function driftOf(member: KubeObject, live: KubeObject | undefined, known: Normalized | undefined): DriftVerdict {
   if (!live) return { kind: 'missing' };
+  // A new desired state is applied whatever else differs: no need to look further.
+  if (desiredDigestOf(live) !== desiredDigestOf(member)) return { kind: 'drifted', paths: [DESIRED_PATH] };
   const stored = known?.desired === desiredDigestOf(member) ? known.values : undefined;
   const found = drifts(member, live).filter((d) => stored?.get(d.path) !== JSON.stringify(d.live ?? null));
   return found.length === 0 ? { kind: 'in-sync' } : { kind: 'drifted', paths: found.map((d) => d.path) };
+}
+
+/**
+ * Kept by the caller between passes: the resourceVersion at which each member
+ * (by identity: one per bundle object, see MemberCache) was last found in
+ * sync. Any write to an object, by anyone, moves its resourceVersion, so a
+ * live object still at that version is still in sync without comparing it.
+ */
+export type InSyncMemo = WeakMap<KubeObject, string>;
+
+/**
+ * {@link driftOf}, remembered in `memo`: a member found in sync is not
+ * compared again while its live object keeps the same resourceVersion (a
+ * pass over 1,000 members spent most of its drift check comparing objects
+ * nobody had touched).
+ */
+export function driftOfMemo(member: KubeObject, live: KubeObject | undefined, known: Normalized | undefined, memo: InSyncMemo | undefined): DriftVerdict {
+  const version = live?.metadata['resourceVersion'];
+  if (typeof version !== 'string' || version === '' || !memo) return driftOf(member, live, known);
+  if (memo.get(member) === version) return { kind: 'in-sync' };
+  const verdict = driftOf(member, live, known);
+  if (verdict.kind === 'in-sync') memo.set(member, version);
+  else memo.delete(member);
+  return verdict;
 }
 
 /**

@@ -2,7 +2,7 @@ import { groupOf, refKey, refOf, type KubeObject, type KubeTarget } from '@drift
 import { applySetId, asMember, declaredInventory, inventoryOf, parentObject, unionOf, type ApplySetParentRef, type Inventory } from './applyset.js';
 import { driftedFields } from './drift.js';
 import { LiveMembers } from './live-members.js';
-import { encodeRecord, recordOf, UNRECORDED, type MemberRecord } from './member-record.js';
+import { encodeRecord, recordOf, UNRECORDED, type MemberRecord, type RecordCodec } from './member-record.js';
 import type { Change } from './change-set.js';
 import { guardPreviews, type Placed } from './preview-boundary.js';
 import { discoverScopes, placed, placementOf } from './settle-scope.js';
@@ -23,6 +23,8 @@ export interface InventoryDeps {
   /** More annotations for the parent (the agent records the accepted pointer there). */
   readonly parentAnnotations?: Readonly<Record<string, string>>;
   readonly members?: MemberCache;
+  /** Kept by the caller between passes: the member record last written, so an unchanged one is not gzipped again (see RecordCodec). */
+  readonly records?: RecordCodec;
   /** Once aborted, no further write is sent. */
   readonly signal?: AbortSignal;
 }
@@ -60,7 +62,7 @@ export async function openInventory(objects: readonly KubeObject[], deps: Invent
   const id = applySetId(parent);
   const all = await membersOf(objects, id, deps);
   const parentLive = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: parent.namespace, name: parent.name });
-  const record = recordOf(parentLive) ?? UNRECORDED;
+  const record = (deps.records ? deps.records.decode(parentLive) : recordOf(parentLive)) ?? UNRECORDED;
   const { members, previewOf, refused } = previews.size > 0 ? await guardPreviews(all, previews, record, kube) : { members: all.map((p) => p.member), previewOf: new Map(), refused: [] };
   // The parent lives in its namespace: only without a parent can the namespace be missing.
   if (!parentLive && !(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: parent.namespace }))) {
@@ -123,7 +125,8 @@ async function membersOf(objects: readonly KubeObject[], id: string, deps: Inven
 /** Applies the parent declaring `inventory` and holding `record`, unless `live` already has it so; returns what is live now. */
 async function writeParent(inventory: Inventory, record: MemberRecord, live: KubeObject | undefined, deps: InventoryDeps): Promise<KubeObject | undefined | 'aborted'> {
   const subject = `ConfigMap/${deps.parent.namespace}/${deps.parent.name}`;
-  const obj = parentObject(deps.parent, inventory, deps.tooling, deps.parentAnnotations, encodeRecord(record, subject));
+  const data = deps.records ? deps.records.encode(record, subject) : encodeRecord(record, subject);
+  const obj = parentObject(deps.parent, inventory, deps.tooling, deps.parentAnnotations, data);
   if (live && driftedFields(obj, live).length === 0) return live;
   if (deps.signal?.aborted) return 'aborted';
   return await deps.kube.apply(obj, deps.fieldManager);

@@ -2,8 +2,9 @@ import { refKey, refOf, type Clock, type KubeObject, type KubeTarget } from '@dr
 import { applyStaged, type ApplyDeps } from './apply-staged.js';
 import type { ApplySetParentRef } from './applyset.js';
 import { outcomeOf, type Change, type ReconcileOutcome } from './change-set.js';
-import type { Normalized } from './drift.js';
+import type { InSyncMemo, Normalized } from './drift.js';
 import { openInventory, recordCreated, type MemberCache, type OpenInventory } from './inventory.js';
+import { RecordCodec } from './member-record.js';
 import { isNamespace } from './object-ref.js';
 import { prune, type PruneResult } from './prune.js';
 import { isCrd } from './wait-established.js';
@@ -39,6 +40,10 @@ export interface ReconcileDeps {
   readonly parentAnnotations?: Readonly<Record<string, string>>;
   /** Kept by the caller between passes over the same bundle (see MemberCache). */
   readonly members?: MemberCache;
+  /** Kept by the caller between passes: which members were found in sync at which resourceVersion (see InSyncMemo). */
+  readonly inSync?: InSyncMemo;
+  /** Kept by the caller between passes: the member record last written (see RecordCodec). Default: one per pass. */
+  readonly records?: RecordCodec;
 }
 
 /** What one pass did to each object (in apply order, then pruned ones), whether it was stopped, and why nothing was pruned when so. */
@@ -59,7 +64,13 @@ type StagedPass = { readonly kind: 'staged'; readonly inventory: OpenInventory; 
 
 /** {@link ReconcileDeps} with every default filled in. */
 function applyDepsOf(deps: ReconcileDeps): ApplyDeps {
-  return { ...deps, fieldManager: deps.fieldManager ?? 'driftless', tooling: deps.tooling ?? 'driftless/v0.1.0', crdTimeoutMs: deps.crdTimeoutMs ?? 60_000 };
+  return {
+    ...deps,
+    fieldManager: deps.fieldManager ?? 'driftless',
+    tooling: deps.tooling ?? 'driftless/v0.1.0',
+    crdTimeoutMs: deps.crdTimeoutMs ?? 60_000,
+    records: deps.records ?? new RecordCodec(),
+  };
 }
 
 /** Opens the inventory for `objects` and applies them in stages (see openInventory, applyStaged). */

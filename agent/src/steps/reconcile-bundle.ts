@@ -46,6 +46,8 @@ function reconcileDepsFor(ctx: PassContext): ReconcileDeps {
     parentAnnotations: acceptedAnnotation(state.pointer),
     normalized: state.normalized,
     members: state.members,
+    inSync: state.inSync,
+    records: state.records,
     ...(signal ? { signal } : {}),
   };
 }
