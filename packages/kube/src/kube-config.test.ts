@@ -25,7 +25,7 @@ const doc = (context: string): object => ({
   'current-context': context,
   clusters: [
     { name: 'files', cluster: { server: 'https://10.0.0.1:6443', 'certificate-authority': 'ca.crt', 'tls-server-name': 'kube.internal' } },
-    { name: 'data', cluster: { server: 'https://10.0.0.2', 'certificate-authority-data': 'Q0E=', 'insecure-skip-tls-verify': true } },
+    { name: 'data', cluster: { server: 'https://10.0.0.2', 'certificate-authority-data': 'Q0E=', 'insecure-skip-tls-verify': true, 'proxy-url': 'socks5://proxy:1080' } },
   ],
   users: [
     { name: 'cert-files', user: { 'client-certificate': 'sub/tls.crt', 'client-key': '/abs/tls.key', as: 'someone' } },
@@ -51,7 +51,7 @@ const clientNode = (file: string, context: string): unknown => {
 const fields = (kc: { getCurrentCluster(): object | null; getCurrentUser(): object | null }): unknown => {
   const keep = (o: object | null, keys: string[]): object => Object.fromEntries(Object.entries(o ?? {}).filter(([k, v]) => keys.includes(k) && v !== undefined && v !== null && v !== false));
   return {
-    cluster: keep(kc.getCurrentCluster(), ['server', 'caData', 'caFile', 'skipTLSVerify', 'tlsServerName']),
+    cluster: keep(kc.getCurrentCluster(), ['server', 'caData', 'caFile', 'skipTLSVerify', 'tlsServerName', 'proxyUrl']),
     user: keep(kc.getCurrentUser(), ['certData', 'certFile', 'keyData', 'keyFile', 'token', 'username', 'password', 'impersonateUser']),
   };
 };

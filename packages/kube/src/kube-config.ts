@@ -11,6 +11,7 @@ export interface KubeCluster {
   readonly caFile?: string | undefined;
   readonly skipTLSVerify?: boolean | undefined;
   readonly tlsServerName?: string | undefined;
+  readonly proxyUrl?: string | undefined;
 }
 
 /** A kubeconfig user, as client-node's KubeConfig names its fields (exec and authProvider are passed on as they are). */
@@ -31,14 +32,15 @@ export interface KubeUser {
 /**
  * What the adapters read of a kubeconfig: the current context's cluster and
  * user. Both client-node's `KubeConfig` (tests, tools) and {@link loadKubeConfig}
- * (the agent) have this shape. `applyToHTTPSOptions` is asked only for users
- * this package does not authenticate itself (exec plugins, auth providers).
+ * (the agent) have this shape. `applyToHTTPSOptions` is asked only for what
+ * this package does not do itself: users with exec plugins or auth providers,
+ * and clusters reached through a proxy.
  */
 export interface KubeConfigSource {
   getCurrentContext(): string;
   getCurrentCluster(): KubeCluster | null;
   getCurrentUser(): KubeUser | null;
-  applyToHTTPSOptions?(opts: { headers?: Record<string, unknown> }): Promise<void>;
+  applyToHTTPSOptions?(opts: { headers?: Record<string, unknown>; agent?: unknown }): Promise<void>;
 }
 
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -86,8 +88,8 @@ function sourceOf(config: KubeConfigFile, file: string | undefined): KubeConfigS
     getCurrentContext: () => config.currentContext,
     getCurrentCluster: () => cluster,
     getCurrentUser: () => user,
-    // Exec plugins and auth providers (token caching, refresh, cloud SDKs) are client-node's: loaded on first use only,
-    // then kept, since its authenticators cache the credentials they obtained.
+    // Exec plugins, auth providers (token caching, refresh, cloud SDKs) and proxies are client-node's: loaded on first
+    // use only, then kept, since its authenticators cache the credentials they obtained.
     async applyToHTTPSOptions(opts) {
       delegate ??= import('@kubernetes/client-node').then(({ KubeConfig }) => {
         const kc = new KubeConfig();
@@ -131,7 +133,7 @@ export function readKubeConfigFile(file: string): KubeConfigFile {
     clusters: list(raw['clusters']).map((e) => {
       const c = obj(e['cluster']);
       const name = str(e['name']) ?? '';
-      const value = { name, server: str(c['server']) ?? '', caData: str(c['certificate-authority-data']), caFile: path(c['certificate-authority']), skipTLSVerify: c['insecure-skip-tls-verify'] === true, tlsServerName: str(c['tls-server-name']) };
+      const value = { name, server: str(c['server']) ?? '', caData: str(c['certificate-authority-data']), caFile: path(c['certificate-authority']), skipTLSVerify: c['insecure-skip-tls-verify'] === true, tlsServerName: str(c['tls-server-name']), proxyUrl: str(c['proxy-url']) };
       return { name, value };
     }),
     users: list(raw['users']).map((e) => ({ name: str(e['name']) ?? '', value: userOf(str(e['name']) ?? '', obj(e['user']), path) })),

@@ -23,7 +23,8 @@ export type KubeHttp = <T>(req: KubeRequest) => Promise<T>;
  * read on the first request and kept in one keep-alive agent; bearer tokens,
  * token files (read again every minute: projected service-account tokens
  * rotate), basic auth and impersonation are applied here; exec plugins and
- * auth providers are left to `kc.applyToHTTPSOptions`. Every request,
+ * auth providers, and a cluster's `proxy-url`, are left to
+ * `kc.applyToHTTPSOptions` (client-node, loaded then). Every request,
  * reading the answer included, is aborted after `timeoutMs` with an error
  * named `AbortError`. Throws stalled `InvalidKubeConfig` when `kc` names no
  * current cluster.
@@ -38,7 +39,7 @@ export function createKubeHttp(kc: KubeConfigSource, timeoutMs: number): KubeHtt
   const headersOf = authHeaders(kc, user);
   return async <T>(req: KubeRequest): Promise<T> => {
     if (!secure && !cluster.skipTLSVerify) throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
-    agent ??= agentFor(cluster, user, secure).catch((err: unknown) => {
+    agent ??= agentFor(kc, cluster, user, secure).catch((err: unknown) => {
       agent = undefined; // a missing file may appear later: read again at the next request
       throw err;
     });
@@ -57,7 +58,8 @@ function queryOf(query: KubeRequest['query']): string {
   return s ? `?${s}` : '';
 }
 
-async function agentFor(cluster: KubeCluster, user: KubeUser | null, secure: boolean): Promise<HttpAgent> {
+async function agentFor(kc: KubeConfigSource, cluster: KubeCluster, user: KubeUser | null, secure: boolean): Promise<HttpAgent> {
+  if (cluster.proxyUrl) return await proxyAgent(kc);
   if (!secure) return new HttpAgent({ keepAlive: true });
   const [ca, cert, key] = await Promise.all([fileOrData(cluster.caFile, cluster.caData), fileOrData(user?.certFile, user?.certData), fileOrData(user?.keyFile, user?.keyData)]);
   return new HttpsAgent({
@@ -69,6 +71,14 @@ async function agentFor(cluster: KubeCluster, user: KubeUser | null, secure: boo
     ...(cluster.skipTLSVerify ? { rejectUnauthorized: false } : {}),
     ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
   });
+}
+
+/** The agent client-node builds for a cluster behind `proxy-url` (HTTP or SOCKS), with the cluster's TLS material. */
+async function proxyAgent(kc: KubeConfigSource): Promise<HttpAgent> {
+  if (!kc.applyToHTTPSOptions) throw new Error('this kubeconfig names a proxy-url, which it cannot reach');
+  const opts: { headers: Record<string, unknown>; agent?: unknown } = { headers: {} };
+  await kc.applyToHTTPSOptions(opts);
+  return opts.agent as HttpAgent;
 }
 
 async function fileOrData(file: string | undefined, data: string | undefined): Promise<Buffer | undefined> {
