@@ -1,7 +1,6 @@
 import { writeHeapSnapshot } from 'node:v8';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { BundleLimits } from '@driftless/core';
-import { createKubeTarget } from '@driftless/kube';
+import { createKubeTarget, loadKubeConfig } from '@driftless/kube';
 import { openStore } from '@driftless/store';
 import type { RealAgentMeasure } from './agent-memory-real.js';
 import { benchAgent } from './agent-process.js';
@@ -13,9 +12,7 @@ const idlePasses = Number(idleArg);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const mib = (n: number): number => Math.round((n / 2 ** 20) * 10) / 10;
 
-const kc = new KubeConfig();
-kc.loadFromFile(kubeconfig);
-const kube = createKubeTarget(kc);
+const kube = createKubeTarget(loadKubeConfig(kubeconfig));
 const opened = await openStore(storeUrl, process.env, process.cwd());
 const agent = benchAgent(opened.store, kube, 'mem', JSON.parse(limitsJson) as BundleLimits);
 

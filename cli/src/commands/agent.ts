@@ -49,15 +49,13 @@ export function registerAgentCommand(program: Command, io: CliIo): void {
       if (!Number.isFinite(jitter) || jitter < 0 || jitter > 1) throw new UsageError(`--jitter ${JSON.stringify(flags.jitter)} must be a number from 0 to 1`);
       const verifyKeys = await verifyKeyFlags(flags.verifyKey ?? [], flags.insecureSkipVerify === true);
       const replayFloor = flags.replayFloor === undefined ? undefined : integerFlag('--replay-floor', flags.replayFloor, 0);
-      const [{ KubeConfig }, { createKubeTarget, leaseLock }, { createAgent, createLeaderElector, prometheusMetrics, startMetricsServer }, { systemClock }] = await Promise.all([
-        import('@kubernetes/client-node'),
+      // Not client-node (about 70 MiB resident once loaded): @driftless/kube's own loader and plain HTTPS requests.
+      const [{ createKubeTarget, leaseLock, loadKubeConfig }, { createAgent, createLeaderElector, prometheusMetrics, startMetricsServer }, { systemClock }] = await Promise.all([
         import('@driftless/kube'),
         import('@driftless/agent'),
         import('@driftless/clock'),
       ]);
-      const kc = new KubeConfig();
-      if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-      else kc.loadFromDefault();
+      const kc = loadKubeConfig(flags.kubeconfig);
       const opened = await openStore(flags.store, process.env, process.cwd());
       const clock = systemClock;
       const leader = flags.leaderElect

@@ -1,10 +1,10 @@
 import { ApiException } from '@kubernetes/client-node';
 import { DriftlessError } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
-import { isTransientStatus, KindNotServedError, kubeStatusOf, translateKubeError, type KubeOperation } from './kube-errors.js';
+import { isTransientStatus, KindNotServedError, KubeApiError, kubeStatusOf, translateKubeError, type KubeOperation } from './kube-errors.js';
 
-/** A failed response as client-node reports it: the body is the response text. */
-const answered = (code: number, body: string | undefined): ApiException<unknown> => new ApiException(code, 'Unsuccessful HTTP Request', body, {});
+/** A failed response as the adapters' requests report it: the body is the response text. */
+const answered = (code: number, body: string | undefined): KubeApiError => new KubeApiError(code, body);
 const status = (code: number, reason: string | undefined, message: string, extra: object = {}): string =>
   JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, ...(reason !== undefined ? { reason } : {}), ...extra, code });
 
@@ -15,7 +15,7 @@ const invalid = status(422, 'Invalid', 'ConfigMap "c" is invalid: metadata.label
 });
 
 describe('translateKubeError: what the API server answered', () => {
-  it.each<[string, ApiException<unknown>, 'KubeRefused' | 'KubeUnavailable', string]>([
+  it.each<[string, KubeApiError, 'KubeRefused' | 'KubeUnavailable', string]>([
     ['a typed-patch failure: wrong type (500, no reason)', answered(500, typedPatch('.spec.replicas: expected numeric (int or float), got string')), 'KubeRefused', 'failed to create typed patch object (ns/api; apps/v1, Kind=Deployment): .spec.replicas: expected numeric (int or float), got string'],
     ['a typed-patch failure: unknown field (500, no reason)', answered(500, typedPatch('.spek: field not declared in schema')), 'KubeRefused', 'failed to create typed patch object (ns/api; apps/v1, Kind=Deployment): .spek: field not declared in schema'],
     ['a typed-patch failure: duplicate list key (500, no reason)', answered(500, typedPatch('.spec.template.spec.containers[name="c"].env: duplicate entries for key [name="X"]')), 'KubeRefused', 'failed to create typed patch object (ns/api; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="c"].env: duplicate entries for key [name="X"]'],
@@ -41,13 +41,23 @@ describe('translateKubeError: what the API server answered', () => {
   });
 });
 
+describe("translateKubeError: client-node's ApiException (tests still fail requests with it)", () => {
+  it.each<[string, ApiException<unknown>, 'KubeRefused' | 'KubeUnavailable', string]>([
+    ['a Status', new ApiException(404, 'Unsuccessful HTTP Request', status(404, 'NotFound', 'namespaces "x" not found'), {}), 'KubeRefused', 'namespaces "x" not found'],
+    ['no Status', new ApiException(502, 'Unsuccessful HTTP Request', undefined, {}), 'KubeUnavailable', 'HTTP 502: HTTP-Code: 502'],
+  ])('%s is classified as the same answer from our requests is', (_what, err, code, cause) => {
+    expect(translateKubeError(err, 'ConfigMap/ns/a', 'get')).toMatchObject({ code, message: `ConfigMap/ns/a get failed: ${cause}`, cause: err });
+    expect(translateKubeError(new KubeApiError(err.code, err.body), 'ConfigMap/ns/a', 'get')).toMatchObject({ code, message: `ConfigMap/ns/a get failed: ${cause}` });
+  });
+});
+
 describe('translateKubeError: a 500 without a reason, by operation', () => {
   // kube-apiserver passes errors it does not classify on as a reasonless 500: for
   // server-side apply that is a typed-patch failure (the object does not fit its
   // schema); for anything else it is the server failing (etcd losing its leader).
   const outage = answered(500, status(500, undefined, 'etcdserver: leader changed'));
 
-  it.each<{ what: string; err: ApiException<unknown>; operation: KubeOperation; code: 'KubeRefused' | 'KubeUnavailable'; cause: string }>([
+  it.each<{ what: string; err: KubeApiError; operation: KubeOperation; code: 'KubeRefused' | 'KubeUnavailable'; cause: string }>([
     { what: 'apply (a typed-patch failure)', err: answered(500, typedPatch('.spek: field not declared in schema')), operation: 'apply', code: 'KubeRefused', cause: 'failed to create typed patch object (ns/api; apps/v1, Kind=Deployment): .spek: field not declared in schema' },
     { what: 'get', err: outage, operation: 'get', code: 'KubeUnavailable', cause: 'HTTP 500: etcdserver: leader changed' },
     { what: 'list', err: outage, operation: 'list', code: 'KubeUnavailable', cause: 'HTTP 500: etcdserver: leader changed' },
@@ -96,14 +106,14 @@ describe('translateKubeError: failures without an answer', () => {
 });
 
 describe('kubeStatusOf and isTransientStatus', () => {
-  it.each<[string, ApiException<unknown>, { code: number; reason?: string }, boolean]>([
+  it.each<[string, KubeApiError, { code: number; reason?: string }, boolean]>([
     ['a Status without a reason (answering an apply)', answered(500, typedPatch('x')), { code: 500, reason: '' }, false],
     ['a Status with InternalError', answered(500, status(500, 'InternalError', 'x')), { code: 500, reason: 'InternalError' }, true],
     ['no Status, 500', answered(500, 'oops'), { code: 500 }, true],
     ['a Status whose code differs from the response (it wins)', answered(200, status(503, 'ServiceUnavailable', 'x')), { code: 503, reason: 'ServiceUnavailable' }, true],
     ['a transient reason whatever the code', answered(500, status(409, 'ServerTimeout', 'x')), { code: 409, reason: 'ServerTimeout' }, true],
     ['JSON that is not a Status', answered(400, JSON.stringify({ code: 999, reason: 'Invalid', message: 'm' })), { code: 400 }, false],
-    ['a body already parsed into an object', new ApiException(409, 'Conflict', { kind: 'Status', reason: 'AlreadyExists', message: 'exists', code: 409 }, {}), { code: 409, reason: 'AlreadyExists' }, false],
+    ['a body already parsed into an object', new KubeApiError(409, { kind: 'Status', reason: 'AlreadyExists', message: 'exists', code: 409 }), { code: 409, reason: 'AlreadyExists' }, false],
   ])('%s', (_what, err, want, transient) => {
     const s = kubeStatusOf(err);
     expect({ code: s.code, ...(s.reason !== undefined ? { reason: s.reason } : {}) }).toEqual(want);

@@ -1,5 +1,28 @@
-import { ApiException } from '@kubernetes/client-node';
 import { DriftlessError, networkErrorCode } from '@driftless/core';
+
+/**
+ * A request the API server answered with a status outside 2xx: the HTTP
+ * status and the body as sent (a Status, else whatever a proxy put there).
+ * Its message is `HTTP-Code: <code>`, as client-node's ApiException begins,
+ * so that what reaches users reads the same with either.
+ */
+export class KubeApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly body: unknown,
+  ) {
+    super(`HTTP-Code: ${code}`);
+    this.name = 'KubeApiError';
+  }
+}
+
+/** A failed HTTP answer: our {@link KubeApiError}, or client-node's ApiException (same `code` and `body`), which tests still raise. */
+export type KubeAnswerError = Pick<KubeApiError, 'code' | 'body' | 'message'>;
+
+/** Whether `err` is an answer with an HTTP status (a network error's `code` is a string such as `ECONNRESET`). */
+export function isKubeAnswer(err: unknown): err is KubeAnswerError & Error {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'number' && 'body' in err;
+}
 
 /**
  * The fields of a Kubernetes Status (`metav1.Status`, the body of every failed
@@ -20,7 +43,7 @@ export interface KubeStatus {
 }
 
 /** The Status in a failed response's body; a body that is not one still gives the HTTP code and a message. */
-export function kubeStatusOf(err: ApiException<unknown>): KubeStatus {
+export function kubeStatusOf(err: KubeAnswerError): KubeStatus {
   const body = parseBody(err.body);
   const isStatus = body?.['kind'] === 'Status';
   const code = isStatus && typeof body['code'] === 'number' && body['code'] > 0 ? body['code'] : err.code;
@@ -81,7 +104,7 @@ export class KindNotServedError extends Error {
 }
 
 /**
- * A failed client-node request about `object` (as named in messages:
+ * A failed Kubernetes request about `object` (as named in messages:
  * `Deployment/ns/web`, `Lease/ns/name`, `Thing (v1)`) -> DriftlessError, at the
  * edge, by structured fields only: the Status's code and reason, a network
  * error code anywhere in the error's chain, or {@link KindNotServedError}.
@@ -91,7 +114,7 @@ export class KindNotServedError extends Error {
  */
 export function translateKubeError(err: unknown, object: string, operation: KubeOperation): unknown {
   if (err instanceof DriftlessError) return err;
-  if (err instanceof ApiException) {
+  if (isKubeAnswer(err)) {
     const status = kubeStatusOf(err);
     if (isTransientStatus(status, operation)) {
       const message = `${object} ${operation} failed: HTTP ${status.code}: ${status.message}`;

@@ -1,14 +1,4 @@
 import {
-  ApiException,
-  HttpMethod,
-  type KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubernetesObject,
-  type ResponseContext,
-  type V1APIResource,
-} from '@kubernetes/client-node';
-import {
   describeRef,
   groupOf,
   type KubeObject,
@@ -17,60 +7,26 @@ import {
   type KubeResourceInfo,
   type KubeTarget,
 } from '@driftless/core';
-import { KindNotServedError, translateKubeError, type KubeOperation } from './kube-errors.js';
+import { createDiscovery } from './discovery.js';
+import type { KubeConfigSource } from './kube-config.js';
+import { isKubeAnswer, translateKubeError, type KubeOperation } from './kube-errors.js';
+import { createKubeHttp } from './kube-http.js';
 import { withoutFieldSets } from './managed-fields.js';
-import { DEFAULT_KUBE_REQUEST_TIMEOUT_MS, makeTimedApiClient, timeoutError, type KubeClientOptions } from './request-timeout.js';
+import { DEFAULT_KUBE_REQUEST_TIMEOUT_MS, timeoutError, type KubeClientOptions } from './request-timeout.js';
 
 /** A KubeTarget over a real API server, with its request counters. */
 export interface RealKubeTarget extends KubeTarget {
   readonly counters: KubeRequestCounters;
 }
 
-/**
- * KubernetesObjectApi speaking plain JSON. client-node passes known kinds
- * through its typed models, which drop every field they do not know: a CRD's
- * `x-kubernetes-preserve-unknown-fields` (spelt differently in the model), or
- * any field newer than the client. Objects go out and come back exactly as the
- * API server speaks them. Its (cached, refreshed-on-miss) discovery is public.
- */
-class PlainJsonObjectApi extends KubernetesObjectApi {
-  discover(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
-    return this.resource(apiVersion, kind);
-  }
-
-  /**
-   * Every request's path starts here: a kind its (served) group/version does
-   * not have fails with our own error, before any request, rather than
-   * client-node's untyped one. A group/version nobody serves fails discovery with 404.
-   */
-  protected override async specUriPath(spec: KubernetesObject, action: Parameters<KubernetesObjectApi['specUriPath']>[1]): Promise<string> {
-    const apiVersion = spec.apiVersion ?? 'v1';
-    if (spec.kind && !(await this.resource(apiVersion, spec.kind))) throw new KindNotServedError(apiVersion, spec.kind);
-    return await super.specUriPath(spec, action);
-  }
-
-  /** Server-side apply with force, the body being `obj`'s own JSON. */
-  async serverSideApply(obj: KubeObject, fieldManager: string): Promise<KubeObject> {
-    // specUriPath fills in a missing namespace on what it is given: not on the caller's object.
-    const path = await this.specUriPath({ ...obj, metadata: { ...obj.metadata } } as KubernetesObject, 'patch');
-    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
-    request.setHeaderParam('Accept', 'application/json');
-    request.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
-    request.setQueryParam('fieldManager', fieldManager);
-    request.setQueryParam('force', 'true');
-    request.setBody(JSON.stringify(obj));
-    return (await this.requestPromise(request)) as KubeObject;
-  }
-
-  /** Successful responses as parsed JSON, not typed models (which turn timestamps into Dates and drop unknown fields). */
-  protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {
-    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return JSON.parse(await response.body.text()) as T;
-    return await super.processResponse(response, type);
-  }
-}
+/** Whether `err` is the API server answering 404. */
+const notFound = (err: unknown): boolean => isKubeAnswer(err) && err.code === 404;
 
 /**
- * The KubeTarget over @kubernetes/client-node 1.x. Discovery is cached per
+ * The KubeTarget over plain JSON requests (kube-http.ts): objects go out and
+ * come back exactly as the API server speaks them, with no typed models to
+ * drop fields a model does not know (a CRD's preserved unknown fields, or any
+ * field newer than a client library). Discovery is cached per
  * apiVersion and looked up again when a kind is missing, so a CRD applied
  * earlier in the same pass is usable. Apply is server-side apply with
  * `force`. Errors are translated at this edge by `translateKubeError`: 429,
@@ -82,9 +38,10 @@ class PlainJsonObjectApi extends KubernetesObjectApi {
  * Objects come back with managedFields naming managers but without their
  * field sets (see withoutFieldSets).
  */
-export function createKubeTarget(kc: KubeConfig, opts: KubeClientOptions = {}): RealKubeTarget {
+export function createKubeTarget(kc: KubeConfigSource, opts: KubeClientOptions = {}): RealKubeTarget {
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_KUBE_REQUEST_TIMEOUT_MS;
-  const api = makeTimedApiClient(kc, PlainJsonObjectApi, timeoutMs);
+  const http = createKubeHttp(kc, timeoutMs);
+  const discovery = createDiscovery(http);
   const counters: KubeRequestCounters = { reads: 0, writes: 0 };
   const call = async <T>(ref: KubeObjectRef, operation: KubeOperation, write: boolean, fn: () => Promise<T>): Promise<T> => {
     if (write) counters.writes += 1;
@@ -95,11 +52,7 @@ export function createKubeTarget(kc: KubeConfig, opts: KubeClientOptions = {}): 
       throw timeoutError(err, describe(ref), operation, timeoutMs) ?? translateKubeError(err, describe(ref), operation);
     }
   };
-  const spec = (ref: KubeObjectRef): KubernetesObject => ({
-    apiVersion: ref.apiVersion,
-    kind: ref.kind,
-    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
-  });
+  const pathOf = (ref: KubeObjectRef): Promise<string> => discovery.pathOf(ref.apiVersion, ref.kind, ref.namespace || undefined, ref.name);
 
   return {
     counters,
@@ -107,10 +60,10 @@ export function createKubeTarget(kc: KubeConfig, opts: KubeClientOptions = {}): 
       const ref = { apiVersion, kind, name: '*' };
       const found = await call(ref, 'discover', false, async () => {
         try {
-          return await api.discover(apiVersion, kind);
+          return await discovery.resource(apiVersion, kind);
         } catch (err) {
           // A group/version the server does not serve at all answers 404.
-          if (err instanceof ApiException && err.code === 404) return undefined;
+          if (notFound(err)) return undefined;
           throw err;
         }
       });
@@ -119,15 +72,24 @@ export function createKubeTarget(kc: KubeConfig, opts: KubeClientOptions = {}): 
 
     async apply(obj, fieldManager) {
       const ref = refOfObject(obj);
-      return withoutFieldSets(await call(ref, 'apply', true, () => api.serverSideApply(obj, fieldManager)));
+      const applied = await call(ref, 'apply', true, async () =>
+        http<KubeObject>({
+          method: 'PATCH',
+          path: await pathOf(ref),
+          query: { fieldManager, force: 'true' },
+          body: JSON.stringify(obj),
+          contentType: 'application/apply-patch+yaml',
+        }),
+      );
+      return withoutFieldSets(applied);
     },
 
     async get(ref) {
       return await call(ref, 'get', false, async () => {
         try {
-          return withoutFieldSets((await api.read(spec(ref) as KubernetesObject & { metadata: { name: string } })) as KubeObject);
+          return withoutFieldSets(await http<KubeObject>({ method: 'GET', path: await pathOf(ref) }));
         } catch (err) {
-          if (err instanceof ApiException && err.code === 404) return undefined;
+          if (notFound(err)) return undefined;
           throw err;
         }
       });
@@ -138,13 +100,16 @@ export function createKubeTarget(kc: KubeConfig, opts: KubeClientOptions = {}): 
       const items: KubeObject[] = [];
       let token: string | undefined;
       do {
-        const page = await call(ref, 'list', false, () =>
-          api.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector, 500, token),
+        const page = await call(ref, 'list', false, async () =>
+          http<{ items?: KubeObject[]; metadata?: { continue?: string } }>({
+            method: 'GET',
+            path: await discovery.pathOf(apiVersion, kind, undefined),
+            query: { labelSelector, limit: 500, continue: token },
+          }),
         );
         // List items come without apiVersion and kind; callers get whole objects.
-        items.push(...(page.items as KubeObject[]).map((o) => withoutFieldSets({ ...o, apiVersion, kind })));
-        // Plain JSON: the list's `metadata.continue`, not the typed model's `_continue`.
-        token = (page.metadata as { continue?: string } | undefined)?.continue || undefined;
+        items.push(...(page.items ?? []).map((o) => withoutFieldSets({ ...o, apiVersion, kind })));
+        token = page.metadata?.continue || undefined;
       } while (token);
       return items;
     },
@@ -152,10 +117,10 @@ export function createKubeTarget(kc: KubeConfig, opts: KubeClientOptions = {}): 
     async delete(ref) {
       return await call(ref, 'delete', true, async () => {
         try {
-          await api.delete(spec(ref), undefined, undefined, undefined, undefined, 'Background');
+          await http({ method: 'DELETE', path: await pathOf(ref), query: { propagationPolicy: 'Background' } });
           return true;
         } catch (err) {
-          if (err instanceof ApiException && err.code === 404) return false;
+          if (notFound(err)) return false;
           throw err;
         }
       });

@@ -1,7 +1,16 @@
-import { ApiException, CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { DriftlessError, type LeaseLock, type LeaseRecord } from '@driftless/core';
-import { translateKubeError, type KubeOperation } from './kube-errors.js';
-import { makeTimedApiClient, timeoutError, type KubeClientOptions } from './request-timeout.js';
+import type { KubeConfigSource } from './kube-config.js';
+import { isKubeAnswer, translateKubeError, type KubeOperation } from './kube-errors.js';
+import { createKubeHttp } from './kube-http.js';
+import { timeoutError, type KubeClientOptions } from './request-timeout.js';
+
+/** The fields of a coordination.k8s.io/v1 Lease that leader election reads and writes; times are MicroTime strings. */
+interface Lease {
+  apiVersion: 'coordination.k8s.io/v1';
+  kind: 'Lease';
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; leaseTransitions?: number; acquireTime?: string; renewTime?: string };
+}
 
 /**
  * How long one Lease request may take by default, ms: well under the 15 s
@@ -19,11 +28,13 @@ export const LEASE_REQUEST_TIMEOUT_MS = 5_000;
  * `requestTimeoutMs` (default {@link LEASE_REQUEST_TIMEOUT_MS}) and is then
  * `KubeUnavailable`. Throws `InvalidKubeConfig` when `kc` names no current cluster.
  */
-export function leaseLock(kc: KubeConfig, namespace: string, name: string, opts: KubeClientOptions = {}): LeaseLock {
+export function leaseLock(kc: KubeConfigSource, namespace: string, name: string, opts: KubeClientOptions = {}): LeaseLock {
   const timeoutMs = opts.requestTimeoutMs ?? LEASE_REQUEST_TIMEOUT_MS;
-  const api = makeTimedApiClient(kc, CoordinationV1Api, timeoutMs);
+  const http = createKubeHttp(kc, timeoutMs);
+  const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  const path = `${collection}/${encodeURIComponent(name)}`;
   const object = `Lease/${namespace}/${name}`;
-  const body = (record: LeaseRecord, resourceVersion?: string): V1Lease => ({
+  const body = (record: LeaseRecord, resourceVersion?: string): string => JSON.stringify({
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
     metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}) },
@@ -34,7 +45,7 @@ export function leaseLock(kc: KubeConfig, namespace: string, name: string, opts:
       ...(record.acquireTimeMs ? { acquireTime: microTime(record.acquireTimeMs) } : {}),
       ...(record.renewTimeMs ? { renewTime: microTime(record.renewTimeMs) } : {}),
     },
-  });
+  } satisfies Lease);
   const fail = (err: unknown, operation: KubeOperation): never => {
     const translated = timeoutError(err, object, operation, timeoutMs) ?? translateKubeError(err, object, operation);
     if (translated instanceof DriftlessError) throw translated;
@@ -45,10 +56,10 @@ export function leaseLock(kc: KubeConfig, namespace: string, name: string, opts:
   return {
     async get() {
       try {
-        const lease = await api.readNamespacedLease({ name, namespace });
+        const lease = await http<Lease>({ method: 'GET', path });
         const spec = lease.spec ?? {};
         return {
-          version: lease.metadata?.resourceVersion ?? '',
+          version: lease.metadata.resourceVersion ?? '',
           record: {
             ...(spec.holderIdentity ? { holder: spec.holderIdentity } : {}),
             ...(spec.acquireTime ? { acquireTimeMs: new Date(spec.acquireTime).getTime() } : {}),
@@ -58,36 +69,32 @@ export function leaseLock(kc: KubeConfig, namespace: string, name: string, opts:
           },
         };
       } catch (err) {
-        if (err instanceof ApiException && err.code === 404) return undefined;
+        if (isKubeAnswer(err) && err.code === 404) return undefined;
         return fail(err, 'get');
       }
     },
     async create(record) {
       try {
-        await api.createNamespacedLease({ namespace, body: body(record) });
+        await http({ method: 'POST', path: collection, body: body(record) });
         return true;
       } catch (err) {
-        if (err instanceof ApiException && err.code === 409) return false;
+        if (isKubeAnswer(err) && err.code === 409) return false;
         return fail(err, 'create');
       }
     },
     async update(record, version) {
       try {
-        await api.replaceNamespacedLease({ name, namespace, body: body(record, version) });
+        await http({ method: 'PUT', path, body: body(record, version) });
         return true;
       } catch (err) {
-        if (err instanceof ApiException && err.code === 409) return false;
+        if (isKubeAnswer(err) && err.code === 409) return false;
         return fail(err, 'update');
       }
     },
   };
 }
 
-/**
- * A Lease's times are MicroTime, which the API server parses with exactly six
- * fractional digits; client-node would send a Date with three. The string goes
- * through its serializer unchanged.
- */
-function microTime(ms: number): Date {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+/** A Lease's times are MicroTime, which the API server parses with exactly six fractional digits. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }

@@ -1,5 +1,5 @@
-import { createConfiguration, ServerConfiguration, type Configuration, type KubeConfig, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
 import { DriftlessError } from '@driftless/core';
+import type { KubeConfigSource } from './kube-config.js';
 
 /**
  * How long one Kubernetes request may take, in ms, unless the caller says
@@ -15,31 +15,8 @@ export interface KubeClientOptions {
   readonly requestTimeoutMs?: number;
 }
 
-/**
- * `kc.makeApiClient(type)`, with every request of the client aborted after
- * `timeoutMs`. client-node 1.x sets no timeout of its own, so without this a
- * connection that accepts and never answers holds the caller for ever.
- * Throws stalled `InvalidKubeConfig` when the kubeconfig names no current cluster.
- */
-export function makeTimedApiClient<T>(kc: KubeConfig, type: new (config: Configuration) => T, timeoutMs: number): T {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw noCurrentCluster(kc);
-  const config = createConfiguration({
-    baseServer: new ServerConfiguration(cluster.server, {}),
-    authMethods: { default: kc },
-    promiseMiddleware: [
-      {
-        // The signal also covers reading the body, which client-node does after the middleware.
-        pre: (ctx: RequestContext) => Promise.resolve((ctx.setSignal(AbortSignal.timeout(timeoutMs)), ctx)),
-        post: (res: ResponseContext) => Promise.resolve(res),
-      },
-    ],
-  });
-  return new type(config);
-}
-
 /** Why `kc` names no cluster, saying which context and where the kubeconfig comes from. */
-function noCurrentCluster(kc: KubeConfig): DriftlessError<'InvalidKubeConfig'> {
+export function noCurrentCluster(kc: KubeConfigSource): DriftlessError<'InvalidKubeConfig'> {
   const context = kc.getCurrentContext();
   const reason = context
     ? `its current context ${JSON.stringify(context)} names no cluster that the kubeconfig defines`
@@ -49,9 +26,9 @@ function noCurrentCluster(kc: KubeConfig): DriftlessError<'InvalidKubeConfig'> {
 }
 
 /**
- * A request that {@link makeTimedApiClient}'s timeout aborted -> a transient
- * `KubeUnavailable` naming `object`; undefined for anything else. node-fetch
- * rejects an aborted request with an `AbortError`, and nothing but the timeout
+ * A request that the timeout of `createKubeHttp` (kube-http.ts) aborted -> a
+ * transient `KubeUnavailable` naming `object`; undefined for anything else.
+ * An aborted request fails with an `AbortError`, and nothing but the timeout
  * aborts these requests.
  */
 export function timeoutError(err: unknown, object: string, operation: string, timeoutMs: number): DriftlessError | undefined {
