@@ -24,7 +24,6 @@ import {
   type Rng,
 } from '@driftless/core';
 import { createHash } from 'node:crypto';
-import { systemClock } from '@driftless/clock';
 import { assertValidKey, assertValidPrefix } from '@driftless/core';
 import { createS3Get } from './s3-get.js';
 import { tooLargeObject } from './limits.js';
@@ -277,6 +276,21 @@ async function pause(ms: number, rng: Rng, signal?: AbortSignal): Promise<void> 
   // Full jitter, so writers that collided do not collide again in step.
   await new Promise((resolve) => setTimeout(resolve, rng.next() * ms));
 }
+
+/** Real time: sleep ends early, without an error, when `signal` aborts. */
+const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
 
 function aborts(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
   return signal ? { abortSignal: signal } : {};
