@@ -24,6 +24,7 @@ import {
   type Rng,
 } from '@driftless/core';
 import { createHash } from 'node:crypto';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { assertValidKey, assertValidPrefix } from '@driftless/core';
 import { createS3Get } from './s3-get.js';
 import { tooLargeObject } from './limits.js';
@@ -277,19 +278,13 @@ async function pause(ms: number, rng: Rng, signal?: AbortSignal): Promise<void> 
   await new Promise((resolve) => setTimeout(resolve, rng.next() * ms));
 }
 
-/** Real time: sleep ends early, without an error, when `signal` aborts. */
+/**
+ * Real time (the store may not depend on @driftless/clock, DESIGN.md): sleep
+ * ends early, without an error, when `signal` aborts.
+ */
 const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-    }),
+  sleep: (ms, signal) => sleepFor(ms, undefined, signal ? { signal } : {}).catch(() => undefined),
 };
 
 function aborts(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
