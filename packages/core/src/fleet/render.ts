@@ -1,6 +1,7 @@
 import { DEFAULT_NAMESPACE_ANNOTATION } from '../documents/bundle.js';
 import { describeRef, refKey, refOf, type KubeObject } from '../documents/kube-object.js';
 import { valuesContext, valuesForCluster, type HelmValues } from './helm-values.js';
+import { fillQuotedTemplate, quotedTemplateOf, type QuotedTemplate } from './quoted-template.js';
 import { scopeOf, scopesFromCrds } from './scope.js';
 import { selectorMatches } from './selector.js';
 import type { Cluster, Fleet, FleetApp } from './spec.js';
@@ -97,6 +98,10 @@ export interface CachedChunk extends YamlChunk {
    * cluster.
    */
   readonly renderings: Map<string, Map<string, readonly RenderedObject[]>>;
+  /** Renderings parsed so far: from the second on, the document is worth a template. */
+  parsed: number;
+  /** Its quoted template once tried (null: it has none), see quotedTemplateOf. */
+  template?: QuotedTemplate | null;
 }
 
 /** An empty RenderCache, for one compile. */
@@ -141,7 +146,7 @@ function cachedFile(file: SourceFile, cache: RenderCache): CachedFile {
   let cached = cache.chunks.get(file);
   if (!cached) {
     // A literal file refers to no variables: its renderings are shared by every cluster.
-    const chunks = splitYamlDocuments(file.text).map((c) => ({ ...c, variables: file.literal === true ? [] : referencedVariables(c.text), renderings: new Map<string, Map<string, readonly RenderedObject[]>>() }));
+    const chunks = splitYamlDocuments(file.text).map((c) => ({ ...c, variables: file.literal === true ? [] : referencedVariables(c.text), renderings: new Map<string, Map<string, readonly RenderedObject[]>>(), parsed: 0 }));
     cached = { chunks };
     cache.chunks.set(file, cached);
   }
@@ -161,14 +166,36 @@ function valuesKey(variables: readonly string[], ctx: SubstitutionContext): stri
   return JSON.stringify(values);
 }
 
-function renderChunk(chunk: YamlChunk, source: SourceFile, inst: AppInstance, ctx: SubstitutionContext, opts: RenderOptions): RenderedObject[] {
+function renderChunk(chunk: CachedChunk, source: SourceFile, inst: AppInstance, ctx: SubstitutionContext, opts: RenderOptions): RenderedObject[] {
   const file = source.path;
-  const text = source.literal === true ? chunk.text : substituteVariables(chunk.text, file, ctx, chunk.line - 1);
-  return parseYamlDocuments(text, file, opts.yamlLimits, chunk.line - 1).map((doc) => {
+  const docs =
+    (source.literal === true ? undefined : fromTemplate(chunk, file, ctx, opts)) ??
+    parseYamlDocuments(source.literal === true ? chunk.text : substituteVariables(chunk.text, file, ctx, chunk.line - 1), file, opts.yamlLimits, chunk.line - 1);
+  return docs.map((doc) => {
     const object = asKubeObject(doc.value, file, doc.line);
     if (!opts.allowPlainSecrets) refusePlainSecret(object, file, doc.line);
     return { object, app: inst.app, file, line: doc.line };
   });
+}
+
+/**
+ * The chunk's documents from its quoted template (see quotedTemplateOf), tried
+ * at its second rendering (a document rendered once is not worth a template);
+ * undefined when it has none, or a value does not fit it or is unknown (the
+ * text is then substituted, which names the unknown variable).
+ */
+function fromTemplate(chunk: CachedChunk, file: string, ctx: SubstitutionContext, opts: RenderOptions): { value: unknown; line: number }[] | undefined {
+  if (chunk.variables.length === 0 || ++chunk.parsed < 2) return undefined;
+  // Tried once: null (no template) must not be tried again.
+  if (chunk.template === undefined) chunk.template = quotedTemplateOf(chunk.text, chunk.variables, file, opts.yamlLimits, chunk.line - 1) ?? null;
+  if (chunk.template === null || chunk.template.limits !== opts.yamlLimits) return undefined;
+  const values: string[] = [];
+  for (const v of chunk.variables) {
+    const value = resolve(v, ctx);
+    if (value === undefined) return undefined;
+    values.push(value);
+  }
+  return fillQuotedTemplate(chunk.template, values);
 }
 
 function asKubeObject(value: unknown, file: string, line: number): KubeObject {
