@@ -313,7 +313,7 @@ function renderBundles(
   const statefulKeys = new Map<string, string>();
   const flagNamespaces = new Map<string, readonly string[]>();
   const placements: PlacementCache = new WeakMap();
-  const canonical = new WeakMap<object, string>();
+  const canonical = new WeakMap<object, Uint8Array>();
   for (const cluster of toRender) {
     const rendered = (instances.get(cluster.metadata.name) ?? []).flatMap((inst) => render(inst, cluster));
     const assembled = assembleClusterObjects(rendered, placements);

@@ -74,7 +74,7 @@ describe('rendered bundles (golden digests)', () => {
   it('gives each cluster the same bundle bytes as before, with the caches shared as the hub shares them', () => {
     const cache = createRenderCache();
     const placements: PlacementCache = new WeakMap();
-    const canonical = new WeakMap<object, string>();
+    const canonical = new WeakMap<object, Uint8Array>();
     const digests = Object.fromEntries(
       clusters.map((c) => {
         const rendered = appsForCluster(fleet, c).flatMap((inst) => renderAppInstance(files, inst, c, {}, cache));
