@@ -313,11 +313,12 @@ function renderBundles(
   const statefulKeys = new Map<string, string>();
   const flagNamespaces = new Map<string, readonly string[]>();
   const placements: PlacementCache = new WeakMap();
-  const canonical = new WeakMap<object, string>();
+  const canonical = new WeakMap<object, Uint8Array>();
   for (const cluster of toRender) {
     const rendered = (instances.get(cluster.metadata.name) ?? []).flatMap((inst) => render(inst, cluster));
     const assembled = assembleClusterObjects(rendered, placements);
-    const maps = flagObjects(cluster.metadata.name, rendered, bundleNamespaces(assembled), opts.flags);
+    // Without flags there are no flag ConfigMaps: the namespaces are not worth listing.
+    const maps = opts.flags ? flagObjects(cluster.metadata.name, rendered, bundleNamespaces(assembled), opts.flags) : [];
     flagNamespaces.set(cluster.metadata.name, maps.map((m) => m.metadata.namespace ?? ''));
     const objects = [...assembled, ...maps];
     bundles.set(cluster.metadata.name, encodeFor(cluster.metadata.name, () => encodeValidatedBundle(objects, canonical, opts.bundleLimits ?? DEFAULT_BUNDLE_LIMITS)));
@@ -338,13 +339,12 @@ function unplacedFlagNamespaces(definitions: readonly FlagDefinition[], flagName
 }
 
 /**
- * The `driftless-flags` ConfigMaps of one cluster (none without flags), in
+ * The `driftless-flags` ConfigMaps of one cluster, in
  * the namespaces of `present` only. An
  * app object in their place is an error naming its file: the flags would
  * silently replace it.
  */
-function flagObjects(cluster: string, rendered: readonly RenderedObject[], present: ReadonlySet<string>, flags: CompiledFlags | undefined): KubeObject[] {
-  if (!flags) return [];
+function flagObjects(cluster: string, rendered: readonly RenderedObject[], present: ReadonlySet<string>, flags: CompiledFlags): KubeObject[] {
   const maps = flagConfigMaps(flags.definitions, flags.variantOf.get(cluster) ?? new Map(), flags.commitOf, present);
   for (const map of maps) {
     const taken = rendered.find((r) => r.object.kind === 'ConfigMap' && r.object.metadata.name === FLAGS_CONFIGMAP_NAME && (r.object.metadata.namespace ?? r.app.namespace ?? 'default') === map.metadata.namespace);

@@ -33,7 +33,7 @@ export interface HostBundleDeps {
   /** Blob writes in flight at once. */
   readonly limit: LimitFunction;
   /** Shared canonical-JSON cache of the cycle (see encodeValidatedBundle). */
-  readonly cache: WeakMap<object, string>;
+  readonly cache: WeakMap<object, Uint8Array>;
 }
 
 /** A preview left out of a host's bundle this cycle, and why. `unreadable`: its blob is missing or damaged (rebuild it). */

@@ -29,7 +29,7 @@ export interface BuildStepDeps {
    */
   readonly gitLimit: LimitFunction;
   /** The cycle's canonical-JSON cache (see encodeValidatedBundle). */
-  readonly cache: WeakMap<object, string>;
+  readonly cache: WeakMap<object, Uint8Array>;
 }
 
 /**

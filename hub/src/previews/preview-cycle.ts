@@ -98,7 +98,7 @@ export async function runPreviewCycle(deps: PreviewCycleDeps, req: PreviewCycleR
   };
   const { plans, expired } = await planPreviews({ listing: req.listing, base: req.base, docs, expired: expiredBefore, now, isMerged });
 
-  const cache = new WeakMap<object, string>();
+  const cache = new WeakMap<object, Uint8Array>();
   const blobLimit = pLimit(BLOB_CONCURRENCY);
   const buildLimit = pLimit(PREVIEW_BUILD_CONCURRENCY);
   const stepDeps = { ...deps, limits, blobLimit, cache, gitLimit };

@@ -109,13 +109,22 @@ describe('bundle digest', () => {
 describe('encodeValidatedBundle', () => {
   it('gives exactly the RFC 8785 bytes of the whole bundle, reusing cached object texts', () => {
     const objects = buildBundle(parse(YAML_A)).objects.slice().reverse();
-    const cache = new WeakMap<object, string>();
+    const cache = new WeakMap<object, Uint8Array>();
     const fast = encodeValidatedBundle(objects, cache);
     expect(fast.digest).toBe(GOLDEN);
     // The library's canonicalization of the whole document, independent of the per-object concatenation.
     expect(fast.canonical).toEqual(canonicalBytes(buildBundle(objects)));
     expect(encodeValidatedBundle(objects, cache).digest).toBe(GOLDEN);
     expect(decodeBundle(fast.compressed, fast.digest)).toEqual(encodeBundle(objects).bundle);
+  });
+
+  it('gives the whole bundle\'s canonical bytes for text beyond ASCII, joined from cached per-object bytes', () => {
+    const cm = (name: string, value: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'web' }, data: { v: value } });
+    const objects = [cm('b', 'zürich \u{1F600} \u2028'), cm('a', '\u00e9\u0000"\\'), cm('c', '')];
+    const cache = new WeakMap<object, Uint8Array>();
+    encodeValidatedBundle(objects.slice(1), cache);
+    expect(encodeValidatedBundle(objects, cache).canonical).toEqual(canonicalBytes(buildBundle(objects)));
+    expect(encodeValidatedBundle([], cache).canonical).toEqual(canonicalBytes(buildBundle([])));
   });
 
   it('refuses a duplicate object', () => {

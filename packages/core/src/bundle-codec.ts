@@ -68,27 +68,32 @@ export function buildBundle(objects: readonly unknown[]): Bundle {
  * result is over `limits`, so a hub never publishes what agents would refuse.
  */
 export function encodeBundle(objects: readonly unknown[], limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): EncodedBundle {
-  return encodeValidatedBundle(buildBundle(objects).objects, new WeakMap(), limits);
+  return encodeValidatedBundle(buildBundle(objects).objects, new WeakMap<object, Uint8Array>(), limits);
 }
+
+/**
+ * Canonical JSON (UTF-8) of objects by identity, shared by the bundles of one
+ * compile: see encodeValidatedBundle.
+ */
+export type CanonicalCache = WeakMap<object, Uint8Array>;
+
+const encoder = new TextEncoder();
 
 /**
  * {@link encodeBundle} for objects that are already valid Kubernetes objects
  * (what the compiler's assembly returns), many of them shared between
- * clusters: each object's canonical JSON is computed once and kept in `cache`
- * by object identity, and a bundle's canonical bytes are the concatenation.
+ * clusters: each object's canonical JSON is computed and encoded once and
+ * kept in `cache` by object identity, and a bundle's canonical bytes are the
+ * concatenation (UTF-8 of a concatenation is the concatenation of the UTF-8).
  * Gives exactly the bytes and digest that encodeBundle gives; throws
  * `InvalidDocument` on a duplicate object and `TooLarge` over `limits`.
  */
-export function encodeValidatedBundle(
-  objects: readonly KubeObject[],
-  cache: WeakMap<object, string>,
-  limits: BundleLimits = DEFAULT_BUNDLE_LIMITS,
-): EncodedBundle {
+export function encodeValidatedBundle(objects: readonly KubeObject[], cache: CanonicalCache, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): EncodedBundle {
   const entries = objects.map((o) => ({ o, ref: refOf(o), key: '' }));
   const tooMany = objects.length > limits.maxObjects;
   for (const e of entries) e.key = refKey(e.ref);
   entries.sort((a, b) => compareRefs(a.ref, b.ref));
-  const parts: string[] = [];
+  const parts: Uint8Array[] = [];
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i] as (typeof entries)[number];
     if (i > 0 && entries[i - 1]?.key === e.key) {
@@ -98,16 +103,16 @@ export function encodeValidatedBundle(
         issues: [{ path: 'objects', message: `${what} appears twice` }],
       });
     }
-    let text = cache.get(e.o);
-    if (text === undefined) {
-      text = canonicalJson(e.o);
-      cache.set(e.o, text);
+    let bytes = cache.get(e.o);
+    if (bytes === undefined) {
+      bytes = encoder.encode(canonicalJson(e.o));
+      cache.set(e.o, bytes);
     }
-    parts.push(text);
+    parts.push(bytes);
   }
   // RFC 8785 orders the bundle's keys apiVersion < kind < objects.
   const apiVersion = bundleApiVersionOf(objects);
-  const canonical = new TextEncoder().encode(`{"apiVersion":${JSON.stringify(apiVersion)},"kind":"Bundle","objects":[${parts.join(',')}]}`);
+  const canonical = joinJson(encoder.encode(`{"apiVersion":${JSON.stringify(apiVersion)},"kind":"Bundle","objects":[`), parts, CLOSE);
   const digest = digestOf(canonical);
   const subject = `bundle ${digest}`;
   if (tooMany) throw tooManyObjects(subject, 'encode', objects.length, limits.maxObjects);
@@ -115,6 +120,26 @@ export function encodeValidatedBundle(
   const compressed = new Uint8Array(gzipSync(canonical));
   if (compressed.byteLength > limits.maxCompressedBytes) throw tooLarge(subject, 'encode', limits.maxCompressedBytes, 'compressed');
   return { digest, bundle: { apiVersion, kind: 'Bundle', objects: entries.map((e) => e.o) }, canonical, compressed };
+}
+
+const COMMA = 0x2c;
+const CLOSE = encoder.encode(']}');
+
+/** `head`, then `parts` separated by commas, then `tail`, in one new array. */
+function joinJson(head: Uint8Array, parts: readonly Uint8Array[], tail: Uint8Array): Uint8Array {
+  let length = head.byteLength + tail.byteLength + Math.max(0, parts.length - 1);
+  for (const p of parts) length += p.byteLength;
+  const out = new Uint8Array(length);
+  out.set(head, 0);
+  let at = head.byteLength;
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) out[at++] = COMMA;
+    const p = parts[i] as Uint8Array;
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  out.set(tail, at);
+  return out;
 }
 
 /**

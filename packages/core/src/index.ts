@@ -44,6 +44,7 @@ export {
   DEFAULT_BUNDLE_LIMITS,
   encodeBundle,
   encodeValidatedBundle,
+  type CanonicalCache,
   type BundleLimits,
   type EncodedBundle,
 } from './bundle-codec.js';

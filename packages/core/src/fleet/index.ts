@@ -1,4 +1,4 @@
-export { appsForCluster, assembleClusterObjects, createRenderCache, renderAppInstance, type AppInstance, type PlacementCache, type CachedFile, type RenderCache, type RenderedObject, type RenderOptions, type SourceFile } from './render.js';
+export { appsForCluster, assembleClusterObjects, createRenderCache, renderAppInstance, type AppInstance, type PlacementCache, type CachedChunk, type CachedFile, type RenderCache, type RenderedObject, type RenderOptions, type SourceFile } from './render.js';
 export { checkFleetValues, helmValuesKey, MAX_VALUES_BYTES, MAX_VALUES_DEPTH, substituteValues, valuesContext, valuesForCluster, type HelmValues, type TargetValuesLines } from './helm-values.js';
 export { BUILTIN_CLUSTER_SCOPED, BUILTIN_NAMESPACED, scopeOf, scopesFromCrds, type KindScope } from './scope.js';
 export { labelSelectorSchema, selectorMatches, type LabelSelector } from './selector.js';

@@ -78,6 +78,26 @@ describe('renderAppInstance', () => {
   });
 });
 
+describe('renderAppInstance with a shared cache', () => {
+  it('renders a document naming each cluster, from its second cluster on without parsing it again, as a fresh cache would', () => {
+    const files = [{ path: 'apps/web/settings.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings }\ndata: { cluster: "${cluster.name}", replicas: \'${vars.replicas}\' }\n' }];
+    const shared = createRenderCache();
+    const names = ['eu-prod-001', 'yes', '0400', 'a: b #c', 'quote"d'];
+    for (const [i, name] of names.entries()) {
+      const c = cluster(`c-${i}`, 'env: prod', 'replicas: "2"');
+      const named = { ...c, metadata: { ...c.metadata, name } };
+      const inst = appsForCluster(fleet, named)[0] as AppInstance;
+      if (name.includes('"')) {
+        // Not put into the template: substituted as text, which breaks the quotes, as before.
+        expect(() => renderAppInstance(files, inst, named, {}, shared)).toThrow('apps/web/settings.yaml:4: malformed YAML');
+        continue;
+      }
+      expect(renderAppInstance(files, inst, named, {}, shared)).toEqual(renderAppInstance(files, inst, named));
+      expect(renderAppInstance(files, inst, named, {}, shared)[0]?.object['data']).toEqual({ cluster: name, replicas: '5' });
+    }
+  });
+});
+
 describe('renderAppInstance with literal files (helm template output)', () => {
   const script = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: script }\ndata: { run.sh: "echo ${HOME} $${x} ${vars.replicas}" }\n';
 

@@ -1,6 +1,7 @@
 import { DEFAULT_NAMESPACE_ANNOTATION } from '../documents/bundle.js';
 import { describeRef, refKey, refOf, type KubeObject } from '../documents/kube-object.js';
 import { valuesContext, valuesForCluster, type HelmValues } from './helm-values.js';
+import { fillQuotedTemplate, quotedTemplateOf, type QuotedTemplate } from './quoted-template.js';
 import { scopeOf, scopesFromCrds } from './scope.js';
 import { selectorMatches } from './selector.js';
 import type { Cluster, Fleet, FleetApp } from './spec.js';
@@ -75,25 +76,37 @@ export interface RenderOptions {
  */
 export interface RenderCache {
   /**
-   * Each file's documents, and a number of its own: two renderings of one
-   * chart template (two value sets) share a path but not a text, so results
-   * are keyed by this number rather than by the path.
+   * Each file's documents with their renderings. Two renderings of one chart
+   * template (two value sets) share a path but not a text, so they are kept
+   * by file object rather than by path.
    */
   readonly chunks: WeakMap<SourceFile, CachedFile>;
-  readonly results: Map<string, readonly RenderedObject[]>;
-  /** Files cut so far: the next file's number. */
-  files: number;
 }
 
 /** A source file cut into documents, each with the variables it refers to (none in a literal file). */
 export interface CachedFile {
-  readonly id: number;
-  readonly chunks: readonly (YamlChunk & { readonly variables: readonly string[] })[];
+  readonly chunks: readonly CachedChunk[];
+}
+
+/** One document of a source file and its renderings so far. */
+export interface CachedChunk extends YamlChunk {
+  readonly variables: readonly string[];
+  /**
+   * Renderings by app name, then by the variables' values (see valuesKey):
+   * nested maps rather than one map under a composite string key, which
+   * cost more to build and hash than the lookup saved, once per document per
+   * cluster.
+   */
+  readonly renderings: Map<string, Map<string, readonly RenderedObject[]>>;
+  /** Renderings parsed so far: from the second on, the document is worth a template. */
+  parsed: number;
+  /** Its quoted template once tried (null: it has none), see quotedTemplateOf. */
+  template?: QuotedTemplate | null;
 }
 
 /** An empty RenderCache, for one compile. */
 export function createRenderCache(): RenderCache {
-  return { chunks: new WeakMap(), results: new Map(), files: 0 };
+  return { chunks: new WeakMap() };
 }
 
 /**
@@ -113,35 +126,76 @@ export function renderAppInstance(
   const ctx = { clusterName: cluster.metadata.name, labels: cluster.metadata.labels, vars: inst.vars };
   const out: RenderedObject[] = [];
   for (const file of files) {
-    let cached = cache.chunks.get(file);
-    if (!cached) {
-      // A literal file refers to no variables: its renderings are shared by every cluster.
-      const chunks = splitYamlDocuments(file.text).map((c) => ({ ...c, variables: file.literal === true ? [] : referencedVariables(c.text) }));
-      cached = { id: cache.files++, chunks };
-      cache.chunks.set(file, cached);
-    }
-    for (const chunk of cached.chunks) {
-      const values = chunk.variables.map((v) => resolve(v, ctx) ?? '\u0000missing');
-      const key = JSON.stringify([inst.app.name, cached.id, chunk.line, values]);
-      let rendered = cache.results.get(key);
+    for (const chunk of cachedFile(file, cache).chunks) {
+      let byValues = chunk.renderings.get(inst.app.name);
+      if (!byValues) chunk.renderings.set(inst.app.name, (byValues = new Map<string, readonly RenderedObject[]>()));
+      const key = valuesKey(chunk.variables, ctx);
+      let rendered = key === undefined ? undefined : byValues.get(key);
       if (!rendered) {
+        // An unknown variable (no key) throws here, naming it.
         rendered = renderChunk(chunk, file, inst, ctx, opts);
-        cache.results.set(key, rendered);
+        if (key !== undefined) byValues.set(key, rendered);
       }
-      out.push(...rendered);
+      for (const r of rendered) out.push(r);
     }
   }
   return out;
 }
 
-function renderChunk(chunk: YamlChunk, source: SourceFile, inst: AppInstance, ctx: SubstitutionContext, opts: RenderOptions): RenderedObject[] {
+function cachedFile(file: SourceFile, cache: RenderCache): CachedFile {
+  let cached = cache.chunks.get(file);
+  if (!cached) {
+    // A literal file refers to no variables: its renderings are shared by every cluster.
+    const chunks = splitYamlDocuments(file.text).map((c) => ({ ...c, variables: file.literal === true ? [] : referencedVariables(c.text), renderings: new Map<string, Map<string, readonly RenderedObject[]>>(), parsed: 0 }));
+    cached = { chunks };
+    cache.chunks.set(file, cached);
+  }
+  return cached;
+}
+
+/** The values of `variables` in `ctx` as one key, unambiguous for a given list of variables; undefined when one is unknown. */
+function valuesKey(variables: readonly string[], ctx: SubstitutionContext): string | undefined {
+  if (variables.length === 0) return '';
+  if (variables.length === 1) return resolve(variables[0] as string, ctx);
+  const values: string[] = [];
+  for (const v of variables) {
+    const value = resolve(v, ctx);
+    if (value === undefined) return undefined;
+    values.push(value);
+  }
+  return JSON.stringify(values);
+}
+
+function renderChunk(chunk: CachedChunk, source: SourceFile, inst: AppInstance, ctx: SubstitutionContext, opts: RenderOptions): RenderedObject[] {
   const file = source.path;
-  const text = source.literal === true ? chunk.text : substituteVariables(chunk.text, file, ctx, chunk.line - 1);
-  return parseYamlDocuments(text, file, opts.yamlLimits, chunk.line - 1).map((doc) => {
+  const docs =
+    (source.literal === true ? undefined : fromTemplate(chunk, file, ctx, opts)) ??
+    parseYamlDocuments(source.literal === true ? chunk.text : substituteVariables(chunk.text, file, ctx, chunk.line - 1), file, opts.yamlLimits, chunk.line - 1);
+  return docs.map((doc) => {
     const object = asKubeObject(doc.value, file, doc.line);
     if (!opts.allowPlainSecrets) refusePlainSecret(object, file, doc.line);
     return { object, app: inst.app, file, line: doc.line };
   });
+}
+
+/**
+ * The chunk's documents from its quoted template (see quotedTemplateOf), tried
+ * at its second rendering (a document rendered once is not worth a template);
+ * undefined when it has none, or a value does not fit it or is unknown (the
+ * text is then substituted, which names the unknown variable).
+ */
+function fromTemplate(chunk: CachedChunk, file: string, ctx: SubstitutionContext, opts: RenderOptions): { value: unknown; line: number }[] | undefined {
+  if (chunk.variables.length === 0 || ++chunk.parsed < 2) return undefined;
+  // Tried once: null (no template) must not be tried again.
+  if (chunk.template === undefined) chunk.template = quotedTemplateOf(chunk.text, chunk.variables, file, opts.yamlLimits, chunk.line - 1) ?? null;
+  if (chunk.template === null || chunk.template.limits !== opts.yamlLimits) return undefined;
+  const values: string[] = [];
+  for (const v of chunk.variables) {
+    const value = resolve(v, ctx);
+    if (value === undefined) return undefined;
+    values.push(value);
+  }
+  return fillQuotedTemplate(chunk.template, values);
 }
 
 function asKubeObject(value: unknown, file: string, line: number): KubeObject {

@@ -30,13 +30,22 @@ export function substituteVariables(text: string, file: string, ctx: Substitutio
  * variable as written and its offset in `text`, and returns what to throw.
  */
 export function replaceVariables(text: string, ctx: SubstitutionContext, unknown: (name: string, offset: number) => Error): string {
-  if (!text.includes('${')) return text;
-  return text.replace(REFERENCE, (match, escape: string, name: string, offset: number) => {
-    if (escape === '$') return match.slice(1);
-    const value = resolve(name.trim(), ctx);
-    if (value === undefined) throw unknown(name, offset);
+  return replaceReferences(text, (name, written, offset) => {
+    const value = resolve(name, ctx);
+    if (value === undefined) throw unknown(written, offset);
     return value;
   });
+}
+
+/**
+ * Replaces each `${…}` reference in `text` by what `replace` returns for its
+ * name (trimmed; also as written, and its offset), and each `$${…}` escape
+ * by the literal `${…}`: the one reading of references that substitution
+ * and render templates share.
+ */
+export function replaceReferences(text: string, replace: (name: string, written: string, offset: number) => string): string {
+  if (!text.includes('${')) return text;
+  return text.replace(REFERENCE, (match, escape: string, name: string, offset: number) => (escape === '$' ? match.slice(1) : replace(name.trim(), name, offset)));
 }
 
 /** `unknown variable ${NAME} for cluster C (its vars are: …)`: what an unknown variable error says after its place. */

@@ -44,6 +44,20 @@ export function compileError(file: string, line: number | undefined, message: st
  * alias bombs are `InvalidDocument` errors naming `file` and the line.
  */
 export function parseYamlDocuments(text: string, file: string, limits: YamlLimits = DEFAULT_YAML_LIMITS, lineOffset = 0): YamlDocument[] {
+  return parseYamlDocumentNodes(text, file, limits, lineOffset).map((d) => d.document);
+}
+
+/** One document of {@link parseYamlDocumentNodes}: as parseYamlDocuments gives it, and its syntax tree. */
+export interface YamlDocumentNode {
+  readonly document: YamlDocument;
+  readonly node: Document.Parsed;
+}
+
+/**
+ * {@link parseYamlDocuments} with each document's syntax tree, for a caller
+ * that must know how a value was written (quoted or not, key or value).
+ */
+export function parseYamlDocumentNodes(text: string, file: string, limits: YamlLimits = DEFAULT_YAML_LIMITS, lineOffset = 0): YamlDocumentNode[] {
   const index = lineIndex(text);
   const lineOf = (offset: number): number => index(offset) + lineOffset;
   let docs: Document.Parsed[];
@@ -53,7 +67,7 @@ export function parseYamlDocuments(text: string, file: string, limits: YamlLimit
     throw compileError(file, undefined, `malformed YAML: ${(err as Error).message}`, err);
   }
   if (!Array.isArray(docs)) docs = [docs];
-  const out: YamlDocument[] = [];
+  const out: YamlDocumentNode[] = [];
   for (const doc of docs) {
     const error = doc.errors[0];
     if (error) throw compileError(file, lineOf(error.pos[0]), `malformed YAML: ${firstLine(error.message)}`);
@@ -84,7 +98,7 @@ export function parseYamlDocuments(text: string, file: string, limits: YamlLimit
       const bad = findNonStringKey(doc, doc.getIn(path as unknown[], true), new Set());
       return bad && { line: lineOf(bad.offset), key: bad.key };
     };
-    out.push({ value, line, lineAt, keyLineAt, nonStringKeyAt });
+    out.push({ document: { value, line, lineAt, keyLineAt, nonStringKeyAt }, node: doc });
   }
   return out;
 }
