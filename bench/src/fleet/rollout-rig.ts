@@ -5,6 +5,7 @@ import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { createS3Store } from '@driftless/store/s3';
 import { s3StoreFor, startEnvironment } from '@driftless/testkit';
 import { waitUntil } from './real-driver.js';
+import type { RolloutFleet, RolloutFleetOptions } from './rollout-fleet.js';
 import type { WorkerS3 } from './worker-pool.js';
 
 /** Where a rollout bench runs: the clock, the store, and how the run waits on them. */
@@ -16,6 +17,8 @@ export interface RolloutRig {
   readonly clusterStore: ObjectStore;
   /** Real mode: the worker threads the simulated clusters run in, and the S3 store each opens. */
   readonly workers?: { readonly count: number; readonly s3: WorkerS3 };
+  /** Virtual mode on worker threads (shardedRig): the fleet is started here, on the rig's shards, not by startRolloutFleet itself. */
+  readonly shards?: { readonly threads: number; start(opts: RolloutFleetOptions): RolloutFleet };
   /** Latency of each simulated cluster's Kubernetes API (virtual mode's model; none in real mode). */
   readonly kubeLatency?: () => Promise<void>;
   /** Lets the run go on until `promise` settles (virtual mode advances the clock meanwhile). */

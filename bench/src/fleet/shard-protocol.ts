@@ -27,6 +27,8 @@ export interface ShardSetup {
   readonly jitter: number;
   /** Where the shard's clock starts (the coordinator's clock at the start). */
   readonly epoch: number;
+  /** The agents' heartbeat, ms (default the agent's). */
+  readonly heartbeatMs?: number;
 }
 
 /** One store write crossing between the coordinator and a shard. */
@@ -42,6 +44,8 @@ export interface ShardOrder {
   readonly start?: boolean;
   /** Stop them (each finishes the pass in flight); the reports say `stopped` once all have. */
   readonly stop?: boolean;
+  /** From this window on, the Kubernetes API of these clusters of the shard refuses writes (the rollout bench's failing cluster). */
+  readonly fail?: readonly string[];
 }
 
 /** A write one of the shard's clusters made, with when (epoch ms) and the shard's sequence number (ties). */
@@ -71,6 +75,23 @@ export interface ShardReport {
 /** Orders events of several shards the same way whatever their number: by time, then cluster (or key), then the shard's sequence. */
 export function bySimulatedOrder<T extends readonly [number, string, number, ...unknown[]]>(a: T, b: T): number {
   return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || a[2] - b[2];
+}
+
+/** The writes made through a store, kept until the next window takes them (the hub's, to forward to the shards). */
+export class WriteLog {
+  private writes: StoreWrite[] = [];
+
+  /** `store` with every write that took effect logged here. */
+  capture(store: ObjectStore): ObjectStore {
+    return capturingStore(store, (write) => void this.writes.push(write));
+  }
+
+  /** The writes logged since the last call, in the order they completed. */
+  drain(): StoreWrite[] {
+    const writes = this.writes;
+    this.writes = [];
+    return writes;
+  }
 }
 
 /**

@@ -111,4 +111,31 @@ describe('VirtualFleet: the coordinator of the shards, window by window', () => 
     await fleet.stop();
     expect(shards[0]?.orders).toHaveLength(3);
   });
+
+  it("arms a cluster's fault with a message to its own shard at the next window, and tells the caller of each cluster write as it applies it", async () => {
+    const shards = [scriptedShard(), scriptedShard([{}, { writes: [{ at: E + 60, seq: 0, write: { key: 'clusters/c-00001/status.json', body: bytes('Degraded') } }] }])];
+    const seen: [number, string][] = [];
+    const clock = new VirtualClock(E);
+    const fleet = new VirtualFleet({
+      clock,
+      store: new MemoryObjectStore({ clock }),
+      recorder: new FleetRecorder(E, 1_000),
+      names: ['c-00000', 'c-00001'],
+      seed: 1,
+      intervalMs: 1_000,
+      jitter: 0,
+      threads: 2,
+      connect: (_setup, i) => shards[i] as ShardLink,
+      onClusterWrite: (at, write) => void seen.push([at, write.key]),
+    });
+    fleet.start();
+    await fleet.runUntil(E + 50);
+    fleet.fail('c-00001');
+    await fleet.runUntil(E + 100);
+    expect(shards.map((s) => s.orders.map((o) => o.fail))).toEqual([
+      [undefined, undefined],
+      [undefined, ['c-00001']],
+    ]);
+    expect(seen).toEqual([[E + 60, 'clusters/c-00001/status.json']]);
+  });
 });

@@ -39,6 +39,7 @@ export function createVirtualShard(setup: ShardSetup): VirtualShard {
   let fleet: SimulatedFleet | undefined;
   let stopping = false;
   let stopped = false;
+  const failing = new Set<string>();
 
   const start = (): SimulatedFleet =>
     startBundleFleet({
@@ -50,6 +51,8 @@ export function createVirtualShard(setup: ShardSetup): VirtualShard {
       intervalMs: setup.intervalMs,
       jitter: setup.jitter,
       verifyKeys,
+      ...(setup.heartbeatMs !== undefined ? { heartbeatMs: setup.heartbeatMs } : {}),
+      kubeFault: (cluster) => (failing.has(cluster) ? new Error('bench: injected failure: the API server refuses writes') : undefined),
       clusterIo: (_cluster, index) => {
         const latencies = clusterLatencies(clock, clusterLatencyRng(setup.seed, index));
         return { store: observer.observe(delayedStore(outbound, latencies.store)), kubeLatency: latencies.kube };
@@ -60,6 +63,7 @@ export function createVirtualShard(setup: ShardSetup): VirtualShard {
   return {
     async step(order) {
       await applyWrites(replica, order.writes);
+      for (const cluster of order.fail ?? []) failing.add(cluster);
       if (order.start && !fleet && !stopping) fleet = start();
       if (order.stop && !stopping) {
         stopping = true;

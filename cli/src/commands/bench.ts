@@ -58,7 +58,7 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     .option('--kustomize <path>', 'kustomize binary (default: as for hub compile)')
     .option(
       '--rollout',
-      'the rollout bench instead: the real hub compiles with spec.delivery (3 rings: ring label 0, ring label 1, the rest 25% at a time; soak one interval; continuous deployment) and the real rollout controller steps every --step over the simulated clusters; reports the time from commit to each ring fully applied, the steps from a failing status to the halt, and each step\'s wall time and store requests. Real time on MinIO (the clusters in --workers threads, the failing one beside the controller), or with --virtual on the virtual clock; --out writes <dir>/rollout.json and <dir>/rollout.md',
+      'the rollout bench instead: the real hub compiles with spec.delivery (3 rings: ring label 0, ring label 1, the rest 25% at a time; soak one interval; continuous deployment) and the real rollout controller steps every --step over the simulated clusters; reports the time from commit to each ring fully applied, the steps from a failing status to the halt, and each step\'s wall time and store requests. Real time on MinIO (the clusters in --workers threads, the failing one beside the controller), or with --virtual on the virtual clock (the clusters in --workers shards, the controller on the main thread); --out writes <dir>/rollout.json and <dir>/rollout.md',
     )
     .option('--step <duration>', 'with --rollout: between rollout steps, as hub serve steps', '5s')
     .option(
@@ -215,7 +215,7 @@ async function runRollout(io: CliIo, flags: FleetFlags, intervalMs: number, jitt
     stepMs,
     seed: integerFlag('--seed', flags.seed, 0),
     apps: integerFlag('--apps', flags.apps, 3),
-    workers: integerFlag('--workers', flags.workers ?? '1', 0),
+    ...(flags.workers !== undefined || !flags.virtual ? { workers: integerFlag('--workers', flags.workers ?? '1', flags.virtual ? 1 : 0) } : {}),
     virtual: flags.virtual ?? false,
     log: (l: string) => io.stderr(`${l}\n`),
   };
