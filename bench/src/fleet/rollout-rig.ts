@@ -1,9 +1,9 @@
-import type { Clock, GetOptions, ObjectStore, Rng } from '@driftless/core';
-import { seededRng } from '@driftless/core';
+import type { Clock, GetOptions, ObjectStore } from '@driftless/core';
 import { systemClock } from '@driftless/clock';
 import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { createS3Store } from '@driftless/store/s3';
 import { s3StoreFor, startEnvironment } from '@driftless/testkit';
+import { hubLatencyRng, latency, VIRTUAL_EPOCH } from './latency-model.js';
 import { waitUntil } from './real-driver.js';
 import type { RolloutFleet, RolloutFleetOptions } from './rollout-fleet.js';
 import type { WorkerS3 } from './worker-pool.js';
@@ -32,21 +32,11 @@ export interface RolloutRig {
   stop(): Promise<void>;
 }
 
-/** Where virtual time starts: fixed, so that documents carrying times are the same in every run. */
-const EPOCH = Date.UTC(2026, 0, 1);
-
-/**
- * Latency model (as the fleet bench's virtual mode): a fixed floor plus an
- * exponential tail (mean `tailMs`), drawn from the run's seeded Rng.
- */
-function latency(clock: VirtualClock, rng: Rng, floorMs: number, tailMs: number): () => Promise<void> {
-  return () => clock.sleep(Math.round(floorMs - tailMs * Math.log(1 - rng.next())));
-}
-
 /** Virtual time: the in-memory store with the latency model (store 4 ms + 6 ms mean, Kubernetes API 2 ms + 3 ms). */
 export function virtualRig(seed: number): RolloutRig {
-  const clock = new VirtualClock(EPOCH);
-  const rng = seededRng(seed ^ 0x5bd1e995);
+  const clock = new VirtualClock(VIRTUAL_EPOCH);
+  // One stream for the hub and every cluster: fine on one thread (shardedRig gives each cluster its own).
+  const rng = hubLatencyRng(seed);
   const store = new MemoryObjectStore({ latency: latency(clock, rng, 4, 6), clock });
   return {
     clock,
