@@ -53,7 +53,7 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     )
     .option(
       '--workers <n>',
-      'worker threads for the simulated clusters, so they do not share an event loop with the hub and the git server. Real time: 0 runs them on one thread with the hub; default 1. With --virtual (the fleet bench): the shards of the fleet, each thread with its own heap, moving in lockstep virtual time; the results do not depend on it; default os.availableParallelism() (the JSON says how many ran: workers)',
+      'worker threads for the simulated clusters, so they do not share an event loop with the hub and the git server. Real time: 0 runs them on one thread with the hub; default 1. With --virtual (the fleet bench and --rollout): the shards of the fleet, each thread with its own heap, moving in lockstep virtual time; the results do not depend on it; default os.availableParallelism() (the JSON says how many ran: workers). --breach, --kill-switch and --previews run virtual time on one thread',
     )
     .option('--kustomize <path>', 'kustomize binary (default: as for hub compile)')
     .option(
