@@ -38,8 +38,20 @@ export interface BundleFleetOptions {
    * previews bench watches a host's Namespaces after each request). Default: none.
    */
   readonly wrapKube?: (cluster: string, kube: MemoryKubeTarget) => KubeTarget;
+  /**
+   * Gives cluster `index` (fleet-wide) its own store and Kubernetes latency,
+   * in place of `store` and `kubeLatency` (a virtual shard: one latency
+   * stream per cluster). Default: every cluster shares `store` and `kubeLatency`.
+   */
+  readonly clusterIo?: (cluster: string, index: number) => ClusterIo;
   /** Called with every error an agent logs (a failed poll, a refused bundle, a failed status write). */
   readonly onError?: (cluster: string, message: string) => void;
+}
+
+/** What one simulated cluster talks to (see BundleFleetOptions.clusterIo). */
+export interface ClusterIo {
+  readonly store: ObjectStore;
+  readonly kubeLatency?: (op: string, ref: KubeObjectRef) => Promise<void>;
 }
 
 /** The seed of cluster `i`'s Rng: spread out, so neighbouring clusters do not draw related sequences. */
@@ -59,12 +71,14 @@ export function startBundleFleet(opts: BundleFleetOptions): SimulatedFleet {
   // The clusters store the same objects, mostly byte for byte: one copy of each string for all of them.
   const strings = new StringPool();
   const runs = opts.names.map(async (cluster, i) => {
-    const rng: Rng = seededRng(clusterSeed(opts.seed, (opts.firstIndex ?? 0) + i));
-    const kube = new MemoryKubeTarget({ clock: opts.clock, controllers: 'instant', strings, ...kubeLatencyOf(opts, cluster) });
+    const index = (opts.firstIndex ?? 0) + i;
+    const rng: Rng = seededRng(clusterSeed(opts.seed, index));
+    const io: ClusterIo = opts.clusterIo?.(cluster, index) ?? { store: opts.store, ...(opts.kubeLatency ? { kubeLatency: opts.kubeLatency } : {}) };
+    const kube = new MemoryKubeTarget({ clock: opts.clock, controllers: 'instant', strings, ...kubeLatencyOf(opts, io, cluster) });
     const agent = createAgent({
       clock: opts.clock,
       rng,
-      store: opts.store,
+      store: io.store,
       kube: opts.wrapKube ? opts.wrapKube(cluster, kube) : kube,
       ...(opts.onError ? { log: (e: Record<string, unknown>) => void (e['level'] === 'error' && opts.onError?.(cluster, `${String(e['msg'])}: ${String(e['error'])}`)) } : {}),
       config: {
@@ -91,8 +105,9 @@ export function startBundleFleet(opts: BundleFleetOptions): SimulatedFleet {
 }
 
 /** The in-memory Kubernetes API's latency option for `cluster`: the model's latency, then the injected fault on writes. */
-function kubeLatencyOf(opts: BundleFleetOptions, cluster: string): { latency?: (op: string, ref: KubeObjectRef) => Promise<void> } {
-  const { kubeLatency, kubeFault } = opts;
+function kubeLatencyOf(opts: BundleFleetOptions, io: ClusterIo, cluster: string): { latency?: (op: string, ref: KubeObjectRef) => Promise<void> } {
+  const { kubeFault } = opts;
+  const { kubeLatency } = io;
   if (!kubeFault) return kubeLatency ? { latency: kubeLatency } : {};
   return {
     latency: async (op, ref) => {

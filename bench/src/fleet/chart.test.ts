@@ -10,6 +10,7 @@ function report(mode: BenchMode, over: Partial<FleetBenchReport> = {}): FleetBen
     intervalMs: 30_000,
     jitter: 0.5,
     commits: 2,
+    workers: 1,
     git: { requests: 10, fetchesPerCommit: 1 },
     store: { get200: 1, get304: 2, put: 0, list: 0, bytesDown: 1_000 },
     hub: { storeRequests: 0, storeRequestsPerCommit: 0 },

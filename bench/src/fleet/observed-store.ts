@@ -30,10 +30,30 @@ const CLUSTER_KEY = /^clusters\/([^/]+)\/(desired|status)\.json$/;
  * cluster reporting the bundle applied.
  */
 export function observedStore(inner: ObjectStore, clock: Clock, recorder: ClusterEvents): { store: ObjectStore; counts: ClusterStoreCounts } {
+  const observer = clusterObserver(clock, recorder);
+  return { store: observer.observe(inner), counts: observer.counts };
+}
+
+/**
+ * What observedStore counts and reports, for any number of stores (a virtual
+ * shard gives each cluster its own, with its own latency stream): the counts
+ * are the sum over all of them.
+ */
+export function clusterObserver(clock: Clock, recorder: ClusterEvents): { observe(inner: ObjectStore): ObjectStore; counts: ClusterStoreCounts } {
   const counts: ClusterStoreCounts = { get200: 0, get304: 0, get404: 0, put: 0, list: 0, bytesDown: 0, polls: 0 };
   const seenAt = new Map<string, number>();
   const reported = new Map<string, string>();
-  const store: ObjectStore = {
+  const statusWritten = (cluster: string, body: Uint8Array, now: number): void => {
+    const status = JSON.parse(new TextDecoder().decode(body)) as { appliedBundle?: string; phase?: string };
+    if (status.appliedBundle && status.phase !== 'Failed' && reported.get(cluster) !== status.appliedBundle) {
+      reported.set(cluster, status.appliedBundle);
+      recorder.applied(cluster, status.appliedBundle, now);
+      const since = seenAt.get(cluster);
+      if (since !== undefined) recorder.fetchedAndApplied(now - since);
+    }
+    seenAt.delete(cluster);
+  };
+  const observe = (inner: ObjectStore): ObjectStore => ({
     async get(key: string, o?: GetOptions): Promise<GetResult> {
       const started = clock.now();
       const m = CLUSTER_KEY.exec(key);
@@ -54,17 +74,7 @@ export function observedStore(inner: ObjectStore, clock: Clock, recorder: Cluste
       counts.put += 1;
       recorder.request('store', now);
       const m = CLUSTER_KEY.exec(key);
-      if (m?.[1] && m[2] === 'status') {
-        const status = JSON.parse(new TextDecoder().decode(body)) as { appliedBundle?: string; phase?: string };
-        const cluster = m[1];
-        if (status.appliedBundle && status.phase !== 'Failed' && reported.get(cluster) !== status.appliedBundle) {
-          reported.set(cluster, status.appliedBundle);
-          recorder.applied(cluster, status.appliedBundle, now);
-          const since = seenAt.get(cluster);
-          if (since !== undefined) recorder.fetchedAndApplied(now - since);
-        }
-        seenAt.delete(cluster);
-      }
+      if (m?.[1] && m[2] === 'status') statusWritten(m[1], body, now);
       return written;
     },
     async list(prefix, o) {
@@ -75,8 +85,8 @@ export function observedStore(inner: ObjectStore, clock: Clock, recorder: Cluste
     head: (key, o) => inner.head(key, o),
     putIfAbsent: (key, body, o) => inner.putIfAbsent(key, body, o),
     delete: (key, o) => inner.delete(key, o),
-  };
-  return { store, counts };
+  });
+  return { observe, counts };
 }
 
 /** Every request the simulated clusters sent to the store; 0 without a store (git mode). */

@@ -23,6 +23,12 @@ export interface FleetBenchResult {
   readonly intervalMs: number;
   readonly jitter: number;
   readonly commits: number;
+  /**
+   * Worker threads that ran the simulated clusters (0: the main thread, beside
+   * the hub). Virtual mode: the shards of the fleet, whose number changes the
+   * wall time only, never what the run measures.
+   */
+  readonly workers: number;
   /** Requests the git server answered over the whole run, and git fetches per commit during the commit phase (1 in bundle mode: the hub's). */
   readonly git: {
     readonly requests: number;

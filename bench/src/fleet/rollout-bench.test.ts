@@ -48,10 +48,12 @@ describe('the rollout bench on a virtual clock', { timeout: 120_000 }, () => {
     expect(r.steps.errors).toBe(0);
   });
 
-  it('gives the same figures for the same seed, apart from wall time', async () => {
-    const a = await runRolloutBench(small);
-    const b = await runRolloutBench(small);
+  it('gives the same figures for the same seed, apart from wall time, on 1 thread as on 3 (the clusters in shards)', async () => {
+    const a = await runRolloutBench({ ...small, workers: 1 });
+    const b = await runRolloutBench({ ...small, workers: 3 });
     const c = await runRolloutBench({ ...small, seed: 4 });
+    expect([a.workers, b.workers]).toEqual([1, 3]);
+    expect(a.halt.stepsToHalt).toBe(1);
     expect(figures(b)).toEqual(figures(a));
     expect(figures(c)).not.toEqual(figures(a));
   });

@@ -1,10 +1,12 @@
+import { availableParallelism } from 'node:os';
 import { FLEET_SCENARIO, clusterName, scenarioCluster } from '@driftless/testkit';
 import { benchSigningKeys } from './bench-keys.js';
 import { publishingStore } from './observed-store.js';
 import { FleetRecorder } from './recorder.js';
 import { benchMachine, medianMax, runSettings, type RingTiming, type RolloutBenchReport, type RolloutBenchResult } from './rollout-result.js';
 import { startRolloutFleet } from './rollout-fleet.js';
-import { realRig, virtualRig, type RolloutRig } from './rollout-rig.js';
+import { realRig, type RolloutRig } from './rollout-rig.js';
+import { shardedRig } from './rollout-shards.js';
 import { startRolloutStepper, type StepSample } from './rollout-stepper.js';
 import { virtualHub } from './virtual-hub.js';
 
@@ -19,7 +21,11 @@ export interface RolloutBenchOptions {
   readonly stepMs?: number;
   /** Apps in the fleet. Default 5. */
   readonly apps?: number;
-  /** Real mode: worker threads for the simulated clusters (0: the main thread, with the controller). Default 1. */
+  /**
+   * Worker threads for the simulated clusters. Real mode: 0 runs them on the
+   * main thread, with the controller; default 1. Virtual mode: the shards (at
+   * least 1); default os.availableParallelism(); the figures do not depend on it.
+   */
   readonly workers?: number;
   /** The agents' heartbeat, ms (default the agent's; virtual mode and the main thread only). */
   readonly heartbeatMs?: number;
@@ -68,7 +74,7 @@ export const ringOf = (i: number): string => {
 export async function runRolloutBench(opts: RolloutBenchOptions): Promise<RolloutBenchReport> {
   const log = opts.log ?? (() => undefined);
   const started = Date.now();
-  const rig = opts.virtual ? virtualRig(opts.seed) : await realRig(opts.workers ?? 1, log);
+  const rig = opts.virtual ? shardedRig(opts.seed, Math.max(1, opts.workers ?? availableParallelism())) : await realRig(opts.workers ?? 1, log);
   try {
     return await run(rig, opts, started, log);
   } finally {
@@ -131,6 +137,7 @@ async function run(rig: RolloutRig, opts: RolloutBenchOptions, started: number, 
     const noMoves = samples.filter((s) => s.moved === 0);
     const result: RolloutBenchResult = {
       ...runSettings(opts, stepMs, soakMs),
+      workers: rig.shards?.threads ?? (rig.workers?.count ?? 0),
       release: { rings, completedMs },
       halt: { cluster: FAILING, ...halt },
       steps: {

@@ -37,6 +37,7 @@ export interface RolloutFleetOptions {
  * with thousands of agents), and the failing one here, where its fault is armed.
  */
 export function startRolloutFleet(rig: RolloutRig, opts: RolloutFleetOptions): RolloutFleet {
+  if (rig.shards) return rig.shards.start(opts);
   const { clock } = rig;
   const { recorder } = opts;
   const watch = failureWatch(rig.clusterStore, clock, opts.failing);

@@ -54,6 +54,8 @@ export function runSettings(opts: Omit<RolloutRunSettings, 'stepMs' | 'soakMs'>,
 
 /** The `--json` document. */
 export interface RolloutBenchResult extends RolloutRunSettings {
+  /** Worker threads that ran the simulated clusters: virtual mode's shards (at least 1); real mode's pool (0: the main thread). */
+  readonly workers: number;
   /** The measured release (every cluster's bundle changes): per ring, from commit to fully applied. */
   readonly release: { readonly rings: readonly RingTiming[]; readonly completedMs: number | null };
   /** The second release, with one cluster of ring 0 whose Kubernetes API refuses every write. */

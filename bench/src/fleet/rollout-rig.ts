@@ -1,10 +1,11 @@
-import type { Clock, GetOptions, ObjectStore, Rng } from '@driftless/core';
-import { seededRng } from '@driftless/core';
+import type { Clock, GetOptions, ObjectStore } from '@driftless/core';
 import { systemClock } from '@driftless/clock';
 import { MemoryObjectStore, VirtualClock } from '@driftless/fakes';
 import { createS3Store } from '@driftless/store/s3';
 import { s3StoreFor, startEnvironment } from '@driftless/testkit';
+import { hubLatencyRng, latency, VIRTUAL_EPOCH } from './latency-model.js';
 import { waitUntil } from './real-driver.js';
+import type { RolloutFleet, RolloutFleetOptions } from './rollout-fleet.js';
 import type { WorkerS3 } from './worker-pool.js';
 
 /** Where a rollout bench runs: the clock, the store, and how the run waits on them. */
@@ -16,6 +17,8 @@ export interface RolloutRig {
   readonly clusterStore: ObjectStore;
   /** Real mode: the worker threads the simulated clusters run in, and the S3 store each opens. */
   readonly workers?: { readonly count: number; readonly s3: WorkerS3 };
+  /** Virtual mode on worker threads (shardedRig): the fleet is started here, on the rig's shards, not by startRolloutFleet itself. */
+  readonly shards?: { readonly threads: number; start(opts: RolloutFleetOptions): RolloutFleet };
   /** Latency of each simulated cluster's Kubernetes API (virtual mode's model; none in real mode). */
   readonly kubeLatency?: () => Promise<void>;
   /** Lets the run go on until `promise` settles (virtual mode advances the clock meanwhile). */
@@ -29,21 +32,11 @@ export interface RolloutRig {
   stop(): Promise<void>;
 }
 
-/** Where virtual time starts: fixed, so that documents carrying times are the same in every run. */
-const EPOCH = Date.UTC(2026, 0, 1);
-
-/**
- * Latency model (as the fleet bench's virtual mode): a fixed floor plus an
- * exponential tail (mean `tailMs`), drawn from the run's seeded Rng.
- */
-function latency(clock: VirtualClock, rng: Rng, floorMs: number, tailMs: number): () => Promise<void> {
-  return () => clock.sleep(Math.round(floorMs - tailMs * Math.log(1 - rng.next())));
-}
-
 /** Virtual time: the in-memory store with the latency model (store 4 ms + 6 ms mean, Kubernetes API 2 ms + 3 ms). */
 export function virtualRig(seed: number): RolloutRig {
-  const clock = new VirtualClock(EPOCH);
-  const rng = seededRng(seed ^ 0x5bd1e995);
+  const clock = new VirtualClock(VIRTUAL_EPOCH);
+  // One stream for the hub and every cluster: fine on one thread (shardedRig gives each cluster its own).
+  const rng = hubLatencyRng(seed);
   const store = new MemoryObjectStore({ latency: latency(clock, rng, 4, 6), clock });
   return {
     clock,

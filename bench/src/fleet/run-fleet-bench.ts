@@ -1,5 +1,5 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectStore } from '@driftless/core';
 import { FLEET_SCENARIO, Reaper, s3StoreFor, startEnvironment, type Environment, type FleetScenario, type GitServer } from '@driftless/testkit';
@@ -30,7 +30,11 @@ export interface FleetBenchOptions {
   readonly kustomizeBinary?: string;
   /** Real mode on servers already running (tests): default, a fresh environment for the run. */
   readonly servers?: { readonly git: GitServer; readonly store: ObjectStore };
-  /** Real bundle mode: worker threads for the simulated clusters (0: on the main thread, with the hub). Default 1. */
+  /**
+   * Worker threads for the simulated clusters. Real mode: 0 runs them on the
+   * main thread, with the hub; default 1. Virtual mode: the shards (at least 1,
+   * at most one per cluster); default os.availableParallelism().
+   */
   readonly workers?: number;
   /** Keep the event trace (the determinism check). */
   readonly trace?: boolean;
@@ -57,8 +61,10 @@ export async function runFleetBench(opts: FleetBenchOptions): Promise<FleetBench
   const started = Date.now();
   if (opts.virtual) {
     if (opts.mode !== 'bundle') throw new Error('virtual mode simulates bundle mode only (git mode needs the real git server)');
-    const driver = virtualDriver({ clusters: opts.clusters, intervalMs: opts.intervalMs, jitter: opts.jitter, seed: opts.seed, apps, scenario, trace: opts.trace ?? false });
-    return await measure(driver, { ...opts, scenario }, started, log);
+    const threads = Math.max(1, opts.workers ?? availableParallelism());
+    const driver = virtualDriver({ clusters: opts.clusters, intervalMs: opts.intervalMs, jitter: opts.jitter, seed: opts.seed, apps, scenario, threads, trace: opts.trace ?? false });
+    log(`bench: virtual mode, ${driver.threads} worker thread${driver.threads === 1 ? '' : 's'} for the clusters (--workers)`);
+    return await measure(driver, { ...opts, scenario }, driver.threads, started, log);
   }
   if (!opts.kustomizeBinary) throw new Error('real mode needs the kustomize binary');
   const work = await mkdtemp(join(tmpdir(), 'driftless-bench-fleet-'));
@@ -91,14 +97,14 @@ export async function runFleetBench(opts: FleetBenchOptions): Promise<FleetBench
       kustomizeBinary: opts.kustomizeBinary,
       trace: opts.trace ?? false,
     });
-    return await measure(driver, { ...opts, scenario }, started, log);
+    return await measure(driver, { ...opts, scenario }, workers?.count ?? 0, started, log);
   } finally {
     await env?.stop();
     reaper.dispose();
   }
 }
 
-async function measure(driver: ScenarioDriver, opts: FleetBenchOptions & { scenario: FleetScenario }, started: number, log: (line: string) => void): Promise<FleetBenchRun> {
+async function measure(driver: ScenarioDriver, opts: FleetBenchOptions & { scenario: FleetScenario }, workers: number, started: number, log: (line: string) => void): Promise<FleetBenchRun> {
   const childCpuBefore = await childCpuMs();
   const measures = await runScenario(driver, opts.clusters, {
     scenario: opts.scenario,
@@ -120,6 +126,7 @@ async function measure(driver: ScenarioDriver, opts: FleetBenchOptions & { scena
     intervalMs: opts.intervalMs,
     jitter: opts.jitter,
     commits: opts.commits,
+    workers,
     git: { requests: counts.gitRequests, fetchesPerCommit: measures.fetchesPerCommit, ...(opts.virtual ? {} : { serverCpuMs: childCpu }) },
     store: counts.store,
     hub: { storeRequests: counts.hubStoreRequests, storeRequestsPerCommit: measures.hubStoreRequestsPerCommit },

@@ -65,7 +65,7 @@ describe('the scenario as the generator writes it and as each driver publishes i
   });
 
   it("the virtual driver's hub publishes a new pointer, to the compiled bundle, to exactly the clusters whose bundle changed", async () => {
-    const driver = virtualDriver({ clusters: CLUSTERS, intervalMs: 10_000, jitter: 0.5, seed: 1, apps: APPS, scenario: FLEET_SCENARIO, trace: true });
+    const driver = virtualDriver({ clusters: CLUSTERS, intervalMs: 10_000, jitter: 0.5, seed: 1, apps: APPS, scenario: FLEET_SCENARIO, threads: 2, inProcess: true, trace: true });
     const published: number[][] = [];
     for (const k of [0, 1, 2, 3]) {
       const seen = driver.recorder.trace?.length ?? 0;

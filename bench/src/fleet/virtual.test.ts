@@ -1,19 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { runFleetBench, type FleetBenchOptions } from './run-fleet-bench.js';
+import type { TraceEvent } from './recorder.js';
+import { runFleetBench, type FleetBenchOptions, type FleetBenchRun } from './run-fleet-bench.js';
 
-const small: FleetBenchOptions = { mode: 'bundle', virtual: true, clusters: 40, intervalMs: 10_000, jitter: 0.5, commits: 2, seed: 7, apps: 3, trace: true };
+const small: FleetBenchOptions = { mode: 'bundle', virtual: true, clusters: 40, intervalMs: 10_000, jitter: 0.5, commits: 2, seed: 7, apps: 3, workers: 2, trace: true };
+
+/** What a run measured, without what only the machine decides (memory, CPU, and how many threads ran it). */
+const measured = (run: FleetBenchRun): Record<string, unknown> => {
+  const { rssMB: _rss, cpuMsPerPoll: _cpu, workers: _workers, ...rest } = run.result;
+  return rest;
+};
+
+/** Every publish in the trace is followed by the same cluster reporting that digest applied. */
+const everyPublishApplied = (trace: readonly TraceEvent[]): boolean =>
+  trace.every((p, i) => p.what !== 'publish' || trace.slice(i).some((a) => a.what === 'applied' && a.cluster === p.cluster && a.digest === p.digest));
 
 // Each run compiles and simulates a whole fleet: CPU-bound seconds, more than the unit default
 // allows on a busy 2-core machine. Nothing here measures time: the clock is virtual.
-describe('the fleet benchmark on a virtual clock', { timeout: 60_000 }, () => {
-  it('replays the same events for the same seed, and different ones for another seed', async () => {
-    const a = await runFleetBench(small);
-    const b = await runFleetBench(small);
-    const c = await runFleetBench({ ...small, seed: 8 });
-    expect(a.trace?.length).toBeGreaterThan(0);
-    expect(b.trace).toEqual(a.trace);
-    expect(b.result).toEqual({ ...a.result, rssMB: b.result.rssMB, cpuMsPerPoll: b.result.cpuMsPerPoll });
-    expect(c.trace).not.toEqual(a.trace);
+// The shards run in worker threads, from dist/ (built by the test setup, test/build-setup.ts).
+describe('the fleet benchmark on a virtual clock', { timeout: 180_000 }, () => {
+  it('replays the same events and counts for the same seed with 1, 2 and 3 threads, and different ones for another seed', async () => {
+    const base = { ...small, clusters: 60 };
+    const [one, two, three] = [await runFleetBench({ ...base, workers: 1 }), await runFleetBench({ ...base, workers: 2 }), await runFleetBench({ ...base, workers: 3 })];
+    const other = await runFleetBench({ ...base, seed: 8 });
+    expect([one.result.workers, two.result.workers, three.result.workers]).toEqual([1, 2, 3]);
+    // Not trivially equal: every cluster applied commit 0 and both measured commits, every one it was given.
+    expect(one.result.failedClusters).toBe(0);
+    expect(one.trace?.filter((e) => e.what === 'publish').length).toBeGreaterThan(60);
+    expect(everyPublishApplied(one.trace ?? [])).toBe(true);
+    expect(two.trace).toEqual(one.trace);
+    expect(three.trace).toEqual(one.trace);
+    expect(measured(two)).toEqual(measured(one));
+    expect(measured(three)).toEqual(measured(one));
+    expect(two.report.convergenceSamplesMs).toEqual(one.report.convergenceSamplesMs);
+    expect(three.report.timeline).toEqual(one.report.timeline);
+    expect(other.trace).not.toEqual(one.trace);
   });
 
   it('converges every cluster on every commit, reading Git once per commit and polling with conditional GETs', async () => {

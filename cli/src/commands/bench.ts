@@ -19,7 +19,7 @@ interface FleetFlags {
   json?: boolean;
   virtual?: boolean;
   kustomize?: string;
-  workers: string;
+  workers?: string;
   rollout?: boolean;
   breach?: boolean;
   killSwitch?: boolean;
@@ -49,13 +49,16 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     .option('--json', 'print one JSON document with the results')
     .option(
       '--virtual',
-      'virtual clock, in-memory store with a latency model and in-memory repository instead of real servers (bundle mode): the real agent and hub code on one thread, to plan past one machine. The fleet is plain manifests, as in every bench run: no kustomize process runs outside virtual time',
+      'virtual clock, in-memory store with a latency model and in-memory repository instead of real servers (bundle mode): the real agent and hub code, the hub on the main thread and the clusters in --workers threads, to plan past one machine. The fleet is plain manifests, as in every bench run: no kustomize process runs outside virtual time',
     )
-    .option('--workers <n>', 'worker threads for the simulated clusters, so they do not share an event loop with the hub and the git server (0: one thread for all)', '1')
+    .option(
+      '--workers <n>',
+      'worker threads for the simulated clusters, so they do not share an event loop with the hub and the git server. Real time: 0 runs them on one thread with the hub; default 1. With --virtual (the fleet bench and --rollout): the shards of the fleet, each thread with its own heap, moving in lockstep virtual time; the results do not depend on it; default os.availableParallelism() (the JSON says how many ran: workers). --breach, --kill-switch and --previews run virtual time on one thread',
+    )
     .option('--kustomize <path>', 'kustomize binary (default: as for hub compile)')
     .option(
       '--rollout',
-      'the rollout bench instead: the real hub compiles with spec.delivery (3 rings: ring label 0, ring label 1, the rest 25% at a time; soak one interval; continuous deployment) and the real rollout controller steps every --step over the simulated clusters; reports the time from commit to each ring fully applied, the steps from a failing status to the halt, and each step\'s wall time and store requests. Real time on MinIO (the clusters in --workers threads, the failing one beside the controller), or with --virtual on the virtual clock; --out writes <dir>/rollout.json and <dir>/rollout.md',
+      'the rollout bench instead: the real hub compiles with spec.delivery (3 rings: ring label 0, ring label 1, the rest 25% at a time; soak one interval; continuous deployment) and the real rollout controller steps every --step over the simulated clusters; reports the time from commit to each ring fully applied, the steps from a failing status to the halt, and each step\'s wall time and store requests. Real time on MinIO (the clusters in --workers threads, the failing one beside the controller), or with --virtual on the virtual clock (the clusters in --workers shards, the controller on the main thread); --out writes <dir>/rollout.json and <dir>/rollout.md',
     )
     .option('--step <duration>', 'with --rollout: between rollout steps, as hub serve steps', '5s')
     .option(
@@ -212,7 +215,7 @@ async function runRollout(io: CliIo, flags: FleetFlags, intervalMs: number, jitt
     stepMs,
     seed: integerFlag('--seed', flags.seed, 0),
     apps: integerFlag('--apps', flags.apps, 3),
-    workers: integerFlag('--workers', flags.workers, 0),
+    ...(flags.workers !== undefined || !flags.virtual ? { workers: integerFlag('--workers', flags.workers ?? '1', flags.virtual ? 1 : 0) } : {}),
     virtual: flags.virtual ?? false,
     log: (l: string) => io.stderr(`${l}\n`),
   };
@@ -250,7 +253,7 @@ async function runKillSwitch(io: CliIo, flags: FleetFlags, intervalMs: number, j
     jitter,
     seed: integerFlag('--seed', flags.seed, 0),
     apps: integerFlag('--apps', flags.apps, 2),
-    workers: integerFlag('--workers', flags.workers, 0),
+    workers: integerFlag('--workers', flags.workers ?? '1', 0),
     virtual: flags.virtual ?? false,
     log: (l: string) => io.stderr(`${l}\n`),
   };
@@ -320,7 +323,7 @@ async function runFleet(io: CliIo, flags: FleetFlags, mode: 'bundle' | 'git' | '
     seed: integerFlag('--seed', flags.seed, 0),
     apps: integerFlag('--apps', flags.apps, 2),
     steadyIntervals: integerFlag('--steady', flags.steady, 1),
-    workers: integerFlag('--workers', flags.workers, 0),
+    ...(flags.workers !== undefined || !flags.virtual ? { workers: integerFlag('--workers', flags.workers ?? '1', flags.virtual ? 1 : 0) } : {}),
     virtual: flags.virtual ?? false,
     log: (l: string) => io.stderr(`${l}\n`),
     ...(flags.virtual ? {} : { kustomizeBinary: await kustomizeBinary(flags.kustomize) }),

@@ -60,4 +60,17 @@ describe('VirtualClock', () => {
     expect(woke).toBe(0);
     expect(await clock.advance(1_000)).toBe(0);
   });
+
+  it('says when the next live timer is due, skipping cancelled ones, and nothing when idle', async () => {
+    const clock = new VirtualClock(0);
+    expect(clock.nextDue()).toBeUndefined();
+    const stop = new AbortController();
+    void clock.sleep(5, stop.signal);
+    void clock.sleep(40);
+    expect(clock.nextDue()).toBe(5);
+    stop.abort();
+    expect(clock.nextDue()).toBe(40);
+    await clock.advance(100);
+    expect(clock.nextDue()).toBeUndefined();
+  });
 });

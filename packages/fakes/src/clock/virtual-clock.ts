@@ -70,6 +70,16 @@ export class VirtualClock implements Clock {
   }
 
   /**
+   * When the next timer is due (epoch ms), or undefined when none waits: what a
+   * coordinator of several clocks needs to skip time in which nothing happens.
+   * Cancelled timers at the front are dropped first, so an aborted fleet reads as idle.
+   */
+  nextDue(): number | undefined {
+    while (this.heap[0] && !this.heap[0].resolve) this.pop();
+    return this.heap[0]?.at;
+  }
+
+  /**
    * Runs the simulation: fires every timer due up to `untilMs`, in time order,
    * letting the work each one starts settle before moving on, and stops early
    * when `stop()` returns true (checked after each instant). The clock ends at
