@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadKubeConfig } from './kube-config.js';
+import { loadKubeConfig, type KubeConfigSource } from './kube-config.js';
 
 // The agent's own kubeconfig loader must read what client-node's reads, for every field the adapters use.
 let dir: string;
@@ -75,6 +75,39 @@ describe('loadKubeConfig', () => {
   it('turns a tokenFile into the same token-file provider the in-cluster config uses, so it is read again as it rotates', async () => {
     const file = await write('config', { 'current-context': 'x', clusters: [{ name: 'c', cluster: { server: 'https://s' } }], users: [{ name: 'u', user: { tokenFile: 'token' } }], contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }] });
     expect(loadKubeConfig(file).getCurrentUser()?.authProvider).toEqual({ name: 'tokenFile', config: { tokenFile: join(dir, 'token') } });
+  });
+
+  it('authenticates exec users as exactly the chosen context\'s user, however the files of $KUBECONFIG overlap', async () => {
+    const exec = (token: string): object => ({ apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: ['-e', `console.log(JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', status: { token: '${token}' } }))`] });
+    const config = (name: string, user: string, token: string): object => ({ 'current-context': name, clusters: [{ name, cluster: { server: `https://${name}.invalid` } }], users: [{ name: user, user: { exec: exec(token) } }], contexts: [{ name, context: { cluster: name, user } }] });
+    const token = async (kc: KubeConfigSource): Promise<unknown> => {
+      const opts: { headers: Record<string, unknown> } = { headers: {} };
+      await kc.applyAuthorization?.(opts);
+      return opts.headers['Authorization'];
+    };
+    // client-node, loading $KUBECONFIG itself, took the last file's current context, and refused a name defined twice.
+    const [prod, dev, dupe] = await Promise.all([write('prod', config('prod', 'prod-user', 'PROD')), write('dev', config('dev', 'dev-user', 'DEV')), write('dupe', config('other', 'prod-user', 'OTHER'))]);
+    const kc = loadKubeConfig(undefined, { KUBECONFIG: [prod, dev].join(delimiter) });
+    expect([kc.getCurrentCluster()?.server, await token(kc)]).toEqual(['https://prod.invalid', 'Bearer PROD']);
+    expect(await token(loadKubeConfig(undefined, { KUBECONFIG: [prod, dupe].join(delimiter) }))).toBe('Bearer PROD');
+  });
+
+  it('skips files of $KUBECONFIG that do not exist, as kubectl does, but not a missing --kubeconfig', async () => {
+    const file = await write('config', doc('c'));
+    expect(loadKubeConfig(undefined, { KUBECONFIG: [join(dir, 'absent'), file].join(delimiter) }).getCurrentContext()).toBe('c');
+    expect(() => loadKubeConfig(join(dir, 'absent'))).toThrow(expect.objectContaining({ code: 'InvalidKubeConfig', message: expect.stringContaining(`kubeconfig ${join(dir, 'absent')} load failed: ENOENT`) }));
+  });
+
+  it('refuses a file that is not YAML as InvalidKubeConfig, naming it', async () => {
+    const file = join(dir, 'broken');
+    await writeFile(file, 'clusters: [unclosed\n');
+    expect(() => loadKubeConfig(undefined, { KUBECONFIG: file })).toThrow(expect.objectContaining({ code: 'InvalidKubeConfig', message: expect.stringContaining(`kubeconfig ${file} load failed:`) }));
+  });
+
+  it('gives the current context\'s namespace', async () => {
+    const file = await write('config', { 'current-context': 'x', clusters: [], users: [], contexts: [{ name: 'x', context: { cluster: 'c', user: 'u', namespace: 'team' } }] });
+    const kc = loadKubeConfig(file);
+    expect(kc.getContextObject?.(kc.getCurrentContext())?.namespace).toBe('team');
   });
 
   it('has no current cluster when the current context names none (the adapters refuse that as InvalidKubeConfig)', async () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { DriftlessError } from '@driftless/core';
 import { parse } from 'yaml';
 
 /** A kubeconfig cluster, as client-node's KubeConfig names its fields. */
@@ -40,7 +41,22 @@ export interface KubeConfigSource {
   getCurrentContext(): string;
   getCurrentCluster(): KubeCluster | null;
   getCurrentUser(): KubeUser | null;
-  applyToHTTPSOptions?(opts: { headers?: Record<string, unknown>; agent?: unknown }): Promise<void>;
+  /** The context's default namespace, as client-node's KubeConfig answers it. */
+  getContextObject?(name: string): { readonly namespace?: string | undefined } | null;
+  applyToHTTPSOptions?(opts: KubeAuthOptions & { agent?: unknown }): Promise<void>;
+  /**
+   * Only the credentials of an exec plugin or auth provider: headers, and the
+   * client certificate an exec plugin may return (`cert`, `key`). Preferred
+   * over `applyToHTTPSOptions`, which also reads the TLS files and builds an agent.
+   */
+  applyAuthorization?(opts: KubeAuthOptions): Promise<void>;
+}
+
+/** What client-node's authenticators fill in. */
+export interface KubeAuthOptions {
+  headers?: Record<string, unknown>;
+  cert?: unknown;
+  key?: unknown;
 }
 
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -53,7 +69,7 @@ interface Named<T> {
 interface KubeConfigFile {
   readonly clusters: Named<KubeCluster>[];
   readonly users: Named<KubeUser>[];
-  readonly contexts: Named<{ cluster: string; user: string }>[];
+  readonly contexts: Named<{ cluster: string; user: string; namespace?: string | undefined }>[];
   readonly currentContext: string;
 }
 
@@ -67,37 +83,52 @@ interface KubeConfigFile {
  * when such a user sends its first request.
  */
 export function loadKubeConfig(file?: string, env: NodeJS.ProcessEnv = process.env): KubeConfigSource {
-  const files = file ? [file] : (env['KUBECONFIG'] ?? '').split(delimiter).filter(Boolean);
-  if (files.length === 0) {
+  // As client-go's loading rules: an explicit file must exist, the files $KUBECONFIG lists need not.
+  const files = file ? [file] : (env['KUBECONFIG'] ?? '').split(delimiter).filter((f) => f !== '' && existsSync(f));
+  if (files.length === 0 && !file && !env['KUBECONFIG']) {
     const home = join(homedir(), '.kube', 'config');
     if (existsSync(home)) files.push(home);
   }
-  if (files.length > 0) return sourceOf(merge(files.map(readKubeConfigFile)), file);
-  if (existsSync(`${SERVICE_ACCOUNT}/token`)) return sourceOf(inCluster(env), undefined);
+  if (files.length > 0) return sourceOf(merge(files.map(readKubeConfigFile)));
+  if (existsSync(`${SERVICE_ACCOUNT}/token`)) return sourceOf(inCluster(env));
   const local = { clusters: [{ name: 'cluster', value: { name: 'cluster', server: 'http://localhost:8080' } }], users: [{ name: 'user', value: { name: 'user' } }] };
-  return sourceOf({ ...local, contexts: [{ name: 'loaded-context', value: { cluster: 'cluster', user: 'user' } }], currentContext: 'loaded-context' }, undefined);
+  return sourceOf({ ...local, contexts: [{ name: 'loaded-context', value: { cluster: 'cluster', user: 'user' } }], currentContext: 'loaded-context' });
 }
 
-/** `config`'s current context; `file` is the kubeconfig given explicitly, if one was. */
-function sourceOf(config: KubeConfigFile, file: string | undefined): KubeConfigSource {
+/** client-node's KubeConfig, with the method (private in its typings) that applies only a user's credentials. */
+interface AuthorizingKubeConfig {
+  applyAuthorizationHeader(opts: KubeAuthOptions): Promise<void>;
+  applyToHTTPSOptions(opts: KubeAuthOptions & { agent?: unknown }): Promise<void>;
+}
+
+/** `config`'s current context. */
+function sourceOf(config: KubeConfigFile): KubeConfigSource {
   const context = config.contexts.find((c) => c.name === config.currentContext)?.value;
   const cluster = config.clusters.find((c) => c.name === context?.cluster)?.value ?? null;
   const user = config.users.find((u) => u.name === context?.user)?.value ?? null;
-  let delegate: Promise<Required<KubeConfigSource>> | undefined;
+  // Exec plugins, auth providers (token caching, refresh, cloud SDKs) and proxies are client-node's: loaded on first
+  // use only, then kept, since its authenticators cache the credentials they obtained. It is given exactly the cluster
+  // and user chosen here: loading the kubeconfig again, it would merge $KUBECONFIG its own way (the last
+  // current-context winning) and could authenticate as another context's user.
+  let delegate: Promise<AuthorizingKubeConfig> | undefined;
+  const load = (): Promise<AuthorizingKubeConfig> =>
+    (delegate ??= import('@kubernetes/client-node').then(({ KubeConfig }) => {
+      const kc = new KubeConfig();
+      // Same field names; an undefined field reads as an absent one to client-node.
+      type Args = Parameters<typeof kc.loadFromClusterAndUser>;
+      kc.loadFromClusterAndUser((cluster ?? { name: 'cluster', server: '' }) as Args[0], (user ?? { name: 'user' }) as Args[1]);
+      return kc as unknown as AuthorizingKubeConfig;
+    }));
   return {
     getCurrentContext: () => config.currentContext,
     getCurrentCluster: () => cluster,
     getCurrentUser: () => user,
-    // Exec plugins, auth providers (token caching, refresh, cloud SDKs) and proxies are client-node's: loaded on first
-    // use only, then kept, since its authenticators cache the credentials they obtained.
+    getContextObject: (name) => (name === config.currentContext && context ? { namespace: context.namespace } : null),
     async applyToHTTPSOptions(opts) {
-      delegate ??= import('@kubernetes/client-node').then(({ KubeConfig }) => {
-        const kc = new KubeConfig();
-        if (file) kc.loadFromFile(file);
-        else kc.loadFromDefault();
-        return kc;
-      });
-      await (await delegate).applyToHTTPSOptions(opts);
+      await (await load()).applyToHTTPSOptions(opts);
+    },
+    async applyAuthorization(opts) {
+      await (await load()).applyAuthorizationHeader(opts);
     },
   };
 }
@@ -123,7 +154,13 @@ const obj = (v: unknown): Raw => (typeof v === 'object' && v !== null ? (v as Ra
 
 /** One kubeconfig file, its relative paths made absolute. */
 export function readKubeConfigFile(file: string): KubeConfigFile {
-  const raw = obj(parse(readFileSync(file, 'utf8')));
+  let raw: Raw;
+  try {
+    raw = obj(parse(readFileSync(file, 'utf8')));
+  } catch (err) {
+    const reason = (err as Error).message.split('\n')[0] ?? String(err);
+    throw new DriftlessError('InvalidKubeConfig', `kubeconfig ${file} load failed: ${reason}`, { context: '', reason }, { cause: err });
+  }
   const dir = dirname(file);
   const path = (p: unknown): string | undefined => {
     const s = str(p);
@@ -137,7 +174,10 @@ export function readKubeConfigFile(file: string): KubeConfigFile {
       return { name, value };
     }),
     users: list(raw['users']).map((e) => ({ name: str(e['name']) ?? '', value: userOf(str(e['name']) ?? '', obj(e['user']), path) })),
-    contexts: list(raw['contexts']).map((e) => ({ name: str(e['name']) ?? '', value: { cluster: str(obj(e['context'])['cluster']) ?? '', user: str(obj(e['context'])['user']) ?? '' } })),
+    contexts: list(raw['contexts']).map((e) => {
+      const c = obj(e['context']);
+      return { name: str(e['name']) ?? '', value: { cluster: str(c['cluster']) ?? '', user: str(c['user']) ?? '', namespace: str(c['namespace']) } };
+    }),
     currentContext: str(raw['current-context']) ?? '',
   };
 }
@@ -161,8 +201,10 @@ function userOf(name: string, u: Raw, path: (p: unknown) => string | undefined):
   };
 }
 
-/** The in-cluster service account, as client-node's `loadFromCluster` builds it. */
+/** The in-cluster service account, as client-node's `loadFromCluster` builds it (its namespace the pod's). */
 function inCluster(env: NodeJS.ProcessEnv): KubeConfigFile {
+  const namespaceFile = `${SERVICE_ACCOUNT}/namespace`;
+  const namespace = existsSync(namespaceFile) ? readFileSync(namespaceFile, 'utf8').trim() || undefined : undefined;
   const host = env['KUBERNETES_SERVICE_HOST'] ?? '';
   const port = env['KUBERNETES_SERVICE_PORT'] ?? '';
   const scheme = ['80', '8080', '8001'].includes(port) ? 'http' : 'https';
@@ -170,7 +212,7 @@ function inCluster(env: NodeJS.ProcessEnv): KubeConfigFile {
   return {
     clusters: [{ name: 'inCluster', value: { name: 'inCluster', server, caFile: `${SERVICE_ACCOUNT}/ca.crt`, skipTLSVerify: false } }],
     users: [{ name: 'inClusterUser', value: { name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile: `${SERVICE_ACCOUNT}/token` } } } }],
-    contexts: [{ name: 'inClusterContext', value: { cluster: 'inCluster', user: 'inClusterUser' } }],
+    contexts: [{ name: 'inClusterContext', value: { cluster: 'inCluster', user: 'inClusterUser', namespace } }],
     currentContext: 'inClusterContext',
   };
 }
