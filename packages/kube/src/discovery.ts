@@ -19,7 +19,7 @@ export function apiVersionPath(apiVersion: string): string {
  * applied earlier in the same pass is usable. A failed lookup's message names
  * the kind (`Failed to fetch resource metadata for <apiVersion>/<kind>: ...`).
  */
-export function createDiscovery(http: KubeHttp): {
+export function createDiscovery(http: KubeHttp, defaultNamespace = 'default'): {
   resource(apiVersion: string, kind: string): Promise<ServedResource | undefined>;
   pathOf(apiVersion: string, kind: string, namespace: string | undefined, name?: string): Promise<string>;
 } {
@@ -43,14 +43,15 @@ export function createDiscovery(http: KubeHttp): {
     resource,
     /**
      * The path of `name` (or of the collection, without it); a namespaced
-     * kind without a namespace is in `default`, except for a collection
-     * (every namespace). A kind its served apiVersion lacks fails with
+     * kind without a namespace is in `defaultNamespace` (the context's, as
+     * kubectl and client-node place it), except for a collection (every
+     * namespace). A kind its served apiVersion lacks fails with
      * {@link KindNotServedError} before any other request.
      */
     async pathOf(apiVersion, kind, namespace, name) {
       const found = await resource(apiVersion, kind);
       if (!found) throw new KindNotServedError(apiVersion, kind);
-      const ns = found.namespaced ? (namespace ?? (name === undefined ? undefined : 'default')) : undefined;
+      const ns = found.namespaced ? (namespace ?? (name === undefined ? undefined : defaultNamespace)) : undefined;
       const parts = [apiVersionPath(apiVersion), ...(ns ? ['namespaces', encodeURIComponent(ns)] : []), found.name, ...(name === undefined ? [] : [encodeURIComponent(name)])];
       return parts.join('/');
     },

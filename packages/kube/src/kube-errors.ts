@@ -104,10 +104,33 @@ export class KindNotServedError extends Error {
 }
 
 /**
+ * A request whose answer cannot be used however often it is sent as it is:
+ * the server's certificate failed verification (or ours was refused), or a
+ * 2xx answer was not JSON (a proxy's login page). Translated to `KubeRefused`.
+ */
+export class KubeTransportError extends Error {
+  readonly code = 'KubeTransport';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'KubeTransportError';
+  }
+}
+
+const TLS_ERROR_CODE = /^(ERR_TLS_|CERT_|UNABLE_TO_VERIFY_|UNABLE_TO_GET_ISSUER_CERT|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$)/;
+
+/** The code of a TLS verification failure (`CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`, …), else undefined. */
+export function tlsErrorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && TLS_ERROR_CODE.test(code) ? code : undefined;
+}
+
+/**
  * A failed Kubernetes request about `object` (as named in messages:
  * `Deployment/ns/web`, `Lease/ns/name`, `Thing (v1)`) -> DriftlessError, at the
  * edge, by structured fields only: the Status's code and reason, a network
- * error code anywhere in the error's chain, or {@link KindNotServedError}.
+ * error code anywhere in the error's chain, {@link KindNotServedError} or
+ * {@link KubeTransportError}.
  * Transient ones are `KubeUnavailable`; refusals are `KubeRefused` quoting the
  * API server. Messages read `<object> <operation> failed: <cause>`.
  * DriftlessErrors, and errors none of these describe, are returned unchanged.
@@ -123,7 +146,7 @@ export function translateKubeError(err: unknown, object: string, operation: Kube
     const data = { object, operation, status: status.code, reason: status.message };
     return new DriftlessError('KubeRefused', `${object} ${operation} failed: ${status.message}`, data, { cause: err });
   }
-  if (err instanceof KindNotServedError) {
+  if (err instanceof KindNotServedError || err instanceof KubeTransportError) {
     return new DriftlessError('KubeRefused', `${object} ${operation} failed: ${err.message}`, { object, operation, reason: err.message }, { cause: err });
   }
   const network = networkErrorCode(err);

@@ -41,7 +41,8 @@ const notFound = (err: unknown): boolean => isKubeAnswer(err) && err.code === 40
 export function createKubeTarget(kc: KubeConfigSource, opts: KubeClientOptions = {}): RealKubeTarget {
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_KUBE_REQUEST_TIMEOUT_MS;
   const http = createKubeHttp(kc, timeoutMs);
-  const discovery = createDiscovery(http);
+  // A namespaced object without a namespace goes to the context's namespace (in-cluster: the pod's), as with kubectl.
+  const discovery = createDiscovery(http, kc.getContextObject?.(kc.getCurrentContext())?.namespace ?? 'default');
   const counters: KubeRequestCounters = { reads: 0, writes: 0 };
   const call = async <T>(ref: KubeObjectRef, operation: KubeOperation, write: boolean, fn: () => Promise<T>): Promise<T> => {
     if (write) counters.writes += 1;

@@ -21,8 +21,13 @@ export function noCurrentCluster(kc: KubeConfigSource): DriftlessError<'InvalidK
   const reason = context
     ? `its current context ${JSON.stringify(context)} names no cluster that the kubeconfig defines`
     : 'it has no current context (set current-context, or pick one with kubectl config use-context)';
+  return invalidKubeConfig(kc, reason);
+}
+
+/** A kubeconfig the adapters cannot use, for `reason`: stalled, so reported once rather than failing every pass as internal. */
+export function invalidKubeConfig(kc: KubeConfigSource, reason: string): DriftlessError<'InvalidKubeConfig'> {
   const where = 'the kubeconfig (--kubeconfig FILE, else $KUBECONFIG, else ~/.kube/config, else the in-cluster service account)';
-  return new DriftlessError('InvalidKubeConfig', `${where} load failed: ${reason}`, { context, reason });
+  return new DriftlessError('InvalidKubeConfig', `${where} load failed: ${reason}`, { context: kc.getCurrentContext(), reason });
 }
 
 /**
