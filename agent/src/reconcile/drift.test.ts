@@ -1,6 +1,6 @@
 import type { KubeObject } from '@driftless/core';
 import { describe, expect, it } from 'vitest';
-import { DESIRED_PATH, driftedFields, driftOf } from './drift.js';
+import { DESIRED_PATH, driftedFields, driftOf, driftOfMemo, type InSyncMemo } from './drift.js';
 
 const deployment = {
   apiVersion: 'apps/v1',
@@ -75,5 +75,38 @@ describe('driftedFields', () => {
     expect(driftOf(annotated(deployment, 'same'), annotated(edited, 'same'), undefined)).toEqual({ kind: 'drifted', paths: ['spec.template.spec.containers[name=api].image'] });
     expect(driftOf(annotated(deployment, 'same'), annotated(live(() => undefined), 'same'), undefined)).toEqual({ kind: 'in-sync' });
     expect(driftOf(annotated(deployment, 'new'), edited, undefined)).toEqual({ kind: 'drifted', paths: [DESIRED_PATH] });
+  });
+});
+
+describe('driftOfMemo', () => {
+  const annotated = (o: KubeObject, resourceVersion?: string): KubeObject => ({
+    ...o,
+    metadata: { ...o.metadata, ...(resourceVersion ? { resourceVersion } : {}), annotations: { 'driftless.dev/desired-digest': 'd' } },
+  });
+  const member = annotated(deployment);
+  const inSync = (rv?: string): KubeObject => annotated(live(() => undefined), rv);
+  const edited = (rv?: string): KubeObject => annotated(live((o) => (container(o)['image'] = 'api:2')), rv);
+  const drifted = { kind: 'drifted', paths: ['spec.template.spec.containers[name=api].image'] };
+
+  it('does not compare a member again while its live object keeps the resourceVersion it was found in sync at', () => {
+    const memo: InSyncMemo = new WeakMap();
+    expect(driftOfMemo(member, inSync('7'), undefined, memo)).toEqual({ kind: 'in-sync' });
+    // Different data at the same version: only the memo can call this in sync.
+    expect(driftOfMemo(member, edited('7'), undefined, memo)).toEqual({ kind: 'in-sync' });
+    expect(driftOf(member, edited('7'), undefined)).toEqual(drifted);
+  });
+
+  it('compares again once the resourceVersion moved, and forgets a member found drifted', () => {
+    const memo: InSyncMemo = new WeakMap();
+    expect(driftOfMemo(member, inSync('7'), undefined, memo)).toEqual({ kind: 'in-sync' });
+    expect(driftOfMemo(member, edited('8'), undefined, memo)).toEqual(drifted);
+    expect(driftOfMemo(member, edited('7'), undefined, memo)).toEqual(drifted);
+  });
+
+  it('keys by member identity: another member with the same data, or a live object without a resourceVersion, is compared', () => {
+    const memo: InSyncMemo = new WeakMap();
+    expect(driftOfMemo(member, inSync('7'), undefined, memo)).toEqual({ kind: 'in-sync' });
+    expect(driftOfMemo(structuredClone(member), edited('7'), undefined, memo)).toEqual(drifted);
+    expect(driftOfMemo(member, edited(), undefined, memo)).toEqual(drifted);
   });
 });

@@ -64,6 +64,9 @@ export function driftOf(member: KubeObject, live: KubeObject | undefined, known:
  * (by identity: one per bundle object, see MemberCache) was last found in
  * sync. Any write to an object, by anyone, moves its resourceVersion, so a
  * live object still at that version is still in sync without comparing it.
+ * This relies on Kubernetes changing resourceVersion on every write: an
+ * aggregated API server not backed by etcd that does not would have its
+ * objects' drift go unseen until the member changes.
  */
 export type InSyncMemo = WeakMap<KubeObject, string>;
 

@@ -1,4 +1,5 @@
-import type { IncomingMessage, request as httpRequest } from 'node:http';
+import type { ClientRequest, IncomingMessage, request as httpRequest } from 'node:http';
+import type { Socket } from 'node:net';
 import type { GetOptions } from '@driftless/core';
 
 /**
@@ -16,14 +17,23 @@ export interface Answer {
   readonly body: Uint8Array;
 }
 
+/** An attempt's time limits, ms. */
+export interface ExchangeTimeouts {
+  /** The whole exchange; also the longest the socket may stay idle. */
+  readonly requestMs: number;
+  /** A new connection's TCP connect (see {@link connectDeadline}). */
+  readonly connectMs: number;
+}
+
 /**
- * Sends a request and reads its answer within `timeoutMs` (the whole
- * exchange; also the longest the socket may stay idle). A body over
+ * Sends a request and reads its answer within `t.requestMs`, a new
+ * connection connected within `t.connectMs`. A body over
  * `o.maxBytes` is not read: the answer says 413; an error answer's body is
  * cut after {@link MAX_ERROR_BODY_BYTES}. The caller's abort rejects with its
  * AbortError; a timeout with an Error named `TimeoutError`.
  */
-export function exchange(send: () => ReturnType<typeof httpRequest>, timeoutMs: number, o: GetOptions): Promise<Answer> {
+export function exchange(send: () => ReturnType<typeof httpRequest>, t: ExchangeTimeouts, o: GetOptions): Promise<Answer> {
+  const timeoutMs = t.requestMs;
   return new Promise<Answer>((resolve, reject) => {
     // Aborted while the request was being signed: nothing is sent.
     if (o.signal?.aborted) {
@@ -50,8 +60,10 @@ export function exchange(send: () => ReturnType<typeof httpRequest>, timeoutMs: 
     const timer = setTimeout(timeout, timeoutMs);
     const onAbort = (): void => fail(abortError(o.signal));
     o.signal?.addEventListener('abort', onAbort, { once: true });
+    const stopConnectDeadline = connectDeadline(req, t.connectMs, fail);
     const cleanup = (): void => {
       clearTimeout(timer);
+      stopConnectDeadline();
       o.signal?.removeEventListener('abort', onAbort);
     };
     req.setTimeout(timeoutMs, timeout);
@@ -91,6 +103,26 @@ export function exchange(send: () => ReturnType<typeof httpRequest>, timeoutMs: 
     });
     req.end();
   });
+}
+
+/**
+ * Fails the request (an Error named `TimeoutError`) unless its socket
+ * connects within `ms`, as the SDK's connectionTimeout did: an endpoint that
+ * drops SYNs then costs an attempt `ms`, not the whole request timeout. A
+ * reused keep-alive socket is connected already. Returns what stops it.
+ */
+function connectDeadline(req: ClientRequest, ms: number, fail: (err: Error) => void): () => void {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  req.once('socket', (socket: Socket) => {
+    if (stopped || !socket.connecting) return;
+    timer = setTimeout(() => fail(Object.assign(new Error(`no connection within ${ms} ms`), { name: 'TimeoutError' })), ms);
+    socket.once('connect', () => clearTimeout(timer));
+  });
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }
 
 function bytesOf(chunks: Buffer[]): Uint8Array {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seededRng, type Clock } from '@driftless/core';
 import { createS3Store } from './s3-store.js';
@@ -21,6 +22,40 @@ function store(endpoint: string) {
   const s = createS3Store({ bucket: 'b', endpoint, credentials, maxAttempts: 3 });
   closers.push(() => s.destroy());
   return s;
+}
+
+/**
+ * A loopback address whose SYNs go unanswered, as a black-holed endpoint's:
+ * a listener with a backlog of 1 on a worker thread that is blocked, so it
+ * never accepts, and whose accept queue (backlog + 1 on Linux) is filled
+ * first; further connects then hang in SYN retransmission.
+ */
+async function blackHole(): Promise<string> {
+  const release = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(
+    `const { workerData, parentPort } = require('node:worker_threads');
+     const server = require('node:net').createServer();
+     server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+       parentPort.postMessage(server.address().port);
+       Atomics.wait(workerData, 0, 0);
+       server.close();
+     });`,
+    { eval: true, workerData: release },
+  );
+  const port = await new Promise<number>((resolve) => worker.once('message', resolve));
+  const fillers: Socket[] = [];
+  for (let i = 0; i < 2; i++) {
+    const socket = connect(port, '127.0.0.1').on('error', () => undefined);
+    fillers.push(socket);
+    await new Promise((resolve) => socket.once('connect', resolve));
+  }
+  closers.push(() => {
+    fillers.forEach((s) => s.destroy());
+    Atomics.store(release, 0, 1);
+    Atomics.notify(release, 0);
+    void worker.terminate();
+  });
+  return `http://127.0.0.1:${port}`;
 }
 
 const amzDate = (d: Date): string => d.toISOString().replace(/[-:]|\.\d{3}/g, '');
@@ -122,6 +157,18 @@ describe('S3 store GET', () => {
       sleeps.forEach((ms, n) => expect(ms).toBeLessThanOrEqual(base * 2 ** n));
       expect(new Set(sleeps.map((ms, n) => ms / (base * 2 ** n))).size).toBe(4);
     }
+  });
+
+  it('gives up an attempt at an endpoint that never completes the connection after the connect timeout, not the request timeout, and stays transient', async () => {
+    const endpoint = await blackHole();
+    const sleeps: number[] = [];
+    const s = createS3Store({ bucket: 'b', endpoint, credentials, maxAttempts: 2, connectTimeoutMs: 50, requestTimeoutMs: 600_000, clock: recordingClock(sleeps), rng: seededRng(1) });
+    closers.push(() => s.destroy());
+    const err = await s.get('k').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'StoreUnavailable', errorClass: 'transient' });
+    expect((err as Error).message).toBe('s3 get k failed: TimeoutError: no connection within 50 ms');
+    // Retried as a timeout: one backoff between the two attempts.
+    expect(sleeps).toHaveLength(1);
   });
 
   it('answers an error whose body never ends with its error document, as refused, without waiting for the end', async () => {

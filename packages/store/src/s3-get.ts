@@ -14,6 +14,8 @@ export interface S3GetOptions {
   readonly maxAttempts: number;
   readonly maxSockets: number;
   readonly requestTimeoutMs: number;
+  /** Per-attempt limit on a new connection's TCP connect, ms. */
+  readonly connectTimeoutMs: number;
   /** Backoff pauses and the signing time (corrected for skew). */
   readonly clock: Clock;
   /** Backoff jitter. */
@@ -49,13 +51,14 @@ const SKEW_MS = 5 * 60_000;
  * SDK gave: the client's credential chain (session tokens included), hash,
  * endpoint and signing rules (resolved once, see {@link createGetSigner}),
  * keep-alive connections in a bounded pool, a per-attempt timeout over the
- * whole request and response (and socket idleness), the caller's
+ * whole request and response (and socket idleness) and one on connecting, the caller's
  * AbortSignal, retries of 5xx, 429, timeouts and network errors with
  * exponential backoff, full jitter and a retry budget shared by the store's
  * calls (see createRetryBudget), and clock-skew correction.
  */
 export function createS3Get(opts: S3GetOptions): S3Get {
-  const { requestTimeoutMs, clock, rng } = opts;
+  const { clock, rng } = opts;
+  const timeouts = { requestMs: opts.requestTimeoutMs, connectMs: opts.connectTimeoutMs };
   const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets };
   const http = new HttpAgent(agentOptions);
   const https = new HttpsAgent(agentOptions);
@@ -68,7 +71,7 @@ export function createS3Get(opts: S3GetOptions): S3Get {
     const secure = req.protocol === 'https:';
     const send = secure ? httpsRequest : httpRequest;
     const host = req.hostname.replace(/^\[(.*)\]$/, '$1');
-    return exchange(() => send({ host, port: req.port, path: req.path, method: 'GET', headers: req.headers, agent: secure ? https : http }), requestTimeoutMs, o);
+    return exchange(() => send({ host, port: req.port, path: req.path, method: 'GET', headers: req.headers, agent: secure ? https : http }), timeouts, o);
   };
   // Another attempt after `cause`, if attempts and the budget allow: pauses first (false: give up).
   const retry = async (attempt: number, cause: RetryCause, o: GetOptions): Promise<boolean> => {

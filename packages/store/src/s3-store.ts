@@ -46,6 +46,8 @@ export interface S3StoreOptions {
   readonly maxSockets?: number;
   /** Per-attempt timeout, ms: the whole request and response, and the longest a socket may stay idle. Default 30 000. */
   readonly requestTimeoutMs?: number;
+  /** Per-attempt limit on opening a connection (TCP connect), ms, so an endpoint that drops packets fails fast. Default 5 000. */
+  readonly connectTimeoutMs?: number;
   /**
    * Time for GET backoff pauses and request signing; default the system clock.
    * A clock far from the server's (a virtual one) is corrected from the
@@ -60,6 +62,9 @@ export interface S3StoreOptions {
 export interface S3ObjectStore extends ObjectStore {
   destroy(): void;
 }
+
+/** Default per-attempt connect timeout, ms: the SDK client's and the lean GET's. */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** Conditional writes that S3 answers 409 (another conditional write in flight) are retried this often. */
 const CONFLICT_RETRIES = 5;
@@ -86,6 +91,7 @@ export function createS3Store(opts: S3StoreOptions): S3ObjectStore {
     maxAttempts: opts.maxAttempts ?? 5,
     maxSockets: opts.maxSockets ?? 64,
     requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+    connectTimeoutMs: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     clock: opts.clock ?? systemClock,
     rng,
   });
@@ -227,7 +233,7 @@ export function createS3Client(opts: S3StoreOptions): S3Client {
     requestHandler: {
       httpAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 64 },
       httpsAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 64 },
-      connectionTimeout: 5_000,
+      connectionTimeout: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
       requestTimeout: opts.requestTimeoutMs ?? 30_000,
       // Without this the SDK only logs a request past requestTimeout and goes on
       // waiting: a connection that never answers would hold the caller for ever.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_NAMESPACE_ANNOTATION } from '../documents/bundle.js';
-import { appsForCluster, assembleClusterObjects, createRenderCache, renderAppInstance, type AppInstance } from './render.js';
+import { appsForCluster, assembleClusterObjects, createRenderCache, renderAppInstance, type AppInstance, type SourceFile } from './render.js';
 import { parseCluster, parseFleet, type Cluster } from './spec.js';
 
 const fleet = parseFleet(`apiVersion: driftless.dev/v1alpha1
@@ -80,7 +80,8 @@ describe('renderAppInstance', () => {
 
 describe('renderAppInstance with a shared cache', () => {
   it('renders a document naming each cluster, from its second cluster on without parsing it again, as a fresh cache would', () => {
-    const files = [{ path: 'apps/web/settings.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings }\ndata: { cluster: "${cluster.name}", replicas: \'${vars.replicas}\' }\n' }];
+    const file: SourceFile = { path: 'apps/web/settings.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings }\ndata: { cluster: "${cluster.name}", replicas: \'${vars.replicas}\' }\n' };
+    const files = [file];
     const shared = createRenderCache();
     const names = ['eu-prod-001', 'yes', '0400', 'a: b #c', 'quote"d'];
     for (const [i, name] of names.entries()) {
@@ -95,6 +96,8 @@ describe('renderAppInstance with a shared cache', () => {
       expect(renderAppInstance(files, inst, named, {}, shared)).toEqual(renderAppInstance(files, inst, named));
       expect(renderAppInstance(files, inst, named, {}, shared)[0]?.object['data']).toEqual({ cluster: name, replicas: '5' });
     }
+    // The second to fourth names came from the quoted template, not from a parse.
+    expect(shared.chunks.get(file)?.chunks[0]?.filled).toBe(3);
   });
 });
 

@@ -102,6 +102,8 @@ export interface CachedChunk extends YamlChunk {
   parsed: number;
   /** Its quoted template once tried (null: it has none), see quotedTemplateOf. */
   template?: QuotedTemplate | null;
+  /** Renderings filled from the template rather than parsed: lets tests show the shortcut was taken. */
+  filled: number;
 }
 
 /** An empty RenderCache, for one compile. */
@@ -146,7 +148,7 @@ function cachedFile(file: SourceFile, cache: RenderCache): CachedFile {
   let cached = cache.chunks.get(file);
   if (!cached) {
     // A literal file refers to no variables: its renderings are shared by every cluster.
-    const chunks = splitYamlDocuments(file.text).map((c) => ({ ...c, variables: file.literal === true ? [] : referencedVariables(c.text), renderings: new Map<string, Map<string, readonly RenderedObject[]>>(), parsed: 0 }));
+    const chunks = splitYamlDocuments(file.text).map((c) => ({ ...c, variables: file.literal === true ? [] : referencedVariables(c.text), renderings: new Map<string, Map<string, readonly RenderedObject[]>>(), parsed: 0, filled: 0 }));
     cached = { chunks };
     cache.chunks.set(file, cached);
   }
@@ -195,7 +197,9 @@ function fromTemplate(chunk: CachedChunk, file: string, ctx: SubstitutionContext
     if (value === undefined) return undefined;
     values.push(value);
   }
-  return fillQuotedTemplate(chunk.template, values);
+  const docs = fillQuotedTemplate(chunk.template, values);
+  if (docs) chunk.filled++;
+  return docs;
 }
 
 function asKubeObject(value: unknown, file: string, line: number): KubeObject {
